@@ -1,0 +1,42 @@
+"""The shared analysis layer: what rules ask about a module.
+
+``analyse(tree)`` resolves imports once, then walks every scope once with every analysis that
+applies to the module, and returns a :class:`ModuleAnalysis` whose events the rules filter.
+"""
+
+import ast
+from typing import Dict, List, Optional, Sequence
+
+from .imports import ModuleFacts
+from .locks import LockAnalysis
+from .walk import Event, Walker, iter_scopes
+
+#: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
+#: ``(facts, tree, options)``.
+ANALYSES = (LockAnalysis,)
+
+
+class ModuleAnalysis:
+    """Everything the rules may ask about one module."""
+
+    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None):
+        self.tree = tree
+        self.facts = facts
+        self.events = events
+        self.options = options or {}
+        self._by_kind: Dict[str, List[Event]] = {}
+        for event in events:
+            self._by_kind.setdefault(event.kind, []).append(event)
+
+    def events_of(self, kind: str) -> List[Event]:
+        return self._by_kind.get(kind, [])
+
+
+def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES) -> ModuleAnalysis:
+    facts = ModuleFacts(tree)
+    active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
+    events: List[Event] = []
+    if active:
+        for scope in iter_scopes(tree):
+            Walker(facts, scope, active, events).run()
+    return ModuleAnalysis(tree, facts, events, options)

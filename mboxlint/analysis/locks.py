@@ -1,0 +1,386 @@
+"""Which names are lockable mailboxes, and their lock state at every point of a scope.
+
+Facts live under the ``"box"`` domain, one :class:`BoxFact` per tracked mailbox ref. Each
+operation on a tracked mailbox is emitted as a ``box-op`` event carrying the fact that held
+just before it; the MBX1 rules and the key analysis read those events and facts.
+
+A mailbox is tracked in a scope when the analysis knows its class and this scope is in charge
+of its locking:
+
+* it is constructed here (``box = mailbox.mbox(p)``, ``self.box = M(p)``), or
+* it is a parameter, annotated variable, ``self`` attribute or module global whose class is
+  known, *and* this scope calls ``lock()``/``unlock()``/``locked()`` on it. A mailbox this
+  scope never locks is left to its caller (the analysis is intraprocedural).
+"""
+
+import ast
+from typing import Dict, FrozenSet, Optional, Sequence, Set
+
+from .imports import ModuleFacts
+from .state import LOCKED, MAYBE, UNLOCKED, State, join_lock, min_line
+from .walk import Analysis, Scope, Walker
+
+DOMAIN = "box"
+
+#: Operations that change a mailbox (the spec's list).
+MODIFYING = frozenset(
+    {
+        "add", "remove", "discard", "pop", "popitem", "clear", "update", "__setitem__",
+        "__delitem__", "flush", "pack", "set_sequences", "add_folder", "remove_folder",
+    }
+)
+#: Operations that read a mailbox's table of contents or messages.
+READING = frozenset(
+    {
+        "get", "get_message", "get_bytes", "get_string", "get_file", "keys", "iterkeys",
+        "values", "itervalues", "items", "iteritems", "__iter__", "__len__", "__getitem__",
+        "__contains__", "get_sequences", "has_key", "list_folders", "get_folder",
+    }
+)
+#: Operations after which the mailbox is no longer locked.
+RELEASING = frozenset({"unlock", "close"})
+
+
+class BoxFact:
+    """What is known of one tracked mailbox at one point."""
+
+    __slots__ = ("kind", "lock", "epochs", "pending", "read_unlocked", "owned")
+
+    def __init__(
+        self,
+        kind: str,
+        lock: str,
+        epochs: FrozenSet[object],
+        pending: Optional[int] = None,
+        read_unlocked: Optional[int] = None,
+        owned: bool = True,
+    ):
+        self.kind = kind  # "mailbox.mbox", ...
+        self.lock = lock  # LOCKED / UNLOCKED / MAYBE
+        #: the lock periods this point may be in (see the key analysis)
+        self.epochs = epochs
+        #: line of the earliest modification made under the lock and not flushed yet
+        self.pending = pending
+        #: line of the earliest read made while not locked, since the last lock()
+        self.read_unlocked = read_unlocked
+        #: constructed in this scope (rather than arriving from the caller)
+        self.owned = owned
+
+    def replace(self, **changes) -> "BoxFact":
+        values = {slot: getattr(self, slot) for slot in self.__slots__}
+        values.update(changes)
+        return BoxFact(**values)
+
+    def join(self, other: Optional["BoxFact"]) -> "BoxFact":
+        if other is None:
+            return self
+        return BoxFact(
+            self.kind,
+            join_lock(self.lock, other.lock),
+            self.epochs | other.epochs,
+            min_line(self.pending, other.pending),
+            min_line(self.read_unlocked, other.read_unlocked),
+            self.owned and other.owned,
+        )
+
+    def _key(self):
+        return (self.kind, self.lock, self.epochs, self.pending, self.read_unlocked, self.owned)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BoxFact) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "BoxFact(%s, %s, pending=%s)" % (self.kind, self.lock, self.pending)
+
+
+def epoch_at(node: ast.AST, label: str) -> object:
+    """An identifier for the lock period that starts at ``node``."""
+    return (label, node.lineno, node.col_offset)
+
+
+class _ScopeSurvey:
+    """What a scope does with mailbox refs, from one look at its body before the walk."""
+
+    def __init__(self, scope: Scope):
+        self.locks: Set[str] = set()  # refs with lock() or locked() calls
+        self.unlocks: Set[str] = set()  # refs with unlock() calls
+        self.handed_on: Set[str] = set()  # refs returned, yielded or stored on self
+        self_name = scope.self_name
+        for node in _walk_scope_body(scope.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                ref = Walker.ref(node.func.value)
+                if ref is None:
+                    continue
+                if node.func.attr in ("lock", "locked"):
+                    self.locks.add(ref)
+                elif node.func.attr == "unlock":
+                    self.unlocks.add(ref)
+            elif isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None:
+                values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+                for value in values:
+                    ref = Walker.ref(value)
+                    if ref is not None:
+                        self.handed_on.add(ref)
+            elif isinstance(node, ast.Assign) and self_name:
+                ref = Walker.ref(node.value)
+                if ref is not None and any(
+                    isinstance(t, ast.Attribute) and Walker.ref(t.value) == self_name for t in node.targets
+                ):
+                    self.handed_on.add(ref)
+
+
+def _walk_scope_body(scope_node: ast.AST):
+    """Every node of a scope's own body, not descending into nested scopes."""
+    stack = list(scope_node.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str, str]:
+    """Attributes of instances of ``cls`` known to hold lockable mailboxes: ``{"box": kind}``."""
+    found: Dict[str, str] = {}
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            kind = facts.lockable_annotation(stmt.annotation) or facts.lockable_constructor(stmt.value)
+            if kind:
+                found[stmt.target.id] = kind
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self_name = Scope(stmt, cls).self_name
+            if not self_name:
+                continue
+            for node in _walk_scope_body(stmt):
+                if isinstance(node, ast.Assign):
+                    kind = facts.lockable_constructor(node.value)
+                    targets = node.targets
+                elif isinstance(node, ast.AnnAssign):
+                    kind = facts.lockable_annotation(node.annotation) or facts.lockable_constructor(node.value)
+                    targets = [node.target]
+                else:
+                    continue
+                if not kind:
+                    continue
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and Walker.ref(target.value) == self_name:
+                        found[target.attr] = kind
+    return found
+
+
+def module_mailboxes(facts: ModuleFacts, tree: ast.Module) -> Dict[str, str]:
+    """Module globals bound to lockable mailboxes: ``{"box": kind}``."""
+    found: Dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            kind = facts.lockable_constructor(stmt.value)
+            targets = stmt.targets
+        elif isinstance(stmt, ast.AnnAssign):
+            kind = facts.lockable_annotation(stmt.annotation) or facts.lockable_constructor(stmt.value)
+            targets = [stmt.target]
+        else:
+            continue
+        if kind:
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = kind
+    return found
+
+
+def releases(stmts: Sequence[ast.stmt], ref: str) -> bool:
+    """Whether ``stmts`` call ``ref.unlock()`` or ``ref.close()`` somewhere."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in RELEASING
+                and Walker.ref(node.func.value) == ref
+            ):
+                return True
+    return False
+
+
+class LockAnalysis(Analysis):
+    """Lock state, pending changes and lock periods of every tracked mailbox."""
+
+    domain = DOMAIN
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
+        self.facts = facts
+        self._globals = module_mailboxes(facts, tree)
+        self._class_attrs: Dict[int, Dict[str, str]] = {}
+        self.survey: Optional[_ScopeSurvey] = None
+        self._lock_events = []
+
+    @staticmethod
+    def applies(facts: ModuleFacts) -> bool:
+        return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
+
+    # -- entry --------------------------------------------------------------------------
+
+    def start(self, walker: Walker, state: State) -> None:
+        scope = walker.scope
+        self.survey = _ScopeSurvey(scope)
+        self._lock_events = []
+        candidates: Dict[str, str] = {}
+        if scope.is_function:
+            args = scope.node.args
+            every_arg = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+            for arg in every_arg:
+                kind = self.facts.lockable_annotation(arg.annotation)
+                if kind:
+                    candidates[arg.arg] = kind
+            self_name = scope.self_name
+            if self_name and scope.enclosing_class is not None:
+                cls = scope.enclosing_class
+                attrs = self._class_attrs.get(id(cls))
+                if attrs is None:
+                    attrs = self._class_attrs[id(cls)] = class_mailbox_attributes(self.facts, cls)
+                for attr, kind in attrs.items():
+                    candidates[self_name + "." + attr] = kind
+            for name, kind in self._globals.items():
+                candidates.setdefault(name, kind)
+        for ref, kind in candidates.items():
+            self._track_if_managed_here(ref, kind, walker.scope.node, state)
+
+    def _track_if_managed_here(self, ref: str, kind: str, node: ast.AST, state: State) -> None:
+        survey = self.survey
+        if ref in survey.locks:
+            initial = UNLOCKED
+        elif ref in survey.unlocks:
+            initial = LOCKED  # only released here: the caller locked it
+        else:
+            return  # the caller manages its locking
+        state.set(DOMAIN, ref, BoxFact(kind, initial, frozenset({epoch_at(node, "entry")}), owned=False))
+
+    # -- bindings -----------------------------------------------------------------------
+
+    def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        ref = walker.ref(target)
+        if ref is None or how not in ("assign", "walrus"):
+            return
+        kind = self.facts.lockable_constructor(value) if value is not None else None
+        if kind:
+            state.set(DOMAIN, ref, BoxFact(kind, UNLOCKED, frozenset({epoch_at(value, "new")})))
+            return
+        stmt = walker.current_statement()
+        if isinstance(stmt, ast.AnnAssign) and stmt.target is target:
+            kind = self.facts.lockable_annotation(stmt.annotation)
+            if kind:
+                self._track_if_managed_here(ref, kind, target, state)
+
+    # -- operations ---------------------------------------------------------------------
+
+    def operation(self, walker, ref, op, node, args, state) -> None:
+        fact = state.get(DOMAIN, ref)
+        if fact is None:
+            return
+        if op == "locked":
+            return  # handled as a ``with`` item; a bare call does nothing yet
+        line = getattr(node, "lineno", 0)
+        data = {"ref": ref, "op": op, "fact": fact}
+        if op == "lock":
+            new_epoch = epoch_at(node, "lock")
+            data["new_epoch"] = new_epoch
+            data["covered"] = self._covered(walker, ref)
+            event = walker.emit("box-op", node, **data)
+            if event is not None:
+                self._lock_events.append(event)
+            state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
+            return
+        walker.emit("box-op", node, **data)
+        if op == "unlock":
+            state.set(DOMAIN, ref, fact.replace(lock=UNLOCKED, epochs=frozenset({epoch_at(node, "unlock")})))
+        elif op == "close":
+            state.set(
+                DOMAIN, ref,
+                fact.replace(lock=UNLOCKED, epochs=frozenset({epoch_at(node, "close")}), pending=None),
+            )
+        elif op == "flush":
+            state.set(DOMAIN, ref, fact.replace(pending=None))
+        elif op == "pack":
+            # MH renumbers its messages: a new key period, whatever the lock state.
+            state.set(DOMAIN, ref, fact.replace(epochs=frozenset({epoch_at(node, "pack")})))
+        elif op in MODIFYING:
+            if fact.lock != UNLOCKED and fact.pending is None:
+                state.set(DOMAIN, ref, fact.replace(pending=line))
+        elif op in READING and fact.lock != LOCKED and fact.read_unlocked is None:
+            state.set(DOMAIN, ref, fact.replace(read_unlocked=line))
+
+    def _covered(self, walker: Walker, ref: str) -> bool:
+        """Whether an exception after this ``lock()`` still releases the lock."""
+        if any(releases(body, ref) for body in walker.enclosing_finally_bodies()):
+            return True
+        if any(self._releasing_item(item, ref) for item in walker.enclosing_with_items()):
+            return True
+        following = walker.next_statement()
+        if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
+            return releases(following.finalbody, ref)
+        if isinstance(following, (ast.With, ast.AsyncWith)):
+            return any(self._releasing_item(item, ref) for item in following.items)
+        return False
+
+    def _releasing_item(self, item: ast.withitem, ref: str) -> bool:
+        expr = item.context_expr
+        if not isinstance(expr, ast.Call):
+            return False
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+            return Walker.ref(expr.func.value) == ref
+        if self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
+            return Walker.ref(expr.args[0]) == ref
+        return False
+
+    # -- with ---------------------------------------------------------------------------
+
+    def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+            ref = walker.ref(expr.func.value)
+            fact = state.get(DOMAIN, ref) if ref else None
+            if fact is None:
+                return
+            new_epoch = epoch_at(expr, "lock")
+            event = walker.emit("box-op", expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
+            if event is not None:
+                self._lock_events.append(event)
+            state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
+
+    def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        if not isinstance(expr, ast.Call):
+            return
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+            ref, label = walker.ref(expr.func.value), "locked-exit"
+        elif self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
+            ref, label = walker.ref(expr.args[0]), "close"
+        else:
+            return
+        fact = state.get(DOMAIN, ref) if ref else None
+        if fact is not None:
+            state.set(
+                DOMAIN, ref,
+                fact.replace(lock=UNLOCKED, pending=None, epochs=frozenset({epoch_at(expr, label)})),
+            )
+
+    # -- exit ---------------------------------------------------------------------------
+
+    def finish(self, walker: Walker, exits: Optional[State]) -> None:
+        """Mark the lock() events whose lock is deliberately left held for someone else."""
+        scope = walker.scope
+        entering = scope.name in ("__enter__", "__aenter__")
+        for event in self._lock_events:
+            ref = event["ref"]
+            fact = exits.get(DOMAIN, ref) if exits is not None else None
+            still_locked = fact is not None and fact.lock != UNLOCKED
+            event.data["handed_on"] = (
+                entering
+                or ref in self.survey.handed_on
+                or (still_locked and not event["fact"].owned)
+                or (scope.self_name is not None and ref.startswith(scope.self_name + ".") and still_locked)
+            )
+            event.data["never_released"] = still_locked

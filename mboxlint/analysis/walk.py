@@ -1,0 +1,726 @@
+"""The abstract walk: one pass over a scope's statements that every analysis shares.
+
+The walk follows the shape of the AST instead of building a control-flow graph:
+
+* ``if``/``match`` walk each arm from a copy of the state and join the results;
+* loops walk their body silently until the state at the loop head stops changing (the
+  lattices are tiny), then once more emitting events, and join "ran zero times";
+* ``return``/``raise``/``break``/``continue`` hand their state to the matching exit, passing
+  through the ``finally`` blocks and ``with`` exits they leave;
+* ``try`` joins the state before every statement of the body into the handlers; ``finally``
+  is walked once (emitting) on the join of the ways in that do not raise, and once silently
+  on the normal way out, which is what flows on.
+
+Analyses (see :class:`Analysis`) receive calls, bindings, branch conditions and ``with``
+entries/exits, update the state and emit :class:`Event` records. Rules only read events.
+"""
+
+import ast
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .imports import ModuleFacts, dotted_name
+from .state import State, join, join_all
+
+#: Iterations of a loop body before the head state is taken as it stands.
+MAX_LOOP_ROUNDS = 4
+
+ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+class Event:
+    """Something an analysis saw at a node, with the facts that held just before it."""
+
+    __slots__ = ("kind", "node", "scope", "data")
+
+    def __init__(self, kind: str, node: ast.AST, scope: "Scope", data: Dict[str, Any]):
+        self.kind = kind
+        self.node = node
+        self.scope = scope
+        self.data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "Event(%s, line %s, %r)" % (self.kind, getattr(self.node, "lineno", "?"), self.data)
+
+
+class Scope:
+    """A module, class body or function walked on its own."""
+
+    def __init__(self, node: ScopeNode, enclosing_class: Optional[ast.ClassDef] = None):
+        self.node = node
+        self.enclosing_class = enclosing_class
+
+    @property
+    def is_function(self) -> bool:
+        return isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+    @property
+    def name(self) -> str:
+        return getattr(self.node, "name", "<module>")
+
+    @property
+    def self_name(self) -> Optional[str]:
+        """The name of a method's instance parameter (``self``), if this is a method."""
+        if not self.is_function or self.enclosing_class is None:
+            return None
+        for decorator in self.node.decorator_list:
+            if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+                return None
+        args = self.node.args
+        positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+        return positional[0].arg if positional else None
+
+
+class Analysis:
+    """One kind of fact the walk tracks. Every hook is optional."""
+
+    #: the domain name used in fact keys
+    domain = ""
+
+    def start(self, walker: "Walker", state: State) -> None:
+        """Seed the state at the scope's entry."""
+
+    def call(self, walker: "Walker", node: ast.Call, state: State) -> None:
+        """A call, after its function and arguments were evaluated."""
+
+    def operation(
+        self, walker: "Walker", ref: str, op: str, node: ast.AST, args: Sequence[ast.AST], state: State
+    ) -> None:
+        """An operation on the object named ``ref``: a method call (``op`` is the method's
+        name) or a protocol use (``__getitem__``, ``__setitem__``, ``__delitem__``,
+        ``__contains__``, ``__len__``, ``__iter__``)."""
+
+    def bind(self, walker: "Walker", target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        """``target`` was bound from ``value`` (``how``: assign, for, with, walrus, augassign,
+        comprehension, except). Facts about the target's refs are already forgotten."""
+
+    def branch(self, walker: "Walker", test: ast.AST, truth: bool, state: State) -> None:
+        """Control enters code that runs only when ``test`` is ``truth``."""
+
+    def with_enter(self, walker: "Walker", item: ast.withitem, state: State) -> None:
+        """A ``with`` item's context was entered (after ``bind`` of its target)."""
+
+    def with_exit(self, walker: "Walker", item: ast.withitem, state: State) -> None:
+        """A ``with`` item's context is left, on any way out."""
+
+    def finish(self, walker: "Walker", exits: Optional[State]) -> None:
+        """The scope is done; ``exits`` joins the states at its normal exits."""
+
+
+class _Frame:
+    """Something a jump leaves on its way out: a ``finally`` body or a ``with`` item."""
+
+    __slots__ = ("kind", "payload", "loop_depth", "arrivals")
+
+    def __init__(self, kind: str, payload: Any, loop_depth: int):
+        self.kind = kind
+        self.payload = payload
+        self.loop_depth = loop_depth
+        #: states of the jumps that reached this frame, as they arrived
+        self.arrivals: List[State] = []
+
+
+class Walker:
+    """Walks one scope, feeding every analysis. Use :meth:`run`."""
+
+    def __init__(self, facts: ModuleFacts, scope: Scope, analyses: Sequence[Analysis], events: List[Event]):
+        self.facts = facts
+        self.scope = scope
+        self.analyses = analyses
+        self.events = events
+        self._silent = 0
+        self._returns: List[State] = []
+        self._raises: List[State] = []
+        self._loops: List[Dict[str, List[State]]] = []
+        self._frames: List[_Frame] = []
+        self._blocks: List[Tuple[Sequence[ast.stmt], int]] = []
+        self._handler_entries: List[List[State]] = []
+        self._emitted: Dict[Tuple[str, int, Any], int] = {}
+
+    # -- public helpers for analyses --------------------------------------------------
+
+    def emit(self, kind: str, node: ast.AST, key: Any = None, **data: Any) -> Optional[Event]:
+        """Record an event unless walking silently, and return it. A node re-walked (a
+        ``finally`` reached by several paths) replaces its earlier event of the same kind and key."""
+        if self._silent:
+            return None
+        event = Event(kind, node, self.scope, data)
+        slot = (kind, id(node), key)
+        index = self._emitted.get(slot)
+        if index is None:
+            self._emitted[slot] = len(self.events)
+            self.events.append(event)
+        else:
+            self.events[index] = event
+        return event
+
+    @property
+    def silent(self) -> bool:
+        return bool(self._silent)
+
+    @staticmethod
+    def ref(node: ast.AST) -> Optional[str]:
+        """The dotted name an expression spells (``self.box``), or None."""
+        return dotted_name(node)
+
+    def current_statement(self) -> Optional[ast.stmt]:
+        """The statement being walked, innermost."""
+        if not self._blocks:
+            return None
+        stmts, index = self._blocks[-1]
+        return stmts[index]
+
+    def next_statement(self) -> Optional[ast.stmt]:
+        """The statement that runs after the one being walked when it completes normally.
+
+        At the end of a block this is the statement after the enclosing ``if``/``try``/
+        ``with`` (or a ``try``'s ``else:``); at the end of a loop body or of the scope there
+        is none.
+        """
+        for depth in range(len(self._blocks) - 1, -1, -1):
+            stmts, index = self._blocks[depth]
+            if index + 1 < len(stmts):
+                return stmts[index + 1]
+            if depth == 0:
+                return None
+            outer_stmts, outer_index = self._blocks[depth - 1]
+            owner = outer_stmts[outer_index]
+            if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)) and stmts is owner.body:
+                return None
+            if stmts is getattr(owner, "body", None) and getattr(owner, "orelse", None) and hasattr(owner, "handlers"):
+                return owner.orelse[0]
+        return None
+
+    def enclosing_finally_bodies(self) -> List[Sequence[ast.stmt]]:
+        return [f.payload for f in self._frames if f.kind == "finally"]
+
+    def enclosing_with_items(self) -> List[ast.withitem]:
+        return [f.payload for f in self._frames if f.kind == "with"]
+
+    # -- driver -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        node = self.scope.node
+        state = State()
+        for analysis in self.analyses:
+            analysis.start(self, state)
+        body = node.body
+        end = self.walk_block(body, state)
+        exits = join_all([end] + self._returns)
+        for analysis in self.analyses:
+            analysis.finish(self, exits)
+
+    # -- statements -------------------------------------------------------------------
+
+    def walk_block(self, stmts: Sequence[ast.stmt], state: Optional[State]) -> Optional[State]:
+        for index, stmt in enumerate(stmts):
+            if state is None:
+                return None
+            for entries in self._handler_entries[-1:]:
+                entries.append(state.copy())
+            self._blocks.append((stmts, index))
+            try:
+                state = self.walk_stmt(stmt, state)
+            finally:
+                self._blocks.pop()
+        return state
+
+    def walk_stmt(self, stmt: ast.stmt, state: State) -> Optional[State]:
+        method = getattr(self, "_stmt_" + type(stmt).__name__, None)
+        if method is not None:
+            return method(stmt, state)
+        # Simple statements without control flow: evaluate their expressions in order.
+        for child in ast.iter_child_nodes(stmt):
+            if isinstance(child, ast.expr):
+                self.eval(child, state)
+        return state
+
+    def _stmt_Expr(self, stmt: ast.Expr, state: State) -> State:
+        self.eval(stmt.value, state)
+        return state
+
+    def _stmt_Assign(self, stmt: ast.Assign, state: State) -> State:
+        self.eval(stmt.value, state)
+        for target in stmt.targets:
+            self.assign(target, stmt.value, "assign", state)
+        return state
+
+    def _stmt_AnnAssign(self, stmt: ast.AnnAssign, state: State) -> State:
+        if stmt.value is not None:
+            self.eval(stmt.value, state)
+        self.assign(stmt.target, stmt.value, "assign", state)
+        return state
+
+    def _stmt_AugAssign(self, stmt: ast.AugAssign, state: State) -> State:
+        self.eval(stmt.value, state)
+        self.eval_target_parts(stmt.target, state)
+        # ``x += 1`` keeps x's identity for mutable values; analyses decide.
+        for analysis in self.analyses:
+            analysis.bind(self, stmt.target, stmt.value, "augassign", state)
+        return state
+
+    def _stmt_Delete(self, stmt: ast.Delete, state: State) -> State:
+        for target in stmt.targets:
+            if isinstance(target, ast.Subscript):
+                self.eval(target.slice, state)
+                ref = self.ref(target.value)
+                if ref is not None:
+                    self.operate(ref, "__delitem__", target, [target.slice], state)
+                else:
+                    self.eval(target.value, state)
+            else:
+                self.eval_target_parts(target, state)
+                ref = self.ref(target)
+                if ref is not None:
+                    state.forget_ref(ref)
+        return state
+
+    def _stmt_Return(self, stmt: ast.Return, state: State) -> None:
+        if stmt.value is not None:
+            self.eval(stmt.value, state)
+        self._returns.append(self._through_frames(state, loop_depth=0))
+        return None
+
+    def _stmt_Raise(self, stmt: ast.Raise, state: State) -> None:
+        for child in (stmt.exc, stmt.cause):
+            if child is not None:
+                self.eval(child, state)
+        if self._handler_entries:
+            self._handler_entries[-1].append(state.copy())
+        else:
+            self._raises.append(state)
+        return None
+
+    def _stmt_Break(self, stmt: ast.Break, state: State) -> None:
+        if self._loops:
+            self._loops[-1]["break"].append(self._through_frames(state, loop_depth=len(self._loops)))
+        return None
+
+    def _stmt_Continue(self, stmt: ast.Continue, state: State) -> None:
+        if self._loops:
+            self._loops[-1]["continue"].append(self._through_frames(state, loop_depth=len(self._loops)))
+        return None
+
+    def _stmt_FunctionDef(self, stmt: ast.AST, state: State) -> State:
+        # The body is a scope of its own; only what runs at definition time is walked here.
+        for decorator in stmt.decorator_list:
+            self.eval(decorator, state)
+        for default in list(stmt.args.defaults) + [d for d in stmt.args.kw_defaults if d is not None]:
+            self.eval(default, state)
+        state.forget_ref(stmt.name)
+        return state
+
+    _stmt_AsyncFunctionDef = _stmt_FunctionDef
+
+    def _stmt_ClassDef(self, stmt: ast.ClassDef, state: State) -> State:
+        for expr in list(stmt.decorator_list) + list(stmt.bases) + [k.value for k in stmt.keywords]:
+            self.eval(expr, state)
+        state.forget_ref(stmt.name)
+        return state
+
+    def _stmt_Import(self, stmt: ast.AST, state: State) -> State:
+        for alias in stmt.names:
+            if alias.name != "*":
+                state.forget_ref((alias.asname or alias.name).split(".")[0])
+        return state
+
+    _stmt_ImportFrom = _stmt_Import
+
+    def _stmt_If(self, stmt: ast.If, state: State) -> Optional[State]:
+        self.eval(stmt.test, state)
+        taken = state.copy()
+        self.refine(stmt.test, True, taken)
+        skipped = state
+        self.refine(stmt.test, False, skipped)
+        taken = self.walk_block(stmt.body, taken)
+        skipped = self.walk_block(stmt.orelse, skipped) if stmt.orelse else skipped
+        return join(taken, skipped)
+
+    def _stmt_Assert(self, stmt: ast.Assert, state: State) -> State:
+        self.eval(stmt.test, state)
+        if stmt.msg is not None:
+            self.eval(stmt.msg, state)
+        self.refine(stmt.test, True, state)
+        return state
+
+    def _stmt_While(self, stmt: ast.While, state: State) -> Optional[State]:
+        forever = isinstance(stmt.test, ast.Constant) and bool(stmt.test.value)
+
+        def enter(head: State) -> State:
+            body_state = head.copy()
+            self.eval(stmt.test, body_state)
+            self.refine(stmt.test, True, body_state)
+            return body_state
+
+        head, breaks = self._loop(state, enter, stmt.body)
+        if forever:
+            leave = None
+        else:
+            leave = head.copy()
+            self.eval(stmt.test, leave)
+            self.refine(stmt.test, False, leave)
+            if stmt.orelse:
+                leave = self.walk_block(stmt.orelse, leave)
+        return join_all([leave] + breaks)
+
+    def _stmt_For(self, stmt: ast.AST, state: State) -> Optional[State]:
+        self.eval(stmt.iter, state)
+        iterated = self.ref(stmt.iter)
+        if iterated is not None:
+            self.operate(iterated, "__iter__", stmt.iter, [], state)
+
+        def enter(head: State) -> State:
+            body_state = head.copy()
+            self.assign(stmt.target, stmt.iter, "for", body_state)
+            return body_state
+
+        head, breaks = self._loop(state, enter, stmt.body)
+        leave: Optional[State] = head.copy()
+        if stmt.orelse:
+            leave = self.walk_block(stmt.orelse, leave)
+        return join_all([leave] + breaks)
+
+    _stmt_AsyncFor = _stmt_For
+
+    def _loop(self, entry: State, enter, body: Sequence[ast.stmt]) -> Tuple[State, List[State]]:
+        """Walk a loop body to a fixed point; return the head state and the break states."""
+        head = entry.copy()
+        self._silent += 1
+        try:
+            for _ in range(MAX_LOOP_ROUNDS):
+                exits = self._loop_body(enter(head), body)
+                new_head = join_all([entry, exits["end"]] + exits["continue"])
+                if new_head == head:
+                    break
+                head = new_head
+        finally:
+            self._silent -= 1
+        exits = self._loop_body(enter(head), body)
+        head = join_all([head, exits["end"]] + exits["continue"]) or head
+        return head, exits["break"]
+
+    def _loop_body(self, state: State, body: Sequence[ast.stmt]) -> Dict[str, Any]:
+        self._loops.append({"break": [], "continue": []})
+        try:
+            end = self.walk_block(body, state)
+        finally:
+            jumps = self._loops.pop()
+        return {"end": end, "break": [s for s in jumps["break"] if s is not None],
+                "continue": [s for s in jumps["continue"] if s is not None]}
+
+    def _stmt_With(self, stmt: ast.AST, state: State) -> Optional[State]:
+        entered = []
+        for item in stmt.items:
+            self.eval(item.context_expr, state)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, item.context_expr, "with", state)
+            for analysis in self.analyses:
+                analysis.with_enter(self, item, state)
+            entered.append(item)
+            self._frames.append(_Frame("with", item, len(self._loops)))
+        handler_states: List[State] = []
+        self._handler_entries.append(handler_states)
+        try:
+            end = self.walk_block(stmt.body, state)
+        finally:
+            self._handler_entries.pop()
+            for _ in entered:
+                self._frames.pop()
+        # An exception inside the body leaves through the exits too; propagate it outward.
+        escaping = join_all(handler_states)
+        for item in reversed(entered):
+            for candidate in (end, escaping):
+                if candidate is not None:
+                    for analysis in self.analyses:
+                        analysis.with_exit(self, item, candidate)
+        if escaping is not None and self._handler_entries:
+            self._handler_entries[-1].append(escaping)
+        return end
+
+    _stmt_AsyncWith = _stmt_With
+
+    def _stmt_Try(self, stmt: ast.AST, state: State) -> Optional[State]:
+        frame = _Frame("finally", stmt.finalbody, len(self._loops))
+        if stmt.finalbody:
+            self._frames.append(frame)
+        try:
+            raised: List[State] = []
+            self._handler_entries.append(raised)
+            try:
+                body_end = self.walk_block(stmt.body, state.copy())
+            finally:
+                self._handler_entries.pop()
+            handler_in = join_all(raised)
+            normal = self.walk_block(stmt.orelse, body_end) if stmt.orelse else body_end
+            outs = [normal]
+            for handler in stmt.handlers:
+                if handler_in is None:
+                    break
+                handler_state = handler_in.copy()
+                if handler.type is not None:
+                    self.eval(handler.type, handler_state)
+                if handler.name:
+                    handler_state.forget_ref(handler.name)
+                outs.append(self.walk_block(handler.body, handler_state))
+            normal_out = join_all(outs)
+        finally:
+            if stmt.finalbody:
+                self._frames.pop()
+        if not stmt.finalbody:
+            if handler_in is not None and not stmt.handlers and self._handler_entries:
+                self._handler_entries[-1].append(handler_in)
+            return normal_out
+        # finally: once with events on the ways in that do not raise (returns and breaks
+        # included: an exception that escapes is not the code's intended path), once
+        # silently on the normal way out, which is what flows on.
+        intended = join_all([normal_out] + frame.arrivals)
+        if intended is None:
+            intended = handler_in
+        if intended is not None:
+            self.walk_block(stmt.finalbody, intended.copy())
+        if normal_out is None:
+            return None
+        self._silent += 1
+        try:
+            return self.walk_block(stmt.finalbody, normal_out)
+        finally:
+            self._silent -= 1
+
+    _stmt_TryStar = _stmt_Try
+
+    def _stmt_Match(self, stmt: Any, state: State) -> Optional[State]:
+        self.eval(stmt.subject, state)
+        outs = []
+        for case in stmt.cases:
+            case_state = state.copy()
+            for name in ast.walk(case.pattern):
+                bound = getattr(name, "name", None)
+                if isinstance(bound, str):
+                    case_state.forget_ref(bound)
+            if case.guard is not None:
+                self.eval(case.guard, case_state)
+            outs.append(self.walk_block(case.body, case_state))
+        outs.append(state)  # no case matched
+        return join_all(outs)
+
+    def _through_frames(self, state: State, loop_depth: int) -> State:
+        """The state a jump carries after the ``finally`` bodies and ``with`` exits it leaves."""
+        state = state.copy()
+        self._silent += 1
+        try:
+            for frame in reversed(self._frames):
+                if frame.loop_depth < loop_depth:
+                    break
+                if frame.kind == "finally":
+                    frame.arrivals.append(state.copy())
+                    saved_frames, self._frames = self._frames, self._frames[: self._frames.index(frame)]
+                    saved_returns = len(self._returns)
+                    try:
+                        after = self.walk_block(frame.payload, state)
+                    finally:
+                        self._frames = saved_frames
+                        del self._returns[saved_returns:]
+                    if after is not None:
+                        state = after
+                else:
+                    for analysis in self.analyses:
+                        analysis.with_exit(self, frame.payload, state)
+        finally:
+            self._silent -= 1
+        return state
+
+    # -- bindings, conditions -----------------------------------------------------------
+
+    def assign(self, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        self.eval_target_parts(target, state)
+        if isinstance(target, ast.Subscript):
+            ref = self.ref(target.value)
+            if ref is not None:
+                self.operate(ref, "__setitem__", target, [target.slice, value] if value is not None else [target.slice], state)
+        for name in _bound_refs(target):
+            state.forget_ref(name)
+        for analysis in self.analyses:
+            analysis.bind(self, target, value, how, state)
+
+    def eval_target_parts(self, target: ast.AST, state: State) -> None:
+        """Evaluate what a store target reads: ``a[i]`` reads ``i``, ``f().x`` calls ``f``."""
+        if isinstance(target, ast.Subscript):
+            if self.ref(target.value) is None:
+                self.eval(target.value, state)
+            self.eval(target.slice, state)
+        elif isinstance(target, ast.Attribute):
+            if self.ref(target) is None:
+                self.eval(target.value, state)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.eval_target_parts(element, state)
+        elif isinstance(target, ast.Starred):
+            self.eval_target_parts(target.value, state)
+
+    def refine(self, test: ast.AST, truth: bool, state: State) -> None:
+        """Tell the analyses which way a condition went."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            self.refine(test.operand, not truth, state)
+            return
+        if isinstance(test, ast.BoolOp):
+            # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise unknown.
+            if isinstance(test.op, ast.And) == truth:
+                for value in test.values:
+                    self.refine(value, truth, state)
+            return
+        if isinstance(test, ast.NamedExpr):
+            self.refine(test.value, truth, state)
+            return
+        for analysis in self.analyses:
+            analysis.branch(self, test, truth, state)
+
+    # -- expressions --------------------------------------------------------------------
+
+    def operate(self, ref: str, op: str, node: ast.AST, args: Sequence[ast.AST], state: State) -> None:
+        for analysis in self.analyses:
+            analysis.operation(self, ref, op, node, args, state)
+
+    def eval(self, node: ast.AST, state: State) -> None:
+        """Walk an expression in evaluation order, reporting calls and operations."""
+        if isinstance(node, ast.Call):
+            self._eval_call(node, state)
+        elif isinstance(node, (ast.Name, ast.Constant)):
+            return
+        elif isinstance(node, ast.Subscript):
+            self.eval(node.slice, state)
+            ref = self.ref(node.value)
+            if ref is not None and isinstance(node.ctx, ast.Load):
+                self.operate(ref, "__getitem__", node, [node.slice], state)
+            else:
+                self.eval(node.value, state)
+        elif isinstance(node, ast.Compare):
+            self.eval(node.left, state)
+            left = node.left
+            for op, right in zip(node.ops, node.comparators):
+                self.eval(right, state)
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    ref = self.ref(right)
+                    if ref is not None:
+                        self.operate(ref, "__contains__", node, [left], state)
+                left = right
+        elif isinstance(node, ast.Lambda):
+            return  # runs later, if at all
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            self._eval_comprehension(node, state)
+        elif isinstance(node, ast.NamedExpr):
+            self.eval(node.value, state)
+            self.assign(node.target, node.value, "walrus", state)
+        elif isinstance(node, ast.IfExp):
+            self.eval(node.test, state)
+            yes = state.copy()
+            self.refine(node.test, True, yes)
+            self.eval(node.body, yes)
+            no = state.copy()
+            self.refine(node.test, False, no)
+            self.eval(node.orelse, no)
+            merged = join(yes, no)
+            state.facts = merged.facts if merged is not None else state.facts
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.expr, ast.keyword, ast.comprehension, ast.arguments)):
+                    self.eval(child, state)
+
+    def _eval_call(self, node: ast.Call, state: State) -> None:
+        func = node.func
+        receiver_ref = None
+        if isinstance(func, ast.Attribute):
+            receiver_ref = self.ref(func.value)
+            if receiver_ref is None:
+                self.eval(func.value, state)
+        elif not isinstance(func, ast.Name):
+            self.eval(func, state)
+        for arg in node.args:
+            self.eval(arg, state)
+        for keyword in node.keywords:
+            self.eval(keyword.value, state)
+        if receiver_ref is not None:
+            self.operate(receiver_ref, func.attr, node, node.args, state)
+        elif isinstance(func, ast.Name) and func.id in ("len", "list", "sorted", "tuple", "set", "iter") and len(node.args) == 1:
+            # Protocol uses through builtins: ``len(box)``, ``list(box)``.
+            arg_ref = self.ref(node.args[0])
+            if arg_ref is not None and self.facts.resolve(func) == "builtins." + func.id:
+                self.operate(arg_ref, "__len__" if func.id == "len" else "__iter__", node, [], state)
+        for analysis in self.analyses:
+            analysis.call(self, node, state)
+
+    def _eval_comprehension(self, node: ast.AST, state: State) -> None:
+        inner = state.copy()
+        for generator in node.generators:
+            self.eval(generator.iter, inner)
+            iterated = self.ref(generator.iter)
+            if iterated is not None:
+                self.operate(iterated, "__iter__", generator.iter, [], inner)
+            self.assign(generator.target, generator.iter, "comprehension", inner)
+            for condition in generator.ifs:
+                self.eval(condition, inner)
+                self.refine(condition, True, inner)
+        if isinstance(node, ast.DictComp):
+            self.eval(node.key, inner)
+            self.eval(node.value, inner)
+        else:
+            self.eval(node.elt, inner)
+        # Comprehension variables do not leak; other effects (a lock taken inside) do.
+        bound = set()
+        for generator in node.generators:
+            bound.update(_bound_refs(generator.target))
+        for key in list(inner.facts):
+            if key[1].split(".")[0] in bound:
+                del inner.facts[key]
+        for key in list(state.facts):
+            if key[1].split(".")[0] in bound:
+                inner.facts[key] = state.facts[key]
+        state.facts = inner.facts
+
+
+def _bound_refs(target: ast.AST) -> List[str]:
+    """The dotted names a store target rebinds (``a``, ``self.x``; not ``a[i]``)."""
+    if isinstance(target, (ast.Name, ast.Attribute)):
+        ref = dotted_name(target)
+        return [ref] if ref is not None else []
+    if isinstance(target, (ast.Tuple, ast.List)):
+        refs: List[str] = []
+        for element in target.elts:
+            refs.extend(_bound_refs(element))
+        return refs
+    if isinstance(target, ast.Starred):
+        return _bound_refs(target.value)
+    return []
+
+
+def iter_scopes(tree: ast.Module):
+    """The module, then every class body and function, at any depth, each walked alone."""
+    yield Scope(tree)
+    stack: List[Tuple[ast.AST, Optional[ast.ClassDef]]] = [(tree, None)]
+    while stack:
+        node, cls = stack.pop()
+        for child in _child_statements(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield Scope(child, cls)
+                stack.append((child, None))
+            elif isinstance(child, ast.ClassDef):
+                yield Scope(child)
+                stack.append((child, child))
+            else:
+                stack.append((child, cls))
+
+
+def _child_statements(node: ast.AST):
+    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+        children = getattr(node, field, None)
+        if not children:
+            continue
+        for child in children:
+            if isinstance(child, ast.stmt):
+                yield child
+            else:  # except handlers and match cases hold statements
+                yield from (c for c in getattr(child, "body", []) if isinstance(c, ast.stmt))

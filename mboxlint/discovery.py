@@ -1,0 +1,52 @@
+"""Which files a run checks: the ``*.py`` files under the given paths, minus the usual folders."""
+
+import os
+from typing import Iterator, List, Sequence
+
+#: Folders never entered while walking a directory (named paths are always checked).
+SKIPPED_DIRS = frozenset(
+    {
+        ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pytest_cache",
+        ".ruff_cache", ".mboxlint_cache", ".svn", ".tox", ".venv", "__pycache__", "__pypackages__",
+        "_build", "build", "dist", "node_modules", "venv", "site-packages",
+    }
+)
+
+
+class PathError(Exception):
+    """A path given on the command line that does not exist."""
+
+
+def is_skipped_dir(name: str, full_path: str) -> bool:
+    if name in SKIPPED_DIRS or name.endswith(".egg-info"):
+        return True
+    # Any virtual environment, whatever its name.
+    return os.path.isfile(os.path.join(full_path, "pyvenv.cfg"))
+
+
+def iter_python_files(paths: Sequence[str]) -> Iterator[str]:
+    """Files to check, in a stable order. Raises :class:`PathError` for a missing path.
+
+    Directories are walked without following symbolic links to directories (no loops); a
+    file named explicitly is checked whatever its name.
+    """
+    missing: List[str] = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise PathError("no such file or directory: %s" % ", ".join(missing))
+    seen = set()
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(
+                    d for d in dirs
+                    if not is_skipped_dir(d, os.path.join(root, d)) and not os.path.islink(os.path.join(root, d))
+                )
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        full = os.path.join(root, name)
+                        if full not in seen:
+                            seen.add(full)
+                            yield full
+        elif path not in seen:
+            seen.add(path)
+            yield path

@@ -1,0 +1,79 @@
+"""The one rule engine behind both entry points.
+
+``check_tree`` runs every enabled rule over an ``ast`` tree (the flake8 plugin calls it with
+the tree flake8 already parsed); ``check_source`` adds parsing, ``# noqa`` and selection;
+``check_file`` adds reading. Nothing here prints or exits.
+"""
+
+import ast
+import warnings
+from typing import Iterable, List, NamedTuple, Optional
+
+from .analysis import analyse
+from .config import Selection
+from .finding import Finding
+from .noqa import file_is_skipped, is_silenced, noqa_lines
+from .rules import all_rules
+from .source import SourceError, describe_syntax_error, error_position, read_source
+
+
+class FileResult(NamedTuple):
+    path: str
+    findings: List[Finding]
+    #: set when the file could not be checked (unreadable, undecodable, syntax error)
+    error: Optional[Finding] = None
+
+
+def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options: Optional[dict] = None) -> List[Finding]:
+    """Findings of the rules whose codes are in ``codes`` (all rules when None), sorted."""
+    wanted = None if codes is None else frozenset(codes)
+    rules = [cls(options) for cls in all_rules() if wanted is None or cls.code in wanted]
+    if not rules:
+        return []
+    module = analyse(tree, options)
+    seen = set()
+    findings = []
+    for rule in rules:
+        for finding in rule.check(module):
+            key = (finding.line, finding.col, finding.code)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def parse(text: str, path: str = "<unknown>") -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences are not our business
+        return ast.parse(text, filename=path)
+
+
+def check_source(text: str, path: str = "<unknown>", selection: Optional[Selection] = None,
+                 options: Optional[dict] = None) -> FileResult:
+    selection = selection or Selection()
+    if file_is_skipped(text):
+        return FileResult(path, [])
+    try:
+        tree = parse(text, path)
+    except SyntaxError as error:
+        line, col = error_position(error)
+        return FileResult(path, [], Finding(line, col, "E999", describe_syntax_error(error)))
+    except (ValueError, MemoryError, RecursionError) as error:
+        return FileResult(path, [], Finding(1, 0, "E902", "cannot parse: %s" % error))
+    try:
+        findings = check_tree(tree, selection.enabled, options)
+    except RecursionError:
+        return FileResult(path, [], Finding(1, 0, "E902", "too deeply nested to analyse"))
+    noqa = noqa_lines(text)
+    if noqa:
+        findings = [f for f in findings if not is_silenced(noqa, f.line, f.code)]
+    return FileResult(path, findings)
+
+
+def check_file(path: str, selection: Optional[Selection] = None, options: Optional[dict] = None) -> FileResult:
+    try:
+        source = read_source(path)
+    except SourceError as error:
+        return FileResult(path, [], Finding(error.line, error.col, error.code, error.message))
+    return check_source(source.text, path, selection, options)

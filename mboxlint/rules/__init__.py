@@ -1,0 +1,11 @@
+"""Every rule, registered by code. Import this package to fill :data:`REGISTRY`."""
+
+from . import locking  # noqa: F401  (registers MBX101-MBX104)
+from .base import REGISTRY, Invalid, Rule
+
+__all__ = ["REGISTRY", "Invalid", "Rule", "all_rules"]
+
+
+def all_rules():
+    """Rule classes in code order."""
+    return [REGISTRY[code] for code in sorted(REGISTRY)]

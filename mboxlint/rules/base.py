@@ -1,0 +1,93 @@
+"""The shape every rule has: code, name, message, documentation, examples, fix safety.
+
+A rule is a small filter over the events of :mod:`mboxlint.analysis`. Its docstring is its
+documentation page (What it does / Why is this bad? / Example / Use instead / Fix safety),
+and its ``VALID``/``INVALID`` examples run as tests. In an ``INVALID`` example, every line
+where a finding is expected ends with a comment naming the code (``box.add(m)  # MBX101``);
+the test compares those lines with the reported ones exactly.
+"""
+
+import ast
+import inspect
+import re
+from typing import ClassVar, Dict, Iterable, NamedTuple, Optional, Sequence, Union
+
+from ..finding import Finding
+
+#: Sections every rule's documentation has, in this order.
+DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
+
+
+class Invalid(NamedTuple):
+    """An example that must be reported; ``fixed`` is what ``--fix`` must turn it into."""
+
+    code: str
+    fixed: Optional[str] = None
+    #: the fix needs ``--unsafe-fixes``
+    unsafe: bool = False
+
+
+Example = Union[str, Invalid]
+
+REGISTRY: Dict[str, type] = {}
+
+
+class Rule:
+    code: ClassVar[str] = ""
+    #: kebab-case name, as ruff names its rules
+    name: ClassVar[str] = ""
+    #: ``str.format`` template filled by :meth:`finding`
+    message: ClassVar[str] = ""
+    #: off-by-default rules run only when a selection names them
+    default_enabled: ClassVar[bool] = True
+    #: "safe", "unsafe", "sometimes" (safe in some shapes, unsafe in others) or None
+    fix_safety: ClassVar[Optional[str]] = None
+    #: the seed (bug report) this rule comes from
+    seed: ClassVar[str] = ""
+    VALID: ClassVar[Sequence[str]] = ()
+    INVALID: ClassVar[Sequence[Example]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.code:
+            return
+        if not re.fullmatch(r"MBX[0-9]{3}", cls.code):
+            raise ValueError("bad rule code %r" % cls.code)
+        if cls.code in REGISTRY:
+            raise ValueError("rule code %s registered twice" % cls.code)
+        REGISTRY[cls.code] = cls
+
+    def __init__(self, options: Optional[dict] = None):
+        self.options = options or {}
+
+    # -- documentation ----------------------------------------------------------------
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.documentation().split("\n", 1)[0].strip()
+
+    @classmethod
+    def invalid_examples(cls) -> Iterable[Invalid]:
+        for example in cls.INVALID:
+            yield example if isinstance(example, Invalid) else Invalid(example)
+
+    # -- checking ---------------------------------------------------------------------
+
+    def check(self, module) -> Iterable[Finding]:
+        """Yield the findings of this rule for one analysed module."""
+        raise NotImplementedError
+
+    def finding(self, node: ast.AST, fix: Optional[str] = "default", **fields) -> Finding:
+        return Finding(
+            node.lineno,
+            node.col_offset,
+            self.code,
+            self.message.format(**fields),
+            self.fix_safety if fix == "default" else fix,
+            getattr(node, "end_lineno", None),
+            getattr(node, "end_col_offset", None),
+        )

@@ -1,0 +1,441 @@
+"""MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
+
+from ..analysis.locks import MODIFYING, READING
+from ..analysis.state import LOCKED, MAYBE, UNLOCKED
+from .base import Invalid, Rule
+
+SEED = "cpython-bpo1599254-mailbox-data-loss"
+
+
+def spell(ref: str, op: str) -> str:
+    """How an operation looks in the source, for messages."""
+    if op == "__setitem__":
+        return "%s[key] = ..." % ref
+    if op == "__delitem__":
+        return "del %s[key]" % ref
+    if op == "__getitem__":
+        return "%s[key]" % ref
+    if op == "__contains__":
+        return "key in %s" % ref
+    if op == "__len__":
+        return "len(%s)" % ref
+    if op == "__iter__":
+        return "iteration over %s" % ref
+    return "%s.%s()" % (ref, op)
+
+
+def box_ops(module, ops=None):
+    for event in module.events_of("box-op"):
+        if ops is None or event["op"] in ops:
+            yield event
+
+
+class UnlockedModification(Rule):
+    """A lockable mailbox is modified while it is not locked on every path.
+
+    ## What it does
+    Reports a change to an `mbox`, `MMDF`, `Babyl` or `MH` mailbox (`add`, `remove`,
+    `discard`, `pop`, `popitem`, `clear`, `update`, `box[key] = msg`, `del box[key]`,
+    `flush`, `pack`, `set_sequences`, `add_folder`, `remove_folder`) made at a point where
+    the mailbox is not locked on every path that leads there.
+
+    A mailbox is checked when mboxlint knows its class: it was constructed in the function
+    (`mailbox.mbox(...)` under any import alias, `mboxlint.mailbox`, a subclass defined in the
+    module, `self.box = ...` in any method of the class), or it is a parameter, variable or
+    attribute annotated with a lockable class or `mailbox.Mailbox` *and* the function locks or
+    unlocks it somewhere. A mailbox the function never locks is left to its caller: the
+    analysis is intraprocedural, so a lock taken inside a helper function is invisible.
+    `Maildir` is exempt: its `lock()` does nothing and its keys are unique file names.
+
+    ## Why is this bad?
+    Other programs that deliver to the same file (Postfix, procmail, another Python process)
+    take the same locks. Changing the mailbox without them lets the two writers interleave:
+    `flush()` rewrites the file from a table of contents that no longer matches it, and
+    messages delivered in between are lost (CPython bpo-1599254, open since 2006).
+
+    ## Example
+    ```python
+    box = mailbox.mbox(path)
+    box.add(message)
+    box.flush()
+    ```
+
+    ## Use instead
+    ```python
+    box = mailbox.mbox(path)
+    box.lock()
+    try:
+        box.add(message)
+        box.flush()
+    finally:
+        box.unlock()
+    ```
+    or, with the bundled fixed mailbox, `with box.locked(): box.add(message)`.
+
+    ## Fix safety
+    No automatic fix: where the lock belongs depends on what else must happen under it.
+    """
+
+    code = "MBX101"
+    name = "unlocked-mailbox-modification"
+    seed = SEED
+    message = (
+        "{action} modifies the mailbox while it is not locked{where}: wrap the change in "
+        "{ref}.lock() ... {ref}.flush() ... {ref}.unlock(), or use `with {ref}.locked():` "
+        "of mboxlint.mailbox"
+    )
+    VALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+try:
+    box.add("From: a\\n\\nhi\\n")
+    box.flush()
+finally:
+    box.unlock()
+""",
+        """
+import mailbox
+box = mailbox.Maildir("inbox")
+box.add("From: a\\n\\nhi\\n")
+""",
+        """
+import mailbox
+def deliver(box: mailbox.mbox, msg):
+    box.add(msg)  # the caller locks
+""",
+        """
+from mboxlint import mailbox
+box = mailbox.mbox("inbox")
+with box.locked():
+    box.add("x")
+""",
+    ]
+    INVALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.add("From: a\\n\\nhi\\n")  # MBX101
+""",
+        """
+from mailbox import mbox as M
+def f(path, ok, msg):
+    box = M(path)
+    if ok:
+        box.lock()
+    box.add(msg)  # MBX101
+    box.unlock()
+""",
+        """
+import mailbox
+class Spool:
+    def __init__(self, path):
+        self.box = mailbox.MMDF(path)
+    def purge(self, key):
+        self.box.lock()
+        self.box.unlock()
+        del self.box[key]  # MBX101
+""",
+    ]
+
+    def check(self, module):
+        for event in box_ops(module, MODIFYING):
+            lock = event["fact"].lock
+            if lock == LOCKED:
+                continue
+            yield self.finding(
+                event.node,
+                action=spell(event["ref"], event["op"]),
+                ref=event["ref"],
+                where=" on every path" if lock == MAYBE else "",
+            )
+
+
+class UnflushedUnlock(Rule):
+    """Changes are still pending when the lock is released.
+
+    ## What it does
+    Reports an `unlock()` reached, on some path, after a change made under the lock and
+    with no `flush()` in between. It is reported at the `unlock()`; the message names the
+    line of the pending change.
+
+    ## Why is this bad?
+    A mailbox keeps changes in memory until `flush()`. Unlocking first lets another program
+    deliver; the later `flush()` or `close()` then rewrites the file without the lock, from a
+    stale table of contents, and the delivery is lost (bpo-1599254).
+
+    ## Example
+    ```python
+    box.lock()
+    box.remove(key)
+    box.unlock()
+    box.close()
+    ```
+
+    ## Use instead
+    ```python
+    box.lock()
+    box.remove(key)
+    box.flush()
+    box.unlock()
+    ```
+
+    ## Fix safety
+    Safe: `box.flush()` is inserted as the last statement of the locked region's normal path
+    (the end of the `try` body when `unlock()` is in a `finally`), so an exception still
+    discards the pending changes, as before.
+    """
+
+    code = "MBX102"
+    name = "unflushed-unlock"
+    seed = SEED
+    fix_safety = "safe"
+    message = (
+        "{ref}.unlock() releases the lock with the change made at line {line} not flushed; "
+        "call {ref}.flush() before unlock() (close() would flush after the lock is gone)"
+    )
+    VALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+try:
+    box.add("x")
+    box.flush()
+finally:
+    box.unlock()
+""",
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+keys = box.keys()
+box.unlock()
+""",
+    ]
+    INVALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+try:
+    box.add("x")
+finally:
+    box.unlock()  # MBX102
+""",
+        """
+import mailbox
+def f(path, key, ok):
+    box = mailbox.mbox(path)
+    box.lock()
+    try:
+        box.remove(key)
+        if ok:
+            box.flush()
+    finally:
+        box.unlock()  # MBX102
+    box.close()
+""",
+    ]
+
+    def check(self, module):
+        for event in box_ops(module, {"unlock"}):
+            fact = event["fact"]
+            if fact.pending is not None and fact.lock != UNLOCKED:
+                yield self.finding(event.node, ref=event["ref"], line=fact.pending)
+
+
+class LockNotReleasedOnError(Rule):
+    """`lock()` is not released when an exception is raised.
+
+    ## What it does
+    Reports a `lock()` whose lock would stay held if the code after it raised: no
+    `unlock()` (or `close()`, which unlocks) in a `finally` that covers the code after the
+    `lock()`, and no `with box.locked():` or `with contextlib.closing(box):`. Also reported
+    when a mailbox constructed in the function is locked and never unlocked.
+
+    Not reported when the function hands the locked mailbox on: it returns or yields it,
+    stores it on `self`, is an `__enter__` method, or (for a mailbox it did not construct)
+    returns with it still locked, which is how a `lock()` wrapper method looks.
+
+    ## Why is this bad?
+    A crash between `lock()` and `unlock()` leaves the dot-lock file (`inbox.lock`) behind.
+    Every other program that delivers to or reads the mailbox, the mail server included,
+    then fails to lock it until a person deletes the file.
+
+    ## Example
+    ```python
+    box.lock()
+    box.add(message)
+    box.flush()
+    box.unlock()
+    ```
+
+    ## Use instead
+    ```python
+    box.lock()
+    try:
+        box.add(message)
+        box.flush()
+    finally:
+        box.unlock()
+    ```
+
+    ## Fix safety
+    Safe: the statements between `lock()` and `unlock()` are wrapped in `try:` ...
+    `finally: box.unlock()`; the normal path does exactly what it did before.
+    """
+
+    code = "MBX103"
+    name = "lock-not-released-on-error"
+    seed = SEED
+    fix_safety = "safe"
+    message = (
+        "{ref}.lock() is not released if an exception is raised: put {ref}.unlock() in a "
+        "`finally:` (or use `with {ref}.locked():`), or a crash leaves a stale lock file"
+    )
+    VALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+try:
+    box.add("x")
+    box.flush()
+finally:
+    box.unlock()
+""",
+        """
+import mailbox
+def open_locked(path):
+    box = mailbox.mbox(path)
+    box.lock()
+    return box
+""",
+        """
+import mailbox
+class Session:
+    def __init__(self, path):
+        self.box = mailbox.mbox(path)
+    def acquire(self):
+        self.box.lock()
+""",
+    ]
+    INVALID = [
+        """
+import mailbox
+def deliver(path, msg):
+    box = mailbox.mbox(path)
+    box.lock()  # MBX103
+    box.add(msg)
+    box.flush()
+    box.unlock()
+""",
+        """
+import mailbox
+def count(box: mailbox.mbox):
+    box.lock()  # MBX103
+    n = len(box)
+    box.unlock()
+    return n
+""",
+    ]
+
+    def check(self, module):
+        for event in box_ops(module, {"lock"}):
+            if event.get("covered") or event.get("handed_on"):
+                continue
+            yield self.finding(event.node, ref=event["ref"])
+
+
+class ReadBeforeLock(Rule):
+    """A mailbox is read before `lock()` and modified after it.
+
+    ## What it does
+    Reports a `lock()` when the same function read the mailbox while it was not locked
+    (`get*`, `keys`, `items`, iteration, `len`, `in`, `box[key]`) and then modifies it in
+    the lock period that `lock()` starts. It is reported at the `lock()`; the message names
+    the line of the read.
+
+    ## Why is this bad?
+    The read saw the mailbox as it was before the lock. Another process may have delivered,
+    removed or rewritten messages in between, so decisions made from the read (which key to
+    remove, how many messages there are) are applied to a different mailbox (bpo-1599254).
+
+    ## Example
+    ```python
+    keys = box.keys()
+    box.lock()
+    box.remove(keys[0])
+    ```
+
+    ## Use instead
+    ```python
+    box.lock()
+    keys = box.keys()
+    box.remove(keys[0])
+    ```
+
+    ## Fix safety
+    No automatic fix: moving the read under the lock changes what the code sees.
+    """
+
+    code = "MBX104"
+    name = "read-before-lock"
+    seed = SEED
+    message = (
+        "{ref}.lock() comes after the mailbox was read at line {line} and before it is "
+        "modified: the read saw a state another process may have changed; read under the lock"
+    )
+    VALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+try:
+    for key in box.keys():
+        box.remove(key)
+    box.flush()
+finally:
+    box.unlock()
+""",
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+print(len(box))
+box.lock()
+try:
+    print(box.keys())
+finally:
+    box.unlock()
+""",
+    ]
+    INVALID = [
+        """
+import mailbox
+box = mailbox.mbox("inbox")
+n = len(box)
+box.lock()  # MBX104
+try:
+    box.add("x")
+    box.flush()
+finally:
+    box.unlock()
+""",
+    ]
+
+    def check(self, module):
+        modified_epochs = {}
+        for event in box_ops(module, MODIFYING):
+            for epoch in event["fact"].epochs:
+                modified_epochs.setdefault((id(event.scope.node), event["ref"], epoch), event)
+        for event in box_ops(module, {"lock"}):
+            read_line = event["fact"].read_unlocked
+            if read_line is None:
+                continue
+            if (id(event.scope.node), event["ref"], event["new_epoch"]) in modified_epochs:
+                yield self.finding(event.node, ref=event["ref"], line=read_line)
+
+
+__all__ = ["UnlockedModification", "UnflushedUnlock", "LockNotReleasedOnError", "ReadBeforeLock", "READING", "Invalid"]

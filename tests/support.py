@@ -1,0 +1,56 @@
+"""Shared test helpers: where things are, and how to run the engine on a snippet."""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+from mboxlint.config import Selection
+from mboxlint.engine import check_source
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "fixtures")
+EVERY_RULE = Selection(select=["MBX"])
+
+
+def findings(code: str, selection: Selection = EVERY_RULE):
+    """Findings of every rule (MBX9 included) for a dedented snippet; a parse failure fails."""
+    result = check_source(textwrap.dedent(code), "<example>", selection)
+    assert result.error is None, result.error
+    return result.findings
+
+
+def marked_lines(code: str, rule_code: str):
+    """Lines of an example that end with a ``# MBXnnn`` marker for ``rule_code``."""
+    pattern = re.compile(r"#\s*%s\b" % rule_code)
+    return {number for number, line in enumerate(textwrap.dedent(code).splitlines(), 1) if pattern.search(line)}
+
+
+def fixture_files():
+    """Every fixture scenario (``fixtures/<family>/<name>.py``), sorted."""
+    found = []
+    for root, _dirs, files in os.walk(FIXTURES):
+        for name in files:
+            if name.endswith(".py") and not name.endswith(".fixed.py"):
+                found.append(os.path.join(root, name))
+    return sorted(found)
+
+
+def read_expected(path: str):
+    """The ``LINE:COL: CODE`` lines written next to a fixture."""
+    expected = path[: -len(".py")] + ".expected"
+    with open(expected, encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
+def run_cli(*args, cwd=None, input=None):
+    """Run ``python -m mboxlint`` in a subprocess; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "mboxlint", *args],
+        cwd=cwd or ROOT,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

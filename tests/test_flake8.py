@@ -1,0 +1,43 @@
+"""The flake8 plugin and the CLI are two adapters over one engine: same findings, same format."""
+
+import subprocess
+import sys
+
+from support import FIXTURES, ROOT, run_cli
+
+
+def _flake8(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_plugin_is_registered():
+    proc = _flake8("--version")
+    assert "mboxlint" in proc.stdout
+
+
+def test_flake8_reports_exactly_what_mboxlint_check_reports():
+    flake8 = _flake8("--select=MBX", "fixtures")
+    ours = run_cli("check", "fixtures")
+    assert flake8.stderr == ""
+    assert ours.stdout.strip(), "the fixtures must have findings for this comparison to mean anything"
+    assert sorted(flake8.stdout.splitlines()) == sorted(ours.stdout.splitlines())
+    assert flake8.returncode == ours.returncode == 1
+
+
+def test_flake8_honours_noqa_like_the_cli(tmp_path):
+    path = tmp_path / "q.py"
+    path.write_text(
+        "import mailbox\nbox = mailbox.mbox('inbox')\n"
+        "box.add('a')  # noqa: MBX101\nbox.add('b')  # noqa: MBX2\nbox.add('c')\n"
+    )
+    assert _flake8("--select=MBX", str(path)).stdout == run_cli("check", str(path)).stdout
+    assert run_cli("check", str(path)).stdout.count("MBX101") == 2
+
+
+def test_fixtures_dir_exists():
+    import os
+
+    assert os.path.isdir(FIXTURES)
