@@ -205,6 +205,13 @@ def releases(stmts: Sequence[ast.stmt], ref: str) -> bool:
     return False
 
 
+def _catches_everything(facts: ModuleFacts, handler: ast.ExceptHandler) -> bool:
+    """``except:``, ``except Exception:`` or ``except BaseException:`` (which re-raise, typically)."""
+    if handler.type is None:
+        return True
+    return facts.resolve(handler.type) in ("builtins.Exception", "builtins.BaseException")
+
+
 class LockAnalysis(Analysis):
     """Lock state, pending changes and lock periods of every tracked mailbox."""
 
@@ -293,6 +300,8 @@ class LockAnalysis(Analysis):
                 self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
             return
+        if op == "unlock":
+            data["in_handler"] = walker.handling
         walker.emit("box-op", node, **data)
         if op == "unlock":
             state.set(DOMAIN, ref, fact.replace(lock=UNLOCKED, epochs=frozenset({epoch_at(node, "unlock")})))
@@ -320,7 +329,10 @@ class LockAnalysis(Analysis):
             return True
         following = walker.next_statement()
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
-            return releases(following.finalbody, ref)
+            return releases(following.finalbody, ref) or any(
+                _catches_everything(self.facts, handler) and releases(handler.body, ref)
+                for handler in following.handlers
+            )
         if isinstance(following, (ast.With, ast.AsyncWith)):
             return any(self._releasing_item(item, ref) for item in following.items)
         return False

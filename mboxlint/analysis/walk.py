@@ -141,6 +141,7 @@ class Walker:
         self._blocks: List[Tuple[Sequence[ast.stmt], int]] = []
         self._handler_entries: List[List[State]] = []
         self._emitted: Dict[Tuple[str, int, Any], int] = {}
+        self._handling = 0
 
     # -- public helpers for analyses --------------------------------------------------
 
@@ -162,6 +163,11 @@ class Walker:
     @property
     def silent(self) -> bool:
         return bool(self._silent)
+
+    @property
+    def handling(self) -> bool:
+        """Whether the walk is inside an ``except`` handler (an exceptional path)."""
+        return bool(self._handling)
 
     @staticmethod
     def ref(node: ast.AST) -> Optional[str]:
@@ -466,7 +472,11 @@ class Walker:
                     self.eval(handler.type, handler_state)
                 if handler.name:
                     handler_state.forget_ref(handler.name)
-                outs.append(self.walk_block(handler.body, handler_state))
+                self._handling += 1
+                try:
+                    outs.append(self.walk_block(handler.body, handler_state))
+                finally:
+                    self._handling -= 1
             normal_out = join_all(outs)
         finally:
             if stmt.finalbody:

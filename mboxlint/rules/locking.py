@@ -158,7 +158,9 @@ class UnflushedUnlock(Rule):
     ## What it does
     Reports an `unlock()` reached, on some path, after a change made under the lock and
     with no `flush()` in between. It is reported at the `unlock()`; the message names the
-    line of the pending change.
+    line of the pending change. Exceptional paths are left alone: an `unlock()` in an
+    `except` handler, or reached through a `finally` only when an exception escapes,
+    releases the lock without the changes, which is the intended way to abandon them.
 
     ## Why is this bad?
     A mailbox keeps changes in memory until `flush()`. Unlocking first lets another program
@@ -242,6 +244,8 @@ def f(path, key, ok):
     def check(self, module):
         for event in box_ops(module, {"unlock"}):
             fact = event["fact"]
+            if event.get("in_handler"):
+                continue  # an exception handler discards the pending changes on purpose
             if fact.pending is not None and fact.lock != UNLOCKED:
                 yield self.finding(event.node, ref=event["ref"], line=fact.pending)
 
