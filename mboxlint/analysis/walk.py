@@ -515,7 +515,13 @@ class Walker:
             if case.guard is not None:
                 self.eval(case.guard, case_state)
             outs.append(self.walk_block(case.body, case_state))
-        outs.append(state)  # no case matched
+        last = stmt.cases[-1] if stmt.cases else None
+        irrefutable = (
+            last is not None and last.guard is None
+            and type(last.pattern).__name__ == "MatchAs" and last.pattern.pattern is None
+        )
+        if not irrefutable:
+            outs.append(state)  # no case matched
         return join_all(outs)
 
     def _through_frames(self, state: State, loop_depth: int) -> State:
