@@ -8,15 +8,16 @@ files are still checked.
 """
 
 import argparse
+import os
 import sys
 import traceback
 from typing import List, Optional, Sequence
 
 from . import __version__
-from .config import ConfigError, Selection, parse_codes
+from .config import ConfigError, load_config, parse_codes, parse_per_file_ignores
 from .discovery import PathError, iter_python_files
 from .engine import FileResult, check_file
-from .output import FORMATS, write
+from .output import FORMATS, HUMAN_FORMATS, color_wanted, statistics, write
 from .rules import REGISTRY, all_rules
 
 EXIT_CLEAN = 0
@@ -49,10 +50,84 @@ def _check_parser() -> argparse.ArgumentParser:
                         help="codes or prefixes to enable on top of the selection (e.g. MBX9)")
     parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
                         help="codes or prefixes to disable")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    _add_config_options(parser)
+    _add_output_options(parser)
     parser.add_argument("--version", action="version", version="mboxlint " + __version__)
     return parser
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    """Where settings come from and which files are checked; each flag overrides its
+    ``[tool.mboxlint]`` key (see :mod:`mboxlint.config`)."""
+    group = parser.add_argument_group("configuration")
+    group.add_argument("--config", metavar="FILE",
+                       help="read settings from this TOML file instead of the closest pyproject.toml "
+                            "with a [tool.mboxlint] table")
+    group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    group.add_argument("--exclude", action="append", metavar="PATTERNS",
+                       help="glob patterns of files and folders to skip, replacing the defaults")
+    group.add_argument("--extend-exclude", action="append", metavar="PATTERNS",
+                       help="glob patterns to skip on top of the defaults or 'exclude'")
+    group.add_argument("--force-exclude", action="store_true", default=None,
+                       help="apply the exclusions to paths named on the command line too (for pre-commit)")
+    group.add_argument("--per-file-ignores", action="append", metavar="GLOB:CODES",
+                       help="codes to ignore in the files a glob matches, e.g. 'tests/*.py:MBX101,MBX102'")
+    group.add_argument("--shared-files", action="append", metavar="PATTERNS",
+                       help="glob patterns of files other programs lock (MBX303)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument("--format", choices=FORMATS, default="text",
+                       help="output format: %s (default: text)" % ", ".join(FORMATS))
+    group.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    group.add_argument("--show-source", action="store_true",
+                       help="print the offending line with a caret under the column (text, grouped)")
+    group.add_argument("--statistics", action="store_true", help="print how many findings each code has")
+    group.add_argument("--no-color", action="store_true",
+                       help="never colour the output (also: NO_COLOR=1; FORCE_COLOR=1 forces it)")
+
+
+def _patterns(values: Optional[List[str]]) -> Optional[List[str]]:
+    """Comma-separated patterns from repeatable options; None when the option was not given."""
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _config_from(options):
+    """The run's configuration: the file's settings with the command line's on top."""
+    config = load_config(options.paths, options.config, options.isolated)
+    return config.override(
+        select=parse_codes(options.select, "--select") if options.select is not None else None,
+        extend_select=(config.extend_select + parse_codes(options.extend_select, "--extend-select"))
+        if options.extend_select else None,
+        ignore=(config.ignore + parse_codes(options.ignore, "--ignore")) if options.ignore else None,
+        exclude=_patterns(options.exclude),
+        extend_exclude=(config.extend_exclude + _patterns(options.extend_exclude)) if options.extend_exclude else None,
+        force_exclude=options.force_exclude,
+        per_file_ignores=parse_per_file_ignores(options.per_file_ignores, "--per-file-ignores")
+        if options.per_file_ignores is not None else None,
+        shared_files=_patterns(options.shared_files),
+    )
+
+
+def _report(results: List[FileResult], options) -> None:
+    """Write the report where and how the options say; statistics go after it."""
+    stats = statistics(results) if options.statistics else []
+    if options.output_file:
+        with open(options.output_file, "w", encoding="utf-8") as handle:
+            write(results, options.format, handle, options.show_source)
+        stats_stream = sys.stdout
+    else:
+        color = options.format in HUMAN_FORMATS and color_wanted(options.no_color, sys.stdout)
+        write(results, options.format, sys.stdout, options.show_source, color)
+        # Machine-readable output must stay parseable: counts go to stderr then.
+        stats_stream = sys.stdout if options.format in HUMAN_FORMATS else sys.stderr
+    for line in stats:
+        stats_stream.write(line + "\n")
+    sys.stdout.flush()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -84,7 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
-        "       mboxlint rules\n"
+        "       mboxlint rules [--write-docs DIR]\n"
         "       mboxlint explain CODE\n\n"
         "Find mailbox and shared-file concurrency bugs. 'mboxlint check --help' lists the options.\n"
         "Exit status: 0 clean, 1 findings, 2 usage or internal error, 3 a file could not be checked."
@@ -93,21 +168,17 @@ def _top_help() -> str:
 
 def _check(argv: List[str]) -> int:
     options = _check_parser().parse_args(argv)
-    selection = Selection(
-        parse_codes(options.select, "--select") if options.select is not None else None,
-        parse_codes(options.extend_select, "--extend-select"),
-        parse_codes(options.ignore, "--ignore"),
-    )
+    config = _config_from(options)
     results: List[FileResult] = []
     internal = False
-    for path in iter_python_files(options.paths):
+    force = config.is_force_excluded if config.force_exclude else None
+    for path in iter_python_files(options.paths, config.is_excluded, force):
         try:
-            results.append(check_file(path, selection))
+            results.append(check_file(path, config.selection_for(path), config.options))
         except Exception as error:  # a bug in a rule must not hide the other files
             internal = True
             sys.stderr.write("mboxlint: internal error while checking %s: %r\n" % (path, error))
-    write(results, options.format, sys.stdout)
-    sys.stdout.flush()
+    _report(results, options)
     if internal:
         return EXIT_USAGE
     if any(r.error for r in results):
@@ -118,8 +189,16 @@ def _check(argv: List[str]) -> int:
 
 
 def _rules(argv: List[str]) -> int:
-    if argv:
-        raise UsageError("'rules' takes no arguments")
+    parser = _Parser(prog="mboxlint rules", description="List every rule, or write their documentation pages.")
+    parser.add_argument("--write-docs", metavar="DIR",
+                        help="write docs/rules-style pages (MBXnnn.md and README.md) into DIR")
+    options = parser.parse_args(argv)
+    if options.write_docs:
+        from .docs import write_docs
+
+        for name in write_docs(options.write_docs):
+            print(os.path.join(options.write_docs, name))
+        return EXIT_CLEAN
     for rule in all_rules():
         print(
             "%s  %-34s %-8s fix: %-9s %s"
