@@ -84,8 +84,9 @@ def main(argv=None):
             times[label].append(elapsed)
     before = statistics.median(times["without"])
     after = statistics.median(times["with"])
-    print("without key/IMAP analyses: median %.3fs over %d runs (%d findings)" % (before, args.repeat, counts["without"]))
-    print("with key/IMAP analyses:    median %.3fs over %d runs (%d findings)" % (after, args.repeat, counts["with"]))
+    template = "%-27s median %.3fs over %d runs (%d findings)"
+    print(template % ("without key/IMAP analyses:", before, args.repeat, counts["without"]))
+    print(template % ("with key/IMAP analyses:", after, args.repeat, counts["with"]))
     print("ratio with/without: %.3f (%+.1f%%)" % (after / before, (after / before - 1) * 100))
 
 

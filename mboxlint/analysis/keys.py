@@ -47,7 +47,9 @@ KEY_USES = frozenset(
 #: Operations that may end a key's period (``lock`` only for keys obtained while unlocked).
 BOUNDARIES = frozenset({"lock", "unlock", "close", "pack"})
 #: Builtins that keep the elements of an iterable (the keys of ``list(box.keys())``).
-_KEEPING = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed", "builtins.iter", "builtins.set"})
+_KEEPING = frozenset(
+    {"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed", "builtins.iter", "builtins.set"}
+)
 #: One element of an iterable of keys, or of pairs.
 _ELEMENT = {"keys": "key", "items": "item"}
 
@@ -170,7 +172,8 @@ class KeyAnalysis(Analysis):
             else:
                 wanted = "keys"
             inner = self.key_of(generator.iter, state)
-            if inner is not None and inner.shape == wanted and isinstance(target, ast.Name) and target.id == node.elt.id:
+            same_name = isinstance(target, ast.Name) and target.id == node.elt.id
+            if inner is not None and inner.shape == wanted and same_name:
                 return _as(inner, "keys")
         return None
 
@@ -230,8 +233,9 @@ class KeyAnalysis(Analysis):
     def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
         expr = item.context_expr
         ref, label = self._locked_item(item), "locked-exit"
-        if ref is None and isinstance(expr, ast.Call) and expr.args and self.facts.resolve(expr.func) == "contextlib.closing":
-            ref, label = walker.ref(expr.args[0]), "close"
+        if ref is None and isinstance(expr, ast.Call) and expr.args:
+            if self.facts.resolve(expr.func) == "contextlib.closing":
+                ref, label = walker.ref(expr.args[0]), "close"
         box = state.get(BOX_DOMAIN, ref) if ref else None
         if box is not None:
             self._boundary(ref, box.kind, label, expr, state)
@@ -463,11 +467,20 @@ class ImapAnalysis(Analysis):
             # ``typ, data = conn.search(None, 'ALL')``: the status word carries no numbers.
             skip_status = how in ("assign", "walrus") and isinstance(value, ast.Call)
             for index, element in enumerate(target.elts):
-                if isinstance(element, ast.Starred):
-                    element = element.value
-                element_ref = walker.ref(element)
-                if element_ref is not None and not (skip_status and index == 0):
-                    state.set(SEQ_DOMAIN, element_ref, fact)
+                if not (skip_status and index == 0):
+                    self._mark(walker, element, fact, state)
+
+    def _mark(self, walker: Walker, target: ast.AST, fact: SeqFact, state: State) -> None:
+        """Every name bound by ``target`` (``(nums,)`` included) carries ``fact``."""
+        if isinstance(target, ast.Starred):
+            target = target.value
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._mark(walker, element, fact, state)
+            return
+        ref = walker.ref(target)
+        if ref is not None:
+            state.set(SEQ_DOMAIN, ref, fact)
 
     # -- operations ---------------------------------------------------------------------
 
