@@ -8,12 +8,13 @@ import ast
 from typing import Dict, List, Optional, Sequence
 
 from .imports import ModuleFacts
+from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .walk import Event, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
 #: ``(facts, tree, options)``.
-ANALYSES = (LockAnalysis,)
+ANALYSES = (LockAnalysis, KeyAnalysis, ImapAnalysis)
 
 
 class ModuleAnalysis:

@@ -1,0 +1,94 @@
+"""What the key-provenance and IMAP analyses add to a full check.
+
+Usage: ``python benchmarks/analysis_overhead.py [CORPUS] [--repeat N]``
+
+CORPUS defaults to the running interpreter's standard library (``Lib/``, tests included,
+without the ``site-packages`` directory inside it).
+Every file is read and parsed once up front; then the analysis layer and every rule run over
+all trees, alternately with the analyses tuple without ``KeyAnalysis``/``ImapAnalysis`` and
+with it, N times each. Prints both medians and their ratio.
+"""
+
+import argparse
+import ast
+import os
+import statistics
+import sys
+import time
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from mboxlint.analysis import ANALYSES, analyse  # noqa: E402
+from mboxlint.analysis.keys import ImapAnalysis, KeyAnalysis  # noqa: E402
+from mboxlint.rules import all_rules  # noqa: E402
+
+
+def load(corpus, skip=()):
+    trees = []
+    for root, dirs, files in os.walk(corpus):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(root, name)
+            try:
+                with open(path, "rb") as handle:
+                    source = handle.read()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    trees.append(ast.parse(source, path))
+            except (SyntaxError, ValueError, OSError, RecursionError):
+                continue  # test data with deliberate syntax errors, unreadable files
+    return trees
+
+
+def run(trees, analyses, rules):
+    findings = 0
+    start = time.perf_counter()
+    for tree in trees:
+        try:
+            module = analyse(tree, analyses=analyses)
+        except RecursionError:
+            continue  # the engine reports such files as E902 without findings
+        for rule in rules:
+            findings += sum(1 for _ in rule.check(module))
+    return time.perf_counter() - start, findings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", default=None)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    load_start = time.perf_counter()
+    corpus = args.corpus
+    skip = ()
+    if corpus is None:
+        # The standard library alone: installed third-party packages live under Lib/ too.
+        corpus, skip = os.path.dirname(os.__file__), ("site-packages", "dist-packages")
+    trees = load(corpus, skip)
+    print("corpus: %s (%d files parsed in %.2fs)" % (corpus, len(trees), time.perf_counter() - load_start))
+
+    new = (KeyAnalysis, ImapAnalysis)
+    without = tuple(a for a in ANALYSES if a not in new)
+    with_new = without + new
+    rules = [cls() for cls in all_rules()]
+    times = {"without": [], "with": []}
+    counts = {}
+    run(trees, with_new, rules)  # warm-up: caches, lazily imported modules
+    for _ in range(args.repeat):
+        for label, analyses in (("without", without), ("with", with_new)):
+            elapsed, counts[label] = run(trees, analyses, rules)
+            times[label].append(elapsed)
+    before = statistics.median(times["without"])
+    after = statistics.median(times["with"])
+    template = "%-27s median %.3fs over %d runs (%d findings)"
+    print(template % ("without key/IMAP analyses:", before, args.repeat, counts["without"]))
+    print(template % ("with key/IMAP analyses:", after, args.repeat, counts["with"]))
+    print("ratio with/without: %.3f (%+.1f%%)" % (after / before, (after / before - 1) * 100))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,505 @@
+"""Where message identifiers come from, and whether they are still valid where they are used.
+
+Two kinds of identifier are only meaningful for a while:
+
+* **Mailbox keys** (:class:`KeyAnalysis`). Keys of ``mbox``/``MMDF``/``Babyl`` are positions in
+  the table of contents read while the file was locked (or during one unlocked span). Every
+  value that is a key of a tracked mailbox carries a :class:`KeyFact` under the ``"key"``
+  domain: the mailbox, the lock periods (``BoxFact.epochs``) and lock state it was obtained
+  in, and the first lock boundary (``unlock``/``close``/``pack``, or a ``lock`` for a key
+  obtained while unlocked) met since then on some path. Using a key whose period has ended is
+  emitted as a ``key-use`` event. MH keys are file numbers: only ``pack()`` renumbers them.
+  ``Maildir`` is never tracked by the lock analysis, so its keys never get facts.
+* **IMAP message sequence numbers** (:class:`ImapAnalysis`). Results of a non-UID
+  ``search()`` of an ``imaplib.IMAP4*`` connection are positions that a concurrent
+  EXPUNGE shifts. Values derived from them (``data[0].split()``, loop targets, joins) carry a
+  :class:`SeqFact` under the ``"imapseq"`` domain; feeding one to a non-UID ``store()``,
+  ``copy()`` or a ``fetch()`` that sets ``\\Seen`` is emitted as an ``imap-seq-use`` event.
+
+Values produced by a call but not bound yet (``box.keys()`` inside ``for k in box.keys()``)
+are kept under a synthetic ref ``#<id of the call node>`` so that lock boundaries met inside a
+loop body reach the keys the next iteration draws from the same listing.
+"""
+
+import ast
+import re
+from typing import Dict, Optional, Tuple
+
+from .imports import ModuleFacts
+from .locks import DOMAIN as BOX_DOMAIN
+from .locks import epoch_at
+from .state import LOCKED, State, join_lock, min_line
+from .walk import Analysis, Walker
+
+KEY_DOMAIN = "key"
+SEQ_DOMAIN = "imapseq"
+CONN_DOMAIN = "imap"
+
+#: Methods whose result holds keys, and the shape of that result.
+KEY_SOURCES = {"keys": "keys", "iterkeys": "keys", "items": "items", "iteritems": "items", "add": "key"}
+#: Operations whose first argument is a key (the spec's list).
+KEY_USES = frozenset(
+    {
+        "get", "get_message", "get_bytes", "get_string", "get_file", "__getitem__", "__setitem__",
+        "__delitem__", "__contains__", "remove", "discard", "pop",
+    }
+)
+#: Operations that may end a key's period (``lock`` only for keys obtained while unlocked).
+BOUNDARIES = frozenset({"lock", "unlock", "close", "pack"})
+#: Builtins that keep the elements of an iterable (the keys of ``list(box.keys())``).
+_KEEPING = frozenset(
+    {"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed", "builtins.iter", "builtins.set"}
+)
+#: One element of an iterable of keys, or of pairs.
+_ELEMENT = {"keys": "key", "items": "item"}
+
+Boundary = Tuple[str, int, int]  # (label, line, col) of the call that ended a key's period
+
+
+def _synthetic(node: ast.AST) -> str:
+    return "#%d" % id(node)
+
+
+def _earliest(a: Optional[Boundary], b: Optional[Boundary]) -> Optional[Boundary]:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b, key=lambda boundary: (boundary[1], boundary[2]))
+
+
+class KeyFact:
+    """A value that is a mailbox key (or holds keys), and the period it was obtained in."""
+
+    __slots__ = ("box", "shape", "epochs", "lock", "line", "ended")
+
+    def __init__(self, box: str, shape: str, epochs, lock: str, line: int, ended: Optional[Boundary] = None):
+        self.box = box  # ref of the mailbox
+        #: "key", "keys" (iterable of keys), "item" ((key, message)), "items" (iterable of pairs)
+        self.shape = shape
+        self.epochs = epochs  # BoxFact.epochs when obtained
+        self.lock = lock  # the mailbox's lock state when obtained
+        self.line = line  # where obtained (the earliest, after a join)
+        #: the first boundary after which this key is stale, on some path
+        self.ended = ended
+
+    def replace(self, **changes) -> "KeyFact":
+        values = {slot: getattr(self, slot) for slot in self.__slots__}
+        values.update(changes)
+        return KeyFact(**values)
+
+    def join(self, other: Optional["KeyFact"]) -> "KeyFact":
+        # A key on one path only still is a key after the join: that is how a key from one
+        # branch, used after a join where another path unlocked, is found.
+        if other is None or other.box != self.box or other.shape != self.shape:
+            return self
+        return KeyFact(
+            self.box, self.shape, self.epochs | other.epochs, join_lock(self.lock, other.lock),
+            min_line(self.line, other.line), _earliest(self.ended, other.ended),
+        )
+
+    def _key(self):
+        return (self.box, self.shape, self.epochs, self.lock, self.line, self.ended)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeyFact) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "KeyFact(%s %s line %s ended %s)" % (self.box, self.shape, self.line, self.ended)
+
+
+def _element(fact: Optional[KeyFact]) -> Optional[KeyFact]:
+    """What a loop over ``fact`` binds, or ``next()`` of it returns."""
+    if fact is None or fact.shape not in _ELEMENT:
+        return None
+    return fact.replace(shape=_ELEMENT[fact.shape])
+
+
+def _as(fact: Optional[KeyFact], shape: str) -> Optional[KeyFact]:
+    return fact.replace(shape=shape) if fact is not None else None
+
+
+class KeyAnalysis(Analysis):
+    """Provenance of mailbox keys: the lock period each was obtained in."""
+
+    domain = KEY_DOMAIN
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
+        self.facts = facts
+
+    @staticmethod
+    def applies(facts: ModuleFacts) -> bool:
+        return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
+
+    # -- what an expression holds -----------------------------------------------------------
+
+    def key_of(self, node: ast.AST, state: State) -> Optional[KeyFact]:
+        """The key fact of the value ``node`` evaluates to, if it is (or holds) keys."""
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            ref = Walker.ref(node)
+            return state.get(KEY_DOMAIN, ref) if ref is not None else None
+        if isinstance(node, ast.Call):
+            fact = state.get(KEY_DOMAIN, _synthetic(node))
+            if fact is not None or not node.args:
+                return fact
+            name = self.facts.resolve(node.func) if isinstance(node.func, ast.Name) else None
+            if name in _KEEPING:
+                inner = self.key_of(node.args[0], state)
+                return inner if inner is not None and inner.shape in _ELEMENT else None
+            if name == "builtins.next":
+                return _element(self.key_of(node.args[0], state))
+            return None
+        if isinstance(node, ast.Subscript):
+            inner = self.key_of(node.value, state)
+            if inner is None:
+                return None
+            if inner.shape in _ELEMENT:
+                return inner if isinstance(node.slice, ast.Slice) else _element(inner)
+            if inner.shape == "item" and isinstance(node.slice, ast.Constant) and node.slice.value == 0:
+                return _as(inner, "key")
+            return None
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(node.generators) == 1:
+            # ``[k for k in box.keys() if ...]`` and ``[k for k, m in box.items() if ...]``
+            generator = node.generators[0]
+            if not isinstance(node.elt, ast.Name):
+                return None
+            target = generator.target
+            if isinstance(target, ast.Tuple) and target.elts:
+                target, wanted = target.elts[0], "items"
+            else:
+                wanted = "keys"
+            inner = self.key_of(generator.iter, state)
+            same_name = isinstance(target, ast.Name) and target.id == node.elt.id
+            if inner is not None and inner.shape == wanted and same_name:
+                return _as(inner, "keys")
+        return None
+
+    # -- bindings -------------------------------------------------------------------------
+
+    def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if value is None or how not in ("assign", "walrus", "for", "comprehension"):
+            return
+        fact = self.key_of(value, state)
+        if fact is None:
+            return
+        if how in ("for", "comprehension"):
+            fact = _element(fact)
+            if fact is None:
+                return
+        self._assign(walker, target, fact, state)
+
+    def _assign(self, walker: Walker, target: ast.AST, fact: KeyFact, state: State) -> None:
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            ref = walker.ref(target)
+            if ref is not None:
+                state.set(KEY_DOMAIN, ref, fact)
+        elif isinstance(target, (ast.Tuple, ast.List)) and target.elts:
+            if fact.shape == "item":  # ``k, m = pair``: only the first element is a key
+                first = target.elts[0]
+                if not isinstance(first, ast.Starred):
+                    self._assign(walker, first, _as(fact, "key"), state)
+            elif fact.shape == "keys":  # ``first, *rest = box.keys()``
+                for element in target.elts:
+                    if isinstance(element, ast.Starred):
+                        self._assign(walker, element.value, fact, state)
+                    else:
+                        self._assign(walker, element, _as(fact, "key"), state)
+
+    # -- operations ---------------------------------------------------------------------
+
+    def operation(self, walker, ref, op, node, args, state) -> None:
+        box = state.get(BOX_DOMAIN, ref)
+        if box is None:
+            return
+        if op in KEY_USES and args:
+            key = self.key_of(args[0], state)
+            if key is not None and key.shape == "key" and key.box == ref and key.ended is not None:
+                walker.emit("key-use", node, ref=ref, op=op, obtained=key, boundary=key.ended)
+        shape = KEY_SOURCES.get(op)
+        if shape is not None:
+            state.set(KEY_DOMAIN, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
+        elif op in BOUNDARIES:
+            self._boundary(ref, box.kind, op, node, state)
+
+    def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        ref = self._locked_item(item)
+        box = state.get(BOX_DOMAIN, ref) if ref else None
+        if box is not None:
+            self._boundary(ref, box.kind, "lock", item.context_expr, state)
+
+    def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        ref, label = self._locked_item(item), "locked-exit"
+        if ref is None and isinstance(expr, ast.Call) and expr.args:
+            if self.facts.resolve(expr.func) == "contextlib.closing":
+                ref, label = walker.ref(expr.args[0]), "close"
+        box = state.get(BOX_DOMAIN, ref) if ref else None
+        if box is not None:
+            self._boundary(ref, box.kind, label, expr, state)
+
+    @staticmethod
+    def _locked_item(item: ast.withitem) -> Optional[str]:
+        expr = item.context_expr
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+            return Walker.ref(expr.func.value)
+        return None
+
+    @staticmethod
+    def _boundary(ref: str, kind: str, label: str, node: ast.AST, state: State) -> None:
+        """End the period of every live key of ``ref`` that ``label`` invalidates."""
+        if kind == "mailbox.MH" and label != "pack":
+            return  # MH keys are file numbers: only pack() renumbers them
+        # The same identity the lock analysis gives the period this call starts.
+        label_at = epoch_at(node, label)
+        for key_ref, key in state.items(KEY_DOMAIN):
+            if key.box != ref or key.ended is not None:
+                continue
+            # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
+            if label == "lock" and key.lock == LOCKED:
+                continue
+            state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
+
+
+# -- IMAP ---------------------------------------------------------------------------------
+
+IMAP_CLASSES = frozenset({"imaplib.IMAP4", "imaplib.IMAP4_SSL", "imaplib.IMAP4_stream"})
+#: Non-UID commands that act on message sequence numbers given as their first argument.
+SEQ_SINKS = frozenset({"store", "copy", "fetch"})
+#: Methods of str/bytes that keep the numbers in the text (``data[0].split()``).
+_TEXT_METHODS = frozenset({"split", "decode", "encode", "strip", "rstrip", "lstrip", "replace", "rsplit"})
+#: Builtins through which sequence numbers pass unchanged.
+_SEQ_KEEPING = _KEEPING | {"builtins.str", "builtins.int", "builtins.bytes", "builtins.map", "builtins.filter"}
+#: Fetch items that set ``\\Seen``: the whole message, ``RFC822.TEXT`` and non-PEEK ``BODY[...]``.
+_SETS_SEEN = re.compile(r"\bRFC822(?!\.(?:HEADER|SIZE)\b)(?:\.TEXT)?\b|\bBODY\[")
+
+
+def fetch_sets_seen(parts: Optional[ast.AST]) -> bool:
+    """Whether a fetch's message-parts argument (a string constant) changes message state."""
+    if not isinstance(parts, ast.Constant) or not isinstance(parts.value, (str, bytes)):
+        return False  # unknown parts: not reported
+    text = parts.value.decode("ascii", "replace") if isinstance(parts.value, bytes) else parts.value
+    return bool(_SETS_SEEN.search(text.upper()))
+
+
+class SeqFact:
+    """A value derived from a non-UID ``search()``: it holds message sequence numbers."""
+
+    __slots__ = ("conn", "line")
+
+    def __init__(self, conn: str, line: int):
+        self.conn = conn
+        self.line = line
+
+    def join(self, other: Optional["SeqFact"]) -> "SeqFact":
+        if other is None or other.line >= self.line:
+            return self
+        return other
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SeqFact) and (self.conn, self.line) == (other.conn, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.conn, self.line))
+
+
+class ConnFact:
+    """A name known to hold an ``imaplib`` connection."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def join(self, other: Optional["ConnFact"]) -> Optional["ConnFact"]:
+        return self if other is not None else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConnFact) and self.kind == other.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
+
+
+class ImapAnalysis(Analysis):
+    """``imaplib`` connections and the sequence numbers their non-UID searches return."""
+
+    domain = CONN_DOMAIN
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
+        self.facts = facts
+        self._globals: Dict[str, str] = {}
+        for stmt in tree.body:
+            kind = None
+            if isinstance(stmt, ast.Assign):
+                kind, targets = self.constructed(stmt.value), stmt.targets
+            elif isinstance(stmt, ast.AnnAssign):
+                kind, targets = self.annotated(stmt.annotation) or self.constructed(stmt.value), [stmt.target]
+            if kind:
+                self._globals.update((t.id, kind) for t in targets if isinstance(t, ast.Name))
+        self._class_attrs: Dict[int, Dict[str, str]] = {}
+
+    @staticmethod
+    def applies(facts: ModuleFacts) -> bool:
+        return facts.imports_any(["imaplib"])
+
+    # -- which names are connections ------------------------------------------------------
+
+    def constructed(self, node: Optional[ast.AST]) -> Optional[str]:
+        if isinstance(node, ast.Call):
+            name = self.facts.resolve(node.func)
+            if name in IMAP_CLASSES:
+                return name
+        return None
+
+    def annotated(self, node: Optional[ast.AST]) -> Optional[str]:
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.Subscript):  # Optional[imaplib.IMAP4]
+            return self.annotated(node.slice)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.annotated(node.left) or self.annotated(node.right)
+        name = self.facts.resolve(node)
+        return name if name in IMAP_CLASSES else None
+
+    def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
+        """Attributes of ``cls`` instances holding connections, from one look at the class."""
+        found = self._class_attrs.get(id(cls))
+        if found is not None:
+            return found
+        found = {}
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                kind = self.annotated(stmt.annotation) or self.constructed(stmt.value)
+                if kind:
+                    found[stmt.target.id] = kind
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Assign):
+                        kind, targets = self.constructed(node.value), node.targets
+                    elif isinstance(node, ast.AnnAssign):
+                        kind = self.annotated(node.annotation) or self.constructed(node.value)
+                        targets = [node.target]
+                    else:
+                        continue
+                    if kind:
+                        for target in targets:
+                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                                found[target.attr] = kind
+        self._class_attrs[id(cls)] = found
+        return found
+
+    def start(self, walker: Walker, state: State) -> None:
+        scope = walker.scope
+        for name, kind in self._globals.items():
+            state.set(CONN_DOMAIN, name, ConnFact(kind))
+        if not scope.is_function:
+            return
+        args = scope.node.args
+        for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
+            kind = self.annotated(arg.annotation)
+            if kind:
+                state.set(CONN_DOMAIN, arg.arg, ConnFact(kind))
+        self_name = scope.self_name
+        if self_name and scope.enclosing_class is not None:
+            for attr, kind in self._attributes(scope.enclosing_class).items():
+                state.set(CONN_DOMAIN, self_name + "." + attr, ConnFact(kind))
+
+    # -- what an expression holds ---------------------------------------------------------
+
+    def seq_of(self, node: ast.AST, state: State) -> Optional[SeqFact]:
+        """The search whose sequence numbers ``node``'s value carries, if any."""
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            ref = Walker.ref(node)
+            return state.get(SEQ_DOMAIN, ref) if ref is not None else None
+        if isinstance(node, ast.Subscript):
+            return self.seq_of(node.value, state)
+        if isinstance(node, ast.Call):
+            fact = state.get(SEQ_DOMAIN, _synthetic(node))
+            if fact is not None:
+                return fact
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in _TEXT_METHODS:
+                    return self.seq_of(func.value, state)
+                if func.attr == "join" and node.args:  # b",".join(nums)
+                    return self.seq_of(node.args[0], state)
+                return None
+            if node.args and self.facts.resolve(func) in _SEQ_KEEPING:
+                return self.seq_of(node.args[-1], state)
+            return None
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            return self.seq_of(node.generators[0].iter, state)
+        if isinstance(node, ast.Starred):
+            return self.seq_of(node.value, state)
+        return None
+
+    # -- bindings -------------------------------------------------------------------------
+
+    def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if value is None:
+            return
+        ref = walker.ref(target)
+        if how in ("assign", "walrus", "with") and ref is not None:
+            kind = self.constructed(value)
+            if kind is None:
+                stmt = walker.current_statement()
+                if isinstance(stmt, ast.AnnAssign) and stmt.target is target:
+                    kind = self.annotated(stmt.annotation)
+            if kind:
+                state.set(CONN_DOMAIN, ref, ConnFact(kind))
+                return
+        if how not in ("assign", "walrus", "for", "comprehension"):
+            return
+        fact = self.seq_of(value, state)
+        if fact is None:
+            return
+        if ref is not None:
+            state.set(SEQ_DOMAIN, ref, fact)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            # ``typ, data = conn.search(None, 'ALL')``: the status word carries no numbers.
+            skip_status = how in ("assign", "walrus") and isinstance(value, ast.Call)
+            for index, element in enumerate(target.elts):
+                if not (skip_status and index == 0):
+                    self._mark(walker, element, fact, state)
+
+    def _mark(self, walker: Walker, target: ast.AST, fact: SeqFact, state: State) -> None:
+        """Every name bound by ``target`` (``(nums,)`` included) carries ``fact``."""
+        if isinstance(target, ast.Starred):
+            target = target.value
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._mark(walker, element, fact, state)
+            return
+        ref = walker.ref(target)
+        if ref is not None:
+            state.set(SEQ_DOMAIN, ref, fact)
+
+    # -- operations ---------------------------------------------------------------------
+
+    def operation(self, walker, ref, op, node, args, state) -> None:
+        if op not in SEQ_SINKS and op != "search":
+            return
+        if state.get(CONN_DOMAIN, ref) is None:
+            return
+        if op == "search":
+            state.set(SEQ_DOMAIN, _synthetic(node), SeqFact(ref, node.lineno))
+            return
+        if not args:
+            return
+        if op == "fetch":
+            parts = args[1] if len(args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "message_parts"), None
+            )
+            if not fetch_sets_seen(parts):
+                return
+        fact = self.seq_of(args[0], state)
+        if fact is not None:
+            walker.emit("imap-seq-use", node, ref=ref, op=op, search=fact)
