@@ -9,11 +9,12 @@ from typing import Dict, List, Optional, Sequence
 
 from .imports import ModuleFacts
 from .locks import LockAnalysis
+from .paths import PathAnalysis
 from .walk import Event, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
 #: ``(facts, tree, options)``.
-ANALYSES = (LockAnalysis,)
+ANALYSES = (LockAnalysis, PathAnalysis)
 
 
 class ModuleAnalysis:
