@@ -6,6 +6,7 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 ``--extend-select MBX9xx`` (flake8: ``--extend-select=MBX9``).
 """
 
+import ast
 import re
 
 from .base import Rule
@@ -40,6 +41,41 @@ def _place(event, facts):
     return ("module", None)
 
 
+def _path_node(call):
+    """The expression naming the file an open-like call opens."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("read_text", "read_bytes", "write_text", "write_bytes"):
+        return func.value
+    if isinstance(func, ast.Attribute) and func.attr == "open" and (
+            not call.args or isinstance(call.args[0], ast.Constant)
+            and set(str(call.args[0].value)) <= set("rwxabt+")):
+        return func.value  # Path.open(mode)
+    return call.args[0] if call.args else None
+
+
+def _creates_missing(event) -> bool:
+    """Whether a truncating open runs in an ``except`` handler of a ``try`` whose body opens the
+    same path: the file is created because it was not there, not rewritten. Only looked at for
+    the few opens that would be reported."""
+    path = _path_node(event.node)
+    if path is None:
+        return False
+    wanted = ast.dump(path)
+    line = event.node.lineno
+    for node in ast.walk(event.scope.node):
+        if not isinstance(node, ast.Try):
+            continue
+        if not any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in node.handlers):
+            continue
+        for stmt in node.body:
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.Call) and sub is not event.node:
+                    other = _path_node(sub)
+                    if other is not None and ast.dump(other) == wanted:
+                        return True
+    return False
+
+
 class InPlaceRewrite(Rule):
     """A file this module reads is rewritten in place.
 
@@ -49,7 +85,9 @@ class InPlaceRewrite(Rule):
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class, for constants and module globals in the whole module. Not
-    reported for temp files, nor under an inter-process lock (`filelock.FileLock`, `fcntl`).
+    reported for temp files, nor under an inter-process lock (`filelock.FileLock`, `fcntl`),
+    nor when the write creates a file that a `try:` just failed to open (`try: open(P)`
+    `except OSError: open(P, "w")`): that creates a missing file, it does not rewrite one.
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -151,7 +189,7 @@ class Status:
             if event["mode"] != "truncate" or event["iplock"] is not None or event["temp"] is not None:
                 continue
             line = reads.get((_place(event, facts), event["path"]))
-            if line is not None:
+            if line is not None and not _creates_missing(event):
                 yield self.finding(event.node, path="`%s`" % event["path"], line=line)
 
 
@@ -197,7 +235,7 @@ class RenameWithoutFsync(Rule):
     seed = SEED_OFFLINEIMAP
     default_enabled = False
     message = (
-        "{op}() puts the temp file written at line {line} in place without an os.fsync() of it: "
+        "{op}() puts the temp file of line {line} in place without an os.fsync() of it: "
         "after a crash {path} can be empty"
     )
     VALID = [
