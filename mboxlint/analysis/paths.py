@@ -265,6 +265,8 @@ class PathAnalysis(Analysis):
         self._self_name: Optional[str] = None
         #: parameter names of the scope being walked (and its instance parameter)
         self._params: Set[str] = set()
+        #: conditions already searched for mtime comparisons in this scope
+        self._scanned: Set[int] = set()
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -395,6 +397,7 @@ class PathAnalysis(Analysis):
         self._renames = []
         node = walker.scope.node
         self._params = set()
+        self._scanned = set()
         if walker.scope.is_function:
             args = node.args
             self._params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)
@@ -566,12 +569,24 @@ class PathAnalysis(Analysis):
         return None
 
     def _mtime_compares(self, walker: Walker, root: ast.AST, state: State) -> None:
-        compares = [n for n in ast.walk(root) if isinstance(n, ast.Compare) and len(n.ops) == 1
-                    and not isinstance(n.ops[0], (ast.Is, ast.IsNot, ast.In, ast.NotIn))]
+        # One look per condition (the walk refines a test once per arm and per operand).
+        if id(root) in self._scanned:
+            return
+        self._scanned.add(id(root))
+        compares, names = [], set()
+        for node in ast.walk(root):
+            if isinstance(node, ast.Compare):
+                if len(node.ops) == 1 and not isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
+                    compares.append(node)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name):
+                names.add(node.id)
         if not compares:
             return
-        names = {n.attr for n in ast.walk(root) if isinstance(n, ast.Attribute)}
-        names |= {n.id for n in ast.walk(root) if isinstance(n, ast.Name)}
+        if "st_mtime" not in names and "getmtime" not in names and not any(
+                state.get("mtime", n) is not None for n in names):
+            return
         if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"}:
             return  # size or inode compared too: not seconds-resolution mtime alone
         params = set()
