@@ -18,13 +18,29 @@ def test_plugin_is_registered():
     assert "mboxlint" in proc.stdout
 
 
+# flake8's explicit ``--select=MBX`` turns on the default-off MBX9 rules, as ``mboxlint check
+# --select MBX`` does; ``--ignore=MBX9`` beside it gives mboxlint's default selection.
+SAME_SELECTION = [
+    (["--select=MBX"], ["--select", "MBX"]),
+    (["--select=MBX", "--ignore=MBX9"], []),
+]
+
+
 def test_flake8_reports_exactly_what_mboxlint_check_reports():
-    flake8 = _flake8("--select=MBX", "fixtures")
-    ours = run_cli("check", "fixtures")
-    assert flake8.stderr == ""
-    assert ours.stdout.strip(), "the fixtures must have findings for this comparison to mean anything"
-    assert sorted(flake8.stdout.splitlines()) == sorted(ours.stdout.splitlines())
-    assert flake8.returncode == ours.returncode == 1
+    for flake8_flags, our_flags in SAME_SELECTION:
+        flake8 = _flake8(*flake8_flags, "fixtures")
+        ours = run_cli("check", *our_flags, "fixtures")
+        assert flake8.stderr == ""
+        assert ours.stdout.strip(), "the fixtures must have findings for this comparison to mean anything"
+        assert sorted(flake8.stdout.splitlines()) == sorted(ours.stdout.splitlines())
+        assert flake8.returncode == ours.returncode == 1
+
+
+def test_flake8_leaves_mbx9_off_unless_selected():
+    target = "fixtures/opinionated/status_cache.py"
+    assert " MBX9" not in _flake8(target).stdout
+    assert " MBX901 " in _flake8("--extend-select=MBX9", target).stdout
+    assert " MBX901 " in _flake8("--select=MBX", target).stdout
 
 
 def test_flake8_honours_noqa_like_the_cli(tmp_path):

@@ -10,11 +10,12 @@ from typing import Dict, List, Optional, Sequence
 from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
+from .paths import PathAnalysis
 from .walk import Event, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
 #: ``(facts, tree, options)``.
-ANALYSES = (LockAnalysis, KeyAnalysis, ImapAnalysis)
+ANALYSES = (LockAnalysis, KeyAnalysis, ImapAnalysis, PathAnalysis)
 
 
 class ModuleAnalysis:

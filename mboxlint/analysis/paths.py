@@ -1,0 +1,976 @@
+"""Files by path: when two expressions name the same file, temp files, guards, locks.
+
+Every path expression gets a *key*, a string equal for expressions that name the same file:
+
+* a name or attribute chain is its dotted name (``path``, ``self._path``; a method's instance
+  parameter is spelled ``self`` whatever its name), unless it was bound here from another path
+  expression, whose key it takes (``p = os.path.join(d, "x")`` gives ``p`` the key of the join);
+  rebinding a name forgets that (``State.forget_ref``);
+* equal string constants have equal keys;
+* ``os.path.join(a, b)``, ``Path(a, b)``, ``Path(a) / b`` build ``join(a,b)`` from their parts'
+  keys, flattened, so ``Path(d) / "x" / "y"`` and ``os.path.join(d, "x", "y")`` are equal;
+* ``str(p)``, ``os.fspath(p)``, ``Path(p)``, ``abspath(p)`` and friends are ``p``'s key;
+* ``f.name`` of a file opened from ``P`` is ``P``'s key;
+* ``x + ".tmp"``, f-strings and ``p.with_suffix(...)`` build derived keys that mention ``x``.
+
+Facts (all flow-sensitive, joined by the walk):
+
+* ``path`` (ref -> key), ``file`` (ref of a file object or descriptor -> key and mode),
+  ``pathlib`` (ref bound to a ``pathlib`` object), ``stat``/``mtime`` (ref bound from a stat or
+  an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
+* ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
+  names derived from another path that this scope opened for writing; whether one was fsynced;
+* ``guard`` (key -> :class:`GuardFact`): ``exists``-style checks in force, from the walk's
+  ``branch`` hook, so the guard-clause form (``if not exists(p): return``) comes from the join;
+* ``removed`` (key -> line): the file was removed or unlinked here and not re-created since;
+* ``iplock`` (a ``with`` item or ``fcntl``): an inter-process lock may be held.
+
+Events, reported at the act or use: ``file-open``, ``file-act`` (mkdir, remove, ...),
+``file-rename`` (completed by :meth:`PathAnalysis.finish` with what is known of locks on both
+names) and ``file-mtime`` (an mtime compared to an earlier value).
+
+Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcntl.lockf``/
+``flock`` (or to a function of this module that does that to its parameter, like the stdlib's
+``_lock_file``) locks ``P``; so does ``lock()`` on a mailbox constructed on ``P``. In a class, a
+``self`` attribute holding a file opened from ``self.X`` and locked in any method locks
+``self.X`` in every method, and a subclass of a stdlib single-file mailbox locks
+``self._path``. Everything else is intraprocedural.
+"""
+
+import ast
+import re
+from typing import Dict, List, Optional, Set, Tuple
+
+from .imports import ModuleFacts, dotted_name
+from .locks import _walk_scope_body
+from .state import State, min_line
+from .walk import Analysis, Event, Walker
+
+# -- what the calls mean ------------------------------------------------------------------
+
+#: checks whose truth says whether a file is there; value: the kind the rules talk about
+GUARD_FUNCTIONS = {
+    "os.path.exists": "exists", "os.path.lexists": "lexists", "os.path.isfile": "isfile",
+    "os.path.isdir": "isdir", "os.access": "access",
+}
+GUARD_METHODS = {"exists": "exists", "is_file": "isfile", "is_dir": "isdir"}
+
+OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"})
+#: expressions that name the same file as their only argument
+TRANSPARENT = frozenset({
+    "builtins.str", "os.fspath", "os.fsencode", "os.fsdecode", "os.path.abspath", "os.path.realpath",
+    "os.path.normpath", "os.path.expanduser", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+    "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
+})
+PATHLIB_CLASSES = frozenset(n for n in TRANSPARENT if n.startswith("pathlib."))
+JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"}) | PATHLIB_CLASSES
+TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
+DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
+
+MKDIR = frozenset({"os.mkdir", "os.makedirs"})
+REMOVE = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree"})
+RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move"}
+FSYNC = frozenset({"os.fsync", "os.fdatasync"})
+FCNTL_LOCKS = frozenset({"fcntl.lockf", "fcntl.flock"})
+STAT = frozenset({"os.stat", "os.lstat"})
+
+TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
+TEMP_FILES = frozenset({"tempfile.NamedTemporaryFile"})
+
+#: inter-process locks used as ``with L:`` (classes, or factories returning one)
+INTERPROCESS_LOCKS = frozenset({
+    "filelock.FileLock", "filelock.SoftFileLock", "filelock.UnixFileLock", "filelock.WindowsFileLock",
+    "filelock.AsyncFileLock", "filelock.AsyncSoftFileLock", "portalocker.Lock", "portalocker.RLock",
+    "portalocker.TemporaryFileLock", "fasteners.InterProcessLock", "fasteners.InterProcessReaderWriterLock",
+    "fasteners.process_lock.InterProcessLock", "flufl.lock.Lock", "lockfile.LockFile", "lockfile.FileLock",
+    "lockfile.LinkLockFile", "lockfile.MkdirLockFile", "lockfile.SQLiteLockFile", "lockfile.PIDLockFile",
+    "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
+    "lockfile.mkdirlockfile.MkdirLockFile",
+})
+#: stdlib mailbox classes that keep one locked file at ``self._path``
+SINGLE_FILE_MAILBOXES = frozenset({
+    "mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox._singlefileMailbox", "mailbox._mboxMMDF",
+})
+MAILBOX_CONSTRUCTORS = frozenset({"mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox.MH"})
+#: helpers that lock the file object they are given
+KNOWN_LOCKERS = frozenset({"mailbox._lock_file"})
+
+
+# -- facts ------------------------------------------------------------------------------
+
+class Must:
+    """A value that holds after a join only when both paths agree on it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def join(self, other):
+        return self if other is not None and other.value == self.value else None
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.value == self.value
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __repr__(self):  # pragma: no cover - debugging aid
+        return "%s(%r)" % (type(self).__name__, self.value)
+
+
+class May(Must):
+    """A line that holds after a join when it holds on either path (the earliest is kept)."""
+
+    def join(self, other):
+        if other is None:
+            return self
+        return May(min_line(self.value, other.value))
+
+
+class GuardFact(Must):
+    """``value`` is ``(kind, present, line)``: a check said whether the file is there.
+
+    ``node`` (the ``if``/``while`` that checked) is carried along but not compared."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, value, node=None):
+        super().__init__(value)
+        self.node = node
+
+    def join(self, other):
+        if other is None or other.value[:2] != self.value[:2]:
+            return None
+        return self if self.value[2] <= other.value[2] else other
+
+    @property
+    def kind(self):
+        return self.value[0]
+
+    @property
+    def present(self):
+        return self.value[1]
+
+    @property
+    def line(self):
+        return self.value[2]
+
+
+class TempFact(Must):
+    """``value`` is ``(origin, line, dir_key, has_dir, synced, node)`` of a temp file.
+
+    ``origin``: ``tempfile`` or ``derived`` (a name built from another path, written here).
+    A temp on one path is still a temp after the join; ``synced`` holds if it held on either."""
+
+    def join(self, other):
+        if other is None:
+            return self
+        if other.value == self.value:
+            return self
+        merged = list(self.value)
+        merged[4] = self.value[4] or other.value[4]
+        return TempFact(tuple(merged))
+
+    @property
+    def origin(self):
+        return self.value[0]
+
+    @property
+    def line(self):
+        return self.value[1]
+
+    @property
+    def dir_key(self):
+        return self.value[2]
+
+    @property
+    def has_dir(self):
+        return self.value[3]
+
+    @property
+    def synced(self):
+        return self.value[4]
+
+    def synced_now(self):
+        merged = list(self.value)
+        merged[4] = True
+        return TempFact(tuple(merged))
+
+
+# -- keys -----------------------------------------------------------------------------
+
+def const_string(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def mentions(key: str, part: str) -> bool:
+    """Whether ``key`` is built from ``part`` (as a whole name, or its attributes)."""
+    return re.search(r"(?<![\w.'])" + re.escape(part) + r"(?!\w)", key) is not None
+
+
+def open_mode(call: ast.Call, mode_index: int = 1) -> str:
+    """The mode of an ``open``-like call, ``"?"`` when not a constant."""
+    mode_node = call.args[mode_index] if len(call.args) > mode_index else None
+    for keyword in call.keywords:
+        if keyword.arg == "mode":
+            mode_node = keyword.value
+    if mode_node is None:
+        return "r"
+    mode = const_string(mode_node)
+    return mode if mode is not None else "?"
+
+
+def mode_kind(mode: str) -> str:
+    """``read``, ``update`` (r+), ``truncate`` (w), ``append``, ``exclusive`` or ``unknown``."""
+    if mode == "?":
+        return "unknown"
+    if "x" in mode:
+        return "exclusive"
+    if "w" in mode:
+        return "truncate"
+    if "a" in mode:
+        return "append"
+    if "+" in mode:
+        return "update"
+    return "read"
+
+
+def keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def is_true(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+class PathAnalysis(Analysis):
+    """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
+
+    domain = "path"
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
+        self.facts = facts
+        self.tree = tree
+        self.options = options or {}
+        self._lockers: Optional[Dict[str, int]] = None
+        self._class_locked: Dict[int, Dict[str, int]] = {}
+        self._scope_locked: Dict[str, int] = {}
+        self._renames: List[Event] = []
+        self._self_name: Optional[str] = None
+        #: parameter names of the scope being walked (and its instance parameter)
+        self._params: Set[str] = set()
+        #: conditions already searched for mtime comparisons in this scope
+        self._scanned: Set[int] = set()
+
+    @staticmethod
+    def applies(facts: ModuleFacts) -> bool:
+        return bool(facts.mailbox_subclasses) or facts.imports_any(
+            ["os", "shutil", "pathlib", "tempfile", "fcntl", "io", "gzip", "bz2", "lzma", "codecs", "mailbox",
+             "json", "pickle"]
+        )
+
+    # -- keys -------------------------------------------------------------------------
+
+    def _ref_key(self, ref: str) -> str:
+        self_name = self._self_name
+        if self_name and self_name != "self":
+            if ref == self_name:
+                return "self"
+            if ref.startswith(self_name + "."):
+                return "self" + ref[len(self_name):]
+        return ref
+
+    def key(self, node: ast.AST, state: Optional[State]) -> Optional[str]:
+        """The key of a path expression, or None when it is not understood."""
+        if isinstance(node, ast.Constant):
+            return repr(node.value) if isinstance(node.value, (str, bytes)) else None
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            ref = dotted_name(node)
+            if ref is None:
+                if isinstance(node, ast.Attribute) and node.attr == "parent":
+                    inner = self.key(node.value, state)
+                    return "dirname(%s)" % inner if inner else None
+                return None
+            if state is not None:
+                fact = state.get("path", ref)
+                if fact is not None:
+                    return fact.value
+                if isinstance(node, ast.Attribute) and node.attr == "name":
+                    opened = state.get("file", dotted_name(node.value) or "")
+                    if opened is not None:
+                        return opened.value[0]
+            if isinstance(node, ast.Attribute) and node.attr == "parent":
+                inner = self.key(node.value, state)
+                return "dirname(%s)" % inner if inner else None
+            return self._ref_key(ref)
+        if isinstance(node, ast.Call):
+            return self._call_key(node, state)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Div):
+                return self._join_key([node.left, node.right], state)
+            if isinstance(node.op, ast.Add):
+                return self._concat_key([node.left, node.right], state)
+            if isinstance(node.op, ast.Mod) and const_string(node.left) is not None:
+                args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+                return self._concat_key([node.left] + list(args), state)
+            return None
+        if isinstance(node, ast.JoinedStr):
+            parts = [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values]
+            return self._concat_key(parts, state)
+        return None
+
+    def _parts(self, nodes, state, head: str) -> Optional[List[str]]:
+        keys = []
+        for node in nodes:
+            key = self.key(node, state)
+            if key is None:
+                return None
+            if key.startswith(head + "(") and _balanced_call(key, head):
+                keys.extend(_split_args(key[len(head) + 1:-1]))
+            else:
+                keys.append(key)
+        return keys
+
+    def _join_key(self, nodes, state) -> Optional[str]:
+        keys = self._parts(nodes, state, "join")
+        if keys is None:
+            return None
+        return keys[0] if len(keys) == 1 else "join(%s)" % ",".join(keys)
+
+    def _concat_key(self, nodes, state) -> Optional[str]:
+        keys = self._parts(nodes, state, "concat")
+        if keys is None:
+            return None
+        return keys[0] if len(keys) == 1 else "concat(%s)" % ",".join(keys)
+
+    def _call_key(self, node: ast.Call, state: Optional[State]) -> Optional[str]:
+        name = self.facts.resolve(node.func)
+        if name in JOINS and node.args and not node.keywords:
+            return self._join_key(node.args, state)
+        if name in TRANSPARENT and len(node.args) == 1:
+            return self.key(node.args[0], state)
+        if name == "os.path.dirname" and len(node.args) == 1:
+            inner = self.key(node.args[0], state)
+            return "dirname(%s)" % inner if inner else None
+        if name == "os.path.basename" and len(node.args) == 1:
+            inner = self.key(node.args[0], state)
+            return "basename(%s)" % inner if inner else None
+        if name is None and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in TRANSPARENT_METHODS and not node.args:
+                return self.key(node.func.value, state)
+            if method in DERIVING_METHODS and len(node.args) == 1:
+                inner = self.key(node.func.value, state)
+                arg = self.key(node.args[0], state)
+                return "%s(%s,%s)" % (method, inner, arg) if inner and arg else None
+            if method == "joinpath" and node.args:
+                return self._join_key([node.func.value] + list(node.args), state)
+        return None
+
+    def is_pathlib(self, node: ast.AST, state: State) -> bool:
+        """Whether an expression is known to be a ``pathlib`` path."""
+        if isinstance(node, ast.Call):
+            if self.facts.resolve(node.func) in PATHLIB_CLASSES:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}):
+                return self.is_pathlib(node.func.value, state)
+            return False
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return self.is_pathlib(node.left, state)
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            return self.is_pathlib(node.value, state)
+        ref = dotted_name(node)
+        return ref is not None and state.get("pathlib", ref) is not None
+
+    # -- scope entry -------------------------------------------------------------------
+
+    def start(self, walker: Walker, state: State) -> None:
+        self._self_name = walker.scope.self_name
+        self._scope_locked = {}
+        self._renames = []
+        node = walker.scope.node
+        self._params = set()
+        self._scanned = set()
+        if walker.scope.is_function:
+            args = node.args
+            self._params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)
+                            + list(args.kwonlyargs)}
+            for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
+                if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
+                    state.set("pathlib", arg.arg, Must(True))
+
+    def _annotated_pathlib(self, annotation: ast.AST) -> bool:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            return annotation.value.split(".")[-1] in ("Path", "PurePath", "PosixPath")
+        return self.facts.resolve(annotation) in PATHLIB_CLASSES
+
+    # -- bindings ---------------------------------------------------------------------
+
+    def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if value is None or how not in ("assign", "walrus", "with"):
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, ast.Call) and len(target.elts) == 2 and \
+                    self.facts.resolve(value.func) == "tempfile.mkstemp":
+                fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])
+                if name_ref is not None:
+                    self._new_temp(name_ref, value, state)
+                    if fd_ref is not None:
+                        state.set("file", fd_ref, Must((self._ref_key(name_ref), "w+b")))
+            return
+        ref = dotted_name(target)
+        if ref is None:
+            return
+        if isinstance(value, ast.Call):
+            if self._bind_call(ref, value, how, state):
+                return
+        if how == "with":
+            return
+        if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
+            stat_ref = dotted_name(value.value)
+            stat = state.get("stat", stat_ref) if stat_ref else None
+            if stat is not None:
+                state.set("mtime", ref, Must(stat.value))
+            return
+        if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
+            source = dotted_name(value)
+            for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
+                fact = state.get(domain, source)
+                if fact is not None:
+                    state.set(domain, ref, fact)
+        key = self.key(value, state)
+        if key is not None and key != self._ref_key(ref):
+            state.set("path", ref, Must(key))
+            if self.is_pathlib(value, state):
+                state.set("pathlib", ref, Must(True))
+
+    def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
+        name = self.facts.resolve(call.func)
+        method = call.func.attr if name is None and isinstance(call.func, ast.Attribute) else None
+        if name == "tempfile.mktemp":
+            self._new_temp(ref, call, state)
+            return True
+        if name in TEMP_FILES:
+            if not is_true_false(keyword_value(call, "delete"), False):
+                return True  # deleted on close: never renamed into place
+            self._new_temp(ref + ".name", call, state)
+            state.set("file", ref, Must((self._ref_key(ref) + ".name", open_mode(call, 0) if call.args else "w+b")))
+            return True
+        if name in OPEN_FUNCTIONS and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("file", ref, Must((key, open_mode(call))))
+            return True
+        if name == "os.fdopen" and call.args:
+            fd = state.get("file", dotted_name(call.args[0]) or "")
+            if fd is not None:
+                state.set("file", ref, Must((fd.value[0], open_mode(call))))
+            return True
+        if name == "os.open" and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("file", ref, Must((key, "?")))
+            return True
+        if method == "open" and self.is_pathlib(call.func.value, state):
+            key = self.key(call.func.value, state)
+            if key is not None:
+                state.set("file", ref, Must((key, open_mode(call, 0))))
+            return True
+        if name in STAT and call.args or (method == "stat" and not call.args):
+            target = call.args[0] if name in STAT else call.func.value
+            key = self.key(target, state)
+            if key is not None:
+                state.set("stat", ref, Must(key))
+            return True
+        if name == "os.path.getmtime" and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("mtime", ref, Must(key))
+            return True
+        if name in MAILBOX_CONSTRUCTORS and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("mbox", ref, Must(key))
+            return True
+        if name in INTERPROCESS_LOCKS:
+            state.set("iplock-object", ref, Must(True))
+            return True
+        return False
+
+    def _new_temp(self, ref: str, call: ast.Call, state: State) -> None:
+        directory = keyword_value(call, "dir")
+        if directory is not None and isinstance(directory, ast.Constant) and directory.value is None:
+            directory = None
+        dir_key = self.key(directory, state) if directory is not None else None
+        if directory is not None and self.facts.resolve(directory) in ("tempfile.tempdir",):
+            dir_key, directory = "tempfile.gettempdir()", directory
+        if isinstance(directory, ast.Call) and self.facts.resolve(directory.func) == "tempfile.gettempdir":
+            dir_key = "tempfile.gettempdir()"
+        has_dir = directory is not None and dir_key != "tempfile.gettempdir()"
+        key = self._ref_key(ref)
+        state.discard("path", ref)
+        state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, None)))
+
+    # -- conditions -------------------------------------------------------------------
+
+    def branch(self, walker: Walker, test: ast.AST, truth: bool, state: State) -> None:
+        if isinstance(test, ast.Call):
+            checked = self._guard_of(test, state)
+            if checked is not None:
+                kind, key = checked
+                stmt = walker.current_statement()
+                state.set("guard", key, GuardFact((kind, truth, test.lineno), stmt))
+        if isinstance(test, (ast.Compare, ast.BoolOp)):
+            stmt = walker.current_statement()
+            root = getattr(stmt, "test", None) if isinstance(stmt, (ast.If, ast.While, ast.Assert)) else None
+            self._mtime_compares(walker, root if root is not None else test, state)
+
+    def _guard_of(self, call: ast.Call, state: State) -> Optional[Tuple[str, str]]:
+        name = self.facts.resolve(call.func)
+        if name in GUARD_FUNCTIONS and call.args:
+            key = self.key(call.args[0], state)
+            return (GUARD_FUNCTIONS[name], key) if key is not None else None
+        if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in GUARD_METHODS \
+                and not call.args:
+            key = self.key(call.func.value, state)
+            return (GUARD_METHODS[call.func.attr], key) if key is not None else None
+        return None
+
+    # -- mtime comparisons ----------------------------------------------------------------
+
+    def _mtime_of(self, node: ast.AST, state: State) -> Optional[str]:
+        """The key whose seconds-resolution mtime ``node`` is, or None."""
+        if isinstance(node, ast.Call) and node.args and self.facts.resolve(node.func) == "os.path.getmtime":
+            return self.key(node.args[0], state)
+        if isinstance(node, ast.Attribute) and node.attr == "st_mtime":
+            inner = node.value
+            if isinstance(inner, ast.Call):
+                name = self.facts.resolve(inner.func)
+                if name in STAT and inner.args:
+                    return self.key(inner.args[0], state)
+                if name is None and isinstance(inner.func, ast.Attribute) and inner.func.attr == "stat" \
+                        and not inner.args:
+                    return self.key(inner.func.value, state)
+                return None
+            stat_ref = dotted_name(inner)
+            fact = state.get("stat", stat_ref) if stat_ref else None
+            return fact.value if fact is not None else None
+        ref = dotted_name(node)
+        if ref is not None:
+            fact = state.get("mtime", ref)
+            return fact.value if fact is not None else None
+        return None
+
+    def _mtime_compares(self, walker: Walker, root: ast.AST, state: State) -> None:
+        # One look per condition (the walk refines a test once per arm and per operand).
+        if id(root) in self._scanned:
+            return
+        self._scanned.add(id(root))
+        compares, names = [], set()
+        for node in ast.walk(root):
+            if isinstance(node, ast.Compare):
+                if len(node.ops) == 1 and not isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
+                    compares.append(node)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name):
+                names.add(node.id)
+        if not compares:
+            return
+        if "st_mtime" not in names and "getmtime" not in names and not any(
+                state.get("mtime", n) is not None for n in names):
+            return
+        if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"}:
+            return  # size or inode compared too: not seconds-resolution mtime alone
+        params = set()
+        if walker.scope.is_function:
+            args = walker.scope.node.args
+            params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)}
+        for compare in compares:
+            left, right = compare.left, compare.comparators[0]
+            for mine, other in ((left, right), (right, left)):
+                key = self._mtime_of(mine, state)
+                if key is None:
+                    continue
+                earlier = self._earlier_value(other, key, params, state)
+                if earlier is not None:
+                    walker.emit("file-mtime", compare, key=key, path=key, earlier=earlier)
+                    break
+
+    def _earlier_value(self, node: ast.AST, key: str, params: Set[str], state: State) -> Optional[str]:
+        """How ``node`` holds an earlier mtime of ``key`` (for the message), or None."""
+        other_key = self._mtime_of(node, state)
+        if other_key is not None:
+            return "an earlier stat" if other_key == key else None
+        if isinstance(node, ast.Subscript) or (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
+            return "a cached value"
+        if isinstance(node, ast.Attribute) and dotted_name(node) is not None:
+            return "`%s`" % dotted_name(node)
+        if isinstance(node, ast.Name) and node.id in params:
+            return "the parameter `%s`" % node.id
+        return None
+
+    # -- calls ------------------------------------------------------------------------
+
+    def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        func = node.func
+        name = self.facts.resolve(func)
+        if name is None:
+            if isinstance(func, ast.Attribute):
+                self._method_call(walker, node, func.attr, state)
+            elif isinstance(func, ast.Name) and "sync" in func.id.lower():
+                self._synced(node, state)
+            return
+        if name in OPEN_FUNCTIONS:
+            if node.args:
+                self._open(walker, node, node.args[0], open_mode(node), state)
+        elif name in RENAME:
+            if len(node.args) >= 2:
+                self._rename(walker, node, name, node.args[0], node.args[1], state)
+        elif name in REMOVE:
+            if node.args:
+                self._act(walker, node, name, node.args[0], state)
+                key = self.key(node.args[0], state)
+                if key is not None and name in ("os.remove", "os.unlink"):
+                    state.set("removed", key, May(node.lineno))
+        elif name in MKDIR:
+            if node.args and not is_true(keyword_value(node, "exist_ok")) and \
+                    not (len(node.args) >= 3 and is_true(node.args[2])):
+                self._act(walker, node, name, node.args[0], state)
+        elif name == "os.open":
+            if len(node.args) >= 2 and self._creates(node.args[1]):
+                self._act(walker, node, name, node.args[0], state)
+        elif name in FSYNC or "sync" in name.rsplit(".", 1)[-1].lower():
+            self._synced(node, state)
+        elif name in FCNTL_LOCKS:
+            self._fcntl(node, state)
+        elif name in KNOWN_LOCKERS or name in self._module_lockers():
+            if node.args:
+                self._locks_file(node.args[0], node.lineno, state)
+        elif isinstance(func, ast.Name) and func.id in self._module_lockers():
+            if node.args:
+                self._locks_file(node.args[0], node.lineno, state)
+
+    def _method_call(self, walker: Walker, node: ast.Call, method: str, state: State) -> None:
+        receiver = node.func.value
+        if method in ("read_text", "read_bytes") and not node.args:
+            self._open(walker, node, receiver, "r", state)
+        elif method in ("write_text", "write_bytes") and len(node.args) == 1:
+            self._open(walker, node, receiver, "w", state)
+        elif method == "open" and self.is_pathlib(receiver, state):
+            self._open(walker, node, receiver, open_mode(node, 0), state)
+        elif method in ("rename", "replace") and len(node.args) == 1 and not node.keywords:
+            if self.is_pathlib(receiver, state) or self._known_file(receiver, state):
+                self._rename(walker, node, "Path." + method, receiver, node.args[0], state)
+        elif method == "mkdir" and not is_true(keyword_value(node, "exist_ok")) and len(node.args) < 3 \
+                and self.is_pathlib(receiver, state):
+            self._act(walker, node, "Path.mkdir", receiver, state)
+        elif method in ("unlink", "rmdir") and not node.args and not is_true(keyword_value(node, "missing_ok")) \
+                and self.is_pathlib(receiver, state):
+            self._act(walker, node, "Path." + method, receiver, state)
+            key = self.key(receiver, state)
+            if key is not None and method == "unlink":
+                state.set("removed", key, May(node.lineno))
+        elif "sync" in method.lower():
+            self._synced(node, state)
+        elif method == "lock" and not node.args:
+            box = state.get("mbox", dotted_name(receiver) or "")
+            if box is not None:
+                self._scope_locked.setdefault(box.value, node.lineno)
+
+    def _known_file(self, node: ast.AST, state: State) -> bool:
+        key = self.key(node, state)
+        return key is not None and state.get("temp", key) is not None
+
+    def _creates(self, flags: ast.AST) -> bool:
+        names = {self.facts.resolve(n) for n in ast.walk(flags) if isinstance(n, (ast.Name, ast.Attribute))}
+        return "os.O_CREAT" in names and "os.O_EXCL" not in names
+
+    # -- the events ---------------------------------------------------------------------
+
+    def _open(self, walker: Walker, node: ast.Call, path: ast.AST, mode: str, state: State) -> None:
+        key = self.key(path, state)
+        if key is None:
+            return
+        kind = mode_kind(mode)
+        walker.emit("file-open", node, key=key, path=key, mode=kind, guard=state.get("guard", key),
+                    stmt=walker.current_statement(),
+                    iplock=self._iplocked(state), temp=state.get("temp", key))
+        if kind in ("truncate", "append", "exclusive", "update"):
+            state.discard("guard", key)
+            state.discard("removed", key)
+            if kind != "update":
+                self._maybe_derived_temp(key, node, state)
+
+    def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
+        """A name built from another path and written here is a temp file of that path."""
+        if state.get("temp", key) is None and (key.startswith("concat(") or key.split("(")[0] in DERIVING_METHODS):
+            state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None)))
+
+    def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
+        key = self.key(path, state)
+        if key is None:
+            return
+        walker.emit("file-act", node, key=key, op=op, path=key, guard=state.get("guard", key),
+                    stmt=walker.current_statement(),
+                    iplock=self._iplocked(state))
+        state.discard("guard", key)
+
+    def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
+        src_key, dst_key = self.key(src, state), self.key(dst, state)
+        if src_key is None or dst_key is None:
+            return
+        earlier = [e for e in self._renames if e["src"] == src_key and e["dst"] == dst_key and e.node is not node]
+        removed = state.get("removed", dst_key)
+        event = walker.emit(
+            "file-rename", node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
+            temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
+            removed=removed.value if removed is not None else None,
+            retry_of=earlier[0].node.lineno if earlier else None,
+            guard=state.get("guard", src_key), iplock=self._iplocked(state),
+            dst_const=_constant_path(dst), dst_params=self._known_at_entry(dst),
+            dst_locked=None, src_locked=None,
+        )
+        if event is not None:
+            self._renames.append(event)
+        for key in (src_key, dst_key):
+            state.discard("guard", key)
+        state.discard("removed", dst_key)
+
+    def _known_at_entry(self, node: ast.AST) -> bool:
+        """Whether every name in ``node`` is a parameter, ``self`` or a module global."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id not in self._params and sub.id not in self.facts.module_bindings \
+                    and sub.id not in self.facts.aliases:
+                return False
+        return True
+
+    def _iplocked(self, state: State) -> Optional[int]:
+        lines = [fact.value for (domain, _ref), fact in state.facts.items() if domain == "iplock"]
+        return min(lines) if lines else None
+
+    def _synced(self, node: ast.Call, state: State) -> None:
+        for arg in node.args:
+            target = arg
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "fileno":
+                target = arg.func.value
+            ref = dotted_name(target)
+            key = None
+            if ref is not None:
+                opened = state.get("file", ref)
+                key = opened.value[0] if opened is not None else None
+            if key is None:
+                key = self.key(target, state)
+            fact = state.get("temp", key) if key is not None else None
+            if fact is not None:
+                state.set("temp", key, fact.synced_now())
+
+    def _fcntl(self, node: ast.Call, state: State) -> None:
+        if len(node.args) < 2:
+            return
+        operation = {self.facts.resolve(n) for n in ast.walk(node.args[1]) if isinstance(n, (ast.Name, ast.Attribute))}
+        if "fcntl.LOCK_UN" in operation:
+            state.discard("iplock", "fcntl")
+            return
+        state.set("iplock", "fcntl", May(node.lineno))
+        self._locks_file(node.args[0], node.lineno, state)
+
+    def _locks_file(self, handle: ast.AST, line: int, state: State) -> None:
+        if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
+            handle = handle.func.value
+        ref = dotted_name(handle)
+        opened = state.get("file", ref) if ref is not None else None
+        if opened is not None:
+            self._scope_locked.setdefault(opened.value[0], line)
+
+    # -- with -------------------------------------------------------------------------
+
+    def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        if self._is_iplock(expr, state):
+            state.set("iplock", "with:%d:%d" % (expr.lineno, expr.col_offset), May(expr.lineno))
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+            box = state.get("mbox", dotted_name(expr.func.value) or "")
+            if box is not None:
+                self._scope_locked.setdefault(box.value, expr.lineno)
+
+    def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        state.discard("iplock", "with:%d:%d" % (expr.lineno, expr.col_offset))
+
+    def _is_iplock(self, expr: ast.AST, state: State) -> bool:
+        if isinstance(expr, ast.Call):
+            if self.facts.resolve(expr.func) in INTERPROCESS_LOCKS:
+                return True
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("acquire", "lock"):
+                return self._is_iplock(expr.func.value, state)
+            return False
+        ref = dotted_name(expr)
+        return ref is not None and state.get("iplock-object", ref) is not None
+
+    # -- locked paths -------------------------------------------------------------------
+
+    def finish(self, walker: Walker, exits: Optional[State]) -> None:
+        if not self._renames:
+            return
+        locked = dict(self._scope_locked)
+        scope = walker.scope
+        if scope.enclosing_class is not None and scope.self_name:
+            for key, line in self._locked_in_class(scope.enclosing_class).items():
+                locked.setdefault(key, line)
+        for event in self._renames:
+            event.data["dst_locked"] = locked.get(event["dst"])
+            event.data["src_locked"] = locked.get(event["src"])
+
+    def _module_lockers(self) -> Dict[str, int]:
+        """Module functions that lock (fcntl) the file object passed as one of their parameters."""
+        if self._lockers is None:
+            self._lockers = {}
+            if self.facts.imports_any(["fcntl"]):
+                for stmt in self.tree.body:
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        params = [a.arg for a in stmt.args.args]
+                        for node in _walk_scope_body(stmt):
+                            if isinstance(node, ast.Call) and node.args and \
+                                    self.facts.resolve(node.func) in FCNTL_LOCKS:
+                                handle = node.args[0]
+                                if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute):
+                                    handle = handle.func.value
+                                if isinstance(handle, ast.Name) and handle.id in params:
+                                    self._lockers[stmt.name] = params.index(handle.id)
+                                    break
+        return self._lockers
+
+    def _locked_in_class(self, cls: ast.ClassDef) -> Dict[str, int]:
+        """``self``-rooted keys of files that some method of ``cls`` opens and locks."""
+        cached = self._class_locked.get(id(cls))
+        if cached is not None:
+            return cached
+        found: Dict[str, int] = {}
+        kind = self.facts.mailbox_subclasses.get(cls.name)
+        if kind in SINGLE_FILE_MAILBOXES or cls.name in ("_singlefileMailbox",) and _defines_lock(cls):
+            found["self._path"] = cls.lineno
+        attr_paths: Dict[str, str] = {}
+        locked_attrs: Dict[str, int] = {}
+        lockers = set(self._module_lockers()) | {n.split(".")[-1] for n in KNOWN_LOCKERS}
+        saved = self._self_name
+        try:
+            for stmt in cls.body:
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or not stmt.args.args:
+                    continue
+                self._self_name = stmt.args.args[0].arg
+                local_paths: Dict[str, str] = {}
+                for node in _walk_scope_body(stmt):
+                    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                        target, value = node.targets[0], node.value
+                        ref = dotted_name(target)
+                        if ref is None:
+                            continue
+                        ref = self._ref_key(ref)
+                        opened = None
+                        if isinstance(value, ast.Call) and value.args and \
+                                self.facts.resolve(value.func) in OPEN_FUNCTIONS | {"os.open"}:
+                            opened = self.key(value.args[0], None)
+                        elif isinstance(value, ast.Name):
+                            opened = local_paths.get(value.id)
+                        if opened is None:
+                            continue
+                        if ref.startswith("self."):
+                            attr_paths[ref] = opened
+                        else:
+                            local_paths[ref] = opened
+                    elif isinstance(node, ast.Call) and node.args:
+                        name = self.facts.resolve(node.func)
+                        callee = node.func.id if isinstance(node.func, ast.Name) else None
+                        if name in FCNTL_LOCKS or name in KNOWN_LOCKERS or callee in lockers:
+                            handle = node.args[0]
+                            if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) \
+                                    and handle.func.attr == "fileno":
+                                handle = handle.func.value
+                            ref = dotted_name(handle)
+                            if ref is not None and self._ref_key(ref).startswith("self."):
+                                locked_attrs.setdefault(self._ref_key(ref), node.lineno)
+        finally:
+            self._self_name = saved
+        for attr, line in locked_attrs.items():
+            path = attr_paths.get(attr)
+            if path is not None and path.startswith("self."):
+                found.setdefault(path, line)
+        self._class_locked[id(cls)] = found
+        return found
+
+
+def is_true_false(node: Optional[ast.AST], value: bool) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def _defines_lock(cls: ast.ClassDef) -> bool:
+    return any(isinstance(s, ast.FunctionDef) and s.name == "lock" for s in cls.body)
+
+
+def _derived(src: str, dst: str) -> bool:
+    """Whether ``src`` is a name built from ``dst`` (``dst + ".tmp"``, ``dst.with_suffix(...)``)."""
+    if src == dst:
+        return False
+    head = src.split("(", 1)[0]
+    if head not in ("concat", "join") and head not in DERIVING_METHODS:
+        return False
+    return mentions(src, dst) or mentions(src, "basename(%s)" % dst)
+
+
+def _constant_path(node: ast.AST) -> Optional[str]:
+    value = const_string(node)
+    if value is not None:
+        return value
+    if isinstance(node, ast.Call) and node.args and all(const_string(a) is not None for a in node.args):
+        import os.path
+        name = dotted_name(node.func) or ""
+        if name.endswith("path.join") or name.endswith("Path"):
+            return os.path.join(*[const_string(a) for a in node.args])
+    return None
+
+
+def _split_args(text: str) -> List[str]:
+    """Split ``a,join(b,c),d`` at its top-level commas (quotes respected)."""
+    parts, depth, start, quote = [], 0, 0, None
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote and text[index - 1] != "\\":
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _balanced_call(key: str, head: str) -> bool:
+    """Whether ``key`` is one ``head(...)`` call (not ``head(a),x``)."""
+    depth, quote = 0, None
+    for index, char in enumerate(key):
+        if quote:
+            if char == quote and key[index - 1] != "\\":
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and index != len(key) - 1:
+                return False
+    return key.endswith(")")

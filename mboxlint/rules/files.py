@@ -1,0 +1,747 @@
+"""MBX3: file replacement and check-then-use races (seeds: CPython bpo-1599254, the Sage
+star-imports cache race, the offlineimap state files).
+
+The rules filter the ``file-*`` events of :mod:`mboxlint.analysis.paths`; what "the same file"
+means is decided there, once, for every rule.
+"""
+
+import fnmatch
+import os
+
+from .base import Rule
+
+SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
+SEED_SAGE = "sage-star-imports-cache-race"
+SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
+
+MKDIR_OPS = frozenset({"os.mkdir", "os.makedirs", "Path.mkdir"})
+REMOVE_OPS = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree", "Path.unlink", "Path.rmdir"})
+#: renames that overwrite an existing target where the platform allows it
+RENAME_OPS = frozenset({"os.rename", "os.replace", "Path.rename", "Path.replace"})
+
+
+def spell_check(kind: str) -> str:
+    return {"access": "os.access()"}.get(kind, "%s()" % kind)
+
+
+def shared_file_match(path, patterns):
+    """The ``shared-files`` pattern a constant path matches, or None.
+
+    A pattern with a ``/`` is matched against the whole path, one without against its last part
+    too (``*.mbox`` matches ``/var/mail/bob.mbox``)."""
+    if path is None:
+        return None
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(path, pattern):
+            return pattern
+        if "/" not in pattern and fnmatch.fnmatchcase(os.path.basename(path), pattern):
+            return pattern
+    return None
+
+
+def locked_rename(rule, event):
+    """``("onto"|"away", where)`` when a rename moves a lock-protected file, else None."""
+    if event["dst_locked"] is not None:
+        return "onto", "locked at line %d" % event["dst_locked"]
+    pattern = shared_file_match(event["dst_const"], rule.options.get("shared_files", []) or [])
+    if pattern is not None:
+        return "onto", "matches shared-files pattern %r" % pattern
+    if event["src_locked"] is not None:
+        return "away", "locked at line %d" % event["src_locked"]
+    return None
+
+
+def unlinked_first(event):
+    return event["op"] in RENAME_OPS and event["removed"] is not None
+
+
+def lock_test(event) -> bool:
+    """A rename used to take a lock (its target is a ``.lock`` file)."""
+    return event["dst"].rstrip(")").endswith((".lock'", '.lock"', "lock")) or ".lock'" in event["dst"]
+
+
+class ExistsThenOpen(Rule):
+    """A file is opened after a check that it exists.
+
+    ## What it does
+    Reports `open(P)` (also `io.open`, `gzip/bz2/lzma/codecs.open`, `Path.open()`,
+    `Path.read_text()`/`read_bytes()`) for reading when a check that `P` exists is in force on
+    every path to it: `os.path.exists/isfile/isdir/lexists(P)`, `os.access(P, ...)`,
+    `Path.exists()/is_file()/is_dir()`, in an `if` around the open or in the guard-clause
+    form (`if not os.path.exists(P): return ...` followed by the open). "The same file" means
+    the same variable (not rebound in between), attribute chain, constant, or
+    `os.path.join(...)`/`Path(...) / ...` built from equal parts.
+
+    Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
+    the rules' conventions) or between `fcntl.flock/lockf` acquire and release. A check
+    hidden in a helper function is invisible (the analysis is intraprocedural).
+
+    ## Why is this bad?
+    The file can be removed or replaced between the check and the open: another process
+    rewriting a cache removes it first, and the open then fails with the very error the check
+    meant to avoid. In Sage's star-imports cache (sage-star-imports-cache-race) a test runner
+    died this way; the review asked for EAFP, and for catching only the errors of the open so
+    that a corrupt file still gets reported instead of silently ignored.
+
+    ## Example
+    ```python
+    if os.path.exists(cache_file):
+        with open(cache_file, "rb") as f:
+            cache = pickle.load(f)
+    else:
+        cache = {}
+    ```
+
+    ## Use instead
+    ```python
+    try:
+        f = open(cache_file, "rb")
+    except (FileNotFoundError, NotADirectoryError):
+        cache = {}
+    else:
+        with f:
+            cache = pickle.load(f)
+    ```
+
+    ## Fix safety
+    Sometimes safe. The open alone moves into `try:`; only `(FileNotFoundError,
+    NotADirectoryError)` is caught; the old else-branch becomes the `except` body and the rest
+    of the old if-body goes in `else:`. Safe for an `exists()` guard whose open is the first
+    statement it guards; unsafe when other statements would move after the open, for the
+    guard-clause form, and for `lexists`/`isfile`/`isdir`/`access` guards, where a dangling
+    link, a directory or a permission problem now raises or is caught differently.
+    """
+
+    code = "MBX301"
+    name = "exists-then-open"
+    seed = SEED_SAGE
+    fix_safety = "sometimes"
+    message = (
+        "{what} of {path} was checked with {check} at line {line}: the file can go away in "
+        "between; open it in `try:` and catch FileNotFoundError"
+    )
+    VALID = [
+        """
+import os
+def load(path):
+    try:
+        f = open(path)
+    except FileNotFoundError:
+        return ""
+    with f:
+        return f.read()
+""",
+        """
+import os, logging
+def save(path, text):
+    if os.path.exists(path):
+        logging.info("overwriting %s", path)
+    else:
+        logging.info("creating %s", path)
+    with open(path, "a") as f:
+        f.write(text)
+""",
+        """
+import os, filelock
+def load(path):
+    with filelock.FileLock(path + ".lock"):
+        if os.path.exists(path):
+            return open(path).read()
+""",
+        """
+import os
+def load(path, other):
+    if os.path.exists(path):
+        path = other
+        return open(path).read()
+""",
+    ]
+    INVALID = [
+        """
+import os, pickle
+def load(cache_file):
+    if os.path.exists(cache_file):
+        return pickle.load(open(cache_file, "rb"))  # MBX301
+    return {}
+""",
+        """
+from os.path import isfile
+def load(path):
+    if not isfile(path):
+        return None
+    with open(path) as f:  # MBX301
+        return f.read()
+""",
+        """
+from pathlib import Path
+def load(base):
+    if (Path(base) / "state.json").exists():
+        return (Path(base) / "state.json").read_text()  # MBX301
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-open"):
+            guard = event["guard"]
+            if guard is None or not guard.present or event["iplock"] is not None:
+                continue
+            if event["mode"] not in ("read", "update"):
+                continue
+            node = event.node
+            stmt = event["stmt"]
+            direct = guard.node is not None and getattr(guard.node, "body", [None])[0] is stmt
+            fix = "safe" if guard.kind == "exists" and direct else "unsafe"
+            yield self.finding(node, fix=fix, what=_what(node), path=_spell(event["path"]),
+                               check=spell_check(guard.kind), line=guard.line)
+
+
+class CheckThenAct(Rule):
+    """A file is created, removed or renamed after a check of whether it exists.
+
+    ## What it does
+    Reports, with the same checks as MBX301 in force on every path:
+
+    * `os.makedirs(P)`, `os.mkdir(P)`, `Path.mkdir()` after a check that `P` does **not**
+      exist (`exist_ok=True` is never reported);
+    * `os.remove/unlink/rmdir(P)`, `shutil.rmtree(P)`, `Path.unlink()` (without
+      `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
+    * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
+      does not exist;
+    * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
+
+    Not reported under an inter-process lock. Checks in helper functions are invisible.
+
+    ## Why is this bad?
+    Two processes run the same check at the same time and both act: the second `mkdir`
+    raises `FileExistsError`, the second `remove` raises `FileNotFoundError`, and the second
+    `open(P, "w")` silently overwrites what the first just wrote. The Sage cache writer in
+    sage-star-imports-cache-race raced other Sage processes exactly like this.
+
+    ## Example
+    ```python
+    if not os.path.exists(cache_dir):
+        os.makedirs(cache_dir)
+    if os.path.exists(old):
+        os.remove(old)
+    ```
+
+    ## Use instead
+    ```python
+    os.makedirs(cache_dir, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(old)
+    ```
+
+    ## Fix safety
+    Sometimes safe. Under an `exists()` guard: `os.makedirs(P, exist_ok=True)`; `os.mkdir`
+    inside `with contextlib.suppress(FileExistsError):`; `Path.mkdir(exist_ok=True)`;
+    `contextlib.suppress(FileNotFoundError)` around remove/unlink or `Path.unlink(missing_ok=True)`;
+    `suppress(FileNotFoundError, NotADirectoryError)` around `rmtree`/`rmdir`. Documented edges:
+    a regular file where a directory is wanted now fails at the `makedirs` instead of at the next
+    use; a dangling symlink that `exists()` skipped is now removed. Unsafe: under `isdir`,
+    `isfile`, `lexists` or `access` guards (a regular file in the way used to raise), and for
+    opens and `os.open` (rewritten to `open(P, "x")` / `O_EXCL` with `except FileExistsError`).
+    Renames have no automatic fix.
+    """
+
+    code = "MBX302"
+    name = "check-then-act"
+    seed = SEED_SAGE
+    fix_safety = "sometimes"
+    message = (
+        "{what} of {path} acts on a check made with {check} at line {line}: another process can "
+        "change the file in between; {advice}"
+    )
+    VALID = [
+        """
+import os
+def prepare(cache_dir):
+    os.makedirs(cache_dir, exist_ok=True)
+""",
+        """
+import os
+def prepare(cache_dir):
+    if not os.path.exists(cache_dir):
+        os.makedirs(cache_dir, exist_ok=True)
+""",
+        """
+import os, contextlib
+def drop(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+""",
+        """
+import os, fcntl
+def drop(path, lock_fd):
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)
+    if os.path.exists(path):
+        os.remove(path)
+    fcntl.flock(lock_fd, fcntl.LOCK_UN)
+""",
+    ]
+    INVALID = [
+        """
+import os
+def prepare(cache_dir):
+    if not os.path.exists(cache_dir):
+        os.makedirs(cache_dir)  # MBX302
+""",
+        """
+import os, shutil
+def drop(path):
+    if os.path.isdir(path):
+        shutil.rmtree(path)  # MBX302
+""",
+        """
+from pathlib import Path
+def reset(state: Path):
+    if state.exists():
+        state.unlink()  # MBX302
+""",
+        """
+import os
+def init(path):
+    if os.path.exists(path):
+        return
+    with open(path, "w") as f:  # MBX302
+        f.write("{}")
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-act"):
+            guard = event["guard"]
+            if guard is None or event["iplock"] is not None:
+                continue
+            op = event["op"]
+            if op in MKDIR_OPS and not guard.present:
+                fix = "safe" if guard.kind == "exists" else "unsafe"
+                advice = "use exist_ok=True" if op != "os.mkdir" else "catch FileExistsError"
+            elif op in REMOVE_OPS and guard.present:
+                fix = "safe" if guard.kind == "exists" else "unsafe"
+                advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
+            elif op == "os.open" and not guard.present:
+                fix, advice = "unsafe", "add os.O_EXCL and catch FileExistsError"
+            else:
+                continue
+            yield self.finding(event.node, fix=fix, what="`%s()`" % op, path=_spell(event["path"]),
+                               check=spell_check(guard.kind), line=guard.line, advice=advice)
+        for event in module.events_of("file-open"):
+            guard = event["guard"]
+            if guard is None or guard.present or event["iplock"] is not None:
+                continue
+            if event["mode"] not in ("truncate", "append"):
+                continue
+            yield self.finding(event.node, fix="unsafe", what=_what(event.node), path=_spell(event["path"]),
+                               check=spell_check(guard.kind), line=guard.line,
+                               advice="open it with mode 'x' and catch FileExistsError")
+        for event in module.events_of("file-rename"):
+            guard = event["guard"]
+            if guard is None or not guard.present or event["iplock"] is not None:
+                continue
+            yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"]),
+                               check=spell_check(guard.kind), line=guard.line,
+                               advice="rename and catch FileNotFoundError")
+
+
+class RenameOfLockedFile(Rule):
+    """A lock-protected shared file is replaced by a rename, or renamed away.
+
+    ## What it does
+    Reports `os.rename`, `os.replace`, `shutil.move`, `Path.rename` and `Path.replace` onto
+    (or away from) a path that this code also opens and locks: a file object or descriptor
+    opened from it and passed to `fcntl.lockf`/`fcntl.flock` (directly, or through a function
+    of the same module that does so to its parameter), a mailbox constructed on it and
+    `lock()`ed, or `self._path` of a subclass of `mailbox.mbox`/`MMDF`/`Babyl`. In a class,
+    a file kept on `self` and locked in one method counts in every method. Files that other
+    programs lock but this code does not can be listed as glob patterns in the `shared-files`
+    option (`[tool.mboxlint]`, flake8's `--mboxlint-shared-files`); they are matched against
+    constant paths (a pattern without `/` also against the last part of the path).
+
+    ## Why is this bad?
+    A lock belongs to an inode, not to a name. Processes waiting for the lock on the old file
+    get it the moment the rename's writer closes the file, and then write into a file that no
+    longer has a name: their data is gone. This is how the standard library's
+    `mailbox.mbox.flush()` loses mail that Postfix delivers meanwhile (CPython bpo-1599254).
+    Renaming the locked file *away* has the mirror effect: writers that opened the old name keep
+    appending to the moved file after its reader is done with it.
+
+    ## Example
+    ```python
+    with open(spool, "r+b") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        write_new_contents(tmp)
+        os.replace(tmp, spool)
+    ```
+
+    ## Use instead
+    ```python
+    from mboxlint.mailbox import copy_back
+
+    with open(spool, "r+b") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        write_new_contents(tmp)
+        copy_back(tmp, spool)  # same inode: the other processes' locks stay valid
+    ```
+
+    ## Fix safety
+    Onto a locked file: unsafe, the rename becomes `mboxlint.mailbox.copy_back(tmp, dst)`
+    (journaled, same inode) and the import is added; the file's inode, and so its hard links,
+    owner and mode, now stay the same, which code relying on a fresh inode may notice. Away from
+    a locked file: no automatic fix.
+    """
+
+    code = "MBX303"
+    name = "rename-of-locked-file"
+    seed = SEED_MAILBOX
+    fix_safety = "unsafe"
+    message = "{op}() renames {direction} {path}, which is {why}: {advice}"
+    VALID = [
+        """
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+""",
+        """
+import os, fcntl
+def append(path, line):
+    with open(path, "a") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        f.write(line)
+    os.rename(path + ".new", path + ".old")
+""",
+    ]
+    INVALID = [
+        """
+import os, fcntl
+def rewrite(spool, tmp):
+    with open(spool, "r+b") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        os.replace(tmp, spool)  # MBX303
+""",
+        """
+import mailbox, os
+class Archive(mailbox.mbox):
+    def compact(self, new_path):
+        os.rename(new_path, self._path)  # MBX303
+""",
+        """
+import mailbox, os
+def rotate(path):
+    box = mailbox.mbox(path)
+    box.lock()
+    os.rename(path, path + ".1")  # MBX303
+    box.unlock()
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-rename"):
+            found = locked_rename(self, event)
+            if found is None:
+                continue
+            direction, why = found
+            if direction == "onto":
+                advice = "processes waiting for its lock will write into the replaced file; " \
+                         "copy the new contents back with mboxlint.mailbox.copy_back()"
+                fix, path = "unsafe", event["dst"]
+            else:
+                advice = "writers that opened it keep appending to the moved file"
+                fix, path = None, event["src"]
+            yield self.finding(event.node, fix=fix, op=event["op"], direction=direction,
+                               path=_spell(path), why=why, advice=advice)
+
+
+class TempFileInOtherDirectory(Rule):
+    """A temp file created outside the target's directory is renamed onto the target.
+
+    ## What it does
+    Reports `os.rename`, `os.replace`, `shutil.move`, `Path.rename` or `Path.replace` of a temp
+    file from `tempfile.mkstemp`, `tempfile.mktemp` or `tempfile.NamedTemporaryFile(delete=False)`
+    (its name, its `.name`) that was created without `dir=` (or with `dir=None`,
+    `tempfile.gettempdir()`), so it lives in `$TMPDIR`, not next to the target.
+
+    ## Why is this bad?
+    `$TMPDIR` is often another file system (a tmpfs). A rename across file systems fails, and a
+    move falls back to copying, which is not atomic: readers see a half-written target. Sage's
+    patchbot died with `EOFError` reading a pickle that was still being copied from tmpfs
+    (sage-star-imports-cache-race).
+
+    ## Example
+    ```python
+    fd, tmp = tempfile.mkstemp()
+    ...
+    shutil.move(tmp, cache_file)
+    ```
+
+    ## Use instead
+    ```python
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache_file))
+    ...
+    os.replace(tmp, cache_file)
+    ```
+
+    ## Fix safety
+    Safe when the target's directory is known where the temp file is created (the target is
+    built from parameters, `self` attributes or module globals): `dir=os.path.dirname(target)` is
+    added. Documented edge: a temp file orphaned by an error now stays next to the target instead
+    of in `$TMPDIR`. Otherwise no automatic fix.
+    """
+
+    code = "MBX304"
+    name = "temp-file-in-other-directory"
+    seed = SEED_SAGE
+    fix_safety = "safe"
+    message = (
+        "{op}() moves a temp file created at line {line} without dir= onto {path}: across file "
+        "systems this is a copy that readers see half-written; create it with "
+        "dir=os.path.dirname({path})"
+    )
+    VALID = [
+        """
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(tmp, path)
+""",
+        """
+import os, tempfile
+def save(cache_dir, name, data):
+    with tempfile.NamedTemporaryFile("wb", dir=cache_dir, delete=False) as f:
+        f.write(data)
+        os.fsync(f.fileno())
+    os.replace(f.name, os.path.join(cache_dir, name))
+""",
+    ]
+    INVALID = [
+        """
+import os, shutil, tempfile
+def save(cache_file, data):
+    fd, tmp = tempfile.mkstemp()
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    shutil.move(tmp, cache_file)  # MBX304
+""",
+        """
+import os, tempfile
+def save(target, data):
+    with tempfile.NamedTemporaryFile("w", delete=False) as f:
+        f.write(data)
+        os.fsync(f.fileno())
+    os.replace(f.name, target)  # MBX304
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-rename"):
+            temp = event["temp"]
+            if temp is None or temp.origin != "tempfile" or temp.has_dir:
+                continue
+            fix = "safe" if event["dst_params"] else None
+            yield self.finding(event.node, fix=fix, op=event["op"], line=temp.line,
+                               path=_spell(event["dst"]))
+
+
+class UnlinkThenRename(Rule):
+    """The target is removed before a rename puts the new file in its place.
+
+    ## What it does
+    Reports `os.rename(src, dst)` (also `os.replace`, `Path.rename`, `Path.replace`) when
+    `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` of the same file ran before it on some
+    path (typically in `try: ... except OSError: pass`), and nothing re-created `dst` since.
+
+    ## Why is this bad?
+    Between the unlink and the rename the file does not exist: a reader gets
+    `FileNotFoundError`, and if the process dies there, the old contents are gone as well. The
+    Sage cache writer removed the cache before renaming onto it to please Windows
+    (sage-star-imports-cache-race); the standard library's `mailbox` does the same when a rename
+    fails (CPython bpo-1599254). `os.replace` overwrites atomically on every platform.
+
+    ## Example
+    ```python
+    try:
+        os.unlink(cache_file)
+    except OSError:
+        pass
+    os.rename(tmp_file, cache_file)
+    ```
+
+    ## Use instead
+    ```python
+    os.replace(tmp_file, cache_file)
+    ```
+
+    ## Fix safety
+    Safe: the unlink (with its `try` when that is all the `try` holds) is dropped and the rename
+    becomes `os.replace(src, dst)` (`Path.replace`).
+    """
+
+    code = "MBX305"
+    name = "unlink-then-rename"
+    seed = SEED_SAGE
+    fix_safety = "safe"
+    message = (
+        "{op}() onto {path}, which was removed at line {line}: readers find no file in between; "
+        "use os.replace() alone"
+    )
+    VALID = [
+        """
+import os
+def save(tmp, path):
+    os.replace(tmp, path)
+""",
+        """
+import os
+def rotate(log):
+    os.remove(log + ".2")
+    os.rename(log + ".1", log + ".3")
+""",
+    ]
+    INVALID = [
+        """
+import os
+def save(tmp_file, cache_file):
+    try:
+        os.unlink(cache_file)
+    except OSError:
+        pass
+    os.rename(tmp_file, cache_file)  # MBX305
+""",
+        """
+import os
+def save(tmp, path):
+    if os.path.exists(path):
+        os.remove(path)
+    os.rename(tmp, path)  # MBX305
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-rename"):
+            if unlinked_first(event):
+                yield self.finding(event.node, op=event["op"], path=_spell(event["dst"]), line=event["removed"])
+
+
+class RenameToOverwrite(Rule):
+    """`os.rename` is used to replace an existing file.
+
+    ## What it does
+    Reports `os.rename(src, dst)` and `Path.rename(dst)` where the rename is meant to replace
+    `dst`: `src` is a temp file from `tempfile`, or a name built from `dst` (`dst + ".tmp"`,
+    `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote, or the rename retries an
+    earlier rename of the same two names that failed. Not reported for renames onto fresh
+    names (a Maildir `tmp/` to `new/` move, queue files named by uuid or time), when the
+    target is a `.lock` file (the rename *is* the lock), and where MBX305 or MBX303 already
+    report the same rename.
+
+    ## Why is this bad?
+    On Windows `os.rename` raises `FileExistsError` when `dst` exists, so code that works on
+    POSIX breaks there, and the usual workaround, removing `dst` first, opens a window where the
+    file is missing (sage-star-imports-cache-race, and the offlineimap state files of
+    offlineimap-state-file-atomicity, saved as `name + ".tmp"` then renamed).
+
+    ## Example
+    ```python
+    with open(path + ".tmp", "w") as f:
+        f.write(state)
+    os.rename(path + ".tmp", path)
+    ```
+
+    ## Use instead
+    ```python
+    with open(path + ".tmp", "w") as f:
+        f.write(state)
+    os.replace(path + ".tmp", path)
+    ```
+
+    ## Fix safety
+    Unsafe: `os.rename` becomes `os.replace` (`Path.rename` becomes `Path.replace`). On POSIX
+    nothing changes; on Windows the replace now succeeds where the rename raised, which code
+    that relied on the error to detect an existing target will notice.
+    """
+
+    code = "MBX306"
+    name = "rename-to-overwrite"
+    seed = SEED_OFFLINEIMAP
+    fix_safety = "unsafe"
+    message = "{op}() {why}; it fails on Windows when {path} exists: use {replacement}"
+    VALID = [
+        """
+import os
+def deliver(maildir, name):
+    os.rename(os.path.join(maildir, "tmp", name), os.path.join(maildir, "new", name))
+""",
+        """
+import os
+def acquire(path):
+    os.rename(path + ".tmp", path + ".lock")
+""",
+        """
+import os
+def save(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+        os.fsync(f.fileno())
+    os.replace(path + ".tmp", path)
+""",
+    ]
+    INVALID = [
+        """
+import os
+def save(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+        os.fsync(f.fileno())
+    os.rename(tmp, path)  # MBX306
+""",
+        """
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.rename(tmp, path)  # MBX306
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-rename"):
+            if event["op"] not in ("os.rename", "Path.rename"):
+                continue
+            if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
+                continue
+            temp = event["temp"]
+            if temp is not None and temp.origin == "tempfile":
+                why = "moves a temp file created at line %d onto an existing file" % temp.line
+            elif event["derived"] and temp is not None:
+                why = "moves a file named after its target, written at line %d, over it" % temp.line
+            elif event["retry_of"] is not None:
+                why = "retries the rename of line %d" % event["retry_of"]
+            else:
+                continue
+            replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
+            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"]),
+                               replacement=replacement)
+
+
+def _what(node) -> str:
+    func = node.func
+    if hasattr(func, "attr"):
+        return "`.%s()`" % func.attr
+    return "`%s()`" % getattr(func, "id", "open")
+
+
+def _spell(key: str) -> str:
+    """A path key as the message shows it."""
+    return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]

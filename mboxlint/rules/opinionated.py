@@ -1,0 +1,371 @@
+"""MBX9: opinionated rules, off unless a selection names them (seeds: the offlineimap state
+files, the Cyrus imapd index check race).
+
+They describe real hazards, but ones that many programs accept knowingly (a single writer, a
+cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9`` or
+``--extend-select MBX9xx`` (flake8: ``--extend-select=MBX9``).
+"""
+
+import ast
+import re
+
+from .base import Rule
+
+SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
+SEED_IMAPD = "cyrus-imapd-index-check-race"
+
+_NAME = re.compile(r"'[^']*'|\"[^\"]*\"|([A-Za-z_][\w.]*)(\()?")
+
+
+def _roots(key: str):
+    """The variables a path key is built from (function-like heads such as ``join(`` left out)."""
+    for match in _NAME.finditer(key):
+        if match.group(1) and not match.group(2):
+            yield match.group(1).split(".")[0]
+
+
+def _module_wide(key: str, facts) -> bool:
+    """Whether a key names the same file in every function of the module: it is built only
+    from constants, ``self`` attributes and module-level names."""
+    return all(root == "self" or root in facts.module_bindings or root in facts.aliases for root in _roots(key))
+
+
+def _place(event, facts):
+    """Where an event's path key means one file: the scope, or the class for ``self`` keys,
+    or the module."""
+    key = event["path"]
+    if not _module_wide(key, facts):
+        return ("scope", id(event.scope.node))
+    if any(root == "self" for root in _roots(key)):
+        return ("class", id(event.scope.enclosing_class))
+    return ("module", None)
+
+
+def _path_node(call):
+    """The expression naming the file an open-like call opens."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("read_text", "read_bytes", "write_text", "write_bytes"):
+        return func.value
+    if isinstance(func, ast.Attribute) and func.attr == "open" and (
+            not call.args or isinstance(call.args[0], ast.Constant)
+            and set(str(call.args[0].value)) <= set("rwxabt+")):
+        return func.value  # Path.open(mode)
+    return call.args[0] if call.args else None
+
+
+def _creates_missing(event) -> bool:
+    """Whether a truncating open runs in an ``except`` handler of a ``try`` whose body opens the
+    same path: the file is created because it was not there, not rewritten. Only looked at for
+    the few opens that would be reported."""
+    path = _path_node(event.node)
+    if path is None:
+        return False
+    wanted = ast.dump(path)
+    line = event.node.lineno
+    for node in ast.walk(event.scope.node):
+        if not isinstance(node, ast.Try):
+            continue
+        if not any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in node.handlers):
+            continue
+        for stmt in node.body:
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.Call) and sub is not event.node:
+                    other = _path_node(sub)
+                    if other is not None and ast.dump(other) == wanted:
+                        return True
+    return False
+
+
+class InPlaceRewrite(Rule):
+    """A file this module reads is rewritten in place.
+
+    ## What it does
+    Reports `open(P, "w")` (any truncating mode: `"wb"`, `"w+"`, `"wt"`), `Path.open("w")` and
+    `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
+    reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`): a state or cache file.
+    "The same" is decided as in MBX3: for a local variable within one function, for `self`
+    attributes within one class, for constants and module globals in the whole module. Not
+    reported for temp files, nor under an inter-process lock (`filelock.FileLock`, `fcntl`),
+    nor when the write creates a file that a `try:` just failed to open (`try: open(P)`
+    `except OSError: open(P, "w")`): that creates a missing file, it does not rewrite one.
+
+    Off by default: programs with a single writer and no concurrent reader do not need it.
+
+    ## Why is this bad?
+    Opening with `"w"` truncates the file at once; until the write is done, a concurrent reader
+    (another instance, a cron job) sees an empty or partial file, and a crash leaves it that
+    way. offlineimap saves its status files to `name + ".tmp"` and renames them into place for
+    exactly this reason (offlineimap-state-file-atomicity).
+
+    ## Example
+    ```python
+    def load(self):
+        with open(self.state_file) as f:
+            return json.load(f)
+
+    def save(self, state):
+        with open(self.state_file, "w") as f:
+            json.dump(state, f)
+    ```
+
+    ## Use instead
+    ```python
+    from mboxlint.mailbox import atomic_write
+
+    def save(self, state):
+        with atomic_write(self.state_file) as f:
+            json.dump(state, f)
+    ```
+
+    ## Fix safety
+    Unsafe: the `open` becomes `mboxlint.mailbox.atomic_write(P)` (temp file in the same
+    directory, fsync, `os.replace`, fsync of the directory). The file gets a new inode: hard
+    links to it are broken and processes holding it open keep the old contents.
+    """
+
+    code = "MBX901"
+    name = "in-place-rewrite"
+    seed = SEED_OFFLINEIMAP
+    default_enabled = False
+    fix_safety = "unsafe"
+    message = (
+        "{path} is read at line {line} and rewritten in place here: readers can see a truncated "
+        "file; write a temp file and os.replace() it (mboxlint.mailbox.atomic_write)"
+    )
+    VALID = [
+        """
+import json
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+def save(path, state):
+    with open(path, "w") as f:  # another function's ``path``: not known to be the same file
+        json.dump(state, f)
+""",
+        """
+import json, os
+from mboxlint.mailbox import atomic_write
+STATE = "state.json"
+def load():
+    with open(STATE) as f:
+        return json.load(f)
+def save(state):
+    with atomic_write(STATE) as f:
+        json.dump(state, f)
+""",
+    ]
+    INVALID = [
+        """
+import json
+STATE = "state.json"
+def load():
+    with open(STATE) as f:
+        return json.load(f)
+def save(state):
+    with open(STATE, "w") as f:  # MBX901
+        json.dump(state, f)
+""",
+        """
+import json
+class Status:
+    def __init__(self, path):
+        self.path = path
+    def load(self):
+        return json.loads(self.path.read_text())
+    def save(self, data):
+        self.path.write_text(json.dumps(data))  # MBX901
+""",
+    ]
+
+    def check(self, module):
+        facts = module.facts
+        reads = {}
+        for event in module.events_of("file-open"):
+            if event["mode"] == "read":
+                slot = (_place(event, facts), event["path"])
+                line = event.node.lineno
+                reads[slot] = min(line, reads.get(slot, line))
+        for event in module.events_of("file-open"):
+            if event["mode"] != "truncate" or event["iplock"] is not None or event["temp"] is not None:
+                continue
+            line = reads.get((_place(event, facts), event["path"]))
+            if line is not None and not _creates_missing(event):
+                yield self.finding(event.node, path="`%s`" % event["path"], line=line)
+
+
+class RenameWithoutFsync(Rule):
+    """A temp file is renamed into place without being fsynced first.
+
+    ## What it does
+    Reports the rename (`os.rename`, `os.replace`, `shutil.move`, `Path.rename`/`replace`) of a
+    temp file (from `tempfile`, or a name built from the target that this function wrote) when
+    no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`),
+    and no call of a helper whose name contains `sync` with one of those, runs before the
+    rename on any path.
+
+    Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
+
+    ## Why is this bad?
+    File systems may commit the rename before the data: after a crash the target exists but is
+    empty or truncated, and the old contents are gone too. The atomic-save pattern of
+    offlineimap-state-file-atomicity is only atomic across crashes with the fsync.
+
+    ## Example
+    ```python
+    with open(path + ".tmp", "w") as f:
+        f.write(state)
+    os.replace(path + ".tmp", path)
+    ```
+
+    ## Use instead
+    ```python
+    with open(path + ".tmp", "w") as f:
+        f.write(state)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(path + ".tmp", path)
+    ```
+
+    ## Fix safety
+    No automatic fix: where the flush and fsync belong depends on how the file is written.
+    """
+
+    code = "MBX902"
+    name = "rename-without-fsync"
+    seed = SEED_OFFLINEIMAP
+    default_enabled = False
+    message = (
+        "{op}() puts the temp file of line {line} in place without an os.fsync() of it: "
+        "after a crash {path} can be empty"
+    )
+    VALID = [
+        """
+import os
+def save(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(path + ".tmp", path)
+""",
+        """
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(tmp, path)
+""",
+    ]
+    INVALID = [
+        """
+import os
+def save(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)  # MBX902
+""",
+        """
+import os, tempfile
+def save(path, data):
+    with tempfile.NamedTemporaryFile("wb", dir=os.path.dirname(path), delete=False) as f:
+        f.write(data)
+    os.replace(f.name, path)  # MBX902
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-rename"):
+            temp = event["temp"]
+            if temp is None or temp.synced:
+                continue
+            yield self.finding(event.node, op=event["op"], line=temp.line, path="`%s`" % event["dst"])
+
+
+class MtimeChangeDetection(Rule):
+    """A file's change is detected by its seconds-resolution mtime alone.
+
+    ## What it does
+    Reports a comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`) in a condition between
+    `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (or a name bound from one
+    of them) and a value obtained earlier for the same file: an attribute, a parameter, a cache
+    entry, an earlier stat of the same path. Not reported when two different files are
+    compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
+    `st_mtime_ns` appear in the same condition. Comparisons outside `if`/`while`/`assert`
+    conditions, and those in helper functions, are not seen.
+
+    Off by default: many caches accept a rare stale read.
+
+    ## Why is this bad?
+    Two writes within one clock tick (or within the file system's timestamp granularity) leave
+    the mtime unchanged: the second one is never noticed. Cyrus imapd missed new mail this way:
+    the index's mtime changed on the first write, imapd checked it before the message count was
+    written, and never looked again (cyrus-imapd-index-check-race).
+
+    ## Example
+    ```python
+    if os.stat(self.path).st_mtime != self.mtime:
+        self.reload()
+    ```
+
+    ## Use instead
+    ```python
+    st = os.stat(self.path)
+    signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+    if signature != self.signature:
+        self.reload()
+    ```
+    or re-read under the lock the writers take.
+
+    ## Fix safety
+    No automatic fix: the earlier value has to be recorded differently too.
+    """
+
+    code = "MBX903"
+    name = "mtime-change-detection"
+    seed = SEED_IMAPD
+    default_enabled = False
+    message = (
+        "change of {path} detected by its mtime alone, compared with {earlier}: two writes in "
+        "one clock tick are missed; compare (st_mtime_ns, st_size, st_ino) or hold the lock"
+    )
+    VALID = [
+        """
+import os
+def stale(src, dst):
+    return os.path.getmtime(src) > os.path.getmtime(dst) if os.path.exists(dst) else True
+def rebuild(src, dst):
+    if os.path.getmtime(src) > os.path.getmtime(dst):
+        return True
+""",
+        """
+import os
+class Cache:
+    def check(self):
+        st = os.stat(self.path)
+        if st.st_mtime != self.mtime or st.st_size != self.size:
+            self.reload()
+""",
+    ]
+    INVALID = [
+        """
+import os
+class Index:
+    def check(self):
+        if os.stat(self.path).st_mtime != self.mtime:  # MBX903
+            self.reload()
+""",
+        """
+import os
+def changed(path, since):
+    mtime = os.path.getmtime(path)
+    if mtime > since:  # MBX903
+        return True
+    return False
+""",
+    ]
+
+    def check(self, module):
+        for event in module.events_of("file-mtime"):
+            yield self.finding(event.node, path="`%s`" % event["path"], earlier=event["earlier"])

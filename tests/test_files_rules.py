@@ -1,0 +1,188 @@
+"""MBX3 and MBX9: the path analysis through the engine, the options, and the stdlib's own bug."""
+
+import mailbox
+import textwrap
+
+from mboxlint.config import Selection
+from mboxlint.engine import check_source
+
+from support import findings
+
+
+def codes_by_line(code, **kwargs):
+    result = check_source(textwrap.dedent(code), "<test>", kwargs.pop("selection", Selection(select=["MBX"])),
+                          **kwargs)
+    assert result.error is None, result.error
+    return sorted((f.line, f.code) for f in result.findings)
+
+
+def test_stdlib_mailbox_flush_rename_is_reported_as_mbx303():
+    with open(mailbox.__file__, encoding="utf-8") as handle:
+        text = handle.read()
+    lines = text.splitlines()
+    flush_start = next(i for i, line in enumerate(lines) if "class _singlefileMailbox" in line)
+    renames = [i + 1 for i, line in enumerate(lines)
+               if i > flush_start and "os.rename(new_file.name, self._path)" in line]
+    assert renames, "the interpreter's mailbox.py no longer renames in flush()"
+    result = check_source(text, mailbox.__file__, Selection(select=["MBX3"]))
+    assert result.error is None
+    reported = {(f.line, f.code) for f in result.findings}
+    for line in renames:
+        assert (line, "MBX303") in reported
+    # the retry after FileExistsError removes the mailbox first: a second, different hazard
+    if len(renames) > 1:
+        assert (renames[1], "MBX305") in reported
+    # one finding per concern: the rename is not also MBX306
+    assert not any(code == "MBX306" and line in renames for line, code in reported)
+
+
+def test_shared_files_option_marks_constant_paths_as_locked():
+    code = """
+    import os
+    def publish(tmp):
+        os.replace(tmp, "/var/mail/bob")
+        os.replace(tmp, "/srv/spool/alice.mbox")
+        os.replace(tmp, "/srv/other/readme")
+    """
+    assert codes_by_line(code) == []
+    got = codes_by_line(code, options={"shared_files": ["/var/mail/*", "*.mbox"]})
+    assert got == [(4, "MBX303"), (5, "MBX303")]
+
+
+def test_mbx9_rules_are_off_by_default():
+    code = """
+    import json
+    STATE = "state.json"
+    def load():
+        return json.load(open(STATE))
+    def save(s):
+        json.dump(s, open(STATE, "w"))
+    """
+    assert codes_by_line(code) == [(7, "MBX901")]
+    assert codes_by_line(code, selection=Selection()) == []
+    assert codes_by_line(code, selection=Selection(extend_select=["MBX901"])) == [(7, "MBX901")]
+
+
+def test_equal_joins_and_path_objects_name_the_same_file():
+    code = """
+    import os
+    from pathlib import Path
+    def a(d):
+        if os.path.exists(os.path.join(d, "x", "y")):
+            return open(Path(d) / "x" / "y").read()
+    def b(d):
+        if os.path.exists(os.path.join(d, "x")):
+            return open(os.path.join(d, "z")).read()
+    def c(p: Path):
+        if p.is_file():
+            return open(str(p)).read()
+    """
+    assert codes_by_line(code) == [(6, "MBX301"), (12, "MBX301")]
+
+
+def test_rebinding_or_acting_ends_a_guard():
+    code = """
+    import os
+    def a(p, q):
+        if os.path.exists(p):
+            p = q
+            return open(p).read()
+    def b(p):
+        if not os.path.exists(p):
+            os.makedirs(p)  # reported once; the guard is then spent
+            os.makedirs(p)
+    """
+    assert codes_by_line(code) == [(9, "MBX302")]
+
+
+def test_interprocess_locks_exempt_and_thread_locks_do_not():
+    code = """
+    import os, threading, fcntl
+    import filelock
+    LOCK = threading.Lock()
+    def a(p):
+        with filelock.FileLock(p + ".lock"):
+            if os.path.exists(p):
+                os.remove(p)
+    def b(p):
+        with LOCK:
+            if os.path.exists(p):
+                os.remove(p)
+    def c(p, fd):
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.path.exists(p):
+            os.remove(p)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        if os.path.exists(p):
+            os.remove(p)
+    """
+    assert codes_by_line(code) == [(12, "MBX302"), (19, "MBX302")]
+
+
+def test_findings_carry_the_act_node_span_and_per_finding_fix_safety():
+    code = textwrap.dedent("""
+    import os
+    def a(p):
+        if os.path.exists(p):
+            return open(p).read()
+    def b(p):
+        if not os.path.isfile(p):
+            return None
+        return open(p).read()
+    """)
+    result = check_source(code, "<t>", Selection(select=["MBX301"]))
+    first, second = result.findings
+    assert (first.line, first.col, first.end_line, first.end_col) == (5, 15, 5, 22)
+    assert first.fix == "safe"
+    assert second.fix == "unsafe"  # guard-clause form with an isfile() guard
+    assert "line 7" in second.message
+
+
+def test_precedence_between_rename_rules():
+    code = """
+    import os, fcntl
+    def a(path, text):
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+            os.fsync(f.fileno())
+        if os.path.exists(path):
+            os.remove(path)
+        os.rename(tmp, path)
+    def b(path, tmp):
+        with open(path, "rb+") as f:
+            fcntl.lockf(f, fcntl.LOCK_EX)
+            os.rename(tmp + ".tmp", tmp)
+            os.rename(path + ".tmp", path)
+    """
+    # a: MBX305 instead of MBX306 (and the check-then-remove); b: MBX303 instead of MBX306 for
+    # the locked target, MBX306 is not reported for a file that was not written here
+    assert codes_by_line(code) == [(9, "MBX302"), (10, "MBX305"), (15, "MBX303")]
+
+
+def test_temp_file_directory_is_compared_with_the_target():
+    code = """
+    import os, tempfile
+    def a(target, data):
+        fd, tmp = tempfile.mkstemp(dir=tempfile.gettempdir())
+        os.fsync(fd)
+        os.replace(tmp, target)
+    def b(target, data):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target))
+        os.fsync(fd)
+        os.replace(tmp, target)
+    def c(target, data):
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            os.fsync(f.fileno())
+        os.replace(f.name, target)
+    """
+    assert codes_by_line(code) == [(6, "MBX304"), (14, "MBX304")]
+
+
+def test_snippet_helper_selects_mbx9():
+    assert [f.code for f in findings("""
+        import os
+        def f(path, since):
+            if os.path.getmtime(path) != since:
+                return True
+    """)] == ["MBX903"]
