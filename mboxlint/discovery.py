@@ -42,8 +42,10 @@ def iter_python_files(paths: Sequence[str]) -> Iterator[str]:
                     if not is_skipped_dir(d, os.path.join(root, d)) and not os.path.islink(os.path.join(root, d))
                 )
                 for name in sorted(files):
-                    if name.endswith(".py"):
-                        full = os.path.join(root, name)
+                    full = os.path.join(root, name)
+                    # A FIFO, socket or device named like a module is not source; a dangling
+                    # link is still yielded, to be reported as unreadable.
+                    if name.endswith(".py") and (os.path.isfile(full) or not os.path.exists(full)):
                         if full not in seen:
                             seen.add(full)
                             yield full
