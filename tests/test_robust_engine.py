@@ -66,7 +66,7 @@ def test_grammar_generated_programs(text):
     _check_twice(text)
 
 
-@budget(25)
+@budget(20)
 @given(hypothesmith.from_node())
 def test_node_generated_programs(text):
     assume(_quietly_parses(text))
@@ -82,7 +82,7 @@ def test_grammar_programs_with_mailbox_operations(text, rng):
     _check_twice(seeded)
 
 
-@budget(200)
+@budget(120)
 @given(composed_programs())
 def test_recomposed_examples(text):
     assert parses(text), text
