@@ -8,7 +8,12 @@ Run ``MBOXLINT_HYPOTHESIS_PROFILE=thorough pytest tests/test_robust_engine.py`` 
 """
 
 import ast
+import io
+import os
 import random
+import subprocess
+import sys
+import tokenize
 import warnings
 
 import hypothesmith
@@ -16,7 +21,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from robust_support import assert_well_formed, budget, check_text, composed_programs, parses
+from robust_support import EVERY_RULE, assert_well_formed, budget, check_text, composed_programs, parses
+from support import ROOT
 
 #: Statements scattered into generated programs so the lock analysis has work to do in them.
 BOX_STATEMENTS = [
@@ -100,3 +106,57 @@ def test_deeply_nested_blocks_are_walked(depth):
     result = check_text(text)
     assert_well_formed(result, text)
     assert [(f.line, f.code) for f in result.findings] == [(depth + 3, "MBX101")]
+
+
+# -- determinism across processes, and ``# noqa`` on generated programs -------------------------
+
+
+@budget(1)
+@given(st.lists(composed_programs(), min_size=40, max_size=40))
+def test_same_output_whatever_the_hash_seed(tmp_path_factory, texts):
+    # Sets of strings iterate in a per-process order: findings and messages must not follow it.
+    folder = tmp_path_factory.mktemp("programs")
+    for number, text in enumerate(texts):
+        (folder / ("p%02d.py" % number)).write_text(text)
+    outputs = set()
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "mboxlint", "check", "--select", "MBX", "--format", "json", str(folder)],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+            env=dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=ROOT),
+        )
+        assert proc.returncode in (0, 1) and proc.stderr == "", proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+
+
+def _line_ends(text):
+    """Where each physical line ends outside a string: positions of NEWLINE and NL tokens."""
+    ends = []
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type in (tokenize.NEWLINE, tokenize.NL) and token.string:
+            ends.append(token.start)
+    return ends
+
+
+def _with_comment(text, comment):
+    lines = text.splitlines(True)
+    for row, col in reversed(_line_ends(text)):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + "  " + comment + line[col:]
+    return "".join(lines)
+
+
+def _keys(result):
+    assert result.error is None, result.error
+    return [(f.line, f.col, f.code) for f in result.findings]
+
+
+@budget(25)
+@given(composed_programs(), st.sampled_from(sorted(EVERY_RULE.enabled)))
+def test_noqa_comments_on_every_line(text, code):
+    plain = _keys(check_text(text))
+    assert _keys(check_text(_with_comment(text, "# noqa: E501"))) == plain
+    assert _keys(check_text(_with_comment(text, "# noqa"))) == []
+    silenced = _keys(check_text(_with_comment(text, "# noqa: %s" % code)))
+    assert silenced == [key for key in plain if key[2] != code]
