@@ -132,6 +132,7 @@ def _report(results: List[FileResult], options) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    _tolerate_unencodable_output()
     try:
         if args and args[0] in ("-h", "--help"):
             print(_top_help())
@@ -154,6 +155,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception:  # the last line of defence: one line, not a traceback
         sys.stderr.write("mboxlint: internal error: %s\n" % traceback.format_exc().strip().splitlines()[-1])
         return EXIT_USAGE
+
+
+def _tolerate_unencodable_output() -> None:
+    """A file name that is not valid in the terminal's encoding (bytes that are not UTF-8
+    on a UTF-8 locale) is printed escaped instead of failing the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # not a text stream we may reconfigure
+            pass
 
 
 def _top_help() -> str:

@@ -61,8 +61,10 @@ def iter_python_files(
                     if not os.path.islink(os.path.join(root, d)) and not excluded(os.path.join(root, d), True)
                 )
                 for name in sorted(files):
-                    if name.endswith(".py"):
-                        full = os.path.join(root, name)
+                    full = os.path.join(root, name)
+                    # A FIFO, socket or device named like a module is not source; a dangling
+                    # link is still yielded, to be reported as unreadable.
+                    if name.endswith(".py") and (os.path.isfile(full) or not os.path.exists(full)):
                         if exclude is not None and excluded(full, False):
                             continue
                         if full not in seen:

@@ -59,7 +59,10 @@ def check_source(text: str, path: str = "<unknown>", selection: Optional[Selecti
     except SyntaxError as error:
         line, col = error_position(error)
         return FileResult(path, [], Finding(line, col, "E999", describe_syntax_error(error)))
-    except (ValueError, MemoryError, RecursionError) as error:
+    except (MemoryError, RecursionError):
+        # CPython's parser raises these, often with no message, for very deep nesting.
+        return FileResult(path, [], Finding(1, 0, "E902", "cannot parse: too deeply nested"))
+    except ValueError as error:
         return FileResult(path, [], Finding(1, 0, "E902", "cannot parse: %s" % error))
     try:
         findings = check_tree(tree, selection.enabled, options)

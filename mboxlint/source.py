@@ -7,6 +7,7 @@ kept as they are; ``ast`` accepts CRLF.
 
 import io
 import os
+import stat
 import tokenize
 from typing import NamedTuple, Optional
 
@@ -53,7 +54,11 @@ def read_source(path: str) -> Source:
     try:
         if os.path.isdir(path):
             raise SourceError("is a directory")
-        with open(path, "rb") as handle:
+        # Opening a FIFO for reading blocks until a writer comes: open without blocking and
+        # refuse anything but a regular file before reading.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise SourceError("not a regular file")
             raw = handle.read()
     except SourceError:
         raise
