@@ -60,6 +60,7 @@ def test_every_step_kind_is_exercised(steps):
     assert len(steps) > 40
 
 
+@pytest.mark.slow
 def test_killed_at_many_points(original, steps, tmp_path):
     # About 30 points spread over the whole flush, every kind of step
     # included, rather than all of them: each is a process start.
