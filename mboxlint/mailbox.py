@@ -422,7 +422,9 @@ class _Journal:
                 os.unlink(self.next_path)
             raise
         os.close(jfd)
-        os.unlink(self.jpath)
+        # Already gone when the cut needed a journal of its own.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.jpath)
         _fsync_dir(self.jpath)
         _step('done')
 

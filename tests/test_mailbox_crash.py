@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from helpers.procs import Actor, make_mbox, message_ids, run_actor
+from helpers.procs import Actor, make_mbox, message, message_ids, run_actor
 from mboxlint import mailbox
 
 IDS = ['m%d' % i for i in range(60)]
@@ -97,3 +97,27 @@ def test_delivery_after_crash_is_kept(original, tmp_path, kill_at):
     d.expect('delivered')
     d.finish()
     recover_and_check(path, [AFTER + ['<late>']])
+
+
+def test_append_by_lock_ignoring_writer_during_flush_is_kept(tmp_path,
+                                                            monkeypatch):
+    """A writer that takes no lock at all appends while the file is copied
+    back: the cut moves its bytes down instead of dropping them."""
+    path = str(tmp_path / 'inbox')
+    make_mbox(path, IDS[:10], body_lines=30)
+    box = mailbox.mbox(path)
+    box.lock()
+    box.remove(0)
+
+    def hook(step):
+        if step == 'marked-copied':
+            monkeypatch.setattr(mailbox, '_test_hook', None)
+            with open(path, 'ab') as f:
+                f.write(message('rogue'))
+    monkeypatch.setattr(mailbox, '_test_hook', hook)
+    box.flush()
+    box.unlock()
+    box.close()
+    assert message_ids(path) == ['<m%d>' % i for i in range(1, 10)] + [
+        '<rogue>']
+    assert leftovers(path) == []
