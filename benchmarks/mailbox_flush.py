@@ -69,6 +69,9 @@ def child(impl, path, which):
 def measure(impl, original, which, workdir):
     path = os.path.join(workdir, 'box-%s-%s' % (impl, which))
     shutil.copy(original, path)
+    # Write the copy out now, or the flush's fsync would pay for it.
+    with open(path, 'rb') as f:
+        os.fsync(f.fileno())
     out = subprocess.run([sys.executable, __file__, '--child', impl, path,
                           which], stdout=subprocess.PIPE, check=True,
                          universal_newlines=True).stdout
