@@ -161,9 +161,140 @@ def _iter_range(fd, start, stop):
         start += len(data)
 
 
+def _iter_views(fd, start, stop):
+    """Like _iter_range, but reuses one buffer: each view is valid only
+    until the next one is produced (for checksums, which keep nothing)."""
+    buf = bytearray(min(_CHUNK, max(stop - start, 0)))
+    view = memoryview(buf)
+    preadv = getattr(os, 'preadv', None)
+    while start < stop:
+        want = min(len(buf), stop - start)
+        if preadv is not None:
+            n = preadv(fd, [view[:want]], start)
+            data = view[:n]
+        else:
+            data = os.pread(fd, want, start)
+            n = len(data)
+        if not n:
+            raise FormatError('file ended at %d while reading up to %d'
+                              % (start, stop))
+        yield data
+        start += n
+
+
+def _crc_range(fd, start, stop, crc=0):
+    for data in _iter_views(fd, start, stop):
+        crc = zlib.crc32(data, crc)
+    return crc
+
+
+# errno values with which copy_file_range/sendfile say "not here" (another
+# file system, an old kernel, a file system without support) rather than an
+# I/O error: the copy then goes on by the next, slower means.
+_NO_KERNEL_COPY = {getattr(errno, name) for name in (
+    'EXDEV', 'ENOSYS', 'EINVAL', 'EOPNOTSUPP', 'ENOTSUP', 'EBADF', 'EPERM',
+    'ETXTBSY', 'EOVERFLOW') if hasattr(errno, name)}
+
+
+def _copy(src, src_off, dst, dst_off, length, step):
+    """Copy length bytes between two descriptors at explicit offsets.
+
+    Kernel-side when possible (copy_file_range, then sendfile), so that the
+    bytes never pass through Python; a read/write loop otherwise.  Works in
+    _CHUNK pieces, reporting each as step.  Raises FormatError when src ends
+    early.  The file position of dst may move (sendfile writes there).
+    """
+    method = 0
+    stop = src_off + length
+    while src_off < stop:
+        want = min(_CHUNK, stop - src_off)
+        n = None
+        if method == 0:
+            cfr = getattr(os, 'copy_file_range', None)
+            if cfr is None:
+                method = 1
+            else:
+                try:
+                    n = cfr(src, dst, want, src_off, dst_off)
+                except OSError as e:
+                    if e.errno not in _NO_KERNEL_COPY:
+                        raise
+                    method = 1
+        if n is None and method == 1:
+            sendfile = getattr(os, 'sendfile', None)
+            if sendfile is None:
+                method = 2
+            else:
+                try:
+                    os.lseek(dst, dst_off, os.SEEK_SET)
+                    n = sendfile(dst, src, src_off, want)
+                except OSError as e:
+                    if e.errno not in _NO_KERNEL_COPY:
+                        raise
+                    method = 2
+        if n is None:
+            data = os.pread(src, want, src_off)
+            n = len(data)
+            _pwrite_all(dst, data, dst_off)
+        if not n:
+            if method < 2:
+                # A file system that reports no data through the kernel
+                # paths: let a plain read tell the end of the file apart.
+                method = 2
+                continue
+            raise FormatError('file ended at %d while copying up to %d'
+                              % (src_off, stop))
+        src_off += n
+        dst_off += n
+        _step(step)
+
+
+# How many bytes following each message the table of contents remembers:
+# enough for every format's separators, so that a rewrite can tell which of
+# them are already in place without reading them again.
+_AFTER_CAP = 64
+
+
+def _fingerprints(fd, spans):
+    """CRC-32 of each (start, stop) span of fd, and the bytes after each.
+
+    Spans are in file order.  Returns the list of CRCs and a dict mapping
+    each stop to the bytes that follow it up to the next span's start (at
+    most _AFTER_CAP of them).  The file is read sequentially in _CHUNK blocks
+    rather than with reads per message.
+    """
+    size = os.fstat(fd).st_size
+    buf, base = b'', 0
+    crcs, after = [], {}
+
+    def pieces(start, stop):
+        nonlocal buf, base
+        while start < stop:
+            if not base <= start < base + len(buf):
+                base = start
+                buf = os.pread(fd, max(_CHUNK, 2 * _AFTER_CAP), start)
+                if not buf:
+                    raise FormatError('file ended at %d while reading up '
+                                      'to %d' % (start, stop))
+            end = min(stop, base + len(buf))
+            yield memoryview(buf)[start - base:end - base]
+            start = end
+
+    for i, (start, stop) in enumerate(spans):
+        crc = 0
+        for view in pieces(start, stop):
+            crc = zlib.crc32(view, crc)
+        crcs.append(crc)
+        limit = spans[i + 1][0] if i + 1 < len(spans) else size
+        limit = min(limit, stop + _AFTER_CAP, size)
+        if limit >= stop:
+            after[stop] = b''.join(bytes(v) for v in pieces(stop, limit))
+    return crcs, after
+
+
 def _digest_range(fd, start, stop):
     h = hashlib.blake2b(digest_size=16)
-    for data in _iter_range(fd, start, stop):
+    for data in _iter_views(fd, start, stop):
         h.update(data)
     return h.digest()
 
@@ -367,14 +498,19 @@ class _Journal:
     def _mode(self):
         return stat.S_IMODE(os.fstat(self.fd).st_mode) & 0o666
 
-    def _write_header(self, jfd, seq, state):
+    def _write_header(self, jfd, seq, state, sync=True):
         _pwrite_all(jfd, _pack_header(seq, state, self.st, self.offset,
                                       self.length, self.old_size, self.crc,
                                       self.tail), (seq % 2) * _SLOT)
-        os.fsync(jfd)
+        if sync:
+            os.fsync(jfd)
 
-    def write(self, offset, chunks):
-        """Put the bytes of chunks at offset and cut the file after them."""
+    def write(self, offset, segments, src_fd):
+        """Put the new bytes at offset and cut the file after them.
+
+        segments, in order, are ('range', start, stop) for bytes of src_fd
+        (copied by the kernel where it can) and ('bytes', data).
+        """
         self.st = os.fstat(self.fd)
         self.old_size = self.st.st_size
         self.offset = offset
@@ -383,23 +519,32 @@ class _Journal:
         jfd = _open_new(self.next_path, self._mode())
         try:
             pos = 2 * _SLOT
-            crc = 0
-            for data in chunks:
-                _pwrite_all(jfd, data, pos)
-                crc = zlib.crc32(data, crc)
-                pos += len(data)
-                _step('journal-chunk')
+            for seg in segments:
+                if seg[0] == 'range':
+                    _copy(src_fd, seg[1], jfd, pos, seg[2] - seg[1],
+                          'journal-chunk')
+                    pos += seg[2] - seg[1]
+                else:
+                    _pwrite_all(jfd, seg[1], pos)
+                    pos += len(seg[1])
+                    _step('journal-chunk')
             self.length = pos - 2 * _SLOT
-            self.crc = crc
+            # Checksummed as it lies in the journal, which is what recovery
+            # will copy.
+            self.crc = _crc_range(jfd, 2 * _SLOT, pos)
             final = offset + self.length
             self.tail = (_digest_range(self.fd, final, self.old_size)
                          if final < self.old_size else bytes(16))
-            os.fsync(jfd)
-            _step('journal-synced')
             growing = final > self.old_size
             self.seq = 1
+            # One fsync covers payload and header: the journal only counts
+            # once renamed below, after the fsync, so a crash before then
+            # leaves a .next that recovery discards whatever reached the disk.
             self._write_header(jfd, self.seq,
-                               _STATE_EXTEND if growing else _STATE_COMPLETE)
+                               _STATE_EXTEND if growing else _STATE_COMPLETE,
+                               sync=False)
+            os.fsync(jfd)
+            _step('journal-synced')
             # Installed under its final name only when complete: a journal
             # found under that name can always be trusted.
             os.replace(self.next_path, self.jpath)
@@ -429,11 +574,7 @@ class _Journal:
         _step('done')
 
     def _copy_and_cut(self, jfd, final):
-        pos = self.offset
-        for data in _iter_range(jfd, 2 * _SLOT, 2 * _SLOT + self.length):
-            _pwrite_all(self.fd, data, pos)
-            pos += len(data)
-            _step('copy-chunk')
+        _copy(jfd, 2 * _SLOT, self.fd, self.offset, self.length, 'copy-chunk')
         os.fsync(self.fd)
         _step('copied')
         if final < self.old_size:
@@ -454,7 +595,7 @@ class _Journal:
             # Someone appended after a crash: keep what they wrote, drop our
             # old tail, through a journal of its own.
             _Journal(self.fd, self.path).write(
-                final, _iter_range(self.fd, self.old_size, size))
+                final, [('range', self.old_size, size)], self.fd)
 
     def recover(self):
         """Finish or undo an interrupted write found on disk."""
@@ -487,10 +628,7 @@ class _Journal:
             (_, self.seq, state, _, _, self.offset, self.length,
              self.old_size, _, self.crc, self.tail) = hdr
             self.st = tst
-            crc = 0
-            for data in _iter_range(jfd, 2 * _SLOT, 2 * _SLOT + self.length):
-                crc = zlib.crc32(data, crc)
-            if crc != self.crc:
+            if _crc_range(jfd, 2 * _SLOT, 2 * _SLOT + self.length) != self.crc:
                 raise Error('journal %s is damaged; the mailbox may be '
                             'partly rewritten and needs a manual check'
                             % self.jpath)
@@ -509,7 +647,7 @@ class _Journal:
                         os.fsync(self.fd)
                     else:
                         _Journal(self.fd, self.path).write(
-                            self.old_size, _iter_range(self.fd, final, size))
+                            self.old_size, [('range', final, size)], self.fd)
                 return True
             if state == _STATE_COMPLETE:
                 self._copy_and_cut(jfd, final)
@@ -563,7 +701,7 @@ def copy_back(src, dst):
             start = _common_prefix(sfd, dfd, sst.st_size)
             size = os.fstat(dfd).st_size
             if start < sst.st_size:
-                journal.write(start, _iter_range(sfd, start, sst.st_size))
+                journal.write(start, [('range', start, sst.st_size)], sfd)
             elif size > sst.st_size:
                 os.ftruncate(dfd, sst.st_size)
             os.fsync(dfd)
@@ -680,6 +818,11 @@ class _SafeSingleFile:
         self._added = set()   # keys added since the last flush
         self._garbage = []    # our own appended bytes superseded since then
         self._vanished = set()
+        # stop offset of a message -> bytes known to follow it in the file
+        # (a prefix of them).  Valid while the file is the one last read or
+        # written here, which _seen checks; appends keep it valid, since
+        # they only add bytes after the end.
+        self._after = {}
         self._seen = None
         if self._writable() and os.path.lexists(self._path + '.journal'):
             # A flush was interrupted: finish it now if nobody holds the lock
@@ -704,10 +847,7 @@ class _SafeSingleFile:
         return (start, stop, self._fps[key])
 
     def _crc(self, start, stop):
-        crc = 0
-        for data in _iter_range(self._fd(), start, stop):
-            crc = zlib.crc32(data, crc)
-        return crc
+        return _crc_range(self._fd(), start, stop)
 
     def _remember_file(self):
         self._seen = _stat_key(os.fstat(self._fd()))
@@ -726,13 +866,18 @@ class _SafeSingleFile:
     # -- table of contents -----------------------------------------------
 
     def _scan(self):
-        """Run the stdlib parser; return the messages in file order."""
+        """Run the stdlib parser; return the messages in file order.
+
+        Also returns what follows each message (see _fingerprints).
+        """
         self._file.flush()
         self._file.seek(0, 2)  # drops any read buffer made stale by others
         super()._generate_toc()
         keys = sorted(self._toc, key=lambda k: self._toc[k][0])
-        return [(k, self._toc[k][0], self._toc[k][1],
-                 self._crc(*self._toc[k])) for k in keys]
+        spans = [self._toc[k] for k in keys]
+        crcs, after = _fingerprints(self._fd(), spans)
+        return [(k, start, stop, crc) for k, (start, stop), crc
+                in zip(keys, spans, crcs)], after
 
     def _generate_toc(self):
         if self._writable() and not self._locked and os.path.lexists(
@@ -742,7 +887,7 @@ class _SafeSingleFile:
             with contextlib.suppress(ExternalClashError):
                 self.lock()
                 self.unlock()
-        entries = self._scan()
+        entries, self._after = self._scan()
         self._fps = {k: crc for k, _, _, crc in entries}
         self._rank = {k: start for k, start, _, _ in entries}
         self._remember_file()
@@ -767,7 +912,7 @@ class _SafeSingleFile:
                  getattr(self, '_labels', None))
         old = {k: self._entry(k) for k in self._toc}
         try:
-            entries = self._scan()
+            entries, after = self._scan()
         except BaseException:
             self._restore(saved)
             raise
@@ -812,6 +957,7 @@ class _SafeSingleFile:
                 labels[next_key] = scan_labels[scan_key]
             next_key += 1
         self._toc, self._fps, self._rank = toc, fps, rank
+        self._after = after
         self._next_key = next_key
         if scan_labels is not None:
             self._labels = labels
@@ -1044,11 +1190,18 @@ class _SafeSingleFile:
         # kept as they are rather than dropped.
         return ('range', 0, end) if end > 0 else None
 
+    def _known_bytes(self, fd, pos, size, follow):
+        """The size bytes at pos: from follow (bytes known to lie at pos)
+        when it has them, else read."""
+        if follow is not None and len(follow) >= size:
+            return follow[:size]
+        return _pread_exact(fd, size, pos)
+
     def _rewrite(self):
         self._file.flush()
         fd = self._fd()
         old_size = os.fstat(fd).st_size
-        order = sorted(self._toc, key=lambda k: self._rank[k])
+        order = sorted(self._toc, key=self._rank.__getitem__)
         pre = _hook_bytes(self._pre_message_hook)
         post = _hook_bytes(self._post_message_hook)
         starts = [s for s, _ in self._toc.values()]
@@ -1059,51 +1212,66 @@ class _SafeSingleFile:
         lead = self._leading_piece(first, pre)
         if lead is not None:
             pieces.append(lead)
+        toc = self._toc
         for key in order:
             if pre:
                 pieces.append(('bytes', pre))
-            start, stop = self._toc[key]
+            start, stop = toc[key]
             pieces.append(('range', start, stop))
             if post:
                 pieces.append(('bytes', post))
-        # Skip the prefix that is already in place.
+        # Skip the prefix that is already in place.  A message is in place
+        # when it starts where the new layout puts it; separators are
+        # compared with the bytes the table of contents saw after each
+        # message (read again only where it does not know them).
+        after = self._after
         pos = 0
         index = len(pieces)
+        follow = None  # bytes known to lie at pos
         for i, piece in enumerate(pieces):
             if piece[0] == 'range':
-                same = piece[1] == pos
-                size = piece[2] - piece[1]
+                if piece[1] != pos:
+                    index = i
+                    break
+                pos = piece[2]
+                follow = after.get(pos)
             else:
-                size = len(piece[1])
-                same = _pread_exact(fd, size, pos) == piece[1]
-            if not same:
-                index = i
-                break
-            pos += size
+                data = piece[1]
+                size = len(data)
+                if self._known_bytes(fd, pos, size, follow) != data:
+                    index = i
+                    break
+                pos += size
+                follow = follow[size:] if follow is not None else None
         tail = pieces[index:]
-        self._check_nothing_unknown_dropped(pos, old_size, tail)
+        segments = self._segments(tail, after)
+        self._check_nothing_unknown_dropped(pos, old_size, segments)
+        # The new table of contents, and what follows each message in the
+        # new file (the separators laid out here).
         new_toc = {}
+        new_after = {}
         new_pos = 0
         key_iter = iter(order)
+        last_stop = None
         for piece in pieces:
             if piece[0] == 'range':
                 size = piece[2] - piece[1]
                 if piece is not lead:
                     new_toc[next(key_iter)] = (new_pos, new_pos + size)
+                    last_stop = new_pos + size
+                    new_after[last_stop] = b''
+                else:
+                    last_stop = None
             else:
                 size = len(piece[1])
+                if last_stop is not None:
+                    known = new_after[last_stop]
+                    if len(known) < _AFTER_CAP:
+                        new_after[last_stop] = (known + piece[1])[:_AFTER_CAP]
             new_pos += size
 
-        def chunks():
-            for piece in tail:
-                if piece[0] == 'bytes':
-                    yield piece[1]
-                else:
-                    for data in _iter_range(fd, piece[1], piece[2]):
-                        yield data
-
         if tail:
-            _Journal(fd, self._path).write(pos, chunks())
+            _Journal(fd, self._path).write(pos, segments, fd)
         elif pos < old_size:
             # Only messages at the end went away: cutting is a single step.
             os.ftruncate(fd, pos)
@@ -1111,19 +1279,51 @@ class _SafeSingleFile:
         self._file.seek(0, 2)  # drop read buffers made stale by raw writes
         self._toc = new_toc
         self._rank = {k: new_toc[k][0] for k in new_toc}
+        self._after = new_after
 
-    def _check_nothing_unknown_dropped(self, start, old_size, tail):
+    def _segments(self, tail, after):
+        """The tail pieces as ranges of the old file wherever they are
+        bytes already there (a shifted tail is mostly one range), literal
+        bytes elsewhere, so the journal can be filled by kernel copies."""
+        segments = []
+        follow = None  # bytes known to follow the last range segment
+        for piece in tail:
+            last = segments[-1] if segments else None
+            if piece[0] == 'range':
+                start, stop = piece[1], piece[2]
+                if last is not None and last[0] == 'range' and (
+                        last[2] == start):
+                    segments[-1] = ('range', last[1], stop)
+                else:
+                    segments.append(piece)
+                follow = after.get(stop)
+            else:
+                data = piece[1]
+                size = len(data)
+                if (last is not None and last[0] == 'range'
+                        and follow is not None and follow[:size] == data
+                        and len(follow) >= size):
+                    segments[-1] = ('range', last[1], last[2] + size)
+                    follow = follow[size:]
+                else:
+                    segments.append(piece)
+                    follow = None
+        return segments
+
+    def _check_nothing_unknown_dropped(self, start, old_size, segments):
         """Refuse a rewrite that would drop bytes belonging to no message."""
-        known = [(p[1], p[2]) for p in tail if p[0] == 'range']
+        known = [(p[1], p[2]) for p in segments if p[0] == 'range']
         known += [e[:2] for e in self._removed.values()]
         known += [e[:2] for e in self._replaced.values()]
         known += list(self._garbage)
         known.sort()
         pos = start
         fd = self._fd()
+        after = self._after
         for s, e in known + [(old_size, old_size)]:
             if s > pos:
-                gap = _pread_exact(fd, min(s - pos, 1 << 16), pos)
+                size = min(s - pos, 1 << 16)
+                gap = self._known_bytes(fd, pos, size, after.get(pos))
                 if s - pos > len(gap) or not self._is_framing(pos, gap):
                     raise FormatError(
                         '%s: %d bytes at offset %d belong to no message and '

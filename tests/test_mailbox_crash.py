@@ -16,13 +16,13 @@ AFTER[AFTER.index('<m10>')] = '<replaced-10>'
 # __setitem__ appends the new version at once (as the stdlib does); killed
 # before the journal exists, the flush did not happen and it stays appended.
 BEFORE_WITH_REPLACEMENT = BEFORE + ['<replaced-10>']
-CHUNK = 4096
+CHUNK = 1024
 
 
 @pytest.fixture(scope='module')
 def original(tmp_path_factory):
     path = str(tmp_path_factory.mktemp('orig') / 'inbox')
-    make_mbox(path, IDS, body_lines=30)  # about 100 KiB: many chunks
+    make_mbox(path, IDS, body_lines=30)  # about 30 KB: many chunks
     return path
 
 
