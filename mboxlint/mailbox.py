@@ -28,9 +28,11 @@ import errno
 import hashlib
 import io
 import os
+import queue
 import socket
 import stat
 import struct
+import threading
 import time
 import warnings
 import zlib
@@ -161,10 +163,11 @@ def _iter_range(fd, start, stop):
         start += len(data)
 
 
-def _iter_views(fd, start, stop):
+def _iter_views(fd, start, stop, buf=None):
     """Like _iter_range, but reuses one buffer: each view is valid only
     until the next one is produced (for checksums, which keep nothing)."""
-    buf = bytearray(min(_CHUNK, max(stop - start, 0)))
+    if buf is None:
+        buf = bytearray(min(_CHUNK, max(stop - start, 0)))
     view = memoryview(buf)
     preadv = getattr(os, 'preadv', None)
     while start < stop:
@@ -182,10 +185,56 @@ def _iter_views(fd, start, stop):
         start += n
 
 
-def _crc_range(fd, start, stop, crc=0):
-    for data in _iter_views(fd, start, stop):
+def _crc_range(fd, start, stop, crc=0, buf=None):
+    for data in _iter_views(fd, start, stop, buf):
         crc = zlib.crc32(data, crc)
     return crc
+
+
+class _TrailingCrc:
+    """CRC-32 of bytes of a file, computed by a second thread just behind
+    the writes that produce them, so that checksumming a journal overlaps
+    filling it (both release the GIL).  Ranges must be added in order."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.crc = 0
+        self.error = None
+        self.cancelled = False
+        self.queue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       name='mboxlint-journal-crc')
+        self.thread.start()
+
+    def add(self, start, length):
+        self.queue.put((start, start + length))
+
+    def _run(self):
+        buf = bytearray(max(_CHUNK, 1))
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is None and not self.cancelled:
+                try:
+                    self.crc = _crc_range(self.fd, item[0], item[1],
+                                          self.crc, buf)
+                except BaseException as e:  # handed to the writing thread
+                    self.error = e
+
+    def stop(self):
+        """Wait for the thread; the CRC of everything added."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.crc
+
+    def cancel(self):
+        """Stop the thread without finishing the checksum."""
+        self.cancelled = True
+        self.queue.put(None)
+        self.thread.join()
 
 
 # errno values with which copy_file_range/sendfile say "not here" (another
@@ -196,12 +245,13 @@ _NO_KERNEL_COPY = {getattr(errno, name) for name in (
     'ETXTBSY', 'EOVERFLOW') if hasattr(errno, name)}
 
 
-def _copy(src, src_off, dst, dst_off, length, step):
+def _copy(src, src_off, dst, dst_off, length, step, done=None):
     """Copy length bytes between two descriptors at explicit offsets.
 
     Kernel-side when possible (copy_file_range, then sendfile), so that the
     bytes never pass through Python; a read/write loop otherwise.  Works in
-    _CHUNK pieces, reporting each as step.  Raises FormatError when src ends
+    _CHUNK pieces, reporting each as step (and to done(dst_off, n) if
+    given).  Raises FormatError when src ends
     early.  The file position of dst may move (sendfile writes there).
     """
     method = 0
@@ -244,6 +294,8 @@ def _copy(src, src_off, dst, dst_off, length, step):
                 continue
             raise FormatError('file ended at %d while copying up to %d'
                               % (src_off, stop))
+        if done is not None:
+            done(dst_off, n)
         src_off += n
         dst_off += n
         _step(step)
@@ -517,21 +569,24 @@ class _Journal:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.next_path)
         jfd = _open_new(self.next_path, self._mode())
+        crc = None
         try:
+            # Checksummed as it lies in the journal, which is what recovery
+            # will copy, by a thread reading just behind the copy.
+            crc = _TrailingCrc(jfd)
             pos = 2 * _SLOT
             for seg in segments:
                 if seg[0] == 'range':
                     _copy(src_fd, seg[1], jfd, pos, seg[2] - seg[1],
-                          'journal-chunk')
+                          'journal-chunk', crc.add)
                     pos += seg[2] - seg[1]
                 else:
                     _pwrite_all(jfd, seg[1], pos)
+                    crc.add(pos, len(seg[1]))
                     pos += len(seg[1])
                     _step('journal-chunk')
             self.length = pos - 2 * _SLOT
-            # Checksummed as it lies in the journal, which is what recovery
-            # will copy.
-            self.crc = _crc_range(jfd, 2 * _SLOT, pos)
+            self.crc, crc = crc.stop(), None
             final = offset + self.length
             self.tail = (_digest_range(self.fd, final, self.old_size)
                          if final < self.old_size else bytes(16))
@@ -562,6 +617,8 @@ class _Journal:
                 _step('complete')
             self._copy_and_cut(jfd, final)
         except BaseException:
+            if crc is not None:
+                crc.cancel()
             os.close(jfd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.next_path)
