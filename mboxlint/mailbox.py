@@ -1328,11 +1328,14 @@ class _SafeSingleFile:
             new_pos += size
 
         if tail:
+            # Leaves the file fsynced.
             _Journal(fd, self._path).write(pos, segments, fd)
-        elif pos < old_size:
-            # Only messages at the end went away: cutting is a single step.
-            os.ftruncate(fd, pos)
-        os.fsync(fd)
+        else:
+            if pos < old_size:
+                # Only messages at the end went away: cutting is a single
+                # step.
+                os.ftruncate(fd, pos)
+            os.fsync(fd)
         self._file.seek(0, 2)  # drop read buffers made stale by raw writes
         self._toc = new_toc
         self._rank = {k: new_toc[k][0] for k in new_toc}
