@@ -32,7 +32,17 @@ class ModuleAnalysis:
         return self._by_kind.get(kind, [])
 
 
-def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES) -> ModuleAnalysis:
+def has_trigger(text: str, triggers) -> bool:
+    """Whether ``text`` may concern something gated by ``triggers`` (None: no gate)."""
+    return triggers is None or any(trigger in text for trigger in triggers)
+
+
+def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
+            text: Optional[str] = None) -> ModuleAnalysis:
+    """Analyse one module. With its ``text``, analyses whose ``TRIGGERS`` do not occur in it
+    are not even asked whether they apply."""
+    if text is not None:
+        analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []

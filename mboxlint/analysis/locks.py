@@ -209,6 +209,9 @@ class LockAnalysis(Analysis):
     """Lock state, pending changes and lock periods of every tracked mailbox."""
 
     domain = DOMAIN
+    #: every spelling of a mailbox class (``import mailbox``, ``from mboxlint import
+    #: mailbox``, a subclass of one of them) has this word in the module's text
+    TRIGGERS = ("mailbox",)
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
