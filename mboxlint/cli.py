@@ -14,8 +14,8 @@ from typing import List, Optional, Sequence
 
 from . import __version__
 from .config import ConfigError, Selection, parse_codes
-from .discovery import PathError, iter_python_files
-from .engine import FileResult, check_file
+from .discovery import PathError
+from .runner import check_paths, clean, default_cache_dir
 from .output import FORMATS, write
 from .rules import REGISTRY, all_rules
 
@@ -24,7 +24,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNCHECKED = 3
 
-SUBCOMMANDS = ("check", "rules", "explain")
+SUBCOMMANDS = ("check", "rules", "explain", "clean")
 
 
 class UsageError(Exception):
@@ -51,8 +51,22 @@ def _check_parser() -> argparse.ArgumentParser:
                         help="codes or prefixes to disable")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cache (.mboxlint_cache/ at the project root)")
+    parser.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                        help="worker processes (default: one per core; 1 checks in-process)")
     parser.add_argument("--version", action="version", version="mboxlint " + __version__)
     return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError("expected a positive number of jobs, got %r" % value)
+    return number
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -69,6 +83,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rules(args)
         if command == "explain":
             return _explain(args)
+        if command == "clean":
+            return _clean(args)
         return _check(args)
     except (UsageError, ConfigError, PathError) as error:
         sys.stderr.write("mboxlint: error: %s\n" % error)
@@ -85,7 +101,8 @@ def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
         "       mboxlint rules\n"
-        "       mboxlint explain CODE\n\n"
+        "       mboxlint explain CODE\n"
+        "       mboxlint clean            remove the cache (.mboxlint_cache/ at the project root)\n\n"
         "Find mailbox and shared-file concurrency bugs. 'mboxlint check --help' lists the options.\n"
         "Exit status: 0 clean, 1 findings, 2 usage or internal error, 3 a file could not be checked."
     )
@@ -98,14 +115,11 @@ def _check(argv: List[str]) -> int:
         parse_codes(options.extend_select, "--extend-select"),
         parse_codes(options.ignore, "--ignore"),
     )
-    results: List[FileResult] = []
-    internal = False
-    for path in iter_python_files(options.paths):
-        try:
-            results.append(check_file(path, selection))
-        except Exception as error:  # a bug in a rule must not hide the other files
-            internal = True
-            sys.stderr.write("mboxlint: internal error while checking %s: %r\n" % (path, error))
+    results = check_paths(options.paths, selection, None, jobs=options.jobs, cache=not options.no_cache)
+    internal = [r for r in results if r.internal]  # a bug in a rule must not hide the other files
+    for result in internal:
+        sys.stderr.write("mboxlint: %s while checking %s\n" % (result.error.message, result.path))
+    results = [r for r in results if not r.internal]
     write(results, options.format, sys.stdout)
     sys.stdout.flush()
     if internal:
@@ -114,6 +128,15 @@ def _check(argv: List[str]) -> int:
         return EXIT_UNCHECKED
     if any(r.findings for r in results) and not options.exit_zero:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _clean(argv: List[str]) -> int:
+    if argv:
+        raise UsageError("'clean' takes no arguments")
+    directory = default_cache_dir()
+    if clean(directory):
+        print("removed %s" % directory)
     return EXIT_CLEAN
 
 

@@ -22,6 +22,8 @@ class FileResult(NamedTuple):
     findings: List[Finding]
     #: set when the file could not be checked (unreadable, undecodable, syntax error)
     error: Optional[Finding] = None
+    #: the check itself failed (a bug in mboxlint): ``error`` says how; never cached
+    internal: bool = False
 
 
 def rules_for(text: Optional[str], codes: Optional[Iterable[str]] = None) -> list:
