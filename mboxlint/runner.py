@@ -40,7 +40,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -198,6 +197,8 @@ class Cache:
         """Write the index if anything changed; a failure to write is silently no cache."""
         if not self.updates:
             return
+        import tempfile  # only runs that write pay for the import
+
         try:
             folder = os.path.dirname(self.index_path)
             os.makedirs(folder, exist_ok=True)
