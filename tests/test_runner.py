@@ -276,3 +276,20 @@ def test_flake8_plugin_returns_early_only_when_no_rule_can_apply(tree):
         assert with_lines == without
         if "mailbox" not in text:
             assert with_lines == []
+
+
+def test_text_gates_change_no_finding():
+    """Skipping files and scopes by their triggers must give exactly what a full walk gives."""
+    from mboxlint.engine import check_tree, parse
+
+    sources = list(_examples())
+    for path in fixture_files():
+        with open(path, encoding="utf-8") as handle:
+            sources.append(handle.read())
+    reported = 0
+    for source in sources:
+        tree = parse(source)
+        gated = check_tree(tree, None, None, source)
+        assert gated == check_tree(tree, None, None)
+        reported += len(gated)
+    assert reported > 20

@@ -224,6 +224,15 @@ class LockAnalysis(Analysis):
     def applies(facts: ModuleFacts) -> bool:
         return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
 
+    def scope_triggers(self):
+        # A scope tracks a mailbox only when it constructs one (spelled with a local name
+        # bound to a mailbox class, its module, or a subclass) or locks/unlocks one.
+        names = {"lock"}
+        names.update(local for local, target in self.facts.aliases.items()
+                     if target == "mailbox" or target.startswith("mailbox."))
+        names.update(self.facts.mailbox_subclasses)
+        return sorted(names)
+
     # -- entry --------------------------------------------------------------------------
 
     def start(self, walker: Walker, state: State) -> None:
