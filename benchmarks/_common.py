@@ -60,6 +60,7 @@ def interleaved(contestants, repeat: int, before_each=None):
             if before_each is not None:
                 before_each(name)
             times[name].append(run_timed(command, env=env, cwd=cwd, check_status=statuses))
+            sys.stderr.write("  %s: %.3f s\n" % (name, times[name][-1]))  # kept if the run is cut short
         sys.stderr.write("  round %d/%d done\n" % (round_number + 1, repeat))
     return times
 
