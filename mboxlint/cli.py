@@ -16,8 +16,9 @@ from typing import List, Optional, Sequence
 from . import __version__
 from .config import ConfigError, load_config, parse_codes, parse_per_file_ignores
 from .discovery import PathError, iter_python_files
-from .engine import FileResult, check_file
+from .engine import FileResult
 from .output import FORMATS, HUMAN_FORMATS, color_wanted, statistics, write
+from .runner import check_paths, clean, default_cache_dir
 from .rules import REGISTRY, all_rules
 
 EXIT_CLEAN = 0
@@ -25,7 +26,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNCHECKED = 3
 
-SUBCOMMANDS = ("check", "rules", "explain")
+SUBCOMMANDS = ("check", "rules", "explain", "clean")
 
 
 class UsageError(Exception):
@@ -53,6 +54,10 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     _add_config_options(parser)
     _add_output_options(parser)
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cache (.mboxlint_cache/ at the project root)")
+    parser.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                        help="worker processes (default: one per core; 1 checks in-process)")
     parser.add_argument("--version", action="version", version="mboxlint " + __version__)
     return parser
 
@@ -130,6 +135,16 @@ def _report(results: List[FileResult], options) -> None:
     sys.stdout.flush()
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError("expected a positive number of jobs, got %r" % value)
+    return number
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _tolerate_unencodable_output()
@@ -145,6 +160,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rules(args)
         if command == "explain":
             return _explain(args)
+        if command == "clean":
+            return _clean(args)
         return _check(args)
     except (UsageError, ConfigError, PathError) as error:
         sys.stderr.write("mboxlint: error: %s\n" % error)
@@ -171,7 +188,8 @@ def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
         "       mboxlint rules [--write-docs DIR]\n"
-        "       mboxlint explain CODE\n\n"
+        "       mboxlint explain CODE\n"
+        "       mboxlint clean            remove the cache (.mboxlint_cache/ at the project root)\n\n"
         "Find mailbox and shared-file concurrency bugs. 'mboxlint check --help' lists the options.\n"
         "Exit status: 0 clean, 1 findings, 2 usage or internal error, 3 a file could not be checked."
     )
@@ -180,15 +198,13 @@ def _top_help() -> str:
 def _check(argv: List[str]) -> int:
     options = _check_parser().parse_args(argv)
     config = _config_from(options)
-    results: List[FileResult] = []
-    internal = False
     force = config.is_force_excluded if config.force_exclude else None
-    for path in iter_python_files(options.paths, config.is_excluded, force):
-        try:
-            results.append(check_file(path, config.selection_for(path), config.options))
-        except Exception as error:  # a bug in a rule must not hide the other files
-            internal = True
-            sys.stderr.write("mboxlint: internal error while checking %s: %r\n" % (path, error))
+    files = list(iter_python_files(options.paths, config.is_excluded, force))
+    results = check_paths(files, config, config.options, jobs=options.jobs, cache=not options.no_cache)
+    internal = [r for r in results if r.internal]  # a bug in a rule must not hide the other files
+    for result in internal:
+        sys.stderr.write("mboxlint: %s while checking %s\n" % (result.error.message, result.path))
+    results = [r for r in results if not r.internal]
     _report(results, options)
     if internal:
         return EXIT_USAGE
@@ -196,6 +212,15 @@ def _check(argv: List[str]) -> int:
         return EXIT_UNCHECKED
     if any(r.findings for r in results) and not options.exit_zero:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _clean(argv: List[str]) -> int:
+    if argv:
+        raise UsageError("'clean' takes no arguments")
+    directory = default_cache_dir()
+    if clean(directory):
+        print("removed %s" % directory)
     return EXIT_CLEAN
 
 

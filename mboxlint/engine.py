@@ -9,7 +9,7 @@ import ast
 import warnings
 from typing import Iterable, List, NamedTuple, Optional
 
-from .analysis import analyse
+from .analysis import analyse, has_trigger
 from .config import Selection
 from .finding import Finding
 from .noqa import file_is_skipped, is_silenced, noqa_lines
@@ -22,15 +22,31 @@ class FileResult(NamedTuple):
     findings: List[Finding]
     #: set when the file could not be checked (unreadable, undecodable, syntax error)
     error: Optional[Finding] = None
+    #: the check itself failed (a bug in mboxlint): ``error`` says how; never cached
+    internal: bool = False
 
 
-def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options: Optional[dict] = None) -> List[Finding]:
-    """Findings of the rules whose codes are in ``codes`` (all rules when None), sorted."""
+def rules_for(text: Optional[str], codes: Optional[Iterable[str]] = None) -> list:
+    """The rule classes whose codes are in ``codes`` (all when None) that may report on a
+    module with this ``text``: a rule whose ``TRIGGERS`` do not occur in it cannot."""
     wanted = None if codes is None else frozenset(codes)
-    rules = [cls(options) for cls in all_rules() if wanted is None or cls.code in wanted]
+    return [
+        cls for cls in all_rules()
+        if (wanted is None or cls.code in wanted) and (text is None or has_trigger(text, cls.TRIGGERS))
+    ]
+
+
+def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options: Optional[dict] = None,
+               text: Optional[str] = None) -> List[Finding]:
+    """Findings of the rules whose codes are in ``codes`` (all rules when None), sorted.
+
+    Given the module's ``text``, rules and analyses it cannot concern (see ``TRIGGERS``) are
+    skipped, and a module that concerns none of them is not analysed at all.
+    """
+    rules = [cls(options) for cls in rules_for(text, codes)]
     if not rules:
         return []
-    module = analyse(tree, options)
+    module = analyse(tree, options, text=text)
     seen = set()
     findings = []
     for rule in rules:
@@ -65,12 +81,14 @@ def check_source(text: str, path: str = "<unknown>", selection: Optional[Selecti
     except ValueError as error:
         return FileResult(path, [], Finding(1, 0, "E902", "cannot parse: %s" % error))
     try:
-        findings = check_tree(tree, selection.enabled, options)
+        findings = check_tree(tree, selection.enabled, options, text)
     except RecursionError:
         return FileResult(path, [], Finding(1, 0, "E902", "too deeply nested to analyse"))
-    noqa = noqa_lines(text)
-    if noqa:
-        findings = [f for f in findings if not is_silenced(noqa, f.line, f.code)]
+    del tree  # free the tree before tokenizing for ``# noqa``: peak memory, not speed
+    if findings:  # tokenizing for ``# noqa`` costs as much as a tenth of the parse
+        noqa = noqa_lines(text)
+        if noqa:
+            findings = [f for f in findings if not is_silenced(noqa, f.line, f.code)]
     return FileResult(path, findings)
 
 

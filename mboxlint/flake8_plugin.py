@@ -2,13 +2,15 @@
 
 flake8 runs every installed plugin on every file whatever ``--select`` says and filters the
 report afterwards, so ``run`` reports every rule and lets flake8 apply select, ignore and
-``# noqa``. The opinionated MBX9 rules are added to flake8's default ignore list, the way
+``# noqa``. flake8 pays every installed plugin on every file, so the plugin asks for the
+file's ``lines`` too and returns at once when the text names nothing a rule looks at
+(see ``TRIGGERS``). The opinionated MBX9 rules are added to flake8's default ignore list, the way
 flake8-bugbear does with B9: turn them on with ``--extend-select=MBX9`` (or a ``select``
 that names ``MBX9`` or one of its codes).
 """
 
 from . import __version__
-from .engine import check_tree
+from .engine import check_tree, rules_for
 from .rules import all_rules
 
 
@@ -17,9 +19,12 @@ class MboxlintChecker:
     version = __version__
     options: dict = {}
 
-    def __init__(self, tree, filename="(none)"):
+    def __init__(self, tree, filename="(none)", lines=None):
         self.tree = tree
         self.filename = filename
+        #: flake8's lines of the file; with them, a file that names nothing any rule looks
+        #: at costs one substring search instead of an analysis
+        self.lines = lines
 
     @classmethod
     def add_options(cls, parser) -> None:
@@ -40,5 +45,8 @@ class MboxlintChecker:
         cls.options = {"shared_files": [p for p in patterns if p]}
 
     def run(self):
-        for finding in check_tree(self.tree, None, dict(self.options)):
+        text = "".join(self.lines) if self.lines is not None else None
+        if text is not None and not rules_for(text):
+            return
+        for finding in check_tree(self.tree, None, dict(self.options), text):
             yield finding.line, finding.col, "%s %s" % (finding.code, finding.message), type(self)

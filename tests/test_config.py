@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from mboxlint import cli
+from mboxlint import cli, runner
 from mboxlint.config import Config, ConfigError, find_config_file, glob_regex, load_config
 from support import ROOT
 
@@ -252,11 +252,12 @@ def test_shared_files_and_unsafe_fixes_reach_their_readers(tmp_path, monkeypatch
     assert load_config(["m.py"], isolated=True, cwd=str(tmp_path)).unsafe_fixes is False
 
     seen = []
-    real = cli.check_file
-    monkeypatch.setattr(cli, "check_file", lambda path, selection, options: seen.append(options) or real(path, selection, options))
+    real = runner.check_source
+    monkeypatch.setattr(runner, "check_source",
+                        lambda text, path, selection, options: seen.append(options) or real(text, path, selection, options))
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["check", "m.py"]) == 0
-    assert cli.main(["check", "--shared-files", "*.mbox,spool/*", "m.py"]) == 0
+    assert cli.main(["check", "--no-cache", "m.py"]) == 0
+    assert cli.main(["check", "--no-cache", "--shared-files", "*.mbox,spool/*", "m.py"]) == 0
     assert seen == [{"shared_files": ["/var/mail/*"]}, {"shared_files": ["*.mbox", "spool/*"]}]
 
 

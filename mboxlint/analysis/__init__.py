@@ -5,7 +5,8 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 """
 
 import ast
-from typing import Dict, List, Optional, Sequence
+import bisect
+from typing import Callable, Dict, List, Optional, Sequence
 
 from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
@@ -34,11 +35,61 @@ class ModuleAnalysis:
         return self._by_kind.get(kind, [])
 
 
-def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES) -> ModuleAnalysis:
+def has_trigger(text: str, triggers) -> bool:
+    """Whether ``text`` may concern something gated by ``triggers`` (None: no gate)."""
+    return triggers is None or any(trigger in text for trigger in triggers)
+
+
+def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
+            text: Optional[str] = None) -> ModuleAnalysis:
+    """Analyse one module. With its ``text``, analyses whose ``TRIGGERS`` do not occur in it
+    are not even asked whether they apply."""
+    if text is not None:
+        analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     if active:
+        matters = _scope_filter(text, active)
         for scope in iter_scopes(tree):
-            Walker(facts, scope, active, events).run()
+            if matters is None or matters(scope.node):
+                Walker(facts, scope, active, events).run()
     return ModuleAnalysis(tree, facts, events, options)
+
+
+def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], bool]]:
+    """A test of whether a scope's lines hold a scope trigger of an active analysis, or
+    None when every scope must be walked (no text, or an analysis without scope triggers)."""
+    if text is None or "\r" in text:  # a lone CR ends a line for ast too: count nothing wrong
+        return None
+    triggers = set()
+    for analysis in active:
+        wanted = analysis.scope_triggers()
+        if wanted is None:
+            return None
+        triggers.update(wanted)
+    offsets = []
+    for trigger in triggers:
+        found = text.find(trigger)
+        while found != -1:
+            offsets.append(found)
+            found = text.find(trigger, found + 1)
+    if not offsets:
+        return lambda node: False
+    # Line numbers of the hits, without splitting the text into lines.
+    offsets.sort()
+    lines = []
+    line, position = 1, 0
+    for offset in offsets:
+        line += text.count("\n", position, offset)
+        position = offset
+        if not lines or lines[-1] != line:
+            lines.append(line)
+
+    def matters(node: ast.AST) -> bool:
+        if isinstance(node, ast.Module):
+            return True
+        first = bisect.bisect_left(lines, node.lineno)
+        return first < len(lines) and lines[first] <= (node.end_lineno or node.lineno)
+
+    return matters

@@ -173,13 +173,23 @@ class ModuleFacts:
         )
 
 
+_IMPORTS = (ast.Import, ast.ImportFrom)
+#: statements that hold no statements
+_SIMPLE = (
+    ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Raise,
+    ast.Delete, ast.Assert, ast.Break, ast.Continue, ast.Global, ast.Nonlocal,
+)
+
+
 def _imports_and_top_level(tree: ast.Module):
     """Every import statement of the module, wherever it stands."""
     stack = list(tree.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, _IMPORTS):
             yield node
+            continue
+        if isinstance(node, _SIMPLE):  # most statements: nothing nested to look into
             continue
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
             children = getattr(node, field, None)

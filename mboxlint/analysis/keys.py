@@ -27,7 +27,7 @@ from typing import Dict, Optional, Tuple
 
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
-from .locks import epoch_at
+from .locks import LockAnalysis, epoch_at
 from .state import LOCKED, State, join_lock, min_line
 from .walk import Analysis, Walker
 
@@ -126,6 +126,8 @@ class KeyAnalysis(Analysis):
     """Provenance of mailbox keys: the lock period each was obtained in."""
 
     domain = KEY_DOMAIN
+    #: keys come from tracked mailboxes, which only the lock analysis's modules have
+    TRIGGERS = LockAnalysis.TRIGGERS
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -133,6 +135,10 @@ class KeyAnalysis(Analysis):
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
         return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
+
+    def scope_triggers(self):
+        # A key needs a tracked mailbox in the same scope: the lock analysis's scopes.
+        return LockAnalysis.mailbox_scope_words(self.facts)
 
     # -- what an expression holds -----------------------------------------------------------
 
@@ -327,6 +333,7 @@ class ImapAnalysis(Analysis):
     """``imaplib`` connections and the sequence numbers their non-UID searches return."""
 
     domain = CONN_DOMAIN
+    TRIGGERS = ("imaplib",)
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -344,6 +351,10 @@ class ImapAnalysis(Analysis):
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
         return facts.imports_any(["imaplib"])
+
+    def scope_triggers(self):
+        # Sequence numbers come from a search() and are used in the same scope.
+        return ("search",)
 
     # -- which names are connections ------------------------------------------------------
 

@@ -216,6 +216,9 @@ class LockAnalysis(Analysis):
     """Lock state, pending changes and lock periods of every tracked mailbox."""
 
     domain = DOMAIN
+    #: every spelling of a mailbox class (``import mailbox``, ``from mboxlint import
+    #: mailbox``, a subclass of one of them) has this word in the module's text
+    TRIGGERS = ("mailbox",)
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -227,6 +230,19 @@ class LockAnalysis(Analysis):
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
         return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
+
+    def scope_triggers(self):
+        return self.mailbox_scope_words(self.facts)
+
+    @staticmethod
+    def mailbox_scope_words(facts: ModuleFacts):
+        # A scope tracks a mailbox only when it constructs one (spelled with a local name
+        # bound to a mailbox class, its module, or a subclass) or locks/unlocks one.
+        names = {"lock"}
+        names.update(local for local, target in facts.aliases.items()
+                     if target == "mailbox" or target.startswith("mailbox."))
+        names.update(facts.mailbox_subclasses)
+        return sorted(names)
 
     # -- entry --------------------------------------------------------------------------
 

@@ -249,10 +249,29 @@ def is_true(node: Optional[ast.AST]) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
+#: Words that every spelling of a check the MBX301/MBX302 guards use contains.
+GUARD_WORDS = ("exists", "isfile", "isdir", "access", "is_file", "is_dir")
+#: One of these occurs in every module (and scope) where a file rule can report: each rule
+#: needs a guard, a rename, a temp file, an open or write, or an mtime in the same scope.
+PATH_WORDS = GUARD_WORDS + (
+    "rename", "replace", "move", "mkstemp", "NamedTemporaryFile", "mktemp", "open", "write_text",
+    "write_bytes", "mtime",
+)
+
+
+#: A scope may also matter by what it reads: MBX901 pairs a rewrite in one method with a
+#: read in another.
+PATH_SCOPE_WORDS = PATH_WORDS + ("read_text", "read_bytes")
+
+
 class PathAnalysis(Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
     domain = "path"
+    TRIGGERS = PATH_WORDS
+
+    def scope_triggers(self):
+        return PATH_SCOPE_WORDS
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts

@@ -77,10 +77,35 @@ class Scope:
 
 
 class Analysis:
-    """One kind of fact the walk tracks. Every hook is optional."""
+    """One kind of fact the walk tracks. Every hook is optional.
+
+    An analysis is instantiated for a module only when ``applies(facts)`` (a static method)
+    says the module may concern it, e.g. because it imports ``mailbox``.
+
+    ``TRIGGERS`` is a cheaper gate checked before that, on the source text, before any
+    import is resolved: a tuple of substrings of which at least one must occur in the text
+    of any module the analysis can apply to (``("mailbox",)`` for the lock analysis, since
+    every way of naming a mailbox class spells that word somewhere). ``None`` (the default)
+    means "no text gate": the analysis is always asked ``applies``. A trigger must be sound,
+    never a guess: a module without any of them must be one where the analysis would emit
+    nothing. Rules carry the same attribute (see :class:`mboxlint.rules.base.Rule`), so the
+    engine skips the whole analysis of a file that contains no trigger of any enabled rule.
+
+    ``scope_triggers()`` narrows the same idea to scopes, once the module's facts are known:
+    substrings one of which occurs in the source lines of every scope (function, class body,
+    module) where the analysis can emit or change anything, e.g. the local names that refer
+    to mailbox classes. When every active analysis gives them, a scope whose lines contain
+    none is not walked at all. ``None`` (the default) means every scope may matter.
+    """
 
     #: the domain name used in fact keys
     domain = ""
+    #: substrings one of which occurs in every module this analysis can apply to; None: no gate
+    TRIGGERS: Optional[Tuple[str, ...]] = None
+
+    def scope_triggers(self) -> Optional[Sequence[str]]:
+        """Substrings of which every scope that matters to this analysis contains one, or None."""
+        return None
 
     def start(self, walker: "Walker", state: State) -> None:
         """Seed the state at the scope's entry."""

@@ -10,7 +10,7 @@ the test compares those lines with the reported ones exactly.
 import ast
 import inspect
 import re
-from typing import ClassVar, Dict, Iterable, NamedTuple, Optional, Sequence, Union
+from typing import ClassVar, Dict, Iterable, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ..finding import Finding
 
@@ -46,6 +46,11 @@ class Rule:
     seed: ClassVar[str] = ""
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[Example]] = ()
+    #: substrings one of which occurs in the text of every module this rule can report on
+    #: (usually the ``TRIGGERS`` of the analysis it reads); None: no text gate. When no
+    #: enabled rule's trigger occurs in a file, the engine parses it (syntax errors are
+    #: always reported) but analyses nothing.
+    TRIGGERS: ClassVar[Optional[Tuple[str, ...]]] = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -8,6 +8,7 @@ means is decided there, once, for every rule.
 import fnmatch
 import os
 
+from ..analysis.paths import GUARD_WORDS
 from .base import Rule
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
@@ -113,6 +114,7 @@ class ExistsThenOpen(Rule):
     """
 
     code = "MBX301"
+    TRIGGERS = GUARD_WORDS
     name = "exists-then-open"
     seed = SEED_SAGE
     fix_safety = "sometimes"
@@ -245,6 +247,7 @@ class CheckThenAct(Rule):
     """
 
     code = "MBX302"
+    TRIGGERS = GUARD_WORDS
     name = "check-then-act"
     seed = SEED_SAGE
     fix_safety = "sometimes"
@@ -392,6 +395,7 @@ class RenameOfLockedFile(Rule):
     """
 
     code = "MBX303"
+    TRIGGERS = ("rename", "replace", "move")
     name = "rename-of-locked-file"
     seed = SEED_MAILBOX
     fix_safety = "unsafe"
@@ -494,6 +498,7 @@ class TempFileInOtherDirectory(Rule):
     """
 
     code = "MBX304"
+    TRIGGERS = ("mkstemp", "NamedTemporaryFile", "mktemp")
     name = "temp-file-in-other-directory"
     seed = SEED_SAGE
     fix_safety = "safe"
@@ -586,6 +591,7 @@ class UnlinkThenRename(Rule):
     """
 
     code = "MBX305"
+    TRIGGERS = ("rename",)
     name = "unlink-then-rename"
     seed = SEED_SAGE
     fix_safety = "safe"
@@ -670,6 +676,7 @@ class RenameToOverwrite(Rule):
     """
 
     code = "MBX306"
+    TRIGGERS = ("rename",)
     name = "rename-to-overwrite"
     seed = SEED_OFFLINEIMAP
     fix_safety = "unsafe"

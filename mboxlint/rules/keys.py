@@ -81,6 +81,7 @@ class KeyUsedAfterUnlock(Rule):
     """
 
     code = "MBX201"
+    TRIGGERS = ("mailbox",)
     name = "key-used-after-unlock"
     seed = MAILBOX_SEED
     message = (
@@ -218,6 +219,7 @@ class UnlockedKeyUsedAfterLock(Rule):
     """
 
     code = "MBX202"
+    TRIGGERS = ("mailbox",)
     name = "unlocked-key-used-after-lock"
     seed = MAILBOX_SEED
     message = (
@@ -328,6 +330,7 @@ class ImapSequenceNumbers(Rule):
     """
 
     code = "MBX210"
+    TRIGGERS = ("imaplib",)
     name = "imap-sequence-numbers"
     seed = IMAP_SEED
     fix_safety = "unsafe"

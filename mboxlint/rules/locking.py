@@ -1,6 +1,6 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
-from ..analysis.locks import MODIFYING, READING
+from ..analysis.locks import MODIFYING, READING, LockAnalysis
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
 from .base import Invalid, Rule
 
@@ -77,6 +77,7 @@ class UnlockedModification(Rule):
     """
 
     code = "MBX101"
+    TRIGGERS = LockAnalysis.TRIGGERS
     name = "unlocked-mailbox-modification"
     seed = SEED
     message = (
@@ -190,6 +191,7 @@ class UnflushedUnlock(Rule):
     """
 
     code = "MBX102"
+    TRIGGERS = LockAnalysis.TRIGGERS
     name = "unflushed-unlock"
     seed = SEED
     fix_safety = "safe"
@@ -292,6 +294,7 @@ class LockNotReleasedOnError(Rule):
     """
 
     code = "MBX103"
+    TRIGGERS = LockAnalysis.TRIGGERS
     name = "lock-not-released-on-error"
     seed = SEED
     fix_safety = "safe"
@@ -386,6 +389,7 @@ class ReadBeforeLock(Rule):
     """
 
     code = "MBX104"
+    TRIGGERS = LockAnalysis.TRIGGERS
     name = "read-before-lock"
     seed = SEED
     message = (

@@ -124,6 +124,7 @@ class InPlaceRewrite(Rule):
     """
 
     code = "MBX901"
+    TRIGGERS = ("open", "write_text", "write_bytes")
     name = "in-place-rewrite"
     seed = SEED_OFFLINEIMAP
     default_enabled = False
@@ -231,6 +232,7 @@ class RenameWithoutFsync(Rule):
     """
 
     code = "MBX902"
+    TRIGGERS = ("rename", "replace", "move")
     name = "rename-without-fsync"
     seed = SEED_OFFLINEIMAP
     default_enabled = False
@@ -323,6 +325,7 @@ class MtimeChangeDetection(Rule):
     """
 
     code = "MBX903"
+    TRIGGERS = ("mtime",)
     name = "mtime-change-detection"
     seed = SEED_IMAPD
     default_enabled = False

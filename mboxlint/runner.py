@@ -1,0 +1,449 @@
+"""Turning a list of files into results: every core, one parse per file, and a cache.
+
+``check_paths`` is the one place that does it; the CLI (and anything else that checks
+many files) calls it. Results come back in the order the files were found, whatever order
+the workers finish in, and equal what :func:`mboxlint.engine.check_file` gives file by file.
+
+Work is spread over processes, not threads (parsing holds the GIL). A run with little to
+do stays in-process: starting a pool costs more than checking a few files. Files go to the
+workers biggest first, in chunks of about equal size, so that no worker is left with one
+large file at the end. A file that crashes its worker (the process dies, not an exception)
+costs that file an internal-error result, never the run: the files in flight are retried
+until the culprit is checked on its own.
+
+The cache lives in ``.mboxlint_cache/`` at the project root (the nearest ancestor of the
+current directory with ``pyproject.toml``, ``setup.cfg`` or ``.git``; else the current
+directory; ``MBOXLINT_CACHE_DIR`` overrides). It holds one index per effective
+configuration, a JSON file named after a hash of the mboxlint version, the Python version,
+the enabled codes, the options and the installed package's files, so a change to any of
+them is a different index. In it, each file's absolute path maps to the hash of its
+content, its result, and the file's ``(mtime_ns, size, inode)``:
+
+* the warm path: when ``os.stat`` gives the same triple, the cached result is used without
+  opening the file (one ``stat`` per file and one small JSON read per run);
+* when the triple differs (a ``touch``, a checkout), the file is read and hashed; the same
+  hash is still a hit;
+* the triple is only recorded for a file last modified well before it was read, since a
+  file changed again within the filesystem's timestamp resolution would keep its triple
+  (git's "racily clean" entries): such a file is hashed again next time.
+
+The index is written only when something changed: to a temporary file in the same
+directory, then ``os.replace``, so a reader sees the old index or the new one, never half
+of one. Overlapping runs need no lock: each merges its entries into the index it finds just
+before writing, and whichever writes last may drop the other's newest entries, which only
+costs a miss later. An index that cannot be read or parsed, or an entry of the wrong shape,
+is a miss, never an error; a cache directory that cannot be written is no cache.
+"""
+
+import gc
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import __version__
+from .config import Selection
+from .discovery import iter_python_files
+from .engine import FileResult, check_file, check_source
+from .finding import Finding
+from .source import SourceError, decode
+
+CACHE_DIR_NAME = ".mboxlint_cache"
+CACHE_DIR_ENV = "MBOXLINT_CACHE_DIR"
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+#: below either of these, a pool's start-up costs more than it saves
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 256 * 1024
+#: chunks handed to each worker over a run: enough to even out the load at the end
+CHUNKS_PER_JOB = 8
+#: a file modified less than this long before it was read may change again unseen by stat
+RACY_NS = 2 * 10**9
+
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by mboxlint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+Stamp = Tuple[int, int, int]
+#: (position in the input, path, size in bytes, hash of the cached content or None)
+Task = Tuple[int, str, int, Optional[str]]
+#: (result or None when the content hash equals the cached one, content hash, stamp)
+Outcome = Tuple[Optional[FileResult], Optional[str], Optional[Stamp]]
+
+
+# -- where the cache lives ------------------------------------------------------------------
+
+def find_project_root(start: Optional[str] = None) -> str:
+    """The nearest ancestor of ``start`` (default: the current directory) that holds
+    ``pyproject.toml``, ``setup.cfg`` or ``.git``; ``start`` itself when none does."""
+    start = os.path.abspath(start or os.getcwd())
+    directory = start
+    while True:
+        if any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent
+
+
+def default_cache_dir(start: Optional[str] = None) -> str:
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return os.path.abspath(override)
+    return os.path.join(find_project_root(start), CACHE_DIR_NAME)
+
+
+def _package_fingerprint() -> List[Tuple[str, int, int]]:
+    """The installed package's files, so that editing a rule invalidates what it decided."""
+    base = os.path.dirname(os.path.abspath(__file__))
+    found = []
+    for directory, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                found.append((os.path.relpath(path, base), st.st_mtime_ns, st.st_size))
+    return found
+
+
+def configuration_key(selection: Selection, options: Optional[dict]) -> str:
+    """What a cached result depends on besides the file's content."""
+    described = {
+        "mboxlint": __version__,
+        "python": [sys.implementation.name] + list(sys.version_info[:3]),
+        "codes": sorted(selection.enabled),
+        "options": options or {},
+        "package": _package_fingerprint(),
+    }
+    text = json.dumps(described, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# -- results as JSON --------------------------------------------------------------------------
+
+def _encode(result: FileResult) -> list:
+    return [[list(f) for f in result.findings], list(result.error) if result.error is not None else None]
+
+
+def _decode(path: str, payload) -> FileResult:
+    """The result stored in ``payload``; raises on anything malformed."""
+    findings_data, error_data = payload
+    findings = [_finding(item) for item in findings_data]
+    error = _finding(error_data) if error_data is not None else None
+    return FileResult(path, findings, error)
+
+
+def _finding(item) -> Finding:
+    if not isinstance(item, list) or len(item) != len(Finding._fields):
+        raise ValueError("not a finding")
+    finding = Finding(*item)
+    if not (isinstance(finding.line, int) and isinstance(finding.col, int) and isinstance(finding.code, str)
+            and isinstance(finding.message, str)):
+        raise ValueError("not a finding")
+    return finding
+
+
+class Cache:
+    """One configuration's index of results; see the module docstring."""
+
+    def __init__(self, directory: str, key: str):
+        self.directory = directory
+        self.key = key
+        self.index_path = os.path.join(directory, __version__, key + ".json")
+        self.entries = self._load()
+        self.updates: Dict[str, list] = {}
+
+    def _load(self) -> dict:
+        try:
+            with open(self.index_path, "rb") as handle:
+                data = json.loads(handle.read())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("key") != self.key or not isinstance(data.get("files"), dict):
+            return {}
+        return data["files"]
+
+    def lookup(self, path: str) -> Optional[Tuple[Optional[Stamp], str, FileResult]]:
+        """``(stamp, content hash, result)`` cached for ``path``, or None (also when malformed)."""
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        try:
+            stamp, digest, payload = entry
+            if stamp is not None:
+                stamp = tuple(stamp)
+                if len(stamp) != 3 or not all(isinstance(v, int) for v in stamp):
+                    return None
+            if not isinstance(digest, str):
+                return None
+            return stamp, digest, _decode(path, payload)
+        except (TypeError, ValueError):
+            return None
+
+    def put(self, path: str, stamp: Optional[Stamp], digest: str, result: FileResult) -> None:
+        entry = [list(stamp) if stamp is not None else None, digest, _encode(result)]
+        if self.entries.get(path) != entry:
+            self.updates[path] = entry
+
+    def save(self) -> None:
+        """Write the index if anything changed; a failure to write is silently no cache."""
+        if not self.updates:
+            return
+        import tempfile  # only runs that write pay for the import
+
+        try:
+            folder = os.path.dirname(self.index_path)
+            os.makedirs(folder, exist_ok=True)
+            prepare_cache_dir(self.directory)
+            files = self._load()  # what overlapping runs wrote meanwhile is kept
+            files.update(self.updates)
+            data = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
+            handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=folder)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    out.write(data)
+                os.replace(temporary, self.index_path)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            return
+        self.entries = files
+        self.updates = {}
+
+
+def prepare_cache_dir(directory: str) -> None:
+    """Mark the directory as a cache (backup tools skip it) that git ignores whole."""
+    os.makedirs(directory, exist_ok=True)
+    for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by mboxlint.\n*\n")):
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(content)
+
+
+def clean(directory: Optional[str] = None) -> bool:
+    """Remove the cache directory; True when there was one."""
+    import shutil
+
+    directory = directory or default_cache_dir()
+    if not os.path.isdir(directory):
+        return False
+    shutil.rmtree(directory)
+    return True
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# -- checking one file --------------------------------------------------------------------------
+
+def internal_error(path: str, error: BaseException) -> FileResult:
+    return FileResult(path, [], Finding(1, 0, "E902", "internal error: %s" % (error,)), internal=True)
+
+
+def check_one(path: str, known: Optional[str], selection: Selection, options: Optional[dict]) -> Outcome:
+    """Check one file as :func:`check_file` does, and say what the cache needs to know."""
+    try:
+        # Non-blocking, so that a FIFO cannot hang the run; only regular files are read here.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            # stat before reading: a change during the read then shows as a new stamp
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError("not a regular file")
+            raw = handle.read()
+        read_at = time.time_ns()
+    except OSError:
+        return check_file(path, selection, options), None, None  # says why it cannot be read
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    stamp = _stamp(st) if read_at - st.st_mtime_ns > RACY_NS else None
+    if digest == known:
+        return None, digest, stamp
+    try:
+        source = decode(raw)
+    except SourceError as error:
+        result = FileResult(path, [], Finding(error.line, error.col, error.code, error.message))
+    else:
+        result = check_source(source.text, path, selection, options)
+    return result, digest, stamp
+
+
+def _check_guarded(task: Task, selection, options: Optional[dict]) -> Outcome:
+    _index, path, _size, known = task
+    if hasattr(selection, "selection_for"):  # a configuration with per-file ignores
+        selection = selection.selection_for(path)
+    # ASTs hold no cycles: the cyclic collector only slows the parse down by walking the tree
+    # being built, so it is paused for the length of one file (cycles the analysis makes are
+    # collected between files).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return check_one(path, known, selection, options)
+    except Exception as error:  # a bug in a rule must not hide the other files
+        return internal_error(path, error), None, None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# -- in workers --------------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _worker_init(selection: Selection, options: Optional[dict]) -> None:
+    _WORKER["selection"] = selection
+    _WORKER["options"] = options
+    gc.freeze()  # the modules already loaded need never be traversed again
+
+
+def _worker_chunk(tasks: List[Task]) -> List[Tuple[int, Outcome]]:
+    selection, options = _WORKER["selection"], _WORKER["options"]
+    return [(task[0], _check_guarded(task, selection, options)) for task in tasks]
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _chunks(tasks: Sequence[Task], jobs: int) -> List[List[Task]]:
+    """Biggest files first, grouped into chunks of about equal bytes."""
+    ordered = sorted(tasks, key=lambda task: -task[2])
+    budget = max(1, sum(task[2] for task in ordered) // (jobs * CHUNKS_PER_JOB))
+    chunks: List[List[Task]] = []
+    current: List[Task] = []
+    size = 0
+    for task in ordered:
+        current.append(task)
+        size += task[2]
+        if size >= budget:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pool(jobs: int, selection: Selection, options: Optional[dict]):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork starts a worker in milliseconds with everything already imported; elsewhere (or
+    # where fork is unsafe) the platform's default
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init, initargs=(selection, options))
+
+
+def _run_parallel(tasks: List[Task], jobs: int, selection: Selection, options: Optional[dict]) -> Iterable[Tuple[int, Outcome]]:
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    left = _chunks(tasks, jobs)
+    while left:
+        failed: List[Task] = []
+        progress = False
+        with _pool(min(jobs, len(left)), selection, options) as pool:
+            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in left}
+            for future in as_completed(futures):
+                try:
+                    done = future.result()
+                except BrokenProcessPool:
+                    failed.extend(futures[future])
+                    continue
+                progress = True
+                yield from done
+        if not failed:
+            return
+        if progress:  # retry what was in flight, one file per task to narrow it down
+            left = [[task] for task in failed]
+            continue
+        # Nothing got through: check the first file alone; if its worker dies, it is the culprit.
+        culprit, rest = failed[0], failed[1:]
+        with _pool(1, selection, options) as pool:
+            try:
+                yield from pool.submit(_worker_chunk, [culprit]).result()
+            except BrokenProcessPool:
+                yield culprit[0], (internal_error(culprit[1], RuntimeError("the worker process died")), None, None)
+        left = [[task] for task in rest]
+
+
+def _run(tasks: List[Task], jobs: int, selection: Selection, options: Optional[dict]) -> Iterable[Tuple[int, Outcome]]:
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES or sum(task[2] for task in tasks) < PARALLEL_MIN_BYTES:
+        for task in tasks:
+            yield task[0], _check_guarded(task, selection, options)
+        return
+    yield from _run_parallel(tasks, jobs, selection, options)
+
+
+# -- the entry point ----------------------------------------------------------------------------
+
+def check_paths(
+    paths: Sequence[str],
+    selection=None,
+    options: Optional[dict] = None,
+    jobs: Optional[int] = None,
+    cache: bool = True,
+    cache_dir: Optional[str] = None,
+) -> List[FileResult]:
+    """Check every Python file under ``paths`` (files or directories), one result per file
+    in the order :func:`mboxlint.discovery.iter_python_files` finds them.
+
+    ``selection``: a :class:`Selection`, or a configuration whose ``selection_for(path)``
+    gives each file's selection (per-file ignores) and whose ``selection`` is the run's.
+    ``jobs``: worker processes (default: every core available); 1 checks in-process.
+    ``cache``: use and update the cache in ``cache_dir`` (default: see the module docstring).
+    Raises :class:`mboxlint.discovery.PathError` for a missing path.
+    """
+    selection = selection or Selection()
+    jobs = jobs if jobs and jobs > 0 else _cpu_count()
+    files = list(iter_python_files(paths))
+    if hasattr(selection, "selection_for"):
+        # A configuration: per-file ignores are part of what the cached results depend on.
+        keyed = dict(options or {}, per_file_ignores=getattr(selection, "per_file_ignores", {}))
+        key = configuration_key(selection.selection, keyed)
+    else:
+        key = configuration_key(selection, options)
+    store = Cache(cache_dir or default_cache_dir(), key) if cache else None
+    results: List[Optional[FileResult]] = [None] * len(files)
+    cached: Dict[int, FileResult] = {}
+    tasks: List[Task] = []
+    for index, path in enumerate(files):
+        key = os.path.abspath(path)
+        try:
+            st = os.stat(key)
+        except OSError:
+            st = None
+        entry = store.lookup(key) if store is not None else None
+        if entry is not None:
+            stamp, digest, result = entry
+            result = result._replace(path=path)
+            if st is not None and stamp is not None and stamp == _stamp(st):
+                results[index] = result
+                continue
+            cached[index] = result
+        tasks.append((index, path, st.st_size if st is not None else 0, entry[1] if entry is not None else None))
+    for index, (result, digest, stamp) in _run(tasks, jobs, selection, options):
+        if result is None:  # same content as cached
+            result = cached[index]
+        results[index] = result
+        if store is not None and digest is not None and not result.internal:
+            store.put(os.path.abspath(files[index]), stamp, digest, result)
+    if store is not None:
+        store.save()
+    return results  # type: ignore[return-value]
