@@ -52,7 +52,17 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     parser.add_argument("--version", action="version", version="mboxlint " + __version__)
+    _add_fix_arguments(parser)
     return parser
+
+
+def _add_fix_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fixing")
+    group.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what remains")
+    group.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff: apply the unsafe fixes too")
+    group.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff and write nothing (exit 1 if any)")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -84,6 +94,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
+        "       mboxlint --fix [--unsafe-fixes] [--diff] PATH ...\n"
         "       mboxlint rules\n"
         "       mboxlint explain CODE\n\n"
         "Find mailbox and shared-file concurrency bugs. 'mboxlint check --help' lists the options.\n"
@@ -98,6 +109,8 @@ def _check(argv: List[str]) -> int:
         parse_codes(options.extend_select, "--extend-select"),
         parse_codes(options.ignore, "--ignore"),
     )
+    if options.fix or options.diff or options.unsafe_fixes:
+        return _fix(options, selection)
     results: List[FileResult] = []
     internal = False
     for path in iter_python_files(options.paths):
@@ -115,6 +128,14 @@ def _check(argv: List[str]) -> int:
     if any(r.findings for r in results) and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fix(options: argparse.Namespace, selection: Selection) -> int:
+    if not (options.fix or options.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    from .fix import run
+
+    return run(options.paths, selection, options.unsafe_fixes, options.diff, options.format, options.exit_zero)
 
 
 def _rules(argv: List[str]) -> int:
