@@ -144,26 +144,35 @@ class FlushBeforeUnlock(_StatementListFixer):
         target = updated_node.orelse if updated_node.orelse is not None else updated_node
         if not calls or not isinstance(target.body, cst.IndentedBlock):
             return updated_node
-        body = list(target.body.body)
+        block = target.body
         for call in calls:
-            body = _append_on_normal_path(body, method_call(call.func.value, "flush"))
-            self.applied_to(call)
-        block = target.body.with_changes(body=body)
+            grown = _append_on_normal_path(block, method_call(call.func.value, "flush"))
+            if grown is not block:
+                block = grown
+                self.applied_to(call)
         if updated_node.orelse is not None:
             return updated_node.with_changes(orelse=updated_node.orelse.with_changes(body=block))
         return updated_node.with_changes(body=block)
 
 
-def _append_on_normal_path(body: List[cst.BaseStatement], new: cst.SimpleStatementLine):
-    """``body`` with ``new`` as its last statement that runs, before a final jump."""
+def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLine) -> cst.IndentedBlock:
+    """``block`` with ``new`` as its last statement that runs, before a final jump.
+
+    Comments closing the block (its footer) stay above the new line, as they describe the
+    end of the block; blank lines after them stay where they are.
+    """
+    body = list(block.body)
     last = body[-1] if body else None
     if isinstance(last, cst.SimpleStatementLine) and isinstance(
         last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
     ):
         if len(last.body) > 1:
-            return body  # ``x; return`` on one line: leave it to a person
-        return body[:-1] + insert_before(last, new)
-    return body + [new]
+            return block  # ``x; return`` on one line: leave it to a person
+        return block.with_changes(body=body[:-1] + insert_before(last, new))
+    footer = list(block.footer)
+    end = max((i + 1 for i, line in enumerate(footer) if line.comment is not None), default=0)
+    new = new.with_changes(leading_lines=footer[:end])
+    return block.with_changes(body=body + [new], footer=footer[end:])
 
 
 class WrapLockInTryFinally(_StatementListFixer):
@@ -171,7 +180,8 @@ class WrapLockInTryFinally(_StatementListFixer):
 
     Only when ``unlock()`` of the same mailbox follows in the same block with statements in
     between, and nothing in between leaves the region early (``return``, or ``break``/
-    ``continue`` of an enclosing loop): those paths kept the lock before and would release it now.
+    ``continue`` of an enclosing loop: those paths kept the lock before and would release it
+    now) or locks, unlocks or closes that mailbox itself (a finally would unlock it twice).
     """
 
     code = "MBX103"
@@ -216,7 +226,7 @@ def _matching_unlock(originals, index, call) -> Optional[int]:
                 and module_code(other.func.value) == receiver:
             if other.func.attr.value == "unlock":
                 region = originals[index + 1:end]
-                if not region or _leaves_early(region):
+                if not region or _leaves_early(region, receiver):
                     return None
                 return end
             if other.func.attr.value in ("lock", "close"):
@@ -225,7 +235,11 @@ def _matching_unlock(originals, index, call) -> Optional[int]:
 
 
 class _EarlyExit(cst.CSTVisitor):
-    def __init__(self):
+    """Finds what makes a region unsafe to wrap: a way out that kept the lock held, or a
+    lock()/unlock()/close() of the same mailbox inside it."""
+
+    def __init__(self, receiver: str):
+        self.receiver = receiver
         self.loops = 0
         self.found = False
 
@@ -256,9 +270,15 @@ class _EarlyExit(cst.CSTVisitor):
     def visit_Continue(self, node):
         self.found = self.found or self.loops == 0
 
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("lock", "unlock", "close", "locked") \
+                and module_code(func.value) == self.receiver:
+            self.found = True
 
-def _leaves_early(statements) -> bool:
-    visitor = _EarlyExit()
+
+def _leaves_early(statements, receiver: str) -> bool:
+    visitor = _EarlyExit(receiver)
     for stmt in statements:
         stmt.visit(visitor)
         if visitor.found:
