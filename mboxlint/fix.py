@@ -308,9 +308,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fmt: str,
-        exit_zero: bool = False, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+        exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`)."""
     from .output import write
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
 
     results: List[FixResult] = []
     internal = False
