@@ -446,3 +446,11 @@ def test_fixer_runs_as_a_libcst_codemod_command(tmp_path, command, expected):
     assert done.returncode == 0, done.stderr
     assert (folder / "deliver.py").read_text() == expected
     assert (folder / "clean.py").read_text() == "import os\n"
+
+
+def test_new_block_indents_like_its_surroundings_not_the_file_default():
+    # The file's first block uses a tab; the function being fixed uses four spaces.
+    code = "import mailbox\ndef a():\n\tpass\n\n" + LOCKED_REGION.split("\n\n\n", 1)[1]
+    result = fix_source(code, "<example>", EVERY_RULE)
+    assert result.problems == [] and result.fixed == 2
+    assert result.text.endswith("    try:\n        box.add(message)\n        box.flush()\n    finally:\n        box.unlock()\n")

@@ -22,23 +22,29 @@ class _StatementListFixer(Fixer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._frames: List[str] = []
+        #: the indentation of the block being rewritten (None: the module's default)
+        self.indent: Optional[str] = None
+
+    def _rewrite_list(self, originals, updated):
+        if not self._matched or len(originals) != len(updated):
+            return None
+        return self.rewrite(originals, updated)
 
     def rewrite(self, originals: Sequence[cst.BaseStatement],
                 updated: Sequence[cst.BaseStatement]) -> Optional[List[cst.BaseStatement]]:
         raise NotImplementedError
 
     def leave_IndentedBlock(self, original_node, updated_node):
+        # A new block nested here indents by what this block indents by, not by the file's
+        # first indentation: a file may mix tabs and spaces across functions.
+        self.indent = updated_node.indent
         new = self._rewrite_list(original_node.body, updated_node.body)
         return updated_node if new is None else updated_node.with_changes(body=new)
 
     def leave_Module(self, original_node, updated_node):
+        self.indent = None
         new = self._rewrite_list(original_node.body, updated_node.body)
         return updated_node if new is None else updated_node.with_changes(body=new)
-
-    def _rewrite_list(self, originals, updated):
-        if not self._matched or len(originals) != len(updated):
-            return None
-        return self.rewrite(originals, updated)
 
     # Where a reported call sits: the kinds of blocks between it and its function.
     def visit_FunctionDef(self, node):
@@ -205,8 +211,9 @@ class WrapLockInTryFinally(_StatementListFixer):
             unlock = updated[end]
             _, comments = split_leading_lines(unlock)
             wrapped = cst.Try(
-                body=cst.IndentedBlock(body=region),
-                finalbody=cst.Finally(body=cst.IndentedBlock(body=[unlock.with_changes(leading_lines=comments)])),
+                body=cst.IndentedBlock(body=region, indent=self.indent),
+                finalbody=cst.Finally(body=cst.IndentedBlock(
+                    body=[unlock.with_changes(leading_lines=comments)], indent=self.indent)),
                 leading_lines=blank,
             )
             new.extend([updated[index], wrapped])
