@@ -92,7 +92,7 @@ class _Rejected(Exception):
 
 def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str) -> Tuple[str, int]:
     fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
-    new = fixer.transform_module(module)
+    new = fixer.apply(module)
     return new.code, len(fixer.applied)
 
 
@@ -122,7 +122,7 @@ def _compiles(text: str, path: str) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
@@ -137,6 +137,7 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
         return result
     findings = first.findings
     module: Optional[cst.Module] = None
+    module_text = None
     stuck = set()
     for _ in range(MAX_ROUNDS):
         todo = [f for f in findings if f.code in FIXERS and f.code not in stuck and allowed(f, unsafe)]
@@ -144,9 +145,9 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
             break
         code = min(f.code for f in todo)
         group = [f for f in todo if f.code == code]
-        if module is None or module.code != result.text:
+        if module is None or module_text != result.text:
             try:
-                module = _parse_cst(result.text)
+                module, module_text = _parse_cst(result.text), result.text
             except Exception as error:  # ParserSyntaxError, or libcst's limits (deep nesting)
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 if result.text == text:

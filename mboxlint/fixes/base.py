@@ -20,13 +20,15 @@ Positions: ``ast`` columns are UTF-8 byte offsets, libcst's are characters; :fun
 converts, so a line with non-ASCII text before the call still matches.
 """
 
+import bisect
+from dataclasses import replace
 import re
 from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..finding import Finding
 
@@ -83,6 +85,7 @@ class Fixer(VisitorBasedCodemodCommand):
         self.findings = None if findings is None else list(findings)
         self.unsafe_fixes = unsafe_fixes
         self._targets: Dict[Tuple[int, int], Finding] = {}
+        self._lines: List[int] = []
         #: findings of reported nodes met so far, by ``id`` of the (original) node
         self._matched: Dict[int, Finding] = {}
         self._keep: List[cst.CSTNode] = []  # keeps matched nodes alive so their ids stay unique
@@ -93,6 +96,17 @@ class Fixer(VisitorBasedCodemodCommand):
     def add_args(arg_parser) -> None:
         arg_parser.add_argument("--unsafe-fixes", action="store_true", dest="unsafe_fixes",
                                 help="also apply this rule's unsafe fixes")
+
+    def apply(self, module: cst.Module) -> cst.Module:
+        """What ``transform_module`` does, without copying ``module`` first (``--fix`` parses a
+        fresh tree for every round, so no one else holds it; the copy costs a parse)."""
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.context = replace(self.context, wrapper=wrapper)
+        with self.resolve(wrapper):
+            new = self.transform_module_impl(wrapper.module)
+        if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
+            new = AddImportsVisitor(self.context).transform_module(new)
+        return new
 
     # -- finding the reported nodes ---------------------------------------------------
 
@@ -111,17 +125,25 @@ class Fixer(VisitorBasedCodemodCommand):
             return tree
         lines = split_lines(tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
+        self._lines = sorted({line for line, _ in self._targets})
         return tree.visit(self)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._targets and isinstance(node, self.TARGETS):
-            start = self.get_metadata(PositionProvider, node).start
+        position = self.get_metadata(PositionProvider, node, None)
+        if position is None:
+            return super().on_visit(node)
+        start = position.start
+        if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
             if finding is not None:
                 self._matched[id(node)] = finding
                 self._keep.append(node)
                 self.matched(node, finding)
-        return super().on_visit(node)
+        descend = super().on_visit(node)  # always: visit_X/leave_X hooks come in pairs
+        # Speed: a subtree spanning no reported line holds nothing to rewrite.
+        lines = self._lines
+        index = bisect.bisect_left(lines, start.line)
+        return descend and index < len(lines) and lines[index] <= position.end.line
 
     def matched(self, node: cst.CSTNode, finding: Finding) -> None:
         """Called when a reported node is visited; subclasses note its context here."""
