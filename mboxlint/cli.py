@@ -54,6 +54,7 @@ def _check_parser() -> argparse.ArgumentParser:
     _add_config_options(parser)
     _add_output_options(parser)
     parser.add_argument("--version", action="version", version="mboxlint " + __version__)
+    _add_fix_arguments(parser)
     return parser
 
 
@@ -130,6 +131,15 @@ def _report(results: List[FileResult], options) -> None:
     sys.stdout.flush()
 
 
+def _add_fix_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fixing")
+    group.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what remains")
+    group.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff: apply the unsafe fixes too")
+    group.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff and write nothing (exit 1 if any)")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _tolerate_unencodable_output()
@@ -170,6 +180,7 @@ def _tolerate_unencodable_output() -> None:
 def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
+        "       mboxlint --fix [--unsafe-fixes] [--diff] PATH ...\n"
         "       mboxlint rules [--write-docs DIR]\n"
         "       mboxlint explain CODE\n\n"
         "Find mailbox and shared-file concurrency bugs. 'mboxlint check --help' lists the options.\n"
@@ -180,6 +191,8 @@ def _top_help() -> str:
 def _check(argv: List[str]) -> int:
     options = _check_parser().parse_args(argv)
     config = _config_from(options)
+    if options.fix or options.diff or options.unsafe_fixes:
+        return _fix(options, config)
     results: List[FileResult] = []
     internal = False
     force = config.is_force_excluded if config.force_exclude else None
@@ -197,6 +210,15 @@ def _check(argv: List[str]) -> int:
     if any(r.findings for r in results) and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fix(options: argparse.Namespace, config) -> int:
+    if not (options.fix or options.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    from .fix import run
+
+    unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
+    return run(options.paths, config.selection, unsafe, options.diff, options.format, options.exit_zero)
 
 
 def _rules(argv: List[str]) -> int:
