@@ -59,6 +59,7 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
                         help="worker processes (default: one per core; 1 checks in-process)")
     parser.add_argument("--version", action="version", version="mboxlint " + __version__)
+    _add_fix_arguments(parser)
     return parser
 
 
@@ -145,6 +146,15 @@ def _positive(value: str) -> int:
     return number
 
 
+def _add_fix_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fixing")
+    group.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what remains")
+    group.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff: apply the unsafe fixes too")
+    group.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff and write nothing (exit 1 if any)")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _tolerate_unencodable_output()
@@ -187,6 +197,7 @@ def _tolerate_unencodable_output() -> None:
 def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
+        "       mboxlint --fix [--unsafe-fixes] [--diff] PATH ...\n"
         "       mboxlint rules [--write-docs DIR]\n"
         "       mboxlint explain CODE\n"
         "       mboxlint clean            remove the cache (.mboxlint_cache/ at the project root)\n\n"
@@ -198,6 +209,8 @@ def _top_help() -> str:
 def _check(argv: List[str]) -> int:
     options = _check_parser().parse_args(argv)
     config = _config_from(options)
+    if options.fix or options.diff or options.unsafe_fixes:
+        return _fix(options, config)
     force = config.is_force_excluded if config.force_exclude else None
     files = list(iter_python_files(options.paths, config.is_excluded, force))
     results = check_paths(files, config, config.options, jobs=options.jobs, cache=not options.no_cache)
@@ -215,6 +228,7 @@ def _check(argv: List[str]) -> int:
     return EXIT_CLEAN
 
 
+<<<<<<< HEAD
 def _clean(argv: List[str]) -> int:
     if argv:
         raise UsageError("'clean' takes no arguments")
@@ -222,6 +236,15 @@ def _clean(argv: List[str]) -> int:
     if clean(directory):
         print("removed %s" % directory)
     return EXIT_CLEAN
+=======
+def _fix(options: argparse.Namespace, config) -> int:
+    if not (options.fix or options.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    from .fix import run
+
+    unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
+    return run(options.paths, config.selection, unsafe, options.diff, options.format, options.exit_zero)
+>>>>>>> fix2
 
 
 def _rules(argv: List[str]) -> int:

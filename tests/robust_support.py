@@ -19,6 +19,7 @@ import functools
 import os
 import keyword
 import textwrap
+import tokenize
 from typing import Dict, List, Optional, Sequence, Set
 
 from hypothesis import HealthCheck, settings
@@ -97,7 +98,7 @@ def parses(text: str) -> bool:
 def _example_sources() -> List[str]:
     sources = []
     for path in fixture_files():
-        with open(path, encoding="utf-8") as handle:
+        with tokenize.open(path) as handle:  # fixtures may declare another encoding
             sources.append(handle.read())
     for rule in all_rules():
         for example in list(rule.VALID) + list(rule.INVALID):

@@ -28,11 +28,12 @@ def marked_lines(code: str, rule_code: str):
 
 
 def fixture_files():
-    """Every fixture scenario (``fixtures/<family>/<name>.py``), sorted."""
+    """Every fixture scenario (``fixtures/<family>/<name>.py``), sorted; not the expected
+    outputs of ``--fix`` (``<name>.fixed.py``, ``<name>.unsafe-fixed.py``) beside them."""
     found = []
     for root, _dirs, files in os.walk(FIXTURES):
         for name in files:
-            if name.endswith(".py") and not name.endswith(".fixed.py"):
+            if name.endswith(".py") and not name.endswith((".fixed.py", ".unsafe-fixed.py")):
                 found.append(os.path.join(root, name))
     return sorted(found)
 

@@ -219,7 +219,8 @@ box.unlock()
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import mailbox
 box = mailbox.mbox("inbox")
 box.lock()
@@ -228,7 +229,19 @@ try:
 finally:
     box.unlock()  # MBX102
 """,
-        """
+            fixed="""
+import mailbox
+box = mailbox.mbox("inbox")
+box.lock()
+try:
+    box.add("x")
+    box.flush()
+finally:
+    box.unlock()  # MBX102
+""",
+        ),
+        Invalid(
+            """
 import mailbox
 def f(path, key, ok):
     box = mailbox.mbox(path)
@@ -241,6 +254,42 @@ def f(path, key, ok):
         box.unlock()  # MBX102
     box.close()
 """,
+            fixed="""
+import mailbox
+def f(path, key, ok):
+    box = mailbox.mbox(path)
+    box.lock()
+    try:
+        box.remove(key)
+        if ok:
+            box.flush()
+        box.flush()
+    finally:
+        box.unlock()  # MBX102
+    box.close()
+""",
+        ),
+        Invalid(
+            """
+import mailbox
+def purge(box: mailbox.MH, keys):
+    box.lock()
+    for key in keys:
+        box.discard(key)
+    # release for the other deliverers
+    box.unlock()  # MBX102
+""",
+            fixed="""
+import mailbox
+def purge(box: mailbox.MH, keys):
+    box.lock()
+    for key in keys:
+        box.discard(key)
+    # release for the other deliverers
+    box.flush()
+    box.unlock()  # MBX102
+""",
+        ),
     ]
 
     def check(self, module):
@@ -330,7 +379,8 @@ class Session:
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import mailbox
 def deliver(path, msg):
     box = mailbox.mbox(path)
@@ -339,7 +389,20 @@ def deliver(path, msg):
     box.flush()
     box.unlock()
 """,
-        """
+            fixed="""
+import mailbox
+def deliver(path, msg):
+    box = mailbox.mbox(path)
+    box.lock()  # MBX103
+    try:
+        box.add(msg)
+        box.flush()
+    finally:
+        box.unlock()
+""",
+        ),
+        Invalid(
+            """
 import mailbox
 def count(box: mailbox.mbox):
     box.lock()  # MBX103
@@ -347,6 +410,30 @@ def count(box: mailbox.mbox):
     box.unlock()
     return n
 """,
+            fixed="""
+import mailbox
+def count(box: mailbox.mbox):
+    box.lock()  # MBX103
+    try:
+        n = len(box)
+    finally:
+        box.unlock()
+    return n
+""",
+        ),
+        # A return between lock() and unlock() kept the lock on that path; a finally would
+        # release it there, so no fix is offered.
+        Invalid(
+            """
+import mailbox
+def first(path):
+    box = mailbox.mbox(path)
+    box.lock()  # MBX103
+    if not len(box):
+        return None
+    box.unlock()
+"""
+        ),
     ]
 
     def check(self, module):

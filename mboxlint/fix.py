@@ -1,0 +1,357 @@
+"""``--fix``: apply the fixers at the engine's findings, prove the result, write it atomically.
+
+A file travels: read (encoding, BOM, line endings kept) -> the engine on ``ast`` -> only if a
+finding has a fix that is allowed (safe, or unsafe with ``--unsafe-fixes``), libcst parses the
+file and the fixer of one rule code rewrites it -> the engine re-lints the result; repeat until
+nothing more is fixable (at most :data:`MAX_ROUNDS` rounds).
+
+A rewrite is kept only when the result parses and every finding it meant to fix is gone
+without any new finding appearing. When a rule's batch fails that test, its findings are
+tried one at a time, so one bad fix does not hold back the good ones; the bad one is left
+as it was and reported. A file libcst cannot parse is reported and left byte-identical, and
+its ``ast`` findings stay reported. Nothing here prints except :func:`run`.
+"""
+
+import ast
+import difflib
+import os
+import stat
+import sys
+import tempfile
+import traceback
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, TextIO, Tuple
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from .config import Selection
+from .discovery import iter_python_files
+from .engine import FileResult, check_source
+from .finding import Finding
+from .fixes import FIXERS, allowed
+from .source import SourceError, read_source
+
+#: Rounds of fix-and-re-lint per file; every round fixes the findings of one rule code.
+MAX_ROUNDS = 10
+
+
+@dataclass
+class FixResult:
+    path: str
+    original: str
+    #: the fixed text (equal to ``original`` when nothing was fixed)
+    text: str
+    #: findings left after fixing (all findings of the file when it was not fixed)
+    remaining: List[Finding] = field(default_factory=list)
+    #: how many findings the fixes removed
+    fixed: int = 0
+    #: the file could not be checked at all (E902/E999), as ``check`` reports it
+    error: Optional[Finding] = None
+    #: why something could not be fixed: libcst refused the file, a fix failed its check,
+    #: the file could not be written
+    problems: List[str] = field(default_factory=list)
+    #: the new file's bytes, encoded like the original (set by :func:`fix_file`)
+    data: Optional[bytes] = None
+    written: bool = False
+    #: remaining findings whose fix needs ``--unsafe-fixes``
+    unsafe_available: int = 0
+    #: the findings before any fix
+    initial: List[Finding] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def diff(self) -> str:
+        if not self.changed:
+            return ""
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.text.splitlines(keepends=True),
+                fromfile=self.path,
+                tofile=self.path,
+            )
+        )
+
+    def give_up(self, problem: str, findings: List[Finding]) -> None:
+        """Keep the file as it was, with its original findings, and say why."""
+        self.problems.append(problem)
+        self.text = self.original
+        self.remaining = findings
+        self.fixed = 0
+        self.data = None
+
+
+class _Rejected(Exception):
+    """A rewrite that failed its check; the message says how."""
+
+
+def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str) -> Tuple[str, int]:
+    fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
+    new = fixer.apply(module)
+    return new.code, len(fixer.applied)
+
+
+def _check(text: str, path: str, selection: Selection, options: Optional[dict],
+           before: List[Finding], code: str, applied: int) -> List[Finding]:
+    """The findings of a rewritten text, or :class:`_Rejected` if the rewrite is not acceptable."""
+    result = check_source(text, path, selection, options)
+    if result.error is not None:
+        raise _Rejected("would not parse (%s)" % result.error.message)
+    old, new = Counter(f.code for f in before), Counter(f.code for f in result.findings)
+    if new[code] > old[code] - applied:
+        raise _Rejected("would leave the %s finding in place" % code)
+    added = sorted(c for c in new if c != code and new[c] > old[c])
+    if added:
+        raise _Rejected("would add a %s finding" % ", ".join(added))
+    return result.findings
+
+
+def _parse_cst(text: str) -> cst.Module:
+    return cst.parse_module(text)
+
+
+def _compiles(text: str, path: str) -> bool:
+    """Whether the interpreter compiles ``text`` (catches what ``ast.parse`` lets through,
+    such as a ``break`` moved out of its loop)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection] = None,
+               unsafe: bool = False, options: Optional[dict] = None) -> FixResult:
+    """Fix ``text`` in memory. Does no I/O."""
+    selection = selection or Selection()
+    first = check_source(text, path, selection, options)
+    result = FixResult(path, text, text, list(first.findings), error=first.error, initial=list(first.findings))
+    if first.error is not None:
+        return result
+    findings = first.findings
+    module: Optional[cst.Module] = None
+    module_text = None
+    stuck = set()
+    for _ in range(MAX_ROUNDS):
+        todo = [f for f in findings if f.code in FIXERS and f.code not in stuck and allowed(f, unsafe)]
+        if not todo:
+            break
+        code = min(f.code for f in todo)
+        group = [f for f in todo if f.code == code]
+        if module is None or module_text != result.text:
+            try:
+                module, module_text = _parse_cst(result.text), result.text
+            except Exception as error:  # ParserSyntaxError, or libcst's limits (deep nesting)
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                if result.text == text:
+                    result.problems.append("libcst cannot parse this file (%s): not fixed" % reason)
+                else:  # cannot happen for libcst's own output; keep what was proven so far
+                    result.problems.append("libcst cannot parse the partly fixed file (%s)" % reason)
+                break
+        accepted = _fix_round(result, module, code, group, findings, selection, unsafe, options)
+        if accepted is None:
+            stuck.add(code)
+            continue
+        result.text, findings, count, done = accepted
+        result.fixed += count
+        if done:
+            stuck.add(code)
+    result.remaining = findings
+    if result.changed and _compiles(text, path) and not _compiles(result.text, path):
+        result.give_up("the fixed file would not compile: not fixed", result.initial)
+    result.unsafe_available = sum(1 for f in result.remaining if f.code in FIXERS and f.fix == "unsafe" and not unsafe)
+    return result
+
+
+def _fix_round(result, module, code, group, findings, selection, unsafe, options):
+    """One rule code's fixes: all at once, else one at a time. Returns
+    ``(text, findings, fixed, code_done)`` or None when none of them could be applied."""
+    path = result.path
+    try:
+        text, applied = _apply(code, module, group, unsafe, path)
+        if not applied:
+            return None
+        return text, _check(text, path, selection, options, findings, code, applied), applied, False
+    except _Rejected:
+        pass
+    except Exception as error:  # a fixer bug must not stop the other fixes of the file
+        result.problems.append("the %s fix failed (%s): not applied" % (code, _last_line(error)))
+        return None
+    # Isolate the findings whose fix is wrong; apply the others.
+    good = []
+    for finding in group:
+        try:
+            text, applied = _apply(code, module, [finding], unsafe, path)
+            if applied:
+                good.append((finding, text, _check(text, path, selection, options, findings, code, applied)))
+        except _Rejected as why:
+            result.problems.append("the %s fix at line %d %s: left as it was" % (code, finding.line, why))
+        except Exception as error:
+            result.problems.append("the %s fix at line %d failed (%s): left as it was"
+                                   % (code, finding.line, _last_line(error)))
+    if not good:
+        return None
+    if len(good) > 1:
+        try:
+            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path)
+            return text, _check(text, path, selection, options, findings, code, applied), applied, True
+        except Exception:  # noqa: BLE001 - fall back to the first fix alone, proven above
+            pass
+    finding, text, new_findings = good[0]
+    return text, new_findings, 1, len(good) == 1
+
+
+def _last_line(error: BaseException) -> str:
+    lines = traceback.format_exception_only(type(error), error)
+    return lines[-1].strip() if lines else type(error).__name__
+
+
+# -- files -------------------------------------------------------------------------------
+
+
+class WriteError(Exception):
+    pass
+
+
+def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = False, write: bool = True,
+             options: Optional[dict] = None) -> FixResult:
+    """Fix one file; with ``write``, replace it atomically when something was fixed.
+
+    A symbolic link is followed once, at the start, and the file it named is the one written;
+    if the link or the file changed meanwhile, nothing is written and a problem is reported.
+    """
+    real = os.path.realpath(path)
+    try:
+        before = os.stat(real)
+        source = read_source(real)
+    except SourceError as error:
+        return FixResult(path, "", "", [], error=Finding(error.line, error.col, error.code, error.message))
+    except OSError as error:
+        return FixResult(path, "", "", [], error=Finding(1, 0, "E902", "cannot read: %s" % (error.strerror or error)))
+    result = fix_source(source.text, path, selection, unsafe, options)
+    if not result.changed:
+        return result
+    try:
+        result.data = result.text.encode(source.encoding)
+    except UnicodeError as error:
+        result.give_up("the fixed text cannot be encoded as %s (%s): not fixed" % (source.encoding, error),
+                       result.initial)
+        return result
+    if write:
+        try:
+            _replace(path, real, result.data, before)
+            result.written = True
+        except WriteError as error:
+            result.give_up(str(error), result.initial)
+    return result
+
+
+def _replace(path: str, real: str, data: bytes, before: os.stat_result) -> None:
+    """Write ``data`` over ``real`` through a temp file in its directory, keeping its mode."""
+    if os.path.realpath(path) != real:
+        raise WriteError("now points to another file than the one read: not written")
+    try:
+        now = os.stat(real)
+    except OSError as error:
+        raise WriteError("cannot write: %s" % (error.strerror or error)) from None
+    if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (
+        before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns
+    ):
+        raise WriteError("changed while it was being fixed: not written")
+    if now.st_nlink > 1:
+        # Replacing the file would leave its other names on the old contents.
+        raise WriteError("has %d hard links; replacing it would split them: not written (see --diff)"
+                         % now.st_nlink)
+    directory = os.path.dirname(real) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(real) + ".", suffix=".mboxlint")
+    except OSError as error:
+        raise WriteError("cannot write: %s" % (error.strerror or error)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), stat.S_IMODE(now.st_mode))
+            try:
+                os.fchown(handle.fileno(), now.st_uid, now.st_gid)
+            except OSError:
+                pass  # not ours to give away; the mode is what matters
+            os.fsync(handle.fileno())
+        os.replace(tmp, real)
+    except OSError as error:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise WriteError("cannot write: %s" % (error.strerror or error)) from None
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass  # some file systems refuse fsync on directories; the replace itself is done
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str) -> str:
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fmt: str,
+        exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`)."""
+    from .output import write
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+
+    results: List[FixResult] = []
+    internal = False
+    for path in iter_python_files(paths):
+        try:
+            results.append(fix_file(path, selection, unsafe, write=not diff))
+        except Exception as error:  # a bug must not hide the other files; this one is untouched
+            internal = True
+            stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, _last_line(error)))
+    if diff:
+        for result in results:
+            stdout.write(result.diff())
+        for result in results:
+            if result.error is not None:
+                stderr.write("%s:%d:%d: %s %s\n" % (result.path, result.error.line, result.error.col + 1,
+                                                    result.error.code, result.error.message))
+    else:
+        write([FileResult(r.path, r.remaining, r.error) for r in results], fmt, stdout)
+    stdout.flush()
+    for result in results:
+        for problem in dict.fromkeys(result.problems):
+            stderr.write("%s: cannot fix: %s\n" % (result.path, problem))
+    changed = [r for r in results if r.changed]
+    fixed = sum(r.fixed for r in changed)
+    remaining = sum(len(r.remaining) for r in results)
+    more = sum(r.unsafe_available for r in results)
+    hint = " (%d more with --unsafe-fixes)" % more if more else ""
+    if diff:
+        stderr.write("Would fix %s in %s, %d remaining%s.\n"
+                     % (_plural(fixed, "finding"), _plural(len(changed), "file"), remaining, hint))
+    else:
+        stderr.write("Fixed %s in %s, %d remaining%s.\n"
+                     % (_plural(fixed, "finding"), _plural(len(changed), "file"), remaining, hint))
+    if internal:
+        return 2
+    if any(r.error is not None or r.problems for r in results):
+        return 3
+    if diff:
+        return 1 if changed else 0
+    return 1 if remaining and not exit_zero else 0

@@ -1,0 +1,9 @@
+"""libcst fixers, one per fixable rule, registered by rule code in :data:`FIXERS`.
+
+Each module holds the fixers of one rule family; importing this package registers them all.
+"""
+
+from . import locking  # noqa: F401  (registers MBX102, MBX103)
+from .base import FIXERS, Fixer, allowed
+
+__all__ = ["FIXERS", "Fixer", "allowed"]

@@ -1,0 +1,242 @@
+"""What every fixer is: a libcst transformer for one rule code, driven by the engine's findings.
+
+Detection stays on ``ast``; a fixer only rewrites. It receives the findings of its rule (or,
+run as a libcst codemod command, asks the engine for them on the module it is given), finds
+the reported nodes by their start position and rewrites them. A finding whose shape the fixer
+does not handle is left alone: it stays reported, and ``--fix`` counts it as remaining.
+
+A fixer for a new rule is one small class::
+
+    class UseReplace(Fixer):
+        code = "MBX305"
+        TARGETS = (cst.Call,)
+        def leave_Call(self, original, updated):
+            if self.finding_at(original) is None:
+                return updated
+            self.applied_to(original)
+            return updated.with_changes(func=self.reference("os", "replace"))
+
+Positions: ``ast`` columns are UTF-8 byte offsets, libcst's are characters; :func:`char_column`
+converts, so a line with non-ASCII text before the call still matches.
+"""
+
+import bisect
+from dataclasses import replace
+import re
+from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..finding import Finding
+
+#: Fixer classes by the rule code they fix; filled by subclassing :class:`Fixer`.
+FIXERS: Dict[str, type] = {}
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def allowed(finding: Finding, unsafe: bool) -> bool:
+    """Whether ``--fix`` (or ``--fix --unsafe-fixes`` when ``unsafe``) applies this finding's fix."""
+    return finding.fix == "safe" or (unsafe and finding.fix == "unsafe")
+
+
+def char_column(lines: Sequence[str], line: int, byte_col: int) -> int:
+    """The character column of an ``ast`` (UTF-8 byte) column on 1-based ``line``."""
+    if not 0 < line <= len(lines):
+        return byte_col
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_col
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+
+def split_lines(code: str) -> List[str]:
+    """Lines as the tokenizer counts them (not ``str.splitlines``, which also splits on \\f etc.)."""
+    return _LINE_BREAK.split(code)
+
+
+class Fixer(VisitorBasedCodemodCommand):
+    """Rewrites the nodes the engine reported for :attr:`code`.
+
+    Also a libcst codemod command: ``python -m libcst.tool codemod -x --no-format
+    mboxlint.fixes.locking.WrapLockInTryFinally src/`` runs the engine on each module itself.
+    """
+
+    #: the rule code this fixer repairs
+    code: ClassVar[str] = ""
+    #: libcst node types whose start position can be a finding's position
+    TARGETS: ClassVar[Tuple[type, ...]] = (cst.Call,)
+    DESCRIPTION: str = "Apply mboxlint's fix for one rule."
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.code:
+            if cls.code in FIXERS:
+                raise ValueError("two fixers for %s" % cls.code)
+            FIXERS[cls.code] = cls
+
+    def __init__(self, context: CodemodContext, findings: Optional[Iterable[Finding]] = None,
+                 unsafe_fixes: bool = False):
+        super().__init__(context)
+        self.findings = None if findings is None else list(findings)
+        self.unsafe_fixes = unsafe_fixes
+        self._targets: Dict[Tuple[int, int], Finding] = {}
+        self._lines: List[int] = []
+        #: findings of reported nodes met so far, by ``id`` of the (original) node
+        self._matched: Dict[int, Finding] = {}
+        self._keep: List[cst.CSTNode] = []  # keeps matched nodes alive so their ids stay unique
+        #: findings this fixer rewrote
+        self.applied: List[Finding] = []
+
+    @staticmethod
+    def add_args(arg_parser) -> None:
+        arg_parser.add_argument("--unsafe-fixes", action="store_true", dest="unsafe_fixes",
+                                help="also apply this rule's unsafe fixes")
+
+    def apply(self, module: cst.Module) -> cst.Module:
+        """What ``transform_module`` does, without copying ``module`` first (``--fix`` parses a
+        fresh tree for every round, so no one else holds it; the copy costs a parse)."""
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.context = replace(self.context, wrapper=wrapper)
+        with self.resolve(wrapper):
+            new = self.transform_module_impl(wrapper.module)
+        if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
+            new = AddImportsVisitor(self.context).transform_module(new)
+        return new
+
+    # -- finding the reported nodes ---------------------------------------------------
+
+    def engine_findings(self, code: str) -> List[Finding]:
+        """The engine's fixable findings of this rule in ``code`` (the codemod-command path)."""
+        from ..config import Selection
+        from ..engine import check_source
+
+        result = check_source(code, self.context.filename or "<codemod>", Selection(select=[self.code]))
+        return [f for f in result.findings if f.code == self.code and allowed(f, self.unsafe_fixes)]
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
+        findings = [f for f in findings if f.code == self.code]
+        if not findings:
+            return tree
+        lines = split_lines(tree.code)
+        self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
+        self._lines = sorted({line for line, _ in self._targets})
+        return tree.visit(self)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        position = self.get_metadata(PositionProvider, node, None)
+        if position is None:
+            return super().on_visit(node)
+        start = position.start
+        if isinstance(node, self.TARGETS):
+            finding = self._targets.get((start.line, start.column))
+            if finding is not None:
+                self._matched[id(node)] = finding
+                self._keep.append(node)
+                self.matched(node, finding)
+        descend = super().on_visit(node)  # always: visit_X/leave_X hooks come in pairs
+        # Speed: a subtree spanning no reported line holds nothing to rewrite.
+        lines = self._lines
+        index = bisect.bisect_left(lines, start.line)
+        return descend and index < len(lines) and lines[index] <= position.end.line
+
+    def matched(self, node: cst.CSTNode, finding: Finding) -> None:
+        """Called when a reported node is visited; subclasses note its context here."""
+
+    def finding_at(self, original: cst.CSTNode) -> Optional[Finding]:
+        """The finding reported at this original node, if any (valid once it was visited)."""
+        return self._matched.get(id(original))
+
+    def applied_to(self, original: cst.CSTNode) -> None:
+        finding = self._matched.get(id(original))
+        if finding is not None and finding not in self.applied:
+            self.applied.append(finding)
+
+    # -- imports ----------------------------------------------------------------------
+
+    def reference(self, module: str, name: str) -> cst.BaseExpression:
+        """An expression naming ``module.name``, importing it once in the file's style.
+
+        An existing ``from module import name [as alias]`` or ``import module [as alias]`` is
+        reused; otherwise ``from module import name`` is added (merged into an existing
+        ``from module import ...``), or ``import module`` when ``name`` is taken.
+        """
+        tree = self.module
+        bound = set()
+        for stmt in tree.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar) \
+                        and small.module is not None and not small.relative \
+                        and tree.code_for_node(small.module) == module:
+                    for alias in small.names:
+                        if tree.code_for_node(alias.name) == name:
+                            return cst.Name(_alias_name(tree, alias) or name)
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if tree.code_for_node(alias.name) == module:
+                            local = _alias_name(tree, alias)
+                            return cst.parse_expression("%s.%s" % (local or module, name))
+                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound.add(_alias_name(tree, alias) or tree.code_for_node(alias.name).split(".")[0])
+                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    for target in (small.targets if isinstance(small, cst.Assign) else [small]):
+                        if isinstance(target.target, cst.Name):
+                            bound.add(target.target.value)
+        # A module-level def or class of that name would be shadowed by the import.
+        bound.update(s.name.value for s in tree.body if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
+        if name in bound:
+            AddImportsVisitor.add_needed_import(self.context, module)
+            return cst.parse_expression("%s.%s" % (module, name))
+        AddImportsVisitor.add_needed_import(self.context, module, name)
+        return cst.Name(name)
+
+
+def _alias_name(tree: cst.Module, alias: cst.ImportAlias) -> Optional[str]:
+    if alias.asname is None:
+        return None
+    return tree.code_for_node(alias.asname.name)
+
+
+# -- small helpers shared by statement-level fixers --------------------------------------
+
+
+def sole_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of a line that is just ``expr(...)`` (no ``;``), else None."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            return small.value
+    return None
+
+
+def method_call(receiver: cst.BaseExpression, method: str) -> cst.SimpleStatementLine:
+    """A new line ``receiver.method()``."""
+    call = cst.Call(func=cst.Attribute(value=receiver.deep_clone(), attr=cst.Name(method)))
+    return cst.SimpleStatementLine(body=[cst.Expr(value=call)])
+
+
+def split_leading_lines(stmt: cst.BaseStatement):
+    """(blank lines before the first comment, the rest) of a statement's leading lines."""
+    lines = list(stmt.leading_lines)
+    index = 0
+    while index < len(lines) and lines[index].comment is None:
+        index += 1
+    return lines[:index], lines[index:]
+
+
+def insert_before(stmt: cst.BaseStatement, new: cst.SimpleStatementLine) -> List[cst.BaseStatement]:
+    """``new`` then ``stmt``; the comments and blank lines above ``stmt`` move above ``new``,
+    so a comment introducing ``stmt`` still introduces the pair."""
+    return [new.with_changes(leading_lines=stmt.leading_lines), stmt.with_changes(leading_lines=())]
+
+
+def module_code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)

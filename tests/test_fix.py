@@ -1,0 +1,456 @@
+"""``--fix`` in process: the rules' fixed examples, the fixtures' fixed files, and the edges
+(encodings, line endings, libcst refusals, rejected fixes, atomic writes)."""
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+
+from mboxlint import fix as fix_module
+from mboxlint.config import Selection
+from mboxlint.engine import check_source
+from mboxlint.fix import fix_file, fix_source
+from mboxlint.fixes import FIXERS, allowed
+from mboxlint.fixes.base import Fixer, char_column
+from mboxlint.rules import all_rules
+from mboxlint.source import decode
+
+from support import EVERY_RULE, FIXTURES, ROOT, fixture_files
+
+LOCKED_REGION = textwrap.dedent(
+    """\
+    import mailbox
+
+
+    def deliver(path, message):
+        box = mailbox.mbox(path)
+        box.lock()
+        box.add(message)
+        box.unlock()
+    """
+)
+LOCKED_REGION_FIXED = textwrap.dedent(
+    """\
+    import mailbox
+
+
+    def deliver(path, message):
+        box = mailbox.mbox(path)
+        box.lock()
+        try:
+            box.add(message)
+            box.flush()
+        finally:
+            box.unlock()
+    """
+)
+
+
+def codes(text):
+    result = check_source(text, "<fixed>", EVERY_RULE)
+    assert result.error is None, result.error
+    return [f.code for f in result.findings]
+
+
+# -- every rule's INVALID examples with a ``fixed`` form --------------------------------
+
+
+def _fixed_examples():
+    for rule in all_rules():
+        for index, example in enumerate(rule.invalid_examples()):
+            if example.fixed is not None:
+                yield pytest.param(rule, example, id="%s-%d" % (rule.code, index))
+
+
+FIXED_EXAMPLES = list(_fixed_examples())
+
+
+def test_every_fixable_rule_shows_its_fix():
+    fixable = {r.code for r in all_rules() if r.fix_safety}
+    shown = {p.values[0].code for p in FIXED_EXAMPLES}
+    assert fixable <= shown
+    assert fixable <= set(FIXERS), "a rule with a fix safety has no fixer"
+
+
+@pytest.mark.parametrize("rule, example", FIXED_EXAMPLES)
+def test_invalid_example_is_fixed_exactly(rule, example):
+    # The example shows this rule's fix alone; fixtures show rules' fixes together.
+    code, expected = textwrap.dedent(example.code), textwrap.dedent(example.fixed)
+    only = Selection(select=[rule.code])
+    result = fix_source(code, "<example>", only, unsafe=example.unsafe)
+    assert result.problems == []
+    assert result.text == expected
+    assert rule.code not in codes(result.text)
+    again = fix_source(result.text, "<example>", only, unsafe=example.unsafe)
+    assert again.text == result.text and again.fixed == 0
+    if example.unsafe:
+        assert fix_source(code, "<example>", only, unsafe=False).text != expected
+
+
+def test_region_left_by_return_is_not_wrapped():
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def first(path):
+            box = mailbox.mbox(path)
+            box.lock()
+            if not len(box):
+                return None
+            box.unlock()
+        """
+    )
+    result = fix_source(code, "<example>", EVERY_RULE)
+    assert result.text == code and result.fixed == 0 and result.problems == []
+    assert [f.code for f in result.remaining] == ["MBX103"]
+
+
+def test_flush_goes_before_a_final_return_of_the_try_body():
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def size(path, message):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.add(message)
+                return len(box)
+            finally:
+                box.unlock()
+        """
+    )
+    text = fix_source(code, "<example>", EVERY_RULE).text
+    assert "        box.add(message)\n        box.flush()\n        return len(box)\n" in text
+    assert codes(text) == []
+
+
+def test_unlock_in_an_except_handler_gets_no_flush():
+    # A flush there would write half-done changes on the error path.
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def f(path, message):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.add(message)
+            except KeyError:
+                box.unlock()
+                raise
+            box.flush()
+            box.unlock()
+        """
+    )
+    result = fix_source(code, "<example>", EVERY_RULE)
+    assert "except KeyError:\n        box.unlock()\n        raise\n" in result.text
+    assert result.text.count("box.flush()") == 1
+
+
+def test_region_that_already_unlocks_on_some_path_is_not_wrapped():
+    # A finally would unlock a second time after the handler's unlock().
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def f(path, message, undo):
+            box = mailbox.mbox(path)
+            box.lock()
+            if undo:
+                box.unlock()
+                box.lock()
+            box.add(message)
+            box.flush()
+            box.unlock()
+        """
+    )
+    assert "MBX103" in codes(code)
+    assert fix_source(code, "<example>", Selection(select=["MBX103"])).text == code
+
+
+# -- the fixtures ----------------------------------------------------------------------
+
+
+def _fixable_fixtures():
+    for path in fixture_files():
+        result = check_source(decode(open(path, "rb").read()).text, path, EVERY_RULE)
+        if any(f.fix for f in result.findings):
+            yield path
+
+
+FIXABLE = list(_fixable_fixtures())
+
+
+def _read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _fixed_bytes(path, unsafe):
+    result = fix_file(path, EVERY_RULE, unsafe=unsafe, write=False)
+    assert result.error is None
+    return result, (result.data if result.changed else _read(path))
+
+
+def test_there_are_fixable_fixtures():
+    assert len(FIXABLE) >= 8
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("path", FIXABLE, ids=[os.path.relpath(p, FIXTURES) for p in FIXABLE])
+def test_fixture_is_fixed_exactly(path, unsafe, tmp_path):
+    stem = path[: -len(".py")]
+    expected_path = stem + ".fixed.py"
+    if unsafe and os.path.exists(stem + ".unsafe-fixed.py"):
+        expected_path = stem + ".unsafe-fixed.py"
+    assert os.path.exists(expected_path), "a fixable fixture needs its fixed output beside it"
+    result, data = _fixed_bytes(path, unsafe)
+    assert data == _read(expected_path)
+    # The fixed file re-lints to exactly what the fix said remains ...
+    relinted = check_source(decode(data).text, path, EVERY_RULE).findings
+    assert relinted == result.remaining
+    # ... with no finding left of a code it fixed.
+    fixed_codes = {f.code for f in result.initial} - {f.code for f in result.remaining}
+    assert result.fixed == len(result.initial) - len(result.remaining)
+    assert not fixed_codes & {f.code for f in relinted}
+    # A second run changes nothing.
+    copy = tmp_path / os.path.basename(path)
+    copy.write_bytes(data)
+    again, again_data = _fixed_bytes(str(copy), unsafe)
+    assert again_data == data and not again.changed
+
+
+@pytest.mark.parametrize("path", [p for p in FIXABLE if os.path.basename(p).startswith("fix_")])
+def test_dedicated_fix_fixtures_keep_only_unfixable_shapes(path):
+    result, _ = _fixed_bytes(path, True)
+    assert result.problems == []
+    assert result.fixed >= 1
+
+
+def test_fixtures_keep_their_bytes_conventions():
+    crlf = _read(os.path.join(FIXTURES, "locking", "fix_crlf.fixed.py"))
+    assert crlf.count(b"\r\n") == crlf.count(b"\n") and b"box.flush()\r\n" in crlf
+    latin = _read(os.path.join(FIXTURES, "locking", "fix_latin1_cookie.fixed.py"))
+    assert "boîte.flush()".encode("latin-1") in latin
+
+
+# -- encodings and refusals ------------------------------------------------------------
+
+
+def test_bom_is_kept(tmp_path):
+    path = tmp_path / "bom.py"
+    path.write_bytes(b"\xef\xbb\xbf" + LOCKED_REGION.encode())
+    result = fix_file(str(path), EVERY_RULE)
+    assert result.written
+    assert path.read_bytes() == b"\xef\xbb\xbf" + LOCKED_REGION_FIXED.encode()
+
+
+def test_libcst_refusal_leaves_the_file_byte_identical(tmp_path):
+    # A valid file libcst cannot parse (a parenthesised annotation target).
+    source = LOCKED_REGION + "(x): int = 1\n"
+    compile(source, "valid", "exec")
+    path = tmp_path / "refused.py"
+    path.write_bytes(source.encode())
+    result = fix_file(str(path), EVERY_RULE)
+    assert path.read_bytes() == source.encode()
+    assert not result.written and not result.changed
+    assert any("libcst cannot parse" in p for p in result.problems)
+    assert sorted(f.code for f in result.remaining) == ["MBX102", "MBX103"]
+
+
+def test_a_fix_that_would_leave_its_finding_is_dropped_alone(monkeypatch):
+    # A fixer that claims a rewrite but changes nothing must not be trusted.
+    class Liar(Fixer):  # no code here: not registered
+        def leave_Call(self, original, updated):
+            if self.finding_at(original) is not None:
+                self.applied_to(original)
+            return updated
+
+    Liar.code = "MBX102"
+    monkeypatch.setitem(FIXERS, "MBX102", Liar)
+    result = fix_source(LOCKED_REGION, "<example>", EVERY_RULE)
+    assert any("MBX102" in p and "leave" in p for p in result.problems)
+    # The other rule's fix still went in.
+    assert "try:" in result.text and "finally:" in result.text
+    assert "MBX103" not in [f.code for f in result.remaining]
+
+
+def test_a_crashing_fixer_is_reported_and_the_file_untouched(monkeypatch, tmp_path):
+    class Broken(Fixer):
+        def leave_Call(self, original, updated):
+            raise RuntimeError("boom")
+
+    class Broken102(Broken):
+        pass
+
+    class Broken103(Broken):
+        pass
+
+    Broken102.code, Broken103.code = "MBX102", "MBX103"
+    monkeypatch.setitem(FIXERS, "MBX102", Broken102)
+    monkeypatch.setitem(FIXERS, "MBX103", Broken103)
+    path = tmp_path / "f.py"
+    path.write_text(LOCKED_REGION)
+    result = fix_file(str(path), EVERY_RULE)
+    assert path.read_text() == LOCKED_REGION
+    assert any("boom" in p for p in result.problems)
+
+
+def test_char_column_converts_utf8_byte_offsets():
+    lines = ['x = "é€"; box.unlock()']
+    byte_col = lines[0].encode("utf-8").index(b"box")
+    assert char_column(lines, 1, byte_col) == lines[0].index("box")
+    assert char_column(["plain"], 1, 3) == 3
+
+
+def test_fixer_reference_adds_an_import_once_in_the_file_style():
+    class Renamer(Fixer):
+        """Replaces every reported call's function by ``os.replace``, for this test only."""
+
+        code = "MBX997"
+
+        def leave_Call(self, original, updated):
+            if self.finding_at(original) is None:
+                return updated
+            self.applied_to(original)
+            return updated.with_changes(func=self.reference(self._module, self._name))
+
+    def run(code, module, name):
+        tree = cst.parse_module(code)
+        positions = []
+        for number, line in enumerate(code.splitlines(), 1):
+            if "rename(" in line:
+                positions.append(len(line.encode()[: line.encode().index(b"rename(")]))
+                positions[-1] = (number, positions[-1])
+        from mboxlint.finding import Finding
+
+        findings = [Finding(n, c, "MBX997", "m", "safe") for n, c in positions]
+        fixer = Renamer(CodemodContext(), findings=findings)
+        fixer._module, fixer._name = module, name
+        return fixer.transform_module(tree).code, fixer.applied
+
+    try:
+        # No import yet: one is added, once, for two rewrites; a non-ASCII prefix is fine.
+        out, applied = run('x = "é"; rename(a, b)\nrename(c, d)\n', "os", "replace")
+        assert len(applied) == 2
+        assert out == 'from os import replace\n\nx = "é"; replace(a, b)\nreplace(c, d)\n'
+        # ``import os as _os`` is reused as it is.
+        out, _ = run("import os as _os\nrename(a, b)\n", "os", "replace")
+        assert out == "import os as _os\n_os.replace(a, b)\n"
+        # An existing ``from mboxlint.mailbox import ...`` is extended, not duplicated.
+        out, _ = run("from mboxlint.mailbox import atomic_write\nrename(a, b)\n", "mboxlint.mailbox", "copy_back")
+        assert out.count("from mboxlint.mailbox import") == 1 and "copy_back(a, b)" in out
+        # A name already bound in the module is not shadowed.
+        out, _ = run("replace = None\nrename(a, b)\n", "os", "replace")
+        assert "import os\n" in out and "os.replace(a, b)" in out
+    finally:
+        FIXERS.pop("MBX997", None)
+
+
+def test_allowed_respects_safety():
+    from mboxlint.finding import Finding
+
+    safe, unsafe, none = (Finding(1, 0, "MBX1", "m", fix) for fix in ("safe", "unsafe", None))
+    assert allowed(safe, False) and not allowed(unsafe, False) and allowed(unsafe, True)
+    assert not allowed(none, True)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def test_write_keeps_mode_and_leaves_no_temp_file(tmp_path):
+    path = tmp_path / "deliver.py"
+    path.write_text(LOCKED_REGION)
+    os.chmod(path, 0o640)
+    result = fix_file(str(path), EVERY_RULE)
+    assert result.written and result.fixed == 2
+    assert path.read_text() == LOCKED_REGION_FIXED
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["deliver.py"]
+
+
+def test_write_error_is_reported_and_the_file_kept(tmp_path, monkeypatch):
+    path = tmp_path / "ro.py"
+    path.write_text(LOCKED_REGION)
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fix_module.os, "replace", refuse)
+    result = fix_file(str(path), EVERY_RULE)
+    assert not result.written and not result.changed
+    assert result.problems == ["cannot write: Permission denied"]
+    assert path.read_text() == LOCKED_REGION
+    assert sorted(f.code for f in result.remaining) == ["MBX102", "MBX103"]
+    assert os.listdir(tmp_path) == ["ro.py"]
+
+
+def test_symlink_stays_a_link_and_its_target_is_fixed(tmp_path):
+    target = tmp_path / "real.py"
+    target.write_text(LOCKED_REGION)
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    assert fix_file(str(link), EVERY_RULE).written
+    assert os.path.islink(link) and target.read_text() == LOCKED_REGION_FIXED
+
+
+def test_file_changed_during_the_fix_is_not_overwritten(tmp_path, monkeypatch):
+    path = tmp_path / "racy.py"
+    path.write_text(LOCKED_REGION)
+    real_fix_source = fix_module.fix_source
+
+    def fix_then_someone_edits(*args, **kwargs):
+        result = real_fix_source(*args, **kwargs)
+        path.write_text(LOCKED_REGION + "# edited meanwhile\n")
+        return result
+
+    monkeypatch.setattr(fix_module, "fix_source", fix_then_someone_edits)
+    result = fix_file(str(path), EVERY_RULE)
+    assert not result.written
+    assert path.read_text().endswith("# edited meanwhile\n")
+    assert any("changed while" in p for p in result.problems)
+
+
+def test_hard_linked_file_is_not_split(tmp_path):
+    path = tmp_path / "a.py"
+    path.write_text(LOCKED_REGION)
+    os.link(path, tmp_path / "b.py")
+    result = fix_file(str(path), EVERY_RULE)
+    assert not result.written and any("hard links" in p for p in result.problems)
+    assert (tmp_path / "b.py").read_text() == LOCKED_REGION
+
+
+# -- the libcst codemod commands -------------------------------------------------------
+
+
+@pytest.mark.parametrize("command, expected", [
+    ("mboxlint.fixes.locking.WrapLockInTryFinally",
+     LOCKED_REGION.replace("    box.add(message)\n    box.unlock()\n",
+                           "    try:\n        box.add(message)\n    finally:\n        box.unlock()\n")),
+    ("mboxlint.fixes.locking.FlushBeforeUnlock",
+     LOCKED_REGION.replace("    box.unlock()\n", "    box.flush()\n    box.unlock()\n")),
+])
+def test_fixer_runs_as_a_libcst_codemod_command(tmp_path, command, expected):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "deliver.py").write_text(LOCKED_REGION)
+    (folder / "clean.py").write_text("import os\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "-x", command, "--no-format", "--hide-progress",
+         "-j", "1", str(folder)],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "deliver.py").read_text() == expected
+    assert (folder / "clean.py").read_text() == "import os\n"
+
+
+def test_new_block_indents_like_its_surroundings_not_the_file_default():
+    # The file's first block uses a tab; the function being fixed uses four spaces.
+    code = "import mailbox\ndef a():\n\tpass\n\n" + LOCKED_REGION.split("\n\n\n", 1)[1]
+    result = fix_source(code, "<example>", EVERY_RULE)
+    assert result.problems == [] and result.fixed == 2
+    assert result.text.endswith("    try:\n        box.add(message)\n        box.flush()\n    finally:\n        box.unlock()\n")
