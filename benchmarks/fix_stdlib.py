@@ -122,7 +122,7 @@ def main() -> int:
         print("check: %d findings, %d with an allowed fix %s, %.2f s"
               % (findings, sum(fixable.values()), dict(sorted(fixable.items())), check_seconds))
         print("fix --unsafe-fixes: %d findings fixed in %d files %s, %.2f s (%.2fx the check)"
-              % (fixed, len(changed), dict(sorted(+by_code)), fix_seconds, fix_seconds / check_seconds))
+              % (fixed, len(changed), dict(sorted((+by_code).items())), fix_seconds, fix_seconds / check_seconds))
         for path, problem in problems:
             print("  cannot fix %s: %s" % (os.path.relpath(path, root), problem))
         for result in changed:
