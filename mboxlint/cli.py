@@ -228,7 +228,6 @@ def _check(argv: List[str]) -> int:
     return EXIT_CLEAN
 
 
-<<<<<<< HEAD
 def _clean(argv: List[str]) -> int:
     if argv:
         raise UsageError("'clean' takes no arguments")
@@ -236,15 +235,17 @@ def _clean(argv: List[str]) -> int:
     if clean(directory):
         print("removed %s" % directory)
     return EXIT_CLEAN
-=======
+
+
 def _fix(options: argparse.Namespace, config) -> int:
     if not (options.fix or options.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
     from .fix import run
 
     unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
-    return run(options.paths, config.selection, unsafe, options.diff, options.format, options.exit_zero)
->>>>>>> fix2
+    force = config.is_force_excluded if config.force_exclude else None
+    files = list(iter_python_files(options.paths, config.is_excluded, force))
+    return run(files, config, unsafe, options.diff, options.format, options.exit_zero)
 
 
 def _rules(argv: List[str]) -> int:

@@ -320,7 +320,11 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     internal = False
     for path in iter_python_files(paths):
         try:
-            results.append(fix_file(path, selection, unsafe, write=not diff))
+            if hasattr(selection, "selection_for"):  # a configuration: per-file ignores, options
+                chosen, options = selection.selection_for(path), selection.options
+            else:
+                chosen, options = selection, None
+            results.append(fix_file(path, chosen, unsafe, write=not diff, options=options))
         except Exception as error:  # a bug must not hide the other files; this one is untouched
             internal = True
             stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, _last_line(error)))
