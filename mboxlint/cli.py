@@ -263,7 +263,8 @@ def _rules(argv: List[str]) -> int:
         print(
             "%s  %-34s %-8s fix: %-9s %s"
             % (rule.code, rule.name, "on" if rule.default_enabled else "off",
-               rule.fix_safety or "none", rule.summary())
+               (rule.fix_safety or "none") + ("*" if rule.fix_safety and not rule.fix_available() else ""),
+               rule.summary())
         )
     return EXIT_CLEAN
 

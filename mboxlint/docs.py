@@ -62,7 +62,7 @@ def render_rule(rule) -> str:
         ("Code", "`%s`" % rule.code),
         ("Name", "`%s`" % rule.name),
         ("Default", "on" if rule.default_enabled else "off"),
-        ("Fix", rule.fix_safety or "none"),
+        ("Fix", (rule.fix_safety or "none") + (" (not applied by --fix yet)" if rule.fix_safety and not rule.fix_available() else "")),
     ]
     if rule.seed:
         facts.append(("From the bug report", "`%s`" % rule.seed))
@@ -93,7 +93,8 @@ def render_index(rules: Sequence) -> str:
         out.append(
             "| [%s](%s.md) | %s | %s | %s | %s |"
             % (rule.code, rule.code, rule.name, "on" if rule.default_enabled else "off",
-               rule.fix_safety or "none", rule.summary().replace("|", "\\|"))
+               (rule.fix_safety or "none") + (" (pending)" if rule.fix_safety and not rule.fix_available() else ""),
+               rule.summary().replace("|", "\\|"))
         )
     out.append("")
     return "\n".join(out)

@@ -71,10 +71,17 @@ FIXED_EXAMPLES = list(_fixed_examples())
 
 
 def test_every_fixable_rule_shows_its_fix():
-    fixable = {r.code for r in all_rules() if r.fix_safety}
+    fixable = {r.code for r in all_rules() if r.fix_available()}
     shown = {p.values[0].code for p in FIXED_EXAMPLES}
     assert fixable <= shown
     assert fixable <= set(FIXERS), "a rule with a fix safety has no fixer"
+
+
+def test_pending_fixes_are_exactly_the_rules_without_a_fixer():
+    from mboxlint.rules.base import FIX_PENDING
+
+    spec_fixable = {r.code for r in all_rules() if r.fix_safety}
+    assert FIX_PENDING == spec_fixable - set(FIXERS)
 
 
 @pytest.mark.parametrize("rule, example", FIXED_EXAMPLES)

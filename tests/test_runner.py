@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tokenize
 
 import pytest
 
@@ -285,7 +286,7 @@ def test_text_gates_change_no_finding():
 
     sources = list(_examples())
     for path in fixture_files():
-        with open(path, encoding="utf-8") as handle:
+        with tokenize.open(path) as handle:  # fixtures may declare another encoding
             sources.append(handle.read())
     reported = 0
     for source in sources:

@@ -9,7 +9,7 @@ import fnmatch
 import os
 
 from ..analysis.paths import GUARD_WORDS
-from .base import Rule
+from .base import Invalid, Rule
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
 SEED_SAGE = "sage-star-imports-cache-race"
@@ -622,13 +622,20 @@ def save(tmp_file, cache_file):
         pass
     os.rename(tmp_file, cache_file)  # MBX305
 """,
-        """
+        Invalid(
+            """
 import os
 def save(tmp, path):
     if os.path.exists(path):
         os.remove(path)
     os.rename(tmp, path)  # MBX305
 """,
+            fixed="""
+import os
+def save(tmp, path):
+    os.replace(tmp, path)  # MBX305
+""",
+        ),
     ]
 
     def check(self, module):
@@ -711,6 +718,23 @@ def save(path, text):
         os.fsync(f.fileno())
     os.rename(tmp, path)  # MBX306
 """,
+        Invalid(
+            """
+from pathlib import Path
+def save(path: Path, text):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.rename(path)  # MBX306
+""",
+            fixed="""
+from pathlib import Path
+def save(path: Path, text):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)  # MBX306
+""",
+            unsafe=True,
+        ),
         """
 import os, tempfile
 def save(path, data):
