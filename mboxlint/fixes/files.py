@@ -142,3 +142,42 @@ def _removes(stmt: cst.BaseStatement, target: str) -> bool:
 
 
 __all__ = ["RenameToReplace", "UnlinkThenReplace", "PositionProvider"]
+
+
+class CopyBackOntoLockedFile(Fixer):
+    """MBX303 (unsafe, renames *onto* a locked file only): the rename becomes
+    ``mboxlint.mailbox.copy_back(src, dst)``, which puts the new bytes into the destination's
+    own inode (journaled) so processes holding or waiting for its lock keep writing to the
+    live file, then removes ``src`` as the rename did."""
+
+    code = "MBX303"
+    DESCRIPTION = "Copy back into a locked file instead of renaming over it (MBX303)."
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.finding_at(original) is None:
+            return updated
+        name = _callee_name(updated)
+        func = updated.func
+        if isinstance(func, cst.Attribute) and name in ("rename", "replace") and _is_path_method(updated):
+            source, destination = func.value, _argument(updated, 0, "target")
+        elif name in ("rename", "replace", "move"):
+            source, destination = _argument(updated, 0, "src"), _argument(updated, 1, "dst")
+        else:
+            return updated
+        if source is None or destination is None:
+            return updated
+        self.applied_to(original)
+        return cst.Call(
+            func=self.reference("mboxlint.mailbox", "copy_back"),
+            args=[cst.Arg(source.deep_clone(), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                  cst.Arg(destination.deep_clone())],
+        )
+
+
+def _is_path_method(call: cst.Call) -> bool:
+    """``p.rename(dst)``: one argument, on something other than the ``os``/``shutil`` modules."""
+    func = call.func
+    receiver = func.value if isinstance(func, cst.Attribute) else None
+    if isinstance(receiver, cst.Name) and receiver.value in ("os", "shutil"):
+        return False
+    return len([a for a in call.args if a.keyword is None]) + len([a for a in call.args if a.keyword]) == 1

@@ -421,13 +421,25 @@ def append(path, line):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os, fcntl
 def rewrite(spool, tmp):
     with open(spool, "r+b") as f:
         fcntl.lockf(f, fcntl.LOCK_EX)
         os.replace(tmp, spool)  # MBX303
 """,
+            fixed="""
+import os, fcntl
+from mboxlint.mailbox import copy_back
+
+def rewrite(spool, tmp):
+    with open(spool, "r+b") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        copy_back(tmp, spool)  # MBX303
+""",
+            unsafe=True,
+        ),
         """
 import mailbox, os
 class Archive(mailbox.mbox):
