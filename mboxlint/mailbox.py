@@ -793,7 +793,8 @@ class _SafeSingleFile:
         toc, fps, rank, labels = {}, {}, {}, {}
         old_labels = saved[3] or {}
         for k, e in old.items():
-            if k in self._replaced:
+            if k in self._replaced or k in self._added:
+                # Already claimed above, as entries that must stay in place.
                 toc[k], fps[k], rank[k] = e[:2], e[2], self._rank[k]
             elif e in where and where[e] not in claimed:
                 claimed.add(where[e])
