@@ -983,6 +983,9 @@ class _SafeSingleFile:
         self._warn_unlocked('__setitem__')
         self._lookup(key)
         with self._write_locked():
+            # The re-read done by taking the locks may have found the
+            # message moved or removed by another process.
+            self._lookup(key)
             before = self._entry(key)
             super().__setitem__(key, message)
             start, stop = self._toc[key]
