@@ -780,6 +780,9 @@ class _SafeSingleFile:
         must = list(self._removed.values()) + list(self._replaced.values())
         must += [old[k] for k in self._replaced if k in old]
         must += [old[k] for k in self._added if k in old]
+        # Our superseded versions too: unclaimed, they would come back as
+        # new messages.
+        must += self._garbage
         missing = [e for e in must if e not in where]
         if missing:
             self._restore(saved)
@@ -971,7 +974,7 @@ class _SafeSingleFile:
         self._warn_unlocked('remove')
         self._lookup(key)
         if key in self._replaced:
-            self._garbage.append(self._toc[key])
+            self._garbage.append(self._entry(key))
             self._removed[key] = self._replaced.pop(key)
         else:
             self._removed[key] = self._entry(key)
@@ -991,7 +994,7 @@ class _SafeSingleFile:
             start, stop = self._toc[key]
             self._fps[key] = self._crc(start, stop)
             if key in self._replaced or key in self._added:
-                self._garbage.append(before[:2])
+                self._garbage.append(before)
             if key in self._added:
                 self._rank[key] = start
             else:
@@ -1058,6 +1061,7 @@ class _SafeSingleFile:
         starts = [s for s, _ in self._toc.values()]
         starts += [e[0] for e in self._removed.values()]
         starts += [e[0] for e in self._replaced.values()]
+        starts += [e[0] for e in self._garbage]
         first = min(starts) if starts else None
         pieces = []
         lead = self._leading_piece(first, pre)
@@ -1121,7 +1125,7 @@ class _SafeSingleFile:
         known = [(p[1], p[2]) for p in tail if p[0] == 'range']
         known += [e[:2] for e in self._removed.values()]
         known += [e[:2] for e in self._replaced.values()]
-        known += list(self._garbage)
+        known += [e[:2] for e in self._garbage]
         known.sort()
         pos = start
         fd = self._fd()

@@ -1,11 +1,24 @@
 """mboxlint.mailbox against a model, and corrupt mailboxes."""
+import mailbox as std_mailbox
 import warnings
 
 import pytest
 
-from helpers.mailbox_model import append_with_lockf_only, remove_with_other_box
+from helpers.mailbox_model import (append_with_lockf_only, expected_identity,
+                                   identity, message_text,
+                                   remove_with_other_box)
 from helpers.procs import make_mbox, message, message_ids
 from mboxlint import mailbox
+
+STD = {mailbox.mbox: std_mailbox.mbox, mailbox.MMDF: std_mailbox.MMDF}
+
+
+def file_ids(std_class, path):
+    box = std_class(path, create=False)
+    try:
+        return [identity(box.get_message(k)) for k in sorted(box.keys())]
+    finally:
+        box.close()
 
 
 # -- regressions found by the model ----------------------------------------
@@ -62,3 +75,37 @@ def test_setitem_of_message_removed_by_another_process_is_a_clash(
         assert f.read() == after_other
     box.close()
     assert message_ids(path) == ['<m2>']
+
+
+def test_superseded_version_is_not_read_back_as_a_message(tmp_path, quiet):
+    """A re-read after a delivery took the old version of a message replaced
+    and then removed since the last flush for a new message: the flush then
+    wrote it back, a removed message reappeared."""
+    path = str(tmp_path / 'box')
+    make_mbox(path, ['m1', 'm2'])
+    box = mailbox.mbox(path)
+    box[1] = message('m2-new')
+    box.remove(1)
+    child = append_with_lockf_only(path, message('late'), message('late'))
+    child.wait()
+    assert child.exit_code() == 0, child.output
+    box.lock()
+    assert sorted(box.keys()) == [0, 2]
+    box.flush()
+    box.unlock()
+    box.close()
+    assert message_ids(path) == ['<m1>', '<late>']
+
+
+@pytest.mark.parametrize('cls', [mailbox.mbox, mailbox.MMDF])
+def test_superseded_first_message_is_not_kept_as_leading_bytes(
+        tmp_path, quiet, cls):
+    """Added to an empty file and replaced before the flush: the old version
+    lay before every message and was kept as bytes before the first one,
+    so both versions stayed."""
+    path = str(tmp_path / 'box')
+    box = cls(path)
+    key = box.add(message_text('old'))
+    box[key] = message_text('new')
+    box.close()
+    assert file_ids(STD[cls], path) == [expected_identity('new')]
