@@ -1010,6 +1010,12 @@ class _SafeSingleFile:
         try:
             if before == 0:
                 self._pre_mailbox_hook(self._file)
+            else:
+                # After bytes that do not end like a message (junk, a cut
+                # last line), a separator must start on a line of its own,
+                # or no parser finds the message.
+                end = _pread_exact(self._fd(), 2, max(0, before - 2))
+                self._file.write(self._line_start(end))
             self._pre_message_hook(self._file)
             offsets = self._install_message(message)
             self._post_message_hook(self._file)
@@ -1142,6 +1148,10 @@ class _SafeSingleFile:
     def _is_framing(self, pos, data):
         return not data.translate(None, self._framing)
 
+    def _line_start(self, end):
+        """What to write after a file ending in end before a message."""
+        return b'' if end.endswith(b'\n') else b'\n'
+
 
 class mbox(_SafeSingleFile, _StdMbox):
     """A classic mbox mailbox, written safely."""
@@ -1161,6 +1171,12 @@ class Babyl(_SafeSingleFile, _StdBabyl):
     def _leading_piece(self, first_start, pre):
         # The options preamble is regenerated (its label list may change).
         return ('bytes', _hook_bytes(self._pre_mailbox_hook))
+
+    def _line_start(self, end):
+        # A message starts with the line "\x1f\x0c": the \x1f must begin a line.
+        if end.endswith(b'\n\x1f'):
+            return b''
+        return b'\x1f' if end.endswith(b'\n') else b'\n\x1f'
 
     def _is_framing(self, pos, data):
         if data.startswith(b'BABYL OPTIONS:') and pos == 0:

@@ -109,3 +109,25 @@ def test_superseded_first_message_is_not_kept_as_leading_bytes(
     box[key] = message_text('new')
     box.close()
     assert file_ids(STD[cls], path) == [expected_identity('new')]
+
+
+@pytest.mark.parametrize('cls', [mailbox.mbox, mailbox.MMDF, mailbox.Babyl])
+@pytest.mark.parametrize('tail', [b'\0' * 64, b'junk\nno newline at the end'])
+def test_message_added_after_an_unterminated_line_can_be_read(
+        tmp_path, quiet, cls, tail):
+    """A message added to a file whose last line has no newline (junk, a
+    message cut short) was glued to that line: its separator did not start
+    a line, so no reader ever found it again."""
+    path = str(tmp_path / 'box')
+    with open(path, 'wb') as f:
+        f.write(tail)
+    box = cls(path)
+    with box.locked():
+        box.add(message_text('new'))
+    box.close()
+    with open(path, 'rb') as f:
+        assert f.read().startswith(tail)
+    box = cls(path)
+    assert [identity(box.get_message(k)) for k in box.keys()] == [
+        expected_identity('new')]
+    box.close()
