@@ -64,6 +64,7 @@ class Model:
         self.added = set()
         self.replaced = {}   # key -> its id at the last flush
         self.removed = {}    # key -> id the removal applies to
+        self.garbage = set()  # our versions superseded since the last flush
         self.unseen = []     # appended by others, not yet read by the box
         self.gone = None     # (id, file order) removed by another process
 
@@ -80,11 +81,15 @@ class Model:
 
     def remove(self, key):
         msg_id = self.view.pop(key)
+        if key in self.replaced:
+            self.garbage.add(msg_id)
         self.removed[key] = self.replaced.pop(key, msg_id)
         self.added.discard(key)
         del self.slot[key]
 
     def setitem(self, key, msg_id):
+        if key in self.added or key in self.replaced:
+            self.garbage.add(self.view[key])
         if key in self.added:
             self.slot[key] = msg_id  # an added message moves with its version
         else:
@@ -100,6 +105,7 @@ class Model:
         ids = set(self.removed.values()) | set(self.replaced.values())
         ids |= {self.view[k] for k in self.replaced}
         ids |= {self.view[k] for k in self.added}
+        ids |= self.garbage
         return ids
 
     def flush(self):
@@ -109,6 +115,7 @@ class Model:
         self.added.clear()
         self.replaced.clear()
         self.removed.clear()
+        self.garbage.clear()
 
     # -- other processes ---------------------------------------------------
 
