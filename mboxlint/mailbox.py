@@ -982,6 +982,9 @@ class _SafeSingleFile:
         must = list(self._removed.values()) + list(self._replaced.values())
         must += [old[k] for k in self._replaced if k in old]
         must += [old[k] for k in self._added if k in old]
+        # Our superseded versions too: unclaimed, they would come back as
+        # new messages.
+        must += self._garbage
         missing = [e for e in must if e not in where]
         if missing:
             self._restore(saved)
@@ -995,7 +998,8 @@ class _SafeSingleFile:
         toc, fps, rank, labels = {}, {}, {}, {}
         old_labels = saved[3] or {}
         for k, e in old.items():
-            if k in self._replaced:
+            if k in self._replaced or k in self._added:
+                # Already claimed above, as entries that must stay in place.
                 toc[k], fps[k], rank[k] = e[:2], e[2], self._rank[k]
             elif e in where and where[e] not in claimed:
                 claimed.add(where[e])
@@ -1173,7 +1177,7 @@ class _SafeSingleFile:
         self._warn_unlocked('remove')
         self._lookup(key)
         if key in self._replaced:
-            self._garbage.append(self._toc[key])
+            self._garbage.append(self._entry(key))
             self._removed[key] = self._replaced.pop(key)
         else:
             self._removed[key] = self._entry(key)
@@ -1185,12 +1189,15 @@ class _SafeSingleFile:
         self._warn_unlocked('__setitem__')
         self._lookup(key)
         with self._write_locked():
+            # The re-read done by taking the locks may have found the
+            # message moved or removed by another process.
+            self._lookup(key)
             before = self._entry(key)
             super().__setitem__(key, message)
             start, stop = self._toc[key]
             self._fps[key] = self._crc(start, stop)
             if key in self._replaced or key in self._added:
-                self._garbage.append(before[:2])
+                self._garbage.append(before)
             if key in self._added:
                 self._rank[key] = start
             else:
@@ -1206,6 +1213,12 @@ class _SafeSingleFile:
         try:
             if before == 0:
                 self._pre_mailbox_hook(self._file)
+            else:
+                # After bytes that do not end like a message (junk, a cut
+                # last line), a separator must start on a line of its own,
+                # or no parser finds the message.
+                end = _pread_exact(self._fd(), 2, max(0, before - 2))
+                self._file.write(self._line_start(end))
             self._pre_message_hook(self._file)
             offsets = self._install_message(message)
             self._post_message_hook(self._file)
@@ -1264,6 +1277,7 @@ class _SafeSingleFile:
         starts = [s for s, _ in self._toc.values()]
         starts += [e[0] for e in self._removed.values()]
         starts += [e[0] for e in self._replaced.values()]
+        starts += [e[0] for e in self._garbage]
         first = min(starts) if starts else None
         pieces = []
         lead = self._leading_piece(first, pre)
@@ -1375,7 +1389,7 @@ class _SafeSingleFile:
         known = [(p[1], p[2]) for p in segments if p[0] == 'range']
         known += [e[:2] for e in self._removed.values()]
         known += [e[:2] for e in self._replaced.values()]
-        known += list(self._garbage)
+        known += [e[:2] for e in self._garbage]
         known.sort()
         pos = start
         fd = self._fd()
@@ -1393,6 +1407,10 @@ class _SafeSingleFile:
 
     def _is_framing(self, pos, data):
         return not data.translate(None, self._framing)
+
+    def _line_start(self, end):
+        """What to write after a file ending in end before a message."""
+        return b'' if end.endswith(b'\n') else b'\n'
 
 
 class mbox(_SafeSingleFile, _StdMbox):
@@ -1413,6 +1431,12 @@ class Babyl(_SafeSingleFile, _StdBabyl):
     def _leading_piece(self, first_start, pre):
         # The options preamble is regenerated (its label list may change).
         return ('bytes', _hook_bytes(self._pre_mailbox_hook))
+
+    def _line_start(self, end):
+        # A message starts with the line "\x1f\x0c": the \x1f must begin a line.
+        if end.endswith(b'\n\x1f'):
+            return b''
+        return b'\x1f' if end.endswith(b'\n') else b'\n\x1f'
 
     def _is_framing(self, pos, data):
         if data.startswith(b'BABYL OPTIONS:') and pos == 0:
