@@ -240,12 +240,13 @@ def _clean(argv: List[str]) -> int:
 def _fix(options: argparse.Namespace, config) -> int:
     if not (options.fix or options.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
-    from .fix import run
+    from .fix_command import run
 
     unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
     force = config.is_force_excluded if config.force_exclude else None
     files = list(iter_python_files(options.paths, config.is_excluded, force))
-    return run(files, config, unsafe, options.diff, options.format, options.exit_zero)
+    return run(files, config, unsafe, options.diff, options.format, options.exit_zero,
+               jobs=options.jobs, cache=not options.no_cache)
 
 
 def _rules(argv: List[str]) -> int:

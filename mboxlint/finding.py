@@ -17,3 +17,8 @@ class Finding(NamedTuple):
 
     def sort_key(self):
         return (self.line, self.col, self.code)
+
+
+def allowed(finding: Finding, unsafe: bool) -> bool:
+    """Whether ``--fix`` (or ``--fix --unsafe-fixes`` when ``unsafe``) applies this finding's fix."""
+    return finding.fix == "safe" or (unsafe and finding.fix == "unsafe")

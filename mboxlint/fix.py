@@ -12,25 +12,22 @@ as it was and reported. A file libcst cannot parse is reported and left byte-ide
 its ``ast`` findings stay reported. Nothing here prints except :func:`run`.
 """
 
-import ast
 import difflib
 import os
 import stat
-import sys
 import tempfile
-import traceback
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, TextIO, Tuple
+from typing import List, Optional, Tuple
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 
 from .config import Selection
-from .discovery import iter_python_files
-from .engine import FileResult, check_source
+from .engine import check_source
 from .finding import Finding
+from .fix_command import last_line as _last_line
 from .fixes import FIXERS, allowed
 from .source import SourceError, read_source
 
@@ -208,11 +205,6 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     return text, new_findings, 1, len(good) == 1
 
 
-def _last_line(error: BaseException) -> str:
-    lines = traceback.format_exception_only(type(error), error)
-    return lines[-1].strip() if lines else type(error).__name__
-
-
 # -- files -------------------------------------------------------------------------------
 
 
@@ -302,60 +294,3 @@ def _replace(path: str, real: str, data: bytes, before: os.stat_result) -> None:
 
 
 # -- the command -------------------------------------------------------------------------
-
-
-def _plural(count: int, word: str) -> str:
-    return "%d %s%s" % (count, word, "" if count == 1 else "s")
-
-
-def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fmt: str,
-        exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
-    """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`)."""
-    from .output import write
-
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
-
-    results: List[FixResult] = []
-    internal = False
-    for path in iter_python_files(paths):
-        try:
-            if hasattr(selection, "selection_for"):  # a configuration: per-file ignores, options
-                chosen, options = selection.selection_for(path), selection.options
-            else:
-                chosen, options = selection, None
-            results.append(fix_file(path, chosen, unsafe, write=not diff, options=options))
-        except Exception as error:  # a bug must not hide the other files; this one is untouched
-            internal = True
-            stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, _last_line(error)))
-    if diff:
-        for result in results:
-            stdout.write(result.diff())
-        for result in results:
-            if result.error is not None:
-                stderr.write("%s:%d:%d: %s %s\n" % (result.path, result.error.line, result.error.col + 1,
-                                                    result.error.code, result.error.message))
-    else:
-        write([FileResult(r.path, r.remaining, r.error) for r in results], fmt, stdout)
-    stdout.flush()
-    for result in results:
-        for problem in dict.fromkeys(result.problems):
-            stderr.write("%s: cannot fix: %s\n" % (result.path, problem))
-    changed = [r for r in results if r.changed]
-    fixed = sum(r.fixed for r in changed)
-    remaining = sum(len(r.remaining) for r in results)
-    more = sum(r.unsafe_available for r in results)
-    hint = " (%d more with --unsafe-fixes)" % more if more else ""
-    if diff:
-        stderr.write("Would fix %s in %s, %d remaining%s.\n"
-                     % (_plural(fixed, "finding"), _plural(len(changed), "file"), remaining, hint))
-    else:
-        stderr.write("Fixed %s in %s, %d remaining%s.\n"
-                     % (_plural(fixed, "finding"), _plural(len(changed), "file"), remaining, hint))
-    if internal:
-        return 2
-    if any(r.error is not None or r.problems for r in results):
-        return 3
-    if diff:
-        return 1 if changed else 0
-    return 1 if remaining and not exit_zero else 0

@@ -17,7 +17,7 @@ import ast
 from typing import Dict, FrozenSet, Optional, Sequence, Set
 
 from .imports import ModuleFacts
-from .state import LOCKED, MAYBE, UNLOCKED, State, join_lock, min_line
+from .state import LOCKED, UNLOCKED, State, join_lock, min_line
 from .walk import Analysis, Scope, Walker
 
 DOMAIN = "box"

@@ -30,17 +30,13 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..finding import Finding
+from ..finding import Finding, allowed
 
 #: Fixer classes by the rule code they fix; filled by subclassing :class:`Fixer`.
 FIXERS: Dict[str, type] = {}
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-
-def allowed(finding: Finding, unsafe: bool) -> bool:
-    """Whether ``--fix`` (or ``--fix --unsafe-fixes`` when ``unsafe``) applies this finding's fix."""
-    return finding.fix == "safe" or (unsafe and finding.fix == "unsafe")
 
 
 def char_column(lines: Sequence[str], line: int, byte_col: int) -> int:
