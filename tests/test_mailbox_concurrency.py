@@ -1,13 +1,11 @@
 """Real processes sharing one mbox: deliverers that lock with fcntl only,
 maintainers that remove and flush.  Every wait is bounded."""
 import os
-import time
 import warnings
 
 import pytest
 
-from helpers.procs import (Actor, make_mbox, message, message_ids,
-                           wait_blocked_on_lock)
+from helpers.procs import Actor, make_mbox, message_ids, wait_blocked_on_lock
 from mboxlint import mailbox
 
 

@@ -218,7 +218,7 @@ def test_private_mailbox_gets_private_journal_and_lock(tmp_path, monkeypatch):
         with open(path + '.state', 'w'):
             pass
         os.chmod(path + '.state', 0o600)
-        with mailbox.atomic_write(path + '.state') as f:
+        with mailbox.atomic_write(path + '.state'):
             hook('inside atomic_write')
     finally:
         os.umask(old)
