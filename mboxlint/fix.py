@@ -156,8 +156,11 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
         if accepted is None:
             stuck.add(code)
             continue
-        result.text, findings, count, done = accepted
-        result.fixed += count
+        before = len(findings)
+        result.text, findings, _applied, done = accepted
+        # Also counts findings the fix removed with their code (an MBX302 on the unlink
+        # that the MBX305 fix drops): fixed and remaining add up to what was found.
+        result.fixed += before - len(findings)
         if done:
             stuck.add(code)
     result.remaining = findings

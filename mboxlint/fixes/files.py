@@ -54,12 +54,21 @@ def _renamed_to_replace(fixer: Fixer, call: cst.Call) -> Optional[cst.Call]:
 
 
 class UnlinkThenReplace(Fixer):
-    """MBX305 (safe): the ``os.remove(dst)`` before ``os.rename(src, dst)`` is dropped and the
-    rename becomes ``os.replace(src, dst)``, which swaps the file in one step.
+    """MBX305 (safe): the removal of ``dst`` before ``os.rename(src, dst)`` is dropped and the
+    rename becomes ``os.replace(src, dst)`` (``Path.replace``), which swaps the file in one step.
 
-    Handled when the removal is an earlier statement of the same block: a bare
-    ``os.remove(dst)``/``os.unlink(dst)``, one wrapped in ``try: ... except ...: pass``, or
-    one under ``if os.path.exists(dst):``. Other shapes stay reported.
+    The removal is an earlier statement of the rename's block or of a block enclosing it, the
+    rename being reached through ``try:`` and ``with`` bodies only (not an ``if``, a loop or a
+    handler), so it still runs on every path that ran the removal. A removal is
+    ``os.remove(dst)``/``os.unlink(dst)``/``dst.unlink()``, alone or as the last statement of
+    a ``try`` whose handlers only ``pass`` (or of ``with contextlib.suppress(...)``), or in the
+    body of ``if os.path.exists(dst):`` (``isfile``, ``lexists``, ``dst.exists()``). Only the
+    removal goes: the other statements of its ``try`` or ``if`` stay, and a ``try``/``if``
+    left empty goes with it. Declined: a removal followed by more statements in its ``try``
+    (they ran only when the removal succeeded), a ``try`` with ``else``/``finally``, and a
+    ``return``, ``raise``, ``break``, ``continue``, ``yield`` or a rebinding of ``dst``
+    between the removal and the rename (a path that skipped the rename would now keep the
+    old file).
     """
 
     code = "MBX305"
@@ -74,71 +83,260 @@ class UnlinkThenReplace(Fixer):
         return updated if body is None else updated.with_changes(body=body)
 
     def _rewrite(self, original: Sequence[cst.BaseStatement], updated: Sequence[cst.BaseStatement]):
-        if not self._matched:
+        if not self._matched or len(original) != len(updated):
             return None
         body: List[cst.BaseStatement] = list(updated)
-        dropped = set()
-        changed = False
+        #: removal sites by position: the statements they become
+        sites = {}
         for index, stmt in enumerate(original):
-            call = sole_call(stmt)
-            if call is None or self.finding_at(call) is None or _callee_name(call) != "rename":
-                continue
-            destination = _argument(call, 1, "dst")
-            if destination is None:
-                continue
-            target = module_code(destination)
-            for earlier in range(index - 1, -1, -1):
-                if earlier not in dropped and _removes(original[earlier], target):
-                    new_call = _renamed_to_replace(self, sole_call(body[index]))
-                    if new_call is None:
+            for call, preceding in _reached_renames(stmt):
+                finding = self.finding_at(call)
+                if finding is None or finding in self.applied:
+                    continue
+                target = _destination(call)
+                if target is None:
+                    continue
+                for earlier in range(index - 1, -1, -1):
+                    if earlier in sites:
+                        continue
+                    site = _without_removal(body[earlier], target)
+                    if site is None:
+                        continue
+                    kept, after = site
+                    between = list(after) + list(original[earlier + 1:index]) + list(preceding)
+                    if _interrupts(between, target):
                         break
-                    line = body[index]
-                    body[index] = line.with_changes(body=[line.body[0].with_changes(value=new_call)])
-                    # The comments above the removal now introduce the rename.
-                    leading = list(body[earlier].leading_lines) + list(body[index].leading_lines)
-                    body[index] = body[index].with_changes(leading_lines=leading)
-                    dropped.add(earlier)
+                    new_stmt = self._replaced_in(original[index], body[index], call)
+                    if new_stmt is None:
+                        break
+                    if not kept:
+                        # The comments above the removal now introduce the rename.
+                        leading = list(body[earlier].leading_lines) + list(new_stmt.leading_lines)
+                        new_stmt = new_stmt.with_changes(leading_lines=leading)
+                    body[index] = new_stmt
+                    sites[earlier] = kept
                     self.applied_to(call)
-                    changed = True
                     break
-        if not changed:
+        if not sites:
             return None
-        return [stmt for position, stmt in enumerate(body) if position not in dropped]
+        new_body: List[cst.BaseStatement] = []
+        for position, stmt in enumerate(body):
+            new_body.extend(sites.get(position, [stmt]))
+        return new_body
+
+    def _replaced_in(self, original: cst.BaseStatement, updated: cst.BaseStatement,
+                     call: cst.Call) -> Optional[cst.BaseStatement]:
+        """``updated`` with the rename ``call`` (a node of ``original``) made a replace."""
+        if not original.deep_equals(updated):
+            return None  # changed by a fix nested in it: left for the next round
+        steps = _child_steps(original, call)
+        if steps is None:
+            return None
+        node = updated
+        for step in steps:
+            node = node.children[step]
+        new_call = _renamed_to_replace(self, node) if _callee_name(node) == "rename" else node
+        if new_call is None:
+            return None
+        return updated if new_call is node else updated.deep_replace(node, new_call)
+
+
+def _child_steps(root: cst.CSTNode, target: cst.CSTNode) -> Optional[List[int]]:
+    """The child indexes leading from ``root`` down to ``target``."""
+    if root is target:
+        return []
+    for index, child in enumerate(root.children):
+        steps = _child_steps(child, target)
+        if steps is not None:
+            return [index] + steps
+    return None
+
+
+def _reached_renames(stmt: cst.BaseStatement, preceding=()):
+    """(rename call, statements run before it inside ``stmt``) for the renames that run
+    whenever ``stmt`` runs to them: ``stmt`` itself, or one in its ``try``/``with`` body."""
+    call = sole_call(stmt)
+    if call is not None:
+        if _callee_name(call) in ("rename", "replace"):
+            yield call, list(preceding)
+        return
+    if isinstance(stmt, (cst.Try, cst.With)) and isinstance(stmt.body, cst.IndentedBlock):
+        before = list(preceding)
+        for inner in stmt.body.body:
+            yield from _reached_renames(inner, before)
+            before.append(inner)
+
+
+def _destination(call: cst.Call) -> Optional[str]:
+    if isinstance(call.func, cst.Attribute) and _is_path_method(call):
+        destination = _argument(call, 0, "target")
+    else:
+        destination = _argument(call, 1, "dst")
+    return None if destination is None else module_code(destination)
 
 
 _REMOVERS = ("remove", "unlink")
+_EXISTS = ("exists", "isfile", "lexists", "is_file")
 
 
 def _is_removal(call: Optional[cst.Call], target: str) -> bool:
     if call is None or _callee_name(call) not in _REMOVERS:
         return False
     path = _argument(call, 0, "path")
+    if path is None and isinstance(call.func, cst.Attribute):  # Path.unlink(missing_ok=...)
+        if all(arg.keyword is not None and arg.keyword.value == "missing_ok" for arg in call.args):
+            path = call.func.value
     return path is not None and module_code(path) == target
 
 
-def _removes(stmt: cst.BaseStatement, target: str) -> bool:
-    """Whether ``stmt`` only removes ``target``: ``os.remove(target)``, the same in a
-    ``try`` whose handlers only ``pass``, or under an ``if`` that checks it exists."""
+def _checks_exists(test: cst.BaseExpression, target: str) -> bool:
+    """``os.path.exists(target)`` (``isfile``, ``lexists``) or ``target.exists()``."""
+    if not isinstance(test, cst.Call) or _callee_name(test) not in _EXISTS:
+        return False
+    checked = _argument(test, 0, "path")
+    if checked is None and not test.args and isinstance(test.func, cst.Attribute):
+        checked = test.func.value
+    return checked is not None and module_code(checked) == target
+
+
+def _quiet(handler: cst.ExceptHandler) -> bool:
+    body = handler.body.body
+    return len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) \
+        and all(isinstance(s, cst.Pass) for s in body[0].body)
+
+
+def _suppresses(stmt: cst.With) -> bool:
+    return all(isinstance(item.item, cst.Call) and _callee_name(item.item) == "suppress" and item.asname is None
+               for item in stmt.items)
+
+
+def _without_removal(stmt: cst.BaseStatement, target: str):
+    """If ``stmt`` removes ``target``: (the statements it becomes without the removal, the
+    statements that ran after the removal inside it); else None."""
     if _is_removal(sole_call(stmt), target):
-        return True
-    if isinstance(stmt, cst.Try) and stmt.orelse is None and stmt.finalbody is None:
-        inner = stmt.body.body
-        quiet = all(
-            len(h.body.body) == 1 and isinstance(h.body.body[0], cst.SimpleStatementLine)
-            and all(isinstance(s, cst.Pass) for s in h.body.body[0].body)
-            for h in stmt.handlers
-        )
-        return quiet and len(inner) == 1 and _is_removal(sole_call(inner[0]), target)
-    if isinstance(stmt, cst.If) and stmt.orelse is None and isinstance(stmt.test, cst.Call):
-        test = stmt.test
-        checked = _argument(test, 0, "path")
-        inner = stmt.body.body
-        return (
-            _callee_name(test) in ("exists", "isfile", "lexists")
-            and checked is not None and module_code(checked) == target
-            and len(inner) == 1 and _is_removal(sole_call(inner[0]), target)
-        )
-    return False
+        return [], []
+    if not isinstance(getattr(stmt, "body", None), cst.IndentedBlock):
+        return None
+    inner = list(stmt.body.body)
+    if isinstance(stmt, (cst.Try, cst.With)):
+        if isinstance(stmt, cst.Try):
+            # An else: would now run where the removal failed; a finally is left alone.
+            if stmt.orelse is not None or stmt.finalbody is not None or not all(map(_quiet, stmt.handlers)):
+                return None
+        elif not _suppresses(stmt):
+            return None
+        # Last only: statements after it in the try ran only when the removal succeeded.
+        site = _without_removal(inner[-1], target) if inner else None
+        if site is None or site[1]:
+            return None
+        rest = inner[:-1] + site[0]
+    elif isinstance(stmt, cst.If) and _checks_exists(stmt.test, target):
+        for position, sub in enumerate(inner):
+            if _is_removal(sole_call(sub), target):
+                rest = inner[:position] + inner[position + 1:]
+                if not rest and stmt.orelse is not None:
+                    return None
+                after = inner[position + 1:]
+                break
+        else:
+            return None
+        if not rest:
+            return [], after
+        return [stmt.with_changes(body=stmt.body.with_changes(body=rest))], after
+    else:
+        return None
+    if not rest:
+        return [], []
+    return [stmt.with_changes(body=stmt.body.with_changes(body=rest))], []
+
+
+def _interrupts(stmts: Sequence[cst.BaseStatement], target: str) -> bool:
+    """Whether control can leave ``stmts`` other than by an exception or falling through
+    (so a path that ran the removal could skip the rename), or they rebind ``target``."""
+    finder = _Interruptions(target)
+    for stmt in stmts:
+        stmt.visit(finder)
+    return finder.found
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self):
+        self.names = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class _Interruptions(cst.CSTVisitor):
+    def __init__(self, target: str):
+        self.target = target
+        # every name the destination is built from (attribute names too: cheap caution)
+        collector = _Names()
+        cst.parse_expression(target).visit(collector)
+        self.roots = collector.names
+        self.loops = 0
+        self.found = False
+
+    def _binds(self, node: cst.CSTNode) -> None:
+        code = module_code(node)
+        if code == self.target or code in self.roots:
+            self.found = True
+
+    # nested scopes do not run here
+    def visit_FunctionDef(self, node):
+        return False
+
+    def visit_ClassDef(self, node):
+        return False
+
+    def visit_Lambda(self, node):
+        return False
+
+    def visit_For(self, node):
+        self._binds(node.target)
+        self.loops += 1
+
+    def leave_For(self, node):
+        self.loops -= 1
+
+    def visit_While(self, node):
+        self.loops += 1
+
+    def leave_While(self, node):
+        self.loops -= 1
+
+    def visit_Return(self, node):
+        self.found = True
+
+    def visit_Raise(self, node):
+        self.found = True
+
+    def visit_Yield(self, node):
+        self.found = True
+
+    def visit_Break(self, node):
+        self.found = self.found or not self.loops
+
+    def visit_Continue(self, node):
+        self.found = self.found or not self.loops
+
+    def visit_AssignTarget(self, node):
+        self._binds(node.target)
+
+    def visit_AnnAssign(self, node):
+        self._binds(node.target)
+
+    def visit_AugAssign(self, node):
+        self._binds(node.target)
+
+    def visit_NamedExpr(self, node):
+        self._binds(node.target)
+
+    def visit_AsName(self, node):
+        self._binds(node.name)
+
+    def visit_Del(self, node):
+        self.found = True
 
 
 __all__ = ["RenameToReplace", "UnlinkThenReplace", "PositionProvider"]

@@ -598,8 +598,18 @@ class UnlinkThenRename(Rule):
     ```
 
     ## Fix safety
-    Safe: the unlink (with its `try` when that is all the `try` holds) is dropped and the rename
-    becomes `os.replace(src, dst)` (`Path.replace`).
+    Safe: the removal is dropped and the rename becomes `os.replace(src, dst)` (`Path.replace`).
+    The removal may be an earlier statement of the rename's block or of an enclosing one when
+    the rename sits in a `try:` or `with` body (Sage's separate `try: os.rename(...)`), so
+    that it still runs on every path that ran the removal. It may be bare, the last statement
+    of a `try` whose handlers only `pass` or of `with contextlib.suppress(...)`, or in the
+    body of `if os.path.exists(dst):` (also `isfile`, `lexists`, `dst.exists()`); only the
+    removal goes, the rest of its `try`/`if` stays (the whole statement when nothing is left).
+    Not fixed: a removal followed by other statements in its `try` (they ran only when the
+    removal succeeded), a `try` with `else:`/`finally:`, a rename under an `if` or in a loop
+    or handler, and a `return`/`raise`/`break`/`continue`/`yield` or a rebinding of `dst`
+    between the removal and the rename: those paths would keep the old file where they used
+    to have none.
     """
 
     code = "MBX305"
@@ -648,6 +658,57 @@ def save(tmp, path):
     os.replace(tmp, path)  # MBX305
 """,
         ),
+        Invalid(
+            """
+import os
+def save(tmp_file, cache_file):
+    try:
+        os.unlink(cache_file)
+    except OSError:
+        pass  # cache_file does not exist, fine
+    try:
+        os.rename(tmp_file, cache_file)  # MBX305
+    except OSError:
+        pass
+""",
+            fixed="""
+import os
+def save(tmp_file, cache_file):
+    try:
+        os.replace(tmp_file, cache_file)  # MBX305
+    except OSError:
+        pass
+""",
+        ),
+        Invalid(
+            """
+import logging, os
+def save(tmp, path):
+    try:
+        logging.info("replacing %s", path)
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    os.rename(tmp, path)  # MBX305
+""",
+            fixed="""
+import logging, os
+def save(tmp, path):
+    try:
+        logging.info("replacing %s", path)
+    except FileNotFoundError:
+        pass
+    os.replace(tmp, path)  # MBX305
+""",
+        ),
+        """
+import os
+def save(tmp, path, dry_run):
+    os.remove(path)
+    if dry_run:
+        return  # no file left here: the fix would change that, so it is not made
+    os.rename(tmp, path)  # MBX305
+""",
     ]
 
     def check(self, module):

@@ -9,7 +9,8 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 import ast
 import re
 
-from .base import Rule
+from ..analysis.paths import open_mode
+from .base import Invalid, Rule
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
@@ -76,6 +77,60 @@ def _creates_missing(event) -> bool:
     return False
 
 
+#: the parameters of ``open`` after the file, in order, that ``atomic_write`` passes on
+OPEN_PARAMETERS = ("mode", "buffering", "encoding", "errors", "newline")
+_WRITE_TEXT_PARAMETERS = ("encoding", "errors", "newline")
+
+
+def _arguments_fit(call, positional, keywords) -> bool:
+    """No ``*args``, at most ``positional`` positional arguments, keywords among ``keywords``
+    (``**kwargs`` passes through)."""
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or len(call.args) > positional:
+        return False
+    return all(k.arg is None or k.arg in keywords for k in call.keywords)
+
+
+#: attributes of the file object that mean something else on atomic_write's temp file: its
+#: name is the temp's, and closing it early makes the commit fail
+_FILE_ITSELF = frozenset({"close", "detach", "name"})
+
+
+def _uses_the_file_itself(stmt, item) -> bool:
+    if not isinstance(item.optional_vars, ast.Name):
+        return False
+    name = item.optional_vars.id
+    return any(isinstance(node, ast.Attribute) and node.attr in _FILE_ITSELF
+               and isinstance(node.value, ast.Name) and node.value.id == name
+               for body_stmt in stmt.body for node in ast.walk(body_stmt))
+
+
+def _atomic_write_fits(event, facts) -> bool:
+    """Whether the fixer can turn this truncating write into ``atomic_write``: an ``open`` that
+    is the context manager of a ``with`` (not ``f = open(...)``, whose later ``close()`` the
+    fixer cannot move), in a mode ``atomic_write`` takes (no ``+``: it yields a write-only
+    file), or a ``write_text``/``write_bytes`` that is a statement of its own."""
+    call, stmt = event.node, event["stmt"]
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
+        if not (isinstance(stmt, ast.Expr) and stmt.value is call):
+            return False
+        return _arguments_fit(call, 4, _WRITE_TEXT_PARAMETERS) if func.attr == "write_text" \
+            else _arguments_fit(call, 1, ())
+    item = next((i for i in stmt.items if i.context_expr is call), None) if isinstance(stmt, ast.With) else None
+    if item is None or _uses_the_file_itself(stmt, item):
+        return False
+    name = facts.resolve(func)
+    if name in ("builtins.open", "io.open"):
+        mode = open_mode(call)
+        fits = _arguments_fit(call, 1 + len(OPEN_PARAMETERS), ("file",) + OPEN_PARAMETERS)
+    elif name is None and isinstance(func, ast.Attribute) and func.attr == "open":  # Path.open
+        mode = open_mode(call, 0)
+        fits = _arguments_fit(call, len(OPEN_PARAMETERS), OPEN_PARAMETERS)
+    else:
+        return False  # gzip.open, codecs.open ...: not a plain file
+    return fits and "+" not in mode
+
+
 class InPlaceRewrite(Rule):
     """A file this module reads is rewritten in place.
 
@@ -118,9 +173,19 @@ class InPlaceRewrite(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the `open` becomes `mboxlint.mailbox.atomic_write(P)` (temp file in the same
-    directory, fsync, `os.replace`, fsync of the directory). The file gets a new inode: hard
-    links to it are broken and processes holding it open keep the old contents.
+    Unsafe: the write goes through `mboxlint.mailbox.atomic_write(P, mode, **open_kwargs)`
+    (temp file in the same directory, fsync, `os.replace`, fsync of the directory), imported
+    once: `with open(P, "w", encoding=e) as f:` (also `io.open`, `Path.open`) becomes
+    `with atomic_write(P, encoding=e) as f:`, and a statement `p.write_text(data)` becomes
+    `with atomic_write(p) as f: f.write(data)` (`write_bytes`: mode `"wb"`; the name is one the
+    module does not use). Unsafe because the file gets a new inode: hard links to it are
+    broken, processes holding it open keep the old contents, an owner the process may not
+    give is lost, and the directory must be writable, not just the file. Where the fixer
+    cannot keep the code's meaning the finding says no fix: `f = open(P, "w")` closed later
+    (the close would have to become the commit), `"w+"` modes (the temp file is write-only,
+    so reading back what was written fails), code that uses `f.name` or closes `f` inside
+    the `with`, `gzip`/`codecs` opens, `closefd`/`opener`, `*args`, and a `write_text` whose
+    return value is used.
     """
 
     code = "MBX901"
@@ -166,7 +231,8 @@ def save(state):
     with open(STATE, "w") as f:  # MBX901
         json.dump(state, f)
 """,
-        """
+        Invalid(
+            """
 import json
 class Status:
     def __init__(self, path):
@@ -174,7 +240,58 @@ class Status:
     def load(self):
         return json.loads(self.path.read_text())
     def save(self, data):
-        self.path.write_text(json.dumps(data))  # MBX901
+        self.path.write_text(json.dumps(data), encoding="utf-8")  # MBX901
+""",
+            fixed="""
+import json
+from mboxlint.mailbox import atomic_write
+
+class Status:
+    def __init__(self, path):
+        self.path = path
+    def load(self):
+        return json.loads(self.path.read_text())
+    def save(self, data):
+        with atomic_write(self.path, encoding="utf-8") as f:  # MBX901
+            f.write(json.dumps(data))
+""",
+            unsafe=True,
+        ),
+        Invalid(
+            """
+import pickle
+CACHE = "cache.pickle"
+def load():
+    with open(CACHE, "rb") as f:
+        return pickle.load(f)
+def save(cache):
+    with open(CACHE, "wb") as f:  # MBX901
+        pickle.dump(cache, f)
+""",
+            fixed="""
+import pickle
+from mboxlint.mailbox import atomic_write
+
+CACHE = "cache.pickle"
+def load():
+    with open(CACHE, "rb") as f:
+        return pickle.load(f)
+def save(cache):
+    with atomic_write(CACHE, "wb") as f:  # MBX901
+        pickle.dump(cache, f)
+""",
+            unsafe=True,
+        ),
+        """
+import json
+STATE = "state.json"
+def load():
+    with open(STATE) as f:
+        return json.load(f)
+def save(state):
+    f = open(STATE, "w")  # MBX901 (no fix: the close() would have to commit)
+    json.dump(state, f)
+    f.close()
 """,
     ]
 
@@ -191,7 +308,8 @@ class Status:
                 continue
             line = reads.get((_place(event, facts), event["path"]))
             if line is not None and not _creates_missing(event):
-                yield self.finding(event.node, path="`%s`" % event["path"], line=line)
+                fix = "default" if _atomic_write_fits(event, facts) else None
+                yield self.finding(event.node, fix=fix, path="`%s`" % event["path"], line=line)
 
 
 class RenameWithoutFsync(Rule):

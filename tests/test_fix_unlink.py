@@ -1,0 +1,188 @@
+"""The MBX305 fix on the shapes of removal it handles, and on those where dropping the removal
+would change what some path does (those stay reported, the file untouched)."""
+
+import textwrap
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+
+from mboxlint.config import Selection
+from mboxlint.finding import Finding
+from mboxlint.fix import fix_source
+from mboxlint.fixes.files import UnlinkThenReplace
+
+ONLY = Selection(select=["MBX305"])
+
+
+def fix(code):
+    code = textwrap.dedent(code)
+    result = fix_source(code, "<example>", ONLY)
+    assert result.problems == []
+    again = fix_source(result.text, "<example>", ONLY)
+    assert again.text == result.text and again.fixed == 0
+    return code, result
+
+
+FIXED = {
+    "removal-in-if-keeps-the-rest-and-else": (
+        """
+        import os
+        def save(tmp, path, log):
+            if os.path.exists(path):
+                os.remove(path)
+                log("replaced")
+            else:
+                log("new")
+            os.rename(tmp, path)
+        """,
+        """
+        import os
+        def save(tmp, path, log):
+            if os.path.exists(path):
+                log("replaced")
+            else:
+                log("new")
+            os.replace(tmp, path)
+        """,
+    ),
+    "rename-in-try-in-with": (
+        """
+        import os
+        def save(tmp, path, lock):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            with lock:
+                prepare = 1
+                try:
+                    os.rename(tmp, path)
+                except OSError:
+                    raise
+        """,
+        """
+        import os
+        def save(tmp, path, lock):
+            with lock:
+                prepare = 1
+                try:
+                    os.replace(tmp, path)
+                except OSError:
+                    raise
+        """,
+    ),
+    "suppress-with-other-statements": (
+        """
+        import contextlib, os
+        def save(tmp, path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + ".bak")
+                os.remove(path)
+            os.rename(tmp, path)
+        """,
+        """
+        import contextlib, os
+        def save(tmp, path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + ".bak")
+            os.replace(tmp, path)
+        """,
+    ),
+    "exists-check-inside-a-quiet-try": (
+        """
+        import os
+        def save(tmp, path):
+            try:
+                if os.path.isfile(path):
+                    os.remove(path)
+            except OSError:
+                pass
+            os.rename(tmp, path)
+        """,
+        """
+        import os
+        def save(tmp, path):
+            os.replace(tmp, path)
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize("code, expected", FIXED.values(), ids=list(FIXED))
+def test_removal_is_dropped(code, expected):
+    _, result = fix(code)
+    assert result.text == textwrap.dedent(expected)
+    assert result.remaining == []
+
+
+LEFT = {
+    "try-with-else": """
+        import os
+        def save(tmp, path, log):
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+            else:
+                log("removed")
+            os.rename(tmp, path)
+        """,
+    "handler-does-something": """
+        import os
+        def save(tmp, path, log):
+            try:
+                os.remove(path)
+            except OSError:
+                log("no old file")
+            os.rename(tmp, path)
+        """,
+    "raise-between": """
+        import os
+        def save(tmp, path, ok):
+            os.remove(path)
+            if not ok:
+                raise ValueError(path)
+            os.rename(tmp, path)
+        """,
+    "break-between": """
+        import os
+        def save(tmps, path):
+            for tmp in tmps:
+                os.remove(path)
+                if not tmp:
+                    break
+                os.rename(tmp, path)
+        """,
+    "rename-in-handler": """
+        import os
+        def save(tmp, path):
+            os.remove(path)
+            try:
+                pass
+            except OSError:
+                os.rename(tmp, path)
+        """,
+}
+
+
+@pytest.mark.parametrize("code", LEFT.values(), ids=list(LEFT))
+def test_removal_is_kept_where_a_path_could_skip_the_rename(code):
+    original, result = fix(code)
+    assert result.text == original
+    assert [f.code for f in result.remaining] == ["MBX305"]
+
+
+@pytest.mark.parametrize("rebinding", ["path = other", "for path in other: pass", "with other as path: pass",
+                                       "del path", "(path := other)"])
+def test_removal_is_kept_when_dst_is_rebound_between(rebinding):
+    # The analysis already tells the two paths apart; the fixer, matching text, checks too.
+    code = "import os\ndef save(tmp, path, other):\n    os.remove(path)\n    %s\n    os.rename(tmp, path)\n" % rebinding
+    finding = Finding(5, 4, "MBX305", "m", "safe")
+    fixer = UnlinkThenReplace(CodemodContext(), findings=[finding])
+    assert fixer.transform_module(cst.parse_module(code)).code == code
+    assert fixer.applied == []
+    unrelated = code.replace(rebinding, "other = path")
+    fixer = UnlinkThenReplace(CodemodContext(), findings=[finding])
+    assert "os.replace(tmp, path)" in fixer.transform_module(cst.parse_module(unrelated)).code
+    assert fixer.applied == [finding]
