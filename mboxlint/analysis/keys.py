@@ -23,7 +23,7 @@ loop body reach the keys the next iteration draws from the same listing.
 
 import ast
 import re
-from typing import Dict, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
@@ -278,6 +278,9 @@ SEQ_SINKS = frozenset({"store", "copy", "fetch"})
 _TEXT_METHODS = frozenset({"split", "decode", "encode", "strip", "rstrip", "lstrip", "replace", "rsplit"})
 #: Builtins through which sequence numbers pass unchanged.
 _SEQ_KEEPING = _KEEPING | {"builtins.str", "builtins.int", "builtins.bytes", "builtins.map", "builtins.filter"}
+#: Methods that take sequence numbers without using them as such (``b",".join(nums)``, logging).
+_PIN_FREE_METHODS = frozenset({"join", "format", "debug", "info", "warning", "warn", "error", "exception",
+                               "critical", "log"})
 #: Fetch items that set ``\\Seen``: the whole message, ``RFC822.TEXT`` and non-PEEK ``BODY[...]``.
 _SETS_SEEN = re.compile(r"\bRFC822(?!\.(?:HEADER|SIZE)\b)(?:\.TEXT)?\b|\bBODY\[")
 
@@ -291,24 +294,29 @@ def fetch_sets_seen(parts: Optional[ast.AST]) -> bool:
 
 
 class SeqFact:
-    """A value derived from a non-UID ``search()``: it holds message sequence numbers."""
+    """A value derived from a non-UID ``search()``: it holds message sequence numbers.
 
-    __slots__ = ("conn", "line")
+    ``sites`` are the ``(line, col)`` of every search the value may come from (more than one
+    after an ``if`` whose arms searched differently); ``line`` is the earliest, for messages."""
 
-    def __init__(self, conn: str, line: int):
+    __slots__ = ("conn", "line", "sites")
+
+    def __init__(self, conn: str, line: int, sites: FrozenSet[Tuple[int, int]] = frozenset()):
         self.conn = conn
         self.line = line
+        self.sites = sites
 
     def join(self, other: Optional["SeqFact"]) -> "SeqFact":
-        if other is None or other.line >= self.line:
+        if other is None or other == self:
             return self
-        return other
+        return SeqFact(self.conn if other.line >= self.line else other.conn, min(self.line, other.line),
+                       self.sites | other.sites)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SeqFact) and (self.conn, self.line) == (other.conn, other.line)
+        return isinstance(other, SeqFact) and (self.conn, self.line, self.sites) == (other.conn, other.line, other.sites)
 
     def __hash__(self) -> int:
-        return hash((self.conn, self.line))
+        return hash((self.conn, self.line, self.sites))
 
 
 class ConnFact:
@@ -347,6 +355,8 @@ class ImapAnalysis(Analysis):
             if kind:
                 self._globals.update((t.id, kind) for t in targets if isinstance(t, ast.Name))
         self._class_attrs: Dict[int, Dict[str, str]] = {}
+        #: ids of the calls emitted as ``imap-seq-use`` (they are not pins)
+        self._reported: set = set()
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -501,7 +511,10 @@ class ImapAnalysis(Analysis):
         if state.get(CONN_DOMAIN, ref) is None:
             return
         if op == "search":
-            state.set(SEQ_DOMAIN, _synthetic(node), SeqFact(ref, node.lineno))
+            site = (node.lineno, node.col_offset)
+            state.set(SEQ_DOMAIN, _synthetic(node), SeqFact(ref, node.lineno, frozenset({site})))
+            if node.keywords:  # no positional spelling for ``uid('SEARCH', ...)`` to copy
+                walker.emit("imap-seq-pin", node, sites=frozenset({site}))
             return
         if not args:
             return
@@ -513,4 +526,37 @@ class ImapAnalysis(Analysis):
                 return
         fact = self.seq_of(args[0], state)
         if fact is not None:
+            self._reported.add(id(node))
             walker.emit("imap-seq-use", node, ref=ref, op=op, search=fact)
+
+    def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        """Sequence numbers handed to a call that is not a reported use (a read-only fetch, a
+        helper of the program) *pin* their searches: rewriting those searches to UID SEARCH
+        would hand that call UIDs where it expects sequence numbers."""
+        if id(node) in self._reported or not (node.args or node.keywords):
+            return
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in _TEXT_METHODS or func.attr in _PIN_FREE_METHODS:
+                return
+        elif (self.facts.resolve(func) or "").startswith("builtins."):
+            return
+        values = list(node.args) + [k.value for k in node.keywords]
+        sites = frozenset()
+        for value in values:
+            fact = self.seq_of(value, state)
+            if fact is not None:
+                sites |= fact.sites
+        if sites:
+            walker.emit("imap-seq-pin", node, sites=sites)
+
+
+def search_uses(events) -> Dict[Tuple[int, int], FrozenSet[Tuple[int, int]]]:
+    """For each non-UID search (by ``(line, col)``), the positions of the reported uses of its
+    numbers (``imap-seq-use`` events), from a module's events."""
+    uses: Dict[Tuple[int, int], FrozenSet[Tuple[int, int]]] = {}
+    for event in events:
+        if event.kind == "imap-seq-use":
+            for site in event["search"].sites:
+                uses[site] = uses.get(site, frozenset()) | {(event.node.lineno, event.node.col_offset)}
+    return uses

@@ -20,6 +20,8 @@ Facts (all flow-sensitive, joined by the walk):
   an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
 * ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
   names derived from another path that this scope opened for writing; whether one was fsynced;
+  where it was created and which names were bound since (a ``file-rename`` event's
+  ``dst_at_temp`` says whether its target could be spelled at the creation, for MBX304's fix);
 * ``guard`` (key -> :class:`GuardFact`): ``exists``-style checks in force, from the walk's
   ``branch`` hook, so the guard-clause form (``if not exists(p): return``) comes from the join;
 * ``removed`` (key -> line): the file was removed or unlinked here and not re-created since;
@@ -44,7 +46,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from .imports import ModuleFacts, dotted_name
 from .locks import _walk_scope_body
 from .state import State, min_line
-from .walk import Analysis, Event, Walker
+from .walk import Analysis, Event, Walker, _bound_refs
 
 # -- what the calls mean ------------------------------------------------------------------
 
@@ -75,6 +77,8 @@ FCNTL_LOCKS = frozenset({"fcntl.lockf", "fcntl.flock"})
 STAT = frozenset({"os.stat", "os.lstat"})
 
 TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
+#: where ``dir`` goes when passed by position
+TEMP_DIR_POSITION = {"tempfile.mkstemp": 2, "tempfile.mktemp": 2, "tempfile.NamedTemporaryFile": 6}
 TEMP_FILES = frozenset({"tempfile.NamedTemporaryFile"})
 
 #: inter-process locks used as ``with L:`` (classes, or factories returning one)
@@ -158,9 +162,15 @@ class GuardFact(Must):
 
 
 class TempFact(Must):
-    """``value`` is ``(origin, line, dir_key, has_dir, synced, node)`` of a temp file.
+    """``value`` is ``(origin, line, dir_key, has_dir, synced, site, rebound, dir_arg)`` of a
+    temp file.
 
     ``origin``: ``tempfile`` or ``derived`` (a name built from another path, written here).
+    ``site``: ``(line, col)`` of the creating call (None after a join of two creations);
+    ``rebound``: the refs (re)bound since the creation, its own targets included, so a
+    rename can tell whether its target could have been spelled where the temp was made;
+    ``dir_arg``: how the creation gives ``dir``: ``absent``, ``none`` (``dir=None``),
+    ``given``, or ``unknown`` (``**kwargs``).
     A temp on one path is still a temp after the join; ``synced`` holds if it held on either."""
 
     def join(self, other):
@@ -170,6 +180,9 @@ class TempFact(Must):
             return self
         merged = list(self.value)
         merged[4] = self.value[4] or other.value[4]
+        if self.value[5] != other.value[5]:
+            merged[5] = None
+        merged[6] = self.value[6] | other.value[6]
         return TempFact(tuple(merged))
 
     @property
@@ -192,10 +205,25 @@ class TempFact(Must):
     def synced(self):
         return self.value[4]
 
+    @property
+    def site(self):
+        return self.value[5]
+
+    @property
+    def rebound(self):
+        return self.value[6]
+
+    @property
+    def dir_arg(self):
+        return self.value[7]
+
     def synced_now(self):
         merged = list(self.value)
         merged[4] = True
         return TempFact(tuple(merged))
+
+    def rebinding(self, refs):
+        return TempFact(self.value[:6] + (self.value[6] | frozenset(refs),) + self.value[7:])
 
 
 # -- keys -----------------------------------------------------------------------------
@@ -245,6 +273,10 @@ def keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
     return None
 
 
+def is_none(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def is_true(node: Optional[ast.AST]) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
@@ -282,8 +314,8 @@ class PathAnalysis(Analysis):
         self._scope_locked: Dict[str, int] = {}
         self._renames: List[Event] = []
         self._self_name: Optional[str] = None
-        #: parameter names of the scope being walked (and its instance parameter)
-        self._params: Set[str] = set()
+        #: whether the scope being walked made a temp file yet (then bindings are noted)
+        self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
 
@@ -414,13 +446,11 @@ class PathAnalysis(Analysis):
         self._self_name = walker.scope.self_name
         self._scope_locked = {}
         self._renames = []
+        self._temps_made = False
         node = walker.scope.node
-        self._params = set()
         self._scanned = set()
         if walker.scope.is_function:
             args = node.args
-            self._params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)
-                            + list(args.kwonlyargs)}
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
@@ -433,6 +463,8 @@ class PathAnalysis(Analysis):
     # -- bindings ---------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if self._temps_made:
+            self._note_rebinding(target, state)
         if value is None or how not in ("assign", "walrus", "with"):
             return
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -440,7 +472,7 @@ class PathAnalysis(Analysis):
                     self.facts.resolve(value.func) == "tempfile.mkstemp":
                 fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])
                 if name_ref is not None:
-                    self._new_temp(name_ref, value, state)
+                    self._new_temp(name_ref, value, state, bound=_bound_refs(target))
                     if fd_ref is not None:
                         state.set("file", fd_ref, Must((self._ref_key(name_ref), "w+b")))
             return
@@ -470,16 +502,25 @@ class PathAnalysis(Analysis):
             if self.is_pathlib(value, state):
                 state.set("pathlib", ref, Must(True))
 
+    def _note_rebinding(self, target: ast.AST, state: State) -> None:
+        """Every temp file made so far learns which names were bound after it."""
+        refs = _bound_refs(target)
+        if not refs:
+            return
+        for key, fact in state.items("temp"):
+            if fact.origin == "tempfile" and not set(refs) <= fact.rebound:
+                state.set("temp", key, fact.rebinding(refs))
+
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
         name = self.facts.resolve(call.func)
         method = call.func.attr if name is None and isinstance(call.func, ast.Attribute) else None
         if name == "tempfile.mktemp":
-            self._new_temp(ref, call, state)
+            self._new_temp(ref, call, state, bound=[ref])
             return True
         if name in TEMP_FILES:
             if not is_true_false(keyword_value(call, "delete"), False):
                 return True  # deleted on close: never renamed into place
-            self._new_temp(ref + ".name", call, state)
+            self._new_temp(ref + ".name", call, state, bound=[ref])
             state.set("file", ref, Must((self._ref_key(ref) + ".name", open_mode(call, 0) if call.args else "w+b")))
             return True
         if name in OPEN_FUNCTIONS and call.args:
@@ -523,8 +564,18 @@ class PathAnalysis(Analysis):
             return True
         return False
 
-    def _new_temp(self, ref: str, call: ast.Call, state: State) -> None:
+    def _new_temp(self, ref: str, call: ast.Call, state: State, bound=()) -> None:
         directory = keyword_value(call, "dir")
+        dir_arg = "given" if directory is not None else "absent"
+        position = TEMP_DIR_POSITION.get(self.facts.resolve(call.func) or "")
+        if directory is None and position is not None and len(call.args) > position \
+                and not any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
+            directory = call.args[position]  # ``mkstemp(".tmp", "x", d)``
+            dir_arg = "given"
+        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+            dir_arg = "unknown"
+        elif dir_arg == "given" and is_none(keyword_value(call, "dir")):
+            dir_arg = "none"  # ``dir=None``: the default, spelled out
         if directory is not None and isinstance(directory, ast.Constant) and directory.value is None:
             directory = None
         dir_key = self.key(directory, state) if directory is not None else None
@@ -535,7 +586,10 @@ class PathAnalysis(Analysis):
         has_dir = directory is not None and dir_key != "tempfile.gettempdir()"
         key = self._ref_key(ref)
         state.discard("path", ref)
-        state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, None)))
+        site = (call.lineno, call.col_offset)
+        state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, site,
+                                         frozenset(bound), dir_arg)))
+        self._temps_made = True
 
     # -- conditions -------------------------------------------------------------------
 
@@ -732,7 +786,7 @@ class PathAnalysis(Analysis):
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
         """A name built from another path and written here is a temp file of that path."""
         if state.get("temp", key) is None and (key.startswith("concat(") or key.split("(")[0] in DERIVING_METHODS):
-            state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None)))
+            state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
@@ -755,7 +809,8 @@ class PathAnalysis(Analysis):
             removed=removed.value if removed is not None else None,
             retry_of=earlier[0].node.lineno if earlier else None,
             guard=state.get("guard", src_key), iplock=self._iplocked(state),
-            dst_const=_constant_path(dst), dst_params=self._known_at_entry(dst),
+            dst_const=_constant_path(dst),
+            dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
             dst_locked=None, src_locked=None,
         )
         if event is not None:
@@ -764,13 +819,49 @@ class PathAnalysis(Analysis):
             state.discard("guard", key)
         state.discard("removed", dst_key)
 
-    def _known_at_entry(self, node: ast.AST) -> bool:
-        """Whether every name in ``node`` is a parameter, ``self`` or a module global."""
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id not in self._params and sub.id not in self.facts.module_bindings \
-                    and sub.id not in self.facts.aliases:
-                return False
+    def _spelled_at_creation(self, node: ast.AST, temp: Optional[TempFact]) -> bool:
+        """Whether ``node`` means the same where ``temp`` was created: it only reads names
+        (and attributes, constants, path joins and conversions) that nothing rebound since."""
+        if temp is None or temp.origin != "tempfile" or temp.site is None:
+            return False
+        used: List[str] = []
+        if not self._pure_path_expression(node, used):
+            return False
+        for name in used:
+            for ref in temp.rebound:
+                if name == ref or name.startswith(ref + ".") or ref.startswith(name + "."):
+                    return False
         return True
+
+    def _pure_path_expression(self, node: ast.AST, used: List[str]) -> bool:
+        if isinstance(node, ast.Constant):
+            return True
+        ref = dotted_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if ref is not None:
+            used.append(ref)
+            return True
+        if isinstance(node, ast.Attribute):
+            return self._pure_path_expression(node.value, used)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div, ast.Mod)):
+            return self._pure_path_expression(node.left, used) and self._pure_path_expression(node.right, used)
+        if isinstance(node, ast.JoinedStr):
+            return all(self._pure_path_expression(v, used) for v in node.values)
+        if isinstance(node, ast.FormattedValue):
+            return self._pure_path_expression(node.value, used) and (
+                node.format_spec is None or self._pure_path_expression(node.format_spec, used))
+        if isinstance(node, ast.Call) and not node.keywords:
+            func = node.func
+            name = self.facts.resolve(func)
+            if name in JOINS or name in TRANSPARENT or name in ("os.path.dirname", "os.path.basename"):
+                pass
+            elif name is None and isinstance(func, ast.Attribute) and \
+                    func.attr in TRANSPARENT_METHODS | DERIVING_METHODS | {"joinpath"}:
+                if not self._pure_path_expression(func.value, used):
+                    return False
+            else:
+                return False
+            return all(not isinstance(a, ast.Starred) and self._pure_path_expression(a, used) for a in node.args)
+        return False
 
     def _iplocked(self, state: State) -> Optional[int]:
         lines = [fact.value for (domain, _ref), fact in state.facts.items() if domain == "iplock"]

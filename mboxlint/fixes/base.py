@@ -155,12 +155,13 @@ class Fixer(VisitorBasedCodemodCommand):
 
     # -- imports ----------------------------------------------------------------------
 
-    def reference(self, module: str, name: str) -> cst.BaseExpression:
+    def reference(self, module: str, name: str, qualified: bool = False) -> cst.BaseExpression:
         """An expression naming ``module.name``, importing it once in the file's style.
 
-        An existing ``from module import name [as alias]`` or ``import module [as alias]`` is
-        reused; otherwise ``from module import name`` is added (merged into an existing
-        ``from module import ...``), or ``import module`` when ``name`` is taken.
+        An existing ``from module import name [as alias]`` or ``import module [as alias]``
+        (or ``import module.sub``, which binds ``module`` too) is reused; otherwise
+        ``from module import name`` is added (merged into an existing ``from module import ...``),
+        or ``import module`` when ``name`` is taken or ``qualified`` asks for ``module.name``.
         """
         tree = self.module
         bound = set()
@@ -176,8 +177,9 @@ class Fixer(VisitorBasedCodemodCommand):
                             return cst.Name(_alias_name(tree, alias) or name)
                 if isinstance(small, cst.Import):
                     for alias in small.names:
-                        if tree.code_for_node(alias.name) == module:
-                            local = _alias_name(tree, alias)
+                        imported = tree.code_for_node(alias.name)
+                        local = _alias_name(tree, alias)
+                        if imported == module or (local is None and imported.startswith(module + ".")):
                             return cst.parse_expression("%s.%s" % (local or module, name))
                 if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                     for alias in small.names:
@@ -188,7 +190,7 @@ class Fixer(VisitorBasedCodemodCommand):
                             bound.add(target.target.value)
         # A module-level def or class of that name would be shadowed by the import.
         bound.update(s.name.value for s in tree.body if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
-        if name in bound:
+        if name in bound or qualified:
             AddImportsVisitor.add_needed_import(self.context, module)
             return cst.parse_expression("%s.%s" % (module, name))
         AddImportsVisitor.add_needed_import(self.context, module, name)

@@ -503,10 +503,22 @@ class TempFileInOtherDirectory(Rule):
     ```
 
     ## Fix safety
-    Safe when the target's directory is known where the temp file is created (the target is
-    built from parameters, `self` attributes or module globals): `dir=os.path.dirname(target)` is
-    added. Documented edge: a temp file orphaned by an error now stays next to the target instead
-    of in `$TMPDIR`. Otherwise no automatic fix.
+    Safe: `dir=os.path.dirname(target)` is added to the call that creates the temp file (or
+    replaces its `dir=None`), through the file's own `import os` (one is added when missing).
+    `os.path.dirname` takes a `str` or a `Path` alike and returns a `str`, which every
+    `tempfile` function accepts; `target.parent` would read better for a `Path` but fails on a
+    `str`, and the target's type is not always known. The fix is offered only when the target
+    means the same where the temp file is created: it is built from names, attributes,
+    constants, `os.path.join`, `Path(...)`, `/`, `+`, f-strings and path conversions only, and
+    none of those names is bound again between the creation and the rename (a target computed
+    after the temp file was made, or returned by a call, has no fix); when every rename of that
+    temp file names the same target; and when the creation passes no `**kwargs` and no `dir`
+    (by position, or as anything but `None`). An explicit `dir=tempfile.gettempdir()` is a choice
+    left to its author. Documented edges: a temp file orphaned by an error now stays next to
+    the target instead of in `$TMPDIR`; `shutil.move` onto an existing directory moves into it,
+    so the temp file is made beside that directory; a `bytes` target gives a `bytes` directory,
+    which `tempfile` accepts only with `bytes` (or no) `prefix` and `suffix`. The directory has to
+    be writable anyway: the rename writes in it.
     """
 
     code = "MBX304"
@@ -539,7 +551,8 @@ def save(cache_dir, name, data):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os, shutil, tempfile
 def save(cache_file, data):
     fd, tmp = tempfile.mkstemp()
@@ -548,24 +561,87 @@ def save(cache_file, data):
     os.close(fd)
     shutil.move(tmp, cache_file)  # MBX304
 """,
-        """
-import os, tempfile
-def save(target, data):
-    with tempfile.NamedTemporaryFile("w", delete=False) as f:
-        f.write(data)
+            fixed="""
+import os, shutil, tempfile
+def save(cache_file, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cache_file))
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    shutil.move(tmp, cache_file)  # MBX304
+""",
+        ),
+        Invalid(
+            """
+import os
+from tempfile import NamedTemporaryFile
+def save(cache_dir, name, text):
+    target = os.path.join(cache_dir, name + ".json")
+    with NamedTemporaryFile("w", delete=False) as f:
+        f.write(text)
         os.fsync(f.fileno())
     os.replace(f.name, target)  # MBX304
+""",
+            fixed="""
+import os
+from tempfile import NamedTemporaryFile
+def save(cache_dir, name, text):
+    target = os.path.join(cache_dir, name + ".json")
+    with NamedTemporaryFile("w", delete=False, dir=os.path.dirname(target)) as f:
+        f.write(text)
+        os.fsync(f.fileno())
+    os.replace(f.name, target)  # MBX304
+""",
+        ),
+        Invalid(
+            """
+import tempfile
+from pathlib import Path
+def save(folder: Path, data: bytes):
+    fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=None)
+    with open(fd, "wb") as out:
+        out.write(data)
+    Path(tmp).replace(folder / "state.bin")  # MBX304
+""",
+            fixed="""
+import tempfile
+from pathlib import Path
+import os
+
+def save(folder: Path, data: bytes):
+    fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=os.path.dirname(folder / "state.bin"))
+    with open(fd, "wb") as out:
+        out.write(data)
+    Path(tmp).replace(folder / "state.bin")  # MBX304
+""",
+        ),
+        # The target is known only after the temp file is written: no fix.
+        """
+import hashlib, os, tempfile
+def store(blob_dir, data):
+    fd, tmp = tempfile.mkstemp()
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    name = hashlib.sha256(data).hexdigest()
+    os.replace(tmp, os.path.join(blob_dir, name))  # MBX304
 """,
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        events = [e for e in module.events_of("file-rename")
+                  if e["temp"] is not None and e["temp"].origin == "tempfile" and not e["temp"].has_dir]
+        # One temp renamed onto targets that may differ has no single directory to go in.
+        targets = {}
+        for event in events:
+            targets.setdefault(event["temp"].site, set()).add(event["dst"])
+        for event in events:
             temp = event["temp"]
-            if temp is None or temp.origin != "tempfile" or temp.has_dir:
-                continue
-            fix = "safe" if event["dst_params"] else None
-            yield self.finding(event.node, fix=fix, op=event["op"], line=temp.line,
-                               path=_spell(event["dst"]))
+            fixable = (
+                temp.site is not None and temp.dir_arg in ("absent", "none")
+                and event["dst_at_temp"] and len(targets[temp.site]) == 1
+            )
+            yield self.finding(event.node, fix=None if not fixable else "default", op=event["op"],
+                               line=temp.line, path=_spell(event["dst"]))
 
 
 class UnlinkThenRename(Rule):

@@ -4,7 +4,7 @@ Seeds: CPython bpo-1599254 (mailbox keys renumbered when the table of contents i
 the Cyrus thread on IMAP sequence numbers shifting under a concurrent EXPUNGE.
 """
 
-from .base import Rule
+from .base import Invalid, Rule
 from .locking import spell
 
 MAILBOX_SEED = "cpython-bpo1599254-mailbox-data-loss"
@@ -326,7 +326,13 @@ class ImapSequenceNumbers(Rule):
     Unsafe: the fix rewrites both calls to their UID forms (`conn.uid('SEARCH', ...)` and
     `conn.uid('STORE', ...)`/`'COPY'`/`'FETCH'`). The numbers the code handles change meaning
     (UIDs instead of positions), so any other use of them (printing, arithmetic, storing them)
-    changes too; it is only offered with `--unsafe-fixes`.
+    changes too, and a `UID FETCH` response also names each message's UID; it is only offered
+    with `--unsafe-fixes`. A search is rewritten once, together with every reported use of its
+    numbers. No fix is offered when the numbers also reach a call the fix does not rewrite (a
+    read-only `fetch()`, a `fetch()` whose parts are not a literal, a function of the program;
+    builtins, `str`/`bytes` methods and logging calls are fine), when a use may take its numbers
+    from more than one search, or when one of the calls has keyword arguments: rewriting the
+    search alone would hand those calls UIDs where they expect sequence numbers.
     """
 
     code = "MBX210"
@@ -356,13 +362,33 @@ for num in data[0].split():
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import imaplib
 conn = imaplib.IMAP4_SSL("imap.example.org")
 typ, data = conn.search(None, '(FROM "spam")')
 for num in data[0].split():
     conn.store(num, "+FLAGS", "\\\\Deleted")  # MBX210
 conn.expunge()
+""",
+            fixed="""
+import imaplib
+conn = imaplib.IMAP4_SSL("imap.example.org")
+typ, data = conn.uid("SEARCH", None, '(FROM "spam")')
+for num in data[0].split():
+    conn.uid("STORE", num, "+FLAGS", "\\\\Deleted")  # MBX210
+conn.expunge()
+""",
+            unsafe=True,
+        ),
+        """
+import imaplib
+def read_wanted(conn: imaplib.IMAP4, wanted):
+    typ, data = conn.search(None, "ALL")
+    for num in data[0].split():
+        typ, head = conn.fetch(num, "(BODY.PEEK[HEADER])")  # stays a sequence-number fetch
+        if wanted(head):
+            conn.fetch(num, "(RFC822)")  # MBX210
 """,
         """
 from imaplib import IMAP4 as Server
@@ -379,9 +405,21 @@ class Archiver:
     ]
 
     def check(self, module):
-        for event in module.events_of("imap-seq-use"):
+        uses = module.events_of("imap-seq-use")
+        # Searches the fix must leave alone: their numbers also reach a call it does not
+        # rewrite, or a use that came from several searches or has keyword arguments.
+        pinned = set()
+        for event in module.events_of("imap-seq-pin"):
+            pinned |= event["sites"]
+        for event in uses:
+            sites = event["search"].sites
+            if len(sites) != 1 or event.node.keywords:
+                pinned |= sites
+        for event in uses:
+            fix = None if event["search"].sites & pinned else "default"
             yield self.finding(
                 event.node,
+                fix=fix,
                 ref=event["ref"],
                 op=event["op"],
                 line=event["search"].line,
