@@ -58,8 +58,9 @@ class UnlinkThenReplace(Fixer):
     rename becomes ``os.replace(src, dst)``, which swaps the file in one step.
 
     Handled when the removal is an earlier statement of the same block: a bare
-    ``os.remove(dst)``/``os.unlink(dst)``, one wrapped in ``try: ... except ...: pass``, or
-    one under ``if os.path.exists(dst):``. Other shapes stay reported.
+    ``os.remove(dst)``/``os.unlink(dst)``, one wrapped in ``try: ... except ...: pass`` or in
+    ``with contextlib.suppress(...)``, or one under ``if os.path.exists(dst):``. Other shapes
+    stay reported.
     """
 
     code = "MBX305"
@@ -118,7 +119,8 @@ def _is_removal(call: Optional[cst.Call], target: str) -> bool:
 
 def _removes(stmt: cst.BaseStatement, target: str) -> bool:
     """Whether ``stmt`` only removes ``target``: ``os.remove(target)``, the same in a
-    ``try`` whose handlers only ``pass``, or under an ``if`` that checks it exists."""
+    ``try`` whose handlers only ``pass`` or in a ``suppress``, or under an ``if`` that checks
+    it exists."""
     if _is_removal(sole_call(stmt), target):
         return True
     if isinstance(stmt, cst.Try) and stmt.orelse is None and stmt.finalbody is None:
@@ -129,6 +131,11 @@ def _removes(stmt: cst.BaseStatement, target: str) -> bool:
             for h in stmt.handlers
         )
         return quiet and len(inner) == 1 and _is_removal(sole_call(inner[0]), target)
+    if isinstance(stmt, cst.With) and len(stmt.items) == 1 and isinstance(stmt.items[0].item, cst.Call) \
+            and _callee_name(stmt.items[0].item) == "suppress":
+        # ``with suppress(FileNotFoundError): os.remove(dst)``, as MBX302's fix leaves it
+        inner = stmt.body.body
+        return len(inner) == 1 and _is_removal(sole_call(inner[0]), target)
     if isinstance(stmt, cst.If) and stmt.orelse is None and isinstance(stmt.test, cst.Call):
         test = stmt.test
         checked = _argument(test, 0, "path")
