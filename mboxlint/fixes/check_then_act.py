@@ -80,6 +80,8 @@ class MakeActsRaceFree(Fixer):
         self._convert: Dict[int, _Act] = {}
         #: the indentation of the block being rewritten (None: the module's default)
         self.indent: Optional[str] = None
+        #: the indentations of the blocks being visited
+        self._indents: List[Optional[str]] = []
 
     # -- the calls ----------------------------------------------------------------------
 
@@ -111,14 +113,27 @@ class MakeActsRaceFree(Fixer):
         self._line_acts = []
 
     def leave_SimpleStatementSuite(self, original, updated):
-        return self._note_line(updated)
+        acts = self._line_acts
+        self._note_line(updated)
+        if len(acts) != 1 or acts[0].op not in SUPPRESSED or len(updated.body) != 1:
+            return updated
+        # ``if exists(p): os.remove(p)`` on one line: the body becomes a block for the with.
+        line = cst.SimpleStatementLine(body=updated.body, trailing_whitespace=updated.trailing_whitespace)
+        indent = self._indents[-1] if self._indents else None
+        new = self._suppressed(acts[0], line, indent)
+        if new is None:
+            return updated
+        return cst.IndentedBlock(body=new, indent=indent)
+
+    def visit_IndentedBlock(self, node) -> None:
+        self._indents.append(node.indent)
 
     def _note_line(self, updated):
         if len(self._line_acts) == 1 and len(updated.body) == 1:
             act = self._line_acts[0]
-            self._acts[id(updated)] = act
+            self._note(self._acts, updated, act)
             if act.op in KEYWORDS:
-                self._done[id(updated)] = act
+                self._note(self._done, updated, act)
         self._line_acts = []
         return updated
 
@@ -126,8 +141,12 @@ class MakeActsRaceFree(Fixer):
         if len(updated.items) == 1:
             act = self._calls.get(id(original.items[0].item))
             if act is not None and act.updated is updated.items[0].item:
-                self._acts[id(updated)] = act
+                self._note(self._acts, updated, act)
         return updated
+
+    def _note(self, table: Dict[int, _Act], node: cst.CSTNode, act: _Act) -> None:
+        self._keep.append(node)  # alive, so that no other node gets its id
+        table[id(node)] = act
 
     # -- where statements are -------------------------------------------------------------
 
@@ -140,6 +159,7 @@ class MakeActsRaceFree(Fixer):
 
     def leave_IndentedBlock(self, original, updated):
         # A new block nested here indents by what this block indents by.
+        self._indents.pop()
         self.indent = updated.indent
         owner = None
         if self._ifs and self._ifs[-1].body is original:
@@ -191,7 +211,7 @@ class MakeActsRaceFree(Fixer):
     def _fix_statement(self, act: _Act, stmt, index, originals, updated, out, owner):
         if act.op in SUPPRESSED:
             return self._suppressed(act, stmt)
-        if act.op not in ("open", "os.open") or isinstance(stmt, cst.SimpleStatementSuite):
+        if act.op not in ("open", "os.open"):
             return None
         if owner is not None and index == 0 and self._convertible(owner, act):
             self._convert[id(owner)] = act  # the ``if`` itself becomes the ``try``
@@ -202,7 +222,7 @@ class MakeActsRaceFree(Fixer):
                 built = self._exclusive(act, stmt)
                 if built is None:
                     return None
-                first, rest, _assigns = built
+                first, rest = built
                 guard = updated[index - 1]
                 _blanks, comments = split_leading_lines(stmt)
                 first = first.with_changes(leading_lines=comments)
@@ -212,22 +232,23 @@ class MakeActsRaceFree(Fixer):
                 out.pop()
                 self.applied_to(act.original)
                 return [new] + rest
-        built = self._exclusive(act, stmt)
-        if built is None or built[2]:
-            return None  # a name bound by the create would be unbound after the except
-        first, rest, _assigns = built
+        # A name bound by the create would be unbound after the except.
+        built = self._exclusive(act, stmt, assign=False)
+        if built is None:
+            return None
+        first, rest = built
         new = self._try(first.with_changes(leading_lines=()), None, rest, self.indent, stmt.leading_lines)
         self.applied_to(act.original)
         return [new]
 
-    def _suppressed(self, act: _Act, stmt) -> Optional[List[cst.BaseStatement]]:
+    def _suppressed(self, act: _Act, stmt, indent="current") -> Optional[List[cst.BaseStatement]]:
         """``with suppress(E): <the act's line>``, for a line that is only the act."""
-        if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(stmt.body[0], cst.Expr) \
-                or stmt.body[0].value is not act.updated:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or \
+                not isinstance(stmt.body[0], cst.Expr) or stmt.body[0].value is not act.updated:
             return None
-        new = self._suppress(SUPPRESSED[act.op], [stmt.with_changes(leading_lines=())], self.indent,
-                             stmt.leading_lines)
-        self._done[id(new)] = act
+        new = self._suppress(SUPPRESSED[act.op], [stmt.with_changes(leading_lines=())],
+                             self.indent if indent == "current" else indent, stmt.leading_lines)
+        self._note(self._done, new, act)
         self.applied_to(act.original)
         return [new]
 
@@ -251,12 +272,7 @@ class MakeActsRaceFree(Fixer):
                 return None
             line = cst.SimpleStatementLine(body=body.body, leading_lines=stmt.leading_lines,
                                            trailing_whitespace=body.trailing_whitespace)
-            if act.op in KEYWORDS:
-                return [line], ()
-            if act.op in SUPPRESSED:
-                new = self._suppressed(act, line)
-                return (new, ()) if new is not None else None
-            return None
+            return ([line], ()) if act.op in KEYWORDS else None
         if len(body.body) != 1 or id(body.body[0]) not in self._done:
             return None
         inner = body.body[0]
@@ -289,47 +305,47 @@ class MakeActsRaceFree(Fixer):
         built = self._exclusive(act, first)
         if built is None:
             return None
-        new_first, rest, _assigns = built
+        new_first, rest = built
         rest = rest + list(body.body[1:])
-        handler = None
-        handler_header = None
+        handler, handler_header, handler_footer = None, None, ()
         if stmt.orelse is not None:
-            handler = list(stmt.orelse.body.body)
-            handler_header = stmt.orelse.body.header
+            other = stmt.orelse.body
+            handler = _statements(other)
+            if isinstance(other, cst.IndentedBlock):
+                handler_header, handler_footer = other.header, other.footer
         new = self._try(new_first.with_changes(leading_lines=first.leading_lines), handler, rest, body.indent,
                         stmt.leading_lines, header=body.header, handler_header=handler_header,
-                        handler_footer=stmt.orelse.body.footer if stmt.orelse is not None else ())
+                        handler_footer=handler_footer)
         self.applied_to(act.original)
         return [new], body.footer
 
     # -- building -----------------------------------------------------------------------
 
-    def _exclusive(self, act: _Act, stmt):
-        """``(first line, statements for else:, binds)``: the create made exclusive, or None."""
-        if act.op == "os.open":
-            call = self._with_excl(act.updated)
-        else:
-            call = _exclusive_mode(act.updated)
-        if call is None:
-            return None
+    def _exclusive(self, act: _Act, stmt, assign: bool = True):
+        """``(first line, statements for else:)``: the create made exclusive, or None. A line
+        that binds a name is refused unless ``assign``."""
         if isinstance(stmt, cst.With):
             item = stmt.items[0]
             if stmt.asynchronous is not None or item.asname is None or not isinstance(item.asname.name, cst.Name):
                 return None
-            name = item.asname.name.value
-            line = cst.SimpleStatementLine(
-                body=[cst.Assign(targets=[cst.AssignTarget(target=cst.Name(name))], value=call)],
-                leading_lines=stmt.leading_lines)
-            body = stmt.body
-            if body.header.comment is not None:  # it spoke of the open
-                line = line.with_changes(trailing_whitespace=body.header)
-                body = body.with_changes(header=cst.TrailingWhitespace())
-            with_file = stmt.with_changes(items=[cst.WithItem(item=cst.Name(name))], body=body, leading_lines=())
-            return line, [with_file], False
-        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and \
-                isinstance(stmt.body[0], (cst.Expr, cst.Assign)):
-            return stmt.deep_replace(act.updated, call), [], isinstance(stmt.body[0], cst.Assign)
-        return None
+        elif not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or \
+                not isinstance(stmt.body[0], (cst.Expr, cst.Assign)) or \
+                not assign and isinstance(stmt.body[0], cst.Assign):
+            return None
+        call = self._with_excl(act.updated) if act.op == "os.open" else _exclusive_mode(act.updated)
+        if call is None:
+            return None
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return stmt.deep_replace(act.updated, call), []
+        name = stmt.items[0].asname.name.value
+        line = cst.SimpleStatementLine(
+            body=[cst.Assign(targets=[cst.AssignTarget(target=cst.Name(name))], value=call)],
+            leading_lines=stmt.leading_lines)
+        body = stmt.body
+        if body.header.comment is not None:  # it spoke of the open
+            line = line.with_changes(trailing_whitespace=body.header)
+            body = body.with_changes(header=cst.TrailingWhitespace())
+        return line, [stmt.with_changes(items=[cst.WithItem(item=cst.Name(name))], body=body, leading_lines=())]
 
     def _with_excl(self, call: cst.Call) -> Optional[cst.Call]:
         """``os.open(P, flags, ...)`` with ``| os.O_EXCL`` added to its flags."""
@@ -458,8 +474,7 @@ def _guard_clause(stmt: cst.BaseStatement, act: _Act) -> bool:
     guard = _guard(stmt.test)
     if guard is None or guard[0] or not _same(guard[1], act.path):
         return False
-    body = stmt.body
-    last = body.body[-1] if isinstance(body, cst.SimpleStatementSuite) else body.body[-1]
+    last = stmt.body.body[-1]
     if isinstance(last, cst.SimpleStatementLine):
         last = last.body[-1]
     return isinstance(last, EXITS)
@@ -467,7 +482,7 @@ def _guard_clause(stmt: cst.BaseStatement, act: _Act) -> bool:
 
 def _statements(body) -> List[cst.BaseStatement]:
     if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
+        return [cst.SimpleStatementLine(body=body.body, trailing_whitespace=body.trailing_whitespace)]
     return list(body.body)
 
 

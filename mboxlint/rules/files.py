@@ -271,11 +271,11 @@ class CheckThenAct(Rule):
 
     No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an explicit
     `exist_ok=`/`missing_ok=` (or `**kwargs`), an `os.mkdir` or removal that is part of a
-    larger statement, or a `with` that opens several files or does not name the file. Left
-    reported too: a create whose result is bound to a name (`fd = os.open(...)`) when it is
-    neither the first statement of the `if` that checked nor right after the guard clause,
-    since the name would be unbound after the `except`; a removal, `os.mkdir` or create on a
-    one-line `if` body that has an `else`.
+    larger statement, or an `async with` or a `with` that opens several files or does not
+    name the file. Left reported too: a create whose result is bound to a name
+    (`fd = os.open(...)`) when it is neither the first statement of the `if` that checked nor
+    right after the guard clause, since the name would be unbound after the `except`; a create
+    on a one-line `if` body; an act sharing its line with another statement (`a; b`).
     """
 
     code = "MBX302"
@@ -1016,7 +1016,9 @@ def _create_fix(event):
     call, stmt = event.node, event["stmt"]
     if isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
         return None
-    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+    if isinstance(stmt, ast.AsyncWith):
+        return None
+    if isinstance(stmt, ast.With):
         item = stmt.items[0]
         return "unsafe" if len(stmt.items) == 1 and item.context_expr is call and \
             isinstance(item.optional_vars, ast.Name) else None
