@@ -37,6 +37,8 @@ SUPPRESSED = {
 }
 #: acts fixed by one keyword argument
 KEYWORDS = {"os.makedirs": "exist_ok", "Path.mkdir": "exist_ok", "Path.unlink": "missing_ok"}
+#: the ops the rule names in its message; every other reported call opens a file
+ACTS = frozenset(SUPPRESSED) | frozenset(KEYWORDS) | {"os.open"}
 #: acts that create (their check said the path was missing); the others remove
 CREATING = frozenset({"os.makedirs", "os.mkdir", "Path.mkdir", "os.open", "open"})
 #: the modules whose ``open`` takes the path first and the mode second
@@ -46,6 +48,7 @@ GUARD_FUNCTIONS = frozenset({"exists", "lexists", "isfile", "isdir", "access"})
 GUARD_METHODS = frozenset({"exists", "is_file", "is_dir"})
 EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 
+#: the act as the rule's message names it first: "`os.makedirs()` of ..."
 _OP = re.compile(r"`([\w.]+)\(\)`")
 
 
@@ -91,7 +94,7 @@ class MakeActsRaceFree(Fixer):
             return updated  # ``open(P).close()``: the inner call, left first, is the act
         self._used.add(finding)
         found = _OP.match(finding.message)
-        op = found.group(1) if found and found.group(1) in set(SUPPRESSED) | set(KEYWORDS) | {"os.open"} else "open"
+        op = found.group(1) if found and found.group(1) in ACTS else "open"
         act = _Act(op, original, updated, _act_path(op, updated))
         if op in KEYWORDS:
             new = _with_keyword(updated, KEYWORDS[op])

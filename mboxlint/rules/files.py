@@ -214,7 +214,7 @@ class CheckThenAct(Rule):
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
-    (`FileExistsError` for a create, `FileNotFoundError` for a removal, or `OSError` and
+    (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal, or `OSError` and
     broader), and `shutil.rmtree(P, ignore_errors=True)`. Checks in helper functions are
     invisible.
 
@@ -975,7 +975,8 @@ REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
 #: edges the documentation lists; under the other kinds the fix is unsafe
 _SAFE_GUARDS = {
     "os.makedirs": ("exists", "isdir"), "Path.mkdir": ("exists", "isdir"), "os.mkdir": ("exists",),
-    "os.remove": ("exists", "lexists"), "os.unlink": ("exists", "lexists"), "Path.unlink": ("exists", "lexists"),
+    "os.remove": ("exists", "lexists"), "os.unlink": ("exists", "lexists"),
+    "Path.unlink": ("exists", "lexists"),
     "os.rmdir": ("exists", "isdir"), "shutil.rmtree": ("exists", "isdir"), "Path.rmdir": ("exists", "isdir"),
 }
 #: acts fixed by a keyword argument; the others are wrapped in ``contextlib.suppress``
