@@ -433,3 +433,36 @@ def test_the_fixer_runs_as_a_libcst_codemod_command(tmp_path):
     assert (tmp_path / "setup_dirs.py").read_text() == (
         "import os\n\ndef prepare(d):\n    os.makedirs(d, exist_ok=True)\n"
     )
+
+
+def test_flags_that_bind_looser_than_or_are_parenthesised_and_a_one_line_guard_clause_goes():
+    result = fix(
+        """
+        import os
+        def f(p, ro):
+            if not os.path.exists(p):
+                os.close(os.open(p, os.O_CREAT if ro else os.O_CREAT | os.O_WRONLY))
+        def g(p):
+            if os.path.exists(p): return None
+            with open(p, "a") as log:
+                log.write("start")
+        """,
+        unsafe=True,
+    )
+    assert result.text == textwrap.dedent(
+        """
+        import os
+        from contextlib import suppress
+
+        def f(p, ro):
+            with suppress(FileExistsError):
+                os.close(os.open(p, (os.O_CREAT if ro else os.O_CREAT | os.O_WRONLY) | os.O_EXCL))
+        def g(p):
+            try:
+                log = open(p, "x")
+            except FileExistsError:
+                return None
+            with log:
+                log.write("start")
+        """
+    )

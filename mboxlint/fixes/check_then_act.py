@@ -356,11 +356,9 @@ class MakeActsRaceFree(Fixer):
         if len(args) < 2 or args[1].keyword is not None or args[1].star:
             return None
         flags = args[1].value
-        if not isinstance(flags, (cst.Name, cst.Attribute, cst.BinaryOperation, cst.Call, cst.Integer,
-                                  cst.Subscript)) or isinstance(flags, cst.BinaryOperation) and \
-                not isinstance(flags.operator, (cst.BitOr, cst.BitAnd, cst.BitXor, cst.LeftShift,
-                                                cst.RightShift, cst.Add, cst.Subtract, cst.Multiply)) and \
-                not flags.lpar:
+        # Every binary operator binds at least as tightly as ``|``; a test or lambda does not.
+        if not flags.lpar and not isinstance(flags, (cst.Name, cst.Attribute, cst.BinaryOperation, cst.Call,
+                                                     cst.Integer, cst.Subscript)):
             flags = flags.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         space = cst.SimpleWhitespace(" ")
         args[1] = args[1].with_changes(value=cst.BinaryOperation(
