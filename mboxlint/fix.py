@@ -93,6 +93,12 @@ def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool,
     return new.code, len(fixer.applied)
 
 
+def _next_code(codes) -> str:
+    """The rule code to fix next: the lowest one that no other pending fixer settles."""
+    first = [c for c in codes if not any(c in FIXERS[other].SETTLES for other in codes if other != c)]
+    return min(first or codes)
+
+
 def _check(text: str, path: str, selection: Selection, options: Optional[dict],
            before: List[Finding], code: str, applied: int) -> List[Finding]:
     """The findings of a rewritten text, or :class:`_Rejected` if the rewrite is not acceptable."""
@@ -140,7 +146,7 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
         todo = [f for f in findings if f.code in FIXERS and f.code not in stuck and allowed(f, unsafe)]
         if not todo:
             break
-        code = min(f.code for f in todo)
+        code = _next_code({f.code for f in todo})
         group = [f for f in todo if f.code == code]
         if module is None or module_text != result.text:
             try:

@@ -461,3 +461,18 @@ def test_new_block_indents_like_its_surroundings_not_the_file_default():
     result = fix_source(code, "<example>", EVERY_RULE)
     assert result.problems == [] and result.fixed == 2
     assert result.text.endswith("    try:\n        box.add(message)\n        box.flush()\n    finally:\n        box.unlock()\n")
+
+
+def test_a_fix_that_drops_a_statement_runs_before_the_fix_that_would_rewrite_it():
+    # MBX302 reports the guarded removal and MBX305 the rename after it; wrapping the removal in
+    # suppress() first would keep the window MBX305 closes by dropping the removal.
+    source = (
+        "import os\n"
+        "def save(tmp, dst):\n"
+        "    if os.path.exists(dst):\n"
+        "        os.remove(dst)\n"
+        "    os.rename(tmp, dst)\n"
+    )
+    result = fix_source(source, "save.py", EVERY_RULE)
+    assert result.text == "import os\ndef save(tmp, dst):\n    os.replace(tmp, dst)\n"
+    assert result.fixed == 2 and result.remaining == []

@@ -793,9 +793,25 @@ class PathAnalysis(Analysis):
         if key is None:
             return
         walker.emit("file-act", node, key=key, op=op, path=key, guard=state.get("guard", key),
-                    stmt=walker.current_statement(),
+                    stmt=walker.current_statement(), caught=self._caught(walker),
                     iplock=self._iplocked(state))
         state.discard("guard", key)
+
+    def _caught(self, walker: Walker) -> Set[str]:
+        """Exception names (last dotted part) that a ``with contextlib.suppress(...)`` or an
+        ``except`` around the statement being walked catches; a bare ``except`` is ``BaseException``."""
+        names: Set[str] = set()
+        for item in walker.enclosing_with_items():
+            expr = item.context_expr
+            if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
+                names.update(_exception_names(expr.args))
+        for handler in walker.enclosing_handlers():
+            if handler.type is None:
+                names.add("BaseException")
+            else:
+                names.update(_exception_names(handler.type.elts if isinstance(handler.type, ast.Tuple)
+                                              else [handler.type]))
+        return names
 
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
@@ -1016,6 +1032,10 @@ class PathAnalysis(Analysis):
                 found.setdefault(path, line)
         self._class_locked[id(cls)] = found
         return found
+
+
+def _exception_names(nodes) -> Set[str]:
+    return {name.rsplit(".", 1)[-1] for name in map(dotted_name, nodes) if name}
 
 
 def is_true_false(node: Optional[ast.AST], value: bool) -> bool:

@@ -233,6 +233,18 @@ class Walker:
     def enclosing_with_items(self) -> List[ast.withitem]:
         return [f.payload for f in self._frames if f.kind == "with"]
 
+    def enclosing_handlers(self) -> List[ast.ExceptHandler]:
+        """The ``except`` handlers of the ``try`` statements whose body holds the statement
+        being walked (innermost last)."""
+        handlers: List[ast.ExceptHandler] = []
+        for depth in range(1, len(self._blocks)):
+            stmts = self._blocks[depth][0]
+            outer_stmts, outer_index = self._blocks[depth - 1]
+            owner = outer_stmts[outer_index]
+            if stmts is getattr(owner, "body", None) and hasattr(owner, "handlers"):
+                handlers.extend(owner.handlers)
+        return handlers
+
     # -- driver -------------------------------------------------------------------------
 
     def run(self) -> None:

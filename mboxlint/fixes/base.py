@@ -65,6 +65,10 @@ class Fixer(VisitorBasedCodemodCommand):
     code: ClassVar[str] = ""
     #: libcst node types whose start position can be a finding's position
     TARGETS: ClassVar[Tuple[type, ...]] = (cst.Call,)
+    #: codes whose findings this fix can settle along with its own (it drops the statement
+    #: they report on): ``--fix`` runs this fixer before theirs, so theirs does not rewrite
+    #: that statement into a shape this one no longer recognises
+    SETTLES: ClassVar[Tuple[str, ...]] = ()
     DESCRIPTION: str = "Apply mboxlint's fix for one rule."
     METADATA_DEPENDENCIES = (PositionProvider,)
 

@@ -72,6 +72,9 @@ class UnlinkThenReplace(Fixer):
     """
 
     code = "MBX305"
+    # Dropping ``if exists(dst): os.remove(dst)`` also settles MBX302 there; MBX302's own fix
+    # would have wrapped the removal in ``suppress(...)`` and kept the window open.
+    SETTLES = ("MBX302",)
     DESCRIPTION = "Drop the unlink before a rename and use os.replace (MBX305)."
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:

@@ -5,6 +5,7 @@ The rules filter the ``file-*`` events of :mod:`mboxlint.analysis.paths`; what "
 means is decided there, once, for every rule.
 """
 
+import ast
 import fnmatch
 import os
 
@@ -211,7 +212,11 @@ class CheckThenAct(Rule):
       does not exist;
     * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
 
-    Not reported under an inter-process lock. Checks in helper functions are invisible.
+    Not reported under an inter-process lock, nor when the act already survives losing the
+    race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
+    (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal, or `OSError` and
+    broader), and `shutil.rmtree(P, ignore_errors=True)`. Checks in helper functions are
+    invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`
@@ -235,15 +240,42 @@ class CheckThenAct(Rule):
     ```
 
     ## Fix safety
-    Sometimes safe. Under an `exists()` guard: `os.makedirs(P, exist_ok=True)`; `os.mkdir`
-    inside `with contextlib.suppress(FileExistsError):`; `Path.mkdir(exist_ok=True)`;
-    `contextlib.suppress(FileNotFoundError)` around remove/unlink or `Path.unlink(missing_ok=True)`;
-    `suppress(FileNotFoundError, NotADirectoryError)` around `rmtree`/`rmdir`. Documented edges:
-    a regular file where a directory is wanted now fails at the `makedirs` instead of at the next
-    use; a dangling symlink that `exists()` skipped is now removed. Unsafe: under `isdir`,
-    `isfile`, `lexists` or `access` guards (a regular file in the way used to raise), and for
-    opens and `os.open` (rewritten to `open(P, "x")` / `O_EXCL` with `except FileExistsError`).
-    Renames have no automatic fix.
+    Sometimes safe. The act is made to survive the race:
+
+    * `os.makedirs(P[, mode])` and `Path.mkdir()` get `exist_ok=True` (`parents=` kept): safe
+      under `exists()` and `isdir()` checks;
+    * `os.mkdir(P)` goes inside `with contextlib.suppress(FileExistsError):` (no parents
+      created, as before): safe under `exists()`, unsafe under `isdir()`, where a regular file
+      in the way used to raise;
+    * `os.remove/unlink(P)` goes inside `suppress(FileNotFoundError)` and `Path.unlink()` gets
+      `missing_ok=True`: safe under `exists()` and `lexists()`;
+    * `shutil.rmtree(P)`, `os.rmdir(P)`, `Path.rmdir()` go inside `suppress(FileNotFoundError,
+      NotADirectoryError)`: safe under `isdir()` and `exists()`;
+    * unsafe: `open(P, "w"/"a")` (and `io`/`gzip`/`bz2`/`lzma`/`codecs.open`, `Path.open`) is
+      opened with mode `"x"`, `os.open(P, O_CREAT ...)` gets `| os.O_EXCL`, in `try:` with an
+      `except FileExistsError:` that does what the code did when `P` was there: the old
+      `else:` branch, the guard clause's body (`if os.path.exists(P): return`), or `pass`. The
+      rest of the old `if` body goes in `else:`, so it still runs only when this process
+      created the file; a `with open(P, "w") as f:` becomes `f = open(P, "x")` and `with f:`
+      there. With nothing to do either way, `with contextlib.suppress(FileExistsError):`.
+
+    Every other check (`isfile()`, `os.access()`, and the kinds not listed for an act) makes
+    the fix unsafe. The `if` that checked goes when its test is just that check of the same
+    path, it has no `else` and its body was only the act; otherwise it stays, with the act
+    rewritten inside it: its other statements still run only when the check said so, and an
+    `elif` chain stays a chain. `contextlib` (or `suppress`) is imported once, reusing an
+    existing import. Documented edges of the safe fixes: a regular file where a directory is
+    wanted now fails at the `makedirs` instead of at the next use; a dangling symlink that
+    `exists()` skipped is now removed; under `exists()`, a regular file where `rmtree`/`rmdir`
+    expected a directory is now left alone instead of raising `NotADirectoryError`.
+
+    No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an explicit
+    `exist_ok=`/`missing_ok=` (or `**kwargs`), an `os.mkdir` or removal that is part of a
+    larger statement, or an `async with` or a `with` that opens several files or does not
+    name the file. Left reported too: a create whose result is bound to a name
+    (`fd = os.open(...)`) when it is neither the first statement of the `if` that checked nor
+    right after the guard clause, since the name would be unbound after the `except`; a create
+    on a one-line `if` body; an act sharing its line with another statement (`a; b`).
     """
 
     code = "MBX302"
@@ -281,33 +313,186 @@ def drop(path, lock_fd):
         os.remove(path)
     fcntl.flock(lock_fd, fcntl.LOCK_UN)
 """,
+        """
+import os, shutil
+from contextlib import suppress
+def drop(path, build_dir):
+    if os.path.exists(path):
+        with suppress(FileNotFoundError):
+            os.remove(path)
+    if os.path.isdir(build_dir):
+        shutil.rmtree(build_dir, ignore_errors=True)
+""",
+        """
+import os
+def prepare(spool):
+    if not os.path.isdir(spool):
+        try:
+            os.mkdir(spool)
+        except FileExistsError:
+            pass
+""",
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os
 def prepare(cache_dir):
     if not os.path.exists(cache_dir):
         os.makedirs(cache_dir)  # MBX302
 """,
-        """
+            fixed="""
+import os
+def prepare(cache_dir):
+    os.makedirs(cache_dir, exist_ok=True)  # MBX302
+""",
+        ),
+        Invalid(
+            """
+import os
+def prepare(cache_dir, log):
+    if not os.path.exists(cache_dir):
+        os.makedirs(cache_dir, 0o700)  # MBX302
+        log.info("created %s", cache_dir)
+""",
+            fixed="""
+import os
+def prepare(cache_dir, log):
+    if not os.path.exists(cache_dir):
+        os.makedirs(cache_dir, 0o700, exist_ok=True)  # MBX302
+        log.info("created %s", cache_dir)
+""",
+        ),
+        Invalid(
+            """
 import os, shutil
 def drop(path):
     if os.path.isdir(path):
         shutil.rmtree(path)  # MBX302
 """,
-        """
+            fixed="""
+import os, shutil
+from contextlib import suppress
+
+def drop(path):
+    with suppress(FileNotFoundError, NotADirectoryError):
+        shutil.rmtree(path)  # MBX302
+""",
+        ),
+        Invalid(
+            """
 from pathlib import Path
 def reset(state: Path):
     if state.exists():
         state.unlink()  # MBX302
+    if not state.parent.exists():
+        state.parent.mkdir(parents=True)  # MBX302
 """,
-        """
+            fixed="""
+from pathlib import Path
+def reset(state: Path):
+    state.unlink(missing_ok=True)  # MBX302
+    state.parent.mkdir(parents=True, exist_ok=True)  # MBX302
+""",
+        ),
+        Invalid(
+            """
+import contextlib
+import os
+def spool_dirs(root, names):
+    for name in names:
+        if not os.path.exists(os.path.join(root, name)):
+            os.mkdir(os.path.join(root, name))  # MBX302
+        else:
+            print("reusing", name)
+""",
+            fixed="""
+import contextlib
+import os
+def spool_dirs(root, names):
+    for name in names:
+        if not os.path.exists(os.path.join(root, name)):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(os.path.join(root, name))  # MBX302
+        else:
+            print("reusing", name)
+""",
+        ),
+        Invalid(
+            """
 import os
 def init(path):
     if os.path.exists(path):
         return
     with open(path, "w") as f:  # MBX302
         f.write("{}")
+""",
+            fixed="""
+import os
+def init(path):
+    try:
+        f = open(path, "x")  # MBX302
+    except FileExistsError:
+        return
+    with f:
+        f.write("{}")
+""",
+            unsafe=True,
+        ),
+        Invalid(
+            """
+import json, os
+def save_default(path, config):
+    if not os.path.exists(path):
+        with open(path, "w") as f:  # MBX302
+            json.dump(config, f)
+    else:
+        print("keeping", path)
+""",
+            fixed="""
+import json, os
+def save_default(path, config):
+    try:
+        f = open(path, "x")  # MBX302
+    except FileExistsError:
+        print("keeping", path)
+    else:
+        with f:
+            json.dump(config, f)
+""",
+            unsafe=True,
+        ),
+        Invalid(
+            """
+import os
+def claim(pidfile):
+    if not os.path.exists(pidfile):
+        fd = os.open(pidfile, os.O_WRONLY | os.O_CREAT, 0o644)  # MBX302
+        os.write(fd, b"%d" % os.getpid())
+        os.close(fd)
+        return True
+    return False
+""",
+            fixed="""
+import os
+def claim(pidfile):
+    try:
+        fd = os.open(pidfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # MBX302
+    except FileExistsError:
+        pass
+    else:
+        os.write(fd, b"%d" % os.getpid())
+        os.close(fd)
+        return True
+    return False
+""",
+            unsafe=True,
+        ),
+        """
+import os
+def rotate(log):
+    if os.path.exists(log):
+        os.rename(log, log + ".1")  # MBX302
 """,
     ]
 
@@ -318,25 +503,28 @@ def init(path):
                 continue
             op = event["op"]
             if op in MKDIR_OPS and not guard.present:
-                fix = "safe" if guard.kind == "exists" else "unsafe"
+                if event["caught"] & CREATE_TOLERATED:
+                    continue  # the act already survives losing the race
                 advice = "use exist_ok=True" if op != "os.mkdir" else "catch FileExistsError"
             elif op in REMOVE_OPS and guard.present:
-                fix = "safe" if guard.kind == "exists" else "unsafe"
+                if event["caught"] & REMOVE_TOLERATED or op == "shutil.rmtree" and _ignores_errors(event.node):
+                    continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and not guard.present:
-                fix, advice = "unsafe", "add os.O_EXCL and catch FileExistsError"
+                advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
-            yield self.finding(event.node, fix=fix, what="`%s()`" % op, path=_spell(event["path"]),
-                               check=spell_check(guard.kind), line=guard.line, advice=advice)
+            yield self.finding(event.node, fix=_act_fix(event, guard.kind), what="`%s()`" % op,
+                               path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
+                               advice=advice)
         for event in module.events_of("file-open"):
             guard = event["guard"]
             if guard is None or guard.present or event["iplock"] is not None:
                 continue
             if event["mode"] not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, fix="unsafe", what=_what(event.node), path=_spell(event["path"]),
-                               check=spell_check(guard.kind), line=guard.line,
+            yield self.finding(event.node, fix=_create_fix(event), what=_what(event.node),
+                               path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
             guard = event["guard"]
@@ -913,6 +1101,69 @@ def save(path, data):
             replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
             yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"]),
                                replacement=replacement)
+
+
+#: exceptions whose handling lets a create or a removal lose the race harmlessly
+_BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
+CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
+REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
+
+#: guard kinds under which each act's rewrite behaves exactly as before, or with only the
+#: edges the documentation lists; under the other kinds the fix is unsafe
+_SAFE_GUARDS = {
+    "os.makedirs": ("exists", "isdir"), "Path.mkdir": ("exists", "isdir"), "os.mkdir": ("exists",),
+    "os.remove": ("exists", "lexists"), "os.unlink": ("exists", "lexists"),
+    "Path.unlink": ("exists", "lexists"),
+    "os.rmdir": ("exists", "isdir"), "shutil.rmtree": ("exists", "isdir"), "Path.rmdir": ("exists", "isdir"),
+}
+#: acts fixed by a keyword argument; the others are wrapped in ``contextlib.suppress``
+_KEYWORD_FIXED = frozenset({"os.makedirs", "Path.mkdir", "Path.unlink"})
+
+
+def _ignores_errors(call) -> bool:
+    return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
+               for k in call.keywords)
+
+
+def _alone(event) -> bool:
+    """Whether the reported call is a statement of its own (what ``suppress`` can wrap)."""
+    stmt = event["stmt"]
+    return isinstance(stmt, ast.Expr) and stmt.value is event.node
+
+
+def _act_fix(event, kind):
+    """The fix safety of a reported mkdir/remove/``os.open``, None for shapes not rewritten."""
+    op, call = event["op"], event.node
+    if op == "os.open":
+        stmt = event["stmt"]
+        return "unsafe" if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and \
+            len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
+    if op in _KEYWORD_FIXED:
+        # An explicit exist_ok=/missing_ok= (or **kwargs) says more than the guard does.
+        if any(k.arg in (None, "exist_ok", "missing_ok") for k in call.keywords) or \
+                op == "os.makedirs" and len(call.args) > 2 or op == "Path.unlink" and call.keywords:
+            return None
+    elif not _alone(event):
+        return None
+    return "safe" if kind in _SAFE_GUARDS[op] else "unsafe"
+
+
+def _create_fix(event):
+    """``open(P, "w"/"a")`` after a check that P is missing: unsafe, for the shapes rewritten to
+    mode ``"x"``: a ``with`` of that one open bound to a name, or a line of its own."""
+    call, stmt = event.node, event["stmt"]
+    if isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
+        return None
+    if isinstance(stmt, ast.AsyncWith):
+        return None
+    if isinstance(stmt, ast.With):
+        item = stmt.items[0]
+        return "unsafe" if len(stmt.items) == 1 and item.context_expr is call and \
+            isinstance(item.optional_vars, ast.Name) else None
+    if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], ast.Name):
+        return "unsafe"
+    return None
 
 
 def _what(node) -> str:
