@@ -64,13 +64,14 @@ def _statements(suite: cst.BaseSuite) -> Optional[List[cst.BaseStatement]]:
     return None
 
 
-def _with_statements(suite: cst.BaseSuite, body: Sequence[cst.BaseStatement], header: bool = True) -> cst.IndentedBlock:
+def _with_statements(suite: cst.BaseSuite, body: Sequence[cst.BaseStatement], header: bool = True,
+                     indent: Optional[str] = None) -> cst.IndentedBlock:
     """``body`` in a block shaped like ``suite`` (its indentation, footer and, with
     ``header``, the comment on its first line)."""
     if isinstance(suite, cst.IndentedBlock):
         block = suite.with_changes(body=list(body))
         return block if header else block.with_changes(header=cst.TrailingWhitespace())
-    return cst.IndentedBlock(body=list(body))
+    return cst.IndentedBlock(body=list(body), indent=indent)
 
 
 def _header(stmt: cst.BaseStatement) -> Optional[List[cst.CSTNode]]:
@@ -148,13 +149,15 @@ class OpenInTry(Fixer):
         self._opens: Dict[int, Tuple[Finding, cst.Call]] = {}
         #: ``elif`` nodes (original ids), and the ``try`` that replaces a rewritten one
         self._elifs: Set[int] = set()
-        self._elif_try: Dict[int, cst.Try] = {}
+        self._elif_try: Dict[int, cst.BaseCompoundStatement] = {}
         #: the line of the check in each ``if`` left in the updated tree
         self._if_lines: Dict[int, int] = {}
         #: (scope node, names used there or already chosen); innermost last
         self._scopes: List[Tuple[cst.CSTNode, Optional[Set[str]]]] = []
         self._hold: List[cst.CSTNode] = []
         self._code_lines: Optional[List[str]] = None
+        #: indentation of the enclosing indented blocks (None in a block: the file's default)
+        self._indents: List[Optional[str]] = []
 
     # -- scopes, for fresh names ---------------------------------------------------------
 
@@ -222,8 +225,11 @@ class OpenInTry(Fixer):
         rewritten = self._elif_try.pop(id(updated.orelse), None) if isinstance(updated.orelse, cst.If) else None
         if rewritten is not None:
             elif_ = updated.orelse
+            # The comments above ``elif`` now stand above ``else:``.
             updated = updated.with_changes(orelse=cst.Else(
-                body=cst.IndentedBlock(body=[rewritten]), leading_lines=elif_.leading_lines))
+                body=cst.IndentedBlock(body=[rewritten.with_changes(leading_lines=())],
+                                       indent=self._block_indent(updated)),
+                leading_lines=elif_.leading_lines))
         call, _ = _check_call(original.test)
         line = self.get_metadata(PositionProvider, call).start.line if call is not None else None
         result = self._arm_form(updated, line) if line is not None else None
@@ -275,14 +281,32 @@ class OpenInTry(Fixer):
             return None
         return _assign(name, call), stmt.deep_replace(call, cst.Name(name))
 
-    def _try(self, first: cst.SimpleStatementLine, handler_body: cst.BaseSuite, orelse, *, header=None,
-             leading=(), handler_leading=()) -> cst.Try:
-        body = cst.IndentedBlock(body=[first], header=header or cst.TrailingWhitespace())
+    def _block_indent(self, node: cst.If) -> Optional[str]:
+        """The indentation for new blocks at ``node``: what its own blocks use, else what
+        the block around it uses (a file may mix tabs and spaces across functions)."""
+        for suite in (node.body, getattr(node.orelse, "body", None)):
+            if isinstance(suite, cst.IndentedBlock):
+                return suite.indent
+        return self._indents[-1] if self._indents else None
+
+    def _try(self, first: cst.SimpleStatementLine, handler_body: Optional[cst.BaseSuite], orelse, *, header=None,
+             leading=(), handler_leading=(), indent=None) -> cst.BaseCompoundStatement:
+        body = cst.IndentedBlock(body=[first], header=header or cst.TrailingWhitespace(), indent=indent)
+        if handler_body is None and orelse is None:
+            # Nothing to do when the file is missing nor after the open: ``try:`` ...
+            # ``except ...: pass`` is what ruff's SIM105 asks to write as ``suppress``.
+            suppress = cst.Call(func=self.reference("contextlib", "suppress"),
+                                args=[cst.Arg(cst.Name("FileNotFoundError"),
+                                              comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                                      cst.Arg(cst.Name("NotADirectoryError"))])
+            return cst.With(items=[cst.WithItem(suppress)], body=body, leading_lines=leading)
+        if handler_body is None:
+            handler_body = cst.IndentedBlock(body=[_line(cst.Pass())], indent=indent)
         handler = cst.ExceptHandler(body=handler_body, type=cst.parse_expression(_CAUGHT),
                                     leading_lines=handler_leading)
         return cst.Try(body=body, handlers=[handler], orelse=orelse, leading_lines=leading)
 
-    def _arm_form(self, node: cst.If, line: int) -> Optional[cst.Try]:
+    def _arm_form(self, node: cst.If, line: int) -> Optional[cst.BaseCompoundStatement]:
         """``if [not] check(p): ... else: ...`` with the open directly in the arm where the
         file exists."""
         _, negated = _check_call(node.test)
@@ -295,6 +319,7 @@ class OpenInTry(Fixer):
         present = _statements(present_suite)
         if present is None:
             return None
+        indent = self._block_indent(node)
         for index, stmt in enumerate(present):
             call = self._reported_open(stmt, line)
             if call is not None:
@@ -308,35 +333,40 @@ class OpenInTry(Fixer):
         rest = present[:index] + ([replacement] if replacement is not None else []) + present[index + 1:]
         if negated:
             handler_body, handler_leading = node.body, ()
-            else_block = _with_statements(present_suite, rest)
+            else_block = _with_statements(present_suite, rest, indent=indent)
             orelse = cst.Else(body=else_block, leading_lines=node.orelse.leading_lines) if rest else None
             header = None
         else:
             handler_leading = ()
             if node.orelse is None:
-                handler_body = cst.IndentedBlock(body=[_line(cst.Pass())])
+                handler_body = None  # fall through, as the if did
             elif isinstance(node.orelse, cst.Else):
                 handler_body, handler_leading = node.orelse.body, node.orelse.leading_lines
             else:  # an elif chain: it runs as an if of its own
-                handler_body = cst.IndentedBlock(body=[node.orelse])
-            orelse = cst.Else(body=_with_statements(present_suite, rest, header=False)) if rest else None
+                handler_body = cst.IndentedBlock(body=[node.orelse], indent=indent)
+            orelse = cst.Else(body=_with_statements(present_suite, rest, header=False, indent=indent)) if rest else None
             # The comment on the ``if`` line now stands on the ``try`` line.
             header = present_suite.header if isinstance(present_suite, cst.IndentedBlock) else None
         self.applied_to(self._opens[id(call)][1])
         return self._try(first, handler_body, orelse, header=header, leading=node.leading_lines,
-                         handler_leading=handler_leading)
+                         handler_leading=handler_leading, indent=indent)
 
     # -- the guard-clause form: ``if not check(p): return ...`` then the open ---------------
 
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        self._indents.append(node.indent)
+        return True
+
     def leave_IndentedBlock(self, original, updated):
-        body = self._clauses(updated.body)
+        self._indents.pop()
+        body = self._clauses(updated.body, updated.indent)
         return updated if body is None else updated.with_changes(body=body)
 
     def leave_Module(self, original, updated):
-        body = self._clauses(updated.body)
+        body = self._clauses(updated.body, None)
         return updated if body is None else updated.with_changes(body=body)
 
-    def _clauses(self, body: Sequence[cst.BaseStatement]) -> Optional[List[cst.BaseStatement]]:
+    def _clauses(self, body: Sequence[cst.BaseStatement], indent: Optional[str]) -> Optional[List[cst.BaseStatement]]:
         if not self._opens or not self._if_lines:
             return None
         body = list(body)
@@ -361,7 +391,8 @@ class OpenInTry(Fixer):
                 index += 1
                 continue
             first, replacement = bound
-            new = self._try(first, guard.body, None, leading=guard.leading_lines)
+            indent = guard.body.indent if isinstance(guard.body, cst.IndentedBlock) else indent
+            new = self._try(first, guard.body, None, leading=guard.leading_lines, indent=indent)
             between = body[index + 1:later]
             after = [replacement] if replacement is not None else []
             body[index:later + 1] = [new] + between + after

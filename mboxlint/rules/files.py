@@ -109,7 +109,10 @@ class ExistsThenOpen(Rule):
     Sometimes safe. The open alone moves into `try:`; only `(FileNotFoundError,
     NotADirectoryError)` is caught; the old else-branch becomes the `except` body (`pass` when
     there was none, so the code falls through as before) and the rest of the old if-body goes
-    in `else:`, so an error while reading the file still raises. An open nested in an
+    in `else:`, so an error while reading the file still raises; when there is neither an
+    else-branch nor anything after the open (`if p.exists(): text = p.read_text()`), it
+    becomes `with contextlib.suppress(FileNotFoundError, NotADirectoryError):` instead of
+    `try:`/`except: pass`, which ruff's SIM105 flags. An open nested in an
     expression (`return pickle.load(open(p, "rb"))`, `for line in open(p):`) is bound to a
     name the function does not use yet (`f`, `text` or `data`, numbered if taken), which the
     `else:` uses; `with open(p) as f:` becomes `f = open(p)` and `with f:`.
