@@ -355,6 +355,8 @@ def test_inert_statements_before_the_open_keep_the_fix_safe():
     "if os.path.exists(p):\n    q = 1; return open(p).read()\n",
     # the statement moving after the open binds a name the open uses
     "if os.path.exists(p):\n    enc = 'utf-8'\n    return open(p, encoding=enc).read()\n",
+    # a statement moving after the open may leave the function, with the file left open
+    "if os.path.exists(p):\n    if q:\n        return None\n    return open(p).read()\n",
     # a combined check
     "if os.path.exists(p) and q:\n    return open(p).read()\n",
     # async with

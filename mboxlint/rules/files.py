@@ -134,7 +134,9 @@ class ExistsThenOpen(Rule):
     (deeper in a loop or another `if`), sits in a `lambda`, a comprehension, a branch of a
     conditional expression or a later operand of `and`/`or`, comes after another call in its
     statement, is not the first item of a `with`, shares its line with another statement,
-    uses a name that the statements moving after it bind, or is in a class body; nor for a
+    uses a name that the statements moving after it bind, follows statements that may leave
+    the block (`return`, `raise`, `break`, `continue`: the file would be left open), or is in
+    a class body; nor for a
     `while` or `assert` check or one combined with `and`/`or`.
     """
 
@@ -1093,8 +1095,8 @@ def eafp_fix(blocks, guard, stmt, open_node):
     if _shares_a_line(block, index) or not _hoistable(stmt, open_node):
         return None
     used = {n.id for n in ast.walk(open_node) if isinstance(n, ast.Name)}
-    if _bound(moved) & used:
-        return None
+    if _bound(moved) & used or any(isinstance(n, _EXITS) for s in moved for n in ast.walk(s)):
+        return None  # the open would need what they bind, or be left open when they leave
     if clause or guard.kind != "exists" or not all(_inert(s) for s in moved):
         return "unsafe"
     return "safe"
