@@ -256,6 +256,35 @@ def test_an_assignment_of_the_open_stays_the_try_body():
     """)
 
 
+def test_blank_lines_above_an_opening_assignment_do_not_follow_try():
+    result = fixed("""
+    import os
+    def first_line(manifest):
+        if not os.path.isfile(manifest):
+            return False
+
+        # read one line
+        fp = open(manifest)
+        try:
+            return fp.readline()
+        finally:
+            fp.close()
+    """, unsafe=True)
+    assert result.text == textwrap.dedent("""
+    import os
+    def first_line(manifest):
+        try:
+            # read one line
+            fp = open(manifest)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        try:
+            return fp.readline()
+        finally:
+            fp.close()
+    """)
+
+
 def test_nothing_to_do_either_way_becomes_suppress():
     # try/except/pass is what ruff's SIM105 flags.
     result = fixed("""

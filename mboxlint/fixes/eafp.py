@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from .base import Fixer, char_column, split_lines
+from .base import Fixer, char_column, split_leading_lines, split_lines
 
 #: the guard's line, as the rule's message names it
 _GUARD_LINE = re.compile(r"checked with .* at line (\d+)")
@@ -275,7 +275,8 @@ class OpenInTry(Fixer):
                       and isinstance(small.targets[0].target, cst.Name)) or \
                 (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name))
             if direct and small.value is call:
-                return stmt, None
+                # It opens the try: blank lines above it would stand after ``try:``.
+                return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
         name = self._fresh({"read_text": "text", "read_bytes": "data"}.get(_callee(call), "f"))
         if name is None:
             return None
