@@ -122,7 +122,8 @@ class ExistsThenOpen(Rule):
     the `else:` of `if not exists(p):`), or comes after assignments of constants and builtin
     constructors only. Documented edge: a path that `stat()` cannot reach for another reason
     (a parent directory without search permission, a name too long) made `exists()` say
-    False, and now raises from the open instead of taking the old else-branch.
+    False, and now raises from the open instead of taking the old else-branch. An import
+    that only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
 
     Unsafe when statements with an effect would move after the open, for the guard-clause
     form (`if not exists(p): return ...` then the open; the clause's body becomes the
@@ -131,13 +132,12 @@ class ExistsThenOpen(Rule):
     permission problem now raises or is caught differently.
 
     No fix (the finding says so) when the open is not a direct statement of the checked arm
-    (deeper in a loop or another `if`), sits in a `lambda`, a comprehension, a branch of a
-    conditional expression or a later operand of `and`/`or`, comes after another call in its
-    statement, is not the first item of a `with`, shares its line with another statement,
-    uses a name that the statements moving after it bind, follows statements that may leave
-    the block (`return`, `raise`, `break`, `continue`: the file would be left open), or is in
-    a class body; nor for a
-    `while` or `assert` check or one combined with `and`/`or`.
+    (deeper in a loop or another `if`), sits in a comprehension, a branch of a conditional
+    expression or a later operand of `and`/`or`, comes after another call in its statement,
+    is not the first item of a `with`, shares its line with another statement, uses a name
+    that the statements moving after it bind, follows statements that may leave the block
+    (`return`, `raise`, `break`, `continue`: the file would be left open), or is in a class
+    body; nor for a `while` or `assert` check or one combined with `and`/`or`.
     """
 
     code = "MBX301"
