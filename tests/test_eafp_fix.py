@@ -400,7 +400,8 @@ def test_shapes_the_fix_declines_say_no_fix(code):
 
 
 def test_an_open_in_a_class_body_says_no_fix():
-    source = "import os\nclass Config:\n    if os.path.exists('/etc/app.json'):\n        text = open('/etc/app.json').read()\n"
+    source = ("import os\nclass Config:\n    if os.path.exists('/etc/app.json'):\n"
+              "        text = open('/etc/app.json').read()\n")
     (finding,) = check_source(source, "<t>", ONLY).findings
     assert finding.fix is None
 
@@ -422,3 +423,17 @@ def test_the_fixer_runs_as_a_libcst_codemod_command(tmp_path):
     assert (folder / "load.py").read_text() == fix_source(code, "<t>", ONLY).text != code
     # The unsafe guard-clause fix needs --unsafe-fixes there too.
     assert (folder / "clause.py").read_text() == clause
+
+
+def test_every_finding_that_offers_a_fix_gets_it():
+    # The rule promises a fix only for shapes the fixer rewrites.
+    from support import fixture_files
+
+    for path in fixture_files():
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+        if "MBX301" not in open(path[: -len(".py")] + ".expected").read():
+            continue
+        result = fix_source(text, path, ONLY, unsafe=True)
+        assert result.problems == [], path
+        assert [f for f in result.remaining if f.fix is not None] == [], path

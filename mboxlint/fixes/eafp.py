@@ -214,7 +214,8 @@ class OpenInTry(Fixer):
         end = self.get_metadata(PositionProvider, node).end
         if self._code_lines is None:
             self._code_lines = split_lines(self.module.code)
-        return (end.line, end.column) == (finding.end_line, char_column(self._code_lines, finding.end_line, finding.end_col))
+        column = char_column(self._code_lines, finding.end_line, finding.end_col)
+        return (end.line, end.column) == (finding.end_line, column)
 
     def visit_If(self, node: cst.If) -> bool:
         if isinstance(node.orelse, cst.If):
@@ -222,7 +223,9 @@ class OpenInTry(Fixer):
         return True
 
     def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
-        rewritten = self._elif_try.pop(id(updated.orelse), None) if isinstance(updated.orelse, cst.If) else None
+        rewritten = None
+        if isinstance(updated.orelse, cst.If):
+            rewritten = self._elif_try.pop(id(updated.orelse), None)
         if rewritten is not None:
             elif_ = updated.orelse
             # The comments above ``elif`` now stand above ``else:``.
@@ -271,9 +274,10 @@ class OpenInTry(Fixer):
             return _assign(name, call), stmt.with_changes(items=[new_item] + list(stmt.items[1:]))
         if isinstance(stmt, cst.SimpleStatementLine):
             small = stmt.body[0]
-            direct = (isinstance(small, cst.Assign) and len(small.targets) == 1
-                      and isinstance(small.targets[0].target, cst.Name)) or \
-                (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name))
+            if isinstance(small, cst.Assign):
+                direct = len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+            else:
+                direct = isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
             if direct and small.value is call:
                 # It opens the try: blank lines above it would stand after ``try:``.
                 return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
@@ -290,8 +294,8 @@ class OpenInTry(Fixer):
                 return suite.indent
         return self._indents[-1] if self._indents else None
 
-    def _try(self, first: cst.SimpleStatementLine, handler_body: Optional[cst.BaseSuite], orelse, *, header=None,
-             leading=(), handler_leading=(), indent=None) -> cst.BaseCompoundStatement:
+    def _try(self, first: cst.SimpleStatementLine, handler_body: Optional[cst.BaseSuite], orelse, *,
+             header=None, leading=(), handler_leading=(), indent=None) -> cst.BaseCompoundStatement:
         body = cst.IndentedBlock(body=[first], header=header or cst.TrailingWhitespace(), indent=indent)
         if handler_body is None and orelse is None:
             # Nothing to do when the file is missing nor after the open: ``try:`` ...
@@ -345,7 +349,9 @@ class OpenInTry(Fixer):
                 handler_body, handler_leading = node.orelse.body, node.orelse.leading_lines
             else:  # an elif chain: it runs as an if of its own
                 handler_body = cst.IndentedBlock(body=[node.orelse], indent=indent)
-            orelse = cst.Else(body=_with_statements(present_suite, rest, header=False, indent=indent)) if rest else None
+            orelse = None
+            if rest:
+                orelse = cst.Else(body=_with_statements(present_suite, rest, header=False, indent=indent))
             # The comment on the ``if`` line now stands on the ``try`` line.
             header = present_suite.header if isinstance(present_suite, cst.IndentedBlock) else None
         self.applied_to(self._opens[id(call)][1])
@@ -367,7 +373,8 @@ class OpenInTry(Fixer):
         body = self._clauses(updated.body, None)
         return updated if body is None else updated.with_changes(body=body)
 
-    def _clauses(self, body: Sequence[cst.BaseStatement], indent: Optional[str]) -> Optional[List[cst.BaseStatement]]:
+    def _clauses(self, body: Sequence[cst.BaseStatement],
+                 indent: Optional[str]) -> Optional[List[cst.BaseStatement]]:
         if not self._opens or not self._if_lines:
             return None
         body = list(body)
@@ -392,8 +399,8 @@ class OpenInTry(Fixer):
                 index += 1
                 continue
             first, replacement = bound
-            indent = guard.body.indent if isinstance(guard.body, cst.IndentedBlock) else indent
-            new = self._try(first, guard.body, None, leading=guard.leading_lines, indent=indent)
+            inner = guard.body.indent if isinstance(guard.body, cst.IndentedBlock) else indent
+            new = self._try(first, guard.body, None, leading=guard.leading_lines, indent=inner)
             between = body[index + 1:later]
             after = [replacement] if replacement is not None else []
             body[index:later + 1] = [new] + between + after
