@@ -222,6 +222,21 @@ def test_fresh_names_avoid_every_name_of_the_function():
     assert "f3 = open(path)" in result.text and "return text + f3.read()" in result.text
 
 
+def test_a_fresh_name_at_module_level_is_private():
+    result = fixed("""
+    import json, os
+    CONFIG = "/nonexistent/app.json"
+    if os.path.exists(CONFIG):
+        settings = json.load(open(CONFIG))
+    else:
+        settings = {}
+    """)
+    assert "_f = open(CONFIG)" in result.text and "settings = json.load(_f)" in result.text
+    namespace = {}
+    exec(result.text, namespace)
+    assert namespace["settings"] == {} and "_f" not in namespace
+
+
 def test_a_with_target_that_is_not_a_name_gets_a_fresh_name():
     result = fixed("""
     import os

@@ -182,14 +182,16 @@ class OpenInTry(Fixer):
         return updated
 
     def _fresh(self, base: str) -> Optional[str]:
-        """A name not used anywhere in the enclosing function (or module), or None in a
-        class body, where a new name would become a class attribute."""
+        """A name not used anywhere in the enclosing function (or module, then private), or
+        None in a class body, where a new name would become a class attribute."""
         node, taken = self._scopes[-1]
         if isinstance(node, cst.ClassDef):
             return None
         if taken is None:
             taken = _names(node)
             self._scopes[-1] = (node, taken)
+        if isinstance(node, cst.Module):
+            base = "_" + base  # a module global: keep it out of ``import *``
         candidate, number = base, 1
         while candidate in taken:
             number += 1
