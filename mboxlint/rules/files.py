@@ -114,8 +114,8 @@ class ExistsThenOpen(Rule):
     becomes `with contextlib.suppress(FileNotFoundError, NotADirectoryError):` instead of
     `try:`/`except: pass`, which ruff's SIM105 flags. An open nested in an
     expression (`return pickle.load(open(p, "rb"))`, `for line in open(p):`) is bound to a
-    name the function does not use yet (`f`, `text` or `data`, numbered if taken), which the
-    `else:` uses; `with open(p) as f:` becomes `f = open(p)` and `with f:`.
+    name the function does not use yet (`f`, `text` or `data`, numbered if taken; `_f` ...
+    at module level), which the `else:` uses; `with open(p) as f:` becomes `f = open(p)` and `with f:`.
 
     Safe for an `exists()` guard when nothing with an effect stands between the check and the
     open: the open is the first statement of the arm where the file exists (the `if` arm, or
@@ -946,6 +946,7 @@ _INERT_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "b
 _LAZY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 class _Blocks:
@@ -954,18 +955,17 @@ class _Blocks:
 
     def __init__(self, tree):
         self.where = {}
-        self._scan(tree, tree)
-
-    def _scan(self, node, scope):
-        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) else scope
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            block = getattr(node, field, None)
-            if isinstance(block, list):
-                for index, child in enumerate(block):
-                    if isinstance(child, ast.stmt):
-                        self.where[id(child)] = (block, index, inner)
-        for child in ast.iter_child_nodes(node):
-            self._scan(child, inner)
+        stack = [(tree, tree)]  # iterative: long operator chains make deep trees
+        while stack:
+            node, scope = stack.pop()
+            inner = node if isinstance(node, _SCOPES) else scope
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    for index, child in enumerate(block):
+                        if isinstance(child, ast.stmt):
+                            self.where[id(child)] = (block, index, inner)
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
 
 
 def _header(stmt):
@@ -986,12 +986,18 @@ def _header(stmt):
 
 def _path_to(root, target):
     """The nodes from ``root`` down to ``target`` (both included), or None."""
-    if root is target:
-        return [root]
-    for child in ast.iter_child_nodes(root):
-        path = _path_to(child, target)
-        if path is not None:
-            return [root] + path
+    parents = {id(root): None}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is target:
+            path = [node]
+            while parents[id(path[-1])] is not None:
+                path.append(parents[id(path[-1])])
+            return path[::-1]
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+            stack.append(child)
     return None
 
 
