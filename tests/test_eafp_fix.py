@@ -179,6 +179,45 @@ def test_comments_stay_with_what_they_describe():
     """)
 
 
+def test_comments_closing_the_arm_are_kept_when_no_else_takes_them():
+    result = fixed("""
+    from pathlib import Path
+    def a(p: Path):
+        if p.exists():
+            data = p.read_text()
+            # more to come
+        else:
+            data = None
+        return data
+    def b(p: Path):
+        if not p.exists():
+            data = None
+            # nothing there
+        else:
+            data = p.read_text()
+            # all read
+        return data
+    """)
+    assert result.text == textwrap.dedent("""
+    from pathlib import Path
+    def a(p: Path):
+        try:
+            data = p.read_text()
+            # more to come
+        except (FileNotFoundError, NotADirectoryError):
+            data = None
+        return data
+    def b(p: Path):
+        try:
+            data = p.read_text()
+            # all read
+        except (FileNotFoundError, NotADirectoryError):
+            data = None
+            # nothing there
+        return data
+    """)
+
+
 def test_an_elif_chain_after_the_check_becomes_the_except_body():
     result = fixed("""
     import os

@@ -297,8 +297,10 @@ class OpenInTry(Fixer):
         return self._indents[-1] if self._indents else None
 
     def _try(self, first: cst.SimpleStatementLine, handler_body: Optional[cst.BaseSuite], orelse, *,
-             header=None, leading=(), handler_leading=(), indent=None) -> cst.BaseCompoundStatement:
-        body = cst.IndentedBlock(body=[first], header=header or cst.TrailingWhitespace(), indent=indent)
+             header=None, leading=(), handler_leading=(), indent=None,
+             footer=()) -> cst.BaseCompoundStatement:
+        body = cst.IndentedBlock(body=[first], header=header or cst.TrailingWhitespace(), indent=indent,
+                                 footer=footer)
         if handler_body is None and orelse is None:
             # Nothing to do when the file is missing nor after the open: ``try:`` ...
             # ``except ...: pass`` is what ruff's SIM105 asks to write as ``suppress``.
@@ -356,9 +358,11 @@ class OpenInTry(Fixer):
                 orelse = cst.Else(body=_with_statements(present_suite, rest, header=False, indent=indent))
             # The comment on the ``if`` line now stands on the ``try`` line.
             header = present_suite.header if isinstance(present_suite, cst.IndentedBlock) else None
+        # Comments closing the arm close the try: body when no else: takes them.
+        footer = present_suite.footer if not rest and isinstance(present_suite, cst.IndentedBlock) else ()
         self.applied_to(self._opens[id(call)][1])
         return self._try(first, handler_body, orelse, header=header, leading=node.leading_lines,
-                         handler_leading=handler_leading, indent=indent)
+                         handler_leading=handler_leading, indent=indent, footer=footer)
 
     # -- the guard-clause form: ``if not check(p): return ...`` then the open ---------------
 
