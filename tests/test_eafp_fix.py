@@ -440,6 +440,8 @@ def test_inert_statements_before_the_open_keep_the_fix_safe():
     "if os.path.exists(p):\n    enc = 'utf-8'\n    return open(p, encoding=enc).read()\n",
     # a statement moving after the open may leave the function, with the file left open
     "if os.path.exists(p):\n    if q:\n        return None\n    return open(p).read()\n",
+    # a bare raise in the old else-branch would re-raise the FileNotFoundError
+    "try:\n    q()\nexcept OSError:\n    if not os.path.exists(p):\n        raise\n    return open(p).read()\n",
     # a combined check
     "if os.path.exists(p) and q:\n    return open(p).read()\n",
     # async with

@@ -122,7 +122,9 @@ class ExistsThenOpen(Rule):
     the `else:` of `if not exists(p):`), or comes after assignments of constants and builtin
     constructors only. Documented edge: a path that `stat()` cannot reach for another reason
     (a parent directory without search permission, a name too long) made `exists()` say
-    False, and now raises from the open instead of taking the old else-branch. An import
+    False, and now raises from the open instead of taking the old else-branch; an exception
+    that the old else-branch raises now has the `FileNotFoundError` as its `__context__`
+    (a traceback shows both; add `from None` to hide it). An import
     that only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
 
     Unsafe when statements with an effect would move after the open, for the guard-clause
@@ -137,7 +139,8 @@ class ExistsThenOpen(Rule):
     is not the first item of a `with`, shares its line with another statement, uses a name
     that the statements moving after it bind, follows statements that may leave the block
     (`return`, `raise`, `break`, `continue`: the file would be left open), or is in a class
-    body; nor for a `while` or `assert` check or one combined with `and`/`or`.
+    body; when the old else-branch holds a bare `raise` (in `except` it would re-raise the
+    `FileNotFoundError`); nor for a `while` or `assert` check or one combined with `and`/`or`.
     """
 
     code = "MBX301"
@@ -1067,6 +1070,20 @@ def _inert(stmt) -> bool:
     return True
 
 
+def _reraises(stmts) -> bool:
+    """Whether a bare ``raise`` in ``stmts`` re-raises the exception being handled around
+    them (not one of a handler, function or class inside them)."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Raise) and node.exc is None:
+            return True
+        if not isinstance(node, (ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _shares_a_line(block, index) -> bool:
     stmt = block[index]
     before = block[index - 1] if index else None
@@ -1100,6 +1117,8 @@ def eafp_fix(blocks, guard, stmt, open_node):
         return None
     if _shares_a_line(block, index) or not _hoistable(stmt, open_node):
         return None
+    if _reraises(node.body if negated else node.orelse):
+        return None  # in the except body it would re-raise the FileNotFoundError instead
     used = {n.id for n in ast.walk(open_node) if isinstance(n, ast.Name)}
     if _bound(moved) & used or any(isinstance(n, _EXITS) for s in moved for n in ast.walk(s)):
         return None  # the open would need what they bind, or be left open when they leave
