@@ -121,11 +121,11 @@ class ExistsThenOpen(Rule):
     open: the open is the first statement of the arm where the file exists (the `if` arm, or
     the `else:` of `if not exists(p):`), or comes after assignments of constants and builtin
     constructors only. Documented edge: a path that `stat()` cannot reach for another reason
-    (a parent directory without search permission, a name too long) made `exists()` say
-    False, and now raises from the open instead of taking the old else-branch; an exception
-    that the old else-branch raises now has the `FileNotFoundError` as its `__context__`
-    (a traceback shows both; add `from None` to hide it). An import
-    that only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
+    (a parent directory without search permission, a name too long, a NUL character in the
+    name) made `exists()` say False, and now raises from the open instead of taking the old
+    else-branch; an exception that the old else-branch raises now has the `FileNotFoundError`
+    as its `__context__` (a traceback shows both; add `from None` to hide it). An import that
+    only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
 
     Unsafe when statements with an effect would move after the open, for the guard-clause
     form (`if not exists(p): return ...` then the open; the clause's body becomes the
