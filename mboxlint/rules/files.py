@@ -112,10 +112,10 @@ class ExistsThenOpen(Rule):
     in `else:`, so an error while reading the file still raises; when there is neither an
     else-branch nor anything after the open (`if p.exists(): text = p.read_text()`), it
     becomes `with contextlib.suppress(FileNotFoundError, NotADirectoryError):` instead of
-    `try:`/`except: pass`, which ruff's SIM105 flags. An open nested in an
-    expression (`return pickle.load(open(p, "rb"))`, `for line in open(p):`) is bound to a
-    name the function does not use yet (`f`, `text` or `data`, numbered if taken; `_f` ...
-    at module level), which the `else:` uses; `with open(p) as f:` becomes `f = open(p)` and `with f:`.
+    `try:`/`except: pass`, which ruff's SIM105 flags. An open nested in an expression (`return
+    pickle.load(open(p, "rb"))`, `for line in open(p):`) is bound to a name the function does
+    not use yet (`f`, `text` or `data`, numbered if taken; `_f` ... at module level), which
+    the `else:` uses; `with open(p) as f:` becomes `f = open(p)` and `with f:`.
 
     Safe for an `exists()` guard when nothing with an effect stands between the check and the
     open: the open is the first statement of the arm where the file exists (the `if` arm, or
