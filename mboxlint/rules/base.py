@@ -34,7 +34,7 @@ REGISTRY: Dict[str, type] = {}
 #: Rules whose fix the spec describes but whose fixer is not written yet. Their findings
 #: say "no fix" (``Finding.fix`` is None) so that nothing promises what ``--fix`` cannot do;
 #: their documentation still describes the fix to come. A test keeps this set exact.
-FIX_PENDING = frozenset({"MBX301"})
+FIX_PENDING = frozenset()
 
 
 class Rule:

@@ -107,11 +107,40 @@ class ExistsThenOpen(Rule):
 
     ## Fix safety
     Sometimes safe. The open alone moves into `try:`; only `(FileNotFoundError,
-    NotADirectoryError)` is caught; the old else-branch becomes the `except` body and the rest
-    of the old if-body goes in `else:`. Safe for an `exists()` guard whose open is the first
-    statement it guards; unsafe when other statements would move after the open, for the
-    guard-clause form, and for `lexists`/`isfile`/`isdir`/`access` guards, where a dangling
-    link, a directory or a permission problem now raises or is caught differently.
+    NotADirectoryError)` is caught; the old else-branch becomes the `except` body (`pass` when
+    there was none, so the code falls through as before) and the rest of the old if-body goes
+    in `else:`, so an error while reading the file still raises; when there is neither an
+    else-branch nor anything after the open (`if p.exists(): text = p.read_text()`), it
+    becomes `with contextlib.suppress(FileNotFoundError, NotADirectoryError):` instead of
+    `try:`/`except: pass`, which ruff's SIM105 flags. An open nested in an expression (`return
+    pickle.load(open(p, "rb"))`, `for line in open(p):`) is bound to a name the function does
+    not use yet (`f`, `text` or `data`, numbered if taken; `_f` ... at module level), which
+    the `else:` uses; `with open(p) as f:` becomes `f = open(p)` and `with f:`.
+
+    Safe for an `exists()` guard when nothing with an effect stands between the check and the
+    open: the open is the first statement of the arm where the file exists (the `if` arm, or
+    the `else:` of `if not exists(p):`), or comes after assignments of constants and builtin
+    constructors only. Documented edge: a path that `stat()` cannot reach for another reason
+    (a parent directory without search permission, a name too long, a NUL character in the
+    name) made `exists()` say False, and now raises from the open instead of taking the old
+    else-branch; an exception that the old else-branch raises now has the `FileNotFoundError`
+    as its `__context__` (a traceback shows both; add `from None` to hide it). An import that
+    only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
+
+    Unsafe when statements with an effect would move after the open, for the guard-clause
+    form (`if not exists(p): return ...` then the open; the clause's body becomes the
+    `except` body, statements between move after the `try`), and for
+    `lexists`/`isfile`/`isdir`/`access` guards, where a dangling link, a directory or a
+    permission problem now raises or is caught differently.
+
+    No fix (the finding says so) when the open is not a direct statement of the checked arm
+    (deeper in a loop or another `if`), sits in a comprehension, a branch of a conditional
+    expression or a later operand of `and`/`or`, comes after another call in its statement,
+    is not the first item of a `with`, shares its line with another statement, uses a name
+    that the statements moving after it bind, follows statements that may leave the block
+    (`return`, `raise`, `break`, `continue`: the file would be left open), or is in a class
+    body; when the old else-branch holds a bare `raise` (in `except` it would re-raise the
+    `FileNotFoundError`); nor for a `while` or `assert` check or one combined with `and`/`or`.
     """
 
     code = "MBX301"
@@ -160,14 +189,89 @@ def load(path, other):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os, pickle
 def load(cache_file):
     if os.path.exists(cache_file):
         return pickle.load(open(cache_file, "rb"))  # MBX301
     return {}
 """,
-        """
+            fixed="""
+import os, pickle
+def load(cache_file):
+    try:
+        f = open(cache_file, "rb")
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    else:
+        return pickle.load(f)  # MBX301
+    return {}
+""",
+        ),
+        Invalid(
+            """
+import os, pickle
+def load(cache_file):
+    if os.path.exists(cache_file):
+        with open(cache_file, "rb") as f:  # MBX301
+            cache = pickle.load(f)
+        cache.pop("stale", None)
+    else:
+        cache = {}
+    return cache
+""",
+            fixed="""
+import os, pickle
+def load(cache_file):
+    try:
+        f = open(cache_file, "rb")
+    except (FileNotFoundError, NotADirectoryError):
+        cache = {}
+    else:
+        with f:  # MBX301
+            cache = pickle.load(f)
+        cache.pop("stale", None)
+    return cache
+""",
+        ),
+        Invalid(
+            """
+import json, os
+def settings(path, defaults):
+    if not os.path.exists(path):
+        data = dict(defaults)
+    elif path.endswith(".json"):
+        data = json.load(open(path))  # MBX301
+    else:
+        data = {}
+    return data
+""",
+        ),
+        Invalid(
+            """
+import json, os
+def settings(path, f, defaults):
+    if not os.path.exists(path):
+        data = dict(defaults)
+    else:
+        data = json.load(open(path))  # MBX301
+    return data
+""",
+            fixed="""
+import json, os
+def settings(path, f, defaults):
+    try:
+        f2 = open(path)
+    except (FileNotFoundError, NotADirectoryError):
+        data = dict(defaults)
+    else:
+        data = json.load(f2)  # MBX301
+    return data
+""",
+        ),
+        Invalid(
+            """
 from os.path import isfile
 def load(path):
     if not isfile(path):
@@ -175,15 +279,63 @@ def load(path):
     with open(path) as f:  # MBX301
         return f.read()
 """,
-        """
+            fixed="""
+from os.path import isfile
+def load(path):
+    try:
+        f = open(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    with f:  # MBX301
+        return f.read()
+""",
+            unsafe=True,
+        ),
+        Invalid(
+            """
 from pathlib import Path
 def load(base):
     if (Path(base) / "state.json").exists():
         return (Path(base) / "state.json").read_text()  # MBX301
 """,
+            fixed="""
+from pathlib import Path
+def load(base):
+    try:
+        text = (Path(base) / "state.json").read_text()
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    else:
+        return text  # MBX301
+""",
+        ),
+        Invalid(
+            """
+import gzip, os
+def count(path, seen):
+    if os.path.exists(path):
+        seen.add(path)
+        for line in gzip.open(path, "rt"):  # MBX301
+            yield line
+""",
+            fixed="""
+import gzip, os
+def count(path, seen):
+    try:
+        f = gzip.open(path, "rt")
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    else:
+        seen.add(path)
+        for line in f:  # MBX301
+            yield line
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):
+        blocks = None
         for event in module.events_of("file-open"):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
@@ -191,9 +343,8 @@ def load(base):
             if event["mode"] not in ("read", "update"):
                 continue
             node = event.node
-            stmt = event["stmt"]
-            direct = guard.node is not None and getattr(guard.node, "body", [None])[0] is stmt
-            fix = "safe" if guard.kind == "exists" and direct else "unsafe"
+            blocks = blocks or _Blocks(module.tree)
+            fix = eafp_fix(blocks, guard, event["stmt"], node)
             yield self.finding(node, fix=fix, what=_what(node), path=_spell(event["path"]),
                                check=spell_check(guard.kind), line=guard.line)
 
@@ -1176,3 +1327,188 @@ def _what(node) -> str:
 def _spell(key: str) -> str:
     """A path key as the message shows it."""
     return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]
+
+
+# -- MBX301: which shapes the EAFP fix handles -------------------------------------------
+
+#: calls that build a value and do nothing else observable
+_INERT_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "bytes", "int", "float", "bool"})
+_LAZY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class _Blocks:
+    """Where each statement of a module stands: its block (a list) and index, and the scope
+    (function, class or module) whose names it binds. Built once per module, on demand."""
+
+    def __init__(self, tree):
+        self.where = {}
+        stack = [(tree, tree)]  # iterative: long operator chains make deep trees
+        while stack:
+            node, scope = stack.pop()
+            inner = node if isinstance(node, _SCOPES) else scope
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    for index, child in enumerate(block):
+                        if isinstance(child, ast.stmt):
+                            self.where[id(child)] = (block, index, inner)
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
+def _header(stmt):
+    """The expressions of ``stmt`` evaluated once, before anything else of it: where an open
+    can be taken out into ``try:``. None for other statements."""
+    if isinstance(stmt, ast.With):
+        return [stmt.items[0].context_expr]
+    if isinstance(stmt, ast.For):
+        return [stmt.iter]
+    if isinstance(stmt, (ast.Expr, ast.Return, ast.Assign)) and stmt.value is not None:
+        return [stmt.value]
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return [stmt.value]
+    if isinstance(stmt, ast.AugAssign):
+        return [stmt.target, stmt.value]
+    return None
+
+
+def _path_to(root, target):
+    """The nodes from ``root`` down to ``target`` (both included), or None."""
+    parents = {id(root): None}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is target:
+            path = [node]
+            while parents[id(path[-1])] is not None:
+                path.append(parents[id(path[-1])])
+            return path[::-1]
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+            stack.append(child)
+    return None
+
+
+def _hoistable(stmt, open_node) -> bool:
+    """Whether the open can run first, on its own: it is evaluated exactly once, and nothing
+    with an effect is evaluated before it in ``stmt``."""
+    header = _header(stmt)
+    if header is None:
+        return False
+    path = None
+    for expr in header:
+        path = path or _path_to(expr, open_node)
+    if path is None:
+        return False
+    for parent, child in zip(path, path[1:]):
+        if isinstance(parent, _LAZY):
+            return False
+        if isinstance(parent, ast.IfExp) and child is not parent.test:
+            return False
+        if isinstance(parent, ast.BoolOp) and child is not parent.values[0]:
+            return False
+        if isinstance(parent, ast.Compare) and any(child is c for c in parent.comparators[1:]):
+            return False
+    ancestors = {id(node) for node in path}
+    start = (open_node.lineno, open_node.col_offset)
+    for expr in header:
+        for node in ast.walk(expr):
+            if isinstance(node, _EFFECTS) and id(node) not in ancestors \
+                    and (node.lineno, node.col_offset) < start:
+                return False
+    return True
+
+
+def _bound(stmts):
+    names = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                names.update(node.names)
+    return names
+
+
+def _inert(stmt) -> bool:
+    """A statement with no effect but binding plain names (so it may run after the open)."""
+    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+        return True
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    else:
+        return False
+    if not all(isinstance(t, ast.Name) for t in targets):
+        return False
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _INERT_CALLS):
+                return False
+        elif isinstance(node, _EFFECTS):
+            return False
+    return True
+
+
+def _reraises(stmts) -> bool:
+    """Whether a bare ``raise`` in ``stmts`` re-raises the exception being handled around
+    them (not one of a handler, function or class inside them)."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Raise) and node.exc is None:
+            return True
+        if not isinstance(node, (ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                 ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _shares_a_line(block, index) -> bool:
+    stmt = block[index]
+    before = block[index - 1] if index else None
+    after = block[index + 1] if index + 1 < len(block) else None
+    return (before is not None and before.end_lineno == stmt.lineno) or \
+        (after is not None and after.lineno == stmt.end_lineno)
+
+
+def eafp_fix(blocks, guard, stmt, open_node):
+    """The safety of the MBX301 fix of ``open_node`` (in ``stmt``) under ``guard``, or None
+    when the fixer does not handle the shape."""
+    node = guard.node
+    if not isinstance(node, ast.If):
+        return None
+    test, negated = node.test, False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, True
+    if not isinstance(test, ast.Call) or test.lineno != guard.line:
+        return None
+    here, there = blocks.where.get(id(node)), blocks.where.get(id(stmt))
+    if here is None or there is None or isinstance(here[2], (ast.ClassDef, ast.Lambda)):
+        return None
+    block, index, _ = there
+    present = node.orelse if negated else node.body
+    if block is present:
+        moved, clause = present[:index], False
+    elif negated and not node.orelse and block is here[0] and index > here[1] \
+            and isinstance(node.body[-1], _EXITS):
+        moved, clause = block[here[1] + 1:index], True
+    else:
+        return None
+    if _shares_a_line(block, index) or not _hoistable(stmt, open_node):
+        return None
+    if _reraises(node.body if negated else node.orelse):
+        return None  # in the except body it would re-raise the FileNotFoundError instead
+    used = {n.id for n in ast.walk(open_node) if isinstance(n, ast.Name)}
+    if _bound(moved) & used or any(isinstance(n, _EXITS) for s in moved for n in ast.walk(s)):
+        return None  # the open would need what they bind, or be left open when they leave
+    if clause or guard.kind != "exists" or not all(_inert(s) for s in moved):
+        return "unsafe"
+    return "safe"

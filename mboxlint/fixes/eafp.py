@@ -1,0 +1,416 @@
+"""The MBX301 fixer: an open guarded by an existence check becomes an open in ``try:``.
+
+The open alone moves into ``try:``; only ``(FileNotFoundError, NotADirectoryError)`` is caught,
+the errors for which ``exists()`` said False; what ran when the file was missing becomes the
+``except`` body, and what processed the file goes in ``else:``, so a corrupt file still raises
+(the review in sage-star-imports-cache-race)::
+
+    if os.path.exists(p):              try:
+        with open(p, "rb") as f:           f = open(p, "rb")
+            cache = pickle.load(f)     except (FileNotFoundError, NotADirectoryError):
+    else:                                  cache = {}
+        cache = {}                     else:
+                                           with f:
+                                               cache = pickle.load(f)
+
+The rule decides per finding whether its shape is handled (``mboxlint.rules.files.eafp_fix``);
+this module only rebuilds the statements, and leaves anything unexpected alone.
+"""
+
+import re
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from ..finding import Finding
+from .base import Fixer, char_column, split_leading_lines, split_lines
+
+#: the guard's line, as the rule's message names it
+_GUARD_LINE = re.compile(r"checked with .* at line (\d+)")
+_CAUGHT = "(FileNotFoundError, NotADirectoryError)"
+_EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+#: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
+_OPENERS = frozenset({"open", "read_text", "read_bytes"})
+
+
+def guard_line(finding: Finding) -> Optional[int]:
+    found = _GUARD_LINE.findall(finding.message)
+    return int(found[-1]) if found else None
+
+
+def _callee(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def _check_call(test: cst.BaseExpression) -> Tuple[Optional[cst.Call], bool]:
+    """``(call, negated)`` for a test that is ``check(...)`` or ``not check(...)``."""
+    negated = False
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, negated = test.expression, True
+    return (test, negated) if isinstance(test, cst.Call) else (None, negated)
+
+
+def _statements(suite: cst.BaseSuite) -> Optional[List[cst.BaseStatement]]:
+    """A suite as a list of statements (``if x: a`` counts as one line ``a``)."""
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite) and len(suite.body) == 1:
+        small = suite.body[0].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return [cst.SimpleStatementLine(body=[small], trailing_whitespace=suite.trailing_whitespace)]
+    return None
+
+
+def _with_statements(suite: cst.BaseSuite, body: Sequence[cst.BaseStatement], header: bool = True,
+                     indent: Optional[str] = None) -> cst.IndentedBlock:
+    """``body`` in a block shaped like ``suite`` (its indentation, footer and, with
+    ``header``, the comment on its first line)."""
+    if isinstance(suite, cst.IndentedBlock):
+        block = suite.with_changes(body=list(body))
+        return block if header else block.with_changes(header=cst.TrailingWhitespace())
+    return cst.IndentedBlock(body=list(body), indent=indent)
+
+
+def _header(stmt: cst.BaseStatement) -> Optional[List[cst.CSTNode]]:
+    """The parts of ``stmt`` where the rule lets an open be taken out (see the rule's
+    ``_header``)."""
+    if isinstance(stmt, cst.With) and stmt.asynchronous is None:
+        return [stmt.items[0].item]
+    if isinstance(stmt, cst.For) and stmt.asynchronous is None:
+        return [stmt.iter]
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, (cst.Expr, cst.Return, cst.Assign, cst.AnnAssign, cst.AugAssign)) \
+                and getattr(small, "value", None) is not None:
+            return [small.value]
+    return None
+
+
+def _calls_in(node: cst.CSTNode, wanted: Dict[int, Tuple[Finding, cst.Call]]) -> List[cst.Call]:
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call) and id(current) in wanted:
+            found.append(current)
+        stack.extend(reversed(current.children))
+    return found
+
+
+def _exits(suite: cst.BaseSuite) -> bool:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return isinstance(suite.body[-1], _EXITS)
+    if isinstance(suite, cst.IndentedBlock) and suite.body:
+        last = suite.body[-1]
+        return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], _EXITS)
+    return False
+
+
+def _names(node: cst.CSTNode) -> Set[str]:
+    names = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        stack.extend(current.children)
+    return names
+
+
+def _line(small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(body=[small])
+
+
+def _assign(name: str, value: cst.BaseExpression) -> cst.SimpleStatementLine:
+    return _line(cst.Assign(targets=[cst.AssignTarget(target=cst.Name(name))], value=value))
+
+
+class OpenInTry(Fixer):
+    """MBX301: ``if os.path.exists(p): <open p ...>`` becomes ``try: <open>`` /
+    ``except (FileNotFoundError, NotADirectoryError): <else-branch>`` / ``else: <the rest>``.
+
+    Handled: the open as the first item of a ``with``, the value of an assignment, or nested
+    in the first expression a statement evaluates (``return pickle.load(open(p, "rb"))``,
+    ``for line in open(p):``), then bound to a fresh name; ``open``, ``io/gzip/bz2/lzma/codecs
+    .open`` and ``Path.open/read_text/read_bytes``; a negated guard with the open in its
+    ``else:``; the guard-clause form; ``elif`` chains (the ``elif`` becomes ``else:`` around
+    the ``try``).
+    """
+
+    code = "MBX301"
+    DESCRIPTION = "Open in try: and catch FileNotFoundError instead of checking exists() first (MBX301)."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: the reported opens, by ``id`` of the node that stands in the updated tree
+        self._opens: Dict[int, Tuple[Finding, cst.Call]] = {}
+        #: ``elif`` nodes (original ids), and the ``try`` that replaces a rewritten one
+        self._elifs: Set[int] = set()
+        self._elif_try: Dict[int, cst.BaseCompoundStatement] = {}
+        #: the line of the check in each ``if`` left in the updated tree
+        self._if_lines: Dict[int, int] = {}
+        #: (scope node, names used there or already chosen); innermost last
+        self._scopes: List[Tuple[cst.CSTNode, Optional[Set[str]]]] = []
+        self._hold: List[cst.CSTNode] = []
+        self._code_lines: Optional[List[str]] = None
+        #: indentation of the enclosing indented blocks (None in a block: the file's default)
+        self._indents: List[Optional[str]] = []
+
+    # -- scopes, for fresh names ---------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self._scopes.append((node, None))
+        return True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._scopes.append((node, None))
+        return True
+
+    def leave_FunctionDef(self, original, updated):
+        self._scopes.pop()
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._scopes.append((node, None))
+        return True
+
+    def leave_ClassDef(self, original, updated):
+        self._scopes.pop()
+        return updated
+
+    def _fresh(self, base: str) -> Optional[str]:
+        """A name not used anywhere in the enclosing function (or module, then private), or
+        None in a class body, where a new name would become a class attribute."""
+        node, taken = self._scopes[-1]
+        if isinstance(node, cst.ClassDef):
+            return None
+        if taken is None:
+            taken = _names(node)
+            self._scopes[-1] = (node, taken)
+        if isinstance(node, cst.Module):
+            base = "_" + base  # a module global: keep it out of ``import *``
+        candidate, number = base, 1
+        while candidate in taken:
+            number += 1
+            candidate = "%s%d" % (base, number)
+        taken.add(candidate)
+        return candidate
+
+    # -- the reported opens ---------------------------------------------------------------
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        finding = self.finding_at(original)
+        # ``open(p).read()`` and ``Path(p).read_text()`` start where the reported call does:
+        # the one that also ends where the finding ends is the open.
+        if finding is not None and self._ends_like(original, finding):
+            self._opens[id(updated)] = (finding, original)
+            self._hold.append(updated)
+        return updated
+
+    def _ends_like(self, node: cst.Call, finding: Finding) -> bool:
+        if finding.end_line is None or finding.end_col is None:
+            return _callee(node) in _OPENERS
+        end = self.get_metadata(PositionProvider, node).end
+        if self._code_lines is None:
+            self._code_lines = split_lines(self.module.code)
+        column = char_column(self._code_lines, finding.end_line, finding.end_col)
+        return (end.line, end.column) == (finding.end_line, column)
+
+    def visit_If(self, node: cst.If) -> bool:
+        if isinstance(node.orelse, cst.If):
+            self._elifs.add(id(node.orelse))
+        return True
+
+    def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
+        rewritten = None
+        if isinstance(updated.orelse, cst.If):
+            rewritten = self._elif_try.pop(id(updated.orelse), None)
+        if rewritten is not None:
+            elif_ = updated.orelse
+            # The comments above ``elif`` now stand above ``else:``.
+            updated = updated.with_changes(orelse=cst.Else(
+                body=cst.IndentedBlock(body=[rewritten.with_changes(leading_lines=())],
+                                       indent=self._block_indent(updated)),
+                leading_lines=elif_.leading_lines))
+        call, _ = _check_call(original.test)
+        line = self.get_metadata(PositionProvider, call).start.line if call is not None else None
+        result = self._arm_form(updated, line) if line is not None else None
+        if result is None:
+            if line is not None:
+                self._if_lines[id(updated)] = line
+                self._hold.append(updated)
+            return updated
+        if id(original) in self._elifs:
+            self._elif_try[id(updated)] = result
+            self._hold.append(updated)
+            return updated
+        return result
+
+    def _reported_open(self, stmt: cst.BaseStatement, line: int) -> Optional[cst.Call]:
+        header = _header(stmt)
+        if header is None:
+            return None
+        for part in header:
+            for call in _calls_in(part, self._opens):
+                if guard_line(self._opens[id(call)][0]) == line:
+                    return call
+        return None
+
+    # -- the rewrite ---------------------------------------------------------------------
+
+    def _bind(self, stmt: cst.BaseStatement, call: cst.Call):
+        """``(the statement for try:, what stands for stmt in else: or None)``, or None."""
+        if isinstance(stmt, cst.With) and stmt.items[0].item is call:
+            item = stmt.items[0]
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                name = item.asname.name.value
+                new_item = item.with_changes(item=cst.Name(name), asname=None)
+            else:
+                name = self._fresh("f")
+                if name is None:
+                    return None
+                new_item = item.with_changes(item=cst.Name(name))
+            return _assign(name, call), stmt.with_changes(items=[new_item] + list(stmt.items[1:]))
+        if isinstance(stmt, cst.SimpleStatementLine):
+            small = stmt.body[0]
+            if isinstance(small, cst.Assign):
+                direct = len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
+            else:
+                direct = isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
+            if direct and small.value is call:
+                # It opens the try: blank lines above it would stand after ``try:``.
+                return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
+        name = self._fresh({"read_text": "text", "read_bytes": "data"}.get(_callee(call), "f"))
+        if name is None:
+            return None
+        return _assign(name, call), stmt.deep_replace(call, cst.Name(name))
+
+    def _block_indent(self, node: cst.If) -> Optional[str]:
+        """The indentation for new blocks at ``node``: what its own blocks use, else what
+        the block around it uses (a file may mix tabs and spaces across functions)."""
+        for suite in (node.body, getattr(node.orelse, "body", None)):
+            if isinstance(suite, cst.IndentedBlock):
+                return suite.indent
+        return self._indents[-1] if self._indents else None
+
+    def _try(self, first: cst.SimpleStatementLine, handler_body: Optional[cst.BaseSuite], orelse, *,
+             header=None, leading=(), handler_leading=(), indent=None,
+             footer=()) -> cst.BaseCompoundStatement:
+        body = cst.IndentedBlock(body=[first], header=header or cst.TrailingWhitespace(), indent=indent,
+                                 footer=footer)
+        if handler_body is None and orelse is None:
+            # Nothing to do when the file is missing nor after the open: ``try:`` ...
+            # ``except ...: pass`` is what ruff's SIM105 asks to write as ``suppress``.
+            suppress = cst.Call(func=self.reference("contextlib", "suppress"),
+                                args=[cst.Arg(cst.Name("FileNotFoundError"),
+                                              comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                                      cst.Arg(cst.Name("NotADirectoryError"))])
+            return cst.With(items=[cst.WithItem(suppress)], body=body, leading_lines=leading)
+        if handler_body is None:
+            handler_body = cst.IndentedBlock(body=[_line(cst.Pass())], indent=indent)
+        handler = cst.ExceptHandler(body=handler_body, type=cst.parse_expression(_CAUGHT),
+                                    leading_lines=handler_leading)
+        return cst.Try(body=body, handlers=[handler], orelse=orelse, leading_lines=leading)
+
+    def _arm_form(self, node: cst.If, line: int) -> Optional[cst.BaseCompoundStatement]:
+        """``if [not] check(p): ... else: ...`` with the open directly in the arm where the
+        file exists."""
+        _, negated = _check_call(node.test)
+        if negated:
+            if not isinstance(node.orelse, cst.Else):
+                return None
+            present_suite = node.orelse.body
+        else:
+            present_suite = node.body
+        present = _statements(present_suite)
+        if present is None:
+            return None
+        indent = self._block_indent(node)
+        for index, stmt in enumerate(present):
+            call = self._reported_open(stmt, line)
+            if call is not None:
+                break
+        else:
+            return None
+        bound = self._bind(stmt, call)
+        if bound is None:
+            return None
+        first, replacement = bound
+        rest = present[:index] + ([replacement] if replacement is not None else []) + present[index + 1:]
+        if negated:
+            handler_body, handler_leading = node.body, ()
+            else_block = _with_statements(present_suite, rest, indent=indent)
+            orelse = cst.Else(body=else_block, leading_lines=node.orelse.leading_lines) if rest else None
+            header = None
+        else:
+            handler_leading = ()
+            if node.orelse is None:
+                handler_body = None  # fall through, as the if did
+            elif isinstance(node.orelse, cst.Else):
+                handler_body, handler_leading = node.orelse.body, node.orelse.leading_lines
+            else:  # an elif chain: it runs as an if of its own
+                handler_body = cst.IndentedBlock(body=[node.orelse], indent=indent)
+            orelse = None
+            if rest:
+                orelse = cst.Else(body=_with_statements(present_suite, rest, header=False, indent=indent))
+            # The comment on the ``if`` line now stands on the ``try`` line.
+            header = present_suite.header if isinstance(present_suite, cst.IndentedBlock) else None
+        # Comments closing the arm close the try: body when no else: takes them.
+        footer = present_suite.footer if not rest and isinstance(present_suite, cst.IndentedBlock) else ()
+        self.applied_to(self._opens[id(call)][1])
+        return self._try(first, handler_body, orelse, header=header, leading=node.leading_lines,
+                         handler_leading=handler_leading, indent=indent, footer=footer)
+
+    # -- the guard-clause form: ``if not check(p): return ...`` then the open ---------------
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        self._indents.append(node.indent)
+        return True
+
+    def leave_IndentedBlock(self, original, updated):
+        self._indents.pop()
+        body = self._clauses(updated.body, updated.indent)
+        return updated if body is None else updated.with_changes(body=body)
+
+    def leave_Module(self, original, updated):
+        body = self._clauses(updated.body, None)
+        return updated if body is None else updated.with_changes(body=body)
+
+    def _clauses(self, body: Sequence[cst.BaseStatement],
+                 indent: Optional[str]) -> Optional[List[cst.BaseStatement]]:
+        if not self._opens or not self._if_lines:
+            return None
+        body = list(body)
+        changed = False
+        index = 0
+        while index < len(body):
+            guard = body[index]
+            line = self._if_lines.get(id(guard))
+            if line is None or not isinstance(guard, cst.If) or guard.orelse is not None \
+                    or not _check_call(guard.test)[1] or not _exits(guard.body):
+                index += 1
+                continue
+            for later in range(index + 1, len(body)):
+                call = self._reported_open(body[later], line)
+                if call is not None:
+                    break
+            else:
+                index += 1
+                continue
+            bound = self._bind(body[later], call)
+            if bound is None:
+                index += 1
+                continue
+            first, replacement = bound
+            inner = guard.body.indent if isinstance(guard.body, cst.IndentedBlock) else indent
+            new = self._try(first, guard.body, None, leading=guard.leading_lines, indent=inner)
+            between = body[index + 1:later]
+            after = [replacement] if replacement is not None else []
+            body[index:later + 1] = [new] + between + after
+            self.applied_to(self._opens[id(call)][1])
+            changed = True
+            index += 1
+        return body if changed else None
