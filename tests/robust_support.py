@@ -252,7 +252,9 @@ def renamable_names(tree: ast.AST) -> List[str]:
 
     Left alone: builtins, dunders, names bound by an import without ``as`` (the module's own
     name), names that are also spelled as an attribute or keyword argument somewhere (a
-    class-level ``box: mbox`` read as ``self.box``) or inside a string (string annotations).
+    class-level ``box: mbox`` read as ``self.box``) or inside a string (string annotations),
+    and names the rules read by their spelling: a helper whose name contains ``sync`` counts
+    as an fsync (MBX902), a rename onto a name ending in ``lock`` is a lock test (MBX306).
     """
     names: Set[str] = set()
     fixed: Set[str] = set(_RESERVED_NAMES)
@@ -273,7 +275,8 @@ def renamable_names(tree: ast.AST) -> List[str]:
             fixed.add(node.arg)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             fixed.update(part for part in _words(node.value))
-    return sorted(n for n in names - fixed if not (n.startswith("__") and n.endswith("__")))
+    return sorted(n for n in names - fixed if not (n.startswith("__") and n.endswith("__"))
+                  and "sync" not in n.lower() and not n.lower().endswith("lock"))
 
 
 def _words(text: str):
@@ -296,9 +299,11 @@ def renamings(draw, tree: ast.AST) -> Dict[str, str]:
     taken = set(candidates) | _every_identifier(tree)
     mapping: Dict[str, str] = {}
     for name in chosen:
-        new = draw(_NAME_STYLE.filter(lambda n: n not in taken))
+        # The prefix keeps a new name clear of every word in the source; composed programs
+        # already hold prefixed names, so freshness is checked on the prefixed form.
+        new = "r_" + draw(_NAME_STYLE.filter(lambda n: "r_" + n not in taken))
         taken.add(new)
-        mapping[name] = "r_" + new  # the prefix keeps it clear of every word in the source
+        mapping[name] = new
     return mapping
 
 
