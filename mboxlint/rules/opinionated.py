@@ -31,10 +31,10 @@ def _module_wide(key: str, facts) -> bool:
     return all(root == "self" or root in facts.module_bindings or root in facts.aliases for root in _roots(key))
 
 
-def _place(event, facts):
-    """Where an event's path key means one file: the scope, or the class for ``self`` keys,
-    or the module."""
-    key = event["path"]
+def _place(event, facts, key=None):
+    """Where an event's path key (or ``key``) means one file: the scope, or the class for
+    ``self`` keys, or the module."""
+    key = event["path"] if key is None else key
     if not _module_wide(key, facts):
         return ("scope", id(event.scope.node))
     if any(root == "self" for root in _roots(key)):
@@ -221,6 +221,33 @@ def save(state):
 """,
     ]
     INVALID = [
+        Invalid(
+            """
+import os
+def rewrite_twice(name, first, second):
+    with open(name + ".py", "w") as f:  # MBX901
+        f.write(first)
+    with open(name + ".py") as f:
+        old = f.read()
+    with open(name + ".py", "w") as f:  # MBX901
+        f.write(second)
+    return old
+""",
+            fixed="""
+import os
+from mboxlint.mailbox import atomic_write
+
+def rewrite_twice(name, first, second):
+    with atomic_write(name + ".py") as f:  # MBX901
+        f.write(first)
+    with open(name + ".py") as f:
+        old = f.read()
+    with atomic_write(name + ".py") as f:  # MBX901
+        f.write(second)
+    return old
+""",
+            unsafe=True,
+        ),
         """
 import json
 STATE = "state.json"
@@ -303,8 +330,14 @@ def save(state):
                 slot = (_place(event, facts), event["path"])
                 line = event.node.lineno
                 reads[slot] = min(line, reads.get(slot, line))
+        # A name built from another path is a temp only if it is renamed into place; one that
+        # is written, read and rewritten but never renamed is the state file itself.
+        renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of("file-rename")}
         for event in module.events_of("file-open"):
-            if event["mode"] != "truncate" or event["iplock"] is not None or event["temp"] is not None:
+            if event["mode"] != "truncate" or event["iplock"] is not None:
+                continue
+            temp = event["temp"]
+            if temp is not None and (temp.origin != "derived" or (_place(event, facts), event["path"]) in renamed):
                 continue
             line = reads.get((_place(event, facts), event["path"]))
             if line is not None and not _creates_missing(event):
