@@ -219,6 +219,16 @@ def sole_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
     return None
 
 
+def callee_name(call: cst.Call) -> str:
+    """The called name of ``f(...)`` or ``x.f(...)``; empty for anything else."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return ""
+
+
 def method_call(receiver: cst.BaseExpression, method: str) -> cst.SimpleStatementLine:
     """A new line ``receiver.method()``."""
     call = cst.Call(func=cst.Attribute(value=receiver.deep_clone(), attr=cst.Name(method)))

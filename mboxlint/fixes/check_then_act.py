@@ -24,7 +24,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from ..finding import Finding
-from .base import Fixer, module_code, split_leading_lines
+from .base import Fixer, callee_name, module_code, split_leading_lines
 
 #: acts wrapped in ``suppress``, with the errors suppressed
 SUPPRESSED = {
@@ -400,15 +400,6 @@ class MakeActsRaceFree(Fixer):
 # -- reading the shapes -------------------------------------------------------------------
 
 
-def _callee_name(call: cst.Call) -> str:
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    if isinstance(func, cst.Name):
-        return func.value
-    return ""
-
-
 def _positional(call: cst.Call) -> List[cst.Arg]:
     return [arg for arg in call.args if arg.keyword is None and not arg.star]
 
@@ -448,7 +439,7 @@ def _guard(test: cst.BaseExpression) -> Optional[Tuple[bool, cst.BaseExpression]
         negated, test = True, test.expression
     if not isinstance(test, cst.Call):
         return None
-    name = _callee_name(test)
+    name = callee_name(test)
     positional = _positional(test)
     if name in GUARD_FUNCTIONS and positional:
         return negated, positional[0].value

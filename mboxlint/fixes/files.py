@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from .base import Fixer, module_code, sole_call
+from .base import Fixer, callee_name, module_code, sole_call
 
 
 def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpression]:
@@ -14,15 +14,6 @@ def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpr
             return arg.value
     positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
     return positional[index].value if index < len(positional) else None
-
-
-def _callee_name(call: cst.Call) -> str:
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    if isinstance(func, cst.Name):
-        return func.value
-    return ""
 
 
 class RenameToReplace(Fixer):
@@ -138,7 +129,7 @@ class UnlinkThenReplace(Fixer):
         node = updated
         for step in steps:
             node = node.children[step]
-        new_call = _renamed_to_replace(self, node) if _callee_name(node) == "rename" else node
+        new_call = _renamed_to_replace(self, node) if callee_name(node) == "rename" else node
         if new_call is None:
             return None
         return updated if new_call is node else updated.deep_replace(node, new_call)
@@ -160,7 +151,7 @@ def _reached_renames(stmt: cst.BaseStatement, preceding=()):
     whenever ``stmt`` runs to them: ``stmt`` itself, or one in its ``try``/``with`` body."""
     call = sole_call(stmt)
     if call is not None:
-        if _callee_name(call) in ("rename", "replace"):
+        if callee_name(call) in ("rename", "replace"):
             yield call, list(preceding)
         return
     if isinstance(stmt, (cst.Try, cst.With)) and isinstance(stmt.body, cst.IndentedBlock):
@@ -183,7 +174,7 @@ _EXISTS = ("exists", "isfile", "lexists", "is_file")
 
 
 def _is_removal(call: Optional[cst.Call], target: str) -> bool:
-    if call is None or _callee_name(call) not in _REMOVERS:
+    if call is None or callee_name(call) not in _REMOVERS:
         return False
     path = _argument(call, 0, "path")
     if path is None and isinstance(call.func, cst.Attribute):  # Path.unlink(missing_ok=...)
@@ -194,7 +185,7 @@ def _is_removal(call: Optional[cst.Call], target: str) -> bool:
 
 def _checks_exists(test: cst.BaseExpression, target: str) -> bool:
     """``os.path.exists(target)`` (``isfile``, ``lexists``) or ``target.exists()``."""
-    if not isinstance(test, cst.Call) or _callee_name(test) not in _EXISTS:
+    if not isinstance(test, cst.Call) or callee_name(test) not in _EXISTS:
         return False
     checked = _argument(test, 0, "path")
     if checked is None and not test.args and isinstance(test.func, cst.Attribute):
@@ -209,7 +200,7 @@ def _quiet(handler: cst.ExceptHandler) -> bool:
 
 
 def _suppresses(stmt: cst.With) -> bool:
-    return all(isinstance(item.item, cst.Call) and _callee_name(item.item) == "suppress" and item.asname is None
+    return all(isinstance(item.item, cst.Call) and callee_name(item.item) == "suppress" and item.asname is None
                for item in stmt.items)
 
 
@@ -357,7 +348,7 @@ class CopyBackOntoLockedFile(Fixer):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.finding_at(original) is None:
             return updated
-        name = _callee_name(updated)
+        name = callee_name(updated)
         func = updated.func
         if isinstance(func, cst.Attribute) and name in ("rename", "replace") and _is_path_method(updated):
             source, destination = func.value, _argument(updated, 0, "target")
