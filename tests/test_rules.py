@@ -1,6 +1,7 @@
 """Every rule carries its documentation and examples; the examples are the first tests."""
 
 import re
+import string
 
 import pytest
 
@@ -54,3 +55,15 @@ def test_rule_has_a_fixture(rule):
 def test_codes_and_names_are_unique():
     assert len({r.code for r in RULES}) == len(RULES)
     assert len({r.name for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_message_fields_read_back_through_the_template(rule):
+    # Fixers read fields (a guard's line) out of findings; every field of every template
+    # must come back as it went in.
+    names = [name for _, name, _, _ in string.Formatter().parse(rule.message) if name]
+    values = {name: "<%s_%d>" % (name, i) for i, name in enumerate(names)}
+    message = rule.message.format(**values)
+    for name in names:
+        assert rule.message_field(message, name) == values[name]
+    assert rule.message_field("something else entirely", names[0] if names else "x") is None

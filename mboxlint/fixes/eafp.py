@@ -17,17 +17,15 @@ The rule decides per finding whether its shape is handled (``mboxlint.rules.file
 this module only rebuilds the statements, and leaves anything unexpected alone.
 """
 
-import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from .base import Fixer, char_column, split_leading_lines, split_lines
+from ..rules.files import ExistsThenOpen
+from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
 
-#: the guard's line, as the rule's message names it
-_GUARD_LINE = re.compile(r"checked with .* at line (\d+)")
 _CAUGHT = "(FileNotFoundError, NotADirectoryError)"
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 #: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
@@ -35,15 +33,9 @@ _OPENERS = frozenset({"open", "read_text", "read_bytes"})
 
 
 def guard_line(finding: Finding) -> Optional[int]:
-    found = _GUARD_LINE.findall(finding.message)
-    return int(found[-1]) if found else None
-
-
-def _callee(call: cst.Call) -> str:
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
+    """The line of the check the finding names (the rule's message carries it)."""
+    line = ExistsThenOpen.message_field(finding.message, "line")
+    return int(line) if line is not None and line.isdigit() else None
 
 
 def _check_call(test: cst.BaseExpression) -> Tuple[Optional[cst.Call], bool]:
@@ -212,7 +204,7 @@ class OpenInTry(Fixer):
 
     def _ends_like(self, node: cst.Call, finding: Finding) -> bool:
         if finding.end_line is None or finding.end_col is None:
-            return _callee(node) in _OPENERS
+            return callee_name(node) in _OPENERS
         end = self.get_metadata(PositionProvider, node).end
         if self._code_lines is None:
             self._code_lines = split_lines(self.module.code)
@@ -283,7 +275,7 @@ class OpenInTry(Fixer):
             if direct and small.value is call:
                 # It opens the try: blank lines above it would stand after ``try:``.
                 return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
-        name = self._fresh({"read_text": "text", "read_bytes": "data"}.get(_callee(call), "f"))
+        name = self._fresh({"read_text": "text", "read_bytes": "data"}.get(callee_name(call), "f"))
         if name is None:
             return None
         return _assign(name, call), stmt.deep_replace(call, cst.Name(name))

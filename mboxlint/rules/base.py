@@ -10,6 +10,7 @@ the test compares those lines with the reported ones exactly.
 import ast
 import inspect
 import re
+import string
 from typing import ClassVar, Dict, Iterable, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ..finding import Finding
@@ -89,6 +90,21 @@ class Rule:
     def invalid_examples(cls) -> Iterable[Invalid]:
         for example in cls.INVALID:
             yield example if isinstance(example, Invalid) else Invalid(example)
+
+    @classmethod
+    def message_field(cls, message: str, field: str) -> Optional[str]:
+        """The value :meth:`finding` put for ``field`` into ``message``, read back through
+        :attr:`message`, so that a fixer needing it (a guard's line) follows the template."""
+        pattern, seen = [], set()
+        for literal, name, _spec, _conversion in string.Formatter().parse(cls.message):
+            pattern.append(re.escape(literal))
+            if name:  # a field used twice holds the same text both times
+                pattern.append("(?P=%s)" % name if name in seen else "(?P<%s>.*?)" % name)
+                seen.add(name)
+        if field not in seen:
+            return None
+        match = re.fullmatch("".join(pattern), message, re.S)
+        return match.group(field) if match else None
 
     # -- checking ---------------------------------------------------------------------
 
