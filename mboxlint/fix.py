@@ -87,9 +87,10 @@ class _Rejected(Exception):
     """A rewrite that failed its check; the message says how."""
 
 
-def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str) -> Tuple[str, int]:
+def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str,
+           source: Optional[str] = None) -> Tuple[str, int]:
     fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
-    new = fixer.apply(module)
+    new = fixer.apply(module, source)
     return new.code, len(fixer.applied)
 
 
@@ -172,7 +173,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     ``(text, findings, fixed, code_done)`` or None when none of them could be applied."""
     path = result.path
     try:
-        text, applied = _apply(code, module, group, unsafe, path)
+        text, applied = _apply(code, module, group, unsafe, path, result.text)
         if not applied:
             return None
         return text, _check(text, path, selection, options, findings, code, applied), applied, False
@@ -185,7 +186,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     good = []
     for finding in group:
         try:
-            text, applied = _apply(code, module, [finding], unsafe, path)
+            text, applied = _apply(code, module, [finding], unsafe, path, result.text)
             if applied:
                 good.append((finding, text, _check(text, path, selection, options, findings, code, applied)))
         except _Rejected as why:
@@ -197,7 +198,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
         return None
     if len(good) > 1:
         try:
-            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path)
+            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, result.text)
             return text, _check(text, path, selection, options, findings, code, applied), applied, True
         except Exception:  # noqa: BLE001 - fall back to the first fix alone, proven above
             pass

@@ -87,21 +87,25 @@ class Fixer(VisitorBasedCodemodCommand):
         self._keep: List[cst.CSTNode] = []  # keeps matched nodes alive so their ids stay unique
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
+        self._source: Optional[str] = None
 
     @staticmethod
     def add_args(arg_parser) -> None:
         arg_parser.add_argument("--unsafe-fixes", action="store_true", dest="unsafe_fixes",
                                 help="also apply this rule's unsafe fixes")
 
-    def apply(self, module: cst.Module) -> cst.Module:
+    def apply(self, module: cst.Module, source: Optional[str] = None) -> cst.Module:
         """What ``transform_module`` does, without copying ``module`` first (``--fix`` parses a
-        fresh tree for every round, so no one else holds it; the copy costs a parse)."""
+        fresh tree for every round, so no one else holds it; the copy costs a parse).
+        ``source``, when given, is ``module``'s code (it saves generating it again)."""
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        _prefill_metadata(wrapper, self.get_inherited_dependencies())
         self.context = replace(self.context, wrapper=wrapper)
+        self._source = source
         with self.resolve(wrapper):
             new = self.transform_module_impl(wrapper.module)
         if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
-            new = AddImportsVisitor(self.context).transform_module(new)
+            new = add_imports(self.context, new)
         return new
 
     # -- finding the reported nodes ---------------------------------------------------
@@ -119,7 +123,8 @@ class Fixer(VisitorBasedCodemodCommand):
         findings = [f for f in findings if f.code == self.code]
         if not findings:
             return tree
-        lines = split_lines(tree.code)
+        source = getattr(self, "_source", None)
+        lines = split_lines(source if source is not None else tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
         self._lines = sorted({line for line, _ in self._targets})
         return tree.visit(self)
@@ -199,6 +204,53 @@ def _alias_name(tree: cst.Module, alias: cst.ImportAlias) -> Optional[str]:
     if alias.asname is None:
         return None
     return tree.code_for_node(alias.asname.name)
+
+
+# -- speed: what libcst would compute or visit for nothing ---------------------------
+
+#: the last module's positions: a round tries a batch, then each finding alone, on one tree
+_POSITIONS: List[object] = [None, None]
+
+
+def _prefill_metadata(wrapper: MetadataWrapper, providers) -> None:
+    """Compute the positions before libcst's resolver does: after computing a provider that is
+    not batchable, the resolver walks the whole tree once more with an empty batch of visitors
+    (as long as a file's parse). Positions are kept for the module last seen, which the next
+    fixer of the same round receives unchanged (trees are immutable)."""
+    metadata = getattr(wrapper, "_metadata", None)
+    if PositionProvider not in providers or not isinstance(metadata, dict):
+        return
+    if _POSITIONS[0] is not wrapper.module:
+        _POSITIONS[:] = [wrapper.module, PositionProvider()._gen(wrapper)]
+    metadata[PositionProvider] = _POSITIONS[1]
+
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
+        and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
+
+
+def add_imports(context: CodemodContext, module: cst.Module) -> cst.Module:
+    """``AddImportsVisitor(context).transform_module(module)``, on the module's head only.
+
+    The visitor reads and rewrites only the first statement (a docstring), the block of
+    imports after it and the leading lines of the statement after the block, but it copies
+    and walks the whole tree twice. It is run here on a module made of that head, with the
+    statement after the block standing in as a ``pass`` with the same leading lines; the
+    rest of the body is put back unchanged.
+    """
+    body = list(module.body)
+    keep = 1 if body and isinstance(body[0], cst.SimpleStatementLine) else 0
+    while keep < len(body) and _is_import_line(body[keep]):
+        keep += 1
+    if keep >= len(body):
+        return AddImportsVisitor(context).transform_module(module)
+    follower = body[keep]
+    stand_in = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=follower.leading_lines)
+    head = AddImportsVisitor(context).transform_module(module.with_changes(body=body[:keep] + [stand_in]))
+    new_body = list(head.body)
+    new_body[-1] = follower.with_changes(leading_lines=new_body[-1].leading_lines)
+    return head.with_changes(body=new_body + body[keep + 1:])
 
 
 # -- small helpers shared by statement-level fixers --------------------------------------
