@@ -57,6 +57,11 @@ class FixResult:
     unsafe_available: int = 0
     #: the findings before any fix
     initial: List[Finding] = field(default_factory=list)
+    #: the bytes that were read (set by :func:`fix_file`)
+    raw: Optional[bytes] = None
+    #: a fix was dropped for a reason outside the file's content (it could not be encoded,
+    #: written, or compiled): what was found is not the file's alone
+    gave_up: bool = False
 
     @property
     def changed(self) -> bool:
@@ -77,6 +82,7 @@ class FixResult:
     def give_up(self, problem: str, findings: List[Finding]) -> None:
         """Keep the file as it was, with its original findings, and say why."""
         self.problems.append(problem)
+        self.gave_up = True
         self.text = self.original
         self.remaining = findings
         self.fixed = 0
@@ -229,6 +235,7 @@ def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = Fa
     except OSError as error:
         return FixResult(path, "", "", [], error=Finding(1, 0, "E902", "cannot read: %s" % (error.strerror or error)))
     result = fix_source(source.text, path, selection, unsafe, options)
+    result.raw = source.raw
     if not result.changed:
         return result
     try:
