@@ -21,6 +21,7 @@ converts, so a line with non-ASCII text before the call still matches.
 """
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import replace
 import re
 from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -31,6 +32,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..finding import Finding, allowed
+from .positions import Positions, reported_positions
 
 #: Fixer classes by the rule code they fix; filled by subclassing :class:`Fixer`.
 FIXERS: Dict[str, type] = {}
@@ -88,6 +90,8 @@ class Fixer(VisitorBasedCodemodCommand):
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
         self._source: Optional[str] = None
+        #: positions known only inside the reported statements (see :mod:`.positions`)
+        self._partial: Optional[Positions] = None
 
     @staticmethod
     def add_args(arg_parser) -> None:
@@ -99,7 +103,10 @@ class Fixer(VisitorBasedCodemodCommand):
         fresh tree for every round, so no one else holds it; the copy costs a parse).
         ``source``, when given, is ``module``'s code (it saves generating it again)."""
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        _prefill_metadata(wrapper, self.get_inherited_dependencies())
+        lines = None
+        if source is not None and self.findings is not None:
+            lines = frozenset(f.line for f in self.findings if f.code == self.code)
+        self._partial = _prefill_metadata(wrapper, self.get_inherited_dependencies(), source, lines)
         self.context = replace(self.context, wrapper=wrapper)
         self._source = source
         with self.resolve(wrapper):
@@ -130,9 +137,16 @@ class Fixer(VisitorBasedCodemodCommand):
         return tree.visit(self)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        position = self.get_metadata(PositionProvider, node, None)
-        if position is None:
-            return super().on_visit(node)
+        partial = self._partial
+        if partial is not None:
+            position = partial.ranges.get(node)
+            if position is None:  # a block leading to reported lines, or outside them all
+                descend = super().on_visit(node)
+                return descend and id(node) in partial.path
+        else:
+            position = self.get_metadata(PositionProvider, node, None)
+            if position is None:
+                return super().on_visit(node)
         start = position.start
         if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
@@ -208,21 +222,59 @@ def _alias_name(tree: cst.Module, alias: cst.ImportAlias) -> Optional[str]:
 
 # -- speed: what libcst would compute or visit for nothing ---------------------------
 
-#: the last module's positions: a round tries a batch, then each finding alone, on one tree
-_POSITIONS: List[object] = [None, None]
+#: the last module's positions and the lines they cover: a round tries a batch of findings,
+#: then each alone, on one tree (trees are immutable)
+_POSITIONS: List[object] = [None, None, None]
 
 
-def _prefill_metadata(wrapper: MetadataWrapper, providers) -> None:
-    """Compute the positions before libcst's resolver does: after computing a provider that is
-    not batchable, the resolver walks the whole tree once more with an empty batch of visitors
-    (as long as a file's parse). Positions are kept for the module last seen, which the next
-    fixer of the same round receives unchanged (trees are immutable)."""
+class _LazyPositions(Mapping):
+    """``PositionProvider``'s mapping for a fixer that asks: exact where :mod:`.positions`
+    placed the reported statements; anywhere else, libcst's whole-module pass, once."""
+
+    def __init__(self, wrapper: MetadataWrapper, partial: Positions):
+        self._wrapper, self._partial, self._full = wrapper, partial, None
+
+    def _whole(self):
+        if self._full is None:
+            self._full = PositionProvider()._gen(self._wrapper)
+        return self._full
+
+    def __getitem__(self, node):
+        if self._full is None:
+            found = self._partial.ranges.get(node)
+            if found is not None:
+                return found
+        return self._whole()[node]
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self):
+        return len(self._whole())
+
+
+def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str] = None,
+                      lines: Optional[frozenset] = None) -> Optional[Positions]:
+    """Set the positions before libcst's resolver does. Given the source and the reported
+    lines, only the statements holding them are placed (returned, for the walk to prune by);
+    otherwise the whole module is, once per tree. Either way libcst's resolver is left nothing
+    to do: after a provider that is not batchable it walks the whole tree once more with an
+    empty batch of visitors (as long as a file's parse)."""
     metadata = getattr(wrapper, "_metadata", None)
     if PositionProvider not in providers or not isinstance(metadata, dict):
-        return
-    if _POSITIONS[0] is not wrapper.module:
-        _POSITIONS[:] = [wrapper.module, PositionProvider()._gen(wrapper)]
+        return None
+    module = wrapper.module
+    if source is not None and lines:
+        if not (_POSITIONS[0] is module and isinstance(_POSITIONS[2], frozenset) and lines <= _POSITIONS[2]):
+            _POSITIONS[:] = [module, reported_positions(module, source, sorted(lines)), lines]
+        partial = _POSITIONS[1]
+        if isinstance(partial, Positions):
+            metadata[PositionProvider] = _LazyPositions(wrapper, partial)
+            return partial
+    if _POSITIONS[0] is not module or _POSITIONS[2] != "whole":
+        _POSITIONS[:] = [module, PositionProvider()._gen(wrapper), "whole"]
     metadata[PositionProvider] = _POSITIONS[1]
+    return None
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:
