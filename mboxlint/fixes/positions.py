@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
-from libcst._position import CodePosition, CodeRange
+from libcst.metadata import CodePosition, CodeRange
 
 _COMPOUND = {
     cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
