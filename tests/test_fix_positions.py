@@ -155,3 +155,26 @@ def test_fixtures(path):
     if lines:
         _assert_equal_where_placed(source, lines)
         _assert_equal_where_placed(source, lines[len(lines) // 2:len(lines) // 2 + 1])
+
+
+def test_a_fixer_asking_about_any_node_gets_libcsts_answer():
+    from libcst.codemod import CodemodContext
+
+    from mboxlint.finding import Finding
+    from mboxlint.fixes.base import Fixer
+
+    asked = {}
+
+    class Asker(Fixer):  # no code: not registered as a fixer
+        def leave_Module(self, original, updated):
+            for statement in original.body:  # most of them lie outside the reported line
+                asked[statement] = self.get_metadata(PositionProvider, statement)
+            return updated
+
+    line = SHAPES.splitlines().index("        call(1)") + 1
+    module = cst.parse_module(SHAPES)
+    fixer = Asker(CodemodContext(), findings=[Finding(line, 8, "", "m")])
+    assert fixer.apply(module, SHAPES).code == SHAPES
+    assert fixer._partial is not None  # the walk used the placed positions
+    full = _full(module)
+    assert asked and all(full[node] == where for node, where in asked.items())

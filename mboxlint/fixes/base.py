@@ -264,8 +264,9 @@ def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str]
     if PositionProvider not in providers or not isinstance(metadata, dict):
         return None
     module = wrapper.module
-    if source is not None and lines:
-        if not (_POSITIONS[0] is module and isinstance(_POSITIONS[2], frozenset) and lines <= _POSITIONS[2]):
+    known = _POSITIONS[2] if _POSITIONS[0] is module else None
+    if source is not None and lines and known != "whole":
+        if not (isinstance(known, frozenset) and lines <= known):
             _POSITIONS[:] = [module, reported_positions(module, source, sorted(lines)), lines]
         partial = _POSITIONS[1]
         if isinstance(partial, Positions):
