@@ -57,6 +57,11 @@ class FixResult:
     unsafe_available: int = 0
     #: the findings before any fix
     initial: List[Finding] = field(default_factory=list)
+    #: the bytes that were read (set by :func:`fix_file`)
+    raw: Optional[bytes] = None
+    #: a fix was dropped for a reason outside the file's content (it could not be encoded,
+    #: written, or compiled): what was found is not the file's alone
+    gave_up: bool = False
 
     @property
     def changed(self) -> bool:
@@ -77,6 +82,7 @@ class FixResult:
     def give_up(self, problem: str, findings: List[Finding]) -> None:
         """Keep the file as it was, with its original findings, and say why."""
         self.problems.append(problem)
+        self.gave_up = True
         self.text = self.original
         self.remaining = findings
         self.fixed = 0
@@ -87,9 +93,10 @@ class _Rejected(Exception):
     """A rewrite that failed its check; the message says how."""
 
 
-def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str) -> Tuple[str, int]:
+def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str,
+           source: Optional[str] = None) -> Tuple[str, int]:
     fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
-    new = fixer.apply(module)
+    new = fixer.apply(module, source)
     return new.code, len(fixer.applied)
 
 
@@ -181,7 +188,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     ``(text, findings, fixed, code_done)`` or None when none of them could be applied."""
     path = result.path
     try:
-        text, applied = _apply(code, module, group, unsafe, path)
+        text, applied = _apply(code, module, group, unsafe, path, result.text)
         if not applied:
             return None
         return text, _check(text, path, selection, options, findings, code, applied), applied, False
@@ -194,7 +201,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     good = []
     for finding in group:
         try:
-            text, applied = _apply(code, module, [finding], unsafe, path)
+            text, applied = _apply(code, module, [finding], unsafe, path, result.text)
             if applied:
                 good.append((finding, text, _check(text, path, selection, options, findings, code, applied)))
         except _Rejected as why:
@@ -206,7 +213,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
         return None
     if len(good) > 1:
         try:
-            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path)
+            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, result.text)
             return text, _check(text, path, selection, options, findings, code, applied), applied, True
         except Exception:  # noqa: BLE001 - fall back to the first fix alone, proven above
             pass
@@ -237,6 +244,7 @@ def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = Fa
     except OSError as error:
         return FixResult(path, "", "", [], error=Finding(1, 0, "E902", "cannot read: %s" % (error.strerror or error)))
     result = fix_source(source.text, path, selection, unsafe, options)
+    result.raw = source.raw
     if not result.changed:
         return result
     try:

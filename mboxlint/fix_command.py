@@ -3,7 +3,8 @@
 The check runs first, in parallel and through the cache, exactly as ``check`` does; only the
 files with a fix to apply are read again and handed to :mod:`mboxlint.fix`, which is what
 imports libcst (over half a second on its own), so a tree with nothing to fix costs about what
-``check`` costs.
+``check`` costs. What fixing an unchanged file found (a fix declined or refused) is kept in
+the check's cache entry, so the next run does not load libcst for that file again.
 """
 
 import sys
@@ -23,8 +24,10 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
         exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None,
         jobs: Optional[int] = None, cache: bool = True) -> int:
     """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`)."""
+    import os
+
     from .output import write
-    from .runner import check_paths
+    from .runner import check_paths_cached, content_digest
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -32,7 +35,9 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     results: list = []  # FixResult for fixed files, _Unfixed for the others
     internal = False
     options = selection.options if hasattr(selection, "selection_for") else None
-    for checked in check_paths(paths, selection, options, jobs=jobs, cache=cache):
+    mode = "unsafe" if unsafe else "safe"
+    checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache)
+    for checked in checked_all:
         if checked.internal:
             internal = True
             stderr.write("mboxlint: %s while checking %s\n" % (checked.error.message, checked.path))
@@ -44,6 +49,10 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
             ))
             continue
         path = checked.path
+        known = store.fix_outcome(os.path.abspath(path), mode) if store is not None else None
+        if known is not None:  # this content was fixed before, changing nothing
+            results.append(_Unfixed(path, list(checked.findings), None, known[1], known[0]))
+            continue
         try:
             from .fix import fix_file
 
@@ -51,10 +60,18 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
                 chosen, options = selection.selection_for(path), selection.options
             else:
                 chosen, options = selection, None
-            results.append(fix_file(path, chosen, unsafe, write=not diff, options=options))
+            result = fix_file(path, chosen, unsafe, write=not diff, options=options)
         except Exception as error:  # a bug must not hide the other files; this one is untouched
             internal = True
             stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, last_line(error)))
+            continue
+        results.append(result)
+        if store is not None and not result.changed and not result.gave_up and result.error is None \
+                and result.raw is not None:
+            store.put_fix_outcome(os.path.abspath(path), content_digest(result.raw), mode,
+                                  result.problems, result.unsafe_available)
+    if store is not None:
+        store.save()
     if diff:
         for result in results:
             stdout.write(result.diff())
@@ -101,7 +118,8 @@ class _Unfixed:
     fixed = 0
     problems: List[str] = []
 
-    def __init__(self, path, remaining, error, unsafe_available):
+    def __init__(self, path, remaining, error, unsafe_available, problems=()):
+        self.problems = list(problems)
         self.path = path
         self.remaining = remaining
         self.error = error

@@ -33,6 +33,10 @@ of one. Overlapping runs need no lock: each merges its entries into the index it
 before writing, and whichever writes last may drop the other's newest entries, which only
 costs a miss later. An index that cannot be read or parsed, or an entry of the wrong shape,
 is a miss, never an error; a cache directory that cannot be written is no cache.
+
+``--fix`` adds to an entry what fixing that content found when it changed nothing (a fix
+declined or refused: which problems were reported), per mode (safe, or with unsafe fixes),
+so that an unchanged file is not handed to libcst again only to fail the same way.
 """
 
 import gc
@@ -178,7 +182,9 @@ class Cache:
         if entry is None:
             return None
         try:
-            stamp, digest, payload = entry
+            if len(entry) not in (3, 4):
+                return None
+            stamp, digest, payload = entry[:3]
             if stamp is not None:
                 stamp = tuple(stamp)
                 if len(stamp) != 3 or not all(isinstance(v, int) for v in stamp):
@@ -189,10 +195,38 @@ class Cache:
         except (TypeError, ValueError):
             return None
 
+    def _current(self, path: str):
+        return self.updates.get(path) or self.entries.get(path)
+
     def put(self, path: str, stamp: Optional[Stamp], digest: str, result: FileResult) -> None:
         entry = [list(stamp) if stamp is not None else None, digest, _encode(result)]
+        old = self._current(path)
+        if isinstance(old, list) and len(old) == 4 and old[1] == digest:
+            entry.append(old[3])  # what fixing found still holds for the same content
         if self.entries.get(path) != entry:
             self.updates[path] = entry
+
+    def fix_outcome(self, path: str, mode: str) -> Optional[Tuple[List[str], int]]:
+        """``(problems, unsafe fixes left)`` recorded by :meth:`put_fix_outcome` for the
+        content cached for ``path``, or None."""
+        entry = self._current(path)
+        if not isinstance(entry, list) or len(entry) != 4 or not isinstance(entry[3], dict):
+            return None
+        found = entry[3].get(mode)
+        if not (isinstance(found, list) and len(found) == 2 and isinstance(found[0], list)
+                and all(isinstance(p, str) for p in found[0]) and isinstance(found[1], int)):
+            return None
+        return list(found[0]), found[1]
+
+    def put_fix_outcome(self, path: str, digest: str, mode: str, problems: List[str], unsafe_left: int) -> None:
+        """Record that fixing the content hashed ``digest`` in ``mode`` changed nothing and
+        reported ``problems``; ignored unless that content is the one cached for ``path``."""
+        entry = self._current(path)
+        if not isinstance(entry, list) or len(entry) not in (3, 4) or entry[1] != digest:
+            return
+        outcomes = dict(entry[3]) if len(entry) == 4 and isinstance(entry[3], dict) else {}
+        outcomes[mode] = [list(problems), unsafe_left]
+        self.updates[path] = entry[:3] + [outcomes]
 
     def save(self) -> None:
         """Write the index if anything changed; a failure to write is silently no cache."""
@@ -255,6 +289,11 @@ def internal_error(path: str, error: BaseException) -> FileResult:
     return FileResult(path, [], Finding(1, 0, "E902", "internal error: %s" % (error,)), internal=True)
 
 
+def content_digest(raw: bytes) -> str:
+    """The hash a cache entry keeps of a file's bytes."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
 def check_one(path: str, known: Optional[str], selection: Selection, options: Optional[dict]) -> Outcome:
     """Check one file as :func:`check_file` does, and say what the cache needs to know."""
     try:
@@ -268,7 +307,7 @@ def check_one(path: str, known: Optional[str], selection: Selection, options: Op
         read_at = time.time_ns()
     except OSError:
         return check_file(path, selection, options), None, None  # says why it cannot be read
-    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    digest = content_digest(raw)
     stamp = _stamp(st) if read_at - st.st_mtime_ns > RACY_NS else None
     if digest == known:
         return None, digest, stamp
@@ -410,6 +449,17 @@ def check_paths(
     ``cache``: use and update the cache in ``cache_dir`` (default: see the module docstring).
     Raises :class:`mboxlint.discovery.PathError` for a missing path.
     """
+    results, store = check_paths_cached(paths, selection, options, jobs, cache, cache_dir)
+    if store is not None:
+        store.save()
+    return results
+
+
+def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[dict] = None,
+                       jobs: Optional[int] = None, cache: bool = True,
+                       cache_dir: Optional[str] = None) -> Tuple[List[FileResult], Optional[Cache]]:
+    """:func:`check_paths`, also returning the cache (None without one), not yet saved:
+    ``--fix`` adds what fixing found before saving it."""
     selection = selection or Selection()
     jobs = jobs if jobs and jobs > 0 else _cpu_count()
     files = list(iter_python_files(paths))
@@ -444,6 +494,4 @@ def check_paths(
         results[index] = result
         if store is not None and digest is not None and not result.internal:
             store.put(os.path.abspath(files[index]), stamp, digest, result)
-    if store is not None:
-        store.save()
-    return results  # type: ignore[return-value]
+    return results, store  # type: ignore[return-value]

@@ -21,6 +21,7 @@ converts, so a line with non-ASCII text before the call still matches.
 """
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import replace
 import re
 from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -31,6 +32,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..finding import Finding, allowed
+from .positions import Positions, reported_positions
 
 #: Fixer classes by the rule code they fix; filled by subclassing :class:`Fixer`.
 FIXERS: Dict[str, type] = {}
@@ -91,21 +93,30 @@ class Fixer(VisitorBasedCodemodCommand):
         self._keep: List[cst.CSTNode] = []  # keeps matched nodes alive so their ids stay unique
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
+        self._source: Optional[str] = None
+        #: positions known only inside the reported statements (see :mod:`.positions`)
+        self._partial: Optional[Positions] = None
 
     @staticmethod
     def add_args(arg_parser) -> None:
         arg_parser.add_argument("--unsafe-fixes", action="store_true", dest="unsafe_fixes",
                                 help="also apply this rule's unsafe fixes")
 
-    def apply(self, module: cst.Module) -> cst.Module:
+    def apply(self, module: cst.Module, source: Optional[str] = None) -> cst.Module:
         """What ``transform_module`` does, without copying ``module`` first (``--fix`` parses a
-        fresh tree for every round, so no one else holds it; the copy costs a parse)."""
+        fresh tree for every round, so no one else holds it; the copy costs a parse).
+        ``source``, when given, is ``module``'s code (it saves generating it again)."""
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        lines = None
+        if source is not None and self.findings is not None:
+            lines = frozenset(f.line for f in self.findings if f.code == self.code)
+        self._partial = _prefill_metadata(wrapper, self.get_inherited_dependencies(), source, lines)
         self.context = replace(self.context, wrapper=wrapper)
+        self._source = source
         with self.resolve(wrapper):
             new = self.transform_module_impl(wrapper.module)
         if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
-            new = AddImportsVisitor(self.context).transform_module(new)
+            new = add_imports(self.context, new)
         return new
 
     # -- finding the reported nodes ---------------------------------------------------
@@ -123,15 +134,23 @@ class Fixer(VisitorBasedCodemodCommand):
         findings = [f for f in findings if f.code == self.code]
         if not findings:
             return tree
-        lines = split_lines(tree.code)
+        source = getattr(self, "_source", None)
+        lines = split_lines(source if source is not None else tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
         self._lines = sorted({line for line, _ in self._targets})
         return tree.visit(self)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        position = self.get_metadata(PositionProvider, node, None)
-        if position is None:
-            return super().on_visit(node)
+        partial = self._partial
+        if partial is not None:
+            position = partial.ranges.get(node)
+            if position is None:  # a block leading to reported lines, or outside them all
+                descend = super().on_visit(node)
+                return descend and id(node) in partial.path
+        else:
+            position = self.get_metadata(PositionProvider, node, None)
+            if position is None:
+                return super().on_visit(node)
         start = position.start
         if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
@@ -205,6 +224,92 @@ def _alias_name(tree: cst.Module, alias: cst.ImportAlias) -> Optional[str]:
     if alias.asname is None:
         return None
     return tree.code_for_node(alias.asname.name)
+
+
+# -- speed: what libcst would compute or visit for nothing ---------------------------
+
+#: the last module's positions and the lines they cover: a round tries a batch of findings,
+#: then each alone, on one tree (trees are immutable)
+_POSITIONS: List[object] = [None, None, None]
+
+
+class _LazyPositions(Mapping):
+    """``PositionProvider``'s mapping for a fixer that asks: exact where :mod:`.positions`
+    placed the reported statements; anywhere else, libcst's whole-module pass, once."""
+
+    def __init__(self, wrapper: MetadataWrapper, partial: Positions):
+        self._wrapper, self._partial, self._full = wrapper, partial, None
+
+    def _whole(self):
+        if self._full is None:
+            self._full = PositionProvider()._gen(self._wrapper)
+        return self._full
+
+    def __getitem__(self, node):
+        if self._full is None:
+            found = self._partial.ranges.get(node)
+            if found is not None:
+                return found
+        return self._whole()[node]
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self):
+        return len(self._whole())
+
+
+def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str] = None,
+                      lines: Optional[frozenset] = None) -> Optional[Positions]:
+    """Set the positions before libcst's resolver does. Given the source and the reported
+    lines, only the statements holding them are placed (returned, for the walk to prune by);
+    otherwise the whole module is, once per tree. Either way libcst's resolver is left nothing
+    to do: after a provider that is not batchable it walks the whole tree once more with an
+    empty batch of visitors (as long as a file's parse)."""
+    metadata = getattr(wrapper, "_metadata", None)
+    if PositionProvider not in providers or not isinstance(metadata, dict):
+        return None
+    module = wrapper.module
+    known = _POSITIONS[2] if _POSITIONS[0] is module else None
+    if source is not None and lines and known != "whole":
+        if not (isinstance(known, frozenset) and lines <= known):
+            _POSITIONS[:] = [module, reported_positions(module, source, sorted(lines)), lines]
+        partial = _POSITIONS[1]
+        if isinstance(partial, Positions):
+            metadata[PositionProvider] = _LazyPositions(wrapper, partial)
+            return partial
+    if _POSITIONS[0] is not module or _POSITIONS[2] != "whole":
+        _POSITIONS[:] = [module, PositionProvider()._gen(wrapper), "whole"]
+    metadata[PositionProvider] = _POSITIONS[1]
+    return None
+
+
+def _is_import_line(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
+        and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
+
+
+def add_imports(context: CodemodContext, module: cst.Module) -> cst.Module:
+    """``AddImportsVisitor(context).transform_module(module)``, on the module's head only.
+
+    The visitor reads and rewrites only the first statement (a docstring), the block of
+    imports after it and the leading lines of the statement after the block, but it copies
+    and walks the whole tree twice. It is run here on a module made of that head, with the
+    statement after the block standing in as a ``pass`` with the same leading lines; the
+    rest of the body is put back unchanged.
+    """
+    body = list(module.body)
+    keep = 1 if body and isinstance(body[0], cst.SimpleStatementLine) else 0
+    while keep < len(body) and _is_import_line(body[keep]):
+        keep += 1
+    if keep >= len(body):
+        return AddImportsVisitor(context).transform_module(module)
+    follower = body[keep]
+    stand_in = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=follower.leading_lines)
+    head = AddImportsVisitor(context).transform_module(module.with_changes(body=body[:keep] + [stand_in]))
+    new_body = list(head.body)
+    new_body[-1] = follower.with_changes(leading_lines=new_body[-1].leading_lines)
+    return head.with_changes(body=new_body + body[keep + 1:])
 
 
 # -- small helpers shared by statement-level fixers --------------------------------------
