@@ -109,7 +109,7 @@ class Fixer(VisitorBasedCodemodCommand):
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         lines = None
         if source is not None and self.findings is not None:
-            lines = frozenset(f.line for f in self.findings if f.code == self.code)
+            lines = frozenset(self.lines_to_fix(source, [f for f in self.findings if f.code == self.code]))
         self._partial = _prefill_metadata(wrapper, self.get_inherited_dependencies(), source, lines)
         self.context = replace(self.context, wrapper=wrapper)
         self._source = source
@@ -118,6 +118,12 @@ class Fixer(VisitorBasedCodemodCommand):
         if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
             new = add_imports(self.context, new)
         return new
+
+    def lines_to_fix(self, source: str, findings: List[Finding]) -> Iterable[int]:
+        """The lines whose nodes this fixer looks at: libcst positions are computed for the
+        statements holding them only. A fixer that also rewrites a node elsewhere (the
+        search behind an IMAP command) adds its line."""
+        return {f.line for f in findings}
 
     # -- finding the reported nodes ---------------------------------------------------
 

@@ -8,6 +8,7 @@ from libcst.metadata import PositionProvider
 
 from ..analysis import analyse
 from ..analysis.keys import search_uses
+from ..finding import Finding
 from .base import Fixer, char_column, split_lines
 
 Position = Tuple[int, int]
@@ -26,14 +27,18 @@ class UidCommands(Fixer):
     code = "MBX210"
     DESCRIPTION = "Use UID SEARCH / UID STORE, COPY, FETCH instead of sequence numbers (MBX210)."
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
-        findings = [f for f in findings if f.code == self.code]
-        if not findings:
-            return tree
+    _plan = None
+
+    def lines_to_fix(self, source, findings):
+        accepted, searches = self._planned(source, findings)
+        return {f.line for f in accepted} | {line for line, _ in searches}
+
+    def _planned(self, source: str, findings: List[Finding]) -> Tuple[List[Finding], Set[Position]]:
+        """The findings to rewrite and the positions of their searches."""
+        if self._plan is not None and self._plan[0] == source:
+            return self._plan[1]
         # Which search each reported use depends on is the analysis's business; ask it.
-        module = ast.parse(tree.code)
-        uses = search_uses(analyse(module, text=tree.code).events)
+        uses = search_uses(analyse(ast.parse(source), text=source).events)
         given = {(f.line, f.col) for f in findings}
         searches: Set[Position] = set()
         accepted = []
@@ -43,6 +48,16 @@ class UidCommands(Fixer):
             if len(sites) == 1 and uses[sites[0]] <= given:
                 searches.add(sites[0])
                 accepted.append(finding)
+        self._plan = (source, (accepted, searches))
+        return accepted, searches
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
+        findings = [f for f in findings if f.code == self.code]
+        if not findings:
+            return tree
+        source = getattr(self, "_source", None)
+        accepted, searches = self._planned(source if source is not None else tree.code, findings)
         if not accepted:
             return tree
         lines = split_lines(tree.code)

@@ -1,6 +1,5 @@
 """Fixer for MBX304: a temp file renamed onto a target is created in the target's directory."""
 
-import re
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -8,11 +7,10 @@ import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from .base import Fixer, char_column, module_code, split_lines
+from ..rules.files import TempFileInOtherDirectory
+from .base import Fixer, callee_name, char_column, module_code, split_lines
 from .files import _argument
 
-#: what the rule's message says: the rename and the line of the temp file's creation
-_MESSAGE = re.compile(r"^(?P<op>[\w.]+)\(\) moves a temp file created at line (?P<line>\d+) ")
 _CREATORS = ("mkstemp", "mktemp", "NamedTemporaryFile")
 
 
@@ -32,6 +30,10 @@ class TempNextToTarget(Fixer):
     code = "MBX304"
     DESCRIPTION = "Create temp files in the directory of the file they replace (MBX304)."
 
+    def lines_to_fix(self, source, findings):
+        # The rewrite is at the temp file's creation, which the message names.
+        return {f.line for f in findings} | {line for _op, line in map(_named, findings) if line}
+
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
         findings = [f for f in findings if f.code == self.code]
@@ -45,14 +47,13 @@ class TempNextToTarget(Fixer):
         # creation call -> (the targets its renames name, the findings)
         plans: Dict[int, Tuple[cst.Call, Set[str], List[cst.BaseExpression], List[Finding]]] = {}
         for finding in findings:
-            match = _MESSAGE.match(finding.message)
+            op, created = _named(finding)
             where = (finding.line, char_column(lines, finding.line, finding.col))
-            renames = [c for start, c in calls if start == where and _callee(c) in ("rename", "replace", "move")]
-            if match is None or len(renames) != 1:
+            renames = [c for start, c in calls if start == where and callee_name(c) in ("rename", "replace", "move")]
+            if op is None or created is None or len(renames) != 1:
                 continue
-            target = _target(renames[0], match.group("op"))
-            creators = [c for (line, _), c in calls if line == int(match.group("line"))
-                        and _callee(c) in _CREATORS]
+            target = _target(renames[0], op)
+            creators = [c for (line, _), c in calls if line == created and callee_name(c) in _CREATORS]
             if target is None or len(creators) != 1:
                 continue
             creator = creators[0]
@@ -89,11 +90,11 @@ class TempNextToTarget(Fixer):
         return updated.with_changes(args=_with_dir(updated, directory))
 
 
-def _callee(call: cst.Call) -> str:
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
+def _named(finding: Finding) -> Tuple[Optional[str], Optional[int]]:
+    """The rename's name and the temp file's creation line, as the rule's message gives them."""
+    op = TempFileInOtherDirectory.message_field(finding.message, "op")
+    line = TempFileInOtherDirectory.message_field(finding.message, "line")
+    return op, int(line) if line is not None and line.isdigit() else None
 
 
 def _target(rename: cst.Call, op: str) -> Optional[cst.BaseExpression]:
@@ -116,7 +117,7 @@ def _dir_can_be_added(call: cst.Call) -> bool:
             positional += 1
         elif arg.keyword.value == "dir" and not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
             return False
-    return positional <= _DIR_POSITION[_callee(call)]
+    return positional <= _DIR_POSITION[callee_name(call)]
 
 
 def _with_dir(call: cst.Call, directory: cst.BaseExpression) -> List[cst.Arg]:
