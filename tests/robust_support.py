@@ -296,9 +296,11 @@ def renamings(draw, tree: ast.AST) -> Dict[str, str]:
     taken = set(candidates) | _every_identifier(tree)
     mapping: Dict[str, str] = {}
     for name in chosen:
-        new = draw(_NAME_STYLE.filter(lambda n: n not in taken))
+        new = "r_" + draw(_NAME_STYLE)  # the prefix keeps it clear of every word in the source
+        while new in taken:  # not a filter: small draws repeat, and a filter gives up on them
+            new += "_"
         taken.add(new)
-        mapping[name] = "r_" + new  # the prefix keeps it clear of every word in the source
+        mapping[name] = new
     return mapping
 
 
