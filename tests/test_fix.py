@@ -135,6 +135,28 @@ def test_flush_goes_before_a_final_return_of_the_try_body():
     assert codes(text) == []
 
 
+def test_no_flush_at_the_end_of_a_try_body_left_early():
+    # The return skips a flush appended to the body, so the finding would stay.
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def f(path, key, verbose):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.remove(key)
+                if verbose:
+                    return
+                print(key)
+            finally:
+                box.unlock()
+        """
+    )
+    result = fix_source(code, "<example>", EVERY_RULE, unsafe=True)
+    assert result.text == code and result.problems == []
+    assert [f.code for f in result.remaining] == ["MBX102"]
+
+
 def test_unlock_of_a_mailbox_locked_on_some_paths_offers_no_flush():
     # A flush before that unlock would write while the mailbox may not be locked (MBX101).
     code = textwrap.dedent(

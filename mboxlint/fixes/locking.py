@@ -148,7 +148,7 @@ class FlushBeforeUnlock(_StatementListFixer):
             return updated_node
         calls = [c for c in (self._unlock(s, "finally") for s in original_node.finalbody.body.body) if c]
         target = updated_node.orelse if updated_node.orelse is not None else updated_node
-        if not calls or not isinstance(target.body, cst.IndentedBlock):
+        if not calls or not isinstance(target.body, cst.IndentedBlock) or _left_early(updated_node, target.body):
             return updated_node
         block = target.body
         for call in calls:
@@ -159,6 +159,21 @@ class FlushBeforeUnlock(_StatementListFixer):
         if updated_node.orelse is not None:
             return updated_node.with_changes(orelse=updated_node.orelse.with_changes(body=block))
         return updated_node.with_changes(body=block)
+
+
+def _left_early(node: cst.Try, block: cst.IndentedBlock) -> bool:
+    """Whether the ``try`` body or its ``else`` can be left (``return``, ``break``...) before
+    the end of ``block``, where the flush goes: that way out would still skip it. A jump
+    ending ``block`` does not count; the flush goes before it."""
+    statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    if node.orelse is not None and isinstance(node.orelse.body, cst.IndentedBlock):
+        statements += list(node.orelse.body.body)
+    last = block.body[-1] if block.body else None
+    if isinstance(last, cst.SimpleStatementLine) and isinstance(
+        last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
+    ):
+        statements = [s for s in statements if s is not last]
+    return _leaves_early(statements, "")
 
 
 def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLine) -> cst.IndentedBlock:
