@@ -146,7 +146,13 @@ class FlushBeforeUnlock(_StatementListFixer):
     def leave_Try(self, original_node, updated_node):
         if original_node.finalbody is None or not isinstance(original_node.finalbody.body, cst.IndentedBlock):
             return updated_node
-        calls = [c for c in (self._unlock(s, "finally") for s in original_node.finalbody.body.body) if c]
+        final = original_node.finalbody.body.body
+        calls = []
+        for index, stmt in enumerate(final):
+            call = self._unlock(stmt, "finally")
+            # A change made in the finally before the unlock is not covered by the flush.
+            if call is not None and not _mentions(final[:index], module_code(call.func.value)):
+                calls.append(call)
         target = updated_node.orelse if updated_node.orelse is not None else updated_node
         if not calls or not isinstance(target.body, cst.IndentedBlock) or _left_early(updated_node, target.body):
             return updated_node
@@ -159,6 +165,26 @@ class FlushBeforeUnlock(_StatementListFixer):
         if updated_node.orelse is not None:
             return updated_node.with_changes(orelse=updated_node.orelse.with_changes(body=block))
         return updated_node.with_changes(body=block)
+
+
+class _Mention(cst.CSTVisitor):
+    def __init__(self, receiver: str):
+        self.receiver = receiver
+        self.found = False
+
+    def visit_Name(self, node):
+        self.found = self.found or node.value == self.receiver
+
+    def visit_Attribute(self, node):
+        self.found = self.found or module_code(node) == self.receiver
+
+
+def _mentions(statements, receiver: str) -> bool:
+    """Whether any of ``statements`` uses the mailbox ``receiver`` (``box``, ``self.box``)."""
+    visitor = _Mention(receiver)
+    for stmt in statements:
+        stmt.visit(visitor)
+    return visitor.found
 
 
 def _left_early(node: cst.Try, block: cst.IndentedBlock) -> bool:
