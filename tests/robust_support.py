@@ -300,8 +300,11 @@ def renamings(draw, tree: ast.AST) -> Dict[str, str]:
     mapping: Dict[str, str] = {}
     for name in chosen:
         # The prefix keeps a new name clear of every word in the source; composed programs
-        # already hold prefixed names, so freshness is checked on the prefixed form.
-        new = "r_" + draw(_NAME_STYLE.filter(lambda n: "r_" + n not in taken))
+        # already hold prefixed names, so freshness is checked on the prefixed form, and by
+        # suffixing rather than a filter (small draws repeat, and a filter gives up on them).
+        new = "r_" + draw(_NAME_STYLE)
+        while new in taken:
+            new += "_"
         taken.add(new)
         mapping[name] = new
     return mapping

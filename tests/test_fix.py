@@ -135,6 +135,66 @@ def test_flush_goes_before_a_final_return_of_the_try_body():
     assert codes(text) == []
 
 
+def test_no_flush_at_the_end_of_a_try_body_left_early():
+    # The return skips a flush appended to the body, so the finding would stay.
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def f(path, key, verbose):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.remove(key)
+                if verbose:
+                    return
+                print(key)
+            finally:
+                box.unlock()
+        """
+    )
+    result = fix_source(code, "<example>", EVERY_RULE, unsafe=True)
+    assert result.text == code and result.problems == []
+    assert [f.code for f in result.remaining] == ["MBX102"]
+
+
+def test_no_flush_in_the_try_body_for_a_change_made_in_the_finally():
+    # The add in the finally comes after any flush the body could end with.
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def f(path, key, message):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.remove(key)
+            finally:
+                box.add(message)
+                box.unlock()
+        """
+    )
+    result = fix_source(code, "<example>", EVERY_RULE, unsafe=True)
+    assert result.text == code and result.problems == []
+    assert [f.code for f in result.remaining] == ["MBX102"]
+
+
+def test_unlock_of_a_mailbox_locked_on_some_paths_offers_no_flush():
+    # A flush before that unlock would write while the mailbox may not be locked (MBX101).
+    code = textwrap.dedent(
+        """\
+        import mailbox
+        def f(path, ok, msg):
+            box = mailbox.mbox(path)
+            if ok:
+                box.lock()
+            box.add(msg)
+            box.unlock()
+        """
+    )
+    result = fix_source(code, "<example>", EVERY_RULE, unsafe=True)
+    assert result.text == code and result.problems == []
+    assert [(f.code, f.fix) for f in result.remaining if f.code == "MBX102"] == [("MBX102", None)]
+
+
 def test_unlock_in_an_except_handler_gets_no_flush():
     # A flush there would write half-done changes on the error path.
     code = textwrap.dedent(

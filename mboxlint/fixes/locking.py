@@ -146,9 +146,15 @@ class FlushBeforeUnlock(_StatementListFixer):
     def leave_Try(self, original_node, updated_node):
         if original_node.finalbody is None or not isinstance(original_node.finalbody.body, cst.IndentedBlock):
             return updated_node
-        calls = [c for c in (self._unlock(s, "finally") for s in original_node.finalbody.body.body) if c]
+        final = original_node.finalbody.body.body
+        calls = []
+        for index, stmt in enumerate(final):
+            call = self._unlock(stmt, "finally")
+            # A change made in the finally before the unlock is not covered by the flush.
+            if call is not None and not _mentions(final[:index], module_code(call.func.value)):
+                calls.append(call)
         target = updated_node.orelse if updated_node.orelse is not None else updated_node
-        if not calls or not isinstance(target.body, cst.IndentedBlock):
+        if not calls or not isinstance(target.body, cst.IndentedBlock) or _left_early(updated_node, target.body):
             return updated_node
         block = target.body
         for call in calls:
@@ -159,6 +165,41 @@ class FlushBeforeUnlock(_StatementListFixer):
         if updated_node.orelse is not None:
             return updated_node.with_changes(orelse=updated_node.orelse.with_changes(body=block))
         return updated_node.with_changes(body=block)
+
+
+class _Mention(cst.CSTVisitor):
+    def __init__(self, receiver: str):
+        self.receiver = receiver
+        self.found = False
+
+    def visit_Name(self, node):
+        self.found = self.found or node.value == self.receiver
+
+    def visit_Attribute(self, node):
+        self.found = self.found or module_code(node) == self.receiver
+
+
+def _mentions(statements, receiver: str) -> bool:
+    """Whether any of ``statements`` uses the mailbox ``receiver`` (``box``, ``self.box``)."""
+    visitor = _Mention(receiver)
+    for stmt in statements:
+        stmt.visit(visitor)
+    return visitor.found
+
+
+def _left_early(node: cst.Try, block: cst.IndentedBlock) -> bool:
+    """Whether the ``try`` body or its ``else`` can be left (``return``, ``break``...) before
+    the end of ``block``, where the flush goes: that way out would still skip it. A jump
+    ending ``block`` does not count; the flush goes before it."""
+    statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    if node.orelse is not None and isinstance(node.orelse.body, cst.IndentedBlock):
+        statements += list(node.orelse.body.body)
+    last = block.body[-1] if block.body else None
+    if isinstance(last, cst.SimpleStatementLine) and isinstance(
+        last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
+    ):
+        statements = [s for s in statements if s is not last]
+    return _leaves_early(statements, "")
 
 
 def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLine) -> cst.IndentedBlock:

@@ -187,7 +187,8 @@ class UnflushedUnlock(Rule):
     ## Fix safety
     Safe: `box.flush()` is inserted as the last statement of the locked region's normal path
     (the end of the `try` body when `unlock()` is in a `finally`), so an exception still
-    discards the pending changes, as before.
+    discards the pending changes, as before. No fix when the mailbox is locked on some paths
+    only: the flush would write without the lock on the others.
     """
 
     code = "MBX102"
@@ -298,7 +299,9 @@ def purge(box: mailbox.MH, keys):
             if event.get("in_handler"):
                 continue  # an exception handler discards the pending changes on purpose
             if fact.pending is not None and fact.lock != UNLOCKED:
-                yield self.finding(event.node, ref=event["ref"], line=fact.pending)
+                # Locked on some paths only: a flush there would write unlocked (MBX101).
+                fix = None if fact.lock == MAYBE else "default"
+                yield self.finding(event.node, fix=fix, ref=event["ref"], line=fact.pending)
 
 
 class LockNotReleasedOnError(Rule):
