@@ -7,6 +7,7 @@ import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
 
+from mboxlint.engine import check_source
 from mboxlint.config import Selection
 from mboxlint.finding import Finding
 from mboxlint.fix import fix_source
@@ -186,3 +187,23 @@ def test_removal_is_kept_when_dst_is_rebound_between(rebinding):
     fixer = UnlinkThenReplace(CodemodContext(), findings=[finding])
     assert "os.replace(tmp, path)" in fixer.transform_module(cst.parse_module(unrelated)).code
     assert fixer.applied == [finding]
+
+
+def test_a_removal_whose_handler_does_more_than_pass_has_no_fix():
+    # lib2to3's backup: dropping the removal would also drop the logged failure.
+    source = (
+        "import os\n"
+        "def backup(filename, log):\n"
+        "    name = filename + '.bak'\n"
+        "    if os.path.lexists(name):\n"
+        "        try:\n"
+        "            os.remove(name)\n"
+        "        except OSError:\n"
+        "            log('cannot remove %s', name)\n"
+        "    os.rename(filename, name)\n"
+    )
+    [finding] = [f for f in check_source(source, "b.py", Selection(select=["MBX305"])).findings]
+    assert finding.code == "MBX305" and finding.fix is None
+    quiet = source.replace("log('cannot remove %s', name)", "pass")
+    [finding] = [f for f in check_source(quiet, "b.py", Selection(select=["MBX305"])).findings]
+    assert finding.fix == "safe"

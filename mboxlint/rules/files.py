@@ -57,6 +57,20 @@ def unlinked_first(event):
     return event["op"] in RENAME_OPS and event["removed"] is not None
 
 
+def _removal_can_go(event) -> bool:
+    """Whether dropping the removal before the rename leaves its ``try`` as it behaved: a
+    removal inside a ``try`` is dropped only when it is the body's last statement, every
+    handler only passes and there is no ``else``/``finally`` (a handler that logs, or code
+    that ran only once the removal succeeded, would be lost). Looked at only for findings."""
+    line = event["removed"]
+    for node in ast.walk(event.scope.node):
+        if isinstance(node, ast.Try) and node.body and node.body[0].lineno <= line <= node.body[-1].end_lineno:
+            quiet = all(all(isinstance(s, ast.Pass) for s in h.body) for h in node.handlers)
+            if not quiet or node.orelse or node.finalbody or node.body[-1].lineno > line:
+                return False
+    return True
+
+
 def lock_test(event) -> bool:
     """A rename used to take a lock (its target is a ``.lock`` file)."""
     return event["dst"].rstrip(")").endswith((".lock'", '.lock"', "lock")) or ".lock'" in event["dst"]
@@ -1020,11 +1034,12 @@ class UnlinkThenRename(Rule):
     of a `try` whose handlers only `pass` or of `with contextlib.suppress(...)`, or in the
     body of `if os.path.exists(dst):` (also `isfile`, `lexists`, `dst.exists()`); only the
     removal goes, the rest of its `try`/`if` stays (the whole statement when nothing is left).
-    Not fixed: a removal followed by other statements in its `try` (they ran only when the
-    removal succeeded), a `try` with `else:`/`finally:`, a rename under an `if` or in a loop
-    or handler, and a `return`/`raise`/`break`/`continue`/`yield` or a rebinding of `dst`
-    between the removal and the rename: those paths would keep the old file where they used
-    to have none.
+    Not fixed, and reported with no fix: a removal followed by other statements in its `try`
+    (they ran only when the removal succeeded), a `try` with a handler that does more than
+    `pass` (a logged failure would go unlogged) or with `else:`/`finally:`. Also not fixed:
+    a rename under an `if` or in a loop or handler, and a `return`/`raise`/`break`/
+    `continue`/`yield` or a rebinding of `dst` between the removal and the rename: those
+    paths would keep the old file where they used to have none.
     """
 
     code = "MBX305"
@@ -1129,7 +1144,9 @@ def save(tmp, path, dry_run):
     def check(self, module):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
-                yield self.finding(event.node, op=event["op"], path=_spell(event["dst"]), line=event["removed"])
+                fix = "default" if _removal_can_go(event) else None
+                yield self.finding(event.node, fix=fix, op=event["op"], path=_spell(event["dst"]),
+                                   line=event["removed"])
 
 
 class RenameToOverwrite(Rule):
