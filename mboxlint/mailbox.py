@@ -1217,9 +1217,13 @@ class _SafeSingleFile:
                 # After bytes that do not end like a message (junk, a cut
                 # last line), a separator must start on a line of its own,
                 # or no parser finds the message.
-                end = _pread_exact(self._fd(), 2, max(0, before - 2))
-                self._file.write(self._line_start(end))
-            self._pre_message_hook(self._file)
+                end = _pread_exact(self._fd(), 3, max(0, before - 3))
+                if before < 3:
+                    end = b'\n' + end  # the file's start is a line's start
+                lead, separated = self._line_start(end)
+                self._file.write(lead)
+            if before == 0 or not separated:
+                self._pre_message_hook(self._file)
             offsets = self._install_message(message)
             self._post_message_hook(self._file)
         except BaseException:
@@ -1409,8 +1413,9 @@ class _SafeSingleFile:
         return not data.translate(None, self._framing)
 
     def _line_start(self, end):
-        """What to write after a file ending in end before a message."""
-        return b'' if end.endswith(b'\n') else b'\n'
+        """(What to write after a file ending in end before a message, whether that
+        already completes the message's separator so that no other is written)."""
+        return (b'' if end.endswith(b'\n') else b'\n'), False
 
 
 class mbox(_SafeSingleFile, _StdMbox):
@@ -1434,9 +1439,13 @@ class Babyl(_SafeSingleFile, _StdBabyl):
 
     def _line_start(self, end):
         # A message starts with the line "\x1f\x0c": the \x1f must begin a line.
+        if end.endswith(b'\n\x1f\x0c'):
+            # A separator cut before its newline: completing it starts this message (a
+            # second one would leave it as a message whose labels line is our separator).
+            return b'\n', True
         if end.endswith(b'\n\x1f'):
-            return b''
-        return b'\x1f' if end.endswith(b'\n') else b'\n\x1f'
+            return b'', False
+        return (b'\x1f' if end.endswith(b'\n') else b'\n\x1f'), False
 
     def _is_framing(self, pos, data):
         if data.startswith(b'BABYL OPTIONS:') and pos == 0:

@@ -448,3 +448,50 @@ def test_atomic_write_success_failure_and_new_file(tmp_path):
         f.write('via link')
     assert os.path.islink(str(tmp_path / 'link'))
     assert target.read_text() == 'via link'
+
+
+@pytest.mark.parametrize("junk", [b"\x1f\x0c", b"\x1f", b"\x0c\n", b"\n\n"])
+def test_babyl_of_separators_only_takes_an_added_message_whole(tmp_path, junk):
+    # A bare "\x1f\x0c" used to become a separator line once a newline followed it, and
+    # the added message then read back with its labels line as headers (no Subject).
+    path = str(tmp_path / "box.babyl")
+    with open(path, "wb") as handle:
+        handle.write(junk)
+    box = mailbox.Babyl(path)
+    with box.locked():
+        box.add("Subject: hello\n\nbody\n")
+    box.close()
+    for reader in (mailbox.Babyl(path), std_mailbox.Babyl(path)):
+        assert [m["Subject"] for m in reader.values()] == ["hello"]
+        assert reader.get_message(reader.keys()[0]).get_payload() == "body\n"
+        reader.close()
+
+
+def test_babyl_preamble_that_is_more_than_separators_is_kept(tmp_path):
+    path = str(tmp_path / "box.babyl")
+    preamble = b"BABYL OPTIONS:\nVersion: 5\nLabels: kept\n\x1f"
+    with open(path, "wb") as handle:
+        handle.write(preamble)
+    box = mailbox.Babyl(path)
+    with box.locked():
+        box.add("Subject: hello\n\nbody\n")
+    box.close()
+    with open(path, "rb") as handle:
+        assert handle.read().startswith(preamble)
+
+
+def test_babyl_cut_separator_after_a_message_starts_the_added_one(tmp_path):
+    path = str(tmp_path / "box.babyl")
+    box = std_mailbox.Babyl(path)
+    box.add("Subject: first\n\nbody 1\n")
+    box.close()
+    with open(path, "ab") as handle:
+        handle.write(b"\x0c")  # the file now ends in "\x1f\x0c": a write cut after it
+    box = mailbox.Babyl(path)
+    with box.locked():
+        box.add("Subject: second\n\nbody 2\n")
+    box.close()
+    for reader in (mailbox.Babyl(path), std_mailbox.Babyl(path)):
+        assert [(m["Subject"], m.get_payload()) for m in reader.values()] == [
+            ("first", "body 1\n"), ("second", "body 2\n")]
+        reader.close()
