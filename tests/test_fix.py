@@ -116,6 +116,45 @@ def test_region_left_by_return_is_not_wrapped():
     assert [f.code for f in result.remaining] == ["MBX103"]
 
 
+UNWRAPPABLE = {
+    "loop-else-breaks-the-outer-loop": """
+        for message in messages:
+            box.lock()
+            for part in message:
+                box.add(part)
+            else:
+                break
+            box.unlock()
+    """,
+    "unlock-in-a-branch": """
+        box.lock()
+        box.add(messages[0])
+        if messages:
+            box.unlock()
+    """,
+    "on-one-line": """
+        box.lock(); box.add(messages[0]); box.unlock()
+    """,
+    "closed-not-unlocked": """
+        box.lock()
+        box.add(messages[0])
+        box.close()
+    """,
+}
+
+
+@pytest.mark.parametrize("body", UNWRAPPABLE.values(), ids=list(UNWRAPPABLE))
+def test_lock_whose_region_cannot_be_wrapped_offers_no_fix(body):
+    code = "import mailbox\ndef f(path, messages):\n    box = mailbox.mbox(path)\n" + \
+        textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
+    assert [f.fix for f in check_source(code, "<example>", EVERY_RULE).findings if f.code == "MBX103"] == [None]
+    # With a jump that stays inside the region, or the unlock on its own line, it has one.
+    wrappable = code.replace("break", "pass").replace("; ", "\n    ")
+    if "close" not in code and "if messages" not in code:
+        result = fix_source(wrappable, "<example>", EVERY_RULE)
+        assert "finally:" in result.text and "MBX103" not in [f.code for f in result.remaining]
+
+
 def test_flush_goes_before_a_final_return_of_the_try_body():
     code = textwrap.dedent(
         """\
@@ -287,6 +326,23 @@ def test_fixture_is_fixed_exactly(path, unsafe, tmp_path):
     copy.write_bytes(data)
     again, again_data = _fixed_bytes(str(copy), unsafe)
     assert again_data == data and not again.changed
+
+
+def _every_source():
+    for path in fixture_files():
+        yield pytest.param(decode(_read(path)).text, id=os.path.relpath(path, FIXTURES))
+    for rule in all_rules():
+        for index, example in enumerate(rule.invalid_examples()):
+            yield pytest.param(textwrap.dedent(example.code), id="%s-%d" % (rule.code, index))
+
+
+@pytest.mark.parametrize("text", list(_every_source()))
+def test_no_finding_promises_a_fix_that_never_comes(text):
+    # Every finding still there after --fix --unsafe-fixes must say it has no fix: one that
+    # claims one sends --fix through libcst on every run for nothing.
+    result = fix_source(text, "<example>", EVERY_RULE, unsafe=True)
+    assert result.problems == []
+    assert [(f.line, f.code) for f in result.remaining if f.fix] == []
 
 
 @pytest.mark.parametrize("path", [p for p in FIXABLE if os.path.basename(p).startswith("fix_")])

@@ -19,8 +19,8 @@ Properties, with ``unsafe`` on and off:
 1. the output parses and compiles;
 2. every finding left sits at a place that had a finding of that code before (no new code,
    no finding moved to a new place); for each code, the number of places that lost their
-   finding is at least the number of fixes counted for it, and those counts add up to
-   ``FixResult.fixed``;
+   finding is at least the number of fixes counted for it, and those counts, with the
+   findings the fixes settled (``Fixer.SETTLES``), add up to ``FixResult.fixed``;
 3. fixing the output again changes nothing;
 4. a program with nothing fixable comes back byte-identical;
 5. ``fix_file`` keeps the BOM or coding cookie, the line endings and the mode, and fixes a
@@ -327,14 +327,18 @@ def clean_programs():
 
 @contextlib.contextmanager
 def counting_fixes():
-    """Counts the fixes kept per rule code (``FixResult`` only has the total)."""
+    """Counts the fixes kept per rule code (``FixResult`` only has the total); ``settled``
+    counts, per code, the other findings its fixes removed (``Fixer.SETTLES``), which
+    ``FixResult.fixed`` counts too."""
     counts = Counter()
+    counts.settled = Counter()
     original = fix_module._fix_round
 
-    def counted(result, module, code, *args):
-        accepted = original(result, module, code, *args)
+    def counted(result, module, code, group, findings, *args):
+        accepted = original(result, module, code, group, findings, *args)
         if accepted is not None:
             counts[code] += accepted[2]
+            counts.settled[code] += len(findings) - len(accepted[1]) - accepted[2]
         return accepted
 
     with mock.patch.object(fix_module, "_fix_round", counted):
@@ -367,7 +371,8 @@ def _fixes_hold(text, unsafe):
     after = places(result.text, result.remaining)
     assert all(code_place in before and after[code_place] <= before[code_place] for code_place in after), \
         (sorted(after - before), result.text)
-    assert sum(counts.values()) == result.fixed
+    assert sum(counts.values()) + sum(counts.settled.values()) == result.fixed
+    assert all(FIXERS[code].SETTLES for code, n in counts.settled.items() if n), counts.settled
     for code, count in counts.items():
         assert code in FIXERS
         gone = sum((before - after)[key] for key in before if key[0] == code)

@@ -205,6 +205,66 @@ def releases(stmts: Sequence[ast.stmt], ref: str) -> bool:
     return False
 
 
+def _alone_on_its_lines(stmts: Sequence[ast.stmt], index: int) -> bool:
+    """Whether ``stmts[index]`` shares no line with its neighbours (no ``;``)."""
+    stmt = stmts[index]
+    return (index == 0 or stmts[index - 1].end_lineno < stmt.lineno) and \
+        (index + 1 == len(stmts) or stmts[index + 1].lineno > stmt.end_lineno)
+
+
+def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optional[str]:
+    """The method of a line that is just ``ref.method()`` (no arguments, no ``;``), else None."""
+    stmt = stmts[index]
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return None
+    call = stmt.value
+    if call.args or call.keywords or not isinstance(call.func, ast.Attribute) \
+            or Walker.ref(call.func.value) != ref or not _alone_on_its_lines(stmts, index):
+        return None
+    return call.func.attr
+
+
+def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optional[int]:
+    """The index of the ``ref.unlock()`` line ending the region that ``ref.lock()`` at
+    ``stmts[index]`` starts, when ``try:`` ... ``finally: ref.unlock()`` around the statements
+    in between would keep the normal path as it is; else None.
+
+    Both calls are lines of their own in one block, with statements in between, and nothing
+    in between leaves the region other than by an exception (``return``, or ``break``/
+    ``continue`` of a loop around it: those paths kept the lock, a finally would release it)
+    or locks, unlocks or closes ``ref`` itself (a finally would unlock a second time).
+    """
+    if _bare_method_call(stmts, index, ref) != "lock":
+        return None
+    for end in range(index + 1, len(stmts)):
+        method = _bare_method_call(stmts, end, ref)
+        if method == "unlock":
+            region = stmts[index + 1:end]
+            return end if region and not any(_leaves_region(stmt, ref, 0) for stmt in region) else None
+        if method in ("lock", "close"):
+            return None
+    return None
+
+
+def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
+    if isinstance(node, ast.Return):
+        return True
+    if isinstance(node, (ast.Break, ast.Continue)):
+        return loops == 0
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
+        return True
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        return False  # runs elsewhere, if at all
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+        # A jump in the body stays in the loop; one in its ``else:`` leaves it.
+        parts = [(child, loops + 1) for child in node.body]
+        parts += [(child, loops) for child in node.orelse]
+        parts += [(node.target, loops), (node.iter, loops)] if not isinstance(node, ast.While) else [(node.test, loops)]
+        return any(_leaves_region(child, ref, depth) for child, depth in parts)
+    return any(_leaves_region(child, ref, loops) for child in ast.iter_child_nodes(node))
+
+
 def _catches_everything(facts: ModuleFacts, handler: ast.ExceptHandler) -> bool:
     """``except:``, ``except Exception:`` or ``except BaseException:`` (which re-raise, typically)."""
     if handler.type is None:
@@ -311,6 +371,7 @@ class LockAnalysis(Analysis):
             new_epoch = epoch_at(node, "lock")
             data["new_epoch"] = new_epoch
             data["covered"] = self._covered(walker, ref)
+            data["block"] = walker.current_block()
             event = walker.emit("box-op", node, **data)
             if event is not None:
                 self._lock_events.append(event)

@@ -827,7 +827,7 @@ class PathAnalysis(Analysis):
             guard=state.get("guard", src_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
-            dst_locked=None, src_locked=None,
+            dst_locked=None, src_locked=None, blocks=walker.enclosing_blocks() if removed is not None else None,
         )
         if event is not None:
             self._renames.append(event)

@@ -206,6 +206,15 @@ class Walker:
         stmts, index = self._blocks[-1]
         return stmts[index]
 
+    def current_block(self) -> Optional[Tuple[Sequence[ast.stmt], int]]:
+        """The statement list holding the statement being walked, and its index there."""
+        return self._blocks[-1] if self._blocks else None
+
+    def enclosing_blocks(self) -> List[Tuple[Sequence[ast.stmt], int]]:
+        """Every statement list from the scope's body down to the statement being walked,
+        each with the index of the statement it holds on the way there."""
+        return list(self._blocks)
+
     def next_statement(self) -> Optional[ast.stmt]:
         """The statement that runs after the one being walked when it completes normally.
 

@@ -53,13 +53,12 @@ class UnlinkThenReplace(Fixer):
     handler), so it still runs on every path that ran the removal. A removal is
     ``os.remove(dst)``/``os.unlink(dst)``/``dst.unlink()``, alone or as the last statement of
     a ``try`` whose handlers only ``pass`` (or of ``with contextlib.suppress(...)``), or in the
-    body of ``if os.path.exists(dst):`` (``isfile``, ``lexists``, ``dst.exists()``). Only the
-    removal goes: the other statements of its ``try`` or ``if`` stay, and a ``try``/``if``
-    left empty goes with it. Declined: a removal followed by more statements in its ``try``
-    (they ran only when the removal succeeded), a ``try`` with ``else``/``finally``, and a
-    ``return``, ``raise``, ``break``, ``continue``, ``yield`` or a rebinding of ``dst``
-    between the removal and the rename (a path that skipped the rename would now keep the
-    old file).
+    body of ``if os.path.exists(dst):`` (``isfile``, ``lexists``, ``dst.exists()``), alone or
+    in one of those shapes. Only the removal goes: the other statements of its ``try`` or
+    ``if`` stay, and a ``try``/``if`` left empty goes with it. The rule offers the fix only
+    where nothing between the removal and the rename leaves early or rebinds ``dst``
+    (``mboxlint.rules.files._replace_fix_applies``, which mirrors these shapes on ``ast``);
+    the fixer trusts it.
     """
 
     code = "MBX305"
@@ -83,7 +82,7 @@ class UnlinkThenReplace(Fixer):
         #: removal sites by position: the statements they become
         sites = {}
         for index, stmt in enumerate(original):
-            for call, preceding in _reached_renames(stmt):
+            for call in _reached_renames(stmt):
                 finding = self.finding_at(call)
                 if finding is None or finding in self.applied:
                     continue
@@ -96,10 +95,7 @@ class UnlinkThenReplace(Fixer):
                     site = _without_removal(body[earlier], target)
                     if site is None:
                         continue
-                    kept, after = site
-                    between = list(after) + list(original[earlier + 1:index]) + list(preceding)
-                    if _interrupts(between, target):
-                        break
+                    kept, _after = site
                     new_stmt = self._replaced_in(original[index], body[index], call)
                     if new_stmt is None:
                         break
@@ -146,19 +142,17 @@ def _child_steps(root: cst.CSTNode, target: cst.CSTNode) -> Optional[List[int]]:
     return None
 
 
-def _reached_renames(stmt: cst.BaseStatement, preceding=()):
-    """(rename call, statements run before it inside ``stmt``) for the renames that run
-    whenever ``stmt`` runs to them: ``stmt`` itself, or one in its ``try``/``with`` body."""
+def _reached_renames(stmt: cst.BaseStatement):
+    """The rename calls that run whenever ``stmt`` runs to them: ``stmt`` itself, or one in
+    its ``try``/``with`` body."""
     call = sole_call(stmt)
     if call is not None:
         if callee_name(call) in ("rename", "replace"):
-            yield call, list(preceding)
+            yield call
         return
     if isinstance(stmt, (cst.Try, cst.With)) and isinstance(stmt.body, cst.IndentedBlock):
-        before = list(preceding)
         for inner in stmt.body.body:
-            yield from _reached_renames(inner, before)
-            before.append(inner)
+            yield from _reached_renames(inner)
 
 
 def _destination(call: cst.Call) -> Optional[str]:
@@ -226,8 +220,11 @@ def _without_removal(stmt: cst.BaseStatement, target: str):
         rest = inner[:-1] + site[0]
     elif isinstance(stmt, cst.If) and _checks_exists(stmt.test, target):
         for position, sub in enumerate(inner):
-            if _is_removal(sole_call(sub), target):
-                rest = inner[:position] + inner[position + 1:]
+            # The removal itself, or one of the shapes above (lib2to3's backup guards a
+            # quiet ``try: os.remove(name)`` with ``lexists``).
+            site = _without_removal(sub, target)
+            if site is not None and not site[1]:
+                rest = inner[:position] + site[0] + inner[position + 1:]
                 if not rest and stmt.orelse is not None:
                     return None
                 after = inner[position + 1:]
@@ -242,95 +239,6 @@ def _without_removal(stmt: cst.BaseStatement, target: str):
     if not rest:
         return [], []
     return [stmt.with_changes(body=stmt.body.with_changes(body=rest))], []
-
-
-def _interrupts(stmts: Sequence[cst.BaseStatement], target: str) -> bool:
-    """Whether control can leave ``stmts`` other than by an exception or falling through
-    (so a path that ran the removal could skip the rename), or they rebind ``target``."""
-    finder = _Interruptions(target)
-    for stmt in stmts:
-        stmt.visit(finder)
-    return finder.found
-
-
-class _Names(cst.CSTVisitor):
-    def __init__(self):
-        self.names = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-class _Interruptions(cst.CSTVisitor):
-    def __init__(self, target: str):
-        self.target = target
-        # every name the destination is built from (attribute names too: cheap caution)
-        collector = _Names()
-        cst.parse_expression(target).visit(collector)
-        self.roots = collector.names
-        self.loops = 0
-        self.found = False
-
-    def _binds(self, node: cst.CSTNode) -> None:
-        code = module_code(node)
-        if code == self.target or code in self.roots:
-            self.found = True
-
-    # nested scopes do not run here
-    def visit_FunctionDef(self, node):
-        return False
-
-    def visit_ClassDef(self, node):
-        return False
-
-    def visit_Lambda(self, node):
-        return False
-
-    def visit_For(self, node):
-        self._binds(node.target)
-        self.loops += 1
-
-    def leave_For(self, node):
-        self.loops -= 1
-
-    def visit_While(self, node):
-        self.loops += 1
-
-    def leave_While(self, node):
-        self.loops -= 1
-
-    def visit_Return(self, node):
-        self.found = True
-
-    def visit_Raise(self, node):
-        self.found = True
-
-    def visit_Yield(self, node):
-        self.found = True
-
-    def visit_Break(self, node):
-        self.found = self.found or not self.loops
-
-    def visit_Continue(self, node):
-        self.found = self.found or not self.loops
-
-    def visit_AssignTarget(self, node):
-        self._binds(node.target)
-
-    def visit_AnnAssign(self, node):
-        self._binds(node.target)
-
-    def visit_AugAssign(self, node):
-        self._binds(node.target)
-
-    def visit_NamedExpr(self, node):
-        self._binds(node.target)
-
-    def visit_AsName(self, node):
-        self._binds(node.name)
-
-    def visit_Del(self, node):
-        self.found = True
 
 
 __all__ = ["RenameToReplace", "UnlinkThenReplace", "PositionProvider"]

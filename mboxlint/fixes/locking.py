@@ -199,7 +199,7 @@ def _left_early(node: cst.Try, block: cst.IndentedBlock) -> bool:
         last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
     ):
         statements = [s for s in statements if s is not last]
-    return _leaves_early(statements, "")
+    return _leaves_early(statements)
 
 
 def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLine) -> cst.IndentedBlock:
@@ -225,10 +225,10 @@ def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLin
 class WrapLockInTryFinally(_StatementListFixer):
     """MBX103: ``lock(); ...; unlock()`` becomes ``lock(); try: ... finally: unlock()``.
 
-    Only when ``unlock()`` of the same mailbox follows in the same block with statements in
-    between, and nothing in between leaves the region early (``return``, or ``break``/
-    ``continue`` of an enclosing loop: those paths kept the lock before and would release it
-    now) or locks, unlocks or closes that mailbox itself (a finally would unlock it twice).
+    The rule offers the fix only where the region can be wrapped as it stands
+    (:func:`mboxlint.analysis.locks.wrappable_region`: ``unlock()`` of the same mailbox
+    follows in the same block, and nothing in between leaves the region early or locks,
+    unlocks or closes that mailbox); this finds that ``unlock()`` and wraps.
     """
 
     code = "MBX103"
@@ -273,21 +273,16 @@ def _matching_unlock(originals, index, call) -> Optional[int]:
         if other is not None and isinstance(other.func, cst.Attribute) and not other.args \
                 and module_code(other.func.value) == receiver:
             if other.func.attr.value == "unlock":
-                region = originals[index + 1:end]
-                if not region or _leaves_early(region, receiver):
-                    return None
-                return end
+                return end if end > index + 1 else None
             if other.func.attr.value in ("lock", "close"):
                 return None
     return None
 
 
 class _EarlyExit(cst.CSTVisitor):
-    """Finds what makes a region unsafe to wrap: a way out that kept the lock held, or a
-    lock()/unlock()/close() of the same mailbox inside it."""
+    """Finds a way out of a block other than an exception or falling through its end."""
 
-    def __init__(self, receiver: str):
-        self.receiver = receiver
+    def __init__(self):
         self.loops = 0
         self.found = False
 
@@ -318,15 +313,9 @@ class _EarlyExit(cst.CSTVisitor):
     def visit_Continue(self, node):
         self.found = self.found or self.loops == 0
 
-    def visit_Call(self, node):
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("lock", "unlock", "close", "locked") \
-                and module_code(func.value) == self.receiver:
-            self.found = True
 
-
-def _leaves_early(statements, receiver: str) -> bool:
-    visitor = _EarlyExit(receiver)
+def _leaves_early(statements) -> bool:
+    visitor = _EarlyExit()
     for stmt in statements:
         stmt.visit(visitor)
         if visitor.found:

@@ -1,6 +1,6 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
-from ..analysis.locks import MODIFYING, READING, LockAnalysis
+from ..analysis.locks import MODIFYING, READING, LockAnalysis, wrappable_region
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
 from .base import Invalid, Rule
 
@@ -342,7 +342,12 @@ class LockNotReleasedOnError(Rule):
 
     ## Fix safety
     Safe: the statements between `lock()` and `unlock()` are wrapped in `try:` ...
-    `finally: box.unlock()`; the normal path does exactly what it did before.
+    `finally: box.unlock()`; the normal path does exactly what it did before. Reported with
+    no fix: an `unlock()` that is not a line of its own later in the `lock()`'s block (it is
+    in a branch, a loop or a handler, only `close()` releases the lock, or nothing does); a
+    region left other than by an exception (`return`, or `break`/`continue` of a loop
+    around it: that path kept the lock, a finally would release it); and a region that
+    locks, unlocks or closes the mailbox itself (a finally would unlock it a second time).
     """
 
     code = "MBX103"
@@ -443,7 +448,9 @@ def first(path):
         for event in box_ops(module, {"lock"}):
             if event.get("covered") or event.get("handed_on"):
                 continue
-            yield self.finding(event.node, ref=event["ref"])
+            block = event.get("block")
+            fix = "default" if block is not None and wrappable_region(*block, event["ref"]) is not None else None
+            yield self.finding(event.node, fix=fix, ref=event["ref"])
 
 
 class ReadBeforeLock(Rule):
