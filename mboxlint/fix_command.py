@@ -41,11 +41,13 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     internal = False
     options = selection.options if hasattr(selection, "selection_for") else None
     mode = "unsafe" if unsafe else "safe"
-    checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache)
+    digests: Dict[int, str] = {}
+    checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache, digests=digests)
     # What each file needs, in the check's order: its report is written in that order,
     # whatever order the fixes finish in.
     plan: list = []  # (checked, None) for a check's internal error; (None, _Unfixed); (path, None)
-    for checked in checked_all:
+    to_fix: List[Tuple[str, Optional[Tuple[str, list]]]] = []  # with what the check found, to reuse
+    for index, checked in enumerate(checked_all):
         if checked.internal:
             plan.append((checked, None))
             continue
@@ -61,8 +63,9 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
             plan.append((None, _Unfixed(path, list(checked.findings), None, known[1], known[0])))
             continue
         plan.append((path, None))
-    outcomes = iter(fix_paths([entry[0] for entry in plan if isinstance(entry[0], str)],
-                              selection, unsafe, not diff, jobs))
+        to_fix.append((path, (digests[index], checked.findings) if index in digests else None))
+    outcomes = iter(fix_paths([path for path, _ in to_fix], selection, unsafe, not diff, jobs,
+                              [known for _, known in to_fix]))
     for first, unfixed in plan:
         if unfixed is not None:
             results.append(unfixed)
@@ -122,8 +125,9 @@ Outcome = Tuple[Optional["FixResult"], Optional[str]]
 
 
 def fix_paths(paths: Sequence[str], selection, unsafe: bool, write: bool,
-              jobs: Optional[int] = None) -> List[Outcome]:
-    """:func:`mboxlint.fix.fix_file` for each of ``paths``, outcomes in their order.
+              jobs: Optional[int] = None, checked: Optional[Sequence[Optional[tuple]]] = None) -> List[Outcome]:
+    """:func:`mboxlint.fix.fix_file` for each of ``paths``, outcomes in their order;
+    ``checked``: each file's ``checked`` argument for it (what the check found).
 
     With more than one job and more than one file, the files are fixed in worker processes
     (the check's kind of pool), biggest first so that a long one does not finish the run
@@ -134,8 +138,9 @@ def fix_paths(paths: Sequence[str], selection, unsafe: bool, write: bool,
     from .runner import _cpu_count
 
     jobs = jobs if jobs and jobs > 0 else _cpu_count()
+    checked = list(checked) if checked is not None else [None] * len(paths)
     if jobs <= 1 or len(paths) < 2:
-        return [_fix_guarded(path, selection, unsafe, write) for path in paths]
+        return [_fix_guarded(path, selection, unsafe, write, known) for path, known in zip(paths, checked)]
     import os
 
     groups: Dict[str, List[int]] = {}
@@ -150,13 +155,14 @@ def fix_paths(paths: Sequence[str], selection, unsafe: bool, write: bool,
 
     tasks = sorted(groups.items(), key=lambda item: -size(item[0]))
     outcomes: List[Optional[Outcome]] = [None] * len(paths)
-    for indexes, done in _fix_parallel([indexes for _, indexes in tasks], paths, selection, unsafe, write, jobs):
+    work = [[(paths[i], checked[i]) for i in indexes] for _, indexes in tasks]
+    for indexes, done in _fix_parallel([indexes for _, indexes in tasks], work, selection, unsafe, write, jobs):
         for index, outcome in zip(indexes, done):
             outcomes[index] = outcome
     return outcomes  # type: ignore[return-value]
 
 
-def _fix_parallel(tasks: List[List[int]], paths: Sequence[str], selection, unsafe: bool, write: bool,
+def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: bool, write: bool,
                   jobs: int) -> Iterator[Tuple[List[int], List[Outcome]]]:
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -166,7 +172,7 @@ def _fix_parallel(tasks: List[List[int]], paths: Sequence[str], selection, unsaf
     options = selection.options if hasattr(selection, "selection_for") else None
     failed: List[List[int]] = []
     with _pool(min(jobs, len(tasks)), selection, options) as pool:
-        futures = {pool.submit(_fix_task, [paths[i] for i in task], unsafe, write): task for task in tasks}
+        futures = {pool.submit(_fix_task, files, unsafe, write): task for task, files in zip(tasks, work)}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -174,22 +180,25 @@ def _fix_parallel(tasks: List[List[int]], paths: Sequence[str], selection, unsaf
                 failed.append(futures[future])
     # A dead worker takes the files in flight with it: each is fixed again in a pool of its
     # own, so that only the one that kills its worker is reported.
-    for task in failed:
+    for task, files in zip(tasks, work):
+        if task not in failed:
+            continue
         with _pool(1, selection, options) as pool:
             try:
-                yield task, pool.submit(_fix_task, [paths[i] for i in task], unsafe, write).result()
+                yield task, pool.submit(_fix_task, files, unsafe, write).result()
             except BrokenProcessPool:
                 yield task, [(None, "the worker process died")] * len(task)
 
 
-def _fix_task(paths: List[str], unsafe: bool, write: bool) -> List[Outcome]:
-    """In a worker: the selection and options are those the pool was started with."""
+def _fix_task(files: List[tuple], unsafe: bool, write: bool) -> List[Outcome]:
+    """In a worker: ``(path, checked)`` pairs; the selection and options are those the pool
+    was started with."""
     from .runner import _WORKER
 
-    return [_fix_guarded(path, _WORKER["selection"], unsafe, write) for path in paths]
+    return [_fix_guarded(path, _WORKER["selection"], unsafe, write, known) for path, known in files]
 
 
-def _fix_guarded(path: str, selection, unsafe: bool, write: bool) -> Outcome:
+def _fix_guarded(path: str, selection, unsafe: bool, write: bool, checked: Optional[tuple] = None) -> Outcome:
     import gc
 
     try:
@@ -204,7 +213,7 @@ def _fix_guarded(path: str, selection, unsafe: bool, write: bool) -> Outcome:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return fix_file(path, chosen, unsafe, write=write, options=options), None
+            return fix_file(path, chosen, unsafe, write=write, options=options, checked=checked), None
         finally:
             if enabled:
                 gc.enable()
