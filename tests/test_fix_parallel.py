@@ -205,3 +205,19 @@ def test_a_worker_that_dies_costs_its_file_only(tmp_path, monkeypatch):
     del tree[os.path.relpath(culprit)]
     assert tree == snapshot(expected_root)
     assert out == expected[1]
+
+
+def test_the_checks_findings_are_used_only_for_the_bytes_checked(tmp_path):
+    path = tmp_path / "f.py"
+    source = os.path.join(ROOT, "fixtures", "locking", "fix_loop.py")
+    shutil.copyfile(source, path)
+    raw = path.read_bytes()
+    fresh = fix_module.fix_file(str(path), Selection(), write=False)
+    assert fresh.changed and fresh.initial
+    # The same bytes: what the check found is trusted (here, on purpose, nothing).
+    trusted = fix_module.fix_file(str(path), Selection(), write=False, checked=(runner.content_digest(raw), []))
+    assert not trusted.changed and trusted.initial == []
+    # Other bytes than those checked (the file changed meanwhile): checked again.
+    stale = fix_module.fix_file(str(path), Selection(), write=False,
+                                checked=(runner.content_digest(raw + b"\n"), []))
+    assert stale.text == fresh.text and stale.initial == fresh.initial
