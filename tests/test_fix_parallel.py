@@ -221,3 +221,16 @@ def test_the_checks_findings_are_used_only_for_the_bytes_checked(tmp_path):
     stale = fix_module.fix_file(str(path), Selection(), write=False,
                                 checked=(runner.content_digest(raw + b"\n"), []))
     assert stale.text == fresh.text and stale.initial == fresh.initial
+
+
+def test_two_names_of_one_file_are_fixed_one_after_the_other(tmp_path):
+    found = []
+    for jobs in (1, 2):
+        root = str(tmp_path / ("j%d" % jobs))
+        make_tree(root)
+        os.symlink(os.path.join("locking", "fix_loop.py"), os.path.join(root, "alias.py"))
+        found.append((run_in(root, jobs), snapshot(root)))
+    assert found[1] == found[0]
+    status, _out, err = found[0][0]
+    # the second name finds the file already fixed: nothing refused as changed meanwhile
+    assert "changed while it was being fixed" not in err and status == 3
