@@ -25,7 +25,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 
 from .config import Selection
-from .engine import check_source
+from .engine import FileResult, check_source
 from .finding import Finding
 from .fix_command import last_line as _last_line
 from .fixes import FIXERS, allowed
@@ -138,10 +138,13 @@ def _compiles(text: str, path: str) -> bool:
 
 
 def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection] = None,
-               unsafe: bool = False, options: Optional[dict] = None) -> FixResult:
-    """Fix ``text`` in memory. Does no I/O."""
+               unsafe: bool = False, options: Optional[dict] = None,
+               first: Optional[FileResult] = None) -> FixResult:
+    """Fix ``text`` in memory. Does no I/O. ``first``: what checking ``text`` with this
+    selection and these options gave, when known (``--fix`` checked every file already)."""
     selection = selection or Selection()
-    first = check_source(text, path, selection, options)
+    if first is None:
+        first = check_source(text, path, selection, options)
     result = FixResult(path, text, text, list(first.findings), error=first.error, initial=list(first.findings))
     if first.error is not None:
         return result
@@ -229,8 +232,11 @@ class WriteError(Exception):
 
 
 def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = False, write: bool = True,
-             options: Optional[dict] = None) -> FixResult:
+             options: Optional[dict] = None, checked: Optional[Tuple[str, List[Finding]]] = None) -> FixResult:
     """Fix one file; with ``write``, replace it atomically when something was fixed.
+
+    ``checked``: the :func:`mboxlint.runner.content_digest` of some bytes and the findings
+    checking them gave; used instead of checking again when the file still holds those bytes.
 
     A symbolic link is followed once, at the start, and the file it named is the one written;
     if the link or the file changed meanwhile, nothing is written and a problem is reported.
@@ -243,7 +249,13 @@ def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = Fa
         return FixResult(path, "", "", [], error=Finding(error.line, error.col, error.code, error.message))
     except OSError as error:
         return FixResult(path, "", "", [], error=Finding(1, 0, "E902", "cannot read: %s" % (error.strerror or error)))
-    result = fix_source(source.text, path, selection, unsafe, options)
+    first = None
+    if checked is not None:
+        from .runner import content_digest
+
+        if content_digest(source.raw) == checked[0]:
+            first = FileResult(path, list(checked[1]))
+    result = fix_source(source.text, path, selection, unsafe, options, first)
     result.raw = source.raw
     if not result.changed:
         return result

@@ -3,17 +3,22 @@
 The check runs first, in parallel and through the cache, exactly as ``check`` does; only the
 files with a fix to apply are read again and handed to :mod:`mboxlint.fix`, which is what
 imports libcst (over half a second on its own), so a tree with nothing to fix costs about what
-``check`` costs. What fixing an unchanged file found (a fix declined or refused) is kept in
-the check's cache entry, so the next run does not load libcst for that file again.
+``check`` costs. With more than one job, those files are fixed in worker processes (libcst is
+loaded only by those that get one). What fixing an unchanged file found (a fix declined or
+refused) is kept in the check's cache entry, so the next run does not load libcst for that
+file again.
 """
 
 import sys
 import traceback
-from typing import List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from .config import Selection
 from .engine import FileResult
 from .finding import allowed
+
+if TYPE_CHECKING:
+    from .fix import FixResult
 
 
 def _plural(count: int, word: str) -> str:
@@ -36,34 +41,44 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     internal = False
     options = selection.options if hasattr(selection, "selection_for") else None
     mode = "unsafe" if unsafe else "safe"
-    checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache)
-    for checked in checked_all:
+    digests: Dict[int, str] = {}
+    checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache, digests=digests)
+    # What each file needs, in the check's order: its report is written in that order,
+    # whatever order the fixes finish in.
+    plan: list = []  # (checked, None) for a check's internal error; (None, _Unfixed); (path, None)
+    to_fix: List[Tuple[str, Optional[Tuple[str, list]]]] = []  # with what the check found, to reuse
+    for index, checked in enumerate(checked_all):
         if checked.internal:
-            internal = True
-            stderr.write("mboxlint: %s while checking %s\n" % (checked.error.message, checked.path))
+            plan.append((checked, None))
             continue
         if checked.error is not None or not any(allowed(f, unsafe) for f in checked.findings):
-            results.append(_Unfixed(
+            plan.append((None, _Unfixed(
                 checked.path, list(checked.findings), checked.error,
                 0 if unsafe else sum(1 for f in checked.findings if f.fix == "unsafe"),
-            ))
+            )))
             continue
         path = checked.path
         known = store.fix_outcome(os.path.abspath(path), mode) if store is not None else None
         if known is not None:  # this content was fixed before, changing nothing
-            results.append(_Unfixed(path, list(checked.findings), None, known[1], known[0]))
+            plan.append((None, _Unfixed(path, list(checked.findings), None, known[1], known[0])))
             continue
-        try:
-            from .fix import fix_file
-
-            if hasattr(selection, "selection_for"):  # a configuration: per-file ignores, options
-                chosen, options = selection.selection_for(path), selection.options
-            else:
-                chosen, options = selection, None
-            result = fix_file(path, chosen, unsafe, write=not diff, options=options)
-        except Exception as error:  # a bug must not hide the other files; this one is untouched
+        plan.append((path, None))
+        to_fix.append((path, (digests[index], checked.findings) if index in digests else None))
+    outcomes = iter(fix_paths([path for path, _ in to_fix], selection, unsafe, not diff, jobs,
+                              [known for _, known in to_fix]))
+    for first, unfixed in plan:
+        if unfixed is not None:
+            results.append(unfixed)
+            continue
+        if not isinstance(first, str):
             internal = True
-            stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, last_line(error)))
+            stderr.write("mboxlint: %s while checking %s\n" % (first.error.message, first.path))
+            continue
+        path = first
+        result, failure = next(outcomes)
+        if result is None:  # a bug must not hide the other files; this one is untouched
+            internal = True
+            stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, failure))
             continue
         results.append(result)
         if store is not None and not result.changed and not result.gave_up and result.error is None \
@@ -103,6 +118,107 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     if diff:
         return 1 if changed else 0
     return 1 if remaining and not exit_zero else 0
+
+
+#: (the result, or None and why fixing raised)
+Outcome = Tuple[Optional["FixResult"], Optional[str]]
+
+
+def fix_paths(paths: Sequence[str], selection, unsafe: bool, write: bool,
+              jobs: Optional[int] = None, checked: Optional[Sequence[Optional[tuple]]] = None) -> List[Outcome]:
+    """:func:`mboxlint.fix.fix_file` for each of ``paths``, outcomes in their order;
+    ``checked``: each file's ``checked`` argument for it (what the check found).
+
+    With more than one job and more than one file, the files are fixed in worker processes
+    (the check's kind of pool), biggest first so that a long one does not finish the run
+    alone; names of one file (symbolic links) are fixed one after the other in one task, as
+    they would be in-process. ``-j 1`` fixes in this process. An exception, or a worker that
+    dies, is that file's outcome, never the run's.
+    """
+    from .runner import _cpu_count
+
+    jobs = jobs if jobs and jobs > 0 else _cpu_count()
+    checked = list(checked) if checked is not None else [None] * len(paths)
+    if jobs <= 1 or len(paths) < 2:
+        return [_fix_guarded(path, selection, unsafe, write, known) for path, known in zip(paths, checked)]
+    import os
+
+    groups: Dict[str, List[int]] = {}
+    for index, path in enumerate(paths):
+        groups.setdefault(os.path.realpath(path), []).append(index)
+
+    def size(real: str) -> int:
+        try:
+            return os.stat(real).st_size
+        except OSError:
+            return 0
+
+    tasks = sorted(groups.items(), key=lambda item: -size(item[0]))
+    outcomes: List[Optional[Outcome]] = [None] * len(paths)
+    work = [[(paths[i], checked[i]) for i in indexes] for _, indexes in tasks]
+    for indexes, done in _fix_parallel([indexes for _, indexes in tasks], work, selection, unsafe, write, jobs):
+        for index, outcome in zip(indexes, done):
+            outcomes[index] = outcome
+    return outcomes  # type: ignore[return-value]
+
+
+def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: bool, write: bool,
+                  jobs: int) -> Iterator[Tuple[List[int], List[Outcome]]]:
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .runner import _pool
+
+    options = selection.options if hasattr(selection, "selection_for") else None
+    failed: List[List[int]] = []
+    with _pool(min(jobs, len(tasks)), selection, options) as pool:
+        futures = {pool.submit(_fix_task, files, unsafe, write): task for task, files in zip(tasks, work)}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result()
+            except BrokenProcessPool:
+                failed.append(futures[future])
+    # A dead worker takes the files in flight with it: each is fixed again in a pool of its
+    # own, so that only the one that kills its worker is reported.
+    for task, files in zip(tasks, work):
+        if task not in failed:
+            continue
+        with _pool(1, selection, options) as pool:
+            try:
+                yield task, pool.submit(_fix_task, files, unsafe, write).result()
+            except BrokenProcessPool:
+                yield task, [(None, "the worker process died")] * len(task)
+
+
+def _fix_task(files: List[tuple], unsafe: bool, write: bool) -> List[Outcome]:
+    """In a worker: ``(path, checked)`` pairs; the selection and options are those the pool
+    was started with."""
+    from .runner import _WORKER
+
+    return [_fix_guarded(path, _WORKER["selection"], unsafe, write, known) for path, known in files]
+
+
+def _fix_guarded(path: str, selection, unsafe: bool, write: bool, checked: Optional[tuple] = None) -> Outcome:
+    import gc
+
+    try:
+        from .fix import fix_file  # libcst: only a process that fixes something loads it
+
+        if hasattr(selection, "selection_for"):  # a configuration: per-file ignores, options
+            chosen, options = selection.selection_for(path), selection.options
+        else:
+            chosen, options = selection, None
+        # libcst's trees hold no cycles the collector could free: walking them while they are
+        # built costs a tenth of the fix (as for the check's parse, see mboxlint.runner)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fix_file(path, chosen, unsafe, write=write, options=options, checked=checked), None
+        finally:
+            if enabled:
+                gc.enable()
+    except Exception as error:
+        return None, last_line(error)
 
 
 def last_line(error: BaseException) -> str:

@@ -457,9 +457,11 @@ def check_paths(
 
 def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[dict] = None,
                        jobs: Optional[int] = None, cache: bool = True,
-                       cache_dir: Optional[str] = None) -> Tuple[List[FileResult], Optional[Cache]]:
+                       cache_dir: Optional[str] = None, digests: Optional[Dict[int, str]] = None,
+                       ) -> Tuple[List[FileResult], Optional[Cache]]:
     """:func:`check_paths`, also returning the cache (None without one), not yet saved:
-    ``--fix`` adds what fixing found before saving it."""
+    ``--fix`` adds what fixing found before saving it. ``digests``, when given, is filled
+    with the :func:`content_digest` of the bytes each result is for, by position."""
     selection = selection or Selection()
     jobs = jobs if jobs and jobs > 0 else _cpu_count()
     files = list(iter_python_files(paths))
@@ -485,6 +487,8 @@ def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[d
             result = result._replace(path=path)
             if st is not None and stamp is not None and stamp == _stamp(st):
                 results[index] = result
+                if digests is not None:
+                    digests[index] = digest
                 continue
             cached[index] = result
         tasks.append((index, path, st.st_size if st is not None else 0, entry[1] if entry is not None else None))
@@ -492,6 +496,8 @@ def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[d
         if result is None:  # same content as cached
             result = cached[index]
         results[index] = result
+        if digests is not None and digest is not None and not result.internal:
+            digests[index] = digest
         if store is not None and digest is not None and not result.internal:
             store.put(os.path.abspath(files[index]), stamp, digest, result)
     return results, store  # type: ignore[return-value]

@@ -119,6 +119,12 @@ class Fixer(VisitorBasedCodemodCommand):
             new = add_imports(self.context, new)
         return new
 
+    def source_of(self, tree: cst.Module) -> str:
+        """``tree``'s code: the text :meth:`apply` was given for it, else generated (a
+        large module's code generation costs about as much as its parse)."""
+        source = getattr(self, "_source", None)
+        return source if source is not None else tree.code
+
     def lines_to_fix(self, source: str, findings: List[Finding]) -> Iterable[int]:
         """The lines whose nodes this fixer looks at: libcst positions are computed for the
         statements holding them only. A fixer that also rewrites a node elsewhere (the

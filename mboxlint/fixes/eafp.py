@@ -207,7 +207,7 @@ class OpenInTry(Fixer):
             return callee_name(node) in _OPENERS
         end = self.get_metadata(PositionProvider, node).end
         if self._code_lines is None:
-            self._code_lines = split_lines(self.module.code)
+            self._code_lines = split_lines(self.source_of(self.module))
         column = char_column(self._code_lines, finding.end_line, finding.end_col)
         return (end.line, end.column) == (finding.end_line, column)
 

@@ -60,7 +60,7 @@ class UidCommands(Fixer):
         accepted, searches = self._planned(source if source is not None else tree.code, findings)
         if not accepted:
             return tree
-        lines = split_lines(tree.code)
+        lines = split_lines(self.source_of(tree))
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in accepted}
         self._searches: Dict[Position, bool] = {
             (line, char_column(lines, line, col)): True for line, col in searches

@@ -39,7 +39,7 @@ class TempNextToTarget(Fixer):
         findings = [f for f in findings if f.code == self.code]
         if not findings:
             return tree
-        lines = split_lines(tree.code)
+        lines = split_lines(self.source_of(tree))
         calls: List[Tuple[Tuple[int, int], cst.Call]] = []
         for call in m.findall(tree, m.Call(), metadata_resolver=self):
             start = self.get_metadata(PositionProvider, call).start
