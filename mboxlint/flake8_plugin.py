@@ -1,10 +1,11 @@
 """The flake8 adapter: flake8 hands us its ``ast`` tree; the engine does the rest.
 
 flake8 runs every installed plugin on every file whatever ``--select`` says and filters the
-report afterwards, so ``run`` reports every rule and lets flake8 apply select, ignore and
-``# noqa``. flake8 pays every installed plugin on every file, so the plugin asks for the
-file's ``lines`` too and returns at once when the text names nothing a rule looks at
-(see ``TRIGGERS``). The opinionated MBX9 rules are added to flake8's default ignore list, the way
+report afterwards, so every installed plugin is paid for on every file. ``run`` therefore
+analyses only for the codes flake8's own decision will report (asked once, in
+``parse_options``), leaving per-file ignores and ``# noqa`` to flake8, and asks for the file's
+``lines`` too, to return at once when the text names nothing those rules look at (see
+``TRIGGERS``). The opinionated MBX9 rules are added to flake8's default ignore list, the way
 flake8-bugbear does with B9: turn them on with ``--extend-select=MBX9`` (or a ``select``
 that names ``MBX9`` or one of its codes).
 """
@@ -43,10 +44,31 @@ class MboxlintChecker:
     def parse_options(cls, options) -> None:
         patterns = getattr(options, "mboxlint_shared_files", None) or []
         cls.options = {"shared_files": [p for p in patterns if p]}
+        cls.codes = _reported_codes(options)
+
+    #: the codes flake8 will report (None: not known, every rule runs)
+    codes = None
 
     def run(self):
-        text = "".join(self.lines) if self.lines is not None else None
-        if text is not None and not rules_for(text):
+        codes = self.codes
+        if codes is not None and not codes:
             return
-        for finding in check_tree(self.tree, None, dict(self.options), text):
+        text = "".join(self.lines) if self.lines is not None else None
+        if text is not None and not rules_for(text, codes):
+            return
+        for finding in check_tree(self.tree, codes, dict(self.options), text):
             yield finding.line, finding.col, "%s %s" % (finding.code, finding.message), type(self)
+
+
+def _reported_codes(options):
+    """The MBX codes flake8's own select/ignore decision keeps, asked once per run: analysing
+    for a code flake8 then drops is cost without a finding (MBX9's trigger ``open`` is in
+    nearly every file). Per-file ignores and ``# noqa`` are still flake8's to apply. Any
+    trouble asking (another flake8 version) means every rule runs, as before."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(options)
+        return frozenset(rule.code for rule in all_rules() if engine.decision_for(rule.code) is Decision.Selected)
+    except Exception:  # noqa: BLE001 - a superset of the codes is always correct
+        return None

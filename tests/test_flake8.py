@@ -57,3 +57,33 @@ def test_fixtures_dir_exists():
     import os
 
     assert os.path.isdir(FIXTURES)
+
+
+def _analysed_codes(*flags):
+    # flake8's own option parsing calls the plugin's parse_options, as every run does.
+    from flake8.options.parse_args import parse_args
+
+    from mboxlint.flake8_plugin import MboxlintChecker
+
+    parse_args(["--isolated", *flags])
+    return MboxlintChecker.codes
+
+
+def test_the_plugin_analyses_only_for_the_codes_flake8_will_report():
+    default = _analysed_codes()
+    assert "MBX101" in default and "MBX301" in default
+    assert not {code for code in default if code.startswith("MBX9")}  # off by default
+    assert "MBX901" in _analysed_codes("--extend-select=MBX9")
+    assert _analysed_codes("--select=E9") == frozenset()  # nothing of ours is reported
+    assert "MBX101" not in _analysed_codes("--extend-ignore=MBX1")
+
+
+def test_opinionated_findings_come_only_when_selected(tmp_path):
+    source = tmp_path / "state.py"
+    source.write_text(
+        "import json\nSTATE = 'state.json'\n"
+        "def load():\n    with open(STATE) as f:\n        return json.load(f)\n"
+        "def save(state):\n    with open(STATE, 'w') as f:\n        json.dump(state, f)\n"
+    )
+    assert "MBX901" not in _flake8(str(source)).stdout
+    assert "MBX901" in _flake8("--extend-select=MBX9", str(source)).stdout
