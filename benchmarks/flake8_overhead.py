@@ -6,7 +6,7 @@ flake8 runs every installed plugin on every file whatever ``--select`` says, so 
 cost is paid by everyone who has it installed. Three venvs (under
 ``~/.cache/mboxlint-benchmarks``, reused between runs) hold the same flake8: alone, with
 mboxlint installed from this checkout, and with flake8-bugbear. The same command,
-``flake8 --select=E9 CORPUS`` (``--jobs`` passed on when given), runs in each, interleaved,
+``flake8 --select=E9 CORPUS`` (or ``--flake8-args``; ``--jobs`` passed on when given), runs in each, interleaved,
 ``--repeat`` times (default 3). Printed: medians, the cost each plugin adds over flake8
 alone, and the ratio of mboxlint's added cost to bugbear's.
 """
@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", default=default_corpus())
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", default=None, help="flake8 --jobs (default: flake8's own, auto)")
+    parser.add_argument("--flake8-args", default="--select=E9",
+                        help="flake8's selection (default: --select=E9, which reports nothing of either "
+                             "plugin; --select=E9,MBX1,MBX2,MBX3,B0 has both run their default rules)")
     args = parser.parse_args()
     corpus = os.path.abspath(args.corpus)
 
@@ -62,8 +65,8 @@ def main() -> None:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # installed tools reuse their bytecode
     env.pop("PYTHONPATH", None)
-    extra = ["--jobs", args.jobs] if args.jobs else []
-    command = lambda bindir: [os.path.join(bindir, "flake8"), "--isolated", "--select=E9"] + extra + [corpus]  # noqa: E731
+    extra = args.flake8_args.split() + (["--jobs", args.jobs] if args.jobs else [])
+    command = lambda bindir: [os.path.join(bindir, "flake8"), "--isolated"] + extra + [corpus]  # noqa: E731
     for bindir in (base, ours, bugbear):  # warm-up: bytecode written, plugins listed
         print(subprocess.run([os.path.join(bindir, "flake8"), "--version"], env=env, capture_output=True, text=True).stdout.strip())
         subprocess.run(command(bindir), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -76,7 +79,7 @@ def main() -> None:
         ],
         args.repeat,
     )
-    medians = report(times, "flake8 alone", "flake8 --select=E9 " + " ".join(extra))
+    medians = report(times, "flake8 alone", "flake8 " + " ".join(extra))
     alone = medians["flake8 alone"]
     added_ours = medians["flake8 + mboxlint"] - alone
     added_bugbear = medians["flake8 + flake8-bugbear"] - alone
