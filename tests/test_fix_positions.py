@@ -178,3 +178,21 @@ def test_a_fixer_asking_about_any_node_gets_libcsts_answer():
     assert fixer._partial is not None  # the walk used the placed positions
     full = _full(module)
     assert asked and all(full[node] == where for node, where in asked.items())
+
+
+@pytest.mark.parametrize("name", ["lazy_import_cache_loader.py", "guards_and_paths.py"])
+def test_fixing_an_open_guard_needs_no_whole_module_positions(name, monkeypatch):
+    # The MBX301 fix reads its guard's position: it names the guard's line, so the positions
+    # of the statements holding findings suffice, and ifs elsewhere are not asked about.
+    import os
+
+    from mboxlint.config import Selection
+    from mboxlint.fix import fix_file
+    from support import FIXTURES
+
+    passes = []
+    whole = PositionProvider._gen
+    monkeypatch.setattr(PositionProvider, "_gen", lambda self, wrapper: passes.append(1) or whole(self, wrapper))
+    result = fix_file(os.path.join(FIXTURES, "files", name), Selection(select=["MBX301"]), unsafe=True, write=False)
+    assert result.fixed > 0 and result.problems == []
+    assert passes == []

@@ -176,6 +176,13 @@ class Fixer(VisitorBasedCodemodCommand):
         index = bisect.bisect_left(lines, start.line)
         return descend and index < len(lines) and lines[index] <= position.end.line
 
+    def position_if_asked(self, node: cst.CSTNode):
+        """``node``'s position when it lies on a line of :meth:`lines_to_fix` (or every
+        position is known); None otherwise, instead of paying libcst's whole-module pass."""
+        if self._partial is not None:
+            return self._partial.ranges.get(node)
+        return self.get_metadata(PositionProvider, node, None)
+
     def matched(self, node: cst.CSTNode, finding: Finding) -> None:
         """Called when a reported node is visited; subclasses note its context here."""
 

@@ -216,6 +216,10 @@ class OpenInTry(Fixer):
             self._elifs.add(id(node.orelse))
         return True
 
+    def lines_to_fix(self, source, findings):
+        # The rewrite replaces the guarding ``if``, whose test is on the guard's line.
+        return {f.line for f in findings} | {line for line in map(guard_line, findings) if line}
+
     def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
         rewritten = None
         if isinstance(updated.orelse, cst.If):
@@ -228,7 +232,9 @@ class OpenInTry(Fixer):
                                        indent=self._block_indent(updated)),
                 leading_lines=elif_.leading_lines))
         call, _ = _check_call(original.test)
-        line = self.get_metadata(PositionProvider, call).start.line if call is not None else None
+        # A guard's line is among the lines asked for; an ``if`` elsewhere guards no finding.
+        position = self.position_if_asked(call) if call is not None else None
+        line = position.start.line if position is not None else None
         result = self._arm_form(updated, line) if line is not None else None
         if result is None:
             if line is not None:
