@@ -180,7 +180,8 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
         if done:
             stuck.add(code)
     result.remaining = findings
-    if result.changed and _compiles(text, path) and not _compiles(result.text, path):
+    # The fixed text first: it nearly always compiles, and then the original need not be.
+    if result.changed and not _compiles(result.text, path) and _compiles(text, path):
         result.give_up("the fixed file would not compile: not fixed", result.initial)
     result.unsafe_available = sum(1 for f in result.remaining if f.code in FIXERS and f.fix == "unsafe" and not unsafe)
     return result
