@@ -55,3 +55,33 @@ def run_cli(*args, cwd=None, input=None):
         text=True,
         timeout=300,
     )
+
+
+#: a file with one safe MBX102 finding (lock, add, unlock without flush)
+FIXABLE = textwrap.dedent(
+    """\
+    import mailbox
+
+
+    def deliver(path, message):
+        box = mailbox.mbox(path)
+        box.lock()
+        box.add(message)
+        box.unlock()
+    """
+)
+
+
+def count_fixes(monkeypatch):
+    """The paths handed to :func:`mboxlint.fix.fix_source` from now on, in order."""
+    from mboxlint import fix as fix_module
+
+    calls = []
+    real = fix_module.fix_source
+
+    def counting(text, path="<unknown>", *args, **kwargs):
+        calls.append(path)
+        return real(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(fix_module, "fix_source", counting)
+    return calls

@@ -4,7 +4,6 @@ that changes the answer (the file, the mode, a failure outside the file) fixes i
 
 import io
 import os
-import textwrap
 
 import pytest
 
@@ -12,20 +11,10 @@ from mboxlint import fix as fix_module
 from mboxlint import fix_command, runner
 from mboxlint.config import Selection
 
+from support import FIXABLE, count_fixes
+
 SELECTION = Selection(select=["MBX"])
 
-FIXABLE = textwrap.dedent(
-    """\
-    import mailbox
-
-
-    def deliver(path, message):
-        box = mailbox.mbox(path)
-        box.lock()
-        box.add(message)
-        box.unlock()
-    """
-)
 # libcst refuses the last line: the fix is reported as impossible and the file kept.
 REFUSED = FIXABLE + "(x): int = 1\n"
 
@@ -40,15 +29,7 @@ def cache_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def fixes(monkeypatch):
     """The paths handed to :func:`mboxlint.fix.fix_source`, run after run."""
-    calls = []
-    real = fix_module.fix_source
-
-    def counting(text, path="<unknown>", *args, **kwargs):
-        calls.append(path)
-        return real(text, path, *args, **kwargs)
-
-    monkeypatch.setattr(fix_module, "fix_source", counting)
-    return calls
+    return count_fixes(monkeypatch)
 
 
 def run(path, unsafe=False, diff=False, cache=True):

@@ -11,20 +11,8 @@ from mboxlint import cli
 from mboxlint import fix as fix_module
 from mboxlint.rules.locking import UnflushedUnlock
 
-from support import run_cli
+from support import FIXABLE, run_cli
 
-FIXABLE = textwrap.dedent(
-    """\
-    import mailbox
-
-
-    def deliver(path, message):
-        box = mailbox.mbox(path)
-        box.lock()
-        box.add(message)
-        box.unlock()
-    """
-)
 FIXED = textwrap.dedent(
     """\
     import mailbox

@@ -15,7 +15,7 @@ from mboxlint.config import Selection
 from mboxlint.fixes import FIXERS
 from mboxlint.fixes.base import Fixer
 
-from support import ROOT
+from support import ROOT, count_fixes
 
 # libcst refuses the last line: reported as impossible, the file kept.
 REFUSED = "import mailbox\n\n\ndef f(p, m):\n    box = mailbox.mbox(p)\n    box.lock()\n    box.add(m)\n" \
@@ -135,14 +135,7 @@ def test_the_fix_cache_is_filled_from_workers(tmp_path, monkeypatch):
     make_tree(root)
     first = run_in(root, 2, cache=True)
     # What fixing the refused file found is remembered: the next run does not fix it again.
-    calls = []
-    real = fix_module.fix_source
-
-    def counting(text, path="<unknown>", *args, **kwargs):
-        calls.append(path)
-        return real(text, path, *args, **kwargs)
-
-    monkeypatch.setattr(fix_module, "fix_source", counting)
+    calls = count_fixes(monkeypatch)
     second = run_in(root, 1, cache=True)
     assert not any(path.endswith("refused.py") for path in calls)
     assert "refused.py: cannot fix: libcst cannot parse this file" in second[2]

@@ -3,15 +3,11 @@ would change what some path does (those stay reported, the file untouched)."""
 
 import textwrap
 
-import libcst as cst
 import pytest
-from libcst.codemod import CodemodContext
 
 from mboxlint.engine import check_source
 from mboxlint.config import Selection
-from mboxlint.finding import Finding
 from mboxlint.fix import fix_source
-from mboxlint.fixes.files import UnlinkThenReplace
 
 ONLY = Selection(select=["MBX305"])
 
