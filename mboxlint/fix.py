@@ -62,6 +62,9 @@ class FixResult:
     #: a fix was dropped for a reason outside the file's content (it could not be encoded,
     #: written, or compiled): what was found is not the file's alone
     gave_up: bool = False
+    #: the file written and its ``stat`` when read (set by :func:`fix_file`), so that the
+    #: write, wherever it happens, can tell whether the file changed meanwhile
+    target: Optional[Tuple[str, os.stat_result]] = None
 
     @property
     def changed(self) -> bool:
@@ -266,13 +269,25 @@ def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = Fa
         result.give_up("the fixed text cannot be encoded as %s (%s): not fixed" % (source.encoding, error),
                        result.initial)
         return result
+    result.target = (real, before)
     if write:
-        try:
-            _replace(path, real, result.data, before)
-            result.written = True
-        except WriteError as error:
-            result.give_up(str(error), result.initial)
+        write_fixed(result)
     return result
+
+
+def write_fixed(result: FixResult) -> None:
+    """Replace the file of a :func:`fix_file` result (made with ``write=False``) by its fixed
+    bytes, atomically; a failure gives the fix up and says why. ``--fix`` computes fixes in
+    worker processes and writes here, in one process: a worker stopped midway (one that
+    dies takes the pool's others with it) then leaves nothing behind, not even a temp file."""
+    if result.written or result.data is None or result.target is None:
+        return
+    real, before = result.target
+    try:
+        _replace(result.path, real, result.data, before)
+        result.written = True
+    except WriteError as error:
+        result.give_up(str(error), result.initial)
 
 
 def _replace(path: str, real: str, data: bytes, before: os.stat_result) -> None:

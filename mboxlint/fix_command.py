@@ -156,9 +156,17 @@ def fix_paths(paths: Sequence[str], selection, unsafe: bool, write: bool,
     tasks = sorted(groups.items(), key=lambda item: -size(item[0]))
     outcomes: List[Optional[Outcome]] = [None] * len(paths)
     work = [[(paths[i], checked[i]) for i in indexes] for _, indexes in tasks]
+    # Workers compute; this process writes (mboxlint.fix.write_fixed says why). Only names
+    # of one file are written in their task, one after the other: each must see the last.
     for indexes, done in _fix_parallel([indexes for _, indexes in tasks], work, selection, unsafe, write, jobs):
         for index, outcome in zip(indexes, done):
             outcomes[index] = outcome
+    if write:
+        from .fix import write_fixed
+
+        for index, (result, _error) in enumerate(outcomes):  # type: ignore[misc]
+            if result is not None and result.changed:
+                write_fixed(result)
     return outcomes  # type: ignore[return-value]
 
 
@@ -172,7 +180,8 @@ def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: b
     options = selection.options if hasattr(selection, "selection_for") else None
     failed: List[List[int]] = []
     with _pool(min(jobs, len(tasks)), selection, options) as pool:
-        futures = {pool.submit(_fix_task, files, unsafe, write): task for task, files in zip(tasks, work)}
+        futures = {pool.submit(_fix_task, files, unsafe, write and len(files) > 1): task
+                   for task, files in zip(tasks, work)}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
@@ -185,7 +194,7 @@ def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: b
             continue
         with _pool(1, selection, options) as pool:
             try:
-                yield task, pool.submit(_fix_task, files, unsafe, write).result()
+                yield task, pool.submit(_fix_task, files, unsafe, write and len(files) > 1).result()
             except BrokenProcessPool:
                 yield task, [(None, "the worker process died")] * len(task)
 

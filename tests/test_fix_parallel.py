@@ -227,3 +227,23 @@ def test_two_names_of_one_file_are_fixed_one_after_the_other(tmp_path):
     status, _out, err = found[0][0]
     # the second name finds the file already fixed: nothing refused as changed meanwhile
     assert "changed while it was being fixed" not in err and status == 3
+
+
+def test_workers_compute_and_only_this_process_writes(tmp_path, monkeypatch):
+    # A worker that dies takes the pool's other workers with it; one stopped between its
+    # temp file and the rename would leave the temp behind. So workers never write.
+    writers = tmp_path / "writers"
+    real = fix_module._replace
+
+    def recording(*args, **kwargs):
+        with open(writers, "a") as handle:  # forked workers inherit this patch
+            handle.write("%d\n" % os.getpid())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fix_module, "_replace", recording)
+    root = str(tmp_path / "tree")
+    make_tree(root)
+    status, _out, _err = run_in(root, 2)
+    pids = set(writers.read_text().split())
+    assert pids == {str(os.getpid())}
+    assert not glob.glob(os.path.join(root, "**", "*.mboxlint"), recursive=True)
