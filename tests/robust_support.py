@@ -42,10 +42,8 @@ if PROFILE not in ("ci", "thorough"):
 THOROUGH_FACTOR = 40
 
 
-def budget(examples: int, large_input: bool = False) -> settings:
-    """Settings for a property: ``examples`` in CI, many times that when thorough.
-    ``large_input``: the property needs a large example by design (a batch of programs for
-    one subprocess run), which hypothesis's health check would otherwise refuse."""
+def budget(examples: int) -> settings:
+    """Settings for a property: ``examples`` in CI, many times that when thorough."""
     count = examples * THOROUGH_FACTOR if PROFILE == "thorough" else examples
     return settings(
         max_examples=count,
@@ -54,8 +52,7 @@ def budget(examples: int, large_input: bool = False) -> settings:
         # failures print a reproducible seed and example instead.
         database=None,
         derandomize=PROFILE == "ci",
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-        + ([HealthCheck.large_base_example] if large_input else []),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
 
 
