@@ -21,7 +21,7 @@ from typing import List, Optional, Sequence, Set
 
 import libcst as cst
 
-from .base import Fixer, sole_call
+from .base import Fixer, names_in, sole_call
 
 #: ``open``'s parameters after the file, in order (``Path.open`` starts at the mode)
 _OPEN_PARAMETERS = ("mode", "buffering", "encoding", "errors", "newline")
@@ -171,9 +171,7 @@ class AtomicWrite(Fixer):
         """A name for the file object that no code of the module uses, so binding it neither
         shadows a variable read later nor changes what ``data`` refers to."""
         if self._names is None:
-            collector = _Names()
-            self.module.visit(collector)
-            self._names = collector.names
+            self._names = names_in(self.module)
         candidates = list(_FILE_NAMES) + ["f%d" % n for n in range(1, 1000)]
         return next(n for n in candidates if n not in self._names)
 
@@ -189,14 +187,6 @@ def _is_path_open(call: cst.Call) -> bool:
         return not any(arg.keyword is not None and arg.keyword.value == "file" for arg in call.args)
     text = _string_value(first.value)
     return text is not None and set(text) <= set("rwxabt+")
-
-
-class _Names(cst.CSTVisitor):
-    def __init__(self):
-        self.names: Set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
 
 
 __all__ = ["AtomicWrite"]

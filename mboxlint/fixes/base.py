@@ -24,7 +24,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import replace
 import re
-from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -341,6 +341,19 @@ def sole_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
             return small.value
     return None
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    """Every name spelled in ``node``'s subtree, so that a name a fix binds is fresh there.
+    Iterative: generated or deeply nested code must not hit the recursion limit here."""
+    names = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        stack.extend(current.children)
+    return names
 
 
 def callee_name(call: cst.Call) -> str:

@@ -24,7 +24,7 @@ from libcst.metadata import PositionProvider
 
 from ..finding import Finding
 from ..rules.files import ExistsThenOpen
-from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
+from .base import Fixer, callee_name, char_column, names_in, split_leading_lines, split_lines
 
 _CAUGHT = "(FileNotFoundError, NotADirectoryError)"
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
@@ -101,17 +101,6 @@ def _exits(suite: cst.BaseSuite) -> bool:
     return False
 
 
-def _names(node: cst.CSTNode) -> Set[str]:
-    names = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            names.add(current.value)
-        stack.extend(current.children)
-    return names
-
-
 def _line(small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine(body=[small])
 
@@ -180,7 +169,7 @@ class OpenInTry(Fixer):
         if isinstance(node, cst.ClassDef):
             return None
         if taken is None:
-            taken = _names(node)
+            taken = names_in(node)
             self._scopes[-1] = (node, taken)
         if isinstance(node, cst.Module):
             base = "_" + base  # a module global: keep it out of ``import *``
