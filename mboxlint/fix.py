@@ -8,8 +8,9 @@ nothing more is fixable (at most :data:`MAX_ROUNDS` rounds).
 A rewrite is kept only when the result parses and every finding it meant to fix is gone
 without any new finding appearing. When a rule's batch fails that test, its findings are
 tried one at a time, so one bad fix does not hold back the good ones; the bad one is left
-as it was and reported. A file libcst cannot parse is reported and left byte-identical, and
-its ``ast`` findings stay reported. Nothing here prints except :func:`run`.
+as it was and reported. A file libcst cannot parse, or would not print back unchanged
+(libcst has bugs there), is reported and left byte-identical, and its ``ast`` findings stay
+reported. Nothing here prints except :func:`run`.
 """
 
 import difflib
@@ -124,8 +125,18 @@ def _check(text: str, path: str, selection: Selection, options: Optional[dict],
     return result.findings
 
 
+class _Lossy(Exception):
+    """libcst parsed the file into a tree that does not print back as the file."""
+
+
 def _parse_cst(text: str) -> cst.Module:
-    return cst.parse_module(text)
+    module = cst.parse_module(text)
+    # libcst 1.x does not print every file back as it was (it drops the space in
+    # ``except OSError :``, and indented comment lines after a module's last simple
+    # statement): a fix printed from such a tree would change lines it never meant to.
+    if module.code != text:
+        raise _Lossy("libcst would not print this file back unchanged")
+    return module
 
 
 def _compiles(text: str, path: str) -> bool:
@@ -166,7 +177,9 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
                 module, module_text = _parse_cst(result.text), result.text
             except Exception as error:  # ParserSyntaxError, or libcst's limits (deep nesting)
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                if result.text == text:
+                if isinstance(error, _Lossy):
+                    result.problems.append("%s: not fixed" % error)
+                elif result.text == text:
                     result.problems.append("libcst cannot parse this file (%s): not fixed" % reason)
                 else:  # cannot happen for libcst's own output; keep what was proven so far
                     result.problems.append("libcst cannot parse the partly fixed file (%s)" % reason)

@@ -383,6 +383,23 @@ def test_libcst_refusal_leaves_the_file_byte_identical(tmp_path):
     assert sorted(f.code for f in result.remaining) == ["MBX102", "MBX103"]
 
 
+@pytest.mark.parametrize("source", [
+    # libcst prints ``except OSError:``, dropping the space
+    LOCKED_REGION + "    try:\n        pass\n    except OSError :\n        pass\n",
+    # libcst drops the first indented comment after the module's last simple statement
+    LOCKED_REGION + "x = 1\n\n    # indented\n    # comments\n",
+], ids=["except-space", "footer-comments"])
+def test_a_file_libcst_would_not_print_back_is_left_byte_identical(tmp_path, source):
+    compile(source, "valid", "exec")
+    path = tmp_path / "lossy.py"
+    path.write_bytes(source.encode())
+    result = fix_file(str(path), EVERY_RULE)
+    assert path.read_bytes() == source.encode()
+    assert not result.written and not result.changed
+    assert result.problems == ["libcst would not print this file back unchanged: not fixed"]
+    assert sorted(f.code for f in result.remaining) == ["MBX102", "MBX103"]
+
+
 def test_a_fix_that_would_leave_its_finding_is_dropped_alone(monkeypatch):
     # A fixer that claims a rewrite but changes nothing must not be trusted.
     class Liar(Fixer):  # no code here: not registered
@@ -592,3 +609,4 @@ def test_a_fix_that_drops_a_statement_runs_before_the_fix_that_would_rewrite_it(
     result = fix_source(source, "save.py", EVERY_RULE)
     assert result.text == "import os\ndef save(tmp, dst):\n    os.replace(tmp, dst)\n"
     assert result.fixed == 2 and result.remaining == []
+
