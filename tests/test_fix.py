@@ -610,3 +610,34 @@ def test_a_fix_that_drops_a_statement_runs_before_the_fix_that_would_rewrite_it(
     assert result.text == "import os\ndef save(tmp, dst):\n    os.replace(tmp, dst)\n"
     assert result.fixed == 2 and result.remaining == []
 
+
+# -- libcst's matcher machinery: skipped where it has nothing to do, kept where it has -----
+
+
+def test_every_fixer_skips_the_matcher_scan():
+    from mboxlint.fixes.base import _AddImports
+
+    assert all(fixer._PLAIN for fixer in FIXERS.values())
+    for transformer in (FIXERS["MBX102"](CodemodContext(), findings=[]), _AddImports(CodemodContext())):
+        assert not any(name.startswith(("visit_", "leave_")) for name in dir(transformer))
+        assert transformer._extra_visit_funcs == {} and transformer._extra_leave_funcs == {}
+
+
+def test_a_fixer_with_matcher_decorators_still_gets_them_called():
+    import libcst.matchers as m
+
+    class Counting(Fixer):  # no code: not registered
+        seen = []
+
+        @m.call_if_inside(m.FunctionDef(name=m.Name("deliver")))
+        @m.visit(m.Call(func=m.Attribute(attr=m.Name("lock"))))
+        def lock_call(self, node):
+            self.seen.append(cst.Module(body=[]).code_for_node(node))
+
+    assert not Counting._PLAIN
+    source = LOCKED_REGION.replace("deliver", "other") + "\n\n" + LOCKED_REGION.replace("import mailbox\n", "")
+    Counting.code = "MBX103"
+    findings = check_source(source, "<x>").findings
+    assert [f.code for f in findings].count("MBX103") == 2  # the walk enters both functions
+    Counting(CodemodContext(), findings=findings).apply(cst.parse_module(source), source)
+    assert Counting.seen == ["box.lock()"]  # the one inside deliver(), not other()'s

@@ -34,6 +34,20 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..finding import Finding, allowed
 from .positions import Positions, reported_positions
 
+try:  # how libcst marks a method decorated by a matcher decorator
+    from libcst.matchers._decorators import (
+        CONSTRUCTED_LEAVE_MATCHER_ATTR,
+        CONSTRUCTED_VISIT_MATCHER_ATTR,
+        VISIT_NEGATIVE_MATCHER_ATTR,
+        VISIT_POSITIVE_MATCHER_ATTR,
+    )
+
+    _MATCHER_MARKS: Optional[Tuple[str, ...]] = (
+        CONSTRUCTED_LEAVE_MATCHER_ATTR, CONSTRUCTED_VISIT_MATCHER_ATTR,
+        VISIT_NEGATIVE_MATCHER_ATTR, VISIT_POSITIVE_MATCHER_ATTR)
+except ImportError:  # another libcst: keep its matcher machinery, slower but right
+    _MATCHER_MARKS = None
+
 #: Fixer classes by the rule code they fix; filled by subclassing :class:`Fixer`.
 FIXERS: Dict[str, type] = {}
 
@@ -74,8 +88,14 @@ class Fixer(VisitorBasedCodemodCommand):
     DESCRIPTION: str = "Apply mboxlint's fix for one rule."
     METADATA_DEPENDENCIES = (PositionProvider,)
 
+    #: no method carries a libcst matcher decorator (see :func:`_plain`)
+    _PLAIN: ClassVar[bool] = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._PLAIN = _plain(cls)
+        if cls._PLAIN:
+            cls.__dir__ = _visitor_free_dir
         if cls.code:
             if cls.code in FIXERS:
                 raise ValueError("two fixers for %s" % cls.code)
@@ -152,17 +172,38 @@ class Fixer(VisitorBasedCodemodCommand):
         self._lines = sorted({line for line, _ in self._targets})
         return tree.visit(self)
 
+    # Without matcher decorators, libcst's plain dispatch does all the matcher one would.
+    def _dispatch_visit(self, node: cst.CSTNode) -> bool:
+        if self._PLAIN:
+            return cst.CSTTransformer.on_visit(self, node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node, updated_node):
+        if self._PLAIN:
+            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+        return super().on_leave(original_node, updated_node)
+
+    def on_visit_attribute(self, node, attribute) -> None:
+        if self._PLAIN:
+            return cst.CSTTransformer.on_visit_attribute(self, node, attribute)
+        return super().on_visit_attribute(node, attribute)
+
+    def on_leave_attribute(self, original_node, attribute) -> None:
+        if self._PLAIN:
+            return cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
+        return super().on_leave_attribute(original_node, attribute)
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         partial = self._partial
         if partial is not None:
             position = partial.ranges.get(node)
             if position is None:  # a block leading to reported lines, or outside them all
-                descend = super().on_visit(node)
+                descend = self._dispatch_visit(node)
                 return descend and id(node) in partial.path
         else:
             position = self.get_metadata(PositionProvider, node, None)
             if position is None:
-                return super().on_visit(node)
+                return self._dispatch_visit(node)
         start = position.start
         if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
@@ -170,7 +211,7 @@ class Fixer(VisitorBasedCodemodCommand):
                 self._matched[id(node)] = finding
                 self._keep.append(node)
                 self.matched(node, finding)
-        descend = super().on_visit(node)  # always: visit_X/leave_X hooks come in pairs
+        descend = self._dispatch_visit(node)  # always: visit_X/leave_X hooks come in pairs
         # Speed: a subtree spanning no reported line holds nothing to rewrite.
         lines = self._lines
         index = bisect.bisect_left(lines, start.line)
@@ -237,6 +278,36 @@ class Fixer(VisitorBasedCodemodCommand):
             return cst.parse_expression("%s.%s" % (module, name))
         AddImportsVisitor.add_needed_import(self.context, module, name)
         return cst.Name(name)
+
+
+def _plain(cls: type) -> bool:
+    """Whether no method of ``cls`` carries a libcst matcher decorator (``@m.visit``,
+    ``@m.call_if_inside``...): then the matcher machinery of libcst's transformer has nothing
+    to do. False when this libcst does not mark decorated methods the way it is read here."""
+    if _MATCHER_MARKS is None:
+        return False
+    for klass in cls.__mro__:
+        for value in vars(klass).values():
+            if callable(value) and any(hasattr(value, mark) for mark in _MATCHER_MARKS):
+                return False
+    return True
+
+
+def _visitor_free_dir(self) -> List[str]:
+    """``dir()`` of a :func:`_plain` transformer, less its ``visit_*``/``leave_*`` methods.
+
+    libcst looks for matcher decorators, on every construction, by reading each attribute
+    ``dir()`` lists: the thousand hooks a transformer inherits cost about as much as parsing
+    a small file, and on a plain class they carry no decorator to find."""
+    return [name for name in object.__dir__(self) if not name.startswith(("visit_", "leave_"))]
+
+
+class _AddImports(AddImportsVisitor):
+    """libcst's ``AddImportsVisitor``, built without the matcher scan (it uses no matchers)."""
+
+
+if _plain(_AddImports):
+    _AddImports.__dir__ = _visitor_free_dir
 
 
 def _alias_name(tree: cst.Module, alias: cst.ImportAlias) -> Optional[str]:
@@ -322,10 +393,10 @@ def add_imports(context: CodemodContext, module: cst.Module) -> cst.Module:
     while keep < len(body) and _is_import_line(body[keep]):
         keep += 1
     if keep >= len(body):
-        return AddImportsVisitor(context).transform_module(module)
+        return _AddImports(context).transform_module(module)
     follower = body[keep]
     stand_in = cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=follower.leading_lines)
-    head = AddImportsVisitor(context).transform_module(module.with_changes(body=body[:keep] + [stand_in]))
+    head = _AddImports(context).transform_module(module.with_changes(body=body[:keep] + [stand_in]))
     new_body = list(head.body)
     new_body[-1] = follower.with_changes(leading_lines=new_body[-1].leading_lines)
     return head.with_changes(body=new_body + body[keep + 1:])
