@@ -2,8 +2,9 @@
 
 A file travels: read (encoding, BOM, line endings kept) -> the engine on ``ast`` -> only if a
 finding has a fix that is allowed (safe, or unsafe with ``--unsafe-fixes``), libcst parses the
-file and the fixer of one rule code rewrites it -> the engine re-lints the result; repeat until
-nothing more is fixable (at most :data:`MAX_ROUNDS` rounds).
+file (or only what the fixer looks at: :mod:`mboxlint.fixes.excerpt`) and the fixer of one rule
+code rewrites it -> the engine re-lints the result; repeat until nothing more is fixable (at
+most :data:`MAX_ROUNDS` rounds).
 
 A rewrite is kept only when the result parses and every finding it meant to fix is gone
 without any new finding appearing. When a rule's batch fails that test, its findings are
@@ -30,6 +31,7 @@ from .engine import FileResult, check_source
 from .finding import Finding
 from .fix_command import last_line as _last_line
 from .fixes import FIXERS, allowed
+from .fixes.excerpt import Excerpt, excerpt
 from .source import SourceError, read_source
 
 #: Rounds of fix-and-re-lint per file; every round fixes the findings of one rule code.
@@ -97,11 +99,24 @@ class _Rejected(Exception):
     """A rewrite that failed its check; the message says how."""
 
 
+class _Whole(Exception):
+    """A fix moved what an excerpt hid: the round is done again on the whole file."""
+
+
+def _fixer(code: str, path: str, findings: List[Finding], unsafe: bool):
+    return FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
+
+
 def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str,
-           source: Optional[str] = None) -> Tuple[str, int]:
-    fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
-    new = fixer.apply(module, source)
-    return new.code, len(fixer.applied)
+           source: Optional[str] = None, part: Optional[Excerpt] = None) -> Tuple[str, int]:
+    fixer = _fixer(code, path, findings, unsafe)
+    new = fixer.apply(module, source, part)
+    if part is None:
+        return new.code, len(fixer.applied)
+    text = part.restore(new.code)
+    if text is None:
+        raise _Whole
+    return text, len(fixer.applied)
 
 
 def _next_code(codes) -> str:
@@ -153,9 +168,11 @@ def _compiles(text: str, path: str) -> bool:
 
 def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection] = None,
                unsafe: bool = False, options: Optional[dict] = None,
-               first: Optional[FileResult] = None) -> FixResult:
+               first: Optional[FileResult] = None, excerpts: bool = True) -> FixResult:
     """Fix ``text`` in memory. Does no I/O. ``first``: what checking ``text`` with this
-    selection and these options gave, when known (``--fix`` checked every file already)."""
+    selection and these options gave, when known (``--fix`` checked every file already).
+    ``excerpts``: let libcst parse only what a round's fixer looks at (see
+    :mod:`mboxlint.fixes.excerpt`); the result is the same either way."""
     selection = selection or Selection()
     if first is None:
         first = check_source(text, path, selection, options)
@@ -172,19 +189,35 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
             break
         code = _next_code({f.code for f in todo})
         group = [f for f in todo if f.code == code]
-        if module is None or module_text != result.text:
+        part = None
+        if excerpts:
+            part = excerpt(result.text, _fixer(code, path, group, unsafe).lines_to_fix(result.text, group))
+        accepted = None
+        for part in ([part, None] if part is not None else [None]):
+            wanted = result.text if part is None else part.text
+            if module is None or module_text != wanted:
+                try:
+                    module, module_text = _parse_cst(wanted), wanted
+                except Exception as error:  # ParserSyntaxError, or libcst's limits (deep nesting)
+                    if part is not None:
+                        continue  # the whole file says why, or parses after all
+                    module = None
+                    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                    if isinstance(error, _Lossy):
+                        result.problems.append("%s: not fixed" % error)
+                    elif result.text == text:
+                        result.problems.append("libcst cannot parse this file (%s): not fixed" % reason)
+                    else:  # cannot happen for libcst's own output; keep what was proven so far
+                        result.problems.append("libcst cannot parse the partly fixed file (%s)" % reason)
+                    break
+            said = len(result.problems)
             try:
-                module, module_text = _parse_cst(result.text), result.text
-            except Exception as error:  # ParserSyntaxError, or libcst's limits (deep nesting)
-                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                if isinstance(error, _Lossy):
-                    result.problems.append("%s: not fixed" % error)
-                elif result.text == text:
-                    result.problems.append("libcst cannot parse this file (%s): not fixed" % reason)
-                else:  # cannot happen for libcst's own output; keep what was proven so far
-                    result.problems.append("libcst cannot parse the partly fixed file (%s)" % reason)
+                accepted = _fix_round(result, module, code, group, findings, selection, unsafe, options, part)
                 break
-        accepted = _fix_round(result, module, code, group, findings, selection, unsafe, options)
+            except _Whole:
+                del result.problems[said:]
+        if module is None:
+            break
         if accepted is None:
             stuck.add(code)
             continue
@@ -203,17 +236,20 @@ def fix_source(text: str, path: str = "<unknown>", selection: Optional[Selection
     return result
 
 
-def _fix_round(result, module, code, group, findings, selection, unsafe, options):
+def _fix_round(result, module, code, group, findings, selection, unsafe, options, part=None):
     """One rule code's fixes: all at once, else one at a time. Returns
-    ``(text, findings, fixed, code_done)`` or None when none of them could be applied."""
+    ``(text, findings, fixed, code_done)`` or None when none of them could be applied.
+    ``module`` is parsed from ``part`` when given (:class:`_Whole` asks for the whole file)."""
     path = result.path
+    source = result.text if part is None else part.text
     try:
-        text, applied = _apply(code, module, group, unsafe, path, result.text)
+        text, applied = _apply(code, module, group, unsafe, path, source, part)
         if not applied:
             return None
         return text, _check(text, path, selection, options, findings, code, applied), applied, False
-    except _Rejected:
-        pass
+    except (_Rejected, _Whole) as why:
+        if isinstance(why, _Whole):
+            raise
     except Exception as error:  # a fixer bug must not stop the other fixes of the file
         result.problems.append("the %s fix failed (%s): not applied" % (code, _last_line(error)))
         return None
@@ -221,9 +257,11 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     good = []
     for finding in group:
         try:
-            text, applied = _apply(code, module, [finding], unsafe, path, result.text)
+            text, applied = _apply(code, module, [finding], unsafe, path, source, part)
             if applied:
                 good.append((finding, text, _check(text, path, selection, options, findings, code, applied)))
+        except _Whole:
+            raise
         except _Rejected as why:
             result.problems.append("the %s fix at line %d %s: left as it was" % (code, finding.line, why))
         except Exception as error:
@@ -233,8 +271,10 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
         return None
     if len(good) > 1:
         try:
-            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, result.text)
+            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, source, part)
             return text, _check(text, path, selection, options, findings, code, applied), applied, True
+        except _Whole:
+            raise
         except Exception:  # noqa: BLE001 - fall back to the first fix alone, proven above
             pass
     finding, text, new_findings = good[0]

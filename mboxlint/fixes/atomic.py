@@ -21,7 +21,7 @@ from typing import List, Optional, Sequence, Set
 
 import libcst as cst
 
-from .base import Fixer, names_in, sole_call
+from .base import Fixer, sole_call
 
 #: ``open``'s parameters after the file, in order (``Path.open`` starts at the mode)
 _OPEN_PARAMETERS = ("mode", "buffering", "encoding", "errors", "newline")
@@ -171,7 +171,7 @@ class AtomicWrite(Fixer):
         """A name for the file object that no code of the module uses, so binding it neither
         shadows a variable read later nor changes what ``data`` refers to."""
         if self._names is None:
-            self._names = names_in(self.module)
+            self._names = self.names_used(self.module)
         candidates = list(_FILE_NAMES) + ["f%d" % n for n in range(1, 1000)]
         return next(n for n in candidates if n not in self._names)
 

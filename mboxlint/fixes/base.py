@@ -32,6 +32,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..finding import Finding, allowed
+from .excerpt import Excerpt
 from .positions import Positions, reported_positions
 
 try:  # how libcst marks a method decorated by a matcher decorator
@@ -116,16 +117,21 @@ class Fixer(VisitorBasedCodemodCommand):
         self._source: Optional[str] = None
         #: positions known only inside the reported statements (see :mod:`.positions`)
         self._partial: Optional[Positions] = None
+        #: what the module stands in for, when it was parsed from an excerpt
+        self._excerpt: Optional[Excerpt] = None
 
     @staticmethod
     def add_args(arg_parser) -> None:
         arg_parser.add_argument("--unsafe-fixes", action="store_true", dest="unsafe_fixes",
                                 help="also apply this rule's unsafe fixes")
 
-    def apply(self, module: cst.Module, source: Optional[str] = None) -> cst.Module:
+    def apply(self, module: cst.Module, source: Optional[str] = None,
+              excerpt: Optional[Excerpt] = None) -> cst.Module:
         """What ``transform_module`` does, without copying ``module`` first (``--fix`` parses a
         fresh tree for every round, so no one else holds it; the copy costs a parse).
-        ``source``, when given, is ``module``'s code (it saves generating it again)."""
+        ``source``, when given, is ``module``'s code (it saves generating it again).
+        ``excerpt``: the :class:`~.excerpt.Excerpt` ``module`` was parsed from, if any."""
+        self._excerpt = excerpt
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         lines = None
         if source is not None and self.findings is not None:
@@ -236,6 +242,13 @@ class Fixer(VisitorBasedCodemodCommand):
         if finding is not None and finding not in self.applied:
             self.applied.append(finding)
 
+    def names_used(self, node: cst.CSTNode) -> Set[str]:
+        """:func:`names_in` ``node``, counting, for the module, the code an excerpt hid."""
+        names = names_in(node)
+        if self._excerpt is not None and node is self.module:
+            names |= self._excerpt.names()
+        return names
+
     # -- imports ----------------------------------------------------------------------
 
     def reference(self, module: str, name: str, qualified: bool = False) -> cst.BaseExpression:
@@ -273,6 +286,8 @@ class Fixer(VisitorBasedCodemodCommand):
                             bound.add(target.target.value)
         # A module-level def or class of that name would be shadowed by the import.
         bound.update(s.name.value for s in tree.body if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
+        if self._excerpt is not None:
+            bound.update(self._excerpt.bindings)
         if name in bound or qualified:
             AddImportsVisitor.add_needed_import(self.context, module)
             return cst.parse_expression("%s.%s" % (module, name))

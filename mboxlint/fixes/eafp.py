@@ -24,7 +24,7 @@ from libcst.metadata import PositionProvider
 
 from ..finding import Finding
 from ..rules.files import ExistsThenOpen
-from .base import Fixer, callee_name, char_column, names_in, split_leading_lines, split_lines
+from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
 
 _CAUGHT = "(FileNotFoundError, NotADirectoryError)"
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
@@ -169,7 +169,7 @@ class OpenInTry(Fixer):
         if isinstance(node, cst.ClassDef):
             return None
         if taken is None:
-            taken = names_in(node)
+            taken = self.names_used(node)
             self._scopes[-1] = (node, taken)
         if isinstance(node, cst.Module):
             base = "_" + base  # a module global: keep it out of ``import *``
