@@ -111,7 +111,7 @@ def excerpt(source: str, lines: Iterable[int]) -> Optional[Excerpt]:
     originals: List[str] = []
     done = 0  # physical lines copied or replaced so far
     for index, (stmt, (first, last)) in enumerate(zip(body, spans)):
-        if index == 0 or not isinstance(stmt, _HIDEABLE) or stmt.col_offset != 0 or first is None:
+        if index == 0 or not isinstance(stmt, _HIDEABLE) or stmt.col_offset != 0:
             continue
         if any(first <= line <= last for line in wanted) or last > len(physical):
             continue
@@ -119,9 +119,8 @@ def excerpt(source: str, lines: Iterable[int]) -> Optional[Excerpt]:
             # Comment lines after a last compound statement end its block; after a stand-in
             # they would be the module's footer, which libcst does not always print back.
             continue
-        if stmt.decorator_list if isinstance(stmt, _DEFINITIONS) else False:
-            if not physical[first - 1].startswith("@"):
-                continue  # ``@(`` on a line above its expression: the start is not known
+        if isinstance(stmt, _DEFINITIONS) and stmt.decorator_list and not physical[first - 1].startswith("@"):
+            continue  # ``@(`` on a line above its expression: where it starts is not known
         text = physical[first - 1:last]
         endings = [_ENDING.search(line) for line in text]
         if not all(endings[:-1]):
@@ -141,7 +140,7 @@ def excerpt(source: str, lines: Iterable[int]) -> Optional[Excerpt]:
     return Excerpt(source, "".join(out), marker, hidden, originals)
 
 
-def _first_line(stmt: ast.stmt) -> Optional[int]:
+def _first_line(stmt: ast.stmt) -> int:
     first = stmt.lineno
     for decorator in getattr(stmt, "decorator_list", ()):
         first = min(first, decorator.lineno)
