@@ -21,8 +21,9 @@ that the text it puts back sits exactly where it stood.
 import ast
 import re
 import secrets
-import warnings
 from typing import Iterable, List, Optional, Set
+
+from .positions import quiet_parse
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _ENDING = re.compile(r"(?:\r\n|\r|\n)\Z")
@@ -91,11 +92,8 @@ def excerpt(source: str, lines: Iterable[int]) -> Optional[Excerpt]:
     wanted = sorted(set(lines))
     if not wanted:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = quiet_parse(source)
+    if tree is None:
         return None
     body = tree.body
     spans = [(_first_line(stmt), stmt.end_lineno) for stmt in body]

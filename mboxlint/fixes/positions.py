@@ -51,14 +51,21 @@ class Positions:
         self._keep: List[cst.CSTNode] = []
 
 
-def reported_positions(module: cst.Module, source: str, lines: Sequence[int]) -> Optional[Positions]:
-    """:class:`Positions` for the statements holding ``lines`` (1-based), or None when the
-    ``ast`` of ``source`` and ``module`` do not pair up."""
+def quiet_parse(source: str) -> Optional[ast.Module]:
+    """``ast.parse(source)``, without its warnings; None when it fails."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+            return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def reported_positions(module: cst.Module, source: str, lines: Sequence[int]) -> Optional[Positions]:
+    """:class:`Positions` for the statements holding ``lines`` (1-based), or None when the
+    ``ast`` of ``source`` and ``module`` do not pair up."""
+    tree = quiet_parse(source)
+    if tree is None:
         return None
     found = Positions(module)
     found.path.add(id(module))
