@@ -57,7 +57,7 @@ def run_cli(*args, cwd=None, input=None):
     )
 
 
-#: a file with one safe MBX102 finding (lock, add, unlock without flush)
+#: a file whose lock, add, unlock has two safe fixes: MBX103 (try/finally) and MBX102 (flush)
 FIXABLE = textwrap.dedent(
     """\
     import mailbox

@@ -20,20 +20,9 @@ from mboxlint.fixes.base import Fixer, char_column
 from mboxlint.rules import all_rules
 from mboxlint.source import decode
 
-from support import EVERY_RULE, FIXTURES, ROOT, fixture_files
+from support import EVERY_RULE, FIXABLE, FIXTURES, ROOT, fixture_files
 
-LOCKED_REGION = textwrap.dedent(
-    """\
-    import mailbox
-
-
-    def deliver(path, message):
-        box = mailbox.mbox(path)
-        box.lock()
-        box.add(message)
-        box.unlock()
-    """
-)
+LOCKED_REGION = FIXABLE
 LOCKED_REGION_FIXED = textwrap.dedent(
     """\
     import mailbox
