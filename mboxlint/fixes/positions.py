@@ -27,8 +27,10 @@ _COMPOUND = {
     cst.While: (ast.While,),
     cst.Try: (ast.Try,),
     cst.With: (ast.With, ast.AsyncWith),
-    cst.Match: (ast.Match,),
 }
+# Python 3.9's ast has no match statement and 3.9/3.10's no ``except*``.
+if hasattr(ast, "Match"):
+    _COMPOUND[cst.Match] = (ast.Match,)
 if hasattr(cst, "TryStar") and hasattr(ast, "TryStar"):
     _COMPOUND[cst.TryStar] = (ast.TryStar,)
 _SIMPLE_AST = tuple(kind for kind in vars(ast).values()

@@ -193,6 +193,11 @@ def _interrupts(stmts, dst) -> bool:
     return any(_interrupting(stmt, roots, dst, 0) for stmt in stmts)
 
 
+# Nodes that bind the name in their ``name`` field; the match patterns exist from Python 3.10.
+_NAME_BINDERS = (ast.ExceptHandler,) + tuple(
+    getattr(ast, kind) for kind in ("MatchAs", "MatchStar") if hasattr(ast, kind))
+
+
 def _interrupting(node, roots, dst, loops) -> bool:
     if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Delete)):
         return True
@@ -207,7 +212,7 @@ def _interrupting(node, roots, dst, loops) -> bool:
         return True
     if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in roots:
         return True
-    if getattr(node, "name", None) in roots and isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+    if getattr(node, "name", None) in roots and isinstance(node, _NAME_BINDERS):
         return True
     if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
         # A jump in the body stays in the loop; one in its ``else:`` leaves it.
