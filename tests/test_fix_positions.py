@@ -1,6 +1,7 @@
 """Positions placed only where the findings are equal libcst's whole-module positions."""
 
 import ast
+import sys
 import textwrap
 
 import libcst as cst
@@ -93,6 +94,13 @@ SHAPES = textwrap.dedent(
     call(28)
     '''
 )
+# The same shapes in the syntax older interpreters have, line for line.
+if sys.version_info < (3, 11):
+    SHAPES = SHAPES.replace("except* ValueError:", "except ValueError:")
+if sys.version_info < (3, 10):
+    for match, branch in [("match call(21):", "if call(21):"), ("case [a, b]:", "if [a, b]:"),
+                          ('case {"k": v} if v:', 'elif {"k": v} and v:'), ("case _:", "else:")]:
+        SHAPES = SHAPES.replace(match, branch)
 
 
 def _full(module):
