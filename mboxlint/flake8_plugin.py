@@ -5,9 +5,10 @@ report afterwards, so every installed plugin is paid for on every file. ``run`` 
 analyses only for the codes flake8's own decision will report (asked once, in
 ``parse_options``), leaving per-file ignores and ``# noqa`` to flake8, and asks for the file's
 ``lines`` too, to return at once when the text names nothing those rules look at (see
-``TRIGGERS``). The opinionated MBX9 rules are added to flake8's default ignore list, the way
-flake8-bugbear does with B9: turn them on with ``--extend-select=MBX9`` (or a ``select``
-that names ``MBX9`` or one of its codes).
+``TRIGGERS``). The opinionated MBX9 rules are added to flake8's default ignore list and, as
+flake8-bugbear does with B9, are reported only when ``select`` or ``extend-select`` names them
+(``MBX``, ``MBX9`` or one of their codes): a plain ``ignore = E203,W503`` replaces flake8's
+default ignore list and would otherwise turn them on.
 """
 
 from . import __version__
@@ -69,6 +70,22 @@ def _reported_codes(options):
         from flake8.style_guide import Decision, DecisionEngine
 
         engine = DecisionEngine(options)
-        return frozenset(rule.code for rule in all_rules() if engine.decision_for(rule.code) is Decision.Selected)
+        named = _explicitly_selected(options)
+        return frozenset(rule.code for rule in all_rules()
+                         if engine.decision_for(rule.code) is Decision.Selected
+                         and (rule.default_enabled or _names(named, rule.code)))
     except Exception:  # noqa: BLE001 - a superset of the codes is always correct
         return None
+
+
+def _explicitly_selected(options):
+    """The prefixes the user gave to ``select`` and ``extend-select`` (command line or config)."""
+    named = set()
+    for option in ("select", "extend_select"):
+        named.update(code.strip() for code in getattr(options, option, None) or ())
+    return named
+
+
+def _names(prefixes, code):
+    """Whether ``code`` is named by one of ``prefixes``, from ``MBX`` up to the whole code."""
+    return any(code[:end] in prefixes for end in range(len("MBX"), len(code) + 1))

@@ -1,5 +1,6 @@
 """The flake8 plugin and the CLI are two adapters over one engine: same findings, same format."""
 
+import os
 import subprocess
 import sys
 
@@ -87,3 +88,46 @@ def test_opinionated_findings_come_only_when_selected(tmp_path):
     )
     assert "MBX901" not in _flake8(str(source)).stdout
     assert "MBX901" in _flake8("--extend-select=MBX9", str(source)).stdout
+
+
+def _flake8_in(project, *args):
+    """flake8 run inside ``project``, reading its configuration files (not ``--isolated``)."""
+    return subprocess.run([sys.executable, "-m", "flake8", *args, "."], cwd=str(project),
+                          capture_output=True, text=True, timeout=300)
+
+
+def _opinionated_project(tmp_path, config):
+    (tmp_path / "setup.cfg").write_text("[flake8]\n" + config, encoding="utf-8")
+    with open(os.path.join(FIXTURES, "opinionated", "status_cache.py"), encoding="utf-8") as handle:
+        (tmp_path / "status_cache.py").write_text(handle.read(), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_plain_ignore_list_leaves_mbx9_off_beside_flake8_bugbear(tmp_path):
+    # ``ignore`` replaces flake8's default ignore list (where MBX9 and B9 sit); like
+    # flake8-bugbear's B9, MBX9 still needs to be selected by name.
+    assert "flake8-bugbear" in _flake8("--version").stdout
+    for config in ("ignore = E501\n", "ignore = E203,W503\n"):
+        project = _opinionated_project(tmp_path, config)
+        proc = _flake8_in(project)
+        assert proc.stderr == ""
+        assert " MBX9" not in proc.stdout and " B9" not in proc.stdout
+        assert " MBX9" not in _flake8_in(project, "--ignore=E501").stdout
+
+
+def test_mbx9_named_in_select_or_extend_select_is_reported(tmp_path):
+    for config, flags in [
+        ("ignore = E501\nextend-select = MBX9\n", []),
+        ("ignore = E501\nselect = E,F,W,MBX\n", []),
+        ("ignore = E501\n", ["--select=MBX9"]),
+        ("ignore = E501\n", ["--extend-select=MBX90"]),
+        ("ignore = E203,W503\n", ["--select=MBX901"]),
+    ]:
+        proc = _flake8_in(_opinionated_project(tmp_path, config), *flags)
+        assert " MBX901 " in proc.stdout, (config, flags, proc.stderr)
+        assert proc.returncode == 1
+    # naming another family, or the prefix beside an ignore of it, is no selection of MBX9
+    for config, flags in [("ignore = E501\nextend-select = MBX1\n", []),
+                          ("ignore = E501\n", ["--select=MBX", "--extend-ignore=MBX9"])]:
+        proc = _flake8_in(_opinionated_project(tmp_path, config), *flags)
+        assert " MBX9" not in proc.stdout, (config, flags)
