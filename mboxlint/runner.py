@@ -262,20 +262,21 @@ def prepare_cache_dir(directory: str) -> None:
     """Mark the directory as a cache (backup tools skip it) that git ignores whole."""
     os.makedirs(directory, exist_ok=True)
     for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by mboxlint.\n*\n")):
-        path = os.path.join(directory, name)
-        if not os.path.exists(path):
-            with open(path, "w", encoding="utf-8") as out:
+        try:
+            with open(os.path.join(directory, name), "x", encoding="utf-8") as out:
                 out.write(content)
+        except FileExistsError:
+            pass
 
 
 def clean(directory: Optional[str] = None) -> bool:
     """Remove the cache directory; True when there was one."""
     import shutil
 
-    directory = directory or default_cache_dir()
-    if not os.path.isdir(directory):
+    try:
+        shutil.rmtree(directory or default_cache_dir())
+    except (FileNotFoundError, NotADirectoryError):
         return False
-    shutil.rmtree(directory)
     return True
 
 

@@ -295,3 +295,22 @@ def test_text_gates_change_no_finding():
         assert gated == check_tree(tree, None, None)
         reported += len(gated)
     assert reported > 20
+
+
+def test_cache_marks_are_written_once_and_clean_reports_what_was_there(tmp_path):
+    cache = tmp_path / "cache"
+    assert runner.clean(str(cache)) is False  # nothing there
+    runner.prepare_cache_dir(str(cache))
+    (cache / ".gitignore").write_text("*\n# kept\n")
+    runner.prepare_cache_dir(str(cache))  # a second run keeps what is there
+    assert (cache / ".gitignore").read_text() == "*\n# kept\n"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: ")
+    assert runner.clean(str(cache)) is True and not cache.exists()
+    cache.write_text("not a cache")
+    assert runner.clean(str(cache)) is False and cache.read_text() == "not a cache"
+
+
+def test_mboxlint_finds_nothing_in_its_own_code():
+    proc = subprocess.run([sys.executable, "-m", "mboxlint", "check", "--no-cache", "mboxlint"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert (proc.stdout, proc.stderr, proc.returncode) == ("", "", 0)
