@@ -6,25 +6,16 @@ regenerates them and compares. Regenerate with::
 
     mboxlint rules --write-docs docs/rules
     python -m mboxlint.docs docs/rules          # the same
-
-SARIF output and ``mboxlint explain`` point at these pages through :func:`help_uri`.
 """
 
 import os
 import sys
 from typing import Dict, List, Optional, Sequence
 
-#: Where the project lives; rule pages are linked from SARIF reports under it.
-REPOSITORY_URL = "https://github.com/mboxlint/mboxlint"
-#: The folder of rule pages, in the repository and on the web.
+#: The folder of rule pages in the repository.
 DOCS_DIR = "docs/rules"
-DOCS_URL = REPOSITORY_URL + "/blob/main/" + DOCS_DIR + "/"
 
 GENERATED = "<!-- Generated from the rule class by `mboxlint rules --write-docs docs/rules`: edit the class, not this file. -->"
-
-
-def help_uri(code: str) -> str:
-    return DOCS_URL + code + ".md"
 
 
 def section(documentation: str, header: str) -> str:

@@ -206,7 +206,7 @@ def _file_uri(directory: str) -> str:
 
 
 def rule_descriptor(rule) -> dict:
-    from .docs import help_uri, section
+    from .docs import section
 
     full = rule.documentation()
     return {
@@ -215,7 +215,6 @@ def rule_descriptor(rule) -> dict:
         "shortDescription": {"text": rule.summary()},
         "fullDescription": {"text": section(full, "## What it does") or rule.summary()},
         "help": {"text": full, "markdown": full},
-        "helpUri": help_uri(rule.code),
         "defaultConfiguration": {"enabled": bool(rule.default_enabled), "level": "error"},
         "properties": {"fix": rule.fix_safety or "none", "tags": ["concurrency", "correctness"]},
     }
@@ -259,7 +258,6 @@ def sarif(rows: List[dict], base: Optional[str] = None) -> dict:
                         "name": "mboxlint",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": _repository_url(),
                         "rules": descriptors,
                     }
                 },
@@ -268,9 +266,3 @@ def sarif(rows: List[dict], base: Optional[str] = None) -> dict:
             }
         ],
     }
-
-
-def _repository_url() -> str:
-    from .docs import REPOSITORY_URL
-
-    return REPOSITORY_URL

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from mboxlint.docs import DOCS_URL
 from mboxlint.output import color_wanted, github_line
 from mboxlint.rules import all_rules
 from support import ROOT
@@ -88,8 +87,7 @@ def test_sarif_rule_metadata_comes_from_the_rule_classes(project):
         assert entry["shortDescription"]["text"] == rule.summary()
         assert entry["fullDescription"]["text"] and "## " not in entry["fullDescription"]["text"]
         assert "## Why is this bad?" in entry["help"]["markdown"]
-        assert entry["helpUri"] == DOCS_URL + rule.code + ".md"
-        # The page it points at is in the repository.
+        assert "helpUri" not in entry  # no address of the pages has been verified
         assert os.path.isfile(os.path.join(ROOT, "docs", "rules", rule.code + ".md"))
         assert entry["defaultConfiguration"]["enabled"] is rule.default_enabled
 
