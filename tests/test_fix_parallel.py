@@ -17,6 +17,8 @@ from mboxlint.fixes.base import Fixer
 
 from support import ROOT, count_fixes
 
+pytestmark = pytest.mark.slow  # pools of worker processes
+
 # libcst refuses the last line: reported as impossible, the file kept.
 REFUSED = "import mailbox\n\n\ndef f(p, m):\n    box = mailbox.mbox(p)\n    box.lock()\n    box.add(m)\n" \
           "    box.unlock()\n(x): int = 1\n"

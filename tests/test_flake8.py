@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from support import FIXTURES, ROOT, run_cli
 
 
@@ -27,6 +29,7 @@ SAME_SELECTION = [
 ]
 
 
+@pytest.mark.slow
 def test_flake8_reports_exactly_what_mboxlint_check_reports():
     for flake8_flags, our_flags in SAME_SELECTION:
         flake8 = _flake8(*flake8_flags, "fixtures")

@@ -8,6 +8,8 @@ import pytest
 from helpers.procs import Actor, make_mbox, message_ids, wait_blocked_on_lock
 from mboxlint import mailbox
 
+pytestmark = pytest.mark.slow  # real processes racing for real locks
+
 
 @pytest.mark.parametrize('impl', ['std', 'fixed'])
 def test_deliverer_blocked_on_lock_during_flush(tmp_path, impl):

@@ -15,6 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 RUNNER = os.path.join(HERE, 'helpers', 'run_stdlib_mailbox_suite.py')
 
+pytestmark = pytest.mark.slow
+
 # Tests that fail by design, each explained in docs/mailbox.md.
 DEVIATIONS = {
     # __all__ also lists the names re-exported from the stdlib (Maildir, the

@@ -98,6 +98,7 @@ def test_empty_and_almost_empty_files(tmp_path, content, status):
     assert len(problem_lines(proc)) == (1 if status else 0)
 
 
+@pytest.mark.slow
 def test_five_megabyte_file_gives_every_finding(tmp_path):
     unit = (
         "def deliver_{n}(path, message):\n"
@@ -130,6 +131,7 @@ def test_five_megabyte_file_gives_every_finding(tmp_path):
     assert [line.split(" ")[0] + " " + line.split(" ")[1] for line in lines] == expected
 
 
+@pytest.mark.slow
 def test_huge_literal_and_long_expression(tmp_path):
     path = tmp_path / "wide.py"
     path.write_text(

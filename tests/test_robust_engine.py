@@ -65,6 +65,7 @@ def _check_twice(text: str) -> None:
     assert check_text(text) == first, "the same source gave different findings"
 
 
+@pytest.mark.slow
 @budget(100)
 @given(hypothesmith.from_grammar())
 def test_grammar_generated_programs(text):
@@ -72,6 +73,7 @@ def test_grammar_generated_programs(text):
     _check_twice(text)
 
 
+@pytest.mark.slow
 @budget(20)
 @given(hypothesmith.from_node())
 def test_node_generated_programs(text):
@@ -79,6 +81,7 @@ def test_node_generated_programs(text):
     _check_twice(text)
 
 
+@pytest.mark.slow
 @budget(100)
 @given(hypothesmith.from_grammar(), st.randoms(use_true_random=False))
 def test_grammar_programs_with_mailbox_operations(text, rng):
@@ -88,6 +91,7 @@ def test_grammar_programs_with_mailbox_operations(text, rng):
     _check_twice(seeded)
 
 
+@pytest.mark.slow
 @budget(120)
 @given(composed_programs())
 def test_recomposed_examples(text):
@@ -111,6 +115,7 @@ def test_deeply_nested_blocks_are_walked(depth):
 # -- determinism across processes, and ``# noqa`` on generated programs -------------------------
 
 
+@pytest.mark.slow
 @budget(3)
 @given(st.lists(composed_programs(max_depth=2), min_size=10, max_size=10))
 def test_same_output_whatever_the_hash_seed(tmp_path_factory, texts):
@@ -152,6 +157,7 @@ def _keys(result):
     return [(f.line, f.col, f.code) for f in result.findings]
 
 
+@pytest.mark.slow
 @budget(25)
 @given(composed_programs(), st.sampled_from(sorted(EVERY_RULE.enabled)))
 def test_noqa_comments_on_every_line(text, code):

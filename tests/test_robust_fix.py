@@ -382,6 +382,7 @@ def _fixes_hold(text, unsafe):
     return result
 
 
+@pytest.mark.slow
 @budget(20)
 @given(fixable_programs())
 def test_fixes_parse_and_remove_what_they_count(text):
@@ -389,6 +390,7 @@ def test_fixes_parse_and_remove_what_they_count(text):
         _fixes_hold(text, unsafe)
 
 
+@pytest.mark.slow
 @budget(15)
 @given(fixable_programs(), st.booleans())
 def test_no_fix_is_refused_by_its_check(text, unsafe):
@@ -398,6 +400,7 @@ def test_no_fix_is_refused_by_its_check(text, unsafe):
     assert result.problems == [], (result.problems, text)
 
 
+@pytest.mark.slow
 @budget(12)
 @given(fixable_programs(), st.booleans())
 def test_fixing_twice_changes_nothing(text, unsafe):
@@ -408,6 +411,7 @@ def test_fixing_twice_changes_nothing(text, unsafe):
     assert sorted(again.remaining) == sorted(result.remaining)
 
 
+@pytest.mark.slow
 @budget(15)
 @given(clean_programs(), st.booleans())
 def test_nothing_fixable_is_left_byte_identical(text, unsafe):
@@ -418,6 +422,7 @@ def test_nothing_fixable_is_left_byte_identical(text, unsafe):
     assert result.text == text and result.fixed == 0 and not counts and result.problems == []
 
 
+@pytest.mark.slow
 @budget(10)
 @given(fixable_programs())
 def test_unsafe_fixes_after_the_safe_ones(text):
@@ -435,6 +440,7 @@ ENCODINGS = {
 }
 
 
+@pytest.mark.slow
 @budget(12)
 @given(fixable_programs(), st.sampled_from(sorted(ENCODINGS)), st.sampled_from(["\n", "\r\n"]),
        st.sampled_from([0o644, 0o600, 0o755, 0o640]), st.booleans())

@@ -357,10 +357,13 @@ def _settings(examples):
 
 TestMboxModel = MailboxMachine.TestCase
 TestMboxModel.settings = _settings(25)
+TestMboxModel.pytestmark = [pytest.mark.slow]
 TestMMDFModel = MMDFMachine.TestCase
 TestMMDFModel.settings = _settings(10)
+TestMMDFModel.pytestmark = [pytest.mark.slow]
 TestBabylModel = BabylMachine.TestCase
 TestBabylModel.settings = _settings(10)
+TestBabylModel.pytestmark = [pytest.mark.slow]
 
 
 # -- regressions found by the model ----------------------------------------

@@ -25,6 +25,7 @@ import ast
 import copy
 import random
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -139,6 +140,7 @@ def _same_findings(tree, transform):
 SEEDS = st.integers(0, 2 ** 32 - 1)
 
 
+@pytest.mark.slow
 @budget(60)
 @given(st.data())
 def test_consistent_renaming_keeps_findings(data):
@@ -147,24 +149,28 @@ def test_consistent_renaming_keeps_findings(data):
     _same_findings(tree, lambda t: rename(t, mapping))
 
 
+@pytest.mark.slow
 @budget(60)
 @given(_modules(), SEEDS)
 def test_pass_between_statements_keeps_findings(tree, seed):
     _same_findings(tree, lambda t: insert_passes(t, random.Random(seed)))
 
 
+@pytest.mark.slow
 @budget(60)
 @given(_modules(), SEEDS)
 def test_try_finally_pass_around_function_bodies_keeps_findings(tree, seed):
     _same_findings(tree, lambda t: wrap_function_bodies(t, random.Random(seed)))
 
 
+@pytest.mark.slow
 @budget(60)
 @given(_modules(), SEEDS)
 def test_dead_code_after_a_jump_changes_nothing(tree, seed):
     _same_findings(tree, lambda t: insert_dead_code(t, random.Random(seed)))
 
 
+@pytest.mark.slow
 @budget(60)
 @given(_modules(), SEEDS)
 def test_function_order_does_not_matter(tree, seed):

@@ -186,6 +186,7 @@ def _env(**extra):
     return env
 
 
+@pytest.mark.slow
 def test_two_overlapping_runs_both_succeed_and_agree(tree, tmp_path):
     env = _env(MBOXLINT_CACHE_DIR=str(tmp_path / "cache"))
     for _round in range(2):  # cold, then both warm with a freshly written index
