@@ -7,6 +7,7 @@ so they are built once.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,10 +31,16 @@ FIXABLE = (
     "    finally:\n"
     "        box.unlock()\n"
 )
+#: a file with a finding of an opinionated rule (MBX901), on only when selected
+OPINIONATED = (
+    "import json\nSTATE = 'state.json'\n\n\n"
+    "def load():\n    with open(STATE) as f:\n        return json.load(f)\n\n\n"
+    "def save(state):\n    with open(STATE, 'w') as f:\n        json.dump(state, f)\n"
+)
 
 #: what a user's checkout never ships to pre-commit: VCS data, environments, caches, builds
 NOT_COPIED = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache",
+    ".git", ".venv*", "venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache",
     ".mboxlint_cache", ".tox", ".nox",
 )
 
@@ -57,43 +64,105 @@ def _pre_commit_command(workdir):
     return [python, "-m", "pre_commit"]
 
 
-@pytest.fixture(scope="module")
-def hooks(tmp_path_factory):
-    """A git repository of this checkout, a project using it, and a way to run pre-commit there."""
-    base = tmp_path_factory.mktemp("precommit")
-    hook_repo = str(base / "mboxlint")
-    shutil.copytree(ROOT, hook_repo, ignore=NOT_COPIED, symlinks=True)
-    _git("init", "-q", cwd=hook_repo)
-    _git("add", "-A", cwd=hook_repo)
-    _git("commit", "-q", "-m", "snapshot", cwd=hook_repo)
-    rev = _git("rev-parse", "HEAD", cwd=hook_repo).stdout.strip()
+def _readme_recipes():
+    """The YAML blocks of the README's pre-commit section, in order."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    section = text[text.index("### pre-commit\n"):]
+    section = section[: section.index("\n### ", 1)]
+    return re.findall(r"^```yaml\n(.*?)^```$", section, flags=re.M | re.S)
 
-    project = base / "project"
-    project.mkdir()
-    _git("init", "-q", cwd=str(project))
-    (project / ".pre-commit-config.yaml").write_text(
-        "repos:\n"
-        "  - repo: %s\n"
-        "    rev: %s\n"
-        "    hooks:\n"
-        "      - id: mboxlint\n"
-        "      - id: mboxlint-fix\n" % (hook_repo, rev)
-    )
-    (project / "pyproject.toml").write_text('[tool.mboxlint]\nextend-exclude = ["legacy"]\n')
+
+def _filled_in(recipe, clone, rev, wheel):
+    """A README recipe with its placeholders replaced by this test's clone, commit and wheel."""
+    recipe = re.sub(r"/path/to/mboxlint-[^\s,\]]+\.whl", wheel, recipe)
+    recipe = recipe.replace("/path/to/mboxlint", clone).replace("COMMIT_SHA", rev)
+    assert "/path/to" not in recipe and "COMMIT_SHA" not in recipe, recipe
+    return recipe
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    """A git repository of this checkout, its commit, a wheel built from it, and pre-commit."""
+    base = tmp_path_factory.mktemp("precommit")
+    clone = str(base / "mboxlint")
+    shutil.copytree(ROOT, clone, ignore=NOT_COPIED, symlinks=True)
+    _git("init", "-q", cwd=clone)
+    _git("add", "-A", cwd=clone)
+    _git("commit", "-q", "-m", "snapshot", cwd=clone)
+    rev = _git("rev-parse", "HEAD", cwd=clone).stdout.strip()
+    wheels = base / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), clone],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = [str(path) for path in wheels.iterdir() if path.suffix == ".whl"]
     command = _pre_commit_command(str(base))
     env = dict(os.environ, PRE_COMMIT_HOME=str(base / "cache"), PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.pop("PRE_COMMIT", None)
+    return {"base": base, "clone": clone, "rev": rev, "wheel": wheel, "command": command, "env": env}
+
+
+def _project(checkout, name, recipe):
+    """A git project whose pre-commit configuration is the README's ``recipe``; returns a runner."""
+    project = checkout["base"] / name
+    project.mkdir()
+    _git("init", "-q", cwd=str(project))
+    (project / ".pre-commit-config.yaml").write_text(
+        _filled_in(recipe, checkout["clone"], checkout["rev"], checkout["wheel"]))
+    (project / "pyproject.toml").write_text('[tool.mboxlint]\nextend-exclude = ["legacy"]\n')
 
     def run(hook, *files):
-        for name in files:
-            _git("add", name, cwd=str(project))
+        for file_name in files:
+            _git("add", file_name, cwd=str(project))
         return subprocess.run(
-            [*command, "run", hook, "--files", *files],
-            cwd=str(project), env=env, capture_output=True, text=True, timeout=900,
+            [*checkout["command"], "run", hook, "--files", *files],
+            cwd=str(project), env=checkout["env"], capture_output=True, text=True, timeout=900,
         )
 
     run.project = project
     return run
+
+
+@pytest.fixture(scope="module")
+def hooks(checkout):
+    """A project using the README's first recipe: this checkout's hooks at a pinned commit."""
+    recipe = _readme_recipes()[0]
+    assert "rev: COMMIT_SHA" in recipe
+    return _project(checkout, "project", recipe)
+
+
+def test_readme_has_the_three_recipes():
+    recipes = _readme_recipes()
+    assert len(recipes) == 3
+    assert "repo: /path/to/mboxlint" in recipes[0]
+    assert all("repo: local" in recipe for recipe in recipes[1:])
+    assert "id: flake8" in recipes[2] and ".whl" in recipes[2]
+
+
+def test_local_hook_from_a_checkout_reports_findings(checkout):
+    run = _project(checkout, "local-hook", _readme_recipes()[1])
+    (run.project / "bad.py").write_text(BAD)
+    (run.project / "good.py").write_text(CLEAN)
+    proc = run("mboxlint", "bad.py", "good.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "bad.py:4:1: MBX101 box.add() modifies the mailbox" in proc.stdout
+    assert "good.py" not in proc.stdout
+    (run.project / "legacy").mkdir()
+    (run.project / "legacy" / "old.py").write_text(BAD)
+    proc = run("mboxlint", "legacy/old.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_flake8_local_hook_with_the_wheel_reports_the_plugin_findings(checkout):
+    run = _project(checkout, "flake8-hook", _readme_recipes()[2])
+    (run.project / "bad.py").write_text(BAD)
+    (run.project / "state.py").write_text(OPINIONATED)
+    proc = run("flake8", "bad.py", "state.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "bad.py:4:1: MBX101 box.add() modifies the mailbox" in proc.stdout
+    assert " MBX901 " in proc.stdout  # the recipe's --extend-select=MBX9
+    (run.project / "good.py").write_text(CLEAN)
+    proc = run("flake8", "good.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_hook_file_declares_both_hooks():
