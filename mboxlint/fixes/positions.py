@@ -28,11 +28,10 @@ _COMPOUND = {
     cst.Try: (ast.Try,),
     cst.With: (ast.With, ast.AsyncWith),
 }
-# Python 3.9's ast has no match statement and 3.9/3.10's no ``except*``.
-if hasattr(ast, "Match"):
-    _COMPOUND[cst.Match] = (ast.Match,)
-if hasattr(cst, "TryStar") and hasattr(ast, "TryStar"):
-    _COMPOUND[cst.TryStar] = (ast.TryStar,)
+# Statements only newer interpreters parse: the match statement (3.10) and ``except*`` (3.11).
+for _name in ("Match", "TryStar"):
+    if hasattr(ast, _name) and hasattr(cst, _name):
+        _COMPOUND[getattr(cst, _name)] = (getattr(ast, _name),)
 _SIMPLE_AST = tuple(kind for kind in vars(ast).values()
                     if isinstance(kind, type) and issubclass(kind, ast.stmt)
                     and not any(issubclass(kind, pair) for pairs in _COMPOUND.values() for pair in pairs))
