@@ -23,6 +23,7 @@ See docs/mailbox.md for the full description and the deviations from the
 interpreter's own test suite.
 """
 
+import array
 import contextlib
 import errno
 import hashlib
@@ -32,6 +33,7 @@ import queue
 import socket
 import stat
 import struct
+import sys
 import threading
 import time
 import warnings
@@ -192,13 +194,14 @@ def _crc_range(fd, start, stop, crc=0, buf=None):
 
 
 class _TrailingCrc:
-    """CRC-32 of bytes of a file, computed by a second thread just behind
-    the writes that produce them, so that checksumming a journal overlaps
-    filling it (both release the GIL).  Ranges must be added in order."""
+    """Block CRCs (a _BlockCrcs) of bytes of a file, computed by a second
+    thread just behind the writes that produce them, so that checksumming a
+    journal overlaps filling it (both release the GIL).  Ranges must be
+    added in order."""
 
-    def __init__(self, fd):
+    def __init__(self, fd, hasher):
         self.fd = fd
-        self.crc = 0
+        self.hasher = hasher
         self.error = None
         self.cancelled = False
         self.queue = queue.SimpleQueue()
@@ -217,18 +220,17 @@ class _TrailingCrc:
                 return
             if self.error is None and not self.cancelled:
                 try:
-                    self.crc = _crc_range(self.fd, item[0], item[1],
-                                          self.crc, buf)
+                    self.hasher.read(self.fd, item[0], item[1], buf)
                 except BaseException as e:  # handed to the writing thread
                     self.error = e
 
     def stop(self):
-        """Wait for the thread; the CRC of everything added."""
+        """Wait for the thread; the hasher, fed with everything added."""
         self.queue.put(None)
         self.thread.join()
         if self.error is not None:
             raise self.error
-        return self.crc
+        return self.hasher
 
     def cancel(self):
         """Stop the thread without finishing the checksum."""
@@ -245,19 +247,23 @@ _NO_KERNEL_COPY = {getattr(errno, name) for name in (
     'ETXTBSY', 'EOVERFLOW') if hasattr(errno, name)}
 
 
-def _copy(src, src_off, dst, dst_off, length, step, done=None):
+def _copy(src, src_off, dst, dst_off, length, step, done=None, align=False):
     """Copy length bytes between two descriptors at explicit offsets.
 
     Kernel-side when possible (copy_file_range, then sendfile), so that the
     bytes never pass through Python; a read/write loop otherwise.  Works in
     _CHUNK pieces, reporting each as step (and to done(dst_off, n) if
-    given).  Raises FormatError when src ends
-    early.  The file position of dst may move (sendfile writes there).
+    given).  With align, pieces end at multiples of _CHUNK in dst, so that
+    a process killed between pieces leaves whole blocks of the journal's
+    grid copied.  Raises FormatError when src ends early.  The file
+    position of dst may move (sendfile writes there).
     """
     method = 0
     stop = src_off + length
     while src_off < stop:
         want = min(_CHUNK, stop - src_off)
+        if align:
+            want = min(want, _CHUNK - dst_off % _CHUNK)
         n = None
         if method == 0:
             cfr = getattr(os, 'copy_file_range', None)
@@ -497,27 +503,140 @@ def _dotlock_release(path):
 # ---------------------------------------------------------------------------
 # The journal
 #
-# <target>.journal holds a header area of two slots followed by the payload:
-# the bytes that belong at [offset, offset + length) of the target, after
-# which the target is cut to offset + length.  The payload is written and
-# fsynced before the first valid header, and the target is not touched before
-# that header is fsynced, so a journal without a valid header is simply
-# discarded.  Header updates alternate between the slots (highest valid
-# sequence number wins), so a torn header write never loses the previous one.
+# <target>.journal holds a header area of two slots, the payload (the bytes
+# that belong at [offset, offset + length) of the target, after which the
+# target is cut to offset + length), then two tables of CRC-32s: of the old
+# bytes the rewrite replaces, and of the payload, per block of a grid of
+# absolute file offsets.  The payload and tables are fsynced with the first
+# valid header, and the target is not touched before that header is
+# installed, so a journal without a valid header was never used.  Header
+# updates alternate between the slots (highest valid sequence number wins),
+# so a torn header write never loses the previous one.
+#
+# Before replaying, the target must still be what the interrupted flush left:
+# the kept prefix (its last _PREFIX_WINDOW bytes, by digest) and, block by
+# block, old or new bytes where the copy may have stopped.  Any other state
+# means another program wrote the file after the crash; replaying would undo
+# its changes, so the journal is set aside instead, and the messages it holds
+# that the file lacks are appended (a duplicate is better than a loss).
 
-_MAGIC = b'MBXJRNL1'
+_MAGIC = b'MBXJRNL2'
 _SLOT = 256
-_HDR = struct.Struct('>8sIIQQQQQQI16s')
-# magic, seq, state, dev, ino, offset, length, old_size, reserved, crc, tail
+_HDR = struct.Struct('>8sIIIIQQQQQII16s16s')
+# magic, seq, state, kind, writer uid, dev, ino, offset, length, old_size,
+# block size, CRC-32 of the tables, digest of the cut tail, digest of the
+# prefix window
 _STATE_EXTEND = 1    # target may have been extended with zeros to the new size
 _STATE_COMPLETE = 2  # payload complete; copy-back may be partial
 _STATE_COPIED = 3    # copy-back done and fsynced; truncation may be pending
+_STATE_NAMES = {_STATE_EXTEND: 'extending', _STATE_COMPLETE: 'complete',
+                _STATE_COPIED: 'copied'}
+
+# What the payload holds: raw bytes (copy_back) or messages of a format, which
+# lets an unappliable journal be salvaged message by message.
+_KIND_RAW, _KIND_MBOX, _KIND_MMDF, _KIND_BABYL = 0, 1, 2, 3
+_KIND_PARSERS = {_KIND_MBOX: _StdMbox, _KIND_MMDF: _StdMMDF,
+                 _KIND_BABYL: _StdBabyl}
+
+# Bytes before the rewrite's offset whose digest the journal records.
+_PREFIX_WINDOW = 1 << 16
+_PAGE = 4096
+_MAX64 = 2 ** 64 - 1
+
+_CRC_TYPE = next(t for t in 'ILH' if array.array(t).itemsize == 4)
 
 
-def _pack_header(seq, state, st, offset, length, old_size, crc, tail):
-    body = _HDR.pack(_MAGIC, seq, state, st.st_dev & (2**64 - 1), st.st_ino,
-                     offset, length, old_size, 0, crc, tail)
+def _journal_path(path):
+    # One name per file whichever symlink the mailbox was opened through.
+    return os.path.realpath(path) + '.journal'
+
+
+def _block_size():
+    # Page-sized blocks, so that a power loss tears at most whole blocks; the
+    # copy-back's chunks end on the same grid, so a kill does too.
+    return _PAGE if _CHUNK % _PAGE == 0 else _CHUNK
+
+
+def _grid(start, stop, block, cuts):
+    """Block boundaries from start to stop: multiples of block, plus cuts."""
+    if stop <= start:
+        return [start]
+    first = (start // block + 1) * block
+    points = set(range(first, stop, block))
+    points.update(c for c in cuts if start < c < stop)
+    return [start] + sorted(points) + [stop]
+
+
+class _BlockCrcs:
+    """CRC-32 of each block of a grid, fed with the bytes in order."""
+
+    def __init__(self, bounds):
+        self.bounds = bounds
+        self.index = 0        # block being filled: [bounds[i], bounds[i+1])
+        self.pos = bounds[0]
+        self.crc = 0
+        self.crcs = array.array(_CRC_TYPE)
+
+    def update(self, data):
+        view = memoryview(data)
+        bounds = self.bounds
+        while view:
+            end = bounds[self.index + 1]
+            n = min(len(view), end - self.pos)
+            self.crc = zlib.crc32(view[:n], self.crc)
+            self.pos += n
+            view = view[n:]
+            if self.pos == end:
+                self.crcs.append(self.crc)
+                self.crc = 0
+                self.index += 1
+                if self.index + 1 >= len(bounds):
+                    if view:
+                        raise ValueError('more bytes than the grid holds')
+                    return
+
+    def read(self, fd, start, stop, buf=None):
+        for data in _iter_views(fd, start, stop, buf):
+            self.update(data)
+        return self
+
+
+def _grid_crcs(fd, bounds, start, stop, file_offset=None):
+    """CRC of each block of bounds lying within [file_offset, ...), reading
+    fd from start to stop (which maps to file_offset onward)."""
+    if file_offset is None:
+        file_offset = start
+    sub = [b for b in bounds if file_offset <= b <= file_offset + stop - start]
+    if len(sub) < 2:
+        return array.array(_CRC_TYPE)
+    return _BlockCrcs(sub).read(fd, start, stop).crcs
+
+
+def _table_bytes(crcs):
+    table = array.array(_CRC_TYPE, crcs)
+    if sys.byteorder == 'little':
+        table.byteswap()
+    return table.tobytes()
+
+
+def _table_from(data):
+    table = array.array(_CRC_TYPE)
+    table.frombytes(data)
+    if sys.byteorder == 'little':
+        table.byteswap()
+    return table
+
+
+def _pack_header(seq, state, hdr):
+    body = _HDR.pack(_MAGIC, seq, state, hdr['kind'], hdr['uid'],
+                     hdr['dev'] & _MAX64, hdr['ino'], hdr['offset'],
+                     hdr['length'], hdr['old_size'], hdr['block'],
+                     hdr['table_crc'], hdr['tail'], hdr['prefix'])
     return body + struct.pack('>I', zlib.crc32(body))
+
+
+_HDR_FIELDS = ('magic', 'seq', 'state', 'kind', 'uid', 'dev', 'ino', 'offset',
+               'length', 'old_size', 'block', 'table_crc', 'tail', 'prefix')
 
 
 def _read_header(jfd):
@@ -530,32 +649,87 @@ def _read_header(jfd):
         body, (check,) = raw[:-4], struct.unpack('>I', raw[-4:])
         if zlib.crc32(body) != check:
             continue
-        fields = _HDR.unpack(body)
-        if fields[0] != _MAGIC:
+        fields = dict(zip(_HDR_FIELDS, _HDR.unpack(body)))
+        if fields['magic'] != _MAGIC or fields['state'] not in _STATE_NAMES:
             continue
-        if best is None or fields[1] > best[1]:
+        if fields['block'] == 0:
+            continue
+        if best is None or fields['seq'] > best['seq']:
             best = fields
     return best
+
+
+class JournalReport:
+    """What recovery found in a journal, and what it did or would do."""
+
+    def __init__(self, path, journal, action, reason, header=None):
+        self.path = path
+        self.journal = journal
+        self.action = action      # see _Journal.examine
+        self.reason = reason
+        self.header = header
+        self.kept_as = None       # where a journal not applied was moved
+        self.appended = 0         # salvaged messages the file lacked
+        self.present = 0          # salvaged messages the file already held
+
+    def __str__(self):
+        text = '%s: %s: %s' % (self.journal, self.action, self.reason)
+        if self.action == 'salvage':
+            text += ('; %d message(s) of the journal appended, %d already '
+                     'in the mailbox' % (self.appended, self.present))
+        if self.kept_as:
+            text += '; journal kept as %s' % self.kept_as
+        return text
+
+
+def _aside_name(jpath, why):
+    return '%s.%s-%s-%s' % (jpath, why,
+                            time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()),
+                            os.urandom(3).hex())
+
+
+def _trusted_owner(st, target_st):
+    # The mailbox's owner, root, or this very user (who may be a deliverer
+    # writing another user's mailbox through group permissions).
+    return st.st_uid in (0, target_st.st_uid, os.geteuid())
 
 
 class _Journal:
     """One journaled rewrite of a file, from offset onward."""
 
-    def __init__(self, target_fd, target_path):
+    def __init__(self, target_fd, target_path, kind=_KIND_RAW, appender=None):
         self.fd = target_fd
         self.path = target_path
-        self.jpath = target_path + '.journal'
+        self.kind = kind
+        # Called with the bytes of each message a set-aside journal holds and
+        # the file lacks (mailboxes only: copy_back has no messages).
+        self.appender = appender
+        self.jpath = _journal_path(target_path)
         self.next_path = self.jpath + '.next'
 
     def _mode(self):
         return stat.S_IMODE(os.fstat(self.fd).st_mode) & 0o666
 
     def _write_header(self, jfd, seq, state, sync=True):
-        _pwrite_all(jfd, _pack_header(seq, state, self.st, self.offset,
-                                      self.length, self.old_size, self.crc,
-                                      self.tail), (seq % 2) * _SLOT)
+        _pwrite_all(jfd, _pack_header(seq, state, self.hdr), (seq % 2) * _SLOT)
         if sync:
             os.fsync(jfd)
+
+    def _open_next(self, st):
+        try:
+            os.unlink(self.next_path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            # Another user's file that cannot be removed: never write into
+            # it; build under a name of our own.
+            self.next_path = '%s.%s' % (self.next_path, os.urandom(4).hex())
+        jfd = _open_new(self.next_path, self._mode())
+        if os.geteuid() == 0 and st.st_uid != 0:
+            # The mailbox's owner must be able to recover it after a crash.
+            with contextlib.suppress(OSError):
+                os.fchown(jfd, st.st_uid, st.st_gid)
+        return jfd
 
     def write(self, offset, segments, src_fd):
         """Put the new bytes at offset and cut the file after them.
@@ -563,34 +737,54 @@ class _Journal:
         segments, in order, are ('range', start, stop) for bytes of src_fd
         (copied by the kernel where it can) and ('bytes', data).
         """
-        self.st = os.fstat(self.fd)
-        self.old_size = self.st.st_size
-        self.offset = offset
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.next_path)
-        jfd = _open_new(self.next_path, self._mode())
-        crc = None
+        st = os.fstat(self.fd)
+        if st.st_nlink > 1:
+            # Each name would have its own journal: a crash would leave a
+            # torn file that opening it by another name cannot repair.
+            raise Error('%s has %d hard links; refusing to rewrite it in '
+                        'place' % (self.path, st.st_nlink))
+        old_size = st.st_size
+        length = sum(s[2] - s[1] if s[0] == 'range' else len(s[1])
+                     for s in segments)
+        final = offset + length
+        top = max(old_size, final)
+        block = _block_size()
+        bounds = _grid(offset, top, block, (old_size, final))
+        self.hdr = {
+            'kind': self.kind, 'uid': os.geteuid(), 'dev': st.st_dev,
+            'ino': st.st_ino, 'offset': offset, 'length': length,
+            'old_size': old_size, 'block': block, 'table_crc': 0,
+            'tail': bytes(16), 'prefix': bytes(16)}
+        jfd = self._open_next(st)
+        new_crcs = old_crcs = None
         try:
-            # Checksummed as it lies in the journal, which is what recovery
-            # will copy, by a thread reading just behind the copy.
-            crc = _TrailingCrc(jfd)
+            # The old bytes' table is read by a second thread while the
+            # payload is copied; the payload's, just behind the copy.
+            old_crcs = _Background(_grid_crcs, self.fd, bounds, offset,
+                                   old_size)
+            new_crcs = _TrailingCrc(jfd, _BlockCrcs(
+                [b for b in bounds if b <= final]))
             pos = 2 * _SLOT
             for seg in segments:
                 if seg[0] == 'range':
                     _copy(src_fd, seg[1], jfd, pos, seg[2] - seg[1],
-                          'journal-chunk', crc.add)
+                          'journal-chunk', new_crcs.add)
                     pos += seg[2] - seg[1]
                 else:
                     _pwrite_all(jfd, seg[1], pos)
-                    crc.add(pos, len(seg[1]))
+                    new_crcs.add(pos, len(seg[1]))
                     pos += len(seg[1])
                     _step('journal-chunk')
-            self.length = pos - 2 * _SLOT
-            self.crc, crc = crc.stop(), None
-            final = offset + self.length
-            self.tail = (_digest_range(self.fd, final, self.old_size)
-                         if final < self.old_size else bytes(16))
-            growing = final > self.old_size
+            tables = (_table_bytes(old_crcs.result())
+                      + _table_bytes(new_crcs.stop().crcs))
+            old_crcs = new_crcs = None
+            _pwrite_all(jfd, tables, pos)
+            self.hdr['table_crc'] = zlib.crc32(tables)
+            self.hdr['prefix'] = _digest_range(
+                self.fd, max(0, offset - _PREFIX_WINDOW), offset)
+            if final < old_size:
+                self.hdr['tail'] = _digest_range(self.fd, final, old_size)
+            growing = final > old_size
             self.seq = 1
             # One fsync covers payload and header: the journal only counts
             # once renamed below, after the fsync, so a crash before then
@@ -606,19 +800,20 @@ class _Journal:
             _fsync_dir(self.jpath)
             _step('journal-installed')
             if growing:
-                # Grow first, so that the copy never moves the end of the file:
-                # whoever appends after a crash appends past everything we
-                # write.
+                # Grow first, so that the copy never moves the end of the
+                # file: whoever appends after a crash appends past everything
+                # we write.
                 os.ftruncate(self.fd, final)
                 os.fsync(self.fd)
                 _step('extended')
                 self.seq += 1
                 self._write_header(jfd, self.seq, _STATE_COMPLETE)
                 _step('complete')
-            self._copy_and_cut(jfd, final)
+            self._copy_and_cut(jfd)
         except BaseException:
-            if crc is not None:
-                crc.cancel()
+            for worker in (old_crcs, new_crcs):
+                if worker is not None:
+                    worker.cancel()
             os.close(jfd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.next_path)
@@ -630,97 +825,343 @@ class _Journal:
         _fsync_dir(self.jpath)
         _step('done')
 
-    def _copy_and_cut(self, jfd, final):
-        _copy(jfd, 2 * _SLOT, self.fd, self.offset, self.length, 'copy-chunk')
+    @property
+    def _final(self):
+        return self.hdr['offset'] + self.hdr['length']
+
+    def _copy_and_cut(self, jfd):
+        hdr = self.hdr
+        _copy(jfd, 2 * _SLOT, self.fd, hdr['offset'], hdr['length'],
+              'copy-chunk', align=True)
         os.fsync(self.fd)
         _step('copied')
-        if final < self.old_size:
+        if self._final < hdr['old_size']:
             self.seq += 1
             self._write_header(jfd, self.seq, _STATE_COPIED)
             _step('marked-copied')
-            self._cut_after_copy(final, truncated=False)
+            self._cut_after_copy(truncated=False)
 
-    def _cut_after_copy(self, final, truncated):
+    def _cut_after_copy(self, truncated):
+        final, old_size = self._final, self.hdr['old_size']
         size = os.fstat(self.fd).st_size
-        if final >= self.old_size or truncated:
+        if final >= old_size or truncated:
             return
-        if size == self.old_size:
+        if size == old_size:
             os.ftruncate(self.fd, final)
             os.fsync(self.fd)
             _step('truncated')
         else:
             # Someone appended after a crash: keep what they wrote, drop our
             # old tail, through a journal of its own.
-            _Journal(self.fd, self.path).write(
-                final, [('range', self.old_size, size)], self.fd)
+            _Journal(self.fd, self.path, self.kind, self.appender).write(
+                final, [('range', old_size, size)], self.fd)
 
-    def recover(self):
-        """Finish or undo an interrupted write found on disk."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.next_path)  # never installed: target untouched
+    # -- recovery ----------------------------------------------------------
+
+    def _drop_stale_next(self):
+        """A .next was never installed: the target was not touched."""
         try:
-            jfd = os.open(self.jpath, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC)
+            st = os.lstat(self.next_path)
         except FileNotFoundError:
-            return False
+            return
+        if stat.S_ISREG(st.st_mode) and _trusted_owner(st, os.fstat(self.fd)):
+            with contextlib.suppress(OSError):
+                os.unlink(self.next_path)
+
+    def _open_journal(self):
+        """(descriptor, report): the journal opened, or why it is not used."""
+        try:
+            jfd = os.open(self.jpath, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC
+                          | getattr(os, 'O_NONBLOCK', 0))
+        except FileNotFoundError:
+            return None, None
         except OSError as e:
             if e.errno == errno.ELOOP:
-                raise ExternalClashError('refusing to follow a symlink at %s'
-                                         % self.jpath) from None
+                return None, JournalReport(
+                    self.path, self.jpath, 'untrusted',
+                    'a symlink, not a journal')
+            if e.errno in (errno.EACCES, errno.EPERM):
+                raise Error('%s cannot be read by this user; run "python -m '
+                            'mboxlint.mailbox recover %s" as its owner'
+                            % (self.jpath, self.path)) from None
             raise
+        jst = os.fstat(jfd)
+        if not stat.S_ISREG(jst.st_mode):
+            os.close(jfd)
+            return None, JournalReport(self.path, self.jpath, 'untrusted',
+                                       'not a regular file')
+        if not _trusted_owner(jst, os.fstat(self.fd)):
+            os.close(jfd)
+            return None, JournalReport(
+                self.path, self.jpath, 'untrusted',
+                'owned by uid %d, neither the mailbox\'s owner nor root'
+                % jst.st_uid)
+        return jfd, None
+
+    def examine(self, jfd):
+        """What recovery of the open journal would do, without doing it.
+
+        Actions: 'undo' (the flush never touched the file but may have
+        extended it), 'replay' (copy and cut again), 'cut' (only the cut may
+        be missing), 'salvage' (the file is not what the flush left: set the
+        journal aside, append the messages the file lacks), 'keep' (no valid
+        header: set aside untouched), 'damaged' (the payload fails its
+        checksums: left where it is for a person).
+        """
+        hdr = _read_header(jfd)
+        if hdr is None:
+            return JournalReport(self.path, self.jpath, 'keep',
+                                 'no valid header')
+        tst = os.fstat(self.fd)
+        offset, length = hdr['offset'], hdr['length']
+        old_size, final = hdr['old_size'], offset + hdr['length']
+        top = max(old_size, final)
+        bounds = _grid(offset, top, hdr['block'], (old_size, final))
+        n_old = len([b for b in bounds if b <= old_size]) - 1
+        n_new = len([b for b in bounds if b <= final]) - 1
+        tables = _pread_exact(jfd, 4 * (n_old + n_new), 2 * _SLOT + length)
+        report = JournalReport(self.path, self.jpath, 'damaged', '', hdr)
+        if (len(tables) != 4 * (n_old + n_new)
+                or zlib.crc32(tables) != hdr['table_crc']):
+            report.reason = 'its block tables are incomplete or damaged'
+            return report
+        old = _table_from(tables[:4 * n_old])
+        new = _table_from(tables[4 * n_old:])
         try:
-            jst = os.fstat(jfd)
-            tst = os.fstat(self.fd)
-            if (not stat.S_ISREG(jst.st_mode)
-                    or jst.st_uid not in (os.geteuid(), tst.st_uid)):
-                raise ExternalClashError('%s is not a journal written for '
-                                         'this mailbox' % self.jpath)
-            hdr = _read_header(jfd)
-            if hdr is None or (hdr[3], hdr[4]) != (
-                    tst.st_dev & (2**64 - 1), tst.st_ino):
-                # Never completed, or written for a file since replaced.
-                os.close(jfd)
-                jfd = None
-                os.unlink(self.jpath)
-                return True
-            (_, self.seq, state, _, _, self.offset, self.length,
-             self.old_size, _, self.crc, self.tail) = hdr
-            self.st = tst
-            if _crc_range(jfd, 2 * _SLOT, 2 * _SLOT + self.length) != self.crc:
-                raise Error('journal %s is damaged; the mailbox may be '
+            payload = _grid_crcs(jfd, bounds, 2 * _SLOT, 2 * _SLOT + length,
+                                 offset)
+        except FormatError:
+            payload = None
+        if payload != new:
+            report.reason = 'its payload fails its checksums'
+            return report
+        identity = ''
+        if (hdr['dev'], hdr['ino']) != (tst.st_dev & _MAX64, tst.st_ino):
+            identity = ' (written for device %d inode %d, the file is now ' \
+                       'device %d inode %d)' % (hdr['dev'], hdr['ino'],
+                                                tst.st_dev, tst.st_ino)
+        report.action = 'salvage'
+        size = tst.st_size
+        state = hdr['state']
+        if size < min(offset, old_size):
+            report.reason = 'the file shrank below the kept prefix' + identity
+            return report
+        if _digest_range(self.fd, max(0, offset - _PREFIX_WINDOW),
+                         offset) != hdr['prefix']:
+            report.reason = 'the bytes before the rewrite changed' + identity
+            return report
+        need = {_STATE_EXTEND: old_size, _STATE_COMPLETE: top,
+                _STATE_COPIED: final}[state]
+        if size < need:
+            report.reason = ('the file is %d bytes, shorter than the %d the '
+                             'flush left%s' % (size, need, identity))
+            return report
+        have = _grid_crcs(self.fd, [b for b in bounds if b <= need], offset,
+                          need)
+        for i in range(len(have)):
+            start, stop = bounds[i], bounds[i + 1]
+            got = have[i]
+            ok = []
+            if stop <= old_size and state != _STATE_COPIED:
+                ok.append(old[i])
+            if stop <= final and state != _STATE_EXTEND:
+                ok.append(new[i])
+            if start >= old_size and state == _STATE_COMPLETE:
+                ok.append(zlib.crc32(bytes(stop - start)))
+            if got not in ok:
+                report.reason = ('bytes %d to %d are neither what the flush '
+                                 'found nor what it wrote%s'
+                                 % (start, stop, identity))
+                return report
+        report.action = {_STATE_EXTEND: 'undo', _STATE_COMPLETE: 'replay',
+                         _STATE_COPIED: 'cut'}[state]
+        report.reason = ('the file is as the interrupted flush left it (%s)'
+                         % _STATE_NAMES[state]) + identity
+        return report
+
+    def status(self):
+        """A JournalReport of the pending journal, or None; changes nothing."""
+        jfd, report = self._open_journal()
+        if jfd is None:
+            return report
+        try:
+            return self.examine(jfd)
+        finally:
+            os.close(jfd)
+
+    def recover(self):
+        """Finish, undo or salvage an interrupted write found on disk.
+
+        Returns a JournalReport, or None when there was no journal.
+        """
+        self._drop_stale_next()
+        jfd, report = self._open_journal()
+        if jfd is None:
+            if report is not None:
+                self._set_aside(report, 'untrusted')
+            return report
+        try:
+            report = self.examine(jfd)
+            if report.action == 'damaged':
+                raise Error('journal %s is damaged (%s); the mailbox may be '
                             'partly rewritten and needs a manual check'
-                            % self.jpath)
-            final = self.offset + self.length
-            size = tst.st_size
-            if state == _STATE_EXTEND:
-                extended = (size >= final and not _pread_exact(
-                    self.fd, final - self.old_size, self.old_size).strip(b'\0'))
+                            % (self.jpath, report.reason))
+            if report.action in ('keep', 'salvage'):
+                if report.action == 'salvage':
+                    self._salvage(jfd, report)
                 os.close(jfd)
                 jfd = None
-                os.unlink(self.jpath)
-                _fsync_dir(self.jpath)
-                if extended:
-                    if size == final:
-                        os.ftruncate(self.fd, self.old_size)
-                        os.fsync(self.fd)
-                    else:
-                        _Journal(self.fd, self.path).write(
-                            self.old_size, [('range', final, size)], self.fd)
-                return True
-            if state == _STATE_COMPLETE:
-                self._copy_and_cut(jfd, final)
-            else:  # copied; was the cut done?
+                self._set_aside(report, 'unapplied')
+                return report
+            self.hdr = report.header
+            self.seq = self.hdr['seq']
+            if report.action == 'undo':
+                os.close(jfd)
+                jfd = None
+                self._undo_extension()
+            elif report.action == 'replay':
+                self._copy_and_cut(jfd)
+            else:
+                final, old_size = self._final, self.hdr['old_size']
                 truncated = not (
-                    final < self.old_size and size >= self.old_size
-                    and _digest_range(self.fd, final, self.old_size)
-                    == self.tail)
-                self._cut_after_copy(final, truncated)
+                    final < old_size
+                    and os.fstat(self.fd).st_size >= old_size
+                    and _digest_range(self.fd, final, old_size)
+                    == self.hdr['tail'])
+                self._cut_after_copy(truncated)
         finally:
             if jfd is not None:
                 os.close(jfd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.jpath)
         _fsync_dir(self.jpath)
-        return True
+        return report
+
+    def _undo_extension(self):
+        """A growing flush died before copying: remove the zeros it added."""
+        old_size, final = self.hdr['old_size'], self._final
+        size = os.fstat(self.fd).st_size
+        extended = (size >= final and not _pread_exact(
+            self.fd, final - old_size, old_size).strip(b'\0'))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.jpath)
+        _fsync_dir(self.jpath)
+        if extended:
+            if size == final:
+                os.ftruncate(self.fd, old_size)
+                os.fsync(self.fd)
+            else:
+                _Journal(self.fd, self.path, self.kind, self.appender).write(
+                    old_size, [('range', final, size)], self.fd)
+
+    def _set_aside(self, report, why):
+        """Move a journal that was not applied out of the way, keeping it,
+        and say so."""
+        aside = _aside_name(self.jpath, why)
+        try:
+            os.rename(self.jpath, aside)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            warnings.warn('%s; it could not be moved aside (%s) and stays '
+                          'where it is' % (report, e.strerror),
+                          MailboxWarning, stacklevel=4)
+            return
+        _fsync_dir(aside)
+        report.kept_as = aside
+        warnings.warn('%s; recover it by hand if needed (see '
+                      'docs/mailbox.md)' % report, MailboxWarning,
+                      stacklevel=4)
+
+    def _salvage(self, jfd, report):
+        """Append every message of the journal's payload the file lacks
+        (compared by content)."""
+        hdr = report.header
+        parser = _KIND_PARSERS.get(hdr['kind'])
+        if parser is None or self.appender is None:
+            return
+        size = os.fstat(self.fd).st_size
+        with _parsed(parser, self.fd, 0, size, self.jpath) as (index, _):
+            in_file = {digest for digest, _, _ in index}
+        start = 2 * _SLOT
+        with _parsed(parser, jfd, start, start + hdr['length'],
+                     self.jpath) as (index, rfd):
+            for digest, begin, end in index:
+                if digest in in_file:
+                    report.present += 1
+                    continue
+                self.appender(_pread_exact(rfd, end - begin, begin))
+                in_file.add(digest)
+                report.appended += 1
+
+
+class _Background:
+    """Run func(*args) in a thread; result() waits for it."""
+
+    def __init__(self, func, *args):
+        self.value = self.error = None
+        self.thread = threading.Thread(target=self._run, args=(func, args),
+                                       daemon=True, name='mboxlint-crc')
+        self.thread.start()
+
+    def _run(self, func, args):
+        try:
+            self.value = func(*args)
+        except BaseException as e:  # handed to the waiting thread
+            self.error = e
+
+    def result(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def cancel(self):
+        self.thread.join()
+
+
+@contextlib.contextmanager
+def _parsed(parser, fd, start, stop, near):
+    """Index of the messages in fd's [start, stop), as the standard
+    library's parser of that format finds them: yields ([(digest, begin,
+    end)], a descriptor to read them from).
+
+    The bytes are copied to a private temp file next to near first, so that
+    no second descriptor of a locked file is opened (closing it would drop
+    this process's fcntl locks).  Salvage only: rare, and linear in size.
+    """
+    directory = os.path.dirname(near) or '.'
+    while True:
+        tmp = os.path.join(directory, '.%s.salvage-%s' % (
+            os.path.basename(near), os.urandom(4).hex()))
+        try:
+            tfd = _open_new(tmp, 0o600)
+            break
+        except FileExistsError:
+            continue
+    box = None
+    try:
+        _copy(fd, start, tfd, 0, stop - start, 'salvage-chunk')
+        box = parser(tmp, create=False)
+        box._lookup()  # builds the table of contents
+        index = []
+        for begin, end in sorted(box._toc.values()):
+            # The last message of a file keeps the blank line that separates
+            # the others: compare without trailing line ends.
+            last = _pread_exact(tfd, min(64, end - begin), max(begin,
+                                                                end - 64))
+            stop = end - (len(last) - len(last.rstrip(b'\r\n')))
+            h = hashlib.blake2b(digest_size=16)
+            for data in _iter_views(tfd, begin, stop):
+                h.update(data)
+            index.append((h.digest(), begin, end))
+        yield index, tfd
+    finally:
+        if box is not None:
+            box.close()
+        os.close(tfd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------------------
@@ -733,19 +1174,36 @@ def copy_back(src, dst):
     """Move src's bytes into dst's existing inode, then remove src.
 
     Replaces ``os.rename(src, dst)`` for files other processes lock or hold
-    open: mode, owner, hard links and their fcntl locks stay valid because dst
-    stays the same file.  The write is journaled (dst + '.journal'), so a crash
+    open: mode, owner and their fcntl locks stay valid because dst stays the
+    same file.  The write is journaled (see docs/mailbox.md), so a crash
     leaves dst either old or new once the journal is recovered by the next
     copy_back() or mailbox open of dst.  A missing dst is created with src's
-    permission bits, as the rename would have left them.
+    permission bits, as the rename would have left them.  Where os.rename
+    would not write into a file, neither does this: src and dst naming the
+    same file is a no-op, and a symlink at dst is replaced, never written
+    through.  A dst with several hard links is refused (mailbox.Error).
     """
     src = os.fspath(src)
     dst = os.fspath(dst)
     sfd = os.open(src, os.O_RDONLY | _O_CLOEXEC)
     try:
         sst = os.fstat(sfd)
-        dfd = os.open(dst, os.O_RDWR | os.O_CREAT | _O_CLOEXEC,
-                      stat.S_IMODE(sst.st_mode))
+        try:
+            lst = os.lstat(dst)
+        except FileNotFoundError:
+            lst = None
+        if lst is not None and os.path.samestat(sst, lst):
+            return  # os.rename of a file onto itself does nothing either
+        try:
+            dfd = os.open(dst, os.O_RDWR | os.O_CREAT | _O_NOFOLLOW
+                          | _O_CLOEXEC, stat.S_IMODE(sst.st_mode))
+        except OSError as e:
+            if e.errno != errno.ELOOP:
+                raise
+            # A symlink: os.rename replaces the link itself.
+            os.replace(src, dst)
+            _fsync_dir(dst)
+            return
         dst_st = os.fstat(dfd)
         # Closing a descriptor of dst drops this process's fcntl locks on it,
         # so when the caller holds one the descriptor is kept open instead.
@@ -801,16 +1259,20 @@ def atomic_write(path, mode='w', **open_kwargs):
     it is flushed and fsynced, gets path's permission bits (the umask default
     for a new file) and owner where allowed, replaces path with
     ``os.replace`` and the directory is fsynced.  On an exception path is
-    untouched and the temp file removed.  A symlink at path is followed, like
-    ``open(path, 'w')`` would: its target is replaced, the link stays.
+    untouched and the temp file removed.  As with ``os.replace``, a symlink
+    at path is itself replaced: nothing is ever written through it.
     """
     if 'w' not in mode or any(c in mode for c in 'ra+x'):
         raise ValueError('atomic_write() needs a write mode, got %r' % mode)
-    target = os.path.realpath(os.fspath(path))
-    directory, name = os.path.split(target)
+    target = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(target))
     try:
-        st = os.stat(target)
+        st = os.lstat(target)
     except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # A symlink (say) is replaced like a missing file: its target's mode
+        # and owner are not copied either.
         st = None
     while True:
         tmp = os.path.join(directory, '.%s.%s.tmp' % (name,
@@ -864,6 +1326,9 @@ class _SafeSingleFile:
 
     # Bytes that may stand between messages (separators written by hooks).
     _framing = b'\r\n'
+    _journal_kind = _KIND_MBOX
+    # The JournalReport of the last journal lock() found, or None.
+    last_recovery = None
 
     def __init__(self, path, factory=None, create=True):
         super().__init__(path, factory, create)
@@ -881,7 +1346,7 @@ class _SafeSingleFile:
         # they only add bytes after the end.
         self._after = {}
         self._seen = None
-        if self._writable() and os.path.lexists(self._path + '.journal'):
+        if self._writable() and os.path.lexists(_journal_path(self._path)):
             # A flush was interrupted: finish it now if nobody holds the lock
             # (a live holder is in the middle of it and will finish it).
             try:
@@ -898,6 +1363,10 @@ class _SafeSingleFile:
 
     def _fd(self):
         return self._file.fileno()
+
+    def _journal(self):
+        return _Journal(self._fd(), self._path, self._journal_kind,
+                        self._append_raw)
 
     def _entry(self, key):
         start, stop = self._toc[key]
@@ -938,7 +1407,7 @@ class _SafeSingleFile:
 
     def _generate_toc(self):
         if self._writable() and not self._locked and os.path.lexists(
-                self._path + '.journal'):
+                _journal_path(self._path)):
             # An interrupted flush: recover it before parsing, if nobody
             # holds the lock (a live holder is finishing it).
             with contextlib.suppress(ExternalClashError):
@@ -1051,7 +1520,7 @@ class _SafeSingleFile:
                 time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         try:
             if self._writable():
-                _Journal(self._fd(), self._path).recover()
+                self.last_recovery = self._journal().recover()
             self._refresh_if_changed()
         except BaseException:
             self._release()
@@ -1205,6 +1674,13 @@ class _SafeSingleFile:
             self._remember_file()
 
     def _append_message(self, message):
+        return self._append(self._install_message, message)
+
+    def _append_raw(self, data):
+        """Append a message's bytes as a parser found them (salvage)."""
+        self._append(self._file.write, data)
+
+    def _append(self, install, what):
         # The stdlib writes the mailbox preamble when the table of contents
         # is empty, which doubles it in a file whose messages were all
         # deleted; the file being empty is what matters.
@@ -1224,7 +1700,7 @@ class _SafeSingleFile:
                 self._file.write(lead)
             if before == 0 or not separated:
                 self._pre_message_hook(self._file)
-            offsets = self._install_message(message)
+            offsets = install(what)
             self._post_message_hook(self._file)
         except BaseException:
             self._file.truncate(before)
@@ -1347,7 +1823,7 @@ class _SafeSingleFile:
 
         if tail:
             # Leaves the file fsynced.
-            _Journal(fd, self._path).write(pos, segments, fd)
+            self._journal().write(pos, segments, fd)
         else:
             if pos < old_size:
                 # Only messages at the end went away: cutting is a single
@@ -1426,12 +1902,14 @@ class MMDF(_SafeSingleFile, _StdMMDF):
     """An MMDF mailbox, written safely."""
 
     _framing = b'\r\n\001'
+    _journal_kind = _KIND_MMDF
 
 
 class Babyl(_SafeSingleFile, _StdBabyl):
     """An Rmail-style Babyl mailbox, written safely."""
 
     _framing = b'\r\n\037\014'
+    _journal_kind = _KIND_BABYL
 
     def _leading_piece(self, first_start, pre):
         # The options preamble is regenerated (its label list may change).
