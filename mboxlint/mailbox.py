@@ -110,6 +110,8 @@ class MailboxWarning(UserWarning):
 
 
 def _step(name):
+    if _own_dotlocks:
+        _refresh_dotlocks()
     hook = _test_hook
     if hook is not None:
         hook(name)
@@ -350,6 +352,22 @@ def _fingerprints(fd, spans):
     return crcs, after
 
 
+def _preallocate(fd, start, stop, extend=False):
+    """Reserve the blocks of [start, stop) of fd (the file grows to stop if
+    shorter), so that ENOSPC comes now rather than while writing there.
+    Where the file system cannot, extend only if asked."""
+    fallocate = getattr(os, 'posix_fallocate', None)
+    if fallocate is not None and stop > start:
+        try:
+            fallocate(fd, start, stop - start)
+            return
+        except OSError as e:
+            if e.errno not in _NO_KERNEL_COPY:
+                raise
+    if extend:
+        os.ftruncate(fd, stop)
+
+
 def _digest_range(fd, start, stop):
     h = hashlib.blake2b(digest_size=16)
     for data in _iter_views(fd, start, stop):
@@ -399,7 +417,7 @@ def _process_holds_posix_lock(st):
 # ---------------------------------------------------------------------------
 # Dot-locks that name their owner
 
-def _dotlock_acquire(path, mode):
+def _dotlock_acquire(path, mode, target_st):
     """Create path + '.lock' holding "PID HOST".
 
     Returns True when taken, False when another lock is there, None when the
@@ -415,6 +433,7 @@ def _dotlock_acquire(path, mode):
             return None
         raise
     try:
+        _give_to_owner(fd, target_st)
         os.write(fd, ('%d %s\n' % (os.getpid(), _HOST)).encode())
         os.fsync(fd)
     finally:
@@ -436,13 +455,23 @@ def _dotlock_acquire(path, mode):
             except FileExistsError:
                 return False
             try:
+                _give_to_owner(fd, target_st)
                 os.write(fd, ('%d %s\n' % (os.getpid(), _HOST)).encode())
             finally:
                 os.close(fd)
+        _own_dotlocks[lock_path] = time.monotonic()
         return True
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _give_to_owner(fd, target_st):
+    # A root job's lock or journal must stay removable and readable by the
+    # mailbox's owner, or a crash would lock the owner out.
+    if os.geteuid() == 0 and target_st.st_uid != 0:
+        with contextlib.suppress(OSError):
+            os.fchown(fd, target_st.st_uid, target_st.st_gid)
 
 
 def _dotlock_owner(lock_path):
@@ -464,20 +493,51 @@ def _dotlock_owner(lock_path):
     return int(parts[0]), parts[1]
 
 
-def _dotlock_break_if_stale(path):
-    """Remove path + '.lock' if its owner is gone; True when removed."""
+def _dotlock_verdict(lock_path, target_st, before=None):
+    """('absent' | 'held' | 'stale' | 'untrusted' | 'directory', detail)."""
+    if before is None:
+        try:
+            before = os.lstat(lock_path)
+        except FileNotFoundError:
+            return 'absent', ''
+    if stat.S_ISDIR(before.st_mode):
+        return 'directory', 'a directory, not a lock'
+    if not _trusted_owner(before, target_st):
+        return 'untrusted', ('owned by uid %d, neither the mailbox\'s owner '
+                             'nor root' % before.st_uid)
+    age = time.time() - before.st_mtime
+    owner = _dotlock_owner(lock_path)
+    if owner is not None and owner[1] == _HOST and not _pid_alive(owner[0]):
+        return 'stale', 'process %d is gone' % owner[0]
+    # A live PID is no proof (PIDs are reused; in a container PID 1 is
+    # always alive): an old lock is broken by age whoever it names, as
+    # procmail does.  Holders refresh their lock's time while they work.
+    if age > DOTLOCK_TIMEOUT:
+        return 'stale', 'not refreshed for %d s' % age
+    who = ('process %d on %s' % owner) if owner else 'another program'
+    return 'held', 'by %s for %d s' % (who, age)
+
+
+def _dotlock_break_if_stale(path, target_st):
+    """Remove path + '.lock' if it is stale or not to be trusted.
+
+    True when the name is free now, False when a live lock is respected,
+    None when the name cannot be used (a directory, or another user's file
+    that cannot be removed): then dot-locking is skipped, with a warning.
+    """
     lock_path = path + '.lock'
     try:
         before = os.lstat(lock_path)
     except FileNotFoundError:
         return True
-    owner = _dotlock_owner(lock_path)
-    if owner is not None and owner[1] == _HOST:
-        stale = not _pid_alive(owner[0])
-    else:
-        stale = time.time() - before.st_mtime > DOTLOCK_TIMEOUT
-    if not stale:
+    verdict, detail = _dotlock_verdict(lock_path, target_st, before)
+    if verdict == 'held':
         return False
+    if verdict == 'directory':
+        warnings.warn('%s is %s: dot-locking skipped, only the fcntl lock '
+                      'is held' % (lock_path, detail), MailboxWarning,
+                      stacklevel=4)
+        return None
     try:
         now = os.lstat(lock_path)
     except FileNotFoundError:
@@ -487,17 +547,102 @@ def _dotlock_break_if_stale(path):
     if (now.st_ino, now.st_dev, now.st_mtime_ns) != (
             before.st_ino, before.st_dev, before.st_mtime_ns):
         return False
-    with contextlib.suppress(FileNotFoundError):
+    try:
         os.unlink(lock_path)
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        if verdict != 'untrusted':
+            raise
+        warnings.warn('%s is %s and cannot be removed (%s): dot-locking '
+                      'skipped, only the fcntl lock is held'
+                      % (lock_path, detail, e.strerror), MailboxWarning,
+                      stacklevel=4)
+        return None
+    if verdict == 'untrusted':
+        warnings.warn('%s was %s: removed' % (lock_path, detail),
+                      MailboxWarning, stacklevel=4)
     return True
 
 
 def _dotlock_release(path):
     lock_path = path + '.lock'
+    _own_dotlocks.pop(lock_path, None)
     owner = _dotlock_owner(lock_path)
     if owner == (os.getpid(), _HOST):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock_path)
+
+
+# Dot-locks this process holds -> when their time was last refreshed.
+_own_dotlocks = {}
+# Refresh the time of our own dot-locks this often during long writes, so
+# that nobody breaks them by age (DOTLOCK_TIMEOUT) while we work.
+DOTLOCK_REFRESH = 60.0
+
+
+def _refresh_dotlocks():
+    now = time.monotonic()
+    for lock_path, last in list(_own_dotlocks.items()):
+        if now - last < DOTLOCK_REFRESH:
+            continue
+        _own_dotlocks[lock_path] = now
+        if _dotlock_owner(lock_path) == (os.getpid(), _HOST):
+            with contextlib.suppress(OSError):
+                os.utime(lock_path)
+
+
+# ---------------------------------------------------------------------------
+# fcntl locks
+#
+# Linux's open-file-description locks conflict with the POSIX locks other
+# mail programs take, but belong to the open file, not to the process: a
+# second mailbox object on the same file conflicts with the first instead of
+# sharing its lock, and closing another descriptor of the file does not
+# drop them.  Elsewhere, lockf.
+
+_F_OFD_SETLK = getattr(fcntl, 'F_OFD_SETLK', None) if fcntl else None
+# struct flock on 64-bit Linux: l_type, l_whence, l_start, l_len, l_pid.
+_FLOCK = struct.Struct('hhqqi4x')
+_USE_OFD = (_F_OFD_SETLK is not None and sys.platform.startswith('linux')
+            and struct.calcsize('P') == 8)
+# (st_dev, st_ino) of files this process holds OFD locks on (copy_back
+# must not wait for a lock held by its own caller).
+_ofd_held = {}
+
+
+def _try_lock(fd):
+    """Take an exclusive lock without waiting: 'ofd', 'posix', or raise
+    OSError (EAGAIN/EACCES when another holder has it)."""
+    if _USE_OFD:
+        try:
+            fcntl.fcntl(fd, _F_OFD_SETLK,
+                        _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise
+            # A file system without OFD locks: fall through to lockf.
+        else:
+            st = os.fstat(fd)
+            key = (st.st_dev, st.st_ino)
+            _ofd_held[key] = _ofd_held.get(key, 0) + 1
+            return 'ofd'
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return 'posix'
+
+
+def _unlock(fd, kind):
+    if kind == 'ofd':
+        fcntl.fcntl(fd, _F_OFD_SETLK,
+                    _FLOCK.pack(fcntl.F_UNLCK, os.SEEK_SET, 0, 0, 0))
+        st = os.fstat(fd)
+        key = (st.st_dev, st.st_ino)
+        if _ofd_held.get(key, 0) <= 1:
+            _ofd_held.pop(key, None)
+        else:
+            _ofd_held[key] -= 1
+    elif kind == 'posix':
+        fcntl.lockf(fd, fcntl.LOCK_UN)
 
 
 # ---------------------------------------------------------------------------
@@ -725,10 +870,7 @@ class _Journal:
             # it; build under a name of our own.
             self.next_path = '%s.%s' % (self.next_path, os.urandom(4).hex())
         jfd = _open_new(self.next_path, self._mode())
-        if os.geteuid() == 0 and st.st_uid != 0:
-            # The mailbox's owner must be able to recover it after a crash.
-            with contextlib.suppress(OSError):
-                os.fchown(jfd, st.st_uid, st.st_gid)
+        _give_to_owner(jfd, st)
         return jfd
 
     def write(self, offset, segments, src_fd):
@@ -757,7 +899,13 @@ class _Journal:
             'tail': bytes(16), 'prefix': bytes(16)}
         jfd = self._open_next(st)
         new_crcs = old_crcs = None
+        installed = False
         try:
+            # Reserve the journal's space first: running out of it is then
+            # found before anything is written.
+            n_tables = (len([b for b in bounds if b <= old_size])
+                        + len([b for b in bounds if b <= final]) - 2)
+            _preallocate(jfd, 0, 2 * _SLOT + length + 4 * max(0, n_tables))
             # The old bytes' table is read by a second thread while the
             # payload is copied; the payload's, just behind the copy.
             old_crcs = _Background(_grid_crcs, self.fd, bounds, offset,
@@ -797,32 +945,53 @@ class _Journal:
             # Installed under its final name only when complete: a journal
             # found under that name can always be trusted.
             os.replace(self.next_path, self.jpath)
+            installed = True
             _fsync_dir(self.jpath)
             _step('journal-installed')
             if growing:
                 # Grow first, so that the copy never moves the end of the
                 # file: whoever appends after a crash appends past everything
-                # we write.
-                os.ftruncate(self.fd, final)
+                # we write.  Allocated, not sparse, so that a full disk
+                # shows here and not in the middle of the copy.
+                _preallocate(self.fd, old_size, final, extend=True)
                 os.fsync(self.fd)
                 _step('extended')
                 self.seq += 1
                 self._write_header(jfd, self.seq, _STATE_COMPLETE)
                 _step('complete')
             self._copy_and_cut(jfd)
-        except BaseException:
+        except BaseException as e:
             for worker in (old_crcs, new_crcs):
                 if worker is not None:
                     worker.cancel()
             os.close(jfd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.next_path)
-            raise
+            if not installed or not isinstance(e, OSError):
+                raise
+            self._finish_after_error(e)
+            return
         os.close(jfd)
         # Already gone when the cut needed a journal of its own.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.jpath)
         _fsync_dir(self.jpath)
+        _step('done')
+
+    def _finish_after_error(self, error):
+        """A write failed after the journal was installed: finish (or undo)
+        the flush from the journal now, so that nobody sees a torn file.
+        Returns when that worked; raises otherwise."""
+        try:
+            report = self.recover()
+        except Exception:
+            raise Error('%s: writing failed (%s); the file may be partly '
+                        'rewritten until its journal %s is recovered (by '
+                        'the next lock(), or "python -m mboxlint.mailbox '
+                        'recover %s")' % (self.path, error, self.jpath,
+                                          self.path)) from error
+        if report is None or report.action != 'replay':
+            raise error  # undone (or set aside): the flush did not happen
         _step('done')
 
     @property
@@ -1207,7 +1376,9 @@ def copy_back(src, dst):
         dst_st = os.fstat(dfd)
         # Closing a descriptor of dst drops this process's fcntl locks on it,
         # so when the caller holds one the descriptor is kept open instead.
-        held = fcntl is not None and _process_holds_posix_lock(dst_st)
+        held = fcntl is not None and (
+            (dst_st.st_dev, dst_st.st_ino) in _ofd_held
+            or _process_holds_posix_lock(dst_st))
         try:
             if fcntl is not None and not held:
                 fcntl.lockf(dfd, fcntl.LOCK_EX)
@@ -1333,6 +1504,8 @@ class _SafeSingleFile:
     def __init__(self, path, factory=None, create=True):
         super().__init__(path, factory, create)
         self._dotlocked = False
+        self._lock_kind = None  # 'ofd' or 'posix' while the fcntl lock is held
+        self._failed_write = None  # the OSError of a flush that died writing
         self._fps = {}        # key -> crc32 of the message bytes
         self._rank = {}       # key -> position that orders the rewrite
         self._removed = {}    # key -> entry removed since the last flush
@@ -1455,6 +1628,13 @@ class _SafeSingleFile:
         # new messages.
         must += self._garbage
         missing = [e for e in must if e not in where]
+        if missing and self._failed_write is not None:
+            self._restore(saved)
+            raise Error(
+                'an earlier flush() of %s failed while writing (%s) and its '
+                'journal has been applied since: this object\'s pending '
+                'changes no longer match the file; open the mailbox again'
+                % (self._path, self._failed_write))
         if missing:
             self._restore(saved)
             raise ExternalClashError(
@@ -1520,7 +1700,9 @@ class _SafeSingleFile:
                 time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         try:
             if self._writable():
-                self.last_recovery = self._journal().recover()
+                report = self._journal().recover()
+                if report is not None:
+                    self.last_recovery = report
             self._refresh_if_changed()
         except BaseException:
             self._release()
@@ -1566,11 +1748,12 @@ class _SafeSingleFile:
             self._reopen_if_replaced()
             if fcntl is not None:
                 try:
-                    fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._lock_kind = _try_lock(self._fd())
                 except OSError as e:
                     if e.errno in (errno.EAGAIN, errno.EACCES, errno.EROFS):
-                        raise ExternalClashError('lockf: lock unavailable: %s'
-                                                 % self._path) from None
+                        raise ExternalClashError(
+                            'fcntl lock held by another process or mailbox '
+                            'object: %s' % self._path) from None
                     raise
             try:
                 pst = os.stat(self._path)
@@ -1590,21 +1773,28 @@ class _SafeSingleFile:
         raise ExternalClashError('%s keeps being replaced' % self._path)
 
     def _dotlock(self):
-        mode = stat.S_IMODE(os.fstat(self._fd()).st_mode) & 0o666
+        st = os.fstat(self._fd())
+        mode = stat.S_IMODE(st.st_mode) & 0o666
         for _ in range(2):
-            got = _dotlock_acquire(self._path, mode)
+            got = _dotlock_acquire(self._path, mode, st)
             if got is None:
                 return
             if got:
                 self._dotlocked = True
                 return
-            if not _dotlock_break_if_stale(self._path):
+            freed = _dotlock_break_if_stale(self._path, st)
+            if freed is None:
+                return
+            if not freed:
                 break
-        raise ExternalClashError('dot lock unavailable: %s' % self._path)
+        verdict, detail = _dotlock_verdict(self._path + '.lock', st)
+        raise ExternalClashError('dot lock unavailable: %s.lock (%s %s)'
+                                 % (self._path, verdict, detail))
 
     def _funlock(self):
-        if fcntl is not None:
-            fcntl.lockf(self._file, fcntl.LOCK_UN)
+        kind, self._lock_kind = self._lock_kind, None
+        if kind is not None:
+            _unlock(self._fd(), kind)
 
     def _release(self):
         try:
@@ -1717,7 +1907,15 @@ class _SafeSingleFile:
             return
         with self._write_locked():
             if self._pending:
-                self._rewrite()
+                try:
+                    self._rewrite()
+                except OSError as e:
+                    self._failed_write = e
+                    raise
+                except Error as e:
+                    if isinstance(e.__cause__, OSError):
+                        self._failed_write = e.__cause__
+                    raise
             else:
                 self._file.flush()
                 os.fsync(self._fd())
@@ -1970,3 +2168,138 @@ class MH(_StdMH):
         return type(self)(os.path.join(self._path, folder),
                           factory=self._factory)
 
+
+
+# ---------------------------------------------------------------------------
+# python -m mboxlint.mailbox status|recover PATH
+
+_FORMATS = {'mbox': mbox, 'mmdf': MMDF, 'babyl': Babyl}
+_KIND_FORMATS = {_KIND_MBOX: 'mbox', _KIND_MMDF: 'mmdf', _KIND_BABYL: 'babyl'}
+
+
+def _status(path, out):
+    """Print what is pending for path; True when something is."""
+    pending = False
+    fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        out.write('%s: %d bytes, inode %d, %d link(s)\n'
+                  % (path, st.st_size, st.st_ino, st.st_nlink))
+        report = _Journal(fd, path).status()
+        if report is None:
+            out.write('journal: none\n')
+        else:
+            pending = True
+            out.write('journal: %s\n' % report)
+        verdict, detail = _dotlock_verdict(path + '.lock', st)
+        out.write('dot-lock: %s%s\n' % (verdict, detail and ' (%s)' % detail))
+        pending = pending or verdict in ('stale', 'untrusted', 'directory')
+    finally:
+        os.close(fd)
+    return pending
+
+
+def _journal_format(path):
+    """The mailbox format a pending journal was written for, if any."""
+    try:
+        jfd = os.open(_journal_path(path), os.O_RDONLY | _O_NOFOLLOW
+                      | _O_CLOEXEC | getattr(os, 'O_NONBLOCK', 0))
+    except OSError:
+        return None
+    try:
+        hdr = _read_header(jfd)
+    finally:
+        os.close(jfd)
+    if hdr is None:
+        return None
+    return _KIND_FORMATS.get(hdr['kind'], 'raw')
+
+
+def _recover(path, fmt, timeout, out):
+    """Recover path under its locks; True when a journal was set aside."""
+    fmt = fmt or _journal_format(path) or 'mbox'
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always', MailboxWarning)
+        if fmt == 'raw':
+            report = _recover_raw(path, timeout)
+        else:
+            box = _FORMATS[fmt](path, create=False)
+            try:
+                box.lock(timeout)  # recovers; breaks a stale dot-lock
+                report = box.last_recovery
+                box.unlock()
+            finally:
+                box._file.close()  # nothing of ours is pending
+    for w in seen:
+        out.write('warning: %s\n' % w.message)
+    if report is None:
+        out.write('%s: no journal; the file is as its last writer left it\n'
+                  % path)
+        return False
+    out.write('%s\n' % report)
+    return report.kept_as is not None or report.action == 'untrusted'
+
+
+def _recover_raw(path, timeout):
+    """A copy_back() journal: recover under the fcntl lock only."""
+    fd = os.open(path, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise ExternalClashError('%s stays locked' % path)
+                time.sleep(0.05)
+        return _Journal(fd, path).recover()
+    finally:
+        os.close(fd)
+
+
+def _main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog='python -m mboxlint.mailbox',
+        description='Inspect or recover the journal an interrupted '
+                    'mboxlint.mailbox flush left next to a mailbox.')
+    parser.add_argument('command', choices=('status', 'recover'))
+    parser.add_argument('paths', metavar='PATH', nargs='+')
+    parser.add_argument('--format', choices=sorted(_FORMATS),
+                        help='mailbox format (default: the one the journal '
+                             'records, else mbox)')
+    parser.add_argument('--timeout', type=float, default=WRITE_LOCK_TIMEOUT,
+                        help='seconds to wait for the locks (recover; '
+                             'default %(default)s)')
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    code = 0
+    for path in args.paths:
+        try:
+            if args.command == 'status':
+                flagged = _status(path, out)
+            else:
+                flagged = _recover(path, args.format, args.timeout, out)
+        except NoSuchMailboxError:
+            sys.stderr.write('%s: cannot %s: no such mailbox\n'
+                             % (path, args.command))
+            code = 3
+            continue
+        except (OSError, Error) as e:
+            sys.stderr.write('%s: cannot %s: %s\n' % (path, args.command, e))
+            code = 3
+            continue
+        if flagged and code == 0:
+            code = 1
+    return code
+
+
+if __name__ == '__main__':
+    # Run the functions of the importable module, not of this __main__
+    # copy, so that there is one set of classes and module settings.
+    from mboxlint import mailbox as _module
+    sys.exit(_module._main())
