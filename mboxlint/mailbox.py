@@ -1483,7 +1483,8 @@ def atomic_write(path, mode='w', **open_kwargs):
 # The fixed single-file mailboxes
 
 def _stat_key(st):
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    # ctime too: utime() can restore an mtime, nothing can restore a ctime.
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _hook_bytes(hook):
@@ -1606,28 +1607,74 @@ class _SafeSingleFile:
         self._rescan_keeping_keys()
 
     def _rescan_keeping_keys(self):
-        """Re-read the file; keep keys of messages found unchanged in place."""
+        """Re-read the file; keep the keys of messages found unchanged.
+
+        A message is found unchanged at its old place, or else anywhere
+        with the same length and CRC (another process removed or changed a
+        message before it, and everything after moved).
+        """
         saved = (self._toc, self._next_key, self._file_length,
                  getattr(self, '_labels', None))
         old = {k: self._entry(k) for k in self._toc}
         try:
-            entries, after = self._scan()
+            scanned = self._scan_appended()
+            if scanned is None:
+                scanned = self._scan()
+            entries, after = scanned
         except BaseException:
             self._restore(saved)
             raise
         scan_labels = getattr(self, '_labels', None)
-        where = {}
+        exact = {}
+        same = {}
         for i, (_, start, stop, crc) in enumerate(entries):
-            where.setdefault((start, stop, crc), i)
+            exact.setdefault((start, stop, crc), i)
+            same.setdefault((stop - start, crc), []).append(i)
+        claimed = {}
+
+        def claim(e, ref, moved):
+            """Index of the scanned message e is found as, claimed for ref."""
+            i = exact.get(e)
+            if i is not None and i not in claimed:
+                claimed[i] = ref
+                return i
+            if moved:
+                for i in same.get((e[1] - e[0], e[2]), ()):
+                    if i not in claimed:
+                        claimed[i] = ref
+                        return i
+            return None
+
         # Every message we have pending changes for must still be there,
         # byte for byte: otherwise applying them would hit the wrong mail.
-        must = list(self._removed.values()) + list(self._replaced.values())
-        must += [old[k] for k in self._replaced if k in old]
-        must += [old[k] for k in self._added if k in old]
         # Our superseded versions too: unclaimed, they would come back as
         # new messages.
-        must += self._garbage
-        missing = [e for e in must if e not in where]
+        must = [('removed', k) for k in self._removed]
+        must += [('replaced', k) for k in self._replaced]
+        must += [('toc', k) for k in self._replaced if k in old]
+        must += [('toc', k) for k in self._added if k in old]
+        must += [('garbage', n) for n in range(len(self._garbage))]
+
+        def entry_of(ref):
+            what, k = ref
+            if what == 'removed':
+                return self._removed[k]
+            if what == 'replaced':
+                return self._replaced[k]
+            if what == 'garbage':
+                return self._garbage[k]
+            return old[k]
+
+        found = {}
+        others = [('toc', k) for k in old
+                  if k not in self._replaced and k not in self._added]
+        for moved in (False, True):
+            for ref in must + others:
+                if ref not in found:
+                    i = claim(entry_of(ref), ref, moved)
+                    if i is not None:
+                        found[ref] = entries[i][1:]
+        missing = [ref for ref in must if ref not in found]
         if missing and self._failed_write is not None:
             self._restore(saved)
             raise Error(
@@ -1641,21 +1688,21 @@ class _SafeSingleFile:
                 'another process changed or removed %d message(s) with '
                 'pending changes in %s; nothing was written'
                 % (len(missing), self._path))
-        claimed = set()
-        for e in must:
-            claimed.add(where[e])
+        self._removed = {k: found[('removed', k)] for k in self._removed}
+        self._replaced = {k: found[('replaced', k)] for k in self._replaced}
+        self._garbage = [found[('garbage', n)]
+                         for n in range(len(self._garbage))]
         toc, fps, rank, labels = {}, {}, {}, {}
         old_labels = saved[3] or {}
-        for k, e in old.items():
-            if k in self._replaced or k in self._added:
-                # Already claimed above, as entries that must stay in place.
-                toc[k], fps[k], rank[k] = e[:2], e[2], self._rank[k]
-            elif e in where and where[e] not in claimed:
-                claimed.add(where[e])
-                toc[k], fps[k], rank[k] = e[:2], e[2], e[0]
-            else:
+        for k in old:
+            e = found.get(('toc', k))
+            if e is None:
                 self._vanished.add(k)
                 continue
+            toc[k], fps[k] = e[:2], e[2]
+            # A replaced message is written where its original was.
+            rank[k] = (self._replaced[k][0] if k in self._replaced
+                       else e[0])
             if k in old_labels:
                 labels[k] = old_labels[k]
         next_key = saved[1]
@@ -1672,6 +1719,11 @@ class _SafeSingleFile:
         if scan_labels is not None:
             self._labels = labels
         self._remember_file()
+
+    def _scan_appended(self):
+        """Like _scan, reading only what was appended since the file was
+        last read; None when that is not known to be all that changed."""
+        return None
 
     def _restore(self, saved):
         self._toc, self._next_key, self._file_length = saved[:3]
@@ -2094,6 +2146,61 @@ class _SafeSingleFile:
 
 class mbox(_SafeSingleFile, _StdMbox):
     """A classic mbox mailbox, written safely."""
+
+    def _scan_appended(self):
+        # After a delivery, lock() reads the new messages and the last known
+        # one (whose end an append may move), not the whole file again.
+        seen = self._seen
+        if (seen is None or not self._toc or self._removed or self._replaced
+                or self._garbage):
+            return None
+        fd = self._fd()
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != seen[:2] or st.st_size <= seen[2]:
+            return None
+        order = sorted(self._toc, key=lambda k: self._toc[k][0])
+        last = order[-1]
+        start, stop = self._toc[last]
+        known = self._after.get(stop)
+        if (known is None or stop + len(known) != seen[2]
+                or _crc_range(fd, start, stop) != self._fps[last]
+                or _pread_exact(fd, len(known), stop) != known):
+            return None
+        spans = self._mbox_spans_from(start)
+        if not spans or spans[0][0] != start:
+            return None
+        crcs, after = _fingerprints(fd, spans)
+        entries = [(None, s, t, self._fps[k]) for k in order[:-1]
+                   for s, t in (self._toc[k],)]
+        entries += [(None, s, t, crc) for (s, t), crc in zip(spans, crcs)]
+        merged = dict(self._after)
+        merged.pop(stop, None)
+        merged.update(after)
+        self._file_length = st.st_size
+        return entries, merged
+
+    def _mbox_spans_from(self, offset):
+        """(start, stop) of the messages from offset on, found as the
+        standard library's mbox parser finds them from the file's start."""
+        f = self._file
+        f.flush()
+        f.seek(0, 2)  # drops any read buffer made stale by others
+        f.seek(offset)
+        starts, stops = [], []
+        blank_before = False
+        while True:
+            pos = f.tell()
+            line = f.readline()
+            if not line or line.startswith(b'From '):
+                if len(stops) < len(starts):
+                    stops.append(pos - len(linesep) if blank_before else pos)
+                if not line:
+                    break
+                starts.append(pos)
+                blank_before = False
+            else:
+                blank_before = line == linesep
+        return list(zip(starts, stops))
 
 
 class MMDF(_SafeSingleFile, _StdMMDF):
