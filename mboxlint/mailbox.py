@@ -1040,31 +1040,39 @@ class _Journal:
     def _open_journal(self):
         """(descriptor, report): the journal opened, or why it is not used."""
         try:
+            lst = os.lstat(self.jpath)
+        except FileNotFoundError:
+            return None, None
+        # Judged before opening: another user's file is not even read.
+        why = None
+        if stat.S_ISLNK(lst.st_mode):
+            why = 'a symlink, not a journal'
+        elif not stat.S_ISREG(lst.st_mode):
+            why = 'not a regular file'
+        elif not _trusted_owner(lst, os.fstat(self.fd)):
+            why = ('owned by uid %d, neither the mailbox\'s owner nor root'
+                   % lst.st_uid)
+        if why is not None:
+            return None, JournalReport(self.path, self.jpath, 'untrusted', why)
+        try:
             jfd = os.open(self.jpath, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC
                           | getattr(os, 'O_NONBLOCK', 0))
         except FileNotFoundError:
             return None, None
         except OSError as e:
-            if e.errno == errno.ELOOP:
-                return None, JournalReport(
-                    self.path, self.jpath, 'untrusted',
-                    'a symlink, not a journal')
             if e.errno in (errno.EACCES, errno.EPERM):
                 raise Error('%s cannot be read by this user; run "python -m '
                             'mboxlint.mailbox recover %s" as its owner'
                             % (self.jpath, self.path)) from None
+            if e.errno == errno.ELOOP:  # replaced by a symlink meanwhile
+                return None, JournalReport(self.path, self.jpath,
+                                           'untrusted', 'a symlink')
             raise
         jst = os.fstat(jfd)
-        if not stat.S_ISREG(jst.st_mode):
+        if (jst.st_dev, jst.st_ino) != (lst.st_dev, lst.st_ino):
             os.close(jfd)
             return None, JournalReport(self.path, self.jpath, 'untrusted',
-                                       'not a regular file')
-        if not _trusted_owner(jst, os.fstat(self.fd)):
-            os.close(jfd)
-            return None, JournalReport(
-                self.path, self.jpath, 'untrusted',
-                'owned by uid %d, neither the mailbox\'s owner nor root'
-                % jst.st_uid)
+                                       'replaced while being opened')
         return jfd, None
 
     def examine(self, jfd):
