@@ -1328,8 +1328,8 @@ def _parsed(parser, fd, start, stop, near):
         for begin, end in sorted(box._toc.values()):
             # The last message of a file keeps the blank line that separates
             # the others: compare without trailing line ends.
-            last = _pread_exact(tfd, min(64, end - begin), max(begin,
-                                                                end - 64))
+            last = _pread_exact(tfd, min(64, end - begin),
+                                max(begin, end - 64))
             stop = end - (len(last) - len(last.rstrip(b'\r\n')))
             h = hashlib.blake2b(digest_size=16)
             for data in _iter_views(tfd, begin, stop):
@@ -2285,7 +2285,6 @@ class MH(_StdMH):
         """Create a folder and return an MH instance representing it."""
         return type(self)(os.path.join(self._path, folder),
                           factory=self._factory)
-
 
 
 # ---------------------------------------------------------------------------

@@ -23,13 +23,17 @@ from helpers.procs import (Actor, env, make_mbox, message, message_ids,
                            run_actor, wait_blocked_on_lock)
 from mboxlint import mailbox
 
-IDS = ['m%d' % i for i in range(40)]
+# The crash-flush actor's mailbox, and what its flush does: remove m0 and
+# m5, replace m10.
+import test_mailbox_crash as crash_tests
+from test_mailbox_crash import AFTER, CHUNK, IDS
+
+# Fixtures shared with it: the original mailbox, and the steps of its flush.
+original = crash_tests.original
+steps = crash_tests.steps
+
 BODY = 30
-CHUNK = 1024
-# What the crash-flush actor's flush does: remove m0 and m5, replace m10.
 INTENDED_GONE = {'m0', 'm5'}
-AFTER = ['<%s>' % i for i in IDS if i not in INTENDED_GONE]
-AFTER[AFTER.index('<m10>')] = '<replaced-10>'
 
 
 def need(binary, package):
@@ -41,23 +45,6 @@ def need(binary, package):
         warnings.warn(reason)  # shows in the summary even without -rs
         pytest.skip(reason)
     return found
-
-
-@pytest.fixture(scope='module')
-def original(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp('orig') / 'inbox')
-    make_mbox(path, IDS, body_lines=BODY)
-    return path
-
-
-@pytest.fixture(scope='module')
-def steps(original, tmp_path_factory):
-    path = str(tmp_path_factory.mktemp('full') / 'inbox')
-    shutil.copy(original, path)
-    proc = run_actor('crash-flush', path, 10 ** 9, CHUNK)
-    assert proc.returncode == 0, proc.stderr
-    assert message_ids(path) == AFTER
-    return proc.stdout.split()
 
 
 def crashed(directory, original, kill_at, name='inbox'):
@@ -179,8 +166,8 @@ def test_journal_is_found_through_a_symlink_and_the_real_name(
 
 # -- 2: a journal is never deleted without being applied ----------------------
 
-def test_rename_writer_after_crash_keeps_the_journal(original, steps,
-                                                     tmp_path):
+def test_rename_writer_after_crash_keeps_the_journal(
+        original, steps, tmp_path):
     path = crashed(tmp_path, original, torn_point(steps))
     ino = os.stat(path).st_ino
     act('std-remove', path, 'm20')
@@ -212,8 +199,8 @@ def test_device_number_change_alone_still_replays(original, steps,
 
 # -- 3: the file shrank after the crash ---------------------------------------
 
-def test_file_shrunk_after_crash_is_salvaged_without_error(original, steps,
-                                                            tmp_path):
+def test_file_shrunk_after_crash_is_salvaged_without_error(
+        original, steps, tmp_path):
     path = crashed(tmp_path, original, 'marked-copied:1')
     removed = ['m%d' % i for i in range(20, 40)]
     act('expunge-in-place', path, *removed)
@@ -226,8 +213,8 @@ def test_file_shrunk_after_crash_is_salvaged_without_error(original, steps,
 # -- 4: other programs are not held up by a dead flusher ----------------------
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, '-m', 'mboxlint.mailbox'] +
-                          [str(a) for a in args], stdout=subprocess.PIPE,
+    return subprocess.run([sys.executable, '-m', 'mboxlint.mailbox']
+                          + [str(a) for a in args], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True,
                           env=env(), timeout=60)
 
@@ -279,11 +266,12 @@ def test_recover_command_reports_bad_input_without_traceback(tmp_path):
 # -- 5, 6: nothing is written through a symlink; copy_back is os.rename -------
 
 def in_child(code, *args):
-    proc = subprocess.run([sys.executable, '-c', code] + [str(a) for a in args],
+    proc = subprocess.run([sys.executable, '-c', code]
+                          + [str(a) for a in args],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, env=env(), timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
 
 
 ATOMIC = ('import sys\nfrom mboxlint import mailbox\n'
@@ -335,7 +323,7 @@ def test_copy_back_keeps_data_where_os_rename_keeps_it(tmp_path):
         assert sorted(os.listdir(str(d))) == ['f', 's']
 
 
-# -- 7: one process, two mailbox objects ---------------------------------------
+# -- 7: one process, two mailbox objects --------------------------------------
 
 def test_failing_second_lock_keeps_the_first_objects_lock(tmp_path):
     if not mailbox._USE_OFD:
@@ -355,7 +343,7 @@ def test_failing_second_lock_keeps_the_first_objects_lock(tmp_path):
     assert message_ids(path) == ['<m0>', '<m1>', '<late>']
 
 
-# -- 8: a full disk stops the flush before the mailbox is touched --------------
+# -- 8: a full disk stops the flush before the mailbox is touched -------------
 
 def test_no_space_for_the_journal_leaves_the_mailbox_as_it_was(tmp_path):
     path = str(tmp_path / 'inbox')
@@ -381,43 +369,42 @@ def open_original_bytes(ids, body_lines):
     return b''.join(message(i, body_lines) for i in ids)
 
 
-def test_write_error_mid_copy_is_finished_from_the_journal(tmp_path,
-                                                           monkeypatch):
+def failing_copy_back(monkeypatch, tmp_path, times):
+    """A 20-message mailbox whose copy-backs fail with EIO after the first
+    chunk, the first `times` times; returns its path and the list of
+    failures so far."""
     path = str(tmp_path / 'inbox')
     make_mbox(path, IDS[:20], body_lines=BODY)
     monkeypatch.setattr(mailbox, '_CHUNK', 1024)
     real_copy = mailbox._copy
     failures = []
 
-    def flaky(src, src_off, dst, dst_off, length, step, *a, **kw):
-        if step == 'copy-chunk' and not failures:
+    def failing(src, src_off, dst, dst_off, length, step, *a, **kw):
+        if step == 'copy-chunk' and len(failures) < times:
             failures.append(step)
             real_copy(src, src_off, dst, dst_off, 1024, step, *a, **kw)
             raise OSError(5, 'Input/output error')
         return real_copy(src, src_off, dst, dst_off, length, step, *a, **kw)
-    monkeypatch.setattr(mailbox, '_copy', flaky)
+    monkeypatch.setattr(mailbox, '_copy', failing)
+    return path, failures
+
+
+def test_write_error_mid_copy_is_finished_from_the_journal(tmp_path,
+                                                           monkeypatch):
+    path, failures = failing_copy_back(monkeypatch, tmp_path, times=1)
     box = mailbox.mbox(path)
     with box.locked():
         box.remove(0)
     box.close()
-    assert failures  # the error happened, and the flush still completed
+    assert len(failures) == 1  # it failed, and the flush still completed
     assert message_ids(path) == ['<m%d>' % i for i in range(1, 20)]
     assert sorted(os.listdir(str(tmp_path))) == ['inbox']
 
 
 def test_lasting_write_error_is_not_blamed_on_another_process(tmp_path,
                                                               monkeypatch):
-    path = str(tmp_path / 'inbox')
-    make_mbox(path, IDS[:20], body_lines=BODY)
-    monkeypatch.setattr(mailbox, '_CHUNK', 1024)
     real_copy = mailbox._copy
-
-    def broken(src, src_off, dst, dst_off, length, step, *a, **kw):
-        if step == 'copy-chunk':
-            real_copy(src, src_off, dst, dst_off, 1024, step, *a, **kw)
-            raise OSError(5, 'Input/output error')
-        return real_copy(src, src_off, dst, dst_off, length, step, *a, **kw)
-    monkeypatch.setattr(mailbox, '_copy', broken)
+    path, _ = failing_copy_back(monkeypatch, tmp_path, times=10 ** 6)
     box = mailbox.mbox(path)
     box.lock()
     box.remove(0)
@@ -437,7 +424,7 @@ def test_lasting_write_error_is_not_blamed_on_another_process(tmp_path,
     box._file.close()
 
 
-# -- 9: other users' files do not lock the owner out ---------------------------
+# -- 9: other users' files do not lock the owner out --------------------------
 
 @pytest.fixture
 def spool():
@@ -473,13 +460,8 @@ def test_other_users_journal_and_lock_are_reported_not_trusted(spool):
             'box = mailbox.mbox(sys.argv[1])\n'
             'with box.locked():\n'
             '    box.remove(0)\n'
-            'box.close()\n'
-            'print("ok")\n')
-    proc = subprocess.run([sys.executable, '-c', code, path],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=env(), timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert 'uid 5555' in proc.stderr  # reported
+            'box.close()\n')
+    assert 'uid 5555' in in_child(code, path).stderr  # reported
     assert message_ids(path) == ['<m1>', '<m2>']
 
 
@@ -501,10 +483,7 @@ def test_root_killed_mid_flush_leaves_files_the_owner_can_recover(
             'print(box.last_recovery)\n'
             'box.unlock()\n'
             'box.close()\n')
-    proc = subprocess.run([sys.executable, '-c', code, path],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=env(), timeout=60)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'replay' in in_child(code, path).stdout
     assert message_ids(path) == AFTER
     assert sorted(os.listdir(spool)) == ['inbox']
 
@@ -525,7 +504,7 @@ def test_directory_at_the_lock_name_does_not_lock_anyone_out(tmp_path):
     assert os.path.isdir(path + '.lock')
 
 
-# -- 10: lock() after a delivery reads what was appended -----------------------
+# -- 10: lock() after a delivery reads what was appended ----------------------
 
 def bytes_read():
     with open('/proc/self/io') as f:
@@ -617,7 +596,7 @@ def test_own_dot_lock_is_refreshed_during_a_long_flush(tmp_path):
     os.unlink(path + '.lock')  # lockfile's
 
 
-# -- 12: keys survive other programs' changes elsewhere ------------------------
+# -- 12: keys survive other programs' changes elsewhere -----------------------
 
 def test_flag_change_early_in_the_file_keeps_later_keys(tmp_path):
     path = str(tmp_path / 'inbox')
@@ -650,7 +629,7 @@ def test_swap_with_mtime_restored_removes_the_right_message(tmp_path):
     assert message_ids(path) == ['<m0>', '<m2>', '<m3>']
 
 
-# -- the stress test -----------------------------------------------------------
+# -- the stress test ----------------------------------------------------------
 
 FOREIGN = ('expunge', 'std-rename', 'deliver', 'expunge+deliver',
            'procmail')
