@@ -1264,8 +1264,15 @@ class _Journal:
         with _parsed(parser, self.fd, 0, size, self.jpath) as (index, _):
             in_file = {digest for digest, _, _ in index}
         start = 2 * _SLOT
-        with _parsed(parser, jfd, start, start + hdr['length'],
-                     self.jpath) as (index, rfd):
+        # The payload starts where the rewrite did, which may be just after
+        # the separator that opens its first message: put one before it, or
+        # the parser would not see that message.
+        head = _pread_exact(jfd, 1, start)
+        leader = {_KIND_MMDF: b'\x01\x01\x01\x01\n',
+                  _KIND_BABYL: b'\x1f' if head == b'\x0c' else b'\x1f\x0c\n'
+                  }.get(hdr['kind'], b'')
+        with _parsed(parser, jfd, start, start + hdr['length'], self.jpath,
+                     leader) as (index, rfd):
             for digest, begin, end in index:
                 if digest in in_file:
                     report.present += 1
@@ -1301,14 +1308,15 @@ class _Background:
 
 
 @contextlib.contextmanager
-def _parsed(parser, fd, start, stop, near):
+def _parsed(parser, fd, start, stop, near, leader=b''):
     """Index of the messages in fd's [start, stop), as the standard
     library's parser of that format finds them: yields ([(digest, begin,
     end)], a descriptor to read them from).
 
-    The bytes are copied to a private temp file next to near first, so that
-    no second descriptor of a locked file is opened (closing it would drop
-    this process's fcntl locks).  Salvage only: rare, and linear in size.
+    The bytes are copied, after leader, to a private temp file next to near
+    first, so that no second descriptor of a locked file is opened (closing
+    it would drop this process's fcntl locks).  Salvage only: rare, and
+    linear in size.
     """
     directory = os.path.dirname(near) or '.'
     while True:
@@ -1321,7 +1329,8 @@ def _parsed(parser, fd, start, stop, near):
             continue
     box = None
     try:
-        _copy(fd, start, tfd, 0, stop - start, 'salvage-chunk')
+        _pwrite_all(tfd, leader, 0)
+        _copy(fd, start, tfd, len(leader), stop - start, 'salvage-chunk')
         box = parser(tmp, create=False)
         box._lookup()  # builds the table of contents
         index = []
@@ -1331,6 +1340,8 @@ def _parsed(parser, fd, start, stop, near):
             last = _pread_exact(tfd, min(64, end - begin),
                                 max(begin, end - 64))
             stop = end - (len(last) - len(last.rstrip(b'\r\n')))
+            if stop <= begin:
+                continue  # nothing between two separators
             h = hashlib.blake2b(digest_size=16)
             for data in _iter_views(tfd, begin, stop):
                 h.update(data)
