@@ -742,3 +742,25 @@ def test_salvage_appends_the_missing_messages_in_every_format(tmp_path, cls):
         want = expected_identity('j3b' if msg_id == 'j3' else msg_id)
         assert want in found or (msg_id == 'j3' and
                                  expected_identity('j3') in found), msg_id
+
+
+# -- 13: flock() is not fcntl() -------------------------------------------------
+
+FLOCK_DELIVERY = ('import fcntl, sys\n'
+                  'with open(sys.argv[1], "ab") as f:\n'
+                  '    fcntl.flock(f, fcntl.LOCK_EX)\n'
+                  '    f.write(sys.argv[2].encode())\n')
+
+
+def test_deliverer_taking_only_flock_is_not_excluded(tmp_path):
+    """What docs/mailbox.md warns about: on Linux flock() and fcntl locks
+    do not conflict, so a deliverer that takes only flock() writes while
+    the mailbox is locked."""
+    path = str(tmp_path / 'inbox')
+    make_mbox(path, ['m0'])
+    box = mailbox.mbox(path)
+    box.lock()
+    in_child(FLOCK_DELIVERY, path, message('flocked').decode())
+    box.unlock()
+    box.close()
+    assert message_ids(path) == ['<m0>', '<flocked>']
