@@ -1615,6 +1615,8 @@ class _SafeSingleFile:
         self._remember_file()
 
     def _lookup(self, key=None):
+        if _own_dotlocks:
+            _refresh_dotlocks()  # a holder at work keeps its lock young
         if key is not None and key in self._vanished:
             raise ExternalClashError(
                 'message %r was changed or removed by another process' % (key,))
