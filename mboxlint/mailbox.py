@@ -1096,6 +1096,15 @@ class _Journal:
         offset, length = hdr['offset'], hdr['length']
         old_size, final = hdr['old_size'], offset + hdr['length']
         top = max(old_size, final)
+        # The tables lie in the journal: a header describing more blocks
+        # than it can hold is damaged, and is not believed (nor allowed to
+        # cost more than the journal's size).
+        room = os.fstat(jfd).st_size - 2 * _SLOT - length
+        fewest_blocks = max(top - offset, 0) // hdr['block'] - 1
+        if room < 0 or 4 * fewest_blocks > room:
+            return JournalReport(self.path, self.jpath, 'damaged',
+                                 'its header describes more than it holds',
+                                 hdr)
         bounds = _grid(offset, top, hdr['block'], (old_size, final))
         n_old = len([b for b in bounds if b <= old_size]) - 1
         n_new = len([b for b in bounds if b <= final]) - 1
@@ -1221,8 +1230,9 @@ class _Journal:
         """A growing flush died before copying: remove the zeros it added."""
         old_size, final = self.hdr['old_size'], self._final
         size = os.fstat(self.fd).st_size
-        extended = (size >= final and not _pread_exact(
-            self.fd, final - old_size, old_size).strip(b'\0'))
+        extended = size >= final and all(
+            not data.strip(b'\0')
+            for data in _iter_range(self.fd, old_size, final))
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.jpath)
         _fsync_dir(self.jpath)

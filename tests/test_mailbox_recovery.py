@@ -764,3 +764,29 @@ def test_deliverer_taking_only_flock_is_not_excluded(tmp_path):
     box.unlock()
     box.close()
     assert message_ids(path) == ['<m0>', '<flocked>']
+
+
+def test_journal_header_promising_more_than_it_holds_is_not_believed(
+        original, steps, tmp_path):
+    """A header (valid CRC) claiming a huge rewrite must not make recovery
+    build tables for it: cost stays linear in the journal's size."""
+    path = crashed(tmp_path, original, torn_point(steps))
+    jfd = os.open(path + '.journal', os.O_RDWR)
+    try:
+        hdr = mailbox._read_header(jfd)
+        hdr['old_size'] = 1 << 50
+        hdr['block'] = 1
+        for seq in (hdr['seq'] + 1, hdr['seq'] + 2):
+            os.pwrite(jfd, mailbox._pack_header(seq, hdr['state'], hdr),
+                      (seq % 2) * mailbox._SLOT)
+    finally:
+        os.close(jfd)
+    with open(path, 'rb') as f:
+        before = f.read()
+    started = time.monotonic()
+    with pytest.raises(mailbox.Error, match='describes more than it holds'):
+        mailbox.mbox(path)
+    assert time.monotonic() - started < 10
+    with open(path, 'rb') as f:
+        assert f.read() == before
+    assert os.path.exists(path + '.journal')  # left for a person
