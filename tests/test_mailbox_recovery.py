@@ -147,6 +147,40 @@ def test_expunge_and_delivery_after_crash_are_not_undone(
     assert not os.path.exists(path + '.journal')
 
 
+def expunge_with_mutt(path, subject, tmp_path):
+    """Real mutt, on a pseudo-terminal (script), deleting the messages whose
+    subject contains subject and syncing the mailbox in place."""
+    mutt = need('mutt', 'mutt')
+    script = need('script', 'bsdutils')
+    rc = tmp_path / 'muttrc'
+    rc.write_text('set mbox_type=mbox\nset delete=yes\nset move=no\n'
+                  'set mark_old=no\nset quit=yes\n')
+    commands = tmp_path / 'mutt-commands'
+    commands.write_text("push '<delete-pattern>~s %s<enter>"
+                        "<sync-mailbox><exit>'\n" % subject)
+    line = "%s -n -F %s -f %s -e 'source %s'" % (mutt, rc, path, commands)
+    proc = subprocess.run([script, '-qec', line, '/dev/null'],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=dict(os.environ, TERM='xterm'), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_real_mutt_expunge_after_crash_is_not_undone(original, steps,
+                                                     tmp_path):
+    path = crashed(tmp_path, original, torn_point(steps))
+    # Past the point where the copy stopped: whole, where it always was.
+    assert intact_copies(path, 'm50') == 1
+    # mutt asks whether to remove the dead flusher's lock; a user says yes.
+    os.unlink(path + '.lock')
+    expunge_with_mutt(path, 'm50', tmp_path)
+    assert intact_copies(path, 'm50') == 0  # mutt deleted it, in place
+    deliver_with_procmail(path, 'late', tmp_path)
+    said = open_and_recover(path)
+    assert any('salvage' in w for w in said), said
+    check_nothing_lost(path, gone_on_purpose={'m50'}, delivered=['late'])
+    assert len(kept_aside(path)) == 1
+
+
 def test_journal_is_found_through_a_symlink_and_the_real_name(
         original, steps, tmp_path):
     real = str(tmp_path / 'spool' / 'alice')
