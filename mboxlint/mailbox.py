@@ -715,8 +715,9 @@ def _grid(start, stop, block, cuts):
 class _BlockCrcs:
     """CRC-32 of each block of a grid, fed with the bytes in order."""
 
-    def __init__(self, bounds):
+    def __init__(self, bounds, block=_PAGE):
         self.bounds = bounds
+        self.block = block    # the grid's spacing (cuts make some shorter)
         self.index = 0        # block being filled: [bounds[i], bounds[i+1])
         self.pos = bounds[0]
         self.crc = 0
@@ -729,7 +730,19 @@ class _BlockCrcs:
         last = len(bounds) - 1
         i, pos, crc = self.index, self.pos, self.crc
         off, size = 0, len(view)
+        block = self.block
         while off < size:
+            if pos == bounds[i] and size - off >= 2 * block:
+                # A run of whole blocks: no block is longer than the
+                # spacing, so if n of them end n spacings further on, all
+                # are exactly one spacing long.
+                n = min((size - off) // block, last - i)
+                if n > 1 and bounds[i + n] == pos + n * block:
+                    stop = off + n * block
+                    self.crcs.extend([crc32(view[j:j + block])
+                                      for j in range(off, stop, block)])
+                    off, pos, i = stop, pos + n * block, i + n
+                    continue
             if i >= last:
                 raise ValueError('more bytes than the grid holds')
             end = bounds[i + 1]
@@ -749,15 +762,16 @@ class _BlockCrcs:
         return self
 
 
-def _grid_crcs(fd, bounds, start, stop, file_offset=None):
-    """CRC of each block of bounds lying within [file_offset, ...), reading
-    fd from start to stop (which maps to file_offset onward)."""
+def _grid_crcs(fd, bounds, block, start, stop, file_offset=None):
+    """CRC of each block of bounds (spaced block apart) lying within
+    [file_offset, ...), reading fd from start to stop (which maps to
+    file_offset onward)."""
     if file_offset is None:
         file_offset = start
     sub = [b for b in bounds if file_offset <= b <= file_offset + stop - start]
     if len(sub) < 2:
         return array.array(_CRC_TYPE)
-    return _BlockCrcs(sub).read(fd, start, stop).crcs
+    return _BlockCrcs(sub, block).read(fd, start, stop).crcs
 
 
 def _table_bytes(crcs):
@@ -911,10 +925,10 @@ class _Journal:
             _preallocate(jfd, 0, 2 * _SLOT + length + 4 * max(0, n_tables))
             # The old bytes' table is read by a second thread while the
             # payload is copied; the payload's, just behind the copy.
-            old_crcs = _Background(_grid_crcs, self.fd, bounds, offset,
-                                   old_size)
+            old_crcs = _Background(_grid_crcs, self.fd, bounds, block,
+                                   offset, old_size)
             new_crcs = _TrailingCrc(jfd, _BlockCrcs(
-                [b for b in bounds if b <= final]))
+                [b for b in bounds if b <= final], block))
             pos = 2 * _SLOT
             for seg in segments:
                 if seg[0] == 'range':
@@ -1117,7 +1131,8 @@ class _Journal:
         old = _table_from(tables[:4 * n_old])
         new = _table_from(tables[4 * n_old:])
         try:
-            payload = _grid_crcs(jfd, bounds, 2 * _SLOT, 2 * _SLOT + length,
+            payload = _grid_crcs(jfd, bounds, hdr['block'], 2 * _SLOT,
+                                 2 * _SLOT + length,
                                  offset)
         except FormatError:
             payload = None
@@ -1145,7 +1160,8 @@ class _Journal:
             report.reason = ('the file is %d bytes, shorter than the %d the '
                              'flush left%s' % (size, need, identity))
             return report
-        have = _grid_crcs(self.fd, [b for b in bounds if b <= need], offset,
+        have = _grid_crcs(self.fd, [b for b in bounds if b <= need],
+                          hdr['block'], offset,
                           need)
         for i in range(len(have)):
             start, stop = bounds[i], bounds[i + 1]
