@@ -201,9 +201,13 @@ class _TrailingCrc:
     journal overlaps filling it (both release the GIL).  Ranges must be
     added in order."""
 
-    def __init__(self, fd, hasher):
+    def __init__(self, fd, hasher, first=None):
         self.fd = fd
         self.hasher = hasher
+        # Run by the thread before the first range: work that would only
+        # compete for the GIL from a thread of its own.
+        self.first = first
+        self.first_result = None
         self.error = None
         self.cancelled = False
         self.queue = queue.SimpleQueue()
@@ -216,6 +220,11 @@ class _TrailingCrc:
 
     def _run(self):
         buf = bytearray(max(_CHUNK, 1))
+        if self.first is not None:
+            try:
+                self.first_result = self.first()
+            except BaseException as e:  # handed to the writing thread
+                self.error = e
         while True:
             item = self.queue.get()
             if item is None:
@@ -915,7 +924,7 @@ class _Journal:
             'old_size': old_size, 'block': block, 'table_crc': 0,
             'tail': bytes(16), 'prefix': bytes(16)}
         jfd = self._open_next(st)
-        new_crcs = old_crcs = None
+        new_crcs = None
         installed = False
         try:
             # Reserve the journal's space first: running out of it is then
@@ -923,12 +932,11 @@ class _Journal:
             n_tables = (len([b for b in bounds if b <= old_size])
                         + len([b for b in bounds if b <= final]) - 2)
             _preallocate(jfd, 0, 2 * _SLOT + length + 4 * max(0, n_tables))
-            # The old bytes' table is read by a second thread while the
-            # payload is copied; the payload's, just behind the copy.
-            old_crcs = _Background(_grid_crcs, self.fd, bounds, block,
-                                   offset, old_size)
-            new_crcs = _TrailingCrc(jfd, _BlockCrcs(
-                [b for b in bounds if b <= final], block))
+            # A second thread makes the old bytes' table while the payload
+            # is copied, then the payload's, catching up behind the copy.
+            new_crcs = _TrailingCrc(
+                jfd, _BlockCrcs([b for b in bounds if b <= final], block),
+                lambda: _grid_crcs(self.fd, bounds, block, offset, old_size))
             pos = 2 * _SLOT
             for seg in segments:
                 if seg[0] == 'range':
@@ -940,9 +948,10 @@ class _Journal:
                     new_crcs.add(pos, len(seg[1]))
                     pos += len(seg[1])
                     _step('journal-chunk')
-            tables = (_table_bytes(old_crcs.result())
-                      + _table_bytes(new_crcs.stop().crcs))
-            old_crcs = new_crcs = None
+            new_table = new_crcs.stop().crcs
+            tables = (_table_bytes(new_crcs.first_result)
+                      + _table_bytes(new_table))
+            new_crcs = None
             _pwrite_all(jfd, tables, pos)
             self.hdr['table_crc'] = zlib.crc32(tables)
             self.hdr['prefix'] = _digest_range(
@@ -978,9 +987,8 @@ class _Journal:
                 _step('complete')
             self._copy_and_cut(jfd)
         except BaseException as e:
-            for worker in (old_crcs, new_crcs):
-                if worker is not None:
-                    worker.cancel()
+            if new_crcs is not None:
+                new_crcs.cancel()
             os.close(jfd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.next_path)
@@ -1306,31 +1314,6 @@ class _Journal:
                 self.appender(_pread_exact(rfd, end - begin, begin))
                 in_file.add(digest)
                 report.appended += 1
-
-
-class _Background:
-    """Run func(*args) in a thread; result() waits for it."""
-
-    def __init__(self, func, *args):
-        self.value = self.error = None
-        self.thread = threading.Thread(target=self._run, args=(func, args),
-                                       daemon=True, name='mboxlint-crc')
-        self.thread.start()
-
-    def _run(self, func, args):
-        try:
-            self.value = func(*args)
-        except BaseException as e:  # handed to the waiting thread
-            self.error = e
-
-    def result(self):
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-    def cancel(self):
-        self.thread.join()
 
 
 @contextlib.contextmanager
