@@ -44,22 +44,12 @@ def build(path, size, count):
             f.write(b'\n')
 
 
-def written_bytes():
+def io_bytes(field):
+    """A byte count of /proc/self/io: 'wchar' written, 'rchar' read."""
     try:
         with open('/proc/self/io') as f:
             for line in f:
-                if line.startswith('wchar:'):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def read_bytes():
-    try:
-        with open('/proc/self/io') as f:
-            for line in f:
-                if line.startswith('rchar:'):
+                if line.startswith(field + ':'):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -77,11 +67,11 @@ def relock_child(mailbox, path):
         f.write(b'From late@example.org Mon Jan  1 00:00:00 2024\n'
                 b'Message-ID: <late@bench>\n\nlate\n\n')
         fcntl.lockf(f, fcntl.LOCK_UN)
-    base_read = read_bytes()
+    base_read = io_bytes('rchar')
     start = time.perf_counter()
     box.lock()
     elapsed = time.perf_counter() - start
-    read = read_bytes() - base_read
+    read = io_bytes('rchar') - base_read
     # The stdlib's lock() does not look at the file: it misses the message.
     seen = len(box.keys()) - count
     box.unlock()
@@ -112,13 +102,13 @@ def child(impl, path, which):
     keys = sorted(box.keys())
     box.remove(keys[-1] if which == 'last' else keys[0])
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    base_written = written_bytes()
+    base_written = io_bytes('wchar')
     fsyncs[0] = 0
     start = time.perf_counter()
     box.flush()
     elapsed = time.perf_counter() - start
     synced = fsyncs[0]
-    written = written_bytes() - base_written
+    written = io_bytes('wchar') - base_written
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
     box.unlock()
     box.close()
