@@ -70,7 +70,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 __all__ = list(_std.__all__) + [
     'MailboxWarning', 'copy_back', 'atomic_write',
-    'DOTLOCK_TIMEOUT', 'WRITE_LOCK_TIMEOUT',
+    'DOTLOCK_TIMEOUT', 'DOTLOCK_REFRESH', 'WRITE_LOCK_TIMEOUT',
 ]
 
 # A dot-lock with no owner we can check (written by another program, or by a
