@@ -2399,6 +2399,14 @@ def _recover_raw(path, timeout):
         os.close(fd)
 
 
+def _is_helper_file(path):
+    name = os.path.basename(path)
+    return (name.endswith(('.lock', '.journal', '.journal.next'))
+            or any(mark in name for mark in (
+                '.journal.unapplied-', '.journal.untrusted-',
+                '.journal.next.', '.salvage-')))
+
+
 def _main(argv=None):
     import argparse
 
@@ -2418,6 +2426,11 @@ def _main(argv=None):
     out = sys.stdout
     code = 0
     for path in args.paths:
+        if _is_helper_file(path):
+            # A shell glob over a spool names our locks and journals too.
+            sys.stderr.write('%s: skipped: a lock or journal, not a '
+                             'mailbox\n' % path)
+            continue
         try:
             if args.command == 'status':
                 flagged = _status(path, out)

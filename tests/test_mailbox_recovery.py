@@ -824,3 +824,15 @@ def test_journal_header_promising_more_than_it_holds_is_not_believed(
     with open(path, 'rb') as f:
         assert f.read() == before
     assert os.path.exists(path + '.journal')  # left for a person
+
+
+def test_recover_over_a_spool_glob_skips_locks_and_journals(
+        original, steps, tmp_path):
+    path = crashed(tmp_path, original, torn_point(steps))
+    names = sorted(os.listdir(str(tmp_path)))
+    assert names == ['inbox', 'inbox.journal', 'inbox.lock']
+    done = run_cli('recover', *[tmp_path / n for n in names])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count('skipped') == 2
+    assert message_ids(path) == AFTER
+    assert sorted(os.listdir(str(tmp_path))) == ['inbox']
