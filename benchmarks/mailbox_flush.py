@@ -4,7 +4,9 @@
 
 Builds an mbox in a temp directory (200 MB / 10,000 messages, or 20 MB /
 1,000 with --small) and, each in a fresh child process, times one flush after
-removing the last or the first message.  Each repetition measures the stdlib
+removing the last or the first message, and one lock() after another process
+delivered a message to the mailbox the box had already read (bytes read:
+rchar of /proc/self/io).  Each repetition measures the stdlib
 and mboxlint.mailbox one after the other on fresh copies of the same file;
 the medians are quoted, with the ratio of the two.  Also printed: bytes
 written by the flush (wchar of /proc/self/io: write calls and kernel copies),
@@ -42,15 +44,39 @@ def build(path, size, count):
             f.write(b'\n')
 
 
-def written_bytes():
+def io_bytes(field):
+    """A byte count of /proc/self/io: 'wchar' written, 'rchar' read."""
     try:
         with open('/proc/self/io') as f:
             for line in f:
-                if line.startswith('wchar:'):
+                if line.startswith(field + ':'):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def relock_child(mailbox, path):
+    import fcntl
+    box = mailbox.mbox(path)
+    box.lock()
+    count = len(box.keys())
+    box.unlock()
+    with open(path, 'ab') as f:  # a deliverer
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        f.write(b'From late@example.org Mon Jan  1 00:00:00 2024\n'
+                b'Message-ID: <late@bench>\n\nlate\n\n')
+        fcntl.lockf(f, fcntl.LOCK_UN)
+    base_read = io_bytes('rchar')
+    start = time.perf_counter()
+    box.lock()
+    elapsed = time.perf_counter() - start
+    read = io_bytes('rchar') - base_read
+    # The stdlib's lock() does not look at the file: it misses the message.
+    seen = len(box.keys()) - count
+    box.unlock()
+    box.close()
+    print(json.dumps({'seconds': elapsed, 'read': read, 'seen': seen}))
 
 
 def child(impl, path, which):
@@ -59,6 +85,9 @@ def child(impl, path, which):
     else:
         sys.path.insert(0, REPO)
         from mboxlint import mailbox
+    if which == 'relock':
+        relock_child(mailbox, path)
+        return
     fsyncs = [0]
 
     def counting(real):
@@ -73,13 +102,13 @@ def child(impl, path, which):
     keys = sorted(box.keys())
     box.remove(keys[-1] if which == 'last' else keys[0])
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    base_written = written_bytes()
+    base_written = io_bytes('wchar')
     fsyncs[0] = 0
     start = time.perf_counter()
     box.flush()
     elapsed = time.perf_counter() - start
     synced = fsyncs[0]
-    written = written_bytes() - base_written
+    written = io_bytes('wchar') - base_written
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss
     box.unlock()
     box.close()
@@ -144,6 +173,19 @@ def main():
                                                          fixed['fsyncs']))
             print('  memory  flush peak +%.1f MiB (stdlib +%.1f MiB)' % (
                 fixed['peak_kib'] / 1024.0, std['peak_kib'] / 1024.0))
+        runs = {'std': [], 'fixed': []}
+        for _ in range(args.repeat):
+            for impl in ('std', 'fixed'):
+                runs[impl].append(measure(impl, original, 'relock', workdir))
+        std, fixed = summary(runs['std']), summary(runs['fixed'])
+        print('lock() after a delivery:')
+        print('  time    stdlib %.4f s, mboxlint %.4f s' % (
+            std['seconds'], fixed['seconds']))
+        print('  read    stdlib %d bytes, mboxlint %d bytes (%.3f%% of the '
+              'file)' % (std['read'], fixed['read'],
+                         100.0 * fixed['read'] / file_size))
+        print('  new messages seen: stdlib %d, mboxlint %d' % (
+            std['seen'], fixed['seen']))
     finally:
         shutil.rmtree(workdir)
 

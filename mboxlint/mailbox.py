@@ -23,6 +23,7 @@ See docs/mailbox.md for the full description and the deviations from the
 interpreter's own test suite.
 """
 
+import array
 import contextlib
 import errno
 import hashlib
@@ -32,6 +33,7 @@ import queue
 import socket
 import stat
 import struct
+import sys
 import threading
 import time
 import warnings
@@ -68,7 +70,7 @@ except ImportError:  # pragma: no cover - not POSIX
 
 __all__ = list(_std.__all__) + [
     'MailboxWarning', 'copy_back', 'atomic_write',
-    'DOTLOCK_TIMEOUT', 'WRITE_LOCK_TIMEOUT',
+    'DOTLOCK_TIMEOUT', 'DOTLOCK_REFRESH', 'WRITE_LOCK_TIMEOUT',
 ]
 
 # A dot-lock with no owner we can check (written by another program, or by a
@@ -108,6 +110,8 @@ class MailboxWarning(UserWarning):
 
 
 def _step(name):
+    if _own_dotlocks:
+        _refresh_dotlocks()
     hook = _test_hook
     if hook is not None:
         hook(name)
@@ -192,13 +196,18 @@ def _crc_range(fd, start, stop, crc=0, buf=None):
 
 
 class _TrailingCrc:
-    """CRC-32 of bytes of a file, computed by a second thread just behind
-    the writes that produce them, so that checksumming a journal overlaps
-    filling it (both release the GIL).  Ranges must be added in order."""
+    """Block CRCs (a _BlockCrcs) of bytes of a file, computed by a second
+    thread just behind the writes that produce them, so that checksumming a
+    journal overlaps filling it (both release the GIL).  Ranges must be
+    added in order."""
 
-    def __init__(self, fd):
+    def __init__(self, fd, hasher, first=None):
         self.fd = fd
-        self.crc = 0
+        self.hasher = hasher
+        # Run by the thread before the first range: work that would only
+        # compete for the GIL from a thread of its own.
+        self.first = first
+        self.first_result = None
         self.error = None
         self.cancelled = False
         self.queue = queue.SimpleQueue()
@@ -211,24 +220,28 @@ class _TrailingCrc:
 
     def _run(self):
         buf = bytearray(max(_CHUNK, 1))
+        if self.first is not None:
+            try:
+                self.first_result = self.first()
+            except BaseException as e:  # handed to the writing thread
+                self.error = e
         while True:
             item = self.queue.get()
             if item is None:
                 return
             if self.error is None and not self.cancelled:
                 try:
-                    self.crc = _crc_range(self.fd, item[0], item[1],
-                                          self.crc, buf)
+                    self.hasher.read(self.fd, item[0], item[1], buf)
                 except BaseException as e:  # handed to the writing thread
                     self.error = e
 
     def stop(self):
-        """Wait for the thread; the CRC of everything added."""
+        """Wait for the thread; the hasher, fed with everything added."""
         self.queue.put(None)
         self.thread.join()
         if self.error is not None:
             raise self.error
-        return self.crc
+        return self.hasher
 
     def cancel(self):
         """Stop the thread without finishing the checksum."""
@@ -245,19 +258,23 @@ _NO_KERNEL_COPY = {getattr(errno, name) for name in (
     'ETXTBSY', 'EOVERFLOW') if hasattr(errno, name)}
 
 
-def _copy(src, src_off, dst, dst_off, length, step, done=None):
+def _copy(src, src_off, dst, dst_off, length, step, done=None, align=False):
     """Copy length bytes between two descriptors at explicit offsets.
 
     Kernel-side when possible (copy_file_range, then sendfile), so that the
     bytes never pass through Python; a read/write loop otherwise.  Works in
     _CHUNK pieces, reporting each as step (and to done(dst_off, n) if
-    given).  Raises FormatError when src ends
-    early.  The file position of dst may move (sendfile writes there).
+    given).  With align, pieces end at multiples of _CHUNK in dst, so that
+    a process killed between pieces leaves whole blocks of the journal's
+    grid copied.  Raises FormatError when src ends early.  The file
+    position of dst may move (sendfile writes there).
     """
     method = 0
     stop = src_off + length
     while src_off < stop:
         want = min(_CHUNK, stop - src_off)
+        if align:
+            want = min(want, _CHUNK - dst_off % _CHUNK)
         n = None
         if method == 0:
             cfr = getattr(os, 'copy_file_range', None)
@@ -344,6 +361,22 @@ def _fingerprints(fd, spans):
     return crcs, after
 
 
+def _preallocate(fd, start, stop, extend=False):
+    """Reserve the blocks of [start, stop) of fd (the file grows to stop if
+    shorter), so that ENOSPC comes now rather than while writing there.
+    Where the file system cannot, extend only if asked."""
+    fallocate = getattr(os, 'posix_fallocate', None)
+    if fallocate is not None and stop > start:
+        try:
+            fallocate(fd, start, stop - start)
+            return
+        except OSError as e:
+            if e.errno not in _NO_KERNEL_COPY:
+                raise
+    if extend:
+        os.ftruncate(fd, stop)
+
+
 def _digest_range(fd, start, stop):
     h = hashlib.blake2b(digest_size=16)
     for data in _iter_views(fd, start, stop):
@@ -393,7 +426,7 @@ def _process_holds_posix_lock(st):
 # ---------------------------------------------------------------------------
 # Dot-locks that name their owner
 
-def _dotlock_acquire(path, mode):
+def _dotlock_acquire(path, mode, target_st):
     """Create path + '.lock' holding "PID HOST".
 
     Returns True when taken, False when another lock is there, None when the
@@ -409,6 +442,7 @@ def _dotlock_acquire(path, mode):
             return None
         raise
     try:
+        _give_to_owner(fd, target_st)
         os.write(fd, ('%d %s\n' % (os.getpid(), _HOST)).encode())
         os.fsync(fd)
     finally:
@@ -430,13 +464,23 @@ def _dotlock_acquire(path, mode):
             except FileExistsError:
                 return False
             try:
+                _give_to_owner(fd, target_st)
                 os.write(fd, ('%d %s\n' % (os.getpid(), _HOST)).encode())
             finally:
                 os.close(fd)
+        _own_dotlocks[lock_path] = time.monotonic()
         return True
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _give_to_owner(fd, target_st):
+    # A root job's lock or journal must stay removable and readable by the
+    # mailbox's owner, or a crash would lock the owner out.
+    if os.geteuid() == 0 and target_st.st_uid != 0:
+        with contextlib.suppress(OSError):
+            os.fchown(fd, target_st.st_uid, target_st.st_gid)
 
 
 def _dotlock_owner(lock_path):
@@ -458,20 +502,51 @@ def _dotlock_owner(lock_path):
     return int(parts[0]), parts[1]
 
 
-def _dotlock_break_if_stale(path):
-    """Remove path + '.lock' if its owner is gone; True when removed."""
+def _dotlock_verdict(lock_path, target_st, before=None):
+    """('absent' | 'held' | 'stale' | 'untrusted' | 'directory', detail)."""
+    if before is None:
+        try:
+            before = os.lstat(lock_path)
+        except FileNotFoundError:
+            return 'absent', ''
+    if stat.S_ISDIR(before.st_mode):
+        return 'directory', 'a directory, not a lock'
+    if not _trusted_owner(before, target_st):
+        return 'untrusted', ('owned by uid %d, neither the mailbox\'s owner '
+                             'nor root' % before.st_uid)
+    age = time.time() - before.st_mtime
+    owner = _dotlock_owner(lock_path)
+    if owner is not None and owner[1] == _HOST and not _pid_alive(owner[0]):
+        return 'stale', 'process %d is gone' % owner[0]
+    # A live PID is no proof (PIDs are reused; in a container PID 1 is
+    # always alive): an old lock is broken by age whoever it names, as
+    # procmail does.  Holders refresh their lock's time while they work.
+    if age > DOTLOCK_TIMEOUT:
+        return 'stale', 'not refreshed for %d s' % age
+    who = ('process %d on %s' % owner) if owner else 'another program'
+    return 'held', 'by %s for %d s' % (who, age)
+
+
+def _dotlock_break_if_stale(path, target_st):
+    """Remove path + '.lock' if it is stale or not to be trusted.
+
+    True when the name is free now, False when a live lock is respected,
+    None when the name cannot be used (a directory, or another user's file
+    that cannot be removed): then dot-locking is skipped, with a warning.
+    """
     lock_path = path + '.lock'
     try:
         before = os.lstat(lock_path)
     except FileNotFoundError:
         return True
-    owner = _dotlock_owner(lock_path)
-    if owner is not None and owner[1] == _HOST:
-        stale = not _pid_alive(owner[0])
-    else:
-        stale = time.time() - before.st_mtime > DOTLOCK_TIMEOUT
-    if not stale:
+    verdict, detail = _dotlock_verdict(lock_path, target_st, before)
+    if verdict == 'held':
         return False
+    if verdict == 'directory':
+        warnings.warn('%s is %s: dot-locking skipped, only the fcntl lock '
+                      'is held' % (lock_path, detail), MailboxWarning,
+                      stacklevel=4)
+        return None
     try:
         now = os.lstat(lock_path)
     except FileNotFoundError:
@@ -481,43 +556,258 @@ def _dotlock_break_if_stale(path):
     if (now.st_ino, now.st_dev, now.st_mtime_ns) != (
             before.st_ino, before.st_dev, before.st_mtime_ns):
         return False
-    with contextlib.suppress(FileNotFoundError):
+    try:
         os.unlink(lock_path)
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        if verdict != 'untrusted':
+            raise
+        warnings.warn('%s is %s and cannot be removed (%s): dot-locking '
+                      'skipped, only the fcntl lock is held'
+                      % (lock_path, detail, e.strerror), MailboxWarning,
+                      stacklevel=4)
+        return None
+    if verdict == 'untrusted':
+        warnings.warn('%s was %s: removed' % (lock_path, detail),
+                      MailboxWarning, stacklevel=4)
     return True
 
 
 def _dotlock_release(path):
     lock_path = path + '.lock'
+    _own_dotlocks.pop(lock_path, None)
     owner = _dotlock_owner(lock_path)
     if owner == (os.getpid(), _HOST):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock_path)
 
 
+# Dot-locks this process holds -> when their time was last refreshed.
+_own_dotlocks = {}
+# Refresh the time of our own dot-locks this often during long writes, so
+# that nobody breaks them by age (DOTLOCK_TIMEOUT) while we work.
+DOTLOCK_REFRESH = 60.0
+
+
+def _refresh_dotlocks():
+    now = time.monotonic()
+    for lock_path, last in list(_own_dotlocks.items()):
+        if now - last < DOTLOCK_REFRESH:
+            continue
+        _own_dotlocks[lock_path] = now
+        if _dotlock_owner(lock_path) == (os.getpid(), _HOST):
+            with contextlib.suppress(OSError):
+                os.utime(lock_path)
+
+
+# ---------------------------------------------------------------------------
+# fcntl locks
+#
+# Linux's open-file-description locks conflict with the POSIX locks other
+# mail programs take, but belong to the open file, not to the process: a
+# second mailbox object on the same file conflicts with the first instead of
+# sharing its lock, and closing another descriptor of the file does not
+# drop them.  Elsewhere, lockf.
+
+_F_OFD_SETLK = getattr(fcntl, 'F_OFD_SETLK', None) if fcntl else None
+# struct flock on 64-bit Linux: l_type, l_whence, l_start, l_len, l_pid.
+_FLOCK = struct.Struct('hhqqi4x')
+_USE_OFD = (_F_OFD_SETLK is not None and sys.platform.startswith('linux')
+            and struct.calcsize('P') == 8)
+# (st_dev, st_ino) of files this process holds OFD locks on (copy_back
+# must not wait for a lock held by its own caller).
+_ofd_held = {}
+
+
+def _try_lock(fd):
+    """Take an exclusive lock without waiting: 'ofd', 'posix', or raise
+    OSError (EAGAIN/EACCES when another holder has it)."""
+    if _USE_OFD:
+        try:
+            fcntl.fcntl(fd, _F_OFD_SETLK,
+                        _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise
+            # A file system without OFD locks: fall through to lockf.
+        else:
+            st = os.fstat(fd)
+            key = (st.st_dev, st.st_ino)
+            _ofd_held[key] = _ofd_held.get(key, 0) + 1
+            return 'ofd'
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return 'posix'
+
+
+def _unlock(fd, kind):
+    if kind == 'ofd':
+        fcntl.fcntl(fd, _F_OFD_SETLK,
+                    _FLOCK.pack(fcntl.F_UNLCK, os.SEEK_SET, 0, 0, 0))
+        st = os.fstat(fd)
+        key = (st.st_dev, st.st_ino)
+        if _ofd_held.get(key, 0) <= 1:
+            _ofd_held.pop(key, None)
+        else:
+            _ofd_held[key] -= 1
+    elif kind == 'posix':
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+
+
 # ---------------------------------------------------------------------------
 # The journal
 #
-# <target>.journal holds a header area of two slots followed by the payload:
-# the bytes that belong at [offset, offset + length) of the target, after
-# which the target is cut to offset + length.  The payload is written and
-# fsynced before the first valid header, and the target is not touched before
-# that header is fsynced, so a journal without a valid header is simply
-# discarded.  Header updates alternate between the slots (highest valid
-# sequence number wins), so a torn header write never loses the previous one.
+# <target>.journal holds a header area of two slots, the payload (the bytes
+# that belong at [offset, offset + length) of the target, after which the
+# target is cut to offset + length), then two tables of CRC-32s: of the old
+# bytes the rewrite replaces, and of the payload, per block of a grid of
+# absolute file offsets.  The payload and tables are fsynced with the first
+# valid header, and the target is not touched before that header is
+# installed, so a journal without a valid header was never used.  Header
+# updates alternate between the slots (highest valid sequence number wins),
+# so a torn header write never loses the previous one.
+#
+# Before replaying, the target must still be what the interrupted flush left:
+# the kept prefix (its last _PREFIX_WINDOW bytes, by digest) and, block by
+# block, old or new bytes where the copy may have stopped.  Any other state
+# means another program wrote the file after the crash; replaying would undo
+# its changes, so the journal is set aside instead, and the messages it holds
+# that the file lacks are appended (a duplicate is better than a loss).
 
-_MAGIC = b'MBXJRNL1'
+_MAGIC = b'MBXJRNL2'
 _SLOT = 256
-_HDR = struct.Struct('>8sIIQQQQQQI16s')
-# magic, seq, state, dev, ino, offset, length, old_size, reserved, crc, tail
+_HDR = struct.Struct('>8sIIIIQQQQQII16s16s')
+# magic, seq, state, kind, writer uid, dev, ino, offset, length, old_size,
+# block size, CRC-32 of the tables, digest of the cut tail, digest of the
+# prefix window
 _STATE_EXTEND = 1    # target may have been extended with zeros to the new size
 _STATE_COMPLETE = 2  # payload complete; copy-back may be partial
 _STATE_COPIED = 3    # copy-back done and fsynced; truncation may be pending
+_STATE_NAMES = {_STATE_EXTEND: 'extending', _STATE_COMPLETE: 'complete',
+                _STATE_COPIED: 'copied'}
+
+# What the payload holds: raw bytes (copy_back) or messages of a format, which
+# lets an unappliable journal be salvaged message by message.
+_KIND_RAW, _KIND_MBOX, _KIND_MMDF, _KIND_BABYL = 0, 1, 2, 3
+_KIND_PARSERS = {_KIND_MBOX: _StdMbox, _KIND_MMDF: _StdMMDF,
+                 _KIND_BABYL: _StdBabyl}
+
+# Bytes before the rewrite's offset whose digest the journal records.
+_PREFIX_WINDOW = 1 << 16
+_PAGE = 4096
+_MAX64 = 2 ** 64 - 1
+
+_CRC_TYPE = next(t for t in 'ILH' if array.array(t).itemsize == 4)
 
 
-def _pack_header(seq, state, st, offset, length, old_size, crc, tail):
-    body = _HDR.pack(_MAGIC, seq, state, st.st_dev & (2**64 - 1), st.st_ino,
-                     offset, length, old_size, 0, crc, tail)
+def _journal_path(path):
+    # One name per file whichever symlink the mailbox was opened through.
+    return os.path.realpath(path) + '.journal'
+
+
+def _block_size():
+    # Page-sized blocks, so that a power loss tears at most whole blocks; the
+    # copy-back's chunks end on the same grid, so a kill does too.
+    return _PAGE if _CHUNK % _PAGE == 0 else _CHUNK
+
+
+def _grid(start, stop, block, cuts):
+    """Block boundaries from start to stop: multiples of block, plus cuts."""
+    if stop <= start:
+        return [start]
+    first = (start // block + 1) * block
+    points = set(range(first, stop, block))
+    points.update(c for c in cuts if start < c < stop)
+    return [start] + sorted(points) + [stop]
+
+
+class _BlockCrcs:
+    """CRC-32 of each block of a grid, fed with the bytes in order."""
+
+    def __init__(self, bounds, block=_PAGE):
+        self.bounds = bounds
+        self.block = block    # the grid's spacing (cuts make some shorter)
+        self.index = 0        # block being filled: [bounds[i], bounds[i+1])
+        self.pos = bounds[0]
+        self.crc = 0
+        self.crcs = array.array(_CRC_TYPE)
+
+    def update(self, data):
+        # Locals only in the loop: it runs once per 4 KiB of a rewrite.
+        view = memoryview(data)
+        bounds, append, crc32 = self.bounds, self.crcs.append, zlib.crc32
+        last = len(bounds) - 1
+        i, pos, crc = self.index, self.pos, self.crc
+        off, size = 0, len(view)
+        block = self.block
+        while off < size:
+            if pos == bounds[i] and size - off >= 2 * block:
+                # A run of whole blocks: no block is longer than the
+                # spacing, so if n of them end n spacings further on, all
+                # are exactly one spacing long.
+                n = min((size - off) // block, last - i)
+                if n > 1 and bounds[i + n] == pos + n * block:
+                    stop = off + n * block
+                    self.crcs.extend([crc32(view[j:j + block])
+                                      for j in range(off, stop, block)])
+                    off, pos, i = stop, pos + n * block, i + n
+                    continue
+            if i >= last:
+                raise ValueError('more bytes than the grid holds')
+            end = bounds[i + 1]
+            take = min(size - off, end - pos)
+            crc = crc32(view[off:off + take], crc)
+            off += take
+            pos += take
+            if pos == end:
+                append(crc)
+                crc = 0
+                i += 1
+        self.index, self.pos, self.crc = i, pos, crc
+
+    def read(self, fd, start, stop, buf=None):
+        for data in _iter_views(fd, start, stop, buf):
+            self.update(data)
+        return self
+
+
+def _grid_crcs(fd, bounds, block, start, stop, file_offset=None):
+    """CRC of each block of bounds (spaced block apart) lying within
+    [file_offset, ...), reading fd from start to stop (which maps to
+    file_offset onward)."""
+    if file_offset is None:
+        file_offset = start
+    sub = [b for b in bounds if file_offset <= b <= file_offset + stop - start]
+    if len(sub) < 2:
+        return array.array(_CRC_TYPE)
+    return _BlockCrcs(sub, block).read(fd, start, stop).crcs
+
+
+def _table_bytes(crcs):
+    table = array.array(_CRC_TYPE, crcs)
+    if sys.byteorder == 'little':
+        table.byteswap()
+    return table.tobytes()
+
+
+def _table_from(data):
+    table = array.array(_CRC_TYPE)
+    table.frombytes(data)
+    if sys.byteorder == 'little':
+        table.byteswap()
+    return table
+
+
+def _pack_header(seq, state, hdr):
+    body = _HDR.pack(_MAGIC, seq, state, hdr['kind'], hdr['uid'],
+                     hdr['dev'] & _MAX64, hdr['ino'], hdr['offset'],
+                     hdr['length'], hdr['old_size'], hdr['block'],
+                     hdr['table_crc'], hdr['tail'], hdr['prefix'])
     return body + struct.pack('>I', zlib.crc32(body))
+
+
+_HDR_FIELDS = ('magic', 'seq', 'state', 'kind', 'uid', 'dev', 'ino', 'offset',
+               'length', 'old_size', 'block', 'table_crc', 'tail', 'prefix')
 
 
 def _read_header(jfd):
@@ -530,32 +820,84 @@ def _read_header(jfd):
         body, (check,) = raw[:-4], struct.unpack('>I', raw[-4:])
         if zlib.crc32(body) != check:
             continue
-        fields = _HDR.unpack(body)
-        if fields[0] != _MAGIC:
+        fields = dict(zip(_HDR_FIELDS, _HDR.unpack(body)))
+        if fields['magic'] != _MAGIC or fields['state'] not in _STATE_NAMES:
             continue
-        if best is None or fields[1] > best[1]:
+        if fields['block'] == 0:
+            continue
+        if best is None or fields['seq'] > best['seq']:
             best = fields
     return best
+
+
+class JournalReport:
+    """What recovery found in a journal, and what it did or would do."""
+
+    def __init__(self, path, journal, action, reason, header=None):
+        self.path = path
+        self.journal = journal
+        self.action = action      # see _Journal.examine
+        self.reason = reason
+        self.header = header
+        self.kept_as = None       # where a journal not applied was moved
+        self.appended = 0         # salvaged messages the file lacked
+        self.present = 0          # salvaged messages the file already held
+
+    def __str__(self):
+        text = '%s: %s: %s' % (self.journal, self.action, self.reason)
+        if self.action == 'salvage':
+            text += ('; %d message(s) of the journal appended, %d already '
+                     'in the mailbox' % (self.appended, self.present))
+        if self.kept_as:
+            text += '; journal kept as %s' % self.kept_as
+        return text
+
+
+def _aside_name(jpath, why):
+    return '%s.%s-%s-%s' % (jpath, why,
+                            time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()),
+                            os.urandom(3).hex())
+
+
+def _trusted_owner(st, target_st):
+    # The mailbox's owner, root, or this very user (who may be a deliverer
+    # writing another user's mailbox through group permissions).
+    return st.st_uid in (0, target_st.st_uid, os.geteuid())
 
 
 class _Journal:
     """One journaled rewrite of a file, from offset onward."""
 
-    def __init__(self, target_fd, target_path):
+    def __init__(self, target_fd, target_path, kind=_KIND_RAW, appender=None):
         self.fd = target_fd
         self.path = target_path
-        self.jpath = target_path + '.journal'
+        self.kind = kind
+        # Called with the bytes of each message a set-aside journal holds and
+        # the file lacks (mailboxes only: copy_back has no messages).
+        self.appender = appender
+        self.jpath = _journal_path(target_path)
         self.next_path = self.jpath + '.next'
 
     def _mode(self):
         return stat.S_IMODE(os.fstat(self.fd).st_mode) & 0o666
 
     def _write_header(self, jfd, seq, state, sync=True):
-        _pwrite_all(jfd, _pack_header(seq, state, self.st, self.offset,
-                                      self.length, self.old_size, self.crc,
-                                      self.tail), (seq % 2) * _SLOT)
+        _pwrite_all(jfd, _pack_header(seq, state, self.hdr), (seq % 2) * _SLOT)
         if sync:
             os.fsync(jfd)
+
+    def _open_next(self, st):
+        try:
+            os.unlink(self.next_path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            # Another user's file that cannot be removed: never write into
+            # it; build under a name of our own.
+            self.next_path = '%s.%s' % (self.next_path, os.urandom(4).hex())
+        jfd = _open_new(self.next_path, self._mode())
+        _give_to_owner(jfd, st)
+        return jfd
 
     def write(self, offset, segments, src_fd):
         """Put the new bytes at offset and cut the file after them.
@@ -563,34 +905,60 @@ class _Journal:
         segments, in order, are ('range', start, stop) for bytes of src_fd
         (copied by the kernel where it can) and ('bytes', data).
         """
-        self.st = os.fstat(self.fd)
-        self.old_size = self.st.st_size
-        self.offset = offset
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.next_path)
-        jfd = _open_new(self.next_path, self._mode())
-        crc = None
+        st = os.fstat(self.fd)
+        if st.st_nlink > 1:
+            # Each name would have its own journal: a crash would leave a
+            # torn file that opening it by another name cannot repair.
+            raise Error('%s has %d hard links; refusing to rewrite it in '
+                        'place' % (self.path, st.st_nlink))
+        old_size = st.st_size
+        length = sum(s[2] - s[1] if s[0] == 'range' else len(s[1])
+                     for s in segments)
+        final = offset + length
+        top = max(old_size, final)
+        block = _block_size()
+        bounds = _grid(offset, top, block, (old_size, final))
+        self.hdr = {
+            'kind': self.kind, 'uid': os.geteuid(), 'dev': st.st_dev,
+            'ino': st.st_ino, 'offset': offset, 'length': length,
+            'old_size': old_size, 'block': block, 'table_crc': 0,
+            'tail': bytes(16), 'prefix': bytes(16)}
+        jfd = self._open_next(st)
+        new_crcs = None
+        installed = False
         try:
-            # Checksummed as it lies in the journal, which is what recovery
-            # will copy, by a thread reading just behind the copy.
-            crc = _TrailingCrc(jfd)
+            # Reserve the journal's space first: running out of it is then
+            # found before anything is written.
+            n_tables = (len([b for b in bounds if b <= old_size])
+                        + len([b for b in bounds if b <= final]) - 2)
+            _preallocate(jfd, 0, 2 * _SLOT + length + 4 * max(0, n_tables))
+            # A second thread makes the old bytes' table while the payload
+            # is copied, then the payload's, catching up behind the copy.
+            new_crcs = _TrailingCrc(
+                jfd, _BlockCrcs([b for b in bounds if b <= final], block),
+                lambda: _grid_crcs(self.fd, bounds, block, offset, old_size))
             pos = 2 * _SLOT
             for seg in segments:
                 if seg[0] == 'range':
                     _copy(src_fd, seg[1], jfd, pos, seg[2] - seg[1],
-                          'journal-chunk', crc.add)
+                          'journal-chunk', new_crcs.add)
                     pos += seg[2] - seg[1]
                 else:
                     _pwrite_all(jfd, seg[1], pos)
-                    crc.add(pos, len(seg[1]))
+                    new_crcs.add(pos, len(seg[1]))
                     pos += len(seg[1])
                     _step('journal-chunk')
-            self.length = pos - 2 * _SLOT
-            self.crc, crc = crc.stop(), None
-            final = offset + self.length
-            self.tail = (_digest_range(self.fd, final, self.old_size)
-                         if final < self.old_size else bytes(16))
-            growing = final > self.old_size
+            new_table = new_crcs.stop().crcs
+            tables = (_table_bytes(new_crcs.first_result)
+                      + _table_bytes(new_table))
+            new_crcs = None
+            _pwrite_all(jfd, tables, pos)
+            self.hdr['table_crc'] = zlib.crc32(tables)
+            self.hdr['prefix'] = _digest_range(
+                self.fd, max(0, offset - _PREFIX_WINDOW), offset)
+            if final < old_size:
+                self.hdr['tail'] = _digest_range(self.fd, final, old_size)
+            growing = final > old_size
             self.seq = 1
             # One fsync covers payload and header: the journal only counts
             # once renamed below, after the fsync, so a crash before then
@@ -603,26 +971,31 @@ class _Journal:
             # Installed under its final name only when complete: a journal
             # found under that name can always be trusted.
             os.replace(self.next_path, self.jpath)
+            installed = True
             _fsync_dir(self.jpath)
             _step('journal-installed')
             if growing:
-                # Grow first, so that the copy never moves the end of the file:
-                # whoever appends after a crash appends past everything we
-                # write.
-                os.ftruncate(self.fd, final)
+                # Grow first, so that the copy never moves the end of the
+                # file: whoever appends after a crash appends past everything
+                # we write.  Allocated, not sparse, so that a full disk
+                # shows here and not in the middle of the copy.
+                _preallocate(self.fd, old_size, final, extend=True)
                 os.fsync(self.fd)
                 _step('extended')
                 self.seq += 1
                 self._write_header(jfd, self.seq, _STATE_COMPLETE)
                 _step('complete')
-            self._copy_and_cut(jfd, final)
-        except BaseException:
-            if crc is not None:
-                crc.cancel()
+            self._copy_and_cut(jfd)
+        except BaseException as e:
+            if new_crcs is not None:
+                new_crcs.cancel()
             os.close(jfd)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.next_path)
-            raise
+            if not installed or not isinstance(e, OSError):
+                raise
+            self._finish_after_error(e)
+            return
         os.close(jfd)
         # Already gone when the cut needed a journal of its own.
         with contextlib.suppress(FileNotFoundError):
@@ -630,97 +1003,365 @@ class _Journal:
         _fsync_dir(self.jpath)
         _step('done')
 
-    def _copy_and_cut(self, jfd, final):
-        _copy(jfd, 2 * _SLOT, self.fd, self.offset, self.length, 'copy-chunk')
+    def _finish_after_error(self, error):
+        """A write failed after the journal was installed: finish (or undo)
+        the flush from the journal now, so that nobody sees a torn file.
+        Returns when that worked; raises otherwise."""
+        try:
+            report = self.recover()
+        except Exception:
+            raise Error('%s: writing failed (%s); the file may be partly '
+                        'rewritten until its journal %s is recovered (by '
+                        'the next lock(), or "python -m mboxlint.mailbox '
+                        'recover %s")' % (self.path, error, self.jpath,
+                                          self.path)) from error
+        if report is None or report.action != 'replay':
+            raise error  # undone (or set aside): the flush did not happen
+        _step('done')
+
+    @property
+    def _final(self):
+        return self.hdr['offset'] + self.hdr['length']
+
+    def _copy_and_cut(self, jfd):
+        hdr = self.hdr
+        _copy(jfd, 2 * _SLOT, self.fd, hdr['offset'], hdr['length'],
+              'copy-chunk', align=True)
         os.fsync(self.fd)
         _step('copied')
-        if final < self.old_size:
+        if self._final < hdr['old_size']:
             self.seq += 1
             self._write_header(jfd, self.seq, _STATE_COPIED)
             _step('marked-copied')
-            self._cut_after_copy(final, truncated=False)
+            self._cut_after_copy(truncated=False)
 
-    def _cut_after_copy(self, final, truncated):
+    def _cut_after_copy(self, truncated):
+        final, old_size = self._final, self.hdr['old_size']
         size = os.fstat(self.fd).st_size
-        if final >= self.old_size or truncated:
+        if final >= old_size or truncated:
             return
-        if size == self.old_size:
+        if size == old_size:
             os.ftruncate(self.fd, final)
             os.fsync(self.fd)
             _step('truncated')
         else:
             # Someone appended after a crash: keep what they wrote, drop our
             # old tail, through a journal of its own.
-            _Journal(self.fd, self.path).write(
-                final, [('range', self.old_size, size)], self.fd)
+            _Journal(self.fd, self.path, self.kind, self.appender).write(
+                final, [('range', old_size, size)], self.fd)
+
+    # -- recovery ----------------------------------------------------------
+
+    def _drop_stale_next(self):
+        """A .next was never installed: the target was not touched."""
+        try:
+            st = os.lstat(self.next_path)
+        except FileNotFoundError:
+            return
+        if stat.S_ISREG(st.st_mode) and _trusted_owner(st, os.fstat(self.fd)):
+            with contextlib.suppress(OSError):
+                os.unlink(self.next_path)
+
+    def _open_journal(self):
+        """(descriptor, report): the journal opened, or why it is not used."""
+        try:
+            lst = os.lstat(self.jpath)
+        except FileNotFoundError:
+            return None, None
+        # Judged before opening: another user's file is not even read.
+        why = None
+        if stat.S_ISLNK(lst.st_mode):
+            why = 'a symlink, not a journal'
+        elif not stat.S_ISREG(lst.st_mode):
+            why = 'not a regular file'
+        elif not _trusted_owner(lst, os.fstat(self.fd)):
+            why = ('owned by uid %d, neither the mailbox\'s owner nor root'
+                   % lst.st_uid)
+        if why is not None:
+            return None, JournalReport(self.path, self.jpath, 'untrusted', why)
+        try:
+            jfd = os.open(self.jpath, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC
+                          | getattr(os, 'O_NONBLOCK', 0))
+        except FileNotFoundError:
+            return None, None
+        except OSError as e:
+            if e.errno in (errno.EACCES, errno.EPERM):
+                raise Error('%s cannot be read by this user; run "python -m '
+                            'mboxlint.mailbox recover %s" as its owner'
+                            % (self.jpath, self.path)) from None
+            if e.errno == errno.ELOOP:  # replaced by a symlink meanwhile
+                return None, JournalReport(self.path, self.jpath,
+                                           'untrusted', 'a symlink')
+            raise
+        jst = os.fstat(jfd)
+        if (jst.st_dev, jst.st_ino) != (lst.st_dev, lst.st_ino):
+            os.close(jfd)
+            return None, JournalReport(self.path, self.jpath, 'untrusted',
+                                       'replaced while being opened')
+        return jfd, None
+
+    def examine(self, jfd):
+        """What recovery of the open journal would do, without doing it.
+
+        Actions: 'undo' (the flush never touched the file but may have
+        extended it), 'replay' (copy and cut again), 'cut' (only the cut may
+        be missing), 'salvage' (the file is not what the flush left: set the
+        journal aside, append the messages the file lacks), 'keep' (no valid
+        header: set aside untouched), 'damaged' (the payload fails its
+        checksums: left where it is for a person).
+        """
+        hdr = _read_header(jfd)
+        if hdr is None:
+            return JournalReport(self.path, self.jpath, 'keep',
+                                 'no valid header')
+        tst = os.fstat(self.fd)
+        offset, length = hdr['offset'], hdr['length']
+        old_size, final = hdr['old_size'], offset + hdr['length']
+        top = max(old_size, final)
+        # The tables lie in the journal: a header describing more blocks
+        # than it can hold is damaged, and is not believed (nor allowed to
+        # cost more than the journal's size).
+        room = os.fstat(jfd).st_size - 2 * _SLOT - length
+        fewest_blocks = max(top - offset, 0) // hdr['block'] - 1
+        if room < 0 or 4 * fewest_blocks > room:
+            return JournalReport(self.path, self.jpath, 'damaged',
+                                 'its header describes more than it holds',
+                                 hdr)
+        bounds = _grid(offset, top, hdr['block'], (old_size, final))
+        n_old = len([b for b in bounds if b <= old_size]) - 1
+        n_new = len([b for b in bounds if b <= final]) - 1
+        tables = _pread_exact(jfd, 4 * (n_old + n_new), 2 * _SLOT + length)
+        report = JournalReport(self.path, self.jpath, 'damaged', '', hdr)
+        if (len(tables) != 4 * (n_old + n_new)
+                or zlib.crc32(tables) != hdr['table_crc']):
+            report.reason = 'its block tables are incomplete or damaged'
+            return report
+        old = _table_from(tables[:4 * n_old])
+        new = _table_from(tables[4 * n_old:])
+        try:
+            payload = _grid_crcs(jfd, bounds, hdr['block'], 2 * _SLOT,
+                                 2 * _SLOT + length,
+                                 offset)
+        except FormatError:
+            payload = None
+        if payload != new:
+            report.reason = 'its payload fails its checksums'
+            return report
+        identity = ''
+        if (hdr['dev'], hdr['ino']) != (tst.st_dev & _MAX64, tst.st_ino):
+            identity = ' (written for device %d inode %d, the file is now ' \
+                       'device %d inode %d)' % (hdr['dev'], hdr['ino'],
+                                                tst.st_dev, tst.st_ino)
+        report.action = 'salvage'
+        size = tst.st_size
+        state = hdr['state']
+        if size < min(offset, old_size):
+            report.reason = 'the file shrank below the kept prefix' + identity
+            return report
+        if _digest_range(self.fd, max(0, offset - _PREFIX_WINDOW),
+                         offset) != hdr['prefix']:
+            report.reason = 'the bytes before the rewrite changed' + identity
+            return report
+        need = {_STATE_EXTEND: old_size, _STATE_COMPLETE: top,
+                _STATE_COPIED: final}[state]
+        if size < need:
+            report.reason = ('the file is %d bytes, shorter than the %d the '
+                             'flush left%s' % (size, need, identity))
+            return report
+        have = _grid_crcs(self.fd, [b for b in bounds if b <= need],
+                          hdr['block'], offset,
+                          need)
+        for i in range(len(have)):
+            start, stop = bounds[i], bounds[i + 1]
+            got = have[i]
+            ok = []
+            if stop <= old_size and state != _STATE_COPIED:
+                ok.append(old[i])
+            if stop <= final and state != _STATE_EXTEND:
+                ok.append(new[i])
+            if start >= old_size and state == _STATE_COMPLETE:
+                ok.append(zlib.crc32(bytes(stop - start)))
+            if got not in ok:
+                report.reason = ('bytes %d to %d are neither what the flush '
+                                 'found nor what it wrote%s'
+                                 % (start, stop, identity))
+                return report
+        report.action = {_STATE_EXTEND: 'undo', _STATE_COMPLETE: 'replay',
+                         _STATE_COPIED: 'cut'}[state]
+        report.reason = ('the file is as the interrupted flush left it (%s)'
+                         % _STATE_NAMES[state]) + identity
+        return report
+
+    def status(self):
+        """A JournalReport of the pending journal, or None; changes nothing."""
+        jfd, report = self._open_journal()
+        if jfd is None:
+            return report
+        try:
+            return self.examine(jfd)
+        finally:
+            os.close(jfd)
 
     def recover(self):
-        """Finish or undo an interrupted write found on disk."""
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.next_path)  # never installed: target untouched
+        """Finish, undo or salvage an interrupted write found on disk.
+
+        Returns a JournalReport, or None when there was no journal.
+        """
+        self._drop_stale_next()
+        jfd, report = self._open_journal()
+        if jfd is None:
+            if report is not None:
+                self._set_aside(report, 'untrusted')
+            return report
         try:
-            jfd = os.open(self.jpath, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC)
-        except FileNotFoundError:
-            return False
-        except OSError as e:
-            if e.errno == errno.ELOOP:
-                raise ExternalClashError('refusing to follow a symlink at %s'
-                                         % self.jpath) from None
-            raise
-        try:
-            jst = os.fstat(jfd)
-            tst = os.fstat(self.fd)
-            if (not stat.S_ISREG(jst.st_mode)
-                    or jst.st_uid not in (os.geteuid(), tst.st_uid)):
-                raise ExternalClashError('%s is not a journal written for '
-                                         'this mailbox' % self.jpath)
-            hdr = _read_header(jfd)
-            if hdr is None or (hdr[3], hdr[4]) != (
-                    tst.st_dev & (2**64 - 1), tst.st_ino):
-                # Never completed, or written for a file since replaced.
-                os.close(jfd)
-                jfd = None
-                os.unlink(self.jpath)
-                return True
-            (_, self.seq, state, _, _, self.offset, self.length,
-             self.old_size, _, self.crc, self.tail) = hdr
-            self.st = tst
-            if _crc_range(jfd, 2 * _SLOT, 2 * _SLOT + self.length) != self.crc:
-                raise Error('journal %s is damaged; the mailbox may be '
+            report = self.examine(jfd)
+            if report.action == 'damaged':
+                raise Error('journal %s is damaged (%s); the mailbox may be '
                             'partly rewritten and needs a manual check'
-                            % self.jpath)
-            final = self.offset + self.length
-            size = tst.st_size
-            if state == _STATE_EXTEND:
-                extended = (size >= final and not _pread_exact(
-                    self.fd, final - self.old_size, self.old_size).strip(b'\0'))
+                            % (self.jpath, report.reason))
+            if report.action in ('keep', 'salvage'):
+                if report.action == 'salvage':
+                    self._salvage(jfd, report)
                 os.close(jfd)
                 jfd = None
-                os.unlink(self.jpath)
-                _fsync_dir(self.jpath)
-                if extended:
-                    if size == final:
-                        os.ftruncate(self.fd, self.old_size)
-                        os.fsync(self.fd)
-                    else:
-                        _Journal(self.fd, self.path).write(
-                            self.old_size, [('range', final, size)], self.fd)
-                return True
-            if state == _STATE_COMPLETE:
-                self._copy_and_cut(jfd, final)
-            else:  # copied; was the cut done?
+                self._set_aside(report, 'unapplied')
+                return report
+            self.hdr = report.header
+            self.seq = self.hdr['seq']
+            if report.action == 'undo':
+                os.close(jfd)
+                jfd = None
+                self._undo_extension()
+            elif report.action == 'replay':
+                self._copy_and_cut(jfd)
+            else:
+                final, old_size = self._final, self.hdr['old_size']
                 truncated = not (
-                    final < self.old_size and size >= self.old_size
-                    and _digest_range(self.fd, final, self.old_size)
-                    == self.tail)
-                self._cut_after_copy(final, truncated)
+                    final < old_size
+                    and os.fstat(self.fd).st_size >= old_size
+                    and _digest_range(self.fd, final, old_size)
+                    == self.hdr['tail'])
+                self._cut_after_copy(truncated)
         finally:
             if jfd is not None:
                 os.close(jfd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.jpath)
         _fsync_dir(self.jpath)
-        return True
+        return report
+
+    def _undo_extension(self):
+        """A growing flush died before copying: remove the zeros it added."""
+        old_size, final = self.hdr['old_size'], self._final
+        size = os.fstat(self.fd).st_size
+        extended = size >= final and all(
+            not data.strip(b'\0')
+            for data in _iter_range(self.fd, old_size, final))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.jpath)
+        _fsync_dir(self.jpath)
+        if extended:
+            if size == final:
+                os.ftruncate(self.fd, old_size)
+                os.fsync(self.fd)
+            else:
+                _Journal(self.fd, self.path, self.kind, self.appender).write(
+                    old_size, [('range', final, size)], self.fd)
+
+    def _set_aside(self, report, why):
+        """Move a journal that was not applied out of the way, keeping it,
+        and say so."""
+        aside = _aside_name(self.jpath, why)
+        try:
+            os.rename(self.jpath, aside)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            warnings.warn('%s; it could not be moved aside (%s) and stays '
+                          'where it is' % (report, e.strerror),
+                          MailboxWarning, stacklevel=4)
+            return
+        _fsync_dir(aside)
+        report.kept_as = aside
+        warnings.warn('%s; recover it by hand if needed (see '
+                      'docs/mailbox.md)' % report, MailboxWarning,
+                      stacklevel=4)
+
+    def _salvage(self, jfd, report):
+        """Append every message of the journal's payload the file lacks
+        (compared by content)."""
+        hdr = report.header
+        parser = _KIND_PARSERS.get(hdr['kind'])
+        if parser is None or self.appender is None:
+            return
+        size = os.fstat(self.fd).st_size
+        with _parsed(parser, self.fd, 0, size, self.jpath) as (index, _):
+            in_file = {digest for digest, _, _ in index}
+        start = 2 * _SLOT
+        # The payload starts where the rewrite did, which may be just after
+        # the separator that opens its first message: put one before it, or
+        # the parser would not see that message.
+        head = _pread_exact(jfd, 1, start)
+        leader = {_KIND_MMDF: b'\x01\x01\x01\x01\n',
+                  _KIND_BABYL: b'\x1f' if head == b'\x0c' else b'\x1f\x0c\n'
+                  }.get(hdr['kind'], b'')
+        with _parsed(parser, jfd, start, start + hdr['length'], self.jpath,
+                     leader) as (index, rfd):
+            for digest, begin, end in index:
+                if digest in in_file:
+                    report.present += 1
+                    continue
+                self.appender(_pread_exact(rfd, end - begin, begin))
+                in_file.add(digest)
+                report.appended += 1
+
+
+@contextlib.contextmanager
+def _parsed(parser, fd, start, stop, near, leader=b''):
+    """Index of the messages in fd's [start, stop), as the standard
+    library's parser of that format finds them: yields ([(digest, begin,
+    end)], a descriptor to read them from).
+
+    The bytes are copied, after leader, to a private temp file next to near
+    first, so that no second descriptor of a locked file is opened (closing
+    it would drop this process's fcntl locks).  Salvage only: rare, and
+    linear in size.
+    """
+    directory = os.path.dirname(near) or '.'
+    while True:
+        tmp = os.path.join(directory, '.%s.salvage-%s' % (
+            os.path.basename(near), os.urandom(4).hex()))
+        try:
+            tfd = _open_new(tmp, 0o600)
+            break
+        except FileExistsError:
+            continue
+    box = None
+    try:
+        _pwrite_all(tfd, leader, 0)
+        _copy(fd, start, tfd, len(leader), stop - start, 'salvage-chunk')
+        box = parser(tmp, create=False)
+        box._lookup()  # builds the table of contents
+        index = []
+        for begin, end in sorted(box._toc.values()):
+            # The last message of a file keeps the blank line that separates
+            # the others: compare without trailing line ends.
+            last = _pread_exact(tfd, min(64, end - begin),
+                                max(begin, end - 64))
+            stop = end - (len(last) - len(last.rstrip(b'\r\n')))
+            if stop <= begin:
+                continue  # nothing between two separators
+            h = hashlib.blake2b(digest_size=16)
+            for data in _iter_views(tfd, begin, stop):
+                h.update(data)
+            index.append((h.digest(), begin, end))
+        yield index, tfd
+    finally:
+        if box is not None:
+            box.close()
+        os.close(tfd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 # ---------------------------------------------------------------------------
@@ -733,23 +1374,42 @@ def copy_back(src, dst):
     """Move src's bytes into dst's existing inode, then remove src.
 
     Replaces ``os.rename(src, dst)`` for files other processes lock or hold
-    open: mode, owner, hard links and their fcntl locks stay valid because dst
-    stays the same file.  The write is journaled (dst + '.journal'), so a crash
+    open: mode, owner and their fcntl locks stay valid because dst stays the
+    same file.  The write is journaled (see docs/mailbox.md), so a crash
     leaves dst either old or new once the journal is recovered by the next
     copy_back() or mailbox open of dst.  A missing dst is created with src's
-    permission bits, as the rename would have left them.
+    permission bits, as the rename would have left them.  Where os.rename
+    would not write into a file, neither does this: src and dst naming the
+    same file is a no-op, and a symlink at dst is replaced, never written
+    through.  A dst with several hard links is refused (mailbox.Error).
     """
     src = os.fspath(src)
     dst = os.fspath(dst)
     sfd = os.open(src, os.O_RDONLY | _O_CLOEXEC)
     try:
         sst = os.fstat(sfd)
-        dfd = os.open(dst, os.O_RDWR | os.O_CREAT | _O_CLOEXEC,
-                      stat.S_IMODE(sst.st_mode))
+        try:
+            lst = os.lstat(dst)
+        except FileNotFoundError:
+            lst = None
+        if lst is not None and os.path.samestat(sst, lst):
+            return  # os.rename of a file onto itself does nothing either
+        try:
+            dfd = os.open(dst, os.O_RDWR | os.O_CREAT | _O_NOFOLLOW
+                          | _O_CLOEXEC, stat.S_IMODE(sst.st_mode))
+        except OSError as e:
+            if e.errno != errno.ELOOP:
+                raise
+            # A symlink: os.rename replaces the link itself.
+            os.replace(src, dst)
+            _fsync_dir(dst)
+            return
         dst_st = os.fstat(dfd)
         # Closing a descriptor of dst drops this process's fcntl locks on it,
         # so when the caller holds one the descriptor is kept open instead.
-        held = fcntl is not None and _process_holds_posix_lock(dst_st)
+        held = fcntl is not None and (
+            (dst_st.st_dev, dst_st.st_ino) in _ofd_held
+            or _process_holds_posix_lock(dst_st))
         try:
             if fcntl is not None and not held:
                 fcntl.lockf(dfd, fcntl.LOCK_EX)
@@ -801,16 +1461,20 @@ def atomic_write(path, mode='w', **open_kwargs):
     it is flushed and fsynced, gets path's permission bits (the umask default
     for a new file) and owner where allowed, replaces path with
     ``os.replace`` and the directory is fsynced.  On an exception path is
-    untouched and the temp file removed.  A symlink at path is followed, like
-    ``open(path, 'w')`` would: its target is replaced, the link stays.
+    untouched and the temp file removed.  As with ``os.replace``, a symlink
+    at path is itself replaced: nothing is ever written through it.
     """
     if 'w' not in mode or any(c in mode for c in 'ra+x'):
         raise ValueError('atomic_write() needs a write mode, got %r' % mode)
-    target = os.path.realpath(os.fspath(path))
-    directory, name = os.path.split(target)
+    target = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(target))
     try:
-        st = os.stat(target)
+        st = os.lstat(target)
     except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # A symlink (say) is replaced like a missing file: its target's mode
+        # and owner are not copied either.
         st = None
     while True:
         tmp = os.path.join(directory, '.%s.%s.tmp' % (name,
@@ -850,7 +1514,8 @@ def atomic_write(path, mode='w', **open_kwargs):
 # The fixed single-file mailboxes
 
 def _stat_key(st):
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    # ctime too: utime() can restore an mtime, nothing can restore a ctime.
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _hook_bytes(hook):
@@ -864,10 +1529,15 @@ class _SafeSingleFile:
 
     # Bytes that may stand between messages (separators written by hooks).
     _framing = b'\r\n'
+    _journal_kind = _KIND_MBOX
+    # The JournalReport of the last journal lock() found, or None.
+    last_recovery = None
 
     def __init__(self, path, factory=None, create=True):
         super().__init__(path, factory, create)
         self._dotlocked = False
+        self._lock_kind = None  # 'ofd' or 'posix' while the fcntl lock is held
+        self._failed_write = None  # the OSError of a flush that died writing
         self._fps = {}        # key -> crc32 of the message bytes
         self._rank = {}       # key -> position that orders the rewrite
         self._removed = {}    # key -> entry removed since the last flush
@@ -881,7 +1551,7 @@ class _SafeSingleFile:
         # they only add bytes after the end.
         self._after = {}
         self._seen = None
-        if self._writable() and os.path.lexists(self._path + '.journal'):
+        if self._writable() and os.path.lexists(_journal_path(self._path)):
             # A flush was interrupted: finish it now if nobody holds the lock
             # (a live holder is in the middle of it and will finish it).
             try:
@@ -898,6 +1568,10 @@ class _SafeSingleFile:
 
     def _fd(self):
         return self._file.fileno()
+
+    def _journal(self):
+        return _Journal(self._fd(), self._path, self._journal_kind,
+                        self._append_raw)
 
     def _entry(self, key):
         start, stop = self._toc[key]
@@ -938,7 +1612,7 @@ class _SafeSingleFile:
 
     def _generate_toc(self):
         if self._writable() and not self._locked and os.path.lexists(
-                self._path + '.journal'):
+                _journal_path(self._path)):
             # An interrupted flush: recover it before parsing, if nobody
             # holds the lock (a live holder is finishing it).
             with contextlib.suppress(ExternalClashError):
@@ -950,6 +1624,8 @@ class _SafeSingleFile:
         self._remember_file()
 
     def _lookup(self, key=None):
+        if _own_dotlocks:
+            _refresh_dotlocks()  # a holder at work keeps its lock young
         if key is not None and key in self._vanished:
             raise ExternalClashError(
                 'message %r was changed or removed by another process' % (key,))
@@ -964,49 +1640,102 @@ class _SafeSingleFile:
         self._rescan_keeping_keys()
 
     def _rescan_keeping_keys(self):
-        """Re-read the file; keep keys of messages found unchanged in place."""
+        """Re-read the file; keep the keys of messages found unchanged.
+
+        A message is found unchanged at its old place, or else anywhere
+        with the same length and CRC (another process removed or changed a
+        message before it, and everything after moved).
+        """
         saved = (self._toc, self._next_key, self._file_length,
                  getattr(self, '_labels', None))
         old = {k: self._entry(k) for k in self._toc}
         try:
-            entries, after = self._scan()
+            scanned = self._scan_appended()
+            if scanned is None:
+                scanned = self._scan()
+            entries, after = scanned
         except BaseException:
             self._restore(saved)
             raise
         scan_labels = getattr(self, '_labels', None)
-        where = {}
+        exact = {}
+        same = {}
         for i, (_, start, stop, crc) in enumerate(entries):
-            where.setdefault((start, stop, crc), i)
+            exact.setdefault((start, stop, crc), i)
+            same.setdefault((stop - start, crc), []).append(i)
+        claimed = {}
+
+        def claim(e, ref, moved):
+            """Index of the scanned message e is found as, claimed for ref."""
+            i = exact.get(e)
+            if i is not None and i not in claimed:
+                claimed[i] = ref
+                return i
+            if moved:
+                for i in same.get((e[1] - e[0], e[2]), ()):
+                    if i not in claimed:
+                        claimed[i] = ref
+                        return i
+            return None
+
         # Every message we have pending changes for must still be there,
         # byte for byte: otherwise applying them would hit the wrong mail.
-        must = list(self._removed.values()) + list(self._replaced.values())
-        must += [old[k] for k in self._replaced if k in old]
-        must += [old[k] for k in self._added if k in old]
         # Our superseded versions too: unclaimed, they would come back as
         # new messages.
-        must += self._garbage
-        missing = [e for e in must if e not in where]
+        must = [('removed', k) for k in self._removed]
+        must += [('replaced', k) for k in self._replaced]
+        must += [('toc', k) for k in self._replaced if k in old]
+        must += [('toc', k) for k in self._added if k in old]
+        must += [('garbage', n) for n in range(len(self._garbage))]
+
+        def entry_of(ref):
+            what, k = ref
+            if what == 'removed':
+                return self._removed[k]
+            if what == 'replaced':
+                return self._replaced[k]
+            if what == 'garbage':
+                return self._garbage[k]
+            return old[k]
+
+        found = {}
+        others = [('toc', k) for k in old
+                  if k not in self._replaced and k not in self._added]
+        for moved in (False, True):
+            for ref in must + others:
+                if ref not in found:
+                    i = claim(entry_of(ref), ref, moved)
+                    if i is not None:
+                        found[ref] = entries[i][1:]
+        missing = [ref for ref in must if ref not in found]
+        if missing and self._failed_write is not None:
+            self._restore(saved)
+            raise Error(
+                'an earlier flush() of %s failed while writing (%s) and its '
+                'journal has been applied since: this object\'s pending '
+                'changes no longer match the file; open the mailbox again'
+                % (self._path, self._failed_write))
         if missing:
             self._restore(saved)
             raise ExternalClashError(
                 'another process changed or removed %d message(s) with '
                 'pending changes in %s; nothing was written'
                 % (len(missing), self._path))
-        claimed = set()
-        for e in must:
-            claimed.add(where[e])
+        self._removed = {k: found[('removed', k)] for k in self._removed}
+        self._replaced = {k: found[('replaced', k)] for k in self._replaced}
+        self._garbage = [found[('garbage', n)]
+                         for n in range(len(self._garbage))]
         toc, fps, rank, labels = {}, {}, {}, {}
         old_labels = saved[3] or {}
-        for k, e in old.items():
-            if k in self._replaced or k in self._added:
-                # Already claimed above, as entries that must stay in place.
-                toc[k], fps[k], rank[k] = e[:2], e[2], self._rank[k]
-            elif e in where and where[e] not in claimed:
-                claimed.add(where[e])
-                toc[k], fps[k], rank[k] = e[:2], e[2], e[0]
-            else:
+        for k in old:
+            e = found.get(('toc', k))
+            if e is None:
                 self._vanished.add(k)
                 continue
+            toc[k], fps[k] = e[:2], e[2]
+            # A replaced message is written where its original was.
+            rank[k] = (self._replaced[k][0] if k in self._replaced
+                       else e[0])
             if k in old_labels:
                 labels[k] = old_labels[k]
         next_key = saved[1]
@@ -1023,6 +1752,11 @@ class _SafeSingleFile:
         if scan_labels is not None:
             self._labels = labels
         self._remember_file()
+
+    def _scan_appended(self):
+        """Like _scan, reading only what was appended since the file was
+        last read; None when that is not known to be all that changed."""
+        return None
 
     def _restore(self, saved):
         self._toc, self._next_key, self._file_length = saved[:3]
@@ -1051,7 +1785,9 @@ class _SafeSingleFile:
                 time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         try:
             if self._writable():
-                _Journal(self._fd(), self._path).recover()
+                report = self._journal().recover()
+                if report is not None:
+                    self.last_recovery = report
             self._refresh_if_changed()
         except BaseException:
             self._release()
@@ -1097,11 +1833,12 @@ class _SafeSingleFile:
             self._reopen_if_replaced()
             if fcntl is not None:
                 try:
-                    fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._lock_kind = _try_lock(self._fd())
                 except OSError as e:
                     if e.errno in (errno.EAGAIN, errno.EACCES, errno.EROFS):
-                        raise ExternalClashError('lockf: lock unavailable: %s'
-                                                 % self._path) from None
+                        raise ExternalClashError(
+                            'fcntl lock held by another process or mailbox '
+                            'object: %s' % self._path) from None
                     raise
             try:
                 pst = os.stat(self._path)
@@ -1121,21 +1858,28 @@ class _SafeSingleFile:
         raise ExternalClashError('%s keeps being replaced' % self._path)
 
     def _dotlock(self):
-        mode = stat.S_IMODE(os.fstat(self._fd()).st_mode) & 0o666
+        st = os.fstat(self._fd())
+        mode = stat.S_IMODE(st.st_mode) & 0o666
         for _ in range(2):
-            got = _dotlock_acquire(self._path, mode)
+            got = _dotlock_acquire(self._path, mode, st)
             if got is None:
                 return
             if got:
                 self._dotlocked = True
                 return
-            if not _dotlock_break_if_stale(self._path):
+            freed = _dotlock_break_if_stale(self._path, st)
+            if freed is None:
+                return
+            if not freed:
                 break
-        raise ExternalClashError('dot lock unavailable: %s' % self._path)
+        verdict, detail = _dotlock_verdict(self._path + '.lock', st)
+        raise ExternalClashError('dot lock unavailable: %s.lock (%s %s)'
+                                 % (self._path, verdict, detail))
 
     def _funlock(self):
-        if fcntl is not None:
-            fcntl.lockf(self._file, fcntl.LOCK_UN)
+        kind, self._lock_kind = self._lock_kind, None
+        if kind is not None:
+            _unlock(self._fd(), kind)
 
     def _release(self):
         try:
@@ -1205,6 +1949,13 @@ class _SafeSingleFile:
             self._remember_file()
 
     def _append_message(self, message):
+        return self._append(self._install_message, message)
+
+    def _append_raw(self, data):
+        """Append a message's bytes as a parser found them (salvage)."""
+        self._append(self._file.write, data)
+
+    def _append(self, install, what):
         # The stdlib writes the mailbox preamble when the table of contents
         # is empty, which doubles it in a file whose messages were all
         # deleted; the file being empty is what matters.
@@ -1224,7 +1975,7 @@ class _SafeSingleFile:
                 self._file.write(lead)
             if before == 0 or not separated:
                 self._pre_message_hook(self._file)
-            offsets = self._install_message(message)
+            offsets = install(what)
             self._post_message_hook(self._file)
         except BaseException:
             self._file.truncate(before)
@@ -1241,7 +1992,15 @@ class _SafeSingleFile:
             return
         with self._write_locked():
             if self._pending:
-                self._rewrite()
+                try:
+                    self._rewrite()
+                except OSError as e:
+                    self._failed_write = e
+                    raise
+                except Error as e:
+                    if isinstance(e.__cause__, OSError):
+                        self._failed_write = e.__cause__
+                    raise
             else:
                 self._file.flush()
                 os.fsync(self._fd())
@@ -1347,7 +2106,7 @@ class _SafeSingleFile:
 
         if tail:
             # Leaves the file fsynced.
-            _Journal(fd, self._path).write(pos, segments, fd)
+            self._journal().write(pos, segments, fd)
         else:
             if pos < old_size:
                 # Only messages at the end went away: cutting is a single
@@ -1421,17 +2180,74 @@ class _SafeSingleFile:
 class mbox(_SafeSingleFile, _StdMbox):
     """A classic mbox mailbox, written safely."""
 
+    def _scan_appended(self):
+        # After a delivery, lock() reads the new messages and the last known
+        # one (whose end an append may move), not the whole file again.
+        seen = self._seen
+        if (seen is None or not self._toc or self._removed or self._replaced
+                or self._garbage):
+            return None
+        fd = self._fd()
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != seen[:2] or st.st_size <= seen[2]:
+            return None
+        order = sorted(self._toc, key=lambda k: self._toc[k][0])
+        last = order[-1]
+        start, stop = self._toc[last]
+        known = self._after.get(stop)
+        if (known is None or stop + len(known) != seen[2]
+                or _crc_range(fd, start, stop) != self._fps[last]
+                or _pread_exact(fd, len(known), stop) != known):
+            return None
+        spans = self._mbox_spans_from(start)
+        if not spans or spans[0][0] != start:
+            return None
+        crcs, after = _fingerprints(fd, spans)
+        entries = [(None, s, t, self._fps[k]) for k in order[:-1]
+                   for s, t in (self._toc[k],)]
+        entries += [(None, s, t, crc) for (s, t), crc in zip(spans, crcs)]
+        merged = dict(self._after)
+        merged.pop(stop, None)
+        merged.update(after)
+        self._file_length = st.st_size
+        return entries, merged
+
+    def _mbox_spans_from(self, offset):
+        """(start, stop) of the messages from offset on, found as the
+        standard library's mbox parser finds them from the file's start."""
+        f = self._file
+        f.flush()
+        f.seek(0, 2)  # drops any read buffer made stale by others
+        f.seek(offset)
+        starts, stops = [], []
+        blank_before = False
+        while True:
+            pos = f.tell()
+            line = f.readline()
+            if not line or line.startswith(b'From '):
+                if len(stops) < len(starts):
+                    stops.append(pos - len(linesep) if blank_before else pos)
+                if not line:
+                    break
+                starts.append(pos)
+                blank_before = False
+            else:
+                blank_before = line == linesep
+        return list(zip(starts, stops))
+
 
 class MMDF(_SafeSingleFile, _StdMMDF):
     """An MMDF mailbox, written safely."""
 
     _framing = b'\r\n\001'
+    _journal_kind = _KIND_MMDF
 
 
 class Babyl(_SafeSingleFile, _StdBabyl):
     """An Rmail-style Babyl mailbox, written safely."""
 
     _framing = b'\r\n\037\014'
+    _journal_kind = _KIND_BABYL
 
     def _leading_piece(self, first_start, pre):
         # The options preamble is regenerated (its label list may change).
@@ -1492,3 +2308,150 @@ class MH(_StdMH):
         return type(self)(os.path.join(self._path, folder),
                           factory=self._factory)
 
+
+# ---------------------------------------------------------------------------
+# python -m mboxlint.mailbox status|recover PATH
+
+_FORMATS = {'mbox': mbox, 'mmdf': MMDF, 'babyl': Babyl}
+_KIND_FORMATS = {_KIND_MBOX: 'mbox', _KIND_MMDF: 'mmdf', _KIND_BABYL: 'babyl'}
+
+
+def _status(path, out):
+    """Print what is pending for path; True when something is."""
+    pending = False
+    fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        out.write('%s: %d bytes, inode %d, %d link(s)\n'
+                  % (path, st.st_size, st.st_ino, st.st_nlink))
+        report = _Journal(fd, path).status()
+        if report is None:
+            out.write('journal: none\n')
+        else:
+            pending = True
+            out.write('journal: %s\n' % report)
+        verdict, detail = _dotlock_verdict(path + '.lock', st)
+        out.write('dot-lock: %s%s\n' % (verdict, detail and ' (%s)' % detail))
+        pending = pending or verdict in ('stale', 'untrusted', 'directory')
+    finally:
+        os.close(fd)
+    return pending
+
+
+def _journal_format(path):
+    """The mailbox format a pending journal was written for, if any."""
+    try:
+        jfd = os.open(_journal_path(path), os.O_RDONLY | _O_NOFOLLOW
+                      | _O_CLOEXEC | getattr(os, 'O_NONBLOCK', 0))
+    except OSError:
+        return None
+    try:
+        hdr = _read_header(jfd)
+    finally:
+        os.close(jfd)
+    if hdr is None:
+        return None
+    return _KIND_FORMATS.get(hdr['kind'], 'raw')
+
+
+def _recover(path, fmt, timeout, out):
+    """Recover path under its locks; True when a journal was set aside."""
+    fmt = fmt or _journal_format(path) or 'mbox'
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always', MailboxWarning)
+        if fmt == 'raw':
+            report = _recover_raw(path, timeout)
+        else:
+            box = _FORMATS[fmt](path, create=False)
+            try:
+                box.lock(timeout)  # recovers; breaks a stale dot-lock
+                report = box.last_recovery
+                box.unlock()
+            finally:
+                box._file.close()  # nothing of ours is pending
+    for w in seen:
+        out.write('warning: %s\n' % w.message)
+    if report is None:
+        out.write('%s: no journal; the file is as its last writer left it\n'
+                  % path)
+        return False
+    out.write('%s\n' % report)
+    return report.kept_as is not None or report.action == 'untrusted'
+
+
+def _recover_raw(path, timeout):
+    """A copy_back() journal: recover under the fcntl lock only."""
+    fd = os.open(path, os.O_RDWR | _O_NOFOLLOW | _O_CLOEXEC)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise ExternalClashError('%s stays locked' % path)
+                time.sleep(0.05)
+        return _Journal(fd, path).recover()
+    finally:
+        os.close(fd)
+
+
+def _is_helper_file(path):
+    name = os.path.basename(path)
+    return (name.endswith(('.lock', '.journal', '.journal.next'))
+            or any(mark in name for mark in (
+                '.journal.unapplied-', '.journal.untrusted-',
+                '.journal.next.', '.salvage-')))
+
+
+def _main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog='python -m mboxlint.mailbox',
+        description='Inspect or recover the journal an interrupted '
+                    'mboxlint.mailbox flush left next to a mailbox.')
+    parser.add_argument('command', choices=('status', 'recover'))
+    parser.add_argument('paths', metavar='PATH', nargs='+')
+    parser.add_argument('--format', choices=sorted(_FORMATS),
+                        help='mailbox format (default: the one the journal '
+                             'records, else mbox)')
+    parser.add_argument('--timeout', type=float, default=WRITE_LOCK_TIMEOUT,
+                        help='seconds to wait for the locks (recover; '
+                             'default %(default)s)')
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    code = 0
+    for path in args.paths:
+        if _is_helper_file(path):
+            # A shell glob over a spool names our locks and journals too.
+            sys.stderr.write('%s: skipped: a lock or journal, not a '
+                             'mailbox\n' % path)
+            continue
+        try:
+            if args.command == 'status':
+                flagged = _status(path, out)
+            else:
+                flagged = _recover(path, args.format, args.timeout, out)
+        except NoSuchMailboxError:
+            sys.stderr.write('%s: cannot %s: no such mailbox\n'
+                             % (path, args.command))
+            code = 3
+            continue
+        except (OSError, Error) as e:
+            sys.stderr.write('%s: cannot %s: %s\n' % (path, args.command, e))
+            code = 3
+            continue
+        if flagged and code == 0:
+            code = 1
+    return code
+
+
+if __name__ == '__main__':
+    # Run the functions of the importable module, not of this __main__
+    # copy, so that there is one set of classes and module settings.
+    from mboxlint import mailbox as _module
+    sys.exit(_module._main())

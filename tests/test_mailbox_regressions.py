@@ -102,10 +102,9 @@ def test_mode_and_owner_kept_gh117467(tmp_path):
     assert message_ids(path) == ['<m1>', '<m2>']
 
 
-def test_inode_and_links_kept_gh53768(tmp_path):
+def test_inode_and_symlink_kept_gh53768(tmp_path):
     path = str(tmp_path / 'inbox')
     make_mbox(path, ['m0', 'm1', 'm2'])
-    os.link(path, str(tmp_path / 'hardlink'))
     os.symlink(path, str(tmp_path / 'symlink'))
     ino = os.stat(path).st_ino
     remove_first_and_flush(str(tmp_path / 'symlink'))
@@ -115,7 +114,35 @@ def test_inode_and_links_kept_gh53768(tmp_path):
     box.close()
     assert os.stat(path).st_ino == ino
     assert os.path.islink(str(tmp_path / 'symlink'))
-    assert message_ids(str(tmp_path / 'hardlink')) == ['<m1>', '<m2>', '<m3>']
+    assert message_ids(path) == ['<m1>', '<m2>', '<m3>']
+
+
+def test_mailbox_with_hard_links_is_not_rewritten(tmp_path):
+    """Each name would get its own journal, so a crash would leave a torn
+    file that opening it by the other name cannot repair (Postfix refuses
+    such mailboxes too).  Appends and cutting the end still work."""
+    path = str(tmp_path / 'inbox')
+    make_mbox(path, ['m0', 'm1', 'm2'])
+    os.link(path, str(tmp_path / 'hardlink'))
+    with open(path, 'rb') as f:
+        before = f.read()
+    box = mailbox.mbox(path)
+    box.lock()
+    box.remove(0)
+    with pytest.raises(mailbox.Error, match='hard links'):
+        box.flush()
+    box.unlock()
+    box._file.close()  # close() would try the flush again
+    with open(path, 'rb') as f:
+        assert f.read() == before
+    box = mailbox.mbox(path)
+    with box.locked():
+        box.add(message('m3'))
+        box.remove(3)
+        box.remove(2)  # only the end is cut: no journal needed
+    box.close()
+    assert message_ids(str(tmp_path / 'hardlink')) == ['<m0>', '<m1>']
+    assert sorted(os.listdir(str(tmp_path))) == ['hardlink', 'inbox']
 
 
 def test_no_rename_or_remove_of_the_mailbox_gh156699(tmp_path, monkeypatch):
@@ -231,29 +258,31 @@ def test_private_mailbox_gets_private_journal_and_lock(tmp_path, monkeypatch):
 
 
 def test_symlink_at_journal_is_not_followed(tmp_path):
+    """A symlink at the journal's name is not a journal: it is reported and
+    moved aside, never followed, and does not lock anyone out."""
     path = str(tmp_path / 'inbox')
-    make_mbox(path, ['m0', 'm1'])
+    make_mbox(path, ['m0', 'm1', 'm2'])
     victim = tmp_path / 'victim'
     victim.write_bytes(b'precious')
     os.symlink(str(victim), path + '.journal')
-    with open(path, 'rb') as f:
-        before = f.read()
-    box = mailbox.mbox(path)
-    with pytest.raises(mailbox.ExternalClashError):
-        box.lock()
+    with pytest.warns(mailbox.MailboxWarning, match='symlink'):
+        box = mailbox.mbox(path)  # opening looks for a journal
+    assert box.last_recovery.action == 'untrusted'
+    box.lock()
     box.remove(0)
-    with pytest.raises(mailbox.ExternalClashError):
-        box.flush()
-    box._file.close()
+    box.flush()
+    box.unlock()
+    box.close()
     assert victim.read_bytes() == b'precious'
-    with open(path, 'rb') as f:
-        assert f.read() == before
+    assert message_ids(path) == ['<m1>', '<m2>']
+    aside = [n for n in os.listdir(str(tmp_path)) if '.untrusted-' in n]
+    assert len(aside) == 1
+    assert os.readlink(str(tmp_path / aside[0])) == str(victim)
     # A symlink at the name of the journal being built is removed, not used.
-    os.unlink(path + '.journal')
     os.symlink(str(victim), path + '.journal.next')
     remove_first_and_flush(path)
     assert victim.read_bytes() == b'precious'
-    assert message_ids(path) == ['<m1>']
+    assert message_ids(path) == ['<m2>']
 
 
 def test_symlink_at_lock_is_not_followed(tmp_path):
@@ -443,11 +472,14 @@ def test_atomic_write_success_failure_and_new_file(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(str(tmp_path / 'fresh')).st_mode) == 0o640
+    # As with os.replace, a symlink at the target is replaced, never
+    # written through (it may point anywhere, planted by anyone).
     os.symlink('cache.json', str(tmp_path / 'link'))
     with mailbox.atomic_write(str(tmp_path / 'link')) as f:
         f.write('via link')
-    assert os.path.islink(str(tmp_path / 'link'))
-    assert target.read_text() == 'via link'
+    assert not os.path.islink(str(tmp_path / 'link'))
+    assert (tmp_path / 'link').read_text() == 'via link'
+    assert target.read_text(encoding='utf-8') == 'new \u00e9'
 
 
 @pytest.mark.parametrize("junk", [b"\x1f\x0c", b"\x1f", b"\x0c\n", b"\n\n"])

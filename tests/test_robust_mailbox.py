@@ -670,30 +670,36 @@ def full_steps(tmp_path):
     return child.output.decode().split()
 
 
-def test_journal_of_a_replaced_file_is_dropped(tmp_path):
+def test_journal_of_a_replaced_file_is_salvaged_and_kept(tmp_path):
     """The mailbox was replaced (restored from a backup, say) after the
-    crash: the journal is for another inode and must not be applied."""
+    crash: the journal must not be replayed over it, nor dropped: its
+    messages the file lacks are appended, and it is kept aside."""
     path = installed_journal(tmp_path)
     backup = str(tmp_path / 'restored')
     make_mbox(backup, ['r1', 'r2'])
     os.replace(backup, path)
-    before = read(path)
-    mailbox.mbox(path).close()
-    assert read(path) == before
-    assert sorted(os.listdir(str(tmp_path))) == ['box']
+    with pytest.warns(mailbox.MailboxWarning, match='salvage'):
+        mailbox.mbox(path).close()
+    assert ids_of(path) == ['r1', 'r2'] + AFTER
+    names = sorted(os.listdir(str(tmp_path)))
+    assert names[0] == 'box' and len(names) == 2
+    assert names[1].startswith('box.journal.unapplied-')
 
 
-def test_torn_journal_header_is_dropped(tmp_path):
+def test_torn_journal_header_is_kept_aside(tmp_path):
     path = installed_journal(tmp_path)
     with open(path + '.journal', 'rb+') as f:
         f.write(b'\0' * 512)  # both header slots
     before = read(path)
-    box = mailbox.mbox(path)
+    with pytest.warns(mailbox.MailboxWarning, match='no valid header'):
+        box = mailbox.mbox(path)
     box.lock()
     box.unlock()
     box.close()
     assert read(path) == before
-    assert sorted(os.listdir(str(tmp_path))) == ['box']
+    names = sorted(os.listdir(str(tmp_path)))
+    assert names[0] == 'box' and len(names) == 2
+    assert names[1].startswith('box.journal.unapplied-')
 
 
 def test_damaged_journal_payload_is_refused_and_kept(tmp_path):

@@ -131,27 +131,27 @@ class Model:
         return bool(self.unseen) or self.gone is not None
 
     def refresh_clashes(self):
-        """Whether re-reading the file now must raise ExternalClashError."""
+        """Whether re-reading the file now must raise ExternalClashError:
+        another process removed a message we have pending changes for (the
+        others only moved, and are found again by their content)."""
         if self.gone is None:
             return False
-        msg_id, before = self.gone
-        cut = before.index(msg_id)
-        return any(before.index(m) >= cut for m in self.must_stay())
+        return self.gone[0] in self.must_stay()
 
     def moved_keys(self):
-        """Keys whose message another process's removal moved or removed."""
+        """Keys whose message another process removed (their name is kept
+        from when a moved message also lost its key)."""
         if self.gone is None:
             return set()
-        msg_id, before = self.gone
-        cut = before.index(msg_id)
-        return {k for k, m in self.view.items() if before.index(m) >= cut}
+        return {k for k, m in self.view.items() if m == self.gone[0]}
 
     def refresh(self):
-        """The box re-read the file: unchanged messages keep their keys,
-        moved ones and new ones get new keys in file order."""
+        """The box re-read the file: messages found again keep their keys,
+        wherever they moved; the removed one's key is gone; new ones get new
+        keys in file order."""
         moved = self.moved_keys()
         assert not (moved & (set(self.replaced) | self.added))
-        fresh = {self.view[k] for k in moved} | set(self.unseen)
+        fresh = set(self.unseen)
         for k in moved:
             del self.view[k]
             del self.slot[k]

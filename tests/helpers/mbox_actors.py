@@ -154,5 +154,161 @@ def role_crash_flush(path, kill_at, chunk):
     say(' '.join(steps))
 
 
+def split_messages(data):
+    """(start, stop) of each message of an mbox held in data: a message
+    starts at a "From " line (at the file's start or after a newline)."""
+    starts = [0] if data.startswith(b'From ') else []
+    pos = data.find(b'\nFrom ')
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = data.find(b'\nFrom ', pos + 1)
+    return list(zip(starts, starts[1:] + [len(data)]))
+
+
+def role_expunge_in_place(path, *msg_ids):
+    """What mutt does on sync: under lockf, rewrite the file in place from
+    the first message removed on, and cut it (no journal, no rename)."""
+    with open(path, 'rb+') as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        data = f.read()
+        keep, first = [], None
+        for start, stop in split_messages(data):
+            chunk = data[start:stop]
+            if any(b'Message-ID: <%s>\n' % m.encode() in chunk
+                   for m in msg_ids):
+                if first is None:
+                    first = start
+                continue
+            keep.append((start, chunk))
+        if first is not None:
+            rest = b''.join(c for s, c in keep if s > first)
+            f.seek(first)
+            f.write(rest)
+            f.truncate()
+            f.flush()
+            os.fsync(f.fileno())
+        fcntl.lockf(f, fcntl.LOCK_UN)
+    say('done')
+
+
+def role_flag_first(path):
+    """mutt marking the first message read: a Status header inserted in
+    place, everything after it moves down."""
+    with open(path, 'rb+') as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        data = f.read()
+        start, stop = split_messages(data)[0]
+        head_end = data.index(b'\n', start) + 1  # after the From_ line
+        f.seek(head_end)
+        f.write(b'Status: RO\n' + data[head_end:])
+        f.flush()
+        os.fsync(f.fileno())
+        fcntl.lockf(f, fcntl.LOCK_UN)
+    say('done')
+
+
+def role_swap_keep_mtime(path, first, second):
+    """Swap two messages of equal size in place and put the mtime back."""
+    st = os.stat(path)
+    with open(path, 'rb+') as f:
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        data = f.read()
+        spans = split_messages(data)
+        a, b = spans[int(first)], spans[int(second)]
+        assert a[1] - a[0] == b[1] - b[0]
+        f.seek(a[0])
+        f.write(data[b[0]:b[1]])
+        f.seek(b[0])
+        f.write(data[a[0]:a[1]])
+        f.flush()
+        os.fsync(f.fileno())
+        fcntl.lockf(f, fcntl.LOCK_UN)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    say('done')
+
+
+def role_std_remove(path, msg_id):
+    """The stdlib's flush: a new file renamed over the mailbox.  No lock()
+    (a dead flusher's dot-lock may still be there): only the rename."""
+    import mailbox
+    box = mailbox.mbox(path)
+    for key in list(box.keys()):
+        if box.get_message(key)['Message-ID'] == '<%s>' % msg_id:
+            box.remove(key)
+            break
+    box.flush()
+    box.close()
+    say('done')
+
+
+def role_two_objects(path):
+    """Two mailbox objects on one file in one process: the second one's
+    failing lock() must leave the first one's lock in place."""
+    mailbox = load('fixed')
+    first = mailbox.mbox(path)
+    first.lock()
+    second = mailbox.mbox(path)
+    try:
+        second.lock()
+    except mailbox.ExternalClashError:
+        say('second refused')
+    else:
+        say('second locked too')
+    sys.stdin.readline()
+    first.unlock()
+    first.close()
+    second.close()
+    say('done')
+
+
+def role_slow_flush(path, refresh, seconds):
+    """A flush whose copy takes about seconds, refreshing the dot-lock
+    every refresh seconds."""
+    mailbox = load('fixed')
+    mailbox._CHUNK = 256
+    mailbox.DOTLOCK_REFRESH = float(refresh)
+    box = mailbox.mbox(path)
+    box.lock()
+    box.remove(0)
+    steps = []
+    mailbox._test_hook = steps.append
+    box.flush()  # counts the steps of this flush
+    mailbox._test_hook = None
+    box.unlock()
+    box.lock()
+    box.remove(min(box.keys()))
+    pause = float(seconds) / max(1, len(steps))
+    say('locked')
+    mailbox._test_hook = lambda step: time.sleep(pause)
+    box.flush()
+    mailbox._test_hook = None
+    box.unlock()
+    box.close()
+    say('done')
+
+
+def role_flush_limited(path, limit):
+    """A growing flush in a process that may not write past limit bytes in
+    any file (as a full disk would stop it)."""
+    import resource
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    mailbox = load('fixed')
+    box = mailbox.mbox(path)
+    box.lock()
+    key = min(box.keys())
+    box[key] = message('grown', body_lines=400)  # appended at once
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
+    try:
+        box.flush()
+    except OSError as e:
+        say('error %s' % e)
+    except mailbox.Error as e:
+        say('error %s' % e)
+    else:
+        say('flushed')
+    box.unlock()
+    box._file.close()
+
+
 if __name__ == '__main__':
     globals()['role_' + sys.argv[1].replace('-', '_')](*sys.argv[2:])
