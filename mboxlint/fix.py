@@ -26,10 +26,9 @@ from typing import List, Optional, Tuple
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from .config import Selection
+from .selection import Selection
 from .engine import FileResult, check_source
-from .finding import Finding
-from .fix_command import last_line as _last_line
+from .finding import Finding, last_line as _last_line
 from .fixes import FIXERS, allowed
 from .fixes.excerpt import Excerpt, excerpt
 from .source import SourceError, read_source

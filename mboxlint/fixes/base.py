@@ -112,6 +112,10 @@ class Fixer(VisitorBasedCodemodCommand):
         #: findings of reported nodes met so far, by ``id`` of the (original) node
         self._matched: Dict[int, Finding] = {}
         self._keep: List[cst.CSTNode] = []  # keeps matched nodes alive so their ids stay unique
+        #: the start of each anchor of the findings' plans (libcst columns): its end, finding, role
+        self._anchor_starts: Dict[Tuple[int, int], List[tuple]] = {}
+        #: original nodes spanning an anchor, outermost first, by (finding, role)
+        self._anchored: Dict[tuple, List[cst.CSTNode]] = {}
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
         self._source: Optional[str] = None
@@ -155,13 +159,13 @@ class Fixer(VisitorBasedCodemodCommand):
         """The lines whose nodes this fixer looks at: libcst positions are computed for the
         statements holding them only. A fixer that also rewrites a node elsewhere (the
         search behind an IMAP command) adds its line."""
-        return {f.line for f in findings}
+        return {f.line for f in findings} | {a.span.line for f in findings if f.plan for a in f.plan.anchors}
 
     # -- finding the reported nodes ---------------------------------------------------
 
     def engine_findings(self, code: str) -> List[Finding]:
         """The engine's fixable findings of this rule in ``code`` (the codemod-command path)."""
-        from ..config import Selection
+        from ..selection import Selection
         from ..engine import check_source
 
         result = check_source(code, self.context.filename or "<codemod>", Selection(select=[self.code]))
@@ -175,7 +179,15 @@ class Fixer(VisitorBasedCodemodCommand):
         source = getattr(self, "_source", None)
         lines = split_lines(source if source is not None else tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
-        self._lines = sorted({line for line, _ in self._targets})
+        anchors: Dict[Tuple[int, int], List[tuple]] = {}
+        for finding in findings:
+            for anchor in finding.plan.anchors if finding.plan is not None else ():
+                span = anchor.span
+                start = (span.line, char_column(lines, span.line, span.col))
+                end = (span.end_line, char_column(lines, span.end_line, span.end_col))
+                anchors.setdefault(start, []).append((end, finding, anchor.role))
+        self._anchor_starts = anchors
+        self._lines = sorted({line for line, _ in self._targets} | {line for line, _ in anchors})
         return tree.visit(self)
 
     # Without matcher decorators, libcst's plain dispatch does all the matcher one would.
@@ -211,6 +223,13 @@ class Fixer(VisitorBasedCodemodCommand):
             if position is None:
                 return self._dispatch_visit(node)
         start = position.start
+        at = self._anchor_starts.get((start.line, start.column))
+        if at is not None:
+            end = (position.end.line, position.end.column)
+            for span_end, finding, role in at:
+                if span_end == end:
+                    self._anchored.setdefault((finding, role), []).append(node)
+                    self._keep.append(node)
         if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
             if finding is not None:
@@ -232,6 +251,14 @@ class Fixer(VisitorBasedCodemodCommand):
 
     def matched(self, node: cst.CSTNode, finding: Finding) -> None:
         """Called when a reported node is visited; subclasses note its context here."""
+
+    def anchored(self, finding: Finding, role: str, kind: type = cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The outermost original node of type ``kind`` spanning exactly the anchor ``role`` of
+        ``finding``'s plan (valid once it was visited); None when the tree holds no such node."""
+        for node in self._anchored.get((finding, role), ()):
+            if isinstance(node, kind):
+                return node
+        return None
 
     def finding_at(self, original: cst.CSTNode) -> Optional[Finding]:
         """The finding reported at this original node, if any (valid once it was visited)."""

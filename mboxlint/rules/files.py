@@ -10,6 +10,7 @@ import fnmatch
 import os
 
 from ..analysis.paths import GUARD_WORDS
+from ..plans.files import replace_plan
 from .base import Invalid, Rule
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
@@ -55,167 +56,6 @@ def locked_rename(rule, event):
 
 def unlinked_first(event):
     return event["op"] in RENAME_OPS and event["removed"] is not None
-
-
-def _replace_fix_applies(event) -> bool:
-    """Whether the MBX305 fix (``UnlinkThenReplace``) can drop the removal before this rename,
-    decided on the ``ast`` for reported renames only; the fixer trusts it.
-
-    The rename is a line of its own; the removal is the nearest earlier statement of its
-    block, or of a block around it when the rename is reached through ``try:``/``with``
-    bodies only (not an ``if``, a loop or a handler), that removes ``dst`` (see
-    :func:`_removal_site`); and nothing between them leaves early or rebinds ``dst`` (see
-    :func:`_interrupts`): a path that removed the file but skips the rename would keep it."""
-    blocks = event["blocks"]
-    dst = event["dst_node"]
-    if not blocks:
-        return False
-    stmts, index = blocks[-1]
-    stmt = stmts[index]
-    if not (isinstance(stmt, ast.Expr) and stmt.value is event.node and _own_line(stmts, index)):
-        return False
-    preceding = []
-    for level in range(len(blocks) - 1, -1, -1):
-        stmts, index = blocks[level]
-        for earlier in range(index - 1, -1, -1):
-            after = _removal_site(stmts, earlier, dst)
-            if after is not None:
-                return not _interrupts(list(after) + list(stmts[earlier + 1:index]) + preceding, dst)
-        if level == 0:
-            return False
-        outer, outer_index = blocks[level - 1]
-        owner = outer[outer_index]
-        if not (isinstance(owner, (ast.Try, ast.With, ast.AsyncWith)) and stmts is owner.body
-                and _indented(owner, stmts)):
-            return False
-        preceding = list(stmts[:index]) + preceding
-    return False
-
-
-def _own_line(stmts, index) -> bool:
-    """Whether ``stmts[index]`` shares no line with its neighbours (no ``;``)."""
-    stmt = stmts[index]
-    return (index == 0 or stmts[index - 1].end_lineno < stmt.lineno) and \
-        (index + 1 == len(stmts) or stmts[index + 1].lineno > stmt.end_lineno)
-
-
-def _indented(owner, body) -> bool:
-    """Whether ``body`` starts below the header of ``owner`` (not ``try: x`` on one line)."""
-    header = owner.lineno
-    for item in getattr(owner, "items", ()):
-        for part in (item.context_expr, item.optional_vars):
-            if part is not None:
-                header = max(header, part.end_lineno)
-    if isinstance(owner, ast.If):
-        header = owner.test.end_lineno
-    return bool(body) and body[0].lineno > header
-
-
-def _same(a, b) -> bool:
-    return a is not None and ast.dump(a) == ast.dump(b)
-
-
-def _argument(call, index, keyword):
-    for arg in call.keywords:
-        if arg.arg == keyword:
-            return arg.value
-    positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
-    return positional[index] if index < len(positional) else None
-
-
-def _callee(call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-
-
-def _is_removal(stmts, index, dst) -> bool:
-    """``os.remove(dst)``, ``os.unlink(dst)`` or ``dst.unlink()`` as a line of its own."""
-    stmt = stmts[index]
-    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)) or not _own_line(stmts, index):
-        return False
-    call = stmt.value
-    if _callee(call) not in ("remove", "unlink"):
-        return False
-    path = _argument(call, 0, "path")
-    if path is None and isinstance(call.func, ast.Attribute) and not call.args \
-            and all(k.arg == "missing_ok" for k in call.keywords):
-        path = call.func.value
-    return _same(path, dst)
-
-
-def _checks_exists(test, dst) -> bool:
-    if not isinstance(test, ast.Call) or _callee(test) not in ("exists", "isfile", "lexists", "is_file"):
-        return False
-    checked = _argument(test, 0, "path")
-    if checked is None and not test.args and not test.keywords and isinstance(test.func, ast.Attribute):
-        checked = test.func.value
-    return _same(checked, dst)
-
-
-def _removal_site(stmts, index, dst):
-    """If ``stmts[index]`` removes ``dst`` in a shape the fix drops, the statements that run
-    after the removal inside it; else None. The shapes: the removal alone; the last statement
-    of a ``try`` whose handlers only ``pass`` and that has no ``else``/``finally`` (or of
-    ``with contextlib.suppress(...)``), a handler that logs or code that ran only once the
-    removal succeeded being lost otherwise; in the body of ``if os.path.exists(dst):``."""
-    stmt = stmts[index]
-    if _is_removal(stmts, index, dst):
-        return []
-    if not _own_line(stmts, index) or not _indented(stmt, getattr(stmt, "body", None)):
-        return None
-    body = stmt.body
-    if isinstance(stmt, (ast.Try, ast.With, ast.AsyncWith)):
-        if isinstance(stmt, ast.Try):
-            quiet = all(all(isinstance(s, ast.Pass) for s in h.body) and h.body[0].lineno == h.body[-1].lineno
-                        for h in stmt.handlers)
-            if stmt.orelse or stmt.finalbody or not quiet:
-                return None
-        elif not all(isinstance(item.context_expr, ast.Call) and _callee(item.context_expr) == "suppress"
-                     and item.optional_vars is None for item in stmt.items):
-            return None
-        return [] if _removal_site(body, len(body) - 1, dst) == [] else None
-    if isinstance(stmt, ast.If) and _checks_exists(stmt.test, dst):
-        for position in range(len(body)):
-            if _removal_site(body, position, dst) == []:
-                # An ``if`` left empty is dropped only when it has no ``else:``.
-                if len(body) == 1 and stmt.orelse:
-                    return None
-                return body[position + 1:]
-    return None
-
-
-def _interrupts(stmts, dst) -> bool:
-    """Whether control can leave ``stmts`` other than by an exception or by falling through
-    (``return``, ``raise``, ``yield``, a ``break``/``continue`` of a loop around them), or
-    they rebind ``dst`` or a name it is built from (or ``del`` anything: cheap caution)."""
-    roots = {n.id for n in ast.walk(dst) if isinstance(n, ast.Name)}
-    roots |= {n.attr for n in ast.walk(dst) if isinstance(n, ast.Attribute)}
-    return any(_interrupting(stmt, roots, dst, 0) for stmt in stmts)
-
-
-def _interrupting(node, roots, dst, loops) -> bool:
-    if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Delete)):
-        return True
-    if isinstance(node, (ast.Break, ast.Continue)):
-        return loops == 0
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name in roots  # the body runs elsewhere, if at all
-    if isinstance(node, ast.Lambda):
-        return False
-    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
-            and (_same(node, dst) or (isinstance(node, ast.Name) and node.id in roots)):
-        return True
-    if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in roots:
-        return True
-    if getattr(node, "name", None) in roots and isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
-        return True
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        # A jump in the body stays in the loop; one in its ``else:`` leaves it.
-        inside = [(child, loops + 1) for child in node.body]
-        head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
-        return any(_interrupting(child, roots, dst, depth)
-                   for child, depth in inside + [(c, loops) for c in head + node.orelse])
-    return any(_interrupting(child, roots, dst, loops) for child in ast.iter_child_nodes(node))
 
 
 def lock_test(event) -> bool:
@@ -1174,14 +1014,23 @@ class UnlinkThenRename(Rule):
     ```
 
     ## Fix safety
-    Safe: the removal is dropped and the rename becomes `os.replace(src, dst)` (`Path.replace`).
+    Sometimes safe: the removal is dropped and the rename becomes `os.replace(src, dst)`
+    (`Path.replace`). Safe when `src` is a temp file made by `tempfile` in the same function
+    and the removal tolerates a missing `dst` (under `if os.path.exists(dst):`, in a `try`
+    whose handlers catch `FileNotFoundError` or a base of it, in `contextlib.suppress` of one,
+    `Path.unlink(missing_ok=True)`). Unsafe otherwise, because one edge changes:
+    when `src` and `dst` are hard links of one file, `os.replace` does nothing and leaves both
+    names, where the removal and the rename left only `dst`; and a bare removal raised
+    `FileNotFoundError` when `dst` was missing, which `os.replace` does not.
     The removal may be an earlier statement of the rename's block or of an enclosing one when
     the rename sits in a `try:` or `with` body (Sage's separate `try: os.rename(...)`), so
     that it still runs on every path that ran the removal. It may be bare, the last statement
     of a `try` whose handlers only `pass` or of `with contextlib.suppress(...)`, or in the
     body of `if os.path.exists(dst):` (also `isfile`, `lexists`, `dst.exists()`), alone or in
     one of those shapes; only the removal goes, the rest of its `try`/`if` stays (the whole
-    statement when nothing is left). Reported with no fix, the removal left in place: a
+    statement when nothing is left). The removal is the one the analysis resolved
+    (`os.remove`/`os.unlink` as imported, `dst.unlink()`), never another call of that name.
+    Reported with no fix, the removal left in place: a
     removal followed by other statements in its `try` (they ran only when the removal
     succeeded), a `try` with a handler that does more than `pass` (a logged failure would go
     unlogged) or with `else:`/`finally:`, another removal shape (under an `if` that is not
@@ -1195,7 +1044,7 @@ class UnlinkThenRename(Rule):
     TRIGGERS = ("rename",)
     name = "unlink-then-rename"
     seed = SEED_SAGE
-    fix_safety = "safe"
+    fix_safety = "sometimes"
     message = (
         "{op}() onto {path}, which was removed at line {line}: readers find no file in between; "
         "use os.replace() alone"
@@ -1236,6 +1085,7 @@ import os
 def save(tmp, path):
     os.replace(tmp, path)  # MBX305
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -1258,6 +1108,7 @@ def save(tmp_file, cache_file):
     except OSError:
         pass
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -1279,6 +1130,29 @@ def save(tmp, path):
         pass
     os.replace(tmp, path)  # MBX305
 """,
+            unsafe=True,
+        ),
+        Invalid(
+            """
+import os, tempfile
+def save(data, path):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    os.rename(tmp, path)  # MBX305
+""",
+            fixed="""
+import os, tempfile
+def save(data, path):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)  # MBX305
+""",
         ),
         """
 import os
@@ -1293,9 +1167,8 @@ def save(tmp, path, dry_run):
     def check(self, module):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
-                fix = "default" if _replace_fix_applies(event) else None
-                yield self.finding(event.node, fix=fix, op=event["op"], path=_spell(event["dst"]),
-                                   line=event["removed"])
+                yield self.finding(event.node, plan=replace_plan(event, module.facts), op=event["op"],
+                                   path=_spell(event["dst"]), line=event["removed"])
 
 
 class RenameToOverwrite(Rule):
