@@ -7,7 +7,8 @@ code rewrites it -> the engine re-lints the result; repeat until nothing more is
 most :data:`MAX_ROUNDS` rounds).
 
 A rewrite is kept only when the result parses and every finding it meant to fix is gone
-without any new finding appearing. When a rule's batch fails that test, its findings are
+without any new finding appearing, and without a finding of another code disappearing
+unless the fix settles it (drops the very statement it reports). When a rule's batch fails that test, its findings are
 tried one at a time, so one bad fix does not hold back the good ones; the bad one is left
 as it was and reported. A file libcst cannot parse, or would not print back unchanged
 (libcst has bugs there), is reported and left byte-identical, and its ``ast`` findings stay
@@ -136,6 +137,11 @@ def _check(text: str, path: str, selection: Selection, options: Optional[dict],
     added = sorted(c for c in new if c != code and new[c] > old[c])
     if added:
         raise _Rejected("would add a %s finding" % ", ".join(added))
+    # A finding of another code counts as fixed only when this fix settles it (drops the
+    # statement it reports); one that merely stopped being detected still stands.
+    hidden = sorted(c for c in old if c != code and new[c] < old[c] and c not in FIXERS[code].SETTLES)
+    if hidden:
+        raise _Rejected("would hide a %s finding without fixing it" % ", ".join(hidden))
     return result.findings
 
 

@@ -219,7 +219,8 @@ def test_comments_closing_the_arm_are_kept_when_no_else_takes_them():
 
 
 def test_an_elif_chain_after_the_check_becomes_the_except_body():
-    result = fixed("""
+    # unsafe: the LookupError would now have the FileNotFoundError as its __context__
+    result = fixed(unsafe=True, code="""
     import os
     def load(path, default):
         if os.path.exists(path):
@@ -262,7 +263,8 @@ def test_fresh_names_avoid_every_name_of_the_function():
 
 
 def test_a_fresh_name_at_module_level_is_private():
-    result = fixed("""
+    # unsafe: the module's global would hold the open file for the life of the process
+    result = fixed(unsafe=True, code="""
     import json, os
     CONFIG = "/nonexistent/app.json"
     if os.path.exists(CONFIG):
@@ -414,13 +416,34 @@ def test_inert_statements_before_the_open_keep_the_fix_safe():
     def load(path):
         if os.path.exists(path):
             seen = set()
-            data = json.load(open(path))
+            name: str = "cache"
+            with open(path) as f:
+                data = json.load(f)
         else:
             data, seen = {}, None
         return data, seen
     """)
     assert result.fixed == 1
-    assert "    else:\n        seen = set()\n        data = json.load(f)\n" in result.text
+    assert "    else:\n        seen = set()\n        name: str = \"cache\"\n        with f:\n" in result.text
+
+
+@pytest.mark.parametrize("statement", ["seen = str(path)", "seen = int(path)", "seen = list(path)",
+                                       "seen = dict(mapping=path)", "seen = set(path)"])
+def test_constructors_that_call_into_their_argument_are_not_inert(statement):
+    # str(x)/int(x) call __str__/__int__, which may raise: the open would now come first.
+    code = textwrap.dedent("""
+    import os, json
+    def load(path):
+        if os.path.exists(path):
+            %s
+            with open(path) as f:
+                data = json.load(f)
+        else:
+            data = {}
+        return data
+    """) % statement
+    [finding] = [f for f in check_source(code, "<t>", ONLY).findings]
+    assert (finding.fix, finding.plan.reason) == ("unsafe", "statements with an effect would now run after the open")
 
 
 @pytest.mark.parametrize("code", [

@@ -622,3 +622,44 @@ def test_a_fixer_with_matcher_decorators_still_gets_them_called():
     assert [f.code for f in findings].count("MBX103") == 2  # the walk enters both functions
     Counting(CodemodContext(), findings=findings).apply(cst.parse_module(source), source)
     assert Counting.seen == ["box.lock()"]  # the one inside deliver(), not other()'s
+
+
+def test_a_finding_that_only_stopped_being_detected_is_not_counted_fixed():
+    # The MBX301 rewrite would move the guarded removal out from under its check: MBX302 would
+    # vanish though the removal still races. The removal is fixed first, then the open.
+    source = (
+        "import os\n"
+        "def consume(p):\n"
+        "    if os.path.exists(p):\n"
+        "        with open(p) as f:\n"
+        "            data = f.read()\n"
+        "        os.remove(p)\n"
+        "        return data\n"
+        "    return None\n"
+    )
+    first = check_source(source, "c.py", EVERY_RULE).findings
+    [opened] = [f for f in first if f.code == "MBX301"]
+    assert opened.fix is None and "MBX302" in opened.plan.reason
+    result = fix_source(source, "c.py", EVERY_RULE)
+    assert result.problems == [] and result.remaining == [] and result.fixed == 2
+    assert "        with suppress(FileNotFoundError):\n            os.remove(p)\n" in result.text
+    assert "    try:\n        f = open(p)\n" in result.text
+
+
+def test_a_rewrite_that_hides_another_codes_finding_is_rejected(monkeypatch):
+    from mboxlint import fix as fix_module
+
+    # Stand in for a fixer that deletes an unrelated racy statement along with its own: the
+    # check after the round must refuse it rather than count the vanished finding as fixed.
+    source = (
+        "import os\n"
+        "def drop(p, box):\n"
+        "    if os.path.exists(p):\n"
+        "        os.remove(p)\n"
+        "    os.makedirs(p)\n"
+    )
+    before = check_source(source, "d.py", EVERY_RULE).findings
+    assert {f.code for f in before} == {"MBX302"}
+    hidden = source.replace("    if os.path.exists(p):\n        os.remove(p)\n", "")
+    with pytest.raises(fix_module._Rejected, match="hide a MBX302"):
+        fix_module._check(hidden, "d.py", EVERY_RULE, None, before, "MBX301", 0)

@@ -19,7 +19,6 @@ PACKAGE = os.path.dirname(mboxlint.__file__)
 #: fixers that still read what the rules or the analysis decide instead of a plan; a test
 #: keeps this set exact, so it can only shrink
 UNPLANNED_FIXERS = {
-    "mboxlint.fixes.eafp": {"mboxlint.rules.files"},
     "mboxlint.fixes.imap": {"mboxlint.analysis", "mboxlint.analysis.keys"},
     "mboxlint.fixes.tempfiles": {"mboxlint.rules.files"},
 }

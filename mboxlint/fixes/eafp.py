@@ -13,7 +13,7 @@ the errors for which ``exists()`` said False; what ran when the file was missing
                                            with f:
                                                cache = pickle.load(f)
 
-The rule decides per finding whether its shape is handled (``mboxlint.rules.files.eafp_fix``);
+The plan decides per finding whether its shape is handled (``mboxlint.plans.eafp.open_plan``);
 this module only rebuilds the statements, and leaves anything unexpected alone.
 """
 
@@ -23,7 +23,6 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from ..rules.files import ExistsThenOpen
 from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
 
 _CAUGHT = "(FileNotFoundError, NotADirectoryError)"
@@ -33,9 +32,9 @@ _OPENERS = frozenset({"open", "read_text", "read_bytes"})
 
 
 def guard_line(finding: Finding) -> Optional[int]:
-    """The line of the check the finding names (the rule's message carries it)."""
-    line = ExistsThenOpen.message_field(finding.message, "line")
-    return int(line) if line is not None and line.isdigit() else None
+    """The line of the check, as the finding's plan anchors it."""
+    span = finding.plan.span("check") if finding.plan is not None else None
+    return span.line if span is not None else None
 
 
 def _check_call(test: cst.BaseExpression) -> Tuple[Optional[cst.Call], bool]:
@@ -204,10 +203,6 @@ class OpenInTry(Fixer):
         if isinstance(node.orelse, cst.If):
             self._elifs.add(id(node.orelse))
         return True
-
-    def lines_to_fix(self, source, findings):
-        # The rewrite replaces the guarding ``if``, whose test is on the guard's line.
-        return {f.line for f in findings} | {line for line in map(guard_line, findings) if line}
 
     def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
         rewritten = None

@@ -10,6 +10,8 @@ import fnmatch
 import os
 
 from ..analysis.paths import GUARD_WORDS
+from ..plans import no_fix
+from ..plans.eafp import Blocks, open_plan
 from ..plans.files import replace_plan
 from .base import Invalid, Rule
 
@@ -120,20 +122,25 @@ class ExistsThenOpen(Rule):
 
     Safe for an `exists()` guard when nothing with an effect stands between the check and the
     open: the open is the first statement of the arm where the file exists (the `if` arm, or
-    the `else:` of `if not exists(p):`), or comes after assignments of constants and builtin
-    constructors only. Documented edge: a path that `stat()` cannot reach for another reason
+    the `else:` of `if not exists(p):`), or comes after assignments of constants and of builtin
+    constructors of constants only (`int(x)` and `str(x)` call `__int__`/`__str__`, which may
+    raise). Documented edge: a path that `stat()` cannot reach for another reason
     (a parent directory without search permission, a name too long, a NUL character in the
     name) made `exists()` say False, and now raises from the open instead of taking the old
-    else-branch; an exception that the old else-branch raises now has the `FileNotFoundError`
-    as its `__context__` (a traceback shows both; add `from None` to hide it). An import that
-    only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
-
+    else-branch. An import that only the check used (`from os.path import exists`) is left
+    for flake8/ruff's F401.
     Unsafe when statements with an effect would move after the open, for the guard-clause
     form (`if not exists(p): return ...` then the open; the clause's body becomes the
     `except` body, statements between move after the `try`), and for
     `lexists`/`isfile`/`isdir`/`access` guards, where a dangling link, a directory or a
-    permission problem now raises or is caught differently.
-
+    permission problem now raises or is caught differently. Unsafe too when the old
+    else-branch runs inside an `except` handler (it would see the `FileNotFoundError` in
+    `sys.exc_info()`, `logging.exception` and `traceback.print_exc()` instead of the exception
+    being handled), when it raises (the exception's `__context__` becomes the
+    `FileNotFoundError`) or reads the current exception, and when the open is nested in an
+    expression other than a `return`'s (`data = json.load(open(p))`, `for line in open(p):`):
+    the new name keeps the file open until the function returns, and at module level for the
+    life of the process.
     No fix (the finding says so) when the open is not a direct statement of the checked arm
     (deeper in a loop or another `if`), sits in a comprehension, a branch of a conditional
     expression or a later operand of `and`/`or`, comes after another call in its statement,
@@ -270,6 +277,7 @@ def settings(path, f, defaults):
         data = json.load(f2)  # MBX301
     return data
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -336,7 +344,7 @@ def count(path, seen):
     ]
 
     def check(self, module):
-        blocks = None
+        blocks = acting = None
         for event in module.events_of("file-open"):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
@@ -344,9 +352,17 @@ def count(path, seen):
             if event["mode"] not in ("read", "update"):
                 continue
             node = event.node
-            blocks = blocks or _Blocks(module.tree)
-            fix = eafp_fix(blocks, guard, event["stmt"], node)
-            yield self.finding(node, fix=fix, what=_what(node), path=_spell(event["path"]),
+            blocks = blocks or Blocks(module.tree)
+            if acting is None:
+                reported = {(f.line, f.col) for f in CheckThenAct(self.options).check(module)}
+                acting = {id(e["guard"].node) for e in module.events_of("file-act")
+                          if e["guard"] is not None and (e.node.lineno, e.node.col_offset) in reported}
+            if id(guard.node) in acting:
+                # Moving the arm out from under its check would hide that act's race, not fix it.
+                plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
+            else:
+                plan = open_plan(blocks, guard, event["stmt"], node, module.facts)
+            yield self.finding(node, plan=plan, what=_what(node), path=_spell(event["path"]),
                                check=spell_check(guard.kind), line=guard.line)
 
 
@@ -1366,188 +1382,3 @@ def _what(node) -> str:
 def _spell(key: str) -> str:
     """A path key as the message shows it."""
     return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]
-
-
-# -- MBX301: which shapes the EAFP fix handles -------------------------------------------
-
-#: calls that build a value and do nothing else observable
-_INERT_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "bytes", "int", "float", "bool"})
-_LAZY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
-_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-class _Blocks:
-    """Where each statement of a module stands: its block (a list) and index, and the scope
-    (function, class or module) whose names it binds. Built once per module, on demand."""
-
-    def __init__(self, tree):
-        self.where = {}
-        stack = [(tree, tree)]  # iterative: long operator chains make deep trees
-        while stack:
-            node, scope = stack.pop()
-            inner = node if isinstance(node, _SCOPES) else scope
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    for index, child in enumerate(block):
-                        if isinstance(child, ast.stmt):
-                            self.where[id(child)] = (block, index, inner)
-            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-
-
-def _header(stmt):
-    """The expressions of ``stmt`` evaluated once, before anything else of it: where an open
-    can be taken out into ``try:``. None for other statements."""
-    if isinstance(stmt, ast.With):
-        return [stmt.items[0].context_expr]
-    if isinstance(stmt, ast.For):
-        return [stmt.iter]
-    if isinstance(stmt, (ast.Expr, ast.Return, ast.Assign)) and stmt.value is not None:
-        return [stmt.value]
-    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-        return [stmt.value]
-    if isinstance(stmt, ast.AugAssign):
-        return [stmt.target, stmt.value]
-    return None
-
-
-def _path_to(root, target):
-    """The nodes from ``root`` down to ``target`` (both included), or None."""
-    parents = {id(root): None}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is target:
-            path = [node]
-            while parents[id(path[-1])] is not None:
-                path.append(parents[id(path[-1])])
-            return path[::-1]
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-            stack.append(child)
-    return None
-
-
-def _hoistable(stmt, open_node) -> bool:
-    """Whether the open can run first, on its own: it is evaluated exactly once, and nothing
-    with an effect is evaluated before it in ``stmt``."""
-    header = _header(stmt)
-    if header is None:
-        return False
-    path = None
-    for expr in header:
-        path = path or _path_to(expr, open_node)
-    if path is None:
-        return False
-    for parent, child in zip(path, path[1:]):
-        if isinstance(parent, _LAZY):
-            return False
-        if isinstance(parent, ast.IfExp) and child is not parent.test:
-            return False
-        if isinstance(parent, ast.BoolOp) and child is not parent.values[0]:
-            return False
-        if isinstance(parent, ast.Compare) and any(child is c for c in parent.comparators[1:]):
-            return False
-    ancestors = {id(node) for node in path}
-    start = (open_node.lineno, open_node.col_offset)
-    for expr in header:
-        for node in ast.walk(expr):
-            if isinstance(node, _EFFECTS) and id(node) not in ancestors \
-                    and (node.lineno, node.col_offset) < start:
-                return False
-    return True
-
-
-def _bound(stmts):
-    names = set()
-    for stmt in stmts:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                names.update(node.names)
-    return names
-
-
-def _inert(stmt) -> bool:
-    """A statement with no effect but binding plain names (so it may run after the open)."""
-    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
-        return True
-    if isinstance(stmt, ast.Assign):
-        targets, value = stmt.targets, stmt.value
-    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-        targets, value = [stmt.target], stmt.value
-    else:
-        return False
-    if not all(isinstance(t, ast.Name) for t in targets):
-        return False
-    for node in ast.walk(value):
-        if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in _INERT_CALLS):
-                return False
-        elif isinstance(node, _EFFECTS):
-            return False
-    return True
-
-
-def _reraises(stmts) -> bool:
-    """Whether a bare ``raise`` in ``stmts`` re-raises the exception being handled around
-    them (not one of a handler, function or class inside them)."""
-    stack = list(stmts)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Raise) and node.exc is None:
-            return True
-        if not isinstance(node, (ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                 ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _shares_a_line(block, index) -> bool:
-    stmt = block[index]
-    before = block[index - 1] if index else None
-    after = block[index + 1] if index + 1 < len(block) else None
-    return (before is not None and before.end_lineno == stmt.lineno) or \
-        (after is not None and after.lineno == stmt.end_lineno)
-
-
-def eafp_fix(blocks, guard, stmt, open_node):
-    """The safety of the MBX301 fix of ``open_node`` (in ``stmt``) under ``guard``, or None
-    when the fixer does not handle the shape."""
-    node = guard.node
-    if not isinstance(node, ast.If):
-        return None
-    test, negated = node.test, False
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, negated = test.operand, True
-    if not isinstance(test, ast.Call) or test.lineno != guard.line:
-        return None
-    here, there = blocks.where.get(id(node)), blocks.where.get(id(stmt))
-    if here is None or there is None or isinstance(here[2], (ast.ClassDef, ast.Lambda)):
-        return None
-    block, index, _ = there
-    present = node.orelse if negated else node.body
-    if block is present:
-        moved, clause = present[:index], False
-    elif negated and not node.orelse and block is here[0] and index > here[1] \
-            and isinstance(node.body[-1], _EXITS):
-        moved, clause = block[here[1] + 1:index], True
-    else:
-        return None
-    if _shares_a_line(block, index) or not _hoistable(stmt, open_node):
-        return None
-    if _reraises(node.body if negated else node.orelse):
-        return None  # in the except body it would re-raise the FileNotFoundError instead
-    used = {n.id for n in ast.walk(open_node) if isinstance(n, ast.Name)}
-    if _bound(moved) & used or any(isinstance(n, _EXITS) for s in moved for n in ast.walk(s)):
-        return None  # the open would need what they bind, or be left open when they leave
-    if clause or guard.kind != "exists" or not all(_inert(s) for s in moved):
-        return "unsafe"
-    return "safe"
