@@ -29,6 +29,7 @@ FIXABLE = (
     "        box.add(message)\n"
     "    finally:\n"
     "        box.unlock()\n"
+    "    box.close()\n"
 )
 
 #: what a user's checkout never ships to pre-commit: VCS data, environments, caches, builds

@@ -13,35 +13,6 @@ _INERT_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "b
 _LAZY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-class Blocks:
-    """Where each statement of a module stands: its block (a list) and index, and the scope
-    (function, class or module) whose names it binds; and which statements run inside an
-    ``except`` handler of their own scope. Built once per module, on demand."""
-
-    def __init__(self, tree):
-        self.where = {}
-        self.in_handler = set()
-        stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
-        while stack:
-            node, scope, handled = stack.pop()
-            if isinstance(node, _SCOPES):
-                inner, handled = node, False
-            else:
-                inner = scope
-            if isinstance(node, ast.ExceptHandler):
-                handled = True
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    for index, child in enumerate(block):
-                        if isinstance(child, ast.stmt):
-                            self.where[id(child)] = (block, index, inner)
-                            if handled:
-                                self.in_handler.add(id(child))
-            stack.extend((child, inner, handled) for child in ast.iter_child_nodes(node))
 
 
 def _header(stmt):

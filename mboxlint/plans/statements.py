@@ -4,6 +4,9 @@ control can leave a run of statements early. ``ast`` only."""
 import ast
 from typing import List, Optional, Sequence
 
+#: nodes that open a scope of names
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
 #: exception names that catch ``FileNotFoundError`` (last dotted part)
 CATCHES_MISSING = frozenset({"FileNotFoundError", "OSError", "IOError", "EnvironmentError", "Exception",
                              "BaseException"})
@@ -104,3 +107,56 @@ def interrupts(stmts: Sequence[ast.AST], dst: ast.AST) -> bool:
             continue
         stack.extend((child, loops) for child in ast.iter_child_nodes(node))
     return False
+
+
+class Blocks:
+    """Where each statement of a module stands: its block (a list) and index, and the scope
+    (function, class or module) whose names it binds; the node owning each block; the
+    statement of each call that is a statement of its own; and which statements run inside
+    an ``except`` handler of their own scope. Built once per module (:func:`blocks_of`)."""
+
+    def __init__(self, tree: ast.Module):
+        self.where = {}
+        self.owner = {}
+        self.statement_of = {}
+        self.in_handler = set()
+        stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
+        while stack:
+            node, scope, handled = stack.pop()
+            if isinstance(node, SCOPES):
+                inner, handled = node, False
+            else:
+                inner = scope
+            if isinstance(node, ast.ExceptHandler):
+                handled = True
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    self.owner[id(block)] = node
+                    for index, child in enumerate(block):
+                        if isinstance(child, ast.stmt):
+                            self.where[id(child)] = (block, index, inner)
+                            if handled:
+                                self.in_handler.add(id(child))
+                            if isinstance(child, ast.Expr):
+                                self.statement_of[id(child.value)] = child
+            stack.extend((child, inner, handled) for child in ast.iter_child_nodes(node))
+
+    def enclosing(self, stmt: ast.stmt):
+        """``(owner, block)`` pairs from ``stmt``'s block outwards, up to its scope."""
+        found = self.where.get(id(stmt))
+        while found is not None:
+            block, _index, _scope = found
+            owner = self.owner.get(id(block))
+            if owner is None or isinstance(owner, (ast.Module,) + SCOPES):
+                return
+            yield owner, block
+            found = self.where.get(id(owner))
+
+
+def blocks_of(module) -> Blocks:
+    """The :class:`Blocks` of an analysed module, built once and kept with it."""
+    blocks = getattr(module, "plan_blocks", None)
+    if blocks is None:
+        blocks = module.plan_blocks = Blocks(module.tree)
+    return blocks

@@ -11,8 +11,9 @@ import os
 
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
-from ..plans.eafp import Blocks, open_plan
+from ..plans.eafp import open_plan
 from ..plans.files import replace_plan
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
@@ -352,7 +353,7 @@ def count(path, seen):
             if event["mode"] not in ("read", "update"):
                 continue
             node = event.node
-            blocks = blocks or Blocks(module.tree)
+            blocks = blocks or blocks_of(module)
             if acting is None:
                 reported = {(f.line, f.col) for f in CheckThenAct(self.options).check(module)}
                 acting = {id(e["guard"].node) for e in module.events_of("file-act")
@@ -796,12 +797,23 @@ def rewrite(spool, tmp):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import mailbox, os
 class Archive(mailbox.mbox):
     def compact(self, new_path):
         os.rename(new_path, self._path)  # MBX303
 """,
+            fixed="""
+import mailbox, os
+from mboxlint.mailbox import copy_back
+
+class Archive(mailbox.mbox):
+    def compact(self, new_path):
+        copy_back(new_path, self._path)  # MBX303
+""",
+            unsafe=True,
+        ),
         """
 import mailbox, os
 def rotate(path):
@@ -1079,7 +1091,8 @@ def rotate(log):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os
 def save(tmp_file, cache_file):
     try:
@@ -1088,6 +1101,13 @@ def save(tmp_file, cache_file):
         pass
     os.rename(tmp_file, cache_file)  # MBX305
 """,
+            fixed="""
+import os
+def save(tmp_file, cache_file):
+    os.replace(tmp_file, cache_file)  # MBX305
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 import os
@@ -1252,7 +1272,8 @@ def save(path, text):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os
 def save(path, text):
     tmp = path + ".tmp"
@@ -1261,6 +1282,17 @@ def save(path, text):
         os.fsync(f.fileno())
     os.rename(tmp, path)  # MBX306
 """,
+            fixed="""
+import os
+def save(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+        os.fsync(f.fileno())
+    os.replace(tmp, path)  # MBX306
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 from pathlib import Path
@@ -1278,7 +1310,8 @@ def save(path: Path, text):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import os, tempfile
 def save(path, data):
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
@@ -1287,6 +1320,17 @@ def save(path, data):
     os.close(fd)
     os.rename(tmp, path)  # MBX306
 """,
+            fixed="""
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(tmp, path)  # MBX306
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):

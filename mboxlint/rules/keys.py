@@ -390,7 +390,8 @@ def read_wanted(conn: imaplib.IMAP4, wanted):
         if wanted(head):
             conn.fetch(num, "(RFC822)")  # MBX210
 """,
-        """
+        Invalid(
+            """
 from imaplib import IMAP4 as Server
 class Archiver:
     def __init__(self, host):
@@ -402,6 +403,20 @@ class Archiver:
         for num in nums:
             typ, parts = self.conn.fetch(num, "(RFC822)")  # MBX210
 """,
+            fixed="""
+from imaplib import IMAP4 as Server
+class Archiver:
+    def __init__(self, host):
+        self.conn = Server(host)
+    def archive(self):
+        typ, data = self.conn.uid("SEARCH", None, "SEEN")
+        nums = data[0].split()
+        self.conn.uid("COPY", b",".join(nums), "Archive")  # MBX210
+        for num in nums:
+            typ, parts = self.conn.uid("FETCH", num, "(RFC822)")  # MBX210
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):

@@ -248,7 +248,8 @@ def rewrite_twice(name, first, second):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import json
 STATE = "state.json"
 def load():
@@ -258,6 +259,20 @@ def save(state):
     with open(STATE, "w") as f:  # MBX901
         json.dump(state, f)
 """,
+            fixed="""
+import json
+from mboxlint.mailbox import atomic_write
+
+STATE = "state.json"
+def load():
+    with open(STATE) as f:
+        return json.load(f)
+def save(state):
+    with atomic_write(STATE) as f:  # MBX901
+        json.dump(state, f)
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 import json
