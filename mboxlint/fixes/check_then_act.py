@@ -29,8 +29,8 @@ from .base import Fixer, callee_name, module_code, split_leading_lines
 #: acts wrapped in ``suppress``, with the errors suppressed
 SUPPRESSED = {
     "os.mkdir": ("FileExistsError",),
-    "os.remove": ("FileNotFoundError",),
-    "os.unlink": ("FileNotFoundError",),
+    "os.remove": ("FileNotFoundError", "NotADirectoryError"),
+    "os.unlink": ("FileNotFoundError", "NotADirectoryError"),
     "os.rmdir": ("FileNotFoundError", "NotADirectoryError"),
     "shutil.rmtree": ("FileNotFoundError", "NotADirectoryError"),
     "Path.rmdir": ("FileNotFoundError", "NotADirectoryError"),

@@ -133,3 +133,98 @@ def replace_plan(event, facts) -> FixPlan:
             return no_fix("the rename is not reached on every path that ran the removal")
         preceding = list(stmts[:index]) + preceding
     return no_fix("no removal of the target in a shape the fix can drop")
+
+
+#: the actions of MBX302's plans: make the act survive the race (a keyword argument, or
+#: ``contextlib.suppress``); create exclusively in ``try:``
+TOLERATE = "tolerate"
+CREATE_EXCLUSIVE = "create-exclusive"
+
+#: guard kinds under which each act's rewrite behaves exactly as before in every file-system
+#: state (missing, file, directory, dangling link, link to a directory, parent a file)
+SAFE_GUARDS = {
+    # exist_ok=True still raises for a file in the way; ``not exists()`` skipped it
+    "os.makedirs": ("isdir",), "Path.mkdir": ("isdir",),
+    # ``not exists()`` let a dangling link reach mkdir, which raised: suppress would hide it
+    "os.mkdir": ("lexists",),
+    # ``exists()`` skipped a dangling link that the removal now takes away
+    "os.remove": ("lexists",), "os.unlink": ("lexists",),
+    # missing_ok=True lets NotADirectoryError through, and ``exists()`` skips dangling links
+    "Path.unlink": (),
+    # rmdir of a link to a directory raised NotADirectoryError, which suppress now hides
+    "os.rmdir": (), "Path.rmdir": (),
+    "shutil.rmtree": ("isdir",),
+}
+#: why each act's fix is unsafe under the other guards
+UNSAFE_EDGES = {
+    "os.makedirs": "a regular file in the way now raises FileExistsError where the check skipped it",
+    "Path.mkdir": "a regular file in the way now raises FileExistsError where the check skipped it",
+    "os.mkdir": "a dangling link or a file in the way raised FileExistsError, which suppress now hides",
+    "os.remove": "a dangling link that exists() skipped is now removed",
+    "os.unlink": "a dangling link that exists() skipped is now removed",
+    "Path.unlink": "a dangling link that exists() skipped is now removed, and a parent that is a "
+                   "file raises NotADirectoryError",
+    "os.rmdir": "removing a link to a directory raised NotADirectoryError, which suppress now hides",
+    "Path.rmdir": "removing a link to a directory raised NotADirectoryError, which suppress now hides",
+    "shutil.rmtree": "a regular file raised NotADirectoryError, which suppress now hides",
+}
+#: acts fixed by a keyword argument; the others are wrapped in ``contextlib.suppress``
+KEYWORD_FIXED = frozenset({"os.makedirs", "Path.mkdir", "Path.unlink"})
+
+
+def _alone(event) -> bool:
+    """Whether the reported call is a statement of its own (what ``suppress`` can wrap)."""
+    stmt = event["stmt"]
+    return isinstance(stmt, ast.Expr) and stmt.value is event.node
+
+
+def _guard_anchors(event, guard):
+    anchors = [Anchor("act", Span.of(event.node)), Anchor("stmt", Span.of(event["stmt"]))]
+    if getattr(guard, "node", None) is not None and hasattr(guard.node, "lineno"):
+        anchors.append(Anchor("guard", Span.of(guard.node)))
+    return tuple(anchors)
+
+
+def act_plan(event, guard) -> FixPlan:
+    """MBX302 on a mkdir, a removal or ``os.open``: make the act survive the race."""
+    op, call = event["op"], event.node
+    anchors = _guard_anchors(event, guard)
+    if op == "os.open":
+        stmt = event["stmt"]
+        if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and \
+                len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            return FixPlan(UNSAFE, CREATE_EXCLUSIVE, anchors,
+                           "the create now fails with FileExistsError where another process won the race")
+        return no_fix("the os.open() is part of a larger statement")
+    if op in KEYWORD_FIXED:
+        # An explicit exist_ok=/missing_ok= (or **kwargs) says more than the guard does.
+        if any(k.arg in (None, "exist_ok", "missing_ok") for k in call.keywords) or \
+                op == "os.makedirs" and len(call.args) > 2 or op == "Path.unlink" and call.keywords:
+            return no_fix("an explicit exist_ok=/missing_ok= says more than the check")
+    elif not _alone(event):
+        return no_fix("the act is part of a larger statement")
+    if guard.kind in SAFE_GUARDS[op]:
+        return FixPlan(SAFE, TOLERATE, anchors)
+    return FixPlan(UNSAFE, TOLERATE, anchors, "under %s(): %s" % (guard.kind, UNSAFE_EDGES[op]))
+
+
+def create_plan(event, guard) -> FixPlan:
+    """MBX302 on ``open(P, "w"/"a")`` after a check that P is missing: mode ``"x"`` in
+    ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
+    call, stmt = event.node, event["stmt"]
+    anchors = _guard_anchors(event, guard)
+    unsafe = FixPlan(UNSAFE, CREATE_EXCLUSIVE, anchors,
+                     "the open now fails with FileExistsError where another process created the file")
+    if isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
+        return no_fix("write_text()/write_bytes() have no exclusive mode")
+    if isinstance(stmt, ast.AsyncWith):
+        return no_fix("an async with")
+    if isinstance(stmt, ast.With):
+        item = stmt.items[0]
+        if len(stmt.items) == 1 and item.context_expr is call and isinstance(item.optional_vars, ast.Name):
+            return unsafe
+        return no_fix("a with that opens several files or does not name the file")
+    if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], ast.Name):
+        return unsafe
+    return no_fix("the open is part of a larger statement")

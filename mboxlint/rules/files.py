@@ -12,7 +12,7 @@ import os
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
-from ..plans.files import replace_plan
+from ..plans.files import act_plan, create_plan, replace_plan
 from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 
@@ -412,14 +412,22 @@ class CheckThenAct(Rule):
     Sometimes safe. The act is made to survive the race:
 
     * `os.makedirs(P[, mode])` and `Path.mkdir()` get `exist_ok=True` (`parents=` kept): safe
-      under `exists()` and `isdir()` checks;
+      under `isdir()`; unsafe under `exists()`, where a regular file in the way was skipped
+      and now raises `FileExistsError`;
     * `os.mkdir(P)` goes inside `with contextlib.suppress(FileExistsError):` (no parents
-      created, as before): safe under `exists()`, unsafe under `isdir()`, where a regular file
-      in the way used to raise;
-    * `os.remove/unlink(P)` goes inside `suppress(FileNotFoundError)` and `Path.unlink()` gets
-      `missing_ok=True`: safe under `exists()` and `lexists()`;
-    * `shutil.rmtree(P)`, `os.rmdir(P)`, `Path.rmdir()` go inside `suppress(FileNotFoundError,
-      NotADirectoryError)`: safe under `isdir()` and `exists()`;
+      created, as before): safe under `lexists()`; unsafe under `exists()` (a dangling link
+      made the mkdir raise `FileExistsError`, now hidden) and `isdir()` (a regular file in
+      the way did the same);
+    * `os.remove/unlink(P)` goes inside `suppress(FileNotFoundError, NotADirectoryError)`
+      (a parent that is a regular file raises the latter): safe under `lexists()`; unsafe
+      under `exists()`, which skipped a dangling link that is now removed;
+    * `Path.unlink()` gets `missing_ok=True`: unsafe (`Path.exists()` skips dangling links,
+      and `missing_ok` lets `NotADirectoryError` through);
+    * `shutil.rmtree(P)` goes inside `suppress(FileNotFoundError, NotADirectoryError)`: safe
+      under `isdir()`; unsafe under `exists()`, where a regular file raised
+      `NotADirectoryError`, now hidden;
+    * `os.rmdir(P)` and `Path.rmdir()` go inside the same `suppress`: unsafe, since removing a
+      link to a directory raised `NotADirectoryError`, now hidden;
     * unsafe: `open(P, "w"/"a")` (and `io`/`gzip`/`bz2`/`lzma`/`codecs.open`, `Path.open`) is
       opened with mode `"x"`, `os.open(P, O_CREAT ...)` gets `| os.O_EXCL`, in `try:` with an
       `except FileExistsError:` that does what the code did when `P` was there: the old
@@ -433,10 +441,9 @@ class CheckThenAct(Rule):
     path, it has no `else` and its body was only the act; otherwise it stays, with the act
     rewritten inside it: its other statements still run only when the check said so, and an
     `elif` chain stays a chain. `contextlib` (or `suppress`) is imported once, reusing an
-    existing import. Documented edges of the safe fixes: a regular file where a directory is
-    wanted now fails at the `makedirs` instead of at the next use; a dangling symlink that
-    `exists()` skipped is now removed; under `exists()`, a regular file where `rmtree`/`rmdir`
-    expected a directory is now left alone instead of raising `NotADirectoryError`.
+    existing import. Documented edge of the safe fixes: a path that `stat()` cannot reach
+    for a reason other than a missing file (no search permission on a parent) made the check
+    say the file was missing, and now the act raises.
 
     No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an explicit
     `exist_ok=`/`missing_ok=` (or `**kwargs`), an `os.mkdir` or removal that is part of a
@@ -515,6 +522,7 @@ import os
 def prepare(cache_dir):
     os.makedirs(cache_dir, exist_ok=True)  # MBX302
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -531,6 +539,7 @@ def prepare(cache_dir, log):
         os.makedirs(cache_dir, 0o700, exist_ok=True)  # MBX302
         log.info("created %s", cache_dir)
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -563,6 +572,7 @@ def reset(state: Path):
     state.unlink(missing_ok=True)  # MBX302
     state.parent.mkdir(parents=True, exist_ok=True)  # MBX302
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -586,6 +596,7 @@ def spool_dirs(root, names):
         else:
             print("reusing", name)
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -683,7 +694,7 @@ def rotate(log):
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
-            yield self.finding(event.node, fix=_act_fix(event, guard.kind), what="`%s()`" % op,
+            yield self.finding(event.node, plan=act_plan(event, guard), what="`%s()`" % op,
                                path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         for event in module.events_of("file-open"):
@@ -692,7 +703,7 @@ def rotate(log):
                 continue
             if event["mode"] not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, fix=_create_fix(event), what=_what(event.node),
+            yield self.finding(event.node, plan=create_plan(event, guard), what=_what(event.node),
                                path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
@@ -1358,62 +1369,9 @@ _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception"
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
 
-#: guard kinds under which each act's rewrite behaves exactly as before, or with only the
-#: edges the documentation lists; under the other kinds the fix is unsafe
-_SAFE_GUARDS = {
-    "os.makedirs": ("exists", "isdir"), "Path.mkdir": ("exists", "isdir"), "os.mkdir": ("exists",),
-    "os.remove": ("exists", "lexists"), "os.unlink": ("exists", "lexists"),
-    "Path.unlink": ("exists", "lexists"),
-    "os.rmdir": ("exists", "isdir"), "shutil.rmtree": ("exists", "isdir"), "Path.rmdir": ("exists", "isdir"),
-}
-#: acts fixed by a keyword argument; the others are wrapped in ``contextlib.suppress``
-_KEYWORD_FIXED = frozenset({"os.makedirs", "Path.mkdir", "Path.unlink"})
-
-
 def _ignores_errors(call) -> bool:
     return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
                for k in call.keywords)
-
-
-def _alone(event) -> bool:
-    """Whether the reported call is a statement of its own (what ``suppress`` can wrap)."""
-    stmt = event["stmt"]
-    return isinstance(stmt, ast.Expr) and stmt.value is event.node
-
-
-def _act_fix(event, kind):
-    """The fix safety of a reported mkdir/remove/``os.open``, None for shapes not rewritten."""
-    op, call = event["op"], event.node
-    if op == "os.open":
-        stmt = event["stmt"]
-        return "unsafe" if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and \
-            len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
-    if op in _KEYWORD_FIXED:
-        # An explicit exist_ok=/missing_ok= (or **kwargs) says more than the guard does.
-        if any(k.arg in (None, "exist_ok", "missing_ok") for k in call.keywords) or \
-                op == "os.makedirs" and len(call.args) > 2 or op == "Path.unlink" and call.keywords:
-            return None
-    elif not _alone(event):
-        return None
-    return "safe" if kind in _SAFE_GUARDS[op] else "unsafe"
-
-
-def _create_fix(event):
-    """``open(P, "w"/"a")`` after a check that P is missing: unsafe, for the shapes rewritten to
-    mode ``"x"``: a ``with`` of that one open bound to a name, or a line of its own."""
-    call, stmt = event.node, event["stmt"]
-    if isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
-        return None
-    if isinstance(stmt, ast.AsyncWith):
-        return None
-    if isinstance(stmt, ast.With):
-        item = stmt.items[0]
-        return "unsafe" if len(stmt.items) == 1 and item.context_expr is call and \
-            isinstance(item.optional_vars, ast.Name) else None
-    if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
-            isinstance(stmt.targets[0], ast.Name):
-        return "unsafe"
-    return None
 
 
 def _what(node) -> str:
