@@ -228,3 +228,16 @@ def create_plan(event, guard) -> FixPlan:
             isinstance(stmt.targets[0], ast.Name):
         return unsafe
     return no_fix("the open is part of a larger statement")
+
+
+#: the action of MBX304's plan: give the temp file's creation the target's folder
+TEMP_NEXT_TO_TARGET = "temp-next-to-target"
+
+
+def temp_dir_plan(event) -> FixPlan:
+    """MBX304: ``dir=os.path.dirname(target)`` at the temp file's creation. Always unsafe:
+    the folder is evaluated at the creation, and a temp file orphaned by an error stays in
+    it."""
+    return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, (Anchor("act", Span.of(event.node)),),
+                   "the target's folder is evaluated where the temp file is made, and an orphaned temp "
+                   "file now stays in it")

@@ -12,7 +12,7 @@ import os
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
-from ..plans.files import act_plan, create_plan, replace_plan
+from ..plans.files import act_plan, create_plan, replace_plan, temp_dir_plan
 from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 
@@ -882,7 +882,12 @@ class TempFileInOtherDirectory(Rule):
     ```
 
     ## Fix safety
-    Safe: `dir=os.path.dirname(target)` is added to the call that creates the temp file (or
+    Unsafe: `dir=os.path.dirname(target)` is evaluated where the temp file is made, not where
+    it is renamed, and that moves edges: a temp file orphaned by an error now stays next to
+    the target instead of in `$TMPDIR` (where a listing or a prune of the target's folder
+    sees it); the target's folder must exist at the creation (code that creates it in
+    between now fails); a parent that is a regular file fails at the creation, before the
+    data is written. `dir=os.path.dirname(target)` is added to the call that creates the temp file (or
     replaces its `dir=None`), through the file's own `import os` (one is added when missing).
     `os.path.dirname` takes a `str` or a `Path` alike and returns a `str`, which every
     `tempfile` function accepts; `target.parent` would read better for a `Path` but fails on a
@@ -893,8 +898,7 @@ class TempFileInOtherDirectory(Rule):
     after the temp file was made, or returned by a call, has no fix); when every rename of that
     temp file names the same target; and when the creation passes no `**kwargs` and no `dir`
     (by position, or as anything but `None`). An explicit `dir=tempfile.gettempdir()` is a choice
-    left to its author. Documented edges: a temp file orphaned by an error now stays next to
-    the target instead of in `$TMPDIR`; `shutil.move` onto an existing directory moves into it,
+    left to its author. Other edges: `shutil.move` onto an existing directory moves into it,
     so the temp file is made beside that directory; a `bytes` target gives a `bytes` directory,
     which `tempfile` accepts only with `bytes` (or no) `prefix` and `suffix`. The directory has to
     be writable anyway: the rename writes in it.
@@ -904,7 +908,7 @@ class TempFileInOtherDirectory(Rule):
     TRIGGERS = ("mkstemp", "NamedTemporaryFile", "mktemp")
     name = "temp-file-in-other-directory"
     seed = SEED_SAGE
-    fix_safety = "safe"
+    fix_safety = "unsafe"
     message = (
         "{op}() moves a temp file created at line {line} without dir= onto {path}: across file "
         "systems this is a copy that readers see half-written; create it with "
@@ -949,6 +953,7 @@ def save(cache_file, data):
     os.close(fd)
     shutil.move(tmp, cache_file)  # MBX304
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -971,6 +976,7 @@ def save(cache_dir, name, text):
         os.fsync(f.fileno())
     os.replace(f.name, target)  # MBX304
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -993,6 +999,7 @@ def save(folder: Path, data: bytes):
         out.write(data)
     Path(tmp).replace(folder / "state.bin")  # MBX304
 """,
+            unsafe=True,
         ),
         # The target is known only after the temp file is written: no fix.
         """
@@ -1019,8 +1026,8 @@ def store(blob_dir, data):
                 temp.site is not None and temp.dir_arg in ("absent", "none")
                 and event["dst_at_temp"] and len(targets[temp.site]) == 1
             )
-            yield self.finding(event.node, fix=None if not fixable else "default", op=event["op"],
-                               line=temp.line, path=_spell(event["dst"]))
+            plan = temp_dir_plan(event) if fixable else no_fix("the target may differ where the temp file is made")
+            yield self.finding(event.node, plan=plan, op=event["op"], line=temp.line, path=_spell(event["dst"]))
 
 
 class UnlinkThenRename(Rule):
