@@ -123,6 +123,8 @@ class Fixer(VisitorBasedCodemodCommand):
         self._partial: Optional[Positions] = None
         #: what the module stands in for, when it was parsed from an excerpt
         self._excerpt: Optional[Excerpt] = None
+        #: every name spelled in the module (see :meth:`reference`), computed on first use
+        self._names: Optional[Set[str]] = None
 
     @staticmethod
     def add_args(arg_parser) -> None:
@@ -284,7 +286,9 @@ class Fixer(VisitorBasedCodemodCommand):
         An existing ``from module import name [as alias]`` or ``import module [as alias]``
         (or ``import module.sub``, which binds ``module`` too) is reused; otherwise
         ``from module import name`` is added (merged into an existing ``from module import ...``),
-        or ``import module`` when ``name`` is taken or ``qualified`` asks for ``module.name``.
+        or ``import module`` when ``name`` is spelled anywhere in the module (a parameter, a
+        local or a global of that name would shadow it) or ``qualified`` asks for
+        ``module.name``; ``import module as _module`` when ``module`` is spelled too.
         """
         tree = self.module
         bound = set()
@@ -315,11 +319,32 @@ class Fixer(VisitorBasedCodemodCommand):
         bound.update(s.name.value for s in tree.body if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
         if self._excerpt is not None:
             bound.update(self._excerpt.bindings)
-        if name in bound or qualified:
+        # A name spelled anywhere in the module may be a parameter, a local or a global that
+        # the new import would shadow, or that would shadow it where the fix uses it.
+        used = self._module_names()
+        if not qualified and name not in bound and name not in used:
+            AddImportsVisitor.add_needed_import(self.context, module, name)
+            return cst.Name(name)
+        if module.split(".")[0] not in used:
             AddImportsVisitor.add_needed_import(self.context, module)
             return cst.parse_expression("%s.%s" % (module, name))
-        AddImportsVisitor.add_needed_import(self.context, module, name)
-        return cst.Name(name)
+        alias = self._fresh_module_alias(module, used)
+        AddImportsVisitor.add_needed_import(self.context, module, asname=alias)
+        return cst.parse_expression("%s.%s" % (alias, name))
+
+    def _module_names(self) -> Set[str]:
+        """:meth:`names_used` of the whole module, once per fixer run."""
+        if self._names is None:
+            self._names = self.names_used(self.module)
+        return self._names
+
+    def _fresh_module_alias(self, module: str, used: Set[str]) -> str:
+        base = "_" + module.replace(".", "_")
+        alias, number = base, 1
+        while alias in used:
+            number += 1
+            alias = "%s%d" % (base, number)
+        return alias
 
 
 def _plain(cls: type) -> bool:
