@@ -685,3 +685,26 @@ def test_a_rewrite_that_hides_another_codes_finding_is_rejected(monkeypatch):
     hidden = source.replace("    if os.path.exists(p):\n        os.remove(p)\n", "")
     with pytest.raises(fix_module._Rejected, match="hide a MBX302"):
         fix_module._check(hidden, "d.py", EVERY_RULE, None, before, "MBX301", 0)
+
+
+def test_a_rename_onto_a_name_ending_in_lock_is_still_reported():
+    # The lock-file exemption reads the resolved target, not the spelling of a variable:
+    # renaming ``target`` to ``block`` must not silence MBX306.
+    template = (
+        "import os, tempfile\n"
+        "def save({name}, data):\n"
+        "    fd, tmp = tempfile.mkstemp(dir=os.path.dirname({name}))\n"
+        "    os.write(fd, data)\n"
+        "    os.fsync(fd)\n"
+        "    os.close(fd)\n"
+        "    os.rename(tmp, {target})\n"
+    )
+    only = Selection(select=["MBX306"])
+    for name in ("target", "block", "clock", "deadlock"):
+        found = check_source(template.format(name=name, target=name), "s.py", only).findings
+        assert [f.code for f in found] == ["MBX306"], name
+    for target in ("target + '.lock'", "f'{target}.lock'", "os.path.join(target, 'state.lock')"):
+        assert check_source(template.format(name="target", target=target), "s.py", only).findings == []
+    bound = template.format(name="target", target="lock_path").replace(
+        "    os.rename", "    lock_path = target + '.lock'\n    os.rename")
+    assert check_source(bound, "s.py", only).findings == []

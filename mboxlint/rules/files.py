@@ -62,8 +62,11 @@ def unlinked_first(event):
 
 
 def lock_test(event) -> bool:
-    """A rename used to take a lock (its target is a ``.lock`` file)."""
-    return event["dst"].rstrip(")").endswith((".lock'", '.lock"', "lock")) or ".lock'" in event["dst"]
+    """A rename used to take a lock: the target, as the analysis resolved it (through the
+    names bound to it), ends in a constant ``.lock`` part (``path + ".lock"``,
+    ``f"{path}.lock"``, ``os.path.join(d, "x.lock")``). A name that merely ends in "lock"
+    (``block``, ``clock``) says nothing of the file."""
+    return event["dst"].rstrip(")").endswith((".lock'", '.lock"'))
 
 
 class ExistsThenOpen(Rule):
