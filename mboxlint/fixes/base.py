@@ -118,6 +118,7 @@ class Fixer(VisitorBasedCodemodCommand):
         self._anchored: Dict[tuple, List[cst.CSTNode]] = {}
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
+        self._applied_ids: Set[int] = set()  # (a list's ``in`` made fixing N findings cost N^2)
         self._source: Optional[str] = None
         #: positions known only inside the reported statements (see :mod:`.positions`)
         self._partial: Optional[Positions] = None
@@ -268,8 +269,16 @@ class Fixer(VisitorBasedCodemodCommand):
 
     def applied_to(self, original: cst.CSTNode) -> None:
         finding = self._matched.get(id(original))
-        if finding is not None and finding not in self.applied:
+        if finding is not None:
+            self.mark_applied(finding)
+
+    def mark_applied(self, finding: Finding) -> None:
+        if id(finding) not in self._applied_ids:
+            self._applied_ids.add(id(finding))
             self.applied.append(finding)
+
+    def was_applied(self, finding: Finding) -> bool:
+        return id(finding) in self._applied_ids
 
     def names_used(self, node: cst.CSTNode) -> Set[str]:
         """:func:`names_in` ``node``, counting, for the module, the code an excerpt hid."""
@@ -307,7 +316,7 @@ class Fixer(VisitorBasedCodemodCommand):
                         imported = tree.code_for_node(alias.name)
                         local = _alias_name(tree, alias)
                         if imported == module or (local is None and imported.startswith(module + ".")):
-                            return cst.parse_expression("%s.%s" % (local or module, name))
+                            return dotted("%s.%s" % (local or module, name))
                 if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                     for alias in small.names:
                         bound.add(_alias_name(tree, alias) or tree.code_for_node(alias.name).split(".")[0])
@@ -327,10 +336,10 @@ class Fixer(VisitorBasedCodemodCommand):
             return cst.Name(name)
         if module.split(".")[0] not in used:
             AddImportsVisitor.add_needed_import(self.context, module)
-            return cst.parse_expression("%s.%s" % (module, name))
+            return dotted("%s.%s" % (module, name))
         alias = self._fresh_module_alias(module, used)
         AddImportsVisitor.add_needed_import(self.context, module, asname=alias)
-        return cst.parse_expression("%s.%s" % (alias, name))
+        return dotted("%s.%s" % (alias, name))
 
     def _module_names(self) -> Set[str]:
         """:meth:`names_used` of the whole module, once per fixer run."""
@@ -523,6 +532,16 @@ def insert_before(stmt: cst.BaseStatement, new: cst.SimpleStatementLine) -> List
     """``new`` then ``stmt``; the comments and blank lines above ``stmt`` move above ``new``,
     so a comment introducing ``stmt`` still introduces the pair."""
     return [new.with_changes(leading_lines=stmt.leading_lines), stmt.with_changes(leading_lines=())]
+
+
+def dotted(name: str) -> cst.BaseExpression:
+    """``a.b.c`` as a libcst expression, built without a parse (a parse per fix is most of a
+    small fix's cost)."""
+    parts = name.split(".")
+    expr: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        expr = cst.Attribute(value=expr, attr=cst.Name(part))
+    return expr
 
 
 def module_code(node: cst.CSTNode) -> str:

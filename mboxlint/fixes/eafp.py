@@ -25,7 +25,11 @@ from libcst.metadata import PositionProvider
 from ..finding import Finding
 from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
 
-_CAUGHT = "(FileNotFoundError, NotADirectoryError)"
+def _caught() -> cst.Tuple:
+    """``(FileNotFoundError, NotADirectoryError)``, the errors for which ``exists()`` said False."""
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return cst.Tuple([cst.Element(cst.Name("FileNotFoundError"), comma=comma),
+                      cst.Element(cst.Name("NotADirectoryError"))])
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 #: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
 _OPENERS = frozenset({"open", "read_text", "read_bytes"})
@@ -293,7 +297,7 @@ class OpenInTry(Fixer):
             return cst.With(items=[cst.WithItem(suppress)], body=body, leading_lines=leading)
         if handler_body is None:
             handler_body = cst.IndentedBlock(body=[_line(cst.Pass())], indent=indent)
-        handler = cst.ExceptHandler(body=handler_body, type=cst.parse_expression(_CAUGHT),
+        handler = cst.ExceptHandler(body=handler_body, type=_caught(),
                                     leading_lines=handler_leading)
         return cst.Try(body=body, handlers=[handler], orelse=orelse, leading_lines=leading)
 

@@ -72,7 +72,7 @@ class UnlinkThenReplace(Fixer):
         #: the statements each dropped site becomes, by its index
         sites = {}
         for finding in self.findings or ():
-            if finding in self.applied:
+            if self.was_applied(finding):
                 continue
             site = self.anchored(finding, "site", cst.BaseStatement)
             act = self.anchored(finding, "act", cst.Call)

@@ -76,7 +76,8 @@ class TempNextToTarget(Fixer):
                 func=cst.Attribute(value=os_path, attr=cst.Name("dirname")),
                 args=[cst.Arg(target_nodes[0].deep_clone())],
             )
-            self.applied.extend(owned)
+            for finding in owned:
+                self.mark_applied(finding)
         if not self._rewrites:
             return tree
         self._targets = {}
