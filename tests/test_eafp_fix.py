@@ -161,7 +161,6 @@ def test_comments_stay_with_what_they_describe():
             return ""
     """)
     assert result.text == textwrap.dedent("""
-    import os
     def load(path, q):
         if q:
             return None
@@ -231,7 +230,6 @@ def test_an_elif_chain_after_the_check_becomes_the_except_body():
             return default
     """)
     assert result.text == textwrap.dedent("""
-    import os
     def load(path, default):
         try:
             f = open(path)
@@ -327,7 +325,6 @@ def test_blank_lines_above_an_opening_assignment_do_not_follow_try():
             fp.close()
     """, unsafe=True)
     assert result.text == textwrap.dedent("""
-    import os
     def first_line(manifest):
         try:
             # read one line
@@ -369,7 +366,7 @@ def test_crlf_and_tabs_are_kept():
     code = "import os\r\n\r\ndef load(p):\r\n\tif os.path.exists(p):\r\n\t\treturn open(p).read()\r\n\treturn None\r\n"
     result = fix_source(code, "<t>", ONLY)
     assert result.text == (
-        "import os\r\n\r\ndef load(p):\r\n\ttry:\r\n\t\tf = open(p)\r\n"
+        "def load(p):\r\n\ttry:\r\n\t\tf = open(p)\r\n"
         "\texcept (FileNotFoundError, NotADirectoryError):\r\n\t\tpass\r\n"
         "\telse:\r\n\t\treturn f.read()\r\n\treturn None\r\n"
     )
@@ -398,7 +395,7 @@ def test_guard_clause_moves_the_statements_between_after_the_open_unsafely():
     assert fix_source(textwrap.dedent(code), "<t>", ONLY).fixed == 0
     result = fixed(code, unsafe=True)
     assert result.text == textwrap.dedent("""
-    import os, logging
+    import logging
     def load(path):
         try:
             f = open(path)

@@ -148,8 +148,18 @@ class Fixer(VisitorBasedCodemodCommand):
         self._source = source
         with self.resolve(wrapper):
             new = self.transform_module_impl(wrapper.module)
+        if new is not wrapper.module and self.applied:
+            hidden = excerpt.names() if excerpt is not None else set()
+            new = drop_unused_imports(wrapper.module, new, hidden)
         if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
             new = add_imports(self.context, new)
+        return new
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """As a libcst codemod command: the fix, then the imports it left unused go."""
+        new = super().transform_module(tree)
+        if new is not tree and self.applied:
+            new = drop_unused_imports(tree, new, set())
         return new
 
     def source_of(self, tree: cst.Module) -> str:
@@ -448,6 +458,83 @@ def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str]
         _POSITIONS[:] = [module, PositionProvider()._gen(wrapper), "whole"]
     metadata[PositionProvider] = _POSITIONS[1]
     return None
+
+
+#: modules whose import a fix may remove once it took away their last use: the standard
+#: library's, whose import has no effect a program relies on
+DROPPABLE_IMPORTS = frozenset({"os", "os.path", "shutil", "contextlib", "io", "pathlib", "tempfile"})
+
+
+def _names_outside_imports(module: cst.Module) -> Set[str]:
+    """Every name spelled in ``module`` except in its top-level import statements."""
+    names: Set[str] = set()
+    for stmt in module.body:
+        if _is_import_line(stmt):
+            continue
+        names |= names_in(stmt)
+    return names
+
+
+def _bound_by(module: cst.Module, alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return module.code_for_node(alias.asname.name)
+    return module.code_for_node(alias.name).split(".")[0]
+
+
+def drop_unused_imports(before: cst.Module, after: cst.Module, hidden: Set[str]) -> cst.Module:
+    """``after`` without the names of top-level imports (of :data:`DROPPABLE_IMPORTS`) that
+    ``before`` used and ``after`` no longer does: the fix took away their last use, and
+    flake8's F401 (ruff's too) would fail the file right after ``--fix``. An import that was
+    unused before stays as it was. ``hidden``: names used in code an excerpt hid."""
+    used_before = _names_outside_imports(before)
+    used_after = _names_outside_imports(after) | hidden
+    gone = used_before - used_after
+    if not gone:
+        return after
+    body: List[cst.BaseStatement] = []
+    carried: List[cst.EmptyLine] = []
+    changed = False
+    at_top = False  # an import dropped at the module's top: no blank lines left above what follows
+    for stmt in after.body:
+        if carried or at_top:
+            leading = carried + list(stmt.leading_lines)
+            if at_top:
+                while leading and leading[0].comment is None:
+                    leading.pop(0)
+            stmt = stmt.with_changes(leading_lines=leading)
+            carried, at_top = [], False
+        if not _is_import_line(stmt):
+            body.append(stmt)
+            continue
+        small = stmt.body[0]
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None or isinstance(small.names, cst.ImportStar) \
+                    or after.code_for_node(small.module) not in DROPPABLE_IMPORTS:
+                body.append(stmt)
+                continue
+            aliases = list(small.names)
+            keep = [a for a in aliases if _bound_by(after, a) not in gone]
+        else:
+            aliases = list(small.names)
+            keep = [a for a in aliases
+                    if after.code_for_node(a.name) not in DROPPABLE_IMPORTS or _bound_by(after, a) not in gone]
+        if len(keep) == len(aliases):
+            body.append(stmt)
+            continue
+        changed = True
+        if not keep:
+            carried = list(stmt.leading_lines)  # its comments stay, above what follows
+            at_top = not body and not after.header
+            continue
+        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if isinstance(small, cst.ImportFrom) and small.rpar is not None and len(keep) == 1:
+            small = small.with_changes(lpar=None, rpar=None)
+        body.append(stmt.with_changes(body=[small.with_changes(names=keep)]))
+    if not changed:
+        return after
+    if carried:
+        after = after.with_changes(footer=carried + list(after.footer))
+    return after.with_changes(body=body)
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:

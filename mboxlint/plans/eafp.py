@@ -2,6 +2,7 @@
 shapes the fixer handles, how safe the rewrite is there, and its anchors."""
 
 import ast
+from collections import Counter
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 
 #: the action of MBX301's plan
@@ -180,6 +181,19 @@ def _shares_a_line(block, index) -> bool:
         (after is not None and after.lineno == stmt.end_lineno)
 
 
+def _read_only_by(test, scope, blocks) -> str:
+    """A local name of ``scope`` that ``test`` reads and nothing else in the scope does (the
+    fix removes the test), or ""."""
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    reads, stores = blocks.names_of(scope)
+    in_test = Counter(n.id for n in ast.walk(test) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    for name, count in in_test.items():
+        if name in stores and reads[name] == count:
+            return name
+    return ""
+
+
 def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
     """The MBX301 plan for ``open_node`` (in ``stmt``) under ``guard``. Anchors: ``act`` (the
     open), ``guard`` (the ``if`` whose test is the check), ``check`` (the check's call) and
@@ -212,6 +226,9 @@ def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
     used = {n.id for n in ast.walk(open_node) if isinstance(n, ast.Name)}
     if _bound(moved) & used or any(isinstance(n, _EXITS) for s in moved for n in ast.walk(s)):
         return no_fix("the statements before the open bind what it uses or leave the block")
+    only_the_check = _read_only_by(test, here[2], blocks)
+    if only_the_check:
+        return no_fix("the check is the only reader of `%s`: the fix would leave it unused" % only_the_check)
     anchors = (Anchor("act", Span.of(open_node)), Anchor("guard", Span.of(node)), Anchor("check", Span.of(test)),
                Anchor("stmt", Span.of(stmt)))
     handles = [s for s in missing if not isinstance(s, ast.Pass)]

@@ -2,6 +2,7 @@
 control can leave a run of statements early. ``ast`` only."""
 
 import ast
+from collections import Counter
 from typing import List, Optional, Sequence
 
 #: nodes that open a scope of names
@@ -120,6 +121,7 @@ class Blocks:
         self.owner = {}
         self.statement_of = {}
         self.in_handler = set()
+        self._names = {}
         stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
         while stack:
             node, scope, handled = stack.pop()
@@ -141,6 +143,21 @@ class Blocks:
                             if isinstance(child, ast.Expr):
                                 self.statement_of[id(child.value)] = child
             stack.extend((child, inner, handled) for child in ast.iter_child_nodes(node))
+
+    def names_of(self, scope):
+        """``(Counter of the names read, set of the names bound)`` in ``scope``'s own body
+        (nested functions and classes included: a closure's read is a read), once per scope."""
+        known = self._names.get(id(scope))
+        if known is None:
+            reads, stores = Counter(), set()
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Name):
+                    if isinstance(node.ctx, ast.Load):
+                        reads[node.id] += 1
+                    else:
+                        stores.add(node.id)
+            known = self._names[id(scope)] = (reads, stores)
+        return known
 
     def enclosing(self, stmt: ast.stmt):
         """``(owner, block)`` pairs from ``stmt``'s block outwards, up to its scope."""

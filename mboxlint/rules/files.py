@@ -210,7 +210,7 @@ def load(cache_file):
     return {}
 """,
             fixed="""
-import os, pickle
+import pickle
 def load(cache_file):
     try:
         f = open(cache_file, "rb")
@@ -234,7 +234,7 @@ def load(cache_file):
     return cache
 """,
             fixed="""
-import os, pickle
+import pickle
 def load(cache_file):
     try:
         f = open(cache_file, "rb")
@@ -271,7 +271,7 @@ def settings(path, f, defaults):
     return data
 """,
             fixed="""
-import json, os
+import json
 def settings(path, f, defaults):
     try:
         f2 = open(path)
@@ -293,7 +293,6 @@ def load(path):
         return f.read()
 """,
             fixed="""
-from os.path import isfile
 def load(path):
     try:
         f = open(path)
@@ -332,7 +331,7 @@ def count(path, seen):
             yield line
 """,
             fixed="""
-import gzip, os
+import gzip
 def count(path, seen):
     try:
         f = gzip.open(path, "rt")
@@ -552,7 +551,7 @@ def drop(path):
         shutil.rmtree(path)  # MBX302
 """,
             fixed="""
-import os, shutil
+import shutil
 from contextlib import suppress
 
 def drop(path):
@@ -611,7 +610,6 @@ def init(path):
         f.write("{}")
 """,
             fixed="""
-import os
 def init(path):
     try:
         f = open(path, "x")  # MBX302
@@ -633,7 +631,7 @@ def save_default(path, config):
         print("keeping", path)
 """,
             fixed="""
-import json, os
+import json
 def save_default(path, config):
     try:
         f = open(path, "x")  # MBX302
@@ -801,7 +799,7 @@ def rewrite(spool, tmp):
         os.replace(tmp, spool)  # MBX303
 """,
             fixed="""
-import os, fcntl
+import fcntl
 from mboxlint.mailbox import copy_back
 
 def rewrite(spool, tmp):
@@ -819,7 +817,7 @@ class Archive(mailbox.mbox):
         os.rename(new_path, self._path)  # MBX303
 """,
             fixed="""
-import mailbox, os
+import mailbox
 from mboxlint.mailbox import copy_back
 
 class Archive(mailbox.mbox):
