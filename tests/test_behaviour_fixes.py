@@ -23,7 +23,7 @@ from mboxlint.selection import Selection
 EVERY_RULE = Selection(select=["MBX"])
 
 #: the states ``p`` starts in
-STATES = ("missing", "file", "dir", "dangling", "linkdir", "parentfile", "hardlink", "readonly")
+STATES = ("missing", "file", "dir", "dangling", "linkdir", "linkfile", "parentfile", "hardlink", "readonly")
 
 #: runs one program under every state and prints what it saw, as JSON
 RUNNER = r'''
@@ -50,6 +50,10 @@ def setup(state, root):
         os.symlink("gone", p)
     elif state == "linkdir":
         os.symlink("d", p)
+    elif state == "linkfile":
+        with open(os.path.join(root, "f"), "w") as handle:
+            handle.write("From b\n\nlinked to\n")
+        os.symlink("f", p)
     elif state == "parentfile":
         with open(os.path.join(root, "pf"), "w") as handle:
             handle.write("a file")
@@ -290,7 +294,7 @@ PROGRAMS = {
                 os.makedirs(os.path.join(p, "sub"))
             return "ready"
         """),
-    "rmtree-under-isdir": (("MBX302",), """
+    "rmtree-under-isdir": ((), """
         import os, shutil
         def main(p, src):
             if os.path.isdir(p):
@@ -422,3 +426,45 @@ def test_every_safe_fixer_meets_the_suite():
     assert safe_fixers <= set(FIXERS)
     met = {code for codes, _ in PROGRAMS.values() for code in codes}
     assert met == safe_fixers
+
+
+# -- no new pyflakes warning ---------------------------------------------------------------
+
+
+def _pyflakes(text):
+    """pyflakes' messages for ``text``, without their line numbers (a fix moves lines)."""
+    import io
+
+    from pyflakes.api import check
+    from pyflakes.reporter import Reporter
+
+    out = io.StringIO()
+    check(text, "program.py", Reporter(out, io.StringIO()))
+    return {line.split(":", 3)[-1].strip() for line in out.getvalue().splitlines()}
+
+
+def _fixable_texts():
+    from mboxlint.rules import all_rules
+    from mboxlint.source import read_source
+    from support import fixture_files
+
+    for path in fixture_files():
+        yield os.path.basename(path), read_source(path).text, EVERY_RULE
+    for rule in all_rules():
+        for index, example in enumerate(rule.invalid_examples()):
+            yield "%s-%d" % (rule.code, index), textwrap.dedent(example.code), Selection(select=[rule.code])
+    for name in PROGRAMS:
+        yield name, _program(name), EVERY_RULE
+
+
+def test_no_fix_leaves_a_new_pyflakes_warning():
+    # An unused import or variable left behind fails the user's own flake8 gate after --fix.
+    new = []
+    for name, text, selection in _fixable_texts():
+        for unsafe in (False, True):
+            result = fix_source(text, name, selection, unsafe=unsafe)
+            if result.changed:
+                added = _pyflakes(result.text) - _pyflakes(text)
+                if added:
+                    new.append((name, unsafe, sorted(added)))
+    assert new == []

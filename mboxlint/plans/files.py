@@ -153,7 +153,8 @@ SAFE_GUARDS = {
     "Path.unlink": (),
     # rmdir of a link to a directory raised NotADirectoryError, which suppress now hides
     "os.rmdir": (), "Path.rmdir": (),
-    "shutil.rmtree": ("isdir",),
+    # rmtree of a link (to a file, which isdir() skipped) raises OSError, which is not hidden
+    "shutil.rmtree": (),
 }
 #: why each act's fix is unsafe under the other guards
 UNSAFE_EDGES = {
@@ -166,7 +167,8 @@ UNSAFE_EDGES = {
                    "file raises NotADirectoryError",
     "os.rmdir": "removing a link to a directory raised NotADirectoryError, which suppress now hides",
     "Path.rmdir": "removing a link to a directory raised NotADirectoryError, which suppress now hides",
-    "shutil.rmtree": "a regular file raised NotADirectoryError, which suppress now hides",
+    "shutil.rmtree": "a link to a file that isdir() skipped now makes rmtree raise OSError, and under "
+                     "exists() a regular file raised NotADirectoryError, which suppress now hides",
 }
 #: acts fixed by a keyword argument; the others are wrapped in ``contextlib.suppress``
 KEYWORD_FIXED = frozenset({"os.makedirs", "Path.mkdir", "Path.unlink"})

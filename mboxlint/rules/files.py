@@ -425,9 +425,9 @@ class CheckThenAct(Rule):
       under `exists()`, which skipped a dangling link that is now removed;
     * `Path.unlink()` gets `missing_ok=True`: unsafe (`Path.exists()` skips dangling links,
       and `missing_ok` lets `NotADirectoryError` through);
-    * `shutil.rmtree(P)` goes inside `suppress(FileNotFoundError, NotADirectoryError)`: safe
-      under `isdir()`; unsafe under `exists()`, where a regular file raised
-      `NotADirectoryError`, now hidden;
+    * `shutil.rmtree(P)` goes inside `suppress(FileNotFoundError, NotADirectoryError)`:
+      unsafe, since a link to a file that `isdir()` skipped now makes `rmtree` raise
+      `OSError`, and under `exists()` a regular file raised `NotADirectoryError`, now hidden;
     * `os.rmdir(P)` and `Path.rmdir()` go inside the same `suppress`: unsafe, since removing a
       link to a directory raised `NotADirectoryError`, now hidden;
     * unsafe: `open(P, "w"/"a")` (and `io`/`gzip`/`bz2`/`lzma`/`codecs.open`, `Path.open`) is
@@ -558,6 +558,7 @@ def drop(path):
     with suppress(FileNotFoundError, NotADirectoryError):
         shutil.rmtree(path)  # MBX302
 """,
+            unsafe=True,
         ),
         Invalid(
             """
