@@ -117,7 +117,7 @@ def test_a_parameter_shadowing_the_imported_name_is_declined():
             replace(tmp, path)
         """
     )
-    assert _fix_values(code) == [(5, "unsafe")]
+    assert _fix_values(code) == [(5, None)]  # the plan declines: the function binds ``path``
     result = _fixed(code)
     assert result.text == code and [f.line for f in result.remaining] == [5]
 

@@ -20,7 +20,6 @@ PACKAGE = os.path.dirname(mboxlint.__file__)
 #: keeps this set exact, so it can only shrink
 UNPLANNED_FIXERS = {
     "mboxlint.fixes.imap": {"mboxlint.analysis", "mboxlint.analysis.keys"},
-    "mboxlint.fixes.tempfiles": {"mboxlint.rules.files"},
 }
 
 

@@ -116,6 +116,8 @@ class Fixer(VisitorBasedCodemodCommand):
         self._anchor_starts: Dict[Tuple[int, int], List[tuple]] = {}
         #: original nodes spanning an anchor, outermost first, by (finding, role)
         self._anchored: Dict[tuple, List[cst.CSTNode]] = {}
+        #: the (finding, role) pairs each original node (by id) stands for
+        self._roles: Dict[int, List[Tuple[Finding, str]]] = {}
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
         self._applied_ids: Set[int] = set()  # (a list's ``in`` made fixing N findings cost N^2)
@@ -240,8 +242,10 @@ class Fixer(VisitorBasedCodemodCommand):
         if at is not None:
             end = (position.end.line, position.end.column)
             for span_end, finding, role in at:
-                if span_end == end:
-                    self._anchored.setdefault((finding, role), []).append(node)
+                nodes = self._anchored.setdefault((finding, role), [])
+                if span_end == end and not any(known is node for known in nodes):
+                    nodes.append(node)
+                    self._roles.setdefault(id(node), []).append((finding, role))
                     self._keep.append(node)
         if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
@@ -272,6 +276,10 @@ class Fixer(VisitorBasedCodemodCommand):
             if isinstance(node, kind):
                 return node
         return None
+
+    def anchors_at(self, original: cst.CSTNode) -> List[Tuple[Finding, str]]:
+        """The (finding, role) pairs whose anchor spans exactly this original node."""
+        return self._roles.get(id(original), [])
 
     def finding_at(self, original: cst.CSTNode) -> Optional[Finding]:
         """The finding reported at this original node, if any (valid once it was visited)."""

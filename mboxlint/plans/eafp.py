@@ -186,7 +186,7 @@ def _read_only_by(test, scope, blocks) -> str:
     fix removes the test), or ""."""
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return ""
-    reads, stores = blocks.names_of(scope)
+    reads, stores, _params = blocks.names_of(scope)
     in_test = Counter(n.id for n in ast.walk(test) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
     for name, count in in_test.items():
         if name in stores and reads[name] == count:

@@ -236,10 +236,23 @@ def create_plan(event, guard) -> FixPlan:
 TEMP_NEXT_TO_TARGET = "temp-next-to-target"
 
 
-def temp_dir_plan(event) -> FixPlan:
+def temp_dir_plan(event, blocks) -> FixPlan:
     """MBX304: ``dir=os.path.dirname(target)`` at the temp file's creation. Always unsafe:
     the folder is evaluated at the creation, and a temp file orphaned by an error stays in
-    it."""
-    return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, (Anchor("act", Span.of(event.node)),),
+    it. Anchors: ``act`` (the rename), ``create`` (the creating call), ``target`` (the
+    rename's target, copied into the new argument). No fix where the function binds ``os``
+    or ``path`` itself (the inserted ``os.path.dirname`` would read that)."""
+    temp = event["temp"]
+    create = blocks.call_at(temp.site) if temp.site is not None else None
+    if create is None:
+        return no_fix("the temp file's creation is not one call")
+    scope = blocks.where.get(id(blocks.statement_holding(create)), (None, None, None))[2]
+    if scope is not None and not isinstance(scope, ast.Module):
+        _reads, assigned, params = blocks.names_of(scope)
+        if {"os", "path"} & (assigned | params):
+            return no_fix("the function binds os or path itself")
+    anchors = (Anchor("act", Span.of(event.node)), Anchor("create", Span.of(create)),
+               Anchor("target", Span.of(event["dst_node"])))
+    return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, anchors,
                    "the target's folder is evaluated where the temp file is made, and an orphaned temp "
                    "file now stays in it")

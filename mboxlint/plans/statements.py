@@ -122,6 +122,7 @@ class Blocks:
         self.statement_of = {}
         self.in_handler = set()
         self._names = {}
+        self._calls = self._holder = None
         stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
         while stack:
             node, scope, handled = stack.pop()
@@ -144,19 +145,38 @@ class Blocks:
                                 self.statement_of[id(child.value)] = child
             stack.extend((child, inner, handled) for child in ast.iter_child_nodes(node))
 
+    def call_at(self, site) -> Optional[ast.Call]:
+        """The call starting at ``(line, col)``, the outermost one there."""
+        if self._calls is None:
+            self._calls = {}
+            self._holder = {}
+            for stmt_id, (block, index, _scope) in list(self.where.items()):
+                stmt = block[index]
+                for node in _own_nodes(stmt):
+                    if isinstance(node, ast.Call):
+                        self._calls.setdefault((node.lineno, node.col_offset), node)
+                        self._holder[id(node)] = stmt
+        return self._calls.get(tuple(site))
+
+    def statement_holding(self, call: ast.Call) -> Optional[ast.stmt]:
+        self.call_at((0, 0))
+        return self._holder.get(id(call))
+
     def names_of(self, scope):
-        """``(Counter of the names read, set of the names bound)`` in ``scope``'s own body
+        """``(Counter of the names read, the names assigned, the parameters)`` in ``scope``'s body
         (nested functions and classes included: a closure's read is a read), once per scope."""
         known = self._names.get(id(scope))
         if known is None:
-            reads, stores = Counter(), set()
+            reads, stores, params = Counter(), set(), set()
             for node in ast.walk(scope):
                 if isinstance(node, ast.Name):
                     if isinstance(node.ctx, ast.Load):
                         reads[node.id] += 1
                     else:
                         stores.add(node.id)
-            known = self._names[id(scope)] = (reads, stores)
+                elif isinstance(node, ast.arg):
+                    params.add(node.arg)
+            known = self._names[id(scope)] = (reads, stores, params)
         return known
 
     def enclosing(self, stmt: ast.stmt):
@@ -169,6 +189,15 @@ class Blocks:
                 return
             yield owner, block
             found = self.where.get(id(owner))
+
+
+def _own_nodes(stmt: ast.stmt):
+    """The nodes of ``stmt`` outside the statements nested in it (those are walked on their own)."""
+    stack = [child for child in ast.iter_child_nodes(stmt) if not isinstance(child, ast.stmt)]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.stmt))
 
 
 def blocks_of(module) -> Blocks:

@@ -1028,7 +1028,8 @@ def store(blob_dir, data):
                 temp.site is not None and temp.dir_arg in ("absent", "none")
                 and event["dst_at_temp"] and len(targets[temp.site]) == 1
             )
-            plan = temp_dir_plan(event) if fixable else no_fix("the target may differ where the temp file is made")
+            plan = temp_dir_plan(event, blocks_of(module)) if fixable else \
+                no_fix("the target may differ where the temp file is made")
             yield self.finding(event.node, plan=plan, op=event["op"], line=temp.line, path=_spell(event["dst"]))
 
 
