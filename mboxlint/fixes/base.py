@@ -189,6 +189,8 @@ class Fixer(VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
         findings = [f for f in findings if f.code == self.code]
+        #: the findings this run fixes
+        self.batch = findings
         if not findings:
             return tree
         source = getattr(self, "_source", None)

@@ -4,6 +4,9 @@ Seeds: CPython bpo-1599254 (mailbox keys renumbered when the table of contents i
 the Cyrus thread on IMAP sequence numbers shifting under a concurrent EXPUNGE.
 """
 
+from ..plans import no_fix
+from ..plans.keys import uid_plan
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .locking import spell
 
@@ -430,11 +433,18 @@ class Archiver:
             sites = event["search"].sites
             if len(sites) != 1 or event.node.keywords:
                 pinned |= sites
+        users_of = {}
         for event in uses:
-            fix = None if event["search"].sites & pinned else "default"
+            for site in event["search"].sites:
+                users_of.setdefault(site, []).append(event.node)
+        for event in uses:
+            if event["search"].sites & pinned:
+                plan = no_fix("the search's numbers also reach a call the fix does not rewrite")
+            else:
+                plan = uid_plan(event, blocks_of(module), users_of)
             yield self.finding(
                 event.node,
-                fix=fix,
+                plan=plan,
                 ref=event["ref"],
                 op=event["op"],
                 line=event["search"].line,
