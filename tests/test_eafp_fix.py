@@ -351,8 +351,8 @@ def test_nothing_to_do_either_way_becomes_suppress():
     """)
     assert result.text == textwrap.dedent("""
     import os
-    from pathlib import Path
     from contextlib import suppress
+    from pathlib import Path
 
     def load(path: Path):
         text = None

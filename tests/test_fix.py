@@ -708,3 +708,27 @@ def test_a_rename_onto_a_name_ending_in_lock_is_still_reported():
     bound = template.format(name="target", target="lock_path").replace(
         "    os.rename", "    lock_path = target + '.lock'\n    os.rename")
     assert check_source(bound, "s.py", only).findings == []
+
+
+@pytest.mark.parametrize("head, expected", [
+    # in order: in its place
+    ("import os\nfrom pathlib import Path\n",
+     "import os\nfrom contextlib import suppress\nfrom pathlib import Path\n"),
+    # the standard library's group, not the third-party one after it
+    ('"""Doc."""\nimport os\nimport sys\n\nimport requests\n',
+     '"""Doc."""\nimport os\nimport sys\nfrom contextlib import suppress\n\nimport requests\n'),
+    # a group out of order: at its end
+    ("import zlib\nimport os\n", "import zlib\nimport os\nfrom contextlib import suppress\n"),
+])
+def test_an_added_import_goes_where_isort_puts_it(head, expected):
+    body = "\n\ndef f(p):\n    if os.path.lexists(p):\n        os.remove(p)\n    return sys, requests, Path, zlib\n"
+    result = fix_source(head + body, "i.py", Selection(select=["MBX302"]))
+    assert result.fixed == 1 and result.text == expected + body.replace(
+        "    if os.path.lexists(p):\n        os.remove(p)\n",
+        "    with suppress(FileNotFoundError, NotADirectoryError):\n        os.remove(p)\n")
+
+
+def test_a_third_party_import_gets_a_section_of_its_own():
+    code = "import mailbox\nimport os\n\n\nclass A(mailbox.mbox):\n    def c(self, n):\n        os.rename(n, self._path)\n"
+    result = fix_source(code, "a.py", Selection(select=["MBX303"]), unsafe=True)
+    assert result.text.startswith("import mailbox\n\nfrom mboxlint.mailbox import copy_back\n\n\nclass A")

@@ -24,6 +24,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import replace
 import re
+import sys
 from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -154,7 +155,7 @@ class Fixer(VisitorBasedCodemodCommand):
             hidden = excerpt.names() if excerpt is not None else set()
             new = drop_unused_imports(wrapper.module, new, hidden)
         if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
-            new = add_imports(self.context, new)
+            new = place_added_imports(new, add_imports(self.context, new))
         return new
 
     def transform_module(self, tree: cst.Module) -> cst.Module:
@@ -545,6 +546,99 @@ def drop_unused_imports(before: cst.Module, after: cst.Module, hidden: Set[str])
     if carried:
         after = after.with_changes(footer=carried + list(after.footer))
     return after.with_changes(body=body)
+
+
+_STDLIB: Dict[str, bool] = {}
+
+
+def _is_stdlib(module: str) -> bool:
+    """Whether a top-level module name is the standard library's (isort's second section)."""
+    known = _STDLIB.get(module)
+    if known is None:
+        names = getattr(sys, "stdlib_module_names", None)
+        if names is not None:
+            known = module in names
+        else:  # Python 3.9: where the module would be found
+            import importlib.util
+            import sysconfig
+
+            try:
+                spec = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                spec = None
+            origin = getattr(spec, "origin", None) or ""
+            stdlib = sysconfig.get_paths()["stdlib"]
+            known = spec is not None and (origin in ("built-in", "frozen") or (
+                origin.startswith(stdlib) and "site-packages" not in origin))
+        _STDLIB[module] = known
+    return known
+
+
+def _import_key(module: cst.Module, stmt: cst.SimpleStatementLine) -> Tuple[int, int, str]:
+    """Where isort (and ruff's ``I``) puts an import line, by default: its section
+    (``__future__``, standard library, the rest, relative), then ``import x`` lines before
+    ``from x import y`` lines, then the module's name."""
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative:
+            return 3, 1, ""
+        name = module.code_for_node(small.module)
+        is_from = 1
+    else:
+        name = module.code_for_node(small.names[0].name)
+        is_from = 0
+    top = name.split(".")[0]
+    section = 0 if top == "__future__" else 1 if _is_stdlib(top) else 2
+    return section, is_from, name.lower()
+
+
+def place_added_imports(before: cst.Module, after: cst.Module) -> cst.Module:
+    """``after`` with the import lines it added to ``before`` moved where isort would put
+    them in the module's leading block of imports: in the group (lines between blank lines)
+    of their section, in order when that group is in order (at its end otherwise), or in a
+    group of their own after the sections before theirs."""
+    had = {before.code_for_node(s.with_changes(leading_lines=())) for s in before.body if _is_import_line(s)}
+    body = list(after.body)
+    start = 1 if body and isinstance(body[0], cst.SimpleStatementLine) and not _is_import_line(body[0]) else 0
+    end = start
+    while end < len(body) and _is_import_line(body[end]):
+        end += 1
+    block = body[start:end]
+    added = [s for s in block if after.code_for_node(s.with_changes(leading_lines=())) not in had]
+    if not added or len(added) == len(block):
+        return after
+    kept = [s for s in block if s not in added]
+    groups: List[List[cst.SimpleStatementLine]] = []
+    for stmt in kept:
+        if not groups or any(line.comment is None for line in stmt.leading_lines):
+            groups.append([])
+        groups[-1].append(stmt)
+    for stmt in added:
+        key = _import_key(after, stmt)
+        home = [g for g in groups if all(_import_key(after, s)[0] == key[0] for s in g)]
+        if home:
+            group = home[0]
+            keys = [_import_key(after, s) for s in group]
+            at = len(group)
+            if keys == sorted(keys):
+                at = next((i for i, k in enumerate(keys) if k > key), len(group))
+            group.insert(at, stmt.with_changes(leading_lines=()))
+            if at == 0:  # the blank lines and comments above the group stay above it
+                group[0], group[1] = (group[0].with_changes(leading_lines=group[1].leading_lines),
+                                      group[1].with_changes(leading_lines=()))
+        else:
+            at = next((i for i, g in enumerate(groups) if _import_key(after, g[0])[0] > key[0]), len(groups))
+            groups.insert(at, [stmt.with_changes(leading_lines=())])
+    placed = []
+    for number, group in enumerate(groups):
+        for index, stmt in enumerate(group):
+            lead = list(stmt.leading_lines)
+            if index == 0 and number == 0:
+                lead = list(block[0].leading_lines)
+            elif index == 0 and not any(line.comment is None for line in lead):
+                lead = [cst.EmptyLine()] + lead  # a blank line between sections
+            placed.append(stmt.with_changes(leading_lines=lead))
+    return after.with_changes(body=body[:start] + placed + body[end:])
 
 
 def _is_import_line(stmt: cst.CSTNode) -> bool:

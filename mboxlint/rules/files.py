@@ -801,6 +801,7 @@ def rewrite(spool, tmp):
 """,
             fixed="""
 import fcntl
+
 from mboxlint.mailbox import copy_back
 
 def rewrite(spool, tmp):
@@ -819,6 +820,7 @@ class Archive(mailbox.mbox):
 """,
             fixed="""
 import mailbox
+
 from mboxlint.mailbox import copy_back
 
 class Archive(mailbox.mbox):
@@ -991,9 +993,9 @@ def save(folder: Path, data: bytes):
     Path(tmp).replace(folder / "state.bin")  # MBX304
 """,
             fixed="""
+import os
 import tempfile
 from pathlib import Path
-import os
 
 def save(folder: Path, data: bytes):
     fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=os.path.dirname(folder / "state.bin"))

@@ -235,6 +235,7 @@ def rewrite_twice(name, first, second):
 """,
             fixed="""
 import os
+
 from mboxlint.mailbox import atomic_write
 
 def rewrite_twice(name, first, second):
@@ -261,6 +262,7 @@ def save(state):
 """,
             fixed="""
 import json
+
 from mboxlint.mailbox import atomic_write
 
 STATE = "state.json"
@@ -286,6 +288,7 @@ class Status:
 """,
             fixed="""
 import json
+
 from mboxlint.mailbox import atomic_write
 
 class Status:
@@ -312,6 +315,7 @@ def save(cache):
 """,
             fixed="""
 import pickle
+
 from mboxlint.mailbox import atomic_write
 
 CACHE = "cache.pickle"
