@@ -134,6 +134,8 @@ def _check(text: str, path: str, selection: Selection, options: Optional[dict],
     old, new = Counter(f.code for f in before), Counter(f.code for f in result.findings)
     if new[code] > old[code] - applied:
         raise _Rejected("would leave the %s finding in place" % code)
+    if new[code] < old[code] - applied:
+        raise _Rejected("would hide a %s finding without fixing it" % code)
     added = sorted(c for c in new if c != code and new[c] > old[c])
     if added:
         raise _Rejected("would add a %s finding" % ", ".join(added))

@@ -685,6 +685,12 @@ def test_a_rewrite_that_hides_another_codes_finding_is_rejected(monkeypatch):
     hidden = source.replace("    if os.path.exists(p):\n        os.remove(p)\n", "")
     with pytest.raises(fix_module._Rejected, match="hide a MBX302"):
         fix_module._check(hidden, "d.py", EVERY_RULE, None, before, "MBX301", 0)
+    # Its own code alike: one fix applied, two findings gone, is one hidden.
+    two = source + "    if os.path.exists(p + 'x'):\n        os.remove(p + 'x')\n"
+    before = check_source(two, "d.py", EVERY_RULE).findings
+    assert [f.code for f in before] == ["MBX302", "MBX302"]
+    with pytest.raises(fix_module._Rejected, match="hide a MBX302"):
+        fix_module._check(hidden, "d.py", EVERY_RULE, None, before, "MBX302", 1)
 
 
 def test_a_rename_onto_a_name_ending_in_lock_is_still_reported():
