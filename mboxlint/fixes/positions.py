@@ -28,8 +28,9 @@ _COMPOUND = {
     cst.While: (ast.While,),
     cst.Try: (ast.Try,),
     cst.With: (ast.With, ast.AsyncWith),
-    cst.Match: (ast.Match,),
 }
+if hasattr(ast, "Match"):  # Python 3.10+
+    _COMPOUND[cst.Match] = (ast.Match,)
 if hasattr(cst, "TryStar") and hasattr(ast, "TryStar"):
     _COMPOUND[cst.TryStar] = (ast.TryStar,)
 _SIMPLE_AST = tuple(kind for kind in vars(ast).values()
