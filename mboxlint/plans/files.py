@@ -136,7 +136,8 @@ def replace_plan(event, facts) -> FixPlan:
 
 
 #: the actions of MBX302's plans: make the act survive the race (a keyword argument, or
-#: ``contextlib.suppress``); create exclusively in ``try:``
+#: ``contextlib.suppress``); create exclusively in ``try:``. Each is followed by ``:`` and
+#: the act as the analysis resolved it (``tolerate:os.remove``, ``create-exclusive:open``).
 TOLERATE = "tolerate"
 CREATE_EXCLUSIVE = "create-exclusive"
 
@@ -195,7 +196,7 @@ def act_plan(event, guard) -> FixPlan:
         stmt = event["stmt"]
         if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and \
                 len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            return FixPlan(UNSAFE, CREATE_EXCLUSIVE, anchors,
+            return FixPlan(UNSAFE, CREATE_EXCLUSIVE + ":os.open", anchors,
                            "the create now fails with FileExistsError where another process won the race")
         return no_fix("the os.open() is part of a larger statement")
     if op in KEYWORD_FIXED:
@@ -205,9 +206,10 @@ def act_plan(event, guard) -> FixPlan:
             return no_fix("an explicit exist_ok=/missing_ok= says more than the check")
     elif not _alone(event):
         return no_fix("the act is part of a larger statement")
+    action = "%s:%s" % (TOLERATE, op)
     if guard.kind in SAFE_GUARDS[op]:
-        return FixPlan(SAFE, TOLERATE, anchors)
-    return FixPlan(UNSAFE, TOLERATE, anchors, "under %s(): %s" % (guard.kind, UNSAFE_EDGES[op]))
+        return FixPlan(SAFE, action, anchors)
+    return FixPlan(UNSAFE, action, anchors, "under %s(): %s" % (guard.kind, UNSAFE_EDGES[op]))
 
 
 def create_plan(event, guard) -> FixPlan:
@@ -215,7 +217,7 @@ def create_plan(event, guard) -> FixPlan:
     ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
     call, stmt = event.node, event["stmt"]
     anchors = _guard_anchors(event, guard)
-    unsafe = FixPlan(UNSAFE, CREATE_EXCLUSIVE, anchors,
+    unsafe = FixPlan(UNSAFE, CREATE_EXCLUSIVE + ":open", anchors,
                      "the open now fails with FileExistsError where another process created the file")
     if isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
         return no_fix("write_text()/write_bytes() have no exclusive mode")
