@@ -31,6 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
+from .selection import Selection  # noqa: F401  (re-exported: the configuration builds one)
+
 CODE_PREFIX = re.compile(r"^MBX[0-9]{0,3}$")
 FULL_CODE = re.compile(r"^MBX[0-9]{3}$")
 
@@ -71,39 +73,6 @@ def check_code(part: str, where: str) -> str:
 def parse_codes(values: Optional[Iterable[str]], option: str) -> List[str]:
     """Split comma-separated code lists and check every entry is an MBX code or prefix."""
     return [check_code(part, option) for value in values or [] for part in _split(value)]
-
-
-class Selection:
-    def __init__(
-        self,
-        select: Optional[Sequence[str]] = None,
-        extend_select: Sequence[str] = (),
-        ignore: Sequence[str] = (),
-    ):
-        from .rules import all_rules
-
-        rules = all_rules()
-        #: with no explicit ``select``, the default set is every rule but the off-by-default ones
-        self.explicit = select is not None
-        self.select = list(select) if select is not None else ["MBX"]
-        self.extend_select = list(extend_select)
-        self.ignore = list(ignore)
-        self.enabled = frozenset(rule.code for rule in rules if self._enables(rule))
-
-    def _enables(self, rule) -> bool:
-        code = rule.code
-        selecting = self.select if (self.explicit or rule.default_enabled) else []
-        selected = max((len(p) for p in list(selecting) + self.extend_select if code.startswith(p)), default=-1)
-        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        return selected > ignored
-
-    def without(self, prefixes: Iterable[str]) -> "Selection":
-        """A copy with every code under ``prefixes`` off, whatever selects it (per-file ignores)."""
-        prefixes = tuple(prefixes)
-        narrowed = object.__new__(Selection)
-        narrowed.__dict__.update(self.__dict__)
-        narrowed.enabled = frozenset(code for code in self.enabled if not code.startswith(prefixes))
-        return narrowed
 
 
 # -- glob patterns -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import warnings
 from typing import Iterable, List, NamedTuple, Optional
 
 from .analysis import analyse, has_trigger
-from .config import Selection
+from .selection import Selection
 from .finding import Finding
 from .noqa import file_is_skipped, is_silenced, noqa_lines
 from .rules import all_rules

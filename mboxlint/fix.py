@@ -7,7 +7,8 @@ code rewrites it -> the engine re-lints the result; repeat until nothing more is
 most :data:`MAX_ROUNDS` rounds).
 
 A rewrite is kept only when the result parses and every finding it meant to fix is gone
-without any new finding appearing. When a rule's batch fails that test, its findings are
+without any new finding appearing, and without a finding of another code disappearing
+unless the fix settles it (drops the very statement it reports). When a rule's batch fails that test, its findings are
 tried one at a time, so one bad fix does not hold back the good ones; the bad one is left
 as it was and reported. A file libcst cannot parse, or would not print back unchanged
 (libcst has bugs there), is reported and left byte-identical, and its ``ast`` findings stay
@@ -26,10 +27,9 @@ from typing import List, Optional, Tuple
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from .config import Selection
+from .selection import Selection
 from .engine import FileResult, check_source
-from .finding import Finding
-from .fix_command import last_line as _last_line
+from .finding import Finding, last_line as _last_line
 from .fixes import FIXERS, allowed
 from .fixes.excerpt import Excerpt, excerpt
 from .source import SourceError, read_source
@@ -134,9 +134,16 @@ def _check(text: str, path: str, selection: Selection, options: Optional[dict],
     old, new = Counter(f.code for f in before), Counter(f.code for f in result.findings)
     if new[code] > old[code] - applied:
         raise _Rejected("would leave the %s finding in place" % code)
+    if new[code] < old[code] - applied:
+        raise _Rejected("would hide a %s finding without fixing it" % code)
     added = sorted(c for c in new if c != code and new[c] > old[c])
     if added:
         raise _Rejected("would add a %s finding" % ", ".join(added))
+    # A finding of another code counts as fixed only when this fix settles it (drops the
+    # statement it reports); one that merely stopped being detected still stands.
+    hidden = sorted(c for c in old if c != code and new[c] < old[c] and c not in FIXERS[code].SETTLES)
+    if hidden:
+        raise _Rejected("would hide a %s finding without fixing it" % ", ".join(hidden))
     return result.findings
 
 

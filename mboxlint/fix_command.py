@@ -10,12 +10,11 @@ file again.
 """
 
 import sys
-import traceback
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 
-from .config import Selection
+from .selection import Selection
 from .engine import FileResult
-from .finding import allowed
+from .finding import allowed, last_line
 
 if TYPE_CHECKING:
     from .fix import FixResult
@@ -228,12 +227,6 @@ def _fix_guarded(path: str, selection, unsafe: bool, write: bool, checked: Optio
                 gc.enable()
     except Exception as error:
         return None, last_line(error)
-
-
-def last_line(error: BaseException) -> str:
-    """The last line of an exception's message, for one-line reports."""
-    lines = traceback.format_exception_only(type(error), error)
-    return lines[-1].strip() if lines else type(error).__name__
 
 
 class _Unfixed:

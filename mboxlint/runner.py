@@ -49,7 +49,7 @@ import time
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import __version__
-from .config import Selection
+from .selection import Selection
 from .discovery import iter_python_files
 from .engine import FileResult, check_file, check_source
 from .finding import Finding
@@ -135,25 +135,15 @@ def configuration_key(selection: Selection, options: Optional[dict]) -> str:
 # -- results as JSON --------------------------------------------------------------------------
 
 def _encode(result: FileResult) -> list:
-    return [[list(f) for f in result.findings], list(result.error) if result.error is not None else None]
+    return [[f.to_data() for f in result.findings], result.error.to_data() if result.error is not None else None]
 
 
 def _decode(path: str, payload) -> FileResult:
     """The result stored in ``payload``; raises on anything malformed."""
     findings_data, error_data = payload
-    findings = [_finding(item) for item in findings_data]
-    error = _finding(error_data) if error_data is not None else None
+    findings = [Finding.from_data(item) for item in findings_data]
+    error = Finding.from_data(error_data) if error_data is not None else None
     return FileResult(path, findings, error)
-
-
-def _finding(item) -> Finding:
-    if not isinstance(item, list) or len(item) != len(Finding._fields):
-        raise ValueError("not a finding")
-    finding = Finding(*item)
-    if not (isinstance(finding.line, int) and isinstance(finding.col, int) and isinstance(finding.code, str)
-            and isinstance(finding.message, str)):
-        raise ValueError("not a finding")
-    return finding
 
 
 class Cache:

@@ -57,7 +57,8 @@ def run_cli(*args, cwd=None, input=None):
     )
 
 
-#: a file whose lock, add, unlock has two safe fixes: MBX103 (try/finally) and MBX102 (flush)
+#: a file whose lock, add, unlock has two safe fixes: MBX103 (try/finally) and MBX102 (flush;
+#: safe because the close() right after the unlock wrote the change anyway)
 FIXABLE = textwrap.dedent(
     """\
     import mailbox
@@ -68,6 +69,7 @@ FIXABLE = textwrap.dedent(
         box.lock()
         box.add(message)
         box.unlock()
+        box.close()
     """
 )
 

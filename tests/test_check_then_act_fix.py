@@ -17,7 +17,9 @@ from mboxlint.fix import fix_source
 ONLY = Selection(select=["MBX302"])
 
 
-def fix(code, unsafe=False):
+def fix(code, unsafe=True):
+    # Most shapes here are fixed with --unsafe-fixes only (see the safety tests below); the
+    # rewrite is the same either way.
     result = fix_source(textwrap.dedent(code), "<test>", ONLY, unsafe=unsafe)
     assert result.problems == []
     return result
@@ -68,7 +70,11 @@ def make(state, path):
 
 def compare(tmp_path, code, states, unsafe=False, edges=()):
     """Run ``f(path)`` before and after the fix in each state; equal outcomes, except in the
-    documented ``edges``, where the fixed outcome is returned for the caller to check."""
+    documented ``edges``, where the fixed outcome is returned for the caller to check. A fix
+    with an edge is an unsafe one: ``--fix`` alone leaves the code as it was."""
+    if edges:
+        assert fix(code, unsafe=False).fixed == 0
+        unsafe = True
     result = fix(code, unsafe)
     assert result.fixed >= 1 and result.remaining == []
     before, after = function(textwrap.dedent(code)), function(result.text)
@@ -126,7 +132,8 @@ def test_mkdir_with_an_else_branch(tmp_path):
         else:
             return "there"
     """
-    compare(tmp_path, code, ["absent", "dir", "file"])
+    # unsafe: a dangling link made mkdir raise FileExistsError, which suppress now hides
+    compare(tmp_path, code, ["absent", "dir", "file"], unsafe=True)
 
 
 def test_remove_behaves_as_before_and_removes_a_dangling_link(tmp_path):
@@ -142,14 +149,15 @@ def test_remove_behaves_as_before_and_removes_a_dangling_link(tmp_path):
     assert files_before == {"p": ("link", files_before["p"][1])} and files_after == {}
 
 
-def test_rmtree_under_isdir_behaves_exactly_as_before(tmp_path):
+def test_rmtree_under_isdir_behaves_as_before_except_on_a_link(tmp_path):
+    # unsafe: a link to a file, which isdir() skipped, makes rmtree raise OSError
     code = """
     import os, shutil
     def f(p):
         if os.path.isdir(p):
             shutil.rmtree(p)
     """
-    compare(tmp_path, code, ["absent", "dir", "file", "dangling"])
+    compare(tmp_path, code, ["absent", "dir", "file", "dangling"], unsafe=True)
 
 
 def test_path_methods(tmp_path):
@@ -162,7 +170,7 @@ def test_path_methods(tmp_path):
         if not (root / "a").exists():
             (root / "a").mkdir(parents=True)
     """
-    compare(tmp_path, code, ["absent", "file"])
+    compare(tmp_path, code, ["absent", "file"], unsafe=True)
 
 
 CREATE = """
@@ -245,7 +253,7 @@ def test_crlf_comments_and_blank_lines_are_kept():
         "\r\n"
         "def f(p):\r\n"
         "    # clean up first\r\n"
-        "    if os.path.exists(p):  # stale from a crash\r\n"
+        "    if os.path.lexists(p):  # stale from a crash\r\n"
         "        os.remove(p)\r\n"
         "\r\n"
         "    return p\r\n"
@@ -257,7 +265,7 @@ def test_crlf_comments_and_blank_lines_are_kept():
         "\r\n"
         "def f(p):\r\n"
         "    # clean up first\r\n"
-        "    with suppress(FileNotFoundError):  # stale from a crash\r\n"
+        "    with suppress(FileNotFoundError, NotADirectoryError):  # stale from a crash\r\n"
         "        os.remove(p)\r\n"
         "\r\n"
         "    return p\r\n"
@@ -270,7 +278,7 @@ def test_an_elif_chain_and_tabs_stay():
         "def f(p, mode):\n"
         "\tif mode == 'ro':\n"
         "\t\treturn\n"
-        "\telif not os.path.exists(p):\n"
+        "\telif not os.path.lexists(p):\n"
         "\t\tos.mkdir(p)\n"
         "\telse:\n"
         "\t\tprint('there')\n"
@@ -283,7 +291,7 @@ def test_an_elif_chain_and_tabs_stay():
         "def f(p, mode):\n"
         "\tif mode == 'ro':\n"
         "\t\treturn\n"
-        "\telif not os.path.exists(p):\n"
+        "\telif not os.path.lexists(p):\n"
         "\t\twith suppress(FileExistsError):\n"
         "\t\t\tos.mkdir(p)\n"
         "\telse:\n"
@@ -327,7 +335,7 @@ def test_one_line_bodies_and_a_multi_line_call():
 
         def f(p, q):
             if os.path.exists(p):
-                with suppress(FileNotFoundError):
+                with suppress(FileNotFoundError, NotADirectoryError):
                     os.remove(p)
             else: print("none")
             os.makedirs(
@@ -421,7 +429,7 @@ def test_the_fixer_runs_as_a_libcst_codemod_command(tmp_path):
     import sys
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    source = "import os\n\ndef prepare(d):\n    if not os.path.exists(d):\n        os.makedirs(d)\n"
+    source = "import os\n\ndef prepare(d):\n    if not os.path.isdir(d):\n        os.makedirs(d)\n"
     (tmp_path / "setup_dirs.py").write_text(source)
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = subprocess.run(
@@ -466,3 +474,25 @@ def test_flags_that_bind_looser_than_or_are_parenthesised_and_a_one_line_guard_c
                 log.write("start")
         """
     )
+
+
+@pytest.mark.parametrize("guard, act, safety", [
+    ("not os.path.isdir(p)", "os.makedirs(p)", "safe"),
+    ("not os.path.exists(p)", "os.makedirs(p)", "unsafe"),
+    ("not os.path.lexists(p)", "os.mkdir(p)", "safe"),
+    ("not os.path.exists(p)", "os.mkdir(p)", "unsafe"),
+    ("not os.path.isdir(p)", "os.mkdir(p)", "unsafe"),
+    ("os.path.lexists(p)", "os.remove(p)", "safe"),
+    ("os.path.exists(p)", "os.remove(p)", "unsafe"),
+    ("os.path.isdir(p)", "shutil.rmtree(p)", "unsafe"),
+    ("os.path.exists(p)", "shutil.rmtree(p)", "unsafe"),
+    ("os.path.isdir(p)", "os.rmdir(p)", "unsafe"),
+    ("Path(p).exists()", "Path(p).unlink()", "unsafe"),
+])
+def test_safety_follows_the_file_system_states_each_check_lets_through(guard, act, safety):
+    # Safe only where every state (missing, file, directory, dangling link, link to a
+    # directory, parent a file) behaves as before: the behaviour suite runs them all.
+    code = "import os, shutil\nfrom pathlib import Path\ndef f(p):\n    if %s:\n        %s\n" % (guard, act)
+    [finding] = [f for f in fix_source(code, "<t>", ONLY).initial if f.code == "MBX302"]
+    assert finding.fix == safety
+    assert finding.plan.action.startswith("tolerate:") and (safety == "safe") == (finding.plan.reason == "")

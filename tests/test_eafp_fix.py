@@ -161,7 +161,6 @@ def test_comments_stay_with_what_they_describe():
             return ""
     """)
     assert result.text == textwrap.dedent("""
-    import os
     def load(path, q):
         if q:
             return None
@@ -219,7 +218,8 @@ def test_comments_closing_the_arm_are_kept_when_no_else_takes_them():
 
 
 def test_an_elif_chain_after_the_check_becomes_the_except_body():
-    result = fixed("""
+    # unsafe: the LookupError would now have the FileNotFoundError as its __context__
+    result = fixed(unsafe=True, code="""
     import os
     def load(path, default):
         if os.path.exists(path):
@@ -230,7 +230,6 @@ def test_an_elif_chain_after_the_check_becomes_the_except_body():
             return default
     """)
     assert result.text == textwrap.dedent("""
-    import os
     def load(path, default):
         try:
             f = open(path)
@@ -262,7 +261,8 @@ def test_fresh_names_avoid_every_name_of_the_function():
 
 
 def test_a_fresh_name_at_module_level_is_private():
-    result = fixed("""
+    # unsafe: the module's global would hold the open file for the life of the process
+    result = fixed(unsafe=True, code="""
     import json, os
     CONFIG = "/nonexistent/app.json"
     if os.path.exists(CONFIG):
@@ -325,7 +325,6 @@ def test_blank_lines_above_an_opening_assignment_do_not_follow_try():
             fp.close()
     """, unsafe=True)
     assert result.text == textwrap.dedent("""
-    import os
     def first_line(manifest):
         try:
             # read one line
@@ -352,8 +351,8 @@ def test_nothing_to_do_either_way_becomes_suppress():
     """)
     assert result.text == textwrap.dedent("""
     import os
-    from pathlib import Path
     from contextlib import suppress
+    from pathlib import Path
 
     def load(path: Path):
         text = None
@@ -367,7 +366,7 @@ def test_crlf_and_tabs_are_kept():
     code = "import os\r\n\r\ndef load(p):\r\n\tif os.path.exists(p):\r\n\t\treturn open(p).read()\r\n\treturn None\r\n"
     result = fix_source(code, "<t>", ONLY)
     assert result.text == (
-        "import os\r\n\r\ndef load(p):\r\n\ttry:\r\n\t\tf = open(p)\r\n"
+        "def load(p):\r\n\ttry:\r\n\t\tf = open(p)\r\n"
         "\texcept (FileNotFoundError, NotADirectoryError):\r\n\t\tpass\r\n"
         "\telse:\r\n\t\treturn f.read()\r\n\treturn None\r\n"
     )
@@ -396,7 +395,7 @@ def test_guard_clause_moves_the_statements_between_after_the_open_unsafely():
     assert fix_source(textwrap.dedent(code), "<t>", ONLY).fixed == 0
     result = fixed(code, unsafe=True)
     assert result.text == textwrap.dedent("""
-    import os, logging
+    import logging
     def load(path):
         try:
             f = open(path)
@@ -414,13 +413,34 @@ def test_inert_statements_before_the_open_keep_the_fix_safe():
     def load(path):
         if os.path.exists(path):
             seen = set()
-            data = json.load(open(path))
+            name: str = "cache"
+            with open(path) as f:
+                data = json.load(f)
         else:
             data, seen = {}, None
         return data, seen
     """)
     assert result.fixed == 1
-    assert "    else:\n        seen = set()\n        data = json.load(f)\n" in result.text
+    assert "    else:\n        seen = set()\n        name: str = \"cache\"\n        with f:\n" in result.text
+
+
+@pytest.mark.parametrize("statement", ["seen = str(path)", "seen = int(path)", "seen = list(path)",
+                                       "seen = dict(mapping=path)", "seen = set(path)"])
+def test_constructors_that_call_into_their_argument_are_not_inert(statement):
+    # str(x)/int(x) call __str__/__int__, which may raise: the open would now come first.
+    code = textwrap.dedent("""
+    import os, json
+    def load(path):
+        if os.path.exists(path):
+            %s
+            with open(path) as f:
+                data = json.load(f)
+        else:
+            data = {}
+        return data
+    """) % statement
+    [finding] = [f for f in check_source(code, "<t>", ONLY).findings]
+    assert (finding.fix, finding.plan.reason) == ("unsafe", "statements with an effect would now run after the open")
 
 
 @pytest.mark.parametrize("code", [

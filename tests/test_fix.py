@@ -36,6 +36,7 @@ LOCKED_REGION_FIXED = textwrap.dedent(
             box.flush()
         finally:
             box.unlock()
+        box.close()
     """
 )
 
@@ -86,6 +87,25 @@ def test_invalid_example_is_fixed_exactly(rule, example):
     assert again.text == result.text and again.fixed == 0
     if example.unsafe:
         assert fix_source(code, "<example>", only, unsafe=False).text != expected
+
+
+def _unfixed_examples():
+    for rule in all_rules():
+        for index, example in enumerate(rule.invalid_examples()):
+            if example.fixed is None:
+                yield pytest.param(rule, example, id="%s-%d" % (rule.code, index))
+
+
+UNFIXED_EXAMPLES = list(_unfixed_examples())
+
+
+@pytest.mark.parametrize("rule, example", UNFIXED_EXAMPLES)
+def test_invalid_example_without_a_pinned_fix_comes_out_unchanged(rule, example):
+    # Every rewrite a rule's example gets is pinned with ``fixed=``: any other is a surprise.
+    code = textwrap.dedent(example.code)
+    for unsafe in (False, True):
+        result = fix_source(code, "<example>", Selection(select=[rule.code]), unsafe=unsafe)
+        assert result.text == code and result.fixed == 0
 
 
 def test_region_left_by_return_is_not_wrapped():
@@ -158,7 +178,8 @@ def test_flush_goes_before_a_final_return_of_the_try_body():
                 box.unlock()
         """
     )
-    text = fix_source(code, "<example>", EVERY_RULE).text
+    # unsafe: nothing after the unlock writes the change, which the flush now does
+    text = fix_source(code, "<example>", EVERY_RULE, unsafe=True).text
     assert "        box.add(message)\n        box.flush()\n        return len(box)\n" in text
     assert codes(text) == []
 
@@ -342,9 +363,10 @@ def test_dedicated_fix_fixtures_keep_only_unfixable_shapes(path):
 
 
 def test_fixtures_keep_their_bytes_conventions():
-    crlf = _read(os.path.join(FIXTURES, "locking", "fix_crlf.fixed.py"))
+    # (the flush is inserted with --unsafe-fixes: nothing after these unlocks writes the change)
+    crlf = _read(os.path.join(FIXTURES, "locking", "fix_crlf.unsafe-fixed.py"))
     assert crlf.count(b"\r\n") == crlf.count(b"\n") and b"box.flush()\r\n" in crlf
-    latin = _read(os.path.join(FIXTURES, "locking", "fix_latin1_cookie.fixed.py"))
+    latin = _read(os.path.join(FIXTURES, "locking", "fix_latin1_cookie.unsafe-fixed.py"))
     assert "boîte.flush()".encode("latin-1") in latin
 
 
@@ -573,7 +595,7 @@ def test_new_block_indents_like_its_surroundings_not_the_file_default():
     code = "import mailbox\ndef a():\n\tpass\n\n" + LOCKED_REGION.split("\n\n\n", 1)[1]
     result = fix_source(code, "<example>", EVERY_RULE)
     assert result.problems == [] and result.fixed == 2
-    assert result.text.endswith("    try:\n        box.add(message)\n        box.flush()\n    finally:\n        box.unlock()\n")
+    assert result.text.endswith("    try:\n        box.add(message)\n        box.flush()\n    finally:\n        box.unlock()\n    box.close()\n")
 
 
 def test_a_fix_that_drops_a_statement_runs_before_the_fix_that_would_rewrite_it():
@@ -586,7 +608,8 @@ def test_a_fix_that_drops_a_statement_runs_before_the_fix_that_would_rewrite_it(
         "        os.remove(dst)\n"
         "    os.rename(tmp, dst)\n"
     )
-    result = fix_source(source, "save.py", EVERY_RULE)
+    # (unsafe: ``tmp`` may be a hard link of ``dst``)
+    result = fix_source(source, "save.py", EVERY_RULE, unsafe=True)
     assert result.text == "import os\ndef save(tmp, dst):\n    os.replace(tmp, dst)\n"
     assert result.fixed == 2 and result.remaining == []
 
@@ -621,3 +644,97 @@ def test_a_fixer_with_matcher_decorators_still_gets_them_called():
     assert [f.code for f in findings].count("MBX103") == 2  # the walk enters both functions
     Counting(CodemodContext(), findings=findings).apply(cst.parse_module(source), source)
     assert Counting.seen == ["box.lock()"]  # the one inside deliver(), not other()'s
+
+
+def test_a_finding_that_only_stopped_being_detected_is_not_counted_fixed():
+    # The MBX301 rewrite would move the guarded removal out from under its check: MBX302 would
+    # vanish though the removal still races. The removal is fixed first, then the open.
+    source = (
+        "import os\n"
+        "def consume(p):\n"
+        "    if os.path.exists(p):\n"
+        "        with open(p) as f:\n"
+        "            data = f.read()\n"
+        "        os.remove(p)\n"
+        "        return data\n"
+        "    return None\n"
+    )
+    first = check_source(source, "c.py", EVERY_RULE).findings
+    [opened] = [f for f in first if f.code == "MBX301"]
+    assert opened.fix is None and "MBX302" in opened.plan.reason
+    result = fix_source(source, "c.py", EVERY_RULE, unsafe=True)
+    assert result.problems == [] and result.remaining == [] and result.fixed == 2
+    assert "        with suppress(FileNotFoundError, NotADirectoryError):\n            os.remove(p)\n" in result.text
+    assert "    try:\n        f = open(p)\n" in result.text
+
+
+def test_a_rewrite_that_hides_another_codes_finding_is_rejected(monkeypatch):
+    from mboxlint import fix as fix_module
+
+    # Stand in for a fixer that deletes an unrelated racy statement along with its own: the
+    # check after the round must refuse it rather than count the vanished finding as fixed.
+    source = (
+        "import os\n"
+        "def drop(p, box):\n"
+        "    if os.path.exists(p):\n"
+        "        os.remove(p)\n"
+        "    os.makedirs(p)\n"
+    )
+    before = check_source(source, "d.py", EVERY_RULE).findings
+    assert {f.code for f in before} == {"MBX302"}
+    hidden = source.replace("    if os.path.exists(p):\n        os.remove(p)\n", "")
+    with pytest.raises(fix_module._Rejected, match="hide a MBX302"):
+        fix_module._check(hidden, "d.py", EVERY_RULE, None, before, "MBX301", 0)
+    # Its own code alike: one fix applied, two findings gone, is one hidden.
+    two = source + "    if os.path.exists(p + 'x'):\n        os.remove(p + 'x')\n"
+    before = check_source(two, "d.py", EVERY_RULE).findings
+    assert [f.code for f in before] == ["MBX302", "MBX302"]
+    with pytest.raises(fix_module._Rejected, match="hide a MBX302"):
+        fix_module._check(hidden, "d.py", EVERY_RULE, None, before, "MBX302", 1)
+
+
+def test_a_rename_onto_a_name_ending_in_lock_is_still_reported():
+    # The lock-file exemption reads the resolved target, not the spelling of a variable:
+    # renaming ``target`` to ``block`` must not silence MBX306.
+    template = (
+        "import os, tempfile\n"
+        "def save({name}, data):\n"
+        "    fd, tmp = tempfile.mkstemp(dir=os.path.dirname({name}))\n"
+        "    os.write(fd, data)\n"
+        "    os.fsync(fd)\n"
+        "    os.close(fd)\n"
+        "    os.rename(tmp, {target})\n"
+    )
+    only = Selection(select=["MBX306"])
+    for name in ("target", "block", "clock", "deadlock"):
+        found = check_source(template.format(name=name, target=name), "s.py", only).findings
+        assert [f.code for f in found] == ["MBX306"], name
+    for target in ("target + '.lock'", "f'{target}.lock'", "os.path.join(target, 'state.lock')"):
+        assert check_source(template.format(name="target", target=target), "s.py", only).findings == []
+    bound = template.format(name="target", target="lock_path").replace(
+        "    os.rename", "    lock_path = target + '.lock'\n    os.rename")
+    assert check_source(bound, "s.py", only).findings == []
+
+
+@pytest.mark.parametrize("head, expected", [
+    # in order: in its place
+    ("import os\nfrom pathlib import Path\n",
+     "import os\nfrom contextlib import suppress\nfrom pathlib import Path\n"),
+    # the standard library's group, not the third-party one after it
+    ('"""Doc."""\nimport os\nimport sys\n\nimport requests\n',
+     '"""Doc."""\nimport os\nimport sys\nfrom contextlib import suppress\n\nimport requests\n'),
+    # a group out of order: at its end
+    ("import zlib\nimport os\n", "import zlib\nimport os\nfrom contextlib import suppress\n"),
+])
+def test_an_added_import_goes_where_isort_puts_it(head, expected):
+    body = "\n\ndef f(p):\n    if os.path.lexists(p):\n        os.remove(p)\n    return sys, requests, Path, zlib\n"
+    result = fix_source(head + body, "i.py", Selection(select=["MBX302"]))
+    assert result.fixed == 1 and result.text == expected + body.replace(
+        "    if os.path.lexists(p):\n        os.remove(p)\n",
+        "    with suppress(FileNotFoundError, NotADirectoryError):\n        os.remove(p)\n")
+
+
+def test_a_third_party_import_gets_a_section_of_its_own():
+    code = "import mailbox\nimport os\n\n\nclass A(mailbox.mbox):\n    def c(self, n):\n        os.rename(n, self._path)\n"
+    result = fix_source(code, "a.py", Selection(select=["MBX303"]), unsafe=True)
+    assert result.text.startswith("import mailbox\n\nfrom mboxlint.mailbox import copy_back\n\n\nclass A")

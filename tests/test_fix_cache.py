@@ -151,3 +151,16 @@ def test_a_malformed_outcome_is_a_miss(tmp_path, outcome):
     assert store.fix_outcome("/a.py", "safe") is None
     assert store.lookup("/a.py") is not None
     assert os.path.basename(store.index_path) == "key.json"
+
+
+def test_a_findings_plan_survives_the_cache_as_plain_data():
+    import json
+
+    from mboxlint.engine import check_source
+    from mboxlint.finding import Finding
+
+    code = "import os\ndef load(p):\n    if os.path.exists(p):\n        with open(p) as f:\n            return f.read()\n"
+    [finding] = check_source(code, "l.py", Selection(select=["MBX301"])).findings
+    assert finding.plan is not None and finding.plan.anchors
+    again = Finding.from_data(json.loads(json.dumps(finding.to_data())))
+    assert again == finding and again.plan.span("guard") == finding.plan.span("guard")

@@ -26,6 +26,7 @@ FIXED = textwrap.dedent(
             box.flush()
         finally:
             box.unlock()
+        box.close()
     """
 )
 # MBX101 has no fix: it stays.

@@ -12,11 +12,12 @@ from mboxlint.fix import fix_source
 ONLY = Selection(select=["MBX305"])
 
 
-def fix(code):
+def fix(code, unsafe=True):
+    # These sources are parameters, which may be hard links of the target: unsafe fixes.
     code = textwrap.dedent(code)
-    result = fix_source(code, "<example>", ONLY)
+    result = fix_source(code, "<example>", ONLY, unsafe=unsafe)
     assert result.problems == []
-    again = fix_source(result.text, "<example>", ONLY)
+    again = fix_source(result.text, "<example>", ONLY, unsafe=unsafe)
     assert again.text == result.text and again.fixed == 0
     return code, result
 
@@ -223,8 +224,8 @@ def test_removal_is_kept_when_dst_is_rebound_between(rebinding):
     assert [f.fix for f in check_source(code, "s.py", ONLY).findings] in ([], [None])
     assert fix_source(code, "s.py", ONLY).text == code
     unrelated = code.replace(rebinding, "other = path")
-    assert [f.fix for f in check_source(unrelated, "s.py", ONLY).findings] == ["safe"]
-    assert "os.replace(tmp, path)" in fix_source(unrelated, "s.py", ONLY).text
+    assert [f.fix for f in check_source(unrelated, "s.py", ONLY).findings] == ["unsafe"]
+    assert "os.replace(tmp, path)" in fix_source(unrelated, "s.py", ONLY, unsafe=True).text
 
 
 def test_a_removal_whose_handler_does_more_than_pass_has_no_fix():
@@ -244,4 +245,61 @@ def test_a_removal_whose_handler_does_more_than_pass_has_no_fix():
     assert finding.code == "MBX305" and finding.fix is None
     quiet = source.replace("log('cannot remove %s', name)", "pass")
     [finding] = [f for f in check_source(quiet, "b.py", Selection(select=["MBX305"])).findings]
-    assert finding.fix == "safe"
+    assert finding.fix == "unsafe"
+
+
+def _plan(source):
+    [finding] = check_source(textwrap.dedent(source), "p.py", ONLY).findings
+    return finding.plan
+
+
+def test_safe_only_for_a_fresh_temp_file_whose_removal_tolerates_a_missing_target():
+    fresh = """
+        import os, tempfile
+        def save(data, path):
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+            os.write(fd, data)
+            os.close(fd)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            os.rename(tmp, path)
+        """
+    plan = _plan(fresh)
+    assert (plan.safety, plan.action) == ("safe", "drop-removal-and-replace")
+    assert [a.role for a in plan.anchors] == ["act", "site", "removal"]
+    # A source that may be a hard link of the target: os.replace would leave both names.
+    given = _plan(fresh.replace("fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))", "fd, tmp = data"))
+    assert given.safety == "unsafe" and "hard links" in given.reason
+    # A bare removal raised FileNotFoundError on a missing target; os.replace does not.
+    bare = _plan(fresh.replace("    try:\n                os.unlink(path)\n            except FileNotFoundError:\n"
+                               "                pass\n", "    os.unlink(path)\n"))
+    assert bare.safety == "unsafe" and "FileNotFoundError" in bare.reason
+    # A handler that lets a missing file through: the same.
+    narrow = _plan(fresh.replace("except FileNotFoundError", "except PermissionError"))
+    assert narrow.safety == "unsafe" and "FileNotFoundError" in narrow.reason
+
+
+def test_the_removal_dropped_is_the_one_detection_resolved():
+    # ``seen.remove(path)`` removes from a list: the fix must drop the unlink, keep the list
+    # removal, and never pick a statement by its callee's bare name.
+    code = textwrap.dedent("""
+        import os
+        def save(tmp, path, seen):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            seen.remove(path)
+            os.rename(tmp, path)
+        """)
+    [finding] = check_source(code, "s.py", ONLY).findings
+    assert finding.plan.span("removal").line == 5
+    result = fix_source(code, "s.py", ONLY, unsafe=True)
+    assert result.text == textwrap.dedent("""
+        import os
+        def save(tmp, path, seen):
+            seen.remove(path)
+            os.replace(tmp, path)
+        """)

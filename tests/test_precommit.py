@@ -30,6 +30,7 @@ FIXABLE = (
     "        box.add(message)\n"
     "    finally:\n"
     "        box.unlock()\n"
+    "    box.close()\n"
 )
 #: a file with a finding of an opinionated rule (MBX901), on only when selected
 OPINIONATED = (

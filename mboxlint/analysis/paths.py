@@ -746,9 +746,10 @@ class PathAnalysis(Analysis):
         elif method == "mkdir" and not is_true(keyword_value(node, "exist_ok")) and len(node.args) < 3 \
                 and self.is_pathlib(receiver, state):
             self._act(walker, node, "Path.mkdir", receiver, state)
-        elif method in ("unlink", "rmdir") and not node.args and not is_true(keyword_value(node, "missing_ok")) \
-                and self.is_pathlib(receiver, state):
-            self._act(walker, node, "Path." + method, receiver, state)
+        elif method in ("unlink", "rmdir") and not node.args and self.is_pathlib(receiver, state):
+            # ``missing_ok=True`` makes no check-then-act race, but the file is gone all the same
+            if not is_true(keyword_value(node, "missing_ok")):
+                self._act(walker, node, "Path." + method, receiver, state)
             key = self.key(receiver, state)
             if key is not None and method == "unlink":
                 state.set("removed", key, May(node.lineno))

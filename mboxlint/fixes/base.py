@@ -24,6 +24,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import replace
 import re
+import sys
 from typing import ClassVar, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -112,13 +113,22 @@ class Fixer(VisitorBasedCodemodCommand):
         #: findings of reported nodes met so far, by ``id`` of the (original) node
         self._matched: Dict[int, Finding] = {}
         self._keep: List[cst.CSTNode] = []  # keeps matched nodes alive so their ids stay unique
+        #: the start of each anchor of the findings' plans (libcst columns): its end, finding, role
+        self._anchor_starts: Dict[Tuple[int, int], List[tuple]] = {}
+        #: original nodes spanning an anchor, outermost first, by (finding, role)
+        self._anchored: Dict[tuple, List[cst.CSTNode]] = {}
+        #: the (finding, role) pairs each original node (by id) stands for
+        self._roles: Dict[int, List[Tuple[Finding, str]]] = {}
         #: findings this fixer rewrote
         self.applied: List[Finding] = []
+        self._applied_ids: Set[int] = set()  # (a list's ``in`` made fixing N findings cost N^2)
         self._source: Optional[str] = None
         #: positions known only inside the reported statements (see :mod:`.positions`)
         self._partial: Optional[Positions] = None
         #: what the module stands in for, when it was parsed from an excerpt
         self._excerpt: Optional[Excerpt] = None
+        #: every name spelled in the module (see :meth:`reference`), computed on first use
+        self._names: Optional[Set[str]] = None
 
     @staticmethod
     def add_args(arg_parser) -> None:
@@ -141,8 +151,18 @@ class Fixer(VisitorBasedCodemodCommand):
         self._source = source
         with self.resolve(wrapper):
             new = self.transform_module_impl(wrapper.module)
+        if new is not wrapper.module and self.applied:
+            hidden = excerpt.names() if excerpt is not None else set()
+            new = drop_unused_imports(wrapper.module, new, hidden)
         if AddImportsVisitor.CONTEXT_KEY in self.context.scratch:
-            new = add_imports(self.context, new)
+            new = place_added_imports(new, add_imports(self.context, new))
+        return new
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """As a libcst codemod command: the fix, then the imports it left unused go."""
+        new = super().transform_module(tree)
+        if new is not tree and self.applied:
+            new = drop_unused_imports(tree, new, set())
         return new
 
     def source_of(self, tree: cst.Module) -> str:
@@ -155,13 +175,13 @@ class Fixer(VisitorBasedCodemodCommand):
         """The lines whose nodes this fixer looks at: libcst positions are computed for the
         statements holding them only. A fixer that also rewrites a node elsewhere (the
         search behind an IMAP command) adds its line."""
-        return {f.line for f in findings}
+        return {f.line for f in findings} | {a.span.line for f in findings if f.plan for a in f.plan.anchors}
 
     # -- finding the reported nodes ---------------------------------------------------
 
     def engine_findings(self, code: str) -> List[Finding]:
         """The engine's fixable findings of this rule in ``code`` (the codemod-command path)."""
-        from ..config import Selection
+        from ..selection import Selection
         from ..engine import check_source
 
         result = check_source(code, self.context.filename or "<codemod>", Selection(select=[self.code]))
@@ -170,12 +190,22 @@ class Fixer(VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
         findings = [f for f in findings if f.code == self.code]
+        #: the findings this run fixes
+        self.batch = findings
         if not findings:
             return tree
         source = getattr(self, "_source", None)
         lines = split_lines(source if source is not None else tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
-        self._lines = sorted({line for line, _ in self._targets})
+        anchors: Dict[Tuple[int, int], List[tuple]] = {}
+        for finding in findings:
+            for anchor in finding.plan.anchors if finding.plan is not None else ():
+                span = anchor.span
+                start = (span.line, char_column(lines, span.line, span.col))
+                end = (span.end_line, char_column(lines, span.end_line, span.end_col))
+                anchors.setdefault(start, []).append((end, finding, anchor.role))
+        self._anchor_starts = anchors
+        self._lines = sorted({line for line, _ in self._targets} | {line for line, _ in anchors})
         return tree.visit(self)
 
     # Without matcher decorators, libcst's plain dispatch does all the matcher one would.
@@ -211,6 +241,15 @@ class Fixer(VisitorBasedCodemodCommand):
             if position is None:
                 return self._dispatch_visit(node)
         start = position.start
+        at = self._anchor_starts.get((start.line, start.column))
+        if at is not None:
+            end = (position.end.line, position.end.column)
+            for span_end, finding, role in at:
+                nodes = self._anchored.setdefault((finding, role), [])
+                if span_end == end and not any(known is node for known in nodes):
+                    nodes.append(node)
+                    self._roles.setdefault(id(node), []).append((finding, role))
+                    self._keep.append(node)
         if isinstance(node, self.TARGETS):
             finding = self._targets.get((start.line, start.column))
             if finding is not None:
@@ -233,14 +272,34 @@ class Fixer(VisitorBasedCodemodCommand):
     def matched(self, node: cst.CSTNode, finding: Finding) -> None:
         """Called when a reported node is visited; subclasses note its context here."""
 
+    def anchored(self, finding: Finding, role: str, kind: type = cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The outermost original node of type ``kind`` spanning exactly the anchor ``role`` of
+        ``finding``'s plan (valid once it was visited); None when the tree holds no such node."""
+        for node in self._anchored.get((finding, role), ()):
+            if isinstance(node, kind):
+                return node
+        return None
+
+    def anchors_at(self, original: cst.CSTNode) -> List[Tuple[Finding, str]]:
+        """The (finding, role) pairs whose anchor spans exactly this original node."""
+        return self._roles.get(id(original), [])
+
     def finding_at(self, original: cst.CSTNode) -> Optional[Finding]:
         """The finding reported at this original node, if any (valid once it was visited)."""
         return self._matched.get(id(original))
 
     def applied_to(self, original: cst.CSTNode) -> None:
         finding = self._matched.get(id(original))
-        if finding is not None and finding not in self.applied:
+        if finding is not None:
+            self.mark_applied(finding)
+
+    def mark_applied(self, finding: Finding) -> None:
+        if id(finding) not in self._applied_ids:
+            self._applied_ids.add(id(finding))
             self.applied.append(finding)
+
+    def was_applied(self, finding: Finding) -> bool:
+        return id(finding) in self._applied_ids
 
     def names_used(self, node: cst.CSTNode) -> Set[str]:
         """:func:`names_in` ``node``, counting, for the module, the code an excerpt hid."""
@@ -257,7 +316,9 @@ class Fixer(VisitorBasedCodemodCommand):
         An existing ``from module import name [as alias]`` or ``import module [as alias]``
         (or ``import module.sub``, which binds ``module`` too) is reused; otherwise
         ``from module import name`` is added (merged into an existing ``from module import ...``),
-        or ``import module`` when ``name`` is taken or ``qualified`` asks for ``module.name``.
+        or ``import module`` when ``name`` is spelled anywhere in the module (a parameter, a
+        local or a global of that name would shadow it) or ``qualified`` asks for
+        ``module.name``; ``import module as _module`` when ``module`` is spelled too.
         """
         tree = self.module
         bound = set()
@@ -276,7 +337,7 @@ class Fixer(VisitorBasedCodemodCommand):
                         imported = tree.code_for_node(alias.name)
                         local = _alias_name(tree, alias)
                         if imported == module or (local is None and imported.startswith(module + ".")):
-                            return cst.parse_expression("%s.%s" % (local or module, name))
+                            return dotted("%s.%s" % (local or module, name))
                 if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                     for alias in small.names:
                         bound.add(_alias_name(tree, alias) or tree.code_for_node(alias.name).split(".")[0])
@@ -288,11 +349,32 @@ class Fixer(VisitorBasedCodemodCommand):
         bound.update(s.name.value for s in tree.body if isinstance(s, (cst.FunctionDef, cst.ClassDef)))
         if self._excerpt is not None:
             bound.update(self._excerpt.bindings)
-        if name in bound or qualified:
+        # A name spelled anywhere in the module may be a parameter, a local or a global that
+        # the new import would shadow, or that would shadow it where the fix uses it.
+        used = self._module_names()
+        if not qualified and name not in bound and name not in used:
+            AddImportsVisitor.add_needed_import(self.context, module, name)
+            return cst.Name(name)
+        if module.split(".")[0] not in used:
             AddImportsVisitor.add_needed_import(self.context, module)
-            return cst.parse_expression("%s.%s" % (module, name))
-        AddImportsVisitor.add_needed_import(self.context, module, name)
-        return cst.Name(name)
+            return dotted("%s.%s" % (module, name))
+        alias = self._fresh_module_alias(module, used)
+        AddImportsVisitor.add_needed_import(self.context, module, asname=alias)
+        return dotted("%s.%s" % (alias, name))
+
+    def _module_names(self) -> Set[str]:
+        """:meth:`names_used` of the whole module, once per fixer run."""
+        if self._names is None:
+            self._names = self.names_used(self.module)
+        return self._names
+
+    def _fresh_module_alias(self, module: str, used: Set[str]) -> str:
+        base = "_" + module.replace(".", "_")
+        alias, number = base, 1
+        while alias in used:
+            number += 1
+            alias = "%s%d" % (base, number)
+        return alias
 
 
 def _plain(cls: type) -> bool:
@@ -389,6 +471,176 @@ def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str]
     return None
 
 
+#: modules whose import a fix may remove once it took away their last use: the standard
+#: library's, whose import has no effect a program relies on
+DROPPABLE_IMPORTS = frozenset({"os", "os.path", "shutil", "contextlib", "io", "pathlib", "tempfile"})
+
+
+def _names_outside_imports(module: cst.Module) -> Set[str]:
+    """Every name spelled in ``module`` except in its top-level import statements."""
+    names: Set[str] = set()
+    for stmt in module.body:
+        if _is_import_line(stmt):
+            continue
+        names |= names_in(stmt)
+    return names
+
+
+def _bound_by(module: cst.Module, alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return module.code_for_node(alias.asname.name)
+    return module.code_for_node(alias.name).split(".")[0]
+
+
+def drop_unused_imports(before: cst.Module, after: cst.Module, hidden: Set[str]) -> cst.Module:
+    """``after`` without the names of top-level imports (of :data:`DROPPABLE_IMPORTS`) that
+    ``before`` used and ``after`` no longer does: the fix took away their last use, and
+    flake8's F401 (ruff's too) would fail the file right after ``--fix``. An import that was
+    unused before stays as it was. ``hidden``: names used in code an excerpt hid."""
+    used_before = _names_outside_imports(before)
+    used_after = _names_outside_imports(after) | hidden
+    gone = used_before - used_after
+    if not gone:
+        return after
+    body: List[cst.BaseStatement] = []
+    carried: List[cst.EmptyLine] = []
+    changed = False
+    at_top = False  # an import dropped at the module's top: no blank lines left above what follows
+    for stmt in after.body:
+        if carried or at_top:
+            leading = carried + list(stmt.leading_lines)
+            if at_top:
+                while leading and leading[0].comment is None:
+                    leading.pop(0)
+            stmt = stmt.with_changes(leading_lines=leading)
+            carried, at_top = [], False
+        if not _is_import_line(stmt):
+            body.append(stmt)
+            continue
+        small = stmt.body[0]
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None or isinstance(small.names, cst.ImportStar) \
+                    or after.code_for_node(small.module) not in DROPPABLE_IMPORTS:
+                body.append(stmt)
+                continue
+            aliases = list(small.names)
+            keep = [a for a in aliases if _bound_by(after, a) not in gone]
+        else:
+            aliases = list(small.names)
+            keep = [a for a in aliases
+                    if after.code_for_node(a.name) not in DROPPABLE_IMPORTS or _bound_by(after, a) not in gone]
+        if len(keep) == len(aliases):
+            body.append(stmt)
+            continue
+        changed = True
+        if not keep:
+            carried = list(stmt.leading_lines)  # its comments stay, above what follows
+            at_top = not body and not after.header
+            continue
+        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if isinstance(small, cst.ImportFrom) and small.rpar is not None and len(keep) == 1:
+            small = small.with_changes(lpar=None, rpar=None)
+        body.append(stmt.with_changes(body=[small.with_changes(names=keep)]))
+    if not changed:
+        return after
+    if carried:
+        after = after.with_changes(footer=carried + list(after.footer))
+    return after.with_changes(body=body)
+
+
+_STDLIB: Dict[str, bool] = {}
+
+
+def _is_stdlib(module: str) -> bool:
+    """Whether a top-level module name is the standard library's (isort's second section)."""
+    known = _STDLIB.get(module)
+    if known is None:
+        names = getattr(sys, "stdlib_module_names", None)
+        if names is not None:
+            known = module in names
+        else:  # Python 3.9: where the module would be found
+            import importlib.util
+            import sysconfig
+
+            try:
+                spec = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                spec = None
+            origin = getattr(spec, "origin", None) or ""
+            stdlib = sysconfig.get_paths()["stdlib"]
+            known = spec is not None and (origin in ("built-in", "frozen") or (
+                origin.startswith(stdlib) and "site-packages" not in origin))
+        _STDLIB[module] = known
+    return known
+
+
+def _import_key(module: cst.Module, stmt: cst.SimpleStatementLine) -> Tuple[int, int, str]:
+    """Where isort (and ruff's ``I``) puts an import line, by default: its section
+    (``__future__``, standard library, the rest, relative), then ``import x`` lines before
+    ``from x import y`` lines, then the module's name."""
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative:
+            return 3, 1, ""
+        name = module.code_for_node(small.module)
+        is_from = 1
+    else:
+        name = module.code_for_node(small.names[0].name)
+        is_from = 0
+    top = name.split(".")[0]
+    section = 0 if top == "__future__" else 1 if _is_stdlib(top) else 2
+    return section, is_from, name.lower()
+
+
+def place_added_imports(before: cst.Module, after: cst.Module) -> cst.Module:
+    """``after`` with the import lines it added to ``before`` moved where isort would put
+    them in the module's leading block of imports: in the group (lines between blank lines)
+    of their section, in order when that group is in order (at its end otherwise), or in a
+    group of their own after the sections before theirs."""
+    had = {before.code_for_node(s.with_changes(leading_lines=())) for s in before.body if _is_import_line(s)}
+    body = list(after.body)
+    start = 1 if body and isinstance(body[0], cst.SimpleStatementLine) and not _is_import_line(body[0]) else 0
+    end = start
+    while end < len(body) and _is_import_line(body[end]):
+        end += 1
+    block = body[start:end]
+    added = [s for s in block if after.code_for_node(s.with_changes(leading_lines=())) not in had]
+    if not added or len(added) == len(block):
+        return after
+    kept = [s for s in block if s not in added]
+    groups: List[List[cst.SimpleStatementLine]] = []
+    for stmt in kept:
+        if not groups or any(line.comment is None for line in stmt.leading_lines):
+            groups.append([])
+        groups[-1].append(stmt)
+    for stmt in added:
+        key = _import_key(after, stmt)
+        home = [g for g in groups if all(_import_key(after, s)[0] == key[0] for s in g)]
+        if home:
+            group = home[0]
+            keys = [_import_key(after, s) for s in group]
+            at = len(group)
+            if keys == sorted(keys):
+                at = next((i for i, k in enumerate(keys) if k > key), len(group))
+            group.insert(at, stmt.with_changes(leading_lines=()))
+            if at == 0:  # the blank lines and comments above the group stay above it
+                group[0], group[1] = (group[0].with_changes(leading_lines=group[1].leading_lines),
+                                      group[1].with_changes(leading_lines=()))
+        else:
+            at = next((i for i, g in enumerate(groups) if _import_key(after, g[0])[0] > key[0]), len(groups))
+            groups.insert(at, [stmt.with_changes(leading_lines=())])
+    placed = []
+    for number, group in enumerate(groups):
+        for index, stmt in enumerate(group):
+            lead = list(stmt.leading_lines)
+            if index == 0 and number == 0:
+                lead = list(block[0].leading_lines)
+            elif index == 0 and not any(line.comment is None for line in lead):
+                lead = [cst.EmptyLine()] + lead  # a blank line between sections
+            placed.append(stmt.with_changes(leading_lines=lead))
+    return after.with_changes(body=body[:start] + placed + body[end:])
+
+
 def _is_import_line(stmt: cst.CSTNode) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
         and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
@@ -471,6 +723,16 @@ def insert_before(stmt: cst.BaseStatement, new: cst.SimpleStatementLine) -> List
     """``new`` then ``stmt``; the comments and blank lines above ``stmt`` move above ``new``,
     so a comment introducing ``stmt`` still introduces the pair."""
     return [new.with_changes(leading_lines=stmt.leading_lines), stmt.with_changes(leading_lines=())]
+
+
+def dotted(name: str) -> cst.BaseExpression:
+    """``a.b.c`` as a libcst expression, built without a parse (a parse per fix is most of a
+    small fix's cost)."""
+    parts = name.split(".")
+    expr: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        expr = cst.Attribute(value=expr, attr=cst.Name(part))
+    return expr
 
 
 def module_code(node: cst.CSTNode) -> str:

@@ -18,7 +18,6 @@ still run only when the check said so. Shapes not listed stay reported.
 """
 
 import ast
-import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -29,8 +28,8 @@ from .base import Fixer, callee_name, module_code, split_leading_lines
 #: acts wrapped in ``suppress``, with the errors suppressed
 SUPPRESSED = {
     "os.mkdir": ("FileExistsError",),
-    "os.remove": ("FileNotFoundError",),
-    "os.unlink": ("FileNotFoundError",),
+    "os.remove": ("FileNotFoundError", "NotADirectoryError"),
+    "os.unlink": ("FileNotFoundError", "NotADirectoryError"),
     "os.rmdir": ("FileNotFoundError", "NotADirectoryError"),
     "shutil.rmtree": ("FileNotFoundError", "NotADirectoryError"),
     "Path.rmdir": ("FileNotFoundError", "NotADirectoryError"),
@@ -49,7 +48,6 @@ GUARD_METHODS = frozenset({"exists", "is_file", "is_dir"})
 EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 
 #: the act as the rule's message names it first: "`os.makedirs()` of ..."
-_OP = re.compile(r"`([\w.]+)\(\)`")
 
 
 class _Act(NamedTuple):
@@ -57,6 +55,7 @@ class _Act(NamedTuple):
     original: cst.Call
     updated: cst.Call
     path: Optional[cst.BaseExpression]
+    finding: Finding
 
 
 class MakeActsRaceFree(Fixer):
@@ -93,9 +92,10 @@ class MakeActsRaceFree(Fixer):
         if finding is None or finding in self._used:
             return updated  # ``open(P).close()``: the inner call, left first, is the act
         self._used.add(finding)
-        found = _OP.match(finding.message)
-        op = found.group(1) if found and found.group(1) in ACTS else "open"
-        act = _Act(op, original, updated, _act_path(op, updated))
+        op = finding.plan.action.split(":", 1)[1] if finding.plan is not None else ""
+        if op not in ACTS:
+            op = "open"
+        act = _Act(op, original, updated, _act_path(op, updated), finding)
         if op in KEYWORDS:
             new = _with_keyword(updated, KEYWORDS[op])
             if new is None:
@@ -271,7 +271,7 @@ class MakeActsRaceFree(Fixer):
         body = stmt.body
         if isinstance(body, cst.SimpleStatementSuite):
             act = self._acts.get(id(body))
-            if act is None or not self._guards(stmt, act):
+            if act is None or not self._guards(original, stmt, act):
                 return None
             line = cst.SimpleStatementLine(body=body.body, leading_lines=stmt.leading_lines,
                                            trailing_whitespace=body.trailing_whitespace)
@@ -280,7 +280,7 @@ class MakeActsRaceFree(Fixer):
             return None
         inner = body.body[0]
         act = self._done[id(inner)]
-        if not self._guards(stmt, act):
+        if not self._guards(original, stmt, act):
             return None
         leading = list(stmt.leading_lines) + list(inner.leading_lines)
         new = inner.with_changes(leading_lines=leading)
@@ -295,8 +295,11 @@ class MakeActsRaceFree(Fixer):
                 new = new.with_changes(leading_lines=leading + [comment])
         return [new], body.footer
 
-    def _guards(self, stmt: cst.If, act: _Act) -> bool:
-        """Whether the ``if``'s test is exactly the check the act relied on."""
+    def _guards(self, original: cst.If, stmt: cst.If, act: _Act) -> bool:
+        """Whether the ``if`` is the one the plan anchors as the act's guard, and its test is
+        exactly that check (the ``if`` goes only when it checked nothing else)."""
+        if self.anchored(act.finding, "guard", cst.If) is not original:
+            return False
         guard = _guard(stmt.test)
         return guard is not None and guard[0] == (act.op in CREATING) and _same(guard[1], act.path)
 

@@ -13,7 +13,7 @@ the errors for which ``exists()`` said False; what ran when the file was missing
                                            with f:
                                                cache = pickle.load(f)
 
-The rule decides per finding whether its shape is handled (``mboxlint.rules.files.eafp_fix``);
+The plan decides per finding whether its shape is handled (``mboxlint.plans.eafp.open_plan``);
 this module only rebuilds the statements, and leaves anything unexpected alone.
 """
 
@@ -23,19 +23,22 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from ..rules.files import ExistsThenOpen
 from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
 
-_CAUGHT = "(FileNotFoundError, NotADirectoryError)"
+def _caught() -> cst.Tuple:
+    """``(FileNotFoundError, NotADirectoryError)``, the errors for which ``exists()`` said False."""
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return cst.Tuple([cst.Element(cst.Name("FileNotFoundError"), comma=comma),
+                      cst.Element(cst.Name("NotADirectoryError"))])
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 #: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
 _OPENERS = frozenset({"open", "read_text", "read_bytes"})
 
 
 def guard_line(finding: Finding) -> Optional[int]:
-    """The line of the check the finding names (the rule's message carries it)."""
-    line = ExistsThenOpen.message_field(finding.message, "line")
-    return int(line) if line is not None and line.isdigit() else None
+    """The line of the check, as the finding's plan anchors it."""
+    span = finding.plan.span("check") if finding.plan is not None else None
+    return span.line if span is not None else None
 
 
 def _check_call(test: cst.BaseExpression) -> Tuple[Optional[cst.Call], bool]:
@@ -205,10 +208,6 @@ class OpenInTry(Fixer):
             self._elifs.add(id(node.orelse))
         return True
 
-    def lines_to_fix(self, source, findings):
-        # The rewrite replaces the guarding ``if``, whose test is on the guard's line.
-        return {f.line for f in findings} | {line for line in map(guard_line, findings) if line}
-
     def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
         rewritten = None
         if isinstance(updated.orelse, cst.If):
@@ -298,7 +297,7 @@ class OpenInTry(Fixer):
             return cst.With(items=[cst.WithItem(suppress)], body=body, leading_lines=leading)
         if handler_body is None:
             handler_body = cst.IndentedBlock(body=[_line(cst.Pass())], indent=indent)
-        handler = cst.ExceptHandler(body=handler_body, type=cst.parse_expression(_CAUGHT),
+        handler = cst.ExceptHandler(body=handler_body, type=_caught(),
                                     leading_lines=handler_leading)
         return cst.Try(body=body, handlers=[handler], orelse=orelse, leading_lines=leading)
 

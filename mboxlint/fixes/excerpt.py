@@ -19,6 +19,7 @@ that the text it puts back sits exactly where it stood.
 """
 
 import ast
+import bisect
 import re
 import secrets
 from typing import Iterable, List, Optional, Set
@@ -97,8 +98,11 @@ def excerpt(source: str, lines: Iterable[int]) -> Optional[Excerpt]:
         return None
     body = tree.body
     spans = [(_first_line(stmt), stmt.end_lineno) for stmt in body]
+    # Top-level statements do not overlap: a bisection finds the one holding a line.
+    starts = [first for first, _last in spans]
     for line in wanted:
-        if not any(isinstance(stmt, _DEFINITIONS) and _in_body(stmt, line) for stmt in body):
+        index = bisect.bisect_right(starts, line) - 1
+        if index < 0 or not (isinstance(body[index], _DEFINITIONS) and _in_body(body[index], line)):
             return None
     physical = _LINE.findall(source)
     marker = "mboxlint-stand-in-" + secrets.token_hex(6) + "-"
@@ -111,7 +115,8 @@ def excerpt(source: str, lines: Iterable[int]) -> Optional[Excerpt]:
     for index, (stmt, (first, last)) in enumerate(zip(body, spans)):
         if index == 0 or not isinstance(stmt, _HIDEABLE) or stmt.col_offset != 0:
             continue
-        if any(first <= line <= last for line in wanted) or last > len(physical):
+        nearest = bisect.bisect_left(wanted, first)
+        if (nearest < len(wanted) and wanted[nearest] <= last) or last > len(physical):
             continue
         if index == len(body) - 1 and "#" in "".join(physical[last:]):
             # Comment lines after a last compound statement end its block; after a stand-in

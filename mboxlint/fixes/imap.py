@@ -1,85 +1,43 @@
 """Fixer for MBX210: IMAP commands on sequence numbers become their UID forms."""
 
-import ast
-from typing import Dict, List, Set, Tuple
+from typing import List
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
-from ..analysis import analyse
-from ..analysis.keys import search_uses
 from ..finding import Finding
-from .base import Fixer, char_column, split_lines
-
-Position = Tuple[int, int]
+from .base import Fixer
 
 
 class UidCommands(Fixer):
-    """MBX210 (unsafe): ``conn.search(None, c)`` → ``conn.uid("SEARCH", None, c)`` and the
-    reported ``conn.store(n, ...)``/``copy``/``fetch`` → ``conn.uid("STORE", n, ...)``.
-
-    A search is rewritten once, and only together with every reported use of its numbers:
-    rewriting it for one use would hand UIDs to the others. The rule offers no fix when the
-    numbers also reach a call that is not rewritten (a read-only fetch, a helper), so those
-    findings never get here.
+    """MBX210 (unsafe): executes the plan :func:`mboxlint.plans.keys.uid_plan` made: the
+    use anchored as ``act`` (``conn.store(n, ...)``/``copy``/``fetch``) becomes
+    ``conn.uid("STORE", n, ...)``, and the search anchored as ``search`` becomes
+    ``conn.uid("SEARCH", None, c)``, once, and only when every ``peer`` (each reported use
+    of that search's numbers) is rewritten in the same pass.
     """
 
     code = "MBX210"
     DESCRIPTION = "Use UID SEARCH / UID STORE, COPY, FETCH instead of sequence numbers (MBX210)."
 
-    _plan = None
+    def _complete(self, finding: Finding) -> bool:
+        """Whether every use of this finding's search is among the findings fixed now."""
+        if self._batch is None:
+            self._batch = {(f.line, f.col) for f in self.batch}
+        return all((span.line, span.col) in self._batch for span in finding.plan.spans("peer"))
 
-    def lines_to_fix(self, source, findings):
-        accepted, searches = self._planned(source, findings)
-        return {f.line for f in accepted} | {line for line, _ in searches}
-
-    def _planned(self, source: str, findings: List[Finding]) -> Tuple[List[Finding], Set[Position]]:
-        """The findings to rewrite and the positions of their searches."""
-        if self._plan is not None and self._plan[0] == source:
-            return self._plan[1]
-        # Which search each reported use depends on is the analysis's business; ask it.
-        uses = search_uses(analyse(ast.parse(source), text=source).events)
-        given = {(f.line, f.col) for f in findings}
-        searches: Set[Position] = set()
-        accepted = []
-        for finding in findings:
-            sites = [site for site, users in uses.items() if (finding.line, finding.col) in users]
-            # Every use of that search must be rewritten in this same pass.
-            if len(sites) == 1 and uses[sites[0]] <= given:
-                searches.add(sites[0])
-                accepted.append(finding)
-        self._plan = (source, (accepted, searches))
-        return accepted, searches
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        findings = self.findings if self.findings is not None else self.engine_findings(tree.code)
-        findings = [f for f in findings if f.code == self.code]
-        if not findings:
-            return tree
-        source = getattr(self, "_source", None)
-        accepted, searches = self._planned(source if source is not None else tree.code, findings)
-        if not accepted:
-            return tree
-        lines = split_lines(self.source_of(tree))
-        self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in accepted}
-        self._searches: Dict[Position, bool] = {
-            (line, char_column(lines, line, col)): True for line, col in searches
-        }
-        self._lines = sorted({line for line, _ in self._targets} | {line for line, _ in self._searches})
-        return tree.visit(self)
+    _batch = None
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         func = updated.func
-        if not isinstance(func, cst.Attribute):
+        if not isinstance(func, cst.Attribute) or _has_keywords(updated):
             return updated
-        if self.finding_at(original) is not None:
-            if func.attr.value not in ("store", "copy", "fetch") or _has_keywords(updated):
-                return updated
-            self.applied_to(original)
-            return _uid_call(updated, func.attr.value.upper())
-        if func.attr.value == "search" and not _has_keywords(updated):
-            start = self.get_metadata(PositionProvider, original).start
-            if (start.line, start.column) in self._searches:
+        for finding, role in self.anchors_at(original):
+            if finding.plan is None or not self._complete(finding):
+                continue
+            if role == "act" and func.attr.value in ("store", "copy", "fetch"):
+                self.applied_to(original)
+                return _uid_call(updated, func.attr.value.upper())
+            if role == "search" and func.attr.value == "search":
                 return _uid_call(updated, "SEARCH")
         return updated
 

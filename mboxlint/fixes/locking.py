@@ -225,10 +225,9 @@ def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLin
 class WrapLockInTryFinally(_StatementListFixer):
     """MBX103: ``lock(); ...; unlock()`` becomes ``lock(); try: ... finally: unlock()``.
 
-    The rule offers the fix only where the region can be wrapped as it stands
-    (:func:`mboxlint.analysis.locks.wrappable_region`: ``unlock()`` of the same mailbox
-    follows in the same block, and nothing in between leaves the region early or locks,
-    unlocks or closes that mailbox); this finds that ``unlock()`` and wraps.
+    Executes the plan :func:`mboxlint.plans.locking.wrap_plan` made: the statements between
+    the ``lock()`` anchored as ``act`` and the ``unlock()`` anchored as ``unlock`` (a later
+    statement of the same block) go into ``try:``, the ``unlock()`` into ``finally:``.
     """
 
     code = "MBX103"
@@ -241,7 +240,7 @@ class WrapLockInTryFinally(_StatementListFixer):
         count = len(originals)
         while index < count:
             call = self.reported_call(originals[index], "lock")
-            end = _matching_unlock(originals, index, call) if call is not None else None
+            end = self._planned_unlock(originals, index, call) if call is not None else None
             if end is None:
                 new.append(updated[index])
                 index += 1
@@ -263,20 +262,13 @@ class WrapLockInTryFinally(_StatementListFixer):
             index = end + 1
         return new if changed else None
 
-
-def _matching_unlock(originals, index, call) -> Optional[int]:
-    if call.args or not isinstance(call.func, cst.Attribute):
+    def _planned_unlock(self, originals, index, call) -> Optional[int]:
+        """The index of the statement that is the plan's ``unlock`` of ``call``'s finding."""
+        unlock = self.anchored(self.finding_at(call), "unlock", cst.Call)
+        for end in range(index + 2, len(originals)):
+            if unlock is not None and sole_call(originals[end]) is unlock:
+                return end
         return None
-    receiver = module_code(call.func.value)
-    for end in range(index + 1, len(originals)):
-        other = sole_call(originals[end])
-        if other is not None and isinstance(other.func, cst.Attribute) and not other.args \
-                and module_code(other.func.value) == receiver:
-            if other.func.attr.value == "unlock":
-                return end if end > index + 1 else None
-            if other.func.attr.value in ("lock", "close"):
-                return None
-    return None
 
 
 class _EarlyExit(cst.CSTVisitor):

@@ -12,6 +12,7 @@ up, :func:`reported_positions` returns None and the caller uses the whole-module
 """
 
 import ast
+import bisect
 import warnings
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -73,8 +74,11 @@ def reported_positions(module: cst.Module, source: str, lines: Sequence[int]) ->
     wanted = sorted(set(lines))
     try:
         pairs = _pair(module.body, tree.body)
+        # Top-level statements do not overlap: a bisection finds the one holding a line.
+        starts = [first for _node, _stmts, first, _last in pairs]
         for line in wanted:
-            if not any(first <= line <= last for _node, _stmts, first, last in pairs):
+            index = bisect.bisect_right(starts, line) - 1
+            if index < 0 or line > pairs[index][3]:
                 return None  # a reported line outside every statement: let the full pass say
         _place(module, pairs, wanted, [], found)
     except (_Mismatch, KeyError, AttributeError, IndexError, TypeError, RecursionError):
@@ -146,8 +150,9 @@ def _blocks(node: cst.BaseStatement, stmt: ast.stmt):
 
 
 def _place(parent, pairs, wanted, indents: List[str], found: Positions) -> None:
+    # ``wanted`` is sorted and the pairs' spans do not overlap: each line is looked at once.
     for node, group, first, last in pairs:
-        inside = [line for line in wanted if first <= line <= last]
+        inside = wanted[bisect.bisect_left(wanted, first):bisect.bisect_right(wanted, last)]
         if not inside:
             continue
         if isinstance(node, cst.SimpleStatementLine) or not _enter(node, group[0], inside, indents, found):
@@ -165,13 +170,17 @@ def _enter(node, stmt, inside, indents, found) -> bool:
             blocks.append((containers, block, _pair(block.body, body), extra))
     except _Mismatch:
         return False
+    spans = sorted((first, last) for _c, _b, pairs, _e in blocks for _n, _g, first, last in pairs)
+    starts = [first for first, _last in spans]
     for line in inside:
-        if not any(first <= line <= last for _c, _b, pairs, _e in blocks for _n, _g, first, last in pairs):
+        index = bisect.bisect_right(starts, line) - 1
+        if index < 0 or line > spans[index][1]:
             return False
     found.path.add(id(node))
     found._keep.append(node)
     for containers, block, pairs, extra in blocks:
-        if any(first <= line <= last for line in inside for _n, _g, first, last in pairs):
+        if any(inside[bisect.bisect_left(inside, first):bisect.bisect_right(inside, last)]
+               for _n, _g, first, last in pairs):
             for container in containers + (block,):
                 found.path.add(id(container))
                 found._keep.append(container)

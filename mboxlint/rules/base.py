@@ -14,6 +14,7 @@ import string
 from typing import ClassVar, Dict, Iterable, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ..finding import Finding
+from ..plans import FixPlan
 
 #: Sections every rule's documentation has, in this order.
 DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
@@ -112,13 +113,23 @@ class Rule:
         """Yield the findings of this rule for one analysed module."""
         raise NotImplementedError
 
-    def finding(self, node: ast.AST, fix: Optional[str] = "default", **fields) -> Finding:
+    def finding(self, node: ast.AST, fix: Optional[str] = "default", plan: Optional[FixPlan] = None,
+                **fields) -> Finding:
+        """The finding at ``node``. ``plan``: what ``--fix`` does here (its safety is the
+        finding's); without one, ``fix`` gives the safety alone (the rule's by default)."""
+        if self.code in FIX_PENDING:
+            plan, safety = None, None
+        elif plan is not None:
+            safety = plan.safety
+        else:
+            safety = self.fix_safety if fix == "default" else fix
         return Finding(
             node.lineno,
             node.col_offset,
             self.code,
             self.message.format(**fields),
-            None if self.code in FIX_PENDING else (self.fix_safety if fix == "default" else fix),
+            safety,
             getattr(node, "end_lineno", None),
             getattr(node, "end_col_offset", None),
+            plan,
         )

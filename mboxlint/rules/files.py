@@ -10,6 +10,10 @@ import fnmatch
 import os
 
 from ..analysis.paths import GUARD_WORDS
+from ..plans import no_fix
+from ..plans.eafp import open_plan
+from ..plans.files import act_plan, create_plan, replace_plan, temp_dir_plan
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
@@ -57,175 +61,12 @@ def unlinked_first(event):
     return event["op"] in RENAME_OPS and event["removed"] is not None
 
 
-def _replace_fix_applies(event) -> bool:
-    """Whether the MBX305 fix (``UnlinkThenReplace``) can drop the removal before this rename,
-    decided on the ``ast`` for reported renames only; the fixer trusts it.
-
-    The rename is a line of its own; the removal is the nearest earlier statement of its
-    block, or of a block around it when the rename is reached through ``try:``/``with``
-    bodies only (not an ``if``, a loop or a handler), that removes ``dst`` (see
-    :func:`_removal_site`); and nothing between them leaves early or rebinds ``dst`` (see
-    :func:`_interrupts`): a path that removed the file but skips the rename would keep it."""
-    blocks = event["blocks"]
-    dst = event["dst_node"]
-    if not blocks:
-        return False
-    stmts, index = blocks[-1]
-    stmt = stmts[index]
-    if not (isinstance(stmt, ast.Expr) and stmt.value is event.node and _own_line(stmts, index)):
-        return False
-    preceding = []
-    for level in range(len(blocks) - 1, -1, -1):
-        stmts, index = blocks[level]
-        for earlier in range(index - 1, -1, -1):
-            after = _removal_site(stmts, earlier, dst)
-            if after is not None:
-                return not _interrupts(list(after) + list(stmts[earlier + 1:index]) + preceding, dst)
-        if level == 0:
-            return False
-        outer, outer_index = blocks[level - 1]
-        owner = outer[outer_index]
-        if not (isinstance(owner, (ast.Try, ast.With, ast.AsyncWith)) and stmts is owner.body
-                and _indented(owner, stmts)):
-            return False
-        preceding = list(stmts[:index]) + preceding
-    return False
-
-
-def _own_line(stmts, index) -> bool:
-    """Whether ``stmts[index]`` shares no line with its neighbours (no ``;``)."""
-    stmt = stmts[index]
-    return (index == 0 or stmts[index - 1].end_lineno < stmt.lineno) and \
-        (index + 1 == len(stmts) or stmts[index + 1].lineno > stmt.end_lineno)
-
-
-def _indented(owner, body) -> bool:
-    """Whether ``body`` starts below the header of ``owner`` (not ``try: x`` on one line)."""
-    header = owner.lineno
-    for item in getattr(owner, "items", ()):
-        for part in (item.context_expr, item.optional_vars):
-            if part is not None:
-                header = max(header, part.end_lineno)
-    if isinstance(owner, ast.If):
-        header = owner.test.end_lineno
-    return bool(body) and body[0].lineno > header
-
-
-def _same(a, b) -> bool:
-    return a is not None and ast.dump(a) == ast.dump(b)
-
-
-def _argument(call, index, keyword):
-    for arg in call.keywords:
-        if arg.arg == keyword:
-            return arg.value
-    positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
-    return positional[index] if index < len(positional) else None
-
-
-def _callee(call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-
-
-def _is_removal(stmts, index, dst) -> bool:
-    """``os.remove(dst)``, ``os.unlink(dst)`` or ``dst.unlink()`` as a line of its own."""
-    stmt = stmts[index]
-    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)) or not _own_line(stmts, index):
-        return False
-    call = stmt.value
-    if _callee(call) not in ("remove", "unlink"):
-        return False
-    path = _argument(call, 0, "path")
-    if path is None and isinstance(call.func, ast.Attribute) and not call.args \
-            and all(k.arg == "missing_ok" for k in call.keywords):
-        path = call.func.value
-    return _same(path, dst)
-
-
-def _checks_exists(test, dst) -> bool:
-    if not isinstance(test, ast.Call) or _callee(test) not in ("exists", "isfile", "lexists", "is_file"):
-        return False
-    checked = _argument(test, 0, "path")
-    if checked is None and not test.args and not test.keywords and isinstance(test.func, ast.Attribute):
-        checked = test.func.value
-    return _same(checked, dst)
-
-
-def _removal_site(stmts, index, dst):
-    """If ``stmts[index]`` removes ``dst`` in a shape the fix drops, the statements that run
-    after the removal inside it; else None. The shapes: the removal alone; the last statement
-    of a ``try`` whose handlers only ``pass`` and that has no ``else``/``finally`` (or of
-    ``with contextlib.suppress(...)``), a handler that logs or code that ran only once the
-    removal succeeded being lost otherwise; in the body of ``if os.path.exists(dst):``."""
-    stmt = stmts[index]
-    if _is_removal(stmts, index, dst):
-        return []
-    if not _own_line(stmts, index) or not _indented(stmt, getattr(stmt, "body", None)):
-        return None
-    body = stmt.body
-    if isinstance(stmt, (ast.Try, ast.With, ast.AsyncWith)):
-        if isinstance(stmt, ast.Try):
-            quiet = all(all(isinstance(s, ast.Pass) for s in h.body) and h.body[0].lineno == h.body[-1].lineno
-                        for h in stmt.handlers)
-            if stmt.orelse or stmt.finalbody or not quiet:
-                return None
-        elif not all(isinstance(item.context_expr, ast.Call) and _callee(item.context_expr) == "suppress"
-                     and item.optional_vars is None for item in stmt.items):
-            return None
-        return [] if _removal_site(body, len(body) - 1, dst) == [] else None
-    if isinstance(stmt, ast.If) and _checks_exists(stmt.test, dst):
-        for position in range(len(body)):
-            if _removal_site(body, position, dst) == []:
-                # An ``if`` left empty is dropped only when it has no ``else:``.
-                if len(body) == 1 and stmt.orelse:
-                    return None
-                return body[position + 1:]
-    return None
-
-
-def _interrupts(stmts, dst) -> bool:
-    """Whether control can leave ``stmts`` other than by an exception or by falling through
-    (``return``, ``raise``, ``yield``, a ``break``/``continue`` of a loop around them), or
-    they rebind ``dst`` or a name it is built from (or ``del`` anything: cheap caution)."""
-    roots = {n.id for n in ast.walk(dst) if isinstance(n, ast.Name)}
-    roots |= {n.attr for n in ast.walk(dst) if isinstance(n, ast.Attribute)}
-    return any(_interrupting(stmt, roots, dst, 0) for stmt in stmts)
-
-
-# Nodes that bind the name in their ``name`` field; the match patterns exist from Python 3.10.
-_NAME_BINDERS = (ast.ExceptHandler,) + tuple(
-    getattr(ast, kind) for kind in ("MatchAs", "MatchStar") if hasattr(ast, kind))
-
-
-def _interrupting(node, roots, dst, loops) -> bool:
-    if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Delete)):
-        return True
-    if isinstance(node, (ast.Break, ast.Continue)):
-        return loops == 0
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name in roots  # the body runs elsewhere, if at all
-    if isinstance(node, ast.Lambda):
-        return False
-    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
-            and (_same(node, dst) or (isinstance(node, ast.Name) and node.id in roots)):
-        return True
-    if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in roots:
-        return True
-    if getattr(node, "name", None) in roots and isinstance(node, _NAME_BINDERS):
-        return True
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        # A jump in the body stays in the loop; one in its ``else:`` leaves it.
-        inside = [(child, loops + 1) for child in node.body]
-        head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
-        return any(_interrupting(child, roots, dst, depth)
-                   for child, depth in inside + [(c, loops) for c in head + node.orelse])
-    return any(_interrupting(child, roots, dst, loops) for child in ast.iter_child_nodes(node))
-
-
 def lock_test(event) -> bool:
-    """A rename used to take a lock (its target is a ``.lock`` file)."""
-    return event["dst"].rstrip(")").endswith((".lock'", '.lock"', "lock")) or ".lock'" in event["dst"]
+    """A rename used to take a lock: the target, as the analysis resolved it (through the
+    names bound to it), ends in a constant ``.lock`` part (``path + ".lock"``,
+    ``f"{path}.lock"``, ``os.path.join(d, "x.lock")``). A name that merely ends in "lock"
+    (``block``, ``clock``) says nothing of the file."""
+    return event["dst"].rstrip(")").endswith((".lock'", '.lock"'))
 
 
 class ExistsThenOpen(Rule):
@@ -285,20 +126,25 @@ class ExistsThenOpen(Rule):
 
     Safe for an `exists()` guard when nothing with an effect stands between the check and the
     open: the open is the first statement of the arm where the file exists (the `if` arm, or
-    the `else:` of `if not exists(p):`), or comes after assignments of constants and builtin
-    constructors only. Documented edge: a path that `stat()` cannot reach for another reason
+    the `else:` of `if not exists(p):`), or comes after assignments of constants and of builtin
+    constructors of constants only (`int(x)` and `str(x)` call `__int__`/`__str__`, which may
+    raise). Documented edge: a path that `stat()` cannot reach for another reason
     (a parent directory without search permission, a name too long, a NUL character in the
     name) made `exists()` say False, and now raises from the open instead of taking the old
-    else-branch; an exception that the old else-branch raises now has the `FileNotFoundError`
-    as its `__context__` (a traceback shows both; add `from None` to hide it). An import that
-    only the check used (`from os.path import exists`) is left for flake8/ruff's F401.
-
+    else-branch. An import that only the check used (`from os.path import exists`) is left
+    for flake8/ruff's F401.
     Unsafe when statements with an effect would move after the open, for the guard-clause
     form (`if not exists(p): return ...` then the open; the clause's body becomes the
     `except` body, statements between move after the `try`), and for
     `lexists`/`isfile`/`isdir`/`access` guards, where a dangling link, a directory or a
-    permission problem now raises or is caught differently.
-
+    permission problem now raises or is caught differently. Unsafe too when the old
+    else-branch runs inside an `except` handler (it would see the `FileNotFoundError` in
+    `sys.exc_info()`, `logging.exception` and `traceback.print_exc()` instead of the exception
+    being handled), when it raises (the exception's `__context__` becomes the
+    `FileNotFoundError`) or reads the current exception, and when the open is nested in an
+    expression other than a `return`'s (`data = json.load(open(p))`, `for line in open(p):`):
+    the new name keeps the file open until the function returns, and at module level for the
+    life of the process.
     No fix (the finding says so) when the open is not a direct statement of the checked arm
     (deeper in a loop or another `if`), sits in a comprehension, a branch of a conditional
     expression or a later operand of `and`/`or`, comes after another call in its statement,
@@ -364,7 +210,7 @@ def load(cache_file):
     return {}
 """,
             fixed="""
-import os, pickle
+import pickle
 def load(cache_file):
     try:
         f = open(cache_file, "rb")
@@ -388,7 +234,7 @@ def load(cache_file):
     return cache
 """,
             fixed="""
-import os, pickle
+import pickle
 def load(cache_file):
     try:
         f = open(cache_file, "rb")
@@ -425,7 +271,7 @@ def settings(path, f, defaults):
     return data
 """,
             fixed="""
-import json, os
+import json
 def settings(path, f, defaults):
     try:
         f2 = open(path)
@@ -435,6 +281,7 @@ def settings(path, f, defaults):
         data = json.load(f2)  # MBX301
     return data
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -446,7 +293,6 @@ def load(path):
         return f.read()
 """,
             fixed="""
-from os.path import isfile
 def load(path):
     try:
         f = open(path)
@@ -485,7 +331,7 @@ def count(path, seen):
             yield line
 """,
             fixed="""
-import gzip, os
+import gzip
 def count(path, seen):
     try:
         f = gzip.open(path, "rt")
@@ -501,7 +347,7 @@ def count(path, seen):
     ]
 
     def check(self, module):
-        blocks = None
+        blocks = acting = None
         for event in module.events_of("file-open"):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
@@ -509,9 +355,17 @@ def count(path, seen):
             if event["mode"] not in ("read", "update"):
                 continue
             node = event.node
-            blocks = blocks or _Blocks(module.tree)
-            fix = eafp_fix(blocks, guard, event["stmt"], node)
-            yield self.finding(node, fix=fix, what=_what(node), path=_spell(event["path"]),
+            blocks = blocks or blocks_of(module)
+            if acting is None:
+                reported = {(f.line, f.col) for f in CheckThenAct(self.options).check(module)}
+                acting = {id(e["guard"].node) for e in module.events_of("file-act")
+                          if e["guard"] is not None and (e.node.lineno, e.node.col_offset) in reported}
+            if id(guard.node) in acting:
+                # Moving the arm out from under its check would hide that act's race, not fix it.
+                plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
+            else:
+                plan = open_plan(blocks, guard, event["stmt"], node, module.facts)
+            yield self.finding(node, plan=plan, what=_what(node), path=_spell(event["path"]),
                                check=spell_check(guard.kind), line=guard.line)
 
 
@@ -560,14 +414,22 @@ class CheckThenAct(Rule):
     Sometimes safe. The act is made to survive the race:
 
     * `os.makedirs(P[, mode])` and `Path.mkdir()` get `exist_ok=True` (`parents=` kept): safe
-      under `exists()` and `isdir()` checks;
+      under `isdir()`; unsafe under `exists()`, where a regular file in the way was skipped
+      and now raises `FileExistsError`;
     * `os.mkdir(P)` goes inside `with contextlib.suppress(FileExistsError):` (no parents
-      created, as before): safe under `exists()`, unsafe under `isdir()`, where a regular file
-      in the way used to raise;
-    * `os.remove/unlink(P)` goes inside `suppress(FileNotFoundError)` and `Path.unlink()` gets
-      `missing_ok=True`: safe under `exists()` and `lexists()`;
-    * `shutil.rmtree(P)`, `os.rmdir(P)`, `Path.rmdir()` go inside `suppress(FileNotFoundError,
-      NotADirectoryError)`: safe under `isdir()` and `exists()`;
+      created, as before): safe under `lexists()`; unsafe under `exists()` (a dangling link
+      made the mkdir raise `FileExistsError`, now hidden) and `isdir()` (a regular file in
+      the way did the same);
+    * `os.remove/unlink(P)` goes inside `suppress(FileNotFoundError, NotADirectoryError)`
+      (a parent that is a regular file raises the latter): safe under `lexists()`; unsafe
+      under `exists()`, which skipped a dangling link that is now removed;
+    * `Path.unlink()` gets `missing_ok=True`: unsafe (`Path.exists()` skips dangling links,
+      and `missing_ok` lets `NotADirectoryError` through);
+    * `shutil.rmtree(P)` goes inside `suppress(FileNotFoundError, NotADirectoryError)`:
+      unsafe, since a link to a file that `isdir()` skipped now makes `rmtree` raise
+      `OSError`, and under `exists()` a regular file raised `NotADirectoryError`, now hidden;
+    * `os.rmdir(P)` and `Path.rmdir()` go inside the same `suppress`: unsafe, since removing a
+      link to a directory raised `NotADirectoryError`, now hidden;
     * unsafe: `open(P, "w"/"a")` (and `io`/`gzip`/`bz2`/`lzma`/`codecs.open`, `Path.open`) is
       opened with mode `"x"`, `os.open(P, O_CREAT ...)` gets `| os.O_EXCL`, in `try:` with an
       `except FileExistsError:` that does what the code did when `P` was there: the old
@@ -581,10 +443,9 @@ class CheckThenAct(Rule):
     path, it has no `else` and its body was only the act; otherwise it stays, with the act
     rewritten inside it: its other statements still run only when the check said so, and an
     `elif` chain stays a chain. `contextlib` (or `suppress`) is imported once, reusing an
-    existing import. Documented edges of the safe fixes: a regular file where a directory is
-    wanted now fails at the `makedirs` instead of at the next use; a dangling symlink that
-    `exists()` skipped is now removed; under `exists()`, a regular file where `rmtree`/`rmdir`
-    expected a directory is now left alone instead of raising `NotADirectoryError`.
+    existing import. Documented edge of the safe fixes: a path that `stat()` cannot reach
+    for a reason other than a missing file (no search permission on a parent) made the check
+    say the file was missing, and now the act raises.
 
     No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an explicit
     `exist_ok=`/`missing_ok=` (or `**kwargs`), an `os.mkdir` or removal that is part of a
@@ -663,6 +524,7 @@ import os
 def prepare(cache_dir):
     os.makedirs(cache_dir, exist_ok=True)  # MBX302
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -679,6 +541,7 @@ def prepare(cache_dir, log):
         os.makedirs(cache_dir, 0o700, exist_ok=True)  # MBX302
         log.info("created %s", cache_dir)
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -688,13 +551,14 @@ def drop(path):
         shutil.rmtree(path)  # MBX302
 """,
             fixed="""
-import os, shutil
+import shutil
 from contextlib import suppress
 
 def drop(path):
     with suppress(FileNotFoundError, NotADirectoryError):
         shutil.rmtree(path)  # MBX302
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -711,6 +575,7 @@ def reset(state: Path):
     state.unlink(missing_ok=True)  # MBX302
     state.parent.mkdir(parents=True, exist_ok=True)  # MBX302
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -734,6 +599,7 @@ def spool_dirs(root, names):
         else:
             print("reusing", name)
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -745,7 +611,6 @@ def init(path):
         f.write("{}")
 """,
             fixed="""
-import os
 def init(path):
     try:
         f = open(path, "x")  # MBX302
@@ -767,7 +632,7 @@ def save_default(path, config):
         print("keeping", path)
 """,
             fixed="""
-import json, os
+import json
 def save_default(path, config):
     try:
         f = open(path, "x")  # MBX302
@@ -831,7 +696,7 @@ def rotate(log):
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
-            yield self.finding(event.node, fix=_act_fix(event, guard.kind), what="`%s()`" % op,
+            yield self.finding(event.node, plan=act_plan(event, guard), what="`%s()`" % op,
                                path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         for event in module.events_of("file-open"):
@@ -840,7 +705,7 @@ def rotate(log):
                 continue
             if event["mode"] not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, fix=_create_fix(event), what=_what(event.node),
+            yield self.finding(event.node, plan=create_plan(event, guard), what=_what(event.node),
                                path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
@@ -935,7 +800,8 @@ def rewrite(spool, tmp):
         os.replace(tmp, spool)  # MBX303
 """,
             fixed="""
-import os, fcntl
+import fcntl
+
 from mboxlint.mailbox import copy_back
 
 def rewrite(spool, tmp):
@@ -945,12 +811,24 @@ def rewrite(spool, tmp):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import mailbox, os
 class Archive(mailbox.mbox):
     def compact(self, new_path):
         os.rename(new_path, self._path)  # MBX303
 """,
+            fixed="""
+import mailbox
+
+from mboxlint.mailbox import copy_back
+
+class Archive(mailbox.mbox):
+    def compact(self, new_path):
+        copy_back(new_path, self._path)  # MBX303
+""",
+            unsafe=True,
+        ),
         """
 import mailbox, os
 def rotate(path):
@@ -1008,7 +886,12 @@ class TempFileInOtherDirectory(Rule):
     ```
 
     ## Fix safety
-    Safe: `dir=os.path.dirname(target)` is added to the call that creates the temp file (or
+    Unsafe: `dir=os.path.dirname(target)` is evaluated where the temp file is made, not where
+    it is renamed, and that moves edges: a temp file orphaned by an error now stays next to
+    the target instead of in `$TMPDIR` (where a listing or a prune of the target's folder
+    sees it); the target's folder must exist at the creation (code that creates it in
+    between now fails); a parent that is a regular file fails at the creation, before the
+    data is written. `dir=os.path.dirname(target)` is added to the call that creates the temp file (or
     replaces its `dir=None`), through the file's own `import os` (one is added when missing).
     `os.path.dirname` takes a `str` or a `Path` alike and returns a `str`, which every
     `tempfile` function accepts; `target.parent` would read better for a `Path` but fails on a
@@ -1019,8 +902,7 @@ class TempFileInOtherDirectory(Rule):
     after the temp file was made, or returned by a call, has no fix); when every rename of that
     temp file names the same target; and when the creation passes no `**kwargs` and no `dir`
     (by position, or as anything but `None`). An explicit `dir=tempfile.gettempdir()` is a choice
-    left to its author. Documented edges: a temp file orphaned by an error now stays next to
-    the target instead of in `$TMPDIR`; `shutil.move` onto an existing directory moves into it,
+    left to its author. Other edges: `shutil.move` onto an existing directory moves into it,
     so the temp file is made beside that directory; a `bytes` target gives a `bytes` directory,
     which `tempfile` accepts only with `bytes` (or no) `prefix` and `suffix`. The directory has to
     be writable anyway: the rename writes in it.
@@ -1030,7 +912,7 @@ class TempFileInOtherDirectory(Rule):
     TRIGGERS = ("mkstemp", "NamedTemporaryFile", "mktemp")
     name = "temp-file-in-other-directory"
     seed = SEED_SAGE
-    fix_safety = "safe"
+    fix_safety = "unsafe"
     message = (
         "{op}() moves a temp file created at line {line} without dir= onto {path}: across file "
         "systems this is a copy that readers see half-written; create it with "
@@ -1075,6 +957,7 @@ def save(cache_file, data):
     os.close(fd)
     shutil.move(tmp, cache_file)  # MBX304
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -1097,6 +980,7 @@ def save(cache_dir, name, text):
         os.fsync(f.fileno())
     os.replace(f.name, target)  # MBX304
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -1109,9 +993,9 @@ def save(folder: Path, data: bytes):
     Path(tmp).replace(folder / "state.bin")  # MBX304
 """,
             fixed="""
+import os
 import tempfile
 from pathlib import Path
-import os
 
 def save(folder: Path, data: bytes):
     fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=os.path.dirname(folder / "state.bin"))
@@ -1119,6 +1003,7 @@ def save(folder: Path, data: bytes):
         out.write(data)
     Path(tmp).replace(folder / "state.bin")  # MBX304
 """,
+            unsafe=True,
         ),
         # The target is known only after the temp file is written: no fix.
         """
@@ -1145,8 +1030,9 @@ def store(blob_dir, data):
                 temp.site is not None and temp.dir_arg in ("absent", "none")
                 and event["dst_at_temp"] and len(targets[temp.site]) == 1
             )
-            yield self.finding(event.node, fix=None if not fixable else "default", op=event["op"],
-                               line=temp.line, path=_spell(event["dst"]))
+            plan = temp_dir_plan(event, blocks_of(module)) if fixable else \
+                no_fix("the target may differ where the temp file is made")
+            yield self.finding(event.node, plan=plan, op=event["op"], line=temp.line, path=_spell(event["dst"]))
 
 
 class UnlinkThenRename(Rule):
@@ -1179,14 +1065,23 @@ class UnlinkThenRename(Rule):
     ```
 
     ## Fix safety
-    Safe: the removal is dropped and the rename becomes `os.replace(src, dst)` (`Path.replace`).
+    Sometimes safe: the removal is dropped and the rename becomes `os.replace(src, dst)`
+    (`Path.replace`). Safe when `src` is a temp file made by `tempfile` in the same function
+    and the removal tolerates a missing `dst` (under `if os.path.exists(dst):`, in a `try`
+    whose handlers catch `FileNotFoundError` or a base of it, in `contextlib.suppress` of one,
+    `Path.unlink(missing_ok=True)`). Unsafe otherwise, because one edge changes:
+    when `src` and `dst` are hard links of one file, `os.replace` does nothing and leaves both
+    names, where the removal and the rename left only `dst`; and a bare removal raised
+    `FileNotFoundError` when `dst` was missing, which `os.replace` does not.
     The removal may be an earlier statement of the rename's block or of an enclosing one when
     the rename sits in a `try:` or `with` body (Sage's separate `try: os.rename(...)`), so
     that it still runs on every path that ran the removal. It may be bare, the last statement
     of a `try` whose handlers only `pass` or of `with contextlib.suppress(...)`, or in the
     body of `if os.path.exists(dst):` (also `isfile`, `lexists`, `dst.exists()`), alone or in
     one of those shapes; only the removal goes, the rest of its `try`/`if` stays (the whole
-    statement when nothing is left). Reported with no fix, the removal left in place: a
+    statement when nothing is left). The removal is the one the analysis resolved
+    (`os.remove`/`os.unlink` as imported, `dst.unlink()`), never another call of that name.
+    Reported with no fix, the removal left in place: a
     removal followed by other statements in its `try` (they ran only when the removal
     succeeded), a `try` with a handler that does more than `pass` (a logged failure would go
     unlogged) or with `else:`/`finally:`, another removal shape (under an `if` that is not
@@ -1200,7 +1095,7 @@ class UnlinkThenRename(Rule):
     TRIGGERS = ("rename",)
     name = "unlink-then-rename"
     seed = SEED_SAGE
-    fix_safety = "safe"
+    fix_safety = "sometimes"
     message = (
         "{op}() onto {path}, which was removed at line {line}: readers find no file in between; "
         "use os.replace() alone"
@@ -1219,7 +1114,8 @@ def rotate(log):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os
 def save(tmp_file, cache_file):
     try:
@@ -1228,6 +1124,13 @@ def save(tmp_file, cache_file):
         pass
     os.rename(tmp_file, cache_file)  # MBX305
 """,
+            fixed="""
+import os
+def save(tmp_file, cache_file):
+    os.replace(tmp_file, cache_file)  # MBX305
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 import os
@@ -1241,6 +1144,7 @@ import os
 def save(tmp, path):
     os.replace(tmp, path)  # MBX305
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -1263,6 +1167,7 @@ def save(tmp_file, cache_file):
     except OSError:
         pass
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -1284,6 +1189,29 @@ def save(tmp, path):
         pass
     os.replace(tmp, path)  # MBX305
 """,
+            unsafe=True,
+        ),
+        Invalid(
+            """
+import os, tempfile
+def save(data, path):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    os.rename(tmp, path)  # MBX305
+""",
+            fixed="""
+import os, tempfile
+def save(data, path):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)  # MBX305
+""",
         ),
         """
 import os
@@ -1298,9 +1226,8 @@ def save(tmp, path, dry_run):
     def check(self, module):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
-                fix = "default" if _replace_fix_applies(event) else None
-                yield self.finding(event.node, fix=fix, op=event["op"], path=_spell(event["dst"]),
-                                   line=event["removed"])
+                yield self.finding(event.node, plan=replace_plan(event, module.facts), op=event["op"],
+                                   path=_spell(event["dst"]), line=event["removed"])
 
 
 class RenameToOverwrite(Rule):
@@ -1368,7 +1295,8 @@ def save(path, text):
 """,
     ]
     INVALID = [
-        """
+        Invalid(
+            """
 import os
 def save(path, text):
     tmp = path + ".tmp"
@@ -1377,6 +1305,17 @@ def save(path, text):
         os.fsync(f.fileno())
     os.rename(tmp, path)  # MBX306
 """,
+            fixed="""
+import os
+def save(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+        os.fsync(f.fileno())
+    os.replace(tmp, path)  # MBX306
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 from pathlib import Path
@@ -1394,7 +1333,8 @@ def save(path: Path, text):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import os, tempfile
 def save(path, data):
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
@@ -1403,6 +1343,17 @@ def save(path, data):
     os.close(fd)
     os.rename(tmp, path)  # MBX306
 """,
+            fixed="""
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(tmp, path)  # MBX306
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):
@@ -1430,62 +1381,9 @@ _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception"
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
 
-#: guard kinds under which each act's rewrite behaves exactly as before, or with only the
-#: edges the documentation lists; under the other kinds the fix is unsafe
-_SAFE_GUARDS = {
-    "os.makedirs": ("exists", "isdir"), "Path.mkdir": ("exists", "isdir"), "os.mkdir": ("exists",),
-    "os.remove": ("exists", "lexists"), "os.unlink": ("exists", "lexists"),
-    "Path.unlink": ("exists", "lexists"),
-    "os.rmdir": ("exists", "isdir"), "shutil.rmtree": ("exists", "isdir"), "Path.rmdir": ("exists", "isdir"),
-}
-#: acts fixed by a keyword argument; the others are wrapped in ``contextlib.suppress``
-_KEYWORD_FIXED = frozenset({"os.makedirs", "Path.mkdir", "Path.unlink"})
-
-
 def _ignores_errors(call) -> bool:
     return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
                for k in call.keywords)
-
-
-def _alone(event) -> bool:
-    """Whether the reported call is a statement of its own (what ``suppress`` can wrap)."""
-    stmt = event["stmt"]
-    return isinstance(stmt, ast.Expr) and stmt.value is event.node
-
-
-def _act_fix(event, kind):
-    """The fix safety of a reported mkdir/remove/``os.open``, None for shapes not rewritten."""
-    op, call = event["op"], event.node
-    if op == "os.open":
-        stmt = event["stmt"]
-        return "unsafe" if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and \
-            len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
-    if op in _KEYWORD_FIXED:
-        # An explicit exist_ok=/missing_ok= (or **kwargs) says more than the guard does.
-        if any(k.arg in (None, "exist_ok", "missing_ok") for k in call.keywords) or \
-                op == "os.makedirs" and len(call.args) > 2 or op == "Path.unlink" and call.keywords:
-            return None
-    elif not _alone(event):
-        return None
-    return "safe" if kind in _SAFE_GUARDS[op] else "unsafe"
-
-
-def _create_fix(event):
-    """``open(P, "w"/"a")`` after a check that P is missing: unsafe, for the shapes rewritten to
-    mode ``"x"``: a ``with`` of that one open bound to a name, or a line of its own."""
-    call, stmt = event.node, event["stmt"]
-    if isinstance(call.func, ast.Attribute) and call.func.attr in ("write_text", "write_bytes"):
-        return None
-    if isinstance(stmt, ast.AsyncWith):
-        return None
-    if isinstance(stmt, ast.With):
-        item = stmt.items[0]
-        return "unsafe" if len(stmt.items) == 1 and item.context_expr is call and \
-            isinstance(item.optional_vars, ast.Name) else None
-    if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
-            isinstance(stmt.targets[0], ast.Name):
-        return "unsafe"
-    return None
 
 
 def _what(node) -> str:
@@ -1498,188 +1396,3 @@ def _what(node) -> str:
 def _spell(key: str) -> str:
     """A path key as the message shows it."""
     return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]
-
-
-# -- MBX301: which shapes the EAFP fix handles -------------------------------------------
-
-#: calls that build a value and do nothing else observable
-_INERT_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "str", "bytes", "int", "float", "bool"})
-_LAZY = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
-_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-class _Blocks:
-    """Where each statement of a module stands: its block (a list) and index, and the scope
-    (function, class or module) whose names it binds. Built once per module, on demand."""
-
-    def __init__(self, tree):
-        self.where = {}
-        stack = [(tree, tree)]  # iterative: long operator chains make deep trees
-        while stack:
-            node, scope = stack.pop()
-            inner = node if isinstance(node, _SCOPES) else scope
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    for index, child in enumerate(block):
-                        if isinstance(child, ast.stmt):
-                            self.where[id(child)] = (block, index, inner)
-            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-
-
-def _header(stmt):
-    """The expressions of ``stmt`` evaluated once, before anything else of it: where an open
-    can be taken out into ``try:``. None for other statements."""
-    if isinstance(stmt, ast.With):
-        return [stmt.items[0].context_expr]
-    if isinstance(stmt, ast.For):
-        return [stmt.iter]
-    if isinstance(stmt, (ast.Expr, ast.Return, ast.Assign)) and stmt.value is not None:
-        return [stmt.value]
-    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-        return [stmt.value]
-    if isinstance(stmt, ast.AugAssign):
-        return [stmt.target, stmt.value]
-    return None
-
-
-def _path_to(root, target):
-    """The nodes from ``root`` down to ``target`` (both included), or None."""
-    parents = {id(root): None}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is target:
-            path = [node]
-            while parents[id(path[-1])] is not None:
-                path.append(parents[id(path[-1])])
-            return path[::-1]
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-            stack.append(child)
-    return None
-
-
-def _hoistable(stmt, open_node) -> bool:
-    """Whether the open can run first, on its own: it is evaluated exactly once, and nothing
-    with an effect is evaluated before it in ``stmt``."""
-    header = _header(stmt)
-    if header is None:
-        return False
-    path = None
-    for expr in header:
-        path = path or _path_to(expr, open_node)
-    if path is None:
-        return False
-    for parent, child in zip(path, path[1:]):
-        if isinstance(parent, _LAZY):
-            return False
-        if isinstance(parent, ast.IfExp) and child is not parent.test:
-            return False
-        if isinstance(parent, ast.BoolOp) and child is not parent.values[0]:
-            return False
-        if isinstance(parent, ast.Compare) and any(child is c for c in parent.comparators[1:]):
-            return False
-    ancestors = {id(node) for node in path}
-    start = (open_node.lineno, open_node.col_offset)
-    for expr in header:
-        for node in ast.walk(expr):
-            if isinstance(node, _EFFECTS) and id(node) not in ancestors \
-                    and (node.lineno, node.col_offset) < start:
-                return False
-    return True
-
-
-def _bound(stmts):
-    names = set()
-    for stmt in stmts:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                names.update(node.names)
-    return names
-
-
-def _inert(stmt) -> bool:
-    """A statement with no effect but binding plain names (so it may run after the open)."""
-    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
-        return True
-    if isinstance(stmt, ast.Assign):
-        targets, value = stmt.targets, stmt.value
-    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-        targets, value = [stmt.target], stmt.value
-    else:
-        return False
-    if not all(isinstance(t, ast.Name) for t in targets):
-        return False
-    for node in ast.walk(value):
-        if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in _INERT_CALLS):
-                return False
-        elif isinstance(node, _EFFECTS):
-            return False
-    return True
-
-
-def _reraises(stmts) -> bool:
-    """Whether a bare ``raise`` in ``stmts`` re-raises the exception being handled around
-    them (not one of a handler, function or class inside them)."""
-    stack = list(stmts)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Raise) and node.exc is None:
-            return True
-        if not isinstance(node, (ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                 ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _shares_a_line(block, index) -> bool:
-    stmt = block[index]
-    before = block[index - 1] if index else None
-    after = block[index + 1] if index + 1 < len(block) else None
-    return (before is not None and before.end_lineno == stmt.lineno) or \
-        (after is not None and after.lineno == stmt.end_lineno)
-
-
-def eafp_fix(blocks, guard, stmt, open_node):
-    """The safety of the MBX301 fix of ``open_node`` (in ``stmt``) under ``guard``, or None
-    when the fixer does not handle the shape."""
-    node = guard.node
-    if not isinstance(node, ast.If):
-        return None
-    test, negated = node.test, False
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, negated = test.operand, True
-    if not isinstance(test, ast.Call) or test.lineno != guard.line:
-        return None
-    here, there = blocks.where.get(id(node)), blocks.where.get(id(stmt))
-    if here is None or there is None or isinstance(here[2], (ast.ClassDef, ast.Lambda)):
-        return None
-    block, index, _ = there
-    present = node.orelse if negated else node.body
-    if block is present:
-        moved, clause = present[:index], False
-    elif negated and not node.orelse and block is here[0] and index > here[1] \
-            and isinstance(node.body[-1], _EXITS):
-        moved, clause = block[here[1] + 1:index], True
-    else:
-        return None
-    if _shares_a_line(block, index) or not _hoistable(stmt, open_node):
-        return None
-    if _reraises(node.body if negated else node.orelse):
-        return None  # in the except body it would re-raise the FileNotFoundError instead
-    used = {n.id for n in ast.walk(open_node) if isinstance(n, ast.Name)}
-    if _bound(moved) & used or any(isinstance(n, _EXITS) for s in moved for n in ast.walk(s)):
-        return None  # the open would need what they bind, or be left open when they leave
-    if clause or guard.kind != "exists" or not all(_inert(s) for s in moved):
-        return "unsafe"
-    return "safe"

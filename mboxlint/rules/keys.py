@@ -4,6 +4,9 @@ Seeds: CPython bpo-1599254 (mailbox keys renumbered when the table of contents i
 the Cyrus thread on IMAP sequence numbers shifting under a concurrent EXPUNGE.
 """
 
+from ..plans import no_fix
+from ..plans.keys import uid_plan
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .locking import spell
 
@@ -390,7 +393,8 @@ def read_wanted(conn: imaplib.IMAP4, wanted):
         if wanted(head):
             conn.fetch(num, "(RFC822)")  # MBX210
 """,
-        """
+        Invalid(
+            """
 from imaplib import IMAP4 as Server
 class Archiver:
     def __init__(self, host):
@@ -402,6 +406,20 @@ class Archiver:
         for num in nums:
             typ, parts = self.conn.fetch(num, "(RFC822)")  # MBX210
 """,
+            fixed="""
+from imaplib import IMAP4 as Server
+class Archiver:
+    def __init__(self, host):
+        self.conn = Server(host)
+    def archive(self):
+        typ, data = self.conn.uid("SEARCH", None, "SEEN")
+        nums = data[0].split()
+        self.conn.uid("COPY", b",".join(nums), "Archive")  # MBX210
+        for num in nums:
+            typ, parts = self.conn.uid("FETCH", num, "(RFC822)")  # MBX210
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):
@@ -415,11 +433,18 @@ class Archiver:
             sites = event["search"].sites
             if len(sites) != 1 or event.node.keywords:
                 pinned |= sites
+        users_of = {}
         for event in uses:
-            fix = None if event["search"].sites & pinned else "default"
+            for site in event["search"].sites:
+                users_of.setdefault(site, []).append(event.node)
+        for event in uses:
+            if event["search"].sites & pinned:
+                plan = no_fix("the search's numbers also reach a call the fix does not rewrite")
+            else:
+                plan = uid_plan(event, blocks_of(module), users_of)
             yield self.finding(
                 event.node,
-                fix=fix,
+                plan=plan,
                 ref=event["ref"],
                 op=event["op"],
                 line=event["search"].line,

@@ -1,7 +1,10 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
-from ..analysis.locks import MODIFYING, READING, LockAnalysis, wrappable_region
+from ..analysis.locks import MODIFYING, READING, LockAnalysis
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
+from ..plans import no_fix
+from ..plans.locking import flush_plan, wrap_plan
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 
 SEED = "cpython-bpo1599254-mailbox-data-loss"
@@ -185,17 +188,22 @@ class UnflushedUnlock(Rule):
     ```
 
     ## Fix safety
-    Safe: `box.flush()` is inserted as the last statement of the locked region's normal path
-    (the end of the `try` body when `unlock()` is in a `finally`), so an exception still
-    discards the pending changes, as before. No fix when the mailbox is locked on some paths
-    only: the flush would write without the lock on the others.
+    Sometimes safe: `box.flush()` is inserted as the last statement of the locked region's
+    normal path (the end of the `try` body when `unlock()` is in a `finally`), so an exception
+    still discards the pending changes, as before. Safe when the statement right after the
+    `unlock()` (after its `try`, for a `finally`) is `box.flush()` or `box.close()`: the
+    original wrote the same changes there, only unlocked. Unsafe otherwise: where nothing
+    writes the changes later on that path (the function returns, the mailbox is dropped or
+    an exception comes first), the inserted flush persists a change the original never wrote.
+    No fix when the mailbox is locked on some paths only: the flush would write without the
+    lock on the others.
     """
 
     code = "MBX102"
     TRIGGERS = LockAnalysis.TRIGGERS
     name = "unflushed-unlock"
     seed = SEED
-    fix_safety = "safe"
+    fix_safety = "sometimes"
     message = (
         "{ref}.unlock() releases the lock with the change made at line {line} not flushed; "
         "call {ref}.flush() before unlock() (close() would flush after the lock is gone)"
@@ -240,6 +248,7 @@ try:
 finally:
     box.unlock()  # MBX102
 """,
+            unsafe=True,
         ),
         Invalid(
             """
@@ -290,6 +299,7 @@ def purge(box: mailbox.MH, keys):
     box.flush()
     box.unlock()  # MBX102
 """,
+            unsafe=True,
         ),
     ]
 
@@ -299,9 +309,12 @@ def purge(box: mailbox.MH, keys):
             if event.get("in_handler"):
                 continue  # an exception handler discards the pending changes on purpose
             if fact.pending is not None and fact.lock != UNLOCKED:
-                # Locked on some paths only: a flush there would write unlocked (MBX101).
-                fix = None if fact.lock == MAYBE else "default"
-                yield self.finding(event.node, fix=fix, ref=event["ref"], line=fact.pending)
+                if fact.lock == MAYBE:
+                    # Locked on some paths only: a flush there would write unlocked (MBX101).
+                    plan = no_fix("the mailbox is locked on some paths only")
+                else:
+                    plan = flush_plan(event, blocks_of(module), event["ref"])
+                yield self.finding(event.node, plan=plan, ref=event["ref"], line=fact.pending)
 
 
 class LockNotReleasedOnError(Rule):
@@ -347,7 +360,9 @@ class LockNotReleasedOnError(Rule):
     in a branch, a loop or a handler, only `close()` releases the lock, or nothing does); a
     region left other than by an exception (`return`, or `break`/`continue` of a loop
     around it: that path kept the lock, a finally would release it); and a region that
-    locks, unlocks or closes the mailbox itself (a finally would unlock it a second time).
+    locks, unlocks or closes the mailbox itself (a finally would unlock it a second time);
+    and a region inside a `try` whose handlers, `else:` or `finally:` use the mailbox: the new
+    `finally` would unlock it before they run, and they would change it unlocked.
     """
 
     code = "MBX103"
@@ -429,6 +444,21 @@ def count(box: mailbox.mbox):
     return n
 """,
         ),
+        # Inside a try whose handler writes to the mailbox: the finally would unlock it
+        # before the handler runs, so no fix is offered.
+        Invalid(
+            """
+import mailbox
+def deliver(box: mailbox.mbox, message, quarantine):
+    try:
+        box.lock()  # MBX103
+        box.add(message)
+        box.unlock()
+    except ValueError:
+        box.add(quarantine)
+        raise
+"""
+        ),
         # A return between lock() and unlock() kept the lock on that path; a finally would
         # release it there, so no fix is offered.
         Invalid(
@@ -448,9 +478,7 @@ def first(path):
         for event in box_ops(module, {"lock"}):
             if event.get("covered") or event.get("handed_on"):
                 continue
-            block = event.get("block")
-            fix = "default" if block is not None and wrappable_region(*block, event["ref"]) is not None else None
-            yield self.finding(event.node, fix=fix, ref=event["ref"])
+            yield self.finding(event.node, plan=wrap_plan(event, blocks_of(module), event["ref"]), ref=event["ref"])
 
 
 class ReadBeforeLock(Rule):

@@ -235,6 +235,7 @@ def rewrite_twice(name, first, second):
 """,
             fixed="""
 import os
+
 from mboxlint.mailbox import atomic_write
 
 def rewrite_twice(name, first, second):
@@ -248,7 +249,8 @@ def rewrite_twice(name, first, second):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import json
 STATE = "state.json"
 def load():
@@ -258,6 +260,21 @@ def save(state):
     with open(STATE, "w") as f:  # MBX901
         json.dump(state, f)
 """,
+            fixed="""
+import json
+
+from mboxlint.mailbox import atomic_write
+
+STATE = "state.json"
+def load():
+    with open(STATE) as f:
+        return json.load(f)
+def save(state):
+    with atomic_write(STATE) as f:  # MBX901
+        json.dump(state, f)
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 import json
@@ -271,6 +288,7 @@ class Status:
 """,
             fixed="""
 import json
+
 from mboxlint.mailbox import atomic_write
 
 class Status:
@@ -297,6 +315,7 @@ def save(cache):
 """,
             fixed="""
 import pickle
+
 from mboxlint.mailbox import atomic_write
 
 CACHE = "cache.pickle"
