@@ -103,13 +103,18 @@ class _Whole(Exception):
     """A fix moved what an excerpt hid: the round is done again on the whole file."""
 
 
-def _fixer(code: str, path: str, findings: List[Finding], unsafe: bool):
-    return FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
+def _fixer(code: str, path: str, findings: List[Finding], unsafe: bool, options: Optional[dict] = None):
+    fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
+    module = (options or {}).get("fix_import_module")
+    if module:
+        fixer.runtime_module = module
+    return fixer
 
 
 def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str,
-           source: Optional[str] = None, part: Optional[Excerpt] = None) -> Tuple[str, int]:
-    fixer = _fixer(code, path, findings, unsafe)
+           source: Optional[str] = None, part: Optional[Excerpt] = None,
+           options: Optional[dict] = None) -> Tuple[str, int]:
+    fixer = _fixer(code, path, findings, unsafe, options)
     new = fixer.apply(module, source, part)
     if part is None:
         return new.code, len(fixer.applied)
@@ -243,7 +248,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     path = result.path
     source = result.text if part is None else part.text
     try:
-        text, applied = _apply(code, module, group, unsafe, path, source, part)
+        text, applied = _apply(code, module, group, unsafe, path, source, part, options)
         if not applied:
             return None
         return text, _check(text, path, selection, options, findings, code, applied), applied, False
@@ -257,7 +262,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     good = []
     for finding in group:
         try:
-            text, applied = _apply(code, module, [finding], unsafe, path, source, part)
+            text, applied = _apply(code, module, [finding], unsafe, path, source, part, options)
             if applied:
                 good.append((finding, text, _check(text, path, selection, options, findings, code, applied)))
         except _Whole:
@@ -271,7 +276,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
         return None
     if len(good) > 1:
         try:
-            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, source, part)
+            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, source, part, options)
             return text, _check(text, path, selection, options, findings, code, applied), applied, True
         except _Whole:
             raise
