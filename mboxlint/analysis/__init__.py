@@ -6,6 +6,7 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 
 import ast
 import bisect
+import re
 from typing import Callable, Dict, List, Optional, Sequence
 
 from .imports import ModuleFacts
@@ -22,8 +23,12 @@ ANALYSES = (LockAnalysis, KeyAnalysis, ImapAnalysis, PathAnalysis)
 class ModuleAnalysis:
     """Everything the rules may ask about one module."""
 
-    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None):
+    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None,
+                 text: Optional[str] = None):
         self.tree = tree
+        #: the module's source, when known: messages quote expressions from it
+        self.text = text
+        self._lines: Optional[List[str]] = None
         self.facts = facts
         self.events = events
         self.options = options or {}
@@ -33,6 +38,14 @@ class ModuleAnalysis:
 
     def events_of(self, kind: str) -> List[Event]:
         return self._by_kind.get(kind, [])
+
+    @property
+    def lines(self) -> Optional[List[str]]:
+        """The source's lines as ``ast`` numbers them (split once, when a message needs them)."""
+        if self._lines is None and self.text is not None:
+            # the breaks ast counts lines by (str.splitlines also splits at \f, \v, \x1c, ...)
+            self._lines = re.split(r"\r\n|\r|\n", self.text)
+        return self._lines
 
 
 def has_trigger(text: str, triggers) -> bool:
@@ -54,7 +67,7 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
                 Walker(facts, scope, active, events).run()
-    return ModuleAnalysis(tree, facts, events, options)
+    return ModuleAnalysis(tree, facts, events, options, text)
 
 
 def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], bool]]:

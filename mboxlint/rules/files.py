@@ -11,6 +11,7 @@ import os
 
 from ..analysis.paths import GUARD_WORDS
 from .base import Invalid, Rule
+from .spelling import spell_path
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
 SEED_SAGE = "sage-star-imports-cache-race"
@@ -44,12 +45,12 @@ def shared_file_match(path, patterns):
 def locked_rename(rule, event):
     """``("onto"|"away", where)`` when a rename moves a lock-protected file, else None."""
     if event["dst_locked"] is not None:
-        return "onto", "locked at line %d" % event["dst_locked"]
+        return "onto", "is locked at line %d" % event["dst_locked"]
     pattern = shared_file_match(event["dst_const"], rule.options.get("shared_files", []) or [])
     if pattern is not None:
-        return "onto", "matches shared-files pattern %r" % pattern
+        return "onto", "matches the shared-files pattern %r" % pattern
     if event["src_locked"] is not None:
-        return "away", "locked at line %d" % event["src_locked"]
+        return "away", "is locked at line %d" % event["src_locked"]
     return None
 
 
@@ -506,7 +507,7 @@ def count(path, seen):
             node = event.node
             blocks = blocks or _Blocks(module.tree)
             fix = eafp_fix(blocks, guard, event["stmt"], node)
-            yield self.finding(node, fix=fix, what=_what(node), path=_spell(event["path"]),
+            yield self.finding(node, fix=fix, what=_what(node), path=_spell(event["path"], event["path_node"], module),
                                check=spell_check(guard.kind), line=guard.line)
 
 
@@ -827,7 +828,7 @@ def rotate(log):
             else:
                 continue
             yield self.finding(event.node, fix=_act_fix(event, guard.kind), what="`%s()`" % op,
-                               path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
+                               path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         for event in module.events_of("file-open"):
             guard = event["guard"]
@@ -836,13 +837,13 @@ def rotate(log):
             if event["mode"] not in ("truncate", "append"):
                 continue
             yield self.finding(event.node, fix=_create_fix(event), what=_what(event.node),
-                               path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
+                               path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
                 continue
-            yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"]),
+            yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"], event["src_node"], module),
                                check=spell_check(guard.kind), line=guard.line,
                                advice="rename and catch FileNotFoundError")
 
@@ -899,7 +900,7 @@ class RenameOfLockedFile(Rule):
     name = "rename-of-locked-file"
     seed = SEED_MAILBOX
     fix_safety = "unsafe"
-    message = "{op}() renames {direction} {path}, which is {why}: {advice}"
+    message = "{op}() renames {direction} {path}, which {why}: {advice}"
     VALID = [
         """
 import os, tempfile
@@ -965,12 +966,12 @@ def rotate(path):
             if direction == "onto":
                 advice = "processes waiting for its lock will write into the replaced file; " \
                          "copy the new contents back with mboxlint.mailbox.copy_back()"
-                fix, path = "unsafe", event["dst"]
+                fix, path, spelt = "unsafe", event["dst"], event["dst_node"]
             else:
                 advice = "writers that opened it keep appending to the moved file"
-                fix, path = None, event["src"]
+                fix, path, spelt = None, event["src"], event["src_node"]
             yield self.finding(event.node, fix=fix, op=event["op"], direction=direction,
-                               path=_spell(path), why=why, advice=advice)
+                               path=_spell(path, spelt, module), why=why, advice=advice)
 
 
 class TempFileInOtherDirectory(Rule):
@@ -1141,7 +1142,7 @@ def store(blob_dir, data):
                 and event["dst_at_temp"] and len(targets[temp.site]) == 1
             )
             yield self.finding(event.node, fix=None if not fixable else "default", op=event["op"],
-                               line=temp.line, path=_spell(event["dst"]))
+                               line=temp.line, path=_spell(event["dst"], event["dst_node"], module))
 
 
 class UnlinkThenRename(Rule):
@@ -1294,7 +1295,7 @@ def save(tmp, path, dry_run):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
                 fix = "default" if _replace_fix_applies(event) else None
-                yield self.finding(event.node, fix=fix, op=event["op"], path=_spell(event["dst"]),
+                yield self.finding(event.node, fix=fix, op=event["op"], path=_spell(event["dst"], event["dst_node"], module),
                                    line=event["removed"])
 
 
@@ -1416,7 +1417,7 @@ def save(path, data):
             else:
                 continue
             replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
-            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"]),
+            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"], event["dst_node"], module),
                                replacement=replacement)
 
 
@@ -1490,9 +1491,9 @@ def _what(node) -> str:
     return "`%s()`" % getattr(func, "id", "open")
 
 
-def _spell(key: str) -> str:
-    """A path key as the message shows it."""
-    return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]
+def _spell(key: str, node=None, module=None) -> str:
+    """A path as the message shows it: ``node``'s source text (see :mod:`.spelling`)."""
+    return spell_path(key, node, module.lines if module is not None else None)
 
 
 # -- MBX301: which shapes the EAFP fix handles -------------------------------------------
