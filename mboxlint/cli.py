@@ -349,7 +349,7 @@ def _clean(argv: List[str]) -> int:
         raise UsageError("'clean' takes no arguments")
     directory = default_cache_dir()
     if clean(directory):
-        print("removed %s" % directory)
+        print("removed %s" % display_path(directory))
     return EXIT_CLEAN
 
 

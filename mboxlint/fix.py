@@ -32,6 +32,7 @@ from .finding import Finding
 from .fix_command import last_line as _last_line
 from .fixes import FIXERS, allowed
 from .fixes.excerpt import Excerpt, excerpt
+from .output import display_path
 from .source import SourceError, read_source
 
 #: Rounds of fix-and-re-lint per file; every round fixes the findings of one rule code.
@@ -80,8 +81,8 @@ class FixResult:
             difflib.unified_diff(
                 self.original.splitlines(keepends=True),
                 self.text.splitlines(keepends=True),
-                fromfile=self.path,
-                tofile=self.path,
+                fromfile=display_path(self.path),  # a name must not add lines to the diff
+                tofile=display_path(self.path),
             )
         )
 

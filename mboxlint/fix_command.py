@@ -127,7 +127,7 @@ def fix_stdin(name: str, source, config, options) -> int:
     made ``source`` of it): the fixed text (or the diff) goes to standard output, in the
     input's encoding; the findings left, any problem and the summary to standard error."""
     from .fix import fix_source
-    from .output import write
+    from .output import display_path, write
 
     unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
     try:
@@ -151,7 +151,7 @@ def fix_stdin(name: str, source, config, options) -> int:
         sys.stdout.write(data.decode(source.encoding))
     sys.stdout.flush()
     if result is None:
-        sys.stderr.write("mboxlint: internal error while fixing %s: %s\n" % (name, failure))
+        sys.stderr.write("mboxlint: internal error while fixing %s: %s\n" % (display_path(name), failure))
         return 2
     report = [FileResult(name, result.remaining, result.error)]
     if options.output_file:
@@ -161,7 +161,7 @@ def fix_stdin(name: str, source, config, options) -> int:
         write(report, options.format, sys.stderr, texts={name: result.text},
               mark_fixes=unsafe if options.show_fixes else None)
     for problem in dict.fromkeys(result.problems):
-        sys.stderr.write("%s: cannot fix: %s\n" % (name, problem))
+        sys.stderr.write("%s: cannot fix: %s\n" % (display_path(name), problem))
     if not options.quiet:
         summarise([result], options.diff, config.fix_import_module, options.show_fixes, sys.stderr)
     if options.exit_zero:

@@ -215,8 +215,10 @@ class _SourceLines:
         if not 1 <= line <= len(lines):
             return ""
         text = lines[line - 1].rstrip()
-        # Keep tabs under the caret so it lines up with the character in any tab width.
-        padding = "".join(c if c == "\t" else " " for c in text[:col])
+        # Keep tabs under the caret so it lines up with the character in any tab width; a
+        # control character in the source reaches the terminal escaped, the caret after it.
+        padding = "".join(c if c == "\t" else " " for c in display_text(text[:col], keep="\\\t"))
+        text = display_text(text, keep="\\\t")
         caret = "%s^%s" % (RED, RESET) if color else "^"
         return "%s%s\n%s%s%s\n" % (indent, text, indent, padding, caret)
 

@@ -254,3 +254,22 @@ def test_stderr_names_are_escaped_too(tmp_path):
     done = mboxlint("check", "--fix", "--show-fixes", ".", cwd=tmp_path)
     assert done.returncode == 0
     assert b"\x1b" not in done.stderr and "- ./x\\n::error" in text(done.stderr)
+
+
+def test_diff_headers_escape_the_name(tmp_path):
+    (tmp_path / HOSTILE).write_text(FIXABLE)
+    done = mboxlint("check", "--diff", ".", cwd=tmp_path)
+    assert done.returncode == 1
+    out = text(done.stdout)
+    assert out.startswith("--- ./x\\n::error file=evil.py,line=1::forged\\x1b[2J\\x07.py\n+++ ")
+    assert b"\x1b" not in done.stdout
+
+
+def test_show_source_escapes_control_characters_in_the_line(tmp_path):
+    (tmp_path / "m.py").write_text("import mailbox\nbox = mailbox.mbox('inbox')\nbox.add('\x1b[2J'); box.add('y')\n")
+    done = mboxlint("check", "--show-source", "m.py", cwd=tmp_path)
+    lines = text(done.stdout).splitlines()
+    assert "\x1b" not in text(done.stdout)
+    assert lines[1] == "box.add('\\x1b[2J'); box.add('y')"
+    second = [i for i, line in enumerate(lines) if line.startswith("m.py:3:")][1]
+    assert lines[second + 2].index("^") == lines[1].index("box.add('y')")
