@@ -187,20 +187,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args and args[0] in ("-h", "--help"):
             print(_top_help())
+            sys.stdout.flush()
             return EXIT_CLEAN
         if args and args[0] == "--version":
             print("mboxlint " + __version__)
+            sys.stdout.flush()
             return EXIT_CLEAN
         command = args.pop(0) if args and args[0] in SUBCOMMANDS else "check"
-        if command == "rules":
-            return _rules(args)
-        if command == "explain":
-            return _explain(args)
-        if command == "clean":
-            return _clean(args)
-        if command == "vendor":
-            return _vendor(args)
-        return _check(args)
+        run = {"rules": _rules, "explain": _explain, "clean": _clean, "vendor": _vendor}.get(command, _check)
+        status = run(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return status
     except BrokenPipeError:
         return _reader_went_away()
     except (UsageError, ConfigError, PathError) as error:

@@ -17,11 +17,12 @@ forged finding or a GitHub workflow command) nor change the terminal. ``json`` k
 name (JSON escapes control characters itself); ``sarif`` percent-encodes it into a URI.
 """
 
+import bisect
 import json
 import os
 import re
 from collections import Counter
-from typing import Dict, Iterable, List, Optional, TextIO
+from typing import Dict, Iterable, List, Optional, TextIO, Tuple
 
 from . import __version__
 from .engine import FileResult
@@ -75,6 +76,8 @@ def display_text(text: str, keep: str = "\\") -> str:
     means itself)."""
     return _UNSAFE_IN_NAME.sub(lambda m: m.group() if m.group() in keep else _escape_char(m), text)
 
+
+_CONTINUATION_BYTE = re.compile(b"[\x80-\xbf]")
 
 # ANSI styles, as flake8 and ruff use them
 BOLD, RED, CYAN, RESET = "\033[1m", "\033[31m", "\033[36m", "\033[m"
@@ -190,6 +193,7 @@ class _SourceLines:
     def __init__(self, texts: Optional[Dict[str, str]] = None):
         self._files: Dict[str, List[str]] = {}
         self._texts = texts or {}
+        self._continuations: Dict[Tuple[str, int], List[int]] = {}
 
     def lines(self, path: str) -> List[str]:
         if path not in self._files:
@@ -203,12 +207,18 @@ class _SourceLines:
         return self._files[path]
 
     def code_point_column(self, path: str, line: int, column: int) -> int:
-        """A 1-based column counted in UTF-8 bytes (as ``ast`` counts) counted in characters."""
+        """A 1-based column counted in UTF-8 bytes (as ``ast`` counts) counted in characters:
+        the bytes before it less the continuation bytes among them, found once per line."""
         lines = self.lines(path)
-        if not 1 <= line <= len(lines) or column <= 1 or lines[line - 1].isascii():
+        if not 1 <= line <= len(lines) or column <= 1:
             return column
-        head = lines[line - 1].encode("utf-8", "surrogatepass")[: column - 1]
-        return len(head.decode("utf-8", "ignore")) + 1
+        continuations = self._continuations.get((path, line))
+        if continuations is None:
+            text = lines[line - 1]
+            continuations = [] if text.isascii() else [
+                m.start() for m in _CONTINUATION_BYTE.finditer(text.encode("utf-8", "surrogatepass"))]
+            self._continuations[(path, line)] = continuations
+        return column - bisect.bisect_left(continuations, column - 1)
 
     def excerpt(self, path: str, line: int, col: int, color: bool, indent: str = "") -> str:
         lines = self.lines(path)

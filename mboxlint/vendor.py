@@ -63,16 +63,11 @@ def vendor(dest: str, force: bool = False) -> Tuple[str, Optional[str]]:
             same = False
         if not same:
             raise VendorError("%s exists: pass --force to replace it" % path)
-    # A temp file and a rename: an interrupted vendor leaves the old file or the new one.
-    temp = "%s.%d.tmp" % (path, os.getpid())
+    from .mailbox import atomic_write  # an interrupted vendor leaves the old file or the new one
+
     try:
-        with open(temp, "w", encoding="utf-8", newline="\n") as handle:
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(temp, path)
     except OSError as error:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
         raise VendorError("cannot write %s: %s" % (path, error.strerror or error)) from None
     return path, name if name is not None else os.path.splitext(os.path.basename(path))[0]

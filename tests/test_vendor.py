@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from support import ROOT
+from support import ROOT, run_cli
 
 LOCKED_REPLACE = (
     "import os, fcntl\n"
@@ -17,8 +17,7 @@ LOCKED_REPLACE = (
 
 
 def mboxlint(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "mboxlint", *args], cwd=str(cwd), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT), timeout=300)
+    return run_cli(*args, cwd=str(cwd))
 
 
 def bare_python(code: str, path: str, cwd) -> subprocess.CompletedProcess:

@@ -28,7 +28,7 @@ class ModuleAnalysis:
         self.tree = tree
         #: the module's source, when known: messages quote expressions from it
         self.text = text
-        self._lines: Optional[List[str]] = None
+        self._lines: Optional[List[bytes]] = None
         self.facts = facts
         self.events = events
         self.options = options or {}
@@ -40,11 +40,12 @@ class ModuleAnalysis:
         return self._by_kind.get(kind, [])
 
     @property
-    def lines(self) -> Optional[List[str]]:
-        """The source's lines as ``ast`` numbers them (split once, when a message needs them)."""
+    def lines(self) -> Optional[List[bytes]]:
+        """The source's lines as ``ast`` numbers them, in UTF-8 as its columns count (encoded
+        and split once, when a message needs them)."""
         if self._lines is None and self.text is not None:
             # the breaks ast counts lines by (str.splitlines also splits at \f, \v, \x1c, ...)
-            self._lines = re.split(r"\r\n|\r|\n", self.text)
+            self._lines = re.split(rb"\r\n|\r|\n", self.text.encode("utf-8", "surrogatepass"))
         return self._lines
 
 

@@ -11,31 +11,36 @@ from typing import List, Optional
 
 #: characters of a quoted expression before it is cut with "..."
 LIMIT = 60
-#: lines of a multi-line expression read at most (what the message shows is shorter anyway)
-MAX_LINES = 4
+#: bytes of source read at most for one quote, so that a huge expression, or many findings in
+#: one, cost no more than short ones (whitespace runs may be long: keep a margin over LIMIT)
+MAX_BYTES = 4096
+#: lines of a multi-line expression read at most (blank ones cost no bytes but still a step)
+MAX_LINES = 64
 _WHITESPACE = re.compile(r"\s+")
 
 
-def source_segment(node, lines: List[str]) -> Optional[str]:
+def source_segment(node, lines: List[bytes]) -> Optional[str]:
     """The source text of ``node`` (``ast`` positions: 1-based lines, UTF-8 byte columns) in
-    ``lines`` (:attr:`mboxlint.analysis.ModuleAnalysis.lines`), or None when its positions are missing or do not fit ``lines``."""
+    ``lines`` (:attr:`mboxlint.analysis.ModuleAnalysis.lines`), at most :data:`MAX_BYTES` of
+    it, or None when its positions are missing or do not fit ``lines``."""
     start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
     first, last = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
     if None in (start, end, first, last) or not 1 <= start <= end <= len(lines):
         return None
-    cut = end > start + MAX_LINES
-    if cut:
-        end, last = start + MAX_LINES, None
-    parts = [line.encode("utf-8", "surrogatepass") for line in lines[start - 1:end]]
-    if len(parts) == 1:
-        parts[0] = parts[0][first:last]
-    else:
-        parts[0], parts[-1] = parts[0][first:], parts[-1][:last]
-    text = " ".join(part.decode("utf-8", "replace") for part in parts)
-    return text + " ..." if cut else text
+    parts = []
+    budget = MAX_BYTES
+    for number in range(start, min(end, start + MAX_LINES) + 1):
+        line = lines[number - 1]
+        begin = first if number == start else 0
+        stop = min(last if number == end else len(line), begin + budget)
+        parts.append(line[begin:stop])
+        budget -= len(parts[-1])
+        if budget <= 0:
+            break
+    return b" ".join(parts).decode("utf-8", "replace")
 
 
-def spell_path(key: str, node=None, lines: Optional[List[str]] = None) -> str:
+def spell_path(key: str, node=None, lines: Optional[List[bytes]] = None) -> str:
     """The path of a finding for its message, in backticks: ``node``'s source text when
     ``node`` and the module's ``lines`` are given, else the analysis key."""
     shown = source_segment(node, lines) if node is not None and lines is not None else None
