@@ -103,7 +103,7 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("output")
     group.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text",
-                       help="output format: %s (default: text)" % ", ".join(FORMATS))
+                       metavar="FORMAT", help="output format: %s (default: text)" % ", ".join(FORMATS))
     group.add_argument("-q", "--quiet", action="store_true",
                        help="print the findings and nothing else (no summary of what --fix did)")
     group.add_argument("--show-fixes", action="store_true",
@@ -238,6 +238,7 @@ def _top_help() -> str:
     return (
         "usage: mboxlint [check] [PATH ...] [options]\n"
         "       mboxlint --fix [--unsafe-fixes] [--diff] PATH ...\n"
+        "       mboxlint check [--fix] [--stdin-filename NAME] - < FILE   one file from standard input\n"
         "       mboxlint rules [--write-docs DIR]\n"
         "       mboxlint explain CODE\n"
         "       mboxlint clean            remove the cache (.mboxlint_cache/ at the project root)\n"
