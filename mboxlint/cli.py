@@ -259,9 +259,11 @@ def _check(argv: List[str]) -> int:
     config = _config_from(options)
     if options.exit_non_zero_on_fix and not options.fix:
         raise UsageError("--exit-non-zero-on-fix needs --fix")
+    if options.unsafe_fixes and not (options.fix or options.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
     if stdin:
         return _check_stdin(options, config)
-    if options.fix or options.diff or options.unsafe_fixes:
+    if options.fix or options.diff:
         return _fix(options, config)
     force = config.is_force_excluded if config.force_exclude else None
     files = list(iter_python_files(options.paths, config.is_excluded, force))
@@ -306,7 +308,6 @@ def _check_stdin(options, config) -> int:
 
     name = options.stdin_filename or STDIN
     raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
-    fixing = options.fix or options.diff or options.unsafe_fixes
     if options.stdin_filename is not None and config.force_exclude and config.is_force_excluded(name):
         if options.fix:  # an excluded file passes through unchanged
             sys.stdout.buffer.write(raw)
@@ -322,11 +323,9 @@ def _check_stdin(options, config) -> int:
         if options.fix:
             return _finish_to_stderr([result], options, config)
         return _finish([result], options, config)
-    if fixing:
+    if options.fix or options.diff:
         from .fix_command import fix_stdin
 
-        if not (options.fix or options.diff):
-            raise UsageError("--unsafe-fixes needs --fix or --diff")
         return fix_stdin(name, source, config, options)
     result = check_source(source.text, name, config.selection_for(name), config.options)
     return _finish([result], options, config, {name: source.text})
@@ -352,8 +351,6 @@ def _clean(argv: List[str]) -> int:
 
 
 def _fix(options: argparse.Namespace, config) -> int:
-    if not (options.fix or options.diff):
-        raise UsageError("--unsafe-fixes needs --fix or --diff")
     from .fix_command import run
 
     unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
@@ -383,16 +380,8 @@ def _vendor(argv: List[str]) -> int:
     except VendorError as error:
         raise UsageError(str(error)) from None
     print("wrote %s" % display_path(written))
-    if module is not None:
-        print("set fix-import-module = %s in [tool.mboxlint] (or pass --fix-import-module %s)"
-              % (json_string(module), module))
+    print('set fix-import-module = "%s" in [tool.mboxlint] (or pass --fix-import-module %s)' % (module, module))
     return EXIT_CLEAN
-
-
-def json_string(text: str) -> str:
-    import json
-
-    return json.dumps(text)
 
 
 def _rules(argv: List[str]) -> int:

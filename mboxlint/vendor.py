@@ -43,9 +43,10 @@ def module_name(path: str) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-def vendor(dest: str, force: bool = False) -> Tuple[str, Optional[str]]:
+def vendor(dest: str, force: bool = False) -> Tuple[str, str]:
     """Write the module at ``dest`` (a ``.py`` file, or a folder for ``DEST/mailbox.py``);
-    returns the file written and its dotted module name when it is inside a package."""
+    returns the file written and the dotted name it is imported by (from the folder above
+    its outermost package, or from its own folder)."""
     path = os.path.join(dest, DEFAULT_NAME) if os.path.isdir(dest) or not dest.endswith(".py") else dest
     if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
         raise VendorError("no such folder: %s" % os.path.dirname(path))

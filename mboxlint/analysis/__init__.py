@@ -55,16 +55,16 @@ def has_trigger(text: str, triggers) -> bool:
 
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
-            text: Optional[str] = None) -> ModuleAnalysis:
-    """Analyse one module. With its ``text``, analyses whose ``TRIGGERS`` do not occur in it
-    are not even asked whether they apply."""
-    if text is not None:
+            text: Optional[str] = None, gate: bool = True) -> ModuleAnalysis:
+    """Analyse one module. With its ``text`` (and ``gate``), analyses whose ``TRIGGERS`` do
+    not occur in it are not even asked whether they apply."""
+    if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     if active:
-        matters = _scope_filter(text, active)
+        matters = _scope_filter(text if gate else None, active)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
                 Walker(facts, scope, active, events).run()
