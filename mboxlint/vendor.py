@@ -56,14 +56,8 @@ def vendor(dest: str, force: bool = False) -> Tuple[str, str]:
                           "package): name a package folder, or a file such as %s"
                           % (path, os.path.join(os.path.dirname(path), "safe_mailbox.py")))
     text = vendored_text()
-    if os.path.exists(path) and not force:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                same = handle.read() == text
-        except (OSError, UnicodeDecodeError):
-            same = False
-        if not same:
-            raise VendorError("%s exists: pass --force to replace it" % path)
+    if not force and _differs(path, text):
+        raise VendorError("%s exists: pass --force to replace it" % path)
     from .mailbox import atomic_write  # an interrupted vendor leaves the old file or the new one
 
     try:
@@ -72,3 +66,14 @@ def vendor(dest: str, force: bool = False) -> Tuple[str, str]:
     except OSError as error:
         raise VendorError("cannot write %s: %s" % (path, error.strerror or error)) from None
     return path, name if name is not None else os.path.splitext(os.path.basename(path))[0]
+
+
+def _differs(path: str, text: str) -> bool:
+    """Whether a file is at ``path`` and holds something other than ``text``."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read() != text
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):  # there, but not ours to judge: keep it
+        return True
