@@ -151,7 +151,22 @@ KEYS = {
     "per-file-ignores": "table",
     "shared-files": "strings",
     "unsafe-fixes": "bool",
+    "fix-import-module": "module",
 }
+
+#: where unsafe fixes import ``copy_back``/``atomic_write`` from unless ``fix-import-module`` says
+DEFAULT_FIX_IMPORT_MODULE = "mboxlint.mailbox"
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def check_module_name(value: Any, where: str) -> str:
+    """``value`` if it is an absolute dotted module name, else a :class:`ConfigError`."""
+    import keyword
+
+    if not isinstance(value, str) or not _MODULE_NAME.match(value) \
+            or any(keyword.iskeyword(part) for part in value.split(".")):
+        raise ConfigError("%s: expected a dotted module name such as mypackage.mailbox, got %r" % (where, value))
+    return value
 
 
 def find_config_file(paths: Sequence[str], cwd: Optional[str] = None) -> Optional[str]:
@@ -231,6 +246,8 @@ def validate(table: Mapping[str, Any], where: str) -> Dict[str, Any]:
             if not isinstance(value, bool):
                 raise ConfigError("%s: expected true or false, got %r" % (name, value))
             settings[key] = value
+        elif kind == "module":
+            settings[key] = check_module_name(value, name)
         elif kind in ("codes", "strings"):
             settings[key] = _string_list(value, name)
             if kind == "codes":
@@ -266,8 +283,8 @@ def parse_per_file_ignores(values: Iterable[str], option: str) -> Dict[str, List
 class Config:
     """Settings for one run: the file's, with the command line's on top.
 
-    ``unsafe_fixes`` is stored for ``--fix``; ``options`` is what the engine's rules read
-    (``shared_files``).
+    ``unsafe_fixes`` and ``fix_import_module`` are stored for ``--fix``; ``options`` is what
+    the engine's rules and the fixers read (``shared_files``, ``fix_import_module``).
     """
 
     def __init__(self, settings: Optional[Mapping[str, Any]] = None, path: Optional[str] = None,
@@ -287,6 +304,7 @@ class Config:
         self.per_file_ignores: Dict[str, List[str]] = settings.get("per-file-ignores", {})
         self.shared_files: List[str] = settings.get("shared-files", [])
         self.unsafe_fixes: bool = settings.get("unsafe-fixes", False)
+        self.fix_import_module: str = settings.get("fix-import-module", DEFAULT_FIX_IMPORT_MODULE)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -309,7 +327,10 @@ class Config:
     @property
     def options(self) -> Dict[str, Any]:
         """What rules read (see :class:`mboxlint.rules.base.Rule`)."""
-        return {"shared_files": list(self.shared_files)}
+        options: Dict[str, Any] = {"shared_files": list(self.shared_files)}
+        if self.fix_import_module != DEFAULT_FIX_IMPORT_MODULE:  # the default keeps cache keys as they were
+            options["fix_import_module"] = self.fix_import_module
+        return options
 
     def is_excluded(self, path: str, is_dir: bool = False) -> bool:
         if self._excluded.matches(path):

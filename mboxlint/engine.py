@@ -37,16 +37,17 @@ def rules_for(text: Optional[str], codes: Optional[Iterable[str]] = None) -> lis
 
 
 def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options: Optional[dict] = None,
-               text: Optional[str] = None) -> List[Finding]:
+               text: Optional[str] = None, gate: bool = True) -> List[Finding]:
     """Findings of the rules whose codes are in ``codes`` (all rules when None), sorted.
 
-    Given the module's ``text``, rules and analyses it cannot concern (see ``TRIGGERS``) are
-    skipped, and a module that concerns none of them is not analysed at all.
+    Given the module's ``text``, messages quote its source, and (unless ``gate`` is false)
+    rules and analyses it cannot concern (see ``TRIGGERS``) are skipped, and a module that
+    concerns none of them is not analysed at all.
     """
-    rules = [cls(options) for cls in rules_for(text, codes)]
+    rules = [cls(options) for cls in rules_for(text if gate else None, codes)]
     if not rules:
         return []
-    module = analyse(tree, options, text=text)
+    module = analyse(tree, options, text=text, gate=gate)
     seen = set()
     findings = []
     for rule in rules:

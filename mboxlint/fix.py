@@ -32,6 +32,7 @@ from .engine import FileResult, check_source
 from .finding import Finding, last_line as _last_line
 from .fixes import FIXERS, allowed
 from .fixes.excerpt import Excerpt, excerpt
+from .output import display_path
 from .source import SourceError, read_source
 
 #: Rounds of fix-and-re-lint per file; every round fixes the findings of one rule code.
@@ -80,8 +81,8 @@ class FixResult:
             difflib.unified_diff(
                 self.original.splitlines(keepends=True),
                 self.text.splitlines(keepends=True),
-                fromfile=self.path,
-                tofile=self.path,
+                fromfile=display_path(self.path),  # a name must not add lines to the diff
+                tofile=display_path(self.path),
             )
         )
 
@@ -103,13 +104,18 @@ class _Whole(Exception):
     """A fix moved what an excerpt hid: the round is done again on the whole file."""
 
 
-def _fixer(code: str, path: str, findings: List[Finding], unsafe: bool):
-    return FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
+def _fixer(code: str, path: str, findings: List[Finding], unsafe: bool, options: Optional[dict] = None):
+    fixer = FIXERS[code](CodemodContext(filename=path), findings=findings, unsafe_fixes=unsafe)
+    module = (options or {}).get("fix_import_module")
+    if module:
+        fixer.runtime_module = module
+    return fixer
 
 
 def _apply(code: str, module: cst.Module, findings: List[Finding], unsafe: bool, path: str,
-           source: Optional[str] = None, part: Optional[Excerpt] = None) -> Tuple[str, int]:
-    fixer = _fixer(code, path, findings, unsafe)
+           source: Optional[str] = None, part: Optional[Excerpt] = None,
+           options: Optional[dict] = None) -> Tuple[str, int]:
+    fixer = _fixer(code, path, findings, unsafe, options)
     new = fixer.apply(module, source, part)
     if part is None:
         return new.code, len(fixer.applied)
@@ -250,7 +256,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     path = result.path
     source = result.text if part is None else part.text
     try:
-        text, applied = _apply(code, module, group, unsafe, path, source, part)
+        text, applied = _apply(code, module, group, unsafe, path, source, part, options)
         if not applied:
             return None
         return text, _check(text, path, selection, options, findings, code, applied), applied, False
@@ -264,7 +270,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
     good = []
     for finding in group:
         try:
-            text, applied = _apply(code, module, [finding], unsafe, path, source, part)
+            text, applied = _apply(code, module, [finding], unsafe, path, source, part, options)
             if applied:
                 good.append((finding, text, _check(text, path, selection, options, findings, code, applied)))
         except _Whole:
@@ -278,7 +284,7 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
         return None
     if len(good) > 1:
         try:
-            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, source, part)
+            text, applied = _apply(code, module, [g[0] for g in good], unsafe, path, source, part, options)
             return text, _check(text, path, selection, options, findings, code, applied), applied, True
         except _Whole:
             raise

@@ -10,8 +10,11 @@ file again.
 """
 
 import sys
+import traceback
+from collections import Counter
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 
+from .config import DEFAULT_FIX_IMPORT_MODULE
 from .selection import Selection
 from .engine import FileResult
 from .finding import allowed, last_line
@@ -26,11 +29,14 @@ def _plural(count: int, word: str) -> str:
 
 def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fmt: str,
         exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None,
-        jobs: Optional[int] = None, cache: bool = True) -> int:
-    """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`)."""
+        jobs: Optional[int] = None, cache: bool = True, quiet: bool = False, show_fixes: bool = False,
+        exit_non_zero_on_fix: bool = False) -> int:
+    """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`).
+    ``quiet``: no summary; ``show_fixes``: list what was fixed in each file, and mark what is
+    left that a fix could settle; ``exit_non_zero_on_fix``: exit 1 when anything was fixed."""
     import os
 
-    from .output import write
+    from .output import display_path, write
     from .runner import check_paths_cached, content_digest
 
     stdout = stdout or sys.stdout
@@ -71,13 +77,13 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
             continue
         if not isinstance(first, str):
             internal = True
-            stderr.write("mboxlint: %s while checking %s\n" % (first.error.message, first.path))
+            stderr.write("mboxlint: %s while checking %s\n" % (first.error.message, display_path(first.path)))
             continue
         path = first
         result, failure = next(outcomes)
         if result is None:  # a bug must not hide the other files; this one is untouched
             internal = True
-            stderr.write("mboxlint: internal error while fixing %s: %s\n" % (path, failure))
+            stderr.write("mboxlint: internal error while fixing %s: %s\n" % (display_path(path), failure))
             continue
         results.append(result)
         if store is not None and not result.changed and not result.gave_up and result.error is None \
@@ -91,32 +97,129 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
             stdout.write(result.diff())
         for result in results:
             if result.error is not None:
-                stderr.write("%s:%d:%d: %s %s\n" % (result.path, result.error.line, result.error.col + 1,
-                                                    result.error.code, result.error.message))
+                stderr.write("%s:%d:%d: %s %s\n" % (display_path(result.path), result.error.line,
+                                                    result.error.col + 1, result.error.code, result.error.message))
     else:
-        write([FileResult(r.path, r.remaining, r.error) for r in results], fmt, stdout)
+        write([FileResult(r.path, r.remaining, r.error) for r in results], fmt, stdout,
+              mark_fixes=unsafe if show_fixes else None)
     stdout.flush()
     for result in results:
         for problem in dict.fromkeys(result.problems):
-            stderr.write("%s: cannot fix: %s\n" % (result.path, problem))
+            stderr.write("%s: cannot fix: %s\n" % (display_path(result.path), problem))
     changed = [r for r in results if r.changed]
-    fixed = sum(r.fixed for r in changed)
-    remaining = sum(len(r.remaining) for r in results)
-    more = sum(r.unsafe_available for r in results)
-    hint = " (%d more with --unsafe-fixes)" % more if more else ""
-    if diff:
-        stderr.write("Would fix %s in %s, %d remaining%s.\n"
-                     % (_plural(fixed, "finding"), _plural(len(changed), "file"), remaining, hint))
-    else:
-        stderr.write("Fixed %s in %s, %d remaining%s.\n"
-                     % (_plural(fixed, "finding"), _plural(len(changed), "file"), remaining, hint))
+    if not quiet:
+        summarise(results, diff, getattr(selection, "fix_import_module", DEFAULT_FIX_IMPORT_MODULE),
+                  show_fixes, stderr)
     if internal:
         return 2
+    if exit_zero:
+        return 0
     if any(r.error is not None or r.problems for r in results):
         return 3
     if diff:
         return 1 if changed else 0
-    return 1 if remaining and not exit_zero else 0
+    if exit_non_zero_on_fix and changed:
+        return 1
+    return 1 if any(r.remaining for r in results) else 0
+
+
+def fix_stdin(name: str, source, config, options) -> int:
+    """``--fix``/``--diff`` of a file read from standard input (:func:`mboxlint.source.decode`
+    made ``source`` of it): the fixed text (or the diff) goes to standard output, in the
+    input's encoding; the findings left, any problem and the summary to standard error."""
+    from .fix import fix_source
+    from .output import display_path, write
+
+    unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
+    try:
+        result = fix_source(source.text, name, config.selection_for(name), unsafe, config.options)
+    except Exception as error:  # the buffer must come back whole whatever went wrong
+        result, failure = None, last_line(error)
+    out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+    data = source.raw
+    if result is not None and result.changed:
+        try:
+            data = result.text.encode(source.encoding)
+        except UnicodeError as error:
+            result.give_up("the fixed text cannot be encoded as %s (%s): not fixed" % (source.encoding, error),
+                           result.initial)
+    if options.diff:
+        sys.stdout.write(result.diff() if result is not None else "")
+    elif out is not None:
+        sys.stdout.flush()
+        out.write(data)
+    else:
+        sys.stdout.write(data.decode(source.encoding))
+    sys.stdout.flush()
+    if result is None:
+        sys.stderr.write("mboxlint: internal error while fixing %s: %s\n" % (display_path(name), failure))
+        return 2
+    report = [FileResult(name, result.remaining, result.error)]
+    if options.output_file:
+        with open(options.output_file, "w", encoding="utf-8") as handle:
+            write(report, options.format, handle, texts={name: result.text})
+    else:
+        write(report, options.format, sys.stderr, texts={name: result.text},
+              mark_fixes=unsafe if options.show_fixes else None)
+    for problem in dict.fromkeys(result.problems):
+        sys.stderr.write("%s: cannot fix: %s\n" % (display_path(name), problem))
+    if not options.quiet:
+        summarise([result], options.diff, config.fix_import_module, options.show_fixes, sys.stderr)
+    if options.exit_zero:
+        return 0
+    if result.error is not None or result.problems:
+        return 3
+    if options.diff:
+        return 1 if result.changed else 0
+    if options.exit_non_zero_on_fix and result.changed:
+        return 1
+    return 1 if result.remaining else 0
+
+
+def summarise(results: list, diff: bool, import_module: str, show_fixes: bool, stderr: TextIO) -> None:
+    """What ``--fix`` did (or ``--diff`` would do): per file and code with ``show_fixes``, then
+    the totals, then which files now import ``import_module`` (the project must ship it)."""
+    from .output import display_path
+
+    changed = [r for r in results if r.changed]
+    fixed = sum(r.fixed for r in changed)
+    if show_fixes and changed:
+        stderr.write("%s %s:\n" % ("Would fix" if diff else "Fixed", _plural(fixed, "finding")))
+        for result in changed:
+            stderr.write("- %s:\n" % display_path(result.path))
+            counts = Counter(f.code for f in result.initial) - Counter(f.code for f in result.remaining)
+            for code, count in sorted(counts.items()):
+                stderr.write("    %d \u00d7 %s (%s)\n" % (count, code, _rule_name(code)))
+    remaining = sum(len(r.remaining) for r in results)
+    more = sum(r.unsafe_available for r in results)
+    hint = " (%d more with --unsafe-fixes)" % more if more else ""
+    stderr.write("%s %s in %s, %d remaining%s.\n"
+                 % ("Would fix" if diff else "Fixed", _plural(fixed, "finding"), _plural(len(changed), "file"),
+                    remaining, hint))
+    importing = [r for r in changed if imports_module(r.text, import_module) and not imports_module(r.original, import_module)]
+    if importing:
+        verb = "would import" if diff else "now imports" if len(importing) == 1 else "now import"
+        stderr.write("%s %s %s" % (_plural(len(importing), "file"), verb, import_module))
+        if import_module == DEFAULT_FIX_IMPORT_MODULE:
+            stderr.write(": add mboxlint to your runtime dependencies, or copy the module into your "
+                         "project with 'mboxlint vendor' and set fix-import-module")
+        stderr.write(".\n")
+
+
+def imports_module(text: str, module: str) -> bool:
+    """Whether ``text`` has a line ``from MODULE import ...`` or ``import MODULE``."""
+    import re
+
+    spelled = re.escape(module).replace("\\.", r"\s*\.\s*")
+    return re.search(r"^[ \t]*(?:from[ \t]+%s[ \t]+import\b|import[ \t]+%s\b)" % (spelled, spelled),
+                     text, re.MULTILINE) is not None
+
+
+def _rule_name(code: str) -> str:
+    from .rules import REGISTRY
+
+    rule = REGISTRY.get(code)
+    return rule.name if rule is not None else code
 
 
 #: (the result, or None and why fixing raised)

@@ -109,6 +109,9 @@ def test_explicit_pyproject_without_table_is_an_error(tmp_path):
         ("per-file-ignores = ['tests/*']", ["per-file-ignores", "expected a table"]),
         ("[tool.mboxlint.per-file-ignores]\n'tests/*' = ['F401']", ["per-file-ignores 'tests/*'", "'F401'"]),
         ("select = [", ["not valid TOML"]),
+        ("fix-import-module = 'my-lib.mailbox'", ["fix-import-module", "expected a dotted module name"]),
+        ("fix-import-module = 'app.class'", ["fix-import-module", "expected a dotted module name"]),
+        ("fix-import-module = ['app']", ["fix-import-module", "expected a dotted module name"]),
     ],
 )
 def test_bad_settings_stop_the_run_naming_file_and_key(tmp_path, body, words):

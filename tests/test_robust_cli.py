@@ -210,7 +210,7 @@ def test_file_name_not_valid_in_the_output_encoding(tmp_path):
     proc = run(str(tmp_path), env={"PYTHONIOENCODING": "utf-8"})
     assert proc.returncode == 1
     [line] = problem_lines(proc)
-    assert line.startswith(str(tmp_path) + "/caf\\udce9.py" + FINDING), line
+    assert line.startswith(str(tmp_path) + "/caf\\xe9.py" + FINDING), line  # the byte, escaped
 
 
 @pytest.fixture

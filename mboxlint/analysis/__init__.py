@@ -6,6 +6,7 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 
 import ast
 import bisect
+import re
 from typing import Callable, Dict, List, Optional, Sequence
 
 from .imports import ModuleFacts
@@ -22,8 +23,12 @@ ANALYSES = (LockAnalysis, KeyAnalysis, ImapAnalysis, PathAnalysis)
 class ModuleAnalysis:
     """Everything the rules may ask about one module."""
 
-    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None):
+    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None,
+                 text: Optional[str] = None):
         self.tree = tree
+        #: the module's source, when known: messages quote expressions from it
+        self.text = text
+        self._lines: Optional[List[bytes]] = None
         self.facts = facts
         self.events = events
         self.options = options or {}
@@ -34,6 +39,15 @@ class ModuleAnalysis:
     def events_of(self, kind: str) -> List[Event]:
         return self._by_kind.get(kind, [])
 
+    @property
+    def lines(self) -> Optional[List[bytes]]:
+        """The source's lines as ``ast`` numbers them, in UTF-8 as its columns count (encoded
+        and split once, when a message needs them)."""
+        if self._lines is None and self.text is not None:
+            # the breaks ast counts lines by (str.splitlines also splits at \f, \v, \x1c, ...)
+            self._lines = re.split(rb"\r\n|\r|\n", self.text.encode("utf-8", "surrogatepass"))
+        return self._lines
+
 
 def has_trigger(text: str, triggers) -> bool:
     """Whether ``text`` may concern something gated by ``triggers`` (None: no gate)."""
@@ -41,20 +55,20 @@ def has_trigger(text: str, triggers) -> bool:
 
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
-            text: Optional[str] = None) -> ModuleAnalysis:
-    """Analyse one module. With its ``text``, analyses whose ``TRIGGERS`` do not occur in it
-    are not even asked whether they apply."""
-    if text is not None:
+            text: Optional[str] = None, gate: bool = True) -> ModuleAnalysis:
+    """Analyse one module. With its ``text`` (and ``gate``), analyses whose ``TRIGGERS`` do
+    not occur in it are not even asked whether they apply."""
+    if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     if active:
-        matters = _scope_filter(text, active)
+        matters = _scope_filter(text if gate else None, active)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
                 Walker(facts, scope, active, events).run()
-    return ModuleAnalysis(tree, facts, events, options)
+    return ModuleAnalysis(tree, facts, events, options, text)
 
 
 def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], bool]]:

@@ -775,7 +775,7 @@ class PathAnalysis(Analysis):
         if key is None:
             return
         kind = mode_kind(mode)
-        walker.emit("file-open", node, key=key, path=key, mode=kind, guard=state.get("guard", key),
+        walker.emit("file-open", node, key=key, path=key, path_node=path, mode=kind, guard=state.get("guard", key),
                     stmt=walker.current_statement(),
                     iplock=self._iplocked(state), temp=state.get("temp", key))
         if kind in ("truncate", "append", "exclusive", "update"):
@@ -793,7 +793,7 @@ class PathAnalysis(Analysis):
         key = self.key(path, state)
         if key is None:
             return
-        walker.emit("file-act", node, key=key, op=op, path=key, guard=state.get("guard", key),
+        walker.emit("file-act", node, key=key, op=op, path=key, path_node=path, guard=state.get("guard", key),
                     stmt=walker.current_statement(), caught=self._caught(walker),
                     iplock=self._iplocked(state))
         state.discard("guard", key)

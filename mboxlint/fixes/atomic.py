@@ -119,7 +119,7 @@ class AtomicWrite(Fixer):
         if args is None:
             return updated
         self.applied_to(original.item)
-        call = cst.Call(func=self.reference("mboxlint.mailbox", "atomic_write"), args=args)
+        call = cst.Call(func=self.reference(self.runtime_module, "atomic_write"), args=args)
         return updated.with_changes(item=call)
 
     def _open_arguments(self, call: cst.Call) -> Optional[List[cst.Arg]]:
@@ -156,7 +156,7 @@ class AtomicWrite(Fixer):
         self.applied_to(call)
         write = cst.Call(func=cst.Attribute(value=cst.Name(name), attr=cst.Name("write")),
                          args=[cst.Arg(values["data"].deep_clone())])
-        opened = cst.Call(func=self.reference("mboxlint.mailbox", "atomic_write"), args=args)
+        opened = cst.Call(func=self.reference(self.runtime_module, "atomic_write"), args=args)
         return cst.With(
             items=[cst.WithItem(item=opened, asname=cst.AsName(name=cst.Name(name)))],
             body=cst.IndentedBlock(

@@ -32,6 +32,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ..config import DEFAULT_FIX_IMPORT_MODULE
 from ..finding import Finding, allowed
 from .excerpt import Excerpt
 from .positions import Positions, reported_positions
@@ -89,6 +90,9 @@ class Fixer(VisitorBasedCodemodCommand):
     SETTLES: ClassVar[Tuple[str, ...]] = ()
     DESCRIPTION: str = "Apply mboxlint's fix for one rule."
     METADATA_DEPENDENCIES = (PositionProvider,)
+
+    #: the module ``copy_back``/``atomic_write`` are imported from (``fix-import-module``)
+    runtime_module: str = DEFAULT_FIX_IMPORT_MODULE
 
     #: no method carries a libcst matcher decorator (see :func:`_plain`)
     _PLAIN: ClassVar[bool] = False

@@ -173,7 +173,7 @@ class CopyBackOntoLockedFile(Fixer):
             return updated
         self.applied_to(original)
         return cst.Call(
-            func=self.reference("mboxlint.mailbox", "copy_back"),
+            func=self.reference(self.runtime_module, "copy_back"),
             args=[cst.Arg(source.deep_clone(), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                   cst.Arg(destination.deep_clone())],
         )

@@ -15,6 +15,7 @@ from ..plans.eafp import open_plan
 from ..plans.files import act_plan, create_plan, replace_plan, temp_dir_plan
 from ..plans.statements import blocks_of
 from .base import Invalid, Rule
+from .spelling import spell_path
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
 SEED_SAGE = "sage-star-imports-cache-race"
@@ -48,12 +49,12 @@ def shared_file_match(path, patterns):
 def locked_rename(rule, event):
     """``("onto"|"away", where)`` when a rename moves a lock-protected file, else None."""
     if event["dst_locked"] is not None:
-        return "onto", "locked at line %d" % event["dst_locked"]
+        return "onto", "is locked at line %d" % event["dst_locked"]
     pattern = shared_file_match(event["dst_const"], rule.options.get("shared_files", []) or [])
     if pattern is not None:
-        return "onto", "matches shared-files pattern %r" % pattern
+        return "onto", "matches the shared-files pattern %r" % pattern
     if event["src_locked"] is not None:
-        return "away", "locked at line %d" % event["src_locked"]
+        return "away", "is locked at line %d" % event["src_locked"]
     return None
 
 
@@ -365,7 +366,7 @@ def count(path, seen):
                 plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
             else:
                 plan = open_plan(blocks, guard, event["stmt"], node, module.facts)
-            yield self.finding(node, plan=plan, what=_what(node), path=_spell(event["path"]),
+            yield self.finding(node, plan=plan, what=_what(node), path=_spell(event["path"], event["path_node"], module),
                                check=spell_check(guard.kind), line=guard.line)
 
 
@@ -697,7 +698,7 @@ def rotate(log):
             else:
                 continue
             yield self.finding(event.node, plan=act_plan(event, guard), what="`%s()`" % op,
-                               path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
+                               path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         for event in module.events_of("file-open"):
             guard = event["guard"]
@@ -706,13 +707,13 @@ def rotate(log):
             if event["mode"] not in ("truncate", "append"):
                 continue
             yield self.finding(event.node, plan=create_plan(event, guard), what=_what(event.node),
-                               path=_spell(event["path"]), check=spell_check(guard.kind), line=guard.line,
+                               path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
                 continue
-            yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"]),
+            yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"], event["src_node"], module),
                                check=spell_check(guard.kind), line=guard.line,
                                advice="rename and catch FileNotFoundError")
 
@@ -769,7 +770,7 @@ class RenameOfLockedFile(Rule):
     name = "rename-of-locked-file"
     seed = SEED_MAILBOX
     fix_safety = "unsafe"
-    message = "{op}() renames {direction} {path}, which is {why}: {advice}"
+    message = "{op}() renames {direction} {path}, which {why}: {advice}"
     VALID = [
         """
 import os, tempfile
@@ -848,12 +849,12 @@ def rotate(path):
             if direction == "onto":
                 advice = "processes waiting for its lock will write into the replaced file; " \
                          "copy the new contents back with mboxlint.mailbox.copy_back()"
-                fix, path = "unsafe", event["dst"]
+                fix, path, spelt = "unsafe", event["dst"], event["dst_node"]
             else:
                 advice = "writers that opened it keep appending to the moved file"
-                fix, path = None, event["src"]
+                fix, path, spelt = None, event["src"], event["src_node"]
             yield self.finding(event.node, fix=fix, op=event["op"], direction=direction,
-                               path=_spell(path), why=why, advice=advice)
+                               path=_spell(path, spelt, module), why=why, advice=advice)
 
 
 class TempFileInOtherDirectory(Rule):
@@ -1032,7 +1033,7 @@ def store(blob_dir, data):
             )
             plan = temp_dir_plan(event, blocks_of(module)) if fixable else \
                 no_fix("the target may differ where the temp file is made")
-            yield self.finding(event.node, plan=plan, op=event["op"], line=temp.line, path=_spell(event["dst"]))
+            yield self.finding(event.node, plan=plan, op=event["op"], line=temp.line, path=_spell(event["dst"], event["dst_node"], module))
 
 
 class UnlinkThenRename(Rule):
@@ -1227,7 +1228,7 @@ def save(tmp, path, dry_run):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
                 yield self.finding(event.node, plan=replace_plan(event, module.facts), op=event["op"],
-                                   path=_spell(event["dst"]), line=event["removed"])
+                                   path=_spell(event["dst"], event["dst_node"], module), line=event["removed"])
 
 
 class RenameToOverwrite(Rule):
@@ -1372,7 +1373,7 @@ def save(path, data):
             else:
                 continue
             replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
-            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"]),
+            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"], event["dst_node"], module),
                                replacement=replacement)
 
 
@@ -1393,6 +1394,6 @@ def _what(node) -> str:
     return "`%s()`" % getattr(func, "id", "open")
 
 
-def _spell(key: str) -> str:
-    """A path key as the message shows it."""
-    return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]
+def _spell(key: str, node=None, module=None) -> str:
+    """A path as the message shows it: ``node``'s source text (see :mod:`.spelling`)."""
+    return spell_path(key, node, module.lines if module is not None else None)

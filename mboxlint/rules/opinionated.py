@@ -11,6 +11,7 @@ import re
 
 from ..analysis.paths import open_mode
 from .base import Invalid, Rule
+from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
@@ -361,7 +362,7 @@ def save(state):
             line = reads.get((_place(event, facts), event["path"]))
             if line is not None and not _creates_missing(event):
                 fix = "default" if _atomic_write_fits(event, facts) else None
-                yield self.finding(event.node, fix=fix, path="`%s`" % event["path"], line=line)
+                yield self.finding(event.node, fix=fix, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
 
 
 class RenameWithoutFsync(Rule):
@@ -452,7 +453,7 @@ def save(path, data):
             temp = event["temp"]
             if temp is None or temp.synced:
                 continue
-            yield self.finding(event.node, op=event["op"], line=temp.line, path="`%s`" % event["dst"])
+            yield self.finding(event.node, op=event["op"], line=temp.line, path=spell_path(event["dst"], event["dst_node"], module.lines))
 
 
 class MtimeChangeDetection(Rule):
