@@ -123,8 +123,17 @@ def _report(results: List[FileResult], options) -> None:
     """Write the report where and how the options say; statistics go after it."""
     stats = statistics(results) if options.statistics else []
     if options.output_file:
-        with open(options.output_file, "w", encoding="utf-8") as handle:
-            write(results, options.format, handle, options.show_source)
+        import io
+
+        from .safe_write import write_report
+
+        report = io.StringIO()
+        write(results, options.format, report, options.show_source)
+        try:
+            write_report(options.output_file, report.getvalue())
+        except OSError as error:  # a link, a full disk, RLIMIT_FSIZE: the old report is kept
+            raise UsageError("cannot write the report to %s: %s"
+                             % (options.output_file, error.strerror or error)) from None
         stats_stream = sys.stdout
     else:
         color = options.format in HUMAN_FORMATS and color_wanted(options.no_color, sys.stdout)

@@ -42,6 +42,10 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     options = selection.options if hasattr(selection, "selection_for") else None
     mode = "unsafe" if unsafe else "safe"
     digests: Dict[int, str] = {}
+    if not diff:
+        from .safe_write import remove_stale_temps
+
+        remove_stale_temps(sorted({os.path.dirname(os.path.abspath(p)) for p in paths}))
     checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache, digests=digests)
     # What each file needs, in the check's order: its report is written in that order,
     # whatever order the fixes finish in.

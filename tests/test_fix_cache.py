@@ -104,7 +104,7 @@ def test_a_failure_to_write_is_not_remembered(tmp_path, cache_dir, fixes, monkey
     path = tmp_path / "deliver.py"
     path.write_text(FIXABLE)
 
-    def refuse(src, dst):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(fix_module.os, "replace", refuse)
