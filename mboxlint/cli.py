@@ -164,9 +164,32 @@ def _add_fix_arguments(parser: argparse.ArgumentParser) -> None:
                        help="print the fixes as a unified diff and write nothing (exit 1 if any)")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is so that it unwinds as for Ctrl-C: pool workers
+    stopped, temp files removed."""
+
+
+def _raise_terminated(_signum, _frame):
+    raise Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _tolerate_unencodable_output()
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return _main(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: List[str]) -> int:
     try:
         if args and args[0] in ("-h", "--help"):
             print(_top_help())
@@ -185,8 +208,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (UsageError, ConfigError, PathError) as error:
         sys.stderr.write("mboxlint: error: %s\n" % error)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("mboxlint: interrupted\n")
+    except KeyboardInterrupt as stop:
+        from .safe_write import remove_live_temps
+
+        remove_live_temps()
+        sys.stderr.write("mboxlint: %s\n" % ("terminated" if isinstance(stop, Terminated) else "interrupted"))
         return EXIT_USAGE
     except Exception:  # the last line of defence: one line, not a traceback
         sys.stderr.write("mboxlint: internal error: %s\n" % traceback.format_exc().strip().splitlines()[-1])

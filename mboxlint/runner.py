@@ -39,6 +39,7 @@ declined or refused: which problems were reported), per mode (safe, or with unsa
 so that an unchanged file is not handed to libcst again only to fail the same way.
 """
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -46,7 +47,7 @@ import os
 import stat
 import sys
 import time
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .config import Selection
@@ -54,6 +55,9 @@ from .discovery import iter_python_files
 from .engine import FileResult, check_file, check_source
 from .finding import Finding
 from .source import SourceError, decode
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 CACHE_DIR_NAME = ".mboxlint_cache"
 CACHE_DIR_ENV = "MBOXLINT_CACHE_DIR"
@@ -343,10 +347,30 @@ def _check_guarded(task: Task, selection, options: Optional[dict]) -> Outcome:
 _WORKER: dict = {}
 
 
-def _worker_init(selection: Selection, options: Optional[dict]) -> None:
+def _worker_init(selection: Selection, options: Optional[dict], parent: Optional[int] = None) -> None:
+    _die_with_parent(parent)
     _WORKER["selection"] = selection
     _WORKER["options"] = options
     gc.freeze()  # the modules already loaded need never be traversed again
+
+
+def _die_with_parent(parent: Optional[int]) -> None:
+    """A worker must not outlive the run: Ctrl-C is the parent's to handle (it stops the
+    workers), and on Linux the kernel kills a worker whose parent died, even by SIGKILL."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
 
 
 def _worker_chunk(tasks: List[Task]) -> List[Tuple[int, Outcome]]:
@@ -379,14 +403,41 @@ def _chunks(tasks: Sequence[Task], jobs: int) -> List[List[Task]]:
     return chunks
 
 
-def _pool(jobs: int, selection: Selection, options: Optional[dict]):
+@contextlib.contextmanager
+def _pool(jobs: int, selection: Selection, options: Optional[dict]) -> Iterator["ProcessPoolExecutor"]:
+    """A process pool that is stopped, not waited for, when the run is (an exception,
+    SIGINT, or SIGTERM turned into one by :func:`mboxlint.cli.main`): its workers would
+    otherwise finish every queued file, or keep running after the parent is gone."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork starts a worker in milliseconds with everything already imported; elsewhere (or
     # where fork is unsafe) the platform's default
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init, initargs=(selection, options))
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+                               initargs=(selection, options, os.getpid()))
+    try:
+        yield pool
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def stop_pool(pool) -> None:
+    """Kill a pool's workers and drop its queued work, without waiting for either."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        try:
+            worker.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        try:
+            worker.join(timeout=5)
+        except (OSError, ValueError, AssertionError):
+            pass
 
 
 def _run_parallel(tasks: List[Task], jobs: int, selection: Selection, options: Optional[dict]) -> Iterable[Tuple[int, Outcome]]:

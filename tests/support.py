@@ -73,15 +73,48 @@ FIXABLE = textwrap.dedent(
 
 
 def count_fixes(monkeypatch):
-    """The paths handed to :func:`mboxlint.fix.fix_source` from now on, in order."""
+    """The paths handed to :func:`mboxlint.fix.fix_source` from now on, in order, by this
+    process or the child processes ``--fix`` runs libcst in (a list-like view of a file)."""
+    import tempfile
+
     from mboxlint import fix as fix_module
 
-    calls = []
+    handle, log = tempfile.mkstemp(prefix="mboxlint-fixes-")
+    os.close(handle)
+    calls = _LoggedCalls(log)
     real = fix_module.fix_source
 
     def counting(text, path="<unknown>", *args, **kwargs):
-        calls.append(path)
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(path + "\n")
         return real(text, path, *args, **kwargs)
 
     monkeypatch.setattr(fix_module, "fix_source", counting)
     return calls
+
+
+class _LoggedCalls:
+    def __init__(self, log):
+        self.log = log
+
+    def _items(self):
+        with open(self.log, encoding="utf-8") as handle:
+            return handle.read().splitlines()
+
+    def __eq__(self, other):
+        return self._items() == list(other)
+
+    def __len__(self):
+        return len(self._items())
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def __repr__(self):
+        return repr(self._items())
+
+    def __del__(self):
+        try:
+            os.unlink(self.log)
+        except OSError:
+            pass
