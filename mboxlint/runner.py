@@ -15,24 +15,28 @@ The cache lives in ``.mboxlint_cache/`` at the project root (the nearest ancesto
 current directory with ``pyproject.toml``, ``setup.cfg`` or ``.git``; else the current
 directory; ``MBOXLINT_CACHE_DIR`` overrides). It holds one index per effective
 configuration, a JSON file named after a hash of the mboxlint version, the Python version,
-the enabled codes, the options and the installed package's files, so a change to any of
-them is a different index. In it, each file's absolute path maps to the hash of its
-content, its result, and the file's ``(mtime_ns, size, inode)``:
+the enabled codes, the options, the installed package's files and a random secret of the
+user's kept outside every project (:func:`user_secret`), so a change to any of them is a
+different index, and an index committed to the repository under review never matches. In
+it, each file's absolute path maps to the hash of its content, its result, and the file's
+stamp ``(mtime_ns, size, inode, ctime_ns)``:
 
-* the warm path: when ``os.stat`` gives the same triple, the cached result is used without
+* the warm path: when ``os.stat`` gives the same stamp, the cached result is used without
   opening the file (one ``stat`` per file and one small JSON read per run);
-* when the triple differs (a ``touch``, a checkout), the file is read and hashed; the same
-  hash is still a hit;
-* the triple is only recorded for a file last modified well before it was read, since a
-  file changed again within the filesystem's timestamp resolution would keep its triple
+* when the stamp differs (a ``touch``, a checkout, an edit whose mtime was set back: the
+  ctime cannot be), the file is read and hashed; the same hash is still a hit;
+* the stamp is only recorded for a file last modified well before it was read, since a
+  file changed again within the filesystem's timestamp resolution would keep its stamp
   (git's "racily clean" entries): such a file is hashed again next time.
 
 The index is written only when something changed: to a temporary file in the same
 directory, then ``os.replace``, so a reader sees the old index or the new one, never half
-of one. Overlapping runs need no lock: each merges its entries into the index it finds just
+of one; the cache folder, its version folder and every file in them are opened without
+following links, so a committed ``.mboxlint_cache`` link, or dangling links inside it,
+make no file anywhere (there is just no cache). Overlapping runs need no lock: each merges its entries into the index it finds just
 before writing, and whichever writes last may drop the other's newest entries, which only
-costs a miss later. An index that cannot be read or parsed, or an entry of the wrong shape,
-is a miss, never an error; a cache directory that cannot be written is no cache.
+costs a miss later. An index that cannot be read or parsed (however deeply nested), or an
+entry or field of the wrong shape or type, is a miss, never an error; a cache directory that cannot be written is no cache.
 
 ``--fix`` adds to an entry what fixing that content found when it changed nothing (a fix
 declined or refused: which problems were reported), per mode (safe, or with unsafe fixes),
@@ -76,7 +80,7 @@ _CACHEDIR_TAG = (
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 
-Stamp = Tuple[int, int, int]
+Stamp = Tuple[int, int, int, int]
 #: (position in the input, path, size in bytes, hash of the cached content or None)
 Task = Tuple[int, str, int, Optional[str]]
 #: (result or None when the content hash equals the cached one, content hash, stamp)
@@ -123,6 +127,63 @@ def _package_fingerprint() -> List[Tuple[str, int, int]]:
     return found
 
 
+_SECRET: List[str] = []
+SECRET_ENV = "MBOXLINT_SECRET_DIR"
+
+
+def user_secret() -> str:
+    """A random value made once per user, kept outside every project (``$XDG_CACHE_HOME``, or
+    ``~/.cache``, ``/mboxlint/secret``; ``MBOXLINT_SECRET_DIR`` overrides the folder).
+
+    It is part of every cache key, so that an index written by someone else (committed to the
+    repository under review, restored from a shared image) never matches: the rest of the
+    key (versions, codes, the package's files) can be reproduced by anyone. When it cannot be
+    kept, each run makes its own, and the cache is simply never reused."""
+    if _SECRET:
+        return _SECRET[0]
+    folder = os.environ.get(SECRET_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mboxlint")
+    path = os.path.join(folder, "secret")
+    value = _read_secret(path)
+    if value is None:
+        value = _make_secret(folder, path)
+    _SECRET.append(value)
+    return value
+
+
+def _read_secret(path: str) -> Optional[str]:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        value = handle.read(200)
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077 \
+            or len(value) != 64 or not all(c in b"0123456789abcdef" for c in value):
+        return None
+    return value.decode("ascii")
+
+
+def _make_secret(folder: str, path: str) -> str:
+    import secrets
+
+    value = secrets.token_hex(32)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        temporary = "%s.%d.%s" % (path, os.getpid(), secrets.token_hex(4))
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            with open(fd, "wb") as out:
+                out.write(value.encode("ascii"))
+            os.link(temporary, path)  # whole or not at all; the first of two racing runs wins
+        finally:
+            os.unlink(temporary)
+    except OSError:
+        pass
+    return _read_secret(path) or value
+
+
 def configuration_key(selection: Selection, options: Optional[dict]) -> str:
     """What a cached result depends on besides the file's content."""
     described = {
@@ -131,6 +192,8 @@ def configuration_key(selection: Selection, options: Optional[dict]) -> str:
         "codes": sorted(selection.enabled),
         "options": options or {},
         "package": _package_fingerprint(),
+        # what an index committed to a repository cannot know: see user_secret
+        "secret": user_secret(),
     }
     text = json.dumps(described, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -154,8 +217,9 @@ def _finding(item) -> Finding:
     if not isinstance(item, list) or len(item) != len(Finding._fields):
         raise ValueError("not a finding")
     finding = Finding(*item)
-    if not (isinstance(finding.line, int) and isinstance(finding.col, int) and isinstance(finding.code, str)
-            and isinstance(finding.message, str)):
+    if not (type(finding.line) is int and type(finding.col) is int and isinstance(finding.code, str)
+            and isinstance(finding.message, str) and finding.fix in (None, "safe", "unsafe")
+            and all(v is None or type(v) is int for v in (finding.end_line, finding.end_col))):
         raise ValueError("not a finding")
     return finding
 
@@ -172,9 +236,17 @@ class Cache:
 
     def _load(self) -> dict:
         try:
-            with open(self.index_path, "rb") as handle:
+            version_fd = _open_dir_nofollow(self.directory, (__version__,), create=False)
+            try:
+                fd = os.open(self.key + ".json", os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0),
+                             dir_fd=version_fd)
+            finally:
+                os.close(version_fd)
+            with open(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return {}
                 data = json.loads(handle.read())
-        except (OSError, ValueError):
+        except Exception:  # noqa: BLE001 - unreadable, not JSON, nested too deep: a miss
             return {}
         if not isinstance(data, dict) or data.get("key") != self.key or not isinstance(data.get("files"), dict):
             return {}
@@ -191,12 +263,12 @@ class Cache:
             stamp, digest, payload = entry[:3]
             if stamp is not None:
                 stamp = tuple(stamp)
-                if len(stamp) != 3 or not all(isinstance(v, int) for v in stamp):
+                if len(stamp) != 4 or not all(type(v) is int for v in stamp):
                     return None
             if not isinstance(digest, str):
                 return None
             return stamp, digest, _decode(path, payload)
-        except (TypeError, ValueError):
+        except Exception:  # noqa: BLE001 - whatever the index holds, it is only a miss
             return None
 
     def _current(self, path: str):
@@ -236,47 +308,94 @@ class Cache:
         """Write the index if anything changed; a failure to write is silently no cache."""
         if not self.updates:
             return
-        import tempfile  # only runs that write pay for the import
+        import secrets  # only runs that write pay for the import
 
         try:
-            folder = os.path.dirname(self.index_path)
-            os.makedirs(folder, exist_ok=True)
+            os.makedirs(os.path.dirname(self.directory), exist_ok=True)
             prepare_cache_dir(self.directory)
+            folder = _open_dir_nofollow(self.directory, (__version__,), create=True)
+        except OSError:
+            return
+        try:
             files = self._load()  # what overlapping runs wrote meanwhile is kept
             files.update(self.updates)
-            data = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
-            handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=folder)
+            data = json.dumps({"key": self.key, "files": files}, separators=(",", ":")).encode("utf-8")
+            temporary = ".index-%s.tmp" % secrets.token_hex(8)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644,
+                             dir_fd=folder)
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                with open(handle, "wb") as out:
                     out.write(data)
-                os.replace(temporary, self.index_path)
+                os.replace(temporary, self.key + ".json", src_dir_fd=folder, dst_dir_fd=folder)
             except BaseException:
                 try:
-                    os.unlink(temporary)
+                    os.unlink(temporary, dir_fd=folder)
                 except OSError:
                     pass
                 raise
         except OSError:
             return
+        finally:
+            os.close(folder)
         self.entries = files
         self.updates = {}
 
 
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR_NOFOLLOW = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_NOFOLLOW | _O_CLOEXEC
+
+
+def _open_dir_nofollow(directory: str, below: Sequence[str] = (), create: bool = False) -> int:
+    """A descriptor of ``directory/below...``, none of them a symbolic link (a committed
+    ``.mboxlint_cache -> /etc`` or a dangling link inside it): OSError otherwise."""
+    if create:
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            pass
+    fd = os.open(directory, _DIR_NOFOLLOW)
+    try:
+        for name in below:
+            if create:
+                try:
+                    os.mkdir(name, dir_fd=fd)
+                except FileExistsError:
+                    pass
+            next_fd = os.open(name, _DIR_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = next_fd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def prepare_cache_dir(directory: str) -> None:
-    """Mark the directory as a cache (backup tools skip it) that git ignores whole."""
-    os.makedirs(directory, exist_ok=True)
-    for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by mboxlint.\n*\n")):
-        path = os.path.join(directory, name)
-        if not os.path.exists(path):
-            with open(path, "w", encoding="utf-8") as out:
-                out.write(content)
+    """Mark the directory as a cache (backup tools skip it) that git ignores whole; nothing
+    is written through a link."""
+    fd = _open_dir_nofollow(directory, create=True)
+    try:
+        for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by mboxlint.\n*\n")):
+            try:
+                out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644, dir_fd=fd)
+            except FileExistsError:
+                continue  # whatever it is (even a dangling link), it is left as it is
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(content)
+    finally:
+        os.close(fd)
 
 
 def clean(directory: Optional[str] = None) -> bool:
-    """Remove the cache directory; True when there was one."""
+    """Remove the cache directory; True when there was one. A link in its place is removed,
+    not followed."""
     import shutil
 
     directory = directory or default_cache_dir()
+    if os.path.islink(directory):
+        os.unlink(directory)
+        return True
     if not os.path.isdir(directory):
         return False
     shutil.rmtree(directory)
@@ -284,7 +403,8 @@ def clean(directory: Optional[str] = None) -> bool:
 
 
 def _stamp(st: os.stat_result) -> Stamp:
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    # ctime cannot be set back (touch -d, cp -p and SOURCE_DATE_EPOCH restore mtime only)
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 # -- checking one file --------------------------------------------------------------------------

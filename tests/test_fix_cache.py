@@ -134,7 +134,7 @@ def test_the_cache_keeps_the_outcome_only_for_the_same_content(tmp_path):
     assert store.fix_outcome("/a.py", "unsafe") is None
     store.put_fix_outcome("/a.py", "other", "unsafe", ["stale"], 0)  # not the cached content
     assert store.fix_outcome("/a.py", "unsafe") is None
-    store.put("/a.py", (1, 2, 3), "d1", result)  # same content, new stamp: still known
+    store.put("/a.py", (1, 2, 3, 4), "d1", result)  # same content, new stamp: still known
     assert store.fix_outcome("/a.py", "safe") == (["refused"], 0)
     store.save()
     again = runner.Cache(str(tmp_path), "key")
