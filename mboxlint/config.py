@@ -26,6 +26,8 @@ import re
 import sys
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from .globs import Glob, GlobError, GlobSet, compile_glob
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9/3.10 only
@@ -109,38 +111,13 @@ class Selection:
 # -- glob patterns -------------------------------------------------------------------------
 
 
-def glob_regex(pattern: str) -> "re.Pattern":
-    """Compile a glob where ``*`` stays inside one path component and ``**`` crosses them."""
-    out = []
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(re.escape(char))
-            else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[%s]" % body)
-                i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("(?s:%s)\\Z" % "".join(out))
+def glob_regex(pattern: str) -> Glob:
+    """Compile a glob where ``*`` stays inside one path component and ``**`` crosses them
+    (see :mod:`mboxlint.globs`); :class:`ConfigError` if it is malformed."""
+    try:
+        return compile_glob(pattern)
+    except GlobError as error:
+        raise ConfigError("bad glob pattern %r: %s" % (pattern, error)) from None
 
 
 class PathMatcher:
@@ -149,7 +126,10 @@ class PathMatcher:
     def __init__(self, patterns: Sequence[str], root: str):
         self.root = os.path.abspath(root)
         self.patterns = list(patterns)
-        self._regexes = [glob_regex(p.replace(os.sep, "/").rstrip("/")) for p in self.patterns]
+        try:
+            self._globs = GlobSet([p.replace(os.sep, "/").rstrip("/") for p in self.patterns])
+        except GlobError as error:
+            raise ConfigError("bad glob pattern: %s" % error) from None
 
     def forms(self, path: str) -> Tuple[str, ...]:
         absolute = os.path.abspath(path)
@@ -160,13 +140,13 @@ class PathMatcher:
     def matching(self, path: str) -> List[int]:
         """Indexes of the patterns that match ``path``."""
         forms = self.forms(path)
-        return [i for i, regex in enumerate(self._regexes) if any(regex.match(f) for f in forms)]
+        return self._globs.matching(forms[:2], forms[2])
 
     def matches(self, path: str) -> bool:
-        if not self._regexes:
+        if not self.patterns:
             return False
         forms = self.forms(path)
-        return any(regex.match(f) for regex in self._regexes for f in forms)
+        return self._globs.matches(forms[:2], forms[2])
 
 
 # -- the configuration file ------------------------------------------------------------------
