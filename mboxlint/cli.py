@@ -81,6 +81,10 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
                        help="codes to ignore in the files a glob matches, e.g. 'tests/*.py:MBX101,MBX102'")
     group.add_argument("--shared-files", action="append", metavar="PATTERNS",
                        help="glob patterns of files other programs lock (MBX303)")
+    group.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                       help="leave out files and folders the .gitignore files ignore (the default)")
+    group.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                       help="check files even when a .gitignore ignores them")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -116,6 +120,7 @@ def _config_from(options):
         per_file_ignores=parse_per_file_ignores(options.per_file_ignores, "--per-file-ignores")
         if options.per_file_ignores is not None else None,
         shared_files=_patterns(options.shared_files),
+        respect_gitignore=options.respect_gitignore,
     )
 
 
@@ -246,9 +251,9 @@ def _check(argv: List[str]) -> int:
     config = _config_from(options)
     if options.fix or options.diff or options.unsafe_fixes:
         return _fix(options, config)
-    force = config.is_force_excluded if config.force_exclude else None
-    files = list(iter_python_files(options.paths, config.is_excluded, force))
+    files, unwalkable = _discover(options, config)
     results = check_paths(files, config, config.options, jobs=options.jobs, cache=not options.no_cache)
+    results = results + unwalkable
     internal = [r for r in results if r.internal]  # a bug in a rule must not hide the other files
     for result in internal:
         sys.stderr.write("mboxlint: %s while checking %s\n" % (result.error.message, result.path))
@@ -278,10 +283,24 @@ def _fix(options: argparse.Namespace, config) -> int:
     from .fix_command import run
 
     unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
-    force = config.is_force_excluded if config.force_exclude else None
-    files = list(iter_python_files(options.paths, config.is_excluded, force))
+    files, unwalkable = _discover(options, config)
     return run(files, config, unsafe, options.diff, options.format, options.exit_zero,
-               jobs=options.jobs, cache=not options.no_cache)
+               jobs=options.jobs, cache=not options.no_cache, unwalkable=unwalkable)
+
+
+def _discover(options, config):
+    """The files to check, and an E902 result for each folder that could not be walked; a
+    warning, saying what was left out, when there is nothing to check at all."""
+    from .discovery import Walk, describe_skipped
+    from .finding import Finding
+
+    walk = Walk()
+    force = config.is_force_excluded if config.force_exclude else None
+    files = list(iter_python_files(options.paths, config.is_excluded, force, walk=walk))
+    unwalkable = [FileResult(folder, [], Finding(1, 0, "E902", why)) for folder, why in walk.problems]
+    if not files and not unwalkable:
+        sys.stderr.write("mboxlint: warning: no Python files were checked%s\n" % describe_skipped(walk))
+    return files, unwalkable
 
 
 def _rules(argv: List[str]) -> int:

@@ -14,6 +14,9 @@ the file key by key. Anything the file says that mboxlint does not understand (a
 value of the wrong type, a code that is not an mboxlint code) is an error that names the file
 and the key: a misspelt setting must never be silently ignored.
 
+``respect-gitignore`` (default true; ``--no-respect-gitignore``) leaves out what the
+``.gitignore`` files of the git work tree ignore, as ruff does (see :mod:`mboxlint.discovery`).
+
 Patterns (``exclude``, ``extend-exclude``, ``per-file-ignores``) are globs: ``*`` and ``?``
 match within one path component, ``**`` matches any number of components, ``[abc]`` a class.
 A pattern matches a path when it matches the path relative to the project root (forward
@@ -162,6 +165,7 @@ KEYS = {
     "per-file-ignores": "table",
     "shared-files": "strings",
     "unsafe-fixes": "bool",
+    "respect-gitignore": "bool",
 }
 
 
@@ -298,6 +302,8 @@ class Config:
         self.per_file_ignores: Dict[str, List[str]] = settings.get("per-file-ignores", {})
         self.shared_files: List[str] = settings.get("shared-files", [])
         self.unsafe_fixes: bool = settings.get("unsafe-fixes", False)
+        #: leave out what git ignores (see :class:`mboxlint.discovery.GitIgnore`)
+        self.respect_gitignore: bool = settings.get("respect-gitignore", True)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -306,6 +312,9 @@ class Config:
         self._per_file = PathMatcher(list(self.per_file_ignores), self.root)
         self._per_file_codes = list(self.per_file_ignores.values())
         self._selections: Dict[Tuple[str, ...], Selection] = {}
+        from .discovery import GitIgnore
+
+        self._gitignore = GitIgnore() if self.respect_gitignore else None
 
     def override(self, **cli: Any) -> "Config":
         """Apply command-line values (None means "not given"); returns self."""
@@ -323,9 +332,13 @@ class Config:
         return {"shared_files": list(self.shared_files)}
 
     def is_excluded(self, path: str, is_dir: bool = False) -> bool:
+        from .discovery import is_virtualenv
+
         if self._excluded.matches(path):
             return True
-        return is_dir and self.skip_venvs and os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+        if self._gitignore is not None and self._gitignore.ignored(path, is_dir):
+            return True
+        return is_dir and self.skip_venvs and is_virtualenv(path)
 
     def is_force_excluded(self, path: str) -> bool:
         """For a path named on the command line: it, or a folder above it inside the project, is excluded."""

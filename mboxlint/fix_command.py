@@ -27,7 +27,7 @@ def _plural(count: int, word: str) -> str:
 
 def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fmt: str,
         exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None,
-        jobs: Optional[int] = None, cache: bool = True) -> int:
+        jobs: Optional[int] = None, cache: bool = True, unwalkable: Sequence[FileResult] = ()) -> int:
     """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`)."""
     import os
 
@@ -94,6 +94,7 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
                                   result.problems, result.unsafe_available)
     if store is not None:
         store.save()
+    results.extend(_Unfixed(r.path, [], r.error, 0) for r in unwalkable)  # folders that could not be read
     if diff:
         for result in results:
             stdout.write(result.diff())

@@ -635,14 +635,17 @@ def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[d
     with the :func:`content_digest` of the bytes each result is for, by position."""
     selection = selection or Selection()
     jobs = jobs if jobs and jobs > 0 else _cpu_count()
-    files = list(iter_python_files(paths))
-    if hasattr(selection, "selection_for"):
-        # A configuration: per-file ignores are part of what the cached results depend on.
-        keyed = dict(options or {}, per_file_ignores=getattr(selection, "per_file_ignores", {}))
-        key = configuration_key(selection.selection, keyed)
-    else:
-        key = configuration_key(selection, options)
-    store = Cache(cache_dir or default_cache_dir(), key) if cache else None
+    # a file deleted since it was found is reported for itself, not as a usage error
+    files = list(iter_python_files(paths, must_exist=False))
+    store = None
+    if cache:
+        if hasattr(selection, "selection_for"):
+            # A configuration: per-file ignores are part of what the cached results depend on.
+            keyed = dict(options or {}, per_file_ignores=getattr(selection, "per_file_ignores", {}))
+            key = configuration_key(selection.selection, keyed)
+        else:
+            key = configuration_key(selection, options)
+        store = Cache(cache_dir or default_cache_dir(), key)
     results: List[Optional[FileResult]] = [None] * len(files)
     cached: Dict[int, FileResult] = {}
     tasks: List[Task] = []
