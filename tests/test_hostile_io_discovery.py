@@ -240,5 +240,11 @@ def test_the_walk_is_not_recursive(tmp_path):
     with open(os.path.join(deep, "m.py"), "w") as out:
         out.write(UNLOCKED)
     walk = Walk()
-    found = list(iter_python_files([str(tmp_path)], walk=walk))
-    assert found == [os.path.join(deep, "m.py")] or walk.problems
+    try:
+        found = list(iter_python_files([str(tmp_path)], walk=walk))
+        assert found == [os.path.join(deep, "m.py")] or walk.problems
+    finally:  # shutil.rmtree recurses on depth: take the tree down bottom-up ourselves
+        os.unlink(os.path.join(deep, "m.py"))
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
