@@ -220,7 +220,11 @@ def _main(args: List[str]) -> int:
         sys.stderr.write("mboxlint: %s\n" % ("terminated" if isinstance(stop, Terminated) else "interrupted"))
         return EXIT_USAGE
     except Exception:  # the last line of defence: one line, not a traceback
+        if os.environ.get("MBOXLINT_DEBUG"):
+            sys.stderr.write(traceback.format_exc())
         sys.stderr.write("mboxlint: internal error: %s\n" % traceback.format_exc().strip().splitlines()[-1])
+        if not os.environ.get("MBOXLINT_DEBUG"):
+            sys.stderr.write("mboxlint: run again with MBOXLINT_DEBUG=1 to see where\n")
         return EXIT_USAGE
 
 

@@ -210,6 +210,8 @@ def _load_toml(path: str, raw: Optional[bytes] = None) -> Dict[str, Any]:
         raise ConfigError("%s: cannot read: %s" % (path, error.strerror or error)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError("%s: not valid TOML: %s" % (path, error)) from None
+    except RecursionError:  # the TOML parser recurses on nesting
+        raise ConfigError("%s: not valid TOML: nested too deeply" % path) from None
 
 
 def read_config_file(path: str) -> Dict[str, Any]:
@@ -370,8 +372,12 @@ def load_config(paths: Sequence[str], config_file: Optional[str] = None, isolate
     if isolated:
         return Config(root=cwd)
     if config_file is not None:
-        if not os.path.isfile(config_file):
+        if os.path.isdir(config_file):
+            raise ConfigError("--config: is a directory, not a TOML file: %s" % config_file)
+        if not os.path.exists(config_file):
             raise ConfigError("--config: no such file: %s" % config_file)
+        if not os.path.isfile(config_file):
+            raise ConfigError("--config: not a regular file: %s" % config_file)
         return Config(read_config_file(config_file), os.path.abspath(config_file))
     found = find_config_file(paths, cwd)
     if found is None:

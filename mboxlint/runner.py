@@ -410,7 +410,12 @@ def _stamp(st: os.stat_result) -> Stamp:
 # -- checking one file --------------------------------------------------------------------------
 
 def internal_error(path: str, error: BaseException) -> FileResult:
-    return FileResult(path, [], Finding(1, 0, "E902", "internal error: %s" % (error,)), internal=True)
+    message = "internal error: %s" % (error,)
+    if os.environ.get("MBOXLINT_DEBUG"):  # where it happened, for a bug report
+        import traceback
+
+        message += "\n" + "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+    return FileResult(path, [], Finding(1, 0, "E902", message), internal=True)
 
 
 def content_digest(raw: bytes) -> str:
