@@ -110,3 +110,30 @@ def test_mboxlint_debug_shows_where_a_rule_failed_on_one_file(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "internal error: rule bug" in proc.stderr and "Traceback (most recent call last)" in proc.stderr
+
+
+def _installed_in_isolation():
+    probe = subprocess.run([sys.executable, "-I", "-c", "import mboxlint, libcst"], capture_output=True,
+                           cwd="/", timeout=120)
+    return probe.returncode == 0
+
+
+@pytest.mark.slow
+def test_the_readme_codemod_command_cannot_be_shadowed_by_the_repository(tmp_path):
+    if not _installed_in_isolation():
+        pytest.skip("mboxlint is not installed in this interpreter's environment (python -I cannot import it)")
+    # a repository with its own mboxlint/ package, which plain `python -m` would import
+    (tmp_path / "mboxlint" / "fixes").mkdir(parents=True)
+    (tmp_path / "mboxlint" / "__init__.py").write_text("raise SystemExit('the repository mboxlint was imported')\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "d.py").write_text(
+        "import mailbox\n\n\ndef deliver(path, message):\n    box = mailbox.mbox(path)\n    box.lock()\n"
+        "    box.add(message)\n    box.unlock()\n")
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    line = next(line for line in readme.splitlines() if "mboxlint.fixes.locking.FlushBeforeUnlock" in line)
+    argv = line.split()
+    assert argv[:3] == ["python", "-I", "-m"]
+    proc = subprocess.run([sys.executable] + argv[1:], cwd=str(tmp_path), capture_output=True, text=True,
+                          timeout=300)
+    assert "the repository mboxlint was imported" not in proc.stderr
+    assert "box.flush()" in (tmp_path / "src" / "d.py").read_text(), proc.stderr
