@@ -89,8 +89,9 @@ def _seconds(function, repeat):
     return best
 
 
-def _growth(make, sizes=(200, 400), repeat=200):
-    """Time at size 2N over time at size N (best of three)."""
+def _growth(make, sizes=(500, 2000), repeat=100):
+    """Time at size 4N over time at size N (best of three): about 4 when linear, 16 when
+    quadratic, far more for a backtracking matcher; the gap leaves room for a loaded machine."""
     small, large = (_seconds(make(n), repeat) for n in sizes)
     return large / small
 
@@ -100,14 +101,14 @@ def test_many_stars_grow_linearly_with_the_name():
     glob = compile_glob("*a" * 10 + "b")
     assert not glob.match("a" * 30)  # instantly
     ratio = _growth(lambda n: (lambda: glob.match("a" * n)))
-    assert ratio < 3.5, ratio
+    assert ratio < 8, ratio
 
 
 def test_many_double_stars_grow_linearly_with_the_depth():
     glob = compile_glob("**/" * 8 + "never.py")
     assert not glob.match("/".join(["d"] * 30) + "/x.py")
-    ratio = _growth(lambda n: (lambda: glob.match("/".join(["d"] * n) + "/x.py")), sizes=(100, 200))
-    assert ratio < 3.5, ratio
+    ratio = _growth(lambda n: (lambda: glob.match("/".join(["d"] * n) + "/x.py")), sizes=(100, 400))
+    assert ratio < 8, ratio
 
 
 def test_a_tree_thirty_deep_with_eight_double_stars_is_walked_quickly(tmp_path):
