@@ -42,7 +42,7 @@ FULL_CODE = re.compile(r"^MBX[0-9]{3}$")
 TABLE = "[tool.mboxlint]"
 
 #: Folders skipped while walking a directory unless ``exclude`` replaces them (ruff's list plus
-#: mboxlint's cache). A folder with a ``pyvenv.cfg`` (any virtual environment) and any
+#: mboxlint's cache). A folder whose ``pyvenv.cfg`` names a ``home`` (any virtual environment) and any
 #: ``*.egg-info`` are skipped too: both are part of this default.
 DEFAULT_EXCLUDE = (
     ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pytest_cache",

@@ -3,8 +3,8 @@
 The check runs first, in parallel and through the cache, exactly as ``check`` does; only the
 files with a fix to apply are read again and handed to :mod:`mboxlint.fix`, which is what
 imports libcst (over half a second on its own), so a tree with nothing to fix costs about what
-``check`` costs. With more than one job, those files are fixed in worker processes (libcst is
-loaded only by those that get one). What fixing an unchanged file found (a fix declined or
+``check`` costs. Those files are fixed in child processes, whatever ``-j`` (libcst is loaded
+only by those that get one, and a crash in it costs one file); this process writes. What fixing an unchanged file found (a fix declined or
 refused) is kept in the check's cache entry, so the next run does not load libcst for that
 file again.
 """

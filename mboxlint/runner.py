@@ -58,6 +58,7 @@ from .config import Selection
 from .discovery import iter_python_files
 from .engine import FileResult, check_file, check_source
 from .finding import Finding
+from .safe_write import digest
 from .source import SourceError, decode
 
 if TYPE_CHECKING:
@@ -419,8 +420,9 @@ def internal_error(path: str, error: BaseException) -> FileResult:
 
 
 def content_digest(raw: bytes) -> str:
-    """The hash a cache entry keeps of a file's bytes."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    """The hash a cache entry keeps of a file's bytes (the one ``--fix`` compares before
+    writing: :func:`mboxlint.safe_write.digest`)."""
+    return digest(raw)
 
 
 def check_one(path: str, known: Optional[str], selection: Selection, options: Optional[dict]) -> Outcome:
@@ -623,7 +625,7 @@ def check_paths(
     gives each file's selection (per-file ignores) and whose ``selection`` is the run's.
     ``jobs``: worker processes (default: every core available); 1 checks in-process.
     ``cache``: use and update the cache in ``cache_dir`` (default: see the module docstring).
-    Raises :class:`mboxlint.discovery.PathError` for a missing path.
+    A path that does not exist (a file deleted since it was found) is an E902 result.
     """
     results, store = check_paths_cached(paths, selection, options, jobs, cache, cache_dir)
     if store is not None:

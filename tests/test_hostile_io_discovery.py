@@ -14,52 +14,31 @@ import pytest
 from mboxlint import cli, runner
 from mboxlint.discovery import GitIgnore, Walk, iter_python_files
 
-from support import ROOT, run_cli
+from support import ROOT, as_another_user, let_anyone_in, run_cli
 
 UNLOCKED = "import mailbox\nbox = mailbox.mbox('inbox')\nbox.add('x')\n"
-OTHER_UID, OTHER_GID = 54321, 54322
 
 
 def run_as_another_user(argv, cwd):
-    """``mboxlint`` run in a child that is not root (when we are root, a real other uid):
-    modes then mean what they say. Returns (status, stdout, stderr)."""
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        status = 70
-        try:
-            os.close(read_end)
-            if os.geteuid() == 0:
-                os.setgroups([])
-                os.setgid(OTHER_GID)
-                os.setuid(OTHER_UID)
-            os.chdir(cwd)
-            out, err = io.StringIO(), io.StringIO()
-            with redirect_stdout(out), redirect_stderr(err):
-                status = cli.main(argv)
-            os.write(write_end, (out.getvalue() + "\0" + err.getvalue()).encode())
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    chunks = []
-    while True:
-        chunk = os.read(read_end, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read_end)
-    _pid, status = os.waitpid(child, 0)
-    out, _, err = b"".join(chunks).decode().partition("\0")
-    return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8, out, err
+    """``mboxlint`` run by another user, for whom modes mean what they say."""
+
+    def run():
+        os.chdir(cwd)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            status = cli.main(argv)
+        return "%d\0%s\0%s" % (status, out.getvalue(), err.getvalue())
+
+    exited, said = as_another_user(run)
+    assert exited == 0, said
+    status, out, err = said.split("\0")
+    return int(status), out, err
 
 
 @pytest.fixture
 def open_tree(tmp_path):
-    """A folder anyone may enter (pytest's own are root's alone)."""
-    walk = str(tmp_path)
-    while walk != os.path.dirname(walk):
-        os.chmod(walk, os.stat(walk).st_mode | 0o111)
-        walk = os.path.dirname(walk)
+    """A folder anyone may enter and write in."""
+    let_anyone_in(tmp_path)
     os.chmod(str(tmp_path), 0o777)
     return tmp_path
 

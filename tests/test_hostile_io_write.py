@@ -17,10 +17,9 @@ from mboxlint import fix as fix_module
 from mboxlint import safe_write
 from mboxlint.fix import fix_file
 
-from support import EVERY_RULE, FIXABLE, run_cli
+from support import EVERY_RULE, FIXABLE, OTHER_GID, OTHER_UID, as_another_user, let_anyone_in, run_cli
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
-OTHER_UID, OTHER_GID = 54321, 54322
 
 
 def xattrs_supported(folder):
@@ -207,37 +206,21 @@ def test_another_users_file_in_a_shared_group_folder_keeps_its_owner(tmp_path):
 def test_a_user_who_cannot_keep_the_owner_leaves_the_file_alone(tmp_path):
     # A real second user (by id) in a shared group folder: replacing root's file would make
     # it theirs, so the fix is refused and said why.
-    # pytest's own folders are private to root: the other user needs a way in
     shared = tmp_path / "shared"
     shared.mkdir()
-    walk = str(tmp_path)
-    while walk != os.path.dirname(walk):
-        os.chmod(walk, os.stat(walk).st_mode | 0o111)
-        walk = os.path.dirname(walk)
+    let_anyone_in(tmp_path)
     os.chown(str(shared), 0, OTHER_GID)
     os.chmod(str(shared), 0o2777)
     path = fixable(shared)
     os.chown(path, 0, OTHER_GID)
     os.chmod(path, 0o664)
     result = fix_file(path, EVERY_RULE, write=False)
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        status = 1
-        try:
-            os.close(read_end)
-            os.setgroups([OTHER_GID])
-            os.setgid(OTHER_GID)
-            os.setuid(OTHER_UID)
-            fix_module.write_fixed(result)
-            os.write(write_end, ("%s|%s" % (result.written, result.problems)).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    _pid, status = os.waitpid(child, 0)
-    said = os.read(read_end, 4096).decode()
-    os.close(read_end)
+
+    def write():
+        fix_module.write_fixed(result)
+        return "%s|%s" % (result.written, result.problems)
+
+    status, said = as_another_user(write, groups=[OTHER_GID])
     assert status == 0
     assert said == "False|['belongs to another user: not written (see --diff)']"
     assert os.stat(path).st_uid == 0 and read(path) == FIXABLE
