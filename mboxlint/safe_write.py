@@ -67,14 +67,21 @@ def _components(path: str) -> Tuple[str, List[str]]:
     """Where to start opening ``path`` from, and the folders to open one by one after it.
 
     A relative path (or an absolute one inside the current folder) starts at the current
-    folder, which the user chose; any other absolute path starts at ``/``.
+    folder, which the user chose; any other absolute path at its project root (the nearest
+    folder above it with ``pyproject.toml``, ``setup.cfg`` or ``.git``): links above the
+    project are the machine's layout, links inside it are the repository's.
     """
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
     if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
-        start, rest = cwd, absolute[len(cwd.rstrip(os.sep)) + 1:]
+        start = cwd
     else:
-        start, rest = os.sep, absolute.lstrip(os.sep)
+        from .runner import find_project_root
+
+        start = find_project_root(os.path.dirname(absolute))
+        if start != os.path.dirname(absolute) and os.path.islink(start):
+            raise WriteError("is reached through a symbolic link (%s): not written" % start)
+    rest = absolute[len(start.rstrip(os.sep)) + 1:]
     return start, [part for part in rest.split(os.sep) if part]
 
 

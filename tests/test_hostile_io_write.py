@@ -334,3 +334,26 @@ def test_report_file_refuses_a_symlink(tmp_path):
         assert "symbolic link" in proc.stderr and "Traceback" not in proc.stderr
     assert victim.read_text() == "precious\n"
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_links_above_the_project_are_the_machines_and_links_inside_it_are_refused(tmp_path, monkeypatch):
+    # /home -> /data/home style: the project is reached through a link, and fixed
+    real_home = tmp_path / "data" / "home"
+    project = real_home / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("")
+    (tmp_path / "home").symlink_to(real_home)
+    fixable(project / "pkg")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(str(elsewhere))
+    through_home = str(tmp_path / "home" / "project" / "pkg" / "deliver.py")
+    assert fix_file(through_home, EVERY_RULE).written
+    # a linked folder inside the project is the repository's doing: refused
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = fixable(outside)
+    (project / "vendor").symlink_to(outside)
+    result = fix_file(str(tmp_path / "home" / "project" / "vendor" / "deliver.py"), EVERY_RULE)
+    assert not result.written and "reached through a symbolic link" in result.problems[0]
+    assert read(victim) == FIXABLE
