@@ -4,9 +4,9 @@ The check runs first, in parallel and through the cache, exactly as ``check`` do
 files with a fix to apply are read again and handed to :mod:`mboxlint.fix`, which is what
 imports libcst (over half a second on its own), so a tree with nothing to fix costs about what
 ``check`` costs. Those files are fixed in child processes, whatever ``-j`` (libcst is loaded
-only by those that get one, and a crash in it costs one file); this process writes. What fixing an unchanged file found (a fix declined or
-refused) is kept in the check's cache entry, so the next run does not load libcst for that
-file again.
+only by those that get one, and a crash in it costs one file); this process writes. What
+fixing an unchanged file found (a fix declined or refused) is kept in the check's cache
+entry, so the next run does not load libcst for that file again.
 """
 
 import sys

@@ -33,10 +33,11 @@ The index is written only when something changed: to a temporary file in the sam
 directory, then ``os.replace``, so a reader sees the old index or the new one, never half
 of one; the cache folder, its version folder and every file in them are opened without
 following links, so a committed ``.mboxlint_cache`` link, or dangling links inside it,
-make no file anywhere (there is just no cache). Overlapping runs need no lock: each merges its entries into the index it finds just
-before writing, and whichever writes last may drop the other's newest entries, which only
-costs a miss later. An index that cannot be read or parsed (however deeply nested), or an
-entry or field of the wrong shape or type, is a miss, never an error; a cache directory that cannot be written is no cache.
+make no file anywhere (there is just no cache). Overlapping runs need no lock: each merges
+its entries into the index it finds just before writing, and whichever writes last may drop
+the other's newest entries, which only costs a miss later. An index that cannot be read or
+parsed (however deeply nested), or an entry or field of the wrong shape or type, is a miss,
+never an error; a cache directory that cannot be written is no cache.
 
 ``--fix`` adds to an entry what fixing that content found when it changed nothing (a fix
 declined or refused: which problems were reported), per mode (safe, or with unsafe fixes),
