@@ -395,12 +395,13 @@ def clean(directory: Optional[str] = None) -> bool:
     import shutil
 
     directory = directory or default_cache_dir()
-    if os.path.islink(directory):
-        os.unlink(directory)
-        return True
-    if not os.path.isdir(directory):
+    try:
+        if stat.S_ISLNK(os.lstat(directory).st_mode):
+            os.unlink(directory)
+            return True
+        shutil.rmtree(directory)
+    except (FileNotFoundError, NotADirectoryError):  # none, or removed by someone else meanwhile
         return False
-    shutil.rmtree(directory)
     return True
 
 
