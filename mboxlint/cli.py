@@ -98,6 +98,10 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fix-import-module", metavar="MODULE",
                        help="the module unsafe fixes import copy_back/atomic_write from (default: "
                             "mboxlint.mailbox; see 'mboxlint vendor')")
+    group.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                       help="leave out files and folders the .gitignore files ignore (the default)")
+    group.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                       help="check files even when a .gitignore ignores them")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -140,6 +144,7 @@ def _config_from(options):
         shared_files=_patterns(options.shared_files),
         fix_import_module=check_module_name(options.fix_import_module, "--fix-import-module")
         if options.fix_import_module is not None else None,
+        respect_gitignore=options.respect_gitignore,
     )
 
 
@@ -149,8 +154,17 @@ def _report(results: List[FileResult], options, texts: Optional[dict] = None, un
     stats = statistics(results) if options.statistics else []
     marks = unsafe if options.show_fixes else None
     if options.output_file:
-        with open(options.output_file, "w", encoding="utf-8") as handle:
-            write(results, options.format, handle, options.show_source, texts=texts, mark_fixes=marks)
+        import io
+
+        from .safe_write import write_report
+
+        report = io.StringIO()
+        write(results, options.format, report, options.show_source, texts=texts, mark_fixes=marks)
+        try:
+            write_report(options.output_file, report.getvalue())
+        except OSError as error:  # a link, a full disk, RLIMIT_FSIZE: the old report is kept
+            raise UsageError("cannot write the report to %s: %s"
+                             % (options.output_file, error.strerror or error)) from None
         stats_stream = sys.stdout
     else:
         color = options.format in HUMAN_FORMATS and color_wanted(options.no_color, sys.stdout)
@@ -181,9 +195,32 @@ def _add_fix_arguments(parser: argparse.ArgumentParser) -> None:
                        help="print the fixes as a unified diff and write nothing (exit 1 if any)")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is so that it unwinds as for Ctrl-C: pool workers
+    stopped, temp files removed."""
+
+
+def _raise_terminated(_signum, _frame):
+    raise Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _tolerate_unencodable_output()
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return _main(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: List[str]) -> int:
     try:
         if args and args[0] in ("-h", "--help"):
             print(_top_help())
@@ -203,11 +240,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (UsageError, ConfigError, PathError) as error:
         sys.stderr.write("mboxlint: error: %s\n" % error)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("mboxlint: interrupted\n")
+    except KeyboardInterrupt as stop:
+        from .safe_write import remove_live_temps
+
+        remove_live_temps()
+        sys.stderr.write("mboxlint: %s\n" % ("terminated" if isinstance(stop, Terminated) else "interrupted"))
         return EXIT_USAGE
     except Exception:  # the last line of defence: one line, not a traceback
+        if os.environ.get("MBOXLINT_DEBUG"):
+            sys.stderr.write(traceback.format_exc())
         sys.stderr.write("mboxlint: internal error: %s\n" % traceback.format_exc().strip().splitlines()[-1])
+        if not os.environ.get("MBOXLINT_DEBUG"):
+            sys.stderr.write("mboxlint: run again with MBOXLINT_DEBUG=1 to see where\n")
         return EXIT_USAGE
 
 
@@ -265,10 +309,9 @@ def _check(argv: List[str]) -> int:
         return _check_stdin(options, config)
     if options.fix or options.diff:
         return _fix(options, config)
-    force = config.is_force_excluded if config.force_exclude else None
-    files = list(iter_python_files(options.paths, config.is_excluded, force))
+    files, unwalkable = _discover(options, config)
     results = check_paths(files, config, config.options, jobs=options.jobs, cache=not options.no_cache)
-    return _finish(results, options, config)
+    return _finish(results + unwalkable, options, config)
 
 
 def _finish(results: List[FileResult], options, config, texts: Optional[dict] = None) -> int:
@@ -354,11 +397,11 @@ def _fix(options: argparse.Namespace, config) -> int:
     from .fix_command import run
 
     unsafe = options.unsafe_fixes or bool(config.unsafe_fixes)
-    force = config.is_force_excluded if config.force_exclude else None
-    files = list(iter_python_files(options.paths, config.is_excluded, force))
+    files, unwalkable = _discover(options, config)
     return run(files, config, unsafe, options.diff, options.format, options.exit_zero,
                jobs=options.jobs, cache=not options.no_cache, quiet=options.quiet,
-               show_fixes=options.show_fixes, exit_non_zero_on_fix=options.exit_non_zero_on_fix)
+               show_fixes=options.show_fixes, exit_non_zero_on_fix=options.exit_non_zero_on_fix,
+               unwalkable=unwalkable)
 
 
 def _vendor(argv: List[str]) -> int:
@@ -382,6 +425,21 @@ def _vendor(argv: List[str]) -> int:
     print("wrote %s" % display_path(written))
     print('set fix-import-module = "%s" in [tool.mboxlint] (or pass --fix-import-module %s)' % (module, module))
     return EXIT_CLEAN
+
+
+def _discover(options, config):
+    """The files to check, and an E902 result for each folder that could not be walked; a
+    warning, saying what was left out, when there is nothing to check at all."""
+    from .discovery import Walk, describe_skipped
+    from .finding import Finding
+
+    walk = Walk()
+    force = config.is_force_excluded if config.force_exclude else None
+    files = list(iter_python_files(options.paths, config.is_excluded, force, walk=walk))
+    unwalkable = [FileResult(folder, [], Finding(1, 0, "E902", why)) for folder, why in walk.problems]
+    if not files and not unwalkable:
+        sys.stderr.write("mboxlint: warning: no Python files were checked%s\n" % describe_skipped(walk))
+    return files, unwalkable
 
 
 def _rules(argv: List[str]) -> int:

@@ -14,6 +14,9 @@ the file key by key. Anything the file says that mboxlint does not understand (a
 value of the wrong type, a code that is not an mboxlint code) is an error that names the file
 and the key: a misspelt setting must never be silently ignored.
 
+``respect-gitignore`` (default true; ``--no-respect-gitignore``) leaves out what the
+``.gitignore`` files of the git work tree ignore, as ruff does (see :mod:`mboxlint.discovery`).
+
 Patterns (``exclude``, ``extend-exclude``, ``per-file-ignores``) are globs: ``*`` and ``?``
 match within one path component, ``**`` matches any number of components, ``[abc]`` a class.
 A pattern matches a path when it matches the path relative to the project root (forward
@@ -25,6 +28,8 @@ import os
 import re
 import sys
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from .globs import Glob, GlobError, GlobSet, compile_glob
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,7 +44,7 @@ FULL_CODE = re.compile(r"^MBX[0-9]{3}$")
 TABLE = "[tool.mboxlint]"
 
 #: Folders skipped while walking a directory unless ``exclude`` replaces them (ruff's list plus
-#: mboxlint's cache). A folder with a ``pyvenv.cfg`` (any virtual environment) and any
+#: mboxlint's cache). A folder whose ``pyvenv.cfg`` names a ``home`` (any virtual environment) and any
 #: ``*.egg-info`` are skipped too: both are part of this default.
 DEFAULT_EXCLUDE = (
     ".bzr", ".direnv", ".eggs", ".git", ".hg", ".mypy_cache", ".nox", ".pytest_cache",
@@ -78,38 +83,13 @@ def parse_codes(values: Optional[Iterable[str]], option: str) -> List[str]:
 # -- glob patterns -------------------------------------------------------------------------
 
 
-def glob_regex(pattern: str) -> "re.Pattern":
-    """Compile a glob where ``*`` stays inside one path component and ``**`` crosses them."""
-    out = []
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(re.escape(char))
-            else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[%s]" % body)
-                i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("(?s:%s)\\Z" % "".join(out))
+def glob_regex(pattern: str) -> Glob:
+    """Compile a glob where ``*`` stays inside one path component and ``**`` crosses them
+    (see :mod:`mboxlint.globs`); :class:`ConfigError` if it is malformed."""
+    try:
+        return compile_glob(pattern)
+    except GlobError as error:
+        raise ConfigError("bad glob pattern %r: %s" % (pattern, error)) from None
 
 
 class PathMatcher:
@@ -118,7 +98,10 @@ class PathMatcher:
     def __init__(self, patterns: Sequence[str], root: str):
         self.root = os.path.abspath(root)
         self.patterns = list(patterns)
-        self._regexes = [glob_regex(p.replace(os.sep, "/").rstrip("/")) for p in self.patterns]
+        try:
+            self._globs = GlobSet([p.replace(os.sep, "/").rstrip("/") for p in self.patterns])
+        except GlobError as error:
+            raise ConfigError("bad glob pattern: %s" % error) from None
 
     def forms(self, path: str) -> Tuple[str, ...]:
         absolute = os.path.abspath(path)
@@ -129,13 +112,13 @@ class PathMatcher:
     def matching(self, path: str) -> List[int]:
         """Indexes of the patterns that match ``path``."""
         forms = self.forms(path)
-        return [i for i, regex in enumerate(self._regexes) if any(regex.match(f) for f in forms)]
+        return self._globs.matching(forms[:2], forms[2])
 
     def matches(self, path: str) -> bool:
-        if not self._regexes:
+        if not self.patterns:
             return False
         forms = self.forms(path)
-        return any(regex.match(f) for regex in self._regexes for f in forms)
+        return self._globs.matches(forms[:2], forms[2])
 
 
 # -- the configuration file ------------------------------------------------------------------
@@ -152,6 +135,7 @@ KEYS = {
     "shared-files": "strings",
     "unsafe-fixes": "bool",
     "fix-import-module": "module",
+    "respect-gitignore": "bool",
 }
 
 #: where unsafe fixes import ``copy_back``/``atomic_write`` from unless ``fix-import-module`` says
@@ -210,6 +194,8 @@ def _load_toml(path: str, raw: Optional[bytes] = None) -> Dict[str, Any]:
         raise ConfigError("%s: cannot read: %s" % (path, error.strerror or error)) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError("%s: not valid TOML: %s" % (path, error)) from None
+    except RecursionError:  # the TOML parser recurses on nesting
+        raise ConfigError("%s: not valid TOML: nested too deeply" % path) from None
 
 
 def read_config_file(path: str) -> Dict[str, Any]:
@@ -305,6 +291,8 @@ class Config:
         self.shared_files: List[str] = settings.get("shared-files", [])
         self.unsafe_fixes: bool = settings.get("unsafe-fixes", False)
         self.fix_import_module: str = settings.get("fix-import-module", DEFAULT_FIX_IMPORT_MODULE)
+        #: leave out what git ignores (see :class:`mboxlint.discovery.GitIgnore`)
+        self.respect_gitignore: bool = settings.get("respect-gitignore", True)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -313,6 +301,9 @@ class Config:
         self._per_file = PathMatcher(list(self.per_file_ignores), self.root)
         self._per_file_codes = list(self.per_file_ignores.values())
         self._selections: Dict[Tuple[str, ...], Selection] = {}
+        from .discovery import GitIgnore
+
+        self._gitignore = GitIgnore() if self.respect_gitignore else None
 
     def override(self, **cli: Any) -> "Config":
         """Apply command-line values (None means "not given"); returns self."""
@@ -333,9 +324,13 @@ class Config:
         return options
 
     def is_excluded(self, path: str, is_dir: bool = False) -> bool:
+        from .discovery import is_virtualenv
+
         if self._excluded.matches(path):
             return True
-        return is_dir and self.skip_venvs and os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+        if self._gitignore is not None and self._gitignore.ignored(path, is_dir):
+            return True
+        return is_dir and self.skip_venvs and is_virtualenv(path)
 
     def is_force_excluded(self, path: str) -> bool:
         """For a path named on the command line: it, or a folder above it inside the project, is excluded."""
@@ -367,8 +362,12 @@ def load_config(paths: Sequence[str], config_file: Optional[str] = None, isolate
     if isolated:
         return Config(root=cwd)
     if config_file is not None:
-        if not os.path.isfile(config_file):
+        if os.path.isdir(config_file):
+            raise ConfigError("--config: is a directory, not a TOML file: %s" % config_file)
+        if not os.path.exists(config_file):
             raise ConfigError("--config: no such file: %s" % config_file)
+        if not os.path.isfile(config_file):
+            raise ConfigError("--config: not a regular file: %s" % config_file)
         return Config(read_config_file(config_file), os.path.abspath(config_file))
     found = find_config_file(paths, cwd)
     if found is None:

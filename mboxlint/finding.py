@@ -36,8 +36,9 @@ class Finding(NamedTuple):
             raise ValueError("not a finding")
         plan = data[-1]
         finding = cls(*data[:-1], plan=None if plan is None else FixPlan.from_data(plan))
-        if not (isinstance(finding.line, int) and isinstance(finding.col, int) and isinstance(finding.code, str)
-                and isinstance(finding.message, str)):
+        if not (type(finding.line) is int and type(finding.col) is int and isinstance(finding.code, str)
+                and isinstance(finding.message, str) and finding.fix in (None, "safe", "unsafe")
+                and all(v is None or type(v) is int for v in (finding.end_line, finding.end_col))):
             raise ValueError("not a finding")
         return finding
 

@@ -17,8 +17,6 @@ reported. Nothing here prints except :func:`run`.
 
 import difflib
 import os
-import stat
-import tempfile
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from .finding import Finding, last_line as _last_line
 from .fixes import FIXERS, allowed
 from .fixes.excerpt import Excerpt, excerpt
 from .output import display_path
+from .safe_write import WriteError, digest, replace_file
 from .source import SourceError, read_source
 
 #: Rounds of fix-and-re-lint per file; every round fixes the findings of one rule code.
@@ -297,10 +296,6 @@ def _fix_round(result, module, code, group, findings, selection, unsafe, options
 # -- files -------------------------------------------------------------------------------
 
 
-class WriteError(Exception):
-    pass
-
-
 def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = False, write: bool = True,
              options: Optional[dict] = None, checked: Optional[Tuple[str, List[Finding]]] = None) -> FixResult:
     """Fix one file; with ``write``, replace it atomically when something was fixed.
@@ -308,8 +303,8 @@ def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = Fa
     ``checked``: the :func:`mboxlint.runner.content_digest` of some bytes and the findings
     checking them gave; used instead of checking again when the file still holds those bytes.
 
-    A symbolic link is followed once, at the start, and the file it named is the one written;
-    if the link or the file changed meanwhile, nothing is written and a problem is reported.
+    A symbolic link is read but never written through (see :mod:`mboxlint.safe_write`); if
+    the file changed meanwhile, nothing is written and a problem is reported.
     """
     real = os.path.realpath(path)
     try:
@@ -343,65 +338,17 @@ def fix_file(path: str, selection: Optional[Selection] = None, unsafe: bool = Fa
 
 def write_fixed(result: FixResult) -> None:
     """Replace the file of a :func:`fix_file` result (made with ``write=False``) by its fixed
-    bytes, atomically; a failure gives the fix up and says why. ``--fix`` computes fixes in
-    worker processes and writes here, in one process: a worker stopped midway (one that
-    dies takes the pool's others with it) then leaves nothing behind, not even a temp file."""
-    if result.written or result.data is None or result.target is None:
+    bytes (see :mod:`mboxlint.safe_write`); a failure gives the fix up and says why. ``--fix``
+    computes fixes in child processes and writes here, in one process: a child stopped midway
+    then leaves nothing behind, not even a temp file."""
+    if result.written or result.data is None or result.target is None or result.raw is None:
         return
-    real, before = result.target
+    _real, before = result.target
     try:
-        _replace(result.path, real, result.data, before)
+        replace_file(result.path, result.data, digest(result.raw), before)
         result.written = True
     except WriteError as error:
         result.give_up(str(error), result.initial)
-
-
-def _replace(path: str, real: str, data: bytes, before: os.stat_result) -> None:
-    """Write ``data`` over ``real`` through a temp file in its directory, keeping its mode."""
-    if os.path.realpath(path) != real:
-        raise WriteError("now points to another file than the one read: not written")
-    try:
-        now = os.stat(real)
-    except OSError as error:
-        raise WriteError("cannot write: %s" % (error.strerror or error)) from None
-    if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (
-        before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns
-    ):
-        raise WriteError("changed while it was being fixed: not written")
-    if now.st_nlink > 1:
-        # Replacing the file would leave its other names on the old contents.
-        raise WriteError("has %d hard links; replacing it would split them: not written (see --diff)"
-                         % now.st_nlink)
-    directory = os.path.dirname(real) or "."
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(real) + ".", suffix=".mboxlint")
-    except OSError as error:
-        raise WriteError("cannot write: %s" % (error.strerror or error)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), stat.S_IMODE(now.st_mode))
-            try:
-                os.fchown(handle.fileno(), now.st_uid, now.st_gid)
-            except OSError:
-                pass  # not ours to give away; the mode is what matters
-            os.fsync(handle.fileno())
-        os.replace(tmp, real)
-    except OSError as error:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise WriteError("cannot write: %s" % (error.strerror or error)) from None
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass  # some file systems refuse fsync on directories; the replace itself is done
 
 
 # -- the command -------------------------------------------------------------------------

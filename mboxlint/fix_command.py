@@ -3,10 +3,10 @@
 The check runs first, in parallel and through the cache, exactly as ``check`` does; only the
 files with a fix to apply are read again and handed to :mod:`mboxlint.fix`, which is what
 imports libcst (over half a second on its own), so a tree with nothing to fix costs about what
-``check`` costs. With more than one job, those files are fixed in worker processes (libcst is
-loaded only by those that get one). What fixing an unchanged file found (a fix declined or
-refused) is kept in the check's cache entry, so the next run does not load libcst for that
-file again.
+``check`` costs. Those files are fixed in child processes, whatever ``-j`` (libcst is loaded
+only by those that get one, and a crash in it costs one file); this process writes. What
+fixing an unchanged file found (a fix declined or refused) is kept in the check's cache
+entry, so the next run does not load libcst for that file again.
 """
 
 import sys
@@ -30,7 +30,8 @@ def _plural(count: int, word: str) -> str:
 def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fmt: str,
         exit_zero: bool = False, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None,
         jobs: Optional[int] = None, cache: bool = True, quiet: bool = False, show_fixes: bool = False,
-        exit_non_zero_on_fix: bool = False) -> int:
+        exit_non_zero_on_fix: bool = False,
+        unwalkable: Sequence[FileResult] = ()) -> int:
     """``mboxlint check --fix`` / ``--diff``; returns the exit status (see :mod:`mboxlint.cli`).
     ``quiet``: no summary; ``show_fixes``: list what was fixed in each file, and mark what is
     left that a fix could settle; ``exit_non_zero_on_fix``: exit 1 when anything was fixed."""
@@ -47,10 +48,14 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
     options = selection.options if hasattr(selection, "selection_for") else None
     mode = "unsafe" if unsafe else "safe"
     digests: Dict[int, str] = {}
+    if not diff:
+        from .safe_write import remove_stale_temps
+
+        remove_stale_temps(sorted({os.path.dirname(os.path.abspath(p)) for p in paths}))
     checked_all, store = check_paths_cached(paths, selection, options, jobs=jobs, cache=cache, digests=digests)
     # What each file needs, in the check's order: its report is written in that order,
     # whatever order the fixes finish in.
-    plan: list = []  # (checked, None) for a check's internal error; (None, _Unfixed); (path, None)
+    plan: list = []  # (checked, None) for a check's internal error; (None, _Unfixed); (path, checked)
     to_fix: List[Tuple[str, Optional[Tuple[str, list]]]] = []  # with what the check found, to reuse
     for index, checked in enumerate(checked_all):
         if checked.internal:
@@ -67,12 +72,12 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
         if known is not None:  # this content was fixed before, changing nothing
             plan.append((None, _Unfixed(path, list(checked.findings), None, known[1], known[0])))
             continue
-        plan.append((path, None))
+        plan.append((path, checked))
         to_fix.append((path, (digests[index], checked.findings) if index in digests else None))
     outcomes = iter(fix_paths([path for path, _ in to_fix], selection, unsafe, not diff, jobs,
                               [known for _, known in to_fix]))
     for first, unfixed in plan:
-        if unfixed is not None:
+        if isinstance(unfixed, _Unfixed):
             results.append(unfixed)
             continue
         if not isinstance(first, str):
@@ -81,6 +86,9 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
             continue
         path = first
         result, failure = next(outcomes)
+        if result is None and failure == CRASHED:  # libcst's crash on this input: not fixed
+            results.append(_Unfixed(path, list(unfixed.findings), None, 0, [CRASHED]))
+            continue
         if result is None:  # a bug must not hide the other files; this one is untouched
             internal = True
             stderr.write("mboxlint: internal error while fixing %s: %s\n" % (display_path(path), failure))
@@ -92,6 +100,7 @@ def run(paths: Sequence[str], selection: Selection, unsafe: bool, diff: bool, fm
                                   result.problems, result.unsafe_available)
     if store is not None:
         store.save()
+    results.extend(_Unfixed(r.path, [], r.error, 0) for r in unwalkable)  # folders that could not be read
     if diff:
         for result in results:
             stdout.write(result.diff())
@@ -222,6 +231,9 @@ def _rule_name(code: str) -> str:
     return rule.name if rule is not None else code
 
 
+#: why a file whose fixing killed its process (libcst can segfault on deep input) was not fixed
+CRASHED = "the process fixing it crashed (in libcst or the interpreter): not fixed"
+
 #: (the result, or None and why fixing raised)
 Outcome = Tuple[Optional["FixResult"], Optional[str]]
 
@@ -231,82 +243,89 @@ def fix_paths(paths: Sequence[str], selection, unsafe: bool, write: bool,
     """:func:`mboxlint.fix.fix_file` for each of ``paths``, outcomes in their order;
     ``checked``: each file's ``checked`` argument for it (what the check found).
 
-    With more than one job and more than one file, the files are fixed in worker processes
-    (the check's kind of pool), biggest first so that a long one does not finish the run
-    alone; names of one file (symbolic links) are fixed one after the other in one task, as
-    they would be in-process. ``-j 1`` fixes in this process. An exception, or a worker that
-    dies, is that file's outcome, never the run's.
+    libcst runs in child processes only, ``-j 1`` and a single file included: it can crash
+    the interpreter (a segfault on a 10,000-term ``and`` chain), and then only that file is
+    lost, reported, and never written. The children (the check's kind of pool) compute, this
+    process writes (:func:`mboxlint.fix.write_fixed`), so a child stopped midway leaves
+    nothing behind. Files go biggest first so that a long one does not finish the run alone.
+    Names of one file (``a.py`` and ``./a.py``) are fixed in successive rounds, each after the
+    previous round was written, as they would be one after the other.
     """
+    import os
+
     from .runner import _cpu_count
 
     jobs = jobs if jobs and jobs > 0 else _cpu_count()
     checked = list(checked) if checked is not None else [None] * len(paths)
-    if jobs <= 1 or len(paths) < 2:
-        return [_fix_guarded(path, selection, unsafe, write, known) for path, known in zip(paths, checked)]
-    import os
-
-    groups: Dict[str, List[int]] = {}
+    rounds: List[List[int]] = []
+    seen: Dict[str, int] = {}
     for index, path in enumerate(paths):
-        groups.setdefault(os.path.realpath(path), []).append(index)
+        real = os.path.realpath(path)
+        depth = seen.get(real, 0)
+        seen[real] = depth + 1
+        if depth == len(rounds):
+            rounds.append([])
+        rounds[depth].append(index)
 
-    def size(real: str) -> int:
+    def size(index: int) -> int:
         try:
-            return os.stat(real).st_size
+            return os.stat(paths[index]).st_size
         except OSError:
             return 0
 
-    tasks = sorted(groups.items(), key=lambda item: -size(item[0]))
     outcomes: List[Optional[Outcome]] = [None] * len(paths)
-    work = [[(paths[i], checked[i]) for i in indexes] for _, indexes in tasks]
-    # Workers compute; this process writes (mboxlint.fix.write_fixed says why). Only names
-    # of one file are written in their task, one after the other: each must see the last.
-    for indexes, done in _fix_parallel([indexes for _, indexes in tasks], work, selection, unsafe, write, jobs):
-        for index, outcome in zip(indexes, done):
-            outcomes[index] = outcome
-    if write:
-        from .fix import write_fixed
+    for indexes in rounds:
+        indexes = sorted(indexes, key=lambda i: -size(i))
+        work = [[(paths[i], checked[i])] for i in indexes]
+        for task, done in _fix_parallel([[i] for i in indexes], work, selection, unsafe, jobs):
+            for index, outcome in zip(task, done):
+                outcomes[index] = outcome
+        if write:
+            from .fix import write_fixed
 
-        for index, (result, _error) in enumerate(outcomes):  # type: ignore[misc]
-            if result is not None and result.changed:
-                write_fixed(result)
+            for index in sorted(indexes):
+                result = outcomes[index][0]  # type: ignore[index]
+                if result is not None and result.changed:
+                    write_fixed(result)
     return outcomes  # type: ignore[return-value]
 
 
-def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: bool, write: bool,
+def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: bool,
                   jobs: int) -> Iterator[Tuple[List[int], List[Outcome]]]:
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     from .runner import _pool
 
+    if not tasks:
+        return
     options = selection.options if hasattr(selection, "selection_for") else None
     failed: List[List[int]] = []
     with _pool(min(jobs, len(tasks)), selection, options) as pool:
-        futures = {pool.submit(_fix_task, files, unsafe, write and len(files) > 1): task
-                   for task, files in zip(tasks, work)}
+        futures = {pool.submit(_fix_task, files, unsafe): task for task, files in zip(tasks, work)}
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
             except BrokenProcessPool:
                 failed.append(futures[future])
-    # A dead worker takes the files in flight with it: each is fixed again in a pool of its
-    # own, so that only the one that kills its worker is reported.
+    # A dead child takes the files in flight with it: each is fixed again in a pool of its
+    # own, so that only the one that kills its child is reported.
     for task, files in zip(tasks, work):
         if task not in failed:
             continue
         with _pool(1, selection, options) as pool:
             try:
-                yield task, pool.submit(_fix_task, files, unsafe, write and len(files) > 1).result()
+                yield task, pool.submit(_fix_task, files, unsafe).result()
             except BrokenProcessPool:
-                yield task, [(None, "the worker process died")] * len(task)
+                yield task, [(None, CRASHED)] * len(task)
 
 
-def _fix_task(files: List[tuple], unsafe: bool, write: bool) -> List[Outcome]:
-    """In a worker: ``(path, checked)`` pairs; the selection and options are those the pool
-    was started with."""
+def _fix_task(files: List[tuple], unsafe: bool) -> List[Outcome]:
+    """In a child: ``(path, checked)`` pairs, computed, never written; the selection and
+    options are those the pool was started with."""
     from .runner import _WORKER
 
-    return [_fix_guarded(path, _WORKER["selection"], unsafe, write, known) for path, known in files]
+    return [_fix_guarded(path, _WORKER["selection"], unsafe, False, known) for path, known in files]
 
 
 def _fix_guarded(path: str, selection, unsafe: bool, write: bool, checked: Optional[tuple] = None) -> Outcome:

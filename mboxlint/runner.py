@@ -15,30 +15,36 @@ The cache lives in ``.mboxlint_cache/`` at the project root (the nearest ancesto
 current directory with ``pyproject.toml``, ``setup.cfg`` or ``.git``; else the current
 directory; ``MBOXLINT_CACHE_DIR`` overrides). It holds one index per effective
 configuration, a JSON file named after a hash of the mboxlint version, the Python version,
-the enabled codes, the options and the installed package's files, so a change to any of
-them is a different index. In it, each file's absolute path maps to the hash of its
-content, its result, and the file's ``(mtime_ns, size, inode)``:
+the enabled codes, the options, the installed package's files and a random secret of the
+user's kept outside every project (:func:`user_secret`), so a change to any of them is a
+different index, and an index committed to the repository under review never matches. In
+it, each file's absolute path maps to the hash of its content, its result, and the file's
+stamp ``(mtime_ns, size, inode, ctime_ns)``:
 
-* the warm path: when ``os.stat`` gives the same triple, the cached result is used without
+* the warm path: when ``os.stat`` gives the same stamp, the cached result is used without
   opening the file (one ``stat`` per file and one small JSON read per run);
-* when the triple differs (a ``touch``, a checkout), the file is read and hashed; the same
-  hash is still a hit;
-* the triple is only recorded for a file last modified well before it was read, since a
-  file changed again within the filesystem's timestamp resolution would keep its triple
+* when the stamp differs (a ``touch``, a checkout, an edit whose mtime was set back: the
+  ctime cannot be), the file is read and hashed; the same hash is still a hit;
+* the stamp is only recorded for a file last modified well before it was read, since a
+  file changed again within the filesystem's timestamp resolution would keep its stamp
   (git's "racily clean" entries): such a file is hashed again next time.
 
 The index is written only when something changed: to a temporary file in the same
 directory, then ``os.replace``, so a reader sees the old index or the new one, never half
-of one. Overlapping runs need no lock: each merges its entries into the index it finds just
-before writing, and whichever writes last may drop the other's newest entries, which only
-costs a miss later. An index that cannot be read or parsed, or an entry of the wrong shape,
-is a miss, never an error; a cache directory that cannot be written is no cache.
+of one; the cache folder, its version folder and every file in them are opened without
+following links, so a committed ``.mboxlint_cache`` link, or dangling links inside it,
+make no file anywhere (there is just no cache). Overlapping runs need no lock: each merges
+its entries into the index it finds just before writing, and whichever writes last may drop
+the other's newest entries, which only costs a miss later. An index that cannot be read or
+parsed (however deeply nested), or an entry or field of the wrong shape or type, is a miss,
+never an error; a cache directory that cannot be written is no cache.
 
 ``--fix`` adds to an entry what fixing that content found when it changed nothing (a fix
 declined or refused: which problems were reported), per mode (safe, or with unsafe fixes),
 so that an unchanged file is not handed to libcst again only to fail the same way.
 """
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -46,14 +52,18 @@ import os
 import stat
 import sys
 import time
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .selection import Selection
 from .discovery import iter_python_files
 from .engine import FileResult, check_file, check_source
 from .finding import Finding
+from .safe_write import digest
 from .source import SourceError, decode
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 CACHE_DIR_NAME = ".mboxlint_cache"
 CACHE_DIR_ENV = "MBOXLINT_CACHE_DIR"
@@ -72,7 +82,7 @@ _CACHEDIR_TAG = (
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
 
-Stamp = Tuple[int, int, int]
+Stamp = Tuple[int, int, int, int]
 #: (position in the input, path, size in bytes, hash of the cached content or None)
 Task = Tuple[int, str, int, Optional[str]]
 #: (result or None when the content hash equals the cached one, content hash, stamp)
@@ -119,6 +129,63 @@ def _package_fingerprint() -> List[Tuple[str, int, int]]:
     return found
 
 
+_SECRET: List[str] = []
+SECRET_ENV = "MBOXLINT_SECRET_DIR"
+
+
+def user_secret() -> str:
+    """A random value made once per user, kept outside every project (``$XDG_CACHE_HOME``, or
+    ``~/.cache``, ``/mboxlint/secret``; ``MBOXLINT_SECRET_DIR`` overrides the folder).
+
+    It is part of every cache key, so that an index written by someone else (committed to the
+    repository under review, restored from a shared image) never matches: the rest of the
+    key (versions, codes, the package's files) can be reproduced by anyone. When it cannot be
+    kept, each run makes its own, and the cache is simply never reused."""
+    if _SECRET:
+        return _SECRET[0]
+    folder = os.environ.get(SECRET_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mboxlint")
+    path = os.path.join(folder, "secret")
+    value = _read_secret(path)
+    if value is None:
+        value = _make_secret(folder, path)
+    _SECRET.append(value)
+    return value
+
+
+def _read_secret(path: str) -> Optional[str]:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        value = handle.read(200)
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077 \
+            or len(value) != 64 or not all(c in b"0123456789abcdef" for c in value):
+        return None
+    return value.decode("ascii")
+
+
+def _make_secret(folder: str, path: str) -> str:
+    import secrets
+
+    value = secrets.token_hex(32)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        temporary = "%s.%d.%s" % (path, os.getpid(), secrets.token_hex(4))
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            with open(fd, "wb") as out:
+                out.write(value.encode("ascii"))
+            os.link(temporary, path)  # whole or not at all; the first of two racing runs wins
+        finally:
+            os.unlink(temporary)
+    except OSError:
+        pass
+    return _read_secret(path) or value
+
+
 def configuration_key(selection: Selection, options: Optional[dict]) -> str:
     """What a cached result depends on besides the file's content."""
     described = {
@@ -127,6 +194,8 @@ def configuration_key(selection: Selection, options: Optional[dict]) -> str:
         "codes": sorted(selection.enabled),
         "options": options or {},
         "package": _package_fingerprint(),
+        # what an index committed to a repository cannot know: see user_secret
+        "secret": user_secret(),
     }
     text = json.dumps(described, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -158,9 +227,17 @@ class Cache:
 
     def _load(self) -> dict:
         try:
-            with open(self.index_path, "rb") as handle:
+            version_fd = _open_dir_nofollow(self.directory, (__version__,), create=False)
+            try:
+                fd = os.open(self.key + ".json", os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0),
+                             dir_fd=version_fd)
+            finally:
+                os.close(version_fd)
+            with open(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return {}
                 data = json.loads(handle.read())
-        except (OSError, ValueError):
+        except Exception:  # noqa: BLE001 - unreadable, not JSON, nested too deep: a miss
             return {}
         if not isinstance(data, dict) or data.get("key") != self.key or not isinstance(data.get("files"), dict):
             return {}
@@ -177,12 +254,12 @@ class Cache:
             stamp, digest, payload = entry[:3]
             if stamp is not None:
                 stamp = tuple(stamp)
-                if len(stamp) != 3 or not all(isinstance(v, int) for v in stamp):
+                if len(stamp) != 4 or not all(type(v) is int for v in stamp):
                     return None
             if not isinstance(digest, str):
                 return None
             return stamp, digest, _decode(path, payload)
-        except (TypeError, ValueError):
+        except Exception:  # noqa: BLE001 - whatever the index holds, it is only a miss
             return None
 
     def _current(self, path: str):
@@ -222,67 +299,121 @@ class Cache:
         """Write the index if anything changed; a failure to write is silently no cache."""
         if not self.updates:
             return
-        import tempfile  # only runs that write pay for the import
+        import secrets  # only runs that write pay for the import
 
         try:
-            folder = os.path.dirname(self.index_path)
-            os.makedirs(folder, exist_ok=True)
+            os.makedirs(os.path.dirname(self.directory), exist_ok=True)
             prepare_cache_dir(self.directory)
+            folder = _open_dir_nofollow(self.directory, (__version__,), create=True)
+        except OSError:
+            return
+        try:
             files = self._load()  # what overlapping runs wrote meanwhile is kept
             files.update(self.updates)
-            data = json.dumps({"key": self.key, "files": files}, separators=(",", ":"))
-            handle, temporary = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=folder)
+            data = json.dumps({"key": self.key, "files": files}, separators=(",", ":")).encode("utf-8")
+            temporary = ".index-%s.tmp" % secrets.token_hex(8)
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644,
+                             dir_fd=folder)
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                with open(handle, "wb") as out:
                     out.write(data)
-                os.replace(temporary, self.index_path)
+                os.replace(temporary, self.key + ".json", src_dir_fd=folder, dst_dir_fd=folder)
             except BaseException:
                 try:
-                    os.unlink(temporary)
+                    os.unlink(temporary, dir_fd=folder)
                 except OSError:
                     pass
                 raise
         except OSError:
             return
+        finally:
+            os.close(folder)
         self.entries = files
         self.updates = {}
 
 
-def prepare_cache_dir(directory: str) -> None:
-    """Mark the directory as a cache (backup tools skip it) that git ignores whole."""
-    os.makedirs(directory, exist_ok=True)
-    for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by mboxlint.\n*\n")):
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR_NOFOLLOW = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_NOFOLLOW | _O_CLOEXEC
+
+
+def _open_dir_nofollow(directory: str, below: Sequence[str] = (), create: bool = False) -> int:
+    """A descriptor of ``directory/below...``, none of them a symbolic link (a committed
+    ``.mboxlint_cache -> /etc`` or a dangling link inside it): OSError otherwise."""
+    if create:
         try:
-            with open(os.path.join(directory, name), "x", encoding="utf-8") as out:
-                out.write(content)
+            os.mkdir(directory)
         except FileExistsError:
             pass
+    fd = os.open(directory, _DIR_NOFOLLOW)
+    try:
+        for name in below:
+            if create:
+                try:
+                    os.mkdir(name, dir_fd=fd)
+                except FileExistsError:
+                    pass
+            next_fd = os.open(name, _DIR_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = next_fd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def prepare_cache_dir(directory: str) -> None:
+    """Mark the directory as a cache (backup tools skip it) that git ignores whole; nothing
+    is written through a link."""
+    fd = _open_dir_nofollow(directory, create=True)
+    try:
+        for name, content in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by mboxlint.\n*\n")):
+            try:
+                out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644, dir_fd=fd)
+            except FileExistsError:
+                continue  # whatever it is (even a dangling link), it is left as it is
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(content)
+    finally:
+        os.close(fd)
 
 
 def clean(directory: Optional[str] = None) -> bool:
-    """Remove the cache directory; True when there was one."""
+    """Remove the cache directory; True when there was one. A link in its place is removed,
+    not followed."""
     import shutil
 
+    directory = directory or default_cache_dir()
     try:
-        shutil.rmtree(directory or default_cache_dir())
-    except (FileNotFoundError, NotADirectoryError):
+        if stat.S_ISLNK(os.lstat(directory).st_mode):
+            os.unlink(directory)
+            return True
+        shutil.rmtree(directory)
+    except (FileNotFoundError, NotADirectoryError):  # none, or removed by someone else meanwhile
         return False
     return True
 
 
 def _stamp(st: os.stat_result) -> Stamp:
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    # ctime cannot be set back (touch -d, cp -p and SOURCE_DATE_EPOCH restore mtime only)
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 # -- checking one file --------------------------------------------------------------------------
 
 def internal_error(path: str, error: BaseException) -> FileResult:
-    return FileResult(path, [], Finding(1, 0, "E902", "internal error: %s" % (error,)), internal=True)
+    message = "internal error: %s" % (error,)
+    if os.environ.get("MBOXLINT_DEBUG"):  # where it happened, for a bug report
+        import traceback
+
+        message += "\n" + "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+    return FileResult(path, [], Finding(1, 0, "E902", message), internal=True)
 
 
 def content_digest(raw: bytes) -> str:
-    """The hash a cache entry keeps of a file's bytes."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    """The hash a cache entry keeps of a file's bytes (the one ``--fix`` compares before
+    writing: :func:`mboxlint.safe_write.digest`)."""
+    return digest(raw)
 
 
 def check_one(path: str, known: Optional[str], selection: Selection, options: Optional[dict]) -> Outcome:
@@ -334,10 +465,30 @@ def _check_guarded(task: Task, selection, options: Optional[dict]) -> Outcome:
 _WORKER: dict = {}
 
 
-def _worker_init(selection: Selection, options: Optional[dict]) -> None:
+def _worker_init(selection: Selection, options: Optional[dict], parent: Optional[int] = None) -> None:
+    _die_with_parent(parent)
     _WORKER["selection"] = selection
     _WORKER["options"] = options
     gc.freeze()  # the modules already loaded need never be traversed again
+
+
+def _die_with_parent(parent: Optional[int]) -> None:
+    """A worker must not outlive the run: Ctrl-C is the parent's to handle (it stops the
+    workers), and on Linux the kernel kills a worker whose parent died, even by SIGKILL."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
 
 
 def _worker_chunk(tasks: List[Task]) -> List[Tuple[int, Outcome]]:
@@ -370,14 +521,41 @@ def _chunks(tasks: Sequence[Task], jobs: int) -> List[List[Task]]:
     return chunks
 
 
-def _pool(jobs: int, selection: Selection, options: Optional[dict]):
+@contextlib.contextmanager
+def _pool(jobs: int, selection: Selection, options: Optional[dict]) -> Iterator["ProcessPoolExecutor"]:
+    """A process pool that is stopped, not waited for, when the run is (an exception,
+    SIGINT, or SIGTERM turned into one by :func:`mboxlint.cli.main`): its workers would
+    otherwise finish every queued file, or keep running after the parent is gone."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # fork starts a worker in milliseconds with everything already imported; elsewhere (or
     # where fork is unsafe) the platform's default
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init, initargs=(selection, options))
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init,
+                               initargs=(selection, options, os.getpid()))
+    try:
+        yield pool
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def stop_pool(pool) -> None:
+    """Kill a pool's workers and drop its queued work, without waiting for either."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        try:
+            worker.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        try:
+            worker.join(timeout=5)
+        except (OSError, ValueError, AssertionError):
+            pass
 
 
 def _run_parallel(tasks: List[Task], jobs: int, selection: Selection, options: Optional[dict]) -> Iterable[Tuple[int, Outcome]]:
@@ -438,7 +616,7 @@ def check_paths(
     gives each file's selection (per-file ignores) and whose ``selection`` is the run's.
     ``jobs``: worker processes (default: every core available); 1 checks in-process.
     ``cache``: use and update the cache in ``cache_dir`` (default: see the module docstring).
-    Raises :class:`mboxlint.discovery.PathError` for a missing path.
+    A path that does not exist (a file deleted since it was found) is an E902 result.
     """
     results, store = check_paths_cached(paths, selection, options, jobs, cache, cache_dir)
     if store is not None:
@@ -455,14 +633,17 @@ def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[d
     with the :func:`content_digest` of the bytes each result is for, by position."""
     selection = selection or Selection()
     jobs = jobs if jobs and jobs > 0 else _cpu_count()
-    files = list(iter_python_files(paths))
-    if hasattr(selection, "selection_for"):
-        # A configuration: per-file ignores are part of what the cached results depend on.
-        keyed = dict(options or {}, per_file_ignores=getattr(selection, "per_file_ignores", {}))
-        key = configuration_key(selection.selection, keyed)
-    else:
-        key = configuration_key(selection, options)
-    store = Cache(cache_dir or default_cache_dir(), key) if cache else None
+    # a file deleted since it was found is reported for itself, not as a usage error
+    files = list(iter_python_files(paths, must_exist=False))
+    store = None
+    if cache:
+        if hasattr(selection, "selection_for"):
+            # A configuration: per-file ignores are part of what the cached results depend on.
+            keyed = dict(options or {}, per_file_ignores=getattr(selection, "per_file_ignores", {}))
+            key = configuration_key(selection.selection, keyed)
+        else:
+            key = configuration_key(selection, options)
+        store = Cache(cache_dir or default_cache_dir(), key)
     results: List[Optional[FileResult]] = [None] * len(files)
     cached: Dict[int, FileResult] = {}
     tasks: List[Task] = []

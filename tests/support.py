@@ -75,15 +75,93 @@ FIXABLE = textwrap.dedent(
 
 
 def count_fixes(monkeypatch):
-    """The paths handed to :func:`mboxlint.fix.fix_source` from now on, in order."""
+    """The paths handed to :func:`mboxlint.fix.fix_source` from now on, in order, by this
+    process or the child processes ``--fix`` runs libcst in (a list-like view of a file)."""
+    import tempfile
+
     from mboxlint import fix as fix_module
 
-    calls = []
+    handle, log = tempfile.mkstemp(prefix="mboxlint-fixes-")
+    os.close(handle)
+    calls = _LoggedCalls(log)
     real = fix_module.fix_source
 
     def counting(text, path="<unknown>", *args, **kwargs):
-        calls.append(path)
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(path + "\n")
         return real(text, path, *args, **kwargs)
 
     monkeypatch.setattr(fix_module, "fix_source", counting)
     return calls
+
+
+class _LoggedCalls:
+    def __init__(self, log):
+        self.log = log
+
+    def _items(self):
+        with open(self.log, encoding="utf-8") as handle:
+            return handle.read().splitlines()
+
+    def __eq__(self, other):
+        return self._items() == list(other)
+
+    def __len__(self):
+        return len(self._items())
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def __repr__(self):
+        return repr(self._items())
+
+    def __del__(self):
+        try:
+            os.unlink(self.log)
+        except OSError:
+            pass
+
+
+#: a user and group no file of the machine belongs to, for tests of other users' files
+OTHER_UID, OTHER_GID = 54321, 54322
+
+
+def let_anyone_in(path) -> None:
+    """Make ``path`` and every folder above it searchable by anyone (pytest's own temporary
+    folders are root's alone), so that another user can reach what is inside."""
+    walk = str(path)
+    while walk != os.path.dirname(walk):
+        os.chmod(walk, os.stat(walk).st_mode | 0o111)
+        walk = os.path.dirname(walk)
+
+
+def as_another_user(function, groups=()):
+    """Run ``function()`` in a forked child as OTHER_UID (when we are root; else as
+    ourselves, who are another user already), its group OTHER_GID; returns
+    ``(exit status, the text it returned)``. Modules it needs must be imported already:
+    the other user may not be able to read the interpreter's files."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        status = 70
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups(list(groups))
+                os.setgid(OTHER_GID)
+                os.setuid(OTHER_UID)
+            said = function()
+            os.write(write_end, said.encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    _pid, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()

@@ -104,7 +104,7 @@ def test_a_failure_to_write_is_not_remembered(tmp_path, cache_dir, fixes, monkey
     path = tmp_path / "deliver.py"
     path.write_text(FIXABLE)
 
-    def refuse(src, dst):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(fix_module.os, "replace", refuse)
@@ -134,7 +134,7 @@ def test_the_cache_keeps_the_outcome_only_for_the_same_content(tmp_path):
     assert store.fix_outcome("/a.py", "unsafe") is None
     store.put_fix_outcome("/a.py", "other", "unsafe", ["stale"], 0)  # not the cached content
     assert store.fix_outcome("/a.py", "unsafe") is None
-    store.put("/a.py", (1, 2, 3), "d1", result)  # same content, new stamp: still known
+    store.put("/a.py", (1, 2, 3, 4), "d1", result)  # same content, new stamp: still known
     assert store.fix_outcome("/a.py", "safe") == (["refused"], 0)
     store.save()
     again = runner.Cache(str(tmp_path), "key")

@@ -142,7 +142,7 @@ def test_unsafe_fixes_add_the_rest(tree, monkeypatch, capsys):
 
 def test_unwritable_file_is_reported_not_a_traceback(tree, monkeypatch, capsys):
     # Tests run as root, where chmod cannot make a file unwritable: refuse the replace instead.
-    def refuse(src, dst):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(fix_module.os, "replace", refuse)

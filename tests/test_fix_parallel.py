@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from mboxlint import fix as fix_module
-from mboxlint import fix_command, runner
+from mboxlint import fix_command, runner, safe_write
 from mboxlint.config import Selection
 from mboxlint.fixes import FIXERS
 from mboxlint.fixes.base import Fixer
@@ -44,7 +44,7 @@ def make_tree(root):
         out.write(REFUSED)
     with open(os.path.join(odd, "spool.py"), "w") as out:
         out.write(UNFIXABLE)
-    # Read-only: replaced like any other file (through a new file), keeping its mode.
+    # Read-only: left alone and reported (a 0444 file says "do not edit").
     readonly = os.path.join(odd, "readonly.py")
     shutil.copyfile(os.path.join(ROOT, "fixtures", "locking", "fix_loop.py"), readonly)
     os.chmod(readonly, 0o444)
@@ -118,7 +118,8 @@ def test_two_jobs_fix_exactly_as_one(tmp_path, unsafe, diff):
     else:
         assert len(changed) >= 5
         assert tree_one[os.path.join("odd", "readonly.py")][1] == 0o444
-        assert os.path.join("odd", "readonly.py") in changed
+        assert os.path.join("odd", "readonly.py") not in changed
+        assert "readonly.py: cannot fix: is read-only: not written" in err
         assert os.path.join("odd", "unwritable.py") not in changed
         assert "odd/spool.py:3:1: MBX101" in out.replace(os.sep, "/")
 
@@ -194,12 +195,16 @@ def test_a_worker_that_dies_costs_its_file_only(tmp_path, monkeypatch):
     root = str(tmp_path / "tree")
     make_tree(root)
     status, out, err = run_in(root, 2)
-    assert status == 2
-    assert "mboxlint: internal error while fixing %s: the worker process died" % culprit in err.splitlines()
+    assert status == 3
+    assert "%s: cannot fix: %s" % (culprit, fix_command.CRASHED) in err.splitlines()
     tree = snapshot(root)
+    assert tree[os.path.relpath(culprit)][0] == open(os.path.join(ROOT, "fixtures", "locking", "fix_loop.py"),
+                                                     "rb").read()
     del tree[os.path.relpath(culprit)]
     assert tree == snapshot(expected_root)
-    assert out == expected[1]
+    # its findings are still reported, unfixed
+    assert any(line.startswith(culprit + ":") for line in out.splitlines())
+    assert "".join(line + "\n" for line in out.splitlines() if not line.startswith(culprit + ":")) == expected[1]
 
 
 def test_the_checks_findings_are_used_only_for_the_bytes_checked(tmp_path):
@@ -235,14 +240,14 @@ def test_workers_compute_and_only_this_process_writes(tmp_path, monkeypatch):
     # A worker that dies takes the pool's other workers with it; one stopped between its
     # temp file and the rename would leave the temp behind. So workers never write.
     writers = tmp_path / "writers"
-    real = fix_module._replace
+    real = safe_write.replace_file
 
     def recording(*args, **kwargs):
         with open(writers, "a") as handle:  # forked workers inherit this patch
             handle.write("%d\n" % os.getpid())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fix_module, "_replace", recording)
+    monkeypatch.setattr(fix_module, "replace_file", recording)
     root = str(tmp_path / "tree")
     make_tree(root)
     status, _out, _err = run_in(root, 2)
