@@ -283,3 +283,21 @@ class GitIgnore:
                 if rule.glob.match(below if rule.anchored else name):
                     verdict = not rule.negated
         return verdict
+
+
+#: what marks a project's root folder
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+
+
+def find_project_root(start: Optional[str] = None) -> str:
+    """The nearest ancestor of ``start`` (default: the current directory) that holds
+    ``pyproject.toml``, ``setup.cfg`` or ``.git``; ``start`` itself when none does."""
+    start = os.path.abspath(start or os.getcwd())
+    directory = start
+    while True:
+        if any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent

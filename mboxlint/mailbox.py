@@ -1401,7 +1401,8 @@ def copy_back(src, dst):
             if e.errno != errno.ELOOP:
                 raise
             # A symlink: os.rename replaces the link itself.
-            os.replace(src, dst)
+            # dst is a link, not the locked file: replacing the link is what os.rename does
+            os.replace(src, dst)  # noqa: MBX303
             _fsync_dir(dst)
             return
         dst_st = os.fstat(dfd)

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from . import __version__
 from .selection import Selection
-from .discovery import iter_python_files
+from .discovery import find_project_root, iter_python_files
 from .engine import FileResult, check_file, check_source
 from .finding import Finding
 from .safe_write import digest
@@ -67,7 +67,6 @@ if TYPE_CHECKING:
 
 CACHE_DIR_NAME = ".mboxlint_cache"
 CACHE_DIR_ENV = "MBOXLINT_CACHE_DIR"
-ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 #: below either of these, a pool's start-up costs more than it saves
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 256 * 1024
@@ -90,20 +89,6 @@ Outcome = Tuple[Optional[FileResult], Optional[str], Optional[Stamp]]
 
 
 # -- where the cache lives ------------------------------------------------------------------
-
-def find_project_root(start: Optional[str] = None) -> str:
-    """The nearest ancestor of ``start`` (default: the current directory) that holds
-    ``pyproject.toml``, ``setup.cfg`` or ``.git``; ``start`` itself when none does."""
-    start = os.path.abspath(start or os.getcwd())
-    directory = start
-    while True:
-        if any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS):
-            return directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return start
-        directory = parent
-
 
 def default_cache_dir(start: Optional[str] = None) -> str:
     override = os.environ.get(CACHE_DIR_ENV)

@@ -32,6 +32,8 @@ import stat
 import time
 from typing import Iterable, List, Optional, Set, Tuple
 
+from .discovery import find_project_root
+
 TEMP_SUFFIX = ".mboxlint"
 _TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
 _TOKEN_LENGTH = 8
@@ -76,8 +78,6 @@ def _components(path: str) -> Tuple[str, List[str]]:
     if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
         start = cwd
     else:
-        from .runner import find_project_root
-
         start = find_project_root(os.path.dirname(absolute))
         if start != os.path.dirname(absolute) and os.path.islink(start):
             raise WriteError("is reached through a symbolic link (%s): not written" % start)

@@ -73,6 +73,24 @@ FIXABLE = textwrap.dedent(
     """
 )
 
+#: FIXABLE after its two safe fixes (MBX103's try/finally, MBX102's flush before the unlock)
+FIXABLE_FIXED = textwrap.dedent(
+    """\
+    import mailbox
+
+
+    def deliver(path, message):
+        box = mailbox.mbox(path)
+        box.lock()
+        try:
+            box.add(message)
+            box.flush()
+        finally:
+            box.unlock()
+        box.close()
+    """
+)
+
 
 def count_fixes(monkeypatch):
     """The paths handed to :func:`mboxlint.fix.fix_source` from now on, in order, by this

@@ -9,20 +9,8 @@ import sys
 
 import pytest
 
-from support import FIXABLE, ROOT
+from support import FIXABLE, FIXABLE_FIXED as FIXED_BOTH, ROOT
 
-#: FIXABLE after its two safe fixes (MBX103's try/finally, MBX102's flush)
-FIXED_BOTH = (
-    "import mailbox\n\n\n"
-    "def deliver(path, message):\n"
-    "    box = mailbox.mbox(path)\n"
-    "    box.lock()\n"
-    "    try:\n"
-    "        box.add(message)\n"
-    "        box.flush()\n"
-    "    finally:\n"
-    "        box.unlock()\n"
-)
 
 UNFIXABLE = "import mailbox\nbox = mailbox.mbox('inbox')\nbox.add('x')\n"
 LOCKED_REPLACE = (

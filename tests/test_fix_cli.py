@@ -11,24 +11,8 @@ from mboxlint import cli
 from mboxlint import fix as fix_module
 from mboxlint.rules.locking import UnflushedUnlock
 
-from support import FIXABLE, run_cli
+from support import FIXABLE, FIXABLE_FIXED as FIXED, run_cli
 
-FIXED = textwrap.dedent(
-    """\
-    import mailbox
-
-
-    def deliver(path, message):
-        box = mailbox.mbox(path)
-        box.lock()
-        try:
-            box.add(message)
-            box.flush()
-        finally:
-            box.unlock()
-        box.close()
-    """
-)
 # MBX101 has no fix: it stays.
 UNFIXABLE = "import mailbox\nbox = mailbox.mbox('inbox')\nbox.add('x')\n"
 ONLY_FLUSH = textwrap.dedent(
