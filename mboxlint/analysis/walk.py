@@ -19,7 +19,7 @@ import ast
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .imports import ModuleFacts, dotted_name
-from .state import State, join, join_all
+from .state import State, join, join_all, ref_name
 
 #: Iterations of a loop body before the head state is taken as it stands.
 MAX_LOOP_ROUNDS = 4
@@ -736,12 +736,17 @@ class Walker:
         for generator in node.generators:
             bound.update(_bound_refs(generator.target))
         for key in list(inner.facts):
-            if key[1].split(".")[0] in bound:
+            if _root_name(key[1]) in bound:
                 del inner.facts[key]
         for key in list(state.facts):
-            if key[1].split(".")[0] in bound:
+            if _root_name(key[1]) in bound:
                 inner.facts[key] = state.facts[key]
         state.facts = inner.facts
+
+
+def _root_name(ref) -> Optional[str]:
+    name = ref_name(ref)
+    return name.split(".", 1)[0] if name is not None else None
 
 
 def _bound_refs(target: ast.AST) -> List[str]:
