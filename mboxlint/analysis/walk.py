@@ -440,7 +440,17 @@ class Walker:
     _stmt_AsyncFor = _stmt_For
 
     def _loop(self, entry: State, enter, body: Sequence[ast.stmt]) -> Tuple[State, List[State]]:
-        """Walk a loop body to a fixed point; return the head state and the break states."""
+        """Walk a loop body to a fixed point; return the head state and the break states.
+
+        Only a loop walked for its events iterates. One walked silently (inside another
+        loop's rounds, or a ``finally`` walked for its outcome) takes one round, joined with
+        "ran zero times": the enclosing loop's rounds carry its effects around, and it
+        iterates properly when its own events are walked. So each level of nesting costs a
+        bounded number of walks of what it holds, instead of multiplying them."""
+        if self._silent:
+            exits = self._loop_body(enter(entry), body)
+            head = join_all([entry, exits["end"]] + exits["continue"]) or entry
+            return head, exits["break"]
         head = entry.copy()
         self._silent += 1
         try:
@@ -534,11 +544,12 @@ class Walker:
         # finally: once with events on the ways in that do not raise (returns and breaks
         # included: an exception that escapes is not the code's intended path), once
         # silently on the normal way out, which is what flows on.
-        intended = join_all([normal_out] + frame.arrivals)
-        if intended is None:
-            intended = handler_in
-        if intended is not None:
-            self.walk_block(stmt.finalbody, intended.copy())
+        if not self._silent:  # walked for its events only: silently it would change nothing
+            intended = join_all([normal_out] + frame.arrivals)
+            if intended is None:
+                intended = handler_in
+            if intended is not None:
+                self.walk_block(stmt.finalbody, intended.copy())
         if normal_out is None:
             return None
         self._silent += 1
