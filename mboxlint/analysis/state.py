@@ -13,6 +13,14 @@ from typing import Any, Dict, Hashable, Iterable, Optional, Tuple
 FactKey = Tuple[str, Hashable]
 
 
+class WorkMeter:
+    """Facts copied and compared by joins, for the walk's work budget (see
+    :data:`mboxlint.analysis.walk.WORK_BUDGET`): states may grow with the function, so their
+    copies and joins are work like any statement walked."""
+
+    spent = 0
+
+
 class State:
     """Facts at one program point. Mutable; the walk copies before it branches."""
 
@@ -22,6 +30,7 @@ class State:
         self.facts: Dict[FactKey, Any] = facts if facts is not None else {}
 
     def copy(self) -> "State":
+        WorkMeter.spent += len(self.facts)
         return State(dict(self.facts))
 
     def get(self, domain: str, ref: str, default: Any = None) -> Any:
@@ -52,6 +61,20 @@ class State:
         for key in doomed:
             del self.facts[key]
 
+    def replace_with(self, other: "State") -> None:
+        """Take ``other``'s facts (the join of a conditional expression's arms, say)."""
+        self.facts = other.facts
+
+    def restore_roots(self, names: Iterable[str], outer: "State") -> None:
+        """Facts about ``names`` (and their attributes) become ``outer``'s again: the
+        variables of a comprehension do not leak out of it."""
+        names = set(names)
+        for key in [k for k in self.facts if root_name(k[1]) in names]:
+            del self.facts[key]
+        for key, fact in outer.facts.items():
+            if root_name(key[1]) in names:
+                self.facts[key] = fact
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, State) and self.facts == other.facts
 
@@ -65,12 +88,19 @@ def ref_name(ref: Hashable) -> Optional[str]:
     return ref if isinstance(ref, str) else ref.ref
 
 
+def root_name(ref: Hashable) -> Optional[str]:
+    """The variable a fact is about (``box`` for ``box.x``), or None for a built path."""
+    name = ref_name(ref)
+    return name.split(".", 1)[0] if name is not None else None
+
+
 def join(a: Optional[State], b: Optional[State]) -> Optional[State]:
     """The state that holds on either path; ``None`` stands for an unreachable point."""
     if a is None:
         return b.copy() if b is not None else None
     if b is None:
         return a.copy()
+    WorkMeter.spent += len(a.facts) + len(b.facts)
     merged: Dict[FactKey, Any] = {}
     for key, fact in a.facts.items():
         other = b.facts.get(key)
