@@ -28,7 +28,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, epoch_at
-from .state import LOCKED, State, join_lock, min_line
+from .state import LOCKED, State, join_epochs, join_lock, min_line
 from .walk import Analysis, Walker
 
 KEY_DOMAIN = "key"
@@ -58,6 +58,85 @@ Boundary = Tuple[str, int, int]  # (label, line, col) of the call that ended a k
 
 def _synthetic(node: ast.AST) -> str:
     return "#%d" % id(node)
+
+
+# -- which keys may still be live ----------------------------------------------------------
+
+#: the domain of :class:`LiveKeys`: for each mailbox, the refs whose keys a boundary may end
+LIVE_DOMAIN = "key-live"
+
+
+class _Cell:
+    """One cell of a persistent list of refs, newest first: adding shares the older cells."""
+
+    __slots__ = ("ref", "rest", "length")
+
+    def __init__(self, ref: str, rest: Optional["_Cell"]):
+        self.ref = ref
+        self.rest = rest
+        self.length = 1 + (rest.length if rest is not None else 0)
+
+
+class LiveKeys:
+    """Refs that may hold a key of one mailbox not yet ended: a superset, each checked
+    against its :class:`KeyFact` when a boundary comes. A boundary then visits the keys it
+    may end, once, instead of every key fact of the scope."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: Optional[_Cell]):
+        self.cells = cells
+
+    def adding(self, ref: str) -> "LiveKeys":
+        return LiveKeys(_Cell(ref, self.cells))
+
+    def refs(self):
+        cell = self.cells
+        while cell is not None:
+            yield cell.ref
+            cell = cell.rest
+
+    def join(self, other: Optional["LiveKeys"]) -> "LiveKeys":
+        """Both paths' refs: the cells each added since their shared tail, then that tail."""
+        if other is None or other.cells is self.cells:
+            return self
+        a, b = self.cells, other.cells
+        own: list = []
+        while a is not None and (b is None or a.length > b.length):
+            own.append(a.ref)
+            a = a.rest
+        while b is not None and (a is None or b.length > a.length):
+            own.append(b.ref)
+            b = b.rest
+        while a is not b:
+            own.append(a.ref)
+            own.append(b.ref)
+            a, b = a.rest, b.rest
+        if not own and a is self.cells:
+            return self
+        cells = a
+        for ref in reversed(list(dict.fromkeys(own))):
+            cells = _Cell(ref, cells)
+        return LiveKeys(cells)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LiveKeys) and other.cells is self.cells
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _live_slot(box: str, locked: bool) -> str:
+    # Not a name: rebinding the mailbox's name must not forget its keys' index.
+    return "#live:%s:%d" % (box, locked)
+
+
+def set_key(state: State, ref: str, fact: "KeyFact") -> None:
+    """Bind ``ref`` to a key fact, noting it in its mailbox's index if it is live."""
+    state.set(KEY_DOMAIN, ref, fact)
+    if fact.ended is None:
+        slot = _live_slot(fact.box, fact.lock == LOCKED)
+        live = state.get(LIVE_DOMAIN, slot)
+        state.set(LIVE_DOMAIN, slot, (live or LiveKeys(None)).adding(ref))
 
 
 def _earliest(a: Optional[Boundary], b: Optional[Boundary]) -> Optional[Boundary]:
@@ -94,7 +173,7 @@ class KeyFact:
         if other is None or other.box != self.box or other.shape != self.shape:
             return self
         return KeyFact(
-            self.box, self.shape, self.epochs | other.epochs, join_lock(self.lock, other.lock),
+            self.box, self.shape, join_epochs(self.epochs, other.epochs), join_lock(self.lock, other.lock),
             min_line(self.line, other.line), _earliest(self.ended, other.ended),
         )
 
@@ -201,7 +280,7 @@ class KeyAnalysis(Analysis):
         if isinstance(target, (ast.Name, ast.Attribute)):
             ref = walker.ref(target)
             if ref is not None:
-                state.set(KEY_DOMAIN, ref, fact)
+                set_key(state, ref, fact)
         elif isinstance(target, (ast.Tuple, ast.List)) and target.elts:
             if fact.shape == "item":  # ``k, m = pair``: only the first element is a key
                 first = target.elts[0]
@@ -226,7 +305,7 @@ class KeyAnalysis(Analysis):
                 walker.emit("key-use", node, ref=ref, op=op, obtained=key, boundary=key.ended)
         shape = KEY_SOURCES.get(op)
         if shape is not None:
-            state.set(KEY_DOMAIN, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
+            set_key(state, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
         elif op in BOUNDARIES:
             self._boundary(ref, box.kind, op, node, state)
 
@@ -260,13 +339,21 @@ class KeyAnalysis(Analysis):
             return  # MH keys are file numbers: only pack() renumbers them
         # The same identity the lock analysis gives the period this call starts.
         label_at = epoch_at(node, label)
-        for key_ref, key in state.items(KEY_DOMAIN):
-            if key.box != ref or key.ended is not None:
+        # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
+        for locked in (False,) if label == "lock" else (False, True):
+            slot = _live_slot(ref, locked)
+            live = state.get(LIVE_DOMAIN, slot)
+            if live is None:
                 continue
-            # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
-            if label == "lock" and key.lock == LOCKED:
-                continue
-            state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
+            # Every key listed ends here, was ended already, or is listed in the other slot.
+            state.discard(LIVE_DOMAIN, slot)
+            for key_ref in dict.fromkeys(live.refs()):
+                key = state.get(KEY_DOMAIN, key_ref)
+                if key is None or key.box != ref or key.ended is not None:
+                    continue
+                if label == "lock" and key.lock == LOCKED:
+                    continue
+                state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
 
 
 # -- IMAP ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import ast
 from typing import Dict, FrozenSet, Optional, Sequence, Set
 
 from .imports import ModuleFacts
-from .state import LOCKED, UNLOCKED, State, join_lock, min_line
+from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
 from .walk import Analysis, Scope, Walker
 
 DOMAIN = "box"
@@ -77,7 +77,7 @@ class BoxFact:
         return BoxFact(
             self.kind,
             join_lock(self.lock, other.lock),
-            self.epochs | other.epochs,
+            join_epochs(self.epochs, other.epochs),
             min_line(self.pending, other.pending),
             min_line(self.read_unlocked, other.read_unlocked),
             self.owned and other.owned,

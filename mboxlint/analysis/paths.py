@@ -925,7 +925,7 @@ class PathAnalysis(Analysis):
         return False
 
     def _iplocked(self, state: State) -> Optional[int]:
-        lines = [fact.value for (domain, _ref), fact in state.facts.items() if domain == "iplock"]
+        lines = [fact.value for _ref, fact in state.items("iplock")]
         return min(lines) if lines else None
 
     def _synced(self, node: ast.Call, state: State) -> None:

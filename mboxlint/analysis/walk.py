@@ -19,7 +19,7 @@ import ast
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .imports import ModuleFacts, dotted_name
-from .state import State, WorkMeter, join, join_all
+from .state import Joiner, State, WorkMeter, join, join_all
 
 #: Iterations of a loop body before the head state is taken as it stands.
 MAX_LOOP_ROUNDS = 4
@@ -175,7 +175,8 @@ class Walker:
         self._loops: List[Dict[str, List[State]]] = []
         self._frames: List[_Frame] = []
         self._blocks: List[Tuple[Sequence[ast.stmt], int]] = []
-        self._handler_entries: List[List[State]] = []
+        #: for each enclosing ``try``/``with`` body, the join of the states its statements start in
+        self._handler_entries: List[Joiner] = []
         self._emitted: Dict[Tuple[str, int, Any], int] = {}
         self._handling = 0
         #: statements and expression nodes walked so far
@@ -293,7 +294,7 @@ class Walker:
             if self.spent + WorkMeter.spent > self._limit:
                 raise BudgetExceeded(self.scope)
             for entries in self._handler_entries[-1:]:
-                entries.append(state.copy())
+                entries.add(state)
             self._blocks.append((stmts, index))
             try:
                 state = self.walk_stmt(stmt, state)
@@ -362,7 +363,7 @@ class Walker:
             if child is not None:
                 self.eval(child, state)
         if self._handler_entries:
-            self._handler_entries[-1].append(state.copy())
+            self._handler_entries[-1].add(state)
         else:
             self._raises.append(state)
         return None
@@ -420,7 +421,7 @@ class Walker:
                     rest = self.walk_block(orelse, state) if orelse else state
                     break
                 for entries in self._handler_entries[-1:]:
-                    entries.append(state.copy())
+                    entries.add(state)
                 self._blocks.append((orelse, 0))
                 stmt = orelse[0]
         finally:
@@ -521,7 +522,7 @@ class Walker:
                 analysis.with_enter(self, item, state)
             entered.append(item)
             self._frames.append(_Frame("with", item, len(self._loops)))
-        handler_states: List[State] = []
+        handler_states = Joiner()
         self._handler_entries.append(handler_states)
         try:
             end = self.walk_block(stmt.body, state)
@@ -530,14 +531,14 @@ class Walker:
             for _ in entered:
                 self._frames.pop()
         # An exception inside the body leaves through the exits too; propagate it outward.
-        escaping = join_all(handler_states)
+        escaping = handler_states.joined
         for item in reversed(entered):
             for candidate in (end, escaping):
                 if candidate is not None:
                     for analysis in self.analyses:
                         analysis.with_exit(self, item, candidate)
         if escaping is not None and self._handler_entries:
-            self._handler_entries[-1].append(escaping)
+            self._handler_entries[-1].add(escaping)
         return end
 
     _stmt_AsyncWith = _stmt_With
@@ -547,13 +548,13 @@ class Walker:
         if stmt.finalbody:
             self._frames.append(frame)
         try:
-            raised: List[State] = []
+            raised = Joiner()
             self._handler_entries.append(raised)
             try:
                 body_end = self.walk_block(stmt.body, state.copy())
             finally:
                 self._handler_entries.pop()
-            handler_in = join_all(raised)
+            handler_in = raised.joined
             normal = self.walk_block(stmt.orelse, body_end) if stmt.orelse else body_end
             outs = [normal]
             for handler in stmt.handlers:
@@ -575,7 +576,7 @@ class Walker:
                 self._frames.pop()
         if not stmt.finalbody:
             if handler_in is not None and not stmt.handlers and self._handler_entries:
-                self._handler_entries[-1].append(handler_in)
+                self._handler_entries[-1].add(handler_in)
             return normal_out
         # finally: once with events on the ways in that do not raise (returns and breaks
         # included: an exception that escapes is not the code's intended path), once
