@@ -582,6 +582,9 @@ class Walker:
         # included: an exception that escapes is not the code's intended path), once
         # silently on the normal way out, which is what flows on.
         if not self._silent:  # walked for its events only: silently it would change nothing
+            if normal_out is not None and not frame.arrivals:
+                # Only the normal way in: one walk gives the events and what flows on.
+                return self.walk_block(stmt.finalbody, normal_out)
             intended = join_all([normal_out] + frame.arrivals)
             if intended is None:
                 intended = handler_in
