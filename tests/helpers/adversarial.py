@@ -119,23 +119,23 @@ def parent_chain(n: int) -> str:
 
 class Shape(NamedTuple):
     make: Callable[[int], str]
-    #: a size at which the analysis takes long enough to measure (a tenth of a second or so)
+    #: a size at which the analysis takes long enough to measure (some hundredths of a second)
     base: int
 
 
 #: every shape, with a measurable size; the parser caps the deep ones (about 3,000 levels)
 SHAPES: Dict[str, Shape] = {
-    "doubled-names": Shape(doubled_names, 2000),
-    "nested-for": Shape(nested_for, 40),
-    "nested-while-exists": Shape(nested_while_exists, 40),
-    "nested-try-finally": Shape(nested_try_finally, 20),
-    "try-with-many-statements": Shape(try_with_many_statements, 1000),
-    "sequential-checks": Shape(sequential_checks, 1000),
-    "mailbox-key-ifs": Shape(mailbox_key_ifs, 1000),
+    "doubled-names": Shape(doubled_names, 1000),
+    "nested-for": Shape(nested_for, 16),
+    "nested-while-exists": Shape(nested_while_exists, 10),
+    "nested-try-finally": Shape(nested_try_finally, 10),
+    "try-with-many-statements": Shape(try_with_many_statements, 500),
+    "sequential-checks": Shape(sequential_checks, 500),
+    "mailbox-key-ifs": Shape(mailbox_key_ifs, 400),
     "long-sum": Shape(long_sum, 600),
-    "elif-chain": Shape(elif_chain, 600),
+    "elif-chain": Shape(elif_chain, 400),
     "nested-not": Shape(nested_not, 600),
-    "returns-through-finally": Shape(returns_through_finally, 1000),
-    "many-renames": Shape(many_renames, 1000),
+    "returns-through-finally": Shape(returns_through_finally, 500),
+    "many-renames": Shape(many_renames, 500),
     "parent-chain": Shape(parent_chain, 600),
 }
