@@ -14,7 +14,7 @@ of its locking:
 """
 
 import ast
-from typing import Dict, FrozenSet, Optional, Sequence, Set
+from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
@@ -286,6 +286,8 @@ class LockAnalysis(Analysis):
         self._class_attrs: Dict[int, Dict[str, str]] = {}
         self.survey: Optional[_ScopeSurvey] = None
         self._lock_events = []
+        #: (id of a statement list, mailbox ref) -> whether the list releases that mailbox
+        self._released: Dict[Tuple[int, str], bool] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -398,16 +400,25 @@ class LockAnalysis(Analysis):
         elif op in READING and fact.lock != LOCKED and fact.read_unlocked is None:
             state.set(DOMAIN, ref, fact.replace(read_unlocked=line))
 
+    def _releases(self, stmts: Sequence[ast.stmt], ref: str) -> bool:
+        """:func:`releases`, asked once per block and mailbox: every ``lock()`` in a long
+        ``try`` body asks it of the same ``finally``."""
+        slot = (id(stmts), ref)
+        known = self._released.get(slot)
+        if known is None:
+            known = self._released[slot] = releases(stmts, ref)
+        return known
+
     def _covered(self, walker: Walker, ref: str) -> bool:
         """Whether an exception after this ``lock()`` still releases the lock."""
-        if any(releases(body, ref) for body in walker.enclosing_finally_bodies()):
+        if any(self._releases(body, ref) for body in walker.enclosing_finally_bodies()):
             return True
         if any(self._releasing_item(item, ref) for item in walker.enclosing_with_items()):
             return True
         following = walker.next_statement()
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
-            return releases(following.finalbody, ref) or any(
-                _catches_everything(self.facts, handler) and releases(handler.body, ref)
+            return self._releases(following.finalbody, ref) or any(
+                _catches_everything(self.facts, handler) and self._releases(handler.body, ref)
                 for handler in following.handlers
             )
         if isinstance(following, (ast.With, ast.AsyncWith)):

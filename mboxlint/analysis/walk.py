@@ -179,6 +179,11 @@ class Walker:
         self._handler_entries: List[Joiner] = []
         self._emitted: Dict[Tuple[str, int, Any], int] = {}
         self._handling = 0
+        #: the handlers of each ``try`` whose body is being walked, outermost first
+        self._try_handlers: List[Sequence[ast.ExceptHandler]] = []
+        #: for a level of ``_blocks`` that is an ``elif`` (the ``else:`` of an ``if``, holding
+        #: only the next ``if``), the level of the chain's first ``if``
+        self._elif_base: Dict[int, int] = {}
         #: statements and expression nodes walked so far
         self.spent = 0
         #: what ``spent`` plus the facts copied and joined since the start may reach
@@ -238,12 +243,17 @@ class Walker:
         ``with`` (or a ``try``'s ``else:``); at the end of a loop body or of the scope there
         is none.
         """
-        for depth in range(len(self._blocks) - 1, -1, -1):
+        depth = len(self._blocks)
+        while depth > 0:
+            depth -= 1
             stmts, index = self._blocks[depth]
             if index + 1 < len(stmts):
                 return stmts[index + 1]
             if depth == 0:
                 return None
+            if depth in self._elif_base:  # an elif chain ends where its first if does
+                depth = self._elif_base[depth] + 1
+                continue
             outer_stmts, outer_index = self._blocks[depth - 1]
             owner = outer_stmts[outer_index]
             if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)) and stmts is owner.body:
@@ -261,14 +271,7 @@ class Walker:
     def enclosing_handlers(self) -> List[ast.ExceptHandler]:
         """The ``except`` handlers of the ``try`` statements whose body holds the statement
         being walked (innermost last)."""
-        handlers: List[ast.ExceptHandler] = []
-        for depth in range(1, len(self._blocks)):
-            stmts = self._blocks[depth][0]
-            outer_stmts, outer_index = self._blocks[depth - 1]
-            owner = outer_stmts[outer_index]
-            if stmts is getattr(owner, "body", None) and hasattr(owner, "handlers"):
-                handlers.extend(owner.handlers)
-        return handlers
+        return [handler for handlers in self._try_handlers for handler in handlers]
 
     # -- driver -------------------------------------------------------------------------
 
@@ -422,9 +425,12 @@ class Walker:
                     break
                 for entries in self._handler_entries[-1:]:
                     entries.add(state)
+                self._elif_base[len(self._blocks)] = entered - 1
                 self._blocks.append((orelse, 0))
                 stmt = orelse[0]
         finally:
+            for level in range(entered, len(self._blocks)):
+                self._elif_base.pop(level, None)
             del self._blocks[entered:]
         for taken in reversed(arms):
             rest = join(taken, rest)
@@ -550,9 +556,11 @@ class Walker:
         try:
             raised = Joiner()
             self._handler_entries.append(raised)
+            self._try_handlers.append(stmt.handlers)
             try:
                 body_end = self.walk_block(stmt.body, state.copy())
             finally:
+                self._try_handlers.pop()
                 self._handler_entries.pop()
             handler_in = raised.joined
             normal = self.walk_block(stmt.orelse, body_end) if stmt.orelse else body_end

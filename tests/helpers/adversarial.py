@@ -117,6 +117,25 @@ def parent_chain(n: int) -> str:
         "\n    if q.exists():\n        q.open()\n"
 
 
+def elif_chain_in_try(n: int) -> str:
+    """``n`` ``elif`` arms inside a ``try``, each removing a file and taking a mailbox lock
+    (the handlers in force and the statement after the lock are asked at each)."""
+    lines = ["def f(p, a):", "    box = mailbox.mbox(p)", "    try:", "        if a == 0:", "            pass"]
+    for i in range(1, n):
+        lines += ["        elif a == %d:" % i, "            os.remove(p)", "            box.lock()"]
+    lines += ["    except OSError:", "        pass"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def locks_in_long_try(n: int) -> str:
+    """``n`` lock/unlock pairs in one ``try`` whose ``finally`` each lock asks about."""
+    lines = ["def f(p):", "    box = mailbox.mbox(p)", "    try:"]
+    for i in range(n):
+        lines += ["        box.lock()", "        box.add(%d)" % i, "        box.unlock()"]
+    lines += ["    finally:"] + ["        box.flush()"] * 50 + ["        box.unlock()"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -138,4 +157,6 @@ SHAPES: Dict[str, Shape] = {
     "returns-through-finally": Shape(returns_through_finally, 500),
     "many-renames": Shape(many_renames, 500),
     "parent-chain": Shape(parent_chain, 600),
+    "elif-chain-in-try": Shape(elif_chain_in_try, 400),
+    "locks-in-long-try": Shape(locks_in_long_try, 500),
 }
