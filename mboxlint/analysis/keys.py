@@ -67,60 +67,86 @@ LIVE_DOMAIN = "key-live"
 
 
 class _Cell:
-    """One cell of a persistent list of refs, newest first: adding shares the older cells."""
+    """A ref on top of older ones: adding shares everything below."""
 
-    __slots__ = ("ref", "rest", "length")
+    __slots__ = ("ref", "rest", "size")
 
-    def __init__(self, ref: str, rest: Optional["_Cell"]):
+    def __init__(self, ref: str, rest):
         self.ref = ref
         self.rest = rest
-        self.length = 1 + (rest.length if rest is not None else 0)
+        self.size = 1 + (rest.size if rest is not None else 0)
+
+
+class _Union:
+    """The refs of two paths that met, kept as both: a join costs one node, whatever
+    their length, and listing them visits each shared node once."""
+
+    __slots__ = ("left", "right", "size")
+
+    def __init__(self, left, right):
+        self.left = left
+        self.right = right
+        self.size = left.size + right.size
+
+
+def _reaches(node, target, steps: int) -> bool:
+    """Whether ``target`` is ``node`` or a few cells below it (one path extended the other)."""
+    for _ in range(steps):
+        if node is target:
+            return True
+        if not isinstance(node, _Cell):
+            return False
+        node = node.rest
+    return node is target
 
 
 class LiveKeys:
     """Refs that may hold a key of one mailbox not yet ended: a superset, each checked
     against its :class:`KeyFact` when a boundary comes. A boundary then visits the keys it
-    may end, once, instead of every key fact of the scope."""
+    may end, once, instead of every key fact of the scope. Persistent: adding a ref and
+    joining two paths cost O(1)."""
 
     __slots__ = ("cells",)
 
-    def __init__(self, cells: Optional[_Cell]):
+    #: sets this small are compared by content, so loops over them reach a fixed point
+    _COMPARED = 16
+
+    def __init__(self, cells):
         self.cells = cells
 
     def adding(self, ref: str) -> "LiveKeys":
         return LiveKeys(_Cell(ref, self.cells))
 
     def refs(self):
-        cell = self.cells
-        while cell is not None:
-            yield cell.ref
-            cell = cell.rest
+        seen = set()
+        stack = [self.cells]
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, _Cell):
+                yield node.ref
+                stack.append(node.rest)
+            else:
+                stack.append(node.right)
+                stack.append(node.left)
 
     def join(self, other: Optional["LiveKeys"]) -> "LiveKeys":
-        """Both paths' refs: the cells each added since their shared tail, then that tail."""
-        if other is None or other.cells is self.cells:
+        if other is None or other.cells is None or _reaches(self.cells, other.cells, 8):
             return self
-        a, b = self.cells, other.cells
-        own: list = []
-        while a is not None and (b is None or a.length > b.length):
-            own.append(a.ref)
-            a = a.rest
-        while b is not None and (a is None or b.length > a.length):
-            own.append(b.ref)
-            b = b.rest
-        while a is not b:
-            own.append(a.ref)
-            own.append(b.ref)
-            a, b = a.rest, b.rest
-        if not own and a is self.cells:
-            return self
-        cells = a
-        for ref in reversed(list(dict.fromkeys(own))):
-            cells = _Cell(ref, cells)
-        return LiveKeys(cells)
+        if self.cells is None or _reaches(other.cells, self.cells, 8):
+            return other
+        return LiveKeys(_Union(self.cells, other.cells))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, LiveKeys) and other.cells is self.cells
+        if not isinstance(other, LiveKeys):
+            return False
+        if other.cells is self.cells:
+            return True
+        small = self._COMPARED
+        return self.cells is not None and other.cells is not None and self.cells.size <= small \
+            and other.cells.size <= small and set(self.refs()) == set(other.refs())
 
     __hash__ = None  # type: ignore[assignment]
 
