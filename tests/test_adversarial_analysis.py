@@ -9,18 +9,15 @@ reported as unchecked. Sizes are ratios within one run, never absolute times.
 """
 
 import ast
-import gc
 import os
 import subprocess
 import sys
 import textwrap
-import time
-import tracemalloc
 
 import pytest
 
-from helpers.adversarial import SHAPES, elif_chain, long_sum, nested_for, nested_not, nested_try_finally, \
-    nested_while_exists
+from helpers.adversarial import SHAPES, cpu_seconds, elif_chain, long_sum, nested_for, nested_not, \
+    nested_try_finally, nested_while_exists, peak_bytes
 from mboxlint.analysis import walk
 from mboxlint.engine import check_source
 from mboxlint.flake8_plugin import MboxlintChecker
@@ -51,23 +48,6 @@ def _entry(kind: str, text: str):
     return lambda: run_plugin(tree, lines)
 
 
-def _cpu(call) -> float:
-    gc.collect()
-    start = time.process_time()
-    call()
-    return time.process_time() - start
-
-
-def _peak(call) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def growth(kind: str, make, n: int):
     """(time ratio, memory ratio, results) of checking ``make(2n)`` against ``make(n)``;
     times are the best of interleaved repeats, so load elsewhere falls on both alike."""
@@ -75,9 +55,9 @@ def growth(kind: str, make, n: int):
     found = (small(), large())  # also warms up what is imported or cached once
     times = [[], []]
     for _ in range(REPEATS):
-        times[0].append(_cpu(small))
-        times[1].append(_cpu(large))
-    memory = (_peak(small), _peak(large))
+        times[0].append(cpu_seconds(small))
+        times[1].append(cpu_seconds(large))
+    memory = (peak_bytes(small), peak_bytes(large))
     return min(times[1]) / max(min(times[0]), 1e-3), memory[1] / memory[0], found
 
 
@@ -103,7 +83,8 @@ def test_nesting_depth_costs_a_bounded_number_of_walks_per_level(name):
     make = DEPTH_SHAPES[name]
     shallow, deep = _entry("cli", make(2, depth=24)), _entry("cli", make(2, depth=48))
     shallow(), deep()
-    ratio = min(_cpu(deep) for _ in range(REPEATS)) / max(min(_cpu(shallow) for _ in range(REPEATS)), 1e-3)
+    times = [(cpu_seconds(shallow), cpu_seconds(deep)) for _ in range(REPEATS)]
+    ratio = min(t[1] for t in times) / max(min(t[0] for t in times), 1e-3)
     assert ratio <= 5.5, "%s: depth 48 took %.2fx the time of depth 24" % (name, ratio)
 
 

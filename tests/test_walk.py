@@ -174,7 +174,8 @@ def test_states_behave_as_dicts_of_facts_whatever_their_size(size, seed):
     equality and incremental joins must agree with a plain dict at every size."""
     rng = random.Random(seed)
     names = ["v%d" % i for i in range(size)]
-    refs = names + [n + ".attr" for n in names[:20]] + [call_key("join", [name_key(n), const_key("x")]) for n in names[:10]]
+    built = [call_key("join", [name_key(n), const_key("x")]) for n in names[:10]]
+    refs = names + [n + ".attr" for n in names[:20]] + built
     domains = ["a", "b"]
     states, models = [State()], [{}]
     joiner, joined_model = Joiner(), None

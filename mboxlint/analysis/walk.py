@@ -34,6 +34,7 @@ WORK_BUDGET = 2_000_000
 class BudgetExceeded(Exception):
     """A scope's walk did more work than its budget allows."""
 
+
 ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
