@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from helpers.adversarial import SHAPES, cpu_seconds, elif_chain, long_sum, nested_for, nested_not, \
+from helpers.adversarial import SHAPES, attribute_chain, cpu_seconds, elif_chain, long_sum, nested_for, nested_not, \
     nested_try_finally, nested_while_exists, peak_bytes
 from mboxlint.analysis import walk
 from mboxlint.engine import check_source
@@ -101,7 +101,8 @@ def _deepest_parsable(make, start: int) -> int:
     return size
 
 
-@pytest.mark.parametrize("make", [long_sum, elif_chain, nested_not], ids=["sum", "elif", "not"])
+@pytest.mark.parametrize("make", [long_sum, elif_chain, nested_not, attribute_chain],
+                         ids=["sum", "elif", "not", "attributes"])
 def test_what_the_parser_accepts_is_analysed_through_both_entry_points(make):
     """The analysis used to give up near 330 levels (CLI: E902) or raise RecursionError
     out of flake8; now it follows whatever depth the parser takes, from both entry points,

@@ -112,19 +112,20 @@ class ModuleFacts:
 
         Builtins resolve to ``builtins.<name>`` unless the module rebinds the name.
         """
-        if isinstance(node, ast.Name):
-            target = self.aliases.get(node.id)
-            if target is not None:
-                return target
-            if node.id in _BUILTIN_NAMES and node.id not in self.module_bindings:
-                return "builtins." + node.id
+        attributes = []  # a loop, not recursion: attribute chains may be thousands deep
+        while isinstance(node, ast.Attribute):
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
             return None
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            if base is None:
+        name = self.aliases.get(node.id)
+        if name is None:
+            if node.id not in _BUILTIN_NAMES or node.id in self.module_bindings:
                 return None
-            return canonical(base + "." + node.attr)
-        return None
+            name = "builtins." + node.id
+        for attribute in reversed(attributes):
+            name = canonical(name + "." + attribute)
+        return name
 
     def mailbox_class(self, node: ast.AST) -> Optional[str]:
         """``mailbox.mbox`` etc. when ``node`` names a stdlib mailbox class or a local subclass."""

@@ -98,6 +98,11 @@ def nested_not(n: int) -> str:
     return HEADER + "def f(p):\n    if " + "not " * (2 * (n // 2)) + "os.path.exists(p):\n        open(p)\n"
 
 
+def attribute_chain(n: int) -> str:
+    """A call of ``os.path.path....``, ``n`` attributes deep, before a guarded open."""
+    return HEADER + "def f(p):\n    os" + ".path" * n + "()\n    if os.path.exists(p):\n        open(p)\n"
+
+
 def returns_through_finally(n: int) -> str:
     """``n`` returns inside one ``try`` whose ``finally`` each of them passes through."""
     lines = ["def f(p, c):", "    try:"]
