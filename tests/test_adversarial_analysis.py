@@ -16,11 +16,13 @@ import textwrap
 
 import pytest
 
-from helpers.adversarial import SHAPES, attribute_chain, cpu_seconds, elif_chain, long_sum, nested_for, nested_not, \
-    nested_try_finally, nested_while_exists, peak_bytes
+from helpers.adversarial import SHAPES, annotation_union, attribute_chain, cpu_seconds, deep_rename_target, \
+    elif_chain, long_sum, method_chain, nested_for, nested_not, nested_try_finally, nested_while_exists, peak_bytes, \
+    subscript_chain
 from mboxlint.analysis import walk
 from mboxlint.engine import check_source
 from mboxlint.flake8_plugin import MboxlintChecker
+from support import EVERY_RULE
 
 #: 2N may cost this many times N: linear, with room for a shared, loaded machine
 TIME_RATIO = 2.8
@@ -101,17 +103,21 @@ def _deepest_parsable(make, start: int) -> int:
     return size
 
 
-@pytest.mark.parametrize("make", [long_sum, elif_chain, nested_not, attribute_chain],
-                         ids=["sum", "elif", "not", "attributes"])
+@pytest.mark.parametrize("make", [long_sum, elif_chain, nested_not, attribute_chain, subscript_chain, method_chain,
+                                  deep_rename_target, annotation_union],
+                         ids=["sum", "elif", "not", "attributes", "subscripts", "methods", "rename", "annotation"])
 def test_what_the_parser_accepts_is_analysed_through_both_entry_points(make):
     """The analysis used to give up near 330 levels (CLI: E902) or raise RecursionError
     out of flake8; now it follows whatever depth the parser takes, from both entry points,
-    even with flake8's frames on the stack (simulated by a lower recursion limit)."""
+    even with flake8's frames on the stack (simulated by a lower recursion limit), and finds
+    what it finds at depth 3."""
     size = _deepest_parsable(make, 1200)
     assert size >= 400
     text = make(size)
-    cli = run_cli(text)
-    assert [f.code for f in cli] and {f.code for f in cli} <= {"MBX301"}
+    result = check_source(text, "deep.py", EVERY_RULE)
+    assert result.error is None, result.error
+    shallow = check_source(make(3), "shallow.py", EVERY_RULE)
+    assert shallow.findings and {f.code for f in result.findings} == {f.code for f in shallow.findings}
     tree = ast.parse(text)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(200)  # the walk's own frames must not depend on the input's depth
@@ -120,7 +126,7 @@ def test_what_the_parser_accepts_is_analysed_through_both_entry_points(make):
     finally:
         sys.setrecursionlimit(limit)
     assert [(line, col, message.split()[0]) for line, col, message, _ in reported] == \
-        [(f.line, f.col, f.code) for f in cli]
+        [(f.line, f.col, f.code) for f in result.findings]
 
 
 BIG_AND_SMALL = textwrap.dedent(

@@ -146,24 +146,29 @@ class ModuleFacts:
         return None
 
     def lockable_annotation(self, node: Optional[ast.AST]) -> Optional[str]:
-        """The lockable class an annotation names (``mailbox.mbox``, ``"mailbox.mbox"``, ``Optional[...]``)."""
-        if node is None:
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(node, ast.Subscript):  # Optional[mailbox.mbox]
-            inner = node.slice
-            if isinstance(inner, ast.Index):  # Python 3.8 shape, kept for safety
-                inner = inner.value  # pragma: no cover
-            return self.lockable_annotation(inner)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # mbox | None
-            return self.lockable_annotation(node.left) or self.lockable_annotation(node.right)
-        kind = self.mailbox_class(node)
-        if kind in LOCKABLE_ANNOTATIONS:
-            return kind
+        """The lockable class an annotation names (``mailbox.mbox``, ``"mailbox.mbox"``, ``Optional[...]``),
+        looking left to right (a stack: ``A | B | ...`` may be long)."""
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node = ast.parse(node.value, mode="eval").body
+                except SyntaxError:
+                    continue
+            if isinstance(node, ast.Subscript):  # Optional[mailbox.mbox]
+                inner = node.slice
+                if isinstance(inner, ast.Index):  # Python 3.8 shape, kept for safety
+                    inner = inner.value  # pragma: no cover
+                stack.append(inner)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # mbox | None
+                stack += [node.right, node.left]
+            else:
+                kind = self.mailbox_class(node)
+                if kind in LOCKABLE_ANNOTATIONS:
+                    return kind
         return None
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:

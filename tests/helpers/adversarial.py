@@ -103,6 +103,31 @@ def attribute_chain(n: int) -> str:
     return HEADER + "def f(p):\n    os" + ".path" * n + "()\n    if os.path.exists(p):\n        open(p)\n"
 
 
+def subscript_chain(n: int) -> str:
+    """IMAP sequence numbers reached through ``n`` subscripts: ``d[0][0]...``."""
+    return "import imaplib\n\n\ndef f():\n    c = imaplib.IMAP4('h')\n    t, d = c.search(None, 'ALL')\n" \
+        "    c.store(d" + "[0]" * n + ", '+FLAGS', '\\\\Deleted')\n"
+
+
+def method_chain(n: int) -> str:
+    """IMAP sequence numbers passed through ``n`` chained ``.strip()`` calls."""
+    return "import imaplib\n\n\ndef f():\n    c = imaplib.IMAP4('h')\n    t, d = c.search(None, 'ALL')\n" \
+        "    c.store(d[0]" + ".strip()" * n + ", '+FLAGS', '\\\\Deleted')\n"
+
+
+def deep_rename_target(n: int) -> str:
+    """A temp file renamed onto a path spelled with ``n`` terms."""
+    return HEADER + "import tempfile\n\n\ndef f(p, a):\n    fd, t = tempfile.mkstemp()\n" \
+        "    os.rename(t, p + " + " + ".join(["a"] * n) + ")\n"
+
+
+def annotation_union(n: int) -> str:
+    """A connection parameter annotated with a union of ``n`` IMAP classes, searched and
+    stored by sequence number."""
+    return "import imaplib\n\n\ndef f(c: " + " | ".join(["imaplib.IMAP4"] * n) + "):\n" \
+        "    t, d = c.search(None, 'ALL')\n    c.store(d[0], '+FLAGS', '\\\\Deleted')\n"
+
+
 def returns_through_finally(n: int) -> str:
     """``n`` returns inside one ``try`` whose ``finally`` each of them passes through."""
     lines = ["def f(p, c):", "    try:"]
