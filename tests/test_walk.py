@@ -92,6 +92,8 @@ def test_path_keys_are_interned_values():
     assert call_key("join", [call_key("join", [d, x]), x]) is call_key("join", [d, x, x])
     assert str(call_key("join", [d, x])) == "join(d,'x')"
     assert call_key("concat", [d]) is d
+    for key in (call_key("concat", []), call_key("dirname", [call_key("join", [d, x])]), const_key(b"y")):
+        assert key.size == len(str(key)) == len(key.prefix(1000))
 
 
 def test_spellings_of_one_path_have_one_key():

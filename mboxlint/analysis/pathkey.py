@@ -227,7 +227,7 @@ def call_key(head: str, parts: Sequence[PathKey], flatten: bool = True) -> PathK
     table_key = (head, parts)
     key = _TABLE.get(table_key)
     if key is None:
-        size = len(head) + 2 + len(parts) - 1 + sum(part.size for part in parts)
+        size = len(head) + 2 + max(len(parts) - 1, 0) + sum(part.size for part in parts)
         key = _new("call", head, parts, size)
         _TABLE[table_key] = key
     return key
