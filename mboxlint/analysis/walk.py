@@ -31,8 +31,8 @@ from .state import Joiner, State, WorkMeter, join, join_all
 #: Iterations of a loop body before the head state is taken as it stands.
 MAX_LOOP_ROUNDS = 4
 
-#: Work one scope's walk may do (statements and expression nodes walked, facts copied and
-#: joined) before it is abandoned with :class:`BudgetExceeded`. The largest function of the
+#: Work one scope's walk may do (statements and expression nodes walked, groups of facts
+#: joined and compared) before it is abandoned with :class:`BudgetExceeded`. The largest function of the
 #: standard library needs a three-hundredth of it (6,500); hostile shapes that would take
 #: minutes stop within seconds.
 WORK_BUDGET = 2_000_000
@@ -194,7 +194,7 @@ class Walker:
         self._elif_base: Dict[int, int] = {}
         #: statements and expression nodes walked so far
         self.spent = 0
-        #: what ``spent`` plus the facts copied and joined since the start may reach
+        #: what ``spent`` plus the work of joins (``WorkMeter``) since the start may reach
         self._limit = (WORK_BUDGET if budget is None else budget) + WorkMeter.spent
 
     # -- public helpers for analyses --------------------------------------------------
