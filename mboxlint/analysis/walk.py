@@ -32,9 +32,9 @@ from .state import Joiner, State, WorkMeter, join, join_all
 MAX_LOOP_ROUNDS = 4
 
 #: Work one scope's walk may do (statements and expression nodes walked, groups of facts
-#: joined and compared) before it is abandoned with :class:`BudgetExceeded`. The largest function of the
-#: standard library needs a three-hundredth of it (6,500); hostile shapes that would take
-#: minutes stop within seconds.
+#: joined and compared) before it is abandoned with :class:`BudgetExceeded`. The largest
+#: function of the standard library needs a three-hundredth of it (6,500); hostile shapes
+#: that would take minutes stop within seconds.
 WORK_BUDGET = 2_000_000
 
 
