@@ -7,13 +7,13 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 import ast
 import bisect
 import re
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
-from .walk import Event, Walker, iter_scopes
+from .walk import BudgetExceeded, Event, Scope, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
 #: ``(facts, tree, options)``.
@@ -24,7 +24,7 @@ class ModuleAnalysis:
     """Everything the rules may ask about one module."""
 
     def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None,
-                 text: Optional[str] = None):
+                 text: Optional[str] = None, unchecked: Optional[List[Tuple[Scope, str]]] = None):
         self.tree = tree
         #: the module's source, when known: messages quote expressions from it
         self.text = text
@@ -32,6 +32,9 @@ class ModuleAnalysis:
         self.facts = facts
         self.events = events
         self.options = options or {}
+        #: scopes whose walk was abandoned, with why (:data:`BUDGET_EXCEEDED`, :data:`TOO_DEEP`);
+        #: they have no events, and the engine reports each
+        self.unchecked = unchecked or []
         self._by_kind: Dict[str, List[Event]] = {}
         for event in events:
             self._by_kind.setdefault(event.kind, []).append(event)
@@ -63,12 +66,27 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     facts = ModuleFacts(tree)
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
+    unchecked: List[Tuple[Scope, str]] = []
     if active:
         matters = _scope_filter(text if gate else None, active)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
-                Walker(facts, scope, active, events).run()
-    return ModuleAnalysis(tree, facts, events, options, text)
+                first = len(events)
+                try:
+                    Walker(facts, scope, active, events).run()
+                except BudgetExceeded:
+                    unchecked.append((scope, BUDGET_EXCEEDED))
+                except RecursionError:
+                    unchecked.append((scope, TOO_DEEP))
+                else:
+                    continue
+                del events[first:]  # half a walk's events would be wrong, not just incomplete
+    return ModuleAnalysis(tree, facts, events, options, text=text, unchecked=unchecked)
+
+
+#: why a scope was not checked
+BUDGET_EXCEEDED = "analysis budget exceeded"
+TOO_DEEP = "too deeply nested to analyse"
 
 
 def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], bool]]:

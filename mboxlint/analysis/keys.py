@@ -28,7 +28,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, epoch_at
-from .state import LOCKED, State, join_lock, min_line
+from .state import LOCKED, State, join_epochs, join_lock, min_line
 from .walk import Analysis, Walker
 
 KEY_DOMAIN = "key"
@@ -58,6 +58,111 @@ Boundary = Tuple[str, int, int]  # (label, line, col) of the call that ended a k
 
 def _synthetic(node: ast.AST) -> str:
     return "#%d" % id(node)
+
+
+# -- which keys may still be live ----------------------------------------------------------
+
+#: the domain of :class:`LiveKeys`: for each mailbox, the refs whose keys a boundary may end
+LIVE_DOMAIN = "key-live"
+
+
+class _Cell:
+    """A ref on top of older ones: adding shares everything below."""
+
+    __slots__ = ("ref", "rest", "size")
+
+    def __init__(self, ref: str, rest):
+        self.ref = ref
+        self.rest = rest
+        self.size = 1 + (rest.size if rest is not None else 0)
+
+
+class _Union:
+    """The refs of two paths that met, kept as both: a join costs one node, whatever
+    their length, and listing them visits each shared node once."""
+
+    __slots__ = ("left", "right", "size")
+
+    def __init__(self, left, right):
+        self.left = left
+        self.right = right
+        self.size = left.size + right.size
+
+
+def _reaches(node, target, steps: int) -> bool:
+    """Whether ``target`` is ``node`` or a few cells below it (one path extended the other)."""
+    for _ in range(steps):
+        if node is target:
+            return True
+        if not isinstance(node, _Cell):
+            return False
+        node = node.rest
+    return node is target
+
+
+class LiveKeys:
+    """Refs that may hold a key of one mailbox not yet ended: a superset, each checked
+    against its :class:`KeyFact` when a boundary comes. A boundary then visits the keys it
+    may end, once, instead of every key fact of the scope. Persistent: adding a ref and
+    joining two paths cost O(1)."""
+
+    __slots__ = ("cells",)
+
+    #: sets this small are compared by content, so loops over them reach a fixed point
+    _COMPARED = 16
+
+    def __init__(self, cells):
+        self.cells = cells
+
+    def adding(self, ref: str) -> "LiveKeys":
+        return LiveKeys(_Cell(ref, self.cells))
+
+    def refs(self):
+        seen = set()
+        stack = [self.cells]
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, _Cell):
+                yield node.ref
+                stack.append(node.rest)
+            else:
+                stack.append(node.right)
+                stack.append(node.left)
+
+    def join(self, other: Optional["LiveKeys"]) -> "LiveKeys":
+        if other is None or other.cells is None or _reaches(self.cells, other.cells, 8):
+            return self
+        if self.cells is None or _reaches(other.cells, self.cells, 8):
+            return other
+        return LiveKeys(_Union(self.cells, other.cells))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LiveKeys):
+            return False
+        if other.cells is self.cells:
+            return True
+        small = self._COMPARED
+        return self.cells is not None and other.cells is not None and self.cells.size <= small \
+            and other.cells.size <= small and set(self.refs()) == set(other.refs())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _live_slot(box: str, locked: bool) -> str:
+    # Not a name: rebinding the mailbox's name must not forget its keys' index.
+    return "#live:%s:%d" % (box, locked)
+
+
+def set_key(state: State, ref: str, fact: "KeyFact") -> None:
+    """Bind ``ref`` to a key fact, noting it in its mailbox's index if it is live."""
+    state.set(KEY_DOMAIN, ref, fact)
+    if fact.ended is None:
+        slot = _live_slot(fact.box, fact.lock == LOCKED)
+        live = state.get(LIVE_DOMAIN, slot)
+        state.set(LIVE_DOMAIN, slot, (live or LiveKeys(None)).adding(ref))
 
 
 def _earliest(a: Optional[Boundary], b: Optional[Boundary]) -> Optional[Boundary]:
@@ -94,7 +199,7 @@ class KeyFact:
         if other is None or other.box != self.box or other.shape != self.shape:
             return self
         return KeyFact(
-            self.box, self.shape, self.epochs | other.epochs, join_lock(self.lock, other.lock),
+            self.box, self.shape, join_epochs(self.epochs, other.epochs), join_lock(self.lock, other.lock),
             min_line(self.line, other.line), _earliest(self.ended, other.ended),
         )
 
@@ -122,6 +227,29 @@ def _as(fact: Optional[KeyFact], shape: str) -> Optional[KeyFact]:
     return fact.replace(shape=shape) if fact is not None else None
 
 
+def _kept_elements(inner: KeyFact) -> Optional[KeyFact]:
+    """``list(keys)``: the same keys, if ``inner`` holds several."""
+    return inner if inner.shape in _ELEMENT else None
+
+
+def _subscripted(index: ast.AST):
+    """What ``value[index]`` holds, given what ``value`` holds."""
+    def subscripted(inner: KeyFact) -> Optional[KeyFact]:
+        if inner.shape in _ELEMENT:
+            return inner if isinstance(index, ast.Slice) else _element(inner)
+        if inner.shape == "item" and isinstance(index, ast.Constant) and index.value == 0:
+            return _as(inner, "key")
+        return None
+    return subscripted
+
+
+def _comprehended(wanted: str, same_name: bool):
+    """What ``[k for k in inner if ...]`` holds, given what ``inner`` holds."""
+    def comprehended(inner: KeyFact) -> Optional[KeyFact]:
+        return _as(inner, "keys") if inner.shape == wanted and same_name else None
+    return comprehended
+
+
 class KeyAnalysis(Analysis):
     """Provenance of mailbox keys: the lock period each was obtained in."""
 
@@ -143,45 +271,51 @@ class KeyAnalysis(Analysis):
     # -- what an expression holds -----------------------------------------------------------
 
     def key_of(self, node: ast.AST, state: State) -> Optional[KeyFact]:
-        """The key fact of the value ``node`` evaluates to, if it is (or holds) keys."""
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            ref = Walker.ref(node)
-            return state.get(KEY_DOMAIN, ref) if ref is not None else None
-        if isinstance(node, ast.Call):
-            fact = state.get(KEY_DOMAIN, _synthetic(node))
-            if fact is not None or not node.args:
-                return fact
-            name = self.facts.resolve(node.func) if isinstance(node.func, ast.Name) else None
-            if name in _KEEPING:
-                inner = self.key_of(node.args[0], state)
-                return inner if inner is not None and inner.shape in _ELEMENT else None
-            if name == "builtins.next":
-                return _element(self.key_of(node.args[0], state))
-            return None
-        if isinstance(node, ast.Subscript):
-            inner = self.key_of(node.value, state)
-            if inner is None:
-                return None
-            if inner.shape in _ELEMENT:
-                return inner if isinstance(node.slice, ast.Slice) else _element(inner)
-            if inner.shape == "item" and isinstance(node.slice, ast.Constant) and node.slice.value == 0:
-                return _as(inner, "key")
-            return None
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(node.generators) == 1:
-            # ``[k for k in box.keys() if ...]`` and ``[k for k, m in box.items() if ...]``
-            generator = node.generators[0]
-            if not isinstance(node.elt, ast.Name):
-                return None
-            target = generator.target
-            if isinstance(target, ast.Tuple) and target.elts:
-                target, wanted = target.elts[0], "items"
+        """The key fact of the value ``node`` evaluates to, if it is (or holds) keys.
+
+        Goes down wrappers (``list(...)``, ``x[0]``, a comprehension) to the value they
+        wrap, in a loop (``k[0][0]...`` may be thousands deep), then applies each wrapper's
+        effect on the way back out."""
+        wrappers = []  # functions of the inner fact, outermost first
+        fact = None
+        while True:
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                ref = Walker.ref(node)
+                fact = state.get(KEY_DOMAIN, ref) if ref is not None else None
+                break
+            if isinstance(node, ast.Call):
+                fact = state.get(KEY_DOMAIN, _synthetic(node))
+                if fact is not None or not node.args:
+                    break
+                name = self.facts.resolve(node.func) if isinstance(node.func, ast.Name) else None
+                if name in _KEEPING:
+                    wrappers.append(_kept_elements)
+                elif name == "builtins.next":
+                    wrappers.append(_element)
+                else:
+                    break
+                node = node.args[0]
+            elif isinstance(node, ast.Subscript):
+                wrappers.append(_subscripted(node.slice))
+                node = node.value
+            elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(node.generators) == 1:
+                # ``[k for k in box.keys() if ...]`` and ``[k for k, m in box.items() if ...]``
+                generator = node.generators[0]
+                if not isinstance(node.elt, ast.Name):
+                    break
+                target = generator.target
+                if isinstance(target, ast.Tuple) and target.elts:
+                    target, wanted = target.elts[0], "items"
+                else:
+                    wanted = "keys"
+                same_name = isinstance(target, ast.Name) and target.id == node.elt.id
+                wrappers.append(_comprehended(wanted, same_name))
+                node = generator.iter
             else:
-                wanted = "keys"
-            inner = self.key_of(generator.iter, state)
-            same_name = isinstance(target, ast.Name) and target.id == node.elt.id
-            if inner is not None and inner.shape == wanted and same_name:
-                return _as(inner, "keys")
-        return None
+                break
+        for wrapper in reversed(wrappers):
+            fact = wrapper(fact) if fact is not None else None
+        return fact
 
     # -- bindings -------------------------------------------------------------------------
 
@@ -201,7 +335,7 @@ class KeyAnalysis(Analysis):
         if isinstance(target, (ast.Name, ast.Attribute)):
             ref = walker.ref(target)
             if ref is not None:
-                state.set(KEY_DOMAIN, ref, fact)
+                set_key(state, ref, fact)
         elif isinstance(target, (ast.Tuple, ast.List)) and target.elts:
             if fact.shape == "item":  # ``k, m = pair``: only the first element is a key
                 first = target.elts[0]
@@ -226,7 +360,7 @@ class KeyAnalysis(Analysis):
                 walker.emit("key-use", node, ref=ref, op=op, obtained=key, boundary=key.ended)
         shape = KEY_SOURCES.get(op)
         if shape is not None:
-            state.set(KEY_DOMAIN, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
+            set_key(state, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
         elif op in BOUNDARIES:
             self._boundary(ref, box.kind, op, node, state)
 
@@ -260,13 +394,21 @@ class KeyAnalysis(Analysis):
             return  # MH keys are file numbers: only pack() renumbers them
         # The same identity the lock analysis gives the period this call starts.
         label_at = epoch_at(node, label)
-        for key_ref, key in state.items(KEY_DOMAIN):
-            if key.box != ref or key.ended is not None:
+        # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
+        for locked in (False,) if label == "lock" else (False, True):
+            slot = _live_slot(ref, locked)
+            live = state.get(LIVE_DOMAIN, slot)
+            if live is None:
                 continue
-            # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
-            if label == "lock" and key.lock == LOCKED:
-                continue
-            state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
+            # Every key listed ends here, was ended already, or is listed in the other slot.
+            state.discard(LIVE_DOMAIN, slot)
+            for key_ref in dict.fromkeys(live.refs()):
+                key = state.get(KEY_DOMAIN, key_ref)
+                if key is None or key.box != ref or key.ended is not None:
+                    continue
+                if label == "lock" and key.lock == LOCKED:
+                    continue
+                state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
 
 
 # -- IMAP ---------------------------------------------------------------------------------
@@ -376,19 +518,27 @@ class ImapAnalysis(Analysis):
         return None
 
     def annotated(self, node: Optional[ast.AST]) -> Optional[str]:
-        if node is None:
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(node, ast.Subscript):  # Optional[imaplib.IMAP4]
-            return self.annotated(node.slice)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self.annotated(node.left) or self.annotated(node.right)
-        name = self.facts.resolve(node)
-        return name if name in IMAP_CLASSES else None
+        """The IMAP class an annotation names, looking left to right through
+        ``Optional[...]`` and ``|`` (a stack: ``A | B | ...`` may be long)."""
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node = ast.parse(node.value, mode="eval").body
+                except SyntaxError:
+                    continue
+            if isinstance(node, ast.Subscript):  # Optional[imaplib.IMAP4]
+                stack.append(node.slice)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+                stack += [node.right, node.left]
+            else:
+                name = self.facts.resolve(node)
+                if name in IMAP_CLASSES:
+                    return name
+        return None
 
     def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
         """Attributes of ``cls`` instances holding connections, from one look at the class."""
@@ -436,31 +586,36 @@ class ImapAnalysis(Analysis):
     # -- what an expression holds ---------------------------------------------------------
 
     def seq_of(self, node: ast.AST, state: State) -> Optional[SeqFact]:
-        """The search whose sequence numbers ``node``'s value carries, if any."""
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            ref = Walker.ref(node)
-            return state.get(SEQ_DOMAIN, ref) if ref is not None else None
-        if isinstance(node, ast.Subscript):
-            return self.seq_of(node.value, state)
-        if isinstance(node, ast.Call):
-            fact = state.get(SEQ_DOMAIN, _synthetic(node))
-            if fact is not None:
-                return fact
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                if func.attr in _TEXT_METHODS:
-                    return self.seq_of(func.value, state)
-                if func.attr == "join" and node.args:  # b",".join(nums)
-                    return self.seq_of(node.args[0], state)
+        """The search whose sequence numbers ``node``'s value carries, if any (a loop:
+        ``d[0].strip().split()...`` may be thousands deep)."""
+        while True:
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                ref = Walker.ref(node)
+                return state.get(SEQ_DOMAIN, ref) if ref is not None else None
+            if isinstance(node, ast.Subscript):
+                node = node.value
+            elif isinstance(node, ast.Call):
+                fact = state.get(SEQ_DOMAIN, _synthetic(node))
+                if fact is not None:
+                    return fact
+                func = node.func
+                if isinstance(func, ast.Attribute):
+                    if func.attr in _TEXT_METHODS:
+                        node = func.value
+                    elif func.attr == "join" and node.args:  # b",".join(nums)
+                        node = node.args[0]
+                    else:
+                        return None
+                elif node.args and self.facts.resolve(func) in _SEQ_KEEPING:
+                    node = node.args[-1]
+                else:
+                    return None
+            elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+                node = node.generators[0].iter
+            elif isinstance(node, ast.Starred):
+                node = node.value
+            else:
                 return None
-            if node.args and self.facts.resolve(func) in _SEQ_KEEPING:
-                return self.seq_of(node.args[-1], state)
-            return None
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
-            return self.seq_of(node.generators[0].iter, state)
-        if isinstance(node, ast.Starred):
-            return self.seq_of(node.value, state)
-        return None
 
     # -- bindings -------------------------------------------------------------------------
 

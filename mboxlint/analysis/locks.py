@@ -14,10 +14,10 @@ of its locking:
 """
 
 import ast
-from typing import Dict, FrozenSet, Optional, Sequence, Set
+from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts
-from .state import LOCKED, UNLOCKED, State, join_lock, min_line
+from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
 from .walk import Analysis, Scope, Walker
 
 DOMAIN = "box"
@@ -77,7 +77,7 @@ class BoxFact:
         return BoxFact(
             self.kind,
             join_lock(self.lock, other.lock),
-            self.epochs | other.epochs,
+            join_epochs(self.epochs, other.epochs),
             min_line(self.pending, other.pending),
             min_line(self.read_unlocked, other.read_unlocked),
             self.owned and other.owned,
@@ -247,22 +247,31 @@ def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optiona
 
 
 def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
-    if isinstance(node, ast.Return):
-        return True
-    if isinstance(node, (ast.Break, ast.Continue)):
-        return loops == 0
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
-        return True
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-        return False  # runs elsewhere, if at all
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        # A jump in the body stays in the loop; one in its ``else:`` leaves it.
-        parts = [(child, loops + 1) for child in node.body]
-        parts += [(child, loops) for child in node.orelse]
-        parts += [(node.target, loops), (node.iter, loops)] if not isinstance(node, ast.While) else [(node.test, loops)]
-        return any(_leaves_region(child, ref, depth) for child, depth in parts)
-    return any(_leaves_region(child, ref, loops) for child in ast.iter_child_nodes(node))
+    """Whether ``node`` may leave the region (a return, a jump out of ``loops`` loops) or
+    lock, unlock or close ``ref``; a stack, not recursion: expressions may be deep."""
+    pending = [(node, loops)]
+    while pending:
+        node, loops = pending.pop()
+        if isinstance(node, ast.Return):
+            return True
+        if isinstance(node, (ast.Break, ast.Continue)):
+            if loops == 0:
+                return True
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # runs elsewhere, if at all
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            # A jump in the body stays in the loop; one in its ``else:`` leaves it.
+            pending += [(child, loops + 1) for child in node.body]
+            pending += [(child, loops) for child in node.orelse]
+            head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
+            pending += [(child, loops) for child in head]
+        else:
+            pending += [(child, loops) for child in ast.iter_child_nodes(node)]
+    return False
 
 
 def _catches_everything(facts: ModuleFacts, handler: ast.ExceptHandler) -> bool:
@@ -286,6 +295,8 @@ class LockAnalysis(Analysis):
         self._class_attrs: Dict[int, Dict[str, str]] = {}
         self.survey: Optional[_ScopeSurvey] = None
         self._lock_events = []
+        #: (id of a statement list, mailbox ref) -> whether the list releases that mailbox
+        self._released: Dict[Tuple[int, str], bool] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -398,16 +409,25 @@ class LockAnalysis(Analysis):
         elif op in READING and fact.lock != LOCKED and fact.read_unlocked is None:
             state.set(DOMAIN, ref, fact.replace(read_unlocked=line))
 
+    def _releases(self, stmts: Sequence[ast.stmt], ref: str) -> bool:
+        """:func:`releases`, asked once per block and mailbox: every ``lock()`` in a long
+        ``try`` body asks it of the same ``finally``."""
+        slot = (id(stmts), ref)
+        known = self._released.get(slot)
+        if known is None:
+            known = self._released[slot] = releases(stmts, ref)
+        return known
+
     def _covered(self, walker: Walker, ref: str) -> bool:
         """Whether an exception after this ``lock()`` still releases the lock."""
-        if any(releases(body, ref) for body in walker.enclosing_finally_bodies()):
+        if any(self._releases(body, ref) for body in walker.enclosing_finally_bodies()):
             return True
         if any(self._releasing_item(item, ref) for item in walker.enclosing_with_items()):
             return True
         following = walker.next_statement()
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
-            return releases(following.finalbody, ref) or any(
-                _catches_everything(self.facts, handler) and releases(handler.body, ref)
+            return self._releases(following.finalbody, ref) or any(
+                _catches_everything(self.facts, handler) and self._releases(handler.body, ref)
                 for handler in following.handlers
             )
         if isinstance(following, (ast.With, ast.AsyncWith)):

@@ -67,7 +67,7 @@ def lock_test(event) -> bool:
     names bound to it), ends in a constant ``.lock`` part (``path + ".lock"``,
     ``f"{path}.lock"``, ``os.path.join(d, "x.lock")``). A name that merely ends in "lock"
     (``block``, ``clock``) says nothing of the file."""
-    return event["dst"].rstrip(")").endswith((".lock'", '.lock"'))
+    return event["dst"].last_leaf.head.rstrip(")").endswith((".lock'", '.lock"'))
 
 
 class ExistsThenOpen(Rule):

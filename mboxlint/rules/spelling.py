@@ -40,9 +40,15 @@ def source_segment(node, lines: List[bytes]) -> Optional[str]:
     return b" ".join(parts).decode("utf-8", "replace")
 
 
-def spell_path(key: str, node=None, lines: Optional[List[bytes]] = None) -> str:
+def spell_path(key, node=None, lines: Optional[List[bytes]] = None) -> str:
     """The path of a finding for its message, in backticks: ``node``'s source text when
     ``node`` and the module's ``lines`` are given, else the analysis key."""
     shown = source_segment(node, lines) if node is not None and lines is not None else None
-    shown = _WHITESPACE.sub(" ", shown).strip() if shown else key
+    shown = _WHITESPACE.sub(" ", shown).strip() if shown else _spell_key(key)
     return "`%s`" % shown if len(shown) <= LIMIT else "`%s...`" % shown[:LIMIT - 3]
+
+
+def _spell_key(key) -> str:
+    """A path key's own spelling (a :class:`~mboxlint.analysis.pathkey.PathKey`, cut short
+    without spelling it whole, or a plain string)."""
+    return key.spell(LIMIT + 1) if hasattr(key, "spell") else str(key)
