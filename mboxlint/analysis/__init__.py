@@ -12,6 +12,7 @@ from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
+from .summaries import ModuleSummaries
 from .walk import Event, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
@@ -47,6 +48,7 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     if text is not None:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
+    facts.summaries = ModuleSummaries(facts, tree)
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     if active:

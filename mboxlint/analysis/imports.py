@@ -61,6 +61,8 @@ class ModuleFacts:
         self.mailbox_subclasses: Dict[str, str] = {}
         #: names bound at module level by something other than an import
         self.module_bindings: Set[str] = set()
+        #: what the module's own functions do (:class:`~.summaries.ModuleSummaries`), set by ``analyse``
+        self.summaries = None
         self._collect(tree)
 
     # -- collection -----------------------------------------------------------------

@@ -44,7 +44,7 @@ import re
 from typing import Dict, List, Optional, Set, Tuple
 
 from .imports import ModuleFacts, dotted_name
-from .locks import _walk_scope_body
+from .locks import _walk_scope_body, call_effects
 from .state import State, min_line
 from .walk import Analysis, Event, Walker, _bound_refs
 
@@ -697,6 +697,9 @@ class PathAnalysis(Analysis):
         func = node.func
         name = self.facts.resolve(func)
         if name is None:
+            for ref, op in call_effects(self.facts, node, walker.scope):
+                if op == "fsync":  # a helper of the module that fsyncs what it is given
+                    self._synced_target(None, ref, state)
             if isinstance(func, ast.Attribute):
                 self._method_call(walker, node, func.attr, state)
             elif isinstance(func, ast.Name) and "sync" in func.id.lower():
@@ -888,16 +891,18 @@ class PathAnalysis(Analysis):
             target = arg
             if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "fileno":
                 target = arg.func.value
-            ref = dotted_name(target)
-            key = None
-            if ref is not None:
-                opened = state.get("file", ref)
-                key = opened.value[0] if opened is not None else None
-            if key is None:
-                key = self.key(target, state)
-            fact = state.get("temp", key) if key is not None else None
-            if fact is not None:
-                state.set("temp", key, fact.synced_now())
+            self._synced_target(target, dotted_name(target), state)
+
+    def _synced_target(self, target: Optional[ast.AST], ref: Optional[str], state: State) -> None:
+        key = None
+        if ref is not None:
+            opened = state.get("file", ref)
+            key = opened.value[0] if opened is not None else None
+        if key is None and target is not None:
+            key = self.key(target, state)
+        fact = state.get("temp", key) if key is not None else None
+        if fact is not None:
+            state.set("temp", key, fact.synced_now())
 
     def _fcntl(self, node: ast.Call, state: State) -> None:
         if len(node.args) < 2:

@@ -300,7 +300,8 @@ def purge(box: mailbox.MH, keys):
                 continue  # an exception handler discards the pending changes on purpose
             if fact.pending is not None and fact.lock != UNLOCKED:
                 # Locked on some paths only: a flush there would write unlocked (MBX101).
-                fix = None if fact.lock == MAYBE else "default"
+                # Unlocked by a helper: the flush belongs in the helper, not at this call.
+                fix = None if fact.lock == MAYBE or event.get("via") else "default"
                 yield self.finding(event.node, fix=fix, ref=event["ref"], line=fact.pending)
 
 

@@ -1,0 +1,464 @@
+"""What the module's own functions and methods do to what they are given, computed once.
+
+A :class:`Summary` lists, in order, the lock-discipline operations a function performs on its
+parameters and on attributes reached through them (``self.box`` is the attribute ``box`` of the
+parameter ``self``): ``lock``, ``unlock``, ``flush``, ``close`` and ``fsync``. A context manager
+(a ``@contextmanager`` generator, or a class with ``__enter__``/``__exit__``) has two lists:
+what entering does and what leaving does. The walk applies them where the function is called
+or the context manager is entered and left, so ``with locked(box):`` and ``self._lock_box()``
+lock the caller's mailbox as ``box.lock()`` would.
+
+Only what the callee does on every way through its normal path is summarised: a lock, unlock,
+flush or close inside an ``if``, a loop or an ``except`` handler that does not re-raise makes the
+callee opaque for that target (the caller cannot know which way it went); an ``fsync`` on some
+path counts, since MBX902 asks whether one may have run. Opaque too are generators that are
+not context managers, recursion, and callees from other modules. A summary is computed on
+first use and kept, so each function is looked at at most once per module.
+
+A summary also says whether every ``return`` gives a path expression: then calls of it with
+the same arguments name the same file.
+"""
+
+import ast
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from .imports import ModuleFacts, dotted_name
+
+#: operations on a target that the walk applies at the call site
+LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
+FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+#: ``(parameter name, attribute chain)``: ``("self", "box")`` is ``self.box``; ``("box", "")`` is ``box``
+Target = Tuple[str, str]
+Effect = Tuple[Target, str]
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While)
+
+
+class Summary:
+    """What one function or context manager does to its parameters."""
+
+    __slots__ = ("name", "params", "enter", "exit", "context_manager", "returns_path", "returns_pathlib")
+
+    def __init__(self, name: str, params: Sequence[str], enter: Sequence[Effect] = (),
+                 exit: Sequence[Effect] = (), context_manager: bool = False,
+                 returns_path: bool = False, returns_pathlib: bool = False):
+        self.name = name
+        self.params = tuple(params)
+        #: effects of a call (of entering, for a context manager), in order
+        self.enter = tuple(enter)
+        #: effects of leaving a context manager, in order
+        self.exit = tuple(exit)
+        self.context_manager = context_manager
+        self.returns_path = returns_path
+        self.returns_pathlib = returns_pathlib
+
+    @property
+    def has_effects(self) -> bool:
+        return bool(self.enter or self.exit)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "Summary(%s, enter=%r, exit=%r)" % (self.name, self.enter, self.exit)
+
+
+OPAQUE = Summary("<opaque>", ())
+
+
+def _params(func: ast.AST) -> List[str]:
+    args = func.args
+    return [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)]
+
+
+def _target_of(node: ast.AST, params: Set[str]) -> Optional[Target]:
+    ref = dotted_name(node)
+    if ref is None:
+        return None
+    root, _, chain = ref.partition(".")
+    return (root, chain) if root in params else None
+
+
+def _calls_in_order(node: ast.AST) -> List[ast.Call]:
+    """The calls of a simple statement, in source order, not descending into nested
+    functions (lock helpers rarely nest calls, so source order is the order they run)."""
+    found: List[ast.Call] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call):
+            found.append(current)
+        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
+    found.sort(key=lambda call: (call.lineno, call.col_offset))
+    return found
+
+
+def _has_yield(node: ast.AST) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.Yield, ast.YieldFrom)):
+            return True
+        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
+    return False
+
+
+def _reraises(handler: ast.ExceptHandler) -> bool:
+    return bool(handler.body) and isinstance(handler.body[-1], ast.Raise)
+
+
+class _Scan:
+    """One in-order look at a function body, collecting effects by phase."""
+
+    def __init__(self, summaries: "ModuleSummaries", func: ast.AST, owner: Optional[ast.ClassDef]):
+        self.summaries = summaries
+        self.func = func
+        self.owner = owner
+        self.params = set(_params(func)) | {a.arg for a in func.args.kwonlyargs}
+        positional = _params(func)
+        decorators = {summaries.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+        self.self_name = positional[0] if owner is not None and positional and not (
+            decorators & {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"}) else None
+        self.phases: List[List[Effect]] = [[]]
+        self.uncertain: Set[Target] = set()
+        self.yields = 0
+        self.yield_uncertain = False
+
+    def run(self) -> None:
+        self.block(self.func.body, certain=True)
+
+    def block(self, stmts: Sequence[ast.stmt], certain: bool) -> None:
+        for stmt in stmts:
+            self.stmt(stmt, certain)
+
+    def stmt(self, stmt: ast.stmt, certain: bool) -> None:
+        if isinstance(stmt, _NESTED):
+            return
+        if isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            self.block(stmt.body, certain)
+            for handler in stmt.handlers:
+                # A handler that re-raises is an exceptional path: the caller never goes on from it.
+                if not _reraises(handler):
+                    self.block(handler.body, False)
+            self.block(stmt.orelse, certain)
+            self.block(stmt.finalbody, certain)
+            return
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            released = []
+            for item in stmt.items:
+                self.expression(item.context_expr, certain)
+                expr = item.context_expr
+                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+                    target = _target_of(expr.func.value, self.params)
+                    if target is not None:
+                        self.add(target, "lock", certain)
+                        released.append(target)
+            self.block(stmt.body, certain)
+            for target in reversed(released):
+                self.add(target, "unlock", certain)
+            return
+        if isinstance(stmt, _BRANCHING) or type(stmt).__name__ == "Match":
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self.expression(child, certain)
+            for field in ("body", "orelse"):
+                self.block(getattr(stmt, field, None) or [], False)
+            for case in getattr(stmt, "cases", None) or []:
+                self.block(case.body, False)
+            return
+        self.expression(stmt, certain)
+        if _has_yield(stmt):
+            self.yields += 1
+            if not certain:
+                self.yield_uncertain = True
+            self.phases.append([])
+
+    def expression(self, node: ast.AST, certain: bool) -> None:
+        for call in _calls_in_order(node):
+            self.call(call, certain)
+
+    def call(self, call: ast.Call, certain: bool) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in LOCK_OPS and not call.args:
+            target = _target_of(func.value, self.params)
+            if target is not None:
+                self.add(target, func.attr, certain)
+                return
+        name = self.summaries.facts.resolve(func)
+        if name in FSYNC_FUNCTIONS and call.args:
+            handle = call.args[0]
+            if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
+                handle = handle.func.value
+            target = _target_of(handle, self.params)
+            if target is not None:
+                self.add(target, "fsync", certain)
+            return
+        callee = self.summaries.callee(call, self.owner, self.self_name)
+        if callee is None or callee.context_manager:
+            return
+        mapping = bind_arguments(callee, call, self.self_name if _is_self_call(call, self.self_name) else None)
+        if mapping is None:
+            return
+        for ref, op in apply_effects(callee.enter, mapping):
+            root, _, chain = ref.partition(".")
+            if root in self.params:
+                self.add((root, chain), op, certain)
+
+    def add(self, target: Target, op: str, certain: bool) -> None:
+        if not certain:
+            self.uncertain.add(target)
+        self.phases[-1].append((target, op))
+
+    def effects(self, phase: int) -> List[Effect]:
+        if phase >= len(self.phases):
+            return []
+        # An fsync on some path counts (MBX902 asks whether one may have run); a lock-state
+        # change on some path only would make the caller's state a guess.
+        return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain]
+
+
+def _is_self_call(call: ast.Call, self_name: Optional[str]) -> bool:
+    func = call.func
+    return self_name is not None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+        and func.value.id == self_name
+
+
+def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) -> Optional[Dict[str, Optional[str]]]:
+    """Parameter name -> the dotted name the caller passes for it (None: not a name, or not
+    passed). ``receiver`` is what a method's first parameter is bound to. None when the call
+    spreads ``*args``/``**kwargs`` (which parameter gets what is unknown)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    params = list(summary.params)
+    mapping: Dict[str, Optional[str]] = {}
+    if receiver is not None:
+        if not params:
+            return None
+        mapping[params[0]] = receiver
+        params = params[1:]
+    for param, arg in zip(params, call.args):
+        mapping[param] = dotted_name(arg)
+    for keyword in call.keywords:
+        mapping[keyword.arg] = dotted_name(keyword.value)
+    return mapping
+
+
+def apply_effects(effects: Sequence[Effect], mapping: Dict[str, Optional[str]]) -> List[Tuple[str, str]]:
+    """``(caller ref, op)`` for each effect whose parameter the caller passed a name for."""
+    applied = []
+    for (param, chain), op in effects:
+        base = mapping.get(param)
+        if base is None:
+            continue
+        applied.append((base + "." + chain if chain else base, op))
+    return applied
+
+
+class ModuleSummaries:
+    """Summaries of a module's functions and methods, each computed on first use."""
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module):
+        self.facts = facts
+        self.functions: Dict[str, ast.AST] = {}
+        self.classes: Dict[str, ast.ClassDef] = {}
+        self._methods: Dict[int, Dict[str, ast.AST]] = {}
+        self._cache: Dict[int, Summary] = {}
+        self._computing: Set[int] = set()
+        self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
+        seen_twice: Set[str] = set()
+        for stmt in tree.body:
+            name = getattr(stmt, "name", None)
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if name in self.functions or name in self.classes:
+                    seen_twice.add(name)
+                if isinstance(stmt, ast.ClassDef):
+                    self.classes[name] = stmt
+                else:
+                    self.functions[name] = stmt
+        # A name defined twice (``if``/``else`` variants, a redefinition) has no one summary.
+        for name in seen_twice:
+            self.functions.pop(name, None)
+            self.classes.pop(name, None)
+        self._words: Optional[FrozenSet[str]] = None
+
+    # -- lookup -----------------------------------------------------------------------
+
+    def methods(self, cls: ast.ClassDef) -> Dict[str, ast.AST]:
+        """Methods of ``cls`` and of its bases defined in this module (the class's own first)."""
+        found = self._methods.get(id(cls))
+        if found is not None:
+            return found
+        found = {}
+        self._methods[id(cls)] = found  # a cycle of bases stops here
+        for base in reversed(cls.bases):
+            if isinstance(base, ast.Name) and base.id in self.classes:
+                found.update(self.methods(self.classes[base.id]))
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[stmt.name] = stmt
+        return found
+
+    def _owner(self, func: ast.AST) -> Optional[ast.ClassDef]:
+        for cls in self.classes.values():
+            if any(stmt is func for stmt in cls.body):
+                return cls
+        return None
+
+    def callee(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Optional[Summary]:
+        """The summary of what ``call`` calls: a module function by its name, or a method of the
+        enclosing class called on the instance (``self.m()``); None when unknown."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            node = self.functions.get(func.id)
+            if node is None or func.id in self.facts.aliases:
+                return None
+            return self.summary(node, None)
+        if _is_self_call(call, self_name) and cls is not None:
+            node = self.methods(cls).get(func.attr)
+            if node is None:
+                return None
+            return self.summary(node, cls)
+        return None
+
+    def context_manager(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+        """``(summary, receiver)`` of a ``with`` item's expression that is a summarised
+        context manager: a ``@contextmanager`` function or method, or a class of this module
+        with ``__enter__``/``__exit__`` (its parameters are those of ``__init__``, its
+        attributes mapped to them); else None."""
+        if not isinstance(expr, ast.Call):
+            return None
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in self.classes and func.id not in self.facts.aliases:
+            found = self._class_cm(self.classes[func.id])
+            return (found, None) if found is not None else None
+        summary = self.callee(expr, cls, self_name)
+        if summary is None or not summary.context_manager:
+            return None
+        return summary, self_name if _is_self_call(expr, self_name) else None
+
+    # -- computing ----------------------------------------------------------------------
+
+    def summary(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> Summary:
+        cached = self._cache.get(id(func))
+        if cached is not None:
+            return cached
+        if id(func) in self._computing:
+            return OPAQUE  # recursion: opaque, as an unknown callee
+        self._computing.add(id(func))
+        try:
+            result = self._compute(func, owner if owner is not None else self._owner(func))
+        finally:
+            self._computing.discard(id(func))
+        self._cache[id(func)] = result
+        return result
+
+    def _compute(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> Summary:
+        decorators = {self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+        if decorators & {"property", "builtins.property"}:
+            return OPAQUE
+        context_manager = bool(decorators & CONTEXT_MANAGER_DECORATORS)
+        params = _params(func)
+        scan = _Scan(self, func, owner)
+        scan.run()
+        returns_path, returns_pathlib = self._returns(func)
+        if context_manager:
+            if scan.yields != 1 or scan.yield_uncertain:
+                return Summary(func.name, params, context_manager=True)
+            return Summary(func.name, params, scan.effects(0), scan.effects(1), True)
+        if scan.yields:
+            return Summary(func.name, params, returns_path=False)  # a generator: its body runs later
+        return Summary(func.name, params, scan.effects(0), returns_path=returns_path,
+                       returns_pathlib=returns_pathlib)
+
+    def _class_cm(self, cls: ast.ClassDef) -> Optional[Summary]:
+        if id(cls) in self._class_cms:
+            return self._class_cms[id(cls)]
+        self._class_cms[id(cls)] = None
+        methods = self.methods(cls)
+        enter, leave = methods.get("__enter__"), methods.get("__exit__")
+        if enter is None or leave is None:
+            return None
+        init = methods.get("__init__")
+        init_params = _params(init)[1:] if init is not None else []
+        stored = _stored_parameters(init) if init is not None else {}
+        effects = []
+        for method in (enter, leave):
+            translated = []
+            summary = self.summary(method, cls)
+            for (param, chain), op in summary.enter:
+                if not summary.params or param != summary.params[0]:
+                    continue  # only what the method does to the instance's attributes
+                head, _, rest = chain.partition(".")
+                source = stored.get(head)
+                if source is None:
+                    continue
+                translated.append(((source, rest), op))
+            effects.append(translated)
+        result = Summary(cls.name, init_params, effects[0], effects[1], True)
+        self._class_cms[id(cls)] = result
+        return result
+
+    def _returns(self, func: ast.AST) -> Tuple[bool, bool]:
+        values = []
+        stack = list(func.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Return):
+                values.append(node.value)
+            stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+        if not values or any(v is None for v in values):
+            return False, False
+        kinds = [self._path_kind(v) for v in values]
+        if any(kind is None for kind in kinds):
+            return False, False
+        return True, all(kind == "pathlib" for kind in kinds)
+
+    def _path_kind(self, node: ast.AST) -> Optional[str]:
+        """``pathlib``, ``str`` for an expression that builds a path, else None."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return "pathlib"
+        if isinstance(node, ast.Call):
+            name = self.facts.resolve(node.func)
+            if name is not None and name.startswith("pathlib."):
+                return "pathlib"
+            if name in ("os.path.join", "posixpath.join", "ntpath.join"):
+                return "str"
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "with_suffix", "with_name"):
+                return "pathlib"
+        return None
+
+    def scope_words(self) -> FrozenSet[str]:
+        """Names of the module's functions, methods and context-manager classes with effects:
+        a scope that calls one of them may lock a mailbox without spelling ``lock``."""
+        if self._words is None:
+            words = set()
+            for name, node in self.functions.items():
+                if self.summary(node, None).has_effects:
+                    words.add(name)
+            for name, cls in self.classes.items():
+                for method_name, method in self.methods(cls).items():
+                    if self.summary(method, cls).has_effects:
+                        words.add(method_name)
+                cm = self._class_cm(cls)
+                if cm is not None and cm.has_effects:
+                    words.add(name)
+            self._words = frozenset(words)
+        return self._words
+
+
+def _stored_parameters(init: ast.AST) -> Dict[str, str]:
+    """Attributes ``__init__`` sets straight from a parameter: ``{"box": "box"}`` for
+    ``self.box = box`` at the top level of its body."""
+    params = _params(init)
+    if not params:
+        return {}
+    self_name, rest = params[0], set(params[1:])
+    stored: Dict[str, str] = {}
+    for stmt in init.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
+                and stmt.value.id in rest:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and target.value.id == self_name:
+                stored[target.attr] = stmt.value.id
+    return stored

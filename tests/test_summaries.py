@@ -1,0 +1,293 @@
+"""Summaries: what the module's own functions do to their parameters, applied at call sites."""
+
+import ast
+import textwrap
+
+from mboxlint.analysis.imports import ModuleFacts
+from mboxlint.analysis.summaries import ModuleSummaries
+
+from support import findings
+
+
+def summaries_of(code):
+    tree = ast.parse(textwrap.dedent(code))
+    facts = ModuleFacts(tree)
+    return ModuleSummaries(facts, tree), tree
+
+
+def function_summary(code, name):
+    summaries, _ = summaries_of(code)
+    return summaries.summary(summaries.functions[name], None)
+
+
+def codes_by_line(code, selection_codes=("MBX1",)):
+    return sorted((f.line, f.code) for f in findings(code) if f.code.startswith(selection_codes))
+
+
+def test_unconditional_operations_are_summarised_in_order():
+    summary = function_summary(
+        """
+        def save(box, other):
+            box.lock()
+            try:
+                box.flush()
+            finally:
+                box.unlock()
+            other.close()
+        """, "save")
+    assert summary.enter == ((("box", ""), "lock"), (("box", ""), "flush"), (("box", ""), "unlock"),
+                             (("other", ""), "close"))
+
+
+def test_an_operation_on_one_path_makes_the_target_opaque():
+    summary = function_summary(
+        """
+        def maybe(box, ok, other):
+            if ok:
+                box.lock()
+            other.lock()
+        """, "maybe")
+    assert summary.enter == ((("other", ""), "lock"),)
+
+
+def test_a_handler_that_reraises_is_not_a_way_on():
+    summary = function_summary(
+        """
+        def grab(box):
+            try:
+                box.lock()
+            except OSError:
+                box.unlock()
+                raise
+        """, "grab")
+    assert summary.enter == ((("box", ""), "lock"),)
+
+
+def test_recursion_is_opaque_and_terminates():
+    summary = function_summary(
+        """
+        def a(box):
+            b(box)
+        def b(box):
+            a(box)
+            box.lock()
+        """, "a")
+    assert summary.enter == ((("box", ""), "lock"),)  # b's own lock; the cycle back to a adds nothing
+
+
+def test_a_plain_generator_does_nothing_when_called():
+    summary = function_summary(
+        """
+        def gen(box):
+            box.lock()
+            yield 1
+        """, "gen")
+    assert not summary.has_effects
+
+
+def test_context_manager_effects_split_at_the_yield():
+    summary = function_summary(
+        """
+        import contextlib
+        @contextlib.contextmanager
+        def locked(box):
+            box.lock()
+            try:
+                yield
+            finally:
+                box.flush()
+                box.unlock()
+        """, "locked")
+    assert summary.context_manager
+    assert summary.enter == ((("box", ""), "lock"),)
+    assert summary.exit == ((("box", ""), "flush"), (("box", ""), "unlock"))
+
+
+def test_context_manager_with_a_conditional_yield_is_opaque():
+    summary = function_summary(
+        """
+        from contextlib import contextmanager
+        @contextmanager
+        def locked(box, ok):
+            box.lock()
+            if ok:
+                yield
+            box.unlock()
+        """, "locked")
+    assert not summary.has_effects
+
+
+def test_a_function_defined_twice_has_no_summary():
+    summaries, _ = summaries_of(
+        """
+        import sys
+        if sys.platform == "win32":
+            def grab(box):
+                pass
+        def grab(box):
+            box.lock()
+        def grab(box):
+            pass
+        """)
+    assert "grab" not in summaries.functions
+
+
+def test_methods_reach_through_self_and_inherit_within_the_module():
+    summaries, tree = summaries_of(
+        """
+        class Base:
+            def _grab(self):
+                self.box.lock()
+        class Spool(Base):
+            def begin(self):
+                self._grab()
+        """)
+    spool = summaries.classes["Spool"]
+    summary = summaries.summary(summaries.methods(spool)["begin"], spool)
+    assert summary.enter == ((("self", "box"), "lock"),)
+
+
+def test_with_a_context_manager_function_locks_the_callers_mailbox():
+    code = """
+        import contextlib, mailbox
+        @contextlib.contextmanager
+        def locked(box):
+            box.lock()
+            try:
+                yield box
+            finally:
+                box.flush()
+                box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            with locked(box):
+                box.add(msg)
+            box.add(msg)
+        """
+    assert codes_by_line(code) == [(15, "MBX101")]  # inside the with: locked; after it: not
+
+
+def test_a_class_with_enter_and_exit_locks_what_its_init_stored():
+    code = """
+        import mailbox
+        class Holding:
+            def __init__(self, box, why):
+                self.box = box
+            def __enter__(self):
+                self.box.lock()
+            def __exit__(self, *exc):
+                self.box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            with Holding(box, "deliver"):
+                box.add(msg)
+                box.flush()
+        """
+    assert codes_by_line(code) == []
+
+
+def test_a_locking_method_locks_self_attribute_and_strands_it_on_error():
+    code = """
+        import mailbox
+        class Spool:
+            def __init__(self, path):
+                self.box = mailbox.mbox(path)
+            def acquire(self):
+                self.box.lock()
+            def release(self):
+                self.box.flush()
+                self.box.unlock()
+            def add(self, msg):
+                self.acquire()
+                self.box.add(msg)
+                self.release()
+            def add_safely(self, msg):
+                self.acquire()
+                try:
+                    self.box.add(msg)
+                finally:
+                    self.release()
+        """
+    assert codes_by_line(code) == [(12, "MBX103")]
+
+
+def test_a_helper_that_locks_and_releases_within_itself_strands_nothing():
+    code = """
+        import mailbox
+        def save(box):
+            box.lock()
+            try:
+                box.flush()
+            finally:
+                box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.add(msg)
+            finally:
+                box.unlock()
+            save(box)
+        """
+    # deliver's own unlock left the add pending: MBX102 there; save() raises nothing of its own
+    assert codes_by_line(code) == [(15, "MBX102")]
+
+
+def test_a_helper_unlock_with_changes_pending_is_reported_without_a_fix():
+    code = """
+        import mailbox
+        def release(box):
+            box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.add(msg)
+            finally:
+                release(box)
+        """
+    found = [f for f in findings(code) if f.code == "MBX102"]
+    assert [(f.line, f.fix) for f in found] == [(11, None)]
+
+
+def test_unknown_and_spread_calls_stay_opaque():
+    code = """
+        import mailbox
+        def grab(box):
+            box.lock()
+        def deliver(path, msg, args):
+            box = mailbox.mbox(path)
+            grab(*args)
+            box.add(msg)
+            box.unlock()
+        """
+    assert codes_by_line(code) == [(8, "MBX101")]
+
+
+def test_an_fsync_helper_counts_for_mbx902():
+    code = """
+        import os
+        def durable(handle):
+            handle.flush()
+            os.fsync(handle.fileno())
+        def save(path, text):
+            with open(path + ".tmp", "w") as handle:
+                handle.write(text)
+                durable(handle)
+            os.replace(path + ".tmp", path)
+        def save_fast(path, text):
+            with open(path + ".tmp", "w") as handle:
+                handle.write(text)
+            os.replace(path + ".tmp", path)
+        """
+    assert [f.line for f in findings(code) if f.code == "MBX902"] == [14]
+
+
+def test_summaries_are_computed_once_per_function():
+    summaries, _ = summaries_of(
+        """
+        def grab(box):
+            box.lock()
+        """)
+    node = summaries.functions["grab"]
+    assert summaries.summary(node, None) is summaries.summary(node, None)
