@@ -184,9 +184,24 @@ def _walk_scope_body(scope_node: ast.AST):
                 stack.append(child)
 
 
+def private_mailbox(facts: ModuleFacts, constructor: ast.Call, scope: Scope) -> bool:
+    """Whether a mailbox constructor's path is in a fresh private temporary directory."""
+    path = constructor.args[0] if constructor.args else None
+    for keyword in constructor.keywords:
+        if keyword.arg == "path":
+            path = keyword.value
+    if path is None or facts.summaries is None:
+        return False
+    private = facts.summaries.private
+    return private.private_expression(path, set(private.scope(scope.node, scope.enclosing_class)))
+
+
 def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str, str]:
-    """Attributes of instances of ``cls`` known to hold lockable mailboxes: ``{"box": kind}``."""
+    """Attributes of instances of ``cls`` known to hold lockable mailboxes: ``{"box": kind}``;
+    not those made on a private temporary path."""
     found: Dict[str, str] = {}
+    private_attrs: Set[str] = set()
+    shared_attrs: Set[str] = set()
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             kind = facts.lockable_annotation(stmt.annotation) or facts.lockable_constructor(stmt.value)
@@ -207,9 +222,13 @@ def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str,
                     continue
                 if not kind:
                     continue
+                private = isinstance(node.value, ast.Call) and private_mailbox(facts, node.value, Scope(stmt, cls))
                 for target in targets:
                     if isinstance(target, ast.Attribute) and Walker.ref(target.value) == self_name:
                         found[target.attr] = kind
+                        (private_attrs if private else shared_attrs).add(target.attr)
+    for attr in private_attrs - shared_attrs:
+        found.pop(attr, None)
     return found
 
 
@@ -263,6 +282,27 @@ def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str) -> Option
             or Walker.ref(call.func.value) != ref or not _alone_on_its_lines(stmts, index):
         return None
     return call.func.attr
+
+
+def _cannot_raise(stmt: ast.stmt) -> bool:
+    """``pass``, or a constant bound to a plain name: nothing an exception could come from."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Constant):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        return all(isinstance(t, ast.Name) for t in targets)
+    return False
+
+
+def released_at_once(stmts: Sequence[ast.stmt], index: int, ref: str) -> bool:
+    """Whether the ``ref.lock()`` at ``stmts[index]`` is followed, in the same block, by
+    ``ref.unlock()`` with nothing in between that can raise: no exception can strand it."""
+    for following in range(index + 1, len(stmts)):
+        if _bare_method_call(stmts, following, ref) == "unlock":
+            return True
+        if not _cannot_raise(stmts[following]):
+            return False
+    return False
 
 
 def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optional[int]:
@@ -392,6 +432,8 @@ class LockAnalysis(Analysis):
         if ref is None or how not in ("assign", "walrus"):
             return
         kind = self.facts.lockable_constructor(value) if value is not None else None
+        if kind and private_mailbox(self.facts, value, walker.scope):
+            return  # in a directory only this code knows: nobody else delivers there
         if kind:
             state.set(DOMAIN, ref, BoxFact(kind, UNLOCKED, frozenset({epoch_at(value, "new")})))
             return

@@ -310,6 +310,7 @@ class PathAnalysis(Analysis):
         self.tree = tree
         self.options = options or {}
         self._lockers: Optional[Dict[str, int]] = None
+        self._private: frozenset = frozenset()
         self._class_locked: Dict[int, Dict[str, int]] = {}
         self._scope_locked: Dict[str, int] = {}
         self._renames: List[Event] = []
@@ -444,6 +445,7 @@ class PathAnalysis(Analysis):
 
     def start(self, walker: Walker, state: State) -> None:
         self._self_name = walker.scope.self_name
+        self._private = self._private_names(walker)
         self._scope_locked = {}
         self._renames = []
         self._temps_made = False
@@ -454,6 +456,24 @@ class PathAnalysis(Analysis):
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
+
+    def _private_names(self, walker: Walker) -> frozenset:
+        """Names of this scope holding a fresh private temporary directory or a path in it,
+        spelled as keys spell them."""
+        summaries = self.facts.summaries
+        if summaries is None:
+            return frozenset()
+        scope = walker.scope
+        return frozenset(self._ref_key(name) for name in summaries.private.scope(scope.node, scope.enclosing_class))
+
+    def private(self, key: Optional[str]) -> bool:
+        """Whether a key names a file in a private temporary directory of this scope."""
+        if key is None or not self._private:
+            return False
+        for name in key_names(key):
+            if name in self._private or any(name.startswith(p + ".") for p in self._private):
+                return True
+        return False
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -673,7 +693,7 @@ class PathAnalysis(Analysis):
                 if key is None:
                     continue
                 earlier = self._earlier_value(other, key, params, state)
-                if earlier is not None:
+                if earlier is not None and not self.private(key):
                     walker.emit("file-mtime", compare, key=key, path=key, earlier=earlier)
                     break
 
@@ -774,7 +794,7 @@ class PathAnalysis(Analysis):
 
     def _open(self, walker: Walker, node: ast.Call, path: ast.AST, mode: str, state: State) -> None:
         key = self.key(path, state)
-        if key is None:
+        if key is None or self.private(key):
             return
         kind = mode_kind(mode)
         walker.emit("file-open", node, key=key, path=key, mode=kind, guard=state.get("guard", key),
@@ -793,7 +813,7 @@ class PathAnalysis(Analysis):
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
-        if key is None:
+        if key is None or self.private(key):
             return
         walker.emit("file-act", node, key=key, op=op, path=key, guard=state.get("guard", key),
                     stmt=walker.current_statement(), caught=self._caught(walker),
@@ -818,8 +838,8 @@ class PathAnalysis(Analysis):
 
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
-        if src_key is None or dst_key is None:
-            return
+        if src_key is None or dst_key is None or self.private(dst_key):
+            return  # a target in a private directory: nobody else reads it
         earlier = [e for e in self._renames if e["src"] == src_key and e["dst"] == dst_key and e.node is not node]
         removed = state.get("removed", dst_key)
         event = walker.emit(
@@ -1037,6 +1057,16 @@ class PathAnalysis(Analysis):
                 found.setdefault(path, line)
         self._class_locked[id(cls)] = found
         return found
+
+
+_KEY_NAME = re.compile(r"'[^']*'|\"[^\"]*\"|([A-Za-z_][\w.]*)(\()?")
+
+
+def key_names(key: str):
+    """The dotted names a path key is built from (function-like heads such as ``join(`` left out)."""
+    for match in _KEY_NAME.finditer(key):
+        if match.group(1) and not match.group(2):
+            yield match.group(1)
 
 
 def _exception_names(nodes) -> Set[str]:

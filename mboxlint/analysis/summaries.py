@@ -280,6 +280,7 @@ class ModuleSummaries:
             self.functions.pop(name, None)
             self.classes.pop(name, None)
         self._words: Optional[FrozenSet[str]] = None
+        self.private = PrivatePaths(facts, tree)
 
     # -- lookup -----------------------------------------------------------------------
 
@@ -462,3 +463,190 @@ def _stored_parameters(init: ast.AST) -> Dict[str, str]:
                     and target.value.id == self_name:
                 stored[target.attr] = stmt.value.id
     return stored
+
+
+# -- private temporary directories ---------------------------------------------------------
+
+#: calls that make a fresh directory nobody else knows of
+PRIVATE_DIR_FACTORIES = frozenset({"tempfile.mkdtemp", "tempfile.TemporaryDirectory"})
+#: pytest's per-test directories, injected by parameter name
+PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
+PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
+#: methods of a path (or py.path, or a pytest factory) that give a path inside it
+_INSIDE_METHODS = frozenset({
+    "joinpath", "join", "mkdir", "mktemp", "ensure", "with_name", "with_suffix", "with_stem", "resolve",
+    "absolute", "strpath",
+})
+_PATH_BUILDERS = frozenset({
+    "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
+    "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+})
+
+
+class PrivatePaths:
+    """Names (``d``, ``self.tmp``) that hold a fresh private temporary directory or a path in
+    one: made by ``tempfile.mkdtemp()``/``TemporaryDirectory()`` in the same function (or, for
+    ``self`` attributes, in a method of the class), pytest's ``tmp_path``/``tmpdir``, or a
+    parameter named after a pytest fixture of this module that returns such a path. No other
+    process writes there, so the races the MBX1, MBX3 and MBX9 rules name cannot happen.
+
+    A name counts only when every binding of it in the scope is private: ``d = mkdtemp()`` then
+    ``d = shared`` is not private anywhere."""
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module):
+        self.facts = facts
+        self._fixtures: Optional[Set[str]] = None
+        self._tree = tree
+        self._scopes: Dict[int, FrozenSet[str]] = {}
+        self._classes: Dict[int, FrozenSet[str]] = {}
+
+    def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
+        """Whether ``node`` is a fresh private directory, or a path built inside one."""
+        if node is None:
+            return False
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            ref = dotted_name(node)
+            if ref is not None and (ref in private or any(ref.startswith(p + ".") for p in private)):
+                return True
+            if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
+                return self.private_expression(node.value, private)
+            return False
+        if isinstance(node, ast.Call):
+            name = self.facts.resolve(node.func)
+            if name in PRIVATE_DIR_FACTORIES:
+                return True
+            if name in _PATH_BUILDERS:
+                return bool(node.args) and self.private_expression(node.args[0], private)
+            if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
+                return self.private_expression(node.func.value, private)
+            return False
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+            return self.private_expression(node.left, private)
+        if isinstance(node, ast.JoinedStr) and node.values:
+            first = node.values[0]
+            return isinstance(first, ast.FormattedValue) and self.private_expression(first.value, private)
+        return False
+
+    def fixtures(self) -> Set[str]:
+        """Pytest fixtures of the module whose value is a private path."""
+        if self._fixtures is None:
+            self._fixtures = set()
+            candidates = []
+            for stmt in self._tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        (self.facts.resolve(d.func if isinstance(d, ast.Call) else d) or "") in PYTEST_FIXTURE_DECORATORS
+                        for d in stmt.decorator_list):
+                    candidates.append(stmt)
+            # A fixture may build on another one: a few rounds reach every chain that matters.
+            for _ in range(3):
+                grown = False
+                for func in candidates:
+                    if func.name in self._fixtures:
+                        continue
+                    private = self.scope(func, None, fresh=True)
+                    values = [n.value for n in _own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
+                    if values and all(self.private_expression(v, set(private)) for v in values):
+                        self._fixtures.add(func.name)
+                        grown = True
+                if not grown:
+                    break
+        return self._fixtures
+
+    def class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
+        """Attribute names of ``cls`` that every method binds only to private paths (``setUp``'s
+        ``self.tmp = tempfile.mkdtemp()``)."""
+        found = self._classes.get(id(cls))
+        if found is not None:
+            return found
+        private: Set[str] = set()
+        shared: Set[str] = set()
+        for stmt in cls.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = _params(stmt)
+            if not params:
+                continue
+            self_name = params[0]
+            local = set(self.scope(stmt, None, fresh=True))
+            for target, value in _bindings(stmt):
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id == self_name:
+                    if self.private_expression(value, local | {self_name + "." + a for a in private}):
+                        private.add(target.attr)
+                    else:
+                        shared.add(target.attr)
+        found = frozenset(private - shared)
+        self._classes[id(cls)] = found
+        return found
+
+    def scope(self, func: ast.AST, cls: Optional[ast.ClassDef], fresh: bool = False) -> FrozenSet[str]:
+        """The private names of one scope (``self`` attributes spelled with its instance name)."""
+        cached = None if fresh else self._scopes.get(id(func))
+        if cached is not None:
+            return cached
+        private: Set[str] = set()
+        params = set()
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = func.args
+            every = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+            params = {a.arg for a in every}
+            fixtures = self.fixtures() if not fresh else (self._fixtures or set())
+            private.update(p for p in params if p in PYTEST_PRIVATE_PARAMETERS or p in fixtures)
+            positional = _params(func)
+            if cls is not None and positional:
+                private.update(positional[0] + "." + a for a in self.class_attributes(cls))
+        by_name: Dict[str, List[Optional[ast.AST]]] = {}
+        for target, value in _bindings(func):
+            ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
+            if ref is not None:
+                by_name.setdefault(ref, []).append(value)
+        # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
+        private -= {p for p in params if p in by_name}
+        # A name joins when every binding of it is private given the names found so far.
+        for _ in range(len(by_name) + 1):
+            grown = [ref for ref, values in by_name.items() if ref not in private and ref not in params
+                     and all(self.private_expression(v, private) for v in values)]
+            if not grown:
+                break
+            private.update(grown)
+        result = frozenset(private)
+        if not fresh:
+            self._scopes[id(func)] = result
+        return result
+
+
+def _own_nodes(func: ast.AST):
+    """Every node of a function's (or the module's) own body, not of nested scopes."""
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
+def _bindings(func: ast.AST):
+    """``(target, value)`` of every binding in a function's own body; ``value`` None when the
+    bound value is not one expression (loop variables, tuple unpacking, ``except ... as``)."""
+    for node in _own_nodes(func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, (ast.Tuple, ast.List)):
+                    for element in ast.walk(target):
+                        if isinstance(element, (ast.Name, ast.Attribute)):
+                            yield element, None
+                else:
+                    yield target, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            yield node.target, node.value if isinstance(node, ast.AnnAssign) else None
+        elif isinstance(node, ast.NamedExpr):
+            yield node.target, node.value
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    expr = item.context_expr
+                    # ``with TemporaryDirectory() as d``: d is the directory's name
+                    yield item.optional_vars, expr
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            for element in ast.walk(node.target):
+                if isinstance(element, (ast.Name, ast.Attribute)):
+                    yield element, None

@@ -1,6 +1,6 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
-from ..analysis.locks import MODIFYING, READING, LockAnalysis, wrappable_region
+from ..analysis.locks import MODIFYING, READING, LockAnalysis, released_at_once, wrappable_region
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
 from .base import Invalid, Rule
 
@@ -450,6 +450,8 @@ def first(path):
             if event.get("covered") or event.get("handed_on"):
                 continue
             block = event.get("block")
+            if block is not None and released_at_once(*block, event["ref"]):
+                continue  # lock(); unlock(): nothing in between can raise
             fix = "default" if block is not None and wrappable_region(*block, event["ref"]) is not None else None
             yield self.finding(event.node, fix=fix, ref=event["ref"])
 

@@ -7,22 +7,17 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 """
 
 import ast
-import re
 
-from ..analysis.paths import open_mode
+from ..analysis.paths import key_names, open_mode
 from .base import Invalid, Rule
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
 
-_NAME = re.compile(r"'[^']*'|\"[^\"]*\"|([A-Za-z_][\w.]*)(\()?")
-
-
 def _roots(key: str):
-    """The variables a path key is built from (function-like heads such as ``join(`` left out)."""
-    for match in _NAME.finditer(key):
-        if match.group(1) and not match.group(2):
-            yield match.group(1).split(".")[0]
+    """The variables a path key is built from."""
+    for name in key_names(key):
+        yield name.split(".")[0]
 
 
 def _module_wide(key: str, facts) -> bool:
