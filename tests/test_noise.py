@@ -162,3 +162,151 @@ def test_lock_directly_followed_by_unlock_is_not_mbx103():
             return n
         """
     assert reported(code, "MBX103") == [(11, "MBX103")]
+
+
+# -- MBX901: write-once files, separate tests --------------------------------------------------
+
+def test_a_file_created_once_then_read_is_not_rewritten_in_place():
+    code = """
+        import json
+        def export(report, rows):
+            with open(report, "w") as f:
+                f.write(rows)
+            with open(report) as f:
+                return f.read()
+        def export_twice(report, rows):
+            with open(report, "w") as f:
+                f.write(rows)
+            with open(report) as f:
+                old = f.read()
+            with open(report, "w") as f:
+                f.write(old + rows)
+        """
+    assert reported(code, "MBX901") == [(9, "MBX901"), (13, "MBX901")]
+
+
+def test_a_file_created_where_it_was_missing_is_written_once():
+    code = """
+        import os
+        MARKER = "done"
+        def mark():
+            if not os.path.exists(MARKER):
+                with open(MARKER, "w") as f:
+                    f.write("1")
+        def marked():
+            with open(MARKER) as f:
+                return f.read()
+        """
+    assert reported(code, "MBX901") == []
+
+
+def test_two_test_functions_do_not_share_a_file_by_spelling_alone():
+    code = """
+        def test_write():
+            with open("out.txt", "w") as f:
+                f.write("x")
+        def test_read():
+            with open("out.txt") as f:
+                assert f.read()
+        def read_state():
+            with open("out.txt") as f:
+                return f.read()
+        """
+    # A test writing the file another function of the module reads is still reported.
+    assert reported(code, "MBX901") == [(3, "MBX901")]
+
+
+# -- gates skip only what cannot fire -----------------------------------------------------------
+
+import tokenize  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+import mboxlint.analysis as analysis_package  # noqa: E402
+import mboxlint.engine as engine_module  # noqa: E402
+from mboxlint.engine import check_tree, parse  # noqa: E402
+from mboxlint.rules import all_rules  # noqa: E402
+
+from support import fixture_files  # noqa: E402
+
+
+def _ungated(monkeypatch):
+    """Every gate open: text triggers, ``applies`` of each analysis, and the scope filter."""
+    monkeypatch.setattr(engine_module, "has_trigger", lambda text, triggers: True)
+    monkeypatch.setattr(analysis_package, "has_trigger", lambda text, triggers: True)
+    monkeypatch.setattr(analysis_package, "_scope_filter", lambda text, active: None)
+    for cls in analysis_package.ANALYSES:
+        monkeypatch.setattr(cls, "applies", staticmethod(lambda facts: True))
+
+
+def _gated_and_ungated(text):
+    tree = parse(text)
+    gated = check_tree(tree, None, None, text)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _ungated(monkeypatch)
+        ungated = check_tree(parse(text), None, None, text)
+    return gated, ungated
+
+
+def _known_sources():
+    for path in fixture_files():
+        with tokenize.open(path) as handle:
+            yield pytest.param(handle.read(), id=path.rsplit("fixtures/", 1)[-1])
+    for rule in all_rules():
+        for index, example in enumerate(list(rule.VALID) + [e.code for e in rule.invalid_examples()]):
+            yield pytest.param(textwrap.dedent(example), id="%s-%d" % (rule.code, index))
+
+
+@pytest.mark.parametrize("text", list(_known_sources()))
+def test_no_gate_changes_a_finding_on_fixtures_and_examples(text):
+    gated, ungated = _gated_and_ungated(text)
+    assert gated == ungated
+
+
+IMPORT_LINES = ["import os", "import mailbox", "import json", "import tempfile", "import imaplib",
+                "from pathlib import Path", "import fcntl", "import os.path as osp"]
+BODY_LINES = [
+    "with open(P, 'w') as f: f.write('x')",
+    "with open(P) as f: f.read()",
+    "data = self.p.read_text()",
+    "self.p.write_text('x')",
+    "if os.path.exists(P): os.remove(P)",
+    "if osp.exists(P): open(P, 'w').close()",
+    "os.replace(P + '.tmp', P)",
+    "fd, T = tempfile.mkstemp()",
+    "os.rename(T, P)",
+    "box = mailbox.mbox(P)",
+    "box.lock()",
+    "box.add(m)",
+    "box.unlock()",
+    "keys = box.keys()",
+    "box.remove(keys[0])",
+    "typ, nums = conn.search(None, 'ALL')",
+    "conn.store(nums[0], '+FLAGS', 'x')",
+    "conn = imaplib.IMAP4(h)",
+    "if os.path.getmtime(P) != self.m: pass",
+    "Path(P).write_text('x')",
+    "q = Path(P)",
+    "q.rename(P + '.old')",
+    "lock(box)",
+]
+
+programs = st.builds(
+    lambda imports, first, second: "\n".join(
+        imports
+        + ["def lock(b):", "    b.lock()", "class C:", "    def a(self, P, m, h, conn):"]
+        + ["        " + line for line in first or ["pass"]]
+        + ["    def b(self, P, m, h, conn):"]
+        + ["        " + line for line in second or ["pass"]]) + "\n",
+    st.lists(st.sampled_from(IMPORT_LINES), max_size=3, unique=True),
+    st.lists(st.sampled_from(BODY_LINES), max_size=6),
+    st.lists(st.sampled_from(BODY_LINES), max_size=4),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs)
+def test_no_gate_changes_a_finding_on_generated_programs(text):
+    gated, ungated = _gated_and_ungated(text)
+    assert gated == ungated

@@ -322,10 +322,9 @@ class PathAnalysis(Analysis):
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
-        return bool(facts.mailbox_subclasses) or facts.imports_any(
-            ["os", "shutil", "pathlib", "tempfile", "fcntl", "io", "gzip", "bz2", "lzma", "codecs", "mailbox",
-             "json", "pickle"]
-        )
+        # No import is needed to reach a file: the builtin open(), and read_text()/
+        # write_text() of a path handed in. Only the text triggers can rule a module out.
+        return True
 
     # -- keys -------------------------------------------------------------------------
 

@@ -1192,7 +1192,7 @@ class UnlinkThenRename(Rule):
     """
 
     code = "MBX305"
-    TRIGGERS = ("rename",)
+    TRIGGERS = ("rename", "replace", "move")  # os.replace() and shutil.move() count too
     name = "unlink-then-rename"
     seed = SEED_SAGE
     fix_safety = "safe"

@@ -320,11 +320,13 @@ def save(state):
     def check(self, module):
         facts = module.facts
         reads = {}
+        writes = {}
         for event in module.events_of("file-open"):
+            slot = (_place(event, facts), event["path"])
             if event["mode"] == "read":
-                slot = (_place(event, facts), event["path"])
-                line = event.node.lineno
-                reads[slot] = min(line, reads.get(slot, line))
+                reads.setdefault(slot, []).append(event)
+            elif event["mode"] == "truncate":
+                writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of("file-rename")}
@@ -332,12 +334,42 @@ def save(state):
             if event["mode"] != "truncate" or event["iplock"] is not None:
                 continue
             temp = event["temp"]
-            if temp is not None and (temp.origin != "derived" or (_place(event, facts), event["path"]) in renamed):
+            slot = (_place(event, facts), event["path"])
+            if temp is not None and (temp.origin != "derived" or slot in renamed):
                 continue
-            line = reads.get((_place(event, facts), event["path"]))
-            if line is not None and not _creates_missing(event):
-                fix = "default" if _atomic_write_fits(event, facts) else None
-                yield self.finding(event.node, fix=fix, path="`%s`" % event["path"], line=line)
+            paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
+            if not paired or _creates_missing(event) or _written_once(event, writes[slot], paired):
+                continue
+            fix = "default" if _atomic_write_fits(event, facts) else None
+            line = min(read.node.lineno for read in paired)
+            yield self.finding(event.node, fix=fix, path="`%s`" % event["path"], line=line)
+
+
+def _is_test(scope) -> bool:
+    return scope.is_function and scope.name.startswith("test")
+
+
+def _separate_tests(read, write) -> bool:
+    """Two different test functions: each runs alone, their paths only read the same."""
+    return read.scope.node is not write.scope.node and _is_test(read.scope) and _is_test(write.scope)
+
+
+def _written_once(write, writes, reads) -> bool:
+    """Whether the file is created once and only read afterwards: the only truncating write
+    of it, made where the file was checked to be missing, or before every read of it in the
+    same function and not in a loop."""
+    if len(writes) != 1:
+        return False
+    guard = write["guard"]
+    if guard is not None and not guard.present:
+        return True
+    scope = write.scope.node
+    line = write.node.lineno
+    if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
+        return False
+    return not any(isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+                   and node.lineno <= line <= (node.end_lineno or node.lineno)
+                   for node in ast.walk(scope) if node is not scope)
 
 
 class RenameWithoutFsync(Rule):
