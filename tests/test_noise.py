@@ -310,3 +310,56 @@ programs = st.builds(
 def test_no_gate_changes_a_finding_on_generated_programs(text):
     gated, ungated = _gated_and_ungated(text)
     assert gated == ungated
+
+
+# -- classes chosen at run time ----------------------------------------------------------------
+
+def test_class_choices_resolve_every_branch_and_alias():
+    tree = ast.parse(textwrap.dedent(
+        """
+        import mailbox, imaplib
+        Box = mailbox.mbox if X else mailbox.MMDF
+        def f(c, factory):
+            make = mailbox.MH if c else Box
+            other = factory if c else mailbox.mbox
+            conn = imaplib.IMAP4_SSL or imaplib.IMAP4
+        """))
+    facts = ModuleFacts(tree)
+    func = tree.body[-1]
+    aliases = facts.local_class_aliases(func)
+    assert facts.class_aliases["Box"] == {"mailbox.mbox", "mailbox.MMDF"}
+    assert aliases["make"] == {"mailbox.MH", "mailbox.mbox", "mailbox.MMDF"}
+    assert "other" not in aliases  # one branch unknown: no set of classes
+    assert aliases["conn"] == {"imaplib.IMAP4_SSL", "imaplib.IMAP4"}
+
+
+def test_a_mailbox_made_from_a_chosen_class_is_tracked():
+    code = """
+        import mailbox
+        def deliver(path, msg, mmdf):
+            make = mailbox.MMDF if mmdf else mailbox.mbox
+            box = make(path)
+            box.add(msg)
+        def deliver_maildir(path, msg, new):
+            make = mailbox.Maildir if new else mailbox.Maildir
+            box = make(path)
+            box.add(msg)
+        def rebound(path, msg, mmdf):
+            make = mailbox.mbox
+            make = open
+            box = make(path)
+            box.add(msg)
+        """
+    assert reported(code) == [(6, "MBX101")]
+
+
+def test_an_imap_connection_from_a_chosen_class_is_tracked():
+    code = """
+        import imaplib
+        def purge(host, ssl):
+            make = imaplib.IMAP4_SSL if ssl else imaplib.IMAP4
+            conn = make(host)
+            typ, data = conn.search(None, "ALL")
+            conn.store(data[0].split()[0], "+FLAGS", "x")
+        """
+    assert reported(code) == [(7, "MBX210")]

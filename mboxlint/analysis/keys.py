@@ -368,11 +368,15 @@ class ImapAnalysis(Analysis):
 
     # -- which names are connections ------------------------------------------------------
 
-    def constructed(self, node: Optional[ast.AST]) -> Optional[str]:
+    def constructed(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None) -> Optional[str]:
         if isinstance(node, ast.Call):
             name = self.facts.resolve(node.func)
             if name in IMAP_CLASSES:
                 return name
+            # A class chosen at run time: every class it may be is a connection class.
+            choices = self.facts.class_choices(node.func, scope) if name is None else frozenset()
+            if choices and choices <= IMAP_CLASSES:
+                return min(choices)
         return None
 
     def annotated(self, node: Optional[ast.AST]) -> Optional[str]:
@@ -404,9 +408,9 @@ class ImapAnalysis(Analysis):
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for node in ast.walk(stmt):
                     if isinstance(node, ast.Assign):
-                        kind, targets = self.constructed(node.value), node.targets
+                        kind, targets = self.constructed(node.value, stmt), node.targets
                     elif isinstance(node, ast.AnnAssign):
-                        kind = self.annotated(node.annotation) or self.constructed(node.value)
+                        kind = self.annotated(node.annotation) or self.constructed(node.value, stmt)
                         targets = [node.target]
                     else:
                         continue
@@ -469,7 +473,7 @@ class ImapAnalysis(Analysis):
             return
         ref = walker.ref(target)
         if how in ("assign", "walrus", "with") and ref is not None:
-            kind = self.constructed(value)
+            kind = self.constructed(value, walker.scope.node)
             if kind is None:
                 stmt = walker.current_statement()
                 if isinstance(stmt, ast.AnnAssign) and stmt.target is target:

@@ -16,7 +16,7 @@ of its locking:
 import ast
 from typing import Dict, FrozenSet, Optional, Sequence, Set
 
-from .imports import ModuleFacts
+from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_lock, min_line
 from .summaries import apply_effects, bind_arguments
 from .walk import Analysis, Scope, Walker
@@ -213,10 +213,10 @@ def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str,
                 continue
             for node in _walk_scope_body(stmt):
                 if isinstance(node, ast.Assign):
-                    kind = facts.lockable_constructor(node.value)
+                    kind = facts.lockable_constructor(node.value, stmt)
                     targets = node.targets
                 elif isinstance(node, ast.AnnAssign):
-                    kind = facts.lockable_annotation(node.annotation) or facts.lockable_constructor(node.value)
+                    kind = facts.lockable_annotation(node.annotation) or facts.lockable_constructor(node.value, stmt)
                     targets = [node.target]
                 else:
                     continue
@@ -386,6 +386,7 @@ class LockAnalysis(Analysis):
         names.update(local for local, target in facts.aliases.items()
                      if target == "mailbox" or target.startswith("mailbox."))
         names.update(facts.mailbox_subclasses)
+        names.update(name for name, choices in facts.class_aliases.items() if choices & MAILBOX_CLASSES)
         return sorted(names)
 
     # -- entry --------------------------------------------------------------------------
@@ -431,7 +432,7 @@ class LockAnalysis(Analysis):
         ref = walker.ref(target)
         if ref is None or how not in ("assign", "walrus"):
             return
-        kind = self.facts.lockable_constructor(value) if value is not None else None
+        kind = self.facts.lockable_constructor(value, walker.scope.node) if value is not None else None
         if kind and private_mailbox(self.facts, value, walker.scope):
             return  # in a directory only this code knows: nobody else delivers there
         if kind:
