@@ -363,3 +363,49 @@ def test_an_imap_connection_from_a_chosen_class_is_tracked():
             conn.store(data[0].split()[0], "+FLAGS", "x")
         """
     assert reported(code) == [(7, "MBX210")]
+
+
+# -- a path produced by a helper call -------------------------------------------------------------
+
+def test_the_same_helper_call_with_the_same_arguments_is_the_same_file():
+    code = """
+        import json
+        from pathlib import Path
+        class Store:
+            def _path(self, key):
+                return Path(self.root) / key
+            def update(self, key, other):
+                data = json.loads(self._path(key).read_text())
+                self._path(other).write_text("x")
+                self._path(key).write_text(json.dumps(data))
+        """
+    assert reported(code, "MBX901") == [(10, "MBX901")]
+
+
+def test_a_helper_that_does_not_only_build_paths_is_opaque():
+    code = """
+        import uuid
+        def fresh(directory):
+            print(directory)
+            return directory + "/" + uuid.uuid4().hex
+        def work(directory):
+            with open(fresh(directory)) as f:
+                data = f.read()
+            with open(fresh(directory), "w") as f:
+                f.write(data)
+        """
+    assert reported(code, "MBX901") == []
+
+
+def test_a_helper_that_names_a_fresh_file_each_call_is_opaque():
+    code = """
+        import os, uuid
+        def fresh(directory):
+            return os.path.join(directory, uuid.uuid4().hex)
+        def work(directory):
+            with open(fresh(directory)) as f:
+                data = f.read()
+            with open(fresh(directory), "w") as f:
+                f.write(data)
+        """
+    assert reported(code, "MBX901") == []

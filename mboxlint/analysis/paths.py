@@ -311,6 +311,7 @@ class PathAnalysis(Analysis):
         self.options = options or {}
         self._lockers: Optional[Dict[str, int]] = None
         self._private: frozenset = frozenset()
+        self._scope = None
         self._class_locked: Dict[int, Dict[str, int]] = {}
         self._scope_locked: Dict[str, int] = {}
         self._renames: List[Event] = []
@@ -422,13 +423,37 @@ class PathAnalysis(Analysis):
                 return "%s(%s,%s)" % (method, inner, arg) if inner and arg else None
             if method == "joinpath" and node.args:
                 return self._join_key([node.func.value] + list(node.args), state)
+        if name is None:
+            return self._helper_key(node, state)
         return None
+
+    def _path_helper(self, node: ast.Call):
+        """The summary of a function or ``self`` method of this module, called at ``node``,
+        whose every ``return`` builds a path; else None."""
+        summaries = self.facts.summaries
+        scope = self._scope
+        if summaries is None or scope is None:
+            return None
+        summary = summaries.callee(node, scope.enclosing_class, scope.self_name)
+        return summary if summary is not None and summary.returns_path else None
+
+    def _helper_key(self, node: ast.Call, state: Optional[State]) -> Optional[str]:
+        """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or self._path_helper(node) is None:
+            return None
+        keys = [self.key(arg, state) for arg in node.args]
+        if any(key is None for key in keys):
+            return None
+        return "call(%s)" % ",".join([self._ref_key(dotted_name(node.func))] + keys)
 
     def is_pathlib(self, node: ast.AST, state: State) -> bool:
         """Whether an expression is known to be a ``pathlib`` path."""
         if isinstance(node, ast.Call):
             if self.facts.resolve(node.func) in PATHLIB_CLASSES:
                 return True
+            helper = self._path_helper(node)
+            if helper is not None:
+                return helper.returns_pathlib
             if isinstance(node.func, ast.Attribute) and node.func.attr in (
                     DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}):
                 return self.is_pathlib(node.func.value, state)
@@ -443,6 +468,7 @@ class PathAnalysis(Analysis):
     # -- scope entry -------------------------------------------------------------------
 
     def start(self, walker: Walker, state: State) -> None:
+        self._scope = walker.scope
         self._self_name = walker.scope.self_name
         self._private = self._private_names(walker)
         self._scope_locked = {}

@@ -415,10 +415,11 @@ class ModuleSummaries:
         return True, all(kind == "pathlib" for kind in kinds)
 
     def _path_kind(self, node: ast.AST) -> Optional[str]:
-        """``pathlib``, ``str`` for an expression that builds a path, else None."""
+        """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
+        and constants alone (so equal arguments give an equal path), else None."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            return "pathlib"
-        if isinstance(node, ast.Call):
+            return "pathlib" if self._pure(node) else None
+        if isinstance(node, ast.Call) and self._pure(node):
             name = self.facts.resolve(node.func)
             if name is not None and name.startswith("pathlib."):
                 return "pathlib"
@@ -427,6 +428,34 @@ class ModuleSummaries:
             if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "with_suffix", "with_name"):
                 return "pathlib"
         return None
+
+    def _pure(self, node: ast.AST) -> bool:
+        """Built from names, attributes and constants with path joins, ``+``, ``/`` and
+        f-strings only: nothing that could differ between two calls with equal arguments."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (ast.Name, ast.Constant, ast.Load)):
+                continue
+            if isinstance(current, ast.Attribute):
+                stack.append(current.value)
+            elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add)):
+                stack.extend((current.left, current.right))
+            elif isinstance(current, (ast.JoinedStr, ast.FormattedValue)):
+                stack.extend(c for c in ast.iter_child_nodes(current))
+            elif isinstance(current, ast.Call) and not current.keywords:
+                name = self.facts.resolve(current.func)
+                method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
+                if name in _PATH_BUILDERS or name == "os.path.dirname":
+                    pass
+                elif method in ("joinpath", "with_suffix", "with_name", "with_stem"):
+                    stack.append(current.func.value)
+                else:
+                    return False
+                stack.extend(current.args)
+            else:
+                return False
+        return True
 
     def scope_words(self) -> FrozenSet[str]:
         """Names of the module's functions, methods and context-manager classes with effects:
