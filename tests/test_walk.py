@@ -74,3 +74,63 @@ def test_match_statement_joins_cases():
     assert lock_states(HEADER + every_case) == [LOCKED]
     may_fall_through = "match x:\n    case 1:\n        box.lock()\nbox.add(1)\n"
     assert lock_states(HEADER + may_fall_through) == [MAYBE]
+
+
+# -- path keys ------------------------------------------------------------------------
+
+from mboxlint.analysis.pathkey import MAX_FLAT_PARTS, call_key, const_key, name_key  # noqa: E402
+
+
+def _path_keys(source: str, kind: str = "file-open"):
+    module = analyse(ast.parse(textwrap.dedent(source)))
+    return [e["path"] for e in module.events_of(kind)]
+
+
+def test_path_keys_are_interned_values():
+    d, x = name_key("d"), const_key("x")
+    assert call_key("join", [d, x]) is call_key("join", [d, x])
+    assert call_key("join", [call_key("join", [d, x]), x]) is call_key("join", [d, x, x])
+    assert str(call_key("join", [d, x])) == "join(d,'x')"
+    assert call_key("concat", [d]) is d
+
+
+def test_spellings_of_one_path_have_one_key():
+    source = """
+        import os
+        from pathlib import Path
+        def f(d):
+            open(Path(d) / "x" / "y")
+            open(os.path.join(d, "x", "y"))
+            p = os.path.join(os.path.join(d, "x"), "y")
+            open(str(p))
+    """
+    first, second, third = _path_keys(source)
+    assert first is second is third
+    assert str(first) == "join(d,'x','y')"
+
+
+def test_a_reused_name_does_not_grow_its_key():
+    lines = ["import os", "def f(p0):"]
+    lines += ["    p%d = p%d + p%d" % (i + 1, i, i) for i in range(60)]
+    lines += ["    open(p60)"]
+    (key,) = _path_keys("\n".join(lines) + "\n")
+    assert key.size > 2 ** 60  # the spelling would be astronomically long...
+    assert sum(1 for _ in key.subkeys()) < 200  # ...but the key shares its parts
+    assert len(key.parts) <= MAX_FLAT_PARTS
+    assert len(str(key)) <= 400 and key.spell(60).endswith("...") and len(key.spell(60)) == 60
+    assert key.roots == frozenset({"p0"})
+
+
+def test_rebinding_a_name_forgets_its_guard():
+    source = """
+        import os
+        def f(p, make):
+            if os.path.exists(p):
+                open(p)
+                p = make()
+                open(p)
+    """
+    module = analyse(ast.parse(textwrap.dedent(source)))
+    guarded, rebound = module.events_of("file-open")
+    assert guarded["path"] is rebound["path"] and str(rebound["path"]) == "p"
+    assert guarded["guard"] is not None and rebound["guard"] is None

@@ -1,6 +1,7 @@
 """Files by path: when two expressions name the same file, temp files, guards, locks.
 
-Every path expression gets a *key*, a string equal for expressions that name the same file:
+Every path expression gets a *key* (:mod:`mboxlint.analysis.pathkey`: an interned, structured
+value, spelled like ``join(d,'x')`` in messages), equal for expressions that name the same file:
 
 * a name or attribute chain is its dotted name (``path``, ``self._path``; a method's instance
   parameter is spelled ``self`` whatever its name), unless it was bound here from another path
@@ -40,11 +41,11 @@ Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcnt
 """
 
 import ast
-import re
 from typing import Dict, List, Optional, Set, Tuple
 
 from .imports import ModuleFacts, dotted_name
 from .locks import _walk_scope_body, call_effects
+from .pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from .state import State, min_line
 from .walk import Analysis, Event, Walker, _bound_refs
 
@@ -234,9 +235,50 @@ def const_string(node: ast.AST) -> Optional[str]:
     return None
 
 
-def mentions(key: str, part: str) -> bool:
-    """Whether ``key`` is built from ``part`` (as a whole name, or its attributes)."""
-    return re.search(r"(?<![\w.'])" + re.escape(part) + r"(?!\w)", key) is not None
+class _Combine:
+    """A step of :meth:`PathAnalysis.key`: combine the last ``count`` keys computed."""
+
+    __slots__ = ("combine", "count")
+
+    def __init__(self, combine, count: int):
+        self.combine = combine
+        self.count = count
+
+
+def _all_known(parts) -> bool:
+    return all(part is not None for part in parts)
+
+
+def _join(parts):
+    return call_key("join", parts) if _all_known(parts) else None
+
+
+def _concat(parts):
+    return call_key("concat", parts) if _all_known(parts) else None
+
+
+def _only(parts):
+    return parts[0]
+
+
+def _dirname(parts):
+    return call_key("dirname", parts) if parts[0] is not None else None
+
+
+def _basename(parts):
+    return call_key("basename", parts) if parts[0] is not None else None
+
+
+def _deriving(method):
+    def combine(parts):
+        return call_key(method, parts) if _all_known(parts) else None
+    return combine
+
+
+_DERIVING = {method: _deriving(method) for method in DERIVING_METHODS}
+_PATH_METHODS = DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}
+#: the key of ``tempfile.gettempdir()``, the default directory of temp files
+GETTEMPDIR = "tempfile.gettempdir()"
 
 
 def open_mode(call: ast.Call, mode_index: int = 1) -> str:
@@ -312,9 +354,11 @@ class PathAnalysis(Analysis):
         self._lockers: Optional[Dict[str, int]] = None
         self._private: frozenset = frozenset()
         self._scope = None
-        self._class_locked: Dict[int, Dict[str, int]] = {}
-        self._scope_locked: Dict[str, int] = {}
+        self._class_locked: Dict[int, Dict[PathKey, int]] = {}
+        self._scope_locked: Dict[PathKey, int] = {}
         self._renames: List[Event] = []
+        #: (src, dst) -> the first two rename calls seen with those keys
+        self._rename_sites: Dict[Tuple[PathKey, PathKey], List[ast.AST]] = {}
         self._self_name: Optional[str] = None
         #: whether the scope being walked made a temp file yet (then bindings are noted)
         self._temps_made = False
@@ -330,6 +374,7 @@ class PathAnalysis(Analysis):
     # -- keys -------------------------------------------------------------------------
 
     def _ref_key(self, ref: str) -> str:
+        """``ref`` with a method's instance parameter spelled ``self``."""
         self_name = self._self_name
         if self_name and self_name != "self":
             if ref == self_name:
@@ -338,18 +383,41 @@ class PathAnalysis(Analysis):
                 return "self" + ref[len(self_name):]
         return ref
 
-    def key(self, node: ast.AST, state: Optional[State]) -> Optional[str]:
-        """The key of a path expression, or None when it is not understood."""
+    def _name_key(self, ref: str) -> PathKey:
+        return name_key(self._ref_key(ref))
+
+    def key(self, node: ast.AST, state: Optional[State]) -> Optional[PathKey]:
+        """The key of a path expression, or None when it is not understood.
+
+        Evaluated with an explicit stack: operator chains and nested calls may be as deep
+        as the parser allows."""
+        values: List[Optional[PathKey]] = []
+        work: List[object] = [node]
+        while work:
+            item = work.pop()
+            if type(item) is _Combine:
+                count = item.count
+                args = values[len(values) - count:]
+                del values[len(values) - count:]
+                values.append(item.combine(args))
+                continue
+            step = self._key_step(item, state)
+            if type(step) is tuple:
+                children, combine = step
+                work.append(_Combine(combine, len(children)))
+                work.extend(reversed(children))
+            else:
+                values.append(step)
+        return values[0]
+
+    def _key_step(self, node: ast.AST, state: Optional[State]):
+        """Either the key of ``node`` outright (a :class:`PathKey` or None), or
+        ``(children, combine)``: the key is ``combine`` of the children's keys."""
         if isinstance(node, ast.Constant):
-            return repr(node.value) if isinstance(node.value, (str, bytes)) else None
+            return const_key(node.value) if isinstance(node.value, (str, bytes)) else None
         if isinstance(node, (ast.Name, ast.Attribute)):
             ref = dotted_name(node)
-            if ref is None:
-                if isinstance(node, ast.Attribute) and node.attr == "parent":
-                    inner = self.key(node.value, state)
-                    return "dirname(%s)" % inner if inner else None
-                return None
-            if state is not None:
+            if ref is not None and state is not None:
                 fact = state.get("path", ref)
                 if fact is not None:
                     return fact.value
@@ -358,73 +426,43 @@ class PathAnalysis(Analysis):
                     if opened is not None:
                         return opened.value[0]
             if isinstance(node, ast.Attribute) and node.attr == "parent":
-                inner = self.key(node.value, state)
-                return "dirname(%s)" % inner if inner else None
-            return self._ref_key(ref)
+                return [node.value], _dirname
+            return self._name_key(ref) if ref is not None else None
         if isinstance(node, ast.Call):
-            return self._call_key(node, state)
+            return self._call_step(node)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Div):
-                return self._join_key([node.left, node.right], state)
+                return [node.left, node.right], _join
             if isinstance(node.op, ast.Add):
-                return self._concat_key([node.left, node.right], state)
+                return [node.left, node.right], _concat
             if isinstance(node.op, ast.Mod) and const_string(node.left) is not None:
                 args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-                return self._concat_key([node.left] + list(args), state)
+                return [node.left] + list(args), _concat
             return None
         if isinstance(node, ast.JoinedStr):
-            parts = [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values]
-            return self._concat_key(parts, state)
+            return [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], _concat
         return None
 
-    def _parts(self, nodes, state, head: str) -> Optional[List[str]]:
-        keys = []
-        for node in nodes:
-            key = self.key(node, state)
-            if key is None:
-                return None
-            if key.startswith(head + "(") and _balanced_call(key, head):
-                keys.extend(_split_args(key[len(head) + 1:-1]))
-            else:
-                keys.append(key)
-        return keys
-
-    def _join_key(self, nodes, state) -> Optional[str]:
-        keys = self._parts(nodes, state, "join")
-        if keys is None:
-            return None
-        return keys[0] if len(keys) == 1 else "join(%s)" % ",".join(keys)
-
-    def _concat_key(self, nodes, state) -> Optional[str]:
-        keys = self._parts(nodes, state, "concat")
-        if keys is None:
-            return None
-        return keys[0] if len(keys) == 1 else "concat(%s)" % ",".join(keys)
-
-    def _call_key(self, node: ast.Call, state: Optional[State]) -> Optional[str]:
+    def _call_step(self, node: ast.Call):
         name = self.facts.resolve(node.func)
         if name in JOINS and node.args and not node.keywords:
-            return self._join_key(node.args, state)
+            return list(node.args), _join
         if name in TRANSPARENT and len(node.args) == 1:
-            return self.key(node.args[0], state)
+            return [node.args[0]], _only
         if name == "os.path.dirname" and len(node.args) == 1:
-            inner = self.key(node.args[0], state)
-            return "dirname(%s)" % inner if inner else None
+            return [node.args[0]], _dirname
         if name == "os.path.basename" and len(node.args) == 1:
-            inner = self.key(node.args[0], state)
-            return "basename(%s)" % inner if inner else None
+            return [node.args[0]], _basename
         if name is None and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in TRANSPARENT_METHODS and not node.args:
-                return self.key(node.func.value, state)
+                return [node.func.value], _only
             if method in DERIVING_METHODS and len(node.args) == 1:
-                inner = self.key(node.func.value, state)
-                arg = self.key(node.args[0], state)
-                return "%s(%s,%s)" % (method, inner, arg) if inner and arg else None
+                return [node.func.value, node.args[0]], _DERIVING[method]
             if method == "joinpath" and node.args:
-                return self._join_key([node.func.value] + list(node.args), state)
+                return [node.func.value] + list(node.args), _join
         if name is None:
-            return self._helper_key(node, state)
+            return self._helper_step(node)
         return None
 
     def _path_helper(self, node: ast.Call):
@@ -437,33 +475,33 @@ class PathAnalysis(Analysis):
         summary = summaries.callee(node, scope.enclosing_class, scope.self_name)
         return summary if summary is not None and summary.returns_path else None
 
-    def _helper_key(self, node: ast.Call, state: Optional[State]) -> Optional[str]:
+    def _helper_step(self, node: ast.Call):
         """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or self._path_helper(node) is None:
             return None
-        keys = [self.key(arg, state) for arg in node.args]
-        if any(key is None for key in keys):
-            return None
-        return "call(%s)" % ",".join([self._ref_key(dotted_name(node.func))] + keys)
+        helper = self._name_key(dotted_name(node.func))
+        return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
 
     def is_pathlib(self, node: ast.AST, state: State) -> bool:
         """Whether an expression is known to be a ``pathlib`` path."""
-        if isinstance(node, ast.Call):
-            if self.facts.resolve(node.func) in PATHLIB_CLASSES:
-                return True
-            helper = self._path_helper(node)
-            if helper is not None:
-                return helper.returns_pathlib
-            if isinstance(node.func, ast.Attribute) and node.func.attr in (
-                    DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}):
-                return self.is_pathlib(node.func.value, state)
-            return False
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            return self.is_pathlib(node.left, state)
-        if isinstance(node, ast.Attribute) and node.attr == "parent":
-            return self.is_pathlib(node.value, state)
-        ref = dotted_name(node)
-        return ref is not None and state.get("pathlib", ref) is not None
+        while True:  # a loop, not recursion: method chains may be long
+            if isinstance(node, ast.Call):
+                if self.facts.resolve(node.func) in PATHLIB_CLASSES:
+                    return True
+                helper = self._path_helper(node)
+                if helper is not None:
+                    return helper.returns_pathlib
+                if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
+                    node = node.func.value
+                    continue
+                return False
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                node = node.left
+            elif isinstance(node, ast.Attribute) and node.attr == "parent":
+                node = node.value
+            else:
+                ref = dotted_name(node)
+                return ref is not None and state.get("pathlib", ref) is not None
 
     # -- scope entry -------------------------------------------------------------------
 
@@ -473,6 +511,7 @@ class PathAnalysis(Analysis):
         self._private = self._private_names(walker)
         self._scope_locked = {}
         self._renames = []
+        self._rename_sites = {}
         self._temps_made = False
         node = walker.scope.node
         self._scanned = set()
@@ -491,14 +530,12 @@ class PathAnalysis(Analysis):
         scope = walker.scope
         return frozenset(self._ref_key(name) for name in summaries.private.scope(scope.node, scope.enclosing_class))
 
-    def private(self, key: Optional[str]) -> bool:
+    def private(self, key: Optional[PathKey]) -> bool:
         """Whether a key names a file in a private temporary directory of this scope."""
         if key is None or not self._private:
             return False
-        for name in key_names(key):
-            if name in self._private or any(name.startswith(p + ".") for p in self._private):
-                return True
-        return False
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and (
+            leaf.head in self._private or any(leaf.head.startswith(p + ".") for p in self._private)))
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -519,7 +556,7 @@ class PathAnalysis(Analysis):
                 if name_ref is not None:
                     self._new_temp(name_ref, value, state, bound=_bound_refs(target))
                     if fd_ref is not None:
-                        state.set("file", fd_ref, Must((self._ref_key(name_ref), "w+b")))
+                        state.set("file", fd_ref, Must((self._name_key(name_ref), "w+b")))
             return
         ref = dotted_name(target)
         if ref is None:
@@ -542,7 +579,7 @@ class PathAnalysis(Analysis):
                 if fact is not None:
                     state.set(domain, ref, fact)
         key = self.key(value, state)
-        if key is not None and key != self._ref_key(ref):
+        if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
             if self.is_pathlib(value, state):
                 state.set("pathlib", ref, Must(True))
@@ -566,7 +603,7 @@ class PathAnalysis(Analysis):
             if not is_true_false(keyword_value(call, "delete"), False):
                 return True  # deleted on close: never renamed into place
             self._new_temp(ref + ".name", call, state, bound=[ref])
-            state.set("file", ref, Must((self._ref_key(ref) + ".name", open_mode(call, 0) if call.args else "w+b")))
+            state.set("file", ref, Must((self._name_key(ref + ".name"), open_mode(call, 0) if call.args else "w+b")))
             return True
         if name in OPEN_FUNCTIONS and call.args:
             key = self.key(call.args[0], state)
@@ -625,11 +662,11 @@ class PathAnalysis(Analysis):
             directory = None
         dir_key = self.key(directory, state) if directory is not None else None
         if directory is not None and self.facts.resolve(directory) in ("tempfile.tempdir",):
-            dir_key, directory = "tempfile.gettempdir()", directory
+            dir_key, directory = opaque_key(GETTEMPDIR), directory
         if isinstance(directory, ast.Call) and self.facts.resolve(directory.func) == "tempfile.gettempdir":
-            dir_key = "tempfile.gettempdir()"
-        has_dir = directory is not None and dir_key != "tempfile.gettempdir()"
-        key = self._ref_key(ref)
+            dir_key = opaque_key(GETTEMPDIR)
+        has_dir = directory is not None and dir_key is not opaque_key(GETTEMPDIR)
+        key = self._name_key(ref)
         state.discard("path", ref)
         site = (call.lineno, call.col_offset)
         state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, site,
@@ -663,7 +700,7 @@ class PathAnalysis(Analysis):
 
     # -- mtime comparisons ----------------------------------------------------------------
 
-    def _mtime_of(self, node: ast.AST, state: State) -> Optional[str]:
+    def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
         """The key whose seconds-resolution mtime ``node`` is, or None."""
         if isinstance(node, ast.Call) and node.args and self.facts.resolve(node.func) == "os.path.getmtime":
             return self.key(node.args[0], state)
@@ -722,7 +759,7 @@ class PathAnalysis(Analysis):
                     walker.emit("file-mtime", compare, key=key, path=key, earlier=earlier)
                     break
 
-    def _earlier_value(self, node: ast.AST, key: str, params: Set[str], state: State) -> Optional[str]:
+    def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State) -> Optional[str]:
         """How ``node`` holds an earlier mtime of ``key`` (for the message), or None."""
         other_key = self._mtime_of(node, state)
         if other_key is not None:
@@ -833,7 +870,8 @@ class PathAnalysis(Analysis):
 
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
         """A name built from another path and written here is a temp file of that path."""
-        if state.get("temp", key) is None and (key.startswith("concat(") or key.split("(")[0] in DERIVING_METHODS):
+        if state.get("temp", key) is None and key.kind == "call" and (
+                key.head == "concat" or key.head in DERIVING_METHODS):
             state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
@@ -865,13 +903,14 @@ class PathAnalysis(Analysis):
         src_key, dst_key = self.key(src, state), self.key(dst, state)
         if src_key is None or dst_key is None or self.private(dst_key):
             return  # a target in a private directory: nobody else reads it
-        earlier = [e for e in self._renames if e["src"] == src_key and e["dst"] == dst_key and e.node is not node]
+        sites = self._rename_sites.setdefault((src_key, dst_key), [])
+        earlier = [site for site in sites if site is not node]
         removed = state.get("removed", dst_key)
         event = walker.emit(
             "file-rename", node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
             temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
             removed=removed.value if removed is not None else None,
-            retry_of=earlier[0].node.lineno if earlier else None,
+            retry_of=earlier[0].lineno if earlier else None,
             guard=state.get("guard", src_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
@@ -879,6 +918,8 @@ class PathAnalysis(Analysis):
         )
         if event is not None:
             self._renames.append(event)
+            if len(sites) < 2 and node not in sites:
+                sites.append(node)
         for key in (src_key, dst_key):
             state.discard("guard", key)
         state.discard("removed", dst_key)
@@ -1025,16 +1066,16 @@ class PathAnalysis(Analysis):
                                     break
         return self._lockers
 
-    def _locked_in_class(self, cls: ast.ClassDef) -> Dict[str, int]:
+    def _locked_in_class(self, cls: ast.ClassDef) -> Dict[PathKey, int]:
         """``self``-rooted keys of files that some method of ``cls`` opens and locks."""
         cached = self._class_locked.get(id(cls))
         if cached is not None:
             return cached
-        found: Dict[str, int] = {}
+        found: Dict[PathKey, int] = {}
         kind = self.facts.mailbox_subclasses.get(cls.name)
         if kind in SINGLE_FILE_MAILBOXES or cls.name in ("_singlefileMailbox",) and _defines_lock(cls):
-            found["self._path"] = cls.lineno
-        attr_paths: Dict[str, str] = {}
+            found[name_key("self._path")] = cls.lineno
+        attr_paths: Dict[str, PathKey] = {}
         locked_attrs: Dict[str, int] = {}
         lockers = set(self._module_lockers()) | {n.split(".")[-1] for n in KNOWN_LOCKERS}
         saved = self._self_name
@@ -1043,7 +1084,7 @@ class PathAnalysis(Analysis):
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or not stmt.args.args:
                     continue
                 self._self_name = stmt.args.args[0].arg
-                local_paths: Dict[str, str] = {}
+                local_paths: Dict[str, PathKey] = {}
                 for node in _walk_scope_body(stmt):
                     if isinstance(node, ast.Assign) and len(node.targets) == 1:
                         target, value = node.targets[0], node.value
@@ -1078,20 +1119,10 @@ class PathAnalysis(Analysis):
             self._self_name = saved
         for attr, line in locked_attrs.items():
             path = attr_paths.get(attr)
-            if path is not None and path.startswith("self."):
+            if path is not None and path.kind == "name" and path.head.startswith("self."):
                 found.setdefault(path, line)
         self._class_locked[id(cls)] = found
         return found
-
-
-_KEY_NAME = re.compile(r"'[^']*'|\"[^\"]*\"|([A-Za-z_][\w.]*)(\()?")
-
-
-def key_names(key: str):
-    """The dotted names a path key is built from (function-like heads such as ``join(`` left out)."""
-    for match in _KEY_NAME.finditer(key):
-        if match.group(1) and not match.group(2):
-            yield match.group(1)
 
 
 def _exception_names(nodes) -> Set[str]:
@@ -1106,14 +1137,13 @@ def _defines_lock(cls: ast.ClassDef) -> bool:
     return any(isinstance(s, ast.FunctionDef) and s.name == "lock" for s in cls.body)
 
 
-def _derived(src: str, dst: str) -> bool:
+def _derived(src: PathKey, dst: PathKey) -> bool:
     """Whether ``src`` is a name built from ``dst`` (``dst + ".tmp"``, ``dst.with_suffix(...)``)."""
-    if src == dst:
+    if src is dst or src.kind != "call":
         return False
-    head = src.split("(", 1)[0]
-    if head not in ("concat", "join") and head not in DERIVING_METHODS:
+    if src.head not in ("concat", "join") and src.head not in DERIVING_METHODS:
         return False
-    return mentions(src, dst) or mentions(src, "basename(%s)" % dst)
+    return src.contains(dst)  # ``basename(dst)`` included
 
 
 def _constant_path(node: ast.AST) -> Optional[str]:
@@ -1126,41 +1156,3 @@ def _constant_path(node: ast.AST) -> Optional[str]:
         if name.endswith("path.join") or name.endswith("Path"):
             return os.path.join(*[const_string(a) for a in node.args])
     return None
-
-
-def _split_args(text: str) -> List[str]:
-    """Split ``a,join(b,c),d`` at its top-level commas (quotes respected)."""
-    parts, depth, start, quote = [], 0, 0, None
-    for index, char in enumerate(text):
-        if quote:
-            if char == quote and text[index - 1] != "\\":
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
-
-
-def _balanced_call(key: str, head: str) -> bool:
-    """Whether ``key`` is one ``head(...)`` call (not ``head(a),x``)."""
-    depth, quote = 0, None
-    for index, char in enumerate(key):
-        if quote:
-            if char == quote and key[index - 1] != "\\":
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0 and index != len(key) - 1:
-                return False
-    return key.endswith(")")

@@ -1,7 +1,8 @@
 """The abstract state carried by the walk, and how two states join.
 
 A state maps *fact keys* to *facts*. A key is ``(domain, ref)``: the analysis that owns the
-fact and the expression it is about, spelled as a dotted name (``"box"``, ``"self.box"``).
+fact and the expression it is about, spelled as a dotted name (``"box"``, ``"self.box"``), or a
+path key (:class:`mboxlint.analysis.pathkey.PathKey`, whose ``ref`` is its dotted name if it is one).
 A fact is an immutable value with a ``join(other)`` method, where ``other`` may be ``None``
 when the fact is absent on the other path. Keeping every analysis's facts in one mapping
 lets the walk handle control flow once for all of them.
@@ -9,7 +10,7 @@ lets the walk handle control flow once for all of them.
 
 from typing import Any, Dict, Hashable, Iterable, Optional, Tuple
 
-FactKey = Tuple[str, str]
+FactKey = Tuple[str, Hashable]
 
 
 class State:
@@ -43,11 +44,11 @@ class State:
         business.
         """
         prefix_dot = ref + "."
-        doomed = [
-            key
-            for key in self.facts
-            if key[1] == ref or key[1].startswith(prefix_dot)
-        ]
+        doomed = []
+        for key in self.facts:
+            name = ref_name(key[1])
+            if name is not None and (name == ref or name.startswith(prefix_dot)):
+                doomed.append(key)
         for key in doomed:
             del self.facts[key]
 
@@ -56,6 +57,12 @@ class State:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return "State(%r)" % (self.facts,)
+
+
+def ref_name(ref: Hashable) -> Optional[str]:
+    """The dotted name a fact is about, or None when it is about a path built otherwise
+    (``join(d,'x')``): only a plain name is rebound by an assignment."""
+    return ref if isinstance(ref, str) else ref.ref
 
 
 def join(a: Optional[State], b: Optional[State]) -> Optional[State]:

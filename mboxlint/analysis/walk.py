@@ -19,7 +19,7 @@ import ast
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .imports import ModuleFacts, dotted_name
-from .state import State, join, join_all
+from .state import State, join, join_all, ref_name
 
 #: Iterations of a loop body before the head state is taken as it stands.
 MAX_LOOP_ROUNDS = 4
@@ -440,7 +440,17 @@ class Walker:
     _stmt_AsyncFor = _stmt_For
 
     def _loop(self, entry: State, enter, body: Sequence[ast.stmt]) -> Tuple[State, List[State]]:
-        """Walk a loop body to a fixed point; return the head state and the break states."""
+        """Walk a loop body to a fixed point; return the head state and the break states.
+
+        Only a loop walked for its events iterates. One walked silently (inside another
+        loop's rounds, or a ``finally`` walked for its outcome) takes one round, joined with
+        "ran zero times": the enclosing loop's rounds carry its effects around, and it
+        iterates properly when its own events are walked. So each level of nesting costs a
+        bounded number of walks of what it holds, instead of multiplying them."""
+        if self._silent:
+            exits = self._loop_body(enter(entry), body)
+            head = join_all([entry, exits["end"]] + exits["continue"]) or entry
+            return head, exits["break"]
         head = entry.copy()
         self._silent += 1
         try:
@@ -534,11 +544,12 @@ class Walker:
         # finally: once with events on the ways in that do not raise (returns and breaks
         # included: an exception that escapes is not the code's intended path), once
         # silently on the normal way out, which is what flows on.
-        intended = join_all([normal_out] + frame.arrivals)
-        if intended is None:
-            intended = handler_in
-        if intended is not None:
-            self.walk_block(stmt.finalbody, intended.copy())
+        if not self._silent:  # walked for its events only: silently it would change nothing
+            intended = join_all([normal_out] + frame.arrivals)
+            if intended is None:
+                intended = handler_in
+            if intended is not None:
+                self.walk_block(stmt.finalbody, intended.copy())
         if normal_out is None:
             return None
         self._silent += 1
@@ -736,12 +747,17 @@ class Walker:
         for generator in node.generators:
             bound.update(_bound_refs(generator.target))
         for key in list(inner.facts):
-            if key[1].split(".")[0] in bound:
+            if _root_name(key[1]) in bound:
                 del inner.facts[key]
         for key in list(state.facts):
-            if key[1].split(".")[0] in bound:
+            if _root_name(key[1]) in bound:
                 inner.facts[key] = state.facts[key]
         state.facts = inner.facts
+
+
+def _root_name(ref) -> Optional[str]:
+    name = ref_name(ref)
+    return name.split(".", 1)[0] if name is not None else None
 
 
 def _bound_refs(target: ast.AST) -> List[str]:

@@ -220,7 +220,9 @@ def _interrupting(node, roots, dst, loops) -> bool:
 
 def lock_test(event) -> bool:
     """A rename used to take a lock (its target is a ``.lock`` file)."""
-    return event["dst"].rstrip(")").endswith((".lock'", '.lock"', "lock")) or ".lock'" in event["dst"]
+    dst = event["dst"]
+    return dst.last_leaf.head.rstrip(")").endswith((".lock'", '.lock"', "lock")) or dst.any_leaf(
+        lambda leaf: ".lock'" in leaf.head)
 
 
 class ExistsThenOpen(Rule):
@@ -1490,9 +1492,9 @@ def _what(node) -> str:
     return "`%s()`" % getattr(func, "id", "open")
 
 
-def _spell(key: str) -> str:
+def _spell(key) -> str:
     """A path key as the message shows it."""
-    return "`%s`" % key if len(key) <= 60 else "`%s...`" % key[:57]
+    return "`%s`" % key.spell(60)
 
 
 # -- MBX301: which shapes the EAFP fix handles -------------------------------------------

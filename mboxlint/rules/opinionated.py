@@ -8,22 +8,16 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 
 import ast
 
-from ..analysis.paths import key_names, open_mode
+from ..analysis.paths import open_mode
 from .base import Invalid, Rule
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
 
-def _roots(key: str):
-    """The variables a path key is built from."""
-    for name in key_names(key):
-        yield name.split(".")[0]
-
-
-def _module_wide(key: str, facts) -> bool:
+def _module_wide(key, facts) -> bool:
     """Whether a key names the same file in every function of the module: it is built only
     from constants, ``self`` attributes and module-level names."""
-    return all(root == "self" or root in facts.module_bindings or root in facts.aliases for root in _roots(key))
+    return all(root == "self" or root in facts.module_bindings or root in facts.aliases for root in key.roots)
 
 
 def _place(event, facts, key=None):
@@ -32,7 +26,7 @@ def _place(event, facts, key=None):
     key = event["path"] if key is None else key
     if not _module_wide(key, facts):
         return ("scope", id(event.scope.node))
-    if any(root == "self" for root in _roots(key)):
+    if "self" in key.roots:
         return ("class", id(event.scope.enclosing_class))
     return ("module", None)
 
