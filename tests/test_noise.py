@@ -409,3 +409,129 @@ def test_a_helper_that_names_a_fresh_file_each_call_is_opaque():
                 f.write(data)
         """
     assert reported(code, "MBX901") == []
+
+
+# -- forms the analysis follows now ------------------------------------------------------------
+
+def test_slices_unbound_path_methods_and_rebinding_name_the_checked_file():
+    code = """
+        import os
+        from pathlib import Path
+        def read(self, name, path):
+            if os.path.exists(self.filename[:-1]):
+                open(self.filename[:-1]).read()
+            if os.path.exists(self.filename[:-1]):
+                open(self.filename[1:]).read()
+            if Path(name).exists():
+                Path.read_text(Path(name))
+            path = Path(path)
+            if path.exists():
+                path.open().read()
+        """
+    assert reported(code, "MBX301") == [(6, "MBX301"), (10, "MBX301"), (13, "MBX301")]
+
+
+def test_a_retry_loop_left_by_break_into_try_finally_releases_the_lock():
+    code = """
+        import mailbox, time
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            while True:
+                try:
+                    box.lock()
+                    break
+                except mailbox.ExternalClashError:
+                    time.sleep(1)
+            try:
+                box.add(msg)
+                box.flush()
+            finally:
+                box.unlock()
+        """
+    assert reported(code) == []
+
+
+def test_renames_in_exclusive_branches_are_not_retries_but_a_handler_retry_is():
+    code = """
+        import os
+        def install(a, b):
+            if os.name == "nt":
+                os.rename(a, b)
+            elif os.name == "java":
+                os.rename(a, b)
+            else:
+                os.rename(a, b)
+        def retry(a, b):
+            try:
+                os.rename(a, b)
+            except FileExistsError:
+                os.rename(a, b)
+        """
+    assert reported(code, "MBX306") == [(14, "MBX306")]
+
+
+def test_names_made_unique_by_uuid_time_pid_or_hash_are_fresh_targets():
+    code = """
+        import hashlib, os, time, uuid
+        def by_uuid(spool, data):
+            final = os.path.join(spool, uuid.uuid4().hex)
+            os.rename(final + ".tmp", final)
+        def by_time_and_pid(spool):
+            name = "%d.%d" % (time.time(), os.getpid())
+            final = os.path.join(spool, name)
+            os.rename(final + ".tmp", final)
+        def by_hash(spool, data):
+            final = os.path.join(spool, hashlib.sha1(data).hexdigest())
+            os.rename(final + ".tmp", final)
+        def by_name(spool, name):
+            final = os.path.join(spool, name)
+            with open(final + ".tmp", "w") as f:
+                f.write("x")
+            os.rename(final + ".tmp", final)
+        """
+    assert reported(code, "MBX306") == [(17, "MBX306")]
+
+
+def test_a_handler_that_reraises_does_not_survive_the_race_and_one_around_a_rename_does():
+    code = """
+        import os
+        def remove(p):
+            if os.path.exists(p):
+                try:
+                    os.remove(p)
+                except FileNotFoundError:
+                    raise RuntimeError("gone")
+        def move(p, q):
+            if os.path.exists(p):
+                try:
+                    os.rename(p, q)
+                except FileNotFoundError:
+                    pass
+        """
+    assert reported(code, "MBX302") == [(6, "MBX302")]
+
+
+def test_the_codes_own_create_makes_a_check_stale():
+    code = """
+        import os, shutil
+        def seed(src, dst):
+            if not os.path.exists(dst):
+                shutil.copy(src, dst)
+                open(dst, "a").close()
+        """
+    assert reported(code, "MBX302") == []
+
+
+def test_mtime_bound_to_a_name_and_unpacked_cache_entries_are_compared_values():
+    code = """
+        import os
+        def changed(path, since):
+            mtime = os.stat(path).st_mtime
+            if mtime != since:
+                return True
+        def stale(cache, path):
+            size, mtime = cache[path]
+            if os.path.getmtime(path) != mtime:
+                return True
+        """
+    assert reported(code, "MBX903") == [(5, "MBX903"), (9, "MBX903")]

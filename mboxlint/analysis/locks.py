@@ -346,6 +346,18 @@ def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
     return any(_leaves_region(child, ref, loops) for child in ast.iter_child_nodes(node))
 
 
+def _after_loop(walker: Walker) -> Optional[ast.stmt]:
+    """The statement after the innermost loop around the statement being walked, if that loop
+    is followed by one in its block."""
+    blocks = walker.enclosing_blocks()
+    for depth in range(len(blocks) - 1, 0, -1):
+        outer, index = blocks[depth - 1]
+        owner = outer[index]
+        if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)) and blocks[depth][0] is owner.body:
+            return outer[index + 1] if index + 1 < len(outer) else None
+    return None
+
+
 def _catches_everything(facts: ModuleFacts, handler: ast.ExceptHandler) -> bool:
     """``except:``, ``except Exception:`` or ``except BaseException:`` (which re-raise, typically)."""
     if handler.type is None:
@@ -516,6 +528,8 @@ class LockAnalysis(Analysis):
         if any(self._releasing_item(item, ref, scope) for item in walker.enclosing_with_items()):
             return True
         following = walker.next_statement()
+        if isinstance(following, ast.Break):
+            following = _after_loop(walker)  # a retry loop left once the lock is taken
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
             return self._releases(following.finalbody, ref, scope) or any(
                 _catches_everything(self.facts, handler) and self._releases(handler.body, ref, scope)

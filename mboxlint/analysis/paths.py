@@ -76,6 +76,18 @@ RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
 FCNTL_LOCKS = frozenset({"fcntl.lockf", "fcntl.flock"})
 STAT = frozenset({"os.stat", "os.lstat"})
+#: ``Path`` methods called unbound, on the path as first argument: ``Path.open(p, "w")``
+UNBOUND_PATH_METHODS = {"pathlib.Path.open": None, "pathlib.Path.read_text": "r", "pathlib.Path.read_bytes": "r",
+                        "pathlib.Path.write_text": "w", "pathlib.Path.write_bytes": "w"}
+#: calls that create or fill the file named by their second argument
+COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "os.link", "os.symlink"})
+#: calls whose value differs on every call: names built from them are fresh, unique files
+FRESH_SOURCES = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
+    "time.perf_counter", "time.perf_counter_ns", "os.getpid", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
+})
+FRESH_MODULES = ("hashlib.", "random.", "secrets.")
 
 TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
 #: where ``dir`` goes when passed by position
@@ -354,6 +366,8 @@ class PathAnalysis(Analysis):
         self._lockers: Optional[Dict[str, int]] = None
         self._private: frozenset = frozenset()
         self._scope = None
+        #: id of a rename call -> the statement lists holding it (see :func:`_exclusive`)
+        self._site_blocks: Dict[int, list] = {}
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         self._scope_locked: Dict[PathKey, int] = {}
         self._renames: List[Event] = []
@@ -441,6 +455,10 @@ class PathAnalysis(Analysis):
             return None
         if isinstance(node, ast.JoinedStr):
             return [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], _concat
+        if isinstance(node, ast.Subscript) and _constant_index(node.slice):
+            # ``self.filename[:-1]``: the same slice of the same string is the same path
+            index = opaque_key("[%s]" % ast.unparse(node.slice))
+            return [node.value], lambda parts: call_key("subscript", [parts[0], index]) if parts[0] else None
         return None
 
     def _call_step(self, node: ast.Call):
@@ -512,6 +530,7 @@ class PathAnalysis(Analysis):
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
+        self._site_blocks = {}
         self._temps_made = False
         node = walker.scope.node
         self._scanned = set()
@@ -550,6 +569,9 @@ class PathAnalysis(Analysis):
         if value is None or how not in ("assign", "walrus", "with"):
             return
         if isinstance(target, (ast.Tuple, ast.List)):
+            if _cache_lookup(value):  # ``size, mtime = self.cache[path]``: every part is a cached value
+                for ref in _bound_refs(target):
+                    state.set("cached", ref, Must(True))
             if isinstance(value, ast.Call) and len(target.elts) == 2 and \
                     self.facts.resolve(value.func) == "tempfile.mkstemp":
                 fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])
@@ -567,11 +589,14 @@ class PathAnalysis(Analysis):
         if how == "with":
             return
         if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
-            stat_ref = dotted_name(value.value)
-            stat = state.get("stat", stat_ref) if stat_ref else None
-            if stat is not None:
-                state.set("mtime", ref, Must(stat.value))
+            mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime`` or ``st.st_mtime``
+            if mtime_of is not None:
+                state.set("mtime", ref, Must(mtime_of))
             return
+        if _cache_lookup(value):
+            state.set("cached", ref, Must(True))
+        if self._makes_fresh(value, state):
+            state.set("fresh", ref, Must(True))
         if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
@@ -581,8 +606,9 @@ class PathAnalysis(Analysis):
         key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
-            if self.is_pathlib(value, state):
-                state.set("pathlib", ref, Must(True))
+        # ``path = Path(path)`` keeps the key and makes it a pathlib path.
+        if key is not None and self.is_pathlib(value, state):
+            state.set("pathlib", ref, Must(True))
 
     def _note_rebinding(self, target: ast.AST, state: State) -> None:
         """Every temp file made so far learns which names were bound after it."""
@@ -767,8 +793,11 @@ class PathAnalysis(Analysis):
         if isinstance(node, ast.Subscript) or (
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
             return "a cached value"
-        if isinstance(node, ast.Attribute) and dotted_name(node) is not None:
-            return "`%s`" % dotted_name(node)
+        ref = dotted_name(node)
+        if ref is not None and state.get("cached", ref) is not None:
+            return "a cached value"
+        if isinstance(node, ast.Attribute) and ref is not None:
+            return "`%s`" % ref
         if isinstance(node, ast.Name) and node.id in params:
             return "the parameter `%s`" % node.id
         return None
@@ -790,6 +819,17 @@ class PathAnalysis(Analysis):
         if name in OPEN_FUNCTIONS:
             if node.args:
                 self._open(walker, node, node.args[0], open_mode(node), state)
+        elif name in UNBOUND_PATH_METHODS:
+            if node.args:
+                mode = UNBOUND_PATH_METHODS[name] or open_mode(node)
+                self._open(walker, node, node.args[0], mode, state)
+        elif name in COPIES:
+            if len(node.args) >= 2:
+                # The code's own create: a check of the target made before is stale now.
+                key = self.key(node.args[1], state)
+                if key is not None:
+                    state.discard("guard", key)
+                    state.discard("removed", key)
         elif name in RENAME:
             if len(node.args) >= 2:
                 self._rename(walker, node, name, node.args[0], node.args[1], state)
@@ -871,7 +911,7 @@ class PathAnalysis(Analysis):
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
         """A name built from another path and written here is a temp file of that path."""
         if state.get("temp", key) is None and key.kind == "call" and (
-                key.head == "concat" or key.head in DERIVING_METHODS):
+                key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)):
             state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
@@ -892,6 +932,8 @@ class PathAnalysis(Analysis):
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(_exception_names(expr.args))
         for handler in walker.enclosing_handlers():
+            if handler.body and isinstance(handler.body[-1], ast.Raise):
+                continue  # re-raises (or raises another error): the failure is not survived
             if handler.type is None:
                 names.add("BaseException")
             else:
@@ -904,7 +946,11 @@ class PathAnalysis(Analysis):
         if src_key is None or dst_key is None or self.private(dst_key):
             return  # a target in a private directory: nobody else reads it
         sites = self._rename_sites.setdefault((src_key, dst_key), [])
-        earlier = [site for site in sites if site is not node]
+        blocks = walker.enclosing_blocks()
+        self._site_blocks.setdefault(id(node), blocks)
+        # A rename in the other arm of an ``if`` (``os.name == "nt"``) is an alternative, not a retry.
+        earlier = [site for site in sites if site is not node
+                   and not _exclusive(self._site_blocks.get(id(site), ()), blocks)]
         removed = state.get("removed", dst_key)
         event = walker.emit(
             "file-rename", node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
@@ -914,7 +960,8 @@ class PathAnalysis(Analysis):
             guard=state.get("guard", src_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
-            dst_locked=None, src_locked=None, blocks=walker.enclosing_blocks() if removed is not None else None,
+            dst_locked=None, src_locked=None, blocks=blocks if removed is not None else None,
+            caught=self._caught(walker), fresh_dst=self._fresh(dst_key, state),
         )
         if event is not None:
             self._renames.append(event)
@@ -967,6 +1014,24 @@ class PathAnalysis(Analysis):
                 return False
             return all(not isinstance(a, ast.Starred) and self._pure_path_expression(a, used) for a in node.args)
         return False
+
+    def _makes_fresh(self, value: ast.AST, state: State) -> bool:
+        """Whether an expression is built from a value unique to this call (uuid, time, pid,
+        a hash) or from a name bound to one."""
+        for node in ast.walk(value):
+            if isinstance(node, ast.Call):
+                name = self.facts.resolve(node.func) or ""
+                if name in FRESH_SOURCES or name.startswith(FRESH_MODULES):
+                    return True
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                ref = dotted_name(node)
+                if ref is not None and state.get("fresh", ref) is not None:
+                    return True
+        return False
+
+    def _fresh(self, key: PathKey, state: State) -> bool:
+        """Whether a key is built from a name bound to a fresh unique value."""
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and state.get("fresh", leaf.head) is not None)
 
     def _iplocked(self, state: State) -> Optional[int]:
         lines = [fact.value for (domain, _ref), fact in state.facts.items() if domain == "iplock"]
@@ -1135,6 +1200,43 @@ def is_true_false(node: Optional[ast.AST], value: bool) -> bool:
 
 def _defines_lock(cls: ast.ClassDef) -> bool:
     return any(isinstance(s, ast.FunctionDef) and s.name == "lock" for s in cls.body)
+
+
+def _in_own_folder(key: PathKey) -> bool:
+    """``join(dirname(T), ...T...)``: a name in ``T``'s folder built from ``T`` itself
+    (``target.parent / (target.name + ".tmp")``)."""
+    if key.head != "join" or len(key.parts) < 2:
+        return False
+    folder = key.parts[0]
+    if folder.kind != "call" or folder.head != "dirname":
+        return False
+    target = folder.parts[0]
+    return any(part.contains(target) for part in key.parts[1:])
+
+
+def _cache_lookup(node: Optional[ast.AST]) -> bool:
+    """``cache[k]`` or ``cache.get(k)``: a value stored earlier."""
+    return isinstance(node, ast.Subscript) or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get")
+
+
+def _constant_index(node: ast.AST) -> bool:
+    """A subscript made of constants only (``[:-1]``, ``[0]``)."""
+    return all(isinstance(n, (ast.Slice, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)) for n in ast.walk(node))
+
+
+def _exclusive(first, second) -> bool:
+    """Whether two statements, given by the statement lists holding them from the scope down
+    (:meth:`Walker.enclosing_blocks`), are in different arms of one ``if`` or ``match``."""
+    owner = None
+    for (stmts_a, index_a), (stmts_b, index_b) in zip(first, second):
+        if stmts_a is stmts_b:
+            if index_a != index_b:
+                return False
+            owner = stmts_a[index_a]
+            continue
+        return isinstance(owner, ast.If) or type(owner).__name__ == "Match"
+    return False
 
 
 def _derived(src: PathKey, dst: PathKey) -> bool:

@@ -844,6 +844,8 @@ def rotate(log):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
                 continue
+            if event["caught"] & REMOVE_TOLERATED:
+                continue  # the rename already survives the source going away
             yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"]),
                                check=spell_check(guard.kind), line=guard.line,
                                advice="rename and catch FileNotFoundError")
@@ -1404,8 +1406,8 @@ def save(path, data):
 
     def check(self, module):
         for event in module.events_of("file-rename"):
-            if event["op"] not in ("os.rename", "Path.rename"):
-                continue
+            if event["op"] not in ("os.rename", "Path.rename") or event["fresh_dst"]:
+                continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
             temp = event["temp"]
