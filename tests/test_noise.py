@@ -535,3 +535,20 @@ def test_mtime_bound_to_a_name_and_unpacked_cache_entries_are_compared_values():
                 return True
         """
     assert reported(code, "MBX903") == [(5, "MBX903"), (9, "MBX903")]
+
+
+def test_a_parameter_defaulting_to_a_module_constant_names_that_file():
+    code = """
+        import json
+        STATE = "state.json"
+        def load(path=STATE):
+            with open(path) as f:
+                return json.load(f)
+        def save(state, *, path=STATE):
+            with open(path, "w") as f:
+                json.dump(state, f)
+        def save_elsewhere(state, path):
+            with open(path, "w") as f:
+                json.dump(state, f)
+        """
+    assert reported(code, "MBX901") == [(8, "MBX901")]

@@ -539,6 +539,20 @@ class PathAnalysis(Analysis):
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
+            self._default_paths(args, state)
+
+    def _default_paths(self, args: ast.arguments, state: State) -> None:
+        """A parameter whose default is a module constant (``def load(path=STATE)``) names the
+        file of that constant: a reader and a writer with the same default share the file."""
+        positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+        for arg, default in pairs:
+            if const_string(default) is not None or (
+                    isinstance(default, ast.Name) and default.id in self.facts.module_bindings):
+                key = self.key(default, None)
+                if key is not None:
+                    state.set("path", arg.arg, Must(key))
 
     def _private_names(self, walker: Walker) -> frozenset:
         """Names of this scope holding a fresh private temporary directory or a path in it,
