@@ -128,10 +128,17 @@ class InPlaceRewrite(Rule):
     `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
-    attributes within one class, for constants and module globals in the whole module. Not
-    reported for temp files, nor under an inter-process lock (`filelock.FileLock`, `fcntl`),
-    nor when the write creates a file that a `try:` just failed to open (`try: open(P)`
-    `except OSError: open(P, "w")`): that creates a missing file, it does not rewrite one.
+    attributes within one class (`self.path + ".json"` in two methods), for constants and
+    module globals in the whole module; a parameter whose default is a module constant
+    (`def load(path=STATE)`) is that constant's file, and the same helper of the module
+    called with the same arguments (`self.get_uid_file()` in a reader and a writer) is one
+    file. Not reported for temp files, files in a fresh private directory (as in MBX301),
+    under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
+    file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
+    nor for a file written once and only read afterwards: the module's only truncating
+    write of it, made where a check found it missing, or before every read of it in the same
+    function and outside loops. A write and a read in two different test functions
+    (`test_*`) are not paired: each test runs on its own.
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -207,6 +214,13 @@ def load():
 def save(state):
     with atomic_write(STATE) as f:
         json.dump(state, f)
+""",
+        """
+def export(report, rows):
+    with open(report, "w") as f:  # written once, then only read
+        f.write(rows)
+    with open(report) as f:
+        return f.read()
 """,
     ]
     INVALID = [
@@ -301,6 +315,16 @@ def save(cache):
         """
 import json
 STATE = "state.json"
+def load(path=STATE):
+    with open(path) as f:
+        return json.load(f)
+def save(state, path=STATE):
+    with open(path, "w") as f:  # MBX901
+        json.dump(state, f)
+""",
+        """
+import json
+STATE = "state.json"
 def load():
     with open(STATE) as f:
         return json.load(f)
@@ -374,7 +398,8 @@ class RenameWithoutFsync(Rule):
     temp file (from `tempfile`, or a name built from the target that this function wrote) when
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`),
     and no call of a helper whose name contains `sync` with one of those, runs before the
-    rename on any path.
+    rename on any path. A function of the module that fsyncs its parameter (on some path)
+    counts where it is called.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 
@@ -466,8 +491,10 @@ class MtimeChangeDetection(Rule):
     of them) and a value obtained earlier for the same file: an attribute, a parameter, a cache
     entry, an earlier stat of the same path. Not reported when two different files are
     compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
-    `st_mtime_ns` appear in the same condition. Comparisons outside `if`/`while`/`assert`
-    conditions, and those in helper functions, are not seen.
+    `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
+    mtime of `P`, and names unpacked from a cache entry (`size, mtime = self.cache[P]`) are
+    cached values. Comparisons outside `if`/`while`/`assert` conditions, those in helper
+    functions, and files in a fresh private directory are not reported.
 
     Off by default: many caches accept a rare stale read.
 
@@ -530,6 +557,13 @@ class Index:
     def check(self):
         if os.stat(self.path).st_mtime != self.mtime:  # MBX903
             self.reload()
+""",
+        """
+import os
+def stale(cache, path):
+    size, mtime = cache[path]
+    if os.path.getmtime(path) != mtime:  # MBX903
+        return True
 """,
         """
 import os
