@@ -42,13 +42,14 @@ def has_trigger(text: str, triggers) -> bool:
 
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
-            text: Optional[str] = None) -> ModuleAnalysis:
+            text: Optional[str] = None, summaries: bool = True) -> ModuleAnalysis:
     """Analyse one module. With its ``text``, analyses whose ``TRIGGERS`` do not occur in it
-    are not even asked whether they apply."""
+    are not even asked whether they apply. ``summaries=False`` leaves every call of the
+    module's own functions opaque (for measuring what summaries cost)."""
     if text is not None:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
-    facts.summaries = ModuleSummaries(facts, tree)
+    facts.summaries = ModuleSummaries(facts, tree) if summaries else None
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     if active:

@@ -528,6 +528,8 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
+        #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
+        self._factories = facts.imports_any(["tempfile", "pytest"])
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one."""
@@ -619,6 +621,9 @@ class PrivatePaths:
             args = func.args
             every = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
             params = {a.arg for a in every}
+        if not self._factories and not params & PYTEST_PRIVATE_PARAMETERS:
+            return frozenset()  # nothing here can make a private directory
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             fixtures = self.fixtures() if not fresh else (self._fixtures or set())
             private.update(p for p in params if p in PYTEST_PRIVATE_PARAMETERS or p in fixtures)
             positional = _params(func)
