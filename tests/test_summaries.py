@@ -291,3 +291,49 @@ def test_summaries_are_computed_once_per_function():
         """)
     node = summaries.functions["grab"]
     assert summaries.summary(node, None) is summaries.summary(node, None)
+
+
+def test_a_tuple_of_paths_from_one_helper_names_the_same_files_item_by_item():
+    code = """
+        import json
+        class Status:
+            def _paths(self):
+                return self.base + ".json", self.base + ".tmp"
+            def load(self):
+                state, _ = self._paths()
+                with open(state) as f:
+                    return json.load(f)
+            def save(self, data):
+                _, partial = self._paths()
+                with open(partial, "w") as f:
+                    json.dump(data, f)
+                state, partial = self._paths()
+                with open(state, "w") as f:
+                    json.dump(data, f)
+        """
+    assert [(f.line, f.code) for f in findings(code) if f.code == "MBX901"] == [(15, "MBX901")]
+
+
+def test_returned_paths_are_summarised_only_when_built_from_names_and_constants():
+    summaries, _ = summaries_of(
+        """
+        import os, uuid
+        from pathlib import Path
+        def joined(d, name):
+            return os.path.join(d, name + ".json")
+        def rooted(self, key):
+            return Path(self.root) / key
+        def fresh(d):
+            return os.path.join(d, uuid.uuid4().hex)
+        def pair(base):
+            return base + ".json", base + ".tmp"
+        def sometimes(d, ok):
+            if ok:
+                return os.path.join(d, "x")
+        """)
+    summary = {name: summaries.summary(node, None) for name, node in summaries.functions.items()}
+    assert (summary["joined"].returns_path, summary["joined"].returns_pathlib) == (True, False)
+    assert (summary["rooted"].returns_path, summary["rooted"].returns_pathlib) == (True, True)
+    assert not summary["fresh"].returns_path
+    assert summary["pair"].returns_paths == 2
+    assert not summary["sometimes"].returns_path  # falls off the end: returns None too

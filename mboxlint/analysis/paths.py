@@ -493,6 +493,25 @@ class PathAnalysis(Analysis):
         summary = summaries.callee(node, scope.enclosing_class, scope.self_name)
         return summary if summary is not None and summary.returns_path else None
 
+    def _unpacked_paths(self, target: ast.AST, value: ast.AST, state: State) -> None:
+        """``state, temp = self._paths()``: each name is the same item of the same helper call."""
+        if not isinstance(value, ast.Call) or value.keywords or any(isinstance(a, ast.Starred) for a in value.args):
+            return
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return
+        summary = summaries.callee(value, scope.enclosing_class, scope.self_name)
+        if summary is None or summary.returns_paths != len(target.elts):
+            return
+        args = [self.key(arg, state) for arg in value.args]
+        if any(arg is None for arg in args):
+            return
+        call = call_key("call", [self._name_key(dotted_name(value.func))] + args)
+        for index, element in enumerate(target.elts):
+            ref = dotted_name(element)
+            if ref is not None:
+                state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
+
     def _helper_step(self, node: ast.Call):
         """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or self._path_helper(node) is None:
@@ -586,6 +605,7 @@ class PathAnalysis(Analysis):
             if _cache_lookup(value):  # ``size, mtime = self.cache[path]``: every part is a cached value
                 for ref in _bound_refs(target):
                     state.set("cached", ref, Must(True))
+            self._unpacked_paths(target, value, state)
             if isinstance(value, ast.Call) and len(target.elts) == 2 and \
                     self.facts.resolve(value.func) == "tempfile.mkstemp":
                 fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])

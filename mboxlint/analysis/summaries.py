@@ -40,11 +40,12 @@ _BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While)
 class Summary:
     """What one function or context manager does to its parameters."""
 
-    __slots__ = ("name", "params", "enter", "exit", "context_manager", "returns_path", "returns_pathlib")
+    __slots__ = ("name", "params", "enter", "exit", "context_manager", "returns_path", "returns_pathlib",
+                 "returns_paths")
 
     def __init__(self, name: str, params: Sequence[str], enter: Sequence[Effect] = (),
                  exit: Sequence[Effect] = (), context_manager: bool = False,
-                 returns_path: bool = False, returns_pathlib: bool = False):
+                 returns_path: bool = False, returns_pathlib: bool = False, returns_paths: int = 0):
         self.name = name
         self.params = tuple(params)
         #: effects of a call (of entering, for a context manager), in order
@@ -54,6 +55,8 @@ class Summary:
         self.context_manager = context_manager
         self.returns_path = returns_path
         self.returns_pathlib = returns_pathlib
+        #: every ``return`` gives a tuple of this many paths (0: not a tuple of paths)
+        self.returns_paths = returns_paths
 
     @property
     def has_effects(self) -> bool:
@@ -361,7 +364,7 @@ class ModuleSummaries:
         params = _params(func)
         scan = _Scan(self, func, owner)
         scan.run()
-        returns_path, returns_pathlib = self._returns(func)
+        returns_path, returns_pathlib, returns_paths = self._returns(func)
         if context_manager:
             if scan.yields != 1 or scan.yield_uncertain:
                 return Summary(func.name, params, context_manager=True)
@@ -369,7 +372,7 @@ class ModuleSummaries:
         if scan.yields:
             return Summary(func.name, params, returns_path=False)  # a generator: its body runs later
         return Summary(func.name, params, scan.effects(0), returns_path=returns_path,
-                       returns_pathlib=returns_pathlib)
+                       returns_pathlib=returns_pathlib, returns_paths=returns_paths)
 
     def _class_cm(self, cls: ast.ClassDef) -> Optional[Summary]:
         if id(cls) in self._class_cms:
@@ -407,18 +410,27 @@ class ModuleSummaries:
             if isinstance(node, ast.Return):
                 values.append(node.value)
             stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
-        if not values or any(v is None for v in values):
-            return False, False
+        falls_off = not func.body or not isinstance(func.body[-1], (ast.Return, ast.Raise))
+        if not values or falls_off or any(v is None for v in values):
+            return False, False, 0  # some way out returns None
+        sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
+        if sizes != {0}:
+            # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
+            if len(sizes) == 1 and all(self._path_kind(e) or _is_name(e) for v in values for e in v.elts):
+                return False, False, sizes.pop()
+            return False, False, 0
         kinds = [self._path_kind(v) for v in values]
         if any(kind is None for kind in kinds):
-            return False, False
-        return True, all(kind == "pathlib" for kind in kinds)
+            return False, False, 0
+        return True, all(kind == "pathlib" for kind in kinds), 0
 
     def _path_kind(self, node: ast.AST) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
         and constants alone (so equal arguments give an equal path), else None."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return "pathlib" if self._pure(node) else None
+        if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
+            return "str" if self._pure(node) and any(isinstance(n, ast.Constant) for n in ast.walk(node)) else None
         if isinstance(node, ast.Call) and self._pure(node):
             name = self.facts.resolve(node.func)
             if name is not None and name.startswith("pathlib."):
@@ -474,6 +486,10 @@ class ModuleSummaries:
                     words.add(name)
             self._words = frozenset(words)
         return self._words
+
+
+def _is_name(node: ast.AST) -> bool:
+    return dotted_name(node) is not None
 
 
 def _stored_parameters(init: ast.AST) -> Dict[str, str]:
