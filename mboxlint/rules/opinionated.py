@@ -131,8 +131,8 @@ class InPlaceRewrite(Rule):
     attributes within one class (`self.path + ".json"` in two methods), for constants and
     module globals in the whole module; a parameter whose default is a module constant
     (`def load(path=STATE)`) is that constant's file, and the same helper of the module
-    called with the same arguments (`self.get_uid_file()` in a reader and a writer) is one
-    file. Not reported for temp files, files in a fresh private directory (as in MBX301),
+    called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
+    same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
     file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
     nor for a file written once and only read afterwards: the module's only truncating
