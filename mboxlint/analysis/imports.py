@@ -63,11 +63,10 @@ class ModuleFacts:
         self.module_bindings: Set[str] = set()
         #: what the module's own functions do (:class:`~.summaries.ModuleSummaries`), set by ``analyse``
         self.summaries = None
-        #: module-level names bound only to classes chosen at run time (``Box = A if c else B``)
-        self.class_aliases: Dict[str, FrozenSet[str]] = {}
+        self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
+        self._tree = tree
         self._collect(tree)
-        self.class_aliases = self._aliases_in(_own_statements(tree), {})
 
     # -- collection -----------------------------------------------------------------
 
@@ -133,6 +132,15 @@ class ModuleFacts:
         return None
 
     # -- classes chosen at run time ----------------------------------------------------
+
+    @property
+    def class_aliases(self) -> Dict[str, FrozenSet[str]]:
+        """Module-level names bound only to classes chosen at run time (``Box = A if c else B``),
+        found on first use."""
+        if self._class_aliases is None:
+            self._class_aliases = {}  # filled in place: an alias of an alias resolves in round two
+            self._aliases_in(_own_statements(self._tree), self._class_aliases)
+        return self._class_aliases
 
     def class_choices(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None) -> FrozenSet[str]:
         """The classes an expression may be (``A if c else B``, ``a or b``, a local or module

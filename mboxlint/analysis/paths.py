@@ -45,6 +45,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from .imports import ModuleFacts, dotted_name
 from .locks import _walk_scope_body, call_effects
+from .summaries import NOTHING, bindings_of
 from .pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from .state import State, min_line
 from .walk import Analysis, Event, Walker, _bound_refs
@@ -483,15 +484,13 @@ class PathAnalysis(Analysis):
             return self._helper_step(node)
         return None
 
-    def _path_helper(self, node: ast.Call):
-        """The summary of a function or ``self`` method of this module, called at ``node``,
-        whose every ``return`` builds a path; else None."""
+    def _returns(self, node: ast.Call):
+        """What the function or ``self`` method of this module called at ``node`` returns."""
         summaries = self.facts.summaries
         scope = self._scope
         if summaries is None or scope is None:
-            return None
-        summary = summaries.callee(node, scope.enclosing_class, scope.self_name)
-        return summary if summary is not None and summary.returns_path else None
+            return NOTHING
+        return summaries.returns(node, scope.enclosing_class, scope.self_name)
 
     def _unpacked_paths(self, target: ast.AST, value: ast.AST, state: State) -> None:
         """``state, temp = self._paths()``: each name is the same item of the same helper call."""
@@ -500,8 +499,7 @@ class PathAnalysis(Analysis):
         summaries, scope = self.facts.summaries, self._scope
         if summaries is None or scope is None:
             return
-        summary = summaries.callee(value, scope.enclosing_class, scope.self_name)
-        if summary is None or summary.returns_paths != len(target.elts):
+        if self._returns(value).paths != len(target.elts):
             return
         args = [self.key(arg, state) for arg in value.args]
         if any(arg is None for arg in args):
@@ -514,7 +512,7 @@ class PathAnalysis(Analysis):
 
     def _helper_step(self, node: ast.Call):
         """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or self._path_helper(node) is None:
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not self._returns(node).path:
             return None
         helper = self._name_key(dotted_name(node.func))
         return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
@@ -525,9 +523,9 @@ class PathAnalysis(Analysis):
             if isinstance(node, ast.Call):
                 if self.facts.resolve(node.func) in PATHLIB_CLASSES:
                     return True
-                helper = self._path_helper(node)
-                if helper is not None:
-                    return helper.returns_pathlib
+                returned = self._returns(node)
+                if returned.path:
+                    return returned.pathlib
                 if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
                     node = node.func.value
                     continue
@@ -545,7 +543,9 @@ class PathAnalysis(Analysis):
     def start(self, walker: Walker, state: State) -> None:
         self._scope = walker.scope
         self._self_name = walker.scope.self_name
-        self._private = self._private_names(walker)
+        self._private = None  # looked for at the first event that may be exempt
+        self._bindings = None
+        self._any_temp = False
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
@@ -573,18 +573,21 @@ class PathAnalysis(Analysis):
                 if key is not None:
                     state.set("path", arg.arg, Must(key))
 
-    def _private_names(self, walker: Walker) -> frozenset:
+    def _private_names(self, scope) -> frozenset:
         """Names of this scope holding a fresh private temporary directory or a path in it,
         spelled as keys spell them."""
         summaries = self.facts.summaries
         if summaries is None:
             return frozenset()
-        scope = walker.scope
         return frozenset(self._ref_key(name) for name in summaries.private.scope(scope.node, scope.enclosing_class))
 
     def private(self, key: Optional[PathKey]) -> bool:
         """Whether a key names a file in a private temporary directory of this scope."""
-        if key is None or not self._private:
+        if key is None:
+            return False
+        if self._private is None:
+            self._private = self._private_names(self._scope)
+        if not self._private:
             return False
         return key.any_leaf(lambda leaf: leaf.kind == "name" and (
             leaf.head in self._private or any(leaf.head.startswith(p + ".") for p in self._private)))
@@ -629,8 +632,6 @@ class PathAnalysis(Analysis):
             return
         if _cache_lookup(value):
             state.set("cached", ref, Must(True))
-        if self._makes_fresh(value, state):
-            state.set("fresh", ref, Must(True))
         if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
@@ -732,6 +733,7 @@ class PathAnalysis(Analysis):
         state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, site,
                                          frozenset(bound), dir_arg)))
         self._temps_made = True
+        self._any_temp = True
 
     # -- conditions -------------------------------------------------------------------
 
@@ -842,9 +844,10 @@ class PathAnalysis(Analysis):
         func = node.func
         name = self.facts.resolve(func)
         if name is None:
-            for ref, op in call_effects(self.facts, node, walker.scope):
-                if op == "fsync":  # a helper of the module that fsyncs what it is given
-                    self._synced_target(None, ref, state)
+            if self._any_temp:  # fsyncs matter only to a temp file's rename
+                for ref, op in call_effects(self.facts, node, walker.scope):
+                    if op == "fsync":  # a helper of the module that fsyncs what it is given
+                        self._synced_target(None, ref, state)
             if isinstance(func, ast.Attribute):
                 self._method_call(walker, node, func.attr, state)
             elif isinstance(func, ast.Name) and "sync" in func.id.lower():
@@ -947,6 +950,7 @@ class PathAnalysis(Analysis):
         if state.get("temp", key) is None and key.kind == "call" and (
                 key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)):
             state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
+            self._any_temp = True
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
@@ -995,7 +999,7 @@ class PathAnalysis(Analysis):
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
             dst_locked=None, src_locked=None, blocks=blocks if removed is not None else None,
-            caught=self._caught(walker), fresh_dst=self._fresh(dst_key, state),
+            caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
         )
         if event is not None:
             self._renames.append(event)
@@ -1049,9 +1053,26 @@ class PathAnalysis(Analysis):
             return all(not isinstance(a, ast.Starred) and self._pure_path_expression(a, used) for a in node.args)
         return False
 
-    def _makes_fresh(self, value: ast.AST, state: State) -> bool:
-        """Whether an expression is built from a value unique to this call (uuid, time, pid,
-        a hash) or from a name bound to one."""
+    def _fresh(self, key: PathKey) -> bool:
+        """Whether a key is built from a name that every binding in this scope makes from a
+        value unique to the call (uuid, time, pid, a hash). Looked up only at renames."""
+        if self._bindings is None:
+            self._bindings = {}
+            for target, value in bindings_of(self._scope.node):
+                ref = dotted_name(target)
+                if ref is not None:
+                    self._bindings.setdefault(ref, []).append(value)
+        seen: Set[str] = set()
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen))
+
+    def _fresh_name(self, ref: str, seen: Set[str]) -> bool:
+        if ref in seen:
+            return False  # a cycle of names: nothing fresh came in
+        seen.add(ref)
+        values = self._bindings.get(ref)
+        return bool(values) and all(value is not None and self._fresh_value(value, seen) for value in values)
+
+    def _fresh_value(self, value: ast.AST, seen: Set[str]) -> bool:
         for node in ast.walk(value):
             if isinstance(node, ast.Call):
                 name = self.facts.resolve(node.func) or ""
@@ -1059,13 +1080,9 @@ class PathAnalysis(Analysis):
                     return True
             elif isinstance(node, (ast.Name, ast.Attribute)):
                 ref = dotted_name(node)
-                if ref is not None and state.get("fresh", ref) is not None:
+                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen):
                     return True
         return False
-
-    def _fresh(self, key: PathKey, state: State) -> bool:
-        """Whether a key is built from a name bound to a fresh unique value."""
-        return key.any_leaf(lambda leaf: leaf.kind == "name" and state.get("fresh", leaf.head) is not None)
 
     def _iplocked(self, state: State) -> Optional[int]:
         lines = [fact.value for (domain, _ref), fact in state.facts.items() if domain == "iplock"]

@@ -40,12 +40,10 @@ _BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While)
 class Summary:
     """What one function or context manager does to its parameters."""
 
-    __slots__ = ("name", "params", "enter", "exit", "context_manager", "returns_path", "returns_pathlib",
-                 "returns_paths")
+    __slots__ = ("name", "params", "enter", "exit", "context_manager")
 
     def __init__(self, name: str, params: Sequence[str], enter: Sequence[Effect] = (),
-                 exit: Sequence[Effect] = (), context_manager: bool = False,
-                 returns_path: bool = False, returns_pathlib: bool = False, returns_paths: int = 0):
+                 exit: Sequence[Effect] = (), context_manager: bool = False):
         self.name = name
         self.params = tuple(params)
         #: effects of a call (of entering, for a context manager), in order
@@ -53,10 +51,6 @@ class Summary:
         #: effects of leaving a context manager, in order
         self.exit = tuple(exit)
         self.context_manager = context_manager
-        self.returns_path = returns_path
-        self.returns_pathlib = returns_pathlib
-        #: every ``return`` gives a tuple of this many paths (0: not a tuple of paths)
-        self.returns_paths = returns_paths
 
     @property
     def has_effects(self) -> bool:
@@ -67,6 +61,23 @@ class Summary:
 
 
 OPAQUE = Summary("<opaque>", ())
+
+
+class Returns:
+    """What every ``return`` of a function gives, as far as paths go."""
+
+    __slots__ = ("path", "pathlib", "paths")
+
+    def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0):
+        #: a path built from names, attributes and constants alone
+        self.path = path
+        #: ... and a ``pathlib`` one
+        self.pathlib = pathlib
+        #: a tuple of this many such paths (0: not a tuple of paths)
+        self.paths = paths
+
+
+NOTHING = Returns()
 
 
 def _params(func: ast.AST) -> List[str]:
@@ -82,28 +93,23 @@ def _target_of(node: ast.AST, params: Set[str]) -> Optional[Target]:
     return (root, chain) if root in params else None
 
 
-def _calls_in_order(node: ast.AST) -> List[ast.Call]:
+def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
     """The calls of a simple statement, in source order, not descending into nested
-    functions (lock helpers rarely nest calls, so source order is the order they run)."""
+    functions (lock helpers rarely nest calls, so source order is the order they run), and
+    whether it yields."""
     found: List[ast.Call] = []
+    yields = False
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, ast.Call):
             found.append(current)
+        elif isinstance(current, (ast.Yield, ast.YieldFrom)):
+            yields = True
         stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
-    found.sort(key=lambda call: (call.lineno, call.col_offset))
-    return found
-
-
-def _has_yield(node: ast.AST) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ast.Yield, ast.YieldFrom)):
-            return True
-        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
-    return False
+    if len(found) > 1:
+        found.sort(key=lambda call: (call.lineno, call.col_offset))
+    return found, yields
 
 
 def _reraises(handler: ast.ExceptHandler) -> bool:
@@ -169,16 +175,18 @@ class _Scan:
             for case in getattr(stmt, "cases", None) or []:
                 self.block(case.body, False)
             return
-        self.expression(stmt, certain)
-        if _has_yield(stmt):
+        if self.expression(stmt, certain):
             self.yields += 1
             if not certain:
                 self.yield_uncertain = True
             self.phases.append([])
 
-    def expression(self, node: ast.AST, certain: bool) -> None:
-        for call in _calls_in_order(node):
+    def expression(self, node: ast.AST, certain: bool) -> bool:
+        """Apply the calls of ``node``; whether it yields."""
+        calls, yields = _calls_in_order(node)
+        for call in calls:
             self.call(call, certain)
+        return yields
 
     def call(self, call: ast.Call, certain: bool) -> None:
         func = call.func
@@ -268,6 +276,7 @@ class ModuleSummaries:
         self._cache: Dict[int, Summary] = {}
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
+        self._returns_cache: Dict[int, Returns] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -308,21 +317,35 @@ class ModuleSummaries:
                 return cls
         return None
 
-    def callee(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Optional[Summary]:
-        """The summary of what ``call`` calls: a module function by its name, or a method of the
-        enclosing class called on the instance (``self.m()``); None when unknown."""
+    def callee_node(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+        """``(function node, class or None)`` of what ``call`` calls: a module function by its
+        name, or a method of the enclosing class called on the instance (``self.m()``)."""
         func = call.func
         if isinstance(func, ast.Name):
             node = self.functions.get(func.id)
             if node is None or func.id in self.facts.aliases:
                 return None
-            return self.summary(node, None)
-        if _is_self_call(call, self_name) and cls is not None:
+            return node, None
+        if cls is not None and _is_self_call(call, self_name):
             node = self.methods(cls).get(func.attr)
-            if node is None:
-                return None
-            return self.summary(node, cls)
+            return (node, cls) if node is not None else None
         return None
+
+    def callee(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Optional[Summary]:
+        """The summary of what ``call`` calls (see :meth:`callee_node`); None when unknown."""
+        found = self.callee_node(call, cls, self_name)
+        return self.summary(*found) if found is not None else None
+
+    def returns(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Returns:
+        """What the function ``call`` calls returns (see :class:`Returns`), each computed once."""
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return NOTHING
+        node = found[0]
+        result = self._returns_cache.get(id(node))
+        if result is None:
+            result = self._returns_cache[id(node)] = self._returns(node)
+        return result
 
     def context_manager(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]):
         """``(summary, receiver)`` of a ``with`` item's expression that is a summarised
@@ -364,15 +387,13 @@ class ModuleSummaries:
         params = _params(func)
         scan = _Scan(self, func, owner)
         scan.run()
-        returns_path, returns_pathlib, returns_paths = self._returns(func)
         if context_manager:
             if scan.yields != 1 or scan.yield_uncertain:
                 return Summary(func.name, params, context_manager=True)
             return Summary(func.name, params, scan.effects(0), scan.effects(1), True)
         if scan.yields:
-            return Summary(func.name, params, returns_path=False)  # a generator: its body runs later
-        return Summary(func.name, params, scan.effects(0), returns_path=returns_path,
-                       returns_pathlib=returns_pathlib, returns_paths=returns_paths)
+            return Summary(func.name, params)  # a generator: its body runs later
+        return Summary(func.name, params, scan.effects(0))
 
     def _class_cm(self, cls: ast.ClassDef) -> Optional[Summary]:
         if id(cls) in self._class_cms:
@@ -402,27 +423,32 @@ class ModuleSummaries:
         self._class_cms[id(cls)] = result
         return result
 
-    def _returns(self, func: ast.AST) -> Tuple[bool, bool]:
+    def _returns(self, func: ast.AST) -> Returns:
+        if not func.body or not isinstance(func.body[-1], (ast.Return, ast.Raise)):
+            return NOTHING  # falls off its end: returns None that way
         values = []
         stack = list(func.body)
-        while stack:
+        while stack:  # ``return`` is a statement: statement lists are all there is to look at
             node = stack.pop()
             if isinstance(node, ast.Return):
                 values.append(node.value)
-            stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
-        falls_off = not func.body or not isinstance(func.body[-1], (ast.Return, ast.Raise))
-        if not values or falls_off or any(v is None for v in values):
-            return False, False, 0  # some way out returns None
+            elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
+                return NOTHING  # a generator: a call gives an iterator
+            elif not isinstance(node, _NESTED):
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    stack.extend(getattr(node, field, None) or ())
+        if not values or any(v is None for v in values):
+            return NOTHING
         sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
         if sizes != {0}:
             # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
             if len(sizes) == 1 and all(self._path_kind(e) or _is_name(e) for v in values for e in v.elts):
-                return False, False, sizes.pop()
-            return False, False, 0
+                return Returns(paths=sizes.pop())
+            return NOTHING
         kinds = [self._path_kind(v) for v in values]
         if any(kind is None for kind in kinds):
-            return False, False, 0
-        return True, all(kind == "pathlib" for kind in kinds), 0
+            return NOTHING
+        return Returns(True, all(kind == "pathlib" for kind in kinds))
 
     def _path_kind(self, node: ast.AST) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
@@ -615,7 +641,7 @@ class PrivatePaths:
                 continue
             self_name = params[0]
             local = set(self.scope(stmt, None, fresh=True))
-            for target, value in _bindings(stmt):
+            for target, value in bindings_of(stmt):
                 if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                         and target.value.id == self_name:
                     if self.private_expression(value, local | {self_name + "." + a for a in private}):
@@ -646,7 +672,7 @@ class PrivatePaths:
             if cls is not None and positional:
                 private.update(positional[0] + "." + a for a in self.class_attributes(cls))
         by_name: Dict[str, List[Optional[ast.AST]]] = {}
-        for target, value in _bindings(func):
+        for target, value in bindings_of(func):
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
             if ref is not None:
                 by_name.setdefault(ref, []).append(value)
@@ -674,7 +700,7 @@ def _own_nodes(func: ast.AST):
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
 
 
-def _bindings(func: ast.AST):
+def bindings_of(func: ast.AST):
     """``(target, value)`` of every binding in a function's own body; ``value`` None when the
     bound value is not one expression (loop variables, tuple unpacking, ``except ... as``)."""
     for node in _own_nodes(func):
