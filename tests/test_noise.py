@@ -3,11 +3,19 @@ shapes that cannot go wrong are not reported. Shared state stays reported."""
 
 import ast
 import textwrap
+import tokenize
 
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import mboxlint.analysis as analysis_package
+import mboxlint.engine as engine_module
 from mboxlint.analysis.imports import ModuleFacts
 from mboxlint.analysis.summaries import ModuleSummaries
+from mboxlint.engine import check_tree, parse
+from mboxlint.rules import all_rules
 
-from support import findings
+from support import findings, fixture_files
 
 
 def reported(code, prefix="MBX"):
@@ -217,19 +225,6 @@ def test_two_test_functions_do_not_share_a_file_by_spelling_alone():
 
 
 # -- gates skip only what cannot fire -----------------------------------------------------------
-
-import tokenize  # noqa: E402
-
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-
-import mboxlint.analysis as analysis_package  # noqa: E402
-import mboxlint.engine as engine_module  # noqa: E402
-from mboxlint.engine import check_tree, parse  # noqa: E402
-from mboxlint.rules import all_rules  # noqa: E402
-
-from support import fixture_files  # noqa: E402
-
 
 def _ungated(monkeypatch):
     """Every gate open: text triggers, ``applies`` of each analysis, and the scope filter."""
