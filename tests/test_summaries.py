@@ -338,3 +338,35 @@ def test_returned_paths_are_summarised_only_when_built_from_names_and_constants(
     assert not returned["fresh"].path
     assert returned["pair"].paths == 2
     assert not returned["sometimes"].path  # falls off the end: returns None too
+
+
+def test_a_key_kept_across_a_helper_unlock_and_lock_goes_stale():
+    code = """
+        import contextlib, mailbox
+        def release(box):
+            box.flush()
+            box.unlock()
+        @contextlib.contextmanager
+        def locked(box):
+            box.lock()
+            try:
+                yield
+            finally:
+                box.flush()
+                box.unlock()
+        def purge(path):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                keys = box.keys()
+            finally:
+                release(box)
+            with locked(box):
+                box.remove(keys[0])
+        def purge_in_one_period(path):
+            box = mailbox.mbox(path)
+            with locked(box):
+                keys = box.keys()
+                box.remove(keys[0])
+        """
+    assert [(f.line, f.code) for f in findings(code) if f.code.startswith("MBX2")] == [(22, "MBX201")]

@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
-from .locks import LockAnalysis, epoch_at
+from .locks import LockAnalysis, call_effects, context_effects, epoch_at
 from .state import LOCKED, State, join_lock, min_line
 from .walk import Analysis, Walker
 
@@ -230,14 +230,32 @@ class KeyAnalysis(Analysis):
         elif op in BOUNDARIES:
             self._boundary(ref, box.kind, op, node, state)
 
+    def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        # A helper of the module that locks, unlocks or closes a mailbox ends its keys' period too.
+        for ref, op in call_effects(self.facts, node, walker.scope):
+            box = state.get(BOX_DOMAIN, ref)
+            if box is not None and op in BOUNDARIES:
+                self._boundary(ref, box.kind, op, node, state)
+
+    def _context_boundaries(self, walker: Walker, item: ast.withitem, leaving: bool, state: State) -> None:
+        effects = context_effects(self.facts, item.context_expr, walker.scope)
+        for ref, op in (effects[1 if leaving else 0] if effects is not None else ()):
+            box = state.get(BOX_DOMAIN, ref)
+            if box is not None and op in BOUNDARIES:
+                self._boundary(ref, box.kind, op, item.context_expr, state)
+
     def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
         ref = self._locked_item(item)
         box = state.get(BOX_DOMAIN, ref) if ref else None
         if box is not None:
             self._boundary(ref, box.kind, "lock", item.context_expr, state)
+        elif ref is None:
+            self._context_boundaries(walker, item, False, state)
 
     def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
         expr = item.context_expr
+        if self._locked_item(item) is None:
+            self._context_boundaries(walker, item, True, state)
         ref, label = self._locked_item(item), "locked-exit"
         if ref is None and isinstance(expr, ast.Call) and expr.args:
             if self.facts.resolve(expr.func) == "contextlib.closing":
