@@ -139,7 +139,7 @@ class ModuleFacts:
         found on first use."""
         if self._class_aliases is None:
             self._class_aliases = {}  # filled in place: an alias of an alias resolves in round two
-            self._aliases_in(_own_statements(self._tree), self._class_aliases)
+            self._aliases_in(own_statements(self._tree), self._class_aliases)
         return self._class_aliases
 
     def class_choices(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None) -> FrozenSet[str]:
@@ -178,7 +178,7 @@ class ModuleFacts:
         found = self._local_aliases.get(id(scope))
         if found is None:
             self._local_aliases[id(scope)] = {}  # while computing: no alias of itself
-            found = self._aliases_in(_own_statements(scope), self._local_aliases[id(scope)], scope)
+            found = self._aliases_in(own_statements(scope), self._local_aliases[id(scope)], scope)
             self._local_aliases[id(scope)] = found
         return found
 
@@ -271,7 +271,7 @@ _SIMPLE = (
 )
 
 
-def _own_statements(scope: ast.AST):
+def own_statements(scope: ast.AST):
     """Every statement of a function's own body (not of nested functions or classes)."""
     stack = list(getattr(scope, "body", []))
     while stack:

@@ -22,7 +22,7 @@ the same arguments name the same file.
 import ast
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from .imports import ModuleFacts, dotted_name
+from .imports import ModuleFacts, own_statements, dotted_name
 
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
@@ -631,23 +631,43 @@ class PrivatePaths:
         found = self._classes.get(id(cls))
         if found is not None:
             return found
-        private: Set[str] = set()
-        shared: Set[str] = set()
+        self._classes[id(cls)] = frozenset()  # while computing
+        stores = []  # (method, self name, attribute, value)
         for stmt in cls.body:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             params = _params(stmt)
             if not params:
                 continue
-            self_name = params[0]
-            local = set(self.scope(stmt, None, fresh=True))
-            for target, value in bindings_of(stmt):
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                        and target.value.id == self_name:
-                    if self.private_expression(value, local | {self_name + "." + a for a in private}):
-                        private.add(target.attr)
-                    else:
-                        shared.add(target.attr)
+            # Only statements can bind an attribute: no need to look into expressions.
+            for node in own_statements(stmt):
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                    targets, value = [node.target], node.value if isinstance(node, ast.AnnAssign) else None
+                elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                    targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else [
+                        item.optional_vars for item in node.items if item.optional_vars is not None]
+                    value = None
+                else:
+                    continue
+                for target in targets:
+                    for element in ast.walk(target):
+                        if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
+                                and element.value.id == params[0]:
+                            direct = value if element is target else None
+                            stores.append((stmt, params[0], element.attr, direct))
+        private: Set[str] = set()
+        shared: Set[str] = set()
+        for method, self_name, attr, value in stores:
+            known = {self_name + "." + a for a in private}
+            if self.private_expression(value, known):
+                private.add(attr)
+            elif value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
+                    and self.private_expression(value, known | set(self.scope(method, None, fresh=True))):
+                private.add(attr)  # through a local: ``d = mkdtemp(); self.tmp = d``
+            else:
+                shared.add(attr)
         found = frozenset(private - shared)
         self._classes[id(cls)] = found
         return found
