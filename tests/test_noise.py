@@ -547,3 +547,22 @@ def test_a_parameter_defaulting_to_a_module_constant_names_that_file():
                 json.dump(state, f)
         """
     assert reported(code, "MBX901") == [(8, "MBX901")]
+
+
+def test_each_test_function_writing_a_file_once_then_reading_it_is_on_its_own():
+    code = """
+        TESTFN = "@test"
+        def test_one():
+            with open(TESTFN, "w") as f:
+                f.write("1")
+            with open(TESTFN) as f:
+                assert f.read() == "1"
+        def test_two():
+            with open(TESTFN, "w") as f:
+                f.write("2")
+            with open(TESTFN) as f:
+                assert f.read() == "2"
+            with open(TESTFN, "w") as f:
+                f.write("3")
+        """
+    assert reported(code, "MBX901") == [(9, "MBX901"), (13, "MBX901")]

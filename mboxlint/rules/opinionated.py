@@ -356,7 +356,8 @@ def save(state):
             if temp is not None and (temp.origin != "derived" or slot in renamed):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
-            if not paired or _creates_missing(event) or _written_once(event, writes[slot], paired):
+            rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
+            if not paired or _creates_missing(event) or _written_once(event, rewrites, paired):
                 continue
             fix = "default" if _atomic_write_fits(event, facts) else None
             line = min(read.node.lineno for read in paired)
@@ -368,7 +369,8 @@ def _is_test(scope) -> bool:
 
 
 def _separate_tests(read, write) -> bool:
-    """Two different test functions: each runs alone, their paths only read the same."""
+    """Two different test functions: each runs alone, their paths only read the same (a write
+    in one is neither paired with a read nor counted as a rewrite in the other)."""
     return read.scope.node is not write.scope.node and _is_test(read.scope) and _is_test(write.scope)
 
 
