@@ -567,8 +567,8 @@ class PathAnalysis(Analysis):
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
         pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
         for arg, default in pairs:
-            if const_string(default) is not None or (
-                    isinstance(default, ast.Name) and default.id in self.facts.module_bindings):
+            # A module constant, not a literal: ``base=""`` says nothing about which file.
+            if isinstance(default, ast.Name) and default.id in self.facts.module_bindings:
                 key = self.key(default, None)
                 if key is not None:
                     state.set("path", arg.arg, Must(key))
