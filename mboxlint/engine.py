@@ -9,7 +9,7 @@ import ast
 import warnings
 from typing import Iterable, List, NamedTuple, Optional
 
-from .analysis import analyse, has_trigger
+from .analysis import BUDGET_EXCEEDED, TOO_DEEP, analyse, has_trigger
 from .config import Selection
 from .finding import Finding
 from .noqa import file_is_skipped, is_silenced, noqa_lines
@@ -42,21 +42,45 @@ def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options:
 
     Given the module's ``text``, rules and analyses it cannot concern (see ``TRIGGERS``) are
     skipped, and a module that concerns none of them is not analysed at all.
+
+    A function the analysis had to give up on (over its work budget, or nested too deeply)
+    is reported as one :data:`UNCHECKED` finding at its definition, and the rest of the
+    module is still checked. A rule that cannot handle the module's depth makes the whole
+    module one such finding.
     """
     rules = [cls(options) for cls in rules_for(text, codes)]
     if not rules:
         return []
-    module = analyse(tree, options, text=text)
+    try:
+        module = analyse(tree, options, text=text)
+    except RecursionError:
+        return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
+    findings = [_unchecked(scope, why) for scope, why in module.unchecked]
     seen = set()
-    findings = []
     for rule in rules:
-        for finding in rule.check(module):
-            key = (finding.line, finding.col, finding.code)
-            if key not in seen:
-                seen.add(key)
-                findings.append(finding)
+        try:
+            for finding in rule.check(module):
+                key = (finding.line, finding.col, finding.code)
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(finding)
+        except RecursionError:
+            return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+#: the code of "this file (or function) could not be checked", as flake8 spells it
+UNCHECKED = "E902"
+
+
+def _unchecked(scope, why: str) -> Finding:
+    node = scope.node
+    if isinstance(node, ast.Module):
+        return Finding(1, 0, UNCHECKED, "%s in the module's top-level code; it was not checked" % why)
+    kind = "class" if isinstance(node, ast.ClassDef) else "function"
+    return Finding(node.lineno, node.col_offset, UNCHECKED,
+                   "%s in %s `%s` (line %d); it was not checked" % (why, kind, node.name, node.lineno))
 
 
 def parse(text: str, path: str = "<unknown>") -> ast.Module:
@@ -83,12 +107,19 @@ def check_source(text: str, path: str = "<unknown>", selection: Optional[Selecti
     try:
         findings = check_tree(tree, selection.enabled, options, text)
     except RecursionError:
-        return FileResult(path, [], Finding(1, 0, "E902", "too deeply nested to analyse"))
+        return FileResult(path, [], Finding(1, 0, UNCHECKED, TOO_DEEP))
     del tree  # free the tree before tokenizing for ``# noqa``: peak memory, not speed
+    # What could not be checked is not a finding to silence: the first is the file's error
+    # (exit 3), any others are listed with the findings.
+    unchecked = [f for f in findings if f.code == UNCHECKED]
+    if unchecked:
+        findings = [f for f in findings if f.code != UNCHECKED]
     if findings:  # tokenizing for ``# noqa`` costs as much as a tenth of the parse
         noqa = noqa_lines(text)
         if noqa:
             findings = [f for f in findings if not is_silenced(noqa, f.line, f.code)]
+    if unchecked:
+        return FileResult(path, sorted(findings + unchecked[1:], key=Finding.sort_key), unchecked[0])
     return FileResult(path, findings)
 
 

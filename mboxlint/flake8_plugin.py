@@ -11,7 +11,9 @@ that names ``MBX9`` or one of its codes).
 """
 
 from . import __version__
-from .engine import check_tree, rules_for
+from .analysis import TOO_DEEP
+from .engine import UNCHECKED, check_tree, rules_for
+from .finding import Finding
 from .rules import all_rules
 
 
@@ -56,8 +58,18 @@ class MboxlintChecker:
         text = "".join(self.lines) if self.lines is not None else None
         if text is not None and not rules_for(text, codes):
             return
-        for finding in check_tree(self.tree, codes, dict(self.options), text):
+        for finding in self._findings(codes, text):
             yield finding.line, finding.col, "%s %s" % (finding.code, finding.message), type(self)
+
+    def _findings(self, codes, text):
+        """The engine's findings; a failure is this file's finding, never flake8's crash,
+        which would lose every other file's report."""
+        try:
+            return check_tree(self.tree, codes, dict(self.options), text)
+        except RecursionError:  # flake8's own frames leave the engine less room than the CLI
+            return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
+        except Exception as error:  # noqa: BLE001 - reported, as the CLI reports an internal error
+            return [Finding(1, 0, UNCHECKED, "internal error: %s" % (error,))]
 
 
 def _reported_codes(options):

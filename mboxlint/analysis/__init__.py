@@ -6,14 +6,14 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 
 import ast
 import bisect
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .walk import Event, Walker, iter_scopes
+from .walk import BudgetExceeded, Event, Scope, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
 #: ``(facts, tree, options)``.
@@ -23,11 +23,15 @@ ANALYSES = (LockAnalysis, KeyAnalysis, ImapAnalysis, PathAnalysis)
 class ModuleAnalysis:
     """Everything the rules may ask about one module."""
 
-    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None):
+    def __init__(self, tree: ast.Module, facts: ModuleFacts, events: List[Event], options: Optional[dict] = None,
+                 unchecked: Optional[List[Tuple[Scope, str]]] = None):
         self.tree = tree
         self.facts = facts
         self.events = events
         self.options = options or {}
+        #: scopes whose walk was abandoned, with why (:data:`BUDGET_EXCEEDED`, :data:`TOO_DEEP`);
+        #: they have no events, and the engine reports each
+        self.unchecked = unchecked or []
         self._by_kind: Dict[str, List[Event]] = {}
         for event in events:
             self._by_kind.setdefault(event.kind, []).append(event)
@@ -52,12 +56,27 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     facts.summaries = ModuleSummaries(facts, tree) if summaries else None
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
+    unchecked: List[Tuple[Scope, str]] = []
     if active:
         matters = _scope_filter(text, active)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
-                Walker(facts, scope, active, events).run()
-    return ModuleAnalysis(tree, facts, events, options)
+                first = len(events)
+                try:
+                    Walker(facts, scope, active, events).run()
+                except BudgetExceeded:
+                    unchecked.append((scope, BUDGET_EXCEEDED))
+                except RecursionError:
+                    unchecked.append((scope, TOO_DEEP))
+                else:
+                    continue
+                del events[first:]  # half a walk's events would be wrong, not just incomplete
+    return ModuleAnalysis(tree, facts, events, options, unchecked)
+
+
+#: why a scope was not checked
+BUDGET_EXCEEDED = "analysis budget exceeded"
+TOO_DEEP = "too deeply nested to analyse"
 
 
 def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], bool]]:

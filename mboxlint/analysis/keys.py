@@ -28,7 +28,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
-from .state import LOCKED, State, join_lock, min_line
+from .state import LOCKED, State, join_epochs, join_lock, min_line
 from .walk import Analysis, Walker
 
 KEY_DOMAIN = "key"
@@ -58,6 +58,111 @@ Boundary = Tuple[str, int, int]  # (label, line, col) of the call that ended a k
 
 def _synthetic(node: ast.AST) -> str:
     return "#%d" % id(node)
+
+
+# -- which keys may still be live ----------------------------------------------------------
+
+#: the domain of :class:`LiveKeys`: for each mailbox, the refs whose keys a boundary may end
+LIVE_DOMAIN = "key-live"
+
+
+class _Cell:
+    """A ref on top of older ones: adding shares everything below."""
+
+    __slots__ = ("ref", "rest", "size")
+
+    def __init__(self, ref: str, rest):
+        self.ref = ref
+        self.rest = rest
+        self.size = 1 + (rest.size if rest is not None else 0)
+
+
+class _Union:
+    """The refs of two paths that met, kept as both: a join costs one node, whatever
+    their length, and listing them visits each shared node once."""
+
+    __slots__ = ("left", "right", "size")
+
+    def __init__(self, left, right):
+        self.left = left
+        self.right = right
+        self.size = left.size + right.size
+
+
+def _reaches(node, target, steps: int) -> bool:
+    """Whether ``target`` is ``node`` or a few cells below it (one path extended the other)."""
+    for _ in range(steps):
+        if node is target:
+            return True
+        if not isinstance(node, _Cell):
+            return False
+        node = node.rest
+    return node is target
+
+
+class LiveKeys:
+    """Refs that may hold a key of one mailbox not yet ended: a superset, each checked
+    against its :class:`KeyFact` when a boundary comes. A boundary then visits the keys it
+    may end, once, instead of every key fact of the scope. Persistent: adding a ref and
+    joining two paths cost O(1)."""
+
+    __slots__ = ("cells",)
+
+    #: sets this small are compared by content, so loops over them reach a fixed point
+    _COMPARED = 16
+
+    def __init__(self, cells):
+        self.cells = cells
+
+    def adding(self, ref: str) -> "LiveKeys":
+        return LiveKeys(_Cell(ref, self.cells))
+
+    def refs(self):
+        seen = set()
+        stack = [self.cells]
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, _Cell):
+                yield node.ref
+                stack.append(node.rest)
+            else:
+                stack.append(node.right)
+                stack.append(node.left)
+
+    def join(self, other: Optional["LiveKeys"]) -> "LiveKeys":
+        if other is None or other.cells is None or _reaches(self.cells, other.cells, 8):
+            return self
+        if self.cells is None or _reaches(other.cells, self.cells, 8):
+            return other
+        return LiveKeys(_Union(self.cells, other.cells))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LiveKeys):
+            return False
+        if other.cells is self.cells:
+            return True
+        small = self._COMPARED
+        return self.cells is not None and other.cells is not None and self.cells.size <= small \
+            and other.cells.size <= small and set(self.refs()) == set(other.refs())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _live_slot(box: str, locked: bool) -> str:
+    # Not a name: rebinding the mailbox's name must not forget its keys' index.
+    return "#live:%s:%d" % (box, locked)
+
+
+def set_key(state: State, ref: str, fact: "KeyFact") -> None:
+    """Bind ``ref`` to a key fact, noting it in its mailbox's index if it is live."""
+    state.set(KEY_DOMAIN, ref, fact)
+    if fact.ended is None:
+        slot = _live_slot(fact.box, fact.lock == LOCKED)
+        live = state.get(LIVE_DOMAIN, slot)
+        state.set(LIVE_DOMAIN, slot, (live or LiveKeys(None)).adding(ref))
 
 
 def _earliest(a: Optional[Boundary], b: Optional[Boundary]) -> Optional[Boundary]:
@@ -94,7 +199,7 @@ class KeyFact:
         if other is None or other.box != self.box or other.shape != self.shape:
             return self
         return KeyFact(
-            self.box, self.shape, self.epochs | other.epochs, join_lock(self.lock, other.lock),
+            self.box, self.shape, join_epochs(self.epochs, other.epochs), join_lock(self.lock, other.lock),
             min_line(self.line, other.line), _earliest(self.ended, other.ended),
         )
 
@@ -201,7 +306,7 @@ class KeyAnalysis(Analysis):
         if isinstance(target, (ast.Name, ast.Attribute)):
             ref = walker.ref(target)
             if ref is not None:
-                state.set(KEY_DOMAIN, ref, fact)
+                set_key(state, ref, fact)
         elif isinstance(target, (ast.Tuple, ast.List)) and target.elts:
             if fact.shape == "item":  # ``k, m = pair``: only the first element is a key
                 first = target.elts[0]
@@ -226,7 +331,7 @@ class KeyAnalysis(Analysis):
                 walker.emit("key-use", node, ref=ref, op=op, obtained=key, boundary=key.ended)
         shape = KEY_SOURCES.get(op)
         if shape is not None:
-            state.set(KEY_DOMAIN, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
+            set_key(state, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
         elif op in BOUNDARIES:
             self._boundary(ref, box.kind, op, node, state)
 
@@ -278,13 +383,21 @@ class KeyAnalysis(Analysis):
             return  # MH keys are file numbers: only pack() renumbers them
         # The same identity the lock analysis gives the period this call starts.
         label_at = epoch_at(node, label)
-        for key_ref, key in state.items(KEY_DOMAIN):
-            if key.box != ref or key.ended is not None:
+        # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
+        for locked in (False,) if label == "lock" else (False, True):
+            slot = _live_slot(ref, locked)
+            live = state.get(LIVE_DOMAIN, slot)
+            if live is None:
                 continue
-            # lock() on a mailbox already locked is a no-op: only keys read unlocked go stale.
-            if label == "lock" and key.lock == LOCKED:
-                continue
-            state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
+            # Every key listed ends here, was ended already, or is listed in the other slot.
+            state.discard(LIVE_DOMAIN, slot)
+            for key_ref in dict.fromkeys(live.refs()):
+                key = state.get(KEY_DOMAIN, key_ref)
+                if key is None or key.box != ref or key.ended is not None:
+                    continue
+                if label == "lock" and key.lock == LOCKED:
+                    continue
+                state.set(KEY_DOMAIN, key_ref, key.replace(ended=label_at))
 
 
 # -- IMAP ---------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ of its locking:
 """
 
 import ast
-from typing import Dict, FrozenSet, Optional, Sequence, Set
+from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
 from .imports import MAILBOX_CLASSES, ModuleFacts
-from .state import LOCKED, UNLOCKED, State, join_lock, min_line
+from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import apply_effects, bind_arguments
 from .walk import Analysis, Scope, Walker
 
@@ -78,7 +78,7 @@ class BoxFact:
         return BoxFact(
             self.kind,
             join_lock(self.lock, other.lock),
-            self.epochs | other.epochs,
+            join_epochs(self.epochs, other.epochs),
             min_line(self.pending, other.pending),
             min_line(self.read_unlocked, other.read_unlocked),
             self.owned and other.owned,
@@ -379,6 +379,8 @@ class LockAnalysis(Analysis):
         self._class_attrs: Dict[int, Dict[str, str]] = {}
         self.survey: Optional[_ScopeSurvey] = None
         self._lock_events = []
+        #: (id of a statement list, mailbox ref) -> whether the list releases that mailbox
+        self._released: Dict[Tuple[int, str], bool] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -520,6 +522,16 @@ class LockAnalysis(Analysis):
         elif op in READING and fact.lock != LOCKED and fact.read_unlocked is None:
             state.set(DOMAIN, ref, fact.replace(read_unlocked=line))
 
+    def _releases(self, stmts: Sequence[ast.stmt], ref: str, scope: Scope) -> bool:
+        """Whether ``stmts`` release ``ref``: ``unlock()``/``close()`` on it, or a call of a
+        helper of the module that does. Asked once per block and mailbox: every ``lock()`` in
+        a long ``try`` body asks it of the same ``finally`` (a block lies in one scope)."""
+        slot = (id(stmts), ref)
+        known = self._released.get(slot)
+        if known is None:
+            known = self._released[slot] = releases(stmts, ref) or self._released_by_helper(stmts, ref, scope)
+        return known
+
     def _covered(self, walker: Walker, ref: str) -> bool:
         """Whether an exception after this ``lock()`` still releases the lock."""
         scope = walker.scope
@@ -539,11 +551,7 @@ class LockAnalysis(Analysis):
             return any(self._releasing_item(item, ref, scope) for item in following.items)
         return False
 
-    def _releases(self, stmts, ref: str, scope: Scope) -> bool:
-        """Whether ``stmts`` release ``ref``: ``unlock()``/``close()`` on it, or a call of a
-        helper of the module that does."""
-        if releases(stmts, ref):
-            return True
+    def _released_by_helper(self, stmts, ref: str, scope: Scope) -> bool:
         if self.facts.summaries is None:
             return False
         for stmt in stmts:

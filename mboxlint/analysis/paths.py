@@ -258,6 +258,22 @@ class _Combine:
         self.count = count
 
 
+#: attribute chains longer than this are no names a path was bound to (``p.parent.parent...``)
+_MAX_NAME_PARTS = 64
+
+
+def _short_dotted_name(node: ast.AST) -> Optional[str]:
+    """``dotted_name`` of a chain of at most :data:`_MAX_NAME_PARTS`: spelling every level
+    of a ``.parent`` chain thousands deep would cost its depth squared."""
+    inner, parts = node, 0
+    while isinstance(inner, ast.Attribute):
+        inner = inner.value
+        parts += 1
+        if parts > _MAX_NAME_PARTS:
+            return None
+    return dotted_name(node)
+
+
 def _all_known(parts) -> bool:
     return all(part is not None for part in parts)
 
@@ -431,7 +447,7 @@ class PathAnalysis(Analysis):
         if isinstance(node, ast.Constant):
             return const_key(node.value) if isinstance(node.value, (str, bytes)) else None
         if isinstance(node, (ast.Name, ast.Attribute)):
-            ref = dotted_name(node)
+            ref = _short_dotted_name(node)
             if ref is not None and state is not None:
                 fact = state.get("path", ref)
                 if fact is not None:
@@ -1085,7 +1101,7 @@ class PathAnalysis(Analysis):
         return False
 
     def _iplocked(self, state: State) -> Optional[int]:
-        lines = [fact.value for (domain, _ref), fact in state.facts.items() if domain == "iplock"]
+        lines = [fact.value for _ref, fact in state.items("iplock")]
         return min(lines) if lines else None
 
     def _synced(self, node: ast.Call, state: State) -> None:

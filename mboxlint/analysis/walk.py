@@ -19,10 +19,20 @@ import ast
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .imports import ModuleFacts, dotted_name
-from .state import State, join, join_all, ref_name
+from .state import Joiner, State, WorkMeter, join, join_all
 
 #: Iterations of a loop body before the head state is taken as it stands.
 MAX_LOOP_ROUNDS = 4
+
+#: Work one scope's walk may do (statements and expression nodes walked, facts copied and
+#: joined) before it is abandoned with :class:`BudgetExceeded`. The largest function of the
+#: standard library needs a three-hundredth of it (6,500); hostile shapes that would take
+#: minutes stop within seconds.
+WORK_BUDGET = 2_000_000
+
+
+class BudgetExceeded(Exception):
+    """A scope's walk did more work than its budget allows."""
 
 ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -153,7 +163,8 @@ class _Frame:
 class Walker:
     """Walks one scope, feeding every analysis. Use :meth:`run`."""
 
-    def __init__(self, facts: ModuleFacts, scope: Scope, analyses: Sequence[Analysis], events: List[Event]):
+    def __init__(self, facts: ModuleFacts, scope: Scope, analyses: Sequence[Analysis], events: List[Event],
+                 budget: Optional[int] = None):
         self.facts = facts
         self.scope = scope
         self.analyses = analyses
@@ -164,9 +175,19 @@ class Walker:
         self._loops: List[Dict[str, List[State]]] = []
         self._frames: List[_Frame] = []
         self._blocks: List[Tuple[Sequence[ast.stmt], int]] = []
-        self._handler_entries: List[List[State]] = []
+        #: for each enclosing ``try``/``with`` body, the join of the states its statements start in
+        self._handler_entries: List[Joiner] = []
         self._emitted: Dict[Tuple[str, int, Any], int] = {}
         self._handling = 0
+        #: the handlers of each ``try`` whose body is being walked, outermost first
+        self._try_handlers: List[Sequence[ast.ExceptHandler]] = []
+        #: for a level of ``_blocks`` that is an ``elif`` (the ``else:`` of an ``if``, holding
+        #: only the next ``if``), the level of the chain's first ``if``
+        self._elif_base: Dict[int, int] = {}
+        #: statements and expression nodes walked so far
+        self.spent = 0
+        #: what ``spent`` plus the facts copied and joined since the start may reach
+        self._limit = (WORK_BUDGET if budget is None else budget) + WorkMeter.spent
 
     # -- public helpers for analyses --------------------------------------------------
 
@@ -222,12 +243,17 @@ class Walker:
         ``with`` (or a ``try``'s ``else:``); at the end of a loop body or of the scope there
         is none.
         """
-        for depth in range(len(self._blocks) - 1, -1, -1):
+        depth = len(self._blocks)
+        while depth > 0:
+            depth -= 1
             stmts, index = self._blocks[depth]
             if index + 1 < len(stmts):
                 return stmts[index + 1]
             if depth == 0:
                 return None
+            if depth in self._elif_base:  # an elif chain ends where its first if does
+                depth = self._elif_base[depth] + 1
+                continue
             outer_stmts, outer_index = self._blocks[depth - 1]
             owner = outer_stmts[outer_index]
             if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)) and stmts is owner.body:
@@ -245,18 +271,12 @@ class Walker:
     def enclosing_handlers(self) -> List[ast.ExceptHandler]:
         """The ``except`` handlers of the ``try`` statements whose body holds the statement
         being walked (innermost last)."""
-        handlers: List[ast.ExceptHandler] = []
-        for depth in range(1, len(self._blocks)):
-            stmts = self._blocks[depth][0]
-            outer_stmts, outer_index = self._blocks[depth - 1]
-            owner = outer_stmts[outer_index]
-            if stmts is getattr(owner, "body", None) and hasattr(owner, "handlers"):
-                handlers.extend(owner.handlers)
-        return handlers
+        return [handler for handlers in self._try_handlers for handler in handlers]
 
     # -- driver -------------------------------------------------------------------------
 
     def run(self) -> None:
+        """Walk the scope; :class:`BudgetExceeded` or ``RecursionError`` may stop it midway."""
         node = self.scope.node
         state = State()
         for analysis in self.analyses:
@@ -273,8 +293,11 @@ class Walker:
         for index, stmt in enumerate(stmts):
             if state is None:
                 return None
+            self.spent += 1
+            if self.spent + WorkMeter.spent > self._limit:
+                raise BudgetExceeded(self.scope)
             for entries in self._handler_entries[-1:]:
-                entries.append(state.copy())
+                entries.add(state)
             self._blocks.append((stmts, index))
             try:
                 state = self.walk_stmt(stmt, state)
@@ -343,7 +366,7 @@ class Walker:
             if child is not None:
                 self.eval(child, state)
         if self._handler_entries:
-            self._handler_entries[-1].append(state.copy())
+            self._handler_entries[-1].add(state)
         else:
             self._raises.append(state)
         return None
@@ -384,14 +407,34 @@ class Walker:
     _stmt_ImportFrom = _stmt_Import
 
     def _stmt_If(self, stmt: ast.If, state: State) -> Optional[State]:
-        self.eval(stmt.test, state)
-        taken = state.copy()
-        self.refine(stmt.test, True, taken)
-        skipped = state
-        self.refine(stmt.test, False, skipped)
-        taken = self.walk_block(stmt.body, taken)
-        skipped = self.walk_block(stmt.orelse, skipped) if stmt.orelse else skipped
-        return join(taken, skipped)
+        # An ``elif`` chain is an ``if`` nested in each ``else:``, as long as the file makes
+        # it: its arms are walked in a loop, each as ``walk_block`` would walk the nested
+        # ``if``, and joined from the last arm back, as nested joins would.
+        arms: List[Optional[State]] = []
+        entered = len(self._blocks)
+        try:
+            while True:
+                self.eval(stmt.test, state)
+                taken = state.copy()
+                self.refine(stmt.test, True, taken)
+                self.refine(stmt.test, False, state)
+                arms.append(self.walk_block(stmt.body, taken))
+                orelse = stmt.orelse
+                if len(orelse) != 1 or not isinstance(orelse[0], ast.If):
+                    rest = self.walk_block(orelse, state) if orelse else state
+                    break
+                for entries in self._handler_entries[-1:]:
+                    entries.add(state)
+                self._elif_base[len(self._blocks)] = entered - 1
+                self._blocks.append((orelse, 0))
+                stmt = orelse[0]
+        finally:
+            for level in range(entered, len(self._blocks)):
+                self._elif_base.pop(level, None)
+            del self._blocks[entered:]
+        for taken in reversed(arms):
+            rest = join(taken, rest)
+        return rest
 
     def _stmt_Assert(self, stmt: ast.Assert, state: State) -> State:
         self.eval(stmt.test, state)
@@ -485,7 +528,7 @@ class Walker:
                 analysis.with_enter(self, item, state)
             entered.append(item)
             self._frames.append(_Frame("with", item, len(self._loops)))
-        handler_states: List[State] = []
+        handler_states = Joiner()
         self._handler_entries.append(handler_states)
         try:
             end = self.walk_block(stmt.body, state)
@@ -494,14 +537,14 @@ class Walker:
             for _ in entered:
                 self._frames.pop()
         # An exception inside the body leaves through the exits too; propagate it outward.
-        escaping = join_all(handler_states)
+        escaping = handler_states.joined
         for item in reversed(entered):
             for candidate in (end, escaping):
                 if candidate is not None:
                     for analysis in self.analyses:
                         analysis.with_exit(self, item, candidate)
         if escaping is not None and self._handler_entries:
-            self._handler_entries[-1].append(escaping)
+            self._handler_entries[-1].add(escaping)
         return end
 
     _stmt_AsyncWith = _stmt_With
@@ -511,13 +554,15 @@ class Walker:
         if stmt.finalbody:
             self._frames.append(frame)
         try:
-            raised: List[State] = []
+            raised = Joiner()
             self._handler_entries.append(raised)
+            self._try_handlers.append(stmt.handlers)
             try:
                 body_end = self.walk_block(stmt.body, state.copy())
             finally:
+                self._try_handlers.pop()
                 self._handler_entries.pop()
-            handler_in = join_all(raised)
+            handler_in = raised.joined
             normal = self.walk_block(stmt.orelse, body_end) if stmt.orelse else body_end
             outs = [normal]
             for handler in stmt.handlers:
@@ -539,12 +584,15 @@ class Walker:
                 self._frames.pop()
         if not stmt.finalbody:
             if handler_in is not None and not stmt.handlers and self._handler_entries:
-                self._handler_entries[-1].append(handler_in)
+                self._handler_entries[-1].add(handler_in)
             return normal_out
         # finally: once with events on the ways in that do not raise (returns and breaks
         # included: an exception that escapes is not the code's intended path), once
         # silently on the normal way out, which is what flows on.
         if not self._silent:  # walked for its events only: silently it would change nothing
+            if normal_out is not None and not frame.arrivals:
+                # Only the normal way in: one walk gives the events and what flows on.
+                return self.walk_block(stmt.finalbody, normal_out)
             intended = join_all([normal_out] + frame.arrivals)
             if intended is None:
                 intended = handler_in
@@ -637,20 +685,20 @@ class Walker:
 
     def refine(self, test: ast.AST, truth: bool, state: State) -> None:
         """Tell the analyses which way a condition went."""
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            self.refine(test.operand, not truth, state)
-            return
-        if isinstance(test, ast.BoolOp):
-            # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise unknown.
-            if isinstance(test.op, ast.And) == truth:
-                for value in test.values:
-                    self.refine(value, truth, state)
-            return
-        if isinstance(test, ast.NamedExpr):
-            self.refine(test.value, truth, state)
-            return
-        for analysis in self.analyses:
-            analysis.branch(self, test, truth, state)
+        work = [(test, truth)]  # a stack, not recursion: ``not not ... x`` may be deep
+        while work:
+            test, truth = work.pop()
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                work.append((test.operand, not truth))
+            elif isinstance(test, ast.BoolOp):
+                # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise unknown.
+                if isinstance(test.op, ast.And) == truth:
+                    work.extend((value, truth) for value in reversed(test.values))
+            elif isinstance(test, ast.NamedExpr):
+                work.append((test.value, truth))
+            else:
+                for analysis in self.analyses:
+                    analysis.branch(self, test, truth, state)
 
     # -- expressions --------------------------------------------------------------------
 
@@ -659,63 +707,94 @@ class Walker:
             analysis.operation(self, ref, op, node, args, state)
 
     def eval(self, node: ast.AST, state: State) -> None:
-        """Walk an expression in evaluation order, reporting calls and operations."""
-        if isinstance(node, ast.Call):
-            self._eval_call(node, state)
-        elif isinstance(node, (ast.Name, ast.Constant)):
-            return
-        elif isinstance(node, ast.Subscript):
-            self.eval(node.slice, state)
-            ref = self.ref(node.value)
-            if ref is not None and isinstance(node.ctx, ast.Load):
-                self.operate(ref, "__getitem__", node, [node.slice], state)
+        """Walk an expression in evaluation order, reporting calls and operations.
+
+        Runs on an explicit stack of work: an item is either ``(node, state)``, an
+        expression to evaluate, or a function to call once the items pushed before it are
+        done. Operator chains (``a + a + ...``) are as deep as the parser allows."""
+        work: List[Any] = [(node, state)]
+        while work:
+            item = work.pop()
+            if type(item) is tuple:
+                self.spent += 1
+                if self.spent + WorkMeter.spent > self._limit:
+                    raise BudgetExceeded(self.scope)
+                self._eval_step(item[0], item[1], work)
             else:
-                self.eval(node.value, state)
+                item()
+
+    def _eval_step(self, node: ast.AST, state: State, work: List[Any]) -> None:
+        """Push, in reverse, what evaluating ``node`` does (see :meth:`eval`)."""
+        steps: List[Any] = []
+        if isinstance(node, ast.Call):
+            self._call_steps(node, state, steps)
+        elif isinstance(node, (ast.Name, ast.Constant, ast.Lambda)):
+            return  # a lambda runs later, if at all
+        elif isinstance(node, ast.Subscript):
+            steps.append((node.slice, state))
+
+            def subscripted() -> None:
+                ref = self.ref(node.value)
+                if ref is not None and isinstance(node.ctx, ast.Load):
+                    self.operate(ref, "__getitem__", node, [node.slice], state)
+                else:
+                    work.append((node.value, state))
+            steps.append(subscripted)
         elif isinstance(node, ast.Compare):
-            self.eval(node.left, state)
+            steps.append((node.left, state))
             left = node.left
             for op, right in zip(node.ops, node.comparators):
-                self.eval(right, state)
+                steps.append((right, state))
                 if isinstance(op, (ast.In, ast.NotIn)):
                     ref = self.ref(right)
                     if ref is not None:
-                        self.operate(ref, "__contains__", node, [left], state)
+                        steps.append(_bound(self.operate, ref, "__contains__", node, [left], state))
                 left = right
-        elif isinstance(node, ast.Lambda):
-            return  # runs later, if at all
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            self._eval_comprehension(node, state)
+            self._comprehension_steps(node, state, steps)
         elif isinstance(node, ast.NamedExpr):
-            self.eval(node.value, state)
-            self.assign(node.target, node.value, "walrus", state)
+            steps.append((node.value, state))
+            steps.append(_bound(self.assign, node.target, node.value, "walrus", state))
         elif isinstance(node, ast.IfExp):
-            self.eval(node.test, state)
-            yes = state.copy()
-            self.refine(node.test, True, yes)
-            self.eval(node.body, yes)
-            no = state.copy()
-            self.refine(node.test, False, no)
-            self.eval(node.orelse, no)
-            merged = join(yes, no)
-            state.facts = merged.facts if merged is not None else state.facts
+            steps.append((node.test, state))
+            steps.append(lambda: self._if_exp_arms(node, state, work))
         else:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.expr, ast.keyword, ast.comprehension, ast.arguments)):
-                    self.eval(child, state)
+                    steps.append((child, state))
+        work.extend(reversed(steps))
 
-    def _eval_call(self, node: ast.Call, state: State) -> None:
+    def _if_exp_arms(self, node: ast.IfExp, state: State, work: List[Any]) -> None:
+        yes = state.copy()
+        self.refine(node.test, True, yes)
+
+        def other_arm() -> None:
+            no = state.copy()
+            self.refine(node.test, False, no)
+
+            def merge() -> None:
+                merged = join(yes, no)
+                if merged is not None:
+                    state.replace_with(merged)
+            work.extend([merge, (node.orelse, no)])
+        work.extend([other_arm, (node.body, yes)])
+
+    def _call_steps(self, node: ast.Call, state: State, steps: List[Any]) -> None:
         func = node.func
         receiver_ref = None
         if isinstance(func, ast.Attribute):
             receiver_ref = self.ref(func.value)
             if receiver_ref is None:
-                self.eval(func.value, state)
+                steps.append((func.value, state))
         elif not isinstance(func, ast.Name):
-            self.eval(func, state)
-        for arg in node.args:
-            self.eval(arg, state)
-        for keyword in node.keywords:
-            self.eval(keyword.value, state)
+            steps.append((func, state))
+        steps.extend((arg, state) for arg in node.args)
+        steps.extend((keyword.value, state) for keyword in node.keywords)
+        steps.append(lambda: self._called(node, receiver_ref, state))
+
+    def _called(self, node: ast.Call, receiver_ref: Optional[str], state: State) -> None:
+        """A call's function and arguments were evaluated: report it."""
+        func = node.func
         if receiver_ref is not None:
             self.operate(receiver_ref, func.attr, node, node.args, state)
         elif isinstance(func, ast.Name) and func.id in ("len", "list", "sorted", "tuple", "set", "iter") and len(node.args) == 1:
@@ -726,38 +805,39 @@ class Walker:
         for analysis in self.analyses:
             analysis.call(self, node, state)
 
-    def _eval_comprehension(self, node: ast.AST, state: State) -> None:
+    def _comprehension_steps(self, node: ast.AST, state: State, steps: List[Any]) -> None:
         inner = state.copy()
         for generator in node.generators:
-            self.eval(generator.iter, inner)
-            iterated = self.ref(generator.iter)
-            if iterated is not None:
-                self.operate(iterated, "__iter__", generator.iter, [], inner)
-            self.assign(generator.target, generator.iter, "comprehension", inner)
+            steps.append((generator.iter, inner))
+            steps.append(_bound(self._comprehension_target, generator, inner))
             for condition in generator.ifs:
-                self.eval(condition, inner)
-                self.refine(condition, True, inner)
+                steps.append((condition, inner))
+                steps.append(_bound(self.refine, condition, True, inner))
         if isinstance(node, ast.DictComp):
-            self.eval(node.key, inner)
-            self.eval(node.value, inner)
+            steps.append((node.key, inner))
+            steps.append((node.value, inner))
         else:
-            self.eval(node.elt, inner)
+            steps.append((node.elt, inner))
+        steps.append(_bound(self._comprehension_done, node, state, inner))
+
+    def _comprehension_target(self, generator: ast.comprehension, inner: State) -> None:
+        iterated = self.ref(generator.iter)
+        if iterated is not None:
+            self.operate(iterated, "__iter__", generator.iter, [], inner)
+        self.assign(generator.target, generator.iter, "comprehension", inner)
+
+    def _comprehension_done(self, node: ast.AST, state: State, inner: State) -> None:
         # Comprehension variables do not leak; other effects (a lock taken inside) do.
         bound = set()
         for generator in node.generators:
             bound.update(_bound_refs(generator.target))
-        for key in list(inner.facts):
-            if _root_name(key[1]) in bound:
-                del inner.facts[key]
-        for key in list(state.facts):
-            if _root_name(key[1]) in bound:
-                inner.facts[key] = state.facts[key]
-        state.facts = inner.facts
+        inner.restore_roots(bound, state)
+        state.replace_with(inner)
 
 
-def _root_name(ref) -> Optional[str]:
-    name = ref_name(ref)
-    return name.split(".", 1)[0] if name is not None else None
+def _bound(function, *args):
+    """``function`` with its arguments, called later by :meth:`Walker.eval`."""
+    return lambda: function(*args)
 
 
 def _bound_refs(target: ast.AST) -> List[str]:

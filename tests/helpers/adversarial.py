@@ -1,0 +1,162 @@
+"""Valid Python files of a size ``n`` in shapes that once made the analysis super-linear.
+
+Each generator returns the source of one module whose size grows linearly with ``n``, and
+which the rules have something to look at (a guarded open, a mailbox key, a rename), so the
+analysis really walks it. Shared by ``tests/test_adversarial_analysis.py`` and
+``benchmarks/adversarial.py``.
+"""
+
+from typing import Callable, Dict, NamedTuple
+
+HEADER = "import mailbox\nimport os\n\n\n"
+
+
+def doubled_names(n: int) -> str:
+    """``p1 = p0 + p0``, ``p2 = p1 + p1``, ...: each path key spelled out doubles."""
+    lines = ["def f(p0):"]
+    lines += ["    p%d = p%d + p%d" % (i + 1, i, i) for i in range(n)]
+    lines += ["    if os.path.exists(p%d):" % n, "        open(p%d)" % n]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def _nest(depth: int, opener: str, body: str, indent: str = "    ") -> str:
+    lines, pad = [], indent
+    for level in range(depth):
+        lines.append(pad + opener.format(level=level))
+        pad += "    "
+    lines.append(pad + body)
+    return "\n".join(lines)
+
+
+def nested_for(n: int, depth: int = 16) -> str:
+    """``n`` times, ``depth`` nested ``for`` loops around a guarded open."""
+    nest = _nest(depth, "for x{level} in xs:", "if os.path.exists(p): open(p)")
+    return HEADER + "def f(p, xs):\n" + "\n".join([nest] * n) + "\n"
+
+
+def nested_while_exists(n: int, depth: int = 14) -> str:
+    """``n`` times, ``depth`` nested ``while os.path.exists(p):`` around a remove."""
+    nest = _nest(depth, "while os.path.exists(p):", "os.remove(p)")
+    return HEADER + "def f(p):\n" + "\n".join([nest] * n) + "\n"
+
+
+def nested_try_finally(n: int, depth: int = 20) -> str:
+    """``n`` times, ``depth`` try/finally blocks, each nested in the one before's ``finally``."""
+    lines, pad = [], "    "
+    for _ in range(depth):
+        lines += [pad + "try:", pad + "    if os.path.exists(p):", pad + "        os.remove(p)", pad + "finally:"]
+        pad += "    "
+    lines.append(pad + "os.remove(p)")
+    return HEADER + "def f(p):\n" + "\n".join(lines * n) + "\n"
+
+
+def try_with_many_statements(n: int) -> str:
+    """One ``try:`` holding ``n`` exists/remove statements (a handler state per statement)."""
+    lines = ["def f(p):", "    try:"]
+    for i in range(n):
+        lines += ["        if os.path.exists(p%d):" % i, "            os.remove(p%d)" % i]
+    lines += ["    except OSError:", "        pass"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def sequential_checks(n: int) -> str:
+    """``n`` checks, each of a new path, each followed by an open."""
+    lines = ["def f():"]
+    for i in range(n):
+        lines += ["    if os.path.exists(p%d):" % i, "        open(p%d)" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def mailbox_key_ifs(n: int) -> str:
+    """``n`` ``if``s, each taking a mailbox key, locking, and using an older key."""
+    lines = ["def f(c):", "    box = mailbox.mbox('inbox')", "    k = box.add('m')"]
+    for i in range(n):
+        lines += ["    if c[%d]:" % i, "        k%d = box.add(%d)" % (i, i), "        box.lock()",
+                  "        box.remove(k)"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def long_sum(n: int) -> str:
+    """A path built from ``n`` terms: ``a + a + ...`` nests ``n`` deep in the tree."""
+    return HEADER + "def f(p, a):\n    q = " + " + ".join(["a"] * n) + "\n" + \
+        "    if os.path.exists(q):\n        open(q)\n"
+
+
+def elif_chain(n: int) -> str:
+    """``if``/``elif`` with ``n`` arms: each ``elif`` nests in the ``else`` of the one before."""
+    lines = ["def f(p, a):", "    if a == 0:", "        pass"]
+    for i in range(1, n):
+        lines += ["    elif a == %d:" % i, "        if os.path.exists(p):", "            open(p)"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def nested_not(n: int) -> str:
+    """A condition under ``n`` nested ``not``."""
+    return HEADER + "def f(p):\n    if " + "not " * (2 * (n // 2)) + "os.path.exists(p):\n        open(p)\n"
+
+
+def returns_through_finally(n: int) -> str:
+    """``n`` returns inside one ``try`` whose ``finally`` each of them passes through."""
+    lines = ["def f(p, c):", "    try:"]
+    for i in range(n):
+        lines += ["        if c[%d]:" % i, "            return %d" % i]
+    lines += ["    finally:", "        if os.path.exists(p):", "            os.remove(p)"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def many_renames(n: int) -> str:
+    """``n`` renames onto one target (each looks for an earlier retry of itself)."""
+    lines = ["def f(d):"]
+    lines += ["    os.rename(d + '/tmp%d', d + '/final')" % i for i in range(n)]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def parent_chain(n: int) -> str:
+    """``p.parent.parent...``, ``n`` deep, checked then opened."""
+    return HEADER + "from pathlib import Path\n\n\ndef f(p):\n    q = Path(p)" + ".parent" * n + \
+        "\n    if q.exists():\n        q.open()\n"
+
+
+def elif_chain_in_try(n: int) -> str:
+    """``n`` ``elif`` arms inside a ``try``, each removing a file and taking a mailbox lock
+    (the handlers in force and the statement after the lock are asked at each)."""
+    lines = ["def f(p, a):", "    box = mailbox.mbox(p)", "    try:", "        if a == 0:", "            pass"]
+    for i in range(1, n):
+        lines += ["        elif a == %d:" % i, "            os.remove(p)", "            box.lock()"]
+    lines += ["    except OSError:", "        pass"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def locks_in_long_try(n: int) -> str:
+    """``n`` lock/unlock pairs in one ``try`` whose ``finally`` each lock asks about."""
+    lines = ["def f(p):", "    box = mailbox.mbox(p)", "    try:"]
+    for i in range(n):
+        lines += ["        box.lock()", "        box.add(%d)" % i, "        box.unlock()"]
+    lines += ["    finally:"] + ["        box.flush()"] * 50 + ["        box.unlock()"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+class Shape(NamedTuple):
+    make: Callable[[int], str]
+    #: a size at which the analysis takes long enough to measure (some hundredths of a second)
+    base: int
+
+
+#: every shape, with a measurable size; the parser caps the deep ones (about 3,000 levels)
+SHAPES: Dict[str, Shape] = {
+    "doubled-names": Shape(doubled_names, 1000),
+    "nested-for": Shape(nested_for, 16),
+    "nested-while-exists": Shape(nested_while_exists, 10),
+    "nested-try-finally": Shape(nested_try_finally, 10),
+    "try-with-many-statements": Shape(try_with_many_statements, 500),
+    "sequential-checks": Shape(sequential_checks, 500),
+    "mailbox-key-ifs": Shape(mailbox_key_ifs, 400),
+    "long-sum": Shape(long_sum, 600),
+    "elif-chain": Shape(elif_chain, 400),
+    "nested-not": Shape(nested_not, 600),
+    "returns-through-finally": Shape(returns_through_finally, 500),
+    "many-renames": Shape(many_renames, 500),
+    "parent-chain": Shape(parent_chain, 600),
+    "elif-chain-in-try": Shape(elif_chain_in_try, 400),
+    "locks-in-long-try": Shape(locks_in_long_try, 500),
+}
