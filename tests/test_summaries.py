@@ -2,9 +2,13 @@
 
 import ast
 import textwrap
+import time
+
+import pytest
 
 from mboxlint.analysis.imports import ModuleFacts
 from mboxlint.analysis.summaries import ModuleSummaries
+from mboxlint.engine import check_source
 
 from support import findings
 
@@ -370,3 +374,53 @@ def test_a_key_kept_across_a_helper_unlock_and_lock_goes_stale():
                 box.remove(keys[0])
         """
     assert [(f.line, f.code) for f in findings(code) if f.code.startswith("MBX2")] == [(22, "MBX201")]
+
+
+# -- hostile shapes: cost grows with the file, never with how its parts refer to each other --
+
+def helper_chain(n):
+    """Each helper calls the next twice: effects copied naively would double at every level."""
+    lines = ["import mailbox, os, tempfile", "def h%d(box):" % n, "    box.lock()", "    box.unlock()"]
+    for i in range(n - 1, -1, -1):
+        lines += ["def h%d(box):" % i, "    h%d(box)" % (i + 1), "    h%d(box)" % (i + 1)]
+    lines += ["def use(p):", "    box = mailbox.mbox(p)", "    h0(box)", "    box.add(1)"]
+    return "\n".join(lines) + "\n"
+
+
+def base_chain(n):
+    lines = ["import mailbox", "class C0:", "    def grab(self):", "        self.box.lock()"]
+    lines += ["class C%d(C%d):\n    pass" % (i, i - 1) for i in range(1, n)]
+    lines += ["class Last(C%d):" % (n - 1), "    def __init__(self, p):", "        self.box = mailbox.mbox(p)",
+              "    def add(self, m):", "        self.grab()", "        self.box.add(m)"]
+    return "\n".join(lines) + "\n"
+
+
+def private_chain(n):
+    lines = ["import os, tempfile", "def f():", "    d0 = tempfile.mkdtemp()"]
+    lines += ["    d%d = os.path.join(d%d, 'x')" % (i, i - 1) for i in range(1, n)]
+    lines += ["    if os.path.exists(d%d):" % (n - 1), "        os.remove(d%d)" % (n - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def elif_helper(n):
+    lines = ["import mailbox", "def grab(box, a):", "    if a == 0:", "        box.lock()"]
+    lines += ["    elif a == %d:\n        box.lock()" % i for i in range(1, n)]
+    lines += ["def use(p, a):", "    box = mailbox.mbox(p)", "    grab(box, a)", "    box.add(1)", "    box.unlock()"]
+    return "\n".join(lines) + "\n"
+
+
+def _cpu(text):
+    start = time.process_time()
+    result = check_source(text, "hostile.py")
+    return time.process_time() - start, result
+
+
+@pytest.mark.parametrize("make, n", [(helper_chain, 300), (base_chain, 300), (private_chain, 400),
+                                     (elif_helper, 400)],
+                         ids=["helper-chain", "base-chain", "private-chain", "elif-helper"])
+def test_summaries_cost_grows_linearly_and_never_recurse_on_input(make, n):
+    _cpu(make(n))  # warm-up
+    small = min(_cpu(make(n))[0] for _ in range(3))
+    large_time, result = min((_cpu(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    assert result.error is None, result.error  # no E902: nothing recursed on the input's shape
+    assert large_time / max(small, 1e-3) <= 2.8

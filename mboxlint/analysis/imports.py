@@ -142,15 +142,17 @@ class ModuleFacts:
             self._aliases_in(own_statements(self._tree), self._class_aliases)
         return self._class_aliases
 
-    def class_choices(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None) -> FrozenSet[str]:
+    def class_choices(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None,
+                      depth: int = 0) -> FrozenSet[str]:
         """The classes an expression may be (``A if c else B``, ``a or b``, a local or module
-        alias of either), qualified; empty when any of them is unknown."""
-        if node is None:
+        alias of either), qualified; empty when any of them is unknown, or when the choice
+        nests deeper than anyone writes one."""
+        if node is None or depth > 16:
             return frozenset()
         if isinstance(node, ast.IfExp):
-            return self._all_known([node.body, node.orelse], scope)
+            return self._all_known([node.body, node.orelse], scope, depth)
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
-            return self._all_known(node.values, scope)
+            return self._all_known(node.values, scope, depth)
         ref = dotted_name(node)
         if ref is not None:
             if scope is not None:
@@ -164,10 +166,10 @@ class ModuleFacts:
                 else frozenset()
         return frozenset()
 
-    def _all_known(self, nodes, scope) -> FrozenSet[str]:
+    def _all_known(self, nodes, scope, depth) -> FrozenSet[str]:
         found: Set[str] = set()
         for part in nodes:
-            choices = self.class_choices(part, scope)
+            choices = self.class_choices(part, scope, depth + 1)
             if not choices:
                 return frozenset()
             found |= choices

@@ -45,7 +45,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from .imports import ModuleFacts, dotted_name
 from .locks import _walk_scope_body, call_effects
-from .summaries import NOTHING, bindings_of
+from .summaries import NOTHING, bindings_of, under
 from .pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from .state import State, min_line
 from .walk import Analysis, Event, Walker, _bound_refs
@@ -89,6 +89,8 @@ FRESH_SOURCES = frozenset({
     "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
 })
 FRESH_MODULES = ("hashlib.", "random.", "secrets.")
+#: names followed back from a rename's target to the value that made it fresh
+FRESH_DEPTH = 16
 
 TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
 #: where ``dir`` goes when passed by position
@@ -605,8 +607,7 @@ class PathAnalysis(Analysis):
             self._private = self._private_names(self._scope)
         if not self._private:
             return False
-        return key.any_leaf(lambda leaf: leaf.kind == "name" and (
-            leaf.head in self._private or any(leaf.head.startswith(p + ".") for p in self._private)))
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and under(leaf.head, self._private))
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -1079,16 +1080,16 @@ class PathAnalysis(Analysis):
                 if ref is not None:
                     self._bindings.setdefault(ref, []).append(value)
         seen: Set[str] = set()
-        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen))
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
 
-    def _fresh_name(self, ref: str, seen: Set[str]) -> bool:
-        if ref in seen:
-            return False  # a cycle of names: nothing fresh came in
+    def _fresh_name(self, ref: str, seen: Set[str], depth: int) -> bool:
+        if ref in seen or depth > FRESH_DEPTH:
+            return False  # a cycle, or a chain too long to follow: not known to be fresh
         seen.add(ref)
         values = self._bindings.get(ref)
-        return bool(values) and all(value is not None and self._fresh_value(value, seen) for value in values)
+        return bool(values) and all(value is not None and self._fresh_value(value, seen, depth) for value in values)
 
-    def _fresh_value(self, value: ast.AST, seen: Set[str]) -> bool:
+    def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int) -> bool:
         for node in ast.walk(value):
             if isinstance(node, ast.Call):
                 name = self.facts.resolve(node.func) or ""
@@ -1096,7 +1097,7 @@ class PathAnalysis(Analysis):
                     return True
             elif isinstance(node, (ast.Name, ast.Attribute)):
                 ref = dotted_name(node)
-                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen):
+                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen, depth + 1):
                     return True
         return False
 

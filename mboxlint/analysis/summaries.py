@@ -24,6 +24,12 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts, own_statements, dotted_name
 
+#: helpers calling helpers followed this deep; deeper ones are opaque
+MAX_CALL_DEPTH = 8
+#: levels of a class's bases of this module whose methods are looked for
+MAX_BASE_DEPTH = 16
+#: effects one summary keeps; a function doing more is opaque
+MAX_EFFECTS = 64
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
@@ -132,6 +138,7 @@ class _Scan:
         self.uncertain: Set[Target] = set()
         self.yields = 0
         self.yield_uncertain = False
+        self.overflow = False
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -148,7 +155,7 @@ class _Scan:
             for handler in stmt.handlers:
                 # A handler that re-raises is an exceptional path: the caller never goes on from it.
                 if not _reraises(handler):
-                    self.block(handler.body, False)
+                    self.uncertain_block(handler.body)
             self.block(stmt.orelse, certain)
             self.block(stmt.finalbody, certain)
             return
@@ -170,16 +177,40 @@ class _Scan:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     self.expression(child, certain)
-            for field in ("body", "orelse"):
-                self.block(getattr(stmt, field, None) or [], False)
+            nested = list(stmt.body) + list(getattr(stmt, "orelse", None) or [])
             for case in getattr(stmt, "cases", None) or []:
-                self.block(case.body, False)
+                nested.extend(case.body)
+            self.uncertain_block(nested)
             return
         if self.expression(stmt, certain):
             self.yields += 1
             if not certain:
                 self.yield_uncertain = True
             self.phases.append([])
+
+    def uncertain_block(self, stmts: Sequence[ast.stmt]) -> None:
+        """Statements that run on some paths only: whatever they do makes its target
+        uncertain, so their shape does not matter. A loop, not recursion: an ``elif`` chain
+        nests one ``if`` in the next as deep as it is long."""
+        stack = list(reversed(stmts))
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, _NESTED):
+                continue
+            children = []
+            for field in ("body", "orelse", "finalbody"):
+                children.extend(getattr(stmt, field, None) or ())
+            for part in list(getattr(stmt, "handlers", None) or ()) + list(getattr(stmt, "cases", None) or ()):
+                children.extend(part.body)
+            if not children:
+                if self.expression(stmt, False):
+                    self.yields += 1
+                    self.yield_uncertain = True
+                continue
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, (ast.expr, ast.withitem)):
+                    self.expression(child, False)
+            stack.extend(reversed(children))
 
     def expression(self, node: ast.AST, certain: bool) -> bool:
         """Apply the calls of ``node``; whether it yields."""
@@ -218,6 +249,9 @@ class _Scan:
     def add(self, target: Target, op: str, certain: bool) -> None:
         if not certain:
             self.uncertain.add(target)
+        if len(self.phases[-1]) >= MAX_EFFECTS:
+            self.overflow = True  # helpers calling helpers could double this at every level
+            return
         self.phases[-1].append((target, op))
 
     def effects(self, phase: int) -> List[Effect]:
@@ -301,21 +335,28 @@ class ModuleSummaries:
         found = self._methods.get(id(cls))
         if found is not None:
             return found
+        # The classes of the module it derives from, nearest first, without recursion and at
+        # most MAX_BASE_DEPTH levels up: a chain of bases may be as long as the module, and a
+        # method further up stays unknown (opaque), so every class costs a bounded amount.
+        order: List[ast.ClassDef] = []
+        seen = {id(cls)}
+        stack = [(cls, 0)]
+        while stack:
+            current, depth = stack.pop()
+            order.append(current)
+            if depth >= MAX_BASE_DEPTH:
+                continue
+            for base in current.bases:
+                if isinstance(base, ast.Name) and base.id in self.classes and id(self.classes[base.id]) not in seen:
+                    seen.add(id(self.classes[base.id]))
+                    stack.append((self.classes[base.id], depth + 1))
         found = {}
-        self._methods[id(cls)] = found  # a cycle of bases stops here
-        for base in reversed(cls.bases):
-            if isinstance(base, ast.Name) and base.id in self.classes:
-                found.update(self.methods(self.classes[base.id]))
-        for stmt in cls.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found[stmt.name] = stmt
+        for current in reversed(order):
+            for stmt in current.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    found[stmt.name] = stmt
+        self._methods[id(cls)] = found
         return found
-
-    def _owner(self, func: ast.AST) -> Optional[ast.ClassDef]:
-        for cls in self.classes.values():
-            if any(stmt is func for stmt in cls.body):
-                return cls
-        return None
 
     def callee_node(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]):
         """``(function node, class or None)`` of what ``call`` calls: a module function by its
@@ -366,14 +407,19 @@ class ModuleSummaries:
     # -- computing ----------------------------------------------------------------------
 
     def summary(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> Summary:
+        """What ``func`` does (``owner``: the class it is a method of, None for a function)."""
         cached = self._cache.get(id(func))
         if cached is not None:
             return cached
         if id(func) in self._computing:
             return OPAQUE  # recursion: opaque, as an unknown callee
+        if len(self._computing) >= MAX_CALL_DEPTH:
+            # A chain of helpers this deep is opaque from here, and not cached: asked
+            # directly, the callee still gets its own summary.
+            return OPAQUE
         self._computing.add(id(func))
         try:
-            result = self._compute(func, owner if owner is not None else self._owner(func))
+            result = self._compute(func, owner)
         finally:
             self._computing.discard(id(func))
         self._cache[id(func)] = result
@@ -387,6 +433,8 @@ class ModuleSummaries:
         params = _params(func)
         scan = _Scan(self, func, owner)
         scan.run()
+        if scan.overflow:
+            return Summary(func.name, params, context_manager=context_manager)
         if context_manager:
             if scan.yields != 1 or scan.yield_uncertain:
                 return Summary(func.name, params, context_manager=True)
@@ -540,6 +588,8 @@ def _stored_parameters(init: ast.AST) -> Dict[str, str]:
 
 #: calls that make a fresh directory nobody else knows of
 PRIVATE_DIR_FACTORIES = frozenset({"tempfile.mkdtemp", "tempfile.TemporaryDirectory"})
+#: rounds over a function's bindings when looking for private names
+PRIVATE_ROUNDS = 3
 #: pytest's per-test directories, injected by parameter name
 PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
@@ -574,30 +624,34 @@ class PrivatePaths:
         self._factories = facts.imports_any(["tempfile", "pytest"])
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
-        """Whether ``node`` is a fresh private directory, or a path built inside one."""
-        if node is None:
-            return False
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            ref = dotted_name(node)
-            if ref is not None and (ref in private or any(ref.startswith(p + ".") for p in private)):
-                return True
-            if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
-                return self.private_expression(node.value, private)
-            return False
-        if isinstance(node, ast.Call):
-            name = self.facts.resolve(node.func)
-            if name in PRIVATE_DIR_FACTORIES:
-                return True
-            if name in _PATH_BUILDERS:
-                return bool(node.args) and self.private_expression(node.args[0], private)
-            if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
-                return self.private_expression(node.func.value, private)
-            return False
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
-            return self.private_expression(node.left, private)
-        if isinstance(node, ast.JoinedStr) and node.values:
-            first = node.values[0]
-            return isinstance(first, ast.FormattedValue) and self.private_expression(first.value, private)
+        """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
+        first operand of each step decides (the directory a path is built in), so this follows
+        one chain, in a loop: operator chains may be as long as the parser allows."""
+        while node is not None:
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                ref = dotted_name(node)
+                if ref is not None and under(ref, private):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
+                    node = node.value
+                    continue
+                return False
+            if isinstance(node, ast.Call):
+                name = self.facts.resolve(node.func)
+                if name in PRIVATE_DIR_FACTORIES:
+                    return True
+                if name in _PATH_BUILDERS:
+                    node = node.args[0] if node.args else None
+                elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
+                    node = node.func.value
+                else:
+                    return False
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+                node = node.left
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
+                node = node.values[0].value
+            else:
+                return False
         return False
 
     def fixtures(self) -> Set[str]:
@@ -698,17 +752,35 @@ class PrivatePaths:
                 by_name.setdefault(ref, []).append(value)
         # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
         private -= {p for p in params if p in by_name}
-        # A name joins when every binding of it is private given the names found so far.
-        for _ in range(len(by_name) + 1):
-            grown = [ref for ref, values in by_name.items() if ref not in private and ref not in params
-                     and all(self.private_expression(v, private) for v in values)]
+        # A name joins when every binding of it is private given the names found so far; in
+        # source order a chain (``d = mkdtemp(); p = d / "x"``) resolves in one round. Later
+        # rounds only catch names used before their binding, so a few are enough (a name not
+        # found stays checked: safe).
+        for _ in range(PRIVATE_ROUNDS):
+            grown = False
+            for ref, values in by_name.items():
+                if ref not in private and ref not in params and all(
+                        self.private_expression(v, private) for v in values):
+                    private.add(ref)
+                    grown = True
             if not grown:
                 break
-            private.update(grown)
         result = frozenset(private)
         if not fresh:
             self._scopes[id(func)] = result
         return result
+
+
+def under(ref: str, names) -> bool:
+    """Whether ``ref`` is one of ``names`` or an attribute reached through one."""
+    if ref in names:
+        return True
+    end = ref.rfind(".")
+    while end > 0:
+        if ref[:end] in names:
+            return True
+        end = ref.rfind(".", 0, end)
+    return False
 
 
 def _own_nodes(func: ast.AST):
