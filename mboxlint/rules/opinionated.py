@@ -7,6 +7,7 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 """
 
 import ast
+import bisect
 
 from ..analysis.paths import open_mode
 from .base import Invalid, Rule
@@ -348,6 +349,7 @@ def save(state):
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of("file-rename")}
+        loops = {}  # scope -> line ranges of its loops, found once
         for event in module.events_of("file-open"):
             if event["mode"] != "truncate" or event["iplock"] is not None:
                 continue
@@ -357,7 +359,7 @@ def save(state):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
-            if not paired or _creates_missing(event) or _written_once(event, rewrites, paired):
+            if not paired or _creates_missing(event) or _written_once(event, rewrites, paired, loops):
                 continue
             fix = "default" if _atomic_write_fits(event, facts) else None
             line = min(read.node.lineno for read in paired)
@@ -374,7 +376,7 @@ def _separate_tests(read, write) -> bool:
     return read.scope.node is not write.scope.node and _is_test(read.scope) and _is_test(write.scope)
 
 
-def _written_once(write, writes, reads) -> bool:
+def _written_once(write, writes, reads, loops) -> bool:
     """Whether the file is created once and only read afterwards: the only truncating write
     of it, made where the file was checked to be missing, or before every read of it in the
     same function and not in a loop."""
@@ -387,9 +389,25 @@ def _written_once(write, writes, reads) -> bool:
     line = write.node.lineno
     if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
         return False
-    return not any(isinstance(node, (ast.For, ast.AsyncFor, ast.While))
-                   and node.lineno <= line <= (node.end_lineno or node.lineno)
-                   for node in ast.walk(scope) if node is not scope)
+    starts = loops.get(id(scope))
+    if starts is None:
+        starts = loops[id(scope)] = _loop_lines(scope)
+    index = bisect.bisect_right(starts[0], line) - 1
+    return index < 0 or line > starts[1][index]
+
+
+def _loop_lines(scope):
+    """The lines inside the loops of ``scope``, as disjoint ``(starts, ends)`` sorted for bisect."""
+    spans = sorted((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(scope)
+                   if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node is not scope)
+    starts, ends = [], []
+    for start, end in spans:
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)  # nested in (or overlapping) the one before
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
 class RenameWithoutFsync(Rule):
