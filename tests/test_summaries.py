@@ -377,6 +377,7 @@ def test_a_key_kept_across_a_helper_unlock_and_lock_goes_stale():
 
 
 # -- hostile shapes: cost grows with the file, never with how its parts refer to each other --
+# (module-wide analysis is the new way for one part of a file to reach another)
 
 def helper_chain(n):
     """Each helper calls the next twice: effects copied naively would double at every level."""
@@ -409,6 +410,13 @@ def elif_helper(n):
     return "\n".join(lines) + "\n"
 
 
+def rename_arms(n):
+    """The same rename in every arm of a long elif chain: alternatives, each compared once."""
+    lines = ["import os", "def install(a, b, k):", "    if k == 0:", "        os.rename(a, b)"]
+    lines += ["    elif k == %d:\n        os.rename(a, b)" % i for i in range(1, n)]
+    return "\n".join(lines) + "\n"
+
+
 def _cpu(text):
     start = time.process_time()
     result = check_source(text, "hostile.py")
@@ -416,8 +424,8 @@ def _cpu(text):
 
 
 @pytest.mark.parametrize("make, n", [(helper_chain, 300), (base_chain, 300), (private_chain, 400),
-                                     (elif_helper, 400)],
-                         ids=["helper-chain", "base-chain", "private-chain", "elif-helper"])
+                                     (elif_helper, 400), (rename_arms, 300)],
+                         ids=["helper-chain", "base-chain", "private-chain", "elif-helper", "rename-arms"])
 def test_summaries_cost_grows_linearly_and_never_recurse_on_input(make, n):
     _cpu(make(n))  # warm-up
     small = min(_cpu(make(n))[0] for _ in range(3))

@@ -89,6 +89,8 @@ FRESH_SOURCES = frozenset({
     "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
 })
 FRESH_MODULES = ("hashlib.", "random.", "secrets.")
+#: statements climbed from a rename to the ``if`` that may hold another in its other arm
+ANCESTORS = 64
 #: names followed back from a rename's target to the value that made it fresh
 FRESH_DEPTH = 16
 
@@ -385,8 +387,10 @@ class PathAnalysis(Analysis):
         self._lockers: Optional[Dict[str, int]] = None
         self._private: frozenset = frozenset()
         self._scope = None
-        #: id of a rename call -> the statement lists holding it (see :func:`_exclusive`)
-        self._site_blocks: Dict[int, list] = {}
+        #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
+        self._site_statements: Dict[int, Optional[ast.stmt]] = {}
+        #: id of a statement of the scope -> (the statement holding it, the list it is in)
+        self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         self._scope_locked: Dict[PathKey, int] = {}
         self._renames: List[Event] = []
@@ -567,7 +571,8 @@ class PathAnalysis(Analysis):
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
-        self._site_blocks = {}
+        self._site_statements = {}
+        self._parents = None
         self._temps_made = False
         node = walker.scope.node
         self._scanned = set()
@@ -1001,12 +1006,13 @@ class PathAnalysis(Analysis):
         if src_key is None or dst_key is None or self.private(dst_key):
             return  # a target in a private directory: nobody else reads it
         sites = self._rename_sites.setdefault((src_key, dst_key), [])
-        blocks = walker.enclosing_blocks()
-        self._site_blocks.setdefault(id(node), blocks)
+        statement = walker.current_statement()
+        self._site_statements.setdefault(id(node), statement)
         # A rename in the other arm of an ``if`` (``os.name == "nt"``) is an alternative, not a retry.
         earlier = [site for site in sites if site is not node
-                   and not _exclusive(self._site_blocks.get(id(site), ()), blocks)]
+                   and not self._exclusive(self._site_statements.get(id(site)), statement)]
         removed = state.get("removed", dst_key)
+        blocks = walker.enclosing_blocks() if removed is not None else None
         event = walker.emit(
             "file-rename", node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
             temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
@@ -1015,7 +1021,7 @@ class PathAnalysis(Analysis):
             guard=state.get("guard", src_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
-            dst_locked=None, src_locked=None, blocks=blocks if removed is not None else None,
+            dst_locked=None, src_locked=None, blocks=blocks,
             caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
         )
         if event is not None:
@@ -1025,6 +1031,46 @@ class PathAnalysis(Analysis):
         for key in (src_key, dst_key):
             state.discard("guard", key)
         state.discard("removed", dst_key)
+
+    def _exclusive(self, first: Optional[ast.stmt], second: Optional[ast.stmt]) -> bool:
+        """Whether two statements of this scope are in different arms of one ``if`` (an
+        ``elif`` included) or ``match``. Asked only when one pair of names is renamed twice;
+        the statements' parents are found once per scope, and at most ANCESTORS levels up
+        (further, the two are taken as not exclusive: the retry is reported)."""
+        if first is None or second is None:
+            return False
+        if self._parents is None:
+            self._parents = {}
+            stack = [self._scope.node]
+            while stack:
+                owner = stack.pop()
+                lists = [getattr(owner, f, None) or [] for f in ("body", "orelse", "finalbody")]
+                lists += [part.body for part in list(getattr(owner, "handlers", None) or ())
+                          + list(getattr(owner, "cases", None) or ())]
+                for stmts in lists:
+                    for stmt in stmts:
+                        self._parents[id(stmt)] = (owner, stmts)
+                        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            stack.append(stmt)
+        ancestors = {}
+        node = first
+        for _ in range(ANCESTORS):
+            parent = self._parents.get(id(node))
+            if parent is None:
+                break
+            ancestors[id(parent[0])] = parent[1]
+            node = parent[0]
+        node = second
+        for _ in range(ANCESTORS):
+            parent = self._parents.get(id(node))
+            if parent is None:
+                return False
+            owner, stmts = parent
+            if id(owner) in ancestors:
+                other = ancestors[id(owner)]
+                return other is not stmts and (isinstance(owner, ast.If) or type(owner).__name__ == "Match")
+            node = owner
+        return False
 
     def _spelled_at_creation(self, node: ast.AST, temp: Optional[TempFact]) -> bool:
         """Whether ``node`` means the same where ``temp`` was created: it only reads names
@@ -1291,20 +1337,6 @@ def _cache_lookup(node: Optional[ast.AST]) -> bool:
 def _constant_index(node: ast.AST) -> bool:
     """A subscript made of constants only (``[:-1]``, ``[0]``)."""
     return all(isinstance(n, (ast.Slice, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)) for n in ast.walk(node))
-
-
-def _exclusive(first, second) -> bool:
-    """Whether two statements, given by the statement lists holding them from the scope down
-    (:meth:`Walker.enclosing_blocks`), are in different arms of one ``if`` or ``match``."""
-    owner = None
-    for (stmts_a, index_a), (stmts_b, index_b) in zip(first, second):
-        if stmts_a is stmts_b:
-            if index_a != index_b:
-                return False
-            owner = stmts_a[index_a]
-            continue
-        return isinstance(owner, ast.If) or type(owner).__name__ == "Match"
-    return False
 
 
 def _derived(src: PathKey, dst: PathKey) -> bool:
