@@ -13,17 +13,14 @@ enough to measure.
 
 import argparse
 import ast
-import gc
 import math
 import os
 import sys
-import time
-import tracemalloc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from helpers.adversarial import SHAPES  # noqa: E402
+from helpers.adversarial import SHAPES, cpu_seconds, peak_bytes  # noqa: E402
 from mboxlint.engine import check_source  # noqa: E402
 from mboxlint.flake8_plugin import MboxlintChecker  # noqa: E402
 
@@ -33,23 +30,6 @@ def entry(kind: str, text: str):
         return lambda: check_source(text, "adversarial.py")
     tree, lines = ast.parse(text), text.splitlines(True)
     return lambda: list(MboxlintChecker(tree, "adversarial.py", lines).run())
-
-
-def cpu(call) -> float:
-    gc.collect()
-    start = time.process_time()
-    call()
-    return time.process_time() - start
-
-
-def peak(call) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def exponents(values):
@@ -78,8 +58,8 @@ def main() -> int:
                 call()  # warm-up: imports and caches are paid once
             times = [float("inf")] * len(calls)
             for _ in range(options.repeats):  # interleaved: load elsewhere falls on every size alike
-                times = [min(t, cpu(call)) for t, call in zip(times, calls)]
-            memory = [peak(call) for call in calls]
+                times = [min(t, cpu_seconds(call)) for t, call in zip(times, calls)]
+            memory = [peak_bytes(call) for call in calls]
             print("%-26s %-6s %-22s %-26s %-26s %.3fs" % (
                 name, kind, ",".join(map(str, sizes)), " ".join(exponents(times)), " ".join(exponents(memory)),
                 times[-1]))

@@ -9,7 +9,7 @@ import ast
 import warnings
 from typing import Iterable, List, NamedTuple, Optional
 
-from .analysis import BUDGET_EXCEEDED, TOO_DEEP, analyse, has_trigger
+from .analysis import TOO_DEEP, analyse, has_trigger
 from .config import Selection
 from .finding import Finding
 from .noqa import file_is_skipped, is_silenced, noqa_lines

@@ -9,21 +9,20 @@ reported as unchecked. Sizes are ratios within one run, never absolute times.
 """
 
 import ast
-import gc
 import os
 import subprocess
 import sys
 import textwrap
-import time
-import tracemalloc
 
 import pytest
 
-from helpers.adversarial import SHAPES, elif_chain, long_sum, nested_for, nested_not, nested_try_finally, \
-    nested_while_exists
+from helpers.adversarial import SHAPES, annotation_union, attribute_chain, cpu_seconds, deep_rename_target, \
+    elif_chain, long_sum, method_chain, nested_for, nested_not, nested_try_finally, nested_while_exists, peak_bytes, \
+    subscript_chain
 from mboxlint.analysis import walk
 from mboxlint.engine import check_source
 from mboxlint.flake8_plugin import MboxlintChecker
+from support import EVERY_RULE
 
 #: 2N may cost this many times N: linear, with room for a shared, loaded machine
 TIME_RATIO = 2.8
@@ -51,23 +50,6 @@ def _entry(kind: str, text: str):
     return lambda: run_plugin(tree, lines)
 
 
-def _cpu(call) -> float:
-    gc.collect()
-    start = time.process_time()
-    call()
-    return time.process_time() - start
-
-
-def _peak(call) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def growth(kind: str, make, n: int):
     """(time ratio, memory ratio, results) of checking ``make(2n)`` against ``make(n)``;
     times are the best of interleaved repeats, so load elsewhere falls on both alike."""
@@ -75,9 +57,9 @@ def growth(kind: str, make, n: int):
     found = (small(), large())  # also warms up what is imported or cached once
     times = [[], []]
     for _ in range(REPEATS):
-        times[0].append(_cpu(small))
-        times[1].append(_cpu(large))
-    memory = (_peak(small), _peak(large))
+        times[0].append(cpu_seconds(small))
+        times[1].append(cpu_seconds(large))
+    memory = (peak_bytes(small), peak_bytes(large))
     return min(times[1]) / max(min(times[0]), 1e-3), memory[1] / memory[0], found
 
 
@@ -103,7 +85,8 @@ def test_nesting_depth_costs_a_bounded_number_of_walks_per_level(name):
     make = DEPTH_SHAPES[name]
     shallow, deep = _entry("cli", make(2, depth=24)), _entry("cli", make(2, depth=48))
     shallow(), deep()
-    ratio = min(_cpu(deep) for _ in range(REPEATS)) / max(min(_cpu(shallow) for _ in range(REPEATS)), 1e-3)
+    times = [(cpu_seconds(shallow), cpu_seconds(deep)) for _ in range(REPEATS)]
+    ratio = min(t[1] for t in times) / max(min(t[0] for t in times), 1e-3)
     assert ratio <= 5.5, "%s: depth 48 took %.2fx the time of depth 24" % (name, ratio)
 
 
@@ -120,16 +103,21 @@ def _deepest_parsable(make, start: int) -> int:
     return size
 
 
-@pytest.mark.parametrize("make", [long_sum, elif_chain, nested_not], ids=["sum", "elif", "not"])
+@pytest.mark.parametrize("make", [long_sum, elif_chain, nested_not, attribute_chain, subscript_chain, method_chain,
+                                  deep_rename_target, annotation_union],
+                         ids=["sum", "elif", "not", "attributes", "subscripts", "methods", "rename", "annotation"])
 def test_what_the_parser_accepts_is_analysed_through_both_entry_points(make):
     """The analysis used to give up near 330 levels (CLI: E902) or raise RecursionError
     out of flake8; now it follows whatever depth the parser takes, from both entry points,
-    even with flake8's frames on the stack (simulated by a lower recursion limit)."""
+    even with flake8's frames on the stack (simulated by a lower recursion limit), and finds
+    what it finds at depth 3."""
     size = _deepest_parsable(make, 1200)
     assert size >= 400
     text = make(size)
-    cli = run_cli(text)
-    assert [f.code for f in cli] and {f.code for f in cli} <= {"MBX301"}
+    result = check_source(text, "deep.py", EVERY_RULE)
+    assert result.error is None, result.error
+    shallow = check_source(make(3), "shallow.py", EVERY_RULE)
+    assert shallow.findings and {f.code for f in result.findings} == {f.code for f in shallow.findings}
     tree = ast.parse(text)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(200)  # the walk's own frames must not depend on the input's depth
@@ -138,7 +126,7 @@ def test_what_the_parser_accepts_is_analysed_through_both_entry_points(make):
     finally:
         sys.setrecursionlimit(limit)
     assert [(line, col, message.split()[0]) for line, col, message, _ in reported] == \
-        [(f.line, f.col, f.code) for f in cli]
+        [(f.line, f.col, f.code) for f in result.findings]
 
 
 BIG_AND_SMALL = textwrap.dedent(

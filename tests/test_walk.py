@@ -134,3 +134,91 @@ def test_rebinding_a_name_forgets_its_guard():
     guarded, rebound = module.events_of("file-open")
     assert guarded["path"] is rebound["path"] and str(rebound["path"]) == "p"
     assert guarded["guard"] is not None and rebound["guard"] is None
+
+
+def test_path_keys_survive_pickling_as_the_same_key():
+    import pickle
+
+    key = call_key("join", [name_key("self._path"), const_key(".lock")])
+    assert pickle.loads(pickle.dumps(key)) is key
+
+
+# -- the persistent state, against a plain dict ----------------------------------------------
+
+import random  # noqa: E402
+
+from mboxlint.analysis.pathkey import PathKey  # noqa: E402
+from mboxlint.analysis.paths import May, Must  # noqa: E402
+from mboxlint.analysis.state import Joiner, State, join, join_all  # noqa: E402
+
+
+def _model_join(a, b):
+    merged = {}
+    for key, fact in a.items():
+        other = b.get(key)
+        merged[key] = fact if other == fact else fact.join(other)
+    for key, fact in b.items():
+        if key not in a:
+            merged[key] = fact.join(None)
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def _model_of(state: State, refs, domains):
+    return {(d, r): state.get(d, r) for d in domains for r in refs if state.get(d, r) is not None}
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("size", [5, 40, 300])
+def test_states_behave_as_dicts_of_facts_whatever_their_size(size, seed):
+    """Small states are dicts, large ones hash tries: copies, changes, rebinding, joins,
+    equality and incremental joins must agree with a plain dict at every size."""
+    rng = random.Random(seed)
+    names = ["v%d" % i for i in range(size)]
+    built = [call_key("join", [name_key(n), const_key("x")]) for n in names[:10]]
+    refs = names + [n + ".attr" for n in names[:20]] + built
+    domains = ["a", "b"]
+    states, models = [State()], [{}]
+    joiner, joined_model = Joiner(), None
+    for _ in range(600):
+        i = rng.randrange(len(states))
+        state, model = states[i], models[i]
+        action = rng.random()
+        if action < 0.5:
+            domain, ref = rng.choice(domains), rng.choice(refs)
+            fact = rng.choice([Must, May])(rng.randrange(3))  # facts dropped or kept by a join
+            state.set(domain, ref, fact)
+            model[(domain, ref)] = fact
+        elif action < 0.6:
+            domain, ref = rng.choice(domains), rng.choice(refs)
+            state.discard(domain, ref)
+            model.pop((domain, ref), None)
+        elif action < 0.68:
+            name = rng.choice(names)
+            state.forget_ref(name)
+            for key in [k for k in model if isinstance(k[1], str) and (k[1] == name or k[1].startswith(name + "."))]:
+                del model[key]
+            for key in [k for k in model if isinstance(k[1], PathKey) and k[1].ref == name]:
+                del model[key]
+        elif action < 0.8:
+            states.append(state.copy())
+            models.append(dict(model))
+        elif action < 0.92:
+            j = rng.randrange(len(states))
+            result = join(state, states[j])
+            expected = _model_join(model, models[j])
+            assert _model_of(result, refs, domains) == expected
+            assert (result == state) == (expected == model)
+            states.append(result)
+            models.append(expected)
+        else:
+            joiner.add(state)
+            joined_model = dict(model) if joined_model is None else _model_join(joined_model, model)
+            assert _model_of(joiner.joined, refs, domains) == joined_model
+        assert _model_of(state, refs, domains) == model
+        assert sorted(map(repr, state.items("a"))) == sorted(repr((r, f)) for (d, r), f in model.items() if d == "a")
+    for state, model in zip(states, models):
+        assert _model_of(state, refs, domains) == model
+    expected = None
+    for model in models:
+        expected = dict(model) if expected is None else _model_join(expected, model)
+    assert _model_of(join_all(states), refs, domains) == expected

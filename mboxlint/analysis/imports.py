@@ -117,19 +117,20 @@ class ModuleFacts:
 
         Builtins resolve to ``builtins.<name>`` unless the module rebinds the name.
         """
-        if isinstance(node, ast.Name):
-            target = self.aliases.get(node.id)
-            if target is not None:
-                return target
-            if node.id in _BUILTIN_NAMES and node.id not in self.module_bindings:
-                return "builtins." + node.id
+        attributes = []  # a loop, not recursion: attribute chains may be thousands deep
+        while isinstance(node, ast.Attribute):
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
             return None
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            if base is None:
+        name = self.aliases.get(node.id)
+        if name is None:
+            if node.id not in _BUILTIN_NAMES or node.id in self.module_bindings:
                 return None
-            return canonical(base + "." + node.attr)
-        return None
+            name = "builtins." + node.id
+        for attribute in reversed(attributes):
+            name = canonical(name + "." + attribute)
+        return name
 
     # -- classes chosen at run time ----------------------------------------------------
 
@@ -237,24 +238,29 @@ class ModuleFacts:
         return None
 
     def lockable_annotation(self, node: Optional[ast.AST]) -> Optional[str]:
-        """The lockable class an annotation names (``mailbox.mbox``, ``"mailbox.mbox"``, ``Optional[...]``)."""
-        if node is None:
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(node, ast.Subscript):  # Optional[mailbox.mbox]
-            inner = node.slice
-            if isinstance(inner, ast.Index):  # Python 3.8 shape, kept for safety
-                inner = inner.value  # pragma: no cover
-            return self.lockable_annotation(inner)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # mbox | None
-            return self.lockable_annotation(node.left) or self.lockable_annotation(node.right)
-        kind = self.mailbox_class(node)
-        if kind in LOCKABLE_ANNOTATIONS:
-            return kind
+        """The lockable class an annotation names (``mailbox.mbox``, ``"mailbox.mbox"``, ``Optional[...]``),
+        looking left to right (a stack: ``A | B | ...`` may be long)."""
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node = ast.parse(node.value, mode="eval").body
+                except SyntaxError:
+                    continue
+            if isinstance(node, ast.Subscript):  # Optional[mailbox.mbox]
+                inner = node.slice
+                if isinstance(inner, ast.Index):  # Python 3.8 shape, kept for safety
+                    inner = inner.value  # pragma: no cover
+                stack.append(inner)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # mbox | None
+                stack += [node.right, node.left]
+            else:
+                kind = self.mailbox_class(node)
+                if kind in LOCKABLE_ANNOTATIONS:
+                    return kind
         return None
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:

@@ -227,6 +227,29 @@ def _as(fact: Optional[KeyFact], shape: str) -> Optional[KeyFact]:
     return fact.replace(shape=shape) if fact is not None else None
 
 
+def _kept_elements(inner: KeyFact) -> Optional[KeyFact]:
+    """``list(keys)``: the same keys, if ``inner`` holds several."""
+    return inner if inner.shape in _ELEMENT else None
+
+
+def _subscripted(index: ast.AST):
+    """What ``value[index]`` holds, given what ``value`` holds."""
+    def subscripted(inner: KeyFact) -> Optional[KeyFact]:
+        if inner.shape in _ELEMENT:
+            return inner if isinstance(index, ast.Slice) else _element(inner)
+        if inner.shape == "item" and isinstance(index, ast.Constant) and index.value == 0:
+            return _as(inner, "key")
+        return None
+    return subscripted
+
+
+def _comprehended(wanted: str, same_name: bool):
+    """What ``[k for k in inner if ...]`` holds, given what ``inner`` holds."""
+    def comprehended(inner: KeyFact) -> Optional[KeyFact]:
+        return _as(inner, "keys") if inner.shape == wanted and same_name else None
+    return comprehended
+
+
 class KeyAnalysis(Analysis):
     """Provenance of mailbox keys: the lock period each was obtained in."""
 
@@ -248,45 +271,51 @@ class KeyAnalysis(Analysis):
     # -- what an expression holds -----------------------------------------------------------
 
     def key_of(self, node: ast.AST, state: State) -> Optional[KeyFact]:
-        """The key fact of the value ``node`` evaluates to, if it is (or holds) keys."""
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            ref = Walker.ref(node)
-            return state.get(KEY_DOMAIN, ref) if ref is not None else None
-        if isinstance(node, ast.Call):
-            fact = state.get(KEY_DOMAIN, _synthetic(node))
-            if fact is not None or not node.args:
-                return fact
-            name = self.facts.resolve(node.func) if isinstance(node.func, ast.Name) else None
-            if name in _KEEPING:
-                inner = self.key_of(node.args[0], state)
-                return inner if inner is not None and inner.shape in _ELEMENT else None
-            if name == "builtins.next":
-                return _element(self.key_of(node.args[0], state))
-            return None
-        if isinstance(node, ast.Subscript):
-            inner = self.key_of(node.value, state)
-            if inner is None:
-                return None
-            if inner.shape in _ELEMENT:
-                return inner if isinstance(node.slice, ast.Slice) else _element(inner)
-            if inner.shape == "item" and isinstance(node.slice, ast.Constant) and node.slice.value == 0:
-                return _as(inner, "key")
-            return None
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(node.generators) == 1:
-            # ``[k for k in box.keys() if ...]`` and ``[k for k, m in box.items() if ...]``
-            generator = node.generators[0]
-            if not isinstance(node.elt, ast.Name):
-                return None
-            target = generator.target
-            if isinstance(target, ast.Tuple) and target.elts:
-                target, wanted = target.elts[0], "items"
+        """The key fact of the value ``node`` evaluates to, if it is (or holds) keys.
+
+        Goes down wrappers (``list(...)``, ``x[0]``, a comprehension) to the value they
+        wrap, in a loop (``k[0][0]...`` may be thousands deep), then applies each wrapper's
+        effect on the way back out."""
+        wrappers = []  # functions of the inner fact, outermost first
+        fact = None
+        while True:
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                ref = Walker.ref(node)
+                fact = state.get(KEY_DOMAIN, ref) if ref is not None else None
+                break
+            if isinstance(node, ast.Call):
+                fact = state.get(KEY_DOMAIN, _synthetic(node))
+                if fact is not None or not node.args:
+                    break
+                name = self.facts.resolve(node.func) if isinstance(node.func, ast.Name) else None
+                if name in _KEEPING:
+                    wrappers.append(_kept_elements)
+                elif name == "builtins.next":
+                    wrappers.append(_element)
+                else:
+                    break
+                node = node.args[0]
+            elif isinstance(node, ast.Subscript):
+                wrappers.append(_subscripted(node.slice))
+                node = node.value
+            elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(node.generators) == 1:
+                # ``[k for k in box.keys() if ...]`` and ``[k for k, m in box.items() if ...]``
+                generator = node.generators[0]
+                if not isinstance(node.elt, ast.Name):
+                    break
+                target = generator.target
+                if isinstance(target, ast.Tuple) and target.elts:
+                    target, wanted = target.elts[0], "items"
+                else:
+                    wanted = "keys"
+                same_name = isinstance(target, ast.Name) and target.id == node.elt.id
+                wrappers.append(_comprehended(wanted, same_name))
+                node = generator.iter
             else:
-                wanted = "keys"
-            inner = self.key_of(generator.iter, state)
-            same_name = isinstance(target, ast.Name) and target.id == node.elt.id
-            if inner is not None and inner.shape == wanted and same_name:
-                return _as(inner, "keys")
-        return None
+                break
+        for wrapper in reversed(wrappers):
+            fact = wrapper(fact) if fact is not None else None
+        return fact
 
     # -- bindings -------------------------------------------------------------------------
 
@@ -511,19 +540,27 @@ class ImapAnalysis(Analysis):
         return None
 
     def annotated(self, node: Optional[ast.AST]) -> Optional[str]:
-        if node is None:
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(node, ast.Subscript):  # Optional[imaplib.IMAP4]
-            return self.annotated(node.slice)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self.annotated(node.left) or self.annotated(node.right)
-        name = self.facts.resolve(node)
-        return name if name in IMAP_CLASSES else None
+        """The IMAP class an annotation names, looking left to right through
+        ``Optional[...]`` and ``|`` (a stack: ``A | B | ...`` may be long)."""
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node is None:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node = ast.parse(node.value, mode="eval").body
+                except SyntaxError:
+                    continue
+            if isinstance(node, ast.Subscript):  # Optional[imaplib.IMAP4]
+                stack.append(node.slice)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+                stack += [node.right, node.left]
+            else:
+                name = self.facts.resolve(node)
+                if name in IMAP_CLASSES:
+                    return name
+        return None
 
     def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
         """Attributes of ``cls`` instances holding connections, from one look at the class."""
@@ -571,31 +608,36 @@ class ImapAnalysis(Analysis):
     # -- what an expression holds ---------------------------------------------------------
 
     def seq_of(self, node: ast.AST, state: State) -> Optional[SeqFact]:
-        """The search whose sequence numbers ``node``'s value carries, if any."""
-        if isinstance(node, (ast.Name, ast.Attribute)):
-            ref = Walker.ref(node)
-            return state.get(SEQ_DOMAIN, ref) if ref is not None else None
-        if isinstance(node, ast.Subscript):
-            return self.seq_of(node.value, state)
-        if isinstance(node, ast.Call):
-            fact = state.get(SEQ_DOMAIN, _synthetic(node))
-            if fact is not None:
-                return fact
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                if func.attr in _TEXT_METHODS:
-                    return self.seq_of(func.value, state)
-                if func.attr == "join" and node.args:  # b",".join(nums)
-                    return self.seq_of(node.args[0], state)
+        """The search whose sequence numbers ``node``'s value carries, if any (a loop:
+        ``d[0].strip().split()...`` may be thousands deep)."""
+        while True:
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                ref = Walker.ref(node)
+                return state.get(SEQ_DOMAIN, ref) if ref is not None else None
+            if isinstance(node, ast.Subscript):
+                node = node.value
+            elif isinstance(node, ast.Call):
+                fact = state.get(SEQ_DOMAIN, _synthetic(node))
+                if fact is not None:
+                    return fact
+                func = node.func
+                if isinstance(func, ast.Attribute):
+                    if func.attr in _TEXT_METHODS:
+                        node = func.value
+                    elif func.attr == "join" and node.args:  # b",".join(nums)
+                        node = node.args[0]
+                    else:
+                        return None
+                elif node.args and self.facts.resolve(func) in _SEQ_KEEPING:
+                    node = node.args[-1]
+                else:
+                    return None
+            elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+                node = node.generators[0].iter
+            elif isinstance(node, ast.Starred):
+                node = node.value
+            else:
                 return None
-            if node.args and self.facts.resolve(func) in _SEQ_KEEPING:
-                return self.seq_of(node.args[-1], state)
-            return None
-        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
-            return self.seq_of(node.generators[0].iter, state)
-        if isinstance(node, ast.Starred):
-            return self.seq_of(node.value, state)
-        return None
 
     # -- bindings -------------------------------------------------------------------------
 

@@ -328,22 +328,31 @@ def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optiona
 
 
 def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
-    if isinstance(node, ast.Return):
-        return True
-    if isinstance(node, (ast.Break, ast.Continue)):
-        return loops == 0
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
-        return True
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-        return False  # runs elsewhere, if at all
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        # A jump in the body stays in the loop; one in its ``else:`` leaves it.
-        parts = [(child, loops + 1) for child in node.body]
-        parts += [(child, loops) for child in node.orelse]
-        parts += [(node.target, loops), (node.iter, loops)] if not isinstance(node, ast.While) else [(node.test, loops)]
-        return any(_leaves_region(child, ref, depth) for child, depth in parts)
-    return any(_leaves_region(child, ref, loops) for child in ast.iter_child_nodes(node))
+    """Whether ``node`` may leave the region (a return, a jump out of ``loops`` loops) or
+    lock, unlock or close ``ref``; a stack, not recursion: expressions may be deep."""
+    pending = [(node, loops)]
+    while pending:
+        node, loops = pending.pop()
+        if isinstance(node, ast.Return):
+            return True
+        if isinstance(node, (ast.Break, ast.Continue)):
+            if loops == 0:
+                return True
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # runs elsewhere, if at all
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            # A jump in the body stays in the loop; one in its ``else:`` leaves it.
+            pending += [(child, loops + 1) for child in node.body]
+            pending += [(child, loops) for child in node.orelse]
+            head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
+            pending += [(child, loops) for child in head]
+        else:
+            pending += [(child, loops) for child in ast.iter_child_nodes(node)]
+    return False
 
 
 def _after_loop(walker: Walker) -> Optional[ast.stmt]:

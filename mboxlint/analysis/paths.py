@@ -1087,34 +1087,42 @@ class PathAnalysis(Analysis):
         return True
 
     def _pure_path_expression(self, node: ast.AST, used: List[str]) -> bool:
-        if isinstance(node, ast.Constant):
-            return True
-        ref = dotted_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
-        if ref is not None:
-            used.append(ref)
-            return True
-        if isinstance(node, ast.Attribute):
-            return self._pure_path_expression(node.value, used)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div, ast.Mod)):
-            return self._pure_path_expression(node.left, used) and self._pure_path_expression(node.right, used)
-        if isinstance(node, ast.JoinedStr):
-            return all(self._pure_path_expression(v, used) for v in node.values)
-        if isinstance(node, ast.FormattedValue):
-            return self._pure_path_expression(node.value, used) and (
-                node.format_spec is None or self._pure_path_expression(node.format_spec, used))
-        if isinstance(node, ast.Call) and not node.keywords:
-            func = node.func
-            name = self.facts.resolve(func)
-            if name in JOINS or name in TRANSPARENT or name in ("os.path.dirname", "os.path.basename"):
-                pass
-            elif name is None and isinstance(func, ast.Attribute) and \
-                    func.attr in TRANSPARENT_METHODS | DERIVING_METHODS | {"joinpath"}:
-                if not self._pure_path_expression(func.value, used):
+        """Whether ``node`` only reads names (noted in ``used``), attributes, constants, path
+        joins and conversions; a stack, not recursion: ``a + a + ...`` may be deep."""
+        pending = [node]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Constant):
+                continue
+            ref = dotted_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if ref is not None:
+                used.append(ref)
+            elif isinstance(node, ast.Attribute):
+                pending.append(node.value)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div, ast.Mod)):
+                pending += [node.right, node.left]
+            elif isinstance(node, ast.JoinedStr):
+                pending += reversed(node.values)
+            elif isinstance(node, ast.FormattedValue):
+                if node.format_spec is not None:
+                    pending.append(node.format_spec)
+                pending.append(node.value)
+            elif isinstance(node, ast.Call) and not node.keywords:
+                func = node.func
+                name = self.facts.resolve(func)
+                if name in JOINS or name in TRANSPARENT or name in ("os.path.dirname", "os.path.basename"):
+                    pass
+                elif name is None and isinstance(func, ast.Attribute) and \
+                        func.attr in TRANSPARENT_METHODS | DERIVING_METHODS | {"joinpath"}:
+                    pending.append(func.value)
+                else:
                     return False
+                if any(isinstance(a, ast.Starred) for a in node.args):
+                    return False
+                pending += reversed(node.args)
             else:
                 return False
-            return all(not isinstance(a, ast.Starred) and self._pure_path_expression(a, used) for a in node.args)
-        return False
+        return True
 
     def _fresh(self, key: PathKey) -> bool:
         """Whether a key is built from a name that every binding in this scope makes from a
@@ -1203,12 +1211,12 @@ class PathAnalysis(Analysis):
         state.discard("iplock", "with:%d:%d" % (expr.lineno, expr.col_offset))
 
     def _is_iplock(self, expr: ast.AST, state: State) -> bool:
-        if isinstance(expr, ast.Call):
+        while isinstance(expr, ast.Call):  # ``lock.acquire()...``: a loop, the chain may be long
             if self.facts.resolve(expr.func) in INTERPROCESS_LOCKS:
                 return True
-            if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("acquire", "lock"):
-                return self._is_iplock(expr.func.value, state)
-            return False
+            if not (isinstance(expr.func, ast.Attribute) and expr.func.attr in ("acquire", "lock")):
+                return False
+            expr = expr.func.value
         ref = dotted_name(expr)
         return ref is not None and state.get("iplock-object", ref) is not None
 

@@ -4,12 +4,19 @@ The walk follows the shape of the AST instead of building a control-flow graph:
 
 * ``if``/``match`` walk each arm from a copy of the state and join the results;
 * loops walk their body silently until the state at the loop head stops changing (the
-  lattices are tiny), then once more emitting events, and join "ran zero times";
+  lattices are tiny; at most :data:`MAX_LOOP_ROUNDS`), then once more emitting events, and
+  join "ran zero times"; a loop met while walking silently takes one round;
 * ``return``/``raise``/``break``/``continue`` hand their state to the matching exit, passing
   through the ``finally`` blocks and ``with`` exits they leave;
-* ``try`` joins the state before every statement of the body into the handlers; ``finally``
-  is walked once (emitting) on the join of the ways in that do not raise, and once silently
-  on the normal way out, which is what flows on.
+* ``try`` joins the state before every statement of the body into the handlers (one
+  :class:`~mboxlint.analysis.state.Joiner`, fed the changes); ``finally`` is walked once
+  (emitting) on the join of the ways in that do not raise, and once silently on the normal way
+  out, which is what flows on (once in all when the normal way is the only one).
+
+So each level of nesting costs a bounded number of walks of what it holds, and a state's copy
+or join costs what changed (see :mod:`mboxlint.analysis.state`). Expressions, conditions and
+``elif`` chains are walked with explicit stacks: their depth comes from the input. Each scope
+has a work budget (:data:`WORK_BUDGET`); past it the walk raises :class:`BudgetExceeded`.
 
 Analyses (see :class:`Analysis`) receive calls, bindings, branch conditions and ``with``
 entries/exits, update the state and emit :class:`Event` records. Rules only read events.
@@ -33,6 +40,7 @@ WORK_BUDGET = 2_000_000
 
 class BudgetExceeded(Exception):
     """A scope's walk did more work than its budget allows."""
+
 
 ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 

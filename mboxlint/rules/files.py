@@ -194,28 +194,36 @@ def _interrupts(stmts, dst) -> bool:
 
 
 def _interrupting(node, roots, dst, loops) -> bool:
-    if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Delete)):
-        return True
-    if isinstance(node, (ast.Break, ast.Continue)):
-        return loops == 0
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name in roots  # the body runs elsewhere, if at all
-    if isinstance(node, ast.Lambda):
-        return False
-    if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
-            and (_same(node, dst) or (isinstance(node, ast.Name) and node.id in roots)):
-        return True
-    if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in roots:
-        return True
-    if getattr(node, "name", None) in roots and isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
-        return True
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        # A jump in the body stays in the loop; one in its ``else:`` leaves it.
-        inside = [(child, loops + 1) for child in node.body]
-        head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
-        return any(_interrupting(child, roots, dst, depth)
-                   for child, depth in inside + [(c, loops) for c in head + node.orelse])
-    return any(_interrupting(child, roots, dst, loops) for child in ast.iter_child_nodes(node))
+    pending = [(node, loops)]  # a stack, not recursion: expressions may be thousands deep
+    while pending:
+        node, loops = pending.pop()
+        if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Delete)):
+            return True
+        if isinstance(node, (ast.Break, ast.Continue)):
+            if loops == 0:
+                return True
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name in roots:  # the body runs elsewhere, if at all
+                return True
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store) \
+                and (_same(node, dst) or (isinstance(node, ast.Name) and node.id in roots)):
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name.split(".")[0]) in roots:
+            return True
+        if getattr(node, "name", None) in roots and isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            return True
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            # A jump in the body stays in the loop; one in its ``else:`` leaves it.
+            head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
+            pending += [(child, loops + 1) for child in node.body]
+            pending += [(child, loops) for child in head + node.orelse]
+        else:
+            pending += [(child, loops) for child in ast.iter_child_nodes(node)]
+    return False
 
 
 def lock_test(event) -> bool:

@@ -6,6 +6,9 @@ analysis really walks it. Shared by ``tests/test_adversarial_analysis.py`` and
 ``benchmarks/adversarial.py``.
 """
 
+import gc
+import time
+import tracemalloc
 from typing import Callable, Dict, NamedTuple
 
 HEADER = "import mailbox\nimport os\n\n\n"
@@ -95,6 +98,36 @@ def nested_not(n: int) -> str:
     return HEADER + "def f(p):\n    if " + "not " * (2 * (n // 2)) + "os.path.exists(p):\n        open(p)\n"
 
 
+def attribute_chain(n: int) -> str:
+    """A call of ``os.path.path....``, ``n`` attributes deep, before a guarded open."""
+    return HEADER + "def f(p):\n    os" + ".path" * n + "()\n    if os.path.exists(p):\n        open(p)\n"
+
+
+def subscript_chain(n: int) -> str:
+    """IMAP sequence numbers reached through ``n`` subscripts: ``d[0][0]...``."""
+    return "import imaplib\n\n\ndef f():\n    c = imaplib.IMAP4('h')\n    t, d = c.search(None, 'ALL')\n" \
+        "    c.store(d" + "[0]" * n + ", '+FLAGS', '\\\\Deleted')\n"
+
+
+def method_chain(n: int) -> str:
+    """IMAP sequence numbers passed through ``n`` chained ``.strip()`` calls."""
+    return "import imaplib\n\n\ndef f():\n    c = imaplib.IMAP4('h')\n    t, d = c.search(None, 'ALL')\n" \
+        "    c.store(d[0]" + ".strip()" * n + ", '+FLAGS', '\\\\Deleted')\n"
+
+
+def deep_rename_target(n: int) -> str:
+    """A temp file renamed onto a path spelled with ``n`` terms."""
+    return HEADER + "import tempfile\n\n\ndef f(p, a):\n    fd, t = tempfile.mkstemp()\n" \
+        "    os.rename(t, p + " + " + ".join(["a"] * n) + ")\n"
+
+
+def annotation_union(n: int) -> str:
+    """A connection parameter annotated with a union of ``n`` IMAP classes, searched and
+    stored by sequence number."""
+    return "import imaplib\n\n\ndef f(c: " + " | ".join(["imaplib.IMAP4"] * n) + "):\n" \
+        "    t, d = c.search(None, 'ALL')\n    c.store(d[0], '+FLAGS', '\\\\Deleted')\n"
+
+
 def returns_through_finally(n: int) -> str:
     """``n`` returns inside one ``try`` whose ``finally`` each of them passes through."""
     lines = ["def f(p, c):", "    try:"]
@@ -160,3 +193,22 @@ SHAPES: Dict[str, Shape] = {
     "elif-chain-in-try": Shape(elif_chain_in_try, 400),
     "locks-in-long-try": Shape(locks_in_long_try, 500),
 }
+
+
+def cpu_seconds(call: Callable[[], object]) -> float:
+    """CPU time of ``call()``: less disturbed than wall time by other processes' load."""
+    gc.collect()
+    start = time.process_time()
+    call()
+    return time.process_time() - start
+
+
+def peak_bytes(call: Callable[[], object]) -> int:
+    """The peak of memory ``call()`` allocates, as ``tracemalloc`` traces it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
