@@ -1,12 +1,14 @@
-"""What the key-provenance and IMAP analyses add to a full check.
+"""What the key-provenance and IMAP analyses, or the function summaries, add to a full check.
 
-Usage: ``python benchmarks/analysis_overhead.py [CORPUS] [--repeat N]``
+Usage: ``python benchmarks/analysis_overhead.py [CORPUS] [--repeat N] [--summaries]``
 
 CORPUS defaults to the running interpreter's standard library (``Lib/``, tests included,
 without the ``site-packages`` directory inside it).
 Every file is read and parsed once up front; then the analysis layer and every rule run over
 all trees, alternately with the analyses tuple without ``KeyAnalysis``/``ImapAnalysis`` and
-with it, N times each. Prints both medians and their ratio.
+with it, N times each. Prints both medians and their ratio. With ``--summaries``, every
+analysis runs both times, alternately without and with the summaries of the module's own
+functions (and what rests on them: private temporary paths, helper path keys).
 """
 
 import argparse
@@ -43,12 +45,12 @@ def load(corpus, skip=()):
     return trees
 
 
-def run(trees, analyses, rules):
+def run(trees, analyses, rules, summaries=True):
     findings = 0
     start = time.perf_counter()
     for tree in trees:
         try:
-            module = analyse(tree, analyses=analyses)
+            module = analyse(tree, analyses=analyses, summaries=summaries)
         except RecursionError:
             continue  # the engine reports such files as E902 without findings
         for rule in rules:
@@ -60,6 +62,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default=None)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--summaries", action="store_true",
+                        help="measure the function summaries instead of the key/IMAP analyses")
     args = parser.parse_args(argv)
 
     load_start = time.perf_counter()
@@ -71,22 +75,28 @@ def main(argv=None):
     trees = load(corpus, skip)
     print("corpus: %s (%d files parsed in %.2fs)" % (corpus, len(trees), time.perf_counter() - load_start))
 
-    new = (KeyAnalysis, ImapAnalysis)
-    without = tuple(a for a in ANALYSES if a not in new)
-    with_new = without + new
     rules = [cls() for cls in all_rules()]
+    if args.summaries:
+        variants = {"without": (ANALYSES, False), "with": (ANALYSES, True)}
+        what = "summaries"
+    else:
+        new = (KeyAnalysis, ImapAnalysis)
+        without = tuple(a for a in ANALYSES if a not in new)
+        variants = {"without": (without, True), "with": (without + new, True)}
+        what = "key/IMAP analyses"
     times = {"without": [], "with": []}
     counts = {}
-    run(trees, with_new, rules)  # warm-up: caches, lazily imported modules
+    run(trees, *variants["with"][:1], rules, variants["with"][1])  # warm-up: caches, lazy imports
     for _ in range(args.repeat):
-        for label, analyses in (("without", without), ("with", with_new)):
-            elapsed, counts[label] = run(trees, analyses, rules)
+        for label in ("without", "with"):
+            analyses, summaries = variants[label]
+            elapsed, counts[label] = run(trees, analyses, rules, summaries)
             times[label].append(elapsed)
     before = statistics.median(times["without"])
     after = statistics.median(times["with"])
     template = "%-27s median %.3fs over %d runs (%d findings)"
-    print(template % ("without key/IMAP analyses:", before, args.repeat, counts["without"]))
-    print(template % ("with key/IMAP analyses:", after, args.repeat, counts["with"]))
+    print(template % ("without %s:" % what, before, args.repeat, counts["without"]))
+    print(template % ("with %s:" % what, after, args.repeat, counts["with"]))
     print("ratio with/without: %.3f (%+.1f%%)" % (after / before, (after / before - 1) * 100))
 
 

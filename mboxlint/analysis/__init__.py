@@ -13,6 +13,7 @@ from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
+from .summaries import ModuleSummaries
 from .walk import BudgetExceeded, Event, Scope, Walker, iter_scopes
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
@@ -58,12 +59,14 @@ def has_trigger(text: str, triggers) -> bool:
 
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
-            text: Optional[str] = None, gate: bool = True) -> ModuleAnalysis:
+            text: Optional[str] = None, gate: bool = True, summaries: bool = True) -> ModuleAnalysis:
     """Analyse one module. With its ``text`` (and ``gate``), analyses whose ``TRIGGERS`` do
-    not occur in it are not even asked whether they apply."""
+    not occur in it are not even asked whether they apply. ``summaries=False`` leaves every
+    call of the module's own functions opaque (for measuring what summaries cost)."""
     if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
+    facts.summaries = ModuleSummaries(facts, tree) if summaries else None
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []

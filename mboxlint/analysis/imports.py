@@ -8,7 +8,7 @@ over the module's top-level statements (imports inside functions are collected t
 
 import ast
 import builtins
-from typing import Dict, Iterable, Optional, Set
+from typing import Dict, FrozenSet, Iterable, Optional, Set
 
 # The bundled fixed mailbox is a drop-in: its classes are the same kinds of mailbox.
 _CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"),)
@@ -61,6 +61,11 @@ class ModuleFacts:
         self.mailbox_subclasses: Dict[str, str] = {}
         #: names bound at module level by something other than an import
         self.module_bindings: Set[str] = set()
+        #: what the module's own functions do (:class:`~.summaries.ModuleSummaries`), set by ``analyse``
+        self.summaries = None
+        self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
+        self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
+        self._tree = tree
         self._collect(tree)
 
     # -- collection -----------------------------------------------------------------
@@ -127,6 +132,85 @@ class ModuleFacts:
             name = canonical(name + "." + attribute)
         return name
 
+    # -- classes chosen at run time ----------------------------------------------------
+
+    @property
+    def class_aliases(self) -> Dict[str, FrozenSet[str]]:
+        """Module-level names bound only to classes chosen at run time (``Box = A if c else B``),
+        found on first use."""
+        if self._class_aliases is None:
+            self._class_aliases = {}  # filled in place: an alias of an alias resolves in round two
+            self._aliases_in(own_statements(self._tree), self._class_aliases)
+        return self._class_aliases
+
+    def class_choices(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None,
+                      depth: int = 0) -> FrozenSet[str]:
+        """The classes an expression may be (``A if c else B``, ``a or b``, a local or module
+        alias of either), qualified; empty when any of them is unknown, or when the choice
+        nests deeper than anyone writes one."""
+        if node is None or depth > 16:
+            return frozenset()
+        if isinstance(node, ast.IfExp):
+            return self._all_known([node.body, node.orelse], scope, depth)
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return self._all_known(node.values, scope, depth)
+        ref = dotted_name(node)
+        if ref is not None:
+            if scope is not None:
+                local = self.local_class_aliases(scope).get(ref)
+                if local is not None:
+                    return local
+            if isinstance(node, ast.Name) and node.id in self.class_aliases:
+                return self.class_aliases[node.id]
+            name = self.mailbox_class(node) or self.resolve(node)
+            return frozenset({name}) if name is not None and "." in name and not name.startswith("builtins.") \
+                else frozenset()
+        return frozenset()
+
+    def _all_known(self, nodes, scope, depth) -> FrozenSet[str]:
+        found: Set[str] = set()
+        for part in nodes:
+            choices = self.class_choices(part, scope, depth + 1)
+            if not choices:
+                return frozenset()
+            found |= choices
+        return frozenset(found)
+
+    def local_class_aliases(self, scope: ast.AST) -> Dict[str, FrozenSet[str]]:
+        """Names (and ``self`` attributes) of one function bound only to class choices."""
+        found = self._local_aliases.get(id(scope))
+        if found is None:
+            self._local_aliases[id(scope)] = {}  # while computing: no alias of itself
+            found = self._aliases_in(own_statements(scope), self._local_aliases[id(scope)], scope)
+            self._local_aliases[id(scope)] = found
+        return found
+
+    def _aliases_in(self, stmts, found: Dict[str, FrozenSet[str]], scope: Optional[ast.AST] = None):
+        values: Dict[str, list] = {}
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    ref = dotted_name(target)
+                    if ref is not None:
+                        values.setdefault(ref, []).append(stmt.value)
+                    else:
+                        for name in ast.walk(target):
+                            if isinstance(name, (ast.Name, ast.Attribute)) and dotted_name(name):
+                                values.setdefault(dotted_name(name), []).append(None)
+            elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith,
+                                   ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+                for name in _bound_by(stmt):
+                    values.setdefault(name, []).append(None)
+        # Two rounds: an alias of an alias (``make = Box``) resolves too.
+        for _ in range(2):
+            for ref, bound in values.items():
+                if ref in found or ref in self.aliases:
+                    continue
+                choices = [self.class_choices(v, scope) if v is not None else frozenset() for v in bound]
+                if choices and all(choices):
+                    found[ref] = frozenset().union(*choices)
+        return found
+
     def mailbox_class(self, node: ast.AST) -> Optional[str]:
         """``mailbox.mbox`` etc. when ``node`` names a stdlib mailbox class or a local subclass."""
         if isinstance(node, ast.Name) and node.id in self.mailbox_subclasses:
@@ -136,13 +220,21 @@ class ModuleFacts:
             return name
         return None
 
-    def lockable_constructor(self, node: ast.AST) -> Optional[str]:
-        """The lockable class a call constructs (``mailbox.mbox(...)``), or None."""
+    def lockable_constructor(self, node: ast.AST, scope: Optional[ast.AST] = None) -> Optional[str]:
+        """The lockable class a call constructs (``mailbox.mbox(...)``, or ``make(...)`` where
+        ``make`` may be one of several mailbox classes, one of them lockable), or None."""
         if not isinstance(node, ast.Call):
             return None
         kind = self.mailbox_class(node.func)
         if kind in LOCKABLE_CLASSES:
             return kind
+        if kind is None and isinstance(node.func, (ast.Name, ast.Attribute)):
+            choices = self.class_choices(node.func, scope)
+            if choices and choices <= MAILBOX_CLASSES:
+                # The strictest lockable class it may be: a single-file mailbox before MH.
+                for candidate in ("mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox.MH"):
+                    if candidate in choices:
+                        return candidate
         return None
 
     def lockable_annotation(self, node: Optional[ast.AST]) -> Optional[str]:
@@ -185,6 +277,34 @@ _SIMPLE = (
     ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Raise,
     ast.Delete, ast.Assert, ast.Break, ast.Continue, ast.Global, ast.Nonlocal,
 )
+
+
+def own_statements(scope: ast.AST):
+    """Every statement of a function's own body (not of nested functions or classes)."""
+    stack = list(getattr(scope, "body", []))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if children:
+                stack.extend(children)
+
+
+def _bound_by(stmt: ast.AST):
+    """Dotted names a statement other than a plain assignment binds."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in stmt.names]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    else:
+        targets = [stmt.target]
+    return [dotted_name(n) for t in targets for n in ast.walk(t)
+            if isinstance(n, (ast.Name, ast.Attribute)) and dotted_name(n)]
 
 
 def _imports_and_top_level(tree: ast.Module):

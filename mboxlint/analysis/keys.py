@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
-from .locks import LockAnalysis, epoch_at
+from .locks import LockAnalysis, call_effects, context_effects, epoch_at
 from .state import LOCKED, State, join_epochs, join_lock, min_line
 from .walk import Analysis, Walker
 
@@ -364,14 +364,32 @@ class KeyAnalysis(Analysis):
         elif op in BOUNDARIES:
             self._boundary(ref, box.kind, op, node, state)
 
+    def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        # A helper of the module that locks, unlocks or closes a mailbox ends its keys' period too.
+        for ref, op in call_effects(self.facts, node, walker.scope):
+            box = state.get(BOX_DOMAIN, ref)
+            if box is not None and op in BOUNDARIES:
+                self._boundary(ref, box.kind, op, node, state)
+
+    def _context_boundaries(self, walker: Walker, item: ast.withitem, leaving: bool, state: State) -> None:
+        effects = context_effects(self.facts, item.context_expr, walker.scope)
+        for ref, op in (effects[1 if leaving else 0] if effects is not None else ()):
+            box = state.get(BOX_DOMAIN, ref)
+            if box is not None and op in BOUNDARIES:
+                self._boundary(ref, box.kind, op, item.context_expr, state)
+
     def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
         ref = self._locked_item(item)
         box = state.get(BOX_DOMAIN, ref) if ref else None
         if box is not None:
             self._boundary(ref, box.kind, "lock", item.context_expr, state)
+        elif ref is None:
+            self._context_boundaries(walker, item, False, state)
 
     def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
         expr = item.context_expr
+        if self._locked_item(item) is None:
+            self._context_boundaries(walker, item, True, state)
         ref, label = self._locked_item(item), "locked-exit"
         if ref is None and isinstance(expr, ast.Call) and expr.args:
             if self.facts.resolve(expr.func) == "contextlib.closing":
@@ -510,11 +528,15 @@ class ImapAnalysis(Analysis):
 
     # -- which names are connections ------------------------------------------------------
 
-    def constructed(self, node: Optional[ast.AST]) -> Optional[str]:
+    def constructed(self, node: Optional[ast.AST], scope: Optional[ast.AST] = None) -> Optional[str]:
         if isinstance(node, ast.Call):
             name = self.facts.resolve(node.func)
             if name in IMAP_CLASSES:
                 return name
+            # A class chosen at run time: every class it may be is a connection class.
+            choices = self.facts.class_choices(node.func, scope) if name is None else frozenset()
+            if choices and choices <= IMAP_CLASSES:
+                return min(choices)
         return None
 
     def annotated(self, node: Optional[ast.AST]) -> Optional[str]:
@@ -554,9 +576,9 @@ class ImapAnalysis(Analysis):
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for node in ast.walk(stmt):
                     if isinstance(node, ast.Assign):
-                        kind, targets = self.constructed(node.value), node.targets
+                        kind, targets = self.constructed(node.value, stmt), node.targets
                     elif isinstance(node, ast.AnnAssign):
-                        kind = self.annotated(node.annotation) or self.constructed(node.value)
+                        kind = self.annotated(node.annotation) or self.constructed(node.value, stmt)
                         targets = [node.target]
                     else:
                         continue
@@ -624,7 +646,7 @@ class ImapAnalysis(Analysis):
             return
         ref = walker.ref(target)
         if how in ("assign", "walrus", "with") and ref is not None:
-            kind = self.constructed(value)
+            kind = self.constructed(value, walker.scope.node)
             if kind is None:
                 stmt = walker.current_statement()
                 if isinstance(stmt, ast.AnnAssign) and stmt.target is target:

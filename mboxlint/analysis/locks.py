@@ -16,8 +16,9 @@ of its locking:
 import ast
 from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
-from .imports import ModuleFacts
+from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
+from .summaries import apply_effects, bind_arguments
 from .walk import Analysis, Scope, Walker
 
 DOMAIN = "box"
@@ -101,15 +102,55 @@ def epoch_at(node: ast.AST, label: str) -> object:
     return (label, node.lineno, node.col_offset)
 
 
+def call_effects(facts: ModuleFacts, call: ast.Call, scope: Scope):
+    """``(ref, op)`` that calling a summarised function of the module does to the caller's refs."""
+    summaries = facts.summaries
+    if summaries is None:
+        return []
+    self_name = scope.self_name
+    summary = summaries.callee(call, scope.enclosing_class, self_name)
+    if summary is None or summary.context_manager or not summary.enter:
+        return []
+    receiver = self_name if isinstance(call.func, ast.Attribute) else None
+    mapping = bind_arguments(summary, call, receiver)
+    return apply_effects(summary.enter, mapping) if mapping is not None else []
+
+
+def context_effects(facts: ModuleFacts, expr: ast.AST, scope: Scope):
+    """``(on entering, on leaving)``, each a list of ``(ref, op)``, of a ``with`` item that is a
+    summarised context manager of the module; None otherwise."""
+    summaries = facts.summaries
+    if summaries is None:
+        return None
+    found = summaries.context_manager(expr, scope.enclosing_class, scope.self_name)
+    if found is None:
+        return None
+    summary, receiver = found
+    mapping = bind_arguments(summary, expr, receiver)
+    if mapping is None:
+        return None
+    return apply_effects(summary.enter, mapping), apply_effects(summary.exit, mapping)
+
+
 class _ScopeSurvey:
     """What a scope does with mailbox refs, from one look at its body before the walk."""
 
-    def __init__(self, scope: Scope):
-        self.locks: Set[str] = set()  # refs with lock() or locked() calls
-        self.unlocks: Set[str] = set()  # refs with unlock() calls
+    def __init__(self, scope: Scope, facts: Optional[ModuleFacts] = None):
+        self.locks: Set[str] = set()  # refs with lock() or locked() calls, or a helper's
+        self.unlocks: Set[str] = set()  # refs with unlock() calls, or a helper's
         self.handed_on: Set[str] = set()  # refs returned, yielded or stored on self
         self_name = scope.self_name
         for node in _walk_scope_body(scope.node):
+            if isinstance(node, ast.Call) and facts is not None and facts.summaries is not None:
+                for ref, op in call_effects(facts, node, scope):
+                    if op == "lock":
+                        self.locks.add(ref)
+                    elif op == "unlock":
+                        self.unlocks.add(ref)
+            if isinstance(node, ast.withitem) and facts is not None and facts.summaries is not None:
+                effects = context_effects(facts, node.context_expr, scope)
+                if effects is not None:
+                    self.locks.update(ref for ref, op in effects[0] if op == "lock")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 ref = Walker.ref(node.func.value)
                 if ref is None:
@@ -143,9 +184,24 @@ def _walk_scope_body(scope_node: ast.AST):
                 stack.append(child)
 
 
+def private_mailbox(facts: ModuleFacts, constructor: ast.Call, scope: Scope) -> bool:
+    """Whether a mailbox constructor's path is in a fresh private temporary directory."""
+    path = constructor.args[0] if constructor.args else None
+    for keyword in constructor.keywords:
+        if keyword.arg == "path":
+            path = keyword.value
+    if path is None or facts.summaries is None:
+        return False
+    private = facts.summaries.private
+    return private.private_expression(path, set(private.scope(scope.node, scope.enclosing_class)))
+
+
 def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str, str]:
-    """Attributes of instances of ``cls`` known to hold lockable mailboxes: ``{"box": kind}``."""
+    """Attributes of instances of ``cls`` known to hold lockable mailboxes: ``{"box": kind}``;
+    not those made on a private temporary path."""
     found: Dict[str, str] = {}
+    private_attrs: Set[str] = set()
+    shared_attrs: Set[str] = set()
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             kind = facts.lockable_annotation(stmt.annotation) or facts.lockable_constructor(stmt.value)
@@ -157,18 +213,22 @@ def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str,
                 continue
             for node in _walk_scope_body(stmt):
                 if isinstance(node, ast.Assign):
-                    kind = facts.lockable_constructor(node.value)
+                    kind = facts.lockable_constructor(node.value, stmt)
                     targets = node.targets
                 elif isinstance(node, ast.AnnAssign):
-                    kind = facts.lockable_annotation(node.annotation) or facts.lockable_constructor(node.value)
+                    kind = facts.lockable_annotation(node.annotation) or facts.lockable_constructor(node.value, stmt)
                     targets = [node.target]
                 else:
                     continue
                 if not kind:
                     continue
+                private = isinstance(node.value, ast.Call) and private_mailbox(facts, node.value, Scope(stmt, cls))
                 for target in targets:
                     if isinstance(target, ast.Attribute) and Walker.ref(target.value) == self_name:
                         found[target.attr] = kind
+                        (private_attrs if private else shared_attrs).add(target.attr)
+    for attr in private_attrs - shared_attrs:
+        found.pop(attr, None)
     return found
 
 
@@ -224,6 +284,27 @@ def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str) -> Option
     return call.func.attr
 
 
+def _cannot_raise(stmt: ast.stmt) -> bool:
+    """``pass``, or a constant bound to a plain name: nothing an exception could come from."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Constant):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        return all(isinstance(t, ast.Name) for t in targets)
+    return False
+
+
+def released_at_once(stmts: Sequence[ast.stmt], index: int, ref: str) -> bool:
+    """Whether the ``ref.lock()`` at ``stmts[index]`` is followed, in the same block, by
+    ``ref.unlock()`` with nothing in between that can raise: no exception can strand it."""
+    for following in range(index + 1, len(stmts)):
+        if _bare_method_call(stmts, following, ref) == "unlock":
+            return True
+        if not _cannot_raise(stmts[following]):
+            return False
+    return False
+
+
 def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optional[int]:
     """The index of the ``ref.unlock()`` line ending the region that ``ref.lock()`` at
     ``stmts[index]`` starts, when ``try:`` ... ``finally: ref.unlock()`` around the statements
@@ -274,6 +355,18 @@ def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
     return False
 
 
+def _after_loop(walker: Walker) -> Optional[ast.stmt]:
+    """The statement after the innermost loop around the statement being walked, if that loop
+    is followed by one in its block."""
+    blocks = walker.enclosing_blocks()
+    for depth in range(len(blocks) - 1, 0, -1):
+        outer, index = blocks[depth - 1]
+        owner = outer[index]
+        if isinstance(owner, (ast.For, ast.AsyncFor, ast.While)) and blocks[depth][0] is owner.body:
+            return outer[index + 1] if index + 1 < len(outer) else None
+    return None
+
+
 def _catches_everything(facts: ModuleFacts, handler: ast.ExceptHandler) -> bool:
     """``except:``, ``except Exception:`` or ``except BaseException:`` (which re-raise, typically)."""
     if handler.type is None:
@@ -308,18 +401,22 @@ class LockAnalysis(Analysis):
     @staticmethod
     def mailbox_scope_words(facts: ModuleFacts):
         # A scope tracks a mailbox only when it constructs one (spelled with a local name
-        # bound to a mailbox class, its module, or a subclass) or locks/unlocks one.
+        # bound to a mailbox class, its module, or a subclass) or locks/unlocks one, itself
+        # or through a function of the module that does.
         names = {"lock"}
+        if facts.summaries is not None:
+            names.update(facts.summaries.scope_words())
         names.update(local for local, target in facts.aliases.items()
                      if target == "mailbox" or target.startswith("mailbox."))
         names.update(facts.mailbox_subclasses)
+        names.update(name for name, choices in facts.class_aliases.items() if choices & MAILBOX_CLASSES)
         return sorted(names)
 
     # -- entry --------------------------------------------------------------------------
 
     def start(self, walker: Walker, state: State) -> None:
         scope = walker.scope
-        self.survey = _ScopeSurvey(scope)
+        self.survey = _ScopeSurvey(scope, self.facts)
         self._lock_events = []
         candidates: Dict[str, str] = {}
         if scope.is_function:
@@ -358,7 +455,9 @@ class LockAnalysis(Analysis):
         ref = walker.ref(target)
         if ref is None or how not in ("assign", "walrus"):
             return
-        kind = self.facts.lockable_constructor(value) if value is not None else None
+        kind = self.facts.lockable_constructor(value, walker.scope.node) if value is not None else None
+        if kind and private_mailbox(self.facts, value, walker.scope):
+            return  # in a directory only this code knows: nobody else delivers there
         if kind:
             state.set(DOMAIN, ref, BoxFact(kind, UNLOCKED, frozenset({epoch_at(value, "new")})))
             return
@@ -371,6 +470,22 @@ class LockAnalysis(Analysis):
     # -- operations ---------------------------------------------------------------------
 
     def operation(self, walker, ref, op, node, args, state) -> None:
+        self._operate(walker, ref, op, node, state)
+
+    def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        effects = call_effects(self.facts, node, walker.scope)
+        for index, (ref, op) in enumerate(effects):
+            if state.get(DOMAIN, ref) is None:
+                continue
+            # A helper that locks and releases within itself leaves no lock for an exception to strand.
+            released_inside = op == "lock" and any(
+                later_ref == ref and later_op in RELEASING for later_ref, later_op in effects[index + 1:])
+            self._operate(walker, ref, op, node, state, key=(ref, op, index), via=True,
+                          covered=True if released_inside else None)
+
+    def _operate(self, walker, ref, op, node, state, key=None, via=False, covered=None) -> None:
+        """Apply ``op`` on the tracked mailbox ``ref``; ``via``: done by a helper of the module
+        called at ``node`` (then no fix is offered where the call is)."""
         fact = state.get(DOMAIN, ref)
         if fact is None:
             return
@@ -378,19 +493,26 @@ class LockAnalysis(Analysis):
             return  # handled as a ``with`` item; a bare call does nothing yet
         line = getattr(node, "lineno", 0)
         data = {"ref": ref, "op": op, "fact": fact}
+        if via:
+            data["via"] = True
         if op == "lock":
             new_epoch = epoch_at(node, "lock")
             data["new_epoch"] = new_epoch
-            data["covered"] = self._covered(walker, ref)
-            data["block"] = walker.current_block()
-            event = walker.emit("box-op", node, **data)
+            data["covered"] = self._covered(walker, ref) if covered is None else covered
+            data["block"] = None if via else walker.current_block()
+            event = walker.emit("box-op", node, key, **data)
             if event is not None:
                 self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
             return
         if op == "unlock":
             data["in_handler"] = walker.handling
-        walker.emit("box-op", node, **data)
+        walker.emit("box-op", node, key, **data)
+        self._change(ref, op, node, line, fact, state)
+
+    @staticmethod
+    def _change(ref, op, node, line, fact, state) -> None:
+        """The state after ``op`` on ``ref`` (anything but ``lock``)."""
         if op == "unlock":
             state.set(DOMAIN, ref, fact.replace(lock=UNLOCKED, epochs=frozenset({epoch_at(node, "unlock")})))
         elif op == "close":
@@ -409,35 +531,53 @@ class LockAnalysis(Analysis):
         elif op in READING and fact.lock != LOCKED and fact.read_unlocked is None:
             state.set(DOMAIN, ref, fact.replace(read_unlocked=line))
 
-    def _releases(self, stmts: Sequence[ast.stmt], ref: str) -> bool:
-        """:func:`releases`, asked once per block and mailbox: every ``lock()`` in a long
-        ``try`` body asks it of the same ``finally``."""
+    def _releases(self, stmts: Sequence[ast.stmt], ref: str, scope: Scope) -> bool:
+        """Whether ``stmts`` release ``ref``: ``unlock()``/``close()`` on it, or a call of a
+        helper of the module that does. Asked once per block and mailbox: every ``lock()`` in
+        a long ``try`` body asks it of the same ``finally`` (a block lies in one scope)."""
         slot = (id(stmts), ref)
         known = self._released.get(slot)
         if known is None:
-            known = self._released[slot] = releases(stmts, ref)
+            known = self._released[slot] = releases(stmts, ref) or self._released_by_helper(stmts, ref, scope)
         return known
 
     def _covered(self, walker: Walker, ref: str) -> bool:
         """Whether an exception after this ``lock()`` still releases the lock."""
-        if any(self._releases(body, ref) for body in walker.enclosing_finally_bodies()):
+        scope = walker.scope
+        if any(self._releases(body, ref, scope) for body in walker.enclosing_finally_bodies()):
             return True
-        if any(self._releasing_item(item, ref) for item in walker.enclosing_with_items()):
+        if any(self._releasing_item(item, ref, scope) for item in walker.enclosing_with_items()):
             return True
         following = walker.next_statement()
+        if isinstance(following, ast.Break):
+            following = _after_loop(walker)  # a retry loop left once the lock is taken
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
-            return self._releases(following.finalbody, ref) or any(
-                _catches_everything(self.facts, handler) and self._releases(handler.body, ref)
+            return self._releases(following.finalbody, ref, scope) or any(
+                _catches_everything(self.facts, handler) and self._releases(handler.body, ref, scope)
                 for handler in following.handlers
             )
         if isinstance(following, (ast.With, ast.AsyncWith)):
-            return any(self._releasing_item(item, ref) for item in following.items)
+            return any(self._releasing_item(item, ref, scope) for item in following.items)
         return False
 
-    def _releasing_item(self, item: ast.withitem, ref: str) -> bool:
+    def _released_by_helper(self, stmts, ref: str, scope: Scope) -> bool:
+        if self.facts.summaries is None:
+            return False
+        for stmt in stmts:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and any(
+                        r == ref and op in RELEASING for r, op in call_effects(self.facts, node, scope)):
+                    return True
+        return False
+
+    def _releasing_item(self, item: ast.withitem, ref: str, scope: Optional[Scope] = None) -> bool:
         expr = item.context_expr
         if not isinstance(expr, ast.Call):
             return False
+        if scope is not None:
+            effects = context_effects(self.facts, expr, scope)
+            if effects is not None and any(r == ref and op in RELEASING for r, op in effects[1]):
+                return True
         if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
             return Walker.ref(expr.func.value) == ref
         if self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
@@ -458,6 +598,15 @@ class LockAnalysis(Analysis):
             if event is not None:
                 self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
+            return
+        effects = context_effects(self.facts, expr, walker.scope)
+        if effects is None:
+            return
+        entering, leaving = effects
+        for index, (ref, op) in enumerate(entering):
+            released = any(r == ref and o in RELEASING for r, o in leaving)
+            self._operate(walker, ref, op, expr, state, key=(ref, op, index), via=True,
+                          covered=True if released else None)
 
     def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
         expr = item.context_expr
@@ -468,6 +617,13 @@ class LockAnalysis(Analysis):
         elif self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
             ref, label = walker.ref(expr.args[0]), "close"
         else:
+            effects = context_effects(self.facts, expr, walker.scope)
+            if effects is not None:
+                # Left on every way out, exceptions included: the state changes, no events.
+                for ref, op in effects[1]:
+                    fact = state.get(DOMAIN, ref)
+                    if fact is not None and op != "lock":
+                        self._change(ref, op, expr, expr.lineno, fact, state)
             return
         fact = state.get(DOMAIN, ref) if ref else None
         if fact is not None:

@@ -44,7 +44,8 @@ import ast
 from typing import Dict, List, Optional, Set, Tuple
 
 from .imports import ModuleFacts, dotted_name
-from .locks import _walk_scope_body
+from .locks import _walk_scope_body, call_effects
+from .summaries import NOTHING, bindings_of, under
 from .pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from .state import State, min_line
 from .walk import Analysis, Event, Walker, _bound_refs
@@ -76,6 +77,22 @@ RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
 FCNTL_LOCKS = frozenset({"fcntl.lockf", "fcntl.flock"})
 STAT = frozenset({"os.stat", "os.lstat"})
+#: ``Path`` methods called unbound, on the path as first argument: ``Path.open(p, "w")``
+UNBOUND_PATH_METHODS = {"pathlib.Path.open": None, "pathlib.Path.read_text": "r", "pathlib.Path.read_bytes": "r",
+                        "pathlib.Path.write_text": "w", "pathlib.Path.write_bytes": "w"}
+#: calls that create or fill the file named by their second argument
+COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "os.link", "os.symlink"})
+#: calls whose value differs on every call: names built from them are fresh, unique files
+FRESH_SOURCES = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
+    "time.perf_counter", "time.perf_counter_ns", "os.getpid", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
+})
+FRESH_MODULES = ("hashlib.", "random.", "secrets.")
+#: statements climbed from a rename to the ``if`` that may hold another in its other arm
+ANCESTORS = 64
+#: names followed back from a rename's target to the value that made it fresh
+FRESH_DEPTH = 16
 
 TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
 #: where ``dir`` goes when passed by position
@@ -368,6 +385,12 @@ class PathAnalysis(Analysis):
         self.tree = tree
         self.options = options or {}
         self._lockers: Optional[Dict[str, int]] = None
+        self._private: frozenset = frozenset()
+        self._scope = None
+        #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
+        self._site_statements: Dict[int, Optional[ast.stmt]] = {}
+        #: id of a statement of the scope -> (the statement holding it, the list it is in)
+        self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         self._scope_locked: Dict[PathKey, int] = {}
         self._renames: List[Event] = []
@@ -381,10 +404,9 @@ class PathAnalysis(Analysis):
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
-        return bool(facts.mailbox_subclasses) or facts.imports_any(
-            ["os", "shutil", "pathlib", "tempfile", "fcntl", "io", "gzip", "bz2", "lzma", "codecs", "mailbox",
-             "json", "pickle"]
-        )
+        # No import is needed to reach a file: the builtin open(), and read_text()/
+        # write_text() of a path handed in. Only the text triggers can rule a module out.
+        return True
 
     # -- keys -------------------------------------------------------------------------
 
@@ -456,6 +478,10 @@ class PathAnalysis(Analysis):
             return None
         if isinstance(node, ast.JoinedStr):
             return [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], _concat
+        if isinstance(node, ast.Subscript) and _constant_index(node.slice):
+            # ``self.filename[:-1]``: the same slice of the same string is the same path
+            index = opaque_key("[%s]" % ast.unparse(node.slice))
+            return [node.value], lambda parts: call_key("subscript", [parts[0], index]) if parts[0] else None
         return None
 
     def _call_step(self, node: ast.Call):
@@ -476,7 +502,42 @@ class PathAnalysis(Analysis):
                 return [node.func.value, node.args[0]], _DERIVING[method]
             if method == "joinpath" and node.args:
                 return [node.func.value] + list(node.args), _join
+        if name is None:
+            return self._helper_step(node)
         return None
+
+    def _returns(self, node: ast.Call):
+        """What the function or ``self`` method of this module called at ``node`` returns."""
+        summaries = self.facts.summaries
+        scope = self._scope
+        if summaries is None or scope is None:
+            return NOTHING
+        return summaries.returns(node, scope.enclosing_class, scope.self_name)
+
+    def _unpacked_paths(self, target: ast.AST, value: ast.AST, state: State) -> None:
+        """``state, temp = self._paths()``: each name is the same item of the same helper call."""
+        if not isinstance(value, ast.Call) or value.keywords or any(isinstance(a, ast.Starred) for a in value.args):
+            return
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return
+        if self._returns(value).paths != len(target.elts):
+            return
+        args = [self.key(arg, state) for arg in value.args]
+        if any(arg is None for arg in args):
+            return
+        call = call_key("call", [self._name_key(dotted_name(value.func))] + args)
+        for index, element in enumerate(target.elts):
+            ref = dotted_name(element)
+            if ref is not None:
+                state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
+
+    def _helper_step(self, node: ast.Call):
+        """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not self._returns(node).path:
+            return None
+        helper = self._name_key(dotted_name(node.func))
+        return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
 
     def is_pathlib(self, node: ast.AST, state: State) -> bool:
         """Whether an expression is known to be a ``pathlib`` path."""
@@ -484,6 +545,9 @@ class PathAnalysis(Analysis):
             if isinstance(node, ast.Call):
                 if self.facts.resolve(node.func) in PATHLIB_CLASSES:
                     return True
+                returned = self._returns(node)
+                if returned.path:
+                    return returned.pathlib
                 if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
                     node = node.func.value
                     continue
@@ -499,10 +563,16 @@ class PathAnalysis(Analysis):
     # -- scope entry -------------------------------------------------------------------
 
     def start(self, walker: Walker, state: State) -> None:
+        self._scope = walker.scope
         self._self_name = walker.scope.self_name
+        self._private = None  # looked for at the first event that may be exempt
+        self._bindings = None
+        self._any_temp = False
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
+        self._site_statements = {}
+        self._parents = None
         self._temps_made = False
         node = walker.scope.node
         self._scanned = set()
@@ -511,6 +581,38 @@ class PathAnalysis(Analysis):
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
+            self._default_paths(args, state)
+
+    def _default_paths(self, args: ast.arguments, state: State) -> None:
+        """A parameter whose default is a module constant (``def load(path=STATE)``) names the
+        file of that constant: a reader and a writer with the same default share the file."""
+        positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+        for arg, default in pairs:
+            # A module constant, not a literal: ``base=""`` says nothing about which file.
+            if isinstance(default, ast.Name) and default.id in self.facts.module_bindings:
+                key = self.key(default, None)
+                if key is not None:
+                    state.set("path", arg.arg, Must(key))
+
+    def _private_names(self, scope) -> frozenset:
+        """Names of this scope holding a fresh private temporary directory or a path in it,
+        spelled as keys spell them."""
+        summaries = self.facts.summaries
+        if summaries is None:
+            return frozenset()
+        return frozenset(self._ref_key(name) for name in summaries.private.scope(scope.node, scope.enclosing_class))
+
+    def private(self, key: Optional[PathKey]) -> bool:
+        """Whether a key names a file in a private temporary directory of this scope."""
+        if key is None:
+            return False
+        if self._private is None:
+            self._private = self._private_names(self._scope)
+        if not self._private:
+            return False
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and under(leaf.head, self._private))
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -525,6 +627,10 @@ class PathAnalysis(Analysis):
         if value is None or how not in ("assign", "walrus", "with"):
             return
         if isinstance(target, (ast.Tuple, ast.List)):
+            if _cache_lookup(value):  # ``size, mtime = self.cache[path]``: every part is a cached value
+                for ref in _bound_refs(target):
+                    state.set("cached", ref, Must(True))
+            self._unpacked_paths(target, value, state)
             if isinstance(value, ast.Call) and len(target.elts) == 2 and \
                     self.facts.resolve(value.func) == "tempfile.mkstemp":
                 fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])
@@ -542,11 +648,12 @@ class PathAnalysis(Analysis):
         if how == "with":
             return
         if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
-            stat_ref = dotted_name(value.value)
-            stat = state.get("stat", stat_ref) if stat_ref else None
-            if stat is not None:
-                state.set("mtime", ref, Must(stat.value))
+            mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime`` or ``st.st_mtime``
+            if mtime_of is not None:
+                state.set("mtime", ref, Must(mtime_of))
             return
+        if _cache_lookup(value):
+            state.set("cached", ref, Must(True))
         if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
@@ -556,8 +663,9 @@ class PathAnalysis(Analysis):
         key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
-            if self.is_pathlib(value, state):
-                state.set("pathlib", ref, Must(True))
+        # ``path = Path(path)`` keeps the key and makes it a pathlib path.
+        if key is not None and self.is_pathlib(value, state):
+            state.set("pathlib", ref, Must(True))
 
     def _note_rebinding(self, target: ast.AST, state: State) -> None:
         """Every temp file made so far learns which names were bound after it."""
@@ -647,6 +755,7 @@ class PathAnalysis(Analysis):
         state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, site,
                                          frozenset(bound), dir_arg)))
         self._temps_made = True
+        self._any_temp = True
 
     # -- conditions -------------------------------------------------------------------
 
@@ -730,7 +839,7 @@ class PathAnalysis(Analysis):
                 if key is None:
                     continue
                 earlier = self._earlier_value(other, key, params, state)
-                if earlier is not None:
+                if earlier is not None and not self.private(key):
                     walker.emit("file-mtime", compare, key=key, path=key, earlier=earlier)
                     break
 
@@ -742,8 +851,11 @@ class PathAnalysis(Analysis):
         if isinstance(node, ast.Subscript) or (
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
             return "a cached value"
-        if isinstance(node, ast.Attribute) and dotted_name(node) is not None:
-            return "`%s`" % dotted_name(node)
+        ref = dotted_name(node)
+        if ref is not None and state.get("cached", ref) is not None:
+            return "a cached value"
+        if isinstance(node, ast.Attribute) and ref is not None:
+            return "`%s`" % ref
         if isinstance(node, ast.Name) and node.id in params:
             return "the parameter `%s`" % node.id
         return None
@@ -754,6 +866,10 @@ class PathAnalysis(Analysis):
         func = node.func
         name = self.facts.resolve(func)
         if name is None:
+            if self._any_temp:  # fsyncs matter only to a temp file's rename
+                for ref, op in call_effects(self.facts, node, walker.scope):
+                    if op == "fsync":  # a helper of the module that fsyncs what it is given
+                        self._synced_target(None, ref, state)
             if isinstance(func, ast.Attribute):
                 self._method_call(walker, node, func.attr, state)
             elif isinstance(func, ast.Name) and "sync" in func.id.lower():
@@ -762,6 +878,17 @@ class PathAnalysis(Analysis):
         if name in OPEN_FUNCTIONS:
             if node.args:
                 self._open(walker, node, node.args[0], open_mode(node), state)
+        elif name in UNBOUND_PATH_METHODS:
+            if node.args:
+                mode = UNBOUND_PATH_METHODS[name] or open_mode(node)
+                self._open(walker, node, node.args[0], mode, state)
+        elif name in COPIES:
+            if len(node.args) >= 2:
+                # The code's own create: a check of the target made before is stale now.
+                key = self.key(node.args[1], state)
+                if key is not None:
+                    state.discard("guard", key)
+                    state.discard("removed", key)
         elif name in RENAME:
             if len(node.args) >= 2:
                 self._rename(walker, node, name, node.args[0], node.args[1], state)
@@ -829,7 +956,7 @@ class PathAnalysis(Analysis):
 
     def _open(self, walker: Walker, node: ast.Call, path: ast.AST, mode: str, state: State) -> None:
         key = self.key(path, state)
-        if key is None:
+        if key is None or self.private(key):
             return
         kind = mode_kind(mode)
         walker.emit("file-open", node, key=key, path=key, path_node=path, mode=kind, guard=state.get("guard", key),
@@ -844,12 +971,13 @@ class PathAnalysis(Analysis):
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
         """A name built from another path and written here is a temp file of that path."""
         if state.get("temp", key) is None and key.kind == "call" and (
-                key.head == "concat" or key.head in DERIVING_METHODS):
+                key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)):
             state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
+            self._any_temp = True
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
-        if key is None:
+        if key is None or self.private(key):
             return
         walker.emit("file-act", node, key=key, op=op, path=key, path_node=path, guard=state.get("guard", key),
                     stmt=walker.current_statement(), caught=self._caught(walker),
@@ -865,6 +993,8 @@ class PathAnalysis(Analysis):
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(_exception_names(expr.args))
         for handler in walker.enclosing_handlers():
+            if handler.body and isinstance(handler.body[-1], ast.Raise):
+                continue  # re-raises (or raises another error): the failure is not survived
             if handler.type is None:
                 names.add("BaseException")
             else:
@@ -874,11 +1004,16 @@ class PathAnalysis(Analysis):
 
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
-        if src_key is None or dst_key is None:
-            return
+        if src_key is None or dst_key is None or self.private(dst_key):
+            return  # a target in a private directory: nobody else reads it
         sites = self._rename_sites.setdefault((src_key, dst_key), [])
-        earlier = [site for site in sites if site is not node]
+        statement = walker.current_statement()
+        self._site_statements.setdefault(id(node), statement)
+        # A rename in the other arm of an ``if`` (``os.name == "nt"``) is an alternative, not a retry.
+        earlier = [site for site in sites if site is not node
+                   and not self._exclusive(self._site_statements.get(id(site)), statement)]
         removed = state.get("removed", dst_key)
+        blocks = walker.enclosing_blocks() if removed is not None else None
         event = walker.emit(
             "file-rename", node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
             temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
@@ -887,7 +1022,8 @@ class PathAnalysis(Analysis):
             guard=state.get("guard", src_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
-            dst_locked=None, src_locked=None, blocks=walker.enclosing_blocks() if removed is not None else None,
+            dst_locked=None, src_locked=None, blocks=blocks,
+            caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
         )
         if event is not None:
             self._renames.append(event)
@@ -896,6 +1032,46 @@ class PathAnalysis(Analysis):
         for key in (src_key, dst_key):
             state.discard("guard", key)
         state.discard("removed", dst_key)
+
+    def _exclusive(self, first: Optional[ast.stmt], second: Optional[ast.stmt]) -> bool:
+        """Whether two statements of this scope are in different arms of one ``if`` (an
+        ``elif`` included) or ``match``. Asked only when one pair of names is renamed twice;
+        the statements' parents are found once per scope, and at most ANCESTORS levels up
+        (further, the two are taken as not exclusive: the retry is reported)."""
+        if first is None or second is None:
+            return False
+        if self._parents is None:
+            self._parents = {}
+            stack = [self._scope.node]
+            while stack:
+                owner = stack.pop()
+                lists = [getattr(owner, f, None) or [] for f in ("body", "orelse", "finalbody")]
+                lists += [part.body for part in list(getattr(owner, "handlers", None) or ())
+                          + list(getattr(owner, "cases", None) or ())]
+                for stmts in lists:
+                    for stmt in stmts:
+                        self._parents[id(stmt)] = (owner, stmts)
+                        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            stack.append(stmt)
+        ancestors = {}
+        node = first
+        for _ in range(ANCESTORS):
+            parent = self._parents.get(id(node))
+            if parent is None:
+                break
+            ancestors[id(parent[0])] = parent[1]
+            node = parent[0]
+        node = second
+        for _ in range(ANCESTORS):
+            parent = self._parents.get(id(node))
+            if parent is None:
+                return False
+            owner, stmts = parent
+            if id(owner) in ancestors:
+                other = ancestors[id(owner)]
+                return other is not stmts and (isinstance(owner, ast.If) or type(owner).__name__ == "Match")
+            node = owner
+        return False
 
     def _spelled_at_creation(self, node: ast.AST, temp: Optional[TempFact]) -> bool:
         """Whether ``node`` means the same where ``temp`` was created: it only reads names
@@ -949,6 +1125,37 @@ class PathAnalysis(Analysis):
                 return False
         return True
 
+    def _fresh(self, key: PathKey) -> bool:
+        """Whether a key is built from a name that every binding in this scope makes from a
+        value unique to the call (uuid, time, pid, a hash). Looked up only at renames."""
+        if self._bindings is None:
+            self._bindings = {}
+            for target, value in bindings_of(self._scope.node):
+                ref = dotted_name(target)
+                if ref is not None:
+                    self._bindings.setdefault(ref, []).append(value)
+        seen: Set[str] = set()
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
+
+    def _fresh_name(self, ref: str, seen: Set[str], depth: int) -> bool:
+        if ref in seen or depth > FRESH_DEPTH:
+            return False  # a cycle, or a chain too long to follow: not known to be fresh
+        seen.add(ref)
+        values = self._bindings.get(ref)
+        return bool(values) and all(value is not None and self._fresh_value(value, seen, depth) for value in values)
+
+    def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int) -> bool:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Call):
+                name = self.facts.resolve(node.func) or ""
+                if name in FRESH_SOURCES or name.startswith(FRESH_MODULES):
+                    return True
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                ref = dotted_name(node)
+                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen, depth + 1):
+                    return True
+        return False
+
     def _iplocked(self, state: State) -> Optional[int]:
         lines = [fact.value for _ref, fact in state.items("iplock")]
         return min(lines) if lines else None
@@ -958,16 +1165,18 @@ class PathAnalysis(Analysis):
             target = arg
             if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "fileno":
                 target = arg.func.value
-            ref = dotted_name(target)
-            key = None
-            if ref is not None:
-                opened = state.get("file", ref)
-                key = opened.value[0] if opened is not None else None
-            if key is None:
-                key = self.key(target, state)
-            fact = state.get("temp", key) if key is not None else None
-            if fact is not None:
-                state.set("temp", key, fact.synced_now())
+            self._synced_target(target, dotted_name(target), state)
+
+    def _synced_target(self, target: Optional[ast.AST], ref: Optional[str], state: State) -> None:
+        key = None
+        if ref is not None:
+            opened = state.get("file", ref)
+            key = opened.value[0] if opened is not None else None
+        if key is None and target is not None:
+            key = self.key(target, state)
+        fact = state.get("temp", key) if key is not None else None
+        if fact is not None:
+            state.set("temp", key, fact.synced_now())
 
     def _fcntl(self, node: ast.Call, state: State) -> None:
         if len(node.args) < 2:
@@ -1114,6 +1323,29 @@ def is_true_false(node: Optional[ast.AST], value: bool) -> bool:
 
 def _defines_lock(cls: ast.ClassDef) -> bool:
     return any(isinstance(s, ast.FunctionDef) and s.name == "lock" for s in cls.body)
+
+
+def _in_own_folder(key: PathKey) -> bool:
+    """``join(dirname(T), ...T...)``: a name in ``T``'s folder built from ``T`` itself
+    (``target.parent / (target.name + ".tmp")``)."""
+    if key.head != "join" or len(key.parts) < 2:
+        return False
+    folder = key.parts[0]
+    if folder.kind != "call" or folder.head != "dirname":
+        return False
+    target = folder.parts[0]
+    return any(part.contains(target) for part in key.parts[1:])
+
+
+def _cache_lookup(node: Optional[ast.AST]) -> bool:
+    """``cache[k]`` or ``cache.get(k)``: a value stored earlier."""
+    return isinstance(node, ast.Subscript) or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get")
+
+
+def _constant_index(node: ast.AST) -> bool:
+    """A subscript made of constants only (``[:-1]``, ``[0]``)."""
+    return all(isinstance(n, (ast.Slice, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)) for n in ast.walk(node))
 
 
 def _derived(src: PathKey, dst: PathKey) -> bool:

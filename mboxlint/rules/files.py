@@ -80,11 +80,16 @@ class ExistsThenOpen(Rule):
     `Path.exists()/is_file()/is_dir()`, in an `if` around the open or in the guard-clause
     form (`if not os.path.exists(P): return ...` followed by the open). "The same file" means
     the same variable (not rebound in between), attribute chain, constant, or
-    `os.path.join(...)`/`Path(...) / ...` built from equal parts.
+    `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
+    one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
+    `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
+    path from its arguments) called with the same arguments.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
-    the rules' conventions) or between `fcntl.flock/lockf` acquire and release. A check
-    hidden in a helper function is invisible (the analysis is intraprocedural).
+    the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
+    file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
+    `tmp_path`/`tmpdir`, or a fixture of the module returning one): nobody else removes it.
+    A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -386,9 +391,12 @@ class CheckThenAct(Rule):
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
-    (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal, or `OSError` and
-    broader), and `shutil.rmtree(P, ignore_errors=True)`. Checks in helper functions are
-    invisible.
+    (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal or a rename, or
+    `OSError` and broader) and does not raise again (a handler ending in `raise` lets the
+    failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
+    A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
+    to `P` after the check) no longer counts. Files in a fresh private directory are exempt,
+    as for MBX301. Checks in helper functions are invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`
@@ -713,6 +721,8 @@ def rotate(log):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
                 continue
+            if event["caught"] & REMOVE_TOLERATED:
+                continue  # the rename already survives the source going away
             yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"], event["src_node"], module),
                                check=spell_check(guard.kind), line=guard.line,
                                advice="rename and catch FileNotFoundError")
@@ -1093,7 +1103,7 @@ class UnlinkThenRename(Rule):
     """
 
     code = "MBX305"
-    TRIGGERS = ("rename",)
+    TRIGGERS = ("rename", "replace", "move")  # os.replace() and shutil.move() count too
     name = "unlink-then-rename"
     seed = SEED_SAGE
     fix_safety = "sometimes"
@@ -1238,10 +1248,14 @@ class RenameToOverwrite(Rule):
     Reports `os.rename(src, dst)` and `Path.rename(dst)` where the rename is meant to replace
     `dst`: `src` is a temp file from `tempfile`, or a name built from `dst` (`dst + ".tmp"`,
     `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote, or the rename retries an
-    earlier rename of the same two names that failed. Not reported for renames onto fresh
-    names (a Maildir `tmp/` to `new/` move, queue files named by uuid or time), when the
-    target is a `.lock` file (the rename *is* the lock), and where MBX305 or MBX303 already
-    report the same rename.
+    earlier rename of the same two names that failed (a rename in the other arm of the same
+    `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name
+    in the target's own folder built from it (`target.parent / (target.name + ".tmp")`)
+    counts as built from `dst`. Not reported for renames onto fresh names (a Maildir `tmp/` to
+    `new/` move, queue files whose name is built, directly or through variables, from
+    `uuid`, `time`, `os.getpid()`, `hashlib`, `random` or `secrets`), for targets in a fresh
+    private directory, when the target is a `.lock` file (the rename *is* the lock), and
+    where MBX305 or MBX303 already report the same rename.
 
     ## Why is this bad?
     On Windows `os.rename` raises `FileExistsError` when `dst` exists, so code that works on
@@ -1285,6 +1299,14 @@ def deliver(maildir, name):
 import os
 def acquire(path):
     os.rename(path + ".tmp", path + ".lock")
+""",
+        """
+import os, uuid
+def enqueue(spool, data):
+    final = os.path.join(spool, uuid.uuid4().hex + ".msg")
+    with open(final + ".tmp", "w") as f:
+        f.write(data)
+    os.rename(final + ".tmp", final)  # a fresh unique name: nothing to overwrite
 """,
         """
 import os
@@ -1359,8 +1381,8 @@ def save(path, data):
 
     def check(self, module):
         for event in module.events_of("file-rename"):
-            if event["op"] not in ("os.rename", "Path.rename"):
-                continue
+            if event["op"] not in ("os.rename", "Path.rename") or event["fresh_dst"]:
+                continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
             temp = event["temp"]

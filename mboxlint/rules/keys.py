@@ -44,7 +44,9 @@ class KeyUsedAfterUnlock(Rule):
     loops over those (`for key, msg in box.items():`). `MH` keys are message file numbers and
     survive `unlock()`; only `pack()` renumbers them, so for `MH` only `pack()` counts.
     `Maildir` keys are unique file names and never reported. Mailboxes are tracked as for
-    MBX101; the analysis is intraprocedural (a key passed to a helper is not followed).
+    MBX101, and a helper of the module that locks, unlocks or closes the mailbox (a function,
+    a `self` method, a context manager at `with`) is a boundary where it is called or
+    entered and left. A key passed to a helper is not followed.
 
     ## Why is this bad?
     Keys of single-file mailboxes are positions in the table of contents read under the lock.

@@ -1,6 +1,6 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
-from ..analysis.locks import MODIFYING, READING, LockAnalysis
+from ..analysis.locks import MODIFYING, READING, LockAnalysis, released_at_once
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
 from ..plans import no_fix
 from ..plans.locking import flush_plan, wrap_plan
@@ -46,9 +46,24 @@ class UnlockedModification(Rule):
     (`mailbox.mbox(...)` under any import alias, `mboxlint.mailbox`, a subclass defined in the
     module, `self.box = ...` in any method of the class), or it is a parameter, variable or
     attribute annotated with a lockable class or `mailbox.Mailbox` *and* the function locks or
-    unlocks it somewhere. A mailbox the function never locks is left to its caller: the
-    analysis is intraprocedural, so a lock taken inside a helper function is invisible.
-    `Maildir` is exempt: its `lock()` does nothing and its keys are unique file names.
+    unlocks it somewhere, itself or through a function of the module. A mailbox the function
+    never locks is left to its caller. A class chosen at run time (`make = mailbox.MMDF if c
+    else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
+    a mailbox class.
+
+    Locks taken by the module's own helpers count where the helper is called: a function or
+    method that locks, unlocks or flushes its parameter or a `self` attribute on every way
+    through it (`self._lock_box()`), a `@contextmanager` function that locks before its
+    `yield` and unlocks after it (`with locked(box):`), and a class whose `__enter__`/
+    `__exit__` lock and unlock what `__init__` stored. A helper that locks on some paths only,
+    a recursive one, or one from another module stays opaque.
+
+    Exempt: `Maildir` (its `lock()` does nothing and its keys are unique file names), and a
+    mailbox whose path is in a fresh private directory: made by `tempfile.mkdtemp()` or
+    `TemporaryDirectory()` in the same function (or stored on `self` by a method, as
+    `setUp` does), pytest's `tmp_path`/`tmpdir`, or a fixture of the same module returning
+    such a path. Nobody else delivers there, so the lost update cannot happen. A name also
+    bound to anything else is not private.
 
     ## Why is this bad?
     Other programs that deliver to the same file (Postfix, procmail, another Python process)
@@ -115,12 +130,40 @@ box = mailbox.mbox("inbox")
 with box.locked():
     box.add("x")
 """,
+        """
+import contextlib, mailbox
+@contextlib.contextmanager
+def locked(box):
+    box.lock()
+    try:
+        yield box
+    finally:
+        box.flush()
+        box.unlock()
+def deliver(path, msg):
+    box = mailbox.mbox(path)
+    with locked(box):
+        box.add(msg)
+""",
+        """
+import mailbox
+def test_add(tmp_path):
+    box = mailbox.mbox(str(tmp_path / "inbox"))  # a private directory: nobody else delivers
+    box.add("x")
+""",
     ]
     INVALID = [
         """
 import mailbox
 box = mailbox.mbox("inbox")
 box.add("From: a\\n\\nhi\\n")  # MBX101
+""",
+        """
+import mailbox
+def deliver(path, msg, mmdf):
+    make = mailbox.MMDF if mmdf else mailbox.mbox
+    box = make(path)
+    box.add(msg)  # MBX101
 """,
         """
 from mailbox import mbox as M
@@ -312,6 +355,8 @@ def purge(box: mailbox.MH, keys):
                 if fact.lock == MAYBE:
                     # Locked on some paths only: a flush there would write unlocked (MBX101).
                     plan = no_fix("the mailbox is locked on some paths only")
+                elif event.get("via"):
+                    plan = no_fix("a helper unlocks it: the flush belongs in the helper, not at this call")
                 else:
                     plan = flush_plan(event, blocks_of(module), event["ref"])
                 yield self.finding(event.node, plan=plan, ref=event["ref"], line=fact.pending)
@@ -328,7 +373,12 @@ class LockNotReleasedOnError(Rule):
 
     Not reported when the function hands the locked mailbox on: it returns or yields it,
     stores it on `self`, is an `__enter__` method, or (for a mailbox it did not construct)
-    returns with it still locked, which is how a `lock()` wrapper method looks.
+    returns with it still locked, which is how a `lock()` wrapper method looks. Not reported
+    either when `unlock()` follows at once, with nothing in between that can raise (`pass`,
+    a constant bound to a name), or when the `lock()` is followed by a `break` out of a retry
+    loop that a `try:` ... `finally: unlock()` follows. A helper of the module that locks
+    (see MBX101) is a `lock()` where it is called; one whose release is in a `finally` (or is
+    a context manager's exit) covers it; such findings have no fix.
 
     ## Why is this bad?
     A crash between `lock()` and `unlock()` leaves the dot-lock file (`inbox.lock`) behind.
@@ -400,6 +450,13 @@ class Session:
     def acquire(self):
         self.box.lock()
 """,
+        """
+import mailbox
+def touch(path):
+    box = mailbox.mbox(path)
+    box.lock()
+    box.unlock()
+""",
     ]
     INVALID = [
         Invalid(
@@ -461,6 +518,17 @@ def deliver(box: mailbox.mbox, message, quarantine):
         ),
         # A return between lock() and unlock() kept the lock on that path; a finally would
         # release it there, so no fix is offered.
+        """
+import mailbox
+def take_lock(box):
+    box.lock()
+def deliver(path, msg):
+    box = mailbox.mbox(path)
+    take_lock(box)  # MBX103
+    box.add(msg)
+    box.flush()
+    box.unlock()
+""",
         Invalid(
             """
 import mailbox
@@ -478,6 +546,9 @@ def first(path):
         for event in box_ops(module, {"lock"}):
             if event.get("covered") or event.get("handed_on"):
                 continue
+            block = event.get("block")
+            if block is not None and released_at_once(*block, event["ref"]):
+                continue  # lock(); unlock(): nothing in between can raise
             yield self.finding(event.node, plan=wrap_plan(event, blocks_of(module), event["ref"]), ref=event["ref"])
 
 

@@ -7,6 +7,7 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 """
 
 import ast
+import bisect
 
 from ..analysis.paths import open_mode
 from .base import Invalid, Rule
@@ -129,10 +130,17 @@ class InPlaceRewrite(Rule):
     `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
-    attributes within one class, for constants and module globals in the whole module. Not
-    reported for temp files, nor under an inter-process lock (`filelock.FileLock`, `fcntl`),
-    nor when the write creates a file that a `try:` just failed to open (`try: open(P)`
-    `except OSError: open(P, "w")`): that creates a missing file, it does not rewrite one.
+    attributes within one class (`self.path + ".json"` in two methods), for constants and
+    module globals in the whole module; a parameter whose default is a module constant
+    (`def load(path=STATE)`) is that constant's file, and the same helper of the module
+    called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
+    same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
+    under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
+    file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
+    nor for a file written once and only read afterwards: the module's only truncating
+    write of it, made where a check found it missing, or before every read of it in the same
+    function and outside loops. A write and a read in two different test functions
+    (`test_*`) are not paired: each test runs on its own.
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -208,6 +216,13 @@ def load():
 def save(state):
     with atomic_write(STATE) as f:
         json.dump(state, f)
+""",
+        """
+def export(report, rows):
+    with open(report, "w") as f:  # written once, then only read
+        f.write(rows)
+    with open(report) as f:
+        return f.read()
 """,
     ]
     INVALID = [
@@ -321,6 +336,16 @@ def save(cache):
         """
 import json
 STATE = "state.json"
+def load(path=STATE):
+    with open(path) as f:
+        return json.load(f)
+def save(state, path=STATE):
+    with open(path, "w") as f:  # MBX901
+        json.dump(state, f)
+""",
+        """
+import json
+STATE = "state.json"
 def load():
     with open(STATE) as f:
         return json.load(f)
@@ -334,24 +359,75 @@ def save(state):
     def check(self, module):
         facts = module.facts
         reads = {}
+        writes = {}
         for event in module.events_of("file-open"):
+            slot = (_place(event, facts), event["path"])
             if event["mode"] == "read":
-                slot = (_place(event, facts), event["path"])
-                line = event.node.lineno
-                reads[slot] = min(line, reads.get(slot, line))
+                reads.setdefault(slot, []).append(event)
+            elif event["mode"] == "truncate":
+                writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of("file-rename")}
+        loops = {}  # scope -> line ranges of its loops, found once
         for event in module.events_of("file-open"):
             if event["mode"] != "truncate" or event["iplock"] is not None:
                 continue
             temp = event["temp"]
-            if temp is not None and (temp.origin != "derived" or (_place(event, facts), event["path"]) in renamed):
+            slot = (_place(event, facts), event["path"])
+            if temp is not None and (temp.origin != "derived" or slot in renamed):
                 continue
-            line = reads.get((_place(event, facts), event["path"]))
-            if line is not None and not _creates_missing(event):
-                fix = "default" if _atomic_write_fits(event, facts) else None
-                yield self.finding(event.node, fix=fix, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
+            paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
+            rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
+            if not paired or _creates_missing(event) or _written_once(event, rewrites, paired, loops):
+                continue
+            fix = "default" if _atomic_write_fits(event, facts) else None
+            line = min(read.node.lineno for read in paired)
+            yield self.finding(event.node, fix=fix, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
+
+
+def _is_test(scope) -> bool:
+    return scope.is_function and scope.name.startswith("test")
+
+
+def _separate_tests(read, write) -> bool:
+    """Two different test functions: each runs alone, their paths only read the same (a write
+    in one is neither paired with a read nor counted as a rewrite in the other)."""
+    return read.scope.node is not write.scope.node and _is_test(read.scope) and _is_test(write.scope)
+
+
+def _written_once(write, writes, reads, loops) -> bool:
+    """Whether the file is created once and only read afterwards: the only truncating write
+    of it, made where the file was checked to be missing, or before every read of it in the
+    same function and not in a loop."""
+    if len(writes) != 1:
+        return False
+    guard = write["guard"]
+    if guard is not None and not guard.present:
+        return True
+    scope = write.scope.node
+    line = write.node.lineno
+    if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
+        return False
+    starts = loops.get(id(scope))
+    if starts is None:
+        starts = loops[id(scope)] = _loop_lines(scope)
+    index = bisect.bisect_right(starts[0], line) - 1
+    return index < 0 or line > starts[1][index]
+
+
+def _loop_lines(scope):
+    """The lines inside the loops of ``scope``, as disjoint ``(starts, ends)`` sorted for bisect."""
+    spans = sorted((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(scope)
+                   if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node is not scope)
+    starts, ends = [], []
+    for start, end in spans:
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)  # nested in (or overlapping) the one before
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
 class RenameWithoutFsync(Rule):
@@ -362,7 +438,8 @@ class RenameWithoutFsync(Rule):
     temp file (from `tempfile`, or a name built from the target that this function wrote) when
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`),
     and no call of a helper whose name contains `sync` with one of those, runs before the
-    rename on any path.
+    rename on any path. A function of the module that fsyncs its parameter (on some path)
+    counts where it is called.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 
@@ -454,8 +531,10 @@ class MtimeChangeDetection(Rule):
     of them) and a value obtained earlier for the same file: an attribute, a parameter, a cache
     entry, an earlier stat of the same path. Not reported when two different files are
     compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
-    `st_mtime_ns` appear in the same condition. Comparisons outside `if`/`while`/`assert`
-    conditions, and those in helper functions, are not seen.
+    `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
+    mtime of `P`, and names unpacked from a cache entry (`size, mtime = self.cache[P]`) are
+    cached values. Comparisons outside `if`/`while`/`assert` conditions, those in helper
+    functions, and files in a fresh private directory are not reported.
 
     Off by default: many caches accept a rare stale read.
 
@@ -518,6 +597,13 @@ class Index:
     def check(self):
         if os.stat(self.path).st_mtime != self.mtime:  # MBX903
             self.reload()
+""",
+        """
+import os
+def stale(cache, path):
+    size, mtime = cache[path]
+    if os.path.getmtime(path) != mtime:  # MBX903
+        return True
 """,
         """
 import os

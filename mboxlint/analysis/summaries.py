@@ -1,0 +1,820 @@
+"""What the module's own functions and methods do to what they are given, computed once.
+
+A :class:`Summary` lists, in order, the lock-discipline operations a function performs on its
+parameters and on attributes reached through them (``self.box`` is the attribute ``box`` of the
+parameter ``self``): ``lock``, ``unlock``, ``flush``, ``close`` and ``fsync``. A context manager
+(a ``@contextmanager`` generator, or a class with ``__enter__``/``__exit__``) has two lists:
+what entering does and what leaving does. The walk applies them where the function is called
+or the context manager is entered and left, so ``with locked(box):`` and ``self._lock_box()``
+lock the caller's mailbox as ``box.lock()`` would.
+
+Only what the callee does on every way through its normal path is summarised: a lock, unlock,
+flush or close inside an ``if``, a loop or an ``except`` handler that does not re-raise makes the
+callee opaque for that target (the caller cannot know which way it went); an ``fsync`` on some
+path counts, since MBX902 asks whether one may have run. Opaque too are generators that are
+not context managers, recursion, and callees from other modules. A summary is computed on
+first use and kept, so each function is looked at at most once per module.
+
+A summary also says whether every ``return`` gives a path expression: then calls of it with
+the same arguments name the same file.
+"""
+
+import ast
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from .imports import ModuleFacts, own_statements, dotted_name
+
+#: helpers calling helpers followed this deep; deeper ones are opaque
+MAX_CALL_DEPTH = 8
+#: levels of a class's bases of this module whose methods are looked for
+MAX_BASE_DEPTH = 16
+#: effects one summary keeps; a function doing more is opaque
+MAX_EFFECTS = 64
+#: operations on a target that the walk applies at the call site
+LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
+FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+#: ``(parameter name, attribute chain)``: ``("self", "box")`` is ``self.box``; ``("box", "")`` is ``box``
+Target = Tuple[str, str]
+Effect = Tuple[Target, str]
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While)
+
+
+class Summary:
+    """What one function or context manager does to its parameters."""
+
+    __slots__ = ("name", "params", "enter", "exit", "context_manager")
+
+    def __init__(self, name: str, params: Sequence[str], enter: Sequence[Effect] = (),
+                 exit: Sequence[Effect] = (), context_manager: bool = False):
+        self.name = name
+        self.params = tuple(params)
+        #: effects of a call (of entering, for a context manager), in order
+        self.enter = tuple(enter)
+        #: effects of leaving a context manager, in order
+        self.exit = tuple(exit)
+        self.context_manager = context_manager
+
+    @property
+    def has_effects(self) -> bool:
+        return bool(self.enter or self.exit)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "Summary(%s, enter=%r, exit=%r)" % (self.name, self.enter, self.exit)
+
+
+OPAQUE = Summary("<opaque>", ())
+
+
+class Returns:
+    """What every ``return`` of a function gives, as far as paths go."""
+
+    __slots__ = ("path", "pathlib", "paths")
+
+    def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0):
+        #: a path built from names, attributes and constants alone
+        self.path = path
+        #: ... and a ``pathlib`` one
+        self.pathlib = pathlib
+        #: a tuple of this many such paths (0: not a tuple of paths)
+        self.paths = paths
+
+
+NOTHING = Returns()
+
+
+def _params(func: ast.AST) -> List[str]:
+    args = func.args
+    return [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)]
+
+
+def _target_of(node: ast.AST, params: Set[str]) -> Optional[Target]:
+    ref = dotted_name(node)
+    if ref is None:
+        return None
+    root, _, chain = ref.partition(".")
+    return (root, chain) if root in params else None
+
+
+def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
+    """The calls of a simple statement, in source order, not descending into nested
+    functions (lock helpers rarely nest calls, so source order is the order they run), and
+    whether it yields."""
+    found: List[ast.Call] = []
+    yields = False
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Call):
+            found.append(current)
+        elif isinstance(current, (ast.Yield, ast.YieldFrom)):
+            yields = True
+        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
+    if len(found) > 1:
+        found.sort(key=lambda call: (call.lineno, call.col_offset))
+    return found, yields
+
+
+def _reraises(handler: ast.ExceptHandler) -> bool:
+    return bool(handler.body) and isinstance(handler.body[-1], ast.Raise)
+
+
+class _Scan:
+    """One in-order look at a function body, collecting effects by phase."""
+
+    def __init__(self, summaries: "ModuleSummaries", func: ast.AST, owner: Optional[ast.ClassDef]):
+        self.summaries = summaries
+        self.func = func
+        self.owner = owner
+        self.params = set(_params(func)) | {a.arg for a in func.args.kwonlyargs}
+        positional = _params(func)
+        decorators = {summaries.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+        self.self_name = positional[0] if owner is not None and positional and not (
+            decorators & {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"}) else None
+        self.phases: List[List[Effect]] = [[]]
+        self.uncertain: Set[Target] = set()
+        self.yields = 0
+        self.yield_uncertain = False
+        self.overflow = False
+
+    def run(self) -> None:
+        self.block(self.func.body, certain=True)
+
+    def block(self, stmts: Sequence[ast.stmt], certain: bool) -> None:
+        for stmt in stmts:
+            self.stmt(stmt, certain)
+
+    def stmt(self, stmt: ast.stmt, certain: bool) -> None:
+        if isinstance(stmt, _NESTED):
+            return
+        if isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            self.block(stmt.body, certain)
+            for handler in stmt.handlers:
+                # A handler that re-raises is an exceptional path: the caller never goes on from it.
+                if not _reraises(handler):
+                    self.uncertain_block(handler.body)
+            self.block(stmt.orelse, certain)
+            self.block(stmt.finalbody, certain)
+            return
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            released = []
+            for item in stmt.items:
+                self.expression(item.context_expr, certain)
+                expr = item.context_expr
+                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+                    target = _target_of(expr.func.value, self.params)
+                    if target is not None:
+                        self.add(target, "lock", certain)
+                        released.append(target)
+            self.block(stmt.body, certain)
+            for target in reversed(released):
+                self.add(target, "unlock", certain)
+            return
+        if isinstance(stmt, _BRANCHING) or type(stmt).__name__ == "Match":
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self.expression(child, certain)
+            nested = list(stmt.body) + list(getattr(stmt, "orelse", None) or [])
+            for case in getattr(stmt, "cases", None) or []:
+                nested.extend(case.body)
+            self.uncertain_block(nested)
+            return
+        if self.expression(stmt, certain):
+            self.yields += 1
+            if not certain:
+                self.yield_uncertain = True
+            self.phases.append([])
+
+    def uncertain_block(self, stmts: Sequence[ast.stmt]) -> None:
+        """Statements that run on some paths only: whatever they do makes its target
+        uncertain, so their shape does not matter. A loop, not recursion: an ``elif`` chain
+        nests one ``if`` in the next as deep as it is long."""
+        stack = list(reversed(stmts))
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, _NESTED):
+                continue
+            children = []
+            for field in ("body", "orelse", "finalbody"):
+                children.extend(getattr(stmt, field, None) or ())
+            for part in list(getattr(stmt, "handlers", None) or ()) + list(getattr(stmt, "cases", None) or ()):
+                children.extend(part.body)
+            if not children:
+                if self.expression(stmt, False):
+                    self.yields += 1
+                    self.yield_uncertain = True
+                continue
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, (ast.expr, ast.withitem)):
+                    self.expression(child, False)
+            stack.extend(reversed(children))
+
+    def expression(self, node: ast.AST, certain: bool) -> bool:
+        """Apply the calls of ``node``; whether it yields."""
+        calls, yields = _calls_in_order(node)
+        for call in calls:
+            self.call(call, certain)
+        return yields
+
+    def call(self, call: ast.Call, certain: bool) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in LOCK_OPS and not call.args:
+            target = _target_of(func.value, self.params)
+            if target is not None:
+                self.add(target, func.attr, certain)
+                return
+        name = self.summaries.facts.resolve(func)
+        if name in FSYNC_FUNCTIONS and call.args:
+            handle = call.args[0]
+            if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
+                handle = handle.func.value
+            target = _target_of(handle, self.params)
+            if target is not None:
+                self.add(target, "fsync", certain)
+            return
+        callee = self.summaries.callee(call, self.owner, self.self_name)
+        if callee is None or callee.context_manager:
+            return
+        mapping = bind_arguments(callee, call, self.self_name if _is_self_call(call, self.self_name) else None)
+        if mapping is None:
+            return
+        for ref, op in apply_effects(callee.enter, mapping):
+            root, _, chain = ref.partition(".")
+            if root in self.params:
+                self.add((root, chain), op, certain)
+
+    def add(self, target: Target, op: str, certain: bool) -> None:
+        if not certain:
+            self.uncertain.add(target)
+        if len(self.phases[-1]) >= MAX_EFFECTS:
+            self.overflow = True  # helpers calling helpers could double this at every level
+            return
+        self.phases[-1].append((target, op))
+
+    def effects(self, phase: int) -> List[Effect]:
+        if phase >= len(self.phases):
+            return []
+        # An fsync on some path counts (MBX902 asks whether one may have run); a lock-state
+        # change on some path only would make the caller's state a guess.
+        return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain]
+
+
+def _is_self_call(call: ast.Call, self_name: Optional[str]) -> bool:
+    func = call.func
+    return self_name is not None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+        and func.value.id == self_name
+
+
+def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) -> Optional[Dict[str, Optional[str]]]:
+    """Parameter name -> the dotted name the caller passes for it (None: not a name, or not
+    passed). ``receiver`` is what a method's first parameter is bound to. None when the call
+    spreads ``*args``/``**kwargs`` (which parameter gets what is unknown)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    params = list(summary.params)
+    mapping: Dict[str, Optional[str]] = {}
+    if receiver is not None:
+        if not params:
+            return None
+        mapping[params[0]] = receiver
+        params = params[1:]
+    for param, arg in zip(params, call.args):
+        mapping[param] = dotted_name(arg)
+    for keyword in call.keywords:
+        mapping[keyword.arg] = dotted_name(keyword.value)
+    return mapping
+
+
+def apply_effects(effects: Sequence[Effect], mapping: Dict[str, Optional[str]]) -> List[Tuple[str, str]]:
+    """``(caller ref, op)`` for each effect whose parameter the caller passed a name for."""
+    applied = []
+    for (param, chain), op in effects:
+        base = mapping.get(param)
+        if base is None:
+            continue
+        applied.append((base + "." + chain if chain else base, op))
+    return applied
+
+
+class ModuleSummaries:
+    """Summaries of a module's functions and methods, each computed on first use."""
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module):
+        self.facts = facts
+        self.functions: Dict[str, ast.AST] = {}
+        self.classes: Dict[str, ast.ClassDef] = {}
+        self._methods: Dict[int, Dict[str, ast.AST]] = {}
+        self._cache: Dict[int, Summary] = {}
+        self._computing: Set[int] = set()
+        self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
+        self._returns_cache: Dict[int, Returns] = {}
+        seen_twice: Set[str] = set()
+        for stmt in tree.body:
+            name = getattr(stmt, "name", None)
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if name in self.functions or name in self.classes:
+                    seen_twice.add(name)
+                if isinstance(stmt, ast.ClassDef):
+                    self.classes[name] = stmt
+                else:
+                    self.functions[name] = stmt
+        # A name defined twice (``if``/``else`` variants, a redefinition) has no one summary.
+        for name in seen_twice:
+            self.functions.pop(name, None)
+            self.classes.pop(name, None)
+        self._words: Optional[FrozenSet[str]] = None
+        self.private = PrivatePaths(facts, tree)
+
+    # -- lookup -----------------------------------------------------------------------
+
+    def methods(self, cls: ast.ClassDef) -> Dict[str, ast.AST]:
+        """Methods of ``cls`` and of its bases defined in this module (the class's own first)."""
+        found = self._methods.get(id(cls))
+        if found is not None:
+            return found
+        # The classes of the module it derives from, nearest first, without recursion and at
+        # most MAX_BASE_DEPTH levels up: a chain of bases may be as long as the module, and a
+        # method further up stays unknown (opaque), so every class costs a bounded amount.
+        order: List[ast.ClassDef] = []
+        seen = {id(cls)}
+        stack = [(cls, 0)]
+        while stack:
+            current, depth = stack.pop()
+            order.append(current)
+            if depth >= MAX_BASE_DEPTH:
+                continue
+            for base in current.bases:
+                if isinstance(base, ast.Name) and base.id in self.classes and id(self.classes[base.id]) not in seen:
+                    seen.add(id(self.classes[base.id]))
+                    stack.append((self.classes[base.id], depth + 1))
+        found = {}
+        for current in reversed(order):
+            for stmt in current.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    found[stmt.name] = stmt
+        self._methods[id(cls)] = found
+        return found
+
+    def callee_node(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+        """``(function node, class or None)`` of what ``call`` calls: a module function by its
+        name, or a method of the enclosing class called on the instance (``self.m()``)."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            node = self.functions.get(func.id)
+            if node is None or func.id in self.facts.aliases:
+                return None
+            return node, None
+        if cls is not None and _is_self_call(call, self_name):
+            node = self.methods(cls).get(func.attr)
+            return (node, cls) if node is not None else None
+        return None
+
+    def callee(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Optional[Summary]:
+        """The summary of what ``call`` calls (see :meth:`callee_node`); None when unknown."""
+        found = self.callee_node(call, cls, self_name)
+        return self.summary(*found) if found is not None else None
+
+    def returns(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Returns:
+        """What the function ``call`` calls returns (see :class:`Returns`), each computed once."""
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return NOTHING
+        node = found[0]
+        result = self._returns_cache.get(id(node))
+        if result is None:
+            result = self._returns_cache[id(node)] = self._returns(node)
+        return result
+
+    def context_manager(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+        """``(summary, receiver)`` of a ``with`` item's expression that is a summarised
+        context manager: a ``@contextmanager`` function or method, or a class of this module
+        with ``__enter__``/``__exit__`` (its parameters are those of ``__init__``, its
+        attributes mapped to them); else None."""
+        if not isinstance(expr, ast.Call):
+            return None
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in self.classes and func.id not in self.facts.aliases:
+            found = self._class_cm(self.classes[func.id])
+            return (found, None) if found is not None else None
+        summary = self.callee(expr, cls, self_name)
+        if summary is None or not summary.context_manager:
+            return None
+        return summary, self_name if _is_self_call(expr, self_name) else None
+
+    # -- computing ----------------------------------------------------------------------
+
+    def summary(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> Summary:
+        """What ``func`` does (``owner``: the class it is a method of, None for a function)."""
+        cached = self._cache.get(id(func))
+        if cached is not None:
+            return cached
+        if id(func) in self._computing:
+            return OPAQUE  # recursion: opaque, as an unknown callee
+        if len(self._computing) >= MAX_CALL_DEPTH:
+            # A chain of helpers this deep is opaque from here, and not cached: asked
+            # directly, the callee still gets its own summary.
+            return OPAQUE
+        self._computing.add(id(func))
+        try:
+            result = self._compute(func, owner)
+        finally:
+            self._computing.discard(id(func))
+        self._cache[id(func)] = result
+        return result
+
+    def _compute(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> Summary:
+        decorators = {self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+        if decorators & {"property", "builtins.property"}:
+            return OPAQUE
+        context_manager = bool(decorators & CONTEXT_MANAGER_DECORATORS)
+        params = _params(func)
+        scan = _Scan(self, func, owner)
+        scan.run()
+        if scan.overflow:
+            return Summary(func.name, params, context_manager=context_manager)
+        if context_manager:
+            if scan.yields != 1 or scan.yield_uncertain:
+                return Summary(func.name, params, context_manager=True)
+            return Summary(func.name, params, scan.effects(0), scan.effects(1), True)
+        if scan.yields:
+            return Summary(func.name, params)  # a generator: its body runs later
+        return Summary(func.name, params, scan.effects(0))
+
+    def _class_cm(self, cls: ast.ClassDef) -> Optional[Summary]:
+        if id(cls) in self._class_cms:
+            return self._class_cms[id(cls)]
+        self._class_cms[id(cls)] = None
+        methods = self.methods(cls)
+        enter, leave = methods.get("__enter__"), methods.get("__exit__")
+        if enter is None or leave is None:
+            return None
+        init = methods.get("__init__")
+        init_params = _params(init)[1:] if init is not None else []
+        stored = _stored_parameters(init) if init is not None else {}
+        effects = []
+        for method in (enter, leave):
+            translated = []
+            summary = self.summary(method, cls)
+            for (param, chain), op in summary.enter:
+                if not summary.params or param != summary.params[0]:
+                    continue  # only what the method does to the instance's attributes
+                head, _, rest = chain.partition(".")
+                source = stored.get(head)
+                if source is None:
+                    continue
+                translated.append(((source, rest), op))
+            effects.append(translated)
+        result = Summary(cls.name, init_params, effects[0], effects[1], True)
+        self._class_cms[id(cls)] = result
+        return result
+
+    def _returns(self, func: ast.AST) -> Returns:
+        if not func.body or not isinstance(func.body[-1], (ast.Return, ast.Raise)):
+            return NOTHING  # falls off its end: returns None that way
+        values = []
+        stack = list(func.body)
+        while stack:  # ``return`` is a statement: statement lists are all there is to look at
+            node = stack.pop()
+            if isinstance(node, ast.Return):
+                values.append(node.value)
+            elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
+                return NOTHING  # a generator: a call gives an iterator
+            elif not isinstance(node, _NESTED):
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    stack.extend(getattr(node, field, None) or ())
+        if not values or any(v is None for v in values):
+            return NOTHING
+        sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
+        if sizes != {0}:
+            # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
+            if len(sizes) == 1 and all(self._path_kind(e) or _is_name(e) for v in values for e in v.elts):
+                return Returns(paths=sizes.pop())
+            return NOTHING
+        kinds = [self._path_kind(v) for v in values]
+        if any(kind is None for kind in kinds):
+            return NOTHING
+        return Returns(True, all(kind == "pathlib" for kind in kinds))
+
+    def _path_kind(self, node: ast.AST) -> Optional[str]:
+        """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
+        and constants alone (so equal arguments give an equal path), else None."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            return "pathlib" if self._pure(node) else None
+        if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
+            return "str" if self._pure(node) and any(isinstance(n, ast.Constant) for n in ast.walk(node)) else None
+        if isinstance(node, ast.Call) and self._pure(node):
+            name = self.facts.resolve(node.func)
+            if name is not None and name.startswith("pathlib."):
+                return "pathlib"
+            if name in ("os.path.join", "posixpath.join", "ntpath.join"):
+                return "str"
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "with_suffix", "with_name"):
+                return "pathlib"
+        return None
+
+    def _pure(self, node: ast.AST) -> bool:
+        """Built from names, attributes and constants with path joins, ``+``, ``/`` and
+        f-strings only: nothing that could differ between two calls with equal arguments."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (ast.Name, ast.Constant, ast.Load)):
+                continue
+            if isinstance(current, ast.Attribute):
+                stack.append(current.value)
+            elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add)):
+                stack.extend((current.left, current.right))
+            elif isinstance(current, (ast.JoinedStr, ast.FormattedValue)):
+                stack.extend(c for c in ast.iter_child_nodes(current))
+            elif isinstance(current, ast.Call) and not current.keywords:
+                name = self.facts.resolve(current.func)
+                method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
+                if name in _PATH_BUILDERS or name == "os.path.dirname":
+                    pass
+                elif method in ("joinpath", "with_suffix", "with_name", "with_stem"):
+                    stack.append(current.func.value)
+                else:
+                    return False
+                stack.extend(current.args)
+            else:
+                return False
+        return True
+
+    def scope_words(self) -> FrozenSet[str]:
+        """Names of the module's functions, methods and context-manager classes with effects:
+        a scope that calls one of them may lock a mailbox without spelling ``lock``."""
+        if self._words is None:
+            words = set()
+            for name, node in self.functions.items():
+                if self.summary(node, None).has_effects:
+                    words.add(name)
+            for name, cls in self.classes.items():
+                for method_name, method in self.methods(cls).items():
+                    if self.summary(method, cls).has_effects:
+                        words.add(method_name)
+                cm = self._class_cm(cls)
+                if cm is not None and cm.has_effects:
+                    words.add(name)
+            self._words = frozenset(words)
+        return self._words
+
+
+def _is_name(node: ast.AST) -> bool:
+    return dotted_name(node) is not None
+
+
+def _stored_parameters(init: ast.AST) -> Dict[str, str]:
+    """Attributes ``__init__`` sets straight from a parameter: ``{"box": "box"}`` for
+    ``self.box = box`` at the top level of its body."""
+    params = _params(init)
+    if not params:
+        return {}
+    self_name, rest = params[0], set(params[1:])
+    stored: Dict[str, str] = {}
+    for stmt in init.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
+                and stmt.value.id in rest:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and target.value.id == self_name:
+                stored[target.attr] = stmt.value.id
+    return stored
+
+
+# -- private temporary directories ---------------------------------------------------------
+
+#: calls that make a fresh directory nobody else knows of
+PRIVATE_DIR_FACTORIES = frozenset({"tempfile.mkdtemp", "tempfile.TemporaryDirectory"})
+#: rounds over a function's bindings when looking for private names
+PRIVATE_ROUNDS = 3
+#: pytest's per-test directories, injected by parameter name
+PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
+PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
+#: methods of a path (or py.path, or a pytest factory) that give a path inside it
+_INSIDE_METHODS = frozenset({
+    "joinpath", "join", "mkdir", "mktemp", "ensure", "with_name", "with_suffix", "with_stem", "resolve",
+    "absolute", "strpath",
+})
+_PATH_BUILDERS = frozenset({
+    "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
+    "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+})
+
+
+class PrivatePaths:
+    """Names (``d``, ``self.tmp``) that hold a fresh private temporary directory or a path in
+    one: made by ``tempfile.mkdtemp()``/``TemporaryDirectory()`` in the same function (or, for
+    ``self`` attributes, in a method of the class), pytest's ``tmp_path``/``tmpdir``, or a
+    parameter named after a pytest fixture of this module that returns such a path. No other
+    process writes there, so the races the MBX1, MBX3 and MBX9 rules name cannot happen.
+
+    A name counts only when every binding of it in the scope is private: ``d = mkdtemp()`` then
+    ``d = shared`` is not private anywhere."""
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module):
+        self.facts = facts
+        self._fixtures: Optional[Set[str]] = None
+        self._tree = tree
+        self._scopes: Dict[int, FrozenSet[str]] = {}
+        self._classes: Dict[int, FrozenSet[str]] = {}
+        #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
+        self._factories = facts.imports_any(["tempfile", "pytest"])
+
+    def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
+        """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
+        first operand of each step decides (the directory a path is built in), so this follows
+        one chain, in a loop: operator chains may be as long as the parser allows."""
+        while node is not None:
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                ref = dotted_name(node)
+                if ref is not None and under(ref, private):
+                    return True
+                if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
+                    node = node.value
+                    continue
+                return False
+            if isinstance(node, ast.Call):
+                name = self.facts.resolve(node.func)
+                if name in PRIVATE_DIR_FACTORIES:
+                    return True
+                if name in _PATH_BUILDERS:
+                    node = node.args[0] if node.args else None
+                elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
+                    node = node.func.value
+                else:
+                    return False
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+                node = node.left
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
+                node = node.values[0].value
+            else:
+                return False
+        return False
+
+    def fixtures(self) -> Set[str]:
+        """Pytest fixtures of the module whose value is a private path."""
+        if self._fixtures is None:
+            self._fixtures = set()
+            candidates = []
+            for stmt in self._tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        (self.facts.resolve(d.func if isinstance(d, ast.Call) else d) or "") in PYTEST_FIXTURE_DECORATORS
+                        for d in stmt.decorator_list):
+                    candidates.append(stmt)
+            # A fixture may build on another one: a few rounds reach every chain that matters.
+            for _ in range(3):
+                grown = False
+                for func in candidates:
+                    if func.name in self._fixtures:
+                        continue
+                    private = self.scope(func, None, fresh=True)
+                    values = [n.value for n in _own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
+                    if values and all(self.private_expression(v, set(private)) for v in values):
+                        self._fixtures.add(func.name)
+                        grown = True
+                if not grown:
+                    break
+        return self._fixtures
+
+    def class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
+        """Attribute names of ``cls`` that every method binds only to private paths (``setUp``'s
+        ``self.tmp = tempfile.mkdtemp()``)."""
+        found = self._classes.get(id(cls))
+        if found is not None:
+            return found
+        self._classes[id(cls)] = frozenset()  # while computing
+        stores = []  # (method, self name, attribute, value)
+        for stmt in cls.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = _params(stmt)
+            if not params:
+                continue
+            # Only statements can bind an attribute: no need to look into expressions.
+            for node in own_statements(stmt):
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                    targets, value = [node.target], node.value if isinstance(node, ast.AnnAssign) else None
+                elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                    targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else [
+                        item.optional_vars for item in node.items if item.optional_vars is not None]
+                    value = None
+                else:
+                    continue
+                for target in targets:
+                    for element in ast.walk(target):
+                        if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
+                                and element.value.id == params[0]:
+                            direct = value if element is target else None
+                            stores.append((stmt, params[0], element.attr, direct))
+        private: Set[str] = set()
+        shared: Set[str] = set()
+        for method, self_name, attr, value in stores:
+            known = {self_name + "." + a for a in private}
+            if self.private_expression(value, known):
+                private.add(attr)
+            elif value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
+                    and self.private_expression(value, known | set(self.scope(method, None, fresh=True))):
+                private.add(attr)  # through a local: ``d = mkdtemp(); self.tmp = d``
+            else:
+                shared.add(attr)
+        found = frozenset(private - shared)
+        self._classes[id(cls)] = found
+        return found
+
+    def scope(self, func: ast.AST, cls: Optional[ast.ClassDef], fresh: bool = False) -> FrozenSet[str]:
+        """The private names of one scope (``self`` attributes spelled with its instance name)."""
+        cached = None if fresh else self._scopes.get(id(func))
+        if cached is not None:
+            return cached
+        private: Set[str] = set()
+        params = set()
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = func.args
+            every = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+            params = {a.arg for a in every}
+        if not self._factories and not params & PYTEST_PRIVATE_PARAMETERS:
+            return frozenset()  # nothing here can make a private directory
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            fixtures = self.fixtures() if not fresh else (self._fixtures or set())
+            private.update(p for p in params if p in PYTEST_PRIVATE_PARAMETERS or p in fixtures)
+            positional = _params(func)
+            if cls is not None and positional:
+                private.update(positional[0] + "." + a for a in self.class_attributes(cls))
+        by_name: Dict[str, List[Optional[ast.AST]]] = {}
+        for target, value in bindings_of(func):
+            ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
+            if ref is not None:
+                by_name.setdefault(ref, []).append(value)
+        # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
+        private -= {p for p in params if p in by_name}
+        # A name joins when every binding of it is private given the names found so far; in
+        # source order a chain (``d = mkdtemp(); p = d / "x"``) resolves in one round. Later
+        # rounds only catch names used before their binding, so a few are enough (a name not
+        # found stays checked: safe).
+        for _ in range(PRIVATE_ROUNDS):
+            grown = False
+            for ref, values in by_name.items():
+                if ref not in private and ref not in params and all(
+                        self.private_expression(v, private) for v in values):
+                    private.add(ref)
+                    grown = True
+            if not grown:
+                break
+        result = frozenset(private)
+        if not fresh:
+            self._scopes[id(func)] = result
+        return result
+
+
+def under(ref: str, names) -> bool:
+    """Whether ``ref`` is one of ``names`` or an attribute reached through one."""
+    if ref in names:
+        return True
+    end = ref.rfind(".")
+    while end > 0:
+        if ref[:end] in names:
+            return True
+        end = ref.rfind(".", 0, end)
+    return False
+
+
+def _own_nodes(func: ast.AST):
+    """Every node of a function's (or the module's) own body, not of nested scopes."""
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
+def bindings_of(func: ast.AST):
+    """``(target, value)`` of every binding in a function's own body; ``value`` None when the
+    bound value is not one expression (loop variables, tuple unpacking, ``except ... as``)."""
+    for node in _own_nodes(func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, (ast.Tuple, ast.List)):
+                    for element in ast.walk(target):
+                        if isinstance(element, (ast.Name, ast.Attribute)):
+                            yield element, None
+                else:
+                    yield target, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            yield node.target, node.value if isinstance(node, ast.AnnAssign) else None
+        elif isinstance(node, ast.NamedExpr):
+            yield node.target, node.value
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    expr = item.context_expr
+                    # ``with TemporaryDirectory() as d``: d is the directory's name
+                    yield item.optional_vars, expr
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            for element in ast.walk(node.target):
+                if isinstance(element, (ast.Name, ast.Attribute)):
+                    yield element, None

@@ -1,0 +1,434 @@
+"""Summaries: what the module's own functions do to their parameters, applied at call sites."""
+
+import ast
+import textwrap
+import time
+
+import pytest
+
+from mboxlint.analysis.imports import ModuleFacts
+from mboxlint.analysis.summaries import ModuleSummaries
+from mboxlint.engine import check_source
+
+from support import findings
+
+
+def summaries_of(code):
+    tree = ast.parse(textwrap.dedent(code))
+    facts = ModuleFacts(tree)
+    return ModuleSummaries(facts, tree), tree
+
+
+def function_summary(code, name):
+    summaries, _ = summaries_of(code)
+    return summaries.summary(summaries.functions[name], None)
+
+
+def codes_by_line(code, selection_codes=("MBX1",)):
+    return sorted((f.line, f.code) for f in findings(code) if f.code.startswith(selection_codes))
+
+
+def test_unconditional_operations_are_summarised_in_order():
+    summary = function_summary(
+        """
+        def save(box, other):
+            box.lock()
+            try:
+                box.flush()
+            finally:
+                box.unlock()
+            other.close()
+        """, "save")
+    assert summary.enter == ((("box", ""), "lock"), (("box", ""), "flush"), (("box", ""), "unlock"),
+                             (("other", ""), "close"))
+
+
+def test_an_operation_on_one_path_makes_the_target_opaque():
+    summary = function_summary(
+        """
+        def maybe(box, ok, other):
+            if ok:
+                box.lock()
+            other.lock()
+        """, "maybe")
+    assert summary.enter == ((("other", ""), "lock"),)
+
+
+def test_a_handler_that_reraises_is_not_a_way_on():
+    summary = function_summary(
+        """
+        def grab(box):
+            try:
+                box.lock()
+            except OSError:
+                box.unlock()
+                raise
+        """, "grab")
+    assert summary.enter == ((("box", ""), "lock"),)
+
+
+def test_recursion_is_opaque_and_terminates():
+    summary = function_summary(
+        """
+        def a(box):
+            b(box)
+        def b(box):
+            a(box)
+            box.lock()
+        """, "a")
+    assert summary.enter == ((("box", ""), "lock"),)  # b's own lock; the cycle back to a adds nothing
+
+
+def test_a_plain_generator_does_nothing_when_called():
+    summary = function_summary(
+        """
+        def gen(box):
+            box.lock()
+            yield 1
+        """, "gen")
+    assert not summary.has_effects
+
+
+def test_context_manager_effects_split_at_the_yield():
+    summary = function_summary(
+        """
+        import contextlib
+        @contextlib.contextmanager
+        def locked(box):
+            box.lock()
+            try:
+                yield
+            finally:
+                box.flush()
+                box.unlock()
+        """, "locked")
+    assert summary.context_manager
+    assert summary.enter == ((("box", ""), "lock"),)
+    assert summary.exit == ((("box", ""), "flush"), (("box", ""), "unlock"))
+
+
+def test_context_manager_with_a_conditional_yield_is_opaque():
+    summary = function_summary(
+        """
+        from contextlib import contextmanager
+        @contextmanager
+        def locked(box, ok):
+            box.lock()
+            if ok:
+                yield
+            box.unlock()
+        """, "locked")
+    assert not summary.has_effects
+
+
+def test_a_function_defined_twice_has_no_summary():
+    summaries, _ = summaries_of(
+        """
+        import sys
+        if sys.platform == "win32":
+            def grab(box):
+                pass
+        def grab(box):
+            box.lock()
+        def grab(box):
+            pass
+        """)
+    assert "grab" not in summaries.functions
+
+
+def test_methods_reach_through_self_and_inherit_within_the_module():
+    summaries, tree = summaries_of(
+        """
+        class Base:
+            def _grab(self):
+                self.box.lock()
+        class Spool(Base):
+            def begin(self):
+                self._grab()
+        """)
+    spool = summaries.classes["Spool"]
+    summary = summaries.summary(summaries.methods(spool)["begin"], spool)
+    assert summary.enter == ((("self", "box"), "lock"),)
+
+
+def test_with_a_context_manager_function_locks_the_callers_mailbox():
+    code = """
+        import contextlib, mailbox
+        @contextlib.contextmanager
+        def locked(box):
+            box.lock()
+            try:
+                yield box
+            finally:
+                box.flush()
+                box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            with locked(box):
+                box.add(msg)
+            box.add(msg)
+        """
+    assert codes_by_line(code) == [(15, "MBX101")]  # inside the with: locked; after it: not
+
+
+def test_a_class_with_enter_and_exit_locks_what_its_init_stored():
+    code = """
+        import mailbox
+        class Holding:
+            def __init__(self, box, why):
+                self.box = box
+            def __enter__(self):
+                self.box.lock()
+            def __exit__(self, *exc):
+                self.box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            with Holding(box, "deliver"):
+                box.add(msg)
+                box.flush()
+        """
+    assert codes_by_line(code) == []
+
+
+def test_a_locking_method_locks_self_attribute_and_strands_it_on_error():
+    code = """
+        import mailbox
+        class Spool:
+            def __init__(self, path):
+                self.box = mailbox.mbox(path)
+            def acquire(self):
+                self.box.lock()
+            def release(self):
+                self.box.flush()
+                self.box.unlock()
+            def add(self, msg):
+                self.acquire()
+                self.box.add(msg)
+                self.release()
+            def add_safely(self, msg):
+                self.acquire()
+                try:
+                    self.box.add(msg)
+                finally:
+                    self.release()
+        """
+    assert codes_by_line(code) == [(12, "MBX103")]
+
+
+def test_a_helper_that_locks_and_releases_within_itself_strands_nothing():
+    code = """
+        import mailbox
+        def save(box):
+            box.lock()
+            try:
+                box.flush()
+            finally:
+                box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.add(msg)
+            finally:
+                box.unlock()
+            save(box)
+        """
+    # deliver's own unlock left the add pending: MBX102 there; save() raises nothing of its own
+    assert codes_by_line(code) == [(15, "MBX102")]
+
+
+def test_a_helper_unlock_with_changes_pending_is_reported_without_a_fix():
+    code = """
+        import mailbox
+        def release(box):
+            box.unlock()
+        def deliver(path, msg):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                box.add(msg)
+            finally:
+                release(box)
+        """
+    found = [f for f in findings(code) if f.code == "MBX102"]
+    assert [(f.line, f.fix) for f in found] == [(11, None)]
+
+
+def test_unknown_and_spread_calls_stay_opaque():
+    code = """
+        import mailbox
+        def grab(box):
+            box.lock()
+        def deliver(path, msg, args):
+            box = mailbox.mbox(path)
+            grab(*args)
+            box.add(msg)
+            box.unlock()
+        """
+    assert codes_by_line(code) == [(8, "MBX101")]
+
+
+def test_an_fsync_helper_counts_for_mbx902():
+    code = """
+        import os
+        def durable(handle):
+            handle.flush()
+            os.fsync(handle.fileno())
+        def save(path, text):
+            with open(path + ".tmp", "w") as handle:
+                handle.write(text)
+                durable(handle)
+            os.replace(path + ".tmp", path)
+        def save_fast(path, text):
+            with open(path + ".tmp", "w") as handle:
+                handle.write(text)
+            os.replace(path + ".tmp", path)
+        """
+    assert [f.line for f in findings(code) if f.code == "MBX902"] == [14]
+
+
+def test_summaries_are_computed_once_per_function():
+    summaries, _ = summaries_of(
+        """
+        def grab(box):
+            box.lock()
+        """)
+    node = summaries.functions["grab"]
+    assert summaries.summary(node, None) is summaries.summary(node, None)
+
+
+def test_a_tuple_of_paths_from_one_helper_names_the_same_files_item_by_item():
+    code = """
+        import json
+        class Status:
+            def _paths(self):
+                return self.base + ".json", self.base + ".tmp"
+            def load(self):
+                state, _ = self._paths()
+                with open(state) as f:
+                    return json.load(f)
+            def save(self, data):
+                _, partial = self._paths()
+                with open(partial, "w") as f:
+                    json.dump(data, f)
+                state, partial = self._paths()
+                with open(state, "w") as f:
+                    json.dump(data, f)
+        """
+    assert [(f.line, f.code) for f in findings(code) if f.code == "MBX901"] == [(15, "MBX901")]
+
+
+def test_returned_paths_are_summarised_only_when_built_from_names_and_constants():
+    summaries, _ = summaries_of(
+        """
+        import os, uuid
+        from pathlib import Path
+        def joined(d, name):
+            return os.path.join(d, name + ".json")
+        def rooted(self, key):
+            return Path(self.root) / key
+        def fresh(d):
+            return os.path.join(d, uuid.uuid4().hex)
+        def pair(base):
+            return base + ".json", base + ".tmp"
+        def sometimes(d, ok):
+            if ok:
+                return os.path.join(d, "x")
+        """)
+    returned = {name: summaries.returns(ast.parse(name + "()", mode="eval").body, None, None)
+                for name in summaries.functions}
+    assert (returned["joined"].path, returned["joined"].pathlib) == (True, False)
+    assert (returned["rooted"].path, returned["rooted"].pathlib) == (True, True)
+    assert not returned["fresh"].path
+    assert returned["pair"].paths == 2
+    assert not returned["sometimes"].path  # falls off the end: returns None too
+
+
+def test_a_key_kept_across_a_helper_unlock_and_lock_goes_stale():
+    code = """
+        import contextlib, mailbox
+        def release(box):
+            box.flush()
+            box.unlock()
+        @contextlib.contextmanager
+        def locked(box):
+            box.lock()
+            try:
+                yield
+            finally:
+                box.flush()
+                box.unlock()
+        def purge(path):
+            box = mailbox.mbox(path)
+            box.lock()
+            try:
+                keys = box.keys()
+            finally:
+                release(box)
+            with locked(box):
+                box.remove(keys[0])
+        def purge_in_one_period(path):
+            box = mailbox.mbox(path)
+            with locked(box):
+                keys = box.keys()
+                box.remove(keys[0])
+        """
+    assert [(f.line, f.code) for f in findings(code) if f.code.startswith("MBX2")] == [(22, "MBX201")]
+
+
+# -- hostile shapes: cost grows with the file, never with how its parts refer to each other --
+# (module-wide analysis is the new way for one part of a file to reach another)
+
+def helper_chain(n):
+    """Each helper calls the next twice: effects copied naively would double at every level."""
+    lines = ["import mailbox, os, tempfile", "def h%d(box):" % n, "    box.lock()", "    box.unlock()"]
+    for i in range(n - 1, -1, -1):
+        lines += ["def h%d(box):" % i, "    h%d(box)" % (i + 1), "    h%d(box)" % (i + 1)]
+    lines += ["def use(p):", "    box = mailbox.mbox(p)", "    h0(box)", "    box.add(1)"]
+    return "\n".join(lines) + "\n"
+
+
+def base_chain(n):
+    lines = ["import mailbox", "class C0:", "    def grab(self):", "        self.box.lock()"]
+    lines += ["class C%d(C%d):\n    pass" % (i, i - 1) for i in range(1, n)]
+    lines += ["class Last(C%d):" % (n - 1), "    def __init__(self, p):", "        self.box = mailbox.mbox(p)",
+              "    def add(self, m):", "        self.grab()", "        self.box.add(m)"]
+    return "\n".join(lines) + "\n"
+
+
+def private_chain(n):
+    lines = ["import os, tempfile", "def f():", "    d0 = tempfile.mkdtemp()"]
+    lines += ["    d%d = os.path.join(d%d, 'x')" % (i, i - 1) for i in range(1, n)]
+    lines += ["    if os.path.exists(d%d):" % (n - 1), "        os.remove(d%d)" % (n - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def elif_helper(n):
+    lines = ["import mailbox", "def grab(box, a):", "    if a == 0:", "        box.lock()"]
+    lines += ["    elif a == %d:\n        box.lock()" % i for i in range(1, n)]
+    lines += ["def use(p, a):", "    box = mailbox.mbox(p)", "    grab(box, a)", "    box.add(1)", "    box.unlock()"]
+    return "\n".join(lines) + "\n"
+
+
+def rename_arms(n):
+    """The same rename in every arm of a long elif chain: alternatives, each compared once."""
+    lines = ["import os", "def install(a, b, k):", "    if k == 0:", "        os.rename(a, b)"]
+    lines += ["    elif k == %d:\n        os.rename(a, b)" % i for i in range(1, n)]
+    return "\n".join(lines) + "\n"
+
+
+def _cpu(text):
+    start = time.process_time()
+    result = check_source(text, "hostile.py")
+    return time.process_time() - start, result
+
+
+@pytest.mark.parametrize("make, n", [(helper_chain, 300), (base_chain, 300), (private_chain, 400),
+                                     (elif_helper, 400), (rename_arms, 300)],
+                         ids=["helper-chain", "base-chain", "private-chain", "elif-helper", "rename-arms"])
+def test_summaries_cost_grows_linearly_and_never_recurse_on_input(make, n):
+    _cpu(make(n))  # warm-up
+    small = min(_cpu(make(n))[0] for _ in range(3))
+    large_time, result = min((_cpu(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    assert result.error is None, result.error  # no E902: nothing recursed on the input's shape
+    assert large_time / max(small, 1e-3) <= 2.8
