@@ -302,7 +302,13 @@ def _fix_parallel(tasks: List[List[int]], work: List[list], selection, unsafe: b
     options = selection.options if hasattr(selection, "selection_for") else None
     failed: List[List[int]] = []
     with _pool(min(jobs, len(tasks)), selection, options) as pool:
-        futures = {pool.submit(_fix_task, files, unsafe): task for task, files in zip(tasks, work)}
+        futures = {}
+        for task, files in zip(tasks, work):
+            try:
+                futures[pool.submit(_fix_task, files, unsafe)] = task
+            except BrokenProcessPool:  # a child died while the rest were being handed out
+                failed.extend(left for left in tasks if left not in futures.values())
+                break
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()

@@ -552,7 +552,13 @@ def _run_parallel(tasks: List[Task], jobs: int, selection: Selection, options: O
         failed: List[Task] = []
         progress = False
         with _pool(min(jobs, len(left)), selection, options) as pool:
-            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in left}
+            futures = {}
+            for position, chunk in enumerate(left):
+                try:
+                    futures[pool.submit(_worker_chunk, chunk)] = chunk
+                except BrokenProcessPool:  # a worker died while the rest were being handed out
+                    failed.extend(task for unsent in left[position:] for task in unsent)
+                    break
             for future in as_completed(futures):
                 try:
                     done = future.result()

@@ -333,7 +333,8 @@ def save(cache):
 """,
             unsafe=True,
         ),
-        """
+        Invalid(
+            """
 import json
 STATE = "state.json"
 def load(path=STATE):
@@ -343,6 +344,21 @@ def save(state, path=STATE):
     with open(path, "w") as f:  # MBX901
         json.dump(state, f)
 """,
+            fixed="""
+import json
+
+from mboxlint.mailbox import atomic_write
+
+STATE = "state.json"
+def load(path=STATE):
+    with open(path) as f:
+        return json.load(f)
+def save(state, path=STATE):
+    with atomic_write(path) as f:  # MBX901
+        json.dump(state, f)
+""",
+            unsafe=True,
+        ),
         """
 import json
 STATE = "state.json"
