@@ -128,7 +128,7 @@ def test_the_readme_codemod_command_cannot_be_shadowed_by_the_repository(tmp_pat
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "d.py").write_text(
         "import mailbox\n\n\ndef deliver(path, message):\n    box = mailbox.mbox(path)\n    box.lock()\n"
-        "    box.add(message)\n    box.unlock()\n")
+        "    box.add(message)\n    box.unlock()\n    box.close()\n")
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     line = next(line for line in readme.splitlines() if "mboxlint.fixes.locking.FlushBeforeUnlock" in line)
     argv = line.split()

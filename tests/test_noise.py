@@ -506,6 +506,20 @@ def test_a_handler_that_reraises_does_not_survive_the_race_and_one_around_a_rena
     assert reported(code, "MBX302") == [(6, "MBX302")]
 
 
+def test_code_after_a_handlers_raise_is_dead_and_the_handler_still_reraises():
+    code = """
+        import os
+        def remove(p):
+            if os.path.exists(p):
+                try:
+                    os.remove(p)
+                except OSError:
+                    raise
+                    print("never")
+        """
+    assert reported(code, "MBX302") == [(6, "MBX302")]
+
+
 def test_the_codes_own_create_makes_a_check_stale():
     code = """
         import os, shutil

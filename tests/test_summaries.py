@@ -334,6 +334,21 @@ def test_returned_paths_are_summarised_only_when_built_from_names_and_constants(
         def sometimes(d, ok):
             if ok:
                 return os.path.join(d, "x")
+        def guarded(d):
+            try:
+                return os.path.join(d, "x")
+            finally:
+                pass
+        def either(d, ok):
+            if ok:
+                return os.path.join(d, "a")
+            else:
+                return os.path.join(d, "b")
+        def handled(d):
+            try:
+                return os.path.join(d, "x")
+            except ValueError:
+                pass
         """)
     returned = {name: summaries.returns(ast.parse(name + "()", mode="eval").body, None, None)
                 for name in summaries.functions}
@@ -342,6 +357,8 @@ def test_returned_paths_are_summarised_only_when_built_from_names_and_constants(
     assert not returned["fresh"].path
     assert returned["pair"].paths == 2
     assert not returned["sometimes"].path  # falls off the end: returns None too
+    assert returned["guarded"].path and returned["either"].path  # every way ends in a return
+    assert not returned["handled"].path  # the handler falls off the end
 
 
 def test_a_key_kept_across_a_helper_unlock_and_lock_goes_stale():

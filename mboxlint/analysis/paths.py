@@ -45,7 +45,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from .imports import ModuleFacts, dotted_name
 from .locks import _walk_scope_body, call_effects
-from .summaries import NOTHING, bindings_of, under
+from .summaries import NOTHING, bindings_of, handler_reraises, under
 from .pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from .state import State, min_line
 from .walk import Analysis, Event, Walker, _bound_refs
@@ -993,7 +993,7 @@ class PathAnalysis(Analysis):
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(_exception_names(expr.args))
         for handler in walker.enclosing_handlers():
-            if handler.body and isinstance(handler.body[-1], ast.Raise):
+            if handler_reraises(handler):
                 continue  # re-raises (or raises another error): the failure is not survived
             if handler.type is None:
                 names.add("BaseException")

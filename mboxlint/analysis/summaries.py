@@ -118,8 +118,36 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
     return found, yields
 
 
-def _reraises(handler: ast.ExceptHandler) -> bool:
-    return bool(handler.body) and isinstance(handler.body[-1], ast.Raise)
+def _never_falls_off(body: Sequence[ast.stmt]) -> bool:
+    """Whether every way through ``body`` that does not raise ends in a ``return`` (or a
+    ``raise``): it ends in one, or in a ``try`` whose body (or ``else:``) and handlers each do,
+    or in an ``if`` whose branches both do. ``finally:`` blocks are passed through."""
+    pending = [body]
+    while pending:
+        block = pending.pop()
+        if not block:
+            return False
+        last = block[-1]
+        if isinstance(last, (ast.Return, ast.Raise)):
+            continue
+        if isinstance(last, _TRY_STATEMENTS):
+            pending.append(last.orelse or last.body)
+            pending.extend(handler.body for handler in last.handlers)
+        elif isinstance(last, ast.If):
+            pending += [last.body, last.orelse]
+        else:
+            return False
+    return True
+
+
+#: ``try`` and, from Python 3.11, ``try``/``except*``
+_TRY_STATEMENTS = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+
+
+def handler_reraises(handler: ast.ExceptHandler) -> bool:
+    """Whether every way through the handler ends in a ``raise``: one of its own statements is
+    a ``raise`` (whatever follows it there is dead code)."""
+    return any(isinstance(stmt, ast.Raise) for stmt in handler.body)
 
 
 class _Scan:
@@ -154,7 +182,7 @@ class _Scan:
             self.block(stmt.body, certain)
             for handler in stmt.handlers:
                 # A handler that re-raises is an exceptional path: the caller never goes on from it.
-                if not _reraises(handler):
+                if not handler_reraises(handler):
                     self.uncertain_block(handler.body)
             self.block(stmt.orelse, certain)
             self.block(stmt.finalbody, certain)
@@ -472,8 +500,8 @@ class ModuleSummaries:
         return result
 
     def _returns(self, func: ast.AST) -> Returns:
-        if not func.body or not isinstance(func.body[-1], (ast.Return, ast.Raise)):
-            return NOTHING  # falls off its end: returns None that way
+        if not _never_falls_off(func.body):
+            return NOTHING  # may fall off its end: returns None that way
         values = []
         stack = list(func.body)
         while stack:  # ``return`` is a statement: statement lists are all there is to look at
