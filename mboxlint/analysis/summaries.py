@@ -141,7 +141,7 @@ def _never_falls_off(body: Sequence[ast.stmt]) -> bool:
 
 
 #: ``try`` and, from Python 3.11, ``try``/``except*``
-_TRY_STATEMENTS = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
 
 
 def handler_reraises(handler: ast.ExceptHandler) -> bool:
