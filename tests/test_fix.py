@@ -20,25 +20,10 @@ from mboxlint.fixes.base import Fixer, char_column
 from mboxlint.rules import all_rules
 from mboxlint.source import decode
 
-from support import EVERY_RULE, FIXABLE, FIXTURES, ROOT, fixture_files
+from support import EVERY_RULE, FIXABLE, FIXABLE_FIXED, FIXTURES, ROOT, fixture_files
 
 LOCKED_REGION = FIXABLE
-LOCKED_REGION_FIXED = textwrap.dedent(
-    """\
-    import mailbox
-
-
-    def deliver(path, message):
-        box = mailbox.mbox(path)
-        box.lock()
-        try:
-            box.add(message)
-            box.flush()
-        finally:
-            box.unlock()
-        box.close()
-    """
-)
+LOCKED_REGION_FIXED = FIXABLE_FIXED
 
 
 def codes(text):
