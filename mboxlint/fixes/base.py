@@ -133,6 +133,8 @@ class Fixer(VisitorBasedCodemodCommand):
         self._excerpt: Optional[Excerpt] = None
         #: every name spelled in the module (see :meth:`reference`), computed on first use
         self._names: Optional[Set[str]] = None
+        #: names the plans of this run say do not name their import (or builtin) at some site
+        self._taken: Set[str] = set()
 
     @staticmethod
     def add_args(arg_parser) -> None:
@@ -198,6 +200,8 @@ class Fixer(VisitorBasedCodemodCommand):
         self.batch = findings
         if not findings:
             return tree
+        # One spelling serves every site of the run: a name taken at any of them is not used.
+        self._taken = {name for f in findings if f.plan is not None for name in f.plan.taken}
         source = getattr(self, "_source", None)
         lines = split_lines(source if source is not None else tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
@@ -326,6 +330,7 @@ class Fixer(VisitorBasedCodemodCommand):
         """
         tree = self.module
         bound = set()
+        taken = self._taken
         for stmt in tree.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
@@ -334,13 +339,15 @@ class Fixer(VisitorBasedCodemodCommand):
                         and small.module is not None and not small.relative \
                         and tree.code_for_node(small.module) == module:
                     for alias in small.names:
-                        if tree.code_for_node(alias.name) == name:
-                            return cst.Name(_alias_name(tree, alias) or name)
+                        local = _alias_name(tree, alias) or tree.code_for_node(alias.name)
+                        if tree.code_for_node(alias.name) == name and local not in taken:
+                            return cst.Name(local)
                 if isinstance(small, cst.Import):
                     for alias in small.names:
                         imported = tree.code_for_node(alias.name)
                         local = _alias_name(tree, alias)
-                        if imported == module or (local is None and imported.startswith(module + ".")):
+                        if (imported == module or (local is None and imported.startswith(module + "."))) \
+                                and (local or module.split(".")[0]) not in taken:
                             return dotted("%s.%s" % (local or module, name))
                 if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                     for alias in small.names:
@@ -365,6 +372,12 @@ class Fixer(VisitorBasedCodemodCommand):
         alias = self._fresh_module_alias(module, used)
         AddImportsVisitor.add_needed_import(self.context, module, asname=alias)
         return dotted("%s.%s" % (alias, name))
+
+    def builtin(self, name: str) -> cst.BaseExpression:
+        """The builtin ``name``, as ``builtins.name`` where a plan says the module binds it."""
+        if name in self._taken:
+            return self.reference("builtins", name, qualified=True)
+        return cst.Name(name)
 
     def _module_names(self) -> Set[str]:
         """:meth:`names_used` of the whole module, once per fixer run."""

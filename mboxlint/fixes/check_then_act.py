@@ -371,7 +371,7 @@ class MakeActsRaceFree(Fixer):
 
     def _suppress(self, errors: Sequence[str], body: List[cst.BaseStatement], indent, leading,
                   header: Optional[cst.TrailingWhitespace] = None) -> cst.With:
-        args = [cst.Arg(cst.Name(name), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args = [cst.Arg(self.builtin(name), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
                 for name in errors]
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         item = cst.WithItem(item=cst.Call(func=self.reference("contextlib", "suppress"), args=args))
@@ -394,7 +394,7 @@ class MakeActsRaceFree(Fixer):
             handler_block = handler_block.with_changes(header=handler_header)
         return cst.Try(
             body=body,
-            handlers=[cst.ExceptHandler(body=handler_block, type=cst.Name("FileExistsError"))],
+            handlers=[cst.ExceptHandler(body=handler_block, type=self.builtin("FileExistsError"))],
             orelse=cst.Else(body=cst.IndentedBlock(body=rest, indent=indent)) if rest else None,
             leading_lines=leading,
         )

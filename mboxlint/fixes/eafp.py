@@ -25,11 +25,11 @@ from libcst.metadata import PositionProvider
 from ..finding import Finding
 from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
 
-def _caught() -> cst.Tuple:
+def _caught(fixer: Fixer) -> cst.Tuple:
     """``(FileNotFoundError, NotADirectoryError)``, the errors for which ``exists()`` said False."""
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return cst.Tuple([cst.Element(cst.Name("FileNotFoundError"), comma=comma),
-                      cst.Element(cst.Name("NotADirectoryError"))])
+    return cst.Tuple([cst.Element(fixer.builtin("FileNotFoundError"), comma=comma),
+                      cst.Element(fixer.builtin("NotADirectoryError"))])
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 #: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
 _OPENERS = frozenset({"open", "read_text", "read_bytes"})
@@ -291,13 +291,13 @@ class OpenInTry(Fixer):
             # Nothing to do when the file is missing nor after the open: ``try:`` ...
             # ``except ...: pass`` is what ruff's SIM105 asks to write as ``suppress``.
             suppress = cst.Call(func=self.reference("contextlib", "suppress"),
-                                args=[cst.Arg(cst.Name("FileNotFoundError"),
+                                args=[cst.Arg(self.builtin("FileNotFoundError"),
                                               comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                                      cst.Arg(cst.Name("NotADirectoryError"))])
+                                      cst.Arg(self.builtin("NotADirectoryError"))])
             return cst.With(items=[cst.WithItem(suppress)], body=body, leading_lines=leading)
         if handler_body is None:
             handler_body = cst.IndentedBlock(body=[_line(cst.Pass())], indent=indent)
-        handler = cst.ExceptHandler(body=handler_body, type=_caught(),
+        handler = cst.ExceptHandler(body=handler_body, type=_caught(self),
                                     leading_lines=handler_leading)
         return cst.Try(body=body, handlers=[handler], orelse=orelse, leading_lines=leading)
 

@@ -195,6 +195,11 @@ def _read_only_by(test, scope, blocks) -> str:
 
 
 def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
+    """MBX301 (see :func:`_open_plan`), with the names taken at the guard the try replaces."""
+    return _open_plan(blocks, guard, stmt, open_node, facts).at_site(blocks, guard.node)
+
+
+def _open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
     """The MBX301 plan for ``open_node`` (in ``stmt``) under ``guard``. Anchors: ``act`` (the
     open), ``guard`` (the ``if`` whose test is the check), ``check`` (the check's call) and
     ``stmt`` (the statement holding the open)."""

@@ -85,7 +85,13 @@ def _removal_site(stmts, index, dst, facts, quiet=False):
     return site if site is not None and not site[1] else None
 
 
-def replace_plan(event, facts) -> FixPlan:
+def replace_plan(event, facts, blocks) -> FixPlan:
+    """MBX305 (see :func:`_replace_plan`), with the names taken at the rename."""
+    plan = _replace_plan(event, facts)
+    return plan.at_site(blocks, blocks.statement_of.get(id(event.node)))
+
+
+def _replace_plan(event, facts) -> FixPlan:
     """MBX305: drop the removal of ``dst`` before this rename, and make the rename a replace.
 
     The rename is a line of its own; the removal is the nearest earlier statement of its
@@ -188,8 +194,12 @@ def _guard_anchors(event, guard):
     return tuple(anchors)
 
 
-def act_plan(event, guard) -> FixPlan:
+def act_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on a mkdir, a removal or ``os.open``: make the act survive the race."""
+    return _act_plan(event, guard).at_site(blocks, event["stmt"])
+
+
+def _act_plan(event, guard) -> FixPlan:
     op, call = event["op"], event.node
     anchors = _guard_anchors(event, guard)
     if op == "os.open":
@@ -212,9 +222,13 @@ def act_plan(event, guard) -> FixPlan:
     return FixPlan(UNSAFE, action, anchors, "under %s(): %s" % (guard.kind, UNSAFE_EDGES[op]))
 
 
-def create_plan(event, guard) -> FixPlan:
+def create_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on ``open(P, "w"/"a")`` after a check that P is missing: mode ``"x"`` in
     ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
+    return _create_plan(event, guard).at_site(blocks, event["stmt"])
+
+
+def _create_plan(event, guard) -> FixPlan:
     call, stmt = event.node, event["stmt"]
     anchors = _guard_anchors(event, guard)
     unsafe = FixPlan(UNSAFE, CREATE_EXCLUSIVE + ":open", anchors,
@@ -257,4 +271,4 @@ def temp_dir_plan(event, blocks) -> FixPlan:
                Anchor("target", Span.of(event["dst_node"])))
     return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, anchors,
                    "the target's folder is evaluated where the temp file is made, and an orphaned temp "
-                   "file now stays in it")
+                   "file now stays in it").at_site(blocks, blocks.statement_holding(create))

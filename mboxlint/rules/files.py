@@ -705,7 +705,7 @@ def rotate(log):
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
-            yield self.finding(event.node, plan=act_plan(event, guard), what="`%s()`" % op,
+            yield self.finding(event.node, plan=act_plan(event, guard, blocks_of(module)), what="`%s()`" % op,
                                path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         for event in module.events_of("file-open"):
@@ -714,7 +714,7 @@ def rotate(log):
                 continue
             if event["mode"] not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, plan=create_plan(event, guard), what=_what(event.node),
+            yield self.finding(event.node, plan=create_plan(event, guard, blocks_of(module)), what=_what(event.node),
                                path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
@@ -1237,7 +1237,7 @@ def save(tmp, path, dry_run):
     def check(self, module):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
-                yield self.finding(event.node, plan=replace_plan(event, module.facts), op=event["op"],
+                yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event["op"],
                                    path=_spell(event["dst"], event["dst_node"], module), line=event["removed"])
 
 
