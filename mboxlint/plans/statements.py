@@ -123,6 +123,8 @@ class Blocks:
         self.in_handler = set()
         self._names = {}
         self._bindings = {}
+        #: where each ``except`` handler stands: its ``try``'s list of handlers and index
+        self._handlers = {}
         self.tree = tree
         self._calls = self._holder = None
         stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
@@ -139,6 +141,8 @@ class Blocks:
                 if isinstance(block, list):
                     self.owner[id(block)] = node
                     for index, child in enumerate(block):
+                        if isinstance(child, ast.ExceptHandler):
+                            self._handlers[id(child)] = (block, index, inner)
                         if isinstance(child, ast.stmt):
                             self.where[id(child)] = (block, index, inner)
                             if handled:
@@ -182,7 +186,8 @@ class Blocks:
         return known
 
     def enclosing(self, stmt: ast.stmt):
-        """``(owner, block)`` pairs from ``stmt``'s block outwards, up to its scope."""
+        """``(owner, block)`` pairs from ``stmt``'s block outwards, up to its scope (an
+        ``except`` handler's body, then its ``try``'s list of handlers)."""
         found = self.where.get(id(stmt))
         while found is not None:
             block, _index, _scope = found
@@ -190,7 +195,12 @@ class Blocks:
             if owner is None or isinstance(owner, (ast.Module,) + SCOPES):
                 return
             yield owner, block
-            found = self.where.get(id(owner))
+            found = self.where.get(id(owner)) or self._handlers.get(id(owner))
+
+    def own_line(self, stmt: ast.stmt) -> bool:
+        """Whether ``stmt`` shares no line with the statements beside it (no ``;``)."""
+        block, index, _scope = self.where[id(stmt)]
+        return own_line(block, index)
 
 
 def _own_nodes(stmt: ast.stmt):
