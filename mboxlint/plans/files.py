@@ -272,3 +272,49 @@ def temp_dir_plan(event, blocks) -> FixPlan:
     return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, anchors,
                    "the target's folder is evaluated where the temp file is made, and an orphaned temp "
                    "file now stays in it").at_site(blocks, blocks.statement_holding(create))
+
+
+#: the action of MBX306's plan, followed by ``:method`` (``x.rename(...)`` becomes
+#: ``x.replace(...)``) or ``:imported`` (``rename(...)`` imported from ``os`` becomes ``os``'s
+#: ``replace`` reached as the plan's names allow)
+RENAME_TO_REPLACE = "rename-to-replace"
+
+
+def rename_plan(event, blocks) -> FixPlan:
+    """MBX306: the rename becomes a replace. Unsafe: on Windows the replace succeeds where the
+    rename raised. Anchor: ``act`` (the rename call)."""
+    func = event.node.func
+    if isinstance(func, ast.Attribute) and func.attr == "rename":
+        form = "method"
+    elif isinstance(func, ast.Name) and func.id == "rename":
+        form = "imported"
+    else:
+        return no_fix("the rename is not called by its name")
+    return FixPlan(UNSAFE, "%s:%s" % (RENAME_TO_REPLACE, form), (Anchor("act", Span.of(event.node)),),
+                   "on Windows the replace now succeeds where the rename raised FileExistsError") \
+        .at_site(blocks, blocks.statement_holding(event.node))
+
+
+#: the action of MBX303's plan: the rename becomes ``copy_back(src, dst)``
+COPY_BACK = "copy-back"
+
+
+def copy_back_plan(event, blocks) -> FixPlan:
+    """MBX303, a rename onto a locked file: ``copy_back(src, dst)`` in its place. Anchors:
+    ``act`` (the rename call), ``src`` and ``dst`` (its source and target expressions:
+    ``Path.rename``'s receiver and argument, or the first two arguments)."""
+    call = event.node
+    if event["op"].startswith("Path."):
+        source, target = call.func.value if isinstance(call.func, ast.Attribute) else None, \
+            argument(call, 0, "target")
+        if len(call.args) + len(call.keywords) != 1:
+            return no_fix("the rename does not take one target")
+    else:
+        source, target = argument(call, 0, "src"), argument(call, 1, "dst")
+    if source is None or target is None:
+        return no_fix("the rename's source or target is not an argument of its own")
+    return FixPlan(UNSAFE, COPY_BACK, (Anchor("act", Span.of(call)), Anchor("src", Span.of(source)),
+                                       Anchor("dst", Span.of(target))),
+                   "the file keeps its inode (hard links, owner and mode stay), which code relying "
+                   "on a fresh inode may notice") \
+        .at_site(blocks, blocks.statement_holding(call))

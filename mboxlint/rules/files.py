@@ -12,7 +12,7 @@ import os
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
-from ..plans.files import act_plan, create_plan, replace_plan, temp_dir_plan
+from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
 from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .spelling import spell_path
@@ -863,7 +863,8 @@ def rotate(path):
             else:
                 advice = "writers that opened it keep appending to the moved file"
                 fix, path, spelt = None, event["src"], event["src_node"]
-            yield self.finding(event.node, fix=fix, op=event["op"], direction=direction,
+            plan = copy_back_plan(event, blocks_of(module)) if fix else no_fix(advice)
+            yield self.finding(event.node, plan=plan, op=event["op"], direction=direction,
                                path=_spell(path, spelt, module), why=why, advice=advice)
 
 
@@ -1395,7 +1396,8 @@ def save(path, data):
             else:
                 continue
             replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
-            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"], event["dst_node"], module),
+            yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=event["op"], why=why,
+                               path=_spell(event["dst"], event["dst_node"], module),
                                replacement=replacement)
 
 
