@@ -76,3 +76,22 @@ def test_a_plan_whose_anchors_are_not_in_the_tree_changes_nothing():
     finding = Finding(2, 4, "MBX102", "m", SAFE, 2, 16, plan)
     text, applied = _run(code, finding)
     assert (text, applied) == (code, [])
+
+
+def test_the_open_is_bound_to_the_name_the_plan_chose():
+    from mboxlint.engine import check_source
+    from mboxlint.selection import Selection
+
+    code = textwrap.dedent("""\
+        import os
+        def load(p):
+            if os.path.exists(p):
+                return open(p).read()
+            return None
+        """)
+    [finding] = check_source(code, "x.py", Selection(select=["MBX301"])).findings
+    assert finding.plan.action == "open-in-try:fresh:f"
+    chosen = finding._replace(plan=finding.plan._replace(action="open-in-try:fresh:handle"))
+    text, applied = _run(code, chosen)
+    assert applied == [chosen]
+    assert "        handle = open(p)\n" in text and "return handle.read()" in text

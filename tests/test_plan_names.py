@@ -56,3 +56,14 @@ def test_a_deeply_nested_site_costs_no_recursion():
         lines.append("    " * level + "def f%d(x%d):" % (level, level))
     lines.append("    " * depth + "site()")
     assert _taken("\n".join(lines) + "\n") == set()
+
+
+def test_a_fresh_name_is_spelled_nowhere_in_its_function_and_handed_out_once():
+    from mboxlint.plans.statements import fresh_name
+
+    tree = ast.parse("import f2\ndef g(f):\n    def inner():\n        return x.f3\n\nclass C:\n    pass\n")
+    blocks = Blocks(tree)
+    function, klass = tree.body[1], tree.body[2]
+    assert [fresh_name(blocks, function, "f") for _ in range(3)] == ["f2", "f4", "f5"]
+    assert fresh_name(blocks, tree, "f") == "_f"  # a module global: private
+    assert fresh_name(blocks, klass, "f") is None  # it would become a class attribute

@@ -20,10 +20,9 @@ this module only rebuilds the statements, and leaves anything unexpected alone.
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
+from .base import Fixer, split_leading_lines
 
 def _caught(fixer: Fixer) -> cst.Tuple:
     """``(FileNotFoundError, NotADirectoryError)``, the errors for which ``exists()`` said False."""
@@ -31,8 +30,6 @@ def _caught(fixer: Fixer) -> cst.Tuple:
     return cst.Tuple([cst.Element(fixer.builtin("FileNotFoundError"), comma=comma),
                       cst.Element(fixer.builtin("NotADirectoryError"))])
 _EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
-#: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
-_OPENERS = frozenset({"open", "read_text", "read_bytes"})
 
 
 def guard_line(finding: Finding) -> Optional[int]:
@@ -136,72 +133,18 @@ class OpenInTry(Fixer):
         self._elif_try: Dict[int, cst.BaseCompoundStatement] = {}
         #: the line of the check in each ``if`` left in the updated tree
         self._if_lines: Dict[int, int] = {}
-        #: (scope node, names used there or already chosen); innermost last
-        self._scopes: List[Tuple[cst.CSTNode, Optional[Set[str]]]] = []
         self._hold: List[cst.CSTNode] = []
-        self._code_lines: Optional[List[str]] = None
         #: indentation of the enclosing indented blocks (None in a block: the file's default)
         self._indents: List[Optional[str]] = []
-
-    # -- scopes, for fresh names ---------------------------------------------------------
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        self._scopes.append((node, None))
-        return True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._scopes.append((node, None))
-        return True
-
-    def leave_FunctionDef(self, original, updated):
-        self._scopes.pop()
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._scopes.append((node, None))
-        return True
-
-    def leave_ClassDef(self, original, updated):
-        self._scopes.pop()
-        return updated
-
-    def _fresh(self, base: str) -> Optional[str]:
-        """A name not used anywhere in the enclosing function (or module, then private), or
-        None in a class body, where a new name would become a class attribute."""
-        node, taken = self._scopes[-1]
-        if isinstance(node, cst.ClassDef):
-            return None
-        if taken is None:
-            taken = self.names_used(node)
-            self._scopes[-1] = (node, taken)
-        if isinstance(node, cst.Module):
-            base = "_" + base  # a module global: keep it out of ``import *``
-        candidate, number = base, 1
-        while candidate in taken:
-            number += 1
-            candidate = "%s%d" % (base, number)
-        taken.add(candidate)
-        return candidate
 
     # -- the reported opens ---------------------------------------------------------------
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        finding = self.finding_at(original)
-        # ``open(p).read()`` and ``Path(p).read_text()`` start where the reported call does:
-        # the one that also ends where the finding ends is the open.
-        if finding is not None and self._ends_like(original, finding):
-            self._opens[id(updated)] = (finding, original)
-            self._hold.append(updated)
+        for finding, role in self.anchors_at(original):
+            if role == "act" and finding.code == self.code:
+                self._opens[id(updated)] = (finding, original)
+                self._hold.append(updated)
         return updated
-
-    def _ends_like(self, node: cst.Call, finding: Finding) -> bool:
-        if finding.end_line is None or finding.end_col is None:
-            return callee_name(node) in _OPENERS
-        end = self.get_metadata(PositionProvider, node).end
-        if self._code_lines is None:
-            self._code_lines = split_lines(self.source_of(self.module))
-        column = char_column(self._code_lines, finding.end_line, finding.end_col)
-        return (end.line, end.column) == (finding.end_line, column)
 
     def visit_If(self, node: cst.If) -> bool:
         if isinstance(node.orelse, cst.If):
@@ -248,30 +191,17 @@ class OpenInTry(Fixer):
     # -- the rewrite ---------------------------------------------------------------------
 
     def _bind(self, stmt: cst.BaseStatement, call: cst.Call):
-        """``(the statement for try:, what stands for stmt in else: or None)``, or None."""
-        if isinstance(stmt, cst.With) and stmt.items[0].item is call:
+        """``(the statement for try:, what stands for stmt in else: or None)``, as the plan's
+        binding says (see :func:`mboxlint.plans.eafp.open_plan`)."""
+        finding = self._opens[id(call)][0]
+        _action, binding, name = finding.plan.action.split(":", 2)
+        if binding == "with-as":
             item = stmt.items[0]
-            if item.asname is not None and isinstance(item.asname.name, cst.Name):
-                name = item.asname.name.value
-                new_item = item.with_changes(item=cst.Name(name), asname=None)
-            else:
-                name = self._fresh("f")
-                if name is None:
-                    return None
-                new_item = item.with_changes(item=cst.Name(name))
+            new_item = item.with_changes(item=cst.Name(name), asname=None)
             return _assign(name, call), stmt.with_changes(items=[new_item] + list(stmt.items[1:]))
-        if isinstance(stmt, cst.SimpleStatementLine):
-            small = stmt.body[0]
-            if isinstance(small, cst.Assign):
-                direct = len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
-            else:
-                direct = isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
-            if direct and small.value is call:
-                # It opens the try: blank lines above it would stand after ``try:``.
-                return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
-        name = self._fresh({"read_text": "text", "read_bytes": "data"}.get(callee_name(call), "f"))
-        if name is None:
-            return None
+        if binding == "assign":
+            # It opens the try: blank lines above it would stand after ``try:``.
+            return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
         return _assign(name, call), stmt.deep_replace(call, cst.Name(name))
 
     def _block_indent(self, node: cst.If) -> Optional[str]:

@@ -4,6 +4,7 @@ shapes the fixer handles, how safe the rewrite is there, and its anchors."""
 import ast
 from collections import Counter
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
+from .statements import fresh_name
 
 #: the action of MBX301's plan
 OPEN_IN_TRY = "open-in-try"
@@ -195,8 +196,34 @@ def _read_only_by(test, scope, blocks) -> str:
 
 
 def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
-    """MBX301 (see :func:`_open_plan`), with the names taken at the guard the try replaces."""
-    return _open_plan(blocks, guard, stmt, open_node, facts).at_site(blocks, guard.node)
+    """MBX301 (see :func:`_open_plan`), with the names taken at the guard the try replaces.
+    The action is ``open-in-try:<binding>:<name>``: how the open's file is bound in ``try:``
+    (:func:`_binding`) and under which name."""
+    plan = _open_plan(blocks, guard, stmt, open_node, facts)
+    if plan.safety is None:
+        return plan
+    binding = _binding(blocks, stmt, open_node)
+    if binding is None:
+        return no_fix("the open would need a new name in a class body, where it becomes an attribute")
+    return plan._replace(action="%s:%s" % (OPEN_IN_TRY, binding)).at_site(blocks, guard.node)
+
+
+def _binding(blocks, stmt, open_node):
+    """``with-as:<name>`` (``with open(p) as name:`` becomes ``name = open(p)`` then ``with
+    name:``), ``assign:`` (``name = open(p)`` moves as it is), else ``fresh:<name>``: the open
+    is bound to a name used nowhere in its function (module: a private one), which stands
+    where the open stood. None in a class body."""
+    if isinstance(stmt, ast.With) and isinstance(stmt.items[0].optional_vars, ast.Name) \
+            and stmt.items[0].context_expr is open_node:
+        return "with-as:" + stmt.items[0].optional_vars.id
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+            and stmt.value is open_node or isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+            and stmt.value is open_node:
+        return "assign:"
+    func = open_node.func
+    base = {"read_text": "text", "read_bytes": "data"}.get(func.attr if isinstance(func, ast.Attribute) else "", "f")
+    name = fresh_name(blocks, blocks.where[id(stmt)][2], base)
+    return None if name is None else "fresh:" + name
 
 
 def _open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:

@@ -123,6 +123,8 @@ class Blocks:
         self.in_handler = set()
         self._names = {}
         self._bindings = {}
+        #: per scope, the names spelled there and those handed out (:func:`fresh_name`)
+        self._fresh = {}
         #: where each ``except`` handler stands: its ``try``'s list of handlers and index
         self._handlers = {}
         self.tree = tree
@@ -351,3 +353,55 @@ def taken_at(blocks, stmt: ast.stmt):
         if found[2] is scope:  # top-level code runs before the imports below it
             taken.update(name for name, line in imports.items() if line >= stmt.lineno)
     return tuple(sorted(taken))
+
+
+def spelled(node: ast.AST) -> set:
+    """Every identifier spelled in ``node``: names, parameters, attributes, keywords, imported
+    names, ``def``/``class`` names, ``global``/``nonlocal``/``except ... as`` names."""
+    names = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            names.add(child.id)
+        elif isinstance(child, ast.arg):
+            names.add(child.arg)
+        elif isinstance(child, ast.Attribute):
+            names.add(child.attr)
+        elif isinstance(child, ast.keyword) and child.arg:
+            names.add(child.arg)
+        elif isinstance(child, ast.alias):
+            names.update(child.name.split("."))
+            if child.asname:
+                names.add(child.asname)
+        elif isinstance(child, ast.ImportFrom) and child.module:
+            names.update(child.module.split("."))
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(child.name)
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            names.update(child.names)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+        elif isinstance(getattr(child, "name", None), str):  # match captures
+            names.add(child.name)
+        elif isinstance(getattr(child, "rest", None), str):
+            names.add(child.rest)
+    return names
+
+
+def fresh_name(blocks, scope, base: str):
+    """A name for a value a fix binds in ``scope``: spelled nowhere in the function (nested
+    scopes included), nor handed out there before; at module level, private (out of ``import
+    *``) and spelled nowhere in the module. None in a class body, where it would become an
+    attribute."""
+    if isinstance(scope, ast.ClassDef):
+        return None
+    taken = blocks._fresh.get(id(scope))
+    if taken is None:
+        taken = blocks._fresh[id(scope)] = spelled(scope)
+    if isinstance(scope, ast.Module):
+        base = "_" + base
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = "%s%d" % (base, number)
+    taken.add(candidate)
+    return candidate
