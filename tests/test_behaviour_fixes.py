@@ -262,9 +262,8 @@ PROGRAMS = {
         def main(p, src):
             if os.path.lexists(p):
                 os.remove(p)
-            return suppress(1)
-        def suppress(value):
-            return value + 1
+            return suppress("ab")
+        suppress = len
         """),
     "remove-imported-suppress-shadowed-in-an-enclosing-function": (("MBX302",), """
         import os

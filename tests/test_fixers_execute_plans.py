@@ -90,8 +90,8 @@ def test_the_open_is_bound_to_the_name_the_plan_chose():
             return None
         """)
     [finding] = check_source(code, "x.py", Selection(select=["MBX301"])).findings
-    assert finding.plan.action == "open-in-try:fresh:f"
-    chosen = finding._replace(plan=finding.plan._replace(action="open-in-try:fresh:handle"))
+    assert finding.plan.action == "open-in-try:arm:fresh:f"
+    chosen = finding._replace(plan=finding.plan._replace(action="open-in-try:arm:fresh:handle"))
     text, applied = _run(code, chosen)
     assert applied == [chosen]
     assert "        handle = open(p)\n" in text and "return handle.read()" in text

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from mboxlint.plans.statements import Blocks, taken_at
+from mboxlint.plans.statements import FIX_BUILTINS, Blocks, taken_at
 
 
 def _taken(code, marker="site()"):
@@ -38,7 +38,7 @@ def _taken(code, marker="site()"):
     ("import os\nos = None\ndef f():\n    site()\n", {"os"}),
     # a star import may bind anything
     ("import os\nfrom x import *\ndef f():\n    site()\n",
-     {"os", "FileNotFoundError", "NotADirectoryError", "FileExistsError"}),
+     {"os"} | FIX_BUILTINS),
     # top-level code runs before an import below it
     ("import os\nsite()\nimport shutil\n", {"shutil"}),
     # the builtins a fix spells, when the module binds them

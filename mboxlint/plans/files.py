@@ -87,8 +87,11 @@ def _removal_site(stmts, index, dst, facts, quiet=False):
 
 def replace_plan(event, facts, blocks) -> FixPlan:
     """MBX305 (see :func:`_replace_plan`), with the names taken at the rename."""
-    plan = _replace_plan(event, facts)
-    return plan.at_site(blocks, blocks.statement_of.get(id(event.node)))
+    plan = _replace_plan(event, facts).at_site(blocks, blocks.statement_of.get(id(event.node)))
+    if plan.safety == SAFE and CATCHES_MISSING & set(plan.taken):
+        # ``except FileNotFoundError: pass`` caught something else: the removal was not quiet.
+        return plan._replace(safety=UNSAFE, reason="the module rebinds an exception the removal's handler names")
+    return plan
 
 
 def _replace_plan(event, facts) -> FixPlan:

@@ -222,9 +222,10 @@ def blocks_of(module) -> Blocks:
     return blocks
 
 
-#: builtins a fix spells (exceptions it catches or suppresses): a module that binds one of
-#: them anywhere has the fix refer to the builtin explicitly
-FIX_BUILTINS = frozenset({"FileNotFoundError", "NotADirectoryError", "FileExistsError"})
+#: builtins a fix spells (exceptions it catches or suppresses), or whose handlers it counts on
+#: (see :data:`CATCHES_MISSING`): a module that binds one of them anywhere has the fix refer to
+#: the builtin explicitly
+FIX_BUILTINS = frozenset({"FileNotFoundError", "NotADirectoryError", "FileExistsError"}) | CATCHES_MISSING
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 

@@ -1084,7 +1084,9 @@ class UnlinkThenRename(Rule):
     `Path.unlink(missing_ok=True)`). Unsafe otherwise, because one edge changes:
     when `src` and `dst` are hard links of one file, `os.replace` does nothing and leaves both
     names, where the removal and the rename left only `dst`; and a bare removal raised
-    `FileNotFoundError` when `dst` was missing, which `os.replace` does not.
+    `FileNotFoundError` when `dst` was missing, which `os.replace` does not. Unsafe too when
+    the module rebinds the exception the handler names (`FileNotFoundError = ...`): the
+    handler did not catch a missing file then.
     The removal may be an earlier statement of the rename's block or of an enclosing one when
     the rename sits in a `try:` or `with` body (Sage's separate `try: os.rename(...)`), so
     that it still runs on every path that ran the removal. It may be bare, the last statement
