@@ -95,3 +95,24 @@ def test_the_open_is_bound_to_the_name_the_plan_chose():
     text, applied = _run(code, chosen)
     assert applied == [chosen]
     assert "        handle = open(p)\n" in text and "return handle.read()" in text
+
+
+def test_the_check_goes_only_where_the_plan_says():
+    from mboxlint.engine import check_source
+    from mboxlint.selection import Selection
+
+    code = textwrap.dedent("""\
+        import os
+        def clean(p):
+            if os.path.lexists(p):
+                os.remove(p)
+        """)
+    [finding] = check_source(code, "x.py", Selection(select=["MBX302"])).findings
+    assert [a.role for a in finding.plan.anchors if a.role == "drop"] == ["drop"]
+    text, _ = _run(code, finding)
+    assert "if os.path.lexists(p)" not in text
+    kept = finding._replace(plan=finding.plan._replace(
+        anchors=tuple(a for a in finding.plan.anchors if a.role != "drop")))
+    text, applied = _run(code, kept)
+    assert applied == [kept]
+    assert "    if os.path.lexists(p):\n        with suppress(" in text

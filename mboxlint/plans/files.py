@@ -190,6 +190,83 @@ def _alone(event) -> bool:
     return isinstance(stmt, ast.Expr) and stmt.value is event.node
 
 
+#: the checks MBX302's fix can drop: functions (first argument) and methods (no argument)
+_CHECK_FUNCTIONS = frozenset({"exists", "lexists", "isfile", "isdir", "access"})
+_CHECK_METHODS = frozenset({"exists", "is_file", "is_dir"})
+#: modules whose ``open`` takes the path first (so ``gzip.open(p)`` is not ``Path.open``)
+_OPEN_MODULES = frozenset({"io", "gzip", "bz2", "lzma", "codecs", "builtins"})
+#: what a create does; the other acts remove
+_CREATING = frozenset({"os.makedirs", "os.mkdir", "Path.mkdir", "os.open", "open"})
+_JUMPS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _checked(test):
+    """``(negated, path)`` when ``test`` is just ``[not] exists(P)`` (or ``P.exists()`` ...)."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if negated:
+        test = test.operand
+    if not isinstance(test, ast.Call):
+        return None
+    positional = [a for a in test.args if not isinstance(a, ast.Starred)]
+    name = callee(test)
+    if name in _CHECK_FUNCTIONS and positional:
+        return negated, positional[0]
+    if name in _CHECK_METHODS and not test.args and not test.keywords and isinstance(test.func, ast.Attribute):
+        return negated, test.func.value
+    return None
+
+
+def _act_path(op, call):
+    """The path the act works on, as the fixer spells the check it drops against it."""
+    func = call.func
+    if op.startswith("Path.") or op == "open" and isinstance(func, ast.Attribute) and not (
+            isinstance(func.value, ast.Name) and func.value.id in _OPEN_MODULES):
+        return func.value if isinstance(func, ast.Attribute) else None
+    return argument(call, 0, "path") or next(
+        (k.value for k in call.keywords if k.arg in ("name", "file")), None)
+
+
+def _is_elif(node, blocks) -> bool:
+    lines = getattr(blocks, "lines", None)
+    if not lines or not 0 < node.lineno <= len(lines):
+        return True  # cannot tell: keep the chain as it is
+    line = lines[node.lineno - 1]
+    line = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    return line.lstrip().startswith("elif")
+
+
+def _guard_roles(plan, event, guard, blocks):
+    """The anchors of what happens to the check: ``drop`` (the ``if`` goes, its body being the
+    act alone and its test that check of the act's path), ``convert`` (a create's ``if not
+    exists(P):`` becomes the ``try`` of the exclusive create: the create opens its body),
+    ``clause`` (the ``if exists(P): ... <leave>`` right before the create becomes its ``try``)."""
+    if plan.safety is None:
+        return plan
+    op = plan.action.split(":", 1)[1]
+    stmt, node = event["stmt"], getattr(guard, "node", None)
+    path = _act_path(op, event.node)
+    roles = []
+    if isinstance(node, ast.If) and node.body and node.body[0] is stmt:
+        check = _checked(node.test)
+        polarity = check is not None and check[0] == (op in _CREATING) and same(check[1], path)
+        holder = blocks.where[id(node)][0]
+        parent = blocks.owner.get(id(holder))
+        elif_ = isinstance(parent, ast.If) and holder is parent.orelse and _is_elif(node, blocks)
+        if polarity and not node.orelse and len(node.body) == 1:
+            roles.append(Anchor("drop", Span.of(node)))
+        if polarity and op in ("open", "os.open") and not elif_ and not (
+                len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and _is_elif(node.orelse[0], blocks)):
+            roles.append(Anchor("convert", Span.of(node)))
+    found = blocks.where.get(id(stmt))
+    if op in ("open", "os.open") and found is not None and found[1] > 0:
+        before = found[0][found[1] - 1]
+        check = _checked(before.test) if isinstance(before, ast.If) and not before.orelse else None
+        last = before.body[-1] if check is not None else None
+        if check is not None and not check[0] and same(check[1], path) and isinstance(last, _JUMPS):
+            roles.append(Anchor("clause", Span.of(before)))
+    return plan._replace(anchors=plan.anchors + tuple(roles)) if roles else plan
+
+
 def _guard_anchors(event, guard):
     anchors = [Anchor("act", Span.of(event.node)), Anchor("stmt", Span.of(event["stmt"]))]
     if getattr(guard, "node", None) is not None and hasattr(guard.node, "lineno"):
@@ -199,7 +276,7 @@ def _guard_anchors(event, guard):
 
 def act_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on a mkdir, a removal or ``os.open``: make the act survive the race."""
-    return _act_plan(event, guard).at_site(blocks, event["stmt"])
+    return _guard_roles(_act_plan(event, guard), event, guard, blocks).at_site(blocks, event["stmt"])
 
 
 def _act_plan(event, guard) -> FixPlan:
@@ -228,7 +305,7 @@ def _act_plan(event, guard) -> FixPlan:
 def create_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on ``open(P, "w"/"a")`` after a check that P is missing: mode ``"x"`` in
     ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
-    return _create_plan(event, guard).at_site(blocks, event["stmt"])
+    return _guard_roles(_create_plan(event, guard), event, guard, blocks).at_site(blocks, event["stmt"])
 
 
 def _create_plan(event, guard) -> FixPlan:

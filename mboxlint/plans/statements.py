@@ -219,6 +219,8 @@ def blocks_of(module) -> Blocks:
     blocks = getattr(module, "plan_blocks", None)
     if blocks is None:
         blocks = module.plan_blocks = Blocks(module.tree)
+        #: the source lines, for what ``ast`` does not keep (``elif`` against ``else: if``)
+        blocks.lines = getattr(module, "lines", None)
     return blocks
 
 
