@@ -22,6 +22,7 @@ converts, so a line with non-ASCII text before the call still matches.
 
 import bisect
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import replace
 import re
 import sys
@@ -493,13 +494,56 @@ def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str]
 DROPPABLE_IMPORTS = frozenset({"os", "os.path", "shutil", "contextlib", "io", "pathlib", "tempfile"})
 
 
-def _names_outside_imports(module: cst.Module) -> Set[str]:
-    """Every name spelled in ``module`` except in its top-level import statements."""
+def _names_outside_imports(module: cst.Module, wanted: Set[str]) -> Set[str]:
+    """Which of ``wanted`` are spelled in ``module`` outside its top-level import statements;
+    the walk stops once all of them are found."""
+    found: Set[str] = set()
+    stack = [stmt for stmt in reversed(module.body) if not _is_import_line(stmt)]
+    while stack and len(found) < len(wanted):
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value in wanted:
+            found.add(current.value)
+        stack.extend(_child_nodes(current))
+    return found
+
+
+#: the field names of each libcst node type
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """``node.children``, in no particular order, read from its fields: libcst computes
+    ``children`` by running a visitor over the node, which made a walk of a large module
+    cost more than its parse."""
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    found = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+def _droppable_bindings(module: cst.Module) -> Set[str]:
+    """The names bound by the module's top-level imports of :data:`DROPPABLE_IMPORTS`."""
     names: Set[str] = set()
     for stmt in module.body:
-        if _is_import_line(stmt):
+        if not _is_import_line(stmt):
             continue
-        names |= names_in(stmt)
+        small = stmt.body[0]
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None or isinstance(small.names, cst.ImportStar) \
+                    or module.code_for_node(small.module) not in DROPPABLE_IMPORTS:
+                continue
+            names.update(_bound_by(module, a) for a in small.names)
+        else:
+            names.update(_bound_by(module, a) for a in small.names
+                         if module.code_for_node(a.name) in DROPPABLE_IMPORTS)
     return names
 
 
@@ -514,8 +558,14 @@ def drop_unused_imports(before: cst.Module, after: cst.Module, hidden: Set[str])
     ``before`` used and ``after`` no longer does: the fix took away their last use, and
     flake8's F401 (ruff's too) would fail the file right after ``--fix``. An import that was
     unused before stays as it was. ``hidden``: names used in code an excerpt hid."""
-    used_before = _names_outside_imports(before)
-    used_after = _names_outside_imports(after) | hidden
+    # Only names those imports bind can go: the walks look for them alone, and stop early.
+    droppable = _droppable_bindings(after)
+    if not droppable:
+        return after
+    used_before = _names_outside_imports(before, droppable)
+    if not used_before:
+        return after
+    used_after = _names_outside_imports(after, used_before) | (hidden & used_before)
     gone = used_before - used_after
     if not gone:
         return after
@@ -707,7 +757,7 @@ def names_in(node: cst.CSTNode) -> Set[str]:
         current = stack.pop()
         if isinstance(current, cst.Name):
             names.add(current.value)
-        stack.extend(current.children)
+        stack.extend(_child_nodes(current))
     return names
 
 
