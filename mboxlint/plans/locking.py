@@ -28,7 +28,11 @@ _JUMPS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 
 
 def _starts_line(lines, stmt: ast.stmt) -> bool:
-    """Whether ``stmt`` begins its line (so its block is indented, not ``finally: x``)."""
+    """Whether ``stmt`` begins its line (so its block is indented, not ``finally: x``).
+    Without the source (a tree built by hand) the usual layout is assumed: no fix is made
+    from a plan without a source anyway."""
+    if lines is None:
+        return True
     if not 0 < stmt.lineno <= len(lines):
         return False
     line = lines[stmt.lineno - 1]
