@@ -11,6 +11,7 @@ state; an unsafe one only has to run.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -235,6 +236,105 @@ PROGRAMS = {
                 text = Path(p).read_text()
             suppress("done")
         """),
+    # -- a name the fix reuses must name the same object at the site ------------------------
+    "open-imported-suppress-shadowed-by-a-parameter": (("MBX301",), """
+        import os
+        from contextlib import suppress
+        from pathlib import Path
+        def main(p, src, suppress=print):
+            if os.path.exists(p):
+                text = Path(p).read_text()
+            suppress("done")
+        """),
+    "remove-imported-suppress-shadowed-by-a-local": (("MBX302",), """
+        import os
+        from contextlib import suppress
+        def main(p, src):
+            suppress = []
+            if os.path.lexists(p):
+                os.remove(p)
+            suppress.append("done")
+            return suppress
+        """),
+    "remove-imported-suppress-rebound-globally": (("MBX302",), """
+        import os
+        from contextlib import suppress
+        def main(p, src):
+            if os.path.lexists(p):
+                os.remove(p)
+            return suppress("ab")
+        suppress = len
+        """),
+    "remove-imported-suppress-shadowed-in-an-enclosing-function": (("MBX302",), """
+        import os
+        from contextlib import suppress
+        def main(p, src, suppress=len):
+            def clean():
+                if os.path.lexists(p):
+                    os.remove(p)
+                return suppress("abc")
+            return clean()
+        """),
+    "remove-imported-contextlib-shadowed-by-a-parameter": (("MBX302",), """
+        import os
+        import contextlib
+        def main(p, src, contextlib=None):
+            if os.path.lexists(p):
+                os.unlink(p)
+            return contextlib
+        """),
+    "remove-suppress-imported-below-top-level-code": (("MBX302",), """
+        import os
+        if os.path.lexists(P):
+            os.remove(P)
+        from contextlib import suppress
+        RESULT = os.path.lexists(P)
+        """),
+    "remove-in-a-class-body-naming-suppress": (("MBX302",), """
+        import os
+        from contextlib import suppress
+        class Cleaner:
+            suppress = "an attribute"
+            if os.path.lexists(P):
+                os.remove(P)
+        RESULT = Cleaner.suppress
+        """),
+    "remove-in-a-method-of-a-class-naming-suppress": (("MBX302",), """
+        import os
+        from contextlib import suppress
+        class Cleaner:
+            suppress = "an attribute"
+            def clean(self, p):
+                if os.path.lexists(p):
+                    os.remove(p)
+                return self.suppress
+        def main(p, src):
+            return Cleaner().clean(p)
+        """),
+    "open-with-file-not-found-error-rebound": (("MBX301",), """
+        import os
+        FileNotFoundError = KeyError
+        def main(p, src):
+            if os.path.exists(p):
+                with open(p) as f:
+                    return f.read()
+            return "none"
+        """),
+    "replace-with-os-shadowed-by-a-parameter": (("MBX305",), """
+        import os
+        import tempfile
+        from os import remove, rename
+        def main(p, src, os=None):
+            fd, tmp = tempfile.mkstemp(dir=src + "-dir" if os else None)
+            with open(fd, "w") as f:
+                f.write("new")
+            try:
+                remove(p)
+            except FileNotFoundError:
+                pass
+            rename(tmp, p)
+            return os
+        """),
     "remove-under-lexists": (("MBX302",), """
         import os
         def main(p, src):
@@ -440,7 +540,7 @@ def _pyflakes(text):
 
     out = io.StringIO()
     check(text, "program.py", Reporter(out, io.StringIO()))
-    return {line.split(":", 3)[-1].strip() for line in out.getvalue().splitlines()}
+    return {re.sub(r"line \d+", "line N", line.split(":", 3)[-1].strip()) for line in out.getvalue().splitlines()}
 
 
 def _fixable_texts():

@@ -22,6 +22,7 @@ converts, so a line with non-ASCII text before the call still matches.
 
 import bisect
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import replace
 import re
 import sys
@@ -133,6 +134,8 @@ class Fixer(VisitorBasedCodemodCommand):
         self._excerpt: Optional[Excerpt] = None
         #: every name spelled in the module (see :meth:`reference`), computed on first use
         self._names: Optional[Set[str]] = None
+        #: names the plans of this run say do not name their import (or builtin) at some site
+        self._taken: Set[str] = set()
 
     @staticmethod
     def add_args(arg_parser) -> None:
@@ -198,6 +201,8 @@ class Fixer(VisitorBasedCodemodCommand):
         self.batch = findings
         if not findings:
             return tree
+        # One spelling serves every site of the run: a name taken at any of them is not used.
+        self._taken = {name for f in findings if f.plan is not None for name in f.plan.taken}
         source = getattr(self, "_source", None)
         lines = split_lines(source if source is not None else tree.code)
         self._targets = {(f.line, char_column(lines, f.line, f.col)): f for f in findings}
@@ -326,6 +331,7 @@ class Fixer(VisitorBasedCodemodCommand):
         """
         tree = self.module
         bound = set()
+        taken = self._taken
         for stmt in tree.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
@@ -334,13 +340,15 @@ class Fixer(VisitorBasedCodemodCommand):
                         and small.module is not None and not small.relative \
                         and tree.code_for_node(small.module) == module:
                     for alias in small.names:
-                        if tree.code_for_node(alias.name) == name:
-                            return cst.Name(_alias_name(tree, alias) or name)
+                        local = _alias_name(tree, alias) or tree.code_for_node(alias.name)
+                        if tree.code_for_node(alias.name) == name and local not in taken:
+                            return cst.Name(local)
                 if isinstance(small, cst.Import):
                     for alias in small.names:
                         imported = tree.code_for_node(alias.name)
                         local = _alias_name(tree, alias)
-                        if imported == module or (local is None and imported.startswith(module + ".")):
+                        if (imported == module or (local is None and imported.startswith(module + "."))) \
+                                and (local or module.split(".")[0]) not in taken:
                             return dotted("%s.%s" % (local or module, name))
                 if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
                     for alias in small.names:
@@ -365,6 +373,12 @@ class Fixer(VisitorBasedCodemodCommand):
         alias = self._fresh_module_alias(module, used)
         AddImportsVisitor.add_needed_import(self.context, module, asname=alias)
         return dotted("%s.%s" % (alias, name))
+
+    def builtin(self, name: str) -> cst.BaseExpression:
+        """The builtin ``name``, as ``builtins.name`` where a plan says the module binds it."""
+        if name in self._taken:
+            return self.reference("builtins", name, qualified=True)
+        return cst.Name(name)
 
     def _module_names(self) -> Set[str]:
         """:meth:`names_used` of the whole module, once per fixer run."""
@@ -480,13 +494,56 @@ def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str]
 DROPPABLE_IMPORTS = frozenset({"os", "os.path", "shutil", "contextlib", "io", "pathlib", "tempfile"})
 
 
-def _names_outside_imports(module: cst.Module) -> Set[str]:
-    """Every name spelled in ``module`` except in its top-level import statements."""
+def _names_outside_imports(module: cst.Module, wanted: Set[str]) -> Set[str]:
+    """Which of ``wanted`` are spelled in ``module`` outside its top-level import statements;
+    the walk stops once all of them are found."""
+    found: Set[str] = set()
+    stack = [stmt for stmt in reversed(module.body) if not _is_import_line(stmt)]
+    while stack and len(found) < len(wanted):
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value in wanted:
+            found.add(current.value)
+        stack.extend(_child_nodes(current))
+    return found
+
+
+#: the field names of each libcst node type
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """``node.children``, in no particular order, read from its fields: libcst computes
+    ``children`` by running a visitor over the node, which made a walk of a large module
+    cost more than its parse."""
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    found = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+def _droppable_bindings(module: cst.Module) -> Set[str]:
+    """The names bound by the module's top-level imports of :data:`DROPPABLE_IMPORTS`."""
     names: Set[str] = set()
     for stmt in module.body:
-        if _is_import_line(stmt):
+        if not _is_import_line(stmt):
             continue
-        names |= names_in(stmt)
+        small = stmt.body[0]
+        if isinstance(small, cst.ImportFrom):
+            if small.relative or small.module is None or isinstance(small.names, cst.ImportStar) \
+                    or module.code_for_node(small.module) not in DROPPABLE_IMPORTS:
+                continue
+            names.update(_bound_by(module, a) for a in small.names)
+        else:
+            names.update(_bound_by(module, a) for a in small.names
+                         if module.code_for_node(a.name) in DROPPABLE_IMPORTS)
     return names
 
 
@@ -501,8 +558,14 @@ def drop_unused_imports(before: cst.Module, after: cst.Module, hidden: Set[str])
     ``before`` used and ``after`` no longer does: the fix took away their last use, and
     flake8's F401 (ruff's too) would fail the file right after ``--fix``. An import that was
     unused before stays as it was. ``hidden``: names used in code an excerpt hid."""
-    used_before = _names_outside_imports(before)
-    used_after = _names_outside_imports(after) | hidden
+    # Only names those imports bind can go: the walks look for them alone, and stop early.
+    droppable = _droppable_bindings(after)
+    if not droppable:
+        return after
+    used_before = _names_outside_imports(before, droppable)
+    if not used_before:
+        return after
+    used_after = _names_outside_imports(after, used_before) | (hidden & used_before)
     gone = used_before - used_after
     if not gone:
         return after
@@ -694,7 +757,7 @@ def names_in(node: cst.CSTNode) -> Set[str]:
         current = stack.pop()
         if isinstance(current, cst.Name):
             names.add(current.value)
-        stack.extend(current.children)
+        stack.extend(_child_nodes(current))
     return names
 
 

@@ -11,19 +11,19 @@ nothing else hangs on it:
   ``os.O_EXCL``, in a ``try`` whose ``except FileExistsError:`` does what the code did when
   ``P`` was there: the old ``else:`` branch, the guard clause's ``return``, or nothing.
 
-The ``if`` that checked goes when its test is just that check of the same path, it has no
-``else`` and its body was only the act. An ``if`` with other statements, an ``else``, a
+The ``if`` that checked goes when the plan anchors it as ``drop`` (its test is just that
+check of the same path, it has no ``else`` and its body was only the act); it becomes the
+``try`` of an exclusive create when anchored ``convert`` or ``clause``. An ``if`` with other statements, an ``else``, a
 compound test or an ``elif`` stays, with the act rewritten inside it: its other statements
 still run only when the check said so. Shapes not listed stay reported.
 """
 
-import ast
-from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Set
 
 import libcst as cst
 
 from ..finding import Finding
-from .base import Fixer, callee_name, module_code, split_leading_lines
+from .base import Fixer, split_leading_lines
 
 #: acts wrapped in ``suppress``, with the errors suppressed
 SUPPRESSED = {
@@ -38,23 +38,14 @@ SUPPRESSED = {
 KEYWORDS = {"os.makedirs": "exist_ok", "Path.mkdir": "exist_ok", "Path.unlink": "missing_ok"}
 #: the ops the rule names in its message; every other reported call opens a file
 ACTS = frozenset(SUPPRESSED) | frozenset(KEYWORDS) | {"os.open"}
-#: acts that create (their check said the path was missing); the others remove
-CREATING = frozenset({"os.makedirs", "os.mkdir", "Path.mkdir", "os.open", "open"})
 #: the modules whose ``open`` takes the path first and the mode second
 OPEN_MODULES = frozenset({"io", "gzip", "bz2", "lzma", "codecs", "builtins"})
-
-GUARD_FUNCTIONS = frozenset({"exists", "lexists", "isfile", "isdir", "access"})
-GUARD_METHODS = frozenset({"exists", "is_file", "is_dir"})
-EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
-
-#: the act as the rule's message names it first: "`os.makedirs()` of ..."
 
 
 class _Act(NamedTuple):
     op: str  # "os.makedirs", ... or "open" for every file-opening call
     original: cst.Call
     updated: cst.Call
-    path: Optional[cst.BaseExpression]
     finding: Finding
 
 
@@ -95,7 +86,7 @@ class MakeActsRaceFree(Fixer):
         op = finding.plan.action.split(":", 1)[1] if finding.plan is not None else ""
         if op not in ACTS:
             op = "open"
-        act = _Act(op, original, updated, _act_path(op, updated), finding)
+        act = _Act(op, original, updated, finding)
         if op in KEYWORDS:
             new = _with_keyword(updated, KEYWORDS[op])
             if new is None:
@@ -216,12 +207,11 @@ class MakeActsRaceFree(Fixer):
             return self._suppressed(act, stmt)
         if act.op not in ("open", "os.open"):
             return None
-        if owner is not None and index == 0 and self._convertible(owner, act):
+        if owner is not None and index == 0 and self.anchored(act.finding, "convert", cst.If) is owner:
             self._convert[id(owner)] = act  # the ``if`` itself becomes the ``try``
             return None
         if index > 0 and out and out[-1] is updated[index - 1]:
-            clause = _guard_clause(originals[index - 1], act)
-            if clause:
+            if self.anchored(act.finding, "clause", cst.If) is originals[index - 1]:
                 built = self._exclusive(act, stmt)
                 if built is None:
                     return None
@@ -254,11 +244,6 @@ class MakeActsRaceFree(Fixer):
         self._note(self._done, new, act)
         self.applied_to(act.original)
         return [new]
-
-    def _convertible(self, owner: cst.If, act: _Act) -> bool:
-        guard = _guard(owner.test)
-        return guard is not None and guard[0] and _same(guard[1], act.path) and \
-            not isinstance(owner.orelse, cst.If)
 
     # -- dropping the check -----------------------------------------------------------------
 
@@ -296,12 +281,8 @@ class MakeActsRaceFree(Fixer):
         return [new], body.footer
 
     def _guards(self, original: cst.If, stmt: cst.If, act: _Act) -> bool:
-        """Whether the ``if`` is the one the plan anchors as the act's guard, and its test is
-        exactly that check (the ``if`` goes only when it checked nothing else)."""
-        if self.anchored(act.finding, "guard", cst.If) is not original:
-            return False
-        guard = _guard(stmt.test)
-        return guard is not None and guard[0] == (act.op in CREATING) and _same(guard[1], act.path)
+        """Whether the plan says this ``if`` goes (see :func:`mboxlint.plans.files.act_plan`)."""
+        return self.anchored(act.finding, "drop", cst.If) is original
 
     def _convert_if(self, stmt: cst.If, act: _Act):
         """``if not exists(P): <create>; rest [else: other]`` becomes
@@ -371,7 +352,7 @@ class MakeActsRaceFree(Fixer):
 
     def _suppress(self, errors: Sequence[str], body: List[cst.BaseStatement], indent, leading,
                   header: Optional[cst.TrailingWhitespace] = None) -> cst.With:
-        args = [cst.Arg(cst.Name(name), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args = [cst.Arg(self.builtin(name), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
                 for name in errors]
         args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         item = cst.WithItem(item=cst.Call(func=self.reference("contextlib", "suppress"), args=args))
@@ -394,7 +375,7 @@ class MakeActsRaceFree(Fixer):
             handler_block = handler_block.with_changes(header=handler_header)
         return cst.Try(
             body=body,
-            handlers=[cst.ExceptHandler(body=handler_block, type=cst.Name("FileExistsError"))],
+            handlers=[cst.ExceptHandler(body=handler_block, type=self.builtin("FileExistsError"))],
             orelse=cst.Else(body=cst.IndentedBlock(body=rest, indent=indent)) if rest else None,
             leading_lines=leading,
         )
@@ -420,59 +401,6 @@ def _is_path_open(call: cst.Call) -> bool:
     if not isinstance(func, cst.Attribute):
         return False
     return not (isinstance(func.value, cst.Name) and func.value.value in OPEN_MODULES)
-
-
-def _act_path(op: str, call: cst.Call) -> Optional[cst.BaseExpression]:
-    if op.startswith("Path.") or op == "open" and _is_path_open(call):
-        return call.func.value if isinstance(call.func, cst.Attribute) else None
-    positional = _positional(call)
-    if positional:
-        return positional[0].value
-    for name in ("path", "name", "file"):
-        arg = _keyword(call, name)
-        if arg is not None:
-            return arg.value
-    return None
-
-
-def _guard(test: cst.BaseExpression) -> Optional[Tuple[bool, cst.BaseExpression]]:
-    """``(negated, path)`` when a test is just ``[not] exists(P)`` (or ``P.exists()``, ...)."""
-    negated = False
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        negated, test = True, test.expression
-    if not isinstance(test, cst.Call):
-        return None
-    name = callee_name(test)
-    positional = _positional(test)
-    if name in GUARD_FUNCTIONS and positional:
-        return negated, positional[0].value
-    if name in GUARD_METHODS and not test.args and isinstance(test.func, cst.Attribute):
-        return negated, test.func.value
-    return None
-
-
-def _same(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression]) -> bool:
-    """Whether two path expressions are the same code (layout aside)."""
-    if left is None or right is None:
-        return False
-    try:
-        return ast.dump(ast.parse(module_code(left).strip(), mode="eval")) == \
-            ast.dump(ast.parse(module_code(right).strip(), mode="eval"))
-    except SyntaxError:
-        return False
-
-
-def _guard_clause(stmt: cst.BaseStatement, act: _Act) -> bool:
-    """``if exists(P): ... return`` (no else) right before the create of P."""
-    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
-        return False
-    guard = _guard(stmt.test)
-    if guard is None or guard[0] or not _same(guard[1], act.path):
-        return False
-    last = stmt.body.body[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        last = last.body[-1]
-    return isinstance(last, EXITS)
 
 
 def _statements(body) -> List[cst.BaseStatement]:

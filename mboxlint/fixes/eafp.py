@@ -13,40 +13,24 @@ the errors for which ``exists()`` said False; what ran when the file was missing
                                            with f:
                                                cache = pickle.load(f)
 
-The plan decides per finding whether its shape is handled (``mboxlint.plans.eafp.open_plan``);
-this module only rebuilds the statements, and leaves anything unexpected alone.
+The plan decides everything (``mboxlint.plans.eafp.open_plan``): whether the shape is handled,
+the form of the guard, how the open is bound and under which name, and anchors the guard and
+the open; this module finds them and rebuilds the statements.
 """
 
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from ..finding import Finding
-from .base import Fixer, callee_name, char_column, split_leading_lines, split_lines
+from .base import Fixer, split_leading_lines
 
-def _caught() -> cst.Tuple:
+
+def _caught(fixer: Fixer) -> cst.Tuple:
     """``(FileNotFoundError, NotADirectoryError)``, the errors for which ``exists()`` said False."""
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return cst.Tuple([cst.Element(cst.Name("FileNotFoundError"), comma=comma),
-                      cst.Element(cst.Name("NotADirectoryError"))])
-_EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
-#: the names of the calls the rule reports (``open``, ``gzip.open``, ``Path.read_text`` ...)
-_OPENERS = frozenset({"open", "read_text", "read_bytes"})
-
-
-def guard_line(finding: Finding) -> Optional[int]:
-    """The line of the check, as the finding's plan anchors it."""
-    span = finding.plan.span("check") if finding.plan is not None else None
-    return span.line if span is not None else None
-
-
-def _check_call(test: cst.BaseExpression) -> Tuple[Optional[cst.Call], bool]:
-    """``(call, negated)`` for a test that is ``check(...)`` or ``not check(...)``."""
-    negated = False
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        test, negated = test.expression, True
-    return (test, negated) if isinstance(test, cst.Call) else (None, negated)
+    return cst.Tuple([cst.Element(fixer.builtin("FileNotFoundError"), comma=comma),
+                      cst.Element(fixer.builtin("NotADirectoryError"))])
 
 
 def _statements(suite: cst.BaseSuite) -> Optional[List[cst.BaseStatement]]:
@@ -69,21 +53,6 @@ def _with_statements(suite: cst.BaseSuite, body: Sequence[cst.BaseStatement], he
     return cst.IndentedBlock(body=list(body), indent=indent)
 
 
-def _header(stmt: cst.BaseStatement) -> Optional[List[cst.CSTNode]]:
-    """The parts of ``stmt`` where the rule lets an open be taken out (see the rule's
-    ``_header``)."""
-    if isinstance(stmt, cst.With) and stmt.asynchronous is None:
-        return [stmt.items[0].item]
-    if isinstance(stmt, cst.For) and stmt.asynchronous is None:
-        return [stmt.iter]
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        small = stmt.body[0]
-        if isinstance(small, (cst.Expr, cst.Return, cst.Assign, cst.AnnAssign, cst.AugAssign)) \
-                and getattr(small, "value", None) is not None:
-            return [small.value]
-    return None
-
-
 def _calls_in(node: cst.CSTNode, wanted: Dict[int, Tuple[Finding, cst.Call]]) -> List[cst.Call]:
     found = []
     stack = [node]
@@ -93,15 +62,6 @@ def _calls_in(node: cst.CSTNode, wanted: Dict[int, Tuple[Finding, cst.Call]]) ->
             found.append(current)
         stack.extend(reversed(current.children))
     return found
-
-
-def _exits(suite: cst.BaseSuite) -> bool:
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return isinstance(suite.body[-1], _EXITS)
-    if isinstance(suite, cst.IndentedBlock) and suite.body:
-        last = suite.body[-1]
-        return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], _EXITS)
-    return False
 
 
 def _line(small: cst.BaseSmallStatement) -> cst.SimpleStatementLine:
@@ -134,74 +94,20 @@ class OpenInTry(Fixer):
         #: ``elif`` nodes (original ids), and the ``try`` that replaces a rewritten one
         self._elifs: Set[int] = set()
         self._elif_try: Dict[int, cst.BaseCompoundStatement] = {}
-        #: the line of the check in each ``if`` left in the updated tree
-        self._if_lines: Dict[int, int] = {}
-        #: (scope node, names used there or already chosen); innermost last
-        self._scopes: List[Tuple[cst.CSTNode, Optional[Set[str]]]] = []
+        #: the guard clauses left in the updated tree (by id), with the findings they guard
+        self._clause_guards: Dict[int, List[Finding]] = {}
         self._hold: List[cst.CSTNode] = []
-        self._code_lines: Optional[List[str]] = None
         #: indentation of the enclosing indented blocks (None in a block: the file's default)
         self._indents: List[Optional[str]] = []
-
-    # -- scopes, for fresh names ---------------------------------------------------------
-
-    def visit_Module(self, node: cst.Module) -> bool:
-        self._scopes.append((node, None))
-        return True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._scopes.append((node, None))
-        return True
-
-    def leave_FunctionDef(self, original, updated):
-        self._scopes.pop()
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._scopes.append((node, None))
-        return True
-
-    def leave_ClassDef(self, original, updated):
-        self._scopes.pop()
-        return updated
-
-    def _fresh(self, base: str) -> Optional[str]:
-        """A name not used anywhere in the enclosing function (or module, then private), or
-        None in a class body, where a new name would become a class attribute."""
-        node, taken = self._scopes[-1]
-        if isinstance(node, cst.ClassDef):
-            return None
-        if taken is None:
-            taken = self.names_used(node)
-            self._scopes[-1] = (node, taken)
-        if isinstance(node, cst.Module):
-            base = "_" + base  # a module global: keep it out of ``import *``
-        candidate, number = base, 1
-        while candidate in taken:
-            number += 1
-            candidate = "%s%d" % (base, number)
-        taken.add(candidate)
-        return candidate
 
     # -- the reported opens ---------------------------------------------------------------
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        finding = self.finding_at(original)
-        # ``open(p).read()`` and ``Path(p).read_text()`` start where the reported call does:
-        # the one that also ends where the finding ends is the open.
-        if finding is not None and self._ends_like(original, finding):
-            self._opens[id(updated)] = (finding, original)
-            self._hold.append(updated)
+        for finding, role in self.anchors_at(original):
+            if role == "act" and finding.code == self.code:
+                self._opens[id(updated)] = (finding, original)
+                self._hold.append(updated)
         return updated
-
-    def _ends_like(self, node: cst.Call, finding: Finding) -> bool:
-        if finding.end_line is None or finding.end_col is None:
-            return callee_name(node) in _OPENERS
-        end = self.get_metadata(PositionProvider, node).end
-        if self._code_lines is None:
-            self._code_lines = split_lines(self.source_of(self.module))
-        column = char_column(self._code_lines, finding.end_line, finding.end_col)
-        return (end.line, end.column) == (finding.end_line, column)
 
     def visit_If(self, node: cst.If) -> bool:
         if isinstance(node.orelse, cst.If):
@@ -219,14 +125,18 @@ class OpenInTry(Fixer):
                 body=cst.IndentedBlock(body=[rewritten.with_changes(leading_lines=())],
                                        indent=self._block_indent(updated)),
                 leading_lines=elif_.leading_lines))
-        call, _ = _check_call(original.test)
-        # A guard's line is among the lines asked for; an ``if`` elsewhere guards no finding.
-        position = self.position_if_asked(call) if call is not None else None
-        line = position.start.line if position is not None else None
-        result = self._arm_form(updated, line) if line is not None else None
+        planned = [f for f, role in self.anchors_at(original) if role == "guard" and f.code == self.code]
+        result = None
+        for finding in planned:
+            form = finding.plan.action.split(":")[1]
+            if form != "clause":
+                result = self._arm_form(updated, finding, form == "arm-negated")
+                if result is not None:
+                    break
         if result is None:
-            if line is not None:
-                self._if_lines[id(updated)] = line
+            clauses = [f for f in planned if f.plan.action.split(":")[1] == "clause"]
+            if clauses:
+                self._clause_guards[id(updated)] = clauses
                 self._hold.append(updated)
             return updated
         if id(original) in self._elifs:
@@ -235,43 +145,27 @@ class OpenInTry(Fixer):
             return updated
         return result
 
-    def _reported_open(self, stmt: cst.BaseStatement, line: int) -> Optional[cst.Call]:
-        header = _header(stmt)
-        if header is None:
-            return None
-        for part in header:
-            for call in _calls_in(part, self._opens):
-                if guard_line(self._opens[id(call)][0]) == line:
-                    return call
+    def _reported_open(self, stmt: cst.BaseStatement, finding: Finding) -> Optional[cst.Call]:
+        """The open of ``finding`` in (the updated) ``stmt``, if it is there."""
+        for call in _calls_in(stmt, self._opens):
+            if self._opens[id(call)][0] is finding:
+                return call
         return None
 
     # -- the rewrite ---------------------------------------------------------------------
 
     def _bind(self, stmt: cst.BaseStatement, call: cst.Call):
-        """``(the statement for try:, what stands for stmt in else: or None)``, or None."""
-        if isinstance(stmt, cst.With) and stmt.items[0].item is call:
+        """``(the statement for try:, what stands for stmt in else: or None)``, as the plan's
+        binding says (see :func:`mboxlint.plans.eafp.open_plan`)."""
+        finding = self._opens[id(call)][0]
+        _action, _form, binding, name = finding.plan.action.split(":", 3)
+        if binding == "with-as":
             item = stmt.items[0]
-            if item.asname is not None and isinstance(item.asname.name, cst.Name):
-                name = item.asname.name.value
-                new_item = item.with_changes(item=cst.Name(name), asname=None)
-            else:
-                name = self._fresh("f")
-                if name is None:
-                    return None
-                new_item = item.with_changes(item=cst.Name(name))
+            new_item = item.with_changes(item=cst.Name(name), asname=None)
             return _assign(name, call), stmt.with_changes(items=[new_item] + list(stmt.items[1:]))
-        if isinstance(stmt, cst.SimpleStatementLine):
-            small = stmt.body[0]
-            if isinstance(small, cst.Assign):
-                direct = len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
-            else:
-                direct = isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
-            if direct and small.value is call:
-                # It opens the try: blank lines above it would stand after ``try:``.
-                return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
-        name = self._fresh({"read_text": "text", "read_bytes": "data"}.get(callee_name(call), "f"))
-        if name is None:
-            return None
+        if binding == "assign":
+            # It opens the try: blank lines above it would stand after ``try:``.
+            return stmt.with_changes(leading_lines=split_leading_lines(stmt)[1]), None
         return _assign(name, call), stmt.deep_replace(call, cst.Name(name))
 
     def _block_indent(self, node: cst.If) -> Optional[str]:
@@ -291,40 +185,31 @@ class OpenInTry(Fixer):
             # Nothing to do when the file is missing nor after the open: ``try:`` ...
             # ``except ...: pass`` is what ruff's SIM105 asks to write as ``suppress``.
             suppress = cst.Call(func=self.reference("contextlib", "suppress"),
-                                args=[cst.Arg(cst.Name("FileNotFoundError"),
+                                args=[cst.Arg(self.builtin("FileNotFoundError"),
                                               comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                                      cst.Arg(cst.Name("NotADirectoryError"))])
+                                      cst.Arg(self.builtin("NotADirectoryError"))])
             return cst.With(items=[cst.WithItem(suppress)], body=body, leading_lines=leading)
         if handler_body is None:
             handler_body = cst.IndentedBlock(body=[_line(cst.Pass())], indent=indent)
-        handler = cst.ExceptHandler(body=handler_body, type=_caught(),
+        handler = cst.ExceptHandler(body=handler_body, type=_caught(self),
                                     leading_lines=handler_leading)
         return cst.Try(body=body, handlers=[handler], orelse=orelse, leading_lines=leading)
 
-    def _arm_form(self, node: cst.If, line: int) -> Optional[cst.BaseCompoundStatement]:
+    def _arm_form(self, node: cst.If, finding: Finding, negated: bool) -> Optional[cst.BaseCompoundStatement]:
         """``if [not] check(p): ... else: ...`` with the open directly in the arm where the
-        file exists."""
-        _, negated = _check_call(node.test)
-        if negated:
-            if not isinstance(node.orelse, cst.Else):
-                return None
-            present_suite = node.orelse.body
-        else:
-            present_suite = node.body
+        file exists (the ``else:`` when ``negated``)."""
+        present_suite = node.orelse.body if negated else node.body
         present = _statements(present_suite)
         if present is None:
             return None
         indent = self._block_indent(node)
         for index, stmt in enumerate(present):
-            call = self._reported_open(stmt, line)
+            call = self._reported_open(stmt, finding)
             if call is not None:
                 break
         else:
-            return None
-        bound = self._bind(stmt, call)
-        if bound is None:
-            return None
-        first, replacement = bound
+            return None  # changed by another fix: left for the next round
+        first, replacement = self._bind(stmt, call)
         rest = present[:index] + ([replacement] if replacement is not None else []) + present[index + 1:]
         if negated:
             handler_body, handler_leading = node.body, ()
@@ -346,7 +231,7 @@ class OpenInTry(Fixer):
             header = present_suite.header if isinstance(present_suite, cst.IndentedBlock) else None
         # Comments closing the arm close the try: body when no else: takes them.
         footer = present_suite.footer if not rest and isinstance(present_suite, cst.IndentedBlock) else ()
-        self.applied_to(self._opens[id(call)][1])
+        self.mark_applied(self._opens[id(call)][0])
         return self._try(first, handler_body, orelse, header=header, leading=node.leading_lines,
                          handler_leading=handler_leading, indent=indent, footer=footer)
 
@@ -367,36 +252,33 @@ class OpenInTry(Fixer):
 
     def _clauses(self, body: Sequence[cst.BaseStatement],
                  indent: Optional[str]) -> Optional[List[cst.BaseStatement]]:
-        if not self._opens or not self._if_lines:
+        if not self._opens or not self._clause_guards:
             return None
         body = list(body)
         changed = False
         index = 0
         while index < len(body):
             guard = body[index]
-            line = self._if_lines.get(id(guard))
-            if line is None or not isinstance(guard, cst.If) or guard.orelse is not None \
-                    or not _check_call(guard.test)[1] or not _exits(guard.body):
-                index += 1
-                continue
-            for later in range(index + 1, len(body)):
-                call = self._reported_open(body[later], line)
-                if call is not None:
-                    break
+            findings = self._clause_guards.get(id(guard), ())
+            for finding in findings:
+                for later in range(index + 1, len(body)):
+                    call = self._reported_open(body[later], finding)
+                    if call is not None:
+                        break
+                else:
+                    continue
+                break
             else:
                 index += 1
                 continue
             bound = self._bind(body[later], call)
-            if bound is None:
-                index += 1
-                continue
             first, replacement = bound
             inner = guard.body.indent if isinstance(guard.body, cst.IndentedBlock) else indent
             new = self._try(first, guard.body, None, leading=guard.leading_lines, indent=inner)
             between = body[index + 1:later]
             after = [replacement] if replacement is not None else []
             body[index:later + 1] = [new] + between + after
-            self.applied_to(self._opens[id(call)][1])
+            self.mark_applied(self._opens[id(call)][0])
             changed = True
             index += 1
         return body if changed else None

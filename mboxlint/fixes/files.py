@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence, Tuple
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from .base import Fixer, callee_name
+from .base import Fixer
 
 
 def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpression]:
@@ -17,20 +17,22 @@ def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpr
 
 
 class RenameToReplace(Fixer):
-    """MBX306 (unsafe): ``os.rename``/``Path.rename`` used to overwrite becomes ``replace``,
-    which overwrites on every platform."""
+    """MBX306 (unsafe): executes :func:`mboxlint.plans.files.rename_plan`: the rename anchored
+    ``act`` becomes a replace, ``x.rename(...)`` as ``x.replace(...)`` (``:method``), a
+    ``rename`` imported from ``os`` as ``os``'s ``replace`` (``:imported``)."""
 
     code = "MBX306"
     DESCRIPTION = "Use os.replace / Path.replace for renames that overwrite (MBX306)."
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if self.finding_at(original) is None:
-            return updated
-        replaced = _renamed_to_replace(self, updated)
-        if replaced is None:
-            return updated
-        self.applied_to(original)
-        return replaced
+        for finding, role in self.anchors_at(original):
+            if role != "act" or finding.code != self.code:
+                continue
+            self.mark_applied(finding)
+            if finding.plan.action.endswith(":method"):
+                return updated.with_changes(func=updated.func.with_changes(attr=cst.Name("replace")))
+            return updated.with_changes(func=self.reference("os", "replace"))
+        return updated
 
 
 def _renamed_to_replace(fixer: Fixer, call: cst.Call) -> Optional[cst.Call]:
@@ -159,30 +161,17 @@ class CopyBackOntoLockedFile(Fixer):
     DESCRIPTION = "Copy back into a locked file instead of renaming over it (MBX303)."
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if self.finding_at(original) is None:
-            return updated
-        name = callee_name(updated)
-        func = updated.func
-        if isinstance(func, cst.Attribute) and name in ("rename", "replace") and _is_path_method(updated):
-            source, destination = func.value, _argument(updated, 0, "target")
-        elif name in ("rename", "replace", "move"):
-            source, destination = _argument(updated, 0, "src"), _argument(updated, 1, "dst")
-        else:
-            return updated
-        if source is None or destination is None:
-            return updated
-        self.applied_to(original)
-        return cst.Call(
-            func=self.reference(self.runtime_module, "copy_back"),
-            args=[cst.Arg(source.deep_clone(), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                  cst.Arg(destination.deep_clone())],
-        )
-
-
-def _is_path_method(call: cst.Call) -> bool:
-    """``p.rename(dst)``: one argument, on something other than the ``os``/``shutil`` modules."""
-    func = call.func
-    receiver = func.value if isinstance(func, cst.Attribute) else None
-    if isinstance(receiver, cst.Name) and receiver.value in ("os", "shutil"):
-        return False
-    return len([a for a in call.args if a.keyword is None]) + len([a for a in call.args if a.keyword]) == 1
+        for finding, role in self.anchors_at(original):
+            if role != "act" or finding.code != self.code:
+                continue
+            source = self.anchored(finding, "src", cst.BaseExpression)
+            destination = self.anchored(finding, "dst", cst.BaseExpression)
+            if source is None or destination is None:
+                continue
+            self.mark_applied(finding)
+            return cst.Call(
+                func=self.reference(self.runtime_module, "copy_back"),
+                args=[cst.Arg(source.deep_clone(), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                      cst.Arg(destination.deep_clone())],
+            )
+        return updated

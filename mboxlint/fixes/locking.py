@@ -1,19 +1,16 @@
 """Fixes of the MBX1 locking rules.
 
 ``FlushBeforeUnlock`` (MBX102) and ``WrapLockInTryFinally`` (MBX103) rewrite statement lists,
-so both work on the blocks that hold the reported ``unlock()``/``lock()`` line. Shapes they do
-not handle (a call sharing its line with other statements, an ``unlock()`` in an ``except``
-handler or nested inside a ``finally``, a region left by ``return``) are left as they are.
+so both work on the blocks that hold the reported ``unlock()``/``lock()`` line. Which shapes
+they rewrite, and where, their plans (:mod:`mboxlint.plans.locking`) decide.
 """
 
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from .base import Fixer, insert_before, method_call, module_code, sole_call, split_leading_lines
-
-#: the kinds of enclosing blocks that decide where a flush may go
-_DEF, _FINALLY, _EXCEPT = "def", "finally", "except"
+from ..plans.locking import BEFORE_LAST_JUMP
+from .base import Fixer, insert_before, method_call, sole_call, split_leading_lines
 
 
 class _StatementListFixer(Fixer):
@@ -21,7 +18,6 @@ class _StatementListFixer(Fixer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._frames: List[str] = []
         #: the indentation of the block being rewritten (None: the module's default)
         self.indent: Optional[str] = None
 
@@ -46,50 +42,6 @@ class _StatementListFixer(Fixer):
         new = self._rewrite_list(original_node.body, updated_node.body)
         return updated_node if new is None else updated_node.with_changes(body=new)
 
-    # Where a reported call sits: the kinds of blocks between it and its function.
-    def visit_FunctionDef(self, node):
-        self._frames.append(_DEF)
-
-    def leave_FunctionDef(self, original_node, updated_node):
-        self._frames.pop()
-        return updated_node
-
-    def visit_ClassDef(self, node):
-        self._frames.append(_DEF)
-
-    def leave_ClassDef(self, original_node, updated_node):
-        self._frames.pop()
-        return updated_node
-
-    def visit_Finally(self, node):
-        self._frames.append(_FINALLY)
-
-    def leave_Finally(self, original_node, updated_node):
-        self._frames.pop()
-        return updated_node
-
-    def visit_ExceptHandler(self, node):
-        self._frames.append(_EXCEPT)
-
-    def leave_ExceptHandler(self, original_node, updated_node):
-        self._frames.pop()
-        return updated_node
-
-    def visit_ExceptStarHandler(self, node):
-        self._frames.append(_EXCEPT)
-
-    def leave_ExceptStarHandler(self, original_node, updated_node):
-        self._frames.pop()
-        return updated_node
-
-    def enclosing_blocks(self) -> List[str]:
-        """Kinds of the blocks around the current node, innermost last, up to its def."""
-        frames = self._frames
-        start = len(frames)
-        while start > 0 and frames[start - 1] != _DEF:
-            start -= 1
-        return frames[start:]
-
     def reported_call(self, stmt: cst.CSTNode, method: str) -> Optional[cst.Call]:
         """The reported ``x.method()`` call if ``stmt`` is exactly that line."""
         call = sole_call(stmt)
@@ -102,124 +54,65 @@ class _StatementListFixer(Fixer):
 
 
 class FlushBeforeUnlock(_StatementListFixer):
-    """MBX102: ``box.flush()`` as the last statement of the locked region's normal path.
-
-    With ``unlock()`` in a ``finally``, the flush ends the ``try`` body (its ``else:`` when
-    there is one), before a final ``return``/``raise``/``break``/``continue``; so an exception
-    still discards the pending changes, as before. Otherwise it goes right before ``unlock()``.
-    """
+    """MBX102: executes :func:`mboxlint.plans.locking.flush_plan`: ``ref.flush()`` (``ref``
+    being the receiver of the unlock anchored ``act``) goes right before the statement
+    anchored ``stmt``, or into the ``try`` anchored ``try`` (its ``else:`` when it has one),
+    after (``end-of-try``) or before (``before-last-jump``) the statement anchored ``last``."""
 
     code = "MBX102"
     DESCRIPTION = "mboxlint MBX102: flush() pending mailbox changes before unlock()."
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._mode: Dict[int, str] = {}
-
-    def matched(self, node, finding):
-        blocks = self.enclosing_blocks()
-        if not blocks or (_FINALLY not in blocks and _EXCEPT not in blocks):
-            self._mode[id(node)] = "before"
-        elif blocks[-1] == _FINALLY and blocks.count(_FINALLY) + blocks.count(_EXCEPT) == 1:
-            # Directly in the finally (checked in leave_Try) and in no handler around it.
-            self._mode[id(node)] = "finally"
-
-    def _unlock(self, stmt, mode):
-        call = self.reported_call(stmt, "unlock")
-        if call is not None and self._mode.get(id(call)) == mode and not call.args:
-            return call
-        return None
+    def _flush(self, finding) -> Optional[cst.SimpleStatementLine]:
+        call = self.anchored(finding, "act", cst.Call)
+        if call is None or not isinstance(call.func, cst.Attribute):
+            return None
+        return method_call(call.func.value, "flush")
 
     def rewrite(self, originals, updated):
         new: List[cst.BaseStatement] = []
         changed = False
         for original, stmt in zip(originals, updated):
-            call = self._unlock(original, "before")
-            if call is None:
+            for finding, role in self.anchors_at(original):
+                flush = self._flush(finding) if role == "stmt" and finding.code == self.code else None
+                if flush is not None and not self.was_applied(finding):
+                    new.extend(insert_before(stmt, flush))
+                    self.mark_applied(finding)
+                    changed = True
+                    break
+            else:
                 new.append(stmt)
-                continue
-            new.extend(insert_before(stmt, method_call(call.func.value, "flush")))
-            self.applied_to(call)
-            changed = True
         return new if changed else None
 
     def leave_Try(self, original_node, updated_node):
-        if original_node.finalbody is None or not isinstance(original_node.finalbody.body, cst.IndentedBlock):
+        planned = [f for f, role in self.anchors_at(original_node)
+                   if role == "try" and f.code == self.code and not self.was_applied(f)]
+        if not planned:
             return updated_node
-        final = original_node.finalbody.body.body
-        calls = []
-        for index, stmt in enumerate(final):
-            call = self._unlock(stmt, "finally")
-            # A change made in the finally before the unlock is not covered by the flush.
-            if call is not None and not _mentions(final[:index], module_code(call.func.value)):
-                calls.append(call)
-        target = updated_node.orelse if updated_node.orelse is not None else updated_node
-        if not calls or not isinstance(target.body, cst.IndentedBlock) or _left_early(updated_node, target.body):
-            return updated_node
-        block = target.body
-        for call in calls:
-            grown = _append_on_normal_path(block, method_call(call.func.value, "flush"))
-            if grown is not block:
-                block = grown
-                self.applied_to(call)
-        if updated_node.orelse is not None:
+        has_else = original_node.orelse is not None
+        original = (original_node.orelse if has_else else original_node).body
+        block = (updated_node.orelse if has_else else updated_node).body
+        if len(original.body) != len(block.body):
+            return updated_node  # changed by a fix nested in it: left for the next round
+        body = list(block.body)
+        footer = list(block.footer)
+        for finding in planned:
+            last = self.anchored(finding, "last", cst.BaseStatement)
+            flush = self._flush(finding)
+            if last is None or flush is None or original.body[-1] is not last:
+                continue
+            if finding.plan.action.endswith(":" + BEFORE_LAST_JUMP):
+                body[-1:] = insert_before(body[-1], flush)
+            else:
+                # Comments closing the block describe its end: they stay above the new line;
+                # blank lines after them stay where they are.
+                end = max((i + 1 for i, line in enumerate(footer) if line.comment is not None), default=0)
+                body.append(flush.with_changes(leading_lines=footer[:end]))
+                footer = footer[end:]
+            self.mark_applied(finding)
+        block = block.with_changes(body=body, footer=footer)
+        if has_else:
             return updated_node.with_changes(orelse=updated_node.orelse.with_changes(body=block))
         return updated_node.with_changes(body=block)
-
-
-class _Mention(cst.CSTVisitor):
-    def __init__(self, receiver: str):
-        self.receiver = receiver
-        self.found = False
-
-    def visit_Name(self, node):
-        self.found = self.found or node.value == self.receiver
-
-    def visit_Attribute(self, node):
-        self.found = self.found or module_code(node) == self.receiver
-
-
-def _mentions(statements, receiver: str) -> bool:
-    """Whether any of ``statements`` uses the mailbox ``receiver`` (``box``, ``self.box``)."""
-    visitor = _Mention(receiver)
-    for stmt in statements:
-        stmt.visit(visitor)
-    return visitor.found
-
-
-def _left_early(node: cst.Try, block: cst.IndentedBlock) -> bool:
-    """Whether the ``try`` body or its ``else`` can be left (``return``, ``break``...) before
-    the end of ``block``, where the flush goes: that way out would still skip it. A jump
-    ending ``block`` does not count; the flush goes before it."""
-    statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
-    if node.orelse is not None and isinstance(node.orelse.body, cst.IndentedBlock):
-        statements += list(node.orelse.body.body)
-    last = block.body[-1] if block.body else None
-    if isinstance(last, cst.SimpleStatementLine) and isinstance(
-        last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
-    ):
-        statements = [s for s in statements if s is not last]
-    return _leaves_early(statements)
-
-
-def _append_on_normal_path(block: cst.IndentedBlock, new: cst.SimpleStatementLine) -> cst.IndentedBlock:
-    """``block`` with ``new`` as its last statement that runs, before a final jump.
-
-    Comments closing the block (its footer) stay above the new line, as they describe the
-    end of the block; blank lines after them stay where they are.
-    """
-    body = list(block.body)
-    last = body[-1] if body else None
-    if isinstance(last, cst.SimpleStatementLine) and isinstance(
-        last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
-    ):
-        if len(last.body) > 1:
-            return block  # ``x; return`` on one line: leave it to a person
-        return block.with_changes(body=body[:-1] + insert_before(last, new))
-    footer = list(block.footer)
-    end = max((i + 1 for i, line in enumerate(footer) if line.comment is not None), default=0)
-    new = new.with_changes(leading_lines=footer[:end])
-    return block.with_changes(body=body + [new], footer=footer[end:])
 
 
 class WrapLockInTryFinally(_StatementListFixer):
@@ -269,47 +162,3 @@ class WrapLockInTryFinally(_StatementListFixer):
             if unlock is not None and sole_call(originals[end]) is unlock:
                 return end
         return None
-
-
-class _EarlyExit(cst.CSTVisitor):
-    """Finds a way out of a block other than an exception or falling through its end."""
-
-    def __init__(self):
-        self.loops = 0
-        self.found = False
-
-    def visit_FunctionDef(self, node):
-        return False
-
-    def visit_ClassDef(self, node):
-        return False
-
-    def visit_Lambda(self, node):
-        return False
-
-    def visit_Return(self, node):
-        self.found = True
-
-    def _loop(self, node):
-        self.loops += 1
-
-    def _unloop(self, node):
-        self.loops -= 1
-
-    visit_For = visit_While = _loop
-    leave_For = leave_While = _unloop
-
-    def visit_Break(self, node):
-        self.found = self.found or self.loops == 0
-
-    def visit_Continue(self, node):
-        self.found = self.found or self.loops == 0
-
-
-def _leaves_early(statements) -> bool:
-    visitor = _EarlyExit()
-    for stmt in statements:
-        stmt.visit(visitor)
-        if visitor.found:
-            return True
-    return False

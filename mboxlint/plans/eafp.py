@@ -4,6 +4,7 @@ shapes the fixer handles, how safe the rewrite is there, and its anchors."""
 import ast
 from collections import Counter
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
+from .statements import fresh_name
 
 #: the action of MBX301's plan
 OPEN_IN_TRY = "open-in-try"
@@ -195,6 +196,39 @@ def _read_only_by(test, scope, blocks) -> str:
 
 
 def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
+    """MBX301 (see :func:`_open_plan`), with the names taken at the guard the try replaces.
+    The action is ``open-in-try:<form>:<binding>:<name>``: the form of the guard (``arm``:
+    the open is in the arm where the file exists, ``arm-negated`` the same under ``if not``,
+    ``clause``: it follows ``if not check(p): <leave>``), how the open's file is bound in
+    ``try:`` (:func:`_binding`) and under which name."""
+    plan = _open_plan(blocks, guard, stmt, open_node, facts)
+    if plan.safety is None:
+        return plan
+    binding = _binding(blocks, stmt, open_node)
+    if binding is None:
+        return no_fix("the open would need a new name in a class body, where it becomes an attribute")
+    return plan._replace(action="%s:%s" % (plan.action, binding)).at_site(blocks, guard.node)
+
+
+def _binding(blocks, stmt, open_node):
+    """``with-as:<name>`` (``with open(p) as name:`` becomes ``name = open(p)`` then ``with
+    name:``), ``assign:`` (``name = open(p)`` moves as it is), else ``fresh:<name>``: the open
+    is bound to a name used nowhere in its function (module: a private one), which stands
+    where the open stood. None in a class body."""
+    if isinstance(stmt, ast.With) and isinstance(stmt.items[0].optional_vars, ast.Name) \
+            and stmt.items[0].context_expr is open_node:
+        return "with-as:" + stmt.items[0].optional_vars.id
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+            and stmt.value is open_node or isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+            and stmt.value is open_node:
+        return "assign:"
+    func = open_node.func
+    base = {"read_text": "text", "read_bytes": "data"}.get(func.attr if isinstance(func, ast.Attribute) else "", "f")
+    name = fresh_name(blocks, blocks.where[id(stmt)][2], base)
+    return None if name is None else "fresh:" + name
+
+
+def _open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
     """The MBX301 plan for ``open_node`` (in ``stmt``) under ``guard``. Anchors: ``act`` (the
     open), ``guard`` (the ``if`` whose test is the check), ``check`` (the check's call) and
     ``stmt`` (the statement holding the open)."""
@@ -218,6 +252,7 @@ def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
         moved, clause = block[here[1] + 1:index], True
     else:
         return no_fix("the open is not a direct statement of the checked arm")
+    action = "%s:%s" % (OPEN_IN_TRY, "clause" if clause else "arm-negated" if negated else "arm")
     if _shares_a_line(block, index) or not _hoistable(stmt, open_node):
         return no_fix("the open cannot be taken out of its statement")
     missing = node.body if negated else node.orelse
@@ -233,25 +268,25 @@ def open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
                Anchor("stmt", Span.of(stmt)))
     handles = [s for s in missing if not isinstance(s, ast.Pass)]
     if handles and id(node) in blocks.in_handler:
-        return FixPlan(UNSAFE, OPEN_IN_TRY, anchors,
+        return FixPlan(UNSAFE, action, anchors,
                        "inside an except handler, the branch for a missing file would see the "
                        "FileNotFoundError in sys.exc_info() instead of the exception being handled")
     if _sees_the_exception(missing):
-        return FixPlan(UNSAFE, OPEN_IN_TRY, anchors,
+        return FixPlan(UNSAFE, action, anchors,
                        "the branch for a missing file raises or reads the exception being handled")
     # A name bound for a ``return`` dies with the frame, when the original's file was freed.
     returned = isinstance(stmt, ast.Return) and isinstance(here[2], (ast.FunctionDef, ast.AsyncFunctionDef))
     if not (_direct(stmt, open_node) or returned):
-        return FixPlan(UNSAFE, OPEN_IN_TRY, anchors,
+        return FixPlan(UNSAFE, action, anchors,
                        "the open is bound to a new name, which keeps the file open longer"
                        + (" (for the life of the process at module level)" if isinstance(here[2], ast.Module)
                           else ""))
     if clause:
-        return FixPlan(UNSAFE, OPEN_IN_TRY, anchors, "the statements after the guard clause now run after the open")
+        return FixPlan(UNSAFE, action, anchors, "the statements after the guard clause now run after the open")
     if guard.kind != "exists":
-        return FixPlan(UNSAFE, OPEN_IN_TRY, anchors,
+        return FixPlan(UNSAFE, action, anchors,
                        "a %s() check differs from the open's errors on links, directories or permissions"
                        % guard.kind)
     if not all(_inert(s, facts) for s in moved):
-        return FixPlan(UNSAFE, OPEN_IN_TRY, anchors, "statements with an effect would now run after the open")
-    return FixPlan(SAFE, OPEN_IN_TRY, anchors)
+        return FixPlan(UNSAFE, action, anchors, "statements with an effect would now run after the open")
+    return FixPlan(SAFE, action, anchors)

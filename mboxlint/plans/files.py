@@ -85,7 +85,16 @@ def _removal_site(stmts, index, dst, facts, quiet=False):
     return site if site is not None and not site[1] else None
 
 
-def replace_plan(event, facts) -> FixPlan:
+def replace_plan(event, facts, blocks) -> FixPlan:
+    """MBX305 (see :func:`_replace_plan`), with the names taken at the rename."""
+    plan = _replace_plan(event, facts).at_site(blocks, blocks.statement_of.get(id(event.node)))
+    if plan.safety == SAFE and CATCHES_MISSING & set(plan.taken):
+        # ``except FileNotFoundError: pass`` caught something else: the removal was not quiet.
+        return plan._replace(safety=UNSAFE, reason="the module rebinds an exception the removal's handler names")
+    return plan
+
+
+def _replace_plan(event, facts) -> FixPlan:
     """MBX305: drop the removal of ``dst`` before this rename, and make the rename a replace.
 
     The rename is a line of its own; the removal is the nearest earlier statement of its
@@ -181,6 +190,83 @@ def _alone(event) -> bool:
     return isinstance(stmt, ast.Expr) and stmt.value is event.node
 
 
+#: the checks MBX302's fix can drop: functions (first argument) and methods (no argument)
+_CHECK_FUNCTIONS = frozenset({"exists", "lexists", "isfile", "isdir", "access"})
+_CHECK_METHODS = frozenset({"exists", "is_file", "is_dir"})
+#: modules whose ``open`` takes the path first (so ``gzip.open(p)`` is not ``Path.open``)
+_OPEN_MODULES = frozenset({"io", "gzip", "bz2", "lzma", "codecs", "builtins"})
+#: what a create does; the other acts remove
+_CREATING = frozenset({"os.makedirs", "os.mkdir", "Path.mkdir", "os.open", "open"})
+_JUMPS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _checked(test):
+    """``(negated, path)`` when ``test`` is just ``[not] exists(P)`` (or ``P.exists()`` ...)."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if negated:
+        test = test.operand
+    if not isinstance(test, ast.Call):
+        return None
+    positional = [a for a in test.args if not isinstance(a, ast.Starred)]
+    name = callee(test)
+    if name in _CHECK_FUNCTIONS and positional:
+        return negated, positional[0]
+    if name in _CHECK_METHODS and not test.args and not test.keywords and isinstance(test.func, ast.Attribute):
+        return negated, test.func.value
+    return None
+
+
+def _act_path(op, call):
+    """The path the act works on, as the fixer spells the check it drops against it."""
+    func = call.func
+    if op.startswith("Path.") or op == "open" and isinstance(func, ast.Attribute) and not (
+            isinstance(func.value, ast.Name) and func.value.id in _OPEN_MODULES):
+        return func.value if isinstance(func, ast.Attribute) else None
+    return argument(call, 0, "path") or next(
+        (k.value for k in call.keywords if k.arg in ("name", "file")), None)
+
+
+def _is_elif(node, blocks) -> bool:
+    lines = getattr(blocks, "lines", None)
+    if not lines or not 0 < node.lineno <= len(lines):
+        return True  # cannot tell: keep the chain as it is
+    line = lines[node.lineno - 1]
+    line = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    return line.lstrip().startswith("elif")
+
+
+def _guard_roles(plan, event, guard, blocks):
+    """The anchors of what happens to the check: ``drop`` (the ``if`` goes, its body being the
+    act alone and its test that check of the act's path), ``convert`` (a create's ``if not
+    exists(P):`` becomes the ``try`` of the exclusive create: the create opens its body),
+    ``clause`` (the ``if exists(P): ... <leave>`` right before the create becomes its ``try``)."""
+    if plan.safety is None:
+        return plan
+    op = plan.action.split(":", 1)[1]
+    stmt, node = event["stmt"], getattr(guard, "node", None)
+    path = _act_path(op, event.node)
+    roles = []
+    if isinstance(node, ast.If) and node.body and node.body[0] is stmt:
+        check = _checked(node.test)
+        polarity = check is not None and check[0] == (op in _CREATING) and same(check[1], path)
+        holder = blocks.where[id(node)][0]
+        parent = blocks.owner.get(id(holder))
+        elif_ = isinstance(parent, ast.If) and holder is parent.orelse and _is_elif(node, blocks)
+        if polarity and not node.orelse and len(node.body) == 1:
+            roles.append(Anchor("drop", Span.of(node)))
+        if polarity and op in ("open", "os.open") and not elif_ and not (
+                len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If) and _is_elif(node.orelse[0], blocks)):
+            roles.append(Anchor("convert", Span.of(node)))
+    found = blocks.where.get(id(stmt))
+    if op in ("open", "os.open") and found is not None and found[1] > 0:
+        before = found[0][found[1] - 1]
+        check = _checked(before.test) if isinstance(before, ast.If) and not before.orelse else None
+        last = before.body[-1] if check is not None else None
+        if check is not None and not check[0] and same(check[1], path) and isinstance(last, _JUMPS):
+            roles.append(Anchor("clause", Span.of(before)))
+    return plan._replace(anchors=plan.anchors + tuple(roles)) if roles else plan
+
+
 def _guard_anchors(event, guard):
     anchors = [Anchor("act", Span.of(event.node)), Anchor("stmt", Span.of(event["stmt"]))]
     if getattr(guard, "node", None) is not None and hasattr(guard.node, "lineno"):
@@ -188,8 +274,12 @@ def _guard_anchors(event, guard):
     return tuple(anchors)
 
 
-def act_plan(event, guard) -> FixPlan:
+def act_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on a mkdir, a removal or ``os.open``: make the act survive the race."""
+    return _guard_roles(_act_plan(event, guard), event, guard, blocks).at_site(blocks, event["stmt"])
+
+
+def _act_plan(event, guard) -> FixPlan:
     op, call = event["op"], event.node
     anchors = _guard_anchors(event, guard)
     if op == "os.open":
@@ -212,9 +302,13 @@ def act_plan(event, guard) -> FixPlan:
     return FixPlan(UNSAFE, action, anchors, "under %s(): %s" % (guard.kind, UNSAFE_EDGES[op]))
 
 
-def create_plan(event, guard) -> FixPlan:
+def create_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on ``open(P, "w"/"a")`` after a check that P is missing: mode ``"x"`` in
     ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
+    return _guard_roles(_create_plan(event, guard), event, guard, blocks).at_site(blocks, event["stmt"])
+
+
+def _create_plan(event, guard) -> FixPlan:
     call, stmt = event.node, event["stmt"]
     anchors = _guard_anchors(event, guard)
     unsafe = FixPlan(UNSAFE, CREATE_EXCLUSIVE + ":open", anchors,
@@ -257,4 +351,50 @@ def temp_dir_plan(event, blocks) -> FixPlan:
                Anchor("target", Span.of(event["dst_node"])))
     return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, anchors,
                    "the target's folder is evaluated where the temp file is made, and an orphaned temp "
-                   "file now stays in it")
+                   "file now stays in it").at_site(blocks, blocks.statement_holding(create))
+
+
+#: the action of MBX306's plan, followed by ``:method`` (``x.rename(...)`` becomes
+#: ``x.replace(...)``) or ``:imported`` (``rename(...)`` imported from ``os`` becomes ``os``'s
+#: ``replace`` reached as the plan's names allow)
+RENAME_TO_REPLACE = "rename-to-replace"
+
+
+def rename_plan(event, blocks) -> FixPlan:
+    """MBX306: the rename becomes a replace. Unsafe: on Windows the replace succeeds where the
+    rename raised. Anchor: ``act`` (the rename call)."""
+    func = event.node.func
+    if isinstance(func, ast.Attribute) and func.attr == "rename":
+        form = "method"
+    elif isinstance(func, ast.Name) and func.id == "rename":
+        form = "imported"
+    else:
+        return no_fix("the rename is not called by its name")
+    return FixPlan(UNSAFE, "%s:%s" % (RENAME_TO_REPLACE, form), (Anchor("act", Span.of(event.node)),),
+                   "on Windows the replace now succeeds where the rename raised FileExistsError") \
+        .at_site(blocks, blocks.statement_holding(event.node))
+
+
+#: the action of MBX303's plan: the rename becomes ``copy_back(src, dst)``
+COPY_BACK = "copy-back"
+
+
+def copy_back_plan(event, blocks) -> FixPlan:
+    """MBX303, a rename onto a locked file: ``copy_back(src, dst)`` in its place. Anchors:
+    ``act`` (the rename call), ``src`` and ``dst`` (its source and target expressions:
+    ``Path.rename``'s receiver and argument, or the first two arguments)."""
+    call = event.node
+    if event["op"].startswith("Path."):
+        source, target = call.func.value if isinstance(call.func, ast.Attribute) else None, \
+            argument(call, 0, "target")
+        if len(call.args) + len(call.keywords) != 1:
+            return no_fix("the rename does not take one target")
+    else:
+        source, target = argument(call, 0, "src"), argument(call, 1, "dst")
+    if source is None or target is None:
+        return no_fix("the rename's source or target is not an argument of its own")
+    return FixPlan(UNSAFE, COPY_BACK, (Anchor("act", Span.of(call)), Anchor("src", Span.of(source)),
+                                       Anchor("dst", Span.of(target))),
+                   "the file keeps its inode (hard links, owner and mode stay), which code relying "
+                   "on a fresh inode may notice") \
+        .at_site(blocks, blocks.statement_holding(call))

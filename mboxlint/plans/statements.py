@@ -122,6 +122,12 @@ class Blocks:
         self.statement_of = {}
         self.in_handler = set()
         self._names = {}
+        self._bindings = {}
+        #: per scope, the names spelled there and those handed out (:func:`fresh_name`)
+        self._fresh = {}
+        #: where each ``except`` handler stands: its ``try``'s list of handlers and index
+        self._handlers = {}
+        self.tree = tree
         self._calls = self._holder = None
         stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
         while stack:
@@ -137,6 +143,8 @@ class Blocks:
                 if isinstance(block, list):
                     self.owner[id(block)] = node
                     for index, child in enumerate(block):
+                        if isinstance(child, ast.ExceptHandler):
+                            self._handlers[id(child)] = (block, index, inner)
                         if isinstance(child, ast.stmt):
                             self.where[id(child)] = (block, index, inner)
                             if handled:
@@ -180,7 +188,8 @@ class Blocks:
         return known
 
     def enclosing(self, stmt: ast.stmt):
-        """``(owner, block)`` pairs from ``stmt``'s block outwards, up to its scope."""
+        """``(owner, block)`` pairs from ``stmt``'s block outwards, up to its scope (an
+        ``except`` handler's body, then its ``try``'s list of handlers)."""
         found = self.where.get(id(stmt))
         while found is not None:
             block, _index, _scope = found
@@ -188,7 +197,12 @@ class Blocks:
             if owner is None or isinstance(owner, (ast.Module,) + SCOPES):
                 return
             yield owner, block
-            found = self.where.get(id(owner))
+            found = self.where.get(id(owner)) or self._handlers.get(id(owner))
+
+    def own_line(self, stmt: ast.stmt) -> bool:
+        """Whether ``stmt`` shares no line with the statements beside it (no ``;``)."""
+        block, index, _scope = self.where[id(stmt)]
+        return own_line(block, index)
 
 
 def _own_nodes(stmt: ast.stmt):
@@ -205,4 +219,192 @@ def blocks_of(module) -> Blocks:
     blocks = getattr(module, "plan_blocks", None)
     if blocks is None:
         blocks = module.plan_blocks = Blocks(module.tree)
+        #: the source lines, for what ``ast`` does not keep (``elif`` against ``else: if``)
+        blocks.lines = getattr(module, "lines", None)
     return blocks
+
+
+#: builtins a fix spells (exceptions it catches or suppresses), or whose handlers it counts on
+#: (see :data:`CATCHES_MISSING`): a module that binds one of them anywhere has the fix refer to
+#: the builtin explicitly
+FIX_BUILTINS = frozenset({"FileNotFoundError", "NotADirectoryError", "FileExistsError"}) | CATCHES_MISSING
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _scope_bindings(scope):
+    """``(names bound in scope, names it declares global)``: parameters, assignment and loop
+    targets, imports, ``def``/``class`` names, ``except ... as``, ``match`` captures; the
+    bodies of nested functions and classes bind elsewhere (their decorators, defaults and
+    bases do not), comprehension targets count (cheap caution). Iterative."""
+    bound, declared = set(), set()
+    stack = []
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = scope.args
+        for arg in getattr(args, "posonlyargs", []) + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
+            if arg is not None:
+                bound.add(arg.arg)
+        stack.extend(scope.body if isinstance(scope.body, list) else [scope.body])
+    else:
+        stack.extend(scope.body)
+    captures = tuple(t for t in (getattr(ast, "MatchAs", None), getattr(ast, "MatchStar", None)) if t)
+    mapping = getattr(ast, "MatchMapping", None)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            stack.extend(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                stack.extend(node.bases + [k.value for k in node.keywords])
+            else:
+                stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+            continue
+        if isinstance(node, ast.Lambda):
+            stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound.add("*" if alias.name == "*" else (alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            (declared if isinstance(node, ast.Global) else bound).update(node.names)
+        elif captures and isinstance(node, captures) and node.name:
+            bound.add(node.name)
+        elif mapping is not None and isinstance(node, mapping) and node.rest:
+            bound.add(node.rest)
+        stack.extend(ast.iter_child_nodes(node))
+    return bound, declared
+
+
+def _module_imports(blocks, tree):
+    """``({name: line} of the names bound by the module's top-level import lines, the names
+    among them that something else binds too)``: a second import, a top-level assignment,
+    ``def`` or loop target, a ``global`` declaration anywhere; all of them after a top-level
+    ``from x import *``. Those a fix never reuses."""
+    known = getattr(blocks, "_imports", None)
+    if known is not None:
+        return known
+    imports, counts = {}, Counter()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                name = (alias.asname or alias.name).split(".")[0]
+                imports.setdefault(name, stmt.lineno)
+                counts[name] += 1
+    rebound = {name for name, count in counts.items() if count > 1}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            rebound.update(node.names)
+    rest = [s for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom))]
+    if rest:
+        rebound |= _scope_bindings(ast.Module(body=rest, type_ignores=[]))[0]
+    if "*" in imports or "*" in rebound:
+        imports.pop("*", None)
+        rebound = set(imports)
+    blocks._imports = known = (imports, rebound & set(imports))
+    return known
+
+
+def _builtins_rebound(blocks, tree):
+    known = getattr(blocks, "_builtins", None)
+    if known is None:
+        known = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in FIX_BUILTINS:
+                known.add(node.id)
+            elif isinstance(node, ast.arg) and node.arg in FIX_BUILTINS:
+                known.add(node.arg)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)) \
+                    and node.name in FIX_BUILTINS:
+                known.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                known.update(n for n in ((a.asname or a.name).split(".")[0] for a in node.names)
+                             if n in FIX_BUILTINS or n == "*")
+        blocks._builtins = known = FIX_BUILTINS if "*" in known else frozenset(known)
+    return known
+
+
+def taken_at(blocks, stmt: ast.stmt):
+    """The names a fix at ``stmt`` must not use as they are: the module's imports that do not
+    name the imported object there (a parameter, a local of an enclosing function, a class
+    attribute when ``stmt`` is in the class body, an import below ``stmt`` at top level),
+    and the builtins of :data:`FIX_BUILTINS` the module binds. Sorted, for the plan."""
+    tree = getattr(blocks, "tree", None)
+    found = blocks.where.get(id(stmt))
+    if tree is None or found is None:
+        return ()
+    imports, rebound = _module_imports(blocks, tree)
+    taken = set(_builtins_rebound(blocks, tree)) | rebound
+    scope, innermost = found[2], True
+    while not isinstance(scope, ast.Module):
+        # A class body's names are not seen from the functions inside it.
+        if innermost or not isinstance(scope, ast.ClassDef):
+            cached = blocks._bindings.get(id(scope))
+            if cached is None:
+                cached = blocks._bindings[id(scope)] = _scope_bindings(scope)
+            bound, declared = cached
+            taken.update(name for name in bound - declared if name in imports)
+        innermost = False
+        outer = blocks.where.get(id(scope))
+        if outer is None:
+            break
+        scope = outer[2]
+    else:
+        if found[2] is scope:  # top-level code runs before the imports below it
+            taken.update(name for name, line in imports.items() if line >= stmt.lineno)
+    return tuple(sorted(taken))
+
+
+def spelled(node: ast.AST) -> set:
+    """Every identifier spelled in ``node``: names, parameters, attributes, keywords, imported
+    names, ``def``/``class`` names, ``global``/``nonlocal``/``except ... as`` names."""
+    names = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            names.add(child.id)
+        elif isinstance(child, ast.arg):
+            names.add(child.arg)
+        elif isinstance(child, ast.Attribute):
+            names.add(child.attr)
+        elif isinstance(child, ast.keyword) and child.arg:
+            names.add(child.arg)
+        elif isinstance(child, ast.alias):
+            names.update(child.name.split("."))
+            if child.asname:
+                names.add(child.asname)
+        elif isinstance(child, ast.ImportFrom) and child.module:
+            names.update(child.module.split("."))
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(child.name)
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            names.update(child.names)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+        elif isinstance(getattr(child, "name", None), str):  # match captures
+            names.add(child.name)
+        elif isinstance(getattr(child, "rest", None), str):
+            names.add(child.rest)
+    return names
+
+
+def fresh_name(blocks, scope, base: str):
+    """A name for a value a fix binds in ``scope``: spelled nowhere in the function (nested
+    scopes included), nor handed out there before; at module level, private (out of ``import
+    *``) and spelled nowhere in the module. None in a class body, where it would become an
+    attribute."""
+    if isinstance(scope, ast.ClassDef):
+        return None
+    taken = blocks._fresh.get(id(scope))
+    if taken is None:
+        taken = blocks._fresh[id(scope)] = spelled(scope)
+    if isinstance(scope, ast.Module):
+        base = "_" + base
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = "%s%d" % (base, number)
+    taken.add(candidate)
+    return candidate

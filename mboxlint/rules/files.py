@@ -12,7 +12,7 @@ import os
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
-from ..plans.files import act_plan, create_plan, replace_plan, temp_dir_plan
+from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
 from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .spelling import spell_path
@@ -705,7 +705,7 @@ def rotate(log):
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
-            yield self.finding(event.node, plan=act_plan(event, guard), what="`%s()`" % op,
+            yield self.finding(event.node, plan=act_plan(event, guard, blocks_of(module)), what="`%s()`" % op,
                                path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         for event in module.events_of("file-open"):
@@ -714,7 +714,7 @@ def rotate(log):
                 continue
             if event["mode"] not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, plan=create_plan(event, guard), what=_what(event.node),
+            yield self.finding(event.node, plan=create_plan(event, guard, blocks_of(module)), what=_what(event.node),
                                path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of("file-rename"):
@@ -863,7 +863,8 @@ def rotate(path):
             else:
                 advice = "writers that opened it keep appending to the moved file"
                 fix, path, spelt = None, event["src"], event["src_node"]
-            yield self.finding(event.node, fix=fix, op=event["op"], direction=direction,
+            plan = copy_back_plan(event, blocks_of(module)) if fix else no_fix(advice)
+            yield self.finding(event.node, plan=plan, op=event["op"], direction=direction,
                                path=_spell(path, spelt, module), why=why, advice=advice)
 
 
@@ -1083,7 +1084,9 @@ class UnlinkThenRename(Rule):
     `Path.unlink(missing_ok=True)`). Unsafe otherwise, because one edge changes:
     when `src` and `dst` are hard links of one file, `os.replace` does nothing and leaves both
     names, where the removal and the rename left only `dst`; and a bare removal raised
-    `FileNotFoundError` when `dst` was missing, which `os.replace` does not.
+    `FileNotFoundError` when `dst` was missing, which `os.replace` does not. Unsafe too when
+    the module rebinds the exception the handler names (`FileNotFoundError = ...`): the
+    handler did not catch a missing file then.
     The removal may be an earlier statement of the rename's block or of an enclosing one when
     the rename sits in a `try:` or `with` body (Sage's separate `try: os.rename(...)`), so
     that it still runs on every path that ran the removal. It may be bare, the last statement
@@ -1237,7 +1240,7 @@ def save(tmp, path, dry_run):
     def check(self, module):
         for event in module.events_of("file-rename"):
             if unlinked_first(event):
-                yield self.finding(event.node, plan=replace_plan(event, module.facts), op=event["op"],
+                yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event["op"],
                                    path=_spell(event["dst"], event["dst_node"], module), line=event["removed"])
 
 
@@ -1395,7 +1398,8 @@ def save(path, data):
             else:
                 continue
             replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
-            yield self.finding(event.node, op=event["op"], why=why, path=_spell(event["dst"], event["dst_node"], module),
+            yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=event["op"], why=why,
+                               path=_spell(event["dst"], event["dst_node"], module),
                                replacement=replacement)
 
 

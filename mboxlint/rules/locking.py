@@ -358,7 +358,7 @@ def purge(box: mailbox.MH, keys):
                 elif event.get("via"):
                     plan = no_fix("a helper unlocks it: the flush belongs in the helper, not at this call")
                 else:
-                    plan = flush_plan(event, blocks_of(module), event["ref"])
+                    plan = flush_plan(event, blocks_of(module), event["ref"], module.lines)
                 yield self.finding(event.node, plan=plan, ref=event["ref"], line=fact.pending)
 
 

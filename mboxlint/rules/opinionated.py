@@ -10,6 +10,9 @@ import ast
 import bisect
 
 from ..analysis.paths import open_mode
+from ..plans import no_fix
+from ..plans.atomic import atomic_plan
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .spelling import spell_path
 
@@ -397,9 +400,10 @@ def save(state):
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
             if not paired or _creates_missing(event) or _written_once(event, rewrites, paired, loops):
                 continue
-            fix = "default" if _atomic_write_fits(event, facts) else None
+            plan = atomic_plan(event, blocks_of(module)) if _atomic_write_fits(event, facts) else \
+                no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
-            yield self.finding(event.node, fix=fix, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
+            yield self.finding(event.node, plan=plan, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
 
 
 def _is_test(scope) -> bool:
