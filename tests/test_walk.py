@@ -7,12 +7,13 @@ import textwrap
 import pytest
 
 from mboxlint.analysis import analyse
+from mboxlint.analysis.events import BoxOp, FileOpen
 from mboxlint.analysis.state import LOCKED, MAYBE, UNLOCKED
 
 
 def lock_states(source: str, op: str = "add"):
     module = analyse(ast.parse(textwrap.dedent(source)))
-    return [e["fact"].lock for e in module.events_of("box-op") if e["op"] == op]
+    return [e["fact"].lock for e in module.events_of(BoxOp) if e["op"] == op]
 
 
 HEADER = "import mailbox\nbox = mailbox.mbox('x')\n"
@@ -48,7 +49,7 @@ def test_return_inside_try_passes_through_finally():
         """
     )
     module = analyse(ast.parse(source))
-    unlocks = [e for e in module.events_of("box-op") if e["op"] == "unlock"]
+    unlocks = [e for e in module.events_of(BoxOp) if e["op"] == "unlock"]
     # box is a module global not locked in f's module scope... f locks it: tracked in f.
     assert [e["fact"].lock for e in unlocks] == [LOCKED]
 
@@ -81,7 +82,7 @@ def test_match_statement_joins_cases():
 from mboxlint.analysis.pathkey import MAX_FLAT_PARTS, call_key, const_key, name_key  # noqa: E402
 
 
-def _path_keys(source: str, kind: str = "file-open"):
+def _path_keys(source: str, kind: type = FileOpen):
     module = analyse(ast.parse(textwrap.dedent(source)))
     return [e["path"] for e in module.events_of(kind)]
 
@@ -133,7 +134,7 @@ def test_rebinding_a_name_forgets_its_guard():
                 open(p)
     """
     module = analyse(ast.parse(textwrap.dedent(source)))
-    guarded, rebound = module.events_of("file-open")
+    guarded, rebound = module.events_of(FileOpen)
     assert guarded["path"] is rebound["path"] and str(rebound["path"]) == "p"
     assert guarded["guard"] is not None and rebound["guard"] is None
 

@@ -21,16 +21,17 @@ Facts (all flow-sensitive, joined by the walk):
   an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
 * ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
   names derived from another path that this scope opened for writing; whether one was fsynced;
-  where it was created and which names were bound since (a ``file-rename`` event's
+  where it was created and which names were bound since (a :class:`FileRename` event's
   ``dst_at_temp`` says whether its target could be spelled at the creation, for MBX304's fix);
 * ``guard`` (key -> :class:`GuardFact`): ``exists``-style checks in force, from the walk's
   ``branch`` hook, so the guard-clause form (``if not exists(p): return``) comes from the join;
 * ``removed`` (key -> line): the file was removed or unlinked here and not re-created since;
 * ``iplock`` (a ``with`` item or ``fcntl``): an inter-process lock may be held.
 
-Events, reported at the act or use: ``file-open``, ``file-act`` (mkdir, remove, ...),
-``file-rename`` (completed by :meth:`PathAnalysis.finish` with what is known of locks on both
-names) and ``file-mtime`` (an mtime compared to an earlier value).
+Events (:mod:`~mboxlint.analysis.events`), reported at the act or use: :class:`FileOpen`,
+:class:`FileAct` (mkdir, remove, ...), :class:`FileRename` (completed by
+:meth:`PathAnalysis.finish` with what is known of locks on both names) and :class:`FileMtime`
+(an mtime compared to an earlier value).
 
 Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcntl.lockf``/
 ``flock`` (or to a function of this module that does that to its parameter, like the stdlib's
@@ -43,12 +44,13 @@ Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcnt
 import ast
 from typing import Dict, List, Optional, Set, Tuple
 
+from .events import FileAct, FileMtime, FileOpen, FileRename
 from .imports import ModuleFacts, dotted_name
 from .locks import _walk_scope_body, call_effects
 from .summaries import NOTHING, bindings_of, under
 from .pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from .state import State, min_line
-from .walk import Analysis, Event, Walker, _bound_refs
+from .walk import Analysis, Walker, _bound_refs
 
 # -- what the calls mean ------------------------------------------------------------------
 
@@ -393,7 +395,7 @@ class PathAnalysis(Analysis):
         self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         self._scope_locked: Dict[PathKey, int] = {}
-        self._renames: List[Event] = []
+        self._renames: List[FileRename] = []
         #: (src, dst) -> the first two rename calls seen with those keys
         self._rename_sites: Dict[Tuple[PathKey, PathKey], List[ast.AST]] = {}
         self._self_name: Optional[str] = None
@@ -840,7 +842,7 @@ class PathAnalysis(Analysis):
                     continue
                 earlier = self._earlier_value(other, key, params, state)
                 if earlier is not None and not self.private(key):
-                    walker.emit("file-mtime", compare, key=key, path=key, earlier=earlier)
+                    walker.emit(FileMtime, compare, key=key, path=key, earlier=earlier)
                     break
 
     def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State) -> Optional[str]:
@@ -959,7 +961,7 @@ class PathAnalysis(Analysis):
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
-        walker.emit("file-open", node, key=key, path=key, path_node=path, mode=kind, guard=state.get("guard", key),
+        walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=state.get("guard", key),
                     stmt=walker.current_statement(),
                     iplock=self._iplocked(state), temp=state.get("temp", key))
         if kind in ("truncate", "append", "exclusive", "update"):
@@ -979,7 +981,7 @@ class PathAnalysis(Analysis):
         key = self.key(path, state)
         if key is None or self.private(key):
             return
-        walker.emit("file-act", node, key=key, op=op, path=key, path_node=path, guard=state.get("guard", key),
+        walker.emit(FileAct, node, key=key, op=op, path=key, path_node=path, guard=state.get("guard", key),
                     stmt=walker.current_statement(), caught=self._caught(walker),
                     iplock=self._iplocked(state))
         state.discard("guard", key)
@@ -1015,7 +1017,7 @@ class PathAnalysis(Analysis):
         removed = state.get("removed", dst_key)
         blocks = walker.enclosing_blocks() if removed is not None else None
         event = walker.emit(
-            "file-rename", node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
+            FileRename, node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
             temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
             removed=removed.value if removed is not None else None,
             retry_of=earlier[0].lineno if earlier else None,
@@ -1232,8 +1234,8 @@ class PathAnalysis(Analysis):
             for key, line in self._locked_in_class(scope.enclosing_class).items():
                 locked.setdefault(key, line)
         for event in self._renames:
-            event.data["dst_locked"] = locked.get(event["dst"])
-            event.data["src_locked"] = locked.get(event["src"])
+            event.dst_locked = locked.get(event.dst)
+            event.src_locked = locked.get(event.src)
 
     def _module_lockers(self) -> Dict[str, int]:
         """Module functions that lock (fcntl) the file object passed as one of their parameters."""

@@ -9,6 +9,7 @@ import ast
 import fnmatch
 import os
 
+from ..analysis.events import FileAct, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
@@ -354,7 +355,7 @@ def count(path, seen):
 
     def check(self, module):
         blocks = acting = None
-        for event in module.events_of("file-open"):
+        for event in module.events_of(FileOpen):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
                 continue
@@ -364,7 +365,7 @@ def count(path, seen):
             blocks = blocks or blocks_of(module)
             if acting is None:
                 reported = {(f.line, f.col) for f in CheckThenAct(self.options).check(module)}
-                acting = {id(e["guard"].node) for e in module.events_of("file-act")
+                acting = {id(e["guard"].node) for e in module.events_of(FileAct)
                           if e["guard"] is not None and (e.node.lineno, e.node.col_offset) in reported}
             if id(guard.node) in acting:
                 # Moving the arm out from under its check would hide that act's race, not fix it.
@@ -688,7 +689,7 @@ def rotate(log):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-act"):
+        for event in module.events_of(FileAct):
             guard = event["guard"]
             if guard is None or event["iplock"] is not None:
                 continue
@@ -708,7 +709,7 @@ def rotate(log):
             yield self.finding(event.node, plan=act_plan(event, guard), what="`%s()`" % op,
                                path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
-        for event in module.events_of("file-open"):
+        for event in module.events_of(FileOpen):
             guard = event["guard"]
             if guard is None or guard.present or event["iplock"] is not None:
                 continue
@@ -717,7 +718,7 @@ def rotate(log):
             yield self.finding(event.node, plan=create_plan(event, guard), what=_what(event.node),
                                path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             guard = event["guard"]
             if guard is None or not guard.present or event["iplock"] is not None:
                 continue
@@ -851,7 +852,7 @@ def rotate(path):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             found = locked_rename(self, event)
             if found is None:
                 continue
@@ -1029,7 +1030,7 @@ def store(blob_dir, data):
     ]
 
     def check(self, module):
-        events = [e for e in module.events_of("file-rename")
+        events = [e for e in module.events_of(FileRename)
                   if e["temp"] is not None and e["temp"].origin == "tempfile" and not e["temp"].has_dir]
         # One temp renamed onto targets that may differ has no single directory to go in.
         targets = {}
@@ -1235,7 +1236,7 @@ def save(tmp, path, dry_run):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             if unlinked_first(event):
                 yield self.finding(event.node, plan=replace_plan(event, module.facts), op=event["op"],
                                    path=_spell(event["dst"], event["dst_node"], module), line=event["removed"])
@@ -1380,7 +1381,7 @@ def save(path, data):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             if event["op"] not in ("os.rename", "Path.rename") or event["fresh_dst"]:
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):

@@ -4,6 +4,7 @@ Seeds: CPython bpo-1599254 (mailbox keys renumbered when the table of contents i
 the Cyrus thread on IMAP sequence numbers shifting under a concurrent EXPUNGE.
 """
 
+from ..analysis.events import ImapSeqPin, ImapSeqUse, KeyUse
 from ..plans import no_fix
 from ..plans.keys import uid_plan
 from ..plans.statements import blocks_of
@@ -23,7 +24,7 @@ _BOUNDARY_SPELLING = {
 
 
 def key_uses(module, labels):
-    for event in module.events_of("key-use"):
+    for event in module.events_of(KeyUse):
         if event["boundary"][0] in labels:
             yield event
 
@@ -425,11 +426,11 @@ class Archiver:
     ]
 
     def check(self, module):
-        uses = module.events_of("imap-seq-use")
+        uses = module.events_of(ImapSeqUse)
         # Searches the fix must leave alone: their numbers also reach a call it does not
         # rewrite, or a use that came from several searches or has keyword arguments.
         pinned = set()
-        for event in module.events_of("imap-seq-pin"):
+        for event in module.events_of(ImapSeqPin):
             pinned |= event["sites"]
         for event in uses:
             sites = event["search"].sites

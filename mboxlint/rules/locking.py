@@ -1,5 +1,6 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
+from ..analysis.events import BoxOp
 from ..analysis.locks import MODIFYING, READING, LockAnalysis, released_at_once
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
 from ..plans import no_fix
@@ -28,7 +29,7 @@ def spell(ref: str, op: str) -> str:
 
 
 def box_ops(module, ops=None):
-    for event in module.events_of("box-op"):
+    for event in module.events_of(BoxOp):
         if ops is None or event["op"] in ops:
             yield event
 

@@ -9,6 +9,7 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 import ast
 import bisect
 
+from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import open_mode
 from .base import Invalid, Rule
 from .spelling import spell_path
@@ -376,7 +377,7 @@ def save(state):
         facts = module.facts
         reads = {}
         writes = {}
-        for event in module.events_of("file-open"):
+        for event in module.events_of(FileOpen):
             slot = (_place(event, facts), event["path"])
             if event["mode"] == "read":
                 reads.setdefault(slot, []).append(event)
@@ -384,9 +385,9 @@ def save(state):
                 writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
-        renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of("file-rename")}
+        renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of(FileRename)}
         loops = {}  # scope -> line ranges of its loops, found once
-        for event in module.events_of("file-open"):
+        for event in module.events_of(FileOpen):
             if event["mode"] != "truncate" or event["iplock"] is not None:
                 continue
             temp = event["temp"]
@@ -531,7 +532,7 @@ def save(path, data):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             temp = event["temp"]
             if temp is None or temp.synced:
                 continue
@@ -632,5 +633,5 @@ def changed(path, since):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-mtime"):
+        for event in module.events_of(FileMtime):
             yield self.finding(event.node, path="`%s`" % event["path"], earlier=event["earlier"])
