@@ -70,11 +70,11 @@ def test_key_use_event_carries_where_the_key_came_from_and_what_ended_it():
     """))
     (event,) = analyse(tree).events_of(KeyUse)
     assert event.node.lineno == 7
-    assert event["op"] == "get_message"
-    assert event["boundary"][:2] == ("unlock", 6)
-    assert event["obtained"].line == 5
-    assert event["obtained"].lock == "locked"
-    assert len(event["obtained"].epochs) == 1
+    assert event.op == "get_message"
+    assert event.boundary[:2] == ("unlock", 6)
+    assert event.obtained.line == 5
+    assert event.obtained.lock == "locked"
+    assert len(event.obtained.epochs) == 1
 
 
 def test_messages_name_both_sites():

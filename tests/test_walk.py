@@ -13,7 +13,7 @@ from mboxlint.analysis.state import LOCKED, MAYBE, UNLOCKED
 
 def lock_states(source: str, op: str = "add"):
     module = analyse(ast.parse(textwrap.dedent(source)))
-    return [e["fact"].lock for e in module.events_of(BoxOp) if e["op"] == op]
+    return [e.fact.lock for e in module.events_of(BoxOp) if e.op == op]
 
 
 HEADER = "import mailbox\nbox = mailbox.mbox('x')\n"
@@ -49,9 +49,9 @@ def test_return_inside_try_passes_through_finally():
         """
     )
     module = analyse(ast.parse(source))
-    unlocks = [e for e in module.events_of(BoxOp) if e["op"] == "unlock"]
+    unlocks = [e for e in module.events_of(BoxOp) if e.op == "unlock"]
     # box is a module global not locked in f's module scope... f locks it: tracked in f.
-    assert [e["fact"].lock for e in unlocks] == [LOCKED]
+    assert [e.fact.lock for e in unlocks] == [LOCKED]
 
 
 def test_handler_starts_from_the_state_before_the_failing_statement():
@@ -84,7 +84,7 @@ from mboxlint.analysis.pathkey import MAX_FLAT_PARTS, call_key, const_key, name_
 
 def _path_keys(source: str, kind: type = FileOpen):
     module = analyse(ast.parse(textwrap.dedent(source)))
-    return [e["path"] for e in module.events_of(kind)]
+    return [e.path for e in module.events_of(kind)]
 
 
 def test_path_keys_are_interned_values():
@@ -135,8 +135,8 @@ def test_rebinding_a_name_forgets_its_guard():
     """
     module = analyse(ast.parse(textwrap.dedent(source)))
     guarded, rebound = module.events_of(FileOpen)
-    assert guarded["path"] is rebound["path"] and str(rebound["path"]) == "p"
-    assert guarded["guard"] is not None and rebound["guard"] is None
+    assert guarded.path is rebound.path and str(rebound.path) == "p"
+    assert guarded.guard is not None and rebound.guard is None
 
 
 def test_path_keys_survive_pickling_as_the_same_key():

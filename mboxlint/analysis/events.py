@@ -21,13 +21,6 @@ class Event:
     node: ast.AST
     scope: Any
 
-    # A stepping stone while readers move from ``event["field"]`` to ``event.field``.
-    def __getitem__(self, field: str) -> Any:
-        return getattr(self, field)
-
-    def get(self, field: str, default: Any = None) -> Any:
-        return getattr(self, field, default)
-
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return "%s(line %s)" % (type(self).__name__, getattr(self.node, "lineno", "?"))
 

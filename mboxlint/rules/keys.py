@@ -25,7 +25,7 @@ _BOUNDARY_SPELLING = {
 
 def key_uses(module, labels):
     for event in module.events_of(KeyUse):
-        if event["boundary"][0] in labels:
+        if event.boundary[0] in labels:
             yield event
 
 
@@ -167,12 +167,12 @@ box.unlock()
 
     def check(self, module):
         for event in key_uses(module, _BOUNDARY_SPELLING):
-            label, line, _col = event["boundary"]
-            ref = event["ref"]
+            label, line, _col = event.boundary
+            ref = event.ref
             yield self.finding(
                 event.node,
-                action=spell(ref, event["op"]),
-                obtained=event["obtained"].line,
+                action=spell(ref, event.op),
+                obtained=event.obtained.line,
                 boundary=_BOUNDARY_SPELLING[label].format(ref=ref),
                 line=line,
             )
@@ -281,13 +281,13 @@ def first(path):
 
     def check(self, module):
         for event in key_uses(module, {"lock"}):
-            ref = event["ref"]
+            ref = event.ref
             yield self.finding(
                 event.node,
-                action=spell(ref, event["op"]),
-                obtained=event["obtained"].line,
+                action=spell(ref, event.op),
+                obtained=event.obtained.line,
                 ref=ref,
-                line=event["boundary"][1],
+                line=event.boundary[1],
             )
 
 
@@ -431,25 +431,25 @@ class Archiver:
         # rewrite, or a use that came from several searches or has keyword arguments.
         pinned = set()
         for event in module.events_of(ImapSeqPin):
-            pinned |= event["sites"]
+            pinned |= event.sites
         for event in uses:
-            sites = event["search"].sites
+            sites = event.search.sites
             if len(sites) != 1 or event.node.keywords:
                 pinned |= sites
         users_of = {}
         for event in uses:
-            for site in event["search"].sites:
+            for site in event.search.sites:
                 users_of.setdefault(site, []).append(event.node)
         for event in uses:
-            if event["search"].sites & pinned:
+            if event.search.sites & pinned:
                 plan = no_fix("the search's numbers also reach a call the fix does not rewrite")
             else:
                 plan = uid_plan(event, blocks_of(module), users_of)
             yield self.finding(
                 event.node,
                 plan=plan,
-                ref=event["ref"],
-                op=event["op"],
-                line=event["search"].line,
-                command=event["op"].upper(),
+                ref=event.ref,
+                op=event.op,
+                line=event.search.line,
+                command=event.op.upper(),
             )

@@ -26,7 +26,7 @@ def _module_wide(key, facts) -> bool:
 def _place(event, facts, key=None):
     """Where an event's path key (or ``key``) means one file: the scope, or the class for
     ``self`` keys, or the module."""
-    key = event["path"] if key is None else key
+    key = event.path if key is None else key
     if not _module_wide(key, facts):
         return ("scope", id(event.scope.node))
     if "self" in key.roots:
@@ -101,7 +101,7 @@ def _atomic_write_fits(event, facts) -> bool:
     is the context manager of a ``with`` (not ``f = open(...)``, whose later ``close()`` the
     fixer cannot move), in a mode ``atomic_write`` takes (no ``+``: it yields a write-only
     file), or a ``write_text``/``write_bytes`` that is a statement of its own."""
-    call, stmt = event.node, event["stmt"]
+    call, stmt = event.node, event.stmt
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
         if not (isinstance(stmt, ast.Expr) and stmt.value is call):
@@ -378,20 +378,20 @@ def save(state):
         reads = {}
         writes = {}
         for event in module.events_of(FileOpen):
-            slot = (_place(event, facts), event["path"])
-            if event["mode"] == "read":
+            slot = (_place(event, facts), event.path)
+            if event.mode == "read":
                 reads.setdefault(slot, []).append(event)
-            elif event["mode"] == "truncate":
+            elif event.mode == "truncate":
                 writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
-        renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of(FileRename)}
+        renamed = {(_place(event, facts, event.src), event.src) for event in module.events_of(FileRename)}
         loops = {}  # scope -> line ranges of its loops, found once
         for event in module.events_of(FileOpen):
-            if event["mode"] != "truncate" or event["iplock"] is not None:
+            if event.mode != "truncate" or event.iplock is not None:
                 continue
-            temp = event["temp"]
-            slot = (_place(event, facts), event["path"])
+            temp = event.temp
+            slot = (_place(event, facts), event.path)
             if temp is not None and (temp.origin != "derived" or slot in renamed):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
@@ -400,7 +400,7 @@ def save(state):
                 continue
             fix = "default" if _atomic_write_fits(event, facts) else None
             line = min(read.node.lineno for read in paired)
-            yield self.finding(event.node, fix=fix, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
+            yield self.finding(event.node, fix=fix, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
 
 def _is_test(scope) -> bool:
@@ -419,7 +419,7 @@ def _written_once(write, writes, reads, loops) -> bool:
     same function and not in a loop."""
     if len(writes) != 1:
         return False
-    guard = write["guard"]
+    guard = write.guard
     if guard is not None and not guard.present:
         return True
     scope = write.scope.node
@@ -533,10 +533,10 @@ def save(path, data):
 
     def check(self, module):
         for event in module.events_of(FileRename):
-            temp = event["temp"]
+            temp = event.temp
             if temp is None or temp.synced:
                 continue
-            yield self.finding(event.node, op=event["op"], line=temp.line, path=spell_path(event["dst"], event["dst_node"], module.lines))
+            yield self.finding(event.node, op=event.op, line=temp.line, path=spell_path(event.dst, event.dst_node, module.lines))
 
 
 class MtimeChangeDetection(Rule):
@@ -634,4 +634,4 @@ def changed(path, since):
 
     def check(self, module):
         for event in module.events_of(FileMtime):
-            yield self.finding(event.node, path="`%s`" % event["path"], earlier=event["earlier"])
+            yield self.finding(event.node, path="`%s`" % event.path, earlier=event.earlier)
