@@ -1,8 +1,9 @@
 """MBX3: file replacement and check-then-use races (seeds: CPython bpo-1599254, the Sage
 star-imports cache race, the offlineimap state files).
 
-The rules filter the ``file-*`` events of :mod:`mboxlint.analysis.paths`; what "the same file"
-means is decided there, once, for every rule.
+The rules filter the file events (:class:`~mboxlint.analysis.events.FileOpen`, ...) of
+:mod:`mboxlint.analysis.paths`; what "the same file" means is decided there, once, for every
+rule.
 """
 
 import ast
