@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from mboxlint.analysis import analyse
-from mboxlint.analysis.events import BoxOp, FileOpen
+from mboxlint.analysis.events import BoxOp, FileOpen, FileRename
 from mboxlint.analysis.state import LOCKED, MAYBE, UNLOCKED
 
 
@@ -225,3 +225,34 @@ def test_states_behave_as_dicts_of_facts_whatever_their_size(size, seed):
     for model in models:
         expected = dict(model) if expected is None else _model_join(expected, model)
     assert _model_of(join_all(states), refs, domains) == expected
+
+
+def test_events_of_takes_an_event_class():
+    module = analyse(ast.parse("open('x')\n"))
+    assert [type(e) for e in module.events_of(FileOpen)] == [FileOpen]
+    with pytest.raises(TypeError):
+        module.events_of("file-open")
+
+
+LOCKED_IN_ANOTHER_METHOD = """\
+import fcntl, os
+class Store:
+    def save(self, data):
+        with open(self.path + ".tmp", "w") as f:
+            f.write(data)
+        os.replace(self.path + ".tmp", self.path)
+    def attach(self):
+        self.handle = open(self.path, "a")
+    def acquire(self):
+        fcntl.lockf(self.handle, fcntl.LOCK_EX)
+"""
+
+
+@pytest.mark.parametrize("gate", [False, True], ids=["every-scope", "scopes-with-triggers"])
+def test_a_rename_learns_that_its_target_is_locked_in_another_method(gate):
+    # The method that takes the lock names no path: it is found even when only the scopes
+    # holding a file word are walked.
+    module = analyse(ast.parse(LOCKED_IN_ANOTHER_METHOD), text=LOCKED_IN_ANOTHER_METHOD if gate else None)
+    (rename,) = module.events_of(FileRename)
+    assert str(rename.dst) == "self.path"
+    assert rename.dst_locked == 10 and rename.src_locked is None
