@@ -256,3 +256,27 @@ def test_a_rename_learns_that_its_target_is_locked_in_another_method(gate):
     (rename,) = module.events_of(FileRename)
     assert str(rename.dst) == "self.path"
     assert rename.dst_locked == 10 and rename.src_locked is None
+
+
+def test_a_lock_taken_in_a_loop_and_a_finally_is_noted_once_per_call():
+    source = """\
+import fcntl, os
+class Store:
+    def save(self, data):
+        os.replace(self.path + ".tmp", self.path)
+    def attach(self):
+        self.handle = open(self.path, "a")
+        for attempt in range(3):
+            try:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+            finally:
+                pass
+"""
+    (rename,) = analyse(ast.parse(source), text=source).events_of(FileRename)
+    assert rename.dst_locked == 9
+
+
+def test_a_lock_in_a_method_defined_under_an_if_of_the_class_body_is_not_the_class_lock():
+    source = LOCKED_IN_ANOTHER_METHOD.replace("    def acquire(self):", "    if DEBUG:\n      def acquire(self):")
+    (rename,) = analyse(ast.parse(source), text=source).events_of(FileRename)
+    assert rename.dst_locked is None

@@ -91,6 +91,8 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
                 else:
                     continue
                 del events[first:]  # half a walk's events would be wrong, not just incomplete
+        for analysis in active:
+            analysis.finish_module()
     return ModuleAnalysis(tree, facts, events, options, text=text, unchecked=unchecked)
 
 

@@ -131,6 +131,9 @@ class Analysis:
     def with_exit(self, walker: "Walker", item: ast.withitem, state: State) -> None:
         """A ``with`` item's context is left, on any way out."""
 
+    def finish_module(self) -> None:
+        """Every scope of the module was walked (or abandoned): complete what needed them all."""
+
     def finish(self, walker: "Walker", exits: Optional[State]) -> None:
         """The scope is done; ``exits`` joins the states at its normal exits."""
 

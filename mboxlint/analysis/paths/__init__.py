@@ -38,7 +38,10 @@ Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcnt
 ``_lock_file``) locks ``P``; so does ``lock()`` on a mailbox constructed on ``P``. In a class, a
 ``self`` attribute holding a file opened from ``self.X`` and locked in any method locks
 ``self.X`` in every method, and a subclass of a stdlib single-file mailbox locks
-``self._path``. Everything else is intraprocedural.
+``self._path``. The walk of each method notes its assignments and lock calls (a method that
+locks is walked even when it names no path: :meth:`FileLocks.lock_words`); a method's renames
+learn what its class locks once every scope of the module was walked (``finish_module``).
+Everything else is intraprocedural.
 
 :class:`PathAnalysis` receives the walk's hooks here and hands each concern to its part, one
 module each: path keys of expressions (:mod:`.expressions`), files in private temporary
@@ -55,11 +58,11 @@ from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
 from ..pathkey import PathKey
 from ..state import State
-from ..walk import Analysis, Walker, _bound_refs
+from ..walk import Analysis, Scope, Walker, _bound_refs
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must
-from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks
+from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
@@ -89,7 +92,7 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
     TRIGGERS = PATH_WORDS
 
     def scope_triggers(self):
-        return PATH_SCOPE_WORDS
+        return PATH_SCOPE_WORDS + self.lock_words()
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -103,6 +106,13 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         #: id of a statement of the scope -> (the statement holding it, the list it is in)
         self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
+        #: id of a class -> id of each statement of its body -> what the walk noted there, if
+        #: it is a method that was walked
+        self._class_methods: Dict[int, Dict[int, Optional[MethodNotes]]] = {}
+        #: where the method being walked notes assignments and lock calls (None: not a method)
+        self._notes: Optional[MethodNotes] = None
+        #: renames of methods, with the paths their scope locked, completed at the module's end
+        self._waiting: List[Tuple[Scope, Dict[PathKey, int], List[FileRename]]] = []
         self._scope_locked: Dict[PathKey, int] = {}
         self._renames: List[FileRename] = []
         #: (src, dst) -> the first two rename calls seen with those keys
@@ -124,6 +134,7 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
     def start(self, walker: Walker, state: State) -> None:
         self._scope = walker.scope
         self._self_name = walker.scope.self_name
+        self._notes = self._method_notes(walker.scope)
         self._private = None  # looked for at the first event that may be exempt
         self._bindings = None
         self._any_temp = False
@@ -145,6 +156,8 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
     # -- bindings ---------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if self._notes is not None and how == "assign" and value is not None:
+            self._note_binding(walker, target, value)
         if self._temps_made:
             self._note_rebinding(target, state)
         if value is None or how not in ("assign", "walrus", "with"):
@@ -262,6 +275,8 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         func = node.func
         name = self.facts.resolve(func)
+        if self._notes is not None:
+            self._note_lock_call(node, name)
         if name is None:
             if self._any_temp:  # fsyncs matter only to a temp file's rename
                 for ref, op in call_effects(self.facts, node, walker.scope):
@@ -361,11 +376,24 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
     def finish(self, walker: Walker, exits: Optional[State]) -> None:
         if not self._renames:
             return
-        locked = dict(self._scope_locked)
         scope = walker.scope
         if scope.enclosing_class is not None and scope.self_name:
+            # Other methods of the class may lock the names: completed once all are walked.
+            self._waiting.append((scope, self._scope_locked, self._renames))
+        else:
+            _mark_locked(self._renames, self._scope_locked)
+
+    def finish_module(self) -> None:
+        for scope, locked, renames in self._waiting:
+            self._scope = scope  # a helper's returned path is read as from the renaming method
+            locked = dict(locked)
             for key, line in self._locked_in_class(scope.enclosing_class).items():
                 locked.setdefault(key, line)
-        for event in self._renames:
-            event.dst_locked = locked.get(event.dst)
-            event.src_locked = locked.get(event.src)
+            _mark_locked(renames, locked)
+        self._waiting = []
+
+
+def _mark_locked(renames: List[FileRename], locked: Dict[PathKey, int]) -> None:
+    for event in renames:
+        event.dst_locked = locked.get(event.dst)
+        event.src_locked = locked.get(event.src)

@@ -1,12 +1,13 @@
 """Inter-process locks held, and the paths a scope (or its class) locks."""
 
 import ast
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..imports import dotted_name
 from ..locks import _walk_scope_body
 from ..pathkey import PathKey, name_key
 from ..state import State
+from ..walk import Scope
 from .facts import May
 from .opens import OPEN_FUNCTIONS
 
@@ -29,6 +30,12 @@ SINGLE_FILE_MAILBOXES = frozenset({
 MAILBOX_CONSTRUCTORS = frozenset({"mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox.MH"})
 #: helpers that lock the file object they are given
 KNOWN_LOCKERS = frozenset({"mailbox._lock_file"})
+KNOWN_LOCKER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in KNOWN_LOCKERS)
+#: words of which one occurs in every method that locks a file object (besides the module's lockers)
+LOCK_WORDS = ("lockf", "flock") + tuple(sorted(KNOWN_LOCKER_NAMES))
+
+#: per method: the assignments and the lock calls the walk noted, by id
+MethodNotes = Tuple[Dict[int, ast.AST], Dict[int, ast.AST]]
 
 
 class FileLocks:
@@ -85,8 +92,42 @@ class FileLocks:
                                     break
         return self._lockers
 
+    def lock_words(self) -> Tuple[str, ...]:
+        """Words of which one occurs in every method that locks a file object it is given or
+        holds: such a method must be walked for its class's locked paths, even when it names
+        no path."""
+        return LOCK_WORDS + tuple(self._module_lockers())
+
+    def _method_notes(self, scope: Scope) -> Optional[MethodNotes]:
+        """Where the walk notes what the method being walked does for its class's locked
+        paths: every method of a class body that takes an argument (None for other scopes)."""
+        cls = scope.enclosing_class
+        if cls is None or not scope.is_function or not scope.node.args.args:
+            return None
+        methods = self._class_methods.get(id(cls))
+        if methods is None:
+            methods = self._class_methods[id(cls)] = {id(stmt): None for stmt in cls.body}
+        if id(scope.node) not in methods:
+            return None  # defined under an ``if`` of the class body: not a method of every instance
+        notes = methods[id(scope.node)] = ({}, {})
+        return notes
+
+    def _note_binding(self, walker, target: ast.AST, value: ast.AST) -> None:
+        """An assignment of the method being walked that may put an opened file in ``self``."""
+        statement = walker.current_statement()
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and statement.targets[0] is target \
+                and (isinstance(value, ast.Name) or isinstance(value, ast.Call) and value.args):
+            self._notes[0][id(statement)] = statement
+
+    def _note_lock_call(self, node: ast.Call, name: Optional[str]) -> None:
+        """A call of the method being walked that may lock a file object of ``self``."""
+        if node.args and (name in FCNTL_LOCKS or name in KNOWN_LOCKERS or isinstance(node.func, ast.Name)
+                          and (node.func.id in self._module_lockers() or node.func.id in KNOWN_LOCKER_NAMES)):
+            self._notes[1][id(node)] = node
+
     def _locked_in_class(self, cls: ast.ClassDef) -> Dict[PathKey, int]:
-        """``self``-rooted keys of files that some method of ``cls`` opens and locks."""
+        """``self``-rooted keys of files that some method of ``cls`` opens and locks, from what
+        the walk noted in each method (asked once every scope was walked)."""
         cached = self._class_locked.get(id(cls))
         if cached is not None:
             return cached
@@ -96,16 +137,21 @@ class FileLocks:
             found[name_key("self._path")] = cls.lineno
         attr_paths: Dict[str, PathKey] = {}
         locked_attrs: Dict[str, int] = {}
-        lockers = set(self._module_lockers()) | {n.split(".")[-1] for n in KNOWN_LOCKERS}
+        lockers = set(self._module_lockers()) | KNOWN_LOCKER_NAMES
+        methods = self._class_methods.get(id(cls), {})
         saved = self._self_name
         try:
             for stmt in cls.body:
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or not stmt.args.args:
                     continue
+                notes = methods.get(id(stmt))
+                if notes is None:
+                    continue  # not walked: no scope trigger in it, or abandoned
                 self._self_name = stmt.args.args[0].arg
                 local_paths: Dict[str, PathKey] = {}
-                for node in _walk_scope_body(stmt):
-                    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                # Latest first: the order in which the class pass this replaces met them.
+                for node in _latest_first(notes[0]) + _latest_first(notes[1]):
+                    if isinstance(node, ast.Assign):
                         target, value = node.targets[0], node.value
                         ref = dotted_name(target)
                         if ref is None:
@@ -142,6 +188,10 @@ class FileLocks:
                 found.setdefault(path, line)
         self._class_locked[id(cls)] = found
         return found
+
+
+def _latest_first(nodes: Dict[int, ast.AST]) -> List[ast.AST]:
+    return sorted(nodes.values(), key=lambda node: (node.lineno, node.col_offset), reverse=True)
 
 
 def _defines_lock(cls: ast.ClassDef) -> bool:
