@@ -9,8 +9,7 @@ import bisect
 import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 
-from .events import (BoxOp, Event, FileAct, FileMtime, FileOpen, FileRename, ImapSeqPin, ImapSeqUse,
-                     KeyUse)
+from .events import Event
 from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
