@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from mboxlint.analysis import analyse
+from mboxlint.analysis.events import KeyUse
 from mboxlint.analysis.keys import KeyFact, fetch_sets_seen
 
 from support import findings
@@ -67,13 +68,13 @@ def test_key_use_event_carries_where_the_key_came_from_and_what_ended_it():
         box.unlock()
         box.get_message(key)
     """))
-    (event,) = analyse(tree).events_of("key-use")
+    (event,) = analyse(tree).events_of(KeyUse)
     assert event.node.lineno == 7
-    assert event["op"] == "get_message"
-    assert event["boundary"][:2] == ("unlock", 6)
-    assert event["obtained"].line == 5
-    assert event["obtained"].lock == "locked"
-    assert len(event["obtained"].epochs) == 1
+    assert event.op == "get_message"
+    assert event.boundary[:2] == ("unlock", 6)
+    assert event.obtained.line == 5
+    assert event.obtained.lock == "locked"
+    assert len(event.obtained.epochs) == 1
 
 
 def test_messages_name_both_sites():

@@ -7,12 +7,13 @@ import textwrap
 import pytest
 
 from mboxlint.analysis import analyse
+from mboxlint.analysis.events import BoxOp, FileOpen, FileRename
 from mboxlint.analysis.state import LOCKED, MAYBE, UNLOCKED
 
 
 def lock_states(source: str, op: str = "add"):
     module = analyse(ast.parse(textwrap.dedent(source)))
-    return [e["fact"].lock for e in module.events_of("box-op") if e["op"] == op]
+    return [e.fact.lock for e in module.events_of(BoxOp) if e.op == op]
 
 
 HEADER = "import mailbox\nbox = mailbox.mbox('x')\n"
@@ -48,9 +49,9 @@ def test_return_inside_try_passes_through_finally():
         """
     )
     module = analyse(ast.parse(source))
-    unlocks = [e for e in module.events_of("box-op") if e["op"] == "unlock"]
+    unlocks = [e for e in module.events_of(BoxOp) if e.op == "unlock"]
     # box is a module global not locked in f's module scope... f locks it: tracked in f.
-    assert [e["fact"].lock for e in unlocks] == [LOCKED]
+    assert [e.fact.lock for e in unlocks] == [LOCKED]
 
 
 def test_handler_starts_from_the_state_before_the_failing_statement():
@@ -81,9 +82,9 @@ def test_match_statement_joins_cases():
 from mboxlint.analysis.pathkey import MAX_FLAT_PARTS, call_key, const_key, name_key  # noqa: E402
 
 
-def _path_keys(source: str, kind: str = "file-open"):
+def _path_keys(source: str, kind: type = FileOpen):
     module = analyse(ast.parse(textwrap.dedent(source)))
-    return [e["path"] for e in module.events_of(kind)]
+    return [e.path for e in module.events_of(kind)]
 
 
 def test_path_keys_are_interned_values():
@@ -133,9 +134,9 @@ def test_rebinding_a_name_forgets_its_guard():
                 open(p)
     """
     module = analyse(ast.parse(textwrap.dedent(source)))
-    guarded, rebound = module.events_of("file-open")
-    assert guarded["path"] is rebound["path"] and str(rebound["path"]) == "p"
-    assert guarded["guard"] is not None and rebound["guard"] is None
+    guarded, rebound = module.events_of(FileOpen)
+    assert guarded.path is rebound.path and str(rebound.path) == "p"
+    assert guarded.guard is not None and rebound.guard is None
 
 
 def test_path_keys_survive_pickling_as_the_same_key():
@@ -224,3 +225,58 @@ def test_states_behave_as_dicts_of_facts_whatever_their_size(size, seed):
     for model in models:
         expected = dict(model) if expected is None else _model_join(expected, model)
     assert _model_of(join_all(states), refs, domains) == expected
+
+
+def test_events_of_takes_an_event_class():
+    module = analyse(ast.parse("open('x')\n"))
+    assert [type(e) for e in module.events_of(FileOpen)] == [FileOpen]
+    with pytest.raises(TypeError):
+        module.events_of("file-open")
+
+
+LOCKED_IN_ANOTHER_METHOD = """\
+import fcntl, os
+class Store:
+    def save(self, data):
+        with open(self.path + ".tmp", "w") as f:
+            f.write(data)
+        os.replace(self.path + ".tmp", self.path)
+    def attach(self):
+        self.handle = open(self.path, "a")
+    def acquire(self):
+        fcntl.lockf(self.handle, fcntl.LOCK_EX)
+"""
+
+
+@pytest.mark.parametrize("gate", [False, True], ids=["every-scope", "scopes-with-triggers"])
+def test_a_rename_learns_that_its_target_is_locked_in_another_method(gate):
+    # The method that takes the lock names no path: it is found even when only the scopes
+    # holding a file word are walked.
+    module = analyse(ast.parse(LOCKED_IN_ANOTHER_METHOD), text=LOCKED_IN_ANOTHER_METHOD if gate else None)
+    (rename,) = module.events_of(FileRename)
+    assert str(rename.dst) == "self.path"
+    assert rename.dst_locked == 10 and rename.src_locked is None
+
+
+def test_a_lock_taken_in_a_loop_and_a_finally_is_noted_once_per_call():
+    source = """\
+import fcntl, os
+class Store:
+    def save(self, data):
+        os.replace(self.path + ".tmp", self.path)
+    def attach(self):
+        self.handle = open(self.path, "a")
+        for attempt in range(3):
+            try:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+            finally:
+                pass
+"""
+    (rename,) = analyse(ast.parse(source), text=source).events_of(FileRename)
+    assert rename.dst_locked == 9
+
+
+def test_a_lock_in_a_method_defined_under_an_if_of_the_class_body_is_not_the_class_lock():
+    source = LOCKED_IN_ANOTHER_METHOD.replace("    def acquire(self):", "    if DEBUG:\n      def acquire(self):")
+    (rename,) = analyse(ast.parse(source), text=source).events_of(FileRename)
+    assert rename.dst_locked is None

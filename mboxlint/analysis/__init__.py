@@ -7,14 +7,17 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 import ast
 import bisect
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 
+from .events import Event
 from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .walk import BudgetExceeded, Event, Scope, Walker, iter_scopes
+from .walk import BudgetExceeded, Scope, Walker, iter_scopes
+
+E = TypeVar("E", bound=Event)
 
 #: Analyses, in the order they see each call. Each has ``applies(facts)`` and takes
 #: ``(facts, tree, options)``.
@@ -36,12 +39,15 @@ class ModuleAnalysis:
         #: scopes whose walk was abandoned, with why (:data:`BUDGET_EXCEEDED`, :data:`TOO_DEEP`);
         #: they have no events, and the engine reports each
         self.unchecked = unchecked or []
-        self._by_kind: Dict[str, List[Event]] = {}
+        self._by_class: Dict[type, List[Event]] = {}
         for event in events:
-            self._by_kind.setdefault(event.kind, []).append(event)
+            self._by_class.setdefault(type(event), []).append(event)
 
-    def events_of(self, kind: str) -> List[Event]:
-        return self._by_kind.get(kind, [])
+    def events_of(self, event_class: Type[E]) -> List[E]:
+        """The module's events of one class (:mod:`~mboxlint.analysis.events`), in walk order."""
+        if not (isinstance(event_class, type) and issubclass(event_class, Event)):
+            raise TypeError("events_of() takes an event class, not %r" % (event_class,))
+        return self._by_class.get(event_class, [])  # type: ignore[return-value]
 
     @property
     def lines(self) -> Optional[List[bytes]]:
@@ -84,6 +90,8 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
                 else:
                     continue
                 del events[first:]  # half a walk's events would be wrong, not just incomplete
+        for analysis in active:
+            analysis.finish_module()
     return ModuleAnalysis(tree, facts, events, options, text=text, unchecked=unchecked)
 
 

@@ -8,13 +8,13 @@ Two kinds of identifier are only meaningful for a while:
   domain: the mailbox, the lock periods (``BoxFact.epochs``) and lock state it was obtained
   in, and the first lock boundary (``unlock``/``close``/``pack``, or a ``lock`` for a key
   obtained while unlocked) met since then on some path. Using a key whose period has ended is
-  emitted as a ``key-use`` event. MH keys are file numbers: only ``pack()`` renumbers them.
+  emitted as a :class:`~.events.KeyUse` event. MH keys are file numbers: only ``pack()`` renumbers them.
   ``Maildir`` is never tracked by the lock analysis, so its keys never get facts.
 * **IMAP message sequence numbers** (:class:`ImapAnalysis`). Results of a non-UID
   ``search()`` of an ``imaplib.IMAP4*`` connection are positions that a concurrent
   EXPUNGE shifts. Values derived from them (``data[0].split()``, loop targets, joins) carry a
   :class:`SeqFact` under the ``"imapseq"`` domain; feeding one to a non-UID ``store()``,
-  ``copy()`` or a ``fetch()`` that sets ``\\Seen`` is emitted as an ``imap-seq-use`` event.
+  ``copy()`` or a ``fetch()`` that sets ``\\Seen`` is emitted as an :class:`~.events.ImapSeqUse` event.
 
 Values produced by a call but not bound yet (``box.keys()`` inside ``for k in box.keys()``)
 are kept under a synthetic ref ``#<id of the call node>`` so that lock boundaries met inside a
@@ -25,6 +25,7 @@ import ast
 import re
 from typing import Dict, FrozenSet, Optional, Tuple
 
+from .events import ImapSeqPin, ImapSeqUse, KeyUse
 from .imports import ModuleFacts
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
@@ -357,7 +358,7 @@ class KeyAnalysis(Analysis):
         if op in KEY_USES and args:
             key = self.key_of(args[0], state)
             if key is not None and key.shape == "key" and key.box == ref and key.ended is not None:
-                walker.emit("key-use", node, ref=ref, op=op, obtained=key, boundary=key.ended)
+                walker.emit(KeyUse, node, ref=ref, op=op, obtained=key, boundary=key.ended)
         shape = KEY_SOURCES.get(op)
         if shape is not None:
             set_key(state, _synthetic(node), KeyFact(ref, shape, box.epochs, box.lock, node.lineno))
@@ -515,7 +516,7 @@ class ImapAnalysis(Analysis):
             if kind:
                 self._globals.update((t.id, kind) for t in targets if isinstance(t, ast.Name))
         self._class_attrs: Dict[int, Dict[str, str]] = {}
-        #: ids of the calls emitted as ``imap-seq-use`` (they are not pins)
+        #: ids of the calls emitted as :class:`ImapSeqUse` (they are not pins)
         self._reported: set = set()
 
     @staticmethod
@@ -691,7 +692,7 @@ class ImapAnalysis(Analysis):
             site = (node.lineno, node.col_offset)
             state.set(SEQ_DOMAIN, _synthetic(node), SeqFact(ref, node.lineno, frozenset({site})))
             if node.keywords:  # no positional spelling for ``uid('SEARCH', ...)`` to copy
-                walker.emit("imap-seq-pin", node, sites=frozenset({site}))
+                walker.emit(ImapSeqPin, node, sites=frozenset({site}))
             return
         if not args:
             return
@@ -704,7 +705,7 @@ class ImapAnalysis(Analysis):
         fact = self.seq_of(args[0], state)
         if fact is not None:
             self._reported.add(id(node))
-            walker.emit("imap-seq-use", node, ref=ref, op=op, search=fact)
+            walker.emit(ImapSeqUse, node, ref=ref, op=op, search=fact)
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         """Sequence numbers handed to a call that is not a reported use (a read-only fetch, a
@@ -725,15 +726,15 @@ class ImapAnalysis(Analysis):
             if fact is not None:
                 sites |= fact.sites
         if sites:
-            walker.emit("imap-seq-pin", node, sites=sites)
+            walker.emit(ImapSeqPin, node, sites=sites)
 
 
 def search_uses(events) -> Dict[Tuple[int, int], FrozenSet[Tuple[int, int]]]:
     """For each non-UID search (by ``(line, col)``), the positions of the reported uses of its
-    numbers (``imap-seq-use`` events), from a module's events."""
+    numbers (:class:`ImapSeqUse` events), from a module's events."""
     uses: Dict[Tuple[int, int], FrozenSet[Tuple[int, int]]] = {}
     for event in events:
-        if event.kind == "imap-seq-use":
-            for site in event["search"].sites:
+        if isinstance(event, ImapSeqUse):
+            for site in event.search.sites:
                 uses[site] = uses.get(site, frozenset()) | {(event.node.lineno, event.node.col_offset)}
     return uses

@@ -1,7 +1,7 @@
 """Which names are lockable mailboxes, and their lock state at every point of a scope.
 
 Facts live under the ``"box"`` domain, one :class:`BoxFact` per tracked mailbox ref. Each
-operation on a tracked mailbox is emitted as a ``box-op`` event carrying the fact that held
+operation on a tracked mailbox is emitted as a :class:`~.events.BoxOp` event carrying the fact that held
 just before it; the MBX1 rules and the key analysis read those events and facts.
 
 A mailbox is tracked in a scope when the analysis knows its class and this scope is in charge
@@ -16,6 +16,7 @@ of its locking:
 import ast
 from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
+from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import apply_effects, bind_arguments
@@ -500,14 +501,14 @@ class LockAnalysis(Analysis):
             data["new_epoch"] = new_epoch
             data["covered"] = self._covered(walker, ref) if covered is None else covered
             data["block"] = None if via else walker.current_block()
-            event = walker.emit("box-op", node, key, **data)
+            event = walker.emit(BoxOp, node, key, **data)
             if event is not None:
                 self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
             return
         if op == "unlock":
             data["in_handler"] = walker.handling
-        walker.emit("box-op", node, key, **data)
+        walker.emit(BoxOp, node, key, **data)
         self._change(ref, op, node, line, fact, state)
 
     @staticmethod
@@ -594,7 +595,7 @@ class LockAnalysis(Analysis):
             if fact is None:
                 return
             new_epoch = epoch_at(expr, "lock")
-            event = walker.emit("box-op", expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
+            event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
             if event is not None:
                 self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
@@ -639,13 +640,13 @@ class LockAnalysis(Analysis):
         scope = walker.scope
         entering = scope.name in ("__enter__", "__aenter__")
         for event in self._lock_events:
-            ref = event["ref"]
+            ref = event.ref
             fact = exits.get(DOMAIN, ref) if exits is not None else None
             still_locked = fact is not None and fact.lock != UNLOCKED
-            event.data["handed_on"] = (
+            event.handed_on = (
                 entering
                 or ref in self.survey.handed_on
-                or (still_locked and not event["fact"].owned)
+                or (still_locked and not event.fact.owned)
                 or (scope.self_name is not None and ref.startswith(scope.self_name + ".") and still_locked)
             )
-            event.data["never_released"] = still_locked
+            event.never_released = still_locked

@@ -23,8 +23,9 @@ entries/exits, update the state and emit :class:`Event` records. Rules only read
 """
 
 import ast
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
+from .events import Event
 from .imports import ModuleFacts, dotted_name
 from .state import Joiner, State, WorkMeter, join, join_all
 
@@ -43,27 +44,6 @@ class BudgetExceeded(Exception):
 
 
 ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-
-
-class Event:
-    """Something an analysis saw at a node, with the facts that held just before it."""
-
-    __slots__ = ("kind", "node", "scope", "data")
-
-    def __init__(self, kind: str, node: ast.AST, scope: "Scope", data: Dict[str, Any]):
-        self.kind = kind
-        self.node = node
-        self.scope = scope
-        self.data = data
-
-    def __getitem__(self, key: str) -> Any:
-        return self.data[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return "Event(%s, line %s, %r)" % (self.kind, getattr(self.node, "lineno", "?"), self.data)
 
 
 class Scope:
@@ -151,6 +131,9 @@ class Analysis:
     def with_exit(self, walker: "Walker", item: ast.withitem, state: State) -> None:
         """A ``with`` item's context is left, on any way out."""
 
+    def finish_module(self) -> None:
+        """Every scope of the module was walked (or abandoned): complete what needed them all."""
+
     def finish(self, walker: "Walker", exits: Optional[State]) -> None:
         """The scope is done; ``exits`` joins the states at its normal exits."""
 
@@ -185,7 +168,7 @@ class Walker:
         self._blocks: List[Tuple[Sequence[ast.stmt], int]] = []
         #: for each enclosing ``try``/``with`` body, the join of the states its statements start in
         self._handler_entries: List[Joiner] = []
-        self._emitted: Dict[Tuple[str, int, Any], int] = {}
+        self._emitted: Dict[Tuple[type, int, Any], int] = {}
         self._handling = 0
         #: the handlers of each ``try`` whose body is being walked, outermost first
         self._try_handlers: List[Sequence[ast.ExceptHandler]] = []
@@ -199,13 +182,14 @@ class Walker:
 
     # -- public helpers for analyses --------------------------------------------------
 
-    def emit(self, kind: str, node: ast.AST, key: Any = None, **data: Any) -> Optional[Event]:
-        """Record an event unless walking silently, and return it. A node re-walked (a
-        ``finally`` reached by several paths) replaces its earlier event of the same kind and key."""
+    def emit(self, event_class: Type[Event], node: ast.AST, key: Any = None, **fields: Any) -> Optional[Event]:
+        """Record an ``event_class`` event at ``node`` unless walking silently, and return it. A
+        node re-walked (a ``finally`` reached by several paths) replaces its earlier event of
+        the same class and key."""
         if self._silent:
             return None
-        event = Event(kind, node, self.scope, data)
-        slot = (kind, id(node), key)
+        event = event_class(node, self.scope, **fields)
+        slot = (event_class, id(node), key)
         index = self._emitted.get(slot)
         if index is None:
             self._emitted[slot] = len(self.events)

@@ -103,8 +103,8 @@ def _replace_plan(event, facts) -> FixPlan:
     between them leaves early or rebinds ``dst``: a path that removed the file but skips the
     rename would keep it. Anchors: ``act`` (the rename call), ``site`` (the statement of the
     block holding the removal) and ``removal`` (the removal statement)."""
-    blocks = event["blocks"]
-    dst = event["dst_node"]
+    blocks = event.blocks
+    dst = event.dst_node
     if not blocks:
         return no_fix("the rename is not a statement of a block")
     stmts, index = blocks[-1]
@@ -119,7 +119,7 @@ def _replace_plan(event, facts) -> FixPlan:
             if site is None:
                 continue
             removal, after, quiet = site
-            if removal.lineno != event["removed"]:
+            if removal.lineno != event.removed:
                 return no_fix("the removal the rename follows is not one the fix can drop")
             if interrupts(list(after) + list(stmts[earlier + 1:index]) + preceding, dst):
                 return no_fix("a path between the removal and the rename leaves early or rebinds the target")
@@ -128,7 +128,7 @@ def _replace_plan(event, facts) -> FixPlan:
             if not quiet:
                 return FixPlan(UNSAFE, DROP_REMOVAL, anchors,
                                "a missing target made the removal raise FileNotFoundError; os.replace does not")
-            temp = event["temp"]
+            temp = event.temp
             if temp is None or temp.origin != "tempfile":
                 return FixPlan(UNSAFE, DROP_REMOVAL, anchors,
                                "when source and target are hard links of one file, os.replace leaves both")
@@ -186,7 +186,7 @@ KEYWORD_FIXED = frozenset({"os.makedirs", "Path.mkdir", "Path.unlink"})
 
 def _alone(event) -> bool:
     """Whether the reported call is a statement of its own (what ``suppress`` can wrap)."""
-    stmt = event["stmt"]
+    stmt = event.stmt
     return isinstance(stmt, ast.Expr) and stmt.value is event.node
 
 
@@ -243,7 +243,7 @@ def _guard_roles(plan, event, guard, blocks):
     if plan.safety is None:
         return plan
     op = plan.action.split(":", 1)[1]
-    stmt, node = event["stmt"], getattr(guard, "node", None)
+    stmt, node = event.stmt, getattr(guard, "node", None)
     path = _act_path(op, event.node)
     roles = []
     if isinstance(node, ast.If) and node.body and node.body[0] is stmt:
@@ -268,7 +268,7 @@ def _guard_roles(plan, event, guard, blocks):
 
 
 def _guard_anchors(event, guard):
-    anchors = [Anchor("act", Span.of(event.node)), Anchor("stmt", Span.of(event["stmt"]))]
+    anchors = [Anchor("act", Span.of(event.node)), Anchor("stmt", Span.of(event.stmt))]
     if getattr(guard, "node", None) is not None and hasattr(guard.node, "lineno"):
         anchors.append(Anchor("guard", Span.of(guard.node)))
     return tuple(anchors)
@@ -276,14 +276,14 @@ def _guard_anchors(event, guard):
 
 def act_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on a mkdir, a removal or ``os.open``: make the act survive the race."""
-    return _guard_roles(_act_plan(event, guard), event, guard, blocks).at_site(blocks, event["stmt"])
+    return _guard_roles(_act_plan(event, guard), event, guard, blocks).at_site(blocks, event.stmt)
 
 
 def _act_plan(event, guard) -> FixPlan:
-    op, call = event["op"], event.node
+    op, call = event.op, event.node
     anchors = _guard_anchors(event, guard)
     if op == "os.open":
-        stmt = event["stmt"]
+        stmt = event.stmt
         if isinstance(stmt, ast.Expr) or isinstance(stmt, ast.Assign) and \
                 len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             return FixPlan(UNSAFE, CREATE_EXCLUSIVE + ":os.open", anchors,
@@ -305,11 +305,11 @@ def _act_plan(event, guard) -> FixPlan:
 def create_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on ``open(P, "w"/"a")`` after a check that P is missing: mode ``"x"`` in
     ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
-    return _guard_roles(_create_plan(event, guard), event, guard, blocks).at_site(blocks, event["stmt"])
+    return _guard_roles(_create_plan(event, guard), event, guard, blocks).at_site(blocks, event.stmt)
 
 
 def _create_plan(event, guard) -> FixPlan:
-    call, stmt = event.node, event["stmt"]
+    call, stmt = event.node, event.stmt
     anchors = _guard_anchors(event, guard)
     unsafe = FixPlan(UNSAFE, CREATE_EXCLUSIVE + ":open", anchors,
                      "the open now fails with FileExistsError where another process created the file")
@@ -338,7 +338,7 @@ def temp_dir_plan(event, blocks) -> FixPlan:
     it. Anchors: ``act`` (the rename), ``create`` (the creating call), ``target`` (the
     rename's target, copied into the new argument). No fix where the function binds ``os``
     or ``path`` itself (the inserted ``os.path.dirname`` would read that)."""
-    temp = event["temp"]
+    temp = event.temp
     create = blocks.call_at(temp.site) if temp.site is not None else None
     if create is None:
         return no_fix("the temp file's creation is not one call")
@@ -348,7 +348,7 @@ def temp_dir_plan(event, blocks) -> FixPlan:
         if {"os", "path"} & (assigned | params):
             return no_fix("the function binds os or path itself")
     anchors = (Anchor("act", Span.of(event.node)), Anchor("create", Span.of(create)),
-               Anchor("target", Span.of(event["dst_node"])))
+               Anchor("target", Span.of(event.dst_node)))
     return FixPlan(UNSAFE, TEMP_NEXT_TO_TARGET, anchors,
                    "the target's folder is evaluated where the temp file is made, and an orphaned temp "
                    "file now stays in it").at_site(blocks, blocks.statement_holding(create))
@@ -384,7 +384,7 @@ def copy_back_plan(event, blocks) -> FixPlan:
     ``act`` (the rename call), ``src`` and ``dst`` (its source and target expressions:
     ``Path.rename``'s receiver and argument, or the first two arguments)."""
     call = event.node
-    if event["op"].startswith("Path."):
+    if event.op.startswith("Path."):
         source, target = call.func.value if isinstance(call.func, ast.Attribute) else None, \
             argument(call, 0, "target")
         if len(call.args) + len(call.keywords) != 1:

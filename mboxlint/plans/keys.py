@@ -11,7 +11,7 @@ def uid_plan(event, blocks, users_of) -> FixPlan:
     search it took its numbers from) and a ``peer`` for every reported use of that search:
     the search is rewritten only together with all of them, in one pass, or the others would
     be handed UIDs where they expect sequence numbers."""
-    [site] = event["search"].sites
+    [site] = event.search.sites
     search = blocks.call_at(site)
     if search is None:
         return no_fix("the search is not a call of its own")

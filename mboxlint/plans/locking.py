@@ -124,7 +124,7 @@ def wrap_plan(event, blocks, ref: str) -> FixPlan:
     """MBX103: ``try:`` ... ``finally: ref.unlock()`` around the region after ``lock()``.
     No fix inside a ``try`` whose handlers (or ``finally``) use the mailbox: the new
     ``finally`` would unlock it before they run, and they would then touch it unlocked."""
-    block = event.get("block")
+    block = event.block
     if block is None:
         return no_fix("the lock() is not a statement of its own")
     end = wrappable_region(*block, ref)

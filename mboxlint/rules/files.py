@@ -1,14 +1,16 @@
 """MBX3: file replacement and check-then-use races (seeds: CPython bpo-1599254, the Sage
 star-imports cache race, the offlineimap state files).
 
-The rules filter the ``file-*`` events of :mod:`mboxlint.analysis.paths`; what "the same file"
-means is decided there, once, for every rule.
+The rules filter the file events (:class:`~mboxlint.analysis.events.FileOpen`, ...) of
+:mod:`mboxlint.analysis.paths`; what "the same file" means is decided there, once, for every
+rule.
 """
 
 import ast
 import fnmatch
 import os
 
+from ..analysis.events import FileAct, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
@@ -48,18 +50,18 @@ def shared_file_match(path, patterns):
 
 def locked_rename(rule, event):
     """``("onto"|"away", where)`` when a rename moves a lock-protected file, else None."""
-    if event["dst_locked"] is not None:
-        return "onto", "is locked at line %d" % event["dst_locked"]
-    pattern = shared_file_match(event["dst_const"], rule.options.get("shared_files", []) or [])
+    if event.dst_locked is not None:
+        return "onto", "is locked at line %d" % event.dst_locked
+    pattern = shared_file_match(event.dst_const, rule.options.get("shared_files", []) or [])
     if pattern is not None:
         return "onto", "matches the shared-files pattern %r" % pattern
-    if event["src_locked"] is not None:
-        return "away", "is locked at line %d" % event["src_locked"]
+    if event.src_locked is not None:
+        return "away", "is locked at line %d" % event.src_locked
     return None
 
 
 def unlinked_first(event):
-    return event["op"] in RENAME_OPS and event["removed"] is not None
+    return event.op in RENAME_OPS and event.removed is not None
 
 
 def lock_test(event) -> bool:
@@ -67,7 +69,7 @@ def lock_test(event) -> bool:
     names bound to it), ends in a constant ``.lock`` part (``path + ".lock"``,
     ``f"{path}.lock"``, ``os.path.join(d, "x.lock")``). A name that merely ends in "lock"
     (``block``, ``clock``) says nothing of the file."""
-    return event["dst"].last_leaf.head.rstrip(")").endswith((".lock'", '.lock"'))
+    return event.dst.last_leaf.head.rstrip(")").endswith((".lock'", '.lock"'))
 
 
 class ExistsThenOpen(Rule):
@@ -354,24 +356,24 @@ def count(path, seen):
 
     def check(self, module):
         blocks = acting = None
-        for event in module.events_of("file-open"):
-            guard = event["guard"]
-            if guard is None or not guard.present or event["iplock"] is not None:
+        for event in module.events_of(FileOpen):
+            guard = event.guard
+            if guard is None or not guard.present or event.iplock is not None:
                 continue
-            if event["mode"] not in ("read", "update"):
+            if event.mode not in ("read", "update"):
                 continue
             node = event.node
             blocks = blocks or blocks_of(module)
             if acting is None:
                 reported = {(f.line, f.col) for f in CheckThenAct(self.options).check(module)}
-                acting = {id(e["guard"].node) for e in module.events_of("file-act")
-                          if e["guard"] is not None and (e.node.lineno, e.node.col_offset) in reported}
+                acting = {id(e.guard.node) for e in module.events_of(FileAct)
+                          if e.guard is not None and (e.node.lineno, e.node.col_offset) in reported}
             if id(guard.node) in acting:
                 # Moving the arm out from under its check would hide that act's race, not fix it.
                 plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
             else:
-                plan = open_plan(blocks, guard, event["stmt"], node, module.facts)
-            yield self.finding(node, plan=plan, what=_what(node), path=_spell(event["path"], event["path_node"], module),
+                plan = open_plan(blocks, guard, event.stmt, node, module.facts)
+            yield self.finding(node, plan=plan, what=_what(node), path=_spell(event.path, event.path_node, module),
                                check=spell_check(guard.kind), line=guard.line)
 
 
@@ -688,17 +690,17 @@ def rotate(log):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-act"):
-            guard = event["guard"]
-            if guard is None or event["iplock"] is not None:
+        for event in module.events_of(FileAct):
+            guard = event.guard
+            if guard is None or event.iplock is not None:
                 continue
-            op = event["op"]
+            op = event.op
             if op in MKDIR_OPS and not guard.present:
-                if event["caught"] & CREATE_TOLERATED:
+                if event.caught & CREATE_TOLERATED:
                     continue  # the act already survives losing the race
                 advice = "use exist_ok=True" if op != "os.mkdir" else "catch FileExistsError"
             elif op in REMOVE_OPS and guard.present:
-                if event["caught"] & REMOVE_TOLERATED or op == "shutil.rmtree" and _ignores_errors(event.node):
+                if event.caught & REMOVE_TOLERATED or op == "shutil.rmtree" and _ignores_errors(event.node):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and not guard.present:
@@ -706,24 +708,24 @@ def rotate(log):
             else:
                 continue
             yield self.finding(event.node, plan=act_plan(event, guard, blocks_of(module)), what="`%s()`" % op,
-                               path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
+                               path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
-        for event in module.events_of("file-open"):
-            guard = event["guard"]
-            if guard is None or guard.present or event["iplock"] is not None:
+        for event in module.events_of(FileOpen):
+            guard = event.guard
+            if guard is None or guard.present or event.iplock is not None:
                 continue
-            if event["mode"] not in ("truncate", "append"):
+            if event.mode not in ("truncate", "append"):
                 continue
             yield self.finding(event.node, plan=create_plan(event, guard, blocks_of(module)), what=_what(event.node),
-                               path=_spell(event["path"], event["path_node"], module), check=spell_check(guard.kind), line=guard.line,
+                               path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
-        for event in module.events_of("file-rename"):
-            guard = event["guard"]
-            if guard is None or not guard.present or event["iplock"] is not None:
+        for event in module.events_of(FileRename):
+            guard = event.guard
+            if guard is None or not guard.present or event.iplock is not None:
                 continue
-            if event["caught"] & REMOVE_TOLERATED:
+            if event.caught & REMOVE_TOLERATED:
                 continue  # the rename already survives the source going away
-            yield self.finding(event.node, fix=None, what="`%s()`" % event["op"], path=_spell(event["src"], event["src_node"], module),
+            yield self.finding(event.node, fix=None, what="`%s()`" % event.op, path=_spell(event.src, event.src_node, module),
                                check=spell_check(guard.kind), line=guard.line,
                                advice="rename and catch FileNotFoundError")
 
@@ -851,7 +853,7 @@ def rotate(path):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             found = locked_rename(self, event)
             if found is None:
                 continue
@@ -859,12 +861,12 @@ def rotate(path):
             if direction == "onto":
                 advice = "processes waiting for its lock will write into the replaced file; " \
                          "copy the new contents back with mboxlint.mailbox.copy_back()"
-                fix, path, spelt = "unsafe", event["dst"], event["dst_node"]
+                fix, path, spelt = "unsafe", event.dst, event.dst_node
             else:
                 advice = "writers that opened it keep appending to the moved file"
-                fix, path, spelt = None, event["src"], event["src_node"]
+                fix, path, spelt = None, event.src, event.src_node
             plan = copy_back_plan(event, blocks_of(module)) if fix else no_fix(advice)
-            yield self.finding(event.node, plan=plan, op=event["op"], direction=direction,
+            yield self.finding(event.node, plan=plan, op=event.op, direction=direction,
                                path=_spell(path, spelt, module), why=why, advice=advice)
 
 
@@ -1030,21 +1032,21 @@ def store(blob_dir, data):
     ]
 
     def check(self, module):
-        events = [e for e in module.events_of("file-rename")
-                  if e["temp"] is not None and e["temp"].origin == "tempfile" and not e["temp"].has_dir]
+        events = [e for e in module.events_of(FileRename)
+                  if e.temp is not None and e.temp.origin == "tempfile" and not e.temp.has_dir]
         # One temp renamed onto targets that may differ has no single directory to go in.
         targets = {}
         for event in events:
-            targets.setdefault(event["temp"].site, set()).add(event["dst"])
+            targets.setdefault(event.temp.site, set()).add(event.dst)
         for event in events:
-            temp = event["temp"]
+            temp = event.temp
             fixable = (
                 temp.site is not None and temp.dir_arg in ("absent", "none")
-                and event["dst_at_temp"] and len(targets[temp.site]) == 1
+                and event.dst_at_temp and len(targets[temp.site]) == 1
             )
             plan = temp_dir_plan(event, blocks_of(module)) if fixable else \
                 no_fix("the target may differ where the temp file is made")
-            yield self.finding(event.node, plan=plan, op=event["op"], line=temp.line, path=_spell(event["dst"], event["dst_node"], module))
+            yield self.finding(event.node, plan=plan, op=event.op, line=temp.line, path=_spell(event.dst, event.dst_node, module))
 
 
 class UnlinkThenRename(Rule):
@@ -1238,10 +1240,10 @@ def save(tmp, path, dry_run):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
+        for event in module.events_of(FileRename):
             if unlinked_first(event):
-                yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event["op"],
-                                   path=_spell(event["dst"], event["dst_node"], module), line=event["removed"])
+                yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event.op,
+                                   path=_spell(event.dst, event.dst_node, module), line=event.removed)
 
 
 class RenameToOverwrite(Rule):
@@ -1383,23 +1385,23 @@ def save(path, data):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
-            if event["op"] not in ("os.rename", "Path.rename") or event["fresh_dst"]:
+        for event in module.events_of(FileRename):
+            if event.op not in ("os.rename", "Path.rename") or event.fresh_dst:
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
-            temp = event["temp"]
+            temp = event.temp
             if temp is not None and temp.origin == "tempfile":
                 why = "moves a temp file created at line %d onto an existing file" % temp.line
-            elif event["derived"] and temp is not None:
+            elif event.derived and temp is not None:
                 why = "moves a file named after its target, written at line %d, over it" % temp.line
-            elif event["retry_of"] is not None:
-                why = "retries the rename of line %d" % event["retry_of"]
+            elif event.retry_of is not None:
+                why = "retries the rename of line %d" % event.retry_of
             else:
                 continue
-            replacement = "os.replace()" if event["op"] == "os.rename" else "Path.replace()"
-            yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=event["op"], why=why,
-                               path=_spell(event["dst"], event["dst_node"], module),
+            replacement = "os.replace()" if event.op == "os.rename" else "Path.replace()"
+            yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=event.op, why=why,
+                               path=_spell(event.dst, event.dst_node, module),
                                replacement=replacement)
 
 

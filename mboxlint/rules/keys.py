@@ -4,6 +4,7 @@ Seeds: CPython bpo-1599254 (mailbox keys renumbered when the table of contents i
 the Cyrus thread on IMAP sequence numbers shifting under a concurrent EXPUNGE.
 """
 
+from ..analysis.events import ImapSeqPin, ImapSeqUse, KeyUse
 from ..plans import no_fix
 from ..plans.keys import uid_plan
 from ..plans.statements import blocks_of
@@ -23,8 +24,8 @@ _BOUNDARY_SPELLING = {
 
 
 def key_uses(module, labels):
-    for event in module.events_of("key-use"):
-        if event["boundary"][0] in labels:
+    for event in module.events_of(KeyUse):
+        if event.boundary[0] in labels:
             yield event
 
 
@@ -166,12 +167,12 @@ box.unlock()
 
     def check(self, module):
         for event in key_uses(module, _BOUNDARY_SPELLING):
-            label, line, _col = event["boundary"]
-            ref = event["ref"]
+            label, line, _col = event.boundary
+            ref = event.ref
             yield self.finding(
                 event.node,
-                action=spell(ref, event["op"]),
-                obtained=event["obtained"].line,
+                action=spell(ref, event.op),
+                obtained=event.obtained.line,
                 boundary=_BOUNDARY_SPELLING[label].format(ref=ref),
                 line=line,
             )
@@ -280,13 +281,13 @@ def first(path):
 
     def check(self, module):
         for event in key_uses(module, {"lock"}):
-            ref = event["ref"]
+            ref = event.ref
             yield self.finding(
                 event.node,
-                action=spell(ref, event["op"]),
-                obtained=event["obtained"].line,
+                action=spell(ref, event.op),
+                obtained=event.obtained.line,
                 ref=ref,
-                line=event["boundary"][1],
+                line=event.boundary[1],
             )
 
 
@@ -425,30 +426,30 @@ class Archiver:
     ]
 
     def check(self, module):
-        uses = module.events_of("imap-seq-use")
+        uses = module.events_of(ImapSeqUse)
         # Searches the fix must leave alone: their numbers also reach a call it does not
         # rewrite, or a use that came from several searches or has keyword arguments.
         pinned = set()
-        for event in module.events_of("imap-seq-pin"):
-            pinned |= event["sites"]
+        for event in module.events_of(ImapSeqPin):
+            pinned |= event.sites
         for event in uses:
-            sites = event["search"].sites
+            sites = event.search.sites
             if len(sites) != 1 or event.node.keywords:
                 pinned |= sites
         users_of = {}
         for event in uses:
-            for site in event["search"].sites:
+            for site in event.search.sites:
                 users_of.setdefault(site, []).append(event.node)
         for event in uses:
-            if event["search"].sites & pinned:
+            if event.search.sites & pinned:
                 plan = no_fix("the search's numbers also reach a call the fix does not rewrite")
             else:
                 plan = uid_plan(event, blocks_of(module), users_of)
             yield self.finding(
                 event.node,
                 plan=plan,
-                ref=event["ref"],
-                op=event["op"],
-                line=event["search"].line,
-                command=event["op"].upper(),
+                ref=event.ref,
+                op=event.op,
+                line=event.search.line,
+                command=event.op.upper(),
             )

@@ -1,5 +1,6 @@
 """MBX1: locking discipline of lockable mailboxes (seed: CPython bpo-1599254)."""
 
+from ..analysis.events import BoxOp
 from ..analysis.locks import MODIFYING, READING, LockAnalysis, released_at_once
 from ..analysis.state import LOCKED, MAYBE, UNLOCKED
 from ..plans import no_fix
@@ -28,8 +29,8 @@ def spell(ref: str, op: str) -> str:
 
 
 def box_ops(module, ops=None):
-    for event in module.events_of("box-op"):
-        if ops is None or event["op"] in ops:
+    for event in module.events_of(BoxOp):
+        if ops is None or event.op in ops:
             yield event
 
 
@@ -188,13 +189,13 @@ class Spool:
 
     def check(self, module):
         for event in box_ops(module, MODIFYING):
-            lock = event["fact"].lock
+            lock = event.fact.lock
             if lock == LOCKED:
                 continue
             yield self.finding(
                 event.node,
-                action=spell(event["ref"], event["op"]),
-                ref=event["ref"],
+                action=spell(event.ref, event.op),
+                ref=event.ref,
                 where=" on every path" if lock == MAYBE else "",
             )
 
@@ -348,18 +349,18 @@ def purge(box: mailbox.MH, keys):
 
     def check(self, module):
         for event in box_ops(module, {"unlock"}):
-            fact = event["fact"]
-            if event.get("in_handler"):
+            fact = event.fact
+            if event.in_handler:
                 continue  # an exception handler discards the pending changes on purpose
             if fact.pending is not None and fact.lock != UNLOCKED:
                 if fact.lock == MAYBE:
                     # Locked on some paths only: a flush there would write unlocked (MBX101).
                     plan = no_fix("the mailbox is locked on some paths only")
-                elif event.get("via"):
+                elif event.via:
                     plan = no_fix("a helper unlocks it: the flush belongs in the helper, not at this call")
                 else:
-                    plan = flush_plan(event, blocks_of(module), event["ref"], module.lines)
-                yield self.finding(event.node, plan=plan, ref=event["ref"], line=fact.pending)
+                    plan = flush_plan(event, blocks_of(module), event.ref, module.lines)
+                yield self.finding(event.node, plan=plan, ref=event.ref, line=fact.pending)
 
 
 class LockNotReleasedOnError(Rule):
@@ -544,12 +545,12 @@ def first(path):
 
     def check(self, module):
         for event in box_ops(module, {"lock"}):
-            if event.get("covered") or event.get("handed_on"):
+            if event.covered or event.handed_on:
                 continue
-            block = event.get("block")
-            if block is not None and released_at_once(*block, event["ref"]):
+            block = event.block
+            if block is not None and released_at_once(*block, event.ref):
                 continue  # lock(); unlock(): nothing in between can raise
-            yield self.finding(event.node, plan=wrap_plan(event, blocks_of(module), event["ref"]), ref=event["ref"])
+            yield self.finding(event.node, plan=wrap_plan(event, blocks_of(module), event.ref), ref=event.ref)
 
 
 class ReadBeforeLock(Rule):
@@ -632,14 +633,14 @@ finally:
     def check(self, module):
         modified_epochs = {}
         for event in box_ops(module, MODIFYING):
-            for epoch in event["fact"].epochs:
-                modified_epochs.setdefault((id(event.scope.node), event["ref"], epoch), event)
+            for epoch in event.fact.epochs:
+                modified_epochs.setdefault((id(event.scope.node), event.ref, epoch), event)
         for event in box_ops(module, {"lock"}):
-            read_line = event["fact"].read_unlocked
+            read_line = event.fact.read_unlocked
             if read_line is None:
                 continue
-            if (id(event.scope.node), event["ref"], event["new_epoch"]) in modified_epochs:
-                yield self.finding(event.node, ref=event["ref"], line=read_line)
+            if (id(event.scope.node), event.ref, event.new_epoch) in modified_epochs:
+                yield self.finding(event.node, ref=event.ref, line=read_line)
 
 
 __all__ = ["UnlockedModification", "UnflushedUnlock", "LockNotReleasedOnError", "ReadBeforeLock", "READING", "Invalid"]

@@ -9,6 +9,7 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 import ast
 import bisect
 
+from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import open_mode
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -28,7 +29,7 @@ def _module_wide(key, facts) -> bool:
 def _place(event, facts, key=None):
     """Where an event's path key (or ``key``) means one file: the scope, or the class for
     ``self`` keys, or the module."""
-    key = event["path"] if key is None else key
+    key = event.path if key is None else key
     if not _module_wide(key, facts):
         return ("scope", id(event.scope.node))
     if "self" in key.roots:
@@ -103,7 +104,7 @@ def _atomic_write_fits(event, facts) -> bool:
     is the context manager of a ``with`` (not ``f = open(...)``, whose later ``close()`` the
     fixer cannot move), in a mode ``atomic_write`` takes (no ``+``: it yields a write-only
     file), or a ``write_text``/``write_bytes`` that is a statement of its own."""
-    call, stmt = event.node, event["stmt"]
+    call, stmt = event.node, event.stmt
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
         if not (isinstance(stmt, ast.Expr) and stmt.value is call):
@@ -379,21 +380,21 @@ def save(state):
         facts = module.facts
         reads = {}
         writes = {}
-        for event in module.events_of("file-open"):
-            slot = (_place(event, facts), event["path"])
-            if event["mode"] == "read":
+        for event in module.events_of(FileOpen):
+            slot = (_place(event, facts), event.path)
+            if event.mode == "read":
                 reads.setdefault(slot, []).append(event)
-            elif event["mode"] == "truncate":
+            elif event.mode == "truncate":
                 writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
-        renamed = {(_place(event, facts, event["src"]), event["src"]) for event in module.events_of("file-rename")}
+        renamed = {(_place(event, facts, event.src), event.src) for event in module.events_of(FileRename)}
         loops = {}  # scope -> line ranges of its loops, found once
-        for event in module.events_of("file-open"):
-            if event["mode"] != "truncate" or event["iplock"] is not None:
+        for event in module.events_of(FileOpen):
+            if event.mode != "truncate" or event.iplock is not None:
                 continue
-            temp = event["temp"]
-            slot = (_place(event, facts), event["path"])
+            temp = event.temp
+            slot = (_place(event, facts), event.path)
             if temp is not None and (temp.origin != "derived" or slot in renamed):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
@@ -403,7 +404,7 @@ def save(state):
             plan = atomic_plan(event, blocks_of(module)) if _atomic_write_fits(event, facts) else \
                 no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
-            yield self.finding(event.node, plan=plan, path=spell_path(event["path"], event["path_node"], module.lines), line=line)
+            yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
 
 def _is_test(scope) -> bool:
@@ -422,7 +423,7 @@ def _written_once(write, writes, reads, loops) -> bool:
     same function and not in a loop."""
     if len(writes) != 1:
         return False
-    guard = write["guard"]
+    guard = write.guard
     if guard is not None and not guard.present:
         return True
     scope = write.scope.node
@@ -535,11 +536,11 @@ def save(path, data):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-rename"):
-            temp = event["temp"]
+        for event in module.events_of(FileRename):
+            temp = event.temp
             if temp is None or temp.synced:
                 continue
-            yield self.finding(event.node, op=event["op"], line=temp.line, path=spell_path(event["dst"], event["dst_node"], module.lines))
+            yield self.finding(event.node, op=event.op, line=temp.line, path=spell_path(event.dst, event.dst_node, module.lines))
 
 
 class MtimeChangeDetection(Rule):
@@ -636,5 +637,5 @@ def changed(path, since):
     ]
 
     def check(self, module):
-        for event in module.events_of("file-mtime"):
-            yield self.finding(event.node, path="`%s`" % event["path"], earlier=event["earlier"])
+        for event in module.events_of(FileMtime):
+            yield self.finding(event.node, path="`%s`" % event.path, earlier=event.earlier)

@@ -1,0 +1,399 @@
+"""Files by path: when two expressions name the same file, temp files, guards, locks.
+
+Every path expression gets a *key* (:mod:`mboxlint.analysis.pathkey`: an interned, structured
+value, spelled like ``join(d,'x')`` in messages), equal for expressions that name the same file:
+
+* a name or attribute chain is its dotted name (``path``, ``self._path``; a method's instance
+  parameter is spelled ``self`` whatever its name), unless it was bound here from another path
+  expression, whose key it takes (``p = os.path.join(d, "x")`` gives ``p`` the key of the join);
+  rebinding a name forgets that (``State.forget_ref``);
+* equal string constants have equal keys;
+* ``os.path.join(a, b)``, ``Path(a, b)``, ``Path(a) / b`` build ``join(a,b)`` from their parts'
+  keys, flattened, so ``Path(d) / "x" / "y"`` and ``os.path.join(d, "x", "y")`` are equal;
+* ``str(p)``, ``os.fspath(p)``, ``Path(p)``, ``abspath(p)`` and friends are ``p``'s key;
+* ``f.name`` of a file opened from ``P`` is ``P``'s key;
+* ``x + ".tmp"``, f-strings and ``p.with_suffix(...)`` build derived keys that mention ``x``.
+
+Facts (all flow-sensitive, joined by the walk):
+
+* ``path`` (ref -> key), ``file`` (ref of a file object or descriptor -> key and mode),
+  ``pathlib`` (ref bound to a ``pathlib`` object), ``stat``/``mtime`` (ref bound from a stat or
+  an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
+* ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
+  names derived from another path that this scope opened for writing; whether one was fsynced;
+  where it was created and which names were bound since (a :class:`FileRename` event's
+  ``dst_at_temp`` says whether its target could be spelled at the creation, for MBX304's fix);
+* ``guard`` (key -> :class:`GuardFact`): ``exists``-style checks in force, from the walk's
+  ``branch`` hook, so the guard-clause form (``if not exists(p): return``) comes from the join;
+* ``removed`` (key -> line): the file was removed or unlinked here and not re-created since;
+* ``iplock`` (a ``with`` item or ``fcntl``): an inter-process lock may be held.
+
+Events (:mod:`~mboxlint.analysis.events`), reported at the act or use: :class:`FileOpen`,
+:class:`FileAct` (mkdir, remove, ...), :class:`FileRename` (completed by
+:meth:`PathAnalysis.finish` with what is known of locks on both names) and :class:`FileMtime`
+(an mtime compared to an earlier value).
+
+Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcntl.lockf``/
+``flock`` (or to a function of this module that does that to its parameter, like the stdlib's
+``_lock_file``) locks ``P``; so does ``lock()`` on a mailbox constructed on ``P``. In a class, a
+``self`` attribute holding a file opened from ``self.X`` and locked in any method locks
+``self.X`` in every method, and a subclass of a stdlib single-file mailbox locks
+``self._path``. The walk of each method notes its assignments and lock calls (a method that
+locks is walked even when it names no path: :meth:`FileLocks.lock_words`); a method's renames
+learn what its class locks once every scope of the module was walked (``finish_module``).
+Everything else is intraprocedural.
+
+:class:`PathAnalysis` receives the walk's hooks here and hands each concern to its part, one
+module each: path keys of expressions (:mod:`.expressions`), files in private temporary
+directories (:mod:`.private`), opens and acts (:mod:`.opens`), renames and temp files
+(:mod:`.renames`), guards and mtime checks (:mod:`.checks`), inter-process locks and locked
+paths (:mod:`.filelocks`); the facts they share are in :mod:`.facts`.
+"""
+
+import ast
+from typing import Dict, List, Optional, Set, Tuple
+
+from ..events import FileRename
+from ..imports import ModuleFacts, dotted_name
+from ..locks import call_effects
+from ..pathkey import PathKey
+from ..state import State
+from ..walk import Analysis, Scope, Walker, _bound_refs
+from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
+from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
+from .facts import May, Must
+from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
+from .opens import COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
+from .private import PrivateDirectories
+from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
+
+__all__ = ["PathAnalysis", "GUARD_WORDS", "PATH_WORDS", "PATH_SCOPE_WORDS", "GuardFact", "TempFact", "May", "Must",
+           "open_mode"]
+
+
+#: One of these occurs in every module (and scope) where a file rule can report: each rule
+#: needs a guard, a rename, a temp file, an open or write, or an mtime in the same scope.
+PATH_WORDS = GUARD_WORDS + (
+    "rename", "replace", "move", "mkstemp", "NamedTemporaryFile", "mktemp", "open", "write_text",
+    "write_bytes", "mtime",
+)
+
+
+#: A scope may also matter by what it reads: MBX901 pairs a rewrite in one method with a
+#: read in another.
+PATH_SCOPE_WORDS = PATH_WORDS + ("read_text", "read_bytes")
+
+
+class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAndTemps, GuardsAndChecks, FileLocks,
+                   Analysis):
+    """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
+
+    domain = "path"
+    TRIGGERS = PATH_WORDS
+
+    def scope_triggers(self):
+        return PATH_SCOPE_WORDS + self.lock_words()
+
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
+        self.facts = facts
+        self.tree = tree
+        self.options = options or {}
+        self._lockers: Optional[Dict[str, int]] = None
+        self._private: frozenset = frozenset()
+        self._scope = None
+        #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
+        self._site_statements: Dict[int, Optional[ast.stmt]] = {}
+        #: id of a statement of the scope -> (the statement holding it, the list it is in)
+        self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
+        self._class_locked: Dict[int, Dict[PathKey, int]] = {}
+        #: id of a class -> id of each statement of its body -> what the walk noted there, if
+        #: it is a method that was walked
+        self._class_methods: Dict[int, Dict[int, Optional[MethodNotes]]] = {}
+        #: where the method being walked notes assignments and lock calls (None: not a method)
+        self._notes: Optional[MethodNotes] = None
+        #: renames of methods, with the paths their scope locked, completed at the module's end
+        self._waiting: List[Tuple[Scope, Dict[PathKey, int], List[FileRename]]] = []
+        self._scope_locked: Dict[PathKey, int] = {}
+        self._renames: List[FileRename] = []
+        #: (src, dst) -> the first two rename calls seen with those keys
+        self._rename_sites: Dict[Tuple[PathKey, PathKey], List[ast.AST]] = {}
+        self._self_name: Optional[str] = None
+        #: whether the scope being walked made a temp file yet (then bindings are noted)
+        self._temps_made = False
+        #: conditions already searched for mtime comparisons in this scope
+        self._scanned: Set[int] = set()
+
+    @staticmethod
+    def applies(facts: ModuleFacts) -> bool:
+        # No import is needed to reach a file: the builtin open(), and read_text()/
+        # write_text() of a path handed in. Only the text triggers can rule a module out.
+        return True
+
+    # -- scope entry -------------------------------------------------------------------
+
+    def start(self, walker: Walker, state: State) -> None:
+        self._scope = walker.scope
+        self._self_name = walker.scope.self_name
+        self._notes = self._method_notes(walker.scope)
+        self._private = None  # looked for at the first event that may be exempt
+        self._bindings = None
+        self._any_temp = False
+        self._scope_locked = {}
+        self._renames = []
+        self._rename_sites = {}
+        self._site_statements = {}
+        self._parents = None
+        self._temps_made = False
+        node = walker.scope.node
+        self._scanned = set()
+        if walker.scope.is_function:
+            args = node.args
+            for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
+                if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
+                    state.set("pathlib", arg.arg, Must(True))
+            self._default_paths(args, state)
+
+    # -- bindings ---------------------------------------------------------------------
+
+    def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if self._notes is not None and how == "assign" and value is not None:
+            self._note_binding(walker, target, value)
+        if self._temps_made:
+            self._note_rebinding(target, state)
+        if value is None or how not in ("assign", "walrus", "with"):
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if _cache_lookup(value):  # ``size, mtime = self.cache[path]``: every part is a cached value
+                for ref in _bound_refs(target):
+                    state.set("cached", ref, Must(True))
+            self._unpacked_paths(target, value, state)
+            if isinstance(value, ast.Call) and len(target.elts) == 2 and \
+                    self.facts.resolve(value.func) == "tempfile.mkstemp":
+                fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])
+                if name_ref is not None:
+                    self._new_temp(name_ref, value, state, bound=_bound_refs(target))
+                    if fd_ref is not None:
+                        state.set("file", fd_ref, Must((self._name_key(name_ref), "w+b")))
+            return
+        ref = dotted_name(target)
+        if ref is None:
+            return
+        if isinstance(value, ast.Call):
+            if self._bind_call(ref, value, how, state):
+                return
+        if how == "with":
+            return
+        if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
+            mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime`` or ``st.st_mtime``
+            if mtime_of is not None:
+                state.set("mtime", ref, Must(mtime_of))
+            return
+        if _cache_lookup(value):
+            state.set("cached", ref, Must(True))
+        if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
+            source = dotted_name(value)
+            for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
+                fact = state.get(domain, source)
+                if fact is not None:
+                    state.set(domain, ref, fact)
+        key = self.key(value, state)
+        if key is not None and key is not self._name_key(ref):
+            state.set("path", ref, Must(key))
+        # ``path = Path(path)`` keeps the key and makes it a pathlib path.
+        if key is not None and self.is_pathlib(value, state):
+            state.set("pathlib", ref, Must(True))
+
+    def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
+        name = self.facts.resolve(call.func)
+        method = call.func.attr if name is None and isinstance(call.func, ast.Attribute) else None
+        if name == "tempfile.mktemp":
+            self._new_temp(ref, call, state, bound=[ref])
+            return True
+        if name in TEMP_FILES:
+            if not is_true_false(keyword_value(call, "delete"), False):
+                return True  # deleted on close: never renamed into place
+            self._new_temp(ref + ".name", call, state, bound=[ref])
+            state.set("file", ref, Must((self._name_key(ref + ".name"), open_mode(call, 0) if call.args else "w+b")))
+            return True
+        if name in OPEN_FUNCTIONS and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("file", ref, Must((key, open_mode(call))))
+            return True
+        if name == "os.fdopen" and call.args:
+            fd = state.get("file", dotted_name(call.args[0]) or "")
+            if fd is not None:
+                state.set("file", ref, Must((fd.value[0], open_mode(call))))
+            return True
+        if name == "os.open" and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("file", ref, Must((key, "?")))
+            return True
+        if method == "open" and self.is_pathlib(call.func.value, state):
+            key = self.key(call.func.value, state)
+            if key is not None:
+                state.set("file", ref, Must((key, open_mode(call, 0))))
+            return True
+        if name in STAT and call.args or (method == "stat" and not call.args):
+            target = call.args[0] if name in STAT else call.func.value
+            key = self.key(target, state)
+            if key is not None:
+                state.set("stat", ref, Must(key))
+            return True
+        if name == "os.path.getmtime" and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("mtime", ref, Must(key))
+            return True
+        if name in MAILBOX_CONSTRUCTORS and call.args:
+            key = self.key(call.args[0], state)
+            if key is not None:
+                state.set("mbox", ref, Must(key))
+            return True
+        if name in INTERPROCESS_LOCKS:
+            state.set("iplock-object", ref, Must(True))
+            return True
+        return False
+
+    # -- conditions -------------------------------------------------------------------
+
+    def branch(self, walker: Walker, test: ast.AST, truth: bool, state: State) -> None:
+        if isinstance(test, ast.Call):
+            checked = self._guard_of(test, state)
+            if checked is not None:
+                kind, key = checked
+                stmt = walker.current_statement()
+                state.set("guard", key, GuardFact((kind, truth, test.lineno), stmt))
+        if isinstance(test, (ast.Compare, ast.BoolOp)):
+            stmt = walker.current_statement()
+            root = getattr(stmt, "test", None) if isinstance(stmt, (ast.If, ast.While, ast.Assert)) else None
+            self._mtime_compares(walker, root if root is not None else test, state)
+
+    # -- calls ------------------------------------------------------------------------
+
+    def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        func = node.func
+        name = self.facts.resolve(func)
+        if self._notes is not None:
+            self._note_lock_call(node, name)
+        if name is None:
+            if self._any_temp:  # fsyncs matter only to a temp file's rename
+                for ref, op in call_effects(self.facts, node, walker.scope):
+                    if op == "fsync":  # a helper of the module that fsyncs what it is given
+                        self._synced_target(None, ref, state)
+            if isinstance(func, ast.Attribute):
+                self._method_call(walker, node, func.attr, state)
+            elif isinstance(func, ast.Name) and "sync" in func.id.lower():
+                self._synced(node, state)
+            return
+        if name in OPEN_FUNCTIONS:
+            if node.args:
+                self._open(walker, node, node.args[0], open_mode(node), state)
+        elif name in UNBOUND_PATH_METHODS:
+            if node.args:
+                mode = UNBOUND_PATH_METHODS[name] or open_mode(node)
+                self._open(walker, node, node.args[0], mode, state)
+        elif name in COPIES:
+            if len(node.args) >= 2:
+                # The code's own create: a check of the target made before is stale now.
+                key = self.key(node.args[1], state)
+                if key is not None:
+                    state.discard("guard", key)
+                    state.discard("removed", key)
+        elif name in RENAME:
+            if len(node.args) >= 2:
+                self._rename(walker, node, name, node.args[0], node.args[1], state)
+        elif name in REMOVE:
+            if node.args:
+                self._act(walker, node, name, node.args[0], state)
+                key = self.key(node.args[0], state)
+                if key is not None and name in ("os.remove", "os.unlink"):
+                    state.set("removed", key, May(node.lineno))
+        elif name in MKDIR:
+            if node.args and not is_true(keyword_value(node, "exist_ok")) and \
+                    not (len(node.args) >= 3 and is_true(node.args[2])):
+                self._act(walker, node, name, node.args[0], state)
+        elif name == "os.open":
+            if len(node.args) >= 2 and self._creates(node.args[1]):
+                self._act(walker, node, name, node.args[0], state)
+        elif name in FSYNC or "sync" in name.rsplit(".", 1)[-1].lower():
+            self._synced(node, state)
+        elif name in FCNTL_LOCKS:
+            self._fcntl(node, state)
+        elif name in KNOWN_LOCKERS or name in self._module_lockers():
+            if node.args:
+                self._locks_file(node.args[0], node.lineno, state)
+        elif isinstance(func, ast.Name) and func.id in self._module_lockers():
+            if node.args:
+                self._locks_file(node.args[0], node.lineno, state)
+
+    def _method_call(self, walker: Walker, node: ast.Call, method: str, state: State) -> None:
+        receiver = node.func.value
+        if method in ("read_text", "read_bytes") and not node.args:
+            self._open(walker, node, receiver, "r", state)
+        elif method in ("write_text", "write_bytes") and len(node.args) == 1:
+            self._open(walker, node, receiver, "w", state)
+        elif method == "open" and self.is_pathlib(receiver, state):
+            self._open(walker, node, receiver, open_mode(node, 0), state)
+        elif method in ("rename", "replace") and len(node.args) == 1 and not node.keywords:
+            if self.is_pathlib(receiver, state) or self._known_file(receiver, state):
+                self._rename(walker, node, "Path." + method, receiver, node.args[0], state)
+        elif method == "mkdir" and not is_true(keyword_value(node, "exist_ok")) and len(node.args) < 3 \
+                and self.is_pathlib(receiver, state):
+            self._act(walker, node, "Path.mkdir", receiver, state)
+        elif method in ("unlink", "rmdir") and not node.args and self.is_pathlib(receiver, state):
+            # ``missing_ok=True`` makes no check-then-act race, but the file is gone all the same
+            if not is_true(keyword_value(node, "missing_ok")):
+                self._act(walker, node, "Path." + method, receiver, state)
+            key = self.key(receiver, state)
+            if key is not None and method == "unlink":
+                state.set("removed", key, May(node.lineno))
+        elif "sync" in method.lower():
+            self._synced(node, state)
+        elif method == "lock" and not node.args:
+            box = state.get("mbox", dotted_name(receiver) or "")
+            if box is not None:
+                self._scope_locked.setdefault(box.value, node.lineno)
+
+    # -- with -------------------------------------------------------------------------
+
+    def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        if self._is_iplock(expr, state):
+            state.set("iplock", "with:%d:%d" % (expr.lineno, expr.col_offset), May(expr.lineno))
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
+            box = state.get("mbox", dotted_name(expr.func.value) or "")
+            if box is not None:
+                self._scope_locked.setdefault(box.value, expr.lineno)
+
+    def with_exit(self, walker: Walker, item: ast.withitem, state: State) -> None:
+        expr = item.context_expr
+        state.discard("iplock", "with:%d:%d" % (expr.lineno, expr.col_offset))
+
+    # -- locked paths -------------------------------------------------------------------
+
+    def finish(self, walker: Walker, exits: Optional[State]) -> None:
+        if not self._renames:
+            return
+        scope = walker.scope
+        if scope.enclosing_class is not None and scope.self_name:
+            # Other methods of the class may lock the names: completed once all are walked.
+            self._waiting.append((scope, self._scope_locked, self._renames))
+        else:
+            _mark_locked(self._renames, self._scope_locked)
+
+    def finish_module(self) -> None:
+        for scope, locked, renames in self._waiting:
+            self._scope = scope  # a helper's returned path is read as from the renaming method
+            locked = dict(locked)
+            for key, line in self._locked_in_class(scope.enclosing_class).items():
+                locked.setdefault(key, line)
+            _mark_locked(renames, locked)
+        self._waiting = []
+
+
+def _mark_locked(renames: List[FileRename], locked: Dict[PathKey, int]) -> None:
+    for event in renames:
+        event.dst_locked = locked.get(event.dst)
+        event.src_locked = locked.get(event.src)

@@ -1,0 +1,313 @@
+"""Path keys of expressions: when two expressions name the same file (the package's overview
+says how). Keys are evaluated with explicit stacks: operator chains and nested calls may be as
+deep as the parser allows."""
+
+import ast
+from typing import List, Optional
+
+from ..imports import dotted_name
+from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
+from ..state import State
+from ..summaries import NOTHING
+from .facts import Must
+
+
+#: expressions that name the same file as their only argument
+TRANSPARENT = frozenset({
+    "builtins.str", "os.fspath", "os.fsencode", "os.fsdecode", "os.path.abspath", "os.path.realpath",
+    "os.path.normpath", "os.path.expanduser", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+    "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
+})
+PATHLIB_CLASSES = frozenset(n for n in TRANSPARENT if n.startswith("pathlib."))
+JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"}) | PATHLIB_CLASSES
+TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
+DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
+
+
+def const_string(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+class _Combine:
+    """A step of :meth:`PathAnalysis.key`: combine the last ``count`` keys computed."""
+
+    __slots__ = ("combine", "count")
+
+    def __init__(self, combine, count: int):
+        self.combine = combine
+        self.count = count
+
+
+#: attribute chains longer than this are no names a path was bound to (``p.parent.parent...``)
+_MAX_NAME_PARTS = 64
+
+
+def _short_dotted_name(node: ast.AST) -> Optional[str]:
+    """``dotted_name`` of a chain of at most :data:`_MAX_NAME_PARTS`: spelling every level
+    of a ``.parent`` chain thousands deep would cost its depth squared."""
+    inner, parts = node, 0
+    while isinstance(inner, ast.Attribute):
+        inner = inner.value
+        parts += 1
+        if parts > _MAX_NAME_PARTS:
+            return None
+    return dotted_name(node)
+
+
+def _all_known(parts) -> bool:
+    return all(part is not None for part in parts)
+
+
+def _join(parts):
+    return call_key("join", parts) if _all_known(parts) else None
+
+
+def _concat(parts):
+    return call_key("concat", parts) if _all_known(parts) else None
+
+
+def _only(parts):
+    return parts[0]
+
+
+def _dirname(parts):
+    return call_key("dirname", parts) if parts[0] is not None else None
+
+
+def _basename(parts):
+    return call_key("basename", parts) if parts[0] is not None else None
+
+
+def _deriving(method):
+    def combine(parts):
+        return call_key(method, parts) if _all_known(parts) else None
+    return combine
+
+
+_DERIVING = {method: _deriving(method) for method in DERIVING_METHODS}
+_PATH_METHODS = DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}
+
+
+def open_mode(call: ast.Call, mode_index: int = 1) -> str:
+    """The mode of an ``open``-like call, ``"?"`` when not a constant."""
+    mode_node = call.args[mode_index] if len(call.args) > mode_index else None
+    for keyword in call.keywords:
+        if keyword.arg == "mode":
+            mode_node = keyword.value
+    if mode_node is None:
+        return "r"
+    mode = const_string(mode_node)
+    return mode if mode is not None else "?"
+
+
+def mode_kind(mode: str) -> str:
+    """``read``, ``update`` (r+), ``truncate`` (w), ``append``, ``exclusive`` or ``unknown``."""
+    if mode == "?":
+        return "unknown"
+    if "x" in mode:
+        return "exclusive"
+    if "w" in mode:
+        return "truncate"
+    if "a" in mode:
+        return "append"
+    if "+" in mode:
+        return "update"
+    return "read"
+
+
+def keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def is_none(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def is_true(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def is_true_false(node: Optional[ast.AST], value: bool) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def _constant_index(node: ast.AST) -> bool:
+    """A subscript made of constants only (``[:-1]``, ``[0]``)."""
+    return all(isinstance(n, (ast.Slice, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)) for n in ast.walk(node))
+
+
+class PathExpressions:
+    """The keys of path expressions in the scope being walked (a part of :class:`PathAnalysis`)."""
+
+    def _ref_key(self, ref: str) -> str:
+        """``ref`` with a method's instance parameter spelled ``self``."""
+        self_name = self._self_name
+        if self_name and self_name != "self":
+            if ref == self_name:
+                return "self"
+            if ref.startswith(self_name + "."):
+                return "self" + ref[len(self_name):]
+        return ref
+
+    def _name_key(self, ref: str) -> PathKey:
+        return name_key(self._ref_key(ref))
+
+    def key(self, node: ast.AST, state: Optional[State]) -> Optional[PathKey]:
+        """The key of a path expression, or None when it is not understood.
+
+        Evaluated with an explicit stack: operator chains and nested calls may be as deep
+        as the parser allows."""
+        values: List[Optional[PathKey]] = []
+        work: List[object] = [node]
+        while work:
+            item = work.pop()
+            if type(item) is _Combine:
+                count = item.count
+                args = values[len(values) - count:]
+                del values[len(values) - count:]
+                values.append(item.combine(args))
+                continue
+            step = self._key_step(item, state)
+            if type(step) is tuple:
+                children, combine = step
+                work.append(_Combine(combine, len(children)))
+                work.extend(reversed(children))
+            else:
+                values.append(step)
+        return values[0]
+
+    def _key_step(self, node: ast.AST, state: Optional[State]):
+        """Either the key of ``node`` outright (a :class:`PathKey` or None), or
+        ``(children, combine)``: the key is ``combine`` of the children's keys."""
+        if isinstance(node, ast.Constant):
+            return const_key(node.value) if isinstance(node.value, (str, bytes)) else None
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            ref = _short_dotted_name(node)
+            if ref is not None and state is not None:
+                fact = state.get("path", ref)
+                if fact is not None:
+                    return fact.value
+                if isinstance(node, ast.Attribute) and node.attr == "name":
+                    opened = state.get("file", dotted_name(node.value) or "")
+                    if opened is not None:
+                        return opened.value[0]
+            if isinstance(node, ast.Attribute) and node.attr == "parent":
+                return [node.value], _dirname
+            return self._name_key(ref) if ref is not None else None
+        if isinstance(node, ast.Call):
+            return self._call_step(node)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Div):
+                return [node.left, node.right], _join
+            if isinstance(node.op, ast.Add):
+                return [node.left, node.right], _concat
+            if isinstance(node.op, ast.Mod) and const_string(node.left) is not None:
+                args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+                return [node.left] + list(args), _concat
+            return None
+        if isinstance(node, ast.JoinedStr):
+            return [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], _concat
+        if isinstance(node, ast.Subscript) and _constant_index(node.slice):
+            # ``self.filename[:-1]``: the same slice of the same string is the same path
+            index = opaque_key("[%s]" % ast.unparse(node.slice))
+            return [node.value], lambda parts: call_key("subscript", [parts[0], index]) if parts[0] else None
+        return None
+
+    def _call_step(self, node: ast.Call):
+        name = self.facts.resolve(node.func)
+        if name in JOINS and node.args and not node.keywords:
+            return list(node.args), _join
+        if name in TRANSPARENT and len(node.args) == 1:
+            return [node.args[0]], _only
+        if name == "os.path.dirname" and len(node.args) == 1:
+            return [node.args[0]], _dirname
+        if name == "os.path.basename" and len(node.args) == 1:
+            return [node.args[0]], _basename
+        if name is None and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in TRANSPARENT_METHODS and not node.args:
+                return [node.func.value], _only
+            if method in DERIVING_METHODS and len(node.args) == 1:
+                return [node.func.value, node.args[0]], _DERIVING[method]
+            if method == "joinpath" and node.args:
+                return [node.func.value] + list(node.args), _join
+        if name is None:
+            return self._helper_step(node)
+        return None
+
+    def _returns(self, node: ast.Call):
+        """What the function or ``self`` method of this module called at ``node`` returns."""
+        summaries = self.facts.summaries
+        scope = self._scope
+        if summaries is None or scope is None:
+            return NOTHING
+        return summaries.returns(node, scope.enclosing_class, scope.self_name)
+
+    def _unpacked_paths(self, target: ast.AST, value: ast.AST, state: State) -> None:
+        """``state, temp = self._paths()``: each name is the same item of the same helper call."""
+        if not isinstance(value, ast.Call) or value.keywords or any(isinstance(a, ast.Starred) for a in value.args):
+            return
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return
+        if self._returns(value).paths != len(target.elts):
+            return
+        args = [self.key(arg, state) for arg in value.args]
+        if any(arg is None for arg in args):
+            return
+        call = call_key("call", [self._name_key(dotted_name(value.func))] + args)
+        for index, element in enumerate(target.elts):
+            ref = dotted_name(element)
+            if ref is not None:
+                state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
+
+    def _helper_step(self, node: ast.Call):
+        """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not self._returns(node).path:
+            return None
+        helper = self._name_key(dotted_name(node.func))
+        return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
+
+    def is_pathlib(self, node: ast.AST, state: State) -> bool:
+        """Whether an expression is known to be a ``pathlib`` path."""
+        while True:  # a loop, not recursion: method chains may be long
+            if isinstance(node, ast.Call):
+                if self.facts.resolve(node.func) in PATHLIB_CLASSES:
+                    return True
+                returned = self._returns(node)
+                if returned.path:
+                    return returned.pathlib
+                if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
+                    node = node.func.value
+                    continue
+                return False
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                node = node.left
+            elif isinstance(node, ast.Attribute) and node.attr == "parent":
+                node = node.value
+            else:
+                ref = dotted_name(node)
+                return ref is not None and state.get("pathlib", ref) is not None
+
+    def _default_paths(self, args: ast.arguments, state: State) -> None:
+        """A parameter whose default is a module constant (``def load(path=STATE)``) names the
+        file of that constant: a reader and a writer with the same default share the file."""
+        positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+        for arg, default in pairs:
+            # A module constant, not a literal: ``base=""`` says nothing about which file.
+            if isinstance(default, ast.Name) and default.id in self.facts.module_bindings:
+                key = self.key(default, None)
+                if key is not None:
+                    state.set("path", arg.arg, Must(key))
+
+    def _annotated_pathlib(self, annotation: ast.AST) -> bool:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            return annotation.value.split(".")[-1] in ("Path", "PurePath", "PosixPath")
+        return self.facts.resolve(annotation) in PATHLIB_CLASSES

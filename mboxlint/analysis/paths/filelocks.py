@@ -1,0 +1,198 @@
+"""Inter-process locks held, and the paths a scope (or its class) locks."""
+
+import ast
+from typing import Dict, List, Optional, Tuple
+
+from ..imports import dotted_name
+from ..locks import _walk_scope_body
+from ..pathkey import PathKey, name_key
+from ..state import State
+from ..walk import Scope
+from .facts import May
+from .opens import OPEN_FUNCTIONS
+
+
+FCNTL_LOCKS = frozenset({"fcntl.lockf", "fcntl.flock"})
+#: inter-process locks used as ``with L:`` (classes, or factories returning one)
+INTERPROCESS_LOCKS = frozenset({
+    "filelock.FileLock", "filelock.SoftFileLock", "filelock.UnixFileLock", "filelock.WindowsFileLock",
+    "filelock.AsyncFileLock", "filelock.AsyncSoftFileLock", "portalocker.Lock", "portalocker.RLock",
+    "portalocker.TemporaryFileLock", "fasteners.InterProcessLock", "fasteners.InterProcessReaderWriterLock",
+    "fasteners.process_lock.InterProcessLock", "flufl.lock.Lock", "lockfile.LockFile", "lockfile.FileLock",
+    "lockfile.LinkLockFile", "lockfile.MkdirLockFile", "lockfile.SQLiteLockFile", "lockfile.PIDLockFile",
+    "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
+    "lockfile.mkdirlockfile.MkdirLockFile",
+})
+#: stdlib mailbox classes that keep one locked file at ``self._path``
+SINGLE_FILE_MAILBOXES = frozenset({
+    "mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox._singlefileMailbox", "mailbox._mboxMMDF",
+})
+MAILBOX_CONSTRUCTORS = frozenset({"mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox.MH"})
+#: helpers that lock the file object they are given
+KNOWN_LOCKERS = frozenset({"mailbox._lock_file"})
+KNOWN_LOCKER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in KNOWN_LOCKERS)
+#: words of which one occurs in every method that locks a file object (besides the module's lockers)
+LOCK_WORDS = ("lockf", "flock") + tuple(sorted(KNOWN_LOCKER_NAMES))
+
+#: per method: the assignments and the lock calls the walk noted, by id
+MethodNotes = Tuple[Dict[int, ast.AST], Dict[int, ast.AST]]
+
+
+class FileLocks:
+    """Inter-process locks and locked paths (a part of :class:`PathAnalysis`)."""
+
+    def _iplocked(self, state: State) -> Optional[int]:
+        lines = [fact.value for _ref, fact in state.items("iplock")]
+        return min(lines) if lines else None
+
+    def _fcntl(self, node: ast.Call, state: State) -> None:
+        if len(node.args) < 2:
+            return
+        operation = {self.facts.resolve(n) for n in ast.walk(node.args[1]) if isinstance(n, (ast.Name, ast.Attribute))}
+        if "fcntl.LOCK_UN" in operation:
+            state.discard("iplock", "fcntl")
+            return
+        state.set("iplock", "fcntl", May(node.lineno))
+        self._locks_file(node.args[0], node.lineno, state)
+
+    def _locks_file(self, handle: ast.AST, line: int, state: State) -> None:
+        if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
+            handle = handle.func.value
+        ref = dotted_name(handle)
+        opened = state.get("file", ref) if ref is not None else None
+        if opened is not None:
+            self._scope_locked.setdefault(opened.value[0], line)
+
+    def _is_iplock(self, expr: ast.AST, state: State) -> bool:
+        while isinstance(expr, ast.Call):  # ``lock.acquire()...``: a loop, the chain may be long
+            if self.facts.resolve(expr.func) in INTERPROCESS_LOCKS:
+                return True
+            if not (isinstance(expr.func, ast.Attribute) and expr.func.attr in ("acquire", "lock")):
+                return False
+            expr = expr.func.value
+        ref = dotted_name(expr)
+        return ref is not None and state.get("iplock-object", ref) is not None
+
+    def _module_lockers(self) -> Dict[str, int]:
+        """Module functions that lock (fcntl) the file object passed as one of their parameters."""
+        if self._lockers is None:
+            self._lockers = {}
+            if self.facts.imports_any(["fcntl"]):
+                for stmt in self.tree.body:
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        params = [a.arg for a in stmt.args.args]
+                        for node in _walk_scope_body(stmt):
+                            if isinstance(node, ast.Call) and node.args and \
+                                    self.facts.resolve(node.func) in FCNTL_LOCKS:
+                                handle = node.args[0]
+                                if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute):
+                                    handle = handle.func.value
+                                if isinstance(handle, ast.Name) and handle.id in params:
+                                    self._lockers[stmt.name] = params.index(handle.id)
+                                    break
+        return self._lockers
+
+    def lock_words(self) -> Tuple[str, ...]:
+        """Words of which one occurs in every method that locks a file object it is given or
+        holds: such a method must be walked for its class's locked paths, even when it names
+        no path."""
+        return LOCK_WORDS + tuple(self._module_lockers())
+
+    def _method_notes(self, scope: Scope) -> Optional[MethodNotes]:
+        """Where the walk notes what the method being walked does for its class's locked
+        paths: every method of a class body that takes an argument (None for other scopes)."""
+        cls = scope.enclosing_class
+        if cls is None or not scope.is_function or not scope.node.args.args:
+            return None
+        methods = self._class_methods.get(id(cls))
+        if methods is None:
+            methods = self._class_methods[id(cls)] = {id(stmt): None for stmt in cls.body}
+        if id(scope.node) not in methods:
+            return None  # defined under an ``if`` of the class body: not a method of every instance
+        notes = methods[id(scope.node)] = ({}, {})
+        return notes
+
+    def _note_binding(self, walker, target: ast.AST, value: ast.AST) -> None:
+        """An assignment of the method being walked that may put an opened file in ``self``."""
+        statement = walker.current_statement()
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and statement.targets[0] is target \
+                and (isinstance(value, ast.Name) or isinstance(value, ast.Call) and value.args):
+            self._notes[0][id(statement)] = statement
+
+    def _note_lock_call(self, node: ast.Call, name: Optional[str]) -> None:
+        """A call of the method being walked that may lock a file object of ``self``."""
+        if node.args and (name in FCNTL_LOCKS or name in KNOWN_LOCKERS or isinstance(node.func, ast.Name)
+                          and (node.func.id in self._module_lockers() or node.func.id in KNOWN_LOCKER_NAMES)):
+            self._notes[1][id(node)] = node
+
+    def _locked_in_class(self, cls: ast.ClassDef) -> Dict[PathKey, int]:
+        """``self``-rooted keys of files that some method of ``cls`` opens and locks, from what
+        the walk noted in each method (asked once every scope was walked)."""
+        cached = self._class_locked.get(id(cls))
+        if cached is not None:
+            return cached
+        found: Dict[PathKey, int] = {}
+        kind = self.facts.mailbox_subclasses.get(cls.name)
+        if kind in SINGLE_FILE_MAILBOXES or cls.name in ("_singlefileMailbox",) and _defines_lock(cls):
+            found[name_key("self._path")] = cls.lineno
+        attr_paths: Dict[str, PathKey] = {}
+        locked_attrs: Dict[str, int] = {}
+        lockers = set(self._module_lockers()) | KNOWN_LOCKER_NAMES
+        methods = self._class_methods.get(id(cls), {})
+        saved = self._self_name
+        try:
+            for stmt in cls.body:
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or not stmt.args.args:
+                    continue
+                notes = methods.get(id(stmt))
+                if notes is None:
+                    continue  # not walked: no scope trigger in it, or abandoned
+                self._self_name = stmt.args.args[0].arg
+                local_paths: Dict[str, PathKey] = {}
+                # Latest first: the order in which the class pass this replaces met them.
+                for node in _latest_first(notes[0]) + _latest_first(notes[1]):
+                    if isinstance(node, ast.Assign):
+                        target, value = node.targets[0], node.value
+                        ref = dotted_name(target)
+                        if ref is None:
+                            continue
+                        ref = self._ref_key(ref)
+                        opened = None
+                        if isinstance(value, ast.Call) and value.args and \
+                                self.facts.resolve(value.func) in OPEN_FUNCTIONS | {"os.open"}:
+                            opened = self.key(value.args[0], None)
+                        elif isinstance(value, ast.Name):
+                            opened = local_paths.get(value.id)
+                        if opened is None:
+                            continue
+                        if ref.startswith("self."):
+                            attr_paths[ref] = opened
+                        else:
+                            local_paths[ref] = opened
+                    elif isinstance(node, ast.Call) and node.args:
+                        name = self.facts.resolve(node.func)
+                        callee = node.func.id if isinstance(node.func, ast.Name) else None
+                        if name in FCNTL_LOCKS or name in KNOWN_LOCKERS or callee in lockers:
+                            handle = node.args[0]
+                            if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) \
+                                    and handle.func.attr == "fileno":
+                                handle = handle.func.value
+                            ref = dotted_name(handle)
+                            if ref is not None and self._ref_key(ref).startswith("self."):
+                                locked_attrs.setdefault(self._ref_key(ref), node.lineno)
+        finally:
+            self._self_name = saved
+        for attr, line in locked_attrs.items():
+            path = attr_paths.get(attr)
+            if path is not None and path.kind == "name" and path.head.startswith("self."):
+                found.setdefault(path, line)
+        self._class_locked[id(cls)] = found
+        return found
+
+
+def _latest_first(nodes: Dict[int, ast.AST]) -> List[ast.AST]:
+    return sorted(nodes.values(), key=lambda node: (node.lineno, node.col_offset), reverse=True)
+
+
+def _defines_lock(cls: ast.ClassDef) -> bool:
+    return any(isinstance(s, ast.FunctionDef) and s.name == "lock" for s in cls.body)

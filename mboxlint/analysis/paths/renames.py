@@ -1,0 +1,360 @@
+"""Renames and temp files: where a temp file was made, whether it was synced, what was rebound
+since, and whether a rename's names are fresh, derived from each other or renamed twice."""
+
+import ast
+from typing import List, Optional, Set
+
+from ..events import FileRename
+from ..imports import dotted_name
+from ..pathkey import PathKey, opaque_key
+from ..state import State
+from ..summaries import bindings_of
+from ..walk import Walker, _bound_refs
+from .expressions import DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_none, keyword_value
+from .facts import Must
+
+
+RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move"}
+FSYNC = frozenset({"os.fsync", "os.fdatasync"})
+#: calls whose value differs on every call: names built from them are fresh, unique files
+FRESH_SOURCES = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
+    "time.perf_counter", "time.perf_counter_ns", "os.getpid", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
+})
+FRESH_MODULES = ("hashlib.", "random.", "secrets.")
+#: statements climbed from a rename to the ``if`` that may hold another in its other arm
+ANCESTORS = 64
+#: names followed back from a rename's target to the value that made it fresh
+FRESH_DEPTH = 16
+
+
+TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
+#: where ``dir`` goes when passed by position
+TEMP_DIR_POSITION = {"tempfile.mkstemp": 2, "tempfile.mktemp": 2, "tempfile.NamedTemporaryFile": 6}
+TEMP_FILES = frozenset({"tempfile.NamedTemporaryFile"})
+#: the key of ``tempfile.gettempdir()``, the default directory of temp files
+GETTEMPDIR = "tempfile.gettempdir()"
+
+
+class TempFact(Must):
+    """``value`` is ``(origin, line, dir_key, has_dir, synced, site, rebound, dir_arg)`` of a
+    temp file.
+
+    ``origin``: ``tempfile`` or ``derived`` (a name built from another path, written here).
+    ``site``: ``(line, col)`` of the creating call (None after a join of two creations);
+    ``rebound``: the refs (re)bound since the creation, its own targets included, so a
+    rename can tell whether its target could have been spelled where the temp was made;
+    ``dir_arg``: how the creation gives ``dir``: ``absent``, ``none`` (``dir=None``),
+    ``given``, or ``unknown`` (``**kwargs``).
+    A temp on one path is still a temp after the join; ``synced`` holds if it held on either."""
+
+    def join(self, other):
+        if other is None:
+            return self
+        if other.value == self.value:
+            return self
+        merged = list(self.value)
+        merged[4] = self.value[4] or other.value[4]
+        if self.value[5] != other.value[5]:
+            merged[5] = None
+        merged[6] = self.value[6] | other.value[6]
+        return TempFact(tuple(merged))
+
+    @property
+    def origin(self):
+        return self.value[0]
+
+    @property
+    def line(self):
+        return self.value[1]
+
+    @property
+    def dir_key(self):
+        return self.value[2]
+
+    @property
+    def has_dir(self):
+        return self.value[3]
+
+    @property
+    def synced(self):
+        return self.value[4]
+
+    @property
+    def site(self):
+        return self.value[5]
+
+    @property
+    def rebound(self):
+        return self.value[6]
+
+    @property
+    def dir_arg(self):
+        return self.value[7]
+
+    def synced_now(self):
+        merged = list(self.value)
+        merged[4] = True
+        return TempFact(tuple(merged))
+
+    def rebinding(self, refs):
+        return TempFact(self.value[:6] + (self.value[6] | frozenset(refs),) + self.value[7:])
+
+
+class RenamesAndTemps:
+    """Temp-file facts and :class:`~mboxlint.analysis.events.FileRename` events (a part of
+    :class:`PathAnalysis`)."""
+
+    def _new_temp(self, ref: str, call: ast.Call, state: State, bound=()) -> None:
+        directory = keyword_value(call, "dir")
+        dir_arg = "given" if directory is not None else "absent"
+        position = TEMP_DIR_POSITION.get(self.facts.resolve(call.func) or "")
+        if directory is None and position is not None and len(call.args) > position \
+                and not any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
+            directory = call.args[position]  # ``mkstemp(".tmp", "x", d)``
+            dir_arg = "given"
+        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+            dir_arg = "unknown"
+        elif dir_arg == "given" and is_none(keyword_value(call, "dir")):
+            dir_arg = "none"  # ``dir=None``: the default, spelled out
+        if directory is not None and isinstance(directory, ast.Constant) and directory.value is None:
+            directory = None
+        dir_key = self.key(directory, state) if directory is not None else None
+        if directory is not None and self.facts.resolve(directory) in ("tempfile.tempdir",):
+            dir_key, directory = opaque_key(GETTEMPDIR), directory
+        if isinstance(directory, ast.Call) and self.facts.resolve(directory.func) == "tempfile.gettempdir":
+            dir_key = opaque_key(GETTEMPDIR)
+        has_dir = directory is not None and dir_key is not opaque_key(GETTEMPDIR)
+        key = self._name_key(ref)
+        state.discard("path", ref)
+        site = (call.lineno, call.col_offset)
+        state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, site,
+                                         frozenset(bound), dir_arg)))
+        self._temps_made = True
+        self._any_temp = True
+
+    def _note_rebinding(self, target: ast.AST, state: State) -> None:
+        """Every temp file made so far learns which names were bound after it."""
+        refs = _bound_refs(target)
+        if not refs:
+            return
+        for key, fact in state.items("temp"):
+            if fact.origin == "tempfile" and not set(refs) <= fact.rebound:
+                state.set("temp", key, fact.rebinding(refs))
+
+    def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
+        """A name built from another path and written here is a temp file of that path."""
+        if state.get("temp", key) is None and key.kind == "call" and (
+                key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)):
+            state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
+            self._any_temp = True
+
+    def _known_file(self, node: ast.AST, state: State) -> bool:
+        key = self.key(node, state)
+        return key is not None and state.get("temp", key) is not None
+
+    def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
+        src_key, dst_key = self.key(src, state), self.key(dst, state)
+        if src_key is None or dst_key is None or self.private(dst_key):
+            return  # a target in a private directory: nobody else reads it
+        sites = self._rename_sites.setdefault((src_key, dst_key), [])
+        statement = walker.current_statement()
+        self._site_statements.setdefault(id(node), statement)
+        # A rename in the other arm of an ``if`` (``os.name == "nt"``) is an alternative, not a retry.
+        earlier = [site for site in sites if site is not node
+                   and not self._exclusive(self._site_statements.get(id(site)), statement)]
+        removed = state.get("removed", dst_key)
+        blocks = walker.enclosing_blocks() if removed is not None else None
+        event = walker.emit(
+            FileRename, node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
+            temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
+            removed=removed.value if removed is not None else None,
+            retry_of=earlier[0].lineno if earlier else None,
+            guard=state.get("guard", src_key), iplock=self._iplocked(state),
+            dst_const=_constant_path(dst),
+            dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
+            dst_locked=None, src_locked=None, blocks=blocks,
+            caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
+        )
+        if event is not None:
+            self._renames.append(event)
+            if len(sites) < 2 and node not in sites:
+                sites.append(node)
+        for key in (src_key, dst_key):
+            state.discard("guard", key)
+        state.discard("removed", dst_key)
+
+    def _exclusive(self, first: Optional[ast.stmt], second: Optional[ast.stmt]) -> bool:
+        """Whether two statements of this scope are in different arms of one ``if`` (an
+        ``elif`` included) or ``match``. Asked only when one pair of names is renamed twice;
+        the statements' parents are found once per scope, and at most ANCESTORS levels up
+        (further, the two are taken as not exclusive: the retry is reported)."""
+        if first is None or second is None:
+            return False
+        if self._parents is None:
+            self._parents = {}
+            stack = [self._scope.node]
+            while stack:
+                owner = stack.pop()
+                lists = [getattr(owner, f, None) or [] for f in ("body", "orelse", "finalbody")]
+                lists += [part.body for part in list(getattr(owner, "handlers", None) or ())
+                          + list(getattr(owner, "cases", None) or ())]
+                for stmts in lists:
+                    for stmt in stmts:
+                        self._parents[id(stmt)] = (owner, stmts)
+                        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            stack.append(stmt)
+        ancestors = {}
+        node = first
+        for _ in range(ANCESTORS):
+            parent = self._parents.get(id(node))
+            if parent is None:
+                break
+            ancestors[id(parent[0])] = parent[1]
+            node = parent[0]
+        node = second
+        for _ in range(ANCESTORS):
+            parent = self._parents.get(id(node))
+            if parent is None:
+                return False
+            owner, stmts = parent
+            if id(owner) in ancestors:
+                other = ancestors[id(owner)]
+                return other is not stmts and (isinstance(owner, ast.If) or type(owner).__name__ == "Match")
+            node = owner
+        return False
+
+    def _spelled_at_creation(self, node: ast.AST, temp: Optional[TempFact]) -> bool:
+        """Whether ``node`` means the same where ``temp`` was created: it only reads names
+        (and attributes, constants, path joins and conversions) that nothing rebound since."""
+        if temp is None or temp.origin != "tempfile" or temp.site is None:
+            return False
+        used: List[str] = []
+        if not self._pure_path_expression(node, used):
+            return False
+        for name in used:
+            for ref in temp.rebound:
+                if name == ref or name.startswith(ref + ".") or ref.startswith(name + "."):
+                    return False
+        return True
+
+    def _pure_path_expression(self, node: ast.AST, used: List[str]) -> bool:
+        """Whether ``node`` only reads names (noted in ``used``), attributes, constants, path
+        joins and conversions; a stack, not recursion: ``a + a + ...`` may be deep."""
+        pending = [node]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Constant):
+                continue
+            ref = dotted_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if ref is not None:
+                used.append(ref)
+            elif isinstance(node, ast.Attribute):
+                pending.append(node.value)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div, ast.Mod)):
+                pending += [node.right, node.left]
+            elif isinstance(node, ast.JoinedStr):
+                pending += reversed(node.values)
+            elif isinstance(node, ast.FormattedValue):
+                if node.format_spec is not None:
+                    pending.append(node.format_spec)
+                pending.append(node.value)
+            elif isinstance(node, ast.Call) and not node.keywords:
+                func = node.func
+                name = self.facts.resolve(func)
+                if name in JOINS or name in TRANSPARENT or name in ("os.path.dirname", "os.path.basename"):
+                    pass
+                elif name is None and isinstance(func, ast.Attribute) and \
+                        func.attr in TRANSPARENT_METHODS | DERIVING_METHODS | {"joinpath"}:
+                    pending.append(func.value)
+                else:
+                    return False
+                if any(isinstance(a, ast.Starred) for a in node.args):
+                    return False
+                pending += reversed(node.args)
+            else:
+                return False
+        return True
+
+    def _fresh(self, key: PathKey) -> bool:
+        """Whether a key is built from a name that every binding in this scope makes from a
+        value unique to the call (uuid, time, pid, a hash). Looked up only at renames."""
+        if self._bindings is None:
+            self._bindings = {}
+            for target, value in bindings_of(self._scope.node):
+                ref = dotted_name(target)
+                if ref is not None:
+                    self._bindings.setdefault(ref, []).append(value)
+        seen: Set[str] = set()
+        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
+
+    def _fresh_name(self, ref: str, seen: Set[str], depth: int) -> bool:
+        if ref in seen or depth > FRESH_DEPTH:
+            return False  # a cycle, or a chain too long to follow: not known to be fresh
+        seen.add(ref)
+        values = self._bindings.get(ref)
+        return bool(values) and all(value is not None and self._fresh_value(value, seen, depth) for value in values)
+
+    def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int) -> bool:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Call):
+                name = self.facts.resolve(node.func) or ""
+                if name in FRESH_SOURCES or name.startswith(FRESH_MODULES):
+                    return True
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                ref = dotted_name(node)
+                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen, depth + 1):
+                    return True
+        return False
+
+    def _synced(self, node: ast.Call, state: State) -> None:
+        for arg in node.args:
+            target = arg
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "fileno":
+                target = arg.func.value
+            self._synced_target(target, dotted_name(target), state)
+
+    def _synced_target(self, target: Optional[ast.AST], ref: Optional[str], state: State) -> None:
+        key = None
+        if ref is not None:
+            opened = state.get("file", ref)
+            key = opened.value[0] if opened is not None else None
+        if key is None and target is not None:
+            key = self.key(target, state)
+        fact = state.get("temp", key) if key is not None else None
+        if fact is not None:
+            state.set("temp", key, fact.synced_now())
+
+
+def _in_own_folder(key: PathKey) -> bool:
+    """``join(dirname(T), ...T...)``: a name in ``T``'s folder built from ``T`` itself
+    (``target.parent / (target.name + ".tmp")``)."""
+    if key.head != "join" or len(key.parts) < 2:
+        return False
+    folder = key.parts[0]
+    if folder.kind != "call" or folder.head != "dirname":
+        return False
+    target = folder.parts[0]
+    return any(part.contains(target) for part in key.parts[1:])
+
+
+def _derived(src: PathKey, dst: PathKey) -> bool:
+    """Whether ``src`` is a name built from ``dst`` (``dst + ".tmp"``, ``dst.with_suffix(...)``)."""
+    if src is dst or src.kind != "call":
+        return False
+    if src.head not in ("concat", "join") and src.head not in DERIVING_METHODS:
+        return False
+    return src.contains(dst)  # ``basename(dst)`` included
+
+
+def _constant_path(node: ast.AST) -> Optional[str]:
+    value = const_string(node)
+    if value is not None:
+        return value
+    if isinstance(node, ast.Call) and node.args and all(const_string(a) is not None for a in node.args):
+        import os.path
+        name = dotted_name(node.func) or ""
+        if name.endswith("path.join") or name.endswith("Path"):
+            return os.path.join(*[const_string(a) for a in node.args])
+    return None
