@@ -8,7 +8,7 @@ over the module's top-level statements (imports inside functions are collected t
 
 import ast
 import builtins
-from typing import Dict, FrozenSet, Iterable, Optional, Set
+from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Set
 
 # The bundled fixed mailbox is a drop-in: its classes are the same kinds of mailbox.
 _CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"),)
@@ -238,29 +238,11 @@ class ModuleFacts:
         return None
 
     def lockable_annotation(self, node: Optional[ast.AST]) -> Optional[str]:
-        """The lockable class an annotation names (``mailbox.mbox``, ``"mailbox.mbox"``, ``Optional[...]``),
-        looking left to right (a stack: ``A | B | ...`` may be long)."""
-        stack = [node]
-        while stack:
-            node = stack.pop()
-            if node is None:
-                continue
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                try:
-                    node = ast.parse(node.value, mode="eval").body
-                except SyntaxError:
-                    continue
-            if isinstance(node, ast.Subscript):  # Optional[mailbox.mbox]
-                inner = node.slice
-                if isinstance(inner, ast.Index):  # Python 3.8 shape, kept for safety
-                    inner = inner.value  # pragma: no cover
-                stack.append(inner)
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # mbox | None
-                stack += [node.right, node.left]
-            else:
-                kind = self.mailbox_class(node)
-                if kind in LOCKABLE_ANNOTATIONS:
-                    return kind
+        """The lockable class an annotation names (``mailbox.mbox``, ``"mailbox.mbox"``, ``Optional[...]``)."""
+        for named in annotation_parts(node):
+            kind = self.mailbox_class(named)
+            if kind in LOCKABLE_ANNOTATIONS:
+                return kind
         return None
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
@@ -269,6 +251,28 @@ class ModuleFacts:
         return any(
             value == p or value.startswith(p + ".") for value in self.aliases.values() for p in targets
         )
+
+
+def annotation_parts(node: Optional[ast.AST]) -> Iterator[ast.AST]:
+    """The expressions an annotation may name a class by, left to right: through string
+    annotations, ``Optional[...]``-style subscripts and ``A | B`` (a stack, as ``A | B | ...``
+    may be long)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                continue
+        if isinstance(node, ast.Subscript):
+            stack.append(node.slice)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            stack += [node.right, node.left]
+        else:
+            yield node
 
 
 _IMPORTS = (ast.Import, ast.ImportFrom)

@@ -26,7 +26,7 @@ import re
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
-from .imports import ModuleFacts
+from .imports import ModuleFacts, annotation_parts
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
 from .state import LOCKED, State, join_epochs, join_lock, min_line
@@ -541,26 +541,11 @@ class ImapAnalysis(Analysis):
         return None
 
     def annotated(self, node: Optional[ast.AST]) -> Optional[str]:
-        """The IMAP class an annotation names, looking left to right through
-        ``Optional[...]`` and ``|`` (a stack: ``A | B | ...`` may be long)."""
-        stack = [node]
-        while stack:
-            node = stack.pop()
-            if node is None:
-                continue
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                try:
-                    node = ast.parse(node.value, mode="eval").body
-                except SyntaxError:
-                    continue
-            if isinstance(node, ast.Subscript):  # Optional[imaplib.IMAP4]
-                stack.append(node.slice)
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-                stack += [node.right, node.left]
-            else:
-                name = self.facts.resolve(node)
-                if name in IMAP_CLASSES:
-                    return name
+        """The IMAP class an annotation names (see :func:`.imports.annotation_parts`)."""
+        for named in annotation_parts(node):
+            name = self.facts.resolve(named)
+            if name in IMAP_CLASSES:
+                return name
         return None
 
     def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
