@@ -61,7 +61,27 @@ class ModuleAnalysis:
 
 def has_trigger(text: str, triggers) -> bool:
     """Whether ``text`` may concern something gated by ``triggers`` (None: no gate)."""
-    return triggers is None or any(trigger in text for trigger in triggers)
+    if triggers is None:
+        return True
+    known = _words_in(text)
+    for trigger in triggers:
+        found = known.get(trigger)
+        if found is None:
+            found = known[trigger] = trigger in text
+        if found:
+            return True
+    return False
+
+
+#: the last text asked about, and which words it holds: every rule and analysis asks about
+#: the same few words of one module, and each search of an absent word reads the whole text
+_last_text: List = [None, {}]
+
+
+def _words_in(text: str) -> Dict[str, bool]:
+    if _last_text[0] is not text:
+        _last_text[0], _last_text[1] = text, {}
+    return _last_text[1]
 
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
@@ -111,8 +131,15 @@ def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], b
         if wanted is None:
             return None
         triggers.update(wanted)
+    known = _words_in(text)
+    # A word holding another (``flock`` holds ``lock``) adds no line that one does not.
+    words = sorted((t for t in triggers if known.get(t) is not False), key=len)
+    kept: List[str] = []
+    for word in words:
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
     offsets = []
-    for trigger in triggers:
+    for trigger in kept:
         found = text.find(trigger)
         while found != -1:
             offsets.append(found)
