@@ -58,15 +58,17 @@ def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options:
         return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
     findings = [_unchecked(scope, why) for scope, why in module.unchecked]
     seen = set()
-    for rule in rules:
-        try:
+    try:
+        for rule in rules:
             for finding in rule.check(module):
                 key = (finding.line, finding.col, finding.code)
                 if key not in seen:
                     seen.add(key)
                     findings.append(finding)
-        except RecursionError:
-            return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
+    except RecursionError:
+        return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
+    finally:
+        module.release()
     findings.sort(key=Finding.sort_key)
     return findings
 

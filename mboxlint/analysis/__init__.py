@@ -43,6 +43,13 @@ class ModuleAnalysis:
         for event in events:
             self._by_class.setdefault(type(event), []).append(event)
 
+    def release(self) -> None:
+        """Drop the link from the module's facts to its summaries (which point back at the
+        facts): without that cycle the tree and everything found about it are freed by
+        reference counting when the check is done, not left to the cycle collector, which
+        then has to go through every node of every module checked so far."""
+        self.facts.summaries = None
+
     def events_of(self, event_class: Type[E]) -> List[E]:
         """The module's events of one class (:mod:`~mboxlint.analysis.events`), in walk order."""
         if not (isinstance(event_class, type) and issubclass(event_class, Event)):

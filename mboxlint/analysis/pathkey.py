@@ -45,7 +45,7 @@ class PathKey:
     """One interned path key. Build keys with :func:`name_key`, :func:`const_key`,
     :func:`opaque_key` and :func:`call_key`, never with the constructor."""
 
-    __slots__ = ("kind", "head", "parts", "size", "last_leaf", "_roots", "__weakref__")
+    __slots__ = ("kind", "head", "parts", "size", "_last_leaf", "_roots", "__weakref__")
 
     kind: str
     #: the text of a leaf (``name``/``const``/``opaque``), or the operation of a ``call``
@@ -53,8 +53,12 @@ class PathKey:
     parts: Tuple["PathKey", ...]
     #: length of the full spelling
     size: int
-    #: the rightmost leaf of the spelling
-    last_leaf: "PathKey"
+
+    @property
+    def last_leaf(self) -> "PathKey":
+        """The rightmost leaf of the spelling."""
+        # A leaf does not store itself: that cycle would leave every key to the cycle collector.
+        return self._last_leaf or self
 
     def __reduce__(self):
         # Unpickling re-interns, so equality stays identity in another process.
@@ -181,7 +185,7 @@ def _new(kind: str, head: str, parts: Tuple[PathKey, ...], size: int) -> PathKey
     key.head = head
     key.parts = parts
     key.size = size
-    key.last_leaf = parts[-1].last_leaf if parts else key
+    key._last_leaf = parts[-1].last_leaf if parts else None
     key._roots = None
     return key
 

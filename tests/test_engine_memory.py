@@ -1,0 +1,54 @@
+"""A checked module is freed the moment its check ends.
+
+Reference cycles through the tree (the facts pointing at their summaries and back, a path key
+naming itself, closures of ``ast.dump``) leave every node of every module to the cycle
+collector, whose passes then grow with everything checked so far: a cold check of a large
+tree spent a tenth of its time there. Checked here with the collector off, over every
+fixture and every rule example."""
+
+import gc
+import textwrap
+import tokenize
+
+import pytest
+
+from mboxlint.engine import check_source
+from mboxlint.rules import all_rules
+
+from support import fixture_files
+
+
+def _sources():
+    for path in fixture_files():
+        with tokenize.open(path) as handle:
+            yield path, handle.read()
+    for rule in all_rules():
+        for index, example in enumerate(list(rule.VALID) + [e.code for e in rule.invalid_examples()]):
+            yield "%s-%d" % (rule.code, index), textwrap.dedent(example)
+
+
+@pytest.fixture
+def cycle_collector_off():
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        yield
+    finally:
+        gc.set_debug(0)
+        del gc.garbage[:]
+        if was_enabled:
+            gc.enable()
+
+
+def test_checking_leaves_no_cyclic_garbage(cycle_collector_off):
+    checked = 0
+    for name, text in _sources():
+        result = check_source(text, name)
+        checked += 1
+        assert result.error is None or result.error.code != "E902", (name, result.error)
+    assert checked > 100
+    found = gc.collect()
+    kinds = sorted({type(obj).__qualname__ for obj in gc.garbage})
+    assert found == 0, "cyclic garbage left by the checks: %s" % kinds
