@@ -43,7 +43,13 @@ def _taken(code, marker="site()"):
     ("import os\nsite()\nimport shutil\n", {"shutil"}),
     # the builtins a fix spells, when the module binds them
     ("FileNotFoundError = KeyError\ndef f():\n    site()\n", {"FileNotFoundError"}),
-    ("def f(NotADirectoryError):\n    pass\nsite()\n", {"NotADirectoryError"}),
+    ("def f(NotADirectoryError):\n    site()\n", {"NotADirectoryError"}),
+    ("def f(OSError):\n    def g():\n        site()\n", {"OSError"}),
+    ("def g():\n    global OSError\n    OSError = 1\ndef f():\n    site()\n", {"OSError"}),
+    ("from errors import FileExistsError\ndef f():\n    site()\n", {"FileExistsError"}),
+    # a builtin rebound in another function is not what the site sees
+    ("def f(NotADirectoryError):\n    pass\nsite()\n", set()),
+    ("def f():\n    OSError = 1\ndef g():\n    site()\n", set()),
 ])
 def test_names_taken_at_a_site(code, taken):
     assert _taken(code) == taken

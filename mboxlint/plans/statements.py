@@ -33,7 +33,24 @@ def indented(owner: ast.stmt, body) -> bool:
 
 
 def same(a: Optional[ast.AST], b: ast.AST) -> bool:
-    return a is not None and ast.dump(a) == ast.dump(b)
+    """Whether ``a`` is the same code as ``b``: what ``ast.dump`` compares (every field, not
+    the positions), on a stack rather than recursively."""
+    if a is None:
+        return False
+    work = [(a, b)]
+    while work:
+        x, y = work.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, ast.AST):
+            work.extend((getattr(x, field, None), getattr(y, field, None)) for field in x._fields)
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            work.extend(zip(x, y))
+        elif x != y and not (x != x and y != y):  # NaN is NaN, as dumped
+            return False
+    return True
 
 
 def argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
@@ -138,6 +155,8 @@ class Blocks:
                 inner = scope
             if isinstance(node, ast.ExceptHandler):
                 handled = True
+            # Statements live only in these blocks (an expression holds none), so only they
+            # are walked: a tenth of the module's nodes.
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 block = getattr(node, field, None)
                 if isinstance(block, list):
@@ -151,7 +170,7 @@ class Blocks:
                                 self.in_handler.add(id(child))
                             if isinstance(child, ast.Expr):
                                 self.statement_of[id(child.value)] = child
-            stack.extend((child, inner, handled) for child in ast.iter_child_nodes(node))
+                        stack.append((child, inner, handled))
 
     def call_at(self, site) -> Optional[ast.Call]:
         """The call starting at ``(line, col)``, the outermost one there."""
@@ -281,9 +300,10 @@ def _scope_bindings(scope):
 
 def _module_imports(blocks, tree):
     """``({name: line} of the names bound by the module's top-level import lines, the names
-    among them that something else binds too)``: a second import, a top-level assignment,
-    ``def`` or loop target, a ``global`` declaration anywhere; all of them after a top-level
-    ``from x import *``. Those a fix never reuses."""
+    among them that something else binds too, the builtins of FIX_BUILTINS the module's
+    globals rebind)``: a second import, a top-level assignment, ``def`` or loop target, a
+    ``global`` declaration anywhere; all of them after a top-level ``from x import *``.
+    Those a fix never reuses."""
     known = getattr(blocks, "_imports", None)
     if known is not None:
         return known
@@ -295,35 +315,18 @@ def _module_imports(blocks, tree):
                 imports.setdefault(name, stmt.lineno)
                 counts[name] += 1
     rebound = {name for name, count in counts.items() if count > 1}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Global):
-            rebound.update(node.names)
+    for block, index, _scope in blocks.where.values():  # ``global`` is a statement
+        if isinstance(block[index], ast.Global):
+            rebound.update(block[index].names)
     rest = [s for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom))]
     if rest:
         rebound |= _scope_bindings(ast.Module(body=rest, type_ignores=[]))[0]
+    builtins = FIX_BUILTINS & (rebound | set(imports))
     if "*" in imports or "*" in rebound:
         imports.pop("*", None)
         rebound = set(imports)
-    blocks._imports = known = (imports, rebound & set(imports))
-    return known
-
-
-def _builtins_rebound(blocks, tree):
-    known = getattr(blocks, "_builtins", None)
-    if known is None:
-        known = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in FIX_BUILTINS:
-                known.add(node.id)
-            elif isinstance(node, ast.arg) and node.arg in FIX_BUILTINS:
-                known.add(node.arg)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)) \
-                    and node.name in FIX_BUILTINS:
-                known.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                known.update(n for n in ((a.asname or a.name).split(".")[0] for a in node.names)
-                             if n in FIX_BUILTINS or n == "*")
-        blocks._builtins = known = FIX_BUILTINS if "*" in known else frozenset(known)
+        builtins = FIX_BUILTINS
+    blocks._imports = known = (imports, rebound & set(imports), frozenset(builtins))
     return known
 
 
@@ -331,13 +334,15 @@ def taken_at(blocks, stmt: ast.stmt):
     """The names a fix at ``stmt`` must not use as they are: the module's imports that do not
     name the imported object there (a parameter, a local of an enclosing function, a class
     attribute when ``stmt`` is in the class body, an import below ``stmt`` at top level),
-    and the builtins of :data:`FIX_BUILTINS` the module binds. Sorted, for the plan."""
+    and the builtins of :data:`FIX_BUILTINS` rebound where ``stmt`` would see them (a
+    global, a ``global`` declaration anywhere, a local of ``stmt``'s function or one enclosing
+    it; a binding in another function is not seen). Sorted, for the plan."""
     tree = getattr(blocks, "tree", None)
     found = blocks.where.get(id(stmt))
     if tree is None or found is None:
         return ()
-    imports, rebound = _module_imports(blocks, tree)
-    taken = set(_builtins_rebound(blocks, tree)) | rebound
+    imports, rebound, builtins = _module_imports(blocks, tree)
+    taken = set(builtins) | rebound
     scope, innermost = found[2], True
     while not isinstance(scope, ast.Module):
         # A class body's names are not seen from the functions inside it.
@@ -346,7 +351,7 @@ def taken_at(blocks, stmt: ast.stmt):
             if cached is None:
                 cached = blocks._bindings[id(scope)] = _scope_bindings(scope)
             bound, declared = cached
-            taken.update(name for name in bound - declared if name in imports)
+            taken.update(name for name in bound - declared if name in imports or name in FIX_BUILTINS)
         innermost = False
         outer = blocks.where.get(id(scope))
         if outer is None:

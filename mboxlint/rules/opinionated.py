@@ -13,7 +13,7 @@ from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import open_mode
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
-from ..plans.statements import blocks_of
+from ..plans.statements import blocks_of, same
 from .base import Invalid, Rule
 from .spelling import spell_path
 
@@ -56,7 +56,6 @@ def _creates_missing(event) -> bool:
     path = _path_node(event.node)
     if path is None:
         return False
-    wanted = ast.dump(path)
     line = event.node.lineno
     for node in ast.walk(event.scope.node):
         if not isinstance(node, ast.Try):
@@ -67,7 +66,7 @@ def _creates_missing(event) -> bool:
             for sub in ast.walk(stmt):
                 if isinstance(sub, ast.Call) and sub is not event.node:
                     other = _path_node(sub)
-                    if other is not None and ast.dump(other) == wanted:
+                    if other is not None and same(other, path):
                         return True
     return False
 
