@@ -701,9 +701,47 @@ class Walker:
     def eval(self, node: ast.AST, state: State) -> None:
         """Walk an expression in evaluation order, reporting calls and operations.
 
-        Runs on an explicit stack of work: an item is either ``(node, state)``, an
+        Calls, attributes and binary operators, most of what code is made of, are followed
+        by recursion, which is fast, for :data:`EVAL_RECURSION` levels; anything else, and
+        anything deeper, by :meth:`_eval_stacked`. Operator chains (``a + a + ...``) are as
+        deep as the parser allows."""
+        self._eval(node, state, 0)
+
+    def _eval(self, node: ast.AST, state: State, depth: int) -> None:
+        kind = type(node)
+        if kind in _INERT:
+            return
+        if depth > EVAL_RECURSION or not (kind is ast.Call or kind is ast.Attribute or kind is ast.BinOp):
+            self._eval_stacked(node, state)
+            return
+        self.spent += 1
+        if self.spent + WorkMeter.spent > self._limit:
+            raise BudgetExceeded(self.scope)
+        depth += 1
+        if kind is ast.Attribute:
+            self._eval(node.value, state, depth)
+        elif kind is ast.BinOp:
+            self._eval(node.left, state, depth)
+            self._eval(node.right, state, depth)
+        else:  # the same order as :meth:`_call_steps`
+            func = node.func
+            receiver_ref = None
+            if isinstance(func, ast.Attribute):
+                receiver_ref = dotted_name(func.value)
+                if receiver_ref is None:
+                    self._eval(func.value, state, depth)
+            elif not isinstance(func, ast.Name):
+                self._eval(func, state, depth)
+            for arg in node.args:
+                self._eval(arg, state, depth)
+            for keyword in node.keywords:
+                self._eval(keyword.value, state, depth)
+            self._called(node, receiver_ref, state)
+
+    def _eval_stacked(self, node: ast.AST, state: State) -> None:
+        """:meth:`eval` on an explicit stack of work: an item is either ``(node, state)``, an
         expression to evaluate, or a function to call once the items pushed before it are
-        done. Operator chains (``a + a + ...``) are as deep as the parser allows."""
+        done."""
         work: List[Any] = [(node, state)]
         while work:
             item = work.pop()
@@ -716,12 +754,23 @@ class Walker:
                 item()
 
     def _eval_step(self, node: ast.AST, state: State, work: List[Any]) -> None:
-        """Push, in reverse, what evaluating ``node`` does (see :meth:`eval`)."""
+        """Push, in reverse, what evaluating ``node`` does (see :meth:`eval`). Names,
+        constants and lambdas (which run later, if at all) do nothing and are not pushed."""
+        kind = type(node)
+        if kind is ast.Attribute:  # the commonest: ``self.x``, ``os.path``
+            if type(node.value) not in _INERT:
+                work.append((node.value, state))
+            return
+        if kind is ast.BinOp:
+            for child in (node.right, node.left):
+                if type(child) not in _INERT:
+                    work.append((child, state))
+            return
+        if kind in _INERT:
+            return
         steps: List[Any] = []
-        if isinstance(node, ast.Call):
+        if kind is ast.Call:
             self._call_steps(node, state, steps)
-        elif isinstance(node, (ast.Name, ast.Constant, ast.Lambda)):
-            return  # a lambda runs later, if at all
         elif isinstance(node, ast.Subscript):
             steps.append((node.slice, state))
 
@@ -752,7 +801,7 @@ class Walker:
             steps.append(lambda: self._if_exp_arms(node, state, work))
         else:
             for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.expr, ast.keyword, ast.comprehension, ast.arguments)):
+                if type(child) not in _INERT and isinstance(child, _EVALUATED):
                     steps.append((child, state))
         work.extend(reversed(steps))
 
@@ -780,8 +829,8 @@ class Walker:
                 steps.append((func.value, state))
         elif not isinstance(func, ast.Name):
             steps.append((func, state))
-        steps.extend((arg, state) for arg in node.args)
-        steps.extend((keyword.value, state) for keyword in node.keywords)
+        steps.extend((arg, state) for arg in node.args if type(arg) not in _INERT)
+        steps.extend((keyword.value, state) for keyword in node.keywords if type(keyword.value) not in _INERT)
         steps.append(lambda: self._called(node, receiver_ref, state))
 
     def _called(self, node: ast.Call, receiver_ref: Optional[str], state: State) -> None:
@@ -827,6 +876,15 @@ class Walker:
         state.replace_with(inner)
 
 
+#: how many levels of an expression :meth:`Walker.eval` follows by recursion
+EVAL_RECURSION = 50
+
+#: expressions whose evaluation reports nothing (a lambda's body runs later, if at all)
+_INERT = frozenset({ast.Name, ast.Constant, ast.Lambda})
+#: the parts of an expression that are evaluated with it
+_EVALUATED = (ast.expr, ast.keyword, ast.comprehension, ast.arguments)
+
+
 def _bound(function, *args):
     """``function`` with its arguments, called later by :meth:`Walker.eval`."""
     return lambda: function(*args)
@@ -854,18 +912,19 @@ def iter_scopes(tree: ast.Module):
     while stack:
         node, cls = stack.pop()
         for child in _child_statements(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            kind = type(child)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 yield Scope(child, cls)
                 stack.append((child, None))
-            elif isinstance(child, ast.ClassDef):
+            elif kind is ast.ClassDef:
                 yield Scope(child)
                 stack.append((child, child))
-            else:
+            elif kind in _COMPOUND:  # a simple statement holds no statement: not visited
                 stack.append((child, cls))
 
 
 def _child_statements(node: ast.AST):
-    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+    for field in _BLOCKS.get(type(node), _BLOCK_FIELDS):
         children = getattr(node, field, None)
         if not children:
             continue
@@ -874,3 +933,14 @@ def _child_statements(node: ast.AST):
                 yield child
             else:  # except handlers and match cases hold statements
                 yield from (c for c in getattr(child, "body", []) if isinstance(c, ast.stmt))
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+#: per statement class, the fields of it that hold statements (directly or in handlers and
+#: cases); the classes with any are the compound statements
+_BLOCKS = {
+    cls: tuple(field for field in _BLOCK_FIELDS if field in cls._fields)
+    for cls in [getattr(ast, name) for name in dir(ast)]
+    if isinstance(cls, type) and issubclass(cls, ast.stmt) and any(f in cls._fields for f in _BLOCK_FIELDS)
+}
+_COMPOUND = frozenset(_BLOCKS)
