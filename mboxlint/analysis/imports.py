@@ -63,6 +63,10 @@ class ModuleFacts:
         self.module_bindings: Set[str] = set()
         #: what the module's own functions do (:class:`~.summaries.ModuleSummaries`), set by ``analyse``
         self.summaries = None
+        #: whether the module may hold an assignment expression (``:=``): False only when its
+        #: text is known (set by ``analyse``) and does not spell one, so walks of whole
+        #: functions for bindings can keep to statements
+        self.may_walrus = True
         self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
         self._tree = tree

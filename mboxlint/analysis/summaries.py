@@ -774,7 +774,7 @@ class PrivatePaths:
             if cls is not None and positional:
                 private.update(positional[0] + "." + a for a in self.class_attributes(cls))
         by_name: Dict[str, List[Optional[ast.AST]]] = {}
-        for target, value in bindings_of(func):
+        for target, value in bindings_of(func, self.facts.may_walrus):
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
             if ref is not None:
                 by_name.setdefault(ref, []).append(value)
@@ -820,10 +820,12 @@ def _own_nodes(func: ast.AST):
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
 
 
-def bindings_of(func: ast.AST):
+def bindings_of(func: ast.AST, walrus: bool = True):
     """``(target, value)`` of every binding in a function's own body; ``value`` None when the
-    bound value is not one expression (loop variables, tuple unpacking, ``except ... as``)."""
-    for node in _own_nodes(func):
+    bound value is not one expression (loop variables, tuple unpacking, ``except ... as``).
+    ``walrus=False`` (the module spells no ``:=``) looks at statements only, not into every
+    expression."""
+    for node in _own_nodes(func) if walrus else own_statements(func):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):

@@ -282,7 +282,7 @@ class RenamesAndTemps:
         value unique to the call (uuid, time, pid, a hash). Looked up only at renames."""
         if self._bindings is None:
             self._bindings = {}
-            for target, value in bindings_of(self._scope.node):
+            for target, value in bindings_of(self._scope.node, self.facts.may_walrus):
                 ref = dotted_name(target)
                 if ref is not None:
                     self._bindings.setdefault(ref, []).append(value)
