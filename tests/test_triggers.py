@@ -26,6 +26,32 @@ def test_gating_by_trigger_words_changes_no_finding(text):
     assert check_tree(tree, None, None, text) == check_tree(tree, None, None, text, gate=False)
 
 
+DEFAULT_CODES = sorted(rule.code for rule in all_rules() if rule.default_enabled)
+
+
+@pytest.mark.parametrize("codes", [DEFAULT_CODES] + [[rule.code] for rule in all_rules()],
+                         ids=["default"] + [rule.code for rule in all_rules()])
+def test_scopes_skipped_for_the_enabled_rules_hold_none_of_their_findings(codes):
+    # Scopes are walked only when they hold a scope word of a rule that is on
+    # (PATH_SCOPE_TRIGGERS): a rule checked alone, or the default set, finds what it finds
+    # when every scope is walked.
+    for param in _sources():
+        text = param.values[0]
+        tree = parse(text)
+        assert check_tree(tree, codes, None, text) == check_tree(tree, codes, None, text, gate=False), param.id
+
+
+def test_a_function_imported_under_another_name_is_followed_where_it_is_called():
+    text = textwrap.dedent("""\
+        from os.path import isfile as there
+
+        def load(p):
+            if there(p):
+                return open(p).read()
+    """)
+    assert [f.code for f in check_tree(parse(text), DEFAULT_CODES, None, text)] == ["MBX301"]
+
+
 @pytest.mark.parametrize("rule", all_rules(), ids=[r.code for r in all_rules()])
 def test_every_invalid_example_contains_a_trigger_of_its_rule(rule):
     for example in rule.invalid_examples():
