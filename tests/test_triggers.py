@@ -5,6 +5,9 @@ import tokenize
 
 import pytest
 
+from mboxlint.analysis import analyse
+from mboxlint.analysis.events import FileAct, FileRename
+from mboxlint.analysis.paths import RENAME_WORDS
 from mboxlint.engine import check_tree, parse
 from mboxlint.rules import all_rules
 
@@ -50,6 +53,21 @@ def test_a_function_imported_under_another_name_is_followed_where_it_is_called()
                 return open(p).read()
     """)
     assert [f.code for f in check_tree(parse(text), DEFAULT_CODES, None, text)] == ["MBX301"]
+
+
+@pytest.mark.parametrize("imports, call, remove_walked", [
+    ("import os, shutil", "shutil.move(src, dst)", False),
+    ("import os\nfrom shutil import move as mv", "mv(src, dst)", False),
+    # the name itself is a word then, and ``remove`` holds it: walked, to be safe
+    ("import os\nfrom shutil import move", "move(src, dst)", True),
+])
+def test_a_move_is_followed_however_it_is_imported(imports, call, remove_walked):
+    # ``move`` is looked for as an attribute or an imported name: the ``remove`` of
+    # os.remove and of lists does not make a scope worth walking.
+    text = imports + "\n\ndef publish(src, dst):\n    " + call + "\n\ndef purge(dst):\n    os.remove(dst)\n"
+    module = analyse(parse(text), text=text, path_words=RENAME_WORDS)
+    assert [e.op for e in module.events_of(FileRename)] == ["shutil.move"]
+    assert bool(module.events_of(FileAct)) == remove_walked
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=[r.code for r in all_rules()])

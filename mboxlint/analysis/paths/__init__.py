@@ -101,14 +101,16 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         lock_words = self.lock_words()
         if path_words is None:
             return PATH_SCOPE_WORDS + lock_words
-        words = tuple(path_words) + lock_words
+        # ``move`` is ``shutil.move`` (or a name imported for it, below), not the ``remove``
+        # of lists and of os.remove, which renames nothing: an attribute only.
+        words = tuple(".move" if word == "move" else word for word in path_words) + lock_words
         if "open" not in words and (self.facts.text is None or has_trigger(self.facts.text, lock_words)):
             # A method that opens a file another method of its class locks: walked for the
             # class's locked paths, as a locking one is.
             words += ("open",)
         # A function imported under another name is called by that name: ``isf(p)``.
         return words + tuple(local for local, target in self.facts.aliases.items()
-                             if any(word in target.rsplit(".", 1)[-1] for word in words))
+                             if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
