@@ -78,7 +78,7 @@ def _path_words(rules) -> Optional[List[str]]:
     ``Rule.PATH_SCOPE_TRIGGERS``), or None when some rule needs every scope."""
     words: List[str] = []
     for rule in rules:
-        wanted = rule.PATH_SCOPE_TRIGGERS
+        wanted = getattr(rule, "PATH_SCOPE_TRIGGERS", None)  # not declared: every scope
         if wanted is None:
             return None
         words.extend(word for word in wanted if word not in words)
