@@ -98,6 +98,8 @@ class FileOpen(Event):
     iplock: Any
     #: the path's :class:`~.paths.TempFact`, if it is a temp file
     temp: Any
+    #: exception names (last dotted part) caught around the call, when a check is in force
+    caught: FrozenSet[str] = frozenset()
 
 
 @dataclass(eq=False)

@@ -91,7 +91,11 @@ class ExistsThenOpen(Rule):
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, or a fixture of the module returning one): nobody else removes it.
-    A check hidden in a helper function is invisible.
+    Nor when the open already survives losing the race, as for MBX302: inside
+    `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
+    (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
+    the failure escape, and a handler for other errors only (`except ValueError:`) does not
+    see it: both are still reported. A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -362,6 +366,8 @@ def count(path, seen):
                 continue
             if event.mode not in ("read", "update"):
                 continue
+            if event.caught & REMOVE_TOLERATED:
+                continue  # a file gone since the check is already handled: the check only saves a failed open
             node = event.node
             blocks = blocks or blocks_of(module)
             if acting is None:
@@ -1405,7 +1411,7 @@ def save(path, data):
                                replacement=replacement)
 
 
-#: exceptions whose handling lets a create or a removal lose the race harmlessly
+#: exceptions whose handling lets a create, a removal or a read of a checked file lose the race harmlessly
 _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
