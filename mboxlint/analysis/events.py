@@ -146,6 +146,8 @@ class FileRename(Event):
     #: set when the walk ends: the line where the target / source is locked, if it is
     dst_locked: Optional[int] = None
     src_locked: Optional[int] = None
+    #: the existence check of ``dst`` in force (:class:`~.paths.GuardFact`), if any
+    dst_guard: Any = None
 
 
 @dataclass(eq=False)

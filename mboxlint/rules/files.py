@@ -1265,8 +1265,11 @@ class RenameToOverwrite(Rule):
     counts as built from `dst`. Not reported for renames onto fresh names (a Maildir `tmp/` to
     `new/` move, queue files whose name is built, directly or through variables, from
     `uuid`, `time`, `os.getpid()`, `hashlib`, `random` or `secrets`), for targets in a fresh
-    private directory, when the target is a `.lock` file (the rename *is* the lock), and
-    where MBX305 or MBX303 already report the same rename.
+    private directory, when the target is a `.lock` file (the rename *is* the lock), when a
+    check that the target does not exist is in force on every path to the rename
+    (`if os.path.exists(dst): raise ...`, or the rename inside `if not os.path.exists(dst):`):
+    the rename is meant to create `dst`, and failing where another process made it since
+    is what such code wants; and where MBX305 or MBX303 already report the same rename.
 
     ## Why is this bad?
     On Windows `os.rename` raises `FileExistsError` when `dst` exists, so code that works on
@@ -1396,6 +1399,8 @@ def save(path, data):
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
+            if event.dst_guard is not None and not event.dst_guard.present:
+                continue  # checked absent: the rename creates the target, and must not clobber one made since
             temp = event.temp
             if temp is not None and temp.origin == "tempfile":
                 why = "moves a temp file created at line %d onto an existing file" % temp.line
