@@ -53,7 +53,7 @@ def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options:
     if not rules:
         return []
     try:
-        module = analyse(tree, options, text=text, gate=gate)
+        module = analyse(tree, options, text=text, gate=gate, path_words=_path_words(rules))
     except RecursionError:
         return [Finding(1, 0, UNCHECKED, TOO_DEEP)]
     findings = [_unchecked(scope, why) for scope, why in module.unchecked]
@@ -71,6 +71,18 @@ def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options:
         module.release()
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _path_words(rules) -> Optional[List[str]]:
+    """The scope words the path analysis must look for to serve ``rules`` (see
+    ``Rule.PATH_SCOPE_TRIGGERS``), or None when some rule needs every scope."""
+    words: List[str] = []
+    for rule in rules:
+        wanted = rule.PATH_SCOPE_TRIGGERS
+        if wanted is None:
+            return None
+        words.extend(word for word in wanted if word not in words)
+    return words
 
 
 #: the code of "this file (or function) could not be checked", as flake8 spells it

@@ -5,6 +5,9 @@ import tokenize
 
 import pytest
 
+from mboxlint.analysis import analyse
+from mboxlint.analysis.events import FileAct, FileRename
+from mboxlint.analysis.paths import RENAME_WORDS
 from mboxlint.engine import check_tree, parse
 from mboxlint.rules import all_rules
 
@@ -24,6 +27,47 @@ def _sources():
 def test_gating_by_trigger_words_changes_no_finding(text):
     tree = parse(text)
     assert check_tree(tree, None, None, text) == check_tree(tree, None, None, text, gate=False)
+
+
+DEFAULT_CODES = sorted(rule.code for rule in all_rules() if rule.default_enabled)
+
+
+@pytest.mark.parametrize("codes", [DEFAULT_CODES] + [[rule.code] for rule in all_rules()],
+                         ids=["default"] + [rule.code for rule in all_rules()])
+def test_scopes_skipped_for_the_enabled_rules_hold_none_of_their_findings(codes):
+    # Scopes are walked only when they hold a scope word of a rule that is on
+    # (PATH_SCOPE_TRIGGERS): a rule checked alone, or the default set, finds what it finds
+    # when every scope is walked.
+    for param in _sources():
+        text = param.values[0]
+        tree = parse(text)
+        assert check_tree(tree, codes, None, text) == check_tree(tree, codes, None, text, gate=False), param.id
+
+
+def test_a_function_imported_under_another_name_is_followed_where_it_is_called():
+    text = textwrap.dedent("""\
+        from os.path import isfile as there
+
+        def load(p):
+            if there(p):
+                return open(p).read()
+    """)
+    assert [f.code for f in check_tree(parse(text), DEFAULT_CODES, None, text)] == ["MBX301"]
+
+
+@pytest.mark.parametrize("imports, call, remove_walked", [
+    ("import os, shutil", "shutil.move(src, dst)", False),
+    ("import os\nfrom shutil import move as mv", "mv(src, dst)", False),
+    # the name itself is a word then, and ``remove`` holds it: walked, to be safe
+    ("import os\nfrom shutil import move", "move(src, dst)", True),
+])
+def test_a_move_is_followed_however_it_is_imported(imports, call, remove_walked):
+    # ``move`` is looked for as an attribute or an imported name: the ``remove`` of
+    # os.remove and of lists does not make a scope worth walking.
+    text = imports + "\n\ndef publish(src, dst):\n    " + call + "\n\ndef purge(dst):\n    os.remove(dst)\n"
+    module = analyse(parse(text), text=text, path_words=RENAME_WORDS)
+    assert [e.op for e in module.events_of(FileRename)] == ["shutil.move"]
+    assert bool(module.events_of(FileAct)) == remove_walked
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=[r.code for r in all_rules()])

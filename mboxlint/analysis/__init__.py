@@ -15,6 +15,7 @@ from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
+from .triggers import has_trigger, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
 
 E = TypeVar("E", bound=Event)
@@ -66,47 +67,28 @@ class ModuleAnalysis:
         return self._lines
 
 
-def has_trigger(text: str, triggers) -> bool:
-    """Whether ``text`` may concern something gated by ``triggers`` (None: no gate)."""
-    if triggers is None:
-        return True
-    known = _words_in(text)
-    for trigger in triggers:
-        found = known.get(trigger)
-        if found is None:
-            found = known[trigger] = trigger in text
-        if found:
-            return True
-    return False
-
-
-#: the last text asked about, and which words it holds: every rule and analysis asks about
-#: the same few words of one module, and each search of an absent word reads the whole text
-_last_text: List = [None, {}]
-
-
-def _words_in(text: str) -> Dict[str, bool]:
-    if _last_text[0] is not text:
-        _last_text[0], _last_text[1] = text, {}
-    return _last_text[1]
-
-
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
-            text: Optional[str] = None, gate: bool = True, summaries: bool = True) -> ModuleAnalysis:
+            text: Optional[str] = None, gate: bool = True, summaries: bool = True,
+            path_words: Optional[Sequence[str]] = None) -> ModuleAnalysis:
     """Analyse one module. With its ``text`` (and ``gate``), analyses whose ``TRIGGERS`` do
-    not occur in it are not even asked whether they apply. ``summaries=False`` leaves every
-    call of the module's own functions opaque (for measuring what summaries cost)."""
+    not occur in it are not even asked whether they apply, and scopes that hold none of the
+    words of ``scope_triggers`` are not walked. ``path_words``: the words of which one occurs
+    in every scope where an enabled rule can report a file event (see
+    :attr:`mboxlint.rules.base.Rule.PATH_SCOPE_TRIGGERS`); None: every scope the path analysis
+    follows. ``summaries=False`` leaves every call of the module's own functions opaque (for
+    measuring what summaries cost)."""
     if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
     if text is not None:
+        facts.text = text
         facts.may_walrus = ":=" in text
     facts.summaries = ModuleSummaries(facts, tree) if summaries else None
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []
     if active:
-        matters = _scope_filter(text if gate else None, active)
+        matters = _scope_filter(text if gate else None, active, path_words)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
                 first = len(events)
@@ -129,18 +111,18 @@ BUDGET_EXCEEDED = "analysis budget exceeded"
 TOO_DEEP = "too deeply nested to analyse"
 
 
-def _scope_filter(text: Optional[str], active) -> Optional[Callable[[ast.AST], bool]]:
+def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Callable[[ast.AST], bool]]:
     """A test of whether a scope's lines hold a scope trigger of an active analysis, or
     None when every scope must be walked (no text, or an analysis without scope triggers)."""
     if text is None or "\r" in text:  # a lone CR ends a line for ast too: count nothing wrong
         return None
     triggers = set()
     for analysis in active:
-        wanted = analysis.scope_triggers()
+        wanted = analysis.scope_triggers(path_words)
         if wanted is None:
             return None
         triggers.update(wanted)
-    known = _words_in(text)
+    known = words_in(text)
     # A word holding another (``flock`` holds ``lock``) adds no line that one does not.
     words = sorted((t for t in triggers if known.get(t) is not False), key=len)
     kept: List[str] = []

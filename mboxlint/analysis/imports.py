@@ -67,6 +67,8 @@ class ModuleFacts:
         #: text is known (set by ``analyse``) and does not spell one, so walks of whole
         #: functions for bindings can keep to statements
         self.may_walrus = True
+        #: the module's source, when ``analyse`` was given it (trigger words are looked up in it)
+        self.text: Optional[str] = None
         self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
         self._tree = tree

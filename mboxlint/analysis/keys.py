@@ -265,7 +265,7 @@ class KeyAnalysis(Analysis):
     def applies(facts: ModuleFacts) -> bool:
         return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
 
-    def scope_triggers(self):
+    def scope_triggers(self, path_words=None):
         # A key needs a tracked mailbox in the same scope: the lock analysis's scopes.
         return LockAnalysis.mailbox_scope_words(self.facts)
 
@@ -523,7 +523,7 @@ class ImapAnalysis(Analysis):
     def applies(facts: ModuleFacts) -> bool:
         return facts.imports_any(["imaplib"])
 
-    def scope_triggers(self):
+    def scope_triggers(self, path_words=None):
         # Sequence numbers come from a search() and are used in the same scope.
         return ("search",)
 

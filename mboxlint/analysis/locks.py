@@ -396,7 +396,7 @@ class LockAnalysis(Analysis):
     def applies(facts: ModuleFacts) -> bool:
         return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
 
-    def scope_triggers(self):
+    def scope_triggers(self, path_words=None):
         return self.mailbox_scope_words(self.facts)
 
     @staticmethod

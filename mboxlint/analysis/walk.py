@@ -101,8 +101,9 @@ class Analysis:
     #: substrings one of which occurs in every module this analysis can apply to; None: no gate
     TRIGGERS: Optional[Tuple[str, ...]] = None
 
-    def scope_triggers(self) -> Optional[Sequence[str]]:
-        """Substrings of which every scope that matters to this analysis contains one, or None."""
+    def scope_triggers(self, path_words: Optional[Sequence[str]] = None) -> Optional[Sequence[str]]:
+        """Substrings of which every scope that matters to this analysis contains one, or None.
+        ``path_words``: what the enabled rules need of file events (see :func:`~.analyse`)."""
         return None
 
     def start(self, walker: "Walker", state: State) -> None:

@@ -58,6 +58,11 @@ class Rule:
     #: enabled rule's trigger occurs in a file, the engine parses it (syntax errors are
     #: always reported) but analyses nothing.
     TRIGGERS: ClassVar[Optional[Tuple[str, ...]]] = None
+    #: substrings one of which occurs in every scope (function, class body, module top level)
+    #: where this rule can report on a file event: the path analysis walks only the scopes
+    #: that hold a word of some enabled rule (and those its own bookkeeping needs). ``()``:
+    #: the rule reads no file events; None: every scope the path analysis follows.
+    PATH_SCOPE_TRIGGERS: ClassVar[Optional[Tuple[str, ...]]] = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

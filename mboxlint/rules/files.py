@@ -11,7 +11,7 @@ import fnmatch
 import os
 
 from ..analysis.events import FileAct, FileOpen, FileRename
-from ..analysis.paths import GUARD_WORDS
+from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -169,6 +169,7 @@ class ExistsThenOpen(Rule):
 
     code = "MBX301"
     TRIGGERS = GUARD_WORDS
+    PATH_SCOPE_TRIGGERS = GUARD_WORDS  # the check is in the scope of the open
     name = "exists-then-open"
     seed = SEED_SAGE
     fix_safety = "sometimes"
@@ -475,6 +476,7 @@ class CheckThenAct(Rule):
 
     code = "MBX302"
     TRIGGERS = GUARD_WORDS
+    PATH_SCOPE_TRIGGERS = GUARD_WORDS
     name = "check-then-act"
     seed = SEED_SAGE
     fix_safety = "sometimes"
@@ -785,6 +787,7 @@ class RenameOfLockedFile(Rule):
 
     code = "MBX303"
     TRIGGERS = ("rename", "replace", "move")
+    PATH_SCOPE_TRIGGERS = RENAME_WORDS
     name = "rename-of-locked-file"
     seed = SEED_MAILBOX
     fix_safety = "unsafe"
@@ -930,6 +933,7 @@ class TempFileInOtherDirectory(Rule):
 
     code = "MBX304"
     TRIGGERS = ("mkstemp", "NamedTemporaryFile", "mktemp")
+    PATH_SCOPE_TRIGGERS = RENAME_WORDS + TEMP_WORDS
     name = "temp-file-in-other-directory"
     seed = SEED_SAGE
     fix_safety = "unsafe"
@@ -1115,6 +1119,7 @@ class UnlinkThenRename(Rule):
 
     code = "MBX305"
     TRIGGERS = ("rename", "replace", "move")  # os.replace() and shutil.move() count too
+    PATH_SCOPE_TRIGGERS = RENAME_WORDS
     name = "unlink-then-rename"
     seed = SEED_SAGE
     fix_safety = "sometimes"
@@ -1299,6 +1304,7 @@ class RenameToOverwrite(Rule):
 
     code = "MBX306"
     TRIGGERS = ("rename",)
+    PATH_SCOPE_TRIGGERS = RENAME_WORDS
     name = "rename-to-overwrite"
     seed = SEED_OFFLINEIMAP
     fix_safety = "unsafe"

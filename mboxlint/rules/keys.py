@@ -88,6 +88,7 @@ class KeyUsedAfterUnlock(Rule):
 
     code = "MBX201"
     TRIGGERS = ("mailbox",)
+    PATH_SCOPE_TRIGGERS = ()
     name = "key-used-after-unlock"
     seed = MAILBOX_SEED
     message = (
@@ -226,6 +227,7 @@ class UnlockedKeyUsedAfterLock(Rule):
 
     code = "MBX202"
     TRIGGERS = ("mailbox",)
+    PATH_SCOPE_TRIGGERS = ()
     name = "unlocked-key-used-after-lock"
     seed = MAILBOX_SEED
     message = (
@@ -343,6 +345,7 @@ class ImapSequenceNumbers(Rule):
 
     code = "MBX210"
     TRIGGERS = ("imaplib",)
+    PATH_SCOPE_TRIGGERS = ()
     name = "imap-sequence-numbers"
     seed = IMAP_SEED
     fix_safety = "unsafe"

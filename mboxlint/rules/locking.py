@@ -97,6 +97,7 @@ class UnlockedModification(Rule):
 
     code = "MBX101"
     TRIGGERS = LockAnalysis.TRIGGERS
+    PATH_SCOPE_TRIGGERS = ()
     name = "unlocked-mailbox-modification"
     seed = SEED
     message = (
@@ -245,6 +246,7 @@ class UnflushedUnlock(Rule):
 
     code = "MBX102"
     TRIGGERS = LockAnalysis.TRIGGERS
+    PATH_SCOPE_TRIGGERS = ()
     name = "unflushed-unlock"
     seed = SEED
     fix_safety = "sometimes"
@@ -418,6 +420,7 @@ class LockNotReleasedOnError(Rule):
 
     code = "MBX103"
     TRIGGERS = LockAnalysis.TRIGGERS
+    PATH_SCOPE_TRIGGERS = ()
     name = "lock-not-released-on-error"
     seed = SEED
     fix_safety = "safe"
@@ -587,6 +590,7 @@ class ReadBeforeLock(Rule):
 
     code = "MBX104"
     TRIGGERS = LockAnalysis.TRIGGERS
+    PATH_SCOPE_TRIGGERS = ()
     name = "read-before-lock"
     seed = SEED
     message = (

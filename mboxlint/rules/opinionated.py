@@ -10,7 +10,7 @@ import ast
 import bisect
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
-from ..analysis.paths import open_mode
+from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of, same
@@ -191,6 +191,7 @@ class InPlaceRewrite(Rule):
 
     code = "MBX901"
     TRIGGERS = ("open", "write_text", "write_bytes")
+    PATH_SCOPE_TRIGGERS = OPEN_WORDS  # a read in one method, the rewrite in another
     name = "in-place-rewrite"
     seed = SEED_OFFLINEIMAP
     default_enabled = False
@@ -490,6 +491,7 @@ class RenameWithoutFsync(Rule):
 
     code = "MBX902"
     TRIGGERS = ("rename", "replace", "move")
+    PATH_SCOPE_TRIGGERS = RENAME_WORDS
     name = "rename-without-fsync"
     seed = SEED_OFFLINEIMAP
     default_enabled = False
@@ -585,6 +587,7 @@ class MtimeChangeDetection(Rule):
 
     code = "MBX903"
     TRIGGERS = ("mtime",)
+    PATH_SCOPE_TRIGGERS = ("mtime",)
     name = "mtime-change-detection"
     seed = SEED_IMAPD
     default_enabled = False

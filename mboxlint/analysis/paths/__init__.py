@@ -58,6 +58,7 @@ from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
 from ..pathkey import PathKey
 from ..state import State
+from ..triggers import has_trigger
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
@@ -67,8 +68,8 @@ from .opens import COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_MET
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
 
-__all__ = ["PathAnalysis", "GUARD_WORDS", "PATH_WORDS", "PATH_SCOPE_WORDS", "GuardFact", "TempFact", "May", "Must",
-           "open_mode"]
+__all__ = ["PathAnalysis", "GUARD_WORDS", "PATH_WORDS", "PATH_SCOPE_WORDS", "RENAME_WORDS", "TEMP_WORDS", "OPEN_WORDS",
+           "GuardFact", "TempFact", "May", "Must", "open_mode"]
 
 
 #: One of these occurs in every module (and scope) where a file rule can report: each rule
@@ -82,6 +83,11 @@ PATH_WORDS = GUARD_WORDS + (
 #: A scope may also matter by what it reads: MBX901 pairs a rewrite in one method with a
 #: read in another.
 PATH_SCOPE_WORDS = PATH_WORDS + ("read_text", "read_bytes")
+#: words of the calls that rename, of those that make temp files, of those that open, read
+#: or write a file (for the rules' ``PATH_SCOPE_TRIGGERS``)
+RENAME_WORDS = ("rename", "replace", "move")
+TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
+OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes")
 
 
 class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAndTemps, GuardsAndChecks, FileLocks,
@@ -91,8 +97,20 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
     domain = "path"
     TRIGGERS = PATH_WORDS
 
-    def scope_triggers(self):
-        return PATH_SCOPE_WORDS + self.lock_words()
+    def scope_triggers(self, path_words=None):
+        lock_words = self.lock_words()
+        if path_words is None:
+            return PATH_SCOPE_WORDS + lock_words
+        # ``move`` is ``shutil.move`` (or a name imported for it, below), not the ``remove``
+        # of lists and of os.remove, which renames nothing: an attribute only.
+        words = tuple(".move" if word == "move" else word for word in path_words) + lock_words
+        if "open" not in words and (self.facts.text is None or has_trigger(self.facts.text, lock_words)):
+            # A method that opens a file another method of its class locks: walked for the
+            # class's locked paths, as a locking one is.
+            words += ("open",)
+        # A function imported under another name is called by that name: ``isf(p)``.
+        return words + tuple(local for local, target in self.facts.aliases.items()
+                             if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts

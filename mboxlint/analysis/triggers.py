@@ -1,0 +1,34 @@
+"""Which trigger words a module's text holds, each searched for once per text.
+
+Rules and analyses are gated by words (``TRIGGERS``, ``scope_triggers``) that must occur in the
+text of any module or scope they can report on; every one of them asks about the same few
+words of the module being checked.
+"""
+
+from typing import Dict, List
+
+
+def has_trigger(text: str, triggers) -> bool:
+    """Whether ``text`` may concern something gated by ``triggers`` (None: no gate)."""
+    if triggers is None:
+        return True
+    known = words_in(text)
+    for trigger in triggers:
+        found = known.get(trigger)
+        if found is None:
+            found = known[trigger] = trigger in text
+        if found:
+            return True
+    return False
+
+
+#: the last text asked about, and which words it holds: every rule and analysis asks about
+#: the same few words of one module, and each search of an absent word reads the whole text
+_last_text: List = [None, {}]
+
+
+def words_in(text: str) -> Dict[str, bool]:
+    """Which words ``text`` was found to hold (True) or not (False) so far."""
+    if _last_text[0] is not text:
+        _last_text[0], _last_text[1] = text, {}
+    return _last_text[1]
