@@ -98,6 +98,8 @@ class FileOpen(Event):
     iplock: Any
     #: the path's :class:`~.paths.TempFact`, if it is a temp file
     temp: Any
+    #: exception names (last dotted part) caught around the call, when a check is in force
+    caught: FrozenSet[str] = frozenset()
 
 
 @dataclass(eq=False)
@@ -144,6 +146,8 @@ class FileRename(Event):
     #: set when the walk ends: the line where the target / source is locked, if it is
     dst_locked: Optional[int] = None
     src_locked: Optional[int] = None
+    #: the existence check of ``dst`` in force (:class:`~.paths.GuardFact`), if any
+    dst_guard: Any = None
 
 
 @dataclass(eq=False)

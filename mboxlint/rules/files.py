@@ -91,7 +91,11 @@ class ExistsThenOpen(Rule):
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, or a fixture of the module returning one): nobody else removes it.
-    A check hidden in a helper function is invisible.
+    Nor when the open already survives losing the race, as for MBX302: inside
+    `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
+    (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
+    the failure escape, and a handler for other errors only (`except ValueError:`) does not
+    see it: both are still reported. A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -363,6 +367,8 @@ def count(path, seen):
                 continue
             if event.mode not in ("read", "update"):
                 continue
+            if event.caught & REMOVE_TOLERATED:
+                continue  # a file gone since the check is already handled: the check only saves a failed open
             node = event.node
             blocks = blocks or blocks_of(module)
             if acting is None:
@@ -1264,8 +1270,11 @@ class RenameToOverwrite(Rule):
     counts as built from `dst`. Not reported for renames onto fresh names (a Maildir `tmp/` to
     `new/` move, queue files whose name is built, directly or through variables, from
     `uuid`, `time`, `os.getpid()`, `hashlib`, `random` or `secrets`), for targets in a fresh
-    private directory, when the target is a `.lock` file (the rename *is* the lock), and
-    where MBX305 or MBX303 already report the same rename.
+    private directory, when the target is a `.lock` file (the rename *is* the lock), when a
+    check that the target does not exist is in force on every path to the rename
+    (`if os.path.exists(dst): raise ...`, or the rename inside `if not os.path.exists(dst):`):
+    the rename is meant to create `dst`, and failing where another process made it since
+    is what such code wants; and where MBX305 or MBX303 already report the same rename.
 
     ## Why is this bad?
     On Windows `os.rename` raises `FileExistsError` when `dst` exists, so code that works on
@@ -1396,6 +1405,8 @@ def save(path, data):
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
+            if event.dst_guard is not None and not event.dst_guard.present:
+                continue  # checked absent: the rename creates the target, and must not clobber one made since
             temp = event.temp
             if temp is not None and temp.origin == "tempfile":
                 why = "moves a temp file created at line %d onto an existing file" % temp.line
@@ -1411,7 +1422,7 @@ def save(path, data):
                                replacement=replacement)
 
 
-#: exceptions whose handling lets a create or a removal lose the race harmlessly
+#: exceptions whose handling lets a create, a removal or a read of a checked file lose the race harmlessly
 _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}

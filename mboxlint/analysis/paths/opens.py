@@ -31,9 +31,12 @@ class OpensAndActs:
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
-        walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=state.get("guard", key),
+        guard = state.get("guard", key)
+        # Only a checked open can lose a race, so only then is it worth looking at the handlers.
+        caught = frozenset(self._caught(walker)) if guard is not None else frozenset()
+        walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
                     stmt=walker.current_statement(),
-                    iplock=self._iplocked(state), temp=state.get("temp", key))
+                    iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught)
         if kind in ("truncate", "append", "exclusive", "update"):
             state.discard("guard", key)
             state.discard("removed", key)

@@ -171,7 +171,7 @@ class RenamesAndTemps:
             temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
             removed=removed.value if removed is not None else None,
             retry_of=earlier[0].lineno if earlier else None,
-            guard=state.get("guard", src_key), iplock=self._iplocked(state),
+            guard=state.get("guard", src_key), dst_guard=state.get("guard", dst_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
             dst_locked=None, src_locked=None, blocks=blocks,
