@@ -449,3 +449,38 @@ def test_summaries_cost_grows_linearly_and_never_recurse_on_input(make, n):
     large_time, result = min((_cpu(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
     assert result.error is None, result.error  # no E902: nothing recursed on the input's shape
     assert large_time / max(small, 1e-3) <= 2.8
+
+
+@pytest.mark.parametrize("body, ends", [
+    ("return p", True),
+    ("return p\nprint(p)", True),  # dead code after the return
+    ("print(p)", False),
+    ("if p:\n    return p\nelse:\n    raise ValueError(p)\nprint(p)", True),
+    ("if p:\n    return p", False),
+    ("try:\n    return p\nexcept OSError:\n    raise", True),
+    ("try:\n    return p\nexcept OSError:\n    pass", False),
+    ("try:\n    x = p\nexcept OSError:\n    return None\nelse:\n    return x", True),
+    ("try:\n    x = p\nfinally:\n    return p", True),
+    ("while p:\n    return p", False),
+])
+def test_a_function_ends_where_its_returns_say(body, ends):
+    from mboxlint.analysis.summaries import _never_falls_off
+
+    assert _never_falls_off(ast.parse(body).body) is ends
+
+
+def test_dead_code_after_the_return_of_a_path_helper_changes_nothing():
+    code = """\
+        class Store:
+            def _path(self, key):
+                return self.root / key
+                {dead}
+
+            def update(self, key):
+                with self._path(key).open() as f:
+                    data = f.read()
+                with self._path(key).open("w") as f:
+                    f.write(data)
+        """
+    assert codes_by_line(code.format(dead="pass"), ("MBX901",)) == [(9, "MBX901")]
+    assert codes_by_line(code.format(dead="print(key)"), ("MBX901",)) == [(9, "MBX901")]

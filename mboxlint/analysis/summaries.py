@@ -120,28 +120,37 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
 
 def _never_falls_off(body: Sequence[ast.stmt]) -> bool:
     """Whether every way through ``body`` that does not raise ends in a ``return`` (or a
-    ``raise``): it ends in one, or in a ``try`` whose body (or ``else:``) and handlers each do,
-    or in an ``if`` whose branches both do. ``finally:`` blocks are passed through."""
-    pending = [body]
-    while pending:
-        block = pending.pop()
-        if not block:
-            return False
-        last = block[-1]
-        if isinstance(last, (ast.Return, ast.Raise)):
-            continue
-        if isinstance(last, _TRY_STATEMENTS):
-            pending.append(last.orelse or last.body)
-            pending.extend(handler.body for handler in last.handlers)
-        elif isinstance(last, ast.If):
-            pending += [last.body, last.orelse]
+    ``raise``): a statement of it does, whatever dead code follows; so does an ``if`` whose
+    branches both do, and a ``try`` whose body (or ``else:``) and handlers each do, or whose
+    ``finally:`` does. Worked out innermost first, on a stack: nesting may be deep."""
+    ends: Dict[int, bool] = {}
+
+    def block_ends(block: Sequence[ast.stmt]) -> bool:
+        return any(isinstance(stmt, (ast.Return, ast.Raise)) or ends.get(id(stmt), False) for stmt in block)
+
+    stack: List[Tuple[ast.stmt, bool]] = [(stmt, False) for stmt in body if isinstance(stmt, _ENDING_COMPOUNDS)]
+    while stack:
+        stmt, inner_done = stack.pop()
+        if isinstance(stmt, ast.If):
+            blocks = [stmt.body, stmt.orelse]
         else:
-            return False
-    return True
+            blocks = [stmt.body, stmt.orelse, stmt.finalbody] + [handler.body for handler in stmt.handlers]
+        if not inner_done:
+            stack.append((stmt, True))
+            stack.extend((inner, False) for block in blocks for inner in block if isinstance(inner, _ENDING_COMPOUNDS))
+        elif isinstance(stmt, ast.If):
+            ends[id(stmt)] = block_ends(stmt.body) and block_ends(stmt.orelse)
+        else:
+            ends[id(stmt)] = block_ends(stmt.finalbody) or (
+                (block_ends(stmt.body) or block_ends(stmt.orelse))
+                and all(block_ends(handler.body) for handler in stmt.handlers))
+    return block_ends(body)
 
 
 #: ``try`` and, from Python 3.11, ``try``/``except*``
 _TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
+#: the statements that may end every way through the block holding them
+_ENDING_COMPOUNDS = (ast.If,) + _TRY_STATEMENTS
 
 
 def handler_reraises(handler: ast.ExceptHandler) -> bool:
