@@ -60,6 +60,7 @@ from ..pathkey import PathKey
 from ..state import State
 from ..triggers import has_trigger
 from ..walk import Analysis, Scope, Walker, _bound_refs
+from .attributes import AttributePaths
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must
@@ -90,7 +91,7 @@ TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
 OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes")
 
 
-class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAndTemps, GuardsAndChecks, FileLocks,
+class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps, GuardsAndChecks, FileLocks,
                    Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
@@ -124,6 +125,8 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         #: id of a statement of the scope -> (the statement holding it, the list it is in)
         self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
+        #: id of a class -> the paths its methods keep on ``self`` (see :mod:`.attributes`)
+        self._class_paths_cache: Dict[int, object] = {}
         #: id of a class -> id of each statement of its body -> what the walk noted there, if
         #: it is a method that was walked
         self._class_methods: Dict[int, Dict[int, Optional[MethodNotes]]] = {}
@@ -170,6 +173,7 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
             self._default_paths(args, state)
+            self._seed_attribute_paths(walker.scope, state)
 
     # -- bindings ---------------------------------------------------------------------
 

@@ -1,0 +1,242 @@
+"""Paths kept on ``self``: an attribute that one method binds to a path built from another
+attribute names that derivation in every method of the class.
+
+``__init__`` doing ``self.path = path`` and ``self.tmp = path + ".tmp"`` makes ``self.tmp`` the
+key ``concat(self.path,'.tmp')`` wherever the class's methods are walked, so a rename of
+``self.tmp`` onto ``self.path`` in ``close()`` is known to move a name built from its target. An
+attribute held by a file opened from such a path (``self.f = open(self.tmp, "w")``) is that
+file in every method, and the derived name it was opened for writing is a temp file there, as
+it is in the method that wrote it (fsynced if some method fsyncs that attribute).
+
+Computed once per class, from the statements of its methods that bind ``self`` attributes.
+Precision first: an attribute counts only when every binding of it in the class gives the same
+key, and a key counts only when it is built from constants, module names and attributes the
+class binds exactly once (an attribute bound twice may name another file by the time the
+other method runs)."""
+
+import ast
+from bisect import bisect_right
+from typing import Dict, List, Optional, Set, Tuple
+
+from ..imports import dotted_name
+from ..pathkey import PathKey, name_key
+from ..state import State
+from ..summaries import bindings_of
+from ..walk import Scope
+from .expressions import mode_kind, open_mode
+from .facts import Must
+from .opens import OPEN_FUNCTIONS
+
+
+class ClassPaths:
+    """What a class's methods agree on about its ``self`` attributes."""
+
+    __slots__ = ("paths", "files", "bound_in")
+
+    def __init__(self):
+        #: attribute -> the key every binding of it gives, spelled with ``self``
+        self.paths: Dict[str, PathKey] = {}
+        #: attribute -> (key, mode, the open call) of the file every binding of it opens
+        self.files: Dict[str, Tuple[PathKey, str, ast.Call]] = {}
+        #: id of a method -> the attributes it binds (there the walk follows them itself)
+        self.bound_in: Dict[int, Set[str]] = {}
+
+
+_NOTHING = ClassPaths()
+
+
+def _attribute(target: ast.AST, self_name: str) -> Optional[str]:
+    """``x`` for a target ``self.x``."""
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name:
+        return target.attr
+    return None
+
+
+class AttributePaths:
+    """Keys of ``self`` attributes across a class's methods (a part of :class:`PathAnalysis`)."""
+
+    def _class_paths(self, cls: ast.ClassDef) -> ClassPaths:
+        found = self._class_paths_cache.get(id(cls))
+        if found is None:
+            self._class_paths_cache[id(cls)] = _NOTHING  # while computing
+            found = self._compute_class_paths(cls)
+            self._class_paths_cache[id(cls)] = found
+        return found
+
+    def _compute_class_paths(self, cls: ast.ClassDef) -> ClassPaths:
+        methods = []
+        counts: Dict[str, int] = {}
+        for stmt in cls.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            self_name = Scope(stmt, cls).self_name
+            bindings = list(bindings_of(stmt, self.facts.may_walrus))
+            methods.append((stmt, self_name, bindings))
+            for target, _ in bindings:
+                # Any method may rebind an attribute, through whatever it calls its instance.
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                    counts[target.attr] = counts.get(target.attr, 0) + 1
+        if not counts:
+            return _NOTHING
+        once = {attr for attr, count in counts.items() if count == 1}
+        result = ClassPaths()
+        seen: Dict[str, List[Optional[Tuple[PathKey, Optional[ast.Call]]]]] = {}
+        saved = self._self_name, self._scope
+        try:
+            for method, self_name, bindings in methods:
+                if self_name is None:
+                    continue
+                self._self_name, self._scope = self_name, Scope(method, cls)
+                bound = self._method_attribute_keys(method, self_name, bindings, once, seen)
+                result.bound_in[id(method)] = bound
+        finally:
+            self._self_name, self._scope = saved
+        for attr, values in seen.items():
+            if counts.get(attr) != len(values) or any(value is None for value in values):
+                continue  # bound somewhere in a way not understood
+            keys = {value[0] for value in values}
+            if len(keys) != 1:
+                continue
+            key = keys.pop()
+            calls = [value[1] for value in values]
+            if all(call is None for call in calls):
+                if key is not name_key("self." + attr):
+                    result.paths[attr] = key
+            elif all(call is not None for call in calls):
+                modes = {mode_kind(open_mode(call)) for call in calls}
+                if len(modes) == 1:
+                    result.files[attr] = (key, modes.pop(), calls[0])
+        # A file opened from an attribute with a derived key is a file of that key.
+        for attr, (key, mode, call) in list(result.files.items()):
+            if key.kind == "name" and key.head.startswith("self."):
+                derived = result.paths.get(key.head[5:])
+                if derived is not None:
+                    result.files[attr] = (derived, mode, call)
+        return result
+
+    def _method_attribute_keys(self, method, self_name: str, bindings, once: Set[str], seen) -> Set[str]:
+        """Note the key of each binding of a ``self`` attribute in ``method``; the attributes
+        it binds. The method's top-level statements are followed in order, so a local or a
+        parameter stored on ``self`` reads as that attribute until it is rebound."""
+        body = method.body
+        starts = [stmt.lineno for stmt in body]
+        # The top-level statement each binding is in (by line: statements do not overlap).
+        by_statement: Dict[int, list] = {}
+        params = {a.arg for a in list(getattr(method.args, "posonlyargs", [])) + list(method.args.args)
+                  + list(method.args.kwonlyargs)}
+        for extra in (method.args.vararg, method.args.kwarg):
+            if extra is not None:
+                params.add(extra.arg)
+        local_names = set(params)
+        for target, value in bindings:
+            index = bisect_right(starts, target.lineno) - 1
+            by_statement.setdefault(index, []).append((target, value))
+            if isinstance(target, ast.Name):
+                local_names.add(target.id)
+        bound: Set[str] = set()
+        state = State()
+        for index, stmt in enumerate(body):
+            pairs = by_statement.get(index)
+            if not pairs:
+                continue
+            simple = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], (ast.Name, ast.Attribute))
+            if not simple:
+                # A name rebound somewhere in a compound statement is unknown from there on.
+                for target, _ in pairs:
+                    ref = dotted_name(target)
+                    if ref is not None:
+                        state.forget_ref(ref)
+            for target, value in pairs:
+                attr = _attribute(target, self_name)
+                if attr is None:
+                    if simple and isinstance(target, ast.Name):
+                        self._bind_local(target.id, value, state)
+                    continue
+                bound.add(attr)
+                seen.setdefault(attr, []).append(self._attribute_value(value, state, once, local_names))
+                if simple and isinstance(value, ast.Name) and attr in once:
+                    # ``self.path = path``: from here, ``path`` is that attribute.
+                    state.set("path", value.id, Must(name_key("self." + attr)))
+        return bound
+
+    def _bind_local(self, ref: str, value: ast.AST, state: State) -> None:
+        state.forget_ref(ref)
+        key = self.key(value, state)
+        if key is not None and key is not name_key(ref):
+            state.set("path", ref, Must(key))
+
+    def _attribute_value(self, value: Optional[ast.AST], state: State, once: Set[str], local_names: Set[str]):
+        """``(key, open call or None)`` of a value stored on ``self``, None when not one the
+        other methods can read."""
+        if value is None:
+            return None
+        call = None
+        if isinstance(value, ast.Call) and self.facts.resolve(value.func) in OPEN_FUNCTIONS:
+            if not value.args or value.keywords and any(k.arg is None for k in value.keywords):
+                return None
+            call, value = value, value.args[0]
+        key = self.key(value, state)
+        if key is None or not self._portable(key, once, local_names):
+            return None
+        return key, call
+
+    def _portable(self, key: PathKey, once: Set[str], local_names: Set[str]) -> bool:
+        """Whether ``key`` means the same in every method: built from constants, names of the
+        module, and attributes bound once in the class (or its methods, for helper calls)."""
+        methods = None
+        for leaf in key.leaves():
+            if leaf.kind != "name":
+                continue
+            root, _, rest = leaf.head.partition(".")
+            if root == "self":
+                if "." in rest:
+                    return False  # ``self.opts.path``: whatever else holds ``self.opts`` may change it
+                if rest in once:
+                    continue
+                if methods is None:
+                    summaries = self.facts.summaries
+                    methods = summaries.methods(self._scope.enclosing_class) if summaries is not None else {}
+                if rest in methods and rest not in once:
+                    continue  # ``call(self.state_file)``: the same helper of the class
+                return False
+            if root in local_names or root not in self.facts.module_bindings:
+                return False
+        return True
+
+    def _seed_attribute_paths(self, scope: Scope, state: State) -> None:
+        """At a method's start: the keys, files and temp files its class keeps on ``self``."""
+        cls, self_name = scope.enclosing_class, scope.self_name
+        if cls is None or not self_name:
+            return
+        found = self._class_paths(cls)
+        if not found.paths and not found.files:
+            return
+        own = found.bound_in.get(id(scope.node), ())
+        for attr, key in found.paths.items():
+            if attr not in own:
+                state.set("path", self_name + "." + attr, Must(key))
+        for attr, (key, mode, call) in found.files.items():
+            if attr in own:
+                continue
+            state.set("file", self_name + "." + attr, Must((key, open_mode(call))))
+            if mode in ("truncate", "append", "exclusive"):
+                self._maybe_derived_temp(key, call, state)
+                temp = state.get("temp", key)
+                if temp is not None and not temp.synced and self._class_fsyncs(cls, attr):
+                    state.set("temp", key, temp.synced_now())
+
+    def _class_fsyncs(self, cls: ast.ClassDef, attr: str) -> bool:
+        """Whether some method of ``cls`` fsyncs ``self.<attr>`` (on some path)."""
+        summaries = self.facts.summaries
+        if summaries is None:
+            return False
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self_name = Scope(stmt, cls).self_name
+                if self_name is None:
+                    continue
+                if any(target == (self_name, attr) and op == "fsync"
+                       for target, op in summaries.summary(stmt, cls).enter):
+                    return True
+        return False
