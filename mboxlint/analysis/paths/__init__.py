@@ -91,8 +91,8 @@ TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
 OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes")
 
 
-class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps, GuardsAndChecks, FileLocks,
-                   Analysis):
+class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
+                   GuardsAndChecks, FileLocks, Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
     domain = "path"

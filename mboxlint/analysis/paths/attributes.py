@@ -8,11 +8,14 @@ attribute held by a file opened from such a path (``self.f = open(self.tmp, "w")
 file in every method, and the derived name it was opened for writing is a temp file there, as
 it is in the method that wrote it (fsynced if some method fsyncs that attribute).
 
-Computed once per class, from the statements of its methods that bind ``self`` attributes.
-Precision first: an attribute counts only when every binding of it in the class gives the same
-key, and a key counts only when it is built from constants, module names and attributes the
-class binds exactly once (an attribute bound twice may name another file by the time the
-other method runs)."""
+Computed once per class, from the statements of its methods that bind attributes, and only
+for a class one of whose methods stores, at its top level, a path built from another (a join,
+``+``, ``%``, an f-string, a slice, ``with_suffix``-like calls, an ``open``): the look at the
+other classes stops at their methods' first level. Precision first: an attribute counts only
+when every binding of it in the class gives the same key, and a key counts only when it is
+built from constants, module names and attributes the class binds exactly once (an attribute
+bound twice may name another file by the time the other method runs). The methods of
+subclasses and of the module's other code are not looked at."""
 
 import ast
 from bisect import bisect_right
@@ -23,7 +26,7 @@ from ..pathkey import PathKey, name_key
 from ..state import State
 from ..summaries import bindings_of
 from ..walk import Scope
-from .expressions import mode_kind, open_mode
+from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, mode_kind, open_mode
 from .facts import Must
 from .opens import OPEN_FUNCTIONS
 
@@ -52,6 +55,63 @@ def _attribute(target: ast.AST, self_name: str) -> Optional[str]:
     return None
 
 
+def _statement_bindings(method: ast.AST) -> List[Tuple[ast.AST, Optional[ast.AST]]]:
+    """``(target, value)`` of each name and ``x.attribute`` (``x`` a name: any method may
+    rebind an attribute, through whatever it calls its instance) a statement of ``method``
+    binds; value None when it is not one expression. Statements only (a walrus binds names,
+    never attributes)."""
+    found: List[Tuple[ast.AST, Optional[ast.AST]]] = []
+    stack = list(method.body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Expr:
+            continue
+        if kind is ast.Assign:
+            for target in node.targets:
+                if type(target) is ast.Name or type(target) is ast.Attribute and type(target.value) is ast.Name:
+                    found.append((target, node.value))
+                elif type(target) in _UNPACKING:
+                    found.extend((element, None) for element in ast.walk(target)
+                                 if type(element) is ast.Name or type(element) is ast.Attribute)
+            continue
+        fields = _BLOCKS.get(kind)
+        if fields is None:
+            if kind is ast.AugAssign or kind is ast.AnnAssign:
+                target = node.target
+                if type(target) is ast.Name or type(target) is ast.Attribute and type(target.value) is ast.Name:
+                    found.append((target, node.value if kind is ast.AnnAssign else None))
+            continue  # a simple statement, or a nested scope
+        if kind in _LOOPS:
+            targets = (node.target,)
+        elif kind in _WITHS:
+            targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+        else:
+            targets = ()
+        for target in targets:
+            if type(target) is ast.Name or type(target) is ast.Attribute:
+                found.append((target, None))
+            else:
+                found.extend((element, None) for element in ast.walk(target)
+                             if type(element) is ast.Name or type(element) is ast.Attribute)
+        for field in fields:
+            stack.extend(getattr(node, field))
+    return found
+
+
+_LOOPS = (ast.For, ast.AsyncFor)
+_WITHS = (ast.With, ast.AsyncWith)
+#: the statement lists of each compound statement (a ``case`` is reached through ``cases``)
+_BLOCKS = {kind: fields for kind, fields in (
+    (ast.If, ("body", "orelse")), (ast.For, ("body", "orelse")), (ast.AsyncFor, ("body", "orelse")),
+    (ast.While, ("body", "orelse")), (ast.With, ("body",)), (ast.AsyncWith, ("body",)),
+    (ast.Try, ("body", "handlers", "orelse", "finalbody")), (ast.ExceptHandler, ("body",)),
+    (getattr(ast, "TryStar", None), ("body", "handlers", "orelse", "finalbody")),
+    (getattr(ast, "Match", None), ("cases",)), (getattr(ast, "match_case", None), ("body",)),
+) if kind is not None}
+_UNPACKING = (ast.Tuple, ast.List, ast.Starred)
+
+
 class AttributePaths:
     """Keys of ``self`` attributes across a class's methods (a part of :class:`PathAnalysis`)."""
 
@@ -59,36 +119,68 @@ class AttributePaths:
         found = self._class_paths_cache.get(id(cls))
         if found is None:
             self._class_paths_cache[id(cls)] = _NOTHING  # while computing
-            found = self._compute_class_paths(cls)
+            found = self._compute_class_paths(cls) if self._stores_derived_path(cls) else _NOTHING
             self._class_paths_cache[id(cls)] = found
         return found
 
+    def _stores_derived_path(self, cls: ast.ClassDef) -> bool:
+        """Whether a method of the class stores on an attribute, at its top level, a path
+        built from another (``self.tmp = path + ".tmp"``, ``self.f = open(...)``): only then is
+        the rest of the class worth reading. The top level alone, so that the classes of
+        the rest of the module (most of them) cost a look at their methods' first level."""
+        for method in cls.body:
+            if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for stmt in method.body:
+                    if type(stmt) is ast.Assign and type(stmt.targets[0]) is ast.Attribute \
+                            and self._derivation(stmt.value):
+                        return True
+        return False
+
+    def _derivation(self, value: ast.AST) -> bool:
+        kind = type(value)
+        if kind is ast.BinOp or kind is ast.JoinedStr or kind is ast.Subscript:
+            return True
+        if kind is ast.Call:
+            name = self.facts.resolve(value.func)
+            if name is not None:
+                return name in _DERIVING_CALLS
+            func = value.func
+            return type(func) is ast.Attribute and func.attr in DERIVING_METHODS
+        return False
+
     def _compute_class_paths(self, cls: ast.ClassDef) -> ClassPaths:
-        methods = []
+        result = ClassPaths()
         counts: Dict[str, int] = {}
+        evaluated = []
         for stmt in cls.body:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            self_name = Scope(stmt, cls).self_name
-            bindings = list(bindings_of(stmt, self.facts.may_walrus))
-            methods.append((stmt, self_name, bindings))
-            for target, _ in bindings:
-                # Any method may rebind an attribute, through whatever it calls its instance.
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            # Only statements bind attributes: a first look at those alone says which methods
+            # store something that may be a path.
+            bound: Set[str] = set()
+            bindings = []
+            interesting = False
+            for target, value in _statement_bindings(stmt):
+                bindings.append((target, value))
+                if type(target) is ast.Attribute and type(target.value) is ast.Name:
                     counts[target.attr] = counts.get(target.attr, 0) + 1
-        if not counts:
+                    bound.add(target.attr)
+                    interesting = interesting or self._may_be_path(value)
+            result.bound_in[id(stmt)] = bound
+            self_name = Scope(stmt, cls).self_name if interesting else None
+            if self_name is not None:
+                evaluated.append((stmt, self_name, bindings))
+        if not evaluated:
             return _NOTHING
         once = {attr for attr, count in counts.items() if count == 1}
-        result = ClassPaths()
         seen: Dict[str, List[Optional[Tuple[PathKey, Optional[ast.Call]]]]] = {}
         saved = self._self_name, self._scope
         try:
-            for method, self_name, bindings in methods:
-                if self_name is None:
-                    continue
+            for method, self_name, bindings in evaluated:
                 self._self_name, self._scope = self_name, Scope(method, cls)
-                bound = self._method_attribute_keys(method, self_name, bindings, once, seen)
-                result.bound_in[id(method)] = bound
+                if self.facts.may_walrus:
+                    bindings = list(bindings_of(method))  # with the names a ``:=`` binds
+                self._method_attribute_keys(method, self_name, bindings, once, seen)
         finally:
             self._self_name, self._scope = saved
         for attr, values in seen.items():
@@ -114,10 +206,27 @@ class AttributePaths:
                     result.files[attr] = (derived, mode, call)
         return result
 
-    def _method_attribute_keys(self, method, self_name: str, bindings, once: Set[str], seen) -> Set[str]:
-        """Note the key of each binding of a ``self`` attribute in ``method``; the attributes
-        it binds. The method's top-level statements are followed in order, so a local or a
-        parameter stored on ``self`` reads as that attribute until it is rebound."""
+    def _may_be_path(self, value: Optional[ast.AST]) -> bool:
+        """Whether a value stored on ``self`` may have a key the other methods can read."""
+        if isinstance(value, (ast.BinOp, ast.JoinedStr, ast.Subscript)):
+            return True
+        if isinstance(value, ast.Constant):
+            return isinstance(value.value, (str, bytes))
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            ref = dotted_name(value)
+            return ref is not None and ref.partition(".")[0] in self.facts.module_bindings
+        if isinstance(value, ast.Call):
+            name = self.facts.resolve(value.func)
+            if name is not None:
+                return name in _PATH_CALLS
+            func = value.func
+            return isinstance(func, ast.Attribute) and (func.attr in PATH_METHODS or isinstance(func.value, ast.Name))
+        return False
+
+    def _method_attribute_keys(self, method, self_name: str, bindings, once: Set[str], seen) -> None:
+        """Note the key of each binding of a ``self`` attribute in ``method``. Its top-level
+        statements are followed in order, so a local or a parameter stored on ``self`` reads as
+        that attribute until it is rebound."""
         body = method.body
         starts = [stmt.lineno for stmt in body]
         # The top-level statement each binding is in (by line: statements do not overlap).
@@ -133,7 +242,6 @@ class AttributePaths:
             by_statement.setdefault(index, []).append((target, value))
             if isinstance(target, ast.Name):
                 local_names.add(target.id)
-        bound: Set[str] = set()
         state = State()
         for index, stmt in enumerate(body):
             pairs = by_statement.get(index)
@@ -153,15 +261,17 @@ class AttributePaths:
                     if simple and isinstance(target, ast.Name):
                         self._bind_local(target.id, value, state)
                     continue
-                bound.add(attr)
                 seen.setdefault(attr, []).append(self._attribute_value(value, state, once, local_names))
-                if simple and isinstance(value, ast.Name) and attr in once:
-                    # ``self.path = path``: from here, ``path`` is that attribute.
-                    state.set("path", value.id, Must(name_key("self." + attr)))
-        return bound
+                if simple and attr in once:
+                    # ``self.path = path`` (or ``Path(path)``): from here, ``path`` is that attribute.
+                    key = self.key(value, state)
+                    if key is not None and key.kind == "name" and key.head in local_names:
+                        state.set("path", key.head, Must(name_key("self." + attr)))
 
     def _bind_local(self, ref: str, value: ast.AST, state: State) -> None:
         state.forget_ref(ref)
+        if not isinstance(value, (ast.Name, ast.Attribute)) and not self._may_be_path(value):
+            return
         key = self.key(value, state)
         if key is not None and key is not name_key(ref):
             state.set("path", ref, Must(key))
@@ -240,3 +350,9 @@ class AttributePaths:
                        for target, op in summaries.summary(stmt, cls).enter):
                     return True
         return False
+
+
+#: calls whose value stored on ``self`` may be a path or a file of one
+_PATH_CALLS = JOINS | TRANSPARENT | OPEN_FUNCTIONS | {"os.path.dirname", "os.path.basename"}
+#: calls that build a path from another, or open one
+_DERIVING_CALLS = JOINS | OPEN_FUNCTIONS | {"os.path.dirname", "os.path.basename"}

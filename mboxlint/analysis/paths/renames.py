@@ -10,19 +10,15 @@ from ..pathkey import PathKey, opaque_key
 from ..state import State
 from ..summaries import bindings_of
 from ..walk import Walker, _bound_refs
-from .expressions import DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_none, keyword_value
+from .expressions import (
+    DERIVING_METHODS, FRESH_MODULES, FRESH_SOURCES, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
+    is_none, keyword_value,
+)
 from .facts import Must
 
 
 RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move"}
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
-#: calls whose value differs on every call: names built from them are fresh, unique files
-FRESH_SOURCES = frozenset({
-    "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
-    "time.perf_counter", "time.perf_counter_ns", "os.getpid", "datetime.datetime.now", "datetime.datetime.utcnow",
-    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
-})
-FRESH_MODULES = ("hashlib.", "random.", "secrets.")
 #: statements climbed from a rename to the ``if`` that may hold another in its other arm
 ANCESTORS = 64
 #: names followed back from a rename's target to the value that made it fresh
@@ -287,7 +283,8 @@ class RenamesAndTemps:
                 if ref is not None:
                     self._bindings.setdefault(ref, []).append(value)
         seen: Set[str] = set()
-        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
+        return key.any_leaf(
+            lambda leaf: is_fresh_key(leaf) or leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
 
     def _fresh_name(self, ref: str, seen: Set[str], depth: int) -> bool:
         if ref in seen or depth > FRESH_DEPTH:
