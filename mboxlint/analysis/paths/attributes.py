@@ -22,11 +22,11 @@ from bisect import bisect_right
 from typing import Dict, List, Optional, Set, Tuple
 
 from ..imports import dotted_name
-from ..pathkey import PathKey, name_key
+from ..pathkey import PathKey, name_key, substitute
 from ..state import State
 from ..summaries import bindings_of
 from ..walk import Scope
-from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, mode_kind, open_mode
+from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, mode_kind, open_mode
 from .facts import Must
 from .opens import OPEN_FUNCTIONS
 
@@ -34,13 +34,15 @@ from .opens import OPEN_FUNCTIONS
 class ClassPaths:
     """What a class's methods agree on about its ``self`` attributes."""
 
-    __slots__ = ("paths", "files", "bound_in")
+    __slots__ = ("paths", "files", "fresh", "bound_in")
 
     def __init__(self):
         #: attribute -> the key every binding of it gives, spelled with ``self``
         self.paths: Dict[str, PathKey] = {}
         #: attribute -> (key, mode, the open call) of the file every binding of it opens
         self.files: Dict[str, Tuple[PathKey, str, ast.Call]] = {}
+        #: attributes every binding of which builds a name from uuid, time, pid or a hash
+        self.fresh: Set[str] = set()
         #: id of a method -> the attributes it binds (there the walk follows them itself)
         self.bound_in: Dict[int, Set[str]] = {}
 
@@ -112,6 +114,31 @@ _BLOCKS = {kind: fields for kind, fields in (
 _UNPACKING = (ast.Tuple, ast.List, ast.Starred)
 
 
+#: rounds of resolving attributes through the keys of others (``self.b`` built from ``self.a``
+#: built from ``self.d``): a longer chain, or a cycle, leaves the attributes out
+RESOLVE_ROUNDS = 4
+
+
+def _resolve_attributes(found: ClassPaths) -> None:
+    """Spell every key with the keys of the attributes it is built from, as a function's walk
+    spells ``pending = target + ".x"`` after ``target = join(d, "t")``: the keys stay equal to
+    those of the same paths spelled out in one method."""
+    paths = found.paths
+    for _ in range(RESOLVE_ROUNDS):
+        leaves = {name_key("self." + attr): key for attr, key in paths.items()}
+        resolved = {attr: substitute(key, leaves) for attr, key in paths.items()}
+        if all(resolved[attr] is paths[attr] for attr in paths):
+            break
+        paths = resolved
+    else:
+        leaves = {name_key("self." + attr) for attr in paths}
+        paths = {attr: key for attr, key in paths.items() if not any(leaf in leaves for leaf in key.leaves())}
+    found.paths = paths
+    leaves = {name_key("self." + attr): key for attr, key in paths.items()}
+    for attr, (key, mode, call) in list(found.files.items()):
+        found.files[attr] = (substitute(key, leaves), mode, call)
+
+
 class AttributePaths:
     """Keys of ``self`` attributes across a class's methods (a part of :class:`PathAnalysis`)."""
 
@@ -173,7 +200,7 @@ class AttributePaths:
         if not evaluated:
             return _NOTHING
         once = {attr for attr, count in counts.items() if count == 1}
-        seen: Dict[str, List[Optional[Tuple[PathKey, Optional[ast.Call]]]]] = {}
+        seen: Dict[str, List[Optional[Tuple[PathKey, Optional[ast.Call], bool]]]] = {}
         saved = self._self_name, self._scope
         try:
             for method, self_name, bindings in evaluated:
@@ -186,6 +213,10 @@ class AttributePaths:
         for attr, values in seen.items():
             if counts.get(attr) != len(values) or any(value is None for value in values):
                 continue  # bound somewhere in a way not understood
+            if all(value[1] is None and value[0].any_leaf(is_fresh_key) for value in values):
+                result.fresh.add(attr)  # a name unique to the call on every binding
+            if not all(value[2] for value in values):
+                continue
             keys = {value[0] for value in values}
             if len(keys) != 1:
                 continue
@@ -198,12 +229,7 @@ class AttributePaths:
                 modes = {mode_kind(open_mode(call)) for call in calls}
                 if len(modes) == 1:
                     result.files[attr] = (key, modes.pop(), calls[0])
-        # A file opened from an attribute with a derived key is a file of that key.
-        for attr, (key, mode, call) in list(result.files.items()):
-            if key.kind == "name" and key.head.startswith("self."):
-                derived = result.paths.get(key.head[5:])
-                if derived is not None:
-                    result.files[attr] = (derived, mode, call)
+        _resolve_attributes(result)
         return result
 
     def _may_be_path(self, value: Optional[ast.AST]) -> bool:
@@ -277,8 +303,8 @@ class AttributePaths:
             state.set("path", ref, Must(key))
 
     def _attribute_value(self, value: Optional[ast.AST], state: State, once: Set[str], local_names: Set[str]):
-        """``(key, open call or None)`` of a value stored on ``self``, None when not one the
-        other methods can read."""
+        """``(key, open call or None, whether the other methods can read the key)`` of a value
+        stored on ``self``, None when it has no key."""
         if value is None:
             return None
         call = None
@@ -287,9 +313,9 @@ class AttributePaths:
                 return None
             call, value = value, value.args[0]
         key = self.key(value, state)
-        if key is None or not self._portable(key, once, local_names):
+        if key is None:
             return None
-        return key, call
+        return key, call, self._portable(key, once, local_names)
 
     def _portable(self, key: PathKey, once: Set[str], local_names: Set[str]) -> bool:
         """Whether ``key`` means the same in every method: built from constants, names of the
@@ -313,6 +339,16 @@ class AttributePaths:
             if root in local_names or root not in self.facts.module_bindings:
                 return False
         return True
+
+    def _fresh_attribute(self, ref: str) -> bool:
+        """Whether ``ref`` (``self.x``) is an attribute of the class of the method being walked
+        that every binding makes a fresh name, and this method does not bind."""
+        scope = self._scope
+        if scope is None or scope.enclosing_class is None or not ref.startswith("self.") or "." in ref[5:]:
+            return False
+        found = self._class_paths(scope.enclosing_class)
+        attr = ref[5:]
+        return attr in found.fresh and attr not in found.bound_in.get(id(scope.node), ())
 
     def _seed_attribute_paths(self, scope: Scope, state: State) -> None:
         """At a method's start: the keys, files and temp files its class keeps on ``self``."""

@@ -291,6 +291,8 @@ class RenamesAndTemps:
             return False  # a cycle, or a chain too long to follow: not known to be fresh
         seen.add(ref)
         values = self._bindings.get(ref)
+        if not values and self._fresh_attribute(ref):
+            return True  # bound to a fresh name in another method of the class
         return bool(values) and all(value is not None and self._fresh_value(value, seen, depth) for value in values)
 
     def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int) -> bool:
