@@ -127,6 +127,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         #: id of a class -> the paths its methods keep on ``self`` (see :mod:`.attributes`)
         self._class_paths_cache: Dict[int, object] = {}
+        #: what the class of the method being walked keeps on ``self`` (see :meth:`_enter_class`)
+        self._class_view = None
         #: id of a class -> id of each statement of its body -> what the walk noted there, if
         #: it is a method that was walked
         self._class_methods: Dict[int, Dict[int, Optional[MethodNotes]]] = {}
@@ -165,6 +167,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._site_statements = {}
         self._parents = None
         self._temps_made = False
+        self._enter_class(walker.scope)
         node = walker.scope.node
         self._scanned = set()
         if walker.scope.is_function:
@@ -173,7 +176,6 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
             self._default_paths(args, state)
-            self._seed_attribute_paths(walker.scope, state)
 
     # -- bindings ---------------------------------------------------------------------
 
@@ -216,6 +218,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
                 fact = state.get(domain, source)
+                if fact is None and domain == "file":
+                    fact = self._attribute_file(source)  # ``out = self.out``
                 if fact is not None:
                     state.set(domain, ref, fact)
         key = self.key(value, state)

@@ -2,11 +2,14 @@
 attribute names that derivation in every method of the class.
 
 ``__init__`` doing ``self.path = path`` and ``self.tmp = path + ".tmp"`` makes ``self.tmp`` the
-key ``concat(self.path,'.tmp')`` wherever the class's methods are walked, so a rename of
-``self.tmp`` onto ``self.path`` in ``close()`` is known to move a name built from its target. An
-attribute held by a file opened from such a path (``self.f = open(self.tmp, "w")``) is that
-file in every method, and the derived name it was opened for writing is a temp file there, as
-it is in the method that wrote it (fsynced if some method fsyncs that attribute).
+key ``concat(self.path,'.tmp')`` in the other methods of the class, so a rename of ``self.tmp``
+onto ``self.path`` in ``close()`` is known to move a name built from its target. An attribute
+held by a file opened from such a path (``self.f = open(self.tmp, "w")``) is that file in
+every method, and the derived name it was opened for writing is a temp file there, as it is in
+the method that wrote it (fsynced if some method fsyncs that attribute). An attribute every
+binding of which builds a name from uuid, time, pid or a hash is a fresh name there. A method
+binding an attribute itself follows it as any name; the others look the class's keys up
+where they know nothing of the attribute (:meth:`AttributePaths._enter_class`).
 
 Computed once per class, from the statements of its methods that bind attributes, and only
 for a class one of whose methods stores, at its top level, a path built from another (a join,
@@ -29,12 +32,13 @@ from ..walk import Scope
 from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, mode_kind, open_mode
 from .facts import Must
 from .opens import OPEN_FUNCTIONS
+from .renames import TempFact, derived_name
 
 
 class ClassPaths:
     """What a class's methods agree on about its ``self`` attributes."""
 
-    __slots__ = ("paths", "files", "fresh", "bound_in")
+    __slots__ = ("paths", "files", "fresh", "temps", "bound_in")
 
     def __init__(self):
         #: attribute -> the key every binding of it gives, spelled with ``self``
@@ -43,6 +47,8 @@ class ClassPaths:
         self.files: Dict[str, Tuple[PathKey, str, ast.Call]] = {}
         #: attributes every binding of which builds a name from uuid, time, pid or a hash
         self.fresh: Set[str] = set()
+        #: key -> the temp file written through an attribute opened on that derived name
+        self.temps: Dict[PathKey, TempFact] = {}
         #: id of a method -> the attributes it binds (there the walk follows them itself)
         self.bound_in: Dict[int, Set[str]] = {}
 
@@ -101,6 +107,21 @@ def _statement_bindings(method: ast.AST) -> List[Tuple[ast.AST, Optional[ast.AST
     return found
 
 
+def _methods(cls: ast.ClassDef) -> List[ast.AST]:
+    """The functions of a class body, those under an ``if`` or a ``try`` of it included."""
+    found = []
+    stack = list(cls.body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            found.append(node)
+        else:
+            for field in _BLOCKS.get(kind, ()):
+                stack.extend(getattr(node, field))
+    return found
+
+
 _LOOPS = (ast.For, ast.AsyncFor)
 _WITHS = (ast.With, ast.AsyncWith)
 #: the statement lists of each compound statement (a ``case`` is reached through ``cases``)
@@ -155,12 +176,11 @@ class AttributePaths:
         built from another (``self.tmp = path + ".tmp"``, ``self.f = open(...)``): only then is
         the rest of the class worth reading. The top level alone, so that the classes of
         the rest of the module (most of them) cost a look at their methods' first level."""
-        for method in cls.body:
-            if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for stmt in method.body:
-                    if type(stmt) is ast.Assign and type(stmt.targets[0]) is ast.Attribute \
-                            and self._derivation(stmt.value):
-                        return True
+        for method in _methods(cls):
+            for stmt in method.body:
+                if type(stmt) is ast.Assign and type(stmt.targets[0]) is ast.Attribute \
+                        and self._derivation(stmt.value):
+                    return True
         return False
 
     def _derivation(self, value: ast.AST) -> bool:
@@ -179,23 +199,24 @@ class AttributePaths:
         result = ClassPaths()
         counts: Dict[str, int] = {}
         evaluated = []
-        for stmt in cls.body:
-            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
+        for stmt in _methods(cls):
             # Only statements bind attributes: a first look at those alone says which methods
             # store something that may be a path.
+            self_name = Scope(stmt, cls).self_name
             bound: Set[str] = set()
             bindings = []
-            interesting = False
+            interesting = rebinds_self = False
             for target, value in _statement_bindings(stmt):
                 bindings.append((target, value))
                 if type(target) is ast.Attribute and type(target.value) is ast.Name:
                     counts[target.attr] = counts.get(target.attr, 0) + 1
                     bound.add(target.attr)
                     interesting = interesting or self._may_be_path(value)
-            result.bound_in[id(stmt)] = bound
-            self_name = Scope(stmt, cls).self_name if interesting else None
-            if self_name is not None:
+                elif type(target) is ast.Name and target.id == self_name:
+                    rebinds_self = True
+            if not rebinds_self:  # else ``self`` is another object after a while: nothing known
+                result.bound_in[id(stmt)] = bound
+            if interesting and self_name is not None and not rebinds_self:
                 evaluated.append((stmt, self_name, bindings))
         if not evaluated:
             return _NOTHING
@@ -230,6 +251,10 @@ class AttributePaths:
                 if len(modes) == 1:
                     result.files[attr] = (key, modes.pop(), calls[0])
         _resolve_attributes(result)
+        for attr, (key, mode, call) in result.files.items():
+            if mode in ("truncate", "append", "exclusive") and derived_name(key):
+                synced = self._class_fsyncs(cls, attr)
+                result.temps[key] = TempFact(("derived", call.lineno, None, True, synced, None, frozenset(), "given"))
         return result
 
     def _may_be_path(self, value: Optional[ast.AST]) -> bool:
@@ -350,41 +375,65 @@ class AttributePaths:
         attr = ref[5:]
         return attr in found.fresh and attr not in found.bound_in.get(id(scope.node), ())
 
-    def _seed_attribute_paths(self, scope: Scope, state: State) -> None:
-        """At a method's start: the keys, files and temp files its class keeps on ``self``."""
+    def _enter_class(self, scope: Scope) -> None:
+        """At a method's start: what its class keeps on ``self``, read from there on where the
+        walk knows nothing of an attribute (this method's own bindings and facts come first).
+        Looked up, not copied into the state: a class with many attributes and methods would
+        cost their product."""
+        self._class_view = None
         cls, self_name = scope.enclosing_class, scope.self_name
         if cls is None or not self_name:
             return
         found = self._class_paths(cls)
-        if not found.paths and not found.files:
+        if not found.paths and not found.temps:
             return
-        own = found.bound_in.get(id(scope.node), ())
-        for attr, key in found.paths.items():
-            if attr not in own:
-                state.set("path", self_name + "." + attr, Must(key))
-        for attr, (key, mode, call) in found.files.items():
-            if attr in own:
-                continue
-            state.set("file", self_name + "." + attr, Must((key, open_mode(call))))
-            if mode in ("truncate", "append", "exclusive"):
-                self._maybe_derived_temp(key, call, state)
-                temp = state.get("temp", key)
-                if temp is not None and not temp.synced and self._class_fsyncs(cls, attr):
-                    state.set("temp", key, temp.synced_now())
+        own = found.bound_in.get(id(scope.node))
+        if own is None:
+            return  # the method rebinds its instance name
+        self._class_view = (found, own, self_name + ".")
+        if found.temps:
+            self._any_temp = True
+
+    def _class_attribute(self, ref: str):
+        """``(found, attribute)`` when ``ref`` is an attribute of the instance that this method
+        does not bind, else None."""
+        found, own, prefix = self._class_view
+        if not ref.startswith(prefix):
+            return None
+        attr = ref[len(prefix):]
+        return None if attr in own else (found, attr)
+
+    def _attribute_key(self, ref: str) -> Optional[PathKey]:
+        """The key the class gives ``ref`` (``self.tmp``), if any."""
+        if self._class_view is None:
+            return None
+        found = self._class_attribute(ref)
+        return found[0].paths.get(found[1]) if found is not None else None
+
+    def _attribute_file(self, ref: str):
+        """A ``file`` fact for ``ref`` (``self.out``) holding a file the class opened, if any."""
+        if self._class_view is None:
+            return None
+        found = self._class_attribute(ref)
+        opened = found[0].files.get(found[1]) if found is not None else None
+        return Must((opened[0], open_mode(opened[2]))) if opened is not None else None
+
+    def _class_temp(self, key: Optional[PathKey]):
+        """The temp file the class writes through an attribute under ``key``, if any."""
+        if self._class_view is None or key is None:
+            return None
+        return self._class_view[0].temps.get(key)
 
     def _class_fsyncs(self, cls: ast.ClassDef, attr: str) -> bool:
         """Whether some method of ``cls`` fsyncs ``self.<attr>`` (on some path)."""
         summaries = self.facts.summaries
         if summaries is None:
             return False
-        for stmt in cls.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self_name = Scope(stmt, cls).self_name
-                if self_name is None:
-                    continue
-                if any(target == (self_name, attr) and op == "fsync"
-                       for target, op in summaries.summary(stmt, cls).enter):
-                    return True
+        for stmt in _methods(cls):
+            self_name = Scope(stmt, cls).self_name
+            if self_name is not None and any(target == (self_name, attr) and op == "fsync"
+                                             for target, op in summaries.summary(stmt, cls).enter):
+                return True
         return False
 
 

@@ -141,14 +141,18 @@ class RenamesAndTemps:
 
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
         """A name built from another path and written here is a temp file of that path."""
-        if state.get("temp", key) is None and key.kind == "call" and (
-                key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)):
+        if state.get("temp", key) is None and derived_name(key):
             state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
             self._any_temp = True
 
     def _known_file(self, node: ast.AST, state: State) -> bool:
         key = self.key(node, state)
-        return key is not None and state.get("temp", key) is not None
+        return key is not None and self._temp(key, state) is not None
+
+    def _temp(self, key: Optional[PathKey], state: State) -> Optional[TempFact]:
+        """The temp file under ``key``: made here, or written through an attribute of the class."""
+        fact = state.get("temp", key) if key is not None else None
+        return fact if fact is not None else self._class_temp(key)
 
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
@@ -164,12 +168,12 @@ class RenamesAndTemps:
         blocks = walker.enclosing_blocks() if removed is not None else None
         event = walker.emit(
             FileRename, node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
-            temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
+            temp=self._temp(src_key, state), derived=_derived(src_key, dst_key),
             removed=removed.value if removed is not None else None,
             retry_of=earlier[0].lineno if earlier else None,
             guard=state.get("guard", src_key), dst_guard=state.get("guard", dst_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
-            dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
+            dst_at_temp=self._spelled_at_creation(dst, self._temp(src_key, state)),
             dst_locked=None, src_locked=None, blocks=blocks,
             caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
         )
@@ -317,13 +321,19 @@ class RenamesAndTemps:
     def _synced_target(self, target: Optional[ast.AST], ref: Optional[str], state: State) -> None:
         key = None
         if ref is not None:
-            opened = state.get("file", ref)
+            opened = state.get("file", ref) or self._attribute_file(ref)
             key = opened.value[0] if opened is not None else None
         if key is None and target is not None:
             key = self.key(target, state)
-        fact = state.get("temp", key) if key is not None else None
+        fact = self._temp(key, state)
         if fact is not None:
             state.set("temp", key, fact.synced_now())
+
+
+def derived_name(key: PathKey) -> bool:
+    """Whether ``key`` is a name built from another path (``p + ".tmp"``, ``p.with_suffix(...)``,
+    a name in ``p``'s folder built from ``p``): written, it is a temp file of that path."""
+    return key.kind == "call" and (key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key))
 
 
 def _in_own_folder(key: PathKey) -> bool:
