@@ -107,6 +107,25 @@ def _statement_bindings(method: ast.AST) -> List[Tuple[ast.AST, Optional[ast.AST
     return found
 
 
+#: operands looked at for a string in an operator chain (``p + "." + ext + ...``)
+_TEXT_OPERANDS = 8
+
+
+def _spells_text(node: ast.BinOp) -> bool:
+    """Whether a ``+`` or ``%`` chain has a string or an f-string among its first operands."""
+    pending = [node]
+    for _ in range(_TEXT_OPERANDS):
+        if not pending:
+            return False
+        node = pending.pop()
+        kind = type(node)
+        if kind is ast.JoinedStr or kind is ast.Constant and isinstance(node.value, (str, bytes)):
+            return True
+        if kind is ast.BinOp and type(node.op) in (ast.Add, ast.Mod):
+            pending += [node.right, node.left]
+    return False
+
+
 def _methods(cls: ast.ClassDef) -> List[ast.AST]:
     """The functions of a class body, those under an ``if`` or a ``try`` of it included."""
     found = []
@@ -185,8 +204,11 @@ class AttributePaths:
 
     def _derivation(self, value: ast.AST) -> bool:
         kind = type(value)
-        if kind is ast.BinOp or kind is ast.JoinedStr or kind is ast.Subscript:
+        if kind is ast.JoinedStr:
             return True
+        if kind is ast.BinOp:
+            # ``p / "x"``, or a string built with ``+`` or ``%``: not ``count + 1``
+            return type(value.op) is ast.Div or _spells_text(value)
         if kind is ast.Call:
             name = self.facts.resolve(value.func)
             if name is not None:

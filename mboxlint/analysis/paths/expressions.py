@@ -221,9 +221,10 @@ class PathExpressions:
                 fact = state.get("path", ref)
                 if fact is not None:
                     return fact.value
-                kept = self._attribute_key(ref)
-                if kept is not None:
-                    return kept
+                if self._class_view is not None:
+                    kept = self._attribute_key(ref)
+                    if kept is not None:
+                        return kept
                 if isinstance(node, ast.Attribute) and node.attr == "name":
                     opened = state.get("file", dotted_name(node.value) or "")
                     if opened is not None:
