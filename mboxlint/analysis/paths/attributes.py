@@ -38,7 +38,7 @@ from .renames import TempFact, derived_name
 class ClassPaths:
     """What a class's methods agree on about its ``self`` attributes."""
 
-    __slots__ = ("paths", "files", "fresh", "temps", "bound_in")
+    __slots__ = ("paths", "files", "fresh", "temps", "bound_in", "bound_in_class")
 
     def __init__(self):
         #: attribute -> the key every binding of it gives, spelled with ``self``
@@ -51,6 +51,8 @@ class ClassPaths:
         self.temps: Dict[PathKey, TempFact] = {}
         #: id of a method -> the attributes it binds (there the walk follows them itself)
         self.bound_in: Dict[int, Set[str]] = {}
+        #: the attributes some method of the class binds
+        self.bound_in_class: Set[str] = set()
 
 
 _NOTHING = ClassPaths()
@@ -179,6 +181,21 @@ def _resolve_attributes(found: ClassPaths) -> None:
         found.files[attr] = (substitute(key, leaves), mode, call)
 
 
+def _settle(found: ClassPaths, once: Set[str], methods) -> None:
+    """Keep the keys built only from attributes bound once in the class (the others were
+    spelled through their own keys by :func:`_resolve_attributes`) and from its methods
+    (``call(self.state_file)``: the same helper of the class)."""
+    def settled(key: PathKey) -> bool:
+        for leaf in key.leaves():
+            if leaf.kind == "name" and leaf.head.startswith("self."):
+                attr = leaf.head[5:]
+                if attr not in once and (attr not in methods or attr in found.bound_in_class):
+                    return False
+        return True
+    found.paths = {attr: key for attr, key in found.paths.items() if settled(key)}
+    found.files = {attr: value for attr, value in found.files.items() if settled(value[0])}
+
+
 class AttributePaths:
     """Keys of ``self`` attributes across a class's methods (a part of :class:`PathAnalysis`)."""
 
@@ -243,6 +260,7 @@ class AttributePaths:
         if not evaluated:
             return _NOTHING
         once = {attr for attr, count in counts.items() if count == 1}
+        result.bound_in_class = set(counts)
         seen: Dict[str, List[Optional[Tuple[PathKey, Optional[ast.Call], bool]]]] = {}
         saved = self._self_name, self._scope
         try:
@@ -273,9 +291,14 @@ class AttributePaths:
                 if len(modes) == 1:
                     result.files[attr] = (key, modes.pop(), calls[0])
         _resolve_attributes(result)
+        summaries = self.facts.summaries
+        _settle(result, once, summaries.methods(cls) if summaries is not None else {})
+        fsynced = None
         for attr, (key, mode, call) in result.files.items():
             if mode in ("truncate", "append", "exclusive") and derived_name(key):
-                synced = self._class_fsyncs(cls, attr)
+                if fsynced is None:
+                    fsynced = self._fsynced_attributes(cls)
+                synced = attr in fsynced
                 result.temps[key] = TempFact(("derived", call.lineno, None, True, synced, None, frozenset(), "given"))
         return result
 
@@ -334,7 +357,7 @@ class AttributePaths:
                     if simple and isinstance(target, ast.Name):
                         self._bind_local(target.id, value, state)
                     continue
-                seen.setdefault(attr, []).append(self._attribute_value(value, state, once, local_names))
+                seen.setdefault(attr, []).append(self._attribute_value(value, state, local_names))
                 if simple and attr in once:
                     # ``self.path = path`` (or ``Path(path)``): from here, ``path`` is that attribute.
                     key = self.key(value, state)
@@ -349,7 +372,7 @@ class AttributePaths:
         if key is not None and key is not name_key(ref):
             state.set("path", ref, Must(key))
 
-    def _attribute_value(self, value: Optional[ast.AST], state: State, once: Set[str], local_names: Set[str]):
+    def _attribute_value(self, value: Optional[ast.AST], state: State, local_names: Set[str]):
         """``(key, open call or None, whether the other methods can read the key)`` of a value
         stored on ``self``, None when it has no key."""
         if value is None:
@@ -362,12 +385,12 @@ class AttributePaths:
         key = self.key(value, state)
         if key is None:
             return None
-        return key, call, self._portable(key, once, local_names)
+        return key, call, self._portable(key, local_names)
 
-    def _portable(self, key: PathKey, once: Set[str], local_names: Set[str]) -> bool:
-        """Whether ``key`` means the same in every method: built from constants, names of the
-        module, and attributes bound once in the class (or its methods, for helper calls)."""
-        methods = None
+    def _portable(self, key: PathKey, local_names: Set[str]) -> bool:
+        """Whether ``key`` may mean the same in every method: built from constants, names of
+        the module and attributes of the instance (which of those count is settled once the
+        class is read: :func:`_settle`)."""
         for leaf in key.leaves():
             if leaf.kind != "name":
                 continue
@@ -375,15 +398,7 @@ class AttributePaths:
             if root == "self":
                 if "." in rest:
                     return False  # ``self.opts.path``: whatever else holds ``self.opts`` may change it
-                if rest in once:
-                    continue
-                if methods is None:
-                    summaries = self.facts.summaries
-                    methods = summaries.methods(self._scope.enclosing_class) if summaries is not None else {}
-                if rest in methods and rest not in once:
-                    continue  # ``call(self.state_file)``: the same helper of the class
-                return False
-            if root in local_names or root not in self.facts.module_bindings:
+            elif root in local_names or root not in self.facts.module_bindings:
                 return False
         return True
 
@@ -446,17 +461,18 @@ class AttributePaths:
             return None
         return self._class_view[0].temps.get(key)
 
-    def _class_fsyncs(self, cls: ast.ClassDef, attr: str) -> bool:
-        """Whether some method of ``cls`` fsyncs ``self.<attr>`` (on some path)."""
+    def _fsynced_attributes(self, cls: ast.ClassDef) -> Set[str]:
+        """The attributes some method of ``cls`` fsyncs (on some path)."""
         summaries = self.facts.summaries
+        fsynced: Set[str] = set()
         if summaries is None:
-            return False
-        for stmt in _methods(cls):
-            self_name = Scope(stmt, cls).self_name
-            if self_name is not None and any(target == (self_name, attr) and op == "fsync"
-                                             for target, op in summaries.summary(stmt, cls).enter):
-                return True
-        return False
+            return fsynced
+        for method in _methods(cls):
+            self_name = Scope(method, cls).self_name
+            if self_name is not None:
+                fsynced.update(target[1] for target, op in summaries.summary(method, cls).enter
+                               if op == "fsync" and target[0] == self_name)
+        return fsynced
 
 
 #: calls whose value stored on ``self`` may be a path or a file of one
