@@ -41,10 +41,13 @@ Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcnt
 ``self._path``. The walk of each method notes its assignments and lock calls (a method that
 locks is walked even when it names no path: :meth:`FileLocks.lock_words`); a method's renames
 learn what its class locks once every scope of the module was walked (``finish_module``).
+A ``self`` attribute that a method of the class binds to a path built from another keeps that
+derivation, and the temp file written through it, in the other methods (:mod:`.attributes`).
 Everything else is intraprocedural.
 
 :class:`PathAnalysis` receives the walk's hooks here and hands each concern to its part, one
-module each: path keys of expressions (:mod:`.expressions`), files in private temporary
+module each: path keys of expressions (:mod:`.expressions`), paths kept on ``self``
+(:mod:`.attributes`), files in private temporary
 directories (:mod:`.private`), opens and acts (:mod:`.opens`), renames and temp files
 (:mod:`.renames`), guards and mtime checks (:mod:`.checks`), inter-process locks and locked
 paths (:mod:`.filelocks`); the facts they share are in :mod:`.facts`.
