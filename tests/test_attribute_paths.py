@@ -217,3 +217,22 @@ def test_cost_grows_linearly_with_the_attributes_and_methods_of_a_class():
         times[1].append(cpu_seconds(lambda: findings(large)))
     ratio = min(times[1]) / max(min(times[0]), 1e-3)
     assert ratio <= 2.8, "twice the attributes and methods took %.2fx the time" % ratio
+
+
+def test_a_fresh_name_kept_on_self_is_fresh_where_another_method_builds_its_temp():
+    code = """
+    import os, uuid
+
+    class Spool:
+        def __init__(self, spool):
+            self.final = os.path.join(spool, uuid.uuid4().hex + ".msg")
+
+        def commit(self, data):
+            with open(self.final + ".part", "w") as f:
+                f.write(data)
+                os.fsync(f.fileno())
+            os.rename(self.final + ".part", self.final)
+    """
+    (event,) = renames(code)
+    assert event.derived and event.fresh_dst
+    assert codes(code) == []

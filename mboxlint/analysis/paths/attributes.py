@@ -403,14 +403,13 @@ class AttributePaths:
         return True
 
     def _fresh_attribute(self, ref: str) -> bool:
-        """Whether ``ref`` (``self.x``) is an attribute of the class of the method being walked
-        that every binding makes a fresh name, and this method does not bind."""
-        scope = self._scope
-        if scope is None or scope.enclosing_class is None or not ref.startswith("self.") or "." in ref[5:]:
+        """Whether ``ref`` (a key's ``self.x``) is an attribute of the class of the method being
+        walked that every binding makes a fresh name, and this method does not bind."""
+        if self._class_view is None or not ref.startswith("self."):
             return False
-        found = self._class_paths(scope.enclosing_class)
+        found, own, _ = self._class_view
         attr = ref[5:]
-        return attr in found.fresh and attr not in found.bound_in.get(id(scope.node), ())
+        return attr in found.fresh and attr not in own
 
     def _enter_class(self, scope: Scope) -> None:
         """At a method's start: what its class keeps on ``self``, read from there on where the
@@ -422,7 +421,7 @@ class AttributePaths:
         if cls is None or not self_name:
             return
         found = self._class_paths(cls)
-        if not found.paths and not found.temps:
+        if not found.paths and not found.temps and not found.fresh:
             return
         own = found.bound_in.get(id(scope.node))
         if own is None:
