@@ -605,13 +605,18 @@ def _is_name(node: ast.AST) -> bool:
 
 def _stored_parameters(init: ast.AST) -> Dict[str, str]:
     """Attributes ``__init__`` sets straight from a parameter: ``{"box": "box"}`` for
-    ``self.box = box`` at the top level of its body."""
+    ``self.box = box`` at the top level of its body, or of a ``try:`` body there (if it does
+    not run, ``__init__`` raised, or the attribute is missing: no other object is stored)."""
     params = _params(init)
     if not params:
         return {}
     self_name, rest = params[0], set(params[1:])
     stored: Dict[str, str] = {}
-    for stmt in init.body:
+    statements = list(init.body)
+    for stmt in statements:
+        if isinstance(stmt, _TRY_STATEMENTS):
+            statements.extend(stmt.body)
+            continue
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
                 and stmt.value.id in rest:
             target = stmt.targets[0]
