@@ -140,6 +140,8 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
+        #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
+        self._default_values: Dict[int, PathKey] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -164,12 +166,13 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         self._temps_made = False
         node = walker.scope.node
         self._scanned = set()
+        self._default_values = {}
         if walker.scope.is_function:
             args = node.args
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
-            self._default_paths(args, state)
+            self._default_paths(args, state, node.body)
 
     # -- bindings ---------------------------------------------------------------------
 
@@ -214,7 +217,9 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
                 fact = state.get(domain, source)
                 if fact is not None:
                     state.set(domain, ref, fact)
-        key = self.key(value, state)
+        key = self._default_values.get(id(value))
+        if key is None:
+            key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
         # ``path = Path(path)`` keeps the key and makes it a pathlib path.
