@@ -12,7 +12,11 @@ value, spelled like ``join(d,'x')`` in messages), equal for expressions that nam
   keys, flattened, so ``Path(d) / "x" / "y"`` and ``os.path.join(d, "x", "y")`` are equal;
 * ``str(p)``, ``os.fspath(p)``, ``Path(p)``, ``abspath(p)`` and friends are ``p``'s key;
 * ``f.name`` of a file opened from ``P`` is ``P``'s key;
-* ``x + ".tmp"``, f-strings and ``p.with_suffix(...)`` build derived keys that mention ``x``.
+* ``x + ".tmp"``, f-strings and ``p.with_suffix(...)`` build derived keys that mention ``x``;
+* ``os.environ.get(n, d)``, ``os.getenv(n, d)`` and ``os.environ[n]`` are ``environ(n,d)``
+  (one value for the whole run), ``expandvars(p)`` mentions ``p``, ``Path.home()`` is ``'~'``;
+* a parameter starts as the key of its default when that is a module constant, or of the
+  value the top of the body gives it when none was passed (``if p is None: p = EXPR``).
 
 Facts (all flow-sensitive, joined by the walk):
 
