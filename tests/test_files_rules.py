@@ -216,6 +216,9 @@ _SAME = 'os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))'
     "    path = %s if path is None else path" % _SAME,
     "    path = path if path is not None else " + _SAME,
     "    path = path if path else " + _SAME,
+    # statements that do nothing, and a try with no handler, change nothing
+    "    pass\n    if path is None:\n        pass\n        path = " + _SAME,
+    "    try:\n        'Saves.'\n        path = path or %s\n    finally:\n        pass" % _SAME,
 ])
 def test_a_parameter_given_the_same_value_when_missing_is_one_file(body):
     code = _READER_WITH_DEFAULT.format(body=body)
@@ -231,6 +234,8 @@ def test_a_parameter_given_the_same_value_when_missing_is_one_file(body):
     # another statement first: it could rebind anything
     "    print(path)\n    if path is None:\n        path = " + _SAME,
     "    other = None\n    path = path or " + _SAME,
+    # a handler runs with the parameter as passed
+    "    try:\n        path = path or %s\n    except OSError:\n        pass" % _SAME,
     # the value depends on what was passed
     "    path = path or os.path.join(path or '', 'x')",
     # the same variable with no fallback, another variable, another fallback

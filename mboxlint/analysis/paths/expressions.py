@@ -173,6 +173,19 @@ def _assigned_to(stmt: ast.stmt) -> Optional[Tuple[str, ast.AST]]:
     return None
 
 
+def _first_statements(body: Sequence[ast.stmt]):
+    """The statements a body runs first, in order, entering a ``try`` that has no handler
+    (``try: ... finally: ...``) at its start: they run before anything else in any case."""
+    block, index = body, 0
+    while index < len(block):
+        stmt = block[index]
+        if isinstance(stmt, ast.Try) and not stmt.handlers and stmt.body:
+            block, index = stmt.body, 0  # the rest after the ``try`` is not looked at
+            continue
+        yield stmt
+        index += 1
+
+
 def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
     """``(parameter, none_only, EXPR)`` when ``stmt`` gives a parameter the value EXPR only
     when it was not passed: ``if p is None: p = EXPR`` (no ``else``), ``if not p: p = EXPR``,
@@ -180,7 +193,8 @@ def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
     ``none_only``: the test is ``is None``, so EXPR replaces None and nothing else."""
     if isinstance(stmt, ast.If):
         tested = _missing_test(stmt.test)
-        assigned = _assigned_to(stmt.body[0]) if len(stmt.body) == 1 and not stmt.orelse else None
+        body = [s for s in stmt.body if not isinstance(s, ast.Pass)]
+        assigned = _assigned_to(body[0]) if len(body) == 1 and not stmt.orelse else None
         if tested is None or assigned is None or not tested[1] or assigned[0] != tested[0]:
             return None
         return tested[0], tested[2], assigned[1]
@@ -396,9 +410,9 @@ class PathExpressions:
         """Keys of parameters given a value by the statements that open the body, each only
         once; the first other statement ends the search (it could rebind anything)."""
         found: Dict[str, Optional[Tuple[ast.AST, ast.stmt]]] = {}
-        for index, stmt in enumerate(body):
-            if index == 0 and isinstance(stmt, ast.Expr) and const_string(stmt.value) is not None:
-                continue  # the docstring
+        for stmt in _first_statements(body):
+            if isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and const_string(stmt.value) is not None:
+                continue  # a docstring, or a string used as a comment
             rebinding = default_rebinding(stmt)
             if rebinding is None:
                 break
