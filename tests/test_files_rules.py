@@ -3,6 +3,8 @@
 import mailbox
 import textwrap
 
+import pytest
+
 from mboxlint.config import Selection
 from mboxlint.engine import check_source
 
@@ -188,3 +190,108 @@ def test_snippet_helper_selects_mbx9():
             if os.path.getmtime(path) != since:
                 return True
     """)] == ["MBX903"]
+
+
+_READER_WITH_DEFAULT = """
+import json, os
+from pathlib import Path
+def load(path=None):
+    if path is None:
+        path = os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))
+    with open(path) as f:
+        return json.load(f)
+def save(state, path=None):
+{body}
+    with open(path, "w") as f:
+        json.dump(state, f)
+"""
+_SAME = 'os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))'
+
+
+@pytest.mark.parametrize("body", [
+    "    if path is None:\n        path = " + _SAME,
+    "    if not path:\n        path = " + _SAME,
+    '    """Saves."""\n    if path is None:\n        path: str = ' + _SAME,
+    "    path = path or " + _SAME,
+    "    path = %s if path is None else path" % _SAME,
+    "    path = path if path is not None else " + _SAME,
+    "    path = path if path else " + _SAME,
+    # statements that do nothing, and a try with no handler, change nothing
+    "    pass\n    if path is None:\n        pass\n        path = " + _SAME,
+    "    try:\n        'Saves.'\n        path = path or %s\n    finally:\n        pass" % _SAME,
+])
+def test_a_parameter_given_the_same_value_when_missing_is_one_file(body):
+    code = _READER_WITH_DEFAULT.format(body=body)
+    write_line = code.count("\n", 0, code.index('"w"')) + 1
+    assert codes_by_line(code, selection=Selection(select=["MBX901"])) == [(write_line, "MBX901")]
+
+
+@pytest.mark.parametrize("body", [
+    # an else: the parameter is rebound whatever was passed
+    "    if path is None:\n        path = %s\n    else:\n        path = path + '.x'" % _SAME,
+    # two rebindings at the top
+    "    if path is None:\n        path = %s\n    path = path or os.path.expanduser('~/.other')" % _SAME,
+    # another statement first: it could rebind anything
+    "    print(path)\n    if path is None:\n        path = " + _SAME,
+    "    other = None\n    path = path or " + _SAME,
+    # a handler runs with the parameter as passed
+    "    try:\n        path = path or %s\n    except OSError:\n        pass" % _SAME,
+    # the value depends on what was passed
+    "    path = path or os.path.join(path or '', 'x')",
+    # the same variable with no fallback, another variable, another fallback
+    '    if path is None:\n        path = os.environ.get("APP_STATE")',
+    '    if path is None:\n        path = os.environ.get("APP_OTHER", os.path.expanduser("~/.app-state"))',
+    '    if path is None:\n        path = os.environ.get("APP_STATE", os.path.expanduser("~/.app-other"))',
+    # rebound again before the open
+    "    if path is None:\n        path = %s\n    path = path + '.new'" % _SAME,
+])
+def test_a_parameter_not_known_to_get_the_same_value_is_not_paired(body):
+    code = _READER_WITH_DEFAULT.format(body=body)
+    assert codes_by_line(code, selection=Selection(select=["MBX901"])) == []
+
+
+def test_a_default_rebinding_counts_only_for_a_missing_default():
+    code = """
+    import json, os
+    def load(path=None):
+        if path is None:
+            path = os.path.expanduser("~/.app-state")
+        with open(path) as f:
+            return json.load(f)
+    def save(state, path="", also=None):
+        if path is None:  # "" is what is passed when nothing is: this value is never the default
+            path = os.path.expanduser("~/.app-state")
+        with open(path, "w") as f:
+            json.dump(state, f)
+    def save_required(state, path):
+        if path is None:  # every caller passes a path
+            path = os.path.expanduser("~/.app-state")
+        with open(path, "w") as f:
+            json.dump(state, f)
+    """
+    assert codes_by_line(code, selection=Selection(select=["MBX901"])) == []
+
+
+@pytest.mark.parametrize("read, write, same", [
+    ('os.environ["APP_STATE"]', 'os.environ.get("APP_STATE")', True),
+    ('os.getenv("APP_STATE", "s")', 'os.environ.get("APP_STATE", "s")', True),
+    ('os.getenv("APP_STATE", default="s")', 'os.getenv("APP_STATE", "s")', True),
+    ('os.environ.get("APP_STATE", "s")', 'os.environ.get("APP_STATE")', False),
+    ('os.path.expandvars("$HOME/.s")', 'os.path.expandvars("$HOME/.s")', True),
+    ('os.path.expandvars("$HOME/.s")', '"$HOME/.s"', False),
+    ('Path.home() / ".s"', 'os.path.join(os.path.expanduser("~"), ".s")', True),
+    ('Path("~/.s").expanduser()', 'os.path.expanduser("~/.s")', True),
+    ('Path.home() / ".s"', 'Path.cwd() / ".s"', False),
+])
+def test_environment_and_home_lookups_are_one_value_per_run(read, write, same):
+    code = """
+    import os
+    from pathlib import Path
+    def load():
+        with open({read}) as f:
+            return f.read()
+    def save(data):
+        with open({write}, "w") as f:
+            f.write(data)
+    """.format(read=read, write=write)
+    assert codes_by_line(code, selection=Selection(select=["MBX901"])) == ([(8, "MBX901")] if same else [])

@@ -484,3 +484,65 @@ def test_dead_code_after_the_return_of_a_path_helper_changes_nothing():
         """
     assert codes_by_line(code.format(dead="pass"), ("MBX901",)) == [(9, "MBX901")]
     assert codes_by_line(code.format(dead="print(key)"), ("MBX901",)) == [(9, "MBX901")]
+
+
+def test_a_class_that_stores_its_mailbox_inside_a_try_still_locks_it():
+    code = """\
+        import mailbox
+
+        class Holding:
+            def __init__(self, box):
+                try:
+                    self.box = box
+                finally:
+                    pass
+
+            def __enter__(self):
+                self.box.lock()
+
+            def __exit__(self, *exc_info):
+                self.box.flush()
+                self.box.unlock()
+
+        def deliver(path, message):
+            box = mailbox.mbox(path)
+            with Holding(box):
+                box.add(message)
+        """
+    assert codes_by_line(code) == []
+
+
+@pytest.mark.parametrize("between", ["", "pass", "attempts = 0"])
+def test_what_cannot_raise_between_a_helper_lock_and_its_try_changes_nothing(between):
+    code = """\
+        import mailbox
+
+        class Spool:
+            def __init__(self, path):
+                self.box = mailbox.MMDF(path)
+
+            def _lock_box(self):
+                self.box.lock()
+
+            def add(self, message):
+                self._lock_box()
+                {between}
+                try:
+                    self.box.add(message)
+                finally:
+                    self.box.flush()
+                    self.box.unlock()
+        """.format(between=between)
+    assert codes_by_line(code) == []
+
+
+def test_lock_then_unlock_at_once_is_not_stranded_whatever_the_layout():
+    code = """\
+        import mailbox
+
+        def touch(path):
+            box = mailbox.mbox(path)
+            box.lock()
+            box.unlock(); pass
+        """
+    assert codes_by_line(code) == []

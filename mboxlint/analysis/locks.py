@@ -273,14 +273,15 @@ def _alone_on_its_lines(stmts: Sequence[ast.stmt], index: int) -> bool:
         (index + 1 == len(stmts) or stmts[index + 1].lineno > stmt.end_lineno)
 
 
-def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optional[str]:
-    """The method of a line that is just ``ref.method()`` (no arguments, no ``;``), else None."""
+def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str, alone: bool = True) -> Optional[str]:
+    """The method of a statement that is just ``ref.method()`` (no arguments; with ``alone``,
+    on lines of its own: no ``;``, as a rewrite needs), else None."""
     stmt = stmts[index]
     if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
         return None
     call = stmt.value
     if call.args or call.keywords or not isinstance(call.func, ast.Attribute) \
-            or Walker.ref(call.func.value) != ref or not _alone_on_its_lines(stmts, index):
+            or Walker.ref(call.func.value) != ref or alone and not _alone_on_its_lines(stmts, index):
         return None
     return call.func.attr
 
@@ -299,7 +300,7 @@ def released_at_once(stmts: Sequence[ast.stmt], index: int, ref: str) -> bool:
     """Whether the ``ref.lock()`` at ``stmts[index]`` is followed, in the same block, by
     ``ref.unlock()`` with nothing in between that can raise: no exception can strand it."""
     for following in range(index + 1, len(stmts)):
-        if _bare_method_call(stmts, following, ref) == "unlock":
+        if _bare_method_call(stmts, following, ref, alone=False) == "unlock":  # layout aside
             return True
         if not _cannot_raise(stmts[following]):
             return False
@@ -550,6 +551,14 @@ class LockAnalysis(Analysis):
         if any(self._releasing_item(item, ref, scope) for item in walker.enclosing_with_items()):
             return True
         following = walker.next_statement()
+        block = walker.current_block()
+        if block is not None:  # ``pass`` and the like before the ``try:`` cannot raise
+            stmts, index = block
+            position = index + 1
+            while position < len(stmts) - 1 and _cannot_raise(stmts[position]):
+                position += 1
+            if position > index + 1:
+                following = stmts[position]
         if isinstance(following, ast.Break):
             following = _after_loop(walker)  # a retry loop left once the lock is taken
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":

@@ -546,15 +546,20 @@ class ModuleSummaries:
             name = self.facts.resolve(node.func)
             if name is not None and name.startswith("pathlib."):
                 return "pathlib"
-            if name in ("os.path.join", "posixpath.join", "ntpath.join"):
+            if name in ("os.path.join", "posixpath.join", "ntpath.join", "os.path.expanduser", "os.path.expandvars"):
                 return "str"
+            if name in _ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
+                return "str"
+        if isinstance(node, ast.Subscript) and self._pure(node):  # ``os.environ[NAME]``
+            return "str"
             if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "with_suffix", "with_name"):
                 return "pathlib"
         return None
 
     def _pure(self, node: ast.AST) -> bool:
-        """Built from names, attributes and constants with path joins, ``+``, ``/`` and
-        f-strings only: nothing that could differ between two calls with equal arguments."""
+        """Built from names, attributes and constants with path joins, ``+``, ``/``,
+        f-strings and environment or home lookups only: nothing that could differ between two
+        calls with equal arguments."""
         stack = [node]
         while stack:
             current = stack.pop()
@@ -566,10 +571,12 @@ class ModuleSummaries:
                 stack.extend((current.left, current.right))
             elif isinstance(current, (ast.JoinedStr, ast.FormattedValue)):
                 stack.extend(c for c in ast.iter_child_nodes(current))
+            elif isinstance(current, ast.Subscript) and self.facts.resolve(current.value) == "os.environ":
+                stack.append(current.slice)
             elif isinstance(current, ast.Call) and not current.keywords:
                 name = self.facts.resolve(current.func)
                 method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
-                if name in _PATH_BUILDERS or name == "os.path.dirname":
+                if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN:
                     pass
                 elif method in ("joinpath", "with_suffix", "with_name", "with_stem"):
                     stack.append(current.func.value)
@@ -605,13 +612,18 @@ def _is_name(node: ast.AST) -> bool:
 
 def _stored_parameters(init: ast.AST) -> Dict[str, str]:
     """Attributes ``__init__`` sets straight from a parameter: ``{"box": "box"}`` for
-    ``self.box = box`` at the top level of its body."""
+    ``self.box = box`` at the top level of its body, or of a ``try:`` body there (if it does
+    not run, ``__init__`` raised, or the attribute is missing: no other object is stored)."""
     params = _params(init)
     if not params:
         return {}
     self_name, rest = params[0], set(params[1:])
     stored: Dict[str, str] = {}
-    for stmt in init.body:
+    statements = list(init.body)
+    for stmt in statements:
+        if isinstance(stmt, _TRY_STATEMENTS):
+            statements.extend(stmt.body)
+            continue
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
                 and stmt.value.id in rest:
             target = stmt.targets[0]
@@ -635,6 +647,9 @@ _INSIDE_METHODS = frozenset({
     "joinpath", "join", "mkdir", "mktemp", "ensure", "with_name", "with_suffix", "with_stem", "resolve",
     "absolute", "strpath",
 })
+#: lookups of the environment and the home directory: one value all through a run
+_ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
+_SAME_ALL_RUN = _ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home"}
 _PATH_BUILDERS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",

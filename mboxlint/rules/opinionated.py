@@ -135,7 +135,12 @@ class InPlaceRewrite(Rule):
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class (`self.path + ".json"` in two methods), for constants and
     module globals in the whole module; a parameter whose default is a module constant
-    (`def load(path=STATE)`) is that constant's file, and the same helper of the module
+    (`def load(path=STATE)`) is that constant's file, so is one that gets a value at the top
+    of the body when none was passed (`def load(path=None): if path is None: path = EXPR`,
+    `path = path or EXPR`): EXPR's file, where `os.environ.get(NAME, DEFAULT)`,
+    `os.environ[NAME]`, `os.getenv`, `expanduser` and `Path.home()` spelled alike in two
+    functions are one file (a file a caller passes instead is not followed, as for a
+    constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
     same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
@@ -219,6 +224,19 @@ def load():
         return json.load(f)
 def save(state):
     with atomic_write(STATE) as f:
+        json.dump(state, f)
+""",
+        """
+import json, os
+def load(path=None):
+    if path is None:
+        path = os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))
+    with open(path) as f:
+        return json.load(f)
+def export(state, path=None):
+    if path is None:  # another variable: not known to be the same file
+        path = os.environ.get("APP_EXPORT", os.path.expanduser("~/.app-state"))
+    with open(path, "w") as f:
         json.dump(state, f)
 """,
         """
@@ -358,6 +376,36 @@ def load(path=STATE):
     with open(path) as f:
         return json.load(f)
 def save(state, path=STATE):
+    with atomic_write(path) as f:  # MBX901
+        json.dump(state, f)
+""",
+            unsafe=True,
+        ),
+        Invalid(
+            """
+import json, os
+def load(path=None):
+    if path is None:
+        path = os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))
+    with open(path) as f:
+        return json.load(f)
+def save(state, path=None):
+    path = path or os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))
+    with open(path, "w") as f:  # MBX901
+        json.dump(state, f)
+""",
+            fixed="""
+import json, os
+
+from mboxlint.mailbox import atomic_write
+
+def load(path=None):
+    if path is None:
+        path = os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))
+    with open(path) as f:
+        return json.load(f)
+def save(state, path=None):
+    path = path or os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))
     with atomic_write(path) as f:  # MBX901
         json.dump(state, f)
 """,

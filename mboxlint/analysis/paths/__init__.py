@@ -12,7 +12,11 @@ value, spelled like ``join(d,'x')`` in messages), equal for expressions that nam
   keys, flattened, so ``Path(d) / "x" / "y"`` and ``os.path.join(d, "x", "y")`` are equal;
 * ``str(p)``, ``os.fspath(p)``, ``Path(p)``, ``abspath(p)`` and friends are ``p``'s key;
 * ``f.name`` of a file opened from ``P`` is ``P``'s key;
-* ``x + ".tmp"``, f-strings and ``p.with_suffix(...)`` build derived keys that mention ``x``.
+* ``x + ".tmp"``, f-strings and ``p.with_suffix(...)`` build derived keys that mention ``x``;
+* ``os.environ.get(n, d)``, ``os.getenv(n, d)`` and ``os.environ[n]`` are ``environ(n,d)``
+  (one value for the whole run), ``expandvars(p)`` mentions ``p``, ``Path.home()`` is ``'~'``;
+* a parameter starts as the key of its default when that is a module constant, or of the
+  value the top of the body gives it when none was passed (``if p is None: p = EXPR``).
 
 Facts (all flow-sensitive, joined by the walk):
 
@@ -148,6 +152,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
+        #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
+        self._default_values: Dict[int, PathKey] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -173,12 +179,13 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._enter_class(walker.scope)
         node = walker.scope.node
         self._scanned = set()
+        self._default_values = {}
         if walker.scope.is_function:
             args = node.args
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
-            self._default_paths(args, state)
+            self._default_paths(args, state, node.body)
 
     # -- bindings ---------------------------------------------------------------------
 
@@ -225,7 +232,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                     fact = self._attribute_file(source)  # ``out = self.out``
                 if fact is not None:
                     state.set(domain, ref, fact)
-        key = self.key(value, state)
+        key = self._default_values.get(id(value))
+        if key is None:
+            key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
         # ``path = Path(path)`` keeps the key and makes it a pathlib path.

@@ -3,7 +3,7 @@ says how). Keys are evaluated with explicit stacks: operator chains and nested c
 deep as the parser allows."""
 
 import ast
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..imports import dotted_name
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
@@ -21,6 +21,8 @@ TRANSPARENT = frozenset({
 PATHLIB_CLASSES = frozenset(n for n in TRANSPARENT if n.startswith("pathlib."))
 JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"}) | PATHLIB_CLASSES
 TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
+#: lookups whose value is the same for the whole run: ``environ(name[,default])``
+ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
 DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
 #: calls whose value differs on every call: names built from them are fresh, unique files
 FRESH_SOURCES = frozenset({
@@ -101,6 +103,14 @@ def _fresh_only(parts):
     return parts[0] if parts[0] is not None and is_fresh_key(parts[0]) else None
 
 
+def _environ(parts):
+    return call_key("environ", parts) if _all_known(parts) else None
+
+
+def _expandvars(parts):
+    return call_key("expandvars", parts) if parts[0] is not None else None
+
+
 def _dirname(parts):
     return call_key("dirname", parts) if parts[0] is not None else None
 
@@ -168,6 +178,70 @@ def is_true_false(node: Optional[ast.AST], value: bool) -> bool:
 def _constant_index(node: ast.AST) -> bool:
     """A subscript made of constants only (``[:-1]``, ``[0]``)."""
     return all(isinstance(n, (ast.Slice, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)) for n in ast.walk(node))
+
+
+def _missing_test(test: ast.AST) -> Optional[Tuple[str, bool, bool]]:
+    """``(name, true_when_missing, none_only)`` of a test for a parameter that was not passed:
+    ``p is None``/``not p`` (true when missing), ``p is not None``/``p`` (true when given)."""
+    if isinstance(test, ast.Name):
+        return test.id, False, False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name):
+        return test.operand.id, True, False
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and len(test.ops) == 1 \
+            and is_none(test.comparators[0]) and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
+        return test.left.id, isinstance(test.ops[0], ast.Is), True
+    return None
+
+
+def _assigned_to(stmt: ast.stmt) -> Optional[Tuple[str, ast.AST]]:
+    """``(name, value)`` of ``name = value`` or ``name: T = value``."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id, stmt.value
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+        return stmt.target.id, stmt.value
+    return None
+
+
+def _first_statements(body: Sequence[ast.stmt]):
+    """The statements a body runs first, in order, entering a ``try`` that has no handler
+    (``try: ... finally: ...``) at its start: they run before anything else in any case."""
+    block, index = body, 0
+    while index < len(block):
+        stmt = block[index]
+        if isinstance(stmt, ast.Try) and not stmt.handlers and stmt.body:
+            block, index = stmt.body, 0  # the rest after the ``try`` is not looked at
+            continue
+        yield stmt
+        index += 1
+
+
+def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
+    """``(parameter, none_only, EXPR)`` when ``stmt`` gives a parameter the value EXPR only
+    when it was not passed: ``if p is None: p = EXPR`` (no ``else``), ``if not p: p = EXPR``,
+    ``p = p or EXPR``, ``p = EXPR if p is None else p``, ``p = p if p else EXPR``.
+    ``none_only``: the test is ``is None``, so EXPR replaces None and nothing else."""
+    if isinstance(stmt, ast.If):
+        tested = _missing_test(stmt.test)
+        body = [s for s in stmt.body if not isinstance(s, ast.Pass)]
+        assigned = _assigned_to(body[0]) if len(body) == 1 and not stmt.orelse else None
+        if tested is None or assigned is None or not tested[1] or assigned[0] != tested[0]:
+            return None
+        return tested[0], tested[2], assigned[1]
+    assigned = _assigned_to(stmt)
+    if assigned is None:
+        return None
+    name, value = assigned
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2 \
+            and isinstance(value.values[0], ast.Name) and value.values[0].id == name:
+        return name, False, value.values[1]
+    if isinstance(value, ast.IfExp):
+        tested = _missing_test(value.test)
+        if tested is None or tested[0] != name:
+            return None
+        given, default = (value.orelse, value.body) if tested[1] else (value.body, value.orelse)
+        if isinstance(given, ast.Name) and given.id == name:
+            return name, tested[2], default
+    return None
 
 
 class PathExpressions:
@@ -247,6 +321,8 @@ class PathExpressions:
             return None
         if isinstance(node, ast.JoinedStr):
             return [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], _concat
+        if isinstance(node, ast.Subscript) and self.facts.resolve(node.value) == "os.environ":
+            return [node.slice], _environ  # ``os.environ[NAME]``: ``os.environ.get(NAME)`` when set
         if isinstance(node, ast.Subscript) and _constant_index(node.slice):
             # ``self.filename[:-1]``: the same slice of the same string is the same path
             index = opaque_key("[%s]" % ast.unparse(node.slice))
@@ -267,6 +343,18 @@ class PathExpressions:
             return [node.args[0]], _dirname
         if name == "os.path.basename" and len(node.args) == 1:
             return [node.args[0]], _basename
+        if name in ENVIRONMENT_LOOKUPS:
+            default = keyword_value(node, "default")
+            lookup = list(node.args) + ([default] if default is not None else [])
+            if 1 <= len(lookup) <= 2 and len(node.keywords) == (default is not None) and \
+                    not any(isinstance(a, ast.Starred) for a in node.args):
+                return lookup, _environ
+            return None
+        if name == "os.path.expandvars" and len(node.args) == 1:
+            return [node.args[0]], _expandvars
+        if name == "pathlib.Path.home" and not node.args and not node.keywords:
+            # the directory ``expanduser("~")`` names, spelled the same way
+            return const_key("~")
         if name is None and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in TRANSPARENT_METHODS and not node.args:
@@ -335,18 +423,57 @@ class PathExpressions:
                 ref = dotted_name(node)
                 return ref is not None and state.get("pathlib", ref) is not None
 
-    def _default_paths(self, args: ast.arguments, state: State) -> None:
+    def _default_paths(self, args: ast.arguments, state: State, body: Sequence[ast.stmt] = ()) -> None:
         """A parameter whose default is a module constant (``def load(path=STATE)``) names the
-        file of that constant: a reader and a writer with the same default share the file."""
+        file of that constant: a reader and a writer with the same default share the file.
+
+        So does a parameter given its value at the top of the body when none was passed
+        (``def load(path=None): if path is None: path = EXPR``, ``path = path or EXPR``): it
+        names EXPR's file. As with a constant default, what a caller may pass instead is not
+        followed; the walk itself still sees the rebinding, and any later one."""
         positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
         pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+        unset = {}  # parameter -> whether its default is None (else a falsy string)
         for arg, default in pairs:
             # A module constant, not a literal: ``base=""`` says nothing about which file.
             if isinstance(default, ast.Name) and default.id in self.facts.module_bindings:
                 key = self.key(default, None)
                 if key is not None:
                     state.set("path", arg.arg, Must(key))
+            elif isinstance(default, ast.Constant) and not default.value and \
+                    (default.value is None or isinstance(default.value, (str, bytes))):
+                unset[arg.arg] = default.value is None
+        if unset:
+            self._rebound_defaults(unset, body, state)
+
+    def _rebound_defaults(self, unset: Dict[str, bool], body: Sequence[ast.stmt], state: State) -> None:
+        """Keys of parameters given a value by the statements that open the body, each only
+        once; the first other statement ends the search (it could rebind anything)."""
+        found: Dict[str, Optional[Tuple[ast.AST, ast.stmt]]] = {}
+        for stmt in _first_statements(body):
+            if isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and const_string(stmt.value) is not None:
+                continue  # a docstring, or a string used as a comment
+            rebinding = default_rebinding(stmt)
+            if rebinding is None:
+                break
+            name, none_only, value = rebinding
+            if name not in unset or (none_only and not unset[name]):
+                break  # ``if p is None`` of a parameter whose default is "": EXPR is not its default
+            # A second rebinding of the same parameter: not one value when none was passed.
+            found[name] = None if name in found else (value, stmt)
+        for name, rebinding in found.items():
+            if rebinding is None:
+                continue
+            value, stmt = rebinding
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value)):
+                continue
+            key = self.key(value, state)
+            if key is not None and key is not self._name_key(name):
+                state.set("path", name, Must(key))
+                if not isinstance(stmt, ast.If):
+                    # ``p = p or EXPR`` is walked after ``p`` is forgotten: it binds this key again
+                    self._default_values[id(stmt.value)] = key
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
