@@ -28,7 +28,7 @@ The table holds keys weakly: a key lives as long as some fact, event or larger k
 """
 
 import weakref
-from typing import Callable, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 #: A flattened ``join``/``concat`` keeps at most this many parts; longer ones nest.
 MAX_FLAT_PARTS = 64
@@ -235,3 +235,25 @@ def call_key(head: str, parts: Sequence[PathKey], flatten: bool = True) -> PathK
         key = _new("call", head, parts, size)
         _TABLE[table_key] = key
     return key
+
+
+def substitute(key: PathKey, leaves: Dict[PathKey, PathKey]) -> PathKey:
+    """``key`` with each leaf found in ``leaves`` replaced by its value, rebuilt (and flattened)
+    as :func:`call_key` builds keys; each distinct sub-key is rebuilt once, without recursion.
+    ``key`` itself when nothing in it is replaced."""
+    done: Dict[int, PathKey] = {}
+    stack: List[Tuple[PathKey, bool]] = [(key, False)]
+    while stack:
+        item, expanded = stack.pop()
+        if id(item) in done:
+            continue
+        if item.kind != "call":
+            done[id(item)] = leaves.get(item, item)
+        elif not expanded:
+            stack.append((item, True))
+            stack.extend((part, False) for part in item.parts if id(part) not in done)
+        else:
+            parts = [done[id(part)] for part in item.parts]
+            same = all(new is old for new, old in zip(parts, item.parts))
+            done[id(item)] = item if same else call_key(item.head, parts)
+    return done[id(key)]

@@ -1267,9 +1267,13 @@ class RenameToOverwrite(Rule):
     earlier rename of the same two names that failed (a rename in the other arm of the same
     `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name
     in the target's own folder built from it (`target.parent / (target.name + ".tmp")`)
-    counts as built from `dst`. Not reported for renames onto fresh names (a Maildir `tmp/` to
-    `new/` move, queue files whose name is built, directly or through variables, from
-    `uuid`, `time`, `os.getpid()`, `hashlib`, `random` or `secrets`), for targets in a fresh
+    counts as built from `dst`, and so does a `self` attribute that a method of the class
+    built from the target's attribute and opened for writing (`self.tmpname = filename +
+    ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`), when every
+    binding of both attributes in the class agrees. Not reported for renames onto fresh names
+    (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
+    variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
+    `random` or `secrets`), for targets in a fresh
     private directory, when the target is a `.lock` file (the rename *is* the lock), when a
     check that the target does not exist is in force on every path to the rename
     (`if os.path.exists(dst): raise ...`, or the rename inside `if not os.path.exists(dst):`):

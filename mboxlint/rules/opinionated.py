@@ -508,7 +508,10 @@ class RenameWithoutFsync(Rule):
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`),
     and no call of a helper whose name contains `sync` with one of those, runs before the
     rename on any path. A function of the module that fsyncs its parameter (on some path)
-    counts where it is called.
+    counts where it is called. A temp file a method of a class opened on `self` from a name
+    built from the target (`self.out = open(self.path + ".new", "w")` in `__init__`) is
+    followed into the class's other methods, and counts as fsynced when some method of the
+    class fsyncs that attribute.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 

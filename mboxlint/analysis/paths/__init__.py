@@ -45,10 +45,13 @@ Locked paths: a file object or descriptor opened from ``P`` and passed to ``fcnt
 ``self._path``. The walk of each method notes its assignments and lock calls (a method that
 locks is walked even when it names no path: :meth:`FileLocks.lock_words`); a method's renames
 learn what its class locks once every scope of the module was walked (``finish_module``).
+A ``self`` attribute that a method of the class binds to a path built from another keeps that
+derivation, and the temp file written through it, in the other methods (:mod:`.attributes`).
 Everything else is intraprocedural.
 
 :class:`PathAnalysis` receives the walk's hooks here and hands each concern to its part, one
-module each: path keys of expressions (:mod:`.expressions`), files in private temporary
+module each: path keys of expressions (:mod:`.expressions`), paths kept on ``self``
+(:mod:`.attributes`), files in private temporary
 directories (:mod:`.private`), opens and acts (:mod:`.opens`), renames and temp files
 (:mod:`.renames`), guards and mtime checks (:mod:`.checks`), inter-process locks and locked
 paths (:mod:`.filelocks`); the facts they share are in :mod:`.facts`.
@@ -64,6 +67,7 @@ from ..pathkey import PathKey
 from ..state import State
 from ..triggers import has_trigger
 from ..walk import Analysis, Scope, Walker, _bound_refs
+from .attributes import AttributePaths
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must
@@ -94,8 +98,8 @@ TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
 OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes")
 
 
-class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAndTemps, GuardsAndChecks, FileLocks,
-                   Analysis):
+class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
+                   GuardsAndChecks, FileLocks, Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
     domain = "path"
@@ -128,6 +132,10 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         #: id of a statement of the scope -> (the statement holding it, the list it is in)
         self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
+        #: id of a class -> the paths its methods keep on ``self`` (see :mod:`.attributes`)
+        self._class_paths_cache: Dict[int, object] = {}
+        #: what the class of the method being walked keeps on ``self`` (see :meth:`_enter_class`)
+        self._class_view = None
         #: id of a class -> id of each statement of its body -> what the walk noted there, if
         #: it is a method that was walked
         self._class_methods: Dict[int, Dict[int, Optional[MethodNotes]]] = {}
@@ -168,6 +176,7 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
         self._site_statements = {}
         self._parents = None
         self._temps_made = False
+        self._enter_class(walker.scope)
         node = walker.scope.node
         self._scanned = set()
         self._default_values = {}
@@ -219,6 +228,8 @@ class PathAnalysis(PathExpressions, PrivateDirectories, OpensAndActs, RenamesAnd
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
                 fact = state.get(domain, source)
+                if fact is None and domain == "file":
+                    fact = self._attribute_file(source)  # ``out = self.out``
                 if fact is not None:
                     state.set(domain, ref, fact)
         key = self._default_values.get(id(value))

@@ -24,6 +24,30 @@ TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 #: lookups whose value is the same for the whole run: ``environ(name[,default])``
 ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
 DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
+#: calls whose value differs on every call: names built from them are fresh, unique files
+FRESH_SOURCES = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
+    "time.perf_counter", "time.perf_counter_ns", "os.getpid", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
+})
+FRESH_MODULES = ("hashlib.", "random.", "secrets.")
+#: how the key of a fresh value (see :func:`fresh_key`) is spelled
+FRESH_PREFIX = "fresh:"
+#: conversions that keep a fresh value fresh (``int(time.time())``)
+_FRESH_CONVERSIONS = frozenset({"builtins.str", "builtins.int", "builtins.hex", "builtins.format"})
+
+
+def is_fresh_source(name: Optional[str]) -> bool:
+    return name is not None and (name in FRESH_SOURCES or name.startswith(FRESH_MODULES))
+
+
+def fresh_key(name: str, node: ast.AST) -> PathKey:
+    """The key of the value of a fresh call: its own site, since two calls never agree."""
+    return opaque_key("%s%s()@%d:%d" % (FRESH_PREFIX, name, node.lineno, node.col_offset))
+
+
+def is_fresh_key(key: PathKey) -> bool:
+    return key.kind == "opaque" and key.head.startswith(FRESH_PREFIX)
 
 
 def const_string(node: ast.AST) -> Optional[str]:
@@ -74,6 +98,11 @@ def _only(parts):
     return parts[0]
 
 
+def _fresh_only(parts):
+    """``uuid4().hex``, ``md5(b).hexdigest()``: still the fresh value, else not understood."""
+    return parts[0] if parts[0] is not None and is_fresh_key(parts[0]) else None
+
+
 def _environ(parts):
     return call_key("environ", parts) if _all_known(parts) else None
 
@@ -97,7 +126,7 @@ def _deriving(method):
 
 
 _DERIVING = {method: _deriving(method) for method in DERIVING_METHODS}
-_PATH_METHODS = DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}
+PATH_METHODS = DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}
 
 
 def open_mode(call: ast.Call, mode_index: int = 1) -> str:
@@ -266,12 +295,18 @@ class PathExpressions:
                 fact = state.get("path", ref)
                 if fact is not None:
                     return fact.value
+                if self._class_view is not None:
+                    kept = self._attribute_key(ref)
+                    if kept is not None:
+                        return kept
                 if isinstance(node, ast.Attribute) and node.attr == "name":
                     opened = state.get("file", dotted_name(node.value) or "")
                     if opened is not None:
                         return opened.value[0]
             if isinstance(node, ast.Attribute) and node.attr == "parent":
                 return [node.value], _dirname
+            if ref is None and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):
+                return [node.value], _fresh_only
             return self._name_key(ref) if ref is not None else None
         if isinstance(node, ast.Call):
             return self._call_step(node)
@@ -296,6 +331,10 @@ class PathExpressions:
 
     def _call_step(self, node: ast.Call):
         name = self.facts.resolve(node.func)
+        if is_fresh_source(name):
+            return fresh_key(name, node)
+        if name in _FRESH_CONVERSIONS and node.args and name != "builtins.str":
+            return [node.args[0]], _fresh_only
         if name in JOINS and node.args and not node.keywords:
             return list(node.args), _join
         if name in TRANSPARENT and len(node.args) == 1:
@@ -324,6 +363,8 @@ class PathExpressions:
                 return [node.func.value, node.args[0]], _DERIVING[method]
             if method == "joinpath" and node.args:
                 return [node.func.value] + list(node.args), _join
+            if isinstance(node.func.value, ast.Call):
+                return [node.func.value], _fresh_only
         if name is None:
             return self._helper_step(node)
         return None
@@ -370,7 +411,7 @@ class PathExpressions:
                 returned = self._returns(node)
                 if returned.path:
                     return returned.pathlib
-                if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
+                if isinstance(node.func, ast.Attribute) and node.func.attr in PATH_METHODS:
                     node = node.func.value
                     continue
                 return False

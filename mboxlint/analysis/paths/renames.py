@@ -10,19 +10,15 @@ from ..pathkey import PathKey, opaque_key
 from ..state import State
 from ..summaries import bindings_of
 from ..walk import Walker, _bound_refs
-from .expressions import DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_none, keyword_value
+from .expressions import (
+    DERIVING_METHODS, FRESH_MODULES, FRESH_SOURCES, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
+    is_none, keyword_value,
+)
 from .facts import Must
 
 
 RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move"}
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
-#: calls whose value differs on every call: names built from them are fresh, unique files
-FRESH_SOURCES = frozenset({
-    "uuid.uuid1", "uuid.uuid4", "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns",
-    "time.perf_counter", "time.perf_counter_ns", "os.getpid", "datetime.datetime.now", "datetime.datetime.utcnow",
-    "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes",
-})
-FRESH_MODULES = ("hashlib.", "random.", "secrets.")
 #: statements climbed from a rename to the ``if`` that may hold another in its other arm
 ANCESTORS = 64
 #: names followed back from a rename's target to the value that made it fresh
@@ -145,14 +141,18 @@ class RenamesAndTemps:
 
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
         """A name built from another path and written here is a temp file of that path."""
-        if state.get("temp", key) is None and key.kind == "call" and (
-                key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)):
+        if state.get("temp", key) is None and derived_name(key):
             state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
             self._any_temp = True
 
     def _known_file(self, node: ast.AST, state: State) -> bool:
         key = self.key(node, state)
-        return key is not None and state.get("temp", key) is not None
+        return key is not None and self._temp(key, state) is not None
+
+    def _temp(self, key: Optional[PathKey], state: State) -> Optional[TempFact]:
+        """The temp file under ``key``: made here, or written through an attribute of the class."""
+        fact = state.get("temp", key) if key is not None else None
+        return fact if fact is not None else self._class_temp(key)
 
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
@@ -168,12 +168,12 @@ class RenamesAndTemps:
         blocks = walker.enclosing_blocks() if removed is not None else None
         event = walker.emit(
             FileRename, node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
-            temp=state.get("temp", src_key), derived=_derived(src_key, dst_key),
+            temp=self._temp(src_key, state), derived=_derived(src_key, dst_key),
             removed=removed.value if removed is not None else None,
             retry_of=earlier[0].lineno if earlier else None,
             guard=state.get("guard", src_key), dst_guard=state.get("guard", dst_key), iplock=self._iplocked(state),
             dst_const=_constant_path(dst),
-            dst_at_temp=self._spelled_at_creation(dst, state.get("temp", src_key)),
+            dst_at_temp=self._spelled_at_creation(dst, self._temp(src_key, state)),
             dst_locked=None, src_locked=None, blocks=blocks,
             caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
         )
@@ -287,13 +287,16 @@ class RenamesAndTemps:
                 if ref is not None:
                     self._bindings.setdefault(ref, []).append(value)
         seen: Set[str] = set()
-        return key.any_leaf(lambda leaf: leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
+        return key.any_leaf(
+            lambda leaf: is_fresh_key(leaf) or leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
 
     def _fresh_name(self, ref: str, seen: Set[str], depth: int) -> bool:
         if ref in seen or depth > FRESH_DEPTH:
             return False  # a cycle, or a chain too long to follow: not known to be fresh
         seen.add(ref)
         values = self._bindings.get(ref)
+        if not values and self._fresh_attribute(ref):
+            return True  # bound to a fresh name in another method of the class
         return bool(values) and all(value is not None and self._fresh_value(value, seen, depth) for value in values)
 
     def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int) -> bool:
@@ -318,13 +321,19 @@ class RenamesAndTemps:
     def _synced_target(self, target: Optional[ast.AST], ref: Optional[str], state: State) -> None:
         key = None
         if ref is not None:
-            opened = state.get("file", ref)
+            opened = state.get("file", ref) or self._attribute_file(ref)
             key = opened.value[0] if opened is not None else None
         if key is None and target is not None:
             key = self.key(target, state)
-        fact = state.get("temp", key) if key is not None else None
+        fact = self._temp(key, state)
         if fact is not None:
             state.set("temp", key, fact.synced_now())
+
+
+def derived_name(key: PathKey) -> bool:
+    """Whether ``key`` is a name built from another path (``p + ".tmp"``, ``p.with_suffix(...)``,
+    a name in ``p``'s folder built from ``p``): written, it is a temp file of that path."""
+    return key.kind == "call" and (key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key))
 
 
 def _in_own_folder(key: PathKey) -> bool:
