@@ -236,3 +236,14 @@ def test_a_fresh_name_kept_on_self_is_fresh_where_another_method_builds_its_temp
     (event,) = renames(code)
     assert event.derived and event.fresh_dst
     assert codes(code) == []
+
+
+def test_a_method_body_inside_try_finally_is_still_its_top_level():
+    plain = WRITER.format(temp='filename + ".tmp"', extra="")
+    wrapped = plain.replace(
+        '        self.filename = filename\n        self.tmpname = filename + ".tmp"\n'
+        '        self.file = open(self.tmpname, "w")\n',
+        '        try:\n            self.filename = filename\n            self.tmpname = filename + ".tmp"\n'
+        '            self.file = open(self.tmpname, "w")\n        finally:\n            pass\n')
+    assert wrapped != plain
+    assert [code for _line, code in codes(plain)] == [code for _line, code in codes(wrapped)] == ["MBX306"]

@@ -22,7 +22,7 @@ subclasses and of the module's other code are not looked at."""
 
 import ast
 from bisect import bisect_right
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..imports import dotted_name
 from ..pathkey import PathKey, name_key, substitute
@@ -128,6 +128,24 @@ def _spells_text(node: ast.BinOp) -> bool:
     return False
 
 
+def _top_level(body: Sequence[ast.stmt]) -> List[ast.stmt]:
+    """The statements that run one after the other at the top of a method: its body, with a
+    ``try:`` that has only a ``finally:`` opened up (its body, then its ``finally:``, run in
+    that order whenever the method returns normally)."""
+    found: List[ast.stmt] = []
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        if type(stmt) in _TRY_FINALLY and not stmt.handlers and not stmt.orelse:
+            stack.extend(reversed(list(stmt.body) + list(stmt.finalbody)))
+        else:
+            found.append(stmt)
+    return found
+
+
+_TRY_FINALLY = frozenset(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
+
+
 def _methods(cls: ast.ClassDef) -> List[ast.AST]:
     """The functions of a class body, those under an ``if`` or a ``try`` of it included."""
     found = []
@@ -213,7 +231,7 @@ class AttributePaths:
         the rest of the class worth reading. The top level alone, so that the classes of
         the rest of the module (most of them) cost a look at their methods' first level."""
         for method in _methods(cls):
-            for stmt in method.body:
+            for stmt in _top_level(method.body):
                 if type(stmt) is ast.Assign and type(stmt.targets[0]) is ast.Attribute \
                         and self._derivation(stmt.value):
                     return True
@@ -323,7 +341,7 @@ class AttributePaths:
         """Note the key of each binding of a ``self`` attribute in ``method``. Its top-level
         statements are followed in order, so a local or a parameter stored on ``self`` reads as
         that attribute until it is rebound."""
-        body = method.body
+        body = _top_level(method.body)
         starts = [stmt.lineno for stmt in body]
         # The top-level statement each binding is in (by line: statements do not overlap).
         by_statement: Dict[int, list] = {}
