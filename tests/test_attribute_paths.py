@@ -247,3 +247,14 @@ def test_a_method_body_inside_try_finally_is_still_its_top_level():
         '            self.file = open(self.tmpname, "w")\n        finally:\n            pass\n')
     assert wrapped != plain
     assert [code for _line, code in codes(plain)] == [code for _line, code in codes(wrapped)] == ["MBX306"]
+
+
+def test_an_unrelated_assignment_expression_changes_nothing():
+    # With ``:=`` in the module the names it binds are read too; nothing else may change.
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("self_attribute_paths.py", "self_attribute_paths_clean.py"):
+        with open(os.path.join(here, os.pardir, "fixtures", "files", name), encoding="utf-8") as handle:
+            text = handle.read()
+        walrus = text + "\n\ndef unrelated(values):\n    return [y for x in values if (y := x)]\n"
+        assert codes(walrus) == codes(text)

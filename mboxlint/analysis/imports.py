@@ -8,7 +8,7 @@ over the module's top-level statements (imports inside functions are collected t
 
 import ast
 import builtins
-from typing import Dict, FrozenSet, Iterable, Iterator, Optional, Set
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
 # The bundled fixed mailbox is a drop-in: its classes are the same kinds of mailbox.
 _CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"),)
@@ -301,6 +301,24 @@ def own_statements(scope: ast.AST):
             children = getattr(node, field, None)
             if children:
                 stack.extend(children)
+
+
+def sequential_statements(body: Sequence[ast.stmt]) -> List[ast.stmt]:
+    """The statements of ``body`` that run one after the other whenever it completes normally,
+    with a ``try:`` that has only a ``finally:`` opened up (its body, then its ``finally:``):
+    wrapping code in one changes nothing on the normal path."""
+    found: List[ast.stmt] = []
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, _TRY_STATEMENTS) and not stmt.handlers and not stmt.orelse:
+            stack.extend(reversed(list(stmt.body) + list(stmt.finalbody)))
+        else:
+            found.append(stmt)
+    return found
+
+
+_TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
 
 
 def _bound_by(stmt: ast.AST):

@@ -22,7 +22,7 @@ the same arguments name the same file.
 import ast
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from .imports import ModuleFacts, own_statements, dotted_name
+from .imports import ModuleFacts, own_statements, dotted_name, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
 MAX_CALL_DEPTH = 8
@@ -612,18 +612,13 @@ def _is_name(node: ast.AST) -> bool:
 
 def _stored_parameters(init: ast.AST) -> Dict[str, str]:
     """Attributes ``__init__`` sets straight from a parameter: ``{"box": "box"}`` for
-    ``self.box = box`` at the top level of its body, or of a ``try:`` body there (if it does
-    not run, ``__init__`` raised, or the attribute is missing: no other object is stored)."""
+    ``self.box = box`` at the top level of its body (:func:`~.imports.sequential_statements`)."""
     params = _params(init)
     if not params:
         return {}
     self_name, rest = params[0], set(params[1:])
     stored: Dict[str, str] = {}
-    statements = list(init.body)
-    for stmt in statements:
-        if isinstance(stmt, _TRY_STATEMENTS):
-            statements.extend(stmt.body)
-            continue
+    for stmt in sequential_statements(init.body):
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Name) \
                 and stmt.value.id in rest:
             target = stmt.targets[0]
@@ -842,6 +837,11 @@ def _own_nodes(func: ast.AST):
         node = stack.pop()
         yield node
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
+def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
+    """``(name, value)`` of each assignment expression (``name := value``) of a function's own body."""
+    return [(node.target, node.value) for node in _own_nodes(func) if isinstance(node, ast.NamedExpr)]
 
 
 def bindings_of(func: ast.AST, walrus: bool = True):

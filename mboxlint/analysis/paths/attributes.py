@@ -22,12 +22,12 @@ subclasses and of the module's other code are not looked at."""
 
 import ast
 from bisect import bisect_right
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
-from ..imports import dotted_name
+from ..imports import dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, name_key, substitute
 from ..state import State
-from ..summaries import bindings_of
+from ..summaries import walrus_bindings
 from ..walk import Scope
 from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, mode_kind, open_mode
 from .facts import Must
@@ -68,15 +68,12 @@ def _attribute(target: ast.AST, self_name: str) -> Optional[str]:
 def _statement_bindings(method: ast.AST) -> List[Tuple[ast.AST, Optional[ast.AST]]]:
     """``(target, value)`` of each name and ``x.attribute`` (``x`` a name: any method may
     rebind an attribute, through whatever it calls its instance) a statement of ``method``
-    binds; value None when it is not one expression. Statements only (a walrus binds names,
-    never attributes)."""
+    binds, in source order; value None when it is not one expression (a loop variable, a
+    ``with ... as`` target, unpacking). Statements only: a walrus binds names, never
+    attributes (see :func:`~..summaries.walrus_bindings`)."""
     found: List[Tuple[ast.AST, Optional[ast.AST]]] = []
-    stack = list(method.body)
-    while stack:
-        node = stack.pop()
+    for node in own_statements(method):
         kind = type(node)
-        if kind is ast.Expr:
-            continue
         if kind is ast.Assign:
             for target in node.targets:
                 if type(target) is ast.Name or type(target) is ast.Attribute and type(target.value) is ast.Name:
@@ -85,27 +82,24 @@ def _statement_bindings(method: ast.AST) -> List[Tuple[ast.AST, Optional[ast.AST
                     found.extend((element, None) for element in ast.walk(target)
                                  if type(element) is ast.Name or type(element) is ast.Attribute)
             continue
-        fields = _BLOCKS.get(kind)
-        if fields is None:
-            if kind is ast.AugAssign or kind is ast.AnnAssign:
-                target = node.target
-                if type(target) is ast.Name or type(target) is ast.Attribute and type(target.value) is ast.Name:
-                    found.append((target, node.value if kind is ast.AnnAssign else None))
-            continue  # a simple statement, or a nested scope
+        if kind is ast.AugAssign or kind is ast.AnnAssign:
+            target = node.target
+            if type(target) is ast.Name or type(target) is ast.Attribute and type(target.value) is ast.Name:
+                found.append((target, node.value if kind is ast.AnnAssign else None))
+            continue
         if kind in _LOOPS:
             targets = (node.target,)
         elif kind in _WITHS:
             targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
         else:
-            targets = ()
+            continue
         for target in targets:
             if type(target) is ast.Name or type(target) is ast.Attribute:
                 found.append((target, None))
             else:
                 found.extend((element, None) for element in ast.walk(target)
                              if type(element) is ast.Name or type(element) is ast.Attribute)
-        for field in fields:
-            stack.extend(getattr(node, field))
+    found.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return found
 
 
@@ -128,49 +122,17 @@ def _spells_text(node: ast.BinOp) -> bool:
     return False
 
 
-def _top_level(body: Sequence[ast.stmt]) -> List[ast.stmt]:
-    """The statements that run one after the other at the top of a method: its body, with a
-    ``try:`` that has only a ``finally:`` opened up (its body, then its ``finally:``, run in
-    that order whenever the method returns normally)."""
-    found: List[ast.stmt] = []
-    stack = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        if type(stmt) in _TRY_FINALLY and not stmt.handlers and not stmt.orelse:
-            stack.extend(reversed(list(stmt.body) + list(stmt.finalbody)))
-        else:
-            found.append(stmt)
-    return found
-
-
-_TRY_FINALLY = frozenset(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
-
-
 def _methods(cls: ast.ClassDef) -> List[ast.AST]:
-    """The functions of a class body, those under an ``if`` or a ``try`` of it included."""
-    found = []
-    stack = list(cls.body)
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            found.append(node)
-        else:
-            for field in _BLOCKS.get(kind, ()):
-                stack.extend(getattr(node, field))
-    return found
+    """The functions of a class body, those under an ``if`` or a ``try`` of it included, in
+    source order."""
+    return sorted((node for node in own_statements(cls) if type(node) in _FUNCTIONS), key=lambda node: node.lineno)
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 _LOOPS = (ast.For, ast.AsyncFor)
 _WITHS = (ast.With, ast.AsyncWith)
-#: the statement lists of each compound statement (a ``case`` is reached through ``cases``)
-_BLOCKS = {kind: fields for kind, fields in (
-    (ast.If, ("body", "orelse")), (ast.For, ("body", "orelse")), (ast.AsyncFor, ("body", "orelse")),
-    (ast.While, ("body", "orelse")), (ast.With, ("body",)), (ast.AsyncWith, ("body",)),
-    (ast.Try, ("body", "handlers", "orelse", "finalbody")), (ast.ExceptHandler, ("body",)),
-    (getattr(ast, "TryStar", None), ("body", "handlers", "orelse", "finalbody")),
-    (getattr(ast, "Match", None), ("cases",)), (getattr(ast, "match_case", None), ("body",)),
-) if kind is not None}
 _UNPACKING = (ast.Tuple, ast.List, ast.Starred)
 
 
@@ -231,7 +193,7 @@ class AttributePaths:
         the rest of the class worth reading. The top level alone, so that the classes of
         the rest of the module (most of them) cost a look at their methods' first level."""
         for method in _methods(cls):
-            for stmt in _top_level(method.body):
+            for stmt in sequential_statements(method.body):
                 if type(stmt) is ast.Assign and type(stmt.targets[0]) is ast.Attribute \
                         and self._derivation(stmt.value):
                     return True
@@ -285,7 +247,7 @@ class AttributePaths:
             for method, self_name, bindings in evaluated:
                 self._self_name, self._scope = self_name, Scope(method, cls)
                 if self.facts.may_walrus:
-                    bindings = list(bindings_of(method))  # with the names a ``:=`` binds
+                    bindings = bindings + walrus_bindings(method)  # names a ``:=`` binds too
                 self._method_attribute_keys(method, self_name, bindings, once, seen)
         finally:
             self._self_name, self._scope = saved
@@ -341,7 +303,7 @@ class AttributePaths:
         """Note the key of each binding of a ``self`` attribute in ``method``. Its top-level
         statements are followed in order, so a local or a parameter stored on ``self`` reads as
         that attribute until it is rebound."""
-        body = _top_level(method.body)
+        body = sequential_statements(method.body)
         starts = [stmt.lineno for stmt in body]
         # The top-level statement each binding is in (by line: statements do not overlap).
         by_statement: Dict[int, list] = {}

@@ -5,7 +5,7 @@ deep as the parser allows."""
 import ast
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..imports import dotted_name
+from ..imports import dotted_name, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
 from ..summaries import NOTHING
@@ -200,19 +200,6 @@ def _assigned_to(stmt: ast.stmt) -> Optional[Tuple[str, ast.AST]]:
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
         return stmt.target.id, stmt.value
     return None
-
-
-def _first_statements(body: Sequence[ast.stmt]):
-    """The statements a body runs first, in order, entering a ``try`` that has no handler
-    (``try: ... finally: ...``) at its start: they run before anything else in any case."""
-    block, index = body, 0
-    while index < len(block):
-        stmt = block[index]
-        if isinstance(stmt, ast.Try) and not stmt.handlers and stmt.body:
-            block, index = stmt.body, 0  # the rest after the ``try`` is not looked at
-            continue
-        yield stmt
-        index += 1
 
 
 def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
@@ -451,7 +438,7 @@ class PathExpressions:
         """Keys of parameters given a value by the statements that open the body, each only
         once; the first other statement ends the search (it could rebind anything)."""
         found: Dict[str, Optional[Tuple[ast.AST, ast.stmt]]] = {}
-        for stmt in _first_statements(body):
+        for stmt in sequential_statements(body):
             if isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and const_string(stmt.value) is not None:
                 continue  # a docstring, or a string used as a comment
             rebinding = default_rebinding(stmt)
