@@ -10,7 +10,6 @@ entry, so the next run does not load libcst for that file again.
 """
 
 import sys
-import traceback
 from collections import Counter
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 

@@ -548,7 +548,7 @@ class ModuleSummaries:
                 return "pathlib"
             if name in ("os.path.join", "posixpath.join", "ntpath.join", "os.path.expanduser", "os.path.expandvars"):
                 return "str"
-            if name in _ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
+            if name in ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
                 return "str"
         if isinstance(node, ast.Subscript) and self._pure(node):  # ``os.environ[NAME]``
             return "str"
@@ -643,8 +643,9 @@ _INSIDE_METHODS = frozenset({
     "absolute", "strpath",
 })
 #: lookups of the environment and the home directory: one value all through a run
-_ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
-_SAME_ALL_RUN = _ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home"}
+#: (also the path keys of :mod:`.paths.expressions`)
+ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
+_SAME_ALL_RUN = ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home"}
 _PATH_BUILDERS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..imports import dotted_name, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import NOTHING
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 
 
@@ -21,8 +21,6 @@ TRANSPARENT = frozenset({
 PATHLIB_CLASSES = frozenset(n for n in TRANSPARENT if n.startswith("pathlib."))
 JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"}) | PATHLIB_CLASSES
 TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
-#: lookups whose value is the same for the whole run: ``environ(name[,default])``
-ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
 DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
 #: calls whose value differs on every call: names built from them are fresh, unique files
 FRESH_SOURCES = frozenset({
