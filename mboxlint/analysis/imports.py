@@ -289,6 +289,13 @@ _SIMPLE = (
 )
 
 
+def parameter_names(func: ast.AST) -> List[str]:
+    """Every parameter a function or lambda takes, ``*args`` and ``**kwargs`` included."""
+    args = func.args
+    every = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+    return [a.arg for a in every + [args.vararg, args.kwarg] if a is not None]
+
+
 def own_statements(scope: ast.AST):
     """Every statement of a function's own body (not of nested functions or classes)."""
     stack = list(getattr(scope, "body", []))

@@ -22,7 +22,7 @@ the same arguments name the same file.
 import ast
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from .imports import ModuleFacts, own_statements, dotted_name, sequential_statements
+from .imports import ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
 MAX_CALL_DEPTH = 8
@@ -843,6 +843,22 @@ def _own_nodes(func: ast.AST):
 def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
     """``(name, value)`` of each assignment expression (``name := value``) of a function's own body."""
     return [(node.target, node.value) for node in _own_nodes(func) if isinstance(node, ast.NamedExpr)]
+
+
+def local_names(func: ast.AST, walrus: bool = True) -> FrozenSet[str]:
+    """The names a function binds in its own body (parameters, assignments, ``with``/``for``
+    targets), which are its locals even where the module binds or imports the same name; names
+    declared ``global`` or ``nonlocal`` are not. Imports are left out: a name imported in the
+    function is the same object as the module's import of it."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return frozenset()
+    names = set(parameter_names(func))
+    names.update(target.id for target, _ in bindings_of(func, walrus) if isinstance(target, ast.Name))
+    declared = set()
+    for stmt in own_statements(func):
+        if isinstance(stmt, (ast.Global, ast.Nonlocal)):
+            declared.update(stmt.names)
+    return frozenset(names - declared)
 
 
 def bindings_of(func: ast.AST, walrus: bool = True):

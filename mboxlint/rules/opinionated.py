@@ -11,6 +11,7 @@ import bisect
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
+from ..analysis.summaries import local_names
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of, same
@@ -20,21 +21,33 @@ from .spelling import spell_path
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
 
-def _module_wide(key, facts) -> bool:
+def _module_wide(key, facts, local) -> bool:
     """Whether a key names the same file in every function of the module: it is built only
-    from constants, ``self`` attributes and module-level names."""
-    return all(root == "self" or root in facts.module_bindings or root in facts.aliases for root in key.roots)
+    from constants, ``self`` attributes and module-level names that the function (whose own
+    bindings are ``local``) does not rebind."""
+    return all(root == "self" or root not in local and (root in facts.module_bindings or root in facts.aliases)
+               for root in key.roots)
 
 
-def _place(event, facts, key=None):
+class _Places:
     """Where an event's path key (or ``key``) means one file: the scope, or the class for
-    ``self`` keys, or the module."""
-    key = event.path if key is None else key
-    if not _module_wide(key, facts):
-        return ("scope", id(event.scope.node))
-    if "self" in key.roots:
-        return ("class", id(event.scope.enclosing_class))
-    return ("module", None)
+    ``self`` keys, or the module. Each scope's own bindings are looked up once."""
+
+    def __init__(self, facts):
+        self.facts = facts
+        self._locals = {}
+
+    def __call__(self, event, key=None):
+        key = event.path if key is None else key
+        node = event.scope.node
+        local = self._locals.get(id(node))
+        if local is None:
+            local = self._locals[id(node)] = local_names(node, self.facts.may_walrus)
+        if not _module_wide(key, self.facts, local):
+            return ("scope", id(node))
+        if "self" in key.roots:
+            return ("class", id(event.scope.enclosing_class))
+        return ("module", None)
 
 
 def _path_node(call):
@@ -426,23 +439,24 @@ def save(state):
 
     def check(self, module):
         facts = module.facts
+        place = _Places(facts)
         reads = {}
         writes = {}
         for event in module.events_of(FileOpen):
-            slot = (_place(event, facts), event.path)
+            slot = (place(event), event.path)
             if event.mode == "read":
                 reads.setdefault(slot, []).append(event)
             elif event.mode == "truncate":
                 writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
-        renamed = {(_place(event, facts, event.src), event.src) for event in module.events_of(FileRename)}
+        renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
         loops = {}  # scope -> line ranges of its loops, found once
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
             temp = event.temp
-            slot = (_place(event, facts), event.path)
+            slot = (place(event), event.path)
             if temp is not None and (temp.origin != "derived" or slot in renamed):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]

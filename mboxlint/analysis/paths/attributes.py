@@ -24,7 +24,7 @@ import ast
 from bisect import bisect_right
 from typing import Dict, List, Optional, Set, Tuple
 
-from ..imports import dotted_name, own_statements, sequential_statements
+from ..imports import dotted_name, own_statements, parameter_names, sequential_statements
 from ..pathkey import PathKey, name_key, substitute
 from ..state import State
 from ..summaries import walrus_bindings
@@ -307,12 +307,7 @@ class AttributePaths:
         starts = [stmt.lineno for stmt in body]
         # The top-level statement each binding is in (by line: statements do not overlap).
         by_statement: Dict[int, list] = {}
-        params = {a.arg for a in list(getattr(method.args, "posonlyargs", [])) + list(method.args.args)
-                  + list(method.args.kwonlyargs)}
-        for extra in (method.args.vararg, method.args.kwarg):
-            if extra is not None:
-                params.add(extra.arg)
-        local_names = set(params)
+        local_names = set(parameter_names(method))
         for target, value in bindings:
             index = bisect_right(starts, target.lineno) - 1
             by_statement.setdefault(index, []).append((target, value))
