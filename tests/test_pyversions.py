@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
-from support import ROOT, run_cli
+import pytest
+
+from mboxlint.engine import check_source
+
+from support import EVERY_RULE, ROOT, run_cli
 
 # ``ast`` node classes added after Python 3.9, the oldest Python mboxlint declares.
 NEWER_THAN_OLDEST = {
@@ -118,3 +122,117 @@ def test_fix_runs_on_this_interpreter(tmp_path):
     assert "internal error" not in fixed.stderr
     assert "try:" in path.read_text(encoding="utf-8")
     assert fixed.returncode == 0, fixed.stderr
+
+
+# -- newer statements wherever the analyses look ------------------------------------------
+
+# A module every analysis walks (mailbox locks, IMAP, file paths, helpers and their summaries,
+# context managers, classes), with ``{S}`` where a statement may stand.
+_HOST = '''
+import contextlib, fcntl, imaplib, json, mailbox, os, tempfile
+{S0}
+STATE = "state.json"
+
+@contextlib.contextmanager
+def locked(box):
+    {S1}
+    box.lock()
+    try:
+        {S1}
+        yield box
+    finally:
+        box.unlock()
+
+def path_of(name):
+    {S1}
+    return os.path.join("/var/spool", name)
+
+def store(box, msg):
+    {S1}
+    with locked(box):
+        {S2}
+        box.add(msg)
+    if os.path.exists(STATE):
+        {S2}
+        with open(STATE) as f:
+            {S3}
+            return json.load(f)
+    try:
+        {S2}
+        os.rename(STATE + ".tmp", STATE)
+    except OSError:
+        {S2}
+        raise
+    for key in box.keys():
+        {S2}
+        box.remove(key)
+    while box:
+        {S2}
+        break
+
+class Spool:
+    {S1}
+    def __init__(self, path):
+        {S2}
+        self.path = path
+        self.tmp = path + ".tmp"
+        self.box = mailbox.mbox(path)
+
+    def __enter__(self):
+        {S2}
+        self.box.lock()
+        return self
+
+    def __exit__(self, *exc):
+        {S2}
+        self.box.unlock()
+
+    def save(self):
+        {S2}
+        with open(self.tmp, "w") as f:
+            {S3}
+            f.write("")
+        os.rename(self.tmp, self.path)
+
+def imap(conn):
+    {S1}
+    typ, data = conn.search(None, "ALL")
+    for num in data[0].split():
+        {S2}
+        conn.fetch(num, "(RFC822)")
+'''
+
+
+def _hosted(statement):
+    """``_HOST`` with ``statement`` at every place, indented to fit."""
+    lines = []
+    for line in _HOST.splitlines():
+        marker = line.strip()
+        if marker.startswith("{S") and marker.endswith("}"):
+            indent = line[:len(line) - len(line.lstrip())]
+            lines.extend(indent + part for part in statement.splitlines())
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+_NEWER_STATEMENTS = [
+    ((3, 10), "match os.name:\n    case 'nt':\n        os.remove(STATE)\n    case [x, *rest] if x:\n"
+              "        pass\n    case {'k': v, **kw}:\n        pass\n    case str() | None as y:\n        pass\n"
+              "    case _:\n        pass"),
+    ((3, 11), "try:\n    os.remove(STATE)\nexcept* OSError:\n    pass"),
+    ((3, 12), "type Alias[T] = list[T]"),
+]
+
+
+@pytest.mark.parametrize("version, statement", _NEWER_STATEMENTS, ids=["match", "except*", "type"])
+def test_newer_statements_anywhere_are_checked_without_error(version, statement):
+    if sys.version_info < version:
+        pytest.skip("this statement needs Python %d.%d" % version)
+    text = _hosted(statement)
+    ast.parse(text)  # the host itself is valid Python on this interpreter
+    result = check_source(text, "hosted.py", EVERY_RULE)
+    assert result.error is None, result.error
+    # The host's own findings are still there: the newer statement stopped no analysis.
+    plain = check_source(_hosted("pass"), "hosted.py", EVERY_RULE)
+    assert {f.code for f in plain.findings} <= {f.code for f in result.findings} | {"MBX301", "MBX302"}

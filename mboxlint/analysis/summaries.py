@@ -214,7 +214,7 @@ class _Scan:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     self.expression(child, certain)
-            nested = list(stmt.body) + list(getattr(stmt, "orelse", None) or [])
+            nested = list(getattr(stmt, "body", None) or []) + list(getattr(stmt, "orelse", None) or [])
             for case in getattr(stmt, "cases", None) or []:
                 nested.extend(case.body)
             self.uncertain_block(nested)
