@@ -80,8 +80,10 @@ class ExistsThenOpen(Rule):
     `Path.read_text()`/`read_bytes()`) for reading when a check that `P` exists is in force on
     every path to it: `os.path.exists/isfile/isdir/lexists(P)`, `os.access(P, ...)`,
     `Path.exists()/is_file()/is_dir()`, in an `if` around the open or in the guard-clause
-    form (`if not os.path.exists(P): return ...` followed by the open). "The same file" means
-    the same variable (not rebound in between), attribute chain, constant, or
+    form (`if not os.path.exists(P): return ...` followed by the open). An `assert` of the
+    check is not one: it states what the code expects and chooses nothing (`python -O` drops
+    it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
+    same file" means the same variable (not rebound in between), attribute chain, constant, or
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
@@ -405,7 +407,8 @@ class CheckThenAct(Rule):
     failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
     A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
     to `P` after the check) no longer counts. Files in a fresh private directory are exempt,
-    as for MBX301. Checks in helper functions are invisible.
+    as for MBX301, and so is an act after an `assert` of the check. Checks in helper functions
+    are invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`

@@ -297,14 +297,15 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     # -- conditions -------------------------------------------------------------------
 
     def branch(self, walker: Walker, test: ast.AST, truth: bool, state: State) -> None:
-        if isinstance(test, ast.Call):
+        stmt = walker.current_statement()
+        # An ``assert`` states what the code expects, it does not choose what runs (``-O``
+        # drops it): what follows acts on the file whatever the check said.
+        if isinstance(test, ast.Call) and not isinstance(stmt, ast.Assert):
             checked = self._guard_of(test, state)
             if checked is not None:
                 kind, key = checked
-                stmt = walker.current_statement()
                 state.set("guard", key, GuardFact((kind, truth, test.lineno), stmt))
         if isinstance(test, (ast.Compare, ast.BoolOp)):
-            stmt = walker.current_statement()
             root = getattr(stmt, "test", None) if isinstance(stmt, (ast.If, ast.While, ast.Assert)) else None
             self._mtime_compares(walker, root if root is not None else test, state)
 
