@@ -518,6 +518,9 @@ class ImapAnalysis(Analysis):
         self._class_attrs: Dict[int, Dict[str, str]] = {}
         #: ids of the calls emitted as :class:`ImapSeqUse` (they are not pins)
         self._reported: set = set()
+        #: the sequence numbers the value of the assignment being walked carries, taken before
+        #: its targets are forgotten: ``num = num.decode()`` rebinds the name it reads
+        self._assigned: Optional[Tuple[int, SeqFact]] = None
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -643,6 +646,8 @@ class ImapAnalysis(Analysis):
         if how not in ("assign", "walrus", "for", "comprehension"):
             return
         fact = self.seq_of(value, state)
+        if fact is None and self._assigned is not None and self._assigned[0] == id(value):
+            fact = self._assigned[1]
         if fact is None:
             return
         if ref is not None:
@@ -696,6 +701,10 @@ class ImapAnalysis(Analysis):
         """Sequence numbers handed to a call that is not a reported use (a read-only fetch, a
         helper of the program) *pin* their searches: rewriting those searches to UID SEARCH
         would hand that call UIDs where it expects sequence numbers."""
+        stmt = walker.current_statement()
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is node:
+            fact = self.seq_of(node, state)
+            self._assigned = (id(node), fact) if fact is not None else None
         if id(node) in self._reported or not (node.args or node.keywords):
             return
         func = node.func

@@ -299,8 +299,9 @@ class ImapSequenceNumbers(Rule):
     ## What it does
     Reports a non-UID `store()`, `copy()`, or a `fetch()` that changes message state, of an
     `imaplib.IMAP4`, `IMAP4_SSL` or `IMAP4_stream` connection, whose message set comes from
-    a non-UID `search()`: directly, through `data[0].split()`, a loop over it, or a
-    `b",".join(...)`. A `fetch()` changes state when its message parts name `RFC822`,
+    a non-UID `search()`: directly, through `data[0].split()`, a loop over it, a
+    `b",".join(...)`, `str()`/`int()`/`.decode()` of one, or a name rebound from itself
+    (`num = num.decode()`). Numbers passed to another function are not followed. A `fetch()` changes state when its message parts name `RFC822`,
     `RFC822.TEXT` or a `BODY[...]` section without `.PEEK` (the server sets `\\Seen`);
     `RFC822.HEADER`, `RFC822.SIZE`, `BODY.PEEK[...]`, `FLAGS` and `UID` only read, and a
     message-parts argument that is not a literal is not reported. Connections are recognised
