@@ -23,7 +23,7 @@ loop body reach the keys the next iteration draws from the same listing.
 
 import ast
 import re
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
 from .imports import ModuleFacts, annotation_parts
@@ -35,6 +35,8 @@ from .walk import Analysis, Walker
 KEY_DOMAIN = "key"
 SEQ_DOMAIN = "imapseq"
 CONN_DOMAIN = "imap"
+#: parameters of a function, while they still hold what its caller passed
+PARAM_DOMAIN = "imapparam"
 
 #: Methods whose result holds keys, and the shape of that result.
 KEY_SOURCES = {"keys": "keys", "iterkeys": "keys", "items": "items", "iteritems": "items", "add": "key"}
@@ -480,6 +482,26 @@ class SeqFact:
         return hash((self.conn, self.line, self.sites))
 
 
+class ParamFact:
+    """A parameter still holding what the caller passed: the ``index``-th positional one,
+    named ``name``."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, index: int, name: str):
+        self.index = index
+        self.name = name
+
+    def join(self, other: Optional["ParamFact"]) -> Optional["ParamFact"]:
+        return self if other == self else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ParamFact) and (self.index, self.name) == (other.index, other.name)
+
+    def __hash__(self) -> int:
+        return hash((self.index, self.name))
+
+
 class ConnFact:
     """A name known to hold an ``imaplib`` connection."""
 
@@ -521,14 +543,25 @@ class ImapAnalysis(Analysis):
         #: the sequence numbers the value of the assignment being walked carries, taken before
         #: its targets are forgotten: ``num = num.decode()`` rebinds the name it reads
         self._assigned: Optional[Tuple[int, SeqFact]] = None
+        # Numbers handed to a function of the module that uses its parameter as a message
+        # set: the calls and the uses, gathered per scope and kept once its walk completes.
+        #: (class id or None, name) -> the function node, for module functions and methods
+        self._functions: Dict[Tuple[Optional[int], str], ast.AST] = {}
+        #: (callee (class id or None, name), parameter index or name, numbers passed)
+        self._calls: List[Tuple[Tuple[Optional[int], str], Any, SeqFact]] = []
+        #: (events, scope, node, connection ref, op, the parameter's ParamFact)
+        self._sinks: List[tuple] = []
+        self._pending_calls: List[tuple] = []
+        self._pending_sinks: List[tuple] = []
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
         return facts.imports_any(["imaplib"])
 
     def scope_triggers(self, path_words=None):
-        # Sequence numbers come from a search() and are used in the same scope.
-        return ("search",)
+        # Sequence numbers come from a search(), and are used in that scope or in a function
+        # of the module it hands them to.
+        return ("search", ".store(", ".fetch(", ".copy(")
 
     # -- which names are connections ------------------------------------------------------
 
@@ -582,6 +615,7 @@ class ImapAnalysis(Analysis):
         scope = walker.scope
         for name, kind in self._globals.items():
             state.set(CONN_DOMAIN, name, ConnFact(kind))
+        self._pending_calls, self._pending_sinks = [], []
         if not scope.is_function:
             return
         args = scope.node.args
@@ -590,6 +624,14 @@ class ImapAnalysis(Analysis):
             if kind:
                 state.set(CONN_DOMAIN, arg.arg, ConnFact(kind))
         self_name = scope.self_name
+        cls = scope.enclosing_class
+        if scope.enclosing_function is None and (cls is None or self_name is not None):
+            self._functions[(id(cls) if cls is not None else None, scope.node.name)] = scope.node
+            positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+            for index, arg in enumerate(positional):
+                state.set(PARAM_DOMAIN, arg.arg, ParamFact(index, arg.arg))
+            for arg in args.kwonlyargs:
+                state.set(PARAM_DOMAIN, arg.arg, ParamFact(-1, arg.arg))
         if self_name and scope.enclosing_class is not None:
             for attr, kind in self._attributes(scope.enclosing_class).items():
                 state.set(CONN_DOMAIN, self_name + "." + attr, ConnFact(kind))
@@ -597,16 +639,20 @@ class ImapAnalysis(Analysis):
     # -- what an expression holds ---------------------------------------------------------
 
     def seq_of(self, node: ast.AST, state: State) -> Optional[SeqFact]:
-        """The search whose sequence numbers ``node``'s value carries, if any (a loop:
-        ``d[0].strip().split()...`` may be thousands deep)."""
+        """The search whose sequence numbers ``node``'s value carries, if any."""
+        return self._carried(node, state, SEQ_DOMAIN)
+
+    def _carried(self, node: ast.AST, state: State, domain: str):
+        """The fact of ``domain`` that ``node``'s value carries through the conversions that
+        keep sequence numbers (a loop: ``d[0].strip().split()...`` may be thousands deep)."""
         while True:
             if isinstance(node, (ast.Name, ast.Attribute)):
                 ref = Walker.ref(node)
-                return state.get(SEQ_DOMAIN, ref) if ref is not None else None
+                return state.get(domain, ref) if ref is not None else None
             if isinstance(node, ast.Subscript):
                 node = node.value
             elif isinstance(node, ast.Call):
-                fact = state.get(SEQ_DOMAIN, _synthetic(node))
+                fact = state.get(domain, _synthetic(node)) if domain == SEQ_DOMAIN else None
                 if fact is not None:
                     return fact
                 func = node.func
@@ -696,6 +742,10 @@ class ImapAnalysis(Analysis):
         if fact is not None:
             self._reported.add(id(node))
             walker.emit(ImapSeqUse, node, ref=ref, op=op, search=fact)
+            return
+        param = self._carried(args[0], state, PARAM_DOMAIN)
+        if param is not None:  # whether a caller passes search results is known at the end
+            self._pending_sinks.append((walker.events, walker.scope, node, ref, op, param))
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         """Sequence numbers handed to a call that is not a reported use (a read-only fetch, a
@@ -713,14 +763,57 @@ class ImapAnalysis(Analysis):
                 return
         elif (self.facts.resolve(func) or "").startswith("builtins."):
             return
-        values = list(node.args) + [k.value for k in node.keywords]
+        callee = self._callee(walker, func)
+        slots = [(index, value) for index, value in enumerate(node.args)]
+        slots += [(k.arg, k.value) for k in node.keywords]
         sites = frozenset()
-        for value in values:
+        for slot, value in slots:
             fact = self.seq_of(value, state)
             if fact is not None:
                 sites |= fact.sites
+                if callee is not None and not isinstance(value, ast.Starred):
+                    key, offset = callee
+                    self._pending_calls.append((key, slot + offset if isinstance(slot, int) else slot, fact))
         if sites:
             walker.emit(ImapSeqPin, node, sites=sites)
+
+    @staticmethod
+    def _callee(walker: Walker, func: ast.AST):
+        """``((class id or None, name), index offset)`` of a call of a module function or of a
+        method of the class being walked through its instance, else None."""
+        scope = walker.scope
+        if isinstance(func, ast.Name):
+            return (None, func.id), 0
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and scope.enclosing_class is not None \
+                and func.value.id == scope.self_name:
+            return (id(scope.enclosing_class), func.attr), 1
+        return None
+
+    def finish(self, walker: Walker, exits: Optional[State]) -> None:
+        self._calls.extend(self._pending_calls)
+        self._sinks.extend(self._pending_sinks)
+        self._pending_calls, self._pending_sinks = [], []
+
+    def finish_module(self) -> None:
+        """Report the uses, in a function of the module, of numbers its callers pass it."""
+        passed: Dict[Tuple[int, Any], SeqFact] = {}
+        for callee, slot, fact in self._calls:
+            node = self._functions.get(callee)
+            if node is not None:
+                earlier = passed.get((id(node), slot))
+                passed[(id(node), slot)] = fact.join(earlier)
+        done = set()
+        for events, scope, node, ref, op, param in self._sinks:
+            if id(node) in done:
+                continue
+            fact = passed.get((id(scope.node), param.index)) if param.index >= 0 else None
+            by_name = passed.get((id(scope.node), param.name))
+            fact = by_name.join(fact) if by_name is not None else fact
+            if fact is not None:
+                done.add(id(node))
+                self._reported.add(id(node))
+                events.append(ImapSeqUse(node, scope, ref=ref, op=op, search=fact))
+        self._calls, self._sinks = [], []
 
 
 def search_uses(events) -> Dict[Tuple[int, int], FrozenSet[Tuple[int, int]]]:
