@@ -545,10 +545,8 @@ class ImapAnalysis(Analysis):
         self._assigned: Optional[Tuple[int, SeqFact]] = None
         # Numbers handed to a function of the module that uses its parameter as a message
         # set: the calls and the uses, gathered per scope and kept once its walk completes.
-        #: (class id or None, name) -> the function node, for module functions and methods
-        self._functions: Dict[Tuple[Optional[int], str], ast.AST] = {}
-        #: (callee (class id or None, name), parameter index or name, numbers passed)
-        self._calls: List[Tuple[Tuple[Optional[int], str], Any, SeqFact]] = []
+        #: (id of the callee's node, parameter index or name, numbers passed)
+        self._calls: List[Tuple[int, Any, SeqFact]] = []
         #: (events, scope, node, connection ref, op, the parameter's ParamFact)
         self._sinks: List[tuple] = []
         self._pending_calls: List[tuple] = []
@@ -624,9 +622,7 @@ class ImapAnalysis(Analysis):
             if kind:
                 state.set(CONN_DOMAIN, arg.arg, ConnFact(kind))
         self_name = scope.self_name
-        cls = scope.enclosing_class
-        if scope.enclosing_function is None and (cls is None or self_name is not None):
-            self._functions[(id(cls) if cls is not None else None, scope.node.name)] = scope.node
+        if scope.enclosing_function is None and (scope.enclosing_class is None or self_name is not None):
             positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
             for index, arg in enumerate(positional):
                 state.set(PARAM_DOMAIN, arg.arg, ParamFact(index, arg.arg))
@@ -763,7 +759,7 @@ class ImapAnalysis(Analysis):
                 return
         elif (self.facts.resolve(func) or "").startswith("builtins."):
             return
-        callee = self._callee(walker, func)
+        callee = self._callee(walker, node)
         slots = [(index, value) for index, value in enumerate(node.args)]
         slots += [(k.arg, k.value) for k in node.keywords]
         sites = frozenset()
@@ -772,22 +768,22 @@ class ImapAnalysis(Analysis):
             if fact is not None:
                 sites |= fact.sites
                 if callee is not None and not isinstance(value, ast.Starred):
-                    key, offset = callee
-                    self._pending_calls.append((key, slot + offset if isinstance(slot, int) else slot, fact))
+                    target, offset = callee
+                    self._pending_calls.append((id(target), slot + offset if isinstance(slot, int) else slot, fact))
         if sites:
             walker.emit(ImapSeqPin, node, sites=sites)
 
-    @staticmethod
-    def _callee(walker: Walker, func: ast.AST):
-        """``((class id or None, name), index offset)`` of a call of a module function or of a
-        method of the class being walked through its instance, else None."""
+    def _callee(self, walker: Walker, call: ast.Call):
+        """``(function node, index offset)`` of a call of a module function, or of a method of
+        the class being walked through its instance (whose first parameter is that instance)."""
+        summaries = self.facts.summaries
+        if summaries is None:
+            return None
         scope = walker.scope
-        if isinstance(func, ast.Name):
-            return (None, func.id), 0
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and scope.enclosing_class is not None \
-                and func.value.id == scope.self_name:
-            return (id(scope.enclosing_class), func.attr), 1
-        return None
+        found = summaries.callee_node(call, scope.enclosing_class, scope.self_name)
+        if found is None:
+            return None
+        return found[0], 0 if found[1] is None else 1
 
     def finish(self, walker: Walker, exits: Optional[State]) -> None:
         self._calls.extend(self._pending_calls)
@@ -798,10 +794,7 @@ class ImapAnalysis(Analysis):
         """Report the uses, in a function of the module, of numbers its callers pass it."""
         passed: Dict[Tuple[int, Any], SeqFact] = {}
         for callee, slot, fact in self._calls:
-            node = self._functions.get(callee)
-            if node is not None:
-                earlier = passed.get((id(node), slot))
-                passed[(id(node), slot)] = fact.join(earlier)
+            passed[(callee, slot)] = fact.join(passed.get((callee, slot)))
         done = set()
         for events, scope, node, ref, op, param in self._sinks:
             if id(node) in done:
