@@ -508,21 +508,16 @@ class ModuleSummaries:
         self._class_cms[id(cls)] = result
         return result
 
+    def returned_values(self, call: ast.Call, cls: Optional[ast.ClassDef],
+                        self_name: Optional[str]) -> Optional[List[ast.AST]]:
+        """The expressions of every ``return`` of the function ``call`` calls, or None when it
+        is unknown, may return None (a bare ``return``, falling off its end) or is a generator."""
+        found = self.callee_node(call, cls, self_name)
+        return _return_values(found[0]) if found is not None else None
+
     def _returns(self, func: ast.AST) -> Returns:
-        if not _never_falls_off(func.body):
-            return NOTHING  # may fall off its end: returns None that way
-        values = []
-        stack = list(func.body)
-        while stack:  # ``return`` is a statement: statement lists are all there is to look at
-            node = stack.pop()
-            if isinstance(node, ast.Return):
-                values.append(node.value)
-            elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
-                return NOTHING  # a generator: a call gives an iterator
-            elif not isinstance(node, _NESTED):
-                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    stack.extend(getattr(node, field, None) or ())
-        if not values or any(v is None for v in values):
+        values = _return_values(func)
+        if values is None:
             return NOTHING
         sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
         if sizes != {0}:
@@ -817,6 +812,26 @@ class PrivatePaths:
         if not fresh:
             self._scopes[id(func)] = result
         return result
+
+
+def _return_values(func: ast.AST) -> Optional[List[ast.AST]]:
+    """Every ``return`` expression of ``func``; None if it may return None or is a generator."""
+    if not _never_falls_off(func.body):
+        return None  # may fall off its end: returns None that way
+    values = []
+    stack = list(func.body)
+    while stack:  # ``return`` is a statement: statement lists are all there is to look at
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            values.append(node.value)
+        elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
+            return None  # a generator: a call gives an iterator
+        elif not isinstance(node, _NESTED):
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                stack.extend(getattr(node, field, None) or ())
+    if not values or any(v is None for v in values):
+        return None
+    return values
 
 
 def under(ref: str, names) -> bool:

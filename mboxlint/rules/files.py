@@ -92,7 +92,10 @@ class ExistsThenOpen(Rule):
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
-    `tmp_path`/`tmpdir`, or a fixture of the module returning one): nobody else removes it.
+    `tmp_path`/`tmpdir`, or a fixture of the module returning one), nor after a check of a
+    file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or
+    `secrets`, directly, through a variable or by a helper of the module, or the name of a
+    temp file made here): nobody else removes it.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
     (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
@@ -406,7 +409,8 @@ class CheckThenAct(Rule):
     `OSError` and broader) and does not raise again (a handler ending in `raise` lets the
     failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
     A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
-    to `P` after the check) no longer counts. Files in a fresh private directory are exempt,
+    to `P` after the check) no longer counts. Files in a fresh private directory, or with a
+    name unique to the run, are exempt,
     as for MBX301, and so is an act after an `assert` of the check. Checks in helper functions
     are invisible.
 

@@ -302,7 +302,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         # drops it): what follows acts on the file whatever the check said.
         if isinstance(test, ast.Call) and not isinstance(stmt, ast.Assert):
             checked = self._guard_of(test, state)
-            if checked is not None:
+            # A file whose name no other program can know (a random uuid or token, a temp
+            # file made here) changes only by this program's doing: its check cannot go stale.
+            if checked is not None and not self._fresh(checked[1], unique=True):
                 kind, key = checked
                 state.set("guard", key, GuardFact((kind, truth, test.lineno), stmt))
         if isinstance(test, (ast.Compare, ast.BoolOp)):

@@ -39,6 +39,17 @@ def is_fresh_source(name: Optional[str]) -> bool:
     return name is not None and (name in FRESH_SOURCES or name.startswith(FRESH_MODULES))
 
 
+#: calls whose value no other program can know or guess: a file named from one, or made by
+#: one, is private to this run (a time, a pid or a hash of the content can be found again)
+UNIQUE_SOURCES = frozenset({
+    "uuid.uuid1", "uuid.uuid4", "tempfile.mkstemp", "tempfile.mktemp", "tempfile.NamedTemporaryFile",
+})
+
+
+def is_unique_source(name: Optional[str]) -> bool:
+    return name is not None and (name in UNIQUE_SOURCES or name.startswith("secrets."))
+
+
 def fresh_key(name: str, node: ast.AST) -> PathKey:
     """The key of the value of a fresh call: its own site, since two calls never agree."""
     return opaque_key("%s%s()@%d:%d" % (FRESH_PREFIX, name, node.lineno, node.col_offset))
@@ -46,6 +57,11 @@ def fresh_key(name: str, node: ast.AST) -> PathKey:
 
 def is_fresh_key(key: PathKey) -> bool:
     return key.kind == "opaque" and key.head.startswith(FRESH_PREFIX)
+
+
+def fresh_key_source(key: PathKey) -> str:
+    """The call a fresh key (see :func:`fresh_key`) was made by: ``uuid.uuid4``."""
+    return key.head[len(FRESH_PREFIX):].partition("()@")[0]
 
 
 def const_string(node: ast.AST) -> Optional[str]:

@@ -12,7 +12,7 @@ from ..summaries import bindings_of
 from ..walk import Walker, _bound_refs
 from .expressions import (
     DERIVING_METHODS, FRESH_MODULES, FRESH_SOURCES, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
-    is_none, keyword_value,
+    fresh_key_source, is_fresh_source, is_none, is_unique_source, keyword_value,
 )
 from .facts import Must
 
@@ -277,39 +277,57 @@ class RenamesAndTemps:
                 return False
         return True
 
-    def _fresh(self, key: PathKey) -> bool:
+    def _fresh(self, key: PathKey, unique: bool = False) -> bool:
         """Whether a key is built from a name that every binding in this scope makes from a
-        value unique to the call (uuid, time, pid, a hash). Looked up only at renames."""
+        value unique to the call (uuid, time, pid, a hash). Looked up only at renames.
+        ``unique``: only from values no other program can know or guess (a random uuid or
+        token, the name of a temp file made here): such a file is as private as one in a
+        private directory."""
         if self._bindings is None:
             self._bindings = {}
             for target, value in bindings_of(self._scope.node, self.facts.may_walrus):
                 ref = dotted_name(target)
                 if ref is not None:
                     self._bindings.setdefault(ref, []).append(value)
+        sources = is_unique_source if unique else is_fresh_source
         seen: Set[str] = set()
         return key.any_leaf(
-            lambda leaf: is_fresh_key(leaf) or leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0))
+            lambda leaf: is_fresh_key(leaf) and (not unique or sources(fresh_key_source(leaf)))
+            or leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0, sources))
 
-    def _fresh_name(self, ref: str, seen: Set[str], depth: int) -> bool:
+    def _fresh_name(self, ref: str, seen: Set[str], depth: int, sources=is_fresh_source) -> bool:
         if ref in seen or depth > FRESH_DEPTH:
             return False  # a cycle, or a chain too long to follow: not known to be fresh
         seen.add(ref)
         values = self._bindings.get(ref)
-        if not values and self._fresh_attribute(ref):
+        if not values and ref.endswith(".name") and ref[:-5] in self._bindings:
+            values = self._bindings[ref[:-5]]  # the name of a temp file object made here
+        if not values and sources is is_fresh_source and self._fresh_attribute(ref):
             return True  # bound to a fresh name in another method of the class
-        return bool(values) and all(value is not None and self._fresh_value(value, seen, depth) for value in values)
+        return bool(values) and all(
+            value is not None and self._fresh_value(value, seen, depth, sources) for value in values)
 
-    def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int) -> bool:
+    def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int, sources=is_fresh_source) -> bool:
         for node in ast.walk(value):
             if isinstance(node, ast.Call):
-                name = self.facts.resolve(node.func) or ""
-                if name in FRESH_SOURCES or name.startswith(FRESH_MODULES):
+                name = self.facts.resolve(node.func)
+                if sources(name) or name is None and self._fresh_helper(node, sources):
                     return True
             elif isinstance(node, (ast.Name, ast.Attribute)):
                 ref = dotted_name(node)
-                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen, depth + 1):
+                if ref is not None and ref in self._bindings and self._fresh_name(ref, seen, depth + 1, sources):
                     return True
         return False
+
+    def _fresh_helper(self, call: ast.Call, sources) -> bool:
+        """Whether ``call`` calls a function of the module every ``return`` of which builds
+        its value from such a source (``return f"/tmp/app-{uuid.uuid4().hex}.sock"``)."""
+        summaries = self.facts.summaries
+        if summaries is None:
+            return False
+        values = summaries.returned_values(call, self._scope.enclosing_class, self._scope.self_name)
+        return bool(values) and all(
+            any(isinstance(n, ast.Call) and sources(self.facts.resolve(n.func)) for n in ast.walk(v)) for v in values)
 
     def _synced(self, node: ast.Call, state: State) -> None:
         for arg in node.args:
