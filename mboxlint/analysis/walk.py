@@ -803,6 +803,9 @@ class Walker:
         elif isinstance(node, ast.IfExp):
             steps.append((node.test, state))
             steps.append(lambda: self._if_exp_arms(node, state, work))
+        elif isinstance(node, ast.BoolOp) and not all(type(v) in _PLAIN for v in node.values[1:]):
+            steps.append((node.values[0], state))
+            steps.append(lambda: self._bool_op_rest(node, state, work))
         else:
             for child in ast.iter_child_nodes(node):
                 if type(child) not in _INERT and isinstance(child, _EVALUATED):
@@ -823,6 +826,31 @@ class Walker:
                     state.replace_with(merged)
             work.extend([merge, (node.orelse, no)])
         work.extend([other_arm, (node.body, yes)])
+
+    def _bool_op_rest(self, node: ast.BoolOp, state: State, work: List[Any]) -> None:
+        """``a and b``: ``b`` runs only where ``a`` was true (``or``: false), and the value may
+        be decided after any operand: the state after the expression joins those ways. (Steps
+        are methods, not closures calling themselves, which would be cyclic garbage.)"""
+        self._bool_op_after(node, state, work, [], 1, state)
+
+    def _bool_op_after(self, node: ast.BoolOp, state: State, work: List[Any], exits: List[State],
+                       index: int, current: State) -> None:
+        """``node.values[index - 1]`` was just evaluated in ``current``."""
+        values = node.values
+        if index == len(values):
+            exits.append(current)  # the last operand's value is the expression's
+            merged = join_all(exits)
+            if merged is not None:
+                state.replace_with(merged)
+            return
+        goes_on = isinstance(node.op, ast.And)
+        decided = current.copy()
+        self.refine(values[index - 1], not goes_on, decided)
+        exits.append(decided)
+        onward = current.copy()
+        self.refine(values[index - 1], goes_on, onward)
+        work.append(_bound(self._bool_op_after, node, state, work, exits, index + 1, onward))
+        work.append((values[index], onward))
 
     def _call_steps(self, node: ast.Call, state: State, steps: List[Any]) -> None:
         func = node.func
@@ -885,6 +913,8 @@ EVAL_RECURSION = 50
 
 #: expressions whose evaluation reports nothing (a lambda's body runs later, if at all)
 _INERT = frozenset({ast.Name, ast.Constant, ast.Lambda})
+#: operands of ``and``/``or`` that call nothing: no need to walk them in a refined state
+_PLAIN = frozenset({ast.Name, ast.Constant, ast.Attribute})
 #: the parts of an expression that are evaluated with it
 _EVALUATED = (ast.expr, ast.keyword, ast.comprehension, ast.arguments)
 

@@ -80,7 +80,10 @@ class ExistsThenOpen(Rule):
     `Path.read_text()`/`read_bytes()`) for reading when a check that `P` exists is in force on
     every path to it: `os.path.exists/isfile/isdir/lexists(P)`, `os.access(P, ...)`,
     `Path.exists()/is_file()/is_dir()`, in an `if` around the open or in the guard-clause
-    form (`if not os.path.exists(P): return ...` followed by the open). An `assert` of the
+    form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of
+    the same `and` (`p.exists() and p.read_text()`; `or` after a negated check), or in an `if`
+    on a name the check's result was kept in (`there = os.path.exists(P)`, then `if there:`),
+    while neither that name nor `P` has been rebound. An `assert` of the
     check is not one: it states what the code expects and chooses nothing (`python -O` drops
     it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
     same file" means the same variable (not rebound in between), attribute chain, constant, or

@@ -242,6 +242,13 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             state.set("pathlib", ref, Must(True))
 
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
+        if how == "assign" and "." not in ref:
+            checked = self._guard_of(call, state)
+            if checked is not None:  # ``present = os.path.exists(p)``, tested later
+                state.set("checked", ref, Must((checked[0], checked[1], call.lineno)))
+                # kept under the path's key too, so that rebinding the path forgets it
+                state.set("checked-path", checked[1], Must(ref))
+                return True
         name = self.facts.resolve(call.func)
         method = call.func.attr if name is None and isinstance(call.func, ast.Attribute) else None
         if name == "tempfile.mktemp":
@@ -300,13 +307,19 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         stmt = walker.current_statement()
         # An ``assert`` states what the code expects, it does not choose what runs (``-O``
         # drops it): what follows acts on the file whatever the check said.
-        if isinstance(test, ast.Call) and not isinstance(stmt, ast.Assert):
-            checked = self._guard_of(test, state)
+        if isinstance(test, (ast.Call, ast.Name)) and not isinstance(stmt, ast.Assert):
+            line = getattr(test, "lineno", 0)
+            if isinstance(test, ast.Call):
+                checked = self._guard_of(test, state)
+            else:  # a name bound to a check's result
+                kept = state.get("checked", test.id)
+                still = kept is not None and state.get("checked-path", kept.value[1])
+                checked, line = (kept.value[:2], kept.value[2]) if still and still.value == test.id else (None, line)
             # A file whose name no other program can know (a random uuid or token, a temp
             # file made here) changes only by this program's doing: its check cannot go stale.
             if checked is not None and not self._fresh(checked[1], unique=True):
                 kind, key = checked
-                state.set("guard", key, GuardFact((kind, truth, test.lineno), stmt))
+                state.set("guard", key, GuardFact((kind, truth, line), stmt))
         if isinstance(test, (ast.Compare, ast.BoolOp)):
             root = getattr(stmt, "test", None) if isinstance(stmt, (ast.If, ast.While, ast.Assert)) else None
             self._mtime_compares(walker, root if root is not None else test, state)
