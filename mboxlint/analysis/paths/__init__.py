@@ -321,8 +321,16 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 kind, key = checked
                 state.set("guard", key, GuardFact((kind, truth, line), stmt))
         if isinstance(test, (ast.Compare, ast.BoolOp)):
-            root = getattr(stmt, "test", None) if isinstance(stmt, (ast.If, ast.While, ast.Assert)) else None
-            self._mtime_compares(walker, root if root is not None else test, state)
+            # The whole condition is looked at once: a size or inode compared in another
+            # operand of the same ``and``/``or`` makes the mtime comparison a full one.
+            if isinstance(stmt, (ast.If, ast.While, ast.Assert)):
+                root = stmt.test
+            elif isinstance(stmt, (ast.Return, ast.Assign, ast.AnnAssign, ast.Expr)) and \
+                    isinstance(stmt.value, ast.BoolOp):
+                root = stmt.value
+            else:
+                root = test
+            self._mtime_compares(walker, root, state)
 
     # -- calls ------------------------------------------------------------------------
 

@@ -138,8 +138,12 @@ class GuardsAndChecks:
         other_key = self._mtime_of(node, state)
         if other_key is not None:
             return "an earlier stat" if other_key == key else None
-        if isinstance(node, ast.Subscript) or (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
+        if isinstance(node, ast.Subscript):
+            stat_ref = dotted_name(node.value)
+            if stat_ref is not None and state.get("stat", stat_ref) is not None:
+                return None  # ``st[8]``: a field of a stat result, not a value kept from before
+            return "a cached value"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
             return "a cached value"
         ref = dotted_name(node)
         if ref is not None and state.get("cached", ref) is not None:
