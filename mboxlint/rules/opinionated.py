@@ -144,7 +144,8 @@ class InPlaceRewrite(Rule):
     ## What it does
     Reports `open(P, "w")` (any truncating mode: `"wb"`, `"w+"`, `"wt"`), `Path.open("w")` and
     `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
-    reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`): a state or cache file.
+    reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
+    parser's `read(P)`): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class (`self.path + ".json"` in two methods), for constants and
     module globals in the whole module; a parameter whose default is a module constant
@@ -157,10 +158,11 @@ class InPlaceRewrite(Rule):
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
     same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
-    file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
-    nor for a file written once and only read afterwards: the module's only truncating
-    write of it, made where a check found it missing, or before every read of it in the same
-    function and outside loops. A write and a read in two different test functions
+    file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`)
+    or that a check found missing (`if not os.path.isfile(P): open(P, "w")`: a create, whose
+    race with another creator MBX302 reports), nor for a file written once and only read
+    afterwards: the module's only truncating write of it, made before every read of it in
+    the same function and outside loops. A write and a read in two different test functions
     (`test_*`) are not paired: each test runs on its own.
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
@@ -480,14 +482,14 @@ def _separate_tests(read, write) -> bool:
 
 
 def _written_once(write, writes, reads, loops) -> bool:
-    """Whether the file is created once and only read afterwards: the only truncating write
-    of it, made where the file was checked to be missing, or before every read of it in the
-    same function and not in a loop."""
-    if len(writes) != 1:
-        return False
+    """Whether the write creates the file rather than rewriting it: made where the file was
+    checked to be missing, or the only truncating write of it, made before every read of it
+    in the same function and not in a loop."""
     guard = write.guard
     if guard is not None and not guard.present:
         return True
+    if len(writes) != 1:
+        return False
     scope = write.scope.node
     line = write.node.lineno
     if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):

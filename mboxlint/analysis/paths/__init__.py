@@ -72,7 +72,7 @@ from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
-from .opens import COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
+from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
 
@@ -90,12 +90,12 @@ PATH_WORDS = GUARD_WORDS + (
 
 #: A scope may also matter by what it reads: MBX901 pairs a rewrite in one method with a
 #: read in another.
-PATH_SCOPE_WORDS = PATH_WORDS + ("read_text", "read_bytes")
+PATH_SCOPE_WORDS = PATH_WORDS + ("read_text", "read_bytes", "ConfigParser")
 #: words of the calls that rename, of those that make temp files, of those that open, read
 #: or write a file (for the rules' ``PATH_SCOPE_TRIGGERS``)
 RENAME_WORDS = ("rename", "replace", "move")
 TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
-OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes")
+OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes", "ConfigParser")
 
 
 class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
@@ -251,6 +251,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 return True
         name = self.facts.resolve(call.func)
         method = call.func.attr if name is None and isinstance(call.func, ast.Attribute) else None
+        if name in CONFIG_PARSERS:
+            state.set("parser", ref, Must(True))
+            return True
         if name == "tempfile.mktemp":
             self._new_temp(ref, call, state, bound=[ref])
             return True
@@ -411,12 +414,24 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             key = self.key(receiver, state)
             if key is not None and method == "unlink":
                 state.set("removed", key, May(node.lineno))
+        elif method == "read" and node.args and self._config_parser(receiver, state):
+            # ``parser.read(path)`` (or a list of paths) reads each file that is there
+            paths = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else [node.args[0]]
+            for path in paths:
+                self._open(walker, node, path, "r", state, missing_ok=True)
         elif "sync" in method.lower():
             self._synced(node, state)
         elif method == "lock" and not node.args:
             box = state.get("mbox", dotted_name(receiver) or "")
             if box is not None:
                 self._scope_locked.setdefault(box.value, node.lineno)
+
+    def _config_parser(self, receiver: ast.AST, state: State) -> bool:
+        """Whether ``receiver`` is a ``configparser`` parser: made here, or bound to one."""
+        if isinstance(receiver, ast.Call):
+            return self.facts.resolve(receiver.func) in CONFIG_PARSERS
+        ref = dotted_name(receiver)
+        return ref is not None and state.get("parser", ref) is not None
 
     # -- with -------------------------------------------------------------------------
 

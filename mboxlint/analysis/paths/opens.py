@@ -20,18 +20,24 @@ COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "os.link",
 MKDIR = frozenset({"os.mkdir", "os.makedirs"})
 REMOVE = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree"})
 STAT = frozenset({"os.stat", "os.lstat"})
+#: parsers whose ``read(paths)`` reads each file that is there and skips the others
+CONFIG_PARSERS = frozenset({"configparser.ConfigParser", "configparser.RawConfigParser",
+                            "configparser.SafeConfigParser"})
 
 
 class OpensAndActs:
     """:class:`~mboxlint.analysis.events.FileOpen` and :class:`~mboxlint.analysis.events.FileAct`
     events (a part of :class:`PathAnalysis`)."""
 
-    def _open(self, walker: Walker, node: ast.Call, path: ast.AST, mode: str, state: State) -> None:
+    def _open(self, walker: Walker, node: ast.Call, path: ast.AST, mode: str, state: State,
+              missing_ok: bool = False) -> None:
+        """``missing_ok``: a read that skips a missing file (``ConfigParser.read``): no check
+        before it can go stale."""
         key = self.key(path, state)
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
-        guard = state.get("guard", key)
+        guard = state.get("guard", key) if not missing_ok else None
         # Only a checked open can lose a race, so only then is it worth looking at the handlers.
         caught = frozenset(self._caught(walker)) if guard is not None else frozenset()
         walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
