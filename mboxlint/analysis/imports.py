@@ -72,6 +72,7 @@ class ModuleFacts:
         self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
         self._tree = tree
+        self._test_module: Optional[bool] = None
         self._collect(tree)
 
     # -- collection -----------------------------------------------------------------
@@ -250,6 +251,13 @@ class ModuleFacts:
             if kind in LOCKABLE_ANNOTATIONS:
                 return kind
         return None
+
+    @property
+    def is_test_module(self) -> bool:
+        """Whether the module is a test suite's: it imports ``pytest`` or ``unittest``."""
+        if self._test_module is None:
+            self._test_module = self.imports_any(["pytest", "_pytest", "unittest"])
+        return self._test_module
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
         """Whether any alias refers to a module under one of ``prefixes``."""

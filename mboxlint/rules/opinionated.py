@@ -163,7 +163,10 @@ class InPlaceRewrite(Rule):
     race with another creator MBX302 reports), nor for a file written once and only read
     afterwards: the module's only truncating write of it, made before every read of it in
     the same function and outside loops. A write and a read in two different test functions
-    (`test_*`) are not paired: each test runs on its own.
+    (`test_*`) are not paired: each test runs on its own. Tests rewrite their own fixture
+    files, which no other program reads: nothing is reported in a test module (one that
+    imports `pytest` or `unittest`), nor for a write in a test (a `test*` function, a
+    method of a `Test*` class, or a function defined in one).
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -441,6 +444,8 @@ def save(state):
 
     def check(self, module):
         facts = module.facts
+        if facts.is_test_module:
+            return  # tests rewrite their own fixture files, which no other program reads
         place = _Places(facts)
         reads = {}
         writes = {}
@@ -459,7 +464,7 @@ def save(state):
                 continue
             temp = event.temp
             slot = (place(event), event.path)
-            if temp is not None and (temp.origin != "derived" or slot in renamed):
+            if temp is not None and (temp.origin != "derived" or slot in renamed) or _in_test(event.scope):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
@@ -473,6 +478,22 @@ def save(state):
 
 def _is_test(scope) -> bool:
     return scope.is_function and scope.name.startswith("test")
+
+
+def _in_test(scope) -> bool:
+    """Whether ``scope`` is a test (a ``test*`` function, a method of a ``Test*`` class), or
+    a function defined inside one."""
+    for _ in range(TEST_NESTING):
+        if scope is None:
+            return False
+        if _is_test(scope) or scope.enclosing_class is not None and scope.enclosing_class.name.startswith("Test"):
+            return True
+        scope = scope.enclosing_function
+    return False
+
+
+#: how many enclosing functions are looked through for a test
+TEST_NESTING = 8
 
 
 def _separate_tests(read, write) -> bool:
