@@ -1280,7 +1280,9 @@ class RenameToOverwrite(Rule):
     counts as built from `dst`, and so does a `self` attribute that a method of the class
     built from the target's attribute and opened for writing (`self.tmpname = filename +
     ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`), when every
-    binding of both attributes in the class agrees. Not reported for renames onto fresh names
+    binding of both attributes in the class agrees. Not reported when the function first
+    moved the old target aside (`os.rename(path, path + ".bak")`, a backup): the rename
+    creates the target again. Not reported for renames onto fresh names
     (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
     `random` or `secrets`), for targets in a fresh
@@ -1414,13 +1416,21 @@ def save(path, data):
     ]
 
     def check(self, module):
-        for event in module.events_of(FileRename):
+        renames = module.events_of(FileRename)
+        # (scope, path) -> lines where the path was renamed away to another name
+        moved_away = {}
+        for event in renames:
+            if event.src != event.dst:
+                moved_away.setdefault((id(event.scope.node), event.src), []).append(event.node.lineno)
+        for event in renames:
             if event.op not in ("os.rename", "Path.rename") or event.fresh_dst:
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
             if event.dst_guard is not None and not event.dst_guard.present:
                 continue  # checked absent: the rename creates the target, and must not clobber one made since
+            if any(line < event.node.lineno for line in moved_away.get((id(event.scope.node), event.dst), ())):
+                continue  # the old file was moved aside first (a backup): the rename creates the target
             temp = event.temp
             if temp is not None and temp.origin == "tempfile":
                 why = "moves a temp file created at line %d onto an existing file" % temp.line
