@@ -72,15 +72,22 @@ OPAQUE = Summary("<opaque>", ())
 class Returns:
     """What every ``return`` of a function gives, as far as paths go."""
 
-    __slots__ = ("path", "pathlib", "paths")
+    __slots__ = ("path", "pathlib", "paths", "value_of", "bound")
 
-    def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0):
+    def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0,
+                 value_of: Optional[ast.Call] = None, bound: FrozenSet[str] = frozenset()):
         #: a path built from names, attributes and constants alone
         self.path = path
         #: ... and a ``pathlib`` one
         self.pathlib = pathlib
         #: a tuple of this many such paths (0: not a tuple of paths)
         self.paths = paths
+        #: the one call of the function's own body whose value every return gives, unchanged
+        #: (``return open(p, m)``; ``f = open(p, m)`` ... ``return f``), None if there is none
+        self.value_of = value_of
+        #: with ``value_of``: the names the function binds (a parameter among them may hold
+        #: another value by the time of the call)
+        self.bound = bound
 
 
 NOTHING = Returns()
@@ -419,11 +426,25 @@ class ModuleSummaries:
         found = self.callee_node(call, cls, self_name)
         if found is None:
             return NOTHING
-        node = found[0]
-        result = self._returns_cache.get(id(node))
+        return self.returns_of(found[0])
+
+    def returns_of(self, func: ast.AST) -> Returns:
+        """What the function or method ``func`` of this module returns, computed once."""
+        result = self._returns_cache.get(id(func))
         if result is None:
-            result = self._returns_cache[id(node)] = self._returns(node)
+            result = self._returns_cache[id(func)] = self._returns(func)
         return result
+
+    def returning_calls(self):
+        """``(name, the call every return gives)`` of each function of the module, and each
+        method of its classes, that returns the value of one call (see :class:`Returns`)."""
+        functions = list(self.functions.items())
+        for cls in self.classes.values():
+            functions.extend((stmt.name, stmt) for stmt in cls.body if isinstance(stmt, ast.FunctionDef))
+        for name, func in functions:
+            call = self.returns_of(func).value_of
+            if call is not None:
+                yield name, call
 
     def context_manager(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]):
         """``(summary, receiver)`` of a ``with`` item's expression that is a summarised
@@ -524,6 +545,12 @@ class ModuleSummaries:
                     stack.extend(getattr(node, field, None) or ())
         if not values or any(v is None for v in values):
             return NOTHING
+        found = self._path_returns(values)
+        if found is NOTHING and all(isinstance(v, (ast.Call, ast.Name)) for v in values):
+            return self._returned_call(func, values)
+        return found
+
+    def _path_returns(self, values: List[ast.AST]) -> Returns:
         sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
         if sizes != {0}:
             # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
@@ -534,6 +561,98 @@ class ModuleSummaries:
         if any(kind is None for kind in kinds):
             return NOTHING
         return Returns(True, all(kind == "pathlib" for kind in kinds))
+
+    def _returned_call(self, func: ast.AST, values: List[ast.AST]) -> Returns:
+        """``Returns(value_of=call)`` when every returned value is the value of one call: the
+        call itself (``return open(p, m)``, the same spelling at every ``return``), or a name
+        bound once in the function, by a plain assignment of that call, and neither closed nor
+        entered there (``f = open(p, m)`` ... ``return f``). A decorated function (a cache, a
+        property) may give something else, so it has no such fact."""
+        if isinstance(func, ast.AsyncFunctionDef):
+            return NOTHING  # a call gives a coroutine
+        if any(not _plain_method_decorator(self.facts.resolve(d) or dotted_name(d)) for d in func.decorator_list):
+            return NOTHING
+        names = {v.id for v in values if isinstance(v, ast.Name)}
+        calls = [v for v in values if isinstance(v, ast.Call)]
+        if names and calls or len(names) > 1:
+            return NOTHING
+        bound: Set[str] = set()
+        bindings: List[ast.AST] = []
+        name = next(iter(names), None)
+        for node in _own_nodes(func):
+            kind = type(node)
+            if kind is ast.Name and not isinstance(node.ctx, ast.Load):
+                bound.add(node.id)
+                if node.id == name:
+                    bindings.append(node)
+            elif kind is ast.ExceptHandler and node.name:
+                bound.add(node.name)
+                if node.name == name:
+                    return NOTHING
+            elif kind in (ast.Global, ast.Nonlocal) and name in node.names:
+                return NOTHING  # another function may rebind it
+            elif name is not None and kind is ast.Attribute and node.attr in ("close", "__exit__") \
+                    and isinstance(node.value, ast.Name) and node.value.id == name:
+                return NOTHING  # closed before it is returned, on some path
+            elif name is not None and kind in (ast.With, ast.AsyncWith) and any(
+                    isinstance(item.context_expr, ast.Name) and item.context_expr.id == name for item in node.items):
+                return NOTHING  # entered: closed on leaving
+        if name is not None:
+            if len(bindings) != 1:
+                return NOTHING
+            call = _assigned_call(func, bindings[0])
+            if call is None:
+                return NOTHING
+        else:
+            first = ast.dump(calls[0])
+            if any(ast.dump(other) != first for other in calls[1:]):
+                return NOTHING
+            call = calls[0]
+        return Returns(value_of=call, bound=frozenset(bound))
+
+    def returned_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+        """``(value_of, arguments, bound)`` when every return of what ``call`` calls gives the
+        value of the one call ``value_of`` (see :class:`Returns`): ``arguments`` maps each
+        parameter to ``(expression, passed)``: what the caller passes for it (a method's
+        instance parameter: the receiver ``self``), or its default (``passed`` False; an
+        expression of the callee's module, not of the caller's scope); to None when it gets
+        neither. None when unknown, or when the call spreads ``*args`` or
+        ``**kwargs``."""
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return None
+        returned = self.returns(call, cls, self_name)
+        if returned.value_of is None:
+            return None
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        func = found[0]
+        args = func.args
+        positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+        arguments: Dict[str, Optional[Tuple[ast.AST, bool]]] = dict.fromkeys(
+            [a.arg for a in positional + list(args.kwonlyargs)])
+        for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+            arguments[arg.arg] = (default, False)
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            if default is not None:
+                arguments[arg.arg] = (default, False)
+        names = [a.arg for a in positional]
+        if found[1] is not None:
+            if not _is_self_call(call, self_name) or not names or _plain_method_decorator(
+                    next((self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list), None)):
+                return None  # a static or class method: its first parameter is not the instance
+            arguments[names[0]] = (call.func.value, True)
+            names = names[1:]
+        if len(call.args) > len(names) and args.vararg is None:
+            return None  # not a call that runs
+        for param, value in zip(names, call.args):
+            arguments[param] = (value, True)
+        known = set(names) | {a.arg for a in args.kwonlyargs}
+        for keyword in call.keywords:
+            if keyword.arg not in known:
+                return None  # ``**kwargs`` takes it, or the call fails
+            arguments[keyword.arg] = (keyword.value, True)
+        return returned.value_of, arguments, returned.bound
 
     def _path_kind(self, node: ast.AST) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
@@ -604,6 +723,21 @@ class ModuleSummaries:
                     words.add(name)
             self._words = frozenset(words)
         return self._words
+
+
+def _plain_method_decorator(name: Optional[str]) -> bool:
+    return name in ("staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod")
+
+
+def _assigned_call(func: ast.AST, target: ast.Name) -> Optional[ast.Call]:
+    """The call ``target`` is bound to, when it is the lone target of a plain assignment
+    statement of ``func`` (``f = open(p)``)."""
+    for stmt in own_statements(func):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is target:
+            return stmt.value if isinstance(stmt.value, ast.Call) else None
+        if isinstance(stmt, ast.AnnAssign) and stmt.target is target:
+            return stmt.value if isinstance(stmt.value, ast.Call) else None
+    return None
 
 
 def _is_name(node: ast.AST) -> bool:

@@ -378,6 +378,8 @@ def count(path, seen):
             if id(guard.node) in acting:
                 # Moving the arm out from under its check would hide that act's race, not fix it.
                 plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
+            elif event.helper:
+                plan = no_fix(HELPER_OPEN)
             else:
                 plan = open_plan(blocks, guard, event.stmt, node, module.facts)
             yield self.finding(node, plan=plan, what=_what(node), path=_spell(event.path, event.path_node, module),
@@ -724,7 +726,8 @@ def rotate(log):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, plan=create_plan(event, guard, blocks_of(module)), what=_what(event.node),
+            plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
+            yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of(FileRename):
@@ -1434,6 +1437,10 @@ REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
 def _ignores_errors(call) -> bool:
     return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
                for k in call.keywords)
+
+
+#: why no fix rewrites the call of a helper that opens the file
+HELPER_OPEN = "the file is opened by a helper, which chooses the mode and the errors raised"
 
 
 def _what(node) -> str:

@@ -449,8 +449,12 @@ def save(state):
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
             if not paired or _creates_missing(event) or _written_once(event, rewrites, paired, loops):
                 continue
-            plan = atomic_plan(event, blocks_of(module)) if _atomic_write_fits(event, facts) else \
-                no_fix("atomic_write does not take this open's mode or arguments")
+            if event.helper:
+                plan = no_fix("the file is opened by a helper, which chooses the mode")
+            elif _atomic_write_fits(event, facts):
+                plan = atomic_plan(event, blocks_of(module))
+            else:
+                plan = no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 

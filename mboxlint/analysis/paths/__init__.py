@@ -108,7 +108,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     def scope_triggers(self, path_words=None):
         lock_words = self.lock_words()
         if path_words is None:
-            return PATH_SCOPE_WORDS + lock_words
+            return PATH_SCOPE_WORDS + lock_words + self._opener_names()
         # ``move`` is ``shutil.move`` (or a name imported for it, below), not the ``remove``
         # of lists and of os.remove, which renames nothing: an attribute only.
         words = tuple(".move" if word == "move" else word for word in path_words) + lock_words
@@ -116,9 +116,21 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             # A method that opens a file another method of its class locks: walked for the
             # class's locked paths, as a locking one is.
             words += ("open",)
+        if "open" in words:
+            # A helper of the module that opens a file and returns it opens it where it is called.
+            words += self._opener_names()
         # A function imported under another name is called by that name: ``isf(p)``.
         return words + tuple(local for local, target in self.facts.aliases.items()
                              if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
+
+    def _opener_names(self) -> Tuple[str, ...]:
+        """Names of the module's functions and methods that open a file and return it (only
+        looked for when the module spells ``open`` at all)."""
+        summaries = self.facts.summaries
+        if summaries is None or self.facts.text is not None and not has_trigger(self.facts.text, ("open",)):
+            return ()
+        return tuple(sorted({name for name, call in summaries.returning_calls()
+                             if "open" not in name and self._open_parts(call) is not None}))
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -268,6 +280,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             if key is not None:
                 state.set("file", ref, Must((key, "?")))
             return True
+        if name is None:
+            opened = self._helper_open(call, state)
+            if opened is not None:
+                state.set("file", ref, Must((opened[0], opened[1])))
+                return True
         if method == "open" and self.is_pathlib(call.func.value, state):
             key = self.key(call.func.value, state)
             if key is not None:
@@ -316,6 +333,10 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if self._notes is not None:
             self._note_lock_call(node, name)
         if name is None:
+            opened = self._helper_open(node, state)
+            if opened is not None:
+                self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
+                return
             if self._any_temp:  # fsyncs matter only to a temp file's rename
                 for ref, op in call_effects(self.facts, node, walker.scope):
                     if op == "fsync":  # a helper of the module that fsyncs what it is given
