@@ -564,7 +564,7 @@ class ModuleSummaries:
 
     def _returned_call(self, func: ast.AST, values: List[ast.AST]) -> Returns:
         """``Returns(value_of=call)`` when every returned value is the value of one call: the
-        call itself (``return open(p, m)``, the same spelling at every ``return``), or a name
+        call itself (``return open(p, m)``, the only ``return``), or a name
         bound once in the function, by a plain assignment of that call, and neither closed nor
         entered there (``f = open(p, m)`` ... ``return f``). A decorated function (a cache, a
         property) may give something else, so it has no such fact."""
@@ -574,8 +574,8 @@ class ModuleSummaries:
             return NOTHING
         names = {v.id for v in values if isinstance(v, ast.Name)}
         calls = [v for v in values if isinstance(v, ast.Call)]
-        if names and calls or len(names) > 1:
-            return NOTHING
+        if names and calls or len(names) > 1 or len(calls) > 1:
+            return NOTHING  # two calls may open two files
         bound: Set[str] = set()
         bindings: List[ast.AST] = []
         name = next(iter(names), None)
@@ -604,9 +604,6 @@ class ModuleSummaries:
             if call is None:
                 return NOTHING
         else:
-            first = ast.dump(calls[0])
-            if any(ast.dump(other) != first for other in calls[1:]):
-                return NOTHING
             call = calls[0]
         return Returns(value_of=call, bound=frozenset(bound))
 
@@ -638,11 +635,14 @@ class ModuleSummaries:
                 arguments[arg.arg] = (default, False)
         names = [a.arg for a in positional]
         if found[1] is not None:
-            if not _is_self_call(call, self_name) or not names or _plain_method_decorator(
-                    next((self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list), None)):
-                return None  # a static or class method: its first parameter is not the instance
-            arguments[names[0]] = (call.func.value, True)
-            names = names[1:]
+            decorators = {self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+            if not decorators & {"staticmethod", "builtins.staticmethod"}:
+                if not names:
+                    return None
+                # The instance, or for a class method the class: no path of the caller's.
+                receiver = None if decorators & {"classmethod", "builtins.classmethod"} else (call.func.value, True)
+                arguments[names[0]] = receiver
+                names = names[1:]
         if len(call.args) > len(names) and args.vararg is None:
             return None  # not a call that runs
         for param, value in zip(names, call.args):

@@ -369,6 +369,8 @@ def count(path, seen):
                 continue
             if event.caught & REMOVE_TOLERATED:
                 continue  # a file gone since the check is already handled: the check only saves a failed open
+            if event.helper and event.caught:
+                continue  # the helper may raise its own error for a missing file, and the handler catch it
             node = event.node
             blocks = blocks or blocks_of(module)
             if acting is None:

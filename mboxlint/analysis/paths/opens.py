@@ -81,8 +81,9 @@ class OpensAndActs:
         this module every return of which gives a file it opened by path (see
         :meth:`~..summaries.ModuleSummaries.returned_call`): the call is that open, with the
         caller's arguments in place of the parameters in the path and in the mode. The path
-        expression is the caller's argument when the helper opens a parameter as it is
-        (else None: messages spell the key). None when the helper is not such a function, or
+        expression is the caller's argument when the helper opens a parameter as it is, the
+        helper's own when it reads no parameter but its instance (else None: messages spell
+        the key). None when the helper is not such a function, or
         its path reads a name of its own, a parameter it rebinds, or one the caller leaves
         to no default."""
         summaries, scope = self.facts.summaries, self._scope
@@ -107,7 +108,7 @@ class OpensAndActs:
         if inner_key is None:
             return None
         leaves: Dict[PathKey, PathKey] = {}
-        shown = None
+        shown = path  # the helper's own spelling, while it reads no parameter but its instance
         for leaf in inner_key.leaves():
             if leaf.kind != "name":
                 continue
@@ -122,6 +123,8 @@ class OpensAndActs:
             if given is None:
                 return None  # a parameter the caller gives no value
             value, passed = given
+            if value is not getattr(call.func, "value", None):
+                shown = None
             if rest:
                 ref = dotted_name(value)
                 if ref is None:
