@@ -20,7 +20,7 @@ the same arguments name the same file.
 """
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts, own_statements, dotted_name, sequential_statements
 
@@ -72,22 +72,22 @@ OPAQUE = Summary("<opaque>", ())
 class Returns:
     """What every ``return`` of a function gives, as far as paths go."""
 
-    __slots__ = ("path", "pathlib", "paths", "value_of", "bound")
+    __slots__ = ("path", "pathlib", "paths", "value_of", "value_name")
 
     def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0,
-                 value_of: Optional[ast.Call] = None, bound: FrozenSet[str] = frozenset()):
+                 value_of: Optional[ast.Call] = None, value_name: Optional[str] = None):
         #: a path built from names, attributes and constants alone
         self.path = path
         #: ... and a ``pathlib`` one
         self.pathlib = pathlib
         #: a tuple of this many such paths (0: not a tuple of paths)
         self.paths = paths
-        #: the one call of the function's own body whose value every return gives, unchanged
+        #: the one call of the function's own body whose value every return may give
         #: (``return open(p, m)``; ``f = open(p, m)`` ... ``return f``), None if there is none
+        #: (:meth:`ModuleSummaries.returned_call` makes sure it is given unchanged)
         self.value_of = value_of
-        #: with ``value_of``: the names the function binds (a parameter among them may hold
-        #: another value by the time of the call)
-        self.bound = bound
+        #: the local that holds it, when that is what is returned
+        self.value_name = value_name
 
 
 NOTHING = Returns()
@@ -355,6 +355,7 @@ class ModuleSummaries:
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
         self._returns_cache: Dict[int, Returns] = {}
+        self._bound: Dict[int, Optional[FrozenSet[str]]] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -563,11 +564,13 @@ class ModuleSummaries:
         return Returns(True, all(kind == "pathlib" for kind in kinds))
 
     def _returned_call(self, func: ast.AST, values: List[ast.AST]) -> Returns:
-        """``Returns(value_of=call)`` when every returned value is the value of one call: the
-        call itself (``return open(p, m)``, the only ``return``), or a name
-        bound once in the function, by a plain assignment of that call, and neither closed nor
-        entered there (``f = open(p, m)`` ... ``return f``). A decorated function (a cache, a
-        property) may give something else, so it has no such fact."""
+        """``Returns(value_of=call)`` when every returned value may be the value of one call:
+        the call itself (``return open(p, m)``, the only ``return``), or a name bound by one
+        plain assignment of that call (``f = open(p, m)`` ... ``return f``). Whether nothing
+        else binds, closes or enters the name is made sure of only for the calls a caller
+        asks about (:meth:`returned_call`): that needs a look at every node of the body. A
+        decorated function (a cache, a property) may give something else, so it has no such
+        fact."""
         if isinstance(func, ast.AsyncFunctionDef):
             return NOTHING  # a call gives a coroutine
         if any(not _plain_method_decorator(self.facts.resolve(d) or dotted_name(d)) for d in func.decorator_list):
@@ -576,54 +579,85 @@ class ModuleSummaries:
         calls = [v for v in values if isinstance(v, ast.Call)]
         if names and calls or len(names) > 1 or len(calls) > 1:
             return NOTHING  # two calls may open two files
+        if calls:
+            return Returns(value_of=calls[0])
+        name = names.pop()
+        assigned = [stmt.value for stmt in own_statements(func)
+                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name]
+        if len(assigned) != 1 or not isinstance(assigned[0], ast.Call):
+            return NOTHING
+        return Returns(value_of=assigned[0], value_name=name)
+
+    def _bound_names(self, func: ast.AST, name: Optional[str]) -> Optional[FrozenSet[str]]:
+        """The names ``func`` binds, when the local ``name`` it returns (if any) is bound once
+        and neither closed nor entered in it; else None. Computed once per function."""
+        if id(func) in self._bound:
+            return self._bound[id(func)]
+        self._bound[id(func)] = None
         bound: Set[str] = set()
-        bindings: List[ast.AST] = []
-        name = next(iter(names), None)
+        bindings = 0
         for node in _own_nodes(func):
             kind = type(node)
             if kind is ast.Name and not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
-                if node.id == name:
-                    bindings.append(node)
+                bindings += node.id == name
             elif kind is ast.ExceptHandler and node.name:
                 bound.add(node.name)
                 if node.name == name:
-                    return NOTHING
+                    return None
             elif kind in (ast.Global, ast.Nonlocal) and name in node.names:
-                return NOTHING  # another function may rebind it
+                return None  # another function may rebind it
             elif name is not None and kind is ast.Attribute and node.attr in ("close", "__exit__") \
                     and isinstance(node.value, ast.Name) and node.value.id == name:
-                return NOTHING  # closed before it is returned, on some path
+                return None  # closed before it is returned, on some path
             elif name is not None and kind in (ast.With, ast.AsyncWith) and any(
                     isinstance(item.context_expr, ast.Name) and item.context_expr.id == name for item in node.items):
-                return NOTHING  # entered: closed on leaving
-        if name is not None:
-            if len(bindings) != 1:
-                return NOTHING
-            call = _assigned_call(func, bindings[0])
-            if call is None:
-                return NOTHING
-        else:
-            call = calls[0]
-        return Returns(value_of=call, bound=frozenset(bound))
+                return None  # entered: closed on leaving
+        if name is not None and bindings != 1:
+            return None
+        self._bound[id(func)] = result = frozenset(bound)
+        return result
 
-    def returned_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+    def returned_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str],
+                      wanted: Callable[[ast.Call], bool]):
         """``(value_of, arguments, bound)`` when every return of what ``call`` calls gives the
-        value of the one call ``value_of`` (see :class:`Returns`): ``arguments`` maps each
-        parameter to ``(expression, passed)``: what the caller passes for it (a method's
-        instance parameter: the receiver ``self``), or its default (``passed`` False; an
-        expression of the callee's module, not of the caller's scope); to None when it gets
-        neither. None when unknown, or when the call spreads ``*args`` or
-        ``**kwargs``."""
+        value of the one call ``value_of`` (see :meth:`returning`), and the call's arguments
+        are known (see :meth:`arguments`)."""
+        found = self.returning(call, cls, self_name, wanted)
+        if found is None:
+            return None
+        func, method, value_of, bound = found
+        arguments = self.arguments(func, method, call)
+        return (value_of, arguments, bound) if arguments is not None else None
+
+    def returning(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str],
+                  wanted: Callable[[ast.Call], bool]):
+        """``(function, whether a method, value_of, bound)`` when every return of what ``call``
+        calls gives the value of the one call ``value_of`` of its body, unchanged (see
+        :class:`Returns`), and ``value_of`` is ``wanted``; ``bound``: the names the function
+        binds (a parameter among them may hold another value by the time of ``value_of``).
+        What is called decides, not how: the same for every call of the same callee."""
         found = self.callee_node(call, cls, self_name)
         if found is None:
             return None
-        returned = self.returns(call, cls, self_name)
-        if returned.value_of is None:
+        func = found[0]
+        returned = self.returns_of(func)
+        if returned.value_of is None or not wanted(returned.value_of):
             return None
+        bound = self._bound_names(func, returned.value_name)
+        if bound is None:
+            return None
+        return func, found[1] is not None, returned.value_of, bound
+
+    def arguments(self, func: ast.AST, method: bool, call: ast.Call):
+        """What ``call`` gives each parameter of ``func``: ``(expression, passed)``, what the
+        caller passes (a method's instance parameter: the receiver ``self``), or the
+        parameter's default (``passed`` False; an expression of the callee's module, not of
+        the caller's scope); None for a parameter that gets neither. None when the call
+        spreads ``*args`` or ``**kwargs``, or does not fit the parameters."""
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             return None
-        func = found[0]
         args = func.args
         positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
         arguments: Dict[str, Optional[Tuple[ast.AST, bool]]] = dict.fromkeys(
@@ -634,7 +668,7 @@ class ModuleSummaries:
             if default is not None:
                 arguments[arg.arg] = (default, False)
         names = [a.arg for a in positional]
-        if found[1] is not None:
+        if method:
             decorators = {self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
             if not decorators & {"staticmethod", "builtins.staticmethod"}:
                 if not names:
@@ -652,7 +686,7 @@ class ModuleSummaries:
             if keyword.arg not in known:
                 return None  # ``**kwargs`` takes it, or the call fails
             arguments[keyword.arg] = (keyword.value, True)
-        return returned.value_of, arguments, returned.bound
+        return arguments
 
     def _path_kind(self, node: ast.AST) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
@@ -727,17 +761,6 @@ class ModuleSummaries:
 
 def _plain_method_decorator(name: Optional[str]) -> bool:
     return name in ("staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod")
-
-
-def _assigned_call(func: ast.AST, target: ast.Name) -> Optional[ast.Call]:
-    """The call ``target`` is bound to, when it is the lone target of a plain assignment
-    statement of ``func`` (``f = open(p)``)."""
-    for stmt in own_statements(func):
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is target:
-            return stmt.value if isinstance(stmt.value, ast.Call) else None
-        if isinstance(stmt, ast.AnnAssign) and stmt.target is target:
-            return stmt.value if isinstance(stmt.value, ast.Call) else None
-    return None
 
 
 def _is_name(node: ast.AST) -> bool:

@@ -166,6 +166,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._scanned: Set[int] = set()
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
+        #: a function's name, or (id of a class, a method's name) -> what
+        #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
+        self._openers: Dict[object, Optional[tuple]] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:

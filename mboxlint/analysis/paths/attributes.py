@@ -220,8 +220,7 @@ class AttributePaths:
     def _opens_by_helper(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
         """Whether ``call`` calls a helper of the module that opens a file and returns it."""
         summaries = self.facts.summaries
-        found = summaries.returned_call(call, cls, self_name) if summaries is not None else None
-        return found is not None and self._open_parts(found[0]) is not None
+        return summaries is not None and summaries.returned_call(call, cls, self_name, self._opens_by_path) is not None
 
     def _compute_class_paths(self, cls: ast.ClassDef) -> ClassPaths:
         result = ClassPaths()

@@ -89,14 +89,28 @@ class OpensAndActs:
         summaries, scope = self.facts.summaries, self._scope
         if summaries is None or scope is None:
             return None
-        found = summaries.returned_call(call, scope.enclosing_class, scope.self_name)
+        func = call.func
+        # Most calls are of methods of other objects: ruled out before anything is looked up;
+        # what a callee returns is then looked up once per name (per class for a method).
+        if type(func) is ast.Attribute:
+            if type(func.value) is not ast.Name or func.value.id != scope.self_name:
+                return None
+            callee = (id(scope.enclosing_class), func.attr)
+        elif type(func) is ast.Name and func.id in summaries.functions:
+            callee = func.id
+        else:
+            return None
+        found = self._openers.get(callee, False)
+        if found is False:
+            found = self._openers[callee] = summaries.returning(
+                call, scope.enclosing_class, scope.self_name, self._opens_by_path)
         if found is None:
             return None
-        inner, arguments, bound = found
-        opened = self._open_parts(inner)
-        if opened is None:
+        helper, method, inner, bound = found
+        arguments = summaries.arguments(helper, method, call)
+        if arguments is None:
             return None
-        path, mode_node, mode = opened
+        path, mode_node, mode = self._open_parts(inner)
         if mode_node is not None:
             mode = self._argument_mode(mode_node, arguments, bound)
         saved = self._self_name
@@ -123,7 +137,10 @@ class OpensAndActs:
             if given is None:
                 return None  # a parameter the caller gives no value
             value, passed = given
-            if value is not getattr(call.func, "value", None):
+            receiver = value is getattr(call.func, "value", None)
+            if receiver and not rest:
+                return None  # the instance is the path: a path class's own primitive, for any file
+            if not receiver:
                 shown = None
             if rest:
                 ref = dotted_name(value)
@@ -138,6 +155,9 @@ class OpensAndActs:
                 return None
             leaves[leaf] = key
         return substitute(inner_key, leaves), mode, shown
+
+    def _opens_by_path(self, call: ast.Call) -> bool:
+        return self._open_parts(call) is not None
 
     def _open_parts(self, call: ast.Call):
         """``(path, mode expression, mode)`` of an open by path written in a helper: the mode
