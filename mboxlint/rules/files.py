@@ -85,7 +85,13 @@ class ExistsThenOpen(Rule):
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
-    path from its arguments) called with the same arguments.
+    path from its arguments) called with the same arguments. A call of a helper of the module
+    that opens a file and returns it (every `return` gives the file of one `open(path, mode)`,
+    `io.open`, `Path(p).open()` or `os.fdopen(os.open(...))` of its body, never closed there:
+    `def safe_open(name, mode): ... f = open(name, mode) ... return f`) is that open, with the
+    caller's arguments in place of the parameters in the path and the mode; it is reported
+    without a fix (the helper may raise its own error, not `FileNotFoundError`), and not
+    reported when any `except` around the call does not raise again.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
@@ -399,7 +405,8 @@ class CheckThenAct(Rule):
     * `os.remove/unlink/rmdir(P)`, `shutil.rmtree(P)`, `Path.unlink()` (without
       `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
-      does not exist;
+      does not exist, also through a helper of the module that opens a file and returns it
+      (as in MBX301; reported without a fix: the helper chooses the mode);
     * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
 
     Not reported under an inter-process lock, nor when the act already survives losing the
@@ -1268,14 +1275,19 @@ class RenameToOverwrite(Rule):
     ## What it does
     Reports `os.rename(src, dst)` and `Path.rename(dst)` where the rename is meant to replace
     `dst`: `src` is a temp file from `tempfile`, or a name built from `dst` (`dst + ".tmp"`,
-    `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote, or the rename retries an
+    `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote (directly, or through a
+    helper of the module that opens a file and returns it, as in MBX301), or the rename retries an
     earlier rename of the same two names that failed (a rename in the other arm of the same
     `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name
     in the target's own folder built from it (`target.parent / (target.name + ".tmp")`)
     counts as built from `dst`, and so does a `self` attribute that a method of the class
     built from the target's attribute and opened for writing (`self.tmpname = filename +
-    ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`), when every
-    binding of both attributes in the class agrees. Not reported for renames onto fresh names
+    ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`; the open
+    may be a helper's, `self.file = safe_open(self.tmpname, "w")`), when every binding of
+    both attributes in the class agrees. A file a helper writes and returns by name
+    (`tmppath = self.save_to_tmp_file(...)`) is not taken for a temp file: it is neither from
+    `tempfile` nor built from the target, and in a Maildir its rename is the delivery onto a
+    fresh name. Not reported for renames onto fresh names
     (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
     `random` or `secrets`), for targets in a fresh

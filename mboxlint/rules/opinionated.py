@@ -142,7 +142,10 @@ class InPlaceRewrite(Rule):
     functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
-    same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
+    same item of `state, temp = self._paths()`) is one file. A helper of the module that opens
+    a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE, mode)`)
+    opens it where it is called, in the mode the caller passes; such a rewrite is reported
+    without a fix. Not reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
     file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
     nor for a file written once and only read afterwards: the module's only truncating
@@ -509,7 +512,8 @@ class RenameWithoutFsync(Rule):
     ## What it does
     Reports the rename (`os.rename`, `os.replace`, `shutil.move`, `Path.rename`/`replace`) of a
     temp file (from `tempfile`, or a name built from the target that this function wrote) when
-    no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`),
+    no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;
+    the file may come from a helper of the module that opens it and returns it, as in MBX301),
     and no call of a helper whose name contains `sync` with one of those, runs before the
     rename on any path. A function of the module that fsyncs its parameter (on some path)
     counts where it is called. A temp file a method of a class opened on `self` from a name
