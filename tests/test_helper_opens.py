@@ -306,3 +306,29 @@ class StatePath(str):
             f.write(text)
 """
     assert codes(code) == []
+
+
+def test_a_helper_write_creating_what_a_helper_read_did_not_find_is_no_rewrite():
+    code = """
+import json
+STATE = "state.json"
+
+def state(mode="r"):
+    return open(STATE, mode)
+
+def load():
+    try:
+        f = state()
+    except FileNotFoundError:
+        f = state("w")  # created because it was missing
+        json.dump({}, f)
+        f.close()
+        return {}
+    with f:
+        return json.load(f)
+
+def save(data):
+    with state("w") as f:  # MBX901
+        json.dump(data, f)
+"""
+    assert codes(code, "MBX901") == marked(code) and len(marked(code)) == 1

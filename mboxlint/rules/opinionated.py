@@ -49,18 +49,26 @@ def _path_node(call):
     return call.args[0] if call.args else None
 
 
-def _creates_missing(event) -> bool:
+def _creates_missing(event, opens) -> bool:
     """Whether a truncating open runs in an ``except`` handler of a ``try`` whose body opens the
-    same path: the file is created because it was not there, not rewritten. Only looked at for
-    the few opens that would be reported."""
-    path = _path_node(event.node)
-    if path is None:
+    same path (spelled alike, or with the same key: an open through a helper of the module
+    spells no path at its call): the file is created because it was not there, not rewritten.
+    ``opens``: the module's opens by key. Only looked at for the few opens that would be
+    reported."""
+    path = _path_node(event.node) if not event.helper else None
+    same_key = [other.node for other in opens.get(event.path, ()) if other.scope is event.scope]
+    if path is None and len(same_key) < 2:
         return False
     line = event.node.lineno
     for node in ast.walk(event.scope.node):
         if not isinstance(node, ast.Try):
             continue
         if not any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in node.handlers):
+            continue
+        start, end = node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno
+        if any(call is not event.node and start <= call.lineno <= end for call in same_key):
+            return True
+        if path is None:
             continue
         for stmt in node.body:
             for sub in ast.walk(stmt):
@@ -431,7 +439,9 @@ def save(state):
         facts = module.facts
         reads = {}
         writes = {}
+        opens = {}
         for event in module.events_of(FileOpen):
+            opens.setdefault(event.path, []).append(event)
             slot = (_place(event, facts), event.path)
             if event.mode == "read":
                 reads.setdefault(slot, []).append(event)
@@ -450,7 +460,7 @@ def save(state):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
-            if not paired or _creates_missing(event) or _written_once(event, rewrites, paired, loops):
+            if not paired or _creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
                 continue
             if event.helper:
                 plan = no_fix("the file is opened by a helper, which chooses the mode")

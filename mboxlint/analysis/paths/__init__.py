@@ -336,14 +336,14 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if self._notes is not None:
             self._note_lock_call(node, name)
         if name is None:
-            opened = self._helper_open(node, state)
-            if opened is not None:
-                self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
-                return
             if self._any_temp:  # fsyncs matter only to a temp file's rename
                 for ref, op in call_effects(self.facts, node, walker.scope):
                     if op == "fsync":  # a helper of the module that fsyncs what it is given
                         self._synced_target(None, ref, state)
+            opened = self._helper_open(node, state)
+            if opened is not None:
+                self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
+                return
             if isinstance(func, ast.Attribute):
                 self._method_call(walker, node, func.attr, state)
             elif isinstance(func, ast.Name) and "sync" in func.id.lower():
