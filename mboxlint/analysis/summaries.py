@@ -436,13 +436,16 @@ class ModuleSummaries:
             result = self._returns_cache[id(func)] = self._returns(func)
         return result
 
-    def returning_calls(self):
-        """``(name, the call every return gives)`` of each function of the module, and each
-        method of its classes, that returns the value of one call (see :class:`Returns`)."""
+    def returning_calls(self, within: Optional[Callable[[ast.AST], bool]] = None):
+        """``(name, the call every return may give)`` of each function of the module, and each
+        method of its classes, that returns the value of one call (see :class:`Returns`);
+        only those ``within`` accepts, when given."""
         functions = list(self.functions.items())
         for cls in self.classes.values():
             functions.extend((stmt.name, stmt) for stmt in cls.body if isinstance(stmt, ast.FunctionDef))
         for name, func in functions:
+            if within is not None and not within(func):
+                continue
             call = self.returns_of(func).value_of
             if call is not None:
                 yield name, call
@@ -632,16 +635,19 @@ class ModuleSummaries:
         return (value_of, arguments, bound) if arguments is not None else None
 
     def returning(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str],
-                  wanted: Callable[[ast.Call], bool]):
+                  wanted: Callable[[ast.Call], bool], within: Optional[Callable[[ast.AST], bool]] = None):
         """``(function, whether a method, value_of, bound)`` when every return of what ``call``
         calls gives the value of the one call ``value_of`` of its body, unchanged (see
         :class:`Returns`), and ``value_of`` is ``wanted``; ``bound``: the names the function
         binds (a parameter among them may hold another value by the time of ``value_of``).
-        What is called decides, not how: the same for every call of the same callee."""
+        What is called decides, not how: the same for every call of the same callee. A callee
+        ``within`` rejects (when given) is not looked into."""
         found = self.callee_node(call, cls, self_name)
         if found is None:
             return None
         func = found[0]
+        if within is not None and not within(func):
+            return None
         returned = self.returns_of(func)
         if returned.value_of is None or not wanted(returned.value_of):
             return None

@@ -103,7 +103,7 @@ class OpensAndActs:
         found = self._openers.get(callee, False)
         if found is False:
             found = self._openers[callee] = summaries.returning(
-                call, scope.enclosing_class, scope.self_name, self._opens_by_path)
+                call, scope.enclosing_class, scope.self_name, self._opens_by_path, self._may_open())
         if found is None:
             return None
         helper, method, inner, bound = found
