@@ -92,8 +92,9 @@ class OpensAndActs:
         func = call.func
         # Most calls are of methods of other objects: ruled out before anything is looked up;
         # what a callee returns is then looked up once per name (per class for a method).
+        self_name = self._self_name  # the scope's, kept at its start (a property of the scope)
         if type(func) is ast.Attribute:
-            if type(func.value) is not ast.Name or func.value.id != scope.self_name:
+            if type(func.value) is not ast.Name or func.value.id != self_name:
                 return None
             callee = (id(scope.enclosing_class), func.attr)
         elif type(func) is ast.Name and func.id in summaries.functions:
@@ -103,7 +104,7 @@ class OpensAndActs:
         found = self._openers.get(callee, False)
         if found is False:
             found = self._openers[callee] = summaries.returning(
-                call, scope.enclosing_class, scope.self_name, self._opens_by_path, self._may_open())
+                call, scope.enclosing_class, self_name, self._opens_by_path, self._may_open())
         if found is None:
             return None
         helper, method, inner, bound = found
