@@ -2,6 +2,7 @@
 
 import ast
 import re
+import sys
 import textwrap
 import time
 
@@ -332,3 +333,35 @@ def save(data):
         json.dump(data, f)
 """
     assert codes(code, "MBX901") == marked(code) and len(marked(code)) == 1
+
+
+def test_a_parameter_rebound_by_an_import_or_a_match_is_the_helpers_own():
+    code = """
+import os
+
+def imported(name, mode):
+    from os.path import abspath as name
+    return open(name, mode)
+
+def save(target):
+    tmp = target + ".tmp"
+    imported(tmp, "w").close()
+    os.rename(tmp, target)
+"""
+    assert codes(code) == []
+    if sys.version_info >= (3, 10):
+        matched = """
+import os
+
+def matched(name, mode):
+    match name:
+        case [*name]:
+            pass
+    return open(name, mode)
+
+def save(target):
+    tmp = target + ".tmp"
+    matched(tmp, "w").close()
+    os.rename(tmp, target)
+"""
+        assert codes(matched) == []

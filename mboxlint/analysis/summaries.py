@@ -16,7 +16,9 @@ not context managers, recursion, and callees from other modules. A summary is co
 first use and kept, so each function is looked at at most once per module.
 
 A summary also says whether every ``return`` gives a path expression: then calls of it with
-the same arguments name the same file.
+the same arguments name the same file; and whether every ``return`` gives the value of one
+call of the body, unchanged (``return open(p, m)``, or ``f = open(p, m)`` ... ``return f``):
+then a call of it is that call, with the caller's arguments for the parameters.
 """
 
 import ast
@@ -605,9 +607,13 @@ class ModuleSummaries:
             if kind is ast.Name and not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
                 bindings += node.id == name
-            elif kind is ast.ExceptHandler and node.name:
-                bound.add(node.name)
+            elif kind is ast.ExceptHandler and node.name or kind.__name__ in _MATCH_BINDINGS and node.name:
+                bound.add(node.name)  # ``except E as x``, ``case [*x]``, ``case P() as x``
                 if node.name == name:
+                    return None
+            elif kind.__name__ == "MatchMapping" and node.rest or kind is ast.alias:
+                bound.add(node.rest if kind is not ast.alias else (node.asname or node.name).split(".")[0])
+                if name in bound:
                     return None
             elif kind in (ast.Global, ast.Nonlocal) and name in node.names:
                 return None  # another function may rebind it
@@ -763,6 +769,10 @@ class ModuleSummaries:
                     words.add(name)
             self._words = frozenset(words)
         return self._words
+
+
+#: ``match`` patterns (Python 3.10+) that bind their ``name``
+_MATCH_BINDINGS = frozenset({"MatchAs", "MatchStar"})
 
 
 def _plain_method_decorator(name: Optional[str]) -> bool:
