@@ -100,6 +100,9 @@ class FileOpen(Event):
     temp: Any
     #: exception names (last dotted part) caught around the call, when a check is in force
     caught: FrozenSet[str] = frozenset()
+    #: the call is of a helper of the module that opens the file and returns it: the mode
+    #: and the errors raised are the helper's, so no fix rewrites the call
+    helper: bool = False
 
 
 @dataclass(eq=False)

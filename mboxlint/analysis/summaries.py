@@ -16,11 +16,13 @@ not context managers, recursion, and callees from other modules. A summary is co
 first use and kept, so each function is looked at at most once per module.
 
 A summary also says whether every ``return`` gives a path expression: then calls of it with
-the same arguments name the same file.
+the same arguments name the same file; and whether every ``return`` gives the value of one
+call of the body, unchanged (``return open(p, m)``, or ``f = open(p, m)`` ... ``return f``):
+then a call of it is that call, with the caller's arguments for the parameters.
 """
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
@@ -72,15 +74,22 @@ OPAQUE = Summary("<opaque>", ())
 class Returns:
     """What every ``return`` of a function gives, as far as paths go."""
 
-    __slots__ = ("path", "pathlib", "paths")
+    __slots__ = ("path", "pathlib", "paths", "value_of", "value_name")
 
-    def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0):
+    def __init__(self, path: bool = False, pathlib: bool = False, paths: int = 0,
+                 value_of: Optional[ast.Call] = None, value_name: Optional[str] = None):
         #: a path built from names, attributes and constants alone
         self.path = path
         #: ... and a ``pathlib`` one
         self.pathlib = pathlib
         #: a tuple of this many such paths (0: not a tuple of paths)
         self.paths = paths
+        #: the one call of the function's own body whose value every return may give
+        #: (``return open(p, m)``; ``f = open(p, m)`` ... ``return f``), None if there is none
+        #: (:meth:`ModuleSummaries.returned_call` makes sure it is given unchanged)
+        self.value_of = value_of
+        #: the local that holds it, when that is what is returned
+        self.value_name = value_name
 
 
 NOTHING = Returns()
@@ -348,6 +357,7 @@ class ModuleSummaries:
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
         self._returns_cache: Dict[int, Returns] = {}
+        self._bound: Dict[int, Optional[FrozenSet[str]]] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -419,11 +429,28 @@ class ModuleSummaries:
         found = self.callee_node(call, cls, self_name)
         if found is None:
             return NOTHING
-        node = found[0]
-        result = self._returns_cache.get(id(node))
+        return self.returns_of(found[0])
+
+    def returns_of(self, func: ast.AST) -> Returns:
+        """What the function or method ``func`` of this module returns, computed once."""
+        result = self._returns_cache.get(id(func))
         if result is None:
-            result = self._returns_cache[id(node)] = self._returns(node)
+            result = self._returns_cache[id(func)] = self._returns(func)
         return result
+
+    def returning_calls(self, within: Optional[Callable[[ast.AST], bool]] = None):
+        """``(name, the call every return may give)`` of each function of the module, and each
+        method of its classes, that returns the value of one call (see :class:`Returns`);
+        only those ``within`` accepts, when given."""
+        functions = list(self.functions.items())
+        for cls in self.classes.values():
+            functions.extend((stmt.name, stmt) for stmt in cls.body if isinstance(stmt, ast.FunctionDef))
+        for name, func in functions:
+            if within is not None and not within(func):
+                continue
+            call = self.returns_of(func).value_of
+            if call is not None:
+                yield name, call
 
     def context_manager(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]):
         """``(summary, receiver)`` of a ``with`` item's expression that is a summarised
@@ -519,6 +546,12 @@ class ModuleSummaries:
         values = _return_values(func)
         if values is None:
             return NOTHING
+        found = self._path_returns(values)
+        if found is NOTHING and all(isinstance(v, (ast.Call, ast.Name)) for v in values):
+            return self._returned_call(func, values)
+        return found
+
+    def _path_returns(self, values: List[ast.AST]) -> Returns:
         sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
         if sizes != {0}:
             # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
@@ -529,6 +562,138 @@ class ModuleSummaries:
         if any(kind is None for kind in kinds):
             return NOTHING
         return Returns(True, all(kind == "pathlib" for kind in kinds))
+
+    def _returned_call(self, func: ast.AST, values: List[ast.AST]) -> Returns:
+        """``Returns(value_of=call)`` when every returned value may be the value of one call:
+        the call itself (``return open(p, m)``, the only ``return``), or a name bound by one
+        plain assignment of that call (``f = open(p, m)`` ... ``return f``). Whether nothing
+        else binds, closes or enters the name is made sure of only for the calls a caller
+        asks about (:meth:`returned_call`): that needs a look at every node of the body. A
+        decorated function (a cache, a property) may give something else, so it has no such
+        fact."""
+        if isinstance(func, ast.AsyncFunctionDef):
+            return NOTHING  # a call gives a coroutine
+        if any(not _plain_method_decorator(self.facts.resolve(d) or dotted_name(d)) for d in func.decorator_list):
+            return NOTHING
+        names = {v.id for v in values if isinstance(v, ast.Name)}
+        calls = [v for v in values if isinstance(v, ast.Call)]
+        if names and calls or len(names) > 1 or len(calls) > 1:
+            return NOTHING  # two calls may open two files
+        if calls:
+            return Returns(value_of=calls[0])
+        name = names.pop()
+        assigned = [stmt.value for stmt in own_statements(func)
+                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name]
+        if len(assigned) != 1 or not isinstance(assigned[0], ast.Call):
+            return NOTHING
+        return Returns(value_of=assigned[0], value_name=name)
+
+    def _bound_names(self, func: ast.AST, name: Optional[str]) -> Optional[FrozenSet[str]]:
+        """The names ``func`` binds, when the local ``name`` it returns (if any) is bound once
+        and neither closed nor entered in it; else None. Computed once per function."""
+        if id(func) in self._bound:
+            return self._bound[id(func)]
+        self._bound[id(func)] = None
+        bound: Set[str] = set()
+        bindings = 0
+        for node in _own_nodes(func):
+            kind = type(node)
+            if kind is ast.Name and not isinstance(node.ctx, ast.Load):
+                bound.add(node.id)
+                bindings += node.id == name
+            elif kind is ast.ExceptHandler and node.name or kind.__name__ in _MATCH_BINDINGS and node.name:
+                bound.add(node.name)  # ``except E as x``, ``case [*x]``, ``case P() as x``
+                if node.name == name:
+                    return None
+            elif kind.__name__ == "MatchMapping" and node.rest or kind is ast.alias:
+                bound.add(node.rest if kind is not ast.alias else (node.asname or node.name).split(".")[0])
+                if name in bound:
+                    return None
+            elif kind in (ast.Global, ast.Nonlocal) and name in node.names:
+                return None  # another function may rebind it
+            elif name is not None and kind is ast.Attribute and node.attr in ("close", "__exit__") \
+                    and isinstance(node.value, ast.Name) and node.value.id == name:
+                return None  # closed before it is returned, on some path
+            elif name is not None and kind in (ast.With, ast.AsyncWith) and any(
+                    isinstance(item.context_expr, ast.Name) and item.context_expr.id == name for item in node.items):
+                return None  # entered: closed on leaving
+        if name is not None and bindings != 1:
+            return None
+        self._bound[id(func)] = result = frozenset(bound)
+        return result
+
+    def returned_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str],
+                      wanted: Callable[[ast.Call], bool]):
+        """``(value_of, arguments, bound)`` when every return of what ``call`` calls gives the
+        value of the one call ``value_of`` (see :meth:`returning`), and the call's arguments
+        are known (see :meth:`arguments`)."""
+        found = self.returning(call, cls, self_name, wanted)
+        if found is None:
+            return None
+        func, method, value_of, bound = found
+        arguments = self.arguments(func, method, call)
+        return (value_of, arguments, bound) if arguments is not None else None
+
+    def returning(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str],
+                  wanted: Callable[[ast.Call], bool], within: Optional[Callable[[ast.AST], bool]] = None):
+        """``(function, whether a method, value_of, bound)`` when every return of what ``call``
+        calls gives the value of the one call ``value_of`` of its body, unchanged (see
+        :class:`Returns`), and ``value_of`` is ``wanted``; ``bound``: the names the function
+        binds (a parameter among them may hold another value by the time of ``value_of``).
+        What is called decides, not how: the same for every call of the same callee. A callee
+        ``within`` rejects (when given) is not looked into."""
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return None
+        func = found[0]
+        if within is not None and not within(func):
+            return None
+        returned = self.returns_of(func)
+        if returned.value_of is None or not wanted(returned.value_of):
+            return None
+        bound = self._bound_names(func, returned.value_name)
+        if bound is None:
+            return None
+        return func, found[1] is not None, returned.value_of, bound
+
+    def arguments(self, func: ast.AST, method: bool, call: ast.Call):
+        """What ``call`` gives each parameter of ``func``: ``(expression, passed)``, what the
+        caller passes (a method's instance parameter: the receiver ``self``), or the
+        parameter's default (``passed`` False; an expression of the callee's module, not of
+        the caller's scope); None for a parameter that gets neither. None when the call
+        spreads ``*args`` or ``**kwargs``, or does not fit the parameters."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        args = func.args
+        positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+        arguments: Dict[str, Optional[Tuple[ast.AST, bool]]] = dict.fromkeys(
+            [a.arg for a in positional + list(args.kwonlyargs)])
+        for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+            arguments[arg.arg] = (default, False)
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            if default is not None:
+                arguments[arg.arg] = (default, False)
+        names = [a.arg for a in positional]
+        if method:
+            decorators = {self.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+            if not decorators & {"staticmethod", "builtins.staticmethod"}:
+                if not names:
+                    return None
+                # The instance, or for a class method the class: no path of the caller's.
+                receiver = None if decorators & {"classmethod", "builtins.classmethod"} else (call.func.value, True)
+                arguments[names[0]] = receiver
+                names = names[1:]
+        if len(call.args) > len(names) and args.vararg is None:
+            return None  # not a call that runs
+        for param, value in zip(names, call.args):
+            arguments[param] = (value, True)
+        known = set(names) | {a.arg for a in args.kwonlyargs}
+        for keyword in call.keywords:
+            if keyword.arg not in known:
+                return None  # ``**kwargs`` takes it, or the call fails
+            arguments[keyword.arg] = (keyword.value, True)
+        return arguments
 
     def _path_kind(self, node: ast.AST) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
@@ -599,6 +764,14 @@ class ModuleSummaries:
                     words.add(name)
             self._words = frozenset(words)
         return self._words
+
+
+#: ``match`` patterns (Python 3.10+) that bind their ``name``
+_MATCH_BINDINGS = frozenset({"MatchAs", "MatchStar"})
+
+
+def _plain_method_decorator(name: Optional[str]) -> bool:
+    return name in ("staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod")
 
 
 def _is_name(node: ast.AST) -> bool:

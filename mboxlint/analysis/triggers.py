@@ -5,7 +5,7 @@ text of any module or scope they can report on; every one of them asks about the
 words of the module being checked.
 """
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 def has_trigger(text: str, triggers) -> bool:
@@ -32,3 +32,30 @@ def words_in(text: str) -> Dict[str, bool]:
     if _last_text[0] is not text:
         _last_text[0], _last_text[1] = text, {}
     return _last_text[1]
+
+
+#: the last text asked about, and the lines each word was found on
+_last_lines: List = [None, {}]
+
+
+def word_lines(text: str, word: str) -> Optional[List[int]]:
+    """The numbers of the lines of ``text`` that hold ``word``, ascending, each found once per
+    text; None when the text has a lone carriage return (``ast`` ends a line there too, and
+    these numbers could be wrong)."""
+    if "\r" in text:
+        return None
+    if _last_lines[0] is not text:
+        _last_lines[0], _last_lines[1] = text, {}
+    found = _last_lines[1].get(word)
+    if found is None:
+        found = []
+        line, position = 1, 0
+        offset = text.find(word)
+        while offset != -1:
+            line += text.count("\n", position, offset)
+            position = offset
+            if not found or found[-1] != line:
+                found.append(line)
+            offset = text.find(word, offset + 1)
+        _last_lines[1][word] = found
+    return found

@@ -90,7 +90,13 @@ class ExistsThenOpen(Rule):
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
-    path from its arguments) called with the same arguments.
+    path from its arguments) called with the same arguments. A call of a helper of the module
+    that opens a file and returns it (every `return` gives the file of one `open(path, mode)`,
+    `io.open`, `Path(p).open()` or `os.fdopen(os.open(...))` of its body, never closed there:
+    `def safe_open(name, mode): ... f = open(name, mode) ... return f`) is that open, with the
+    caller's arguments in place of the parameters in the path and the mode; it is reported
+    without a fix (the helper may raise its own error, not `FileNotFoundError`), and not
+    reported when any `except` around the call does not raise again.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
@@ -377,6 +383,8 @@ def count(path, seen):
                 continue
             if event.caught & REMOVE_TOLERATED:
                 continue  # a file gone since the check is already handled: the check only saves a failed open
+            if event.helper and event.caught:
+                continue  # the helper may raise its own error for a missing file, and the handler catch it
             node = event.node
             blocks = blocks or blocks_of(module)
             if acting is None:
@@ -386,6 +394,8 @@ def count(path, seen):
             if id(guard.node) in acting:
                 # Moving the arm out from under its check would hide that act's race, not fix it.
                 plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
+            elif event.helper:
+                plan = no_fix(HELPER_OPEN)
             else:
                 plan = open_plan(blocks, guard, event.stmt, node, module.facts)
             yield self.finding(node, plan=plan, what=_what(node), path=_spell(event.path, event.path_node, module),
@@ -403,7 +413,8 @@ class CheckThenAct(Rule):
     * `os.remove/unlink/rmdir(P)`, `shutil.rmtree(P)`, `Path.unlink()` (without
       `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
-      does not exist;
+      does not exist, also through a helper of the module that opens a file and returns it
+      (as in MBX301; reported without a fix: the helper chooses the mode);
     * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
 
     Not reported under an inter-process lock, nor when the act already survives losing the
@@ -734,7 +745,8 @@ def rotate(log):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
-            yield self.finding(event.node, plan=create_plan(event, guard, blocks_of(module)), what=_what(event.node),
+            plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
+            yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
         for event in module.events_of(FileRename):
@@ -1273,16 +1285,21 @@ class RenameToOverwrite(Rule):
     ## What it does
     Reports `os.rename(src, dst)` and `Path.rename(dst)` where the rename is meant to replace
     `dst`: `src` is a temp file from `tempfile`, or a name built from `dst` (`dst + ".tmp"`,
-    `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote, or the rename retries an
+    `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote (directly, or through a
+    helper of the module that opens a file and returns it, as in MBX301), or the rename retries an
     earlier rename of the same two names that failed (a rename in the other arm of the same
     `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name
     in the target's own folder built from it (`target.parent / (target.name + ".tmp")`)
     counts as built from `dst`, and so does a `self` attribute that a method of the class
     built from the target's attribute and opened for writing (`self.tmpname = filename +
-    ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`), when every
-    binding of both attributes in the class agrees. Not reported when the function first
-    moved the old target aside (`os.rename(path, path + ".bak")`, a backup): the rename
-    creates the target again. Not reported for renames onto fresh names
+    ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`; the open
+    may be a helper's, `self.file = safe_open(self.tmpname, "w")`), when every binding of
+    both attributes in the class agrees. A file a helper writes and returns by name
+    (`tmppath = self.save_to_tmp_file(...)`) is not taken for a temp file: it is neither from
+    `tempfile` nor built from the target, and in a Maildir its rename is the delivery onto a
+    fresh name. Not reported when the function first moved the old target aside
+    (`os.rename(path, path + ".bak")`, a backup): the rename creates the target again. Not
+    reported for renames onto fresh names
     (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
     `random` or `secrets`), for targets in a fresh
@@ -1454,6 +1471,10 @@ REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
 def _ignores_errors(call) -> bool:
     return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
                for k in call.keywords)
+
+
+#: why no fix rewrites the call of a helper that opens the file
+HELPER_OPEN = "the file is opened by a helper, which chooses the mode and the errors raised"
 
 
 def _what(node) -> str:

@@ -62,18 +62,26 @@ def _path_node(call):
     return call.args[0] if call.args else None
 
 
-def _creates_missing(event) -> bool:
+def _creates_missing(event, opens) -> bool:
     """Whether a truncating open runs in an ``except`` handler of a ``try`` whose body opens the
-    same path: the file is created because it was not there, not rewritten. Only looked at for
-    the few opens that would be reported."""
-    path = _path_node(event.node)
-    if path is None:
+    same path (spelled alike, or with the same key: an open through a helper of the module
+    spells no path at its call): the file is created because it was not there, not rewritten.
+    ``opens``: the module's opens by key. Only looked at for the few opens that would be
+    reported."""
+    path = _path_node(event.node) if not event.helper else None
+    same_key = [other.node for other in opens.get(event.path, ()) if other.scope is event.scope]
+    if path is None and len(same_key) < 2:
         return False
     line = event.node.lineno
     for node in ast.walk(event.scope.node):
         if not isinstance(node, ast.Try):
             continue
         if not any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in node.handlers):
+            continue
+        start, end = node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno
+        if any(call is not event.node and start <= call.lineno <= end for call in same_key):
+            return True
+        if path is None:
             continue
         for stmt in node.body:
             for sub in ast.walk(stmt):
@@ -156,7 +164,10 @@ class InPlaceRewrite(Rule):
     functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
-    same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
+    same item of `state, temp = self._paths()`) is one file. A helper of the module that opens
+    a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE, mode)`)
+    opens it where it is called, in the mode the caller passes; such a rewrite is reported
+    without a fix. Not reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
     file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`)
     or that a check found missing (`if not os.path.isfile(P): open(P, "w")`: a create, whose
@@ -449,7 +460,9 @@ def save(state):
         place = _Places(facts)
         reads = {}
         writes = {}
+        opens = {}
         for event in module.events_of(FileOpen):
+            opens.setdefault(event.path, []).append(event)
             slot = (place(event), event.path)
             if event.mode == "read":
                 reads.setdefault(slot, []).append(event)
@@ -468,10 +481,14 @@ def save(state):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
-            if not paired or _creates_missing(event) or _written_once(event, rewrites, paired, loops):
+            if not paired or _creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
                 continue
-            plan = atomic_plan(event, blocks_of(module)) if _atomic_write_fits(event, facts) else \
-                no_fix("atomic_write does not take this open's mode or arguments")
+            if event.helper:
+                plan = no_fix("the file is opened by a helper, which chooses the mode")
+            elif _atomic_write_fits(event, facts):
+                plan = atomic_plan(event, blocks_of(module))
+            else:
+                plan = no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
@@ -542,7 +559,8 @@ class RenameWithoutFsync(Rule):
     ## What it does
     Reports the rename (`os.rename`, `os.replace`, `shutil.move`, `Path.rename`/`replace`) of a
     temp file (from `tempfile`, or a name built from the target that this function wrote) when
-    no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`),
+    no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;
+    the file may come from a helper of the module that opens it and returns it, as in MBX301),
     and no call of a helper whose name contains `sync` with one of those, runs before the
     rename on any path. A function of the module that fsyncs its parameter (on some path)
     counts where it is called. A temp file a method of a class opened on `self` from a name

@@ -58,6 +58,7 @@ paths (:mod:`.filelocks`); the facts they share are in :mod:`.facts`.
 """
 
 import ast
+import bisect
 from typing import Dict, List, Optional, Set, Tuple
 
 from ..events import FileRename
@@ -65,7 +66,7 @@ from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
 from ..pathkey import PathKey
 from ..state import State
-from ..triggers import has_trigger
+from ..triggers import has_trigger, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
@@ -108,10 +109,14 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     def scope_triggers(self, path_words=None):
         lock_words = self.lock_words()
         if path_words is None:
-            return PATH_SCOPE_WORDS + lock_words
+            return PATH_SCOPE_WORDS + lock_words + self._opener_names()
         # ``move`` is ``shutil.move`` (or a name imported for it, below), not the ``remove``
         # of lists and of os.remove, which renames nothing: an attribute only.
         words = tuple(".move" if word == "move" else word for word in path_words) + lock_words
+        if "open" in path_words:
+            # A helper of the module that opens a file and returns it opens it where it is
+            # called: a rule that pairs opens across scopes (MBX901) needs those scopes too.
+            words += self._opener_names()
         if "open" not in words and (self.facts.text is None or has_trigger(self.facts.text, lock_words)):
             # A method that opens a file another method of its class locks: walked for the
             # class's locked paths, as a locking one is.
@@ -119,6 +124,25 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         # A function imported under another name is called by that name: ``isf(p)``.
         return words + tuple(local for local, target in self.facts.aliases.items()
                              if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
+
+    def _opener_names(self) -> Tuple[str, ...]:
+        """Names of the module's functions and methods that open a file and return it (only
+        looked for when the module spells ``open`` at all)."""
+        summaries = self.facts.summaries
+        if summaries is None or self._may_open() is _never:
+            return ()
+        return tuple(sorted({name for name, call in summaries.returning_calls(self._may_open())
+                             if "open" not in name and self._open_parts(call) is not None}))
+
+    def _may_open(self):
+        """A test of whether a function may open a file: whether its lines spell ``open``
+        (only those can call one; the others' bodies are not looked at). None: any may (the
+        text is not known)."""
+        if self._open_lines is False:
+            text = self.facts.text
+            lines = word_lines(text, "open") if text is not None else None
+            self._open_lines = None if lines is None else _spanning(lines) if lines else _never
+        return self._open_lines
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -154,6 +178,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._scanned: Set[int] = set()
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
+        #: a function's name, or (id of a class, a method's name) -> what
+        #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
+        self._openers: Dict[object, Optional[tuple]] = {}
+        #: see :meth:`_may_open` (False: not asked yet)
+        self._open_lines = False
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -278,6 +307,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             if key is not None:
                 state.set("file", ref, Must((key, "?")))
             return True
+        if name is None:
+            opened = self._helper_open(call, state)
+            if opened is not None:
+                state.set("file", ref, Must((opened[0], opened[1])))
+                return True
         if method == "open" and self.is_pathlib(call.func.value, state):
             key = self.key(call.func.value, state)
             if key is not None:
@@ -347,6 +381,10 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 for ref, op in call_effects(self.facts, node, walker.scope):
                     if op == "fsync":  # a helper of the module that fsyncs what it is given
                         self._synced_target(None, ref, state)
+            opened = self._helper_open(node, state)
+            if opened is not None:
+                self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
+                return
             if isinstance(func, ast.Attribute):
                 self._method_call(walker, node, func.attr, state)
             elif isinstance(func, ast.Name) and "sync" in func.id.lower():
@@ -468,6 +506,18 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 locked.setdefault(key, line)
             _mark_locked(renames, locked)
         self._waiting = []
+
+
+def _never(func: ast.AST) -> bool:
+    return False
+
+
+def _spanning(lines: List[int]):
+    """Whether a function's lines include one of ``lines`` (ascending)."""
+    def spans(func: ast.AST) -> bool:
+        first = bisect.bisect_left(lines, func.lineno)
+        return first < len(lines) and lines[first] <= (func.end_lineno or func.lineno)
+    return spans
 
 
 def _mark_locked(renames: List[FileRename], locked: Dict[PathKey, int]) -> None:

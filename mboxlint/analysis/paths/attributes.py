@@ -43,7 +43,8 @@ class ClassPaths:
     def __init__(self):
         #: attribute -> the key every binding of it gives, spelled with ``self``
         self.paths: Dict[str, PathKey] = {}
-        #: attribute -> (key, mode, the open call) of the file every binding of it opens
+        #: attribute -> (key, mode, the open call) of the file every binding of it opens (the
+        #: call of a helper of the module that opens it, with the mode that call gives)
         self.files: Dict[str, Tuple[PathKey, str, ast.Call]] = {}
         #: attributes every binding of which builds a name from uuid, time, pid or a hash
         self.fresh: Set[str] = set()
@@ -195,11 +196,11 @@ class AttributePaths:
         for method in _methods(cls):
             for stmt in sequential_statements(method.body):
                 if type(stmt) is ast.Assign and type(stmt.targets[0]) is ast.Attribute \
-                        and self._derivation(stmt.value):
+                        and self._derivation(stmt.value, method, cls):
                     return True
         return False
 
-    def _derivation(self, value: ast.AST) -> bool:
+    def _derivation(self, value: ast.AST, method: ast.AST, cls: ast.ClassDef) -> bool:
         kind = type(value)
         if kind is ast.JoinedStr:
             return True
@@ -211,8 +212,15 @@ class AttributePaths:
             if name is not None:
                 return name in _DERIVING_CALLS
             func = value.func
-            return type(func) is ast.Attribute and func.attr in DERIVING_METHODS
+            if type(func) is ast.Attribute and func.attr in DERIVING_METHODS:
+                return True
+            return self._opens_by_helper(value, cls, Scope(method, cls).self_name)
         return False
+
+    def _opens_by_helper(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
+        """Whether ``call`` calls a helper of the module that opens a file and returns it."""
+        summaries = self.facts.summaries
+        return summaries is not None and summaries.returned_call(call, cls, self_name, self._opens_by_path) is not None
 
     def _compute_class_paths(self, cls: ast.ClassDef) -> ClassPaths:
         result = ClassPaths()
@@ -262,20 +270,19 @@ class AttributePaths:
             if len(keys) != 1:
                 continue
             key = keys.pop()
-            calls = [value[1] for value in values]
-            if all(call is None for call in calls):
+            opens = [value[1] for value in values]
+            if all(opened is None for opened in opens):
                 if key is not name_key("self." + attr):
                     result.paths[attr] = key
-            elif all(call is not None for call in calls):
-                modes = {mode_kind(open_mode(call)) for call in calls}
-                if len(modes) == 1:
-                    result.files[attr] = (key, modes.pop(), calls[0])
+            elif all(opened is not None for opened in opens):
+                if len({mode_kind(mode) for _, mode in opens}) == 1:
+                    result.files[attr] = (key, opens[0][1], opens[0][0])
         _resolve_attributes(result)
         summaries = self.facts.summaries
         _settle(result, once, summaries.methods(cls) if summaries is not None else {})
         fsynced = None
         for attr, (key, mode, call) in result.files.items():
-            if mode in ("truncate", "append", "exclusive") and derived_name(key):
+            if mode_kind(mode) in ("truncate", "append", "exclusive") and derived_name(key):
                 if fsynced is None:
                     fsynced = self._fsynced_attributes(cls)
                 synced = attr in fsynced
@@ -296,7 +303,9 @@ class AttributePaths:
             if name is not None:
                 return name in _PATH_CALLS
             func = value.func
-            return isinstance(func, ast.Attribute) and (func.attr in PATH_METHODS or isinstance(func.value, ast.Name))
+            if isinstance(func, ast.Attribute):
+                return func.attr in PATH_METHODS or isinstance(func.value, ast.Name)
+            return self._opens_by_helper(value, None, None)
         return False
 
     def _method_attribute_keys(self, method, self_name: str, bindings, once: Set[str], seen) -> None:
@@ -348,19 +357,24 @@ class AttributePaths:
             state.set("path", ref, Must(key))
 
     def _attribute_value(self, value: Optional[ast.AST], state: State, local_names: Set[str]):
-        """``(key, open call or None, whether the other methods can read the key)`` of a value
-        stored on ``self``, None when it has no key."""
+        """``(key, (open call, mode) or None, whether the other methods can read the key)`` of
+        a value stored on ``self``, None when it has no key."""
         if value is None:
             return None
-        call = None
+        opened = None
         if isinstance(value, ast.Call) and self.facts.resolve(value.func) in OPEN_FUNCTIONS:
             if not value.args or value.keywords and any(k.arg is None for k in value.keywords):
                 return None
-            call, value = value, value.args[0]
+            opened, value = (value, open_mode(value)), value.args[0]
+        elif isinstance(value, ast.Call):
+            by_helper = self._helper_open(value, state)
+            if by_helper is not None:
+                key = by_helper[0]
+                return key, (value, by_helper[1]), self._portable(key, local_names)
         key = self.key(value, state)
         if key is None:
             return None
-        return key, call, self._portable(key, local_names)
+        return key, opened, self._portable(key, local_names)
 
     def _portable(self, key: PathKey, local_names: Set[str]) -> bool:
         """Whether ``key`` may mean the same in every method: built from constants, names of
@@ -427,7 +441,7 @@ class AttributePaths:
             return None
         found = self._class_attribute(ref)
         opened = found[0].files.get(found[1]) if found is not None else None
-        return Must((opened[0], open_mode(opened[2]))) if opened is not None else None
+        return Must((opened[0], opened[1])) if opened is not None else None
 
     def _class_temp(self, key: Optional[PathKey]):
         """The temp file the class writes through an attribute under ``key``, if any."""

@@ -293,13 +293,9 @@ class PathExpressions:
         if isinstance(node, (ast.Name, ast.Attribute)):
             ref = _short_dotted_name(node)
             if ref is not None and state is not None:
-                fact = state.get("path", ref)
-                if fact is not None:
-                    return fact.value
-                if self._class_view is not None:
-                    kept = self._attribute_key(ref)
-                    if kept is not None:
-                        return kept
+                known = self._known_key(ref, state)
+                if known is not None:
+                    return known
                 if isinstance(node, ast.Attribute) and node.attr == "name":
                     opened = state.get("file", dotted_name(node.value) or "")
                     if opened is not None:
@@ -329,6 +325,19 @@ class PathExpressions:
             index = opaque_key("[%s]" % ast.unparse(node.slice))
             return [node.value], lambda parts: call_key("subscript", [parts[0], index]) if parts[0] else None
         return None
+
+    def _known_key(self, ref: str, state: State) -> Optional[PathKey]:
+        """The key the walk bound the dotted name ``ref`` to, or the one its class keeps on
+        ``self`` for it; None when neither."""
+        fact = state.get("path", ref)
+        if fact is not None:
+            return fact.value
+        return self._attribute_key(ref) if self._class_view is not None else None
+
+    def _dotted_key(self, ref: str, state: Optional[State]) -> PathKey:
+        """The key of the dotted name ``ref`` (``self.tmp``) as the scope being walked knows it."""
+        known = self._known_key(ref, state) if state is not None else None
+        return known if known is not None else self._name_key(ref)
 
     def _call_step(self, node: ast.Call):
         name = self.facts.resolve(node.func)

@@ -1,14 +1,15 @@
 """Opens and acts: files opened, created or removed by path, with the facts in force there."""
 
 import ast
-from typing import Set
+from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
 from ..imports import dotted_name
+from ..pathkey import PathKey, substitute
 from ..state import State
 from ..summaries import handler_reraises
 from ..walk import Walker
-from .expressions import mode_kind
+from .expressions import PATHLIB_CLASSES, const_string, keyword_value, mode_kind
 
 
 OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"})
@@ -33,7 +34,10 @@ class OpensAndActs:
               missing_ok: bool = False) -> None:
         """``missing_ok``: a read that skips a missing file (``ConfigParser.read``): no check
         before it can go stale."""
-        key = self.key(path, state)
+        self._open_key(walker, node, self.key(path, state), path, mode, state, missing_ok=missing_ok)
+
+    def _open_key(self, walker: Walker, node: ast.Call, key: Optional[PathKey], path: Optional[ast.AST], mode: str,
+                  state: State, helper: bool = False, missing_ok: bool = False) -> None:
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
@@ -42,7 +46,7 @@ class OpensAndActs:
         caught = frozenset(self._caught(walker)) if guard is not None else frozenset()
         walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
                     stmt=walker.current_statement(),
-                    iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught)
+                    iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught, helper=helper)
         if kind in ("truncate", "append", "exclusive", "update"):
             state.discard("guard", key)
             state.discard("removed", key)
@@ -76,6 +80,133 @@ class OpensAndActs:
                                               else [handler.type]))
         return names
 
+    # -- helpers of the module that open a file and return it ---------------------------
+
+    def _helper_open(self, call: ast.Call, state: Optional[State]) -> Optional[Tuple[PathKey, str, Optional[ast.AST]]]:
+        """``(key, mode, path expression)`` when ``call`` calls a function or ``self`` method of
+        this module every return of which gives a file it opened by path (see
+        :meth:`~..summaries.ModuleSummaries.returned_call`): the call is that open, with the
+        caller's arguments in place of the parameters in the path and in the mode. The path
+        expression is the caller's argument when the helper opens a parameter as it is, the
+        helper's own when it reads no parameter but its instance (else None: messages spell
+        the key). None when the helper is not such a function, or
+        its path reads a name of its own, a parameter it rebinds, or one the caller leaves
+        to no default."""
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return None
+        func = call.func
+        # Most calls are of methods of other objects: ruled out before anything is looked up;
+        # what a callee returns is then looked up once per name (per class for a method).
+        self_name = self._self_name  # the scope's, kept at its start (a property of the scope)
+        if type(func) is ast.Attribute:
+            if type(func.value) is not ast.Name or func.value.id != self_name:
+                return None
+            callee = (id(scope.enclosing_class), func.attr)
+        elif type(func) is ast.Name and func.id in summaries.functions:
+            callee = func.id
+        else:
+            return None
+        found = self._openers.get(callee, False)
+        if found is False:
+            found = self._openers[callee] = summaries.returning(
+                call, scope.enclosing_class, self_name, self._opens_by_path, self._may_open())
+        if found is None:
+            return None
+        helper, method, inner, bound = found
+        arguments = summaries.arguments(helper, method, call)
+        if arguments is None:
+            return None
+        path, mode_node, mode = self._open_parts(inner)
+        if mode_node is not None:
+            mode = self._argument_mode(mode_node, arguments, bound)
+        saved = self._self_name
+        self._self_name = None  # the callee's names as it spells them
+        try:
+            inner_key = self.key(path, None)
+        finally:
+            self._self_name = saved
+        if inner_key is None:
+            return None
+        leaves: Dict[PathKey, PathKey] = {}
+        shown = path  # the helper's own spelling, while it reads no parameter but its instance
+        for leaf in inner_key.leaves():
+            if leaf.kind != "name":
+                continue
+            root, dot, rest = leaf.head.partition(".")
+            if root in bound:
+                return None  # a local of the helper, or a parameter it rebinds
+            if root not in arguments:
+                if root not in self.facts.module_bindings:
+                    return None
+                continue  # a module name: the same in the caller
+            given = arguments[root]
+            if given is None:
+                return None  # a parameter the caller gives no value
+            value, passed = given
+            receiver = value is getattr(call.func, "value", None)
+            if receiver and not rest:
+                return None  # the instance is the path: a path class's own primitive, for any file
+            if not receiver:
+                shown = None
+            if rest:
+                ref = dotted_name(value)
+                if ref is None:
+                    return None
+                key = self._dotted_key(ref + dot + rest, state if passed else None)
+            else:
+                key = self.key(value, state if passed else None)
+                if leaf is inner_key and passed:
+                    shown = value
+            if key is None:
+                return None
+            leaves[leaf] = key
+        return substitute(inner_key, leaves), mode, shown
+
+    def _opens_by_path(self, call: ast.Call) -> bool:
+        return self._open_parts(call) is not None
+
+    def _open_parts(self, call: ast.Call):
+        """``(path, mode expression, mode)`` of an open by path written in a helper: the mode
+        expression when one is given, else None and the call's default mode."""
+        name = self.facts.resolve(call.func)
+        if (name in OPEN_FUNCTIONS or name == "pathlib.Path.open") and call.args:
+            return call.args[0], _mode_node(call, 1), "r"
+        func = call.func
+        if name is None and isinstance(func, ast.Attribute) and func.attr == "open" \
+                and isinstance(func.value, ast.Call) and self.facts.resolve(func.value.func) in PATHLIB_CLASSES:
+            return func.value, _mode_node(call, 0), "r"  # ``Path(p).open(m)``
+        if name == "os.fdopen" and call.args and isinstance(call.args[0], ast.Call) \
+                and self.facts.resolve(call.args[0].func) == "os.open" and len(call.args[0].args) >= 2:
+            return call.args[0].args[0], None, self._flags_mode(call.args[0].args[1])
+        return None
+
+    def _flags_mode(self, flags: ast.AST) -> str:
+        """The ``open`` mode an ``os.open`` with these flags acts like."""
+        names = {self.facts.resolve(n) for n in ast.walk(flags) if isinstance(n, (ast.Name, ast.Attribute))}
+        if "os.O_EXCL" in names and "os.O_CREAT" in names:
+            return "x"
+        if "os.O_TRUNC" in names:
+            return "w"
+        if "os.O_APPEND" in names:
+            return "a"
+        if names & {"os.O_WRONLY", "os.O_RDWR"}:
+            return "r+"
+        return "r" if names <= {"os.O_RDONLY", "os.O_CLOEXEC", "os.O_NOFOLLOW", "os.O_BINARY"} else "?"
+
+    @staticmethod
+    def _argument_mode(mode_node: ast.AST, arguments, bound: FrozenSet[str]) -> str:
+        """The mode a helper's ``open`` gets: a constant, or the caller's constant for a
+        parameter (its default when none is passed); ``?`` when not known."""
+        text = const_string(mode_node)
+        if text is not None:
+            return text
+        if isinstance(mode_node, ast.Name) and mode_node.id not in bound and arguments.get(mode_node.id):
+            text = const_string(arguments[mode_node.id][0])
+            if text is not None:
+                return text
+        return "?"
+
     def _creates(self, flags: ast.AST) -> bool:
         names = {self.facts.resolve(n) for n in ast.walk(flags) if isinstance(n, (ast.Name, ast.Attribute))}
         return "os.O_CREAT" in names and "os.O_EXCL" not in names
@@ -83,3 +214,10 @@ class OpensAndActs:
 
 def _exception_names(nodes) -> Set[str]:
     return {name.rsplit(".", 1)[-1] for name in map(dotted_name, nodes) if name}
+
+
+def _mode_node(call: ast.Call, index: int) -> Optional[ast.AST]:
+    mode = keyword_value(call, "mode")
+    if mode is None and len(call.args) > index:
+        mode = call.args[index]
+    return mode
