@@ -88,7 +88,7 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []
     if active:
-        matters = _scope_filter(text if gate else None, active, path_words)
+        matters = _scope_filter(text if gate else None, active, path_words, facts)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
                 first = len(events)
@@ -111,9 +111,12 @@ BUDGET_EXCEEDED = "analysis budget exceeded"
 TOO_DEEP = "too deeply nested to analyse"
 
 
-def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Callable[[ast.AST], bool]]:
+def _scope_filter(text: Optional[str], active, path_words=None,
+                  facts: Optional[ModuleFacts] = None) -> Optional[Callable[[ast.AST], bool]]:
     """A test of whether a scope's lines hold a scope trigger of an active analysis, or
-    None when every scope must be walked (no text, or an analysis without scope triggers)."""
+    None when every scope must be walked (no text, or an analysis without scope triggers).
+    When an analysis follows what callers guarantee (``FOLLOWS_CALLERS``), a line naming a
+    helper that holds such a line holds one too: its callers are walked."""
     if text is None or "\r" in text:  # a lone CR ends a line for ast too: count nothing wrong
         return None
     triggers = set()
@@ -146,6 +149,9 @@ def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Call
         position = offset
         if not lines or lines[-1] != line:
             lines.append(line)
+    if facts is not None and facts.summaries is not None and any(
+            getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
+        lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates())
 
     def matters(node: ast.AST) -> bool:
         if isinstance(node, ast.Module):
@@ -154,3 +160,46 @@ def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Call
         return first < len(lines) and lines[first] <= (node.end_lineno or node.lineno)
 
     return matters
+
+
+#: helpers per module whose callers are looked for (hostile input may define any number)
+MAX_FOLLOWED_HELPERS = 256
+
+
+def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST]) -> List[int]:
+    """``lines`` (sorted) with the lines that name a helper of ``helpers`` (by substring:
+    more lines only walk more scopes) holding one of them, until no helper is added; at most
+    :data:`MAX_FOLLOWED_HELPERS` helpers are looked for."""
+    if not helpers or not lines:
+        return lines
+    spans = sorted((node.lineno, node.end_lineno or node.lineno, name) for name, node in helpers.items())
+    starts = [span[0] for span in spans]
+
+    def holder(line: int) -> Optional[str]:
+        index = bisect.bisect_right(starts, line) - 1
+        return spans[index][2] if index >= 0 and spans[index][1] >= line else None
+
+    pending = []
+    for start, end, name in spans:
+        first = bisect.bisect_left(lines, start)
+        if first < len(lines) and lines[first] <= end:
+            pending.append(name)
+    if not pending:
+        return lines
+    done = set(pending)
+    found = set(lines)
+    breaks = [match.start() for match in re.finditer("\n", text)]
+    followed = 0
+    while pending and followed < MAX_FOLLOWED_HELPERS:
+        name = pending.pop()
+        followed += 1
+        offset = text.find(name)
+        while offset != -1:
+            line = bisect.bisect_left(breaks, offset) + 1
+            found.add(line)
+            caller = holder(line)
+            if caller is not None and caller not in done:
+                done.add(caller)
+                pending.append(caller)
+            offset = text.find(name, offset + len(name))
+    return sorted(found)

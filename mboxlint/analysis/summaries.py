@@ -33,6 +33,8 @@ MAX_EFFECTS = 64
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
+#: prefixes of the names of module functions that a test runner calls by name
+RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 #: ``(parameter name, attribute chain)``: ``("self", "box")`` is ``self.box``; ``("box", "")`` is ``box``
@@ -325,6 +327,22 @@ def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) ->
     return mapping
 
 
+def arguments_by_parameter(func: ast.AST, call: ast.Call) -> Optional[Dict[str, ast.expr]]:
+    """Parameter name of the module function ``func`` -> the expression ``call`` passes for
+    it (a parameter left to its default is absent). None when the call spreads
+    ``*args``/``**kwargs`` or passes more positional arguments than ``func`` names, so which
+    parameter gets what is unknown."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    positional = _params(func)
+    if len(call.args) > len(positional):
+        return None
+    passed: Dict[str, ast.expr] = dict(zip(positional, call.args))
+    for keyword in call.keywords:
+        passed[keyword.arg] = keyword.value
+    return passed
+
+
 def apply_effects(effects: Sequence[Effect], mapping: Dict[str, Optional[str]]) -> List[Tuple[str, str]]:
     """``(caller ref, op)`` for each effect whose parameter the caller passed a name for."""
     applied = []
@@ -363,9 +381,29 @@ class ModuleSummaries:
             self.functions.pop(name, None)
             self.classes.pop(name, None)
         self._words: Optional[FrozenSet[str]] = None
+        self._candidates: Optional[Dict[str, ast.AST]] = None
         self.private = PrivatePaths(facts, tree)
 
     # -- lookup -----------------------------------------------------------------------
+
+    def caller_candidates(self) -> Dict[str, ast.AST]:
+        """Module-level functions whose callers may all be in this module, by name: defined
+        once, undecorated (a decorator may hand the function to a framework), not a dunder,
+        not an imported name, and private by name (a leading underscore) or a helper of a
+        test module (one importing ``pytest`` or ``unittest`` with a top-level ``test*``
+        function), except the names a test runner calls itself (``test*``, ``setup*``,
+        ``teardown*``, ``pytest_*``). Whether every use of one in the module is a direct
+        call is for the caller to count (:mod:`.paths.callers`)."""
+        if self._candidates is None:
+            test_module = any(name.startswith("test") for name in self.functions) and \
+                self.facts.imports_any(["pytest", "unittest"])
+            self._candidates = {
+                name: node for name, node in self.functions.items()
+                if not node.decorator_list and not (name.startswith("__") and name.endswith("__"))
+                and name not in self.facts.aliases and not name.startswith(RUNNER_CALLED)
+                and (name.startswith("_") or test_module)
+            }
+        return self._candidates
 
     def methods(self, cls: ast.ClassDef) -> Dict[str, ast.AST]:
         """Methods of ``cls`` and of its bases defined in this module (the class's own first)."""

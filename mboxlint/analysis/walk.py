@@ -100,6 +100,9 @@ class Analysis:
     domain = ""
     #: substrings one of which occurs in every module this analysis can apply to; None: no gate
     TRIGGERS: Optional[Tuple[str, ...]] = None
+    #: whether the analysis uses what every caller of a module helper guarantees: then the
+    #: scopes calling a helper that is walked are walked too (see :func:`~.analyse`)
+    FOLLOWS_CALLERS = False
 
     def scope_triggers(self, path_words: Optional[Sequence[str]] = None) -> Optional[Sequence[str]]:
         """Substrings of which every scope that matters to this analysis contains one, or None.

@@ -68,6 +68,7 @@ from ..state import State
 from ..triggers import has_trigger
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
+from .callers import CallerContexts
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must
@@ -99,11 +100,12 @@ OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes")
 
 
 class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
-                   GuardsAndChecks, FileLocks, Analysis):
+                   GuardsAndChecks, FileLocks, CallerContexts, Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
     domain = "path"
     TRIGGERS = PATH_WORDS
+    FOLLOWS_CALLERS = True
 
     def scope_triggers(self, path_words=None):
         lock_words = self.lock_words()
@@ -154,6 +156,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._scanned: Set[int] = set()
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
+        self._init_callers()
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -166,6 +169,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     def start(self, walker: Walker, state: State) -> None:
         self._scope = walker.scope
         self._self_name = walker.scope.self_name
+        self._start_callers(walker)
         self._notes = self._method_notes(walker.scope)
         self._private = None  # looked for at the first event that may be exempt
         self._bindings = None
@@ -312,6 +316,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         func = node.func
+        if isinstance(func, ast.Name) and func.id in self._helpers:
+            self._note_call_site(node, state)
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)
@@ -412,6 +418,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     # -- locked paths -------------------------------------------------------------------
 
     def finish(self, walker: Walker, exits: Optional[State]) -> None:
+        self._finish_callers()
         if not self._renames:
             return
         scope = walker.scope
@@ -429,6 +436,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 locked.setdefault(key, line)
             _mark_locked(renames, locked)
         self._waiting = []
+        self._apply_caller_contexts()
 
 
 def _mark_locked(renames: List[FileRename], locked: Dict[PathKey, int]) -> None:
