@@ -69,14 +69,15 @@ class ModuleAnalysis:
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
             text: Optional[str] = None, gate: bool = True, summaries: bool = True,
-            path_words: Optional[Sequence[str]] = None) -> ModuleAnalysis:
+            path_words: Optional[Sequence[str]] = None, callers: bool = True) -> ModuleAnalysis:
     """Analyse one module. With its ``text`` (and ``gate``), analyses whose ``TRIGGERS`` do
     not occur in it are not even asked whether they apply, and scopes that hold none of the
     words of ``scope_triggers`` are not walked. ``path_words``: the words of which one occurs
     in every scope where an enabled rule can report a file event (see
     :attr:`mboxlint.rules.base.Rule.PATH_SCOPE_TRIGGERS`); None: every scope the path analysis
     follows. ``summaries=False`` leaves every call of the module's own functions opaque (for
-    measuring what summaries cost)."""
+    measuring what summaries cost); ``callers=False`` gives no helper the context of its
+    callers (see :mod:`.paths.callers`; for measuring what that costs)."""
     if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
@@ -84,6 +85,7 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
         facts.text = text
         facts.may_walrus = ":=" in text
     facts.summaries = ModuleSummaries(facts, tree) if summaries else None
+    facts.follow_callers = callers and facts.summaries is not None and text is not None
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []
@@ -149,7 +151,7 @@ def _scope_filter(text: Optional[str], active, path_words=None,
         position = offset
         if not lines or lines[-1] != line:
             lines.append(line)
-    if facts is not None and facts.summaries is not None and any(
+    if facts is not None and facts.follow_callers and any(
             getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
         lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates())
 

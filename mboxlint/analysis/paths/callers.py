@@ -83,25 +83,25 @@ class CallerContexts:
     """Call sites of the module's private helpers, and the context they give each helper."""
 
     def _init_callers(self) -> None:
-        summaries = self.facts.summaries
-        # Without the source, uses of a name cannot be counted: no helper gets a context.
-        known = summaries is not None and self.facts.text is not None
         #: name -> node of the helpers whose calls are noted
-        self._helpers: Dict[str, object] = summaries.caller_candidates() if known else {}
+        self._helpers: Dict[str, object] = \
+            self.facts.summaries.caller_candidates() if self.facts.follow_callers else {}
         self._call_sites: List[CallSite] = []
         self._sites_here: Dict[int, CallSite] = {}
         self._events: Optional[list] = None
-        self._caller_params: FrozenSet[str] = frozenset()
+        self._caller_params: Optional[FrozenSet[str]] = None
 
     def _start_callers(self, walker) -> None:
         self._events = walker.events
         self._sites_here = {}
-        node = walker.scope.node
-        self._caller_params = frozenset(_parameters(node)) if walker.scope.is_function else frozenset()
+        self._caller_params = None  # the scope's parameters, found at its first call site
 
     def _note_call_site(self, node, state) -> None:
         """A direct call of a helper: the lock and private paths in force here."""
         callee = self._helpers[node.func.id]
+        if self._caller_params is None:
+            scope = self._scope
+            self._caller_params = frozenset(_parameters(scope.node)) if scope.is_function else frozenset()
         held = self._iplocked(state) is not None
         passed: Optional[Passed] = None
         arguments = arguments_by_parameter(callee, node)
@@ -183,7 +183,7 @@ class CallerContexts:
         contexts: Dict[str, List[Guarantee]] = {}
         for name in needed:
             calls = sites.get(name)
-            if not calls or len(re.findall(r"\b%s\b" % re.escape(name), text)) != len(calls) + 1:
+            if not calls or _uses(text, name, len(calls) + 1) != len(calls) + 1:
                 continue  # another use of the name, or a call not seen: callers not all known
             func = self._helpers[name]
             rebound = {getattr(target, "id", None) for target, _value in bindings_of(func, self.facts.may_walrus)}
@@ -227,6 +227,13 @@ def _weakest(guarantees: List[Guarantee]) -> List[Guarantee]:
         if not any(other_held <= held and other_private <= private for other_held, other_private in kept):
             kept.append((held, private))
     return kept
+
+
+def _uses(text: str, name: str, known: int) -> int:
+    """How often ``name`` occurs as a word of ``text``, of which ``known`` are words already
+    seen: counting it as a substring is enough when that finds no more."""
+    found = text.count(name)
+    return found if found <= known else len(re.findall(r"\b%s\b" % re.escape(name), text))
 
 
 def _parameters(func) -> List[str]:
