@@ -104,7 +104,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
     domain = "path"
-    TRIGGERS = PATH_WORDS
+    #: with ``mailbox``: the walk notes which paths a helper making a mailbox is given (for
+    #: the lock rules, :mod:`.callers`), even in a module that opens no file
+    TRIGGERS = PATH_WORDS + ("mailbox",)
     FOLLOWS_CALLERS = True
 
     def scope_triggers(self, path_words=None):
@@ -292,6 +294,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             key = self.key(call.args[0], state)
             if key is not None:
                 state.set("mbox", ref, Must(key))
+                self._note_mailbox_path(call, key)
             return True
         if name in INTERPROCESS_LOCKS:
             state.set("iplock-object", ref, Must(True))

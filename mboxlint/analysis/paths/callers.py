@@ -27,7 +27,8 @@ import re
 import unicodedata
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-from ..events import FileAct, FileMtime, FileOpen, FileRename
+from ..events import BoxOp, FileAct, FileMtime, FileOpen, FileRename
+from ..imports import dotted_name
 from ..summaries import arguments_by_parameter, bindings_of
 
 #: per parameter: whether the caller's argument is private there, and the caller's own
@@ -90,6 +91,8 @@ class CallerContexts:
         self._sites_here: Dict[int, CallSite] = {}
         self._events: Optional[list] = None
         self._caller_params: Optional[FrozenSet[str]] = None
+        #: id of a mailbox constructor call in a helper -> the key of its path
+        self._mailbox_paths: Dict[int, object] = {}
 
     def _start_callers(self, walker) -> None:
         self._events = walker.events
@@ -119,6 +122,11 @@ class CallerContexts:
         else:
             site.join(held, passed)
 
+    def _note_mailbox_path(self, call, key) -> None:
+        """A mailbox made on ``key``: in a helper, private when its callers make ``key`` so."""
+        if self._helpers and self._helpers.get(getattr(self._scope.node, "name", None)) is self._scope.node:
+            self._mailbox_paths[id(call)] = key
+
     def _finish_callers(self) -> None:
         """The scope's walk completed: its call sites count (an abandoned walk's do not)."""
         if self._sites_here:
@@ -131,7 +139,7 @@ class CallerContexts:
         helper_names = {id(node): name for name, node in self._helpers.items()}
         touched: Dict[str, list] = {}
         for event in self._events:
-            if type(event) in _CONTEXT_EVENTS:
+            if type(event) in _CONTEXT_EVENTS or type(event) is BoxOp:
                 name = helper_names.get(id(event.scope.node))
                 if name is not None:
                     touched.setdefault(name, []).append(event)
@@ -147,7 +155,12 @@ class CallerContexts:
             if guarantees is None:
                 continue
             line = min(site.line for site in sites[name])
+            private_boxes = self._private_mailboxes(self._helpers[name], guarantees)
             for event in events:
+                if type(event) is BoxOp:
+                    if event.ref in private_boxes:
+                        dropped.add(id(event))  # as for a mailbox the scope makes in its own directory
+                    continue
                 key = getattr(event, _CONTEXT_EVENTS[type(event)])
                 roots = key.roots if key is not None else frozenset()
                 if all(roots & private for _held, private in guarantees):
@@ -157,6 +170,23 @@ class CallerContexts:
                     event.iplock = line  # locked (or private) at every call: as if inlined there
         if dropped:
             self._events[:] = [event for event in self._events if id(event) not in dropped]
+
+    def _private_mailboxes(self, func, guarantees: List["Guarantee"]) -> Set[str]:
+        """Names that every binding in ``func`` gives a mailbox made on a path private at
+        every call (the lock rules skip such a mailbox, as one made in a fresh directory)."""
+        if not self._mailbox_paths:
+            return set()
+        values: Dict[str, list] = {}
+        for target, value in bindings_of(func, self.facts.may_walrus):
+            ref = dotted_name(target)
+            if ref is not None:
+                values.setdefault(ref, []).append(value)
+        private = set()
+        for ref, bound in values.items():
+            keys = [self._mailbox_paths.get(id(value)) for value in bound]
+            if all(key is not None and all(key.roots & params for _held, params in guarantees) for key in keys):
+                private.add(ref)
+        return private
 
     def _caller_contexts(self, wanted: List[str], sites: Dict[str, List[CallSite]],
                          helper_names: Dict[int, str]) -> Dict[str, List[Guarantee]]:
