@@ -25,6 +25,7 @@ context.
 
 import re
 import unicodedata
+from collections import Counter
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import BoxOp, FileAct, FileMtime, FileOpen, FileRename
@@ -43,6 +44,8 @@ _NO_CONTEXT: List[Guarantee] = [(False, frozenset())]
 MAX_GUARANTEES = 16
 #: rounds of the fix-point over the module's helpers
 MAX_ROUNDS = 32
+#: helpers whose names are counted one by one; for more, every word of the text is counted
+MANY_NAMES = 8
 
 
 class CallSite:
@@ -210,15 +213,23 @@ class CallerContexts:
         text = self.facts.text
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)  # identifiers are compared normalised
+        # Many names: every word of the text counted once, not the text scanned per name.
+        words = Counter(re.findall(r"\w+", text)) if len(needed) > MANY_NAMES else None
         contexts: Dict[str, List[Guarantee]] = {}
-        for name in needed:
+        kept: Dict[str, FrozenSet[str]] = {}
+        # Callers first (the reverse of the order found): a chain of helpers settles in a
+        # round or two instead of one round per link.
+        for name in reversed(needed):
             calls = sites.get(name)
-            if not calls or _uses(text, name, len(calls) + 1) != len(calls) + 1:
+            uses = words[name] if words is not None else _uses(text, name, len(calls) + 1) if calls else 0
+            if not calls or uses != len(calls) + 1:
                 continue  # another use of the name, or a call not seen: callers not all known
             func = self._helpers[name]
             rebound = {getattr(target, "id", None) for target, _value in bindings_of(func, self.facts.may_walrus)}
+            # A parameter the body rebinds names the caller's file only until then.
+            kept[name] = frozenset(_parameters(func)) - rebound
             # Greatest fix-point: start from "every caller guarantees everything".
-            contexts[name] = [(True, frozenset(_parameters(func)) - rebound)]
+            contexts[name] = [(True, kept[name])]
         # Each round can only weaken guarantees, and a list past MAX_GUARANTEES becomes the
         # weakest (none), so the rounds converge; a module that needs more than MAX_ROUNDS
         # gets no caller context at all (safe: every finding stays).
@@ -235,9 +246,10 @@ class CallerContexts:
                         else:
                             private = frozenset(
                                 param for param, (here, roots) in site.passed.items()
-                                if here or roots & outer_private)
+                                if param in kept[name] and (here or roots & outer_private))
                         found.append((held, private))
-                found = _weakest(found)
+                # Too many kinds of call (before or after pruning): the helper has none.
+                found = _weakest(found) if len(set(found)) <= 4 * MAX_GUARANTEES else list(_NO_CONTEXT)
                 if len(found) > MAX_GUARANTEES:
                     found = list(_NO_CONTEXT)
                 if found != contexts[name]:
