@@ -91,6 +91,9 @@ class ExistsThenOpen(Rule):
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, or a fixture of the module returning one): nobody else removes it.
+    In a private helper of the module (a leading underscore, or a test module's helper)
+    whose every use is a direct call, a call that holds such a lock or passes such a file
+    makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
     (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
@@ -405,7 +408,8 @@ class CheckThenAct(Rule):
     failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
     A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
     to `P` after the check) no longer counts. Files in a fresh private directory are exempt,
-    as for MBX301. Checks in helper functions are invisible.
+    and so is the body of a private helper every call of which holds a lock or passes such a
+    file, as for MBX301. Checks in helper functions are invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`

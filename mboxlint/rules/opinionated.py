@@ -143,7 +143,8 @@ class InPlaceRewrite(Rule):
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
     same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
-    under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
+    under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private helper whose
+    every call holds such a lock or passes a private file (as in MBX301), when the write creates a
     file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
     nor for a file written once and only read afterwards: the module's only truncating
     write of it, made where a check found it missing, or before every read of it in the same
@@ -607,7 +608,8 @@ class MtimeChangeDetection(Rule):
     `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
     mtime of `P`, and names unpacked from a cache entry (`size, mtime = self.cache[P]`) are
     cached values. Comparisons outside `if`/`while`/`assert` conditions, those in helper
-    functions, and files in a fresh private directory are not reported.
+    functions, and files in a fresh private directory (also one every call of a private
+    helper passes it, as in MBX301) are not reported.
 
     Off by default: many caches accept a rare stale read.
 

@@ -47,14 +47,15 @@ locks is walked even when it names no path: :meth:`FileLocks.lock_words`); a met
 learn what its class locks once every scope of the module was walked (``finish_module``).
 A ``self`` attribute that a method of the class binds to a path built from another keeps that
 derivation, and the temp file written through it, in the other methods (:mod:`.attributes`).
-Everything else is intraprocedural.
+A private helper's events take what every call of it guarantees, a lock held or a private
+path passed (:mod:`.callers`). Everything else is intraprocedural.
 
 :class:`PathAnalysis` receives the walk's hooks here and hands each concern to its part, one
 module each: path keys of expressions (:mod:`.expressions`), paths kept on ``self``
 (:mod:`.attributes`), files in private temporary
 directories (:mod:`.private`), opens and acts (:mod:`.opens`), renames and temp files
 (:mod:`.renames`), guards and mtime checks (:mod:`.checks`), inter-process locks and locked
-paths (:mod:`.filelocks`); the facts they share are in :mod:`.facts`.
+paths (:mod:`.filelocks`), what callers guarantee private helpers (:mod:`.callers`); the facts they share are in :mod:`.facts`.
 """
 
 import ast
