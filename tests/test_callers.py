@@ -228,3 +228,39 @@ def test_a_long_chain_of_helpers_settles_well_within_the_rounds():
     code = module(REWRITE.format(name="_h0"), *links, LOCKED_CALL.format(call="_h59(path)"))
     assert rewrites(code) == []
     assert MAX_ROUNDS < 60  # the links outnumber the rounds: callers are looked at first
+
+
+CLOSURE = """\
+def test_pool(tmp_path):
+    def worker():
+        {inner}_save(target)
+
+    lock_path, target = tmp_path / "a.lock", tmp_path / "a.txt"
+    {outer}worker()
+"""
+
+
+def test_a_closure_reads_the_private_paths_of_the_function_around_it():
+    assert rewrites(module(REWRITE.format(name="_save"), CLOSURE.format(inner="", outer=""))) == []
+
+
+@pytest.mark.parametrize("inner, outer", [
+    ("target = '/srv/state'\n        ", ""),  # the closure binds its own
+    ("nonlocal target\n        ", ""),  # ... or may rebind the test's
+    ("", "target = '/srv/state'\n    "),  # the test binds it to a shared file too
+], ids=["own-binding", "nonlocal", "rebound-outside"])
+def test_a_closure_does_not_read_a_private_path_it_or_anyone_may_rebind(inner, outer):
+    code = module(REWRITE.format(name="_save"), CLOSURE.format(inner=inner, outer=outer))
+    assert rewrites(code) == [REWRITE_LINE]
+
+
+def test_a_tuple_assignment_binds_item_by_item():
+    caller = """\
+    def scratch(spool):
+        work = tempfile.mkdtemp()
+        private, shared = os.path.join(work, "a"), os.path.join(spool, "a")
+        _save(private)
+    """
+    assert rewrites(module(REWRITE.format(name="_save"), caller)) == []
+    swapped = caller.replace("_save(private)", "_save(shared)")
+    assert rewrites(module(REWRITE.format(name="_save"), swapped)) == [REWRITE_LINE]

@@ -706,6 +706,10 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
+        #: id of a nested function -> the private names of its enclosing function it reads
+        self._closures: Dict[int, FrozenSet[str]] = {}
+        #: id of a function -> the names functions nested in it declare ``nonlocal``
+        self._nonlocals: Dict[int, FrozenSet[str]] = {}
         #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
         self._factories = facts.imports_any(["tempfile", "pytest"])
 
@@ -812,6 +816,29 @@ class PrivatePaths:
         self._classes[id(cls)] = found
         return found
 
+    def in_scope(self, scope) -> FrozenSet[str]:
+        """The private names of a walked :class:`~.walk.Scope`: its own, and those of the
+        function it is nested in that it reads without binding (``txt_file`` of a test, in
+        the closure the test hands to threads), unless a function nested in that one declares
+        them ``nonlocal`` (it could rebind them). One level up only."""
+        own = self.scope(scope.node, scope.enclosing_class)
+        outer = getattr(scope, "enclosing_function", None)
+        if outer is None or not outer.is_function:
+            return own
+        cached = self._closures.get(id(scope.node))
+        if cached is None:
+            inherited = {name for name in self.scope(outer.node, outer.enclosing_class) if "." not in name}
+            if inherited:
+                inherited -= local_names(scope.node)
+            if inherited and (self.facts.text is None or "nonlocal" in self.facts.text):
+                declared = self._nonlocals.get(id(outer.node))
+                if declared is None:
+                    declared = self._nonlocals[id(outer.node)] = frozenset(
+                        name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal) for name in node.names)
+                inherited -= declared
+            cached = self._closures[id(scope.node)] = frozenset(inherited)
+        return own | cached if cached else own
+
     def scope(self, func: ast.AST, cls: Optional[ast.ClassDef], fresh: bool = False) -> FrozenSet[str]:
         """The private names of one scope (``self`` attributes spelled with its instance name)."""
         cached = None if fresh else self._scopes.get(id(func))
@@ -869,6 +896,36 @@ def under(ref: str, names) -> bool:
     return False
 
 
+def local_names(func: ast.AST) -> Set[str]:
+    """The names a function binds itself (or declares ``global``): parameters, assignment
+    and loop targets, ``with``/``except``/pattern names, imports, nested ``def``/``class``."""
+    args = func.args
+    found = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+             + [args.vararg, args.kwarg] if a is not None}
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                found.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+            continue  # its body is its own scope (its decorators and defaults run here, but bind nothing)
+        elif isinstance(node, ast.Lambda):
+            continue
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.update(node.names)
+        else:
+            for field in ("name", "rest"):  # except ... as name, match patterns
+                value = getattr(node, field, None)
+                if isinstance(value, str) and not isinstance(node, ast.alias):
+                    found.add(value)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def _own_nodes(func: ast.AST):
     """Every node of a function's (or the module's) own body, not of nested scopes."""
     stack = list(func.body)
@@ -883,6 +940,22 @@ def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
     return [(node.target, node.value) for node in _own_nodes(func) if isinstance(node, ast.NamedExpr)]
 
 
+def _unpacked(target: ast.AST, value: ast.AST):
+    """``(element, value)`` of a tuple assignment: item by item when the value is a tuple or
+    list display of the same length without ``*`` (``a, b = x / "a", x / "b"``), else each
+    name with None."""
+    elements = target.elts
+    if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elements) and not any(
+            isinstance(e, ast.Starred) for e in list(elements) + list(value.elts)) and all(
+            isinstance(e, (ast.Name, ast.Attribute)) for e in elements):
+        for element, item in zip(elements, value.elts):
+            yield element, item
+        return
+    for element in ast.walk(target):
+        if isinstance(element, (ast.Name, ast.Attribute)):
+            yield element, None
+
+
 def bindings_of(func: ast.AST, walrus: bool = True):
     """``(target, value)`` of every binding in a function's own body; ``value`` None when the
     bound value is not one expression (loop variables, tuple unpacking, ``except ... as``).
@@ -892,9 +965,7 @@ def bindings_of(func: ast.AST, walrus: bool = True):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):
-                    for element in ast.walk(target):
-                        if isinstance(element, (ast.Name, ast.Attribute)):
-                            yield element, None
+                    yield from _unpacked(target, node.value)
                 else:
                     yield target, node.value
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):

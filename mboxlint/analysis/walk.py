@@ -49,9 +49,12 @@ ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Cla
 class Scope:
     """A module, class body or function walked on its own."""
 
-    def __init__(self, node: ScopeNode, enclosing_class: Optional[ast.ClassDef] = None):
+    def __init__(self, node: ScopeNode, enclosing_class: Optional[ast.ClassDef] = None,
+                 enclosing_function: Optional["Scope"] = None):
         self.node = node
         self.enclosing_class = enclosing_class
+        #: the scope of the function this one is nested in, if any (its names are visible here)
+        self.enclosing_function = enclosing_function
 
     @property
     def is_function(self) -> bool:
@@ -912,19 +915,20 @@ def _bound_refs(target: ast.AST) -> List[str]:
 def iter_scopes(tree: ast.Module):
     """The module, then every class body and function, at any depth, each walked alone."""
     yield Scope(tree)
-    stack: List[Tuple[ast.AST, Optional[ast.ClassDef]]] = [(tree, None)]
+    stack: List[Tuple[ast.AST, Optional[ast.ClassDef], Optional[Scope]]] = [(tree, None, None)]
     while stack:
-        node, cls = stack.pop()
+        node, cls, function = stack.pop()
         for child in _child_statements(node):
             kind = type(child)
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-                yield Scope(child, cls)
-                stack.append((child, None))
+                scope = Scope(child, cls, function)
+                yield scope
+                stack.append((child, None, scope))
             elif kind is ast.ClassDef:
-                yield Scope(child)
-                stack.append((child, child))
+                yield Scope(child, None, function)
+                stack.append((child, child, function))
             elif kind in _COMPOUND:  # a simple statement holds no statement: not visited
-                stack.append((child, cls))
+                stack.append((child, cls, function))
 
 
 def _child_statements(node: ast.AST):

@@ -16,7 +16,7 @@ class PrivateDirectories:
         summaries = self.facts.summaries
         if summaries is None:
             return frozenset()
-        return frozenset(self._ref_key(name) for name in summaries.private.scope(scope.node, scope.enclosing_class))
+        return frozenset(self._ref_key(name) for name in summaries.private.in_scope(scope))
 
     def private(self, key: Optional[PathKey]) -> bool:
         """Whether a key names a file in a private temporary directory of this scope."""
