@@ -90,7 +90,8 @@ class ExistsThenOpen(Rule):
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
-    `tmp_path`/`tmpdir`, or a fixture of the module returning one): nobody else removes it.
+    `tmp_path`/`tmpdir`, or a fixture of the module returning one; a closure reads those of
+    the function around it): nobody else removes it.
     In a private helper of the module (a leading underscore, or a test module's helper)
     whose every use is a direct call, a call that holds such a lock or passes such a file
     makes the body safe for it: the body is reported only when some call does neither.
