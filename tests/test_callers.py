@@ -264,3 +264,18 @@ def test_a_tuple_assignment_binds_item_by_item():
     assert rewrites(module(REWRITE.format(name="_save"), caller)) == []
     swapped = caller.replace("_save(private)", "_save(shared)")
     assert rewrites(module(REWRITE.format(name="_save"), swapped)) == [REWRITE_LINE]
+
+
+def test_a_unittest_modules_helpers_are_called_by_its_test_cases_alone():
+    cases = """\
+    import unittest
+
+    class TestStore(unittest.TestCase):
+        def test_save(self):
+            work = tempfile.mkdtemp()
+            save(os.path.join(work, "state"))
+    """
+    assert rewrites(module(REWRITE.format(name="save"), cases)) == []
+    # Without a test case, ``save`` is a public function: other modules may call it.
+    plain = cases.replace("class TestStore", "class Store")
+    assert rewrites(module(REWRITE.format(name="save"), plain)) == [REWRITE_LINE]

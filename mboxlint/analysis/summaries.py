@@ -391,12 +391,13 @@ class ModuleSummaries:
         once, undecorated (a decorator may hand the function to a framework), not a dunder,
         not an imported name, and private by name (a leading underscore) or a helper of a
         test module (one importing ``pytest`` or ``unittest`` with a top-level ``test*``
-        function), except the names a test runner calls itself (``test*``, ``setup*``,
+        function or ``Test*`` class), except the names a test runner calls itself (``test*``, ``setup*``,
         ``teardown*``, ``pytest_*``). Whether every use of one in the module is a direct
         call is for the caller to count (:mod:`.paths.callers`)."""
         if self._candidates is None:
-            test_module = any(name.startswith("test") for name in self.functions) and \
-                self.facts.imports_any(["pytest", "unittest"])
+            test_module = (any(name.startswith("test") for name in self.functions)
+                           or any(name.startswith("Test") for name in self.classes)) \
+                and self.facts.imports_any(["pytest", "unittest"])
             self._candidates = {
                 name: node for name, node in self.functions.items()
                 if not node.decorator_list and not (name.startswith("__") and name.endswith("__"))
