@@ -279,3 +279,23 @@ def test_a_unittest_modules_helpers_are_called_by_its_test_cases_alone():
     # Without a test case, ``save`` is a public function: other modules may call it.
     plain = cases.replace("class TestStore", "class Store")
     assert rewrites(module(REWRITE.format(name="save"), plain)) == [REWRITE_LINE]
+
+
+def test_keys_of_a_mailbox_made_on_a_private_path_are_not_followed_either():
+    code = """\
+    import mailbox, os, tempfile
+
+    def _prune(path):
+        box = mailbox.mbox(path)
+        keys = box.keys()
+        box.lock()
+        box.remove(keys[0])
+        box.unlock()
+
+    def sample():
+        work = tempfile.mkdtemp()
+        _prune(os.path.join(work, "a.mbox"))
+    """
+    assert [f.code for f in findings(code)] == []
+    shared = textwrap.dedent(code) + "\ndef archive(spool):\n    _prune(spool + '/a.mbox')\n"
+    assert "MBX202" in {f.code for f in findings(shared)}

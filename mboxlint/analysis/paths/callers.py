@@ -12,7 +12,8 @@ gives each helper its *caller context*: what each kind of call guarantees, appli
 events its walk emitted:
 
 * an event on a file built from parameters of which one is given a private path by every
-  call is dropped, as the walk drops those of the scope's own private directories;
+  call is dropped, as the walk drops those of the scope's own private directories, and so
+  are the lock and key events of a mailbox made on such a file;
 * an open, act or rename that every call makes safe, by holding an inter-process lock or
   by passing a private path for it, counts as made under a lock (``iplock``), as it would
   inlined in the caller's ``with`` of a lock: MBX301, MBX302 and MBX901 leave it, no more.
@@ -28,7 +29,7 @@ import unicodedata
 from collections import Counter
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-from ..events import BoxOp, FileAct, FileMtime, FileOpen, FileRename
+from ..events import BoxOp, FileAct, FileMtime, FileOpen, FileRename, KeyUse
 from ..imports import dotted_name
 from ..summaries import arguments_by_parameter, bindings_of
 
@@ -37,6 +38,8 @@ from ..summaries import arguments_by_parameter, bindings_of
 Passed = Dict[str, Tuple[bool, FrozenSet[str]]]
 #: events a caller context may change, and the attribute holding the path that decides privacy
 _CONTEXT_EVENTS = {FileOpen: "path", FileAct: "path", FileRename: "dst", FileMtime: "path"}
+#: events on a mailbox (its name in ``ref``): none for one made on a private path
+_MAILBOX_EVENTS = (BoxOp, KeyUse)
 #: what one kind of call guarantees a helper: whether a lock is held, which parameters are private
 Guarantee = Tuple[bool, FrozenSet[str]]
 _NO_CONTEXT: List[Guarantee] = [(False, frozenset())]
@@ -142,7 +145,7 @@ class CallerContexts:
         helper_names = {id(node): name for name, node in self._helpers.items()}
         touched: Dict[str, list] = {}
         for event in self._events:
-            if type(event) in _CONTEXT_EVENTS or type(event) is BoxOp:
+            if type(event) in _CONTEXT_EVENTS or type(event) in _MAILBOX_EVENTS:
                 name = helper_names.get(id(event.scope.node))
                 if name is not None:
                     touched.setdefault(name, []).append(event)
@@ -160,7 +163,7 @@ class CallerContexts:
             line = min(site.line for site in sites[name])
             private_boxes = self._private_mailboxes(self._helpers[name], guarantees)
             for event in events:
-                if type(event) is BoxOp:
+                if type(event) in _MAILBOX_EVENTS:
                     if event.ref in private_boxes:
                         dropped.add(id(event))  # as for a mailbox the scope makes in its own directory
                     continue
