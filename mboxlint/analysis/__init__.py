@@ -69,14 +69,15 @@ class ModuleAnalysis:
 
 def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence[type] = ANALYSES,
             text: Optional[str] = None, gate: bool = True, summaries: bool = True,
-            path_words: Optional[Sequence[str]] = None) -> ModuleAnalysis:
+            path_words: Optional[Sequence[str]] = None, callers: bool = True) -> ModuleAnalysis:
     """Analyse one module. With its ``text`` (and ``gate``), analyses whose ``TRIGGERS`` do
     not occur in it are not even asked whether they apply, and scopes that hold none of the
     words of ``scope_triggers`` are not walked. ``path_words``: the words of which one occurs
     in every scope where an enabled rule can report a file event (see
     :attr:`mboxlint.rules.base.Rule.PATH_SCOPE_TRIGGERS`); None: every scope the path analysis
     follows. ``summaries=False`` leaves every call of the module's own functions opaque (for
-    measuring what summaries cost)."""
+    measuring what summaries cost); ``callers=False`` gives no helper the context of its
+    callers (see :mod:`.paths.callers`; for measuring what that costs)."""
     if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
     facts = ModuleFacts(tree)
@@ -84,11 +85,12 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
         facts.text = text
         facts.may_walrus = ":=" in text
     facts.summaries = ModuleSummaries(facts, tree) if summaries else None
+    facts.follow_callers = callers and facts.summaries is not None and text is not None
     active = [cls(facts, tree, options or {}) for cls in analyses if cls.applies(facts)]
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []
     if active:
-        matters = _scope_filter(text if gate else None, active, path_words)
+        matters = _scope_filter(text if gate else None, active, path_words, facts)
         for scope in iter_scopes(tree):
             if matters is None or matters(scope.node):
                 first = len(events)
@@ -111,9 +113,12 @@ BUDGET_EXCEEDED = "analysis budget exceeded"
 TOO_DEEP = "too deeply nested to analyse"
 
 
-def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Callable[[ast.AST], bool]]:
+def _scope_filter(text: Optional[str], active, path_words=None,
+                  facts: Optional[ModuleFacts] = None) -> Optional[Callable[[ast.AST], bool]]:
     """A test of whether a scope's lines hold a scope trigger of an active analysis, or
-    None when every scope must be walked (no text, or an analysis without scope triggers)."""
+    None when every scope must be walked (no text, or an analysis without scope triggers).
+    When an analysis follows what callers guarantee (``FOLLOWS_CALLERS``), a line naming a
+    helper that holds such a line holds one too: its callers are walked."""
     if text is None or "\r" in text:  # a lone CR ends a line for ast too: count nothing wrong
         return None
     triggers = set()
@@ -146,6 +151,9 @@ def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Call
         position = offset
         if not lines or lines[-1] != line:
             lines.append(line)
+    if facts is not None and facts.follow_callers and any(
+            getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
+        lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates())
 
     def matters(node: ast.AST) -> bool:
         if isinstance(node, ast.Module):
@@ -154,3 +162,46 @@ def _scope_filter(text: Optional[str], active, path_words=None) -> Optional[Call
         return first < len(lines) and lines[first] <= (node.end_lineno or node.lineno)
 
     return matters
+
+
+#: helpers per module whose callers are looked for (hostile input may define any number)
+MAX_FOLLOWED_HELPERS = 256
+
+
+def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST]) -> List[int]:
+    """``lines`` (sorted) with the lines that name a helper of ``helpers`` (by substring:
+    more lines only walk more scopes) holding one of them, until no helper is added; at most
+    :data:`MAX_FOLLOWED_HELPERS` helpers are looked for."""
+    if not helpers or not lines:
+        return lines
+    spans = sorted((node.lineno, node.end_lineno or node.lineno, name) for name, node in helpers.items())
+    starts = [span[0] for span in spans]
+
+    def holder(line: int) -> Optional[str]:
+        index = bisect.bisect_right(starts, line) - 1
+        return spans[index][2] if index >= 0 and spans[index][1] >= line else None
+
+    pending = []
+    for start, end, name in spans:
+        first = bisect.bisect_left(lines, start)
+        if first < len(lines) and lines[first] <= end:
+            pending.append(name)
+    if not pending:
+        return lines
+    done = set(pending)
+    found = set(lines)
+    breaks = [match.start() for match in re.finditer("\n", text)]
+    followed = 0
+    while pending and followed < MAX_FOLLOWED_HELPERS:
+        name = pending.pop()
+        followed += 1
+        offset = text.find(name)
+        while offset != -1:
+            line = bisect.bisect_left(breaks, offset) + 1
+            found.add(line)
+            caller = holder(line)
+            if caller is not None and caller not in done:
+                done.add(caller)
+                pending.append(caller)
+            offset = text.find(name, offset + len(name))
+    return sorted(found)

@@ -63,6 +63,9 @@ class ModuleFacts:
         self.module_bindings: Set[str] = set()
         #: what the module's own functions do (:class:`~.summaries.ModuleSummaries`), set by ``analyse``
         self.summaries = None
+        #: whether helpers get the context their callers give them (:mod:`.paths.callers`):
+        #: needs the summaries and the source, where every use of a name is counted
+        self.follow_callers = False
         #: whether the module may hold an assignment expression (``:=``): False only when its
         #: text is known (set by ``analyse``) and does not spell one, so walks of whole
         #: functions for bindings can keep to statements

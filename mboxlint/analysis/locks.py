@@ -194,7 +194,7 @@ def private_mailbox(facts: ModuleFacts, constructor: ast.Call, scope: Scope) -> 
     if path is None or facts.summaries is None:
         return False
     private = facts.summaries.private
-    return private.private_expression(path, set(private.scope(scope.node, scope.enclosing_class)))
+    return private.private_expression(path, set(private.in_scope(scope)))
 
 
 def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str, str]:

@@ -35,6 +35,8 @@ MAX_EFFECTS = 64
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
+#: prefixes of the names of module functions that a test runner calls by name
+RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 #: ``(parameter name, attribute chain)``: ``("self", "box")`` is ``self.box``; ``("box", "")`` is ``box``
@@ -334,6 +336,22 @@ def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) ->
     return mapping
 
 
+def arguments_by_parameter(func: ast.AST, call: ast.Call) -> Optional[Dict[str, ast.expr]]:
+    """Parameter name of the module function ``func`` -> the expression ``call`` passes for
+    it (a parameter left to its default is absent). None when the call spreads
+    ``*args``/``**kwargs`` or passes more positional arguments than ``func`` names, so which
+    parameter gets what is unknown."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    positional = _params(func)
+    if len(call.args) > len(positional):
+        return None
+    passed: Dict[str, ast.expr] = dict(zip(positional, call.args))
+    for keyword in call.keywords:
+        passed[keyword.arg] = keyword.value
+    return passed
+
+
 def apply_effects(effects: Sequence[Effect], mapping: Dict[str, Optional[str]]) -> List[Tuple[str, str]]:
     """``(caller ref, op)`` for each effect whose parameter the caller passed a name for."""
     applied = []
@@ -373,9 +391,30 @@ class ModuleSummaries:
             self.functions.pop(name, None)
             self.classes.pop(name, None)
         self._words: Optional[FrozenSet[str]] = None
+        self._candidates: Optional[Dict[str, ast.AST]] = None
         self.private = PrivatePaths(facts, tree)
 
     # -- lookup -----------------------------------------------------------------------
+
+    def caller_candidates(self) -> Dict[str, ast.AST]:
+        """Module-level functions whose callers may all be in this module, by name: defined
+        once, undecorated (a decorator may hand the function to a framework), not a dunder,
+        not an imported name, and private by name (a leading underscore) or a helper of a
+        test module (one importing ``pytest`` or ``unittest`` with a top-level ``test*``
+        function or ``Test*`` class), except the names a test runner calls itself (``test*``, ``setup*``,
+        ``teardown*``, ``pytest_*``). Whether every use of one in the module is a direct
+        call is for the caller to count (:mod:`.paths.callers`)."""
+        if self._candidates is None:
+            test_module = (any(name.startswith("test") for name in self.functions)
+                           or any(name.startswith("Test") for name in self.classes)) \
+                and self.facts.imports_any(["pytest", "unittest"])
+            self._candidates = {
+                name: node for name, node in self.functions.items()
+                if not node.decorator_list and not (name.startswith("__") and name.endswith("__"))
+                and name not in self.facts.aliases and not name.startswith(RUNNER_CALLED)
+                and (name.startswith("_") or test_module)
+            }
+        return self._candidates
 
     def methods(self, cls: ast.ClassDef) -> Dict[str, ast.AST]:
         """Methods of ``cls`` and of its bases defined in this module (the class's own first)."""
@@ -836,6 +875,10 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
+        #: id of a nested function -> the private names of its enclosing function it reads
+        self._closures: Dict[int, FrozenSet[str]] = {}
+        #: id of a function -> the names functions nested in it declare ``nonlocal``
+        self._nonlocals: Dict[int, FrozenSet[str]] = {}
         #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
         self._factories = facts.imports_any(["tempfile", "pytest"])
 
@@ -942,6 +985,29 @@ class PrivatePaths:
         self._classes[id(cls)] = found
         return found
 
+    def in_scope(self, scope) -> FrozenSet[str]:
+        """The private names of a walked :class:`~.walk.Scope`: its own, and those of the
+        function it is nested in that it reads without binding (``txt_file`` of a test, in
+        the closure the test hands to threads), unless a function nested in that one declares
+        them ``nonlocal`` (it could rebind them). One level up only."""
+        own = self.scope(scope.node, scope.enclosing_class)
+        outer = getattr(scope, "enclosing_function", None)
+        if outer is None or not outer.is_function:
+            return own
+        cached = self._closures.get(id(scope.node))
+        if cached is None:
+            inherited = {name for name in self.scope(outer.node, outer.enclosing_class) if "." not in name}
+            if inherited:
+                inherited -= local_names(scope.node)
+            if inherited and (self.facts.text is None or "nonlocal" in self.facts.text):
+                declared = self._nonlocals.get(id(outer.node))
+                if declared is None:
+                    declared = self._nonlocals[id(outer.node)] = frozenset(
+                        name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal) for name in node.names)
+                inherited -= declared
+            cached = self._closures[id(scope.node)] = frozenset(inherited)
+        return own | cached if cached else own
+
     def scope(self, func: ast.AST, cls: Optional[ast.ClassDef], fresh: bool = False) -> FrozenSet[str]:
         """The private names of one scope (``self`` attributes spelled with its instance name)."""
         cached = None if fresh else self._scopes.get(id(func))
@@ -1019,6 +1085,36 @@ def under(ref: str, names) -> bool:
     return False
 
 
+def local_names(func: ast.AST) -> Set[str]:
+    """The names a function binds itself (or declares ``global``): parameters, assignment
+    and loop targets, ``with``/``except``/pattern names, imports, nested ``def``/``class``."""
+    args = func.args
+    found = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+             + [args.vararg, args.kwarg] if a is not None}
+    stack = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                found.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+            continue  # its body is its own scope (its decorators and defaults run here, but bind nothing)
+        elif isinstance(node, ast.Lambda):
+            continue
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            found.update(node.names)
+        else:
+            for field in ("name", "rest"):  # except ... as name, match patterns
+                value = getattr(node, field, None)
+                if isinstance(value, str) and not isinstance(node, ast.alias):
+                    found.add(value)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def _own_nodes(func: ast.AST):
     """Every node of a function's (or the module's) own body, not of nested scopes."""
     stack = list(func.body)
@@ -1033,20 +1129,20 @@ def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
     return [(node.target, node.value) for node in _own_nodes(func) if isinstance(node, ast.NamedExpr)]
 
 
-def local_names(func: ast.AST, walrus: bool = True) -> FrozenSet[str]:
-    """The names a function binds in its own body (parameters, assignments, ``with``/``for``
-    targets), which are its locals even where the module binds or imports the same name; names
-    declared ``global`` or ``nonlocal`` are not. Imports are left out: a name imported in the
-    function is the same object as the module's import of it."""
-    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return frozenset()
-    names = set(parameter_names(func))
-    names.update(target.id for target, _ in bindings_of(func, walrus) if isinstance(target, ast.Name))
-    declared = set()
-    for stmt in own_statements(func):
-        if isinstance(stmt, (ast.Global, ast.Nonlocal)):
-            declared.update(stmt.names)
-    return frozenset(names - declared)
+def _unpacked(target: ast.AST, value: ast.AST):
+    """``(element, value)`` of a tuple assignment: item by item when the value is a tuple or
+    list display of the same length without ``*`` (``a, b = x / "a", x / "b"``), else each
+    name with None."""
+    elements = target.elts
+    if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elements) and not any(
+            isinstance(e, ast.Starred) for e in list(elements) + list(value.elts)) and all(
+            isinstance(e, (ast.Name, ast.Attribute)) for e in elements):
+        for element, item in zip(elements, value.elts):
+            yield element, item
+        return
+    for element in ast.walk(target):
+        if isinstance(element, (ast.Name, ast.Attribute)):
+            yield element, None
 
 
 def bindings_of(func: ast.AST, walrus: bool = True):
@@ -1058,9 +1154,7 @@ def bindings_of(func: ast.AST, walrus: bool = True):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):
-                    for element in ast.walk(target):
-                        if isinstance(element, (ast.Name, ast.Attribute)):
-                            yield element, None
+                    yield from _unpacked(target, node.value)
                 else:
                     yield target, node.value
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):

@@ -53,7 +53,7 @@ class Scope:
                  enclosing_function: Optional["Scope"] = None):
         self.node = node
         self.enclosing_class = enclosing_class
-        #: the function a nested function is defined in (its free names are that one's locals)
+        #: the scope of the function this one is nested in, if any (its names are visible here)
         self.enclosing_function = enclosing_function
 
     @property
@@ -103,6 +103,9 @@ class Analysis:
     domain = ""
     #: substrings one of which occurs in every module this analysis can apply to; None: no gate
     TRIGGERS: Optional[Tuple[str, ...]] = None
+    #: whether the analysis uses what every caller of a module helper guarantees: then the
+    #: scopes calling a helper that is walked are walked too (see :func:`~.analyse`)
+    FOLLOWS_CALLERS = False
 
     def scope_triggers(self, path_words: Optional[Sequence[str]] = None) -> Optional[Sequence[str]]:
         """Substrings of which every scope that matters to this analysis contains one, or None.
@@ -953,7 +956,7 @@ def iter_scopes(tree: ast.Module):
                 yield scope
                 stack.append((child, None, scope))
             elif kind is ast.ClassDef:
-                yield Scope(child)
+                yield Scope(child, None, function)
                 stack.append((child, child, function))
             elif kind in _COMPOUND:  # a simple statement holds no statement: not visited
                 stack.append((child, cls, function))

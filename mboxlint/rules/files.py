@@ -101,10 +101,13 @@ class ExistsThenOpen(Rule):
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
-    `tmp_path`/`tmpdir`, or a fixture of the module returning one), nor after a check of a
-    file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or
-    `secrets`, directly, through a variable or by a helper of the module, or the name of a
-    temp file made here): nobody else removes it.
+    `tmp_path`/`tmpdir`, or a fixture of the module returning one; a closure reads those of
+    the function around it), nor after a check of a file whose name no other program can know
+    (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
+    helper of the module, or the name of a temp file made here): nobody else removes it.
+    In a private helper of the module (a leading underscore, or a test module's helper)
+    whose every use is a direct call, a call that holds such a lock or passes such a file
+    makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
     (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
@@ -424,9 +427,9 @@ class CheckThenAct(Rule):
     failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
     A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
     to `P` after the check) no longer counts. Files in a fresh private directory, or with a
-    name unique to the run, are exempt,
-    as for MBX301, and so is an act after an `assert` of the check. Checks in helper functions
-    are invisible.
+    name unique to the run, are exempt, and so is the body of a private helper every call of
+    which holds a lock or passes such a file, as for MBX301, and an act after an `assert` of
+    the check. Checks in helper functions are invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`

@@ -64,7 +64,9 @@ class UnlockedModification(Rule):
     `TemporaryDirectory()` in the same function (or stored on `self` by a method, as
     `setUp` does), pytest's `tmp_path`/`tmpdir`, or a fixture of the same module returning
     such a path. Nobody else delivers there, so the lost update cannot happen. A name also
-    bound to anything else is not private.
+    bound to anything else is not private. So is a mailbox that a private helper of the
+    module (a leading underscore, or a test module's helper, every use of it a direct call)
+    makes on a parameter that every call gives such a path.
 
     ## Why is this bad?
     Other programs that deliver to the same file (Postfix, procmail, another Python process)

@@ -11,6 +11,7 @@ import bisect
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
+from ..analysis.imports import own_statements
 from ..analysis.summaries import local_names
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -29,6 +30,15 @@ def _module_wide(key, facts, local) -> bool:
                for root in key.roots)
 
 
+def _own_locals(node) -> frozenset:
+    """The names a function binds for itself (its own imports included), less those it
+    declares ``global``, which are the module's."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return frozenset()
+    declared = {name for stmt in own_statements(node) if isinstance(stmt, ast.Global) for name in stmt.names}
+    return frozenset(local_names(node) - declared)
+
+
 class _Places:
     """Where an event's path key (or ``key``) means one file: the scope, or the class for
     ``self`` keys, or the module. Each scope's own bindings are looked up once."""
@@ -42,7 +52,7 @@ class _Places:
         node = event.scope.node
         local = self._locals.get(id(node))
         if local is None:
-            local = self._locals[id(node)] = local_names(node, self.facts.may_walrus)
+            local = self._locals[id(node)] = _own_locals(node)
         if not _module_wide(key, self.facts, local):
             return ("scope", id(node))
         if "self" in key.roots:
@@ -168,16 +178,17 @@ class InPlaceRewrite(Rule):
     a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE, mode)`)
     opens it where it is called, in the mode the caller passes; such a rewrite is reported
     without a fix. Not reported for temp files, files in a fresh private directory (as in MBX301),
-    under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
-    file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`)
-    or that a check found missing (`if not os.path.isfile(P): open(P, "w")`: a create, whose
-    race with another creator MBX302 reports), nor for a file written once and only read
-    afterwards: the module's only truncating write of it, made before every read of it in
-    the same function and outside loops. A write and a read in two different test functions
-    (`test_*`) are not paired: each test runs on its own. Tests rewrite their own fixture
-    files, which no other program reads: nothing is reported in a test module (one that
-    imports `pytest` or `unittest`), nor for a write in a test (a `test*` function, a
-    method of a `Test*` class, or a function defined in one).
+    under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private helper whose
+    every call holds such a lock or passes a private file (as in MBX301), when the write
+    creates a file that a `try:` just failed to open (`try: open(P)` `except OSError:
+    open(P, "w")`) or that a check found missing (`if not os.path.isfile(P): open(P, "w")`:
+    a create, whose race with another creator MBX302 reports), nor for a file written once
+    and only read afterwards: the module's only truncating write of it, made before every
+    read of it in the same function and outside loops. A write and a read in two different
+    test functions (`test_*`) are not paired: each test runs on its own. Tests rewrite their
+    own fixture files, which no other program reads: nothing is reported in a test module
+    (one that imports `pytest` or `unittest`), nor for a write in a test (a `test*`
+    function, a method of a `Test*` class, or a function defined in one).
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -662,7 +673,8 @@ class MtimeChangeDetection(Rule):
     `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
     mtime of `P`, and names unpacked from a cache entry (`size, mtime = self.cache[P]`) are
     cached values. Comparisons outside `if`/`while`/`assert` conditions, those in helper
-    functions, and files in a fresh private directory are not reported.
+    functions, and files in a fresh private directory (also one every call of a private
+    helper passes it, as in MBX301) are not reported.
 
     Off by default: many caches accept a rare stale read.
 

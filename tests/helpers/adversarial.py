@@ -169,6 +169,20 @@ def locks_in_long_try(n: int) -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+def helper_chain(n: int) -> str:
+    """``n`` private helpers each handing a path to the next, the last rewriting it in place,
+    called from functions holding a file lock or passing a private path (the caller context
+    of every helper depends on the ones before it)."""
+    lines = ["import tempfile", "from filelock import FileLock", "",
+             "def _h0(path):", "    with open(path) as f:", "        data = f.read()",
+             "    with open(path, 'w') as f:", "        f.write(data)"]
+    for i in range(1, n):
+        lines += ["def _h%d(path):" % i, "    _h%d(path)" % (i - 1)]
+    lines += ["def top(path):", "    with FileLock(path + '.lock'):", "        _h%d(path)" % (n - 1),
+              "def scratch():", "    d = tempfile.mkdtemp()", "    _h%d(d + '/x')" % (n - 1)]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -192,6 +206,7 @@ SHAPES: Dict[str, Shape] = {
     "parent-chain": Shape(parent_chain, 600),
     "elif-chain-in-try": Shape(elif_chain_in_try, 400),
     "locks-in-long-try": Shape(locks_in_long_try, 500),
+    "helper-chain": Shape(helper_chain, 400),
 }
 
 

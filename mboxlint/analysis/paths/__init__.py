@@ -47,14 +47,15 @@ locks is walked even when it names no path: :meth:`FileLocks.lock_words`); a met
 learn what its class locks once every scope of the module was walked (``finish_module``).
 A ``self`` attribute that a method of the class binds to a path built from another keeps that
 derivation, and the temp file written through it, in the other methods (:mod:`.attributes`).
-Everything else is intraprocedural.
+A private helper's events take what every call of it guarantees, a lock held or a private
+path passed (:mod:`.callers`). Everything else is intraprocedural.
 
 :class:`PathAnalysis` receives the walk's hooks here and hands each concern to its part, one
 module each: path keys of expressions (:mod:`.expressions`), paths kept on ``self``
 (:mod:`.attributes`), files in private temporary
 directories (:mod:`.private`), opens and acts (:mod:`.opens`), renames and temp files
 (:mod:`.renames`), guards and mtime checks (:mod:`.checks`), inter-process locks and locked
-paths (:mod:`.filelocks`); the facts they share are in :mod:`.facts`.
+paths (:mod:`.filelocks`), what callers guarantee private helpers (:mod:`.callers`); the facts they share are in :mod:`.facts`.
 """
 
 import ast
@@ -69,6 +70,7 @@ from ..state import State
 from ..triggers import has_trigger, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
+from .callers import CallerContexts
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must
@@ -100,11 +102,14 @@ OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes", "C
 
 
 class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
-                   GuardsAndChecks, FileLocks, Analysis):
+                   GuardsAndChecks, FileLocks, CallerContexts, Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
     domain = "path"
-    TRIGGERS = PATH_WORDS
+    #: with ``mailbox``: the walk notes which paths a helper making a mailbox is given (for
+    #: the lock rules, :mod:`.callers`), even in a module that opens no file
+    TRIGGERS = PATH_WORDS + ("mailbox",)
+    FOLLOWS_CALLERS = True
 
     def scope_triggers(self, path_words=None):
         lock_words = self.lock_words()
@@ -183,6 +188,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._openers: Dict[object, Optional[tuple]] = {}
         #: see :meth:`_may_open` (False: not asked yet)
         self._open_lines = False
+        self._init_callers()
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -195,6 +201,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     def start(self, walker: Walker, state: State) -> None:
         self._scope = walker.scope
         self._self_name = walker.scope.self_name
+        self._start_callers(walker)
         self._notes = self._method_notes(walker.scope)
         self._private = None  # looked for at the first event that may be exempt
         self._bindings = None
@@ -332,6 +339,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             key = self.key(call.args[0], state)
             if key is not None:
                 state.set("mbox", ref, Must(key))
+                self._note_mailbox_path(call, key)
             return True
         if name in INTERPROCESS_LOCKS:
             state.set("iplock-object", ref, Must(True))
@@ -373,6 +381,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         func = node.func
+        if isinstance(func, ast.Name) and func.id in self._helpers:
+            self._note_call_site(node, state)
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)
@@ -489,6 +499,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     # -- locked paths -------------------------------------------------------------------
 
     def finish(self, walker: Walker, exits: Optional[State]) -> None:
+        self._finish_callers()
         if not self._renames:
             return
         scope = walker.scope
@@ -506,6 +517,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 locked.setdefault(key, line)
             _mark_locked(renames, locked)
         self._waiting = []
+        self._apply_caller_contexts()
 
 
 def _never(func: ast.AST) -> bool:
