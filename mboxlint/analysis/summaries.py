@@ -30,6 +30,11 @@ MAX_CALL_DEPTH = 8
 MAX_BASE_DEPTH = 16
 #: effects one summary keeps; a function doing more is opaque
 MAX_EFFECTS = 64
+#: getters calling getters (``self.a()`` returning ``self.b()``) followed this deep
+MAX_GETTER_DEPTH = 4
+#: words in an accessor's name that say its value may differ from one call to the next
+UNSTABLE_WORDS = ("temp", "tmp", "new", "next", "unique", "random", "fresh", "uuid", "time", "now", "pid",
+                  "count", "seq")
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
@@ -67,6 +72,7 @@ class Summary:
 
 
 OPAQUE = Summary("<opaque>", ())
+_UNKNOWN = object()
 
 
 class Returns:
@@ -167,10 +173,7 @@ class _Scan:
         self.func = func
         self.owner = owner
         self.params = set(_params(func)) | {a.arg for a in func.args.kwonlyargs}
-        positional = _params(func)
-        decorators = {summaries.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
-        self.self_name = positional[0] if owner is not None and positional and not (
-            decorators & {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"}) else None
+        self.self_name = instance_name(summaries.facts, func, owner)
         self.phases: List[List[Effect]] = [[]]
         self.uncertain: Set[Target] = set()
         self.yields = 0
@@ -299,6 +302,46 @@ class _Scan:
         return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain]
 
 
+def instance_name(facts: ModuleFacts, func: ast.AST, owner: Optional[ast.ClassDef]) -> Optional[str]:
+    """The name a method calls its instance (its first parameter), None for a function, a
+    ``staticmethod`` or a ``classmethod``."""
+    positional = _params(func)
+    if owner is None or not positional:
+        return None
+    decorators = {facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+    if decorators & {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"}:
+        return None
+    return positional[0]
+
+
+def stable_lookup(method: str) -> bool:
+    """Whether a method of an object the instance holds, called with constant arguments
+    (``self.config.getmetadata()``, ``self.settings.get("paths", "state")``), is taken to give
+    the same value on every call: an accessor by its name (``get...``) that does not say its
+    value changes (``get_next_name``, ``gettempname``, ``get_unique_id``)."""
+    lowered = method.lower()
+    return lowered.startswith("get") and not any(word in lowered for word in UNSTABLE_WORDS)
+
+
+class _Body:
+    """The function whose returns are looked at, as purity needs it: its class and instance
+    name, its parameters, what each local is bound to, and (for a getter) where to collect
+    the getters it calls instead of judging them."""
+
+    __slots__ = ("owner", "self_name", "params", "bindings", "getter_calls", "followed")
+
+    def __init__(self, owner, self_name, params, bindings, getter_calls):
+        self.owner = owner
+        self.self_name = self_name
+        self.params = params
+        #: local name -> the values bound to it (None: not one expression)
+        self.bindings = bindings
+        self.getter_calls = getter_calls
+        #: locals already looked at: each once per function, however many returns use it (a
+        #: local that is not pure rejects the whole function, so it need not be told apart)
+        self.followed: Set[str] = set()
+
+
 def _is_self_call(call: ast.Call, self_name: Optional[str]) -> bool:
     func = call.func
     return self_name is not None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
@@ -347,7 +390,9 @@ class ModuleSummaries:
         self._cache: Dict[int, Summary] = {}
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
-        self._returns_cache: Dict[int, Returns] = {}
+        self._returns_cache: Dict[Tuple[int, int], Returns] = {}
+        self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
+        self._getter_parts: Dict[Tuple[int, int], Optional[List[ast.AST]]] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -420,9 +465,9 @@ class ModuleSummaries:
         if found is None:
             return NOTHING
         node = found[0]
-        result = self._returns_cache.get(id(node))
+        result = self._returns_cache.get((id(node), id(found[1])))
         if result is None:
-            result = self._returns_cache[id(node)] = self._returns(node)
+            result = self._returns_cache[(id(node), id(found[1]))] = self._returns(node, found[1])
         return result
 
     def context_manager(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]):
@@ -508,9 +553,28 @@ class ModuleSummaries:
         self._class_cms[id(cls)] = result
         return result
 
-    def _returns(self, func: ast.AST) -> Returns:
+    def _returns(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> Returns:
+        values = self._return_values(func)
+        if values is None:
+            return NOTHING
+        body = self._body(func, owner, None)
+        sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
+        if sizes != {0}:
+            # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
+            if len(sizes) == 1 and all(self._path_kind(e, body) or _is_name(e) for v in values for e in v.elts):
+                return Returns(paths=sizes.pop())
+            return NOTHING
+        kinds = [self._path_kind(v, body) for v in values]
+        if any(kind is None for kind in kinds):
+            return NOTHING
+        return Returns(True, all(kind == "pathlib" for kind in kinds))
+
+    @staticmethod
+    def _return_values(func: ast.AST) -> Optional[List[ast.expr]]:
+        """The value of every ``return`` of a function that cannot fall off its end, and is no
+        generator; None otherwise."""
         if not _never_falls_off(func.body):
-            return NOTHING  # may fall off its end: returns None that way
+            return None  # may fall off its end: returns None that way
         values = []
         stack = list(func.body)
         while stack:  # ``return`` is a statement: statement lists are all there is to look at
@@ -518,31 +582,34 @@ class ModuleSummaries:
             if isinstance(node, ast.Return):
                 values.append(node.value)
             elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
-                return NOTHING  # a generator: a call gives an iterator
+                return None  # a generator: a call gives an iterator
             elif not isinstance(node, _NESTED):
                 for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                     stack.extend(getattr(node, field, None) or ())
         if not values or any(v is None for v in values):
-            return NOTHING
-        sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
-        if sizes != {0}:
-            # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
-            if len(sizes) == 1 and all(self._path_kind(e) or _is_name(e) for v in values for e in v.elts):
-                return Returns(paths=sizes.pop())
-            return NOTHING
-        kinds = [self._path_kind(v) for v in values]
-        if any(kind is None for kind in kinds):
-            return NOTHING
-        return Returns(True, all(kind == "pathlib" for kind in kinds))
+            return None
+        return values
 
-    def _path_kind(self, node: ast.AST) -> Optional[str]:
+    def _body(self, func: ast.AST, owner: Optional[ast.ClassDef], getter_calls: Optional[list]) -> _Body:
+        args = func.args
+        params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)}
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                params.add(extra.arg)
+        bindings: Dict[str, List[Optional[ast.AST]]] = {}
+        for target, value in bindings_of(func, self.facts.may_walrus):
+            if isinstance(target, ast.Name):
+                bindings.setdefault(target.id, []).append(value)
+        return _Body(owner, instance_name(self.facts, func, owner), params, bindings, getter_calls)
+
+    def _path_kind(self, node: ast.AST, body: _Body) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
         and constants alone (so equal arguments give an equal path), else None."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            return "pathlib" if self._pure(node) else None
+            return "pathlib" if self._pure(node, body) else None
         if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
-            return "str" if self._pure(node) and any(isinstance(n, ast.Constant) for n in ast.walk(node)) else None
-        if isinstance(node, ast.Call) and self._pure(node):
+            return "str" if self._pure(node, body) and any(isinstance(n, ast.Constant) for n in ast.walk(node)) else None
+        if isinstance(node, ast.Call) and self._pure(node, body):
             name = self.facts.resolve(node.func)
             if name is not None and name.startswith("pathlib."):
                 return "pathlib"
@@ -550,22 +617,32 @@ class ModuleSummaries:
                 return "str"
             if name in ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
                 return "str"
-        if isinstance(node, ast.Subscript) and self._pure(node):  # ``os.environ[NAME]``
+        if isinstance(node, ast.Subscript) and self._pure(node, body):  # ``os.environ[NAME]``
             return "str"
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "with_suffix", "with_name"):
-                return "pathlib"
         return None
 
-    def _pure(self, node: ast.AST) -> bool:
-        """Built from names, attributes and constants with path joins, ``+``, ``/``,
-        f-strings and environment or home lookups only: nothing that could differ between two
-        calls with equal arguments."""
+    def _pure(self, node: ast.AST, body: _Body) -> bool:
+        """Built from parameters, module names, attributes and constants with path joins,
+        ``+``, ``/``, f-strings, environment or home lookups, getters of the class
+        (:meth:`getter_depth`) and accessors of objects the instance holds (:func:`stable_lookup`)
+        only: nothing that could differ between two calls with equal arguments on one object.
+        A local counts when it is bound once, to such an expression: a name bound on two
+        branches may hold either value."""
         stack = [node]
+        followed = body.followed
         while stack:
             current = stack.pop()
-            if isinstance(current, (ast.Name, ast.Constant, ast.Load)):
+            if isinstance(current, ast.Name):
+                values = body.bindings.get(current.id)
+                if values is None or current.id in followed:
+                    continue  # a parameter, a module name, or a local already looked at
+                if len(values) != 1 or values[0] is None:
+                    return False
+                followed.add(current.id)
+                stack.append(values[0])
+            elif isinstance(current, (ast.Constant, ast.Load)):
                 continue
-            if isinstance(current, ast.Attribute):
+            elif isinstance(current, ast.Attribute):
                 stack.append(current.value)
             elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add)):
                 stack.extend((current.left, current.right))
@@ -573,12 +650,14 @@ class ModuleSummaries:
                 stack.extend(c for c in ast.iter_child_nodes(current))
             elif isinstance(current, ast.Subscript) and self.facts.resolve(current.value) == "os.environ":
                 stack.append(current.slice)
+            elif isinstance(current, ast.Call) and self._instance_lookup(current, body):
+                continue
             elif isinstance(current, ast.Call) and not current.keywords:
                 name = self.facts.resolve(current.func)
                 method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
                 if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN:
                     pass
-                elif method in ("joinpath", "with_suffix", "with_name", "with_stem"):
+                elif method in ("joinpath", "with_suffix", "with_name", "with_stem") or method in _STRING_METHODS:
                     stack.append(current.func.value)
                 else:
                     return False
@@ -586,6 +665,85 @@ class ModuleSummaries:
             else:
                 return False
         return True
+
+    def _instance_lookup(self, call: ast.Call, body: _Body) -> bool:
+        """Whether ``call`` is ``self.getter()`` (a getter of the class, see
+        :meth:`getter_depth`; in a getter being judged, recorded for the caller to judge) or an
+        accessor called with constants on an object the instance holds
+        (``self.config.getmetadata()``, see :func:`stable_lookup`)."""
+        func = call.func
+        if body.self_name is None or not isinstance(func, ast.Attribute):
+            return False
+        receiver = dotted_name(func.value)
+        if receiver is None or receiver.split(".", 1)[0] != body.self_name:
+            return False
+        if receiver == body.self_name:
+            if call.args or call.keywords:
+                return False
+            method = self.methods(body.owner).get(func.attr)
+            if method is None:
+                return False
+            if body.getter_calls is not None:
+                body.getter_calls.append(method)
+                return True
+            return self.getter_depth(method, body.owner) is not None
+        return stable_lookup(func.attr) and all(
+            isinstance(arg, ast.Constant) for arg in list(call.args) + [k.value for k in call.keywords]) \
+            and all(k.arg is not None for k in call.keywords)
+
+    def getter_depth(self, func: ast.AST, owner: ast.ClassDef) -> Optional[int]:
+        """How many getters deep a getter of ``owner`` reaches, None when ``func`` is no
+        getter: a method taking only the instance whose every ``return`` gives a pure
+        expression (see :meth:`_pure`) that may call other getters, at most
+        :data:`MAX_GETTER_DEPTH` deep, without a cycle. Two calls of it on one object give one
+        value, as far as the instance's attributes keep theirs (the assumption ``self``
+        attribute paths rest on). Worked out once per method on an explicit stack."""
+        depths = self._getter_depths
+        found = depths.get((id(func), id(owner)), _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found
+        on_path: Set[int] = set()
+        stack: List[Tuple[ast.AST, bool]] = [(func, False)]
+        while stack:
+            method, expanded = stack.pop()
+            key = (id(method), id(owner))
+            if key in depths:
+                continue
+            calls = self._getter_calls(method, owner)
+            if calls is None:
+                depths[key] = None
+            elif not expanded:
+                on_path.add(id(method))
+                stack.append((method, True))
+                # A getter already on the way here is a cycle: left unknown, it fails below.
+                stack.extend((callee, False) for callee in calls
+                             if id(callee) not in on_path and (id(callee), id(owner)) not in depths)
+            else:
+                on_path.discard(id(method))
+                below = [depths.get((id(callee), id(owner))) for callee in calls]
+                depth = 1 + max(below) if below and None not in below else (0 if not below else None)
+                depths[key] = depth if depth is not None and depth <= MAX_GETTER_DEPTH else None
+        return depths[(id(func), id(owner))]
+
+    def _getter_calls(self, func: ast.AST, owner: ast.ClassDef) -> Optional[List[ast.AST]]:
+        """The getters a would-be getter calls, if all else it returns is pure; else None."""
+        key = (id(func), id(owner))
+        if key in self._getter_parts:
+            return self._getter_parts[key]
+        self._getter_parts[key] = None
+        args = func.args
+        if not isinstance(func, ast.FunctionDef) or func.decorator_list or len(_params(func)) != 1 \
+                or args.vararg or args.kwarg or args.kwonlyargs:
+            return None
+        values = self._return_values(func)
+        if values is None:
+            return None
+        calls: List[ast.AST] = []
+        body = self._body(func, owner, calls)
+        if body.self_name is None or not all(self._pure(value, body) for value in values):
+            return None
+        self._getter_parts[key] = calls
+        return calls
 
     def scope_words(self) -> FrozenSet[str]:
         """Names of the module's functions, methods and context-manager classes with effects:
@@ -646,6 +804,11 @@ _INSIDE_METHODS = frozenset({
 #: (also the path keys of :mod:`.paths.expressions`)
 ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
 _SAME_ALL_RUN = ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home"}
+#: methods of a string whose value depends on the string and the arguments alone
+_STRING_METHODS = frozenset({
+    "replace", "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix",
+    "format", "encode", "decode",
+})
 _PATH_BUILDERS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
