@@ -170,6 +170,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._private = None  # looked for at the first event that may be exempt
         self._bindings = None
         self._any_temp = False
+        self._any_elements = False
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
@@ -194,6 +195,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._note_binding(walker, target, value)
         if self._temps_made:
             self._note_rebinding(target, state)
+        if self._any_elements:
+            self._elements_escape(target, value, how, state)
+        if value is not None and how in ("for", "comprehension"):
+            self._bind_element(target, value, state)
+            return
         if value is None or how not in ("assign", "walrus", "with"):
             return
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -212,6 +218,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         ref = dotted_name(target)
         if ref is None:
             return
+        if isinstance(target, ast.Name) and isinstance(value, (ast.List, ast.Tuple)) and how != "with":
+            element = self.element_key(value, state)
+            if element is not None:
+                state.set("elements", ref, Must(element))
+                self._any_elements = True
         if isinstance(value, ast.Call):
             if self._bind_call(ref, value, how, state):
                 return
@@ -315,6 +326,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)
+        if self._any_elements:
+            self._elements_passed(node, state)
         if name is None:
             if self._any_temp:  # fsyncs matter only to a temp file's rename
                 for ref, op in call_effects(self.facts, node, walker.scope):
