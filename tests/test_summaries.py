@@ -10,7 +10,7 @@ from mboxlint.analysis.imports import ModuleFacts
 from mboxlint.analysis.summaries import ModuleSummaries
 from mboxlint.engine import check_source
 
-from support import findings
+from support import EVERY_RULE, findings
 
 
 def summaries_of(code):
@@ -634,6 +634,52 @@ def local_chain(n):
     return "\n".join(lines) + "\n"
 
 
+def _cpu_every_rule(text):
+    start = time.process_time()
+    result = check_source(text, "hostile.py", EVERY_RULE)  # MBX9 compares paths across methods
+    return time.process_time() - start, result
+
+
 @pytest.mark.parametrize("make, n", [(getter_chain, 300), (local_chain, 400)], ids=["getter-chain", "local-chain"])
 def test_getters_and_locals_cost_grows_linearly_and_never_recurse_on_input(make, n):
-    test_summaries_cost_grows_linearly_and_never_recurse_on_input(make, n)
+    _cpu_every_rule(make(n))  # warm-up
+    small = min(_cpu_every_rule(make(n))[0] for _ in range(3))
+    large_time, result = min((_cpu_every_rule(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    assert result.error is None, result.error
+    assert large_time / max(small, 1e-3) <= 2.8
+
+
+def test_attributes_whose_entries_hold_only_mtimes_are_found_once_per_class():
+    summaries, _ = summaries_of(
+        """
+        import os
+        class Spool:
+            def scan(self, name, path):
+                st = os.stat(path)
+                self.entries[name] = {"path": path, "mtime": int(st.st_mtime)}
+                mtime = os.path.getmtime(path)
+                self.seen[path] = mtime
+                self.stamps[name] = round(os.path.getmtime(path))
+                self.fields[name]["mtime"] = os.stat(path).st_mtime
+                self.mixed[name] = os.path.getmtime(path)
+                self.sizes[name] = os.path.getsize(path)
+                self.two[name] = {"mtime": st.st_mtime, "ctime": st.st_mtime}
+            def reset(self, name):
+                self.mixed[name] = None
+        """)
+    stores = summaries.mtime_stores(summaries.classes["Spool"])
+    assert stores == {"entries": "mtime", "seen": None, "stamps": None, "fields": "mtime"}
+    assert summaries.mtime_stores(summaries.classes["Spool"]) is stores
+
+
+def long_display(n):
+    """A checked path in a list display as long as the file allows, iterated."""
+    elements = ", ".join(["pid"] * n)
+    return ("import os\ndef f(pid):\n    if not os.path.exists(pid):\n        return\n"
+            "    names = [%s]\n    for name in names:\n        open(name).read()\n" % elements)
+
+
+def test_a_long_list_of_one_path_costs_linear_time():
+    test_summaries_cost_grows_linearly_and_never_recurse_on_input(long_display, 20000)
+    result = check_source(long_display(3), "x.py")
+    assert [f.code for f in result.findings] == ["MBX301"]

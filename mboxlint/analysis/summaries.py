@@ -393,6 +393,7 @@ class ModuleSummaries:
         self._returns_cache: Dict[Tuple[int, int], Returns] = {}
         self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
         self._getter_parts: Dict[Tuple[int, int], Optional[List[ast.AST]]] = {}
+        self._mtime_stores: Dict[int, Dict[str, Optional[str]]] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -745,6 +746,67 @@ class ModuleSummaries:
         self._getter_parts[key] = calls
         return calls
 
+    def mtime_stores(self, cls: ast.ClassDef) -> Dict[str, Optional[str]]:
+        """Attributes of ``cls`` whose entries its methods fill with a file's mtime:
+        ``{"seen": None}`` for ``self.seen[k] = os.path.getmtime(p)``, ``{"entries": "mtime"}``
+        for ``self.entries[k] = {"mtime": int(st.st_mtime), ...}`` (or
+        ``self.entries[k]["mtime"] = ...``). An attribute one of whose entries is stored from
+        anything else, or under another field, is none. Looked for once per class, in the
+        statements of its methods (and of its bases in the module)."""
+        found = self._mtime_stores.get(id(cls))
+        if found is not None:
+            return found
+        stores: Dict[str, Optional[str]] = {}
+        mixed: Set[str] = set()
+        for method in self.methods(cls).values():
+            self_name = instance_name(self.facts, method, cls)
+            if self_name is None:
+                continue
+            mtime_locals: Optional[Set[str]] = None
+            for stmt in own_statements(method):
+                if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+                    continue
+                entry = _self_entry(stmt.targets[0], self_name)
+                if entry is None:
+                    continue
+                attr, field = entry
+                if mtime_locals is None:
+                    mtime_locals = self._mtime_locals(method)
+                value = stmt.value
+                if field is None and isinstance(value, ast.Dict):
+                    fields = [k.value for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant)
+                              and isinstance(k.value, str) and self._is_mtime(v, mtime_locals)]
+                    field = fields[0] if len(fields) == 1 else None
+                    stored = field is not None
+                else:
+                    stored = self._is_mtime(value, mtime_locals)
+                if not stored or stores.get(attr, field) != field:
+                    mixed.add(attr)
+                stores[attr] = field
+        found = {attr: field for attr, field in stores.items() if attr not in mixed}
+        self._mtime_stores[id(cls)] = found
+        return found
+
+    def _is_mtime(self, node: ast.AST, mtime_locals: Set[str]) -> bool:
+        """``os.path.getmtime(p)``, ``X.st_mtime``, a local bound once to one of them, or any
+        of these through ``int``/``float``/``round``."""
+        while isinstance(node, ast.Call) and self.facts.resolve(node.func) in _MTIME_CONVERSIONS \
+                and len(node.args) == 1:
+            node = node.args[0]
+        if isinstance(node, ast.Name):
+            return node.id in mtime_locals
+        if isinstance(node, ast.Attribute):
+            return node.attr == "st_mtime"
+        return isinstance(node, ast.Call) and self.facts.resolve(node.func) == "os.path.getmtime"
+
+    def _mtime_locals(self, func: ast.AST) -> Set[str]:
+        values: Dict[str, List[Optional[ast.AST]]] = {}
+        for target, value in bindings_of(func, self.facts.may_walrus):
+            if isinstance(target, ast.Name):
+                values.setdefault(target.id, []).append(value)
+        return {name for name, bound in values.items()
+                if len(bound) == 1 and bound[0] is not None and self._is_mtime(bound[0], set())}
+
     def scope_words(self) -> FrozenSet[str]:
         """Names of the module's functions, methods and context-manager classes with effects:
         a scope that calls one of them may lock a mailbox without spelling ``lock``."""
@@ -762,6 +824,27 @@ class ModuleSummaries:
                     words.add(name)
             self._words = frozenset(words)
         return self._words
+
+
+#: conversions that keep an mtime an mtime (``int(os.stat(p).st_mtime)``)
+_MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
+
+
+def _self_entry(target: ast.AST, self_name: str) -> Optional[Tuple[str, Optional[str]]]:
+    """``(attribute, field)`` of a store into an entry of an attribute of the instance:
+    ``self.seen[k]`` is ``("seen", None)``, ``self.entries[k]["mtime"]`` is
+    ``("entries", "mtime")``."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    field = None
+    inner = target.value
+    if isinstance(inner, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+            and isinstance(target.slice.value, str):
+        field = target.slice.value
+        target, inner = inner, inner.value
+    if isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == self_name:
+        return inner.attr, field
+    return None
 
 
 def _is_name(node: ast.AST) -> bool:
