@@ -85,7 +85,11 @@ class ExistsThenOpen(Rule):
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
-    path from its arguments) called with the same arguments.
+    path from its arguments) called with the same arguments. A checked path put in a list or
+    tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
+    `for` or comprehension variable iterating it and to a constant index of it, until the
+    list may have grown (an item stored, `+=`, another name bound to it, a call it is passed
+    to, a method that may add to it); a list mixing paths, or built any other way, is not.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a

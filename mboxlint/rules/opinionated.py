@@ -142,7 +142,12 @@ class InPlaceRewrite(Rule):
     functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
-    same item of `state, temp = self._paths()`) is one file. Not reported for temp files, files in a fresh private directory (as in MBX301),
+    same item of `state, temp = self._paths()`) is one file. Such a helper's path may be
+    built from other methods of the class that take only the instance and return values
+    built the same way (getters, followed at most four deep), and from `get...` accessors
+    called with constants on an attribute of the instance (`self.config.getmetadata()`);
+    a directory the helper creates before returning a name in it changes nothing. Not
+    reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
     file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),
     nor for a file written once and only read afterwards: the module's only truncating
@@ -605,9 +610,22 @@ class MtimeChangeDetection(Rule):
     entry, an earlier stat of the same path. Not reported when two different files are
     compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
     `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
-    mtime of `P`, and names unpacked from a cache entry (`size, mtime = self.cache[P]`) are
-    cached values. Comparisons outside `if`/`while`/`assert` conditions, those in helper
-    functions, and files in a fresh private directory are not reported.
+    mtime of `P` (so is `int(...)`, `float(...)` or `round(...)` of one), and names unpacked
+    from a cache entry (`size, mtime = self.cache[P]`) are cached values.
+
+    An mtime kept by the class is followed too: when the methods of a class store into
+    entries of an attribute only mtimes (`self.seen[k] = os.path.getmtime(p)`) or dicts
+    holding one under one field (`self.entries[k] = {"mtime": int(st.st_mtime), ...}`),
+    reading such an entry (directly, or through `entry = self.entries[k]` or
+    `for k, entry in self.entries.items()`) and comparing it with a value kept elsewhere
+    for the same entry `k` (`other[k]`, `other.get(k)`, their `"mtime"` field, or a call
+    spelling `mtime` given `k`, such as `status.getmtime(k)`) is reported: two stats of one
+    file. Not reported when the other value comes from the same attribute (`self.entries[a]`
+    against `self.entries[b]` compares two files), belongs to another entry, or is no kept
+    value (a cutoff, a constant), nor when the attribute also stores anything else, nor when
+    the condition does not spell `mtime`. Comparisons outside `if`/`while`/`assert`
+    conditions, those in helper functions, and files in a fresh private directory are not
+    reported.
 
     Off by default: many caches accept a rare stale read.
 
