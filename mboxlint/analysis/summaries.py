@@ -325,15 +325,14 @@ def stable_lookup(method: str) -> bool:
 
 class _Body:
     """The function whose returns are looked at, as purity needs it: its class and instance
-    name, its parameters, what each local is bound to, and (for a getter) where to collect
-    the getters it calls instead of judging them."""
+    name, what each local is bound to, and (for a getter) where to collect the getters it
+    calls instead of judging them."""
 
-    __slots__ = ("owner", "self_name", "params", "bindings", "getter_calls", "followed")
+    __slots__ = ("owner", "self_name", "bindings", "getter_calls", "followed")
 
-    def __init__(self, owner, self_name, params, bindings, getter_calls):
+    def __init__(self, owner, self_name, bindings, getter_calls):
         self.owner = owner
         self.self_name = self_name
-        self.params = params
         #: local name -> the values bound to it (None: not one expression)
         self.bindings = bindings
         self.getter_calls = getter_calls
@@ -592,16 +591,9 @@ class ModuleSummaries:
         return values
 
     def _body(self, func: ast.AST, owner: Optional[ast.ClassDef], getter_calls: Optional[list]) -> _Body:
-        args = func.args
-        params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)}
-        for extra in (args.vararg, args.kwarg):
-            if extra is not None:
-                params.add(extra.arg)
-        bindings: Dict[str, List[Optional[ast.AST]]] = {}
-        for target, value in bindings_of(func, self.facts.may_walrus):
-            if isinstance(target, ast.Name):
-                bindings.setdefault(target.id, []).append(value)
-        return _Body(owner, instance_name(self.facts, func, owner), params, bindings, getter_calls)
+        # A parameter is bound by the caller: only rebindings in the body are looked at.
+        bindings = local_bindings(func, self.facts.may_walrus)
+        return _Body(owner, instance_name(self.facts, func, owner), bindings, getter_calls)
 
     def _path_kind(self, node: ast.AST, body: _Body) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
@@ -800,10 +792,7 @@ class ModuleSummaries:
         return isinstance(node, ast.Call) and self.facts.resolve(node.func) == "os.path.getmtime"
 
     def _mtime_locals(self, func: ast.AST) -> Set[str]:
-        values: Dict[str, List[Optional[ast.AST]]] = {}
-        for target, value in bindings_of(func, self.facts.may_walrus):
-            if isinstance(target, ast.Name):
-                values.setdefault(target.id, []).append(value)
+        values = local_bindings(func, self.facts.may_walrus)
         return {name for name, bound in values.items()
                 if len(bound) == 1 and bound[0] is not None and self._is_mtime(bound[0], set())}
 
@@ -1089,6 +1078,16 @@ def _own_nodes(func: ast.AST):
 def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
     """``(name, value)`` of each assignment expression (``name := value``) of a function's own body."""
     return [(node.target, node.value) for node in _own_nodes(func) if isinstance(node, ast.NamedExpr)]
+
+
+def local_bindings(func: ast.AST, walrus: bool = True) -> Dict[str, List[Optional[ast.AST]]]:
+    """Each plain name a function's own body binds -> the values bound to it, in the order
+    :func:`bindings_of` gives them (None: not one expression)."""
+    found: Dict[str, List[Optional[ast.AST]]] = {}
+    for target, value in bindings_of(func, walrus):
+        if isinstance(target, ast.Name):
+            found.setdefault(target.id, []).append(value)
+    return found
 
 
 def bindings_of(func: ast.AST, walrus: bool = True):
