@@ -325,20 +325,30 @@ def stable_lookup(method: str) -> bool:
 
 class _Body:
     """The function whose returns are looked at, as purity needs it: its class and instance
-    name, what each local is bound to, and (for a getter) where to collect the getters it
-    calls instead of judging them."""
+    name, what each local is bound to (looked for on first need), and (for a getter) where
+    to collect the getters it calls instead of judging them."""
 
-    __slots__ = ("owner", "self_name", "bindings", "getter_calls", "followed")
+    __slots__ = ("owner", "self_name", "func", "walrus", "_bindings", "getter_calls", "followed", "names")
 
-    def __init__(self, owner, self_name, bindings, getter_calls):
+    def __init__(self, owner, self_name, func, walrus, getter_calls):
         self.owner = owner
         self.self_name = self_name
-        #: local name -> the values bound to it (None: not one expression)
-        self.bindings = bindings
+        self.func = func
+        self.walrus = walrus
+        self._bindings: Optional[Dict[str, List[Optional[ast.AST]]]] = None
         self.getter_calls = getter_calls
         #: locals already looked at: each once per function, however many returns use it (a
         #: local that is not pure rejects the whole function, so it need not be told apart)
         self.followed: Set[str] = set()
+        #: names met in pure expressions, to be looked up (:meth:`ModuleSummaries._locals_pure`)
+        self.names: List[str] = []
+
+    def bound(self, name: str) -> Optional[List[Optional[ast.AST]]]:
+        """The values the body binds to ``name``; None for a name it does not bind (a
+        parameter the body leaves alone, a module name)."""
+        if self._bindings is None:
+            self._bindings = local_bindings(self.func, self.walrus)
+        return self._bindings.get(name)
 
 
 def _is_self_call(call: ast.Call, self_name: Optional[str]) -> bool:
@@ -561,11 +571,12 @@ class ModuleSummaries:
         sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
         if sizes != {0}:
             # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
-            if len(sizes) == 1 and all(self._path_kind(e, body) or _is_name(e) for v in values for e in v.elts):
+            if len(sizes) == 1 and all(self._path_kind(e, body) or _is_name(e) and self._pure(e, body)
+                                       for v in values for e in v.elts) and self._locals_pure(body):
                 return Returns(paths=sizes.pop())
             return NOTHING
         kinds = [self._path_kind(v, body) for v in values]
-        if any(kind is None for kind in kinds):
+        if any(kind is None for kind in kinds) or not self._locals_pure(body):
             return NOTHING
         return Returns(True, all(kind == "pathlib" for kind in kinds))
 
@@ -592,8 +603,7 @@ class ModuleSummaries:
 
     def _body(self, func: ast.AST, owner: Optional[ast.ClassDef], getter_calls: Optional[list]) -> _Body:
         # A parameter is bound by the caller: only rebindings in the body are looked at.
-        bindings = local_bindings(func, self.facts.may_walrus)
-        return _Body(owner, instance_name(self.facts, func, owner), bindings, getter_calls)
+        return _Body(owner, instance_name(self.facts, func, owner), func, self.facts.may_walrus, getter_calls)
 
     def _path_kind(self, node: ast.AST, body: _Body) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
@@ -619,20 +629,16 @@ class ModuleSummaries:
         ``+``, ``/``, f-strings, environment or home lookups, getters of the class
         (:meth:`getter_depth`) and accessors of objects the instance holds (:func:`stable_lookup`)
         only: nothing that could differ between two calls with equal arguments on one object.
-        A local counts when it is bound once, to such an expression: a name bound on two
-        branches may hold either value."""
+        Names are left in ``body.names`` for :meth:`_locals_pure`: looked up once the
+        whole of what a function returns is found pure otherwise, they cost nothing
+        where it is not."""
         stack = [node]
         followed = body.followed
         while stack:
             current = stack.pop()
             if isinstance(current, ast.Name):
-                values = body.bindings.get(current.id)
-                if values is None or current.id in followed:
-                    continue  # a parameter, a module name, or a local already looked at
-                if len(values) != 1 or values[0] is None:
-                    return False
-                followed.add(current.id)
-                stack.append(values[0])
+                if current.id not in followed:
+                    body.names.append(current.id)
             elif isinstance(current, (ast.Constant, ast.Load)):
                 continue
             elif isinstance(current, ast.Attribute):
@@ -656,6 +662,24 @@ class ModuleSummaries:
                     return False
                 stack.extend(current.args)
             else:
+                return False
+        return True
+
+    def _locals_pure(self, body: _Body) -> bool:
+        """Whether every name left by :meth:`_pure` is a parameter the body does not rebind,
+        a module name, or a local bound once to a pure expression (a name bound on two ways
+        through the function may hold either value)."""
+        while body.names:
+            name = body.names.pop()
+            if name in body.followed:
+                continue
+            values = body.bound(name)
+            if values is None:
+                continue
+            if len(values) != 1 or values[0] is None:
+                return False
+            body.followed.add(name)
+            if not self._pure(values[0], body):
                 return False
         return True
 
@@ -733,7 +757,8 @@ class ModuleSummaries:
             return None
         calls: List[ast.AST] = []
         body = self._body(func, owner, calls)
-        if body.self_name is None or not all(self._pure(value, body) for value in values):
+        if body.self_name is None or not all(self._pure(value, body) for value in values) \
+                or not self._locals_pure(body):
             return None
         self._getter_parts[key] = calls
         return calls

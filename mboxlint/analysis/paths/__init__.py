@@ -205,7 +205,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._elements_escape(target, value, how, state)
         if value is not None and how in ("for", "comprehension"):
             self._bind_element(target, value, state)
-            if self._entries_wanted:
+            if self._entries_wanted and isinstance(target, ast.Tuple) and isinstance(value, ast.Call):
                 self._bind_entry(target, value, how, state)
             return
         if value is None or how not in ("assign", "walrus", "with"):
@@ -226,7 +226,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         ref = dotted_name(target)
         if ref is None:
             return
-        if self._entries_wanted and how != "with":
+        if self._entries_wanted and isinstance(value, (ast.Subscript, ast.Call)) and how != "with":
             self._bind_entry(target, value, how, state)
         if isinstance(target, ast.Name) and isinstance(value, (ast.List, ast.Tuple)) and how != "with":
             element = self.element_key(value, state)

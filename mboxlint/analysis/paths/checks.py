@@ -131,10 +131,11 @@ class GuardsAndChecks:
                 fields.add(node.value)
         if not compares:
             return
+        fresh = "st_mtime" in names or "getmtime" in names or any(state.get("mtime", n) is not None for n in names)
         # An mtime kept in an entry is compared only where the condition spells ``mtime``.
-        stored = self._entries_wanted and any("mtime" in word for word in names | fields)
-        if not stored and "st_mtime" not in names and "getmtime" not in names and not any(
-                state.get("mtime", n) is not None for n in names):
+        stored = self._entries_wanted and (
+            fresh or any("mtime" in word for word in names) or any("mtime" in word for word in fields))
+        if not fresh and not stored:
             return
         if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"} or fields & _OTHER_FIELDS:
             return  # size or inode compared too: not seconds-resolution mtime alone
