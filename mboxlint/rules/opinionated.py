@@ -618,9 +618,9 @@ class MtimeChangeDetection(Rule):
     holding one under one field (`self.entries[k] = {"mtime": int(st.st_mtime), ...}`),
     reading such an entry (directly, or through `entry = self.entries[k]` or
     `for k, entry in self.entries.items()`) and comparing it with a value kept elsewhere
-    for the same entry `k` (`other[k]`, `other.get(k)`, their `"mtime"` field, or a call
-    spelling `mtime` given `k`, such as `status.getmtime(k)`) is reported: two stats of one
-    file. Not reported when the other value comes from the same attribute (`self.entries[a]`
+    for the same entry `k` (`other[k]`, `other.get(k)`, a name bound from one, their
+    `"mtime"` field, or a call spelling `mtime` given `k`, such as `status.getmtime(k)`) is
+    reported: two stats of one file. Not reported when the other value comes from the same attribute (`self.entries[a]`
     against `self.entries[b]` compares two files), belongs to another entry, or is no kept
     value (a cutoff, a constant), nor when the attribute also stores anything else, nor when
     the condition does not spell `mtime`. Comparisons outside `if`/`while`/`assert`

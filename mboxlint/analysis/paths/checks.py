@@ -181,8 +181,9 @@ class GuardsAndChecks:
                 return
 
     def _entry_of(self, node: ast.AST, state: State) -> Optional[Tuple[str, str]]:
-        """``(attribute, index)`` of ``self.attr[index]``/``self.attr.get(index)``, or of a
-        name bound from one (:meth:`_bind_entry`); ``index`` a name or constant, spelled."""
+        """``(holder, index)`` of ``holder[index]``/``holder.get(index)``, or of a name bound
+        from one (:meth:`_bind_entry`); ``holder`` a dotted name, ``index`` a name or a
+        constant, spelled."""
         if isinstance(node, ast.Name):
             fact = state.get("entry", node.id)
             return fact.value if fact is not None else None
@@ -194,10 +195,15 @@ class GuardsAndChecks:
         else:
             return None
         spelled = _spelled_index(index)
-        if spelled is None or not isinstance(holder, ast.Attribute) or not isinstance(holder.value, ast.Name) \
-                or holder.value.id != self._self_name:
-            return None
-        return holder.attr, spelled
+        ref = dotted_name(holder) if spelled is not None else None
+        return (ref, spelled) if ref is not None else None
+
+    def _own_attribute(self, holder: str) -> Optional[str]:
+        """``attr`` when ``holder`` is ``self.attr``."""
+        prefix = self._self_name + "."
+        if holder.startswith(prefix) and "." not in holder[len(prefix):]:
+            return holder[len(prefix):]
+        return None
 
     def _stored_mtime(self, node: ast.AST, state: State) -> Optional[Tuple[str, str, Optional[str]]]:
         """``(attribute, index, field)`` when ``node`` reads an entry of a ``self`` attribute
@@ -213,32 +219,26 @@ class GuardsAndChecks:
         entry = self._entry_of(node, state)
         if entry is None and field is not None:
             # ``self.seen["inbox"]``: a constant index, no field
-            entry = self._entry_of(original, state)
-            field = None
-        if entry is None:
-            return None
-        return entry[0], entry[1], field
+            entry, field = self._entry_of(original, state), None
+        attr = self._own_attribute(entry[0]) if entry is not None else None
+        return (attr, entry[1], field) if attr is not None else None
 
     def _kept_for(self, node: ast.AST, attr: str, index: str, state: State) -> bool:
         """Whether ``node`` is a value kept for the entry ``index`` somewhere other than the
-        attribute ``attr``: ``other[index]``, ``other.get(index)``, an mtime field of one, or
-        a call spelling ``mtime`` that is given ``index`` (``status.getmtime(uid)``)."""
+        attribute ``attr``: ``other[index]``, ``other.get(index)`` (or a name bound from one),
+        an mtime field of one, or a call spelling ``mtime`` that is given ``index``
+        (``status.getmtime(uid)``)."""
         node = self._unconverted(node)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
                 and isinstance(node.slice.value, str) and "mtime" in node.slice.value:
             node = node.value
-        own = self._entry_of(node, state)
-        if own is not None:
-            return False  # the same object's entries: make-style, or the value itself
-        if isinstance(node, ast.Name):
-            fact = state.get("entry", node.id)
-            return fact is not None and fact.value[1] == index
-        if isinstance(node, ast.Subscript):
-            return _spelled_index(node.slice) == index
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.keywords:
-            method = node.func.attr
-            if method == "get" or "mtime" in method.lower():
-                return any(_spelled_index(arg) == index for arg in node.args)
+        entry = self._entry_of(node, state)
+        if entry is not None:
+            # The same attribute's entries: make-style (two files), or the value itself.
+            return entry[1] == index and self._own_attribute(entry[0]) != attr
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.keywords \
+                and "mtime" in node.func.attr.lower():
+            return any(_spelled_index(arg) == index for arg in node.args)
         return False
 
     def _unconverted(self, node: ast.AST) -> ast.AST:
@@ -247,22 +247,23 @@ class GuardsAndChecks:
             node = node.args[0]
         return node
 
-    def _bind_entry(self, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
-        """``entry = self.entries[uid]`` (or ``.get(uid)``) and ``for uid, entry in
-        self.entries.items()``: ``entry`` is the entry ``uid`` of ``self.entries``."""
-        if value is None or self._self_name is None:
+    def _bind_entry(self, target: ast.AST, value: ast.AST, how: str, state: State) -> None:
+        """``entry = holder[uid]`` (or ``.get(uid)``) and ``for uid, entry in
+        holder.items()``: ``entry`` is the entry ``uid`` of ``holder``."""
+        if self._self_name is None:
             return
         if how in ("for", "comprehension"):
             if not (isinstance(target, ast.Tuple) and len(target.elts) == 2
                     and all(isinstance(e, ast.Name) for e in target.elts)):
                 return
             if not (isinstance(value, ast.Call) and not value.args and isinstance(value.func, ast.Attribute)
-                    and value.func.attr == "items" and isinstance(value.func.value, ast.Attribute)
-                    and isinstance(value.func.value.value, ast.Name) and value.func.value.value.id == self._self_name):
+                    and value.func.attr == "items"):
                 return
-            state.set("entry", target.elts[1].id, Must((value.func.value.attr, target.elts[0].id)))
+            holder = dotted_name(value.func.value)
+            if holder is not None:
+                state.set("entry", target.elts[1].id, Must((holder, target.elts[0].id)))
         elif how in ("assign", "walrus") and isinstance(target, ast.Name):
-            entry = self._entry_of(value, state) if not isinstance(value, ast.Name) else None
+            entry = self._entry_of(value, state)
             if entry is not None:
                 state.set("entry", target.id, Must(entry))
 
