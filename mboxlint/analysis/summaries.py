@@ -665,6 +665,15 @@ class ModuleSummaries:
                 return False
         return True
 
+    def stable_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
+        """Whether ``call``, made in a method of ``cls`` whose instance is ``self_name``, gives
+        one value on every call on one object: a getter of the class (``self.basename()``,
+        see :meth:`getter_depth`) or an accessor called with constants on an object the
+        instance holds (``self.config.getmetadata()``, see :func:`stable_lookup`)."""
+        if cls is None or self_name is None:
+            return False
+        return self._instance_lookup(call, _Body(cls, self_name, None, False, None))
+
     def _locals_pure(self, body: _Body) -> bool:
         """Whether every name left by :meth:`_pure` is a parameter the body does not rebind,
         a module name, or a local bound once to a pure expression (a name bound on two ways

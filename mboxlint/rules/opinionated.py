@@ -145,8 +145,9 @@ class InPlaceRewrite(Rule):
     same item of `state, temp = self._paths()`) is one file. Such a helper's path may be
     built from other methods of the class that take only the instance and return values
     built the same way (getters, followed at most four deep), and from `get...` accessors
-    called with constants on an attribute of the instance (`self.config.getmetadata()`);
-    a directory the helper creates before returning a name in it changes nothing. Not
+    called with constants on an attribute of the instance (`self.config.getmetadata()`),
+    which are one value wherever the class's methods spell them in a path too; a directory
+    the helper creates before returning a name in it changes nothing. Not
     reported for temp files, files in a fresh private directory (as in MBX301),
     under an inter-process lock (`filelock.FileLock`, `fcntl`), when the write creates a
     file that a `try:` just failed to open (`try: open(P)` `except OSError: open(P, "w")`),

@@ -390,11 +390,24 @@ class PathExpressions:
                 state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
 
     def _helper_step(self, node: ast.Call):
-        """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not self._returns(node).path:
+        """``call(f,a,b)``: the same helper called with the same arguments names the same file;
+        so does a getter of the class or an accessor of an object the instance holds called
+        with the same constants (``self.basename()``, ``self.config.getmetadata()``)."""
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             return None
-        helper = self._name_key(dotted_name(node.func))
+        if not self._returns(node).path and not self._stable_call(node):
+            return None
+        ref = dotted_name(node.func)
+        if ref is None:
+            return None
+        helper = self._name_key(ref)
         return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
+
+    def _stable_call(self, node: ast.Call) -> bool:
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return False
+        return summaries.stable_call(node, scope.enclosing_class, scope.self_name)
 
     def element_key(self, node: ast.AST, state: State) -> Optional[PathKey]:
         """The key every element of a list or tuple display has, when they all have one and
