@@ -683,3 +683,14 @@ def test_a_long_list_of_one_path_costs_linear_time():
     test_summaries_cost_grows_linearly_and_never_recurse_on_input(long_display, 20000)
     result = check_source(long_display(3), "x.py")
     assert [f.code for f in result.findings] == ["MBX301"]
+
+
+@pytest.mark.parametrize("method, stable", [
+    ("getmetadata", True), ("get", True), ("get_state_root", True), ("getaccount", True), ("getAccountDir", True),
+    ("get_next_name", False), ("getNextName", False), ("getnewname", False), ("gettempdir", False),
+    ("get_account_count", False), ("getTimestamp", False), ("metadata", False), ("fetch", False),
+])
+def test_an_accessor_is_stable_by_its_name(method, stable):
+    from mboxlint.analysis.summaries import stable_lookup
+
+    assert stable_lookup(method) is stable

@@ -20,6 +20,7 @@ the same arguments name the same file.
 """
 
 import ast
+import re
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts, own_statements, dotted_name, sequential_statements
@@ -35,6 +36,7 @@ MAX_GETTER_DEPTH = 4
 #: words in an accessor's name that say its value may differ from one call to the next
 UNSTABLE_WORDS = ("temp", "tmp", "new", "next", "unique", "random", "fresh", "uuid", "time", "now", "pid",
                   "count", "seq")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
@@ -319,8 +321,12 @@ def stable_lookup(method: str) -> bool:
     (``self.config.getmetadata()``, ``self.settings.get("paths", "state")``), is taken to give
     the same value on every call: an accessor by its name (``get...``) that does not say its
     value changes (``get_next_name``, ``gettempname``, ``get_unique_id``)."""
-    lowered = method.lower()
-    return lowered.startswith("get") and not any(word in lowered for word in UNSTABLE_WORDS)
+    if not method.lower().startswith("get"):
+        return False
+    # The words of the name (``get_next_name``, ``getNextName``, ``getnextname``: the rest of
+    # the first after ``get``), each of which must not start with a word of UNSTABLE_WORDS.
+    words = _CAMEL_BOUNDARY.sub("_", method[3:]).lower().split("_")
+    return not any(word.startswith(UNSTABLE_WORDS) for word in words if word)
 
 
 class _Body:
