@@ -617,7 +617,8 @@ class ModuleSummaries:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return "pathlib" if self._pure(node, body) else None
         if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
-            return "str" if self._pure(node, body) and any(isinstance(n, ast.Constant) for n in ast.walk(node)) else None
+            constant = any(isinstance(n, ast.Constant) for n in ast.walk(node))
+            return "str" if constant and self._pure(node, body) else None
         if isinstance(node, ast.Call) and self._pure(node, body):
             name = self.facts.resolve(node.func)
             if name is not None and name.startswith("pathlib."):
