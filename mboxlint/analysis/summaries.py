@@ -677,8 +677,13 @@ class ModuleSummaries:
         one value on every call on one object: a getter of the class (``self.basename()``,
         see :meth:`getter_depth`) or an accessor called with constants on an object the
         instance holds (``self.config.getmetadata()``, see :func:`stable_lookup`)."""
-        if cls is None or self_name is None:
+        if cls is None or self_name is None or not isinstance(call.func, ast.Attribute):
             return False
+        receiver = call.func.value
+        while isinstance(receiver, ast.Attribute):
+            receiver = receiver.value
+        if not isinstance(receiver, ast.Name) or receiver.id != self_name:
+            return False  # most method calls: on something other than the instance
         return self._instance_lookup(call, _Body(cls, self_name, None, False, None))
 
     def _locals_pure(self, body: _Body) -> bool:
