@@ -89,7 +89,8 @@ class ExistsThenOpen(Rule):
     tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
     `for` or comprehension variable iterating it and to a constant index of it, until the
     list may have grown (an item stored, `+=`, another name bound to it, a call it is passed
-    to, a method that may add to it); a list mixing paths, or built any other way, is not.
+    to, a method that may add to it; a nested function appending to it is not seen); a list
+    mixing paths, or built any other way, is not.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
