@@ -10,7 +10,7 @@ from mboxlint.analysis.imports import ModuleFacts
 from mboxlint.analysis.summaries import ModuleSummaries
 from mboxlint.engine import check_source
 
-from support import findings
+from support import EVERY_RULE, findings
 
 
 def summaries_of(code):
@@ -546,3 +546,151 @@ def test_lock_then_unlock_at_once_is_not_stranded_whatever_the_layout():
             box.unlock(); pass
         """
     assert codes_by_line(code) == []
+
+
+def _method_returns(summaries, class_name, method):
+    cls = summaries.classes[class_name]
+    call = ast.parse("self.%s()" % method, mode="eval").body
+    return summaries.returns(call, cls, "self")
+
+
+def test_a_path_helper_may_call_getters_of_its_class_and_accessors_of_held_objects():
+    summaries, _ = summaries_of(
+        """
+        import os
+        class Folder:
+            def short(self):
+                return self.name.replace("/", ".")
+            def root(self):
+                return os.path.join(self.config.getmetadata(), "state-" + self.account.name)
+            def seen(self):
+                folder = os.path.join(self.root(), "seen")
+                if not os.path.isdir(folder):
+                    os.mkdir(folder)
+                return os.path.join(folder, self.short())
+            def counted(self):
+                return self.account.counter()
+            def by_counter(self):
+                return os.path.join(self.root(), self.counted())
+            def by_next(self):
+                return os.path.join(self.root(), self.config.get_next_name())
+            def by_argument(self):
+                return os.path.join(self.root(), self.config.getvalue(self.name))
+            def two_ways(self):
+                folder = self.root()
+                if not os.path.isdir(folder):
+                    folder = self.config.getfallback()
+                return os.path.join(folder, "x")
+            def loop_a(self):
+                return self.loop_b()
+            def loop_b(self):
+                return self.loop_a()
+            def by_loop(self):
+                return os.path.join(self.loop_a(), "x")
+            def with_argument(self, name="x"):
+                return self.root()
+            def by_with_argument(self):
+                return os.path.join(self.with_argument(), "x")
+        """)
+    assert _method_returns(summaries, "Folder", "seen").path
+    assert _method_returns(summaries, "Folder", "root").path
+    for method in ("by_counter", "by_next", "by_argument", "two_ways", "by_loop", "by_with_argument"):
+        assert not _method_returns(summaries, "Folder", method).path, method
+
+
+def test_getters_are_followed_a_bounded_depth():
+    from mboxlint.analysis.summaries import MAX_GETTER_DEPTH
+
+    def chain(n):
+        lines = ["import os", "class C:"]
+        lines += ["    def g%d(self):\n        return self.g%d()" % (i, i + 1) for i in range(n)]
+        lines += ["    def g%d(self):\n        return self.root" % n,
+                  "    def path(self):\n        return os.path.join(self.g0(), 'x')"]
+        return "\n".join(lines) + "\n"
+
+    within, _ = summaries_of(chain(MAX_GETTER_DEPTH))
+    assert _method_returns(within, "C", "path").path
+    beyond, _ = summaries_of(chain(MAX_GETTER_DEPTH + 1))
+    assert not _method_returns(beyond, "C", "path").path
+
+
+def getter_chain(n):
+    """Getters each calling the next, read and written through a path helper at each end."""
+    lines = ["import os", "class C:"]
+    lines += ["    def g%d(self):\n        return self.g%d() + self.g%d()" % (i, i + 1, i + 1) for i in range(n)]
+    lines += ["    def g%d(self):\n        return self.root" % n]
+    lines += ["    def p%d(self):\n        return os.path.join(self.g%d(), 'x')" % (i, i) for i in range(n)]
+    lines += ["    def use(self):"]
+    lines += ["        open(self.p%d()).read()\n        open(self.p%d(), 'w').write('')" % (i, i) for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def local_chain(n):
+    """A path helper whose return is built through a long chain of locals, returned many times."""
+    lines = ["import os", "class C:", "    def p(self, k):", "        d0 = self.root"]
+    lines += ["        d%d = d%d + 'x'" % (i, i - 1) for i in range(1, n)]
+    lines += ["        if k == %d:\n            return os.path.join(d%d, 'y')" % (i, n - 1) for i in range(n)]
+    lines += ["        return d%d" % (n - 1), "    def use(self):", "        open(self.p(1)).read()"]
+    return "\n".join(lines) + "\n"
+
+
+def _cpu_every_rule(text):
+    start = time.process_time()
+    result = check_source(text, "hostile.py", EVERY_RULE)  # MBX9 compares paths across methods
+    return time.process_time() - start, result
+
+
+@pytest.mark.parametrize("make, n", [(getter_chain, 300), (local_chain, 400)], ids=["getter-chain", "local-chain"])
+def test_getters_and_locals_cost_grows_linearly_and_never_recurse_on_input(make, n):
+    _cpu_every_rule(make(n))  # warm-up
+    small = min(_cpu_every_rule(make(n))[0] for _ in range(3))
+    large_time, result = min((_cpu_every_rule(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    assert result.error is None, result.error
+    assert large_time / max(small, 1e-3) <= 2.8
+
+
+def test_attributes_whose_entries_hold_only_mtimes_are_found_once_per_class():
+    summaries, _ = summaries_of(
+        """
+        import os
+        class Spool:
+            def scan(self, name, path):
+                st = os.stat(path)
+                self.entries[name] = {"path": path, "mtime": int(st.st_mtime)}
+                mtime = os.path.getmtime(path)
+                self.seen[path] = mtime
+                self.stamps[name] = round(os.path.getmtime(path))
+                self.fields[name]["mtime"] = os.stat(path).st_mtime
+                self.mixed[name] = os.path.getmtime(path)
+                self.sizes[name] = os.path.getsize(path)
+                self.two[name] = {"mtime": st.st_mtime, "ctime": st.st_mtime}
+            def reset(self, name):
+                self.mixed[name] = None
+        """)
+    stores = summaries.mtime_stores(summaries.classes["Spool"])
+    assert stores == {"entries": "mtime", "seen": None, "stamps": None, "fields": "mtime"}
+    assert summaries.mtime_stores(summaries.classes["Spool"]) is stores
+
+
+def long_display(n):
+    """A checked path in a list display as long as the file allows, iterated."""
+    elements = ", ".join(["pid"] * n)
+    return ("import os\ndef f(pid):\n    if not os.path.exists(pid):\n        return\n"
+            "    names = [%s]\n    for name in names:\n        open(name).read()\n" % elements)
+
+
+def test_a_long_list_of_one_path_costs_linear_time():
+    test_summaries_cost_grows_linearly_and_never_recurse_on_input(long_display, 20000)
+    result = check_source(long_display(3), "x.py")
+    assert [f.code for f in result.findings] == ["MBX301"]
+
+
+@pytest.mark.parametrize("method, stable", [
+    ("getmetadata", True), ("get", True), ("get_state_root", True), ("getaccount", True), ("getAccountDir", True),
+    ("get_next_name", False), ("getNextName", False), ("getnewname", False), ("gettempdir", False),
+    ("get_account_count", False), ("getTimestamp", False), ("metadata", False), ("fetch", False),
+])
+def test_an_accessor_is_stable_by_its_name(method, stable):
+    from mboxlint.analysis.summaries import stable_lookup
+
+    assert stable_lookup(method) is stable

@@ -22,6 +22,7 @@ then a call of it is that call, with the caller's arguments for the parameters.
 """
 
 import ast
+import re
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .imports import ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
@@ -32,6 +33,12 @@ MAX_CALL_DEPTH = 8
 MAX_BASE_DEPTH = 16
 #: effects one summary keeps; a function doing more is opaque
 MAX_EFFECTS = 64
+#: getters calling getters (``self.a()`` returning ``self.b()``) followed this deep
+MAX_GETTER_DEPTH = 4
+#: words in an accessor's name that say its value may differ from one call to the next
+UNSTABLE_WORDS = ("temp", "tmp", "new", "next", "unique", "random", "fresh", "uuid", "time", "now", "pid",
+                  "count", "seq")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
@@ -71,6 +78,7 @@ class Summary:
 
 
 OPAQUE = Summary("<opaque>", ())
+_UNKNOWN = object()
 
 
 class Returns:
@@ -178,10 +186,7 @@ class _Scan:
         self.func = func
         self.owner = owner
         self.params = set(_params(func)) | {a.arg for a in func.args.kwonlyargs}
-        positional = _params(func)
-        decorators = {summaries.facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
-        self.self_name = positional[0] if owner is not None and positional and not (
-            decorators & {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"}) else None
+        self.self_name = instance_name(summaries.facts, func, owner)
         self.phases: List[List[Effect]] = [[]]
         self.uncertain: Set[Target] = set()
         self.yields = 0
@@ -310,6 +315,59 @@ class _Scan:
         return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain]
 
 
+def instance_name(facts: ModuleFacts, func: ast.AST, owner: Optional[ast.ClassDef]) -> Optional[str]:
+    """The name a method calls its instance (its first parameter), None for a function, a
+    ``staticmethod`` or a ``classmethod``."""
+    positional = _params(func)
+    if owner is None or not positional:
+        return None
+    decorators = {facts.resolve(d) or dotted_name(d) for d in func.decorator_list}
+    if decorators & {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod"}:
+        return None
+    return positional[0]
+
+
+def stable_lookup(method: str) -> bool:
+    """Whether a method of an object the instance holds, called with constant arguments
+    (``self.config.getmetadata()``, ``self.settings.get("paths", "state")``), is taken to give
+    the same value on every call: an accessor by its name (``get...``) that does not say its
+    value changes (``get_next_name``, ``gettempname``, ``get_unique_id``)."""
+    if not method.lower().startswith("get"):
+        return False
+    # The words of the name (``get_next_name``, ``getNextName``, ``getnextname``: the rest of
+    # the first after ``get``), each of which must not start with a word of UNSTABLE_WORDS.
+    words = _CAMEL_BOUNDARY.sub("_", method[3:]).lower().split("_")
+    return not any(word.startswith(UNSTABLE_WORDS) for word in words if word)
+
+
+class _Body:
+    """The function whose returns are looked at, as purity needs it: its class and instance
+    name, what each local is bound to (looked for on first need), and (for a getter) where
+    to collect the getters it calls instead of judging them."""
+
+    __slots__ = ("owner", "self_name", "func", "walrus", "_bindings", "getter_calls", "followed", "names")
+
+    def __init__(self, owner, self_name, func, walrus, getter_calls):
+        self.owner = owner
+        self.self_name = self_name
+        self.func = func
+        self.walrus = walrus
+        self._bindings: Optional[Dict[str, List[Optional[ast.AST]]]] = None
+        self.getter_calls = getter_calls
+        #: locals already looked at: each once per function, however many returns use it (a
+        #: local that is not pure rejects the whole function, so it need not be told apart)
+        self.followed: Set[str] = set()
+        #: names met in pure expressions, to be looked up (:meth:`ModuleSummaries._locals_pure`)
+        self.names: List[str] = []
+
+    def bound(self, name: str) -> Optional[List[Optional[ast.AST]]]:
+        """The values the body binds to ``name``; None for a name it does not bind (a
+        parameter the body leaves alone, a module name)."""
+        if self._bindings is None:
+            self._bindings = local_bindings(self.func, self.walrus)
+        return self._bindings.get(name)
+
+
 def _is_self_call(call: ast.Call, self_name: Optional[str]) -> bool:
     func = call.func
     return self_name is not None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
@@ -374,8 +432,11 @@ class ModuleSummaries:
         self._cache: Dict[int, Summary] = {}
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
-        self._returns_cache: Dict[int, Returns] = {}
+        self._returns_cache: Dict[Tuple[int, int], Returns] = {}
         self._bound: Dict[int, Optional[FrozenSet[str]]] = {}
+        self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
+        self._getter_parts: Dict[Tuple[int, int], Optional[List[ast.AST]]] = {}
+        self._mtime_stores: Dict[int, Dict[str, Optional[str]]] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -468,13 +529,14 @@ class ModuleSummaries:
         found = self.callee_node(call, cls, self_name)
         if found is None:
             return NOTHING
-        return self.returns_of(found[0])
+        return self.returns_of(found[0], found[1])
 
-    def returns_of(self, func: ast.AST) -> Returns:
-        """What the function or method ``func`` of this module returns, computed once."""
-        result = self._returns_cache.get(id(func))
+    def returns_of(self, func: ast.AST, owner: Optional[ast.ClassDef] = None) -> Returns:
+        """What the function or method ``func`` (of the class ``owner``) of this module
+        returns, computed once."""
+        result = self._returns_cache.get((id(func), id(owner)))
         if result is None:
-            result = self._returns_cache[id(func)] = self._returns(func)
+            result = self._returns_cache[(id(func), id(owner))] = self._returns(func, owner)
         return result
 
     def returning_calls(self, within: Optional[Callable[[ast.AST], bool]] = None):
@@ -482,12 +544,16 @@ class ModuleSummaries:
         method of its classes, that returns the value of one call (see :class:`Returns`);
         only those ``within`` accepts, when given."""
         functions = list(self.functions.items())
+        owners = {}
         for cls in self.classes.values():
-            functions.extend((stmt.name, stmt) for stmt in cls.body if isinstance(stmt, ast.FunctionDef))
+            for stmt in cls.body:
+                if isinstance(stmt, ast.FunctionDef):
+                    functions.append((stmt.name, stmt))
+                    owners[id(stmt)] = cls
         for name, func in functions:
             if within is not None and not within(func):
                 continue
-            call = self.returns_of(func).value_of
+            call = self.returns_of(func, owners.get(id(func))).value_of
             if call is not None:
                 yield name, call
 
@@ -581,24 +647,26 @@ class ModuleSummaries:
         found = self.callee_node(call, cls, self_name)
         return _return_values(found[0]) if found is not None else None
 
-    def _returns(self, func: ast.AST) -> Returns:
+    def _returns(self, func: ast.AST, owner: Optional[ast.ClassDef] = None) -> Returns:
         values = _return_values(func)
         if values is None:
             return NOTHING
-        found = self._path_returns(values)
+        found = self._path_returns(func, owner, values)
         if found is NOTHING and all(isinstance(v, (ast.Call, ast.Name)) for v in values):
             return self._returned_call(func, values)
         return found
 
-    def _path_returns(self, values: List[ast.AST]) -> Returns:
+    def _path_returns(self, func: ast.AST, owner: Optional[ast.ClassDef], values: List[ast.AST]) -> Returns:
+        body = self._body(func, owner, None)
         sizes = {len(v.elts) if isinstance(v, ast.Tuple) else 0 for v in values}
         if sizes != {0}:
             # ``return state, state + ".tmp"``: a tuple of paths, the same size every time
-            if len(sizes) == 1 and all(self._path_kind(e) or _is_name(e) for v in values for e in v.elts):
+            if len(sizes) == 1 and all(self._path_kind(e, body) or _is_name(e) and self._pure(e, body)
+                                       for v in values for e in v.elts) and self._locals_pure(body):
                 return Returns(paths=sizes.pop())
             return NOTHING
-        kinds = [self._path_kind(v) for v in values]
-        if any(kind is None for kind in kinds):
+        kinds = [self._path_kind(v, body) for v in values]
+        if any(kind is None for kind in kinds) or not self._locals_pure(body):
             return NOTHING
         return Returns(True, all(kind == "pathlib" for kind in kinds))
 
@@ -688,7 +756,7 @@ class ModuleSummaries:
         func = found[0]
         if within is not None and not within(func):
             return None
-        returned = self.returns_of(func)
+        returned = self.returns_of(func, found[1])
         if returned.value_of is None or not wanted(returned.value_of):
             return None
         bound = self._bound_names(func, returned.value_name)
@@ -734,14 +802,19 @@ class ModuleSummaries:
             arguments[keyword.arg] = (keyword.value, True)
         return arguments
 
-    def _path_kind(self, node: ast.AST) -> Optional[str]:
+    def _body(self, func: ast.AST, owner: Optional[ast.ClassDef], getter_calls: Optional[list]) -> _Body:
+        # A parameter is bound by the caller: only rebindings in the body are looked at.
+        return _Body(owner, instance_name(self.facts, func, owner), func, self.facts.may_walrus, getter_calls)
+
+    def _path_kind(self, node: ast.AST, body: _Body) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
         and constants alone (so equal arguments give an equal path), else None."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-            return "pathlib" if self._pure(node) else None
+            return "pathlib" if self._pure(node, body) else None
         if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
-            return "str" if self._pure(node) and any(isinstance(n, ast.Constant) for n in ast.walk(node)) else None
-        if isinstance(node, ast.Call) and self._pure(node):
+            constant = any(isinstance(n, ast.Constant) for n in ast.walk(node))
+            return "str" if constant and self._pure(node, body) else None
+        if isinstance(node, ast.Call) and self._pure(node, body):
             name = self.facts.resolve(node.func)
             if name is not None and name.startswith("pathlib."):
                 return "pathlib"
@@ -749,22 +822,28 @@ class ModuleSummaries:
                 return "str"
             if name in ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
                 return "str"
-        if isinstance(node, ast.Subscript) and self._pure(node):  # ``os.environ[NAME]``
+        if isinstance(node, ast.Subscript) and self._pure(node, body):  # ``os.environ[NAME]``
             return "str"
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "with_suffix", "with_name"):
-                return "pathlib"
         return None
 
-    def _pure(self, node: ast.AST) -> bool:
-        """Built from names, attributes and constants with path joins, ``+``, ``/``,
-        f-strings and environment or home lookups only: nothing that could differ between two
-        calls with equal arguments."""
+    def _pure(self, node: ast.AST, body: _Body) -> bool:
+        """Built from parameters, module names, attributes and constants with path joins,
+        ``+``, ``/``, f-strings, environment or home lookups, getters of the class
+        (:meth:`getter_depth`) and accessors of objects the instance holds (:func:`stable_lookup`)
+        only: nothing that could differ between two calls with equal arguments on one object.
+        Names are left in ``body.names`` for :meth:`_locals_pure`: looked up once the
+        whole of what a function returns is found pure otherwise, they cost nothing
+        where it is not."""
         stack = [node]
+        followed = body.followed
         while stack:
             current = stack.pop()
-            if isinstance(current, (ast.Name, ast.Constant, ast.Load)):
+            if isinstance(current, ast.Name):
+                if current.id not in followed:
+                    body.names.append(current.id)
+            elif isinstance(current, (ast.Constant, ast.Load)):
                 continue
-            if isinstance(current, ast.Attribute):
+            elif isinstance(current, ast.Attribute):
                 stack.append(current.value)
             elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add)):
                 stack.extend((current.left, current.right))
@@ -772,12 +851,14 @@ class ModuleSummaries:
                 stack.extend(c for c in ast.iter_child_nodes(current))
             elif isinstance(current, ast.Subscript) and self.facts.resolve(current.value) == "os.environ":
                 stack.append(current.slice)
+            elif isinstance(current, ast.Call) and self._instance_lookup(current, body):
+                continue
             elif isinstance(current, ast.Call) and not current.keywords:
                 name = self.facts.resolve(current.func)
                 method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
                 if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN:
                     pass
-                elif method in ("joinpath", "with_suffix", "with_name", "with_stem"):
+                elif method in ("joinpath", "with_suffix", "with_name", "with_stem") or method in _STRING_METHODS:
                     stack.append(current.func.value)
                 else:
                     return False
@@ -785,6 +866,176 @@ class ModuleSummaries:
             else:
                 return False
         return True
+
+    def stable_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
+        """Whether ``call``, made in a method of ``cls`` whose instance is ``self_name``, gives
+        one value on every call on one object: a getter of the class (``self.basename()``,
+        see :meth:`getter_depth`) or an accessor called with constants on an object the
+        instance holds (``self.config.getmetadata()``, see :func:`stable_lookup`)."""
+        if cls is None or self_name is None or not isinstance(call.func, ast.Attribute):
+            return False
+        receiver = call.func.value
+        while isinstance(receiver, ast.Attribute):
+            receiver = receiver.value
+        if not isinstance(receiver, ast.Name) or receiver.id != self_name:
+            return False  # most method calls: on something other than the instance
+        return self._instance_lookup(call, _Body(cls, self_name, None, False, None))
+
+    def _locals_pure(self, body: _Body) -> bool:
+        """Whether every name left by :meth:`_pure` is a parameter the body does not rebind,
+        a module name, or a local bound once to a pure expression (a name bound on two ways
+        through the function may hold either value)."""
+        while body.names:
+            name = body.names.pop()
+            if name in body.followed:
+                continue
+            values = body.bound(name)
+            if values is None:
+                continue
+            if len(values) != 1 or values[0] is None:
+                return False
+            body.followed.add(name)
+            if not self._pure(values[0], body):
+                return False
+        return True
+
+    def _instance_lookup(self, call: ast.Call, body: _Body) -> bool:
+        """Whether ``call`` is ``self.getter()`` (a getter of the class, see
+        :meth:`getter_depth`; in a getter being judged, recorded for the caller to judge) or an
+        accessor called with constants on an object the instance holds
+        (``self.config.getmetadata()``, see :func:`stable_lookup`)."""
+        func = call.func
+        if body.self_name is None or not isinstance(func, ast.Attribute):
+            return False
+        receiver = dotted_name(func.value)
+        if receiver is None or receiver.split(".", 1)[0] != body.self_name:
+            return False
+        if receiver == body.self_name:
+            if call.args or call.keywords:
+                return False
+            method = self.methods(body.owner).get(func.attr)
+            if method is None:
+                return False
+            if body.getter_calls is not None:
+                body.getter_calls.append(method)
+                return True
+            return self.getter_depth(method, body.owner) is not None
+        return stable_lookup(func.attr) and all(
+            isinstance(arg, ast.Constant) for arg in list(call.args) + [k.value for k in call.keywords]) \
+            and all(k.arg is not None for k in call.keywords)
+
+    def getter_depth(self, func: ast.AST, owner: ast.ClassDef) -> Optional[int]:
+        """How many getters deep a getter of ``owner`` reaches, None when ``func`` is no
+        getter: a method taking only the instance whose every ``return`` gives a pure
+        expression (see :meth:`_pure`) that may call other getters, at most
+        :data:`MAX_GETTER_DEPTH` deep, without a cycle. Two calls of it on one object give one
+        value, as far as the instance's attributes keep theirs (the assumption ``self``
+        attribute paths rest on). Worked out once per method on an explicit stack."""
+        depths = self._getter_depths
+        found = depths.get((id(func), id(owner)), _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found
+        on_path: Set[int] = set()
+        stack: List[Tuple[ast.AST, bool]] = [(func, False)]
+        while stack:
+            method, expanded = stack.pop()
+            key = (id(method), id(owner))
+            if key in depths:
+                continue
+            calls = self._getter_calls(method, owner)
+            if calls is None:
+                depths[key] = None
+            elif not expanded:
+                on_path.add(id(method))
+                stack.append((method, True))
+                # A getter already on the way here is a cycle: left unknown, it fails below.
+                stack.extend((callee, False) for callee in calls
+                             if id(callee) not in on_path and (id(callee), id(owner)) not in depths)
+            else:
+                on_path.discard(id(method))
+                below = [depths.get((id(callee), id(owner))) for callee in calls]
+                depth = 1 + max(below) if below and None not in below else (0 if not below else None)
+                depths[key] = depth if depth is not None and depth <= MAX_GETTER_DEPTH else None
+        return depths[(id(func), id(owner))]
+
+    def _getter_calls(self, func: ast.AST, owner: ast.ClassDef) -> Optional[List[ast.AST]]:
+        """The getters a would-be getter calls, if all else it returns is pure; else None."""
+        key = (id(func), id(owner))
+        if key in self._getter_parts:
+            return self._getter_parts[key]
+        self._getter_parts[key] = None
+        args = func.args
+        if not isinstance(func, ast.FunctionDef) or func.decorator_list or len(_params(func)) != 1 \
+                or args.vararg or args.kwarg or args.kwonlyargs:
+            return None
+        values = _return_values(func)
+        if values is None:
+            return None
+        calls: List[ast.AST] = []
+        body = self._body(func, owner, calls)
+        if body.self_name is None or not all(self._pure(value, body) for value in values) \
+                or not self._locals_pure(body):
+            return None
+        self._getter_parts[key] = calls
+        return calls
+
+    def mtime_stores(self, cls: ast.ClassDef) -> Dict[str, Optional[str]]:
+        """Attributes of ``cls`` whose entries its methods fill with a file's mtime:
+        ``{"seen": None}`` for ``self.seen[k] = os.path.getmtime(p)``, ``{"entries": "mtime"}``
+        for ``self.entries[k] = {"mtime": int(st.st_mtime), ...}`` (or
+        ``self.entries[k]["mtime"] = ...``). An attribute one of whose entries is stored from
+        anything else, or under another field, is none. Looked for once per class, in the
+        statements of its methods (and of its bases in the module)."""
+        found = self._mtime_stores.get(id(cls))
+        if found is not None:
+            return found
+        stores: Dict[str, Optional[str]] = {}
+        mixed: Set[str] = set()
+        for method in self.methods(cls).values():
+            self_name = instance_name(self.facts, method, cls)
+            if self_name is None:
+                continue
+            mtime_locals: Optional[Set[str]] = None
+            for stmt in own_statements(method):
+                if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+                    continue
+                entry = _self_entry(stmt.targets[0], self_name)
+                if entry is None:
+                    continue
+                attr, field = entry
+                if mtime_locals is None:
+                    mtime_locals = self._mtime_locals(method)
+                value = stmt.value
+                if field is None and isinstance(value, ast.Dict):
+                    fields = [k.value for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant)
+                              and isinstance(k.value, str) and self._is_mtime(v, mtime_locals)]
+                    field = fields[0] if len(fields) == 1 else None
+                    stored = field is not None
+                else:
+                    stored = self._is_mtime(value, mtime_locals)
+                if not stored or stores.get(attr, field) != field:
+                    mixed.add(attr)
+                stores[attr] = field
+        found = {attr: field for attr, field in stores.items() if attr not in mixed}
+        self._mtime_stores[id(cls)] = found
+        return found
+
+    def _is_mtime(self, node: ast.AST, mtime_locals: Set[str]) -> bool:
+        """``os.path.getmtime(p)``, ``X.st_mtime``, a local bound once to one of them, or any
+        of these through ``int``/``float``/``round``."""
+        while isinstance(node, ast.Call) and self.facts.resolve(node.func) in _MTIME_CONVERSIONS \
+                and len(node.args) == 1:
+            node = node.args[0]
+        if isinstance(node, ast.Name):
+            return node.id in mtime_locals
+        if isinstance(node, ast.Attribute):
+            return node.attr == "st_mtime"
+        return isinstance(node, ast.Call) and self.facts.resolve(node.func) == "os.path.getmtime"
+
+    def _mtime_locals(self, func: ast.AST) -> Set[str]:
+        values = local_bindings(func, self.facts.may_walrus)
+        return {name for name, bound in values.items()
+                if len(bound) == 1 and bound[0] is not None and self._is_mtime(bound[0], set())}
 
     def scope_words(self) -> FrozenSet[str]:
         """Names of the module's functions, methods and context-manager classes with effects:
@@ -811,6 +1062,27 @@ _MATCH_BINDINGS = frozenset({"MatchAs", "MatchStar"})
 
 def _plain_method_decorator(name: Optional[str]) -> bool:
     return name in ("staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod")
+
+
+#: conversions that keep an mtime an mtime (``int(os.stat(p).st_mtime)``)
+_MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
+
+
+def _self_entry(target: ast.AST, self_name: str) -> Optional[Tuple[str, Optional[str]]]:
+    """``(attribute, field)`` of a store into an entry of an attribute of the instance:
+    ``self.seen[k]`` is ``("seen", None)``, ``self.entries[k]["mtime"]`` is
+    ``("entries", "mtime")``."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    field = None
+    inner = target.value
+    if isinstance(inner, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+            and isinstance(target.slice.value, str):
+        field = target.slice.value
+        target, inner = inner, inner.value
+    if isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == self_name:
+        return inner.attr, field
+    return None
 
 
 def _is_name(node: ast.AST) -> bool:
@@ -853,6 +1125,11 @@ _INSIDE_METHODS = frozenset({
 #: (also the path keys of :mod:`.paths.expressions`)
 ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
 _SAME_ALL_RUN = ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home"}
+#: methods of a string whose value depends on the string and the arguments alone
+_STRING_METHODS = frozenset({
+    "replace", "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix",
+    "format", "encode", "decode",
+})
 _PATH_BUILDERS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
@@ -1143,6 +1420,16 @@ def _unpacked(target: ast.AST, value: ast.AST):
     for element in ast.walk(target):
         if isinstance(element, (ast.Name, ast.Attribute)):
             yield element, None
+
+
+def local_bindings(func: ast.AST, walrus: bool = True) -> Dict[str, List[Optional[ast.AST]]]:
+    """Each plain name a function's own body binds -> the values bound to it, in the order
+    :func:`bindings_of` gives them (None: not one expression)."""
+    found: Dict[str, List[Optional[ast.AST]]] = {}
+    for target, value in bindings_of(func, walrus):
+        if isinstance(target, ast.Name):
+            found.setdefault(target.id, []).append(value)
+    return found
 
 
 def bindings_of(func: ast.AST, walrus: bool = True):

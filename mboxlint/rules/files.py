@@ -97,6 +97,12 @@ class ExistsThenOpen(Rule):
     caller's arguments in place of the parameters in the path and the mode; it is reported
     without a fix (the helper may raise its own error, not `FileNotFoundError`), and not
     reported when any `except` around the call does not raise again.
+    A checked path put in a list or
+    tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
+    `for` or comprehension variable iterating it and to a constant index of it, until the
+    list may have grown (an item stored, `+=`, another name bound to it, a call it is passed
+    to, a method that may add to it; a nested function appending to it is not seen); a list
+    mixing paths, or built any other way, is not.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a

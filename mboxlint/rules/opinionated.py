@@ -174,21 +174,26 @@ class InPlaceRewrite(Rule):
     functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
-    same item of `state, temp = self._paths()`) is one file. A helper of the module that opens
-    a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE, mode)`)
-    opens it where it is called, in the mode the caller passes; such a rewrite is reported
-    without a fix. Not reported for temp files, files in a fresh private directory (as in MBX301),
-    under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private helper whose
-    every call holds such a lock or passes a private file (as in MBX301), when the write
-    creates a file that a `try:` just failed to open (`try: open(P)` `except OSError:
-    open(P, "w")`) or that a check found missing (`if not os.path.isfile(P): open(P, "w")`:
-    a create, whose race with another creator MBX302 reports), nor for a file written once
-    and only read afterwards: the module's only truncating write of it, made before every
-    read of it in the same function and outside loops. A write and a read in two different
-    test functions (`test_*`) are not paired: each test runs on its own. Tests rewrite their
-    own fixture files, which no other program reads: nothing is reported in a test module
-    (one that imports `pytest` or `unittest`), nor for a write in a test (a `test*`
-    function, a method of a `Test*` class, or a function defined in one).
+    same item of `state, temp = self._paths()`) is one file. Such a helper's path may be
+    built from other methods of the class that take only the instance and return values
+    built the same way (getters, followed at most four deep), and from `get...` accessors
+    called with constants on an attribute of the instance (`self.config.getmetadata()`),
+    which are one value wherever the class's methods spell them in a path too; a directory
+    the helper creates before returning a name in it changes nothing. A helper of the module
+    that opens a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE,
+    mode)`) opens it where it is called, in the mode the caller passes; such a rewrite is
+    reported without a fix. Not reported for temp files, files in a fresh private directory
+    (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private
+    helper whose every call holds such a lock or passes a private file (as in MBX301), when
+    the write creates a file that a `try:` just failed to open (`try: open(P)` `except
+    OSError: open(P, "w")`) or that a check found missing (`if not os.path.isfile(P):
+    open(P, "w")`: a create, whose race with another creator MBX302 reports), nor for a file
+    written once and only read afterwards: the module's only truncating write of it, made
+    before every read of it in the same function and outside loops. A write and a read in
+    two different test functions (`test_*`) are not paired: each test runs on its own.
+    Tests rewrite their own fixture files, which no other program reads: nothing is
+    reported in a test module (one that imports `pytest` or `unittest`), nor for a write in
+    a test (a `test*` function, a method of a `Test*` class, or a function defined in one).
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -671,10 +676,22 @@ class MtimeChangeDetection(Rule):
     entry, an earlier stat of the same path. Not reported when two different files are
     compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
     `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
-    mtime of `P`, and names unpacked from a cache entry (`size, mtime = self.cache[P]`) are
-    cached values. Comparisons outside `if`/`while`/`assert` conditions, those in helper
-    functions, and files in a fresh private directory (also one every call of a private
-    helper passes it, as in MBX301) are not reported.
+    mtime of `P` (so is `int(...)`, `float(...)` or `round(...)` of one), and names unpacked
+    from a cache entry (`size, mtime = self.cache[P]`) are cached values.
+
+    An mtime kept by the class is followed too: when the methods of a class store into
+    entries of an attribute only mtimes (`self.seen[k] = os.path.getmtime(p)`) or dicts
+    holding one under one field (`self.entries[k] = {"mtime": int(st.st_mtime), ...}`),
+    reading such an entry (directly, or through `entry = self.entries[k]` or
+    `for k, entry in self.entries.items()`) and comparing it with a value kept elsewhere
+    for the same entry `k` (`other[k]`, `other.get(k)`, a name bound from one, their
+    `"mtime"` field, or a call spelling `mtime` given `k`, such as `status.getmtime(k)`) is
+    reported: two stats of one file. Not reported when the other value comes from the same attribute (`self.entries[a]`
+    against `self.entries[b]` compares two files), belongs to another entry, or is no kept
+    value (a cutoff, a constant), nor when the attribute also stores anything else, nor when
+    the condition does not spell `mtime`. Comparisons outside `if`/`while`/`assert`
+    conditions, those in helper functions, and files in a fresh private directory (also one
+    every call of a private helper passes it, as in MBX301) are not reported.
 
     Off by default: many caches accept a rare stale read.
 

@@ -23,6 +23,9 @@ Facts (all flow-sensitive, joined by the walk):
 * ``path`` (ref -> key), ``file`` (ref of a file object or descriptor -> key and mode),
   ``pathlib`` (ref bound to a ``pathlib`` object), ``stat``/``mtime`` (ref bound from a stat or
   an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
+* ``elements`` (name of a list or tuple display all of whose elements have one key -> that
+  key, until the list may grow), ``entry`` (name bound to an entry of a ``self`` attribute ->
+  the attribute and the entry's index, for mtimes the class keeps there);
 * ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
   names derived from another path that this scope opened for writing; whether one was fsynced;
   where it was created and which names were bound since (a :class:`FileRename` event's
@@ -181,6 +184,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
+        #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
+        #: only a module that spells ``mtime`` compares stored mtimes
+        self._entries_wanted = facts.text is None or "mtime" in facts.text
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
         #: a function's name, or (id of a class, a method's name) -> what
@@ -206,6 +212,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._private = None  # looked for at the first event that may be exempt
         self._bindings = None
         self._any_temp = False
+        self._any_elements = False
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
@@ -230,6 +237,13 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._note_binding(walker, target, value)
         if self._temps_made:
             self._note_rebinding(target, state)
+        if self._any_elements:
+            self._elements_escape(target, value, how, state)
+        if value is not None and how in ("for", "comprehension"):
+            self._bind_element(target, value, state)
+            if self._entries_wanted and isinstance(target, ast.Tuple) and isinstance(value, ast.Call):
+                self._bind_entry(target, value, how, state)
+            return
         if value is None or how not in ("assign", "walrus", "with"):
             return
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -248,6 +262,13 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         ref = dotted_name(target)
         if ref is None:
             return
+        if self._entries_wanted and isinstance(value, (ast.Subscript, ast.Call)) and how != "with":
+            self._bind_entry(target, value, how, state)
+        if isinstance(target, ast.Name) and isinstance(value, (ast.List, ast.Tuple)) and how != "with":
+            element = self.element_key(value, state)
+            if element is not None:
+                state.set("elements", ref, Must(element))
+                self._any_elements = True
         if isinstance(value, ast.Call):
             if self._bind_call(ref, value, how, state):
                 return
@@ -386,6 +407,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)
+        if self._any_elements:
+            self._elements_passed(node, state)
         if name is None:
             if self._any_temp:  # fsyncs matter only to a temp file's rename
                 for ref, op in call_effects(self.facts, node, walker.scope):

@@ -53,6 +53,20 @@ class GuardFact(Must):
         return self.value[2]
 
 
+#: fields of a kept entry that say more than the mtime is compared
+_OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
+_MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
+
+
+def _spelled_index(node: ast.AST) -> Optional[str]:
+    """A name or constant used as an index, spelled; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)):
+        return repr(node.value)
+    return None
+
+
 def _cache_lookup(node: Optional[ast.AST]) -> bool:
     """``cache[k]`` or ``cache.get(k)``: a value stored earlier."""
     return isinstance(node, ast.Subscript) or (
@@ -76,6 +90,7 @@ class GuardsAndChecks:
 
     def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
         """The key whose seconds-resolution mtime ``node`` is, or None."""
+        node = self._unconverted(node)
         if isinstance(node, ast.Call) and node.args and self.facts.resolve(node.func) == "os.path.getmtime":
             return self.key(node.args[0], state)
         if isinstance(node, ast.Attribute) and node.attr == "st_mtime":
@@ -98,11 +113,12 @@ class GuardsAndChecks:
         return None
 
     def _mtime_compares(self, walker: Walker, root: ast.AST, state: State) -> None:
-        # One look per condition (the walk refines a test once per arm and per operand).
-        if id(root) in self._scanned:
+        # One look per condition (the walk refines a test once per arm and per operand), on
+        # the walk that reports: a loop's body is walked silently until its facts settle.
+        if walker.silent or id(root) in self._scanned:
             return
         self._scanned.add(id(root))
-        compares, names = [], set()
+        compares, names, fields = [], set(), set()
         for node in ast.walk(root):
             if isinstance(node, ast.Compare):
                 if len(node.ops) == 1 and not isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
@@ -111,12 +127,17 @@ class GuardsAndChecks:
                 names.add(node.attr)
             elif isinstance(node, ast.Name):
                 names.add(node.id)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                fields.add(node.value)
         if not compares:
             return
-        if "st_mtime" not in names and "getmtime" not in names and not any(
-                state.get("mtime", n) is not None for n in names):
+        fresh = "st_mtime" in names or "getmtime" in names or any(state.get("mtime", n) is not None for n in names)
+        # An mtime kept in an entry is compared only where the condition spells ``mtime``.
+        stored = self._entries_wanted and (
+            fresh or any("mtime" in word for word in names) or any("mtime" in word for word in fields))
+        if not fresh and not stored:
             return
-        if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"}:
+        if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"} or fields & _OTHER_FIELDS:
             return  # size or inode compared too: not seconds-resolution mtime alone
         params = set()
         if walker.scope.is_function:
@@ -132,6 +153,119 @@ class GuardsAndChecks:
                 if earlier is not None and not self.private(key):
                     walker.emit(FileMtime, compare, key=key, path=key, earlier=earlier)
                     break
+            else:
+                if stored:
+                    self._stored_compare(walker, compare, state)
+
+    def _stored_compare(self, walker: Walker, compare: ast.Compare, state: State) -> None:
+        """An mtime a method of the class stored in an entry of an attribute, compared with
+        a value kept elsewhere for the same entry (``entry["mtime"] > status.mtime_of(uid)``
+        where ``entry`` is ``self.entries[uid]``): the same file's mtime, taken at two times."""
+        cls = walker.scope.enclosing_class
+        summaries = self.facts.summaries
+        if cls is None or summaries is None or self._self_name is None:
+            return
+        left, right = compare.left, compare.comparators[0]
+        for mine, other in ((left, right), (right, left)):
+            entry = self._stored_mtime(mine, state)
+            if entry is None:
+                continue
+            attr, index, field = entry
+            stores = summaries.mtime_stores(cls)
+            if attr not in stores or stores[attr] != field:
+                continue
+            if self._kept_for(other, attr, index, state):
+                spelled = "%s.%s[%s]" % (self._self_name, attr, index) + ("[%r]" % field if field else "")
+                walker.emit(FileMtime, compare, key=("entry", attr, index), path=spelled,
+                            earlier="a value kept elsewhere for the same entry")
+                return
+
+    def _entry_of(self, node: ast.AST, state: State) -> Optional[Tuple[str, str]]:
+        """``(holder, index)`` of ``holder[index]``/``holder.get(index)``, or of a name bound
+        from one (:meth:`_bind_entry`); ``holder`` a dotted name, ``index`` a name or a
+        constant, spelled."""
+        if isinstance(node, ast.Name):
+            fact = state.get("entry", node.id)
+            return fact.value if fact is not None else None
+        if isinstance(node, ast.Subscript):
+            holder, index = node.value, node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and len(node.args) == 1 and not node.keywords:
+            holder, index = node.func.value, node.args[0]
+        else:
+            return None
+        spelled = _spelled_index(index)
+        ref = dotted_name(holder) if spelled is not None else None
+        return (ref, spelled) if ref is not None else None
+
+    def _own_attribute(self, holder: str) -> Optional[str]:
+        """``attr`` when ``holder`` is ``self.attr``."""
+        prefix = self._self_name + "."
+        if holder.startswith(prefix) and "." not in holder[len(prefix):]:
+            return holder[len(prefix):]
+        return None
+
+    def _stored_mtime(self, node: ast.AST, state: State) -> Optional[Tuple[str, str, Optional[str]]]:
+        """``(attribute, index, field)`` when ``node`` reads an entry of a ``self`` attribute
+        (``field``: the constant key read inside a dict entry)."""
+        node = original = self._unconverted(node)
+        field = None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and isinstance(node.slice.value, str):
+            field, node = node.slice.value, node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            field, node = node.args[0].value, node.func.value
+        entry = self._entry_of(node, state)
+        if entry is None and field is not None:
+            # ``self.seen["inbox"]``: a constant index, no field
+            entry, field = self._entry_of(original, state), None
+        attr = self._own_attribute(entry[0]) if entry is not None else None
+        return (attr, entry[1], field) if attr is not None else None
+
+    def _kept_for(self, node: ast.AST, attr: str, index: str, state: State) -> bool:
+        """Whether ``node`` is a value kept for the entry ``index`` somewhere other than the
+        attribute ``attr``: ``other[index]``, ``other.get(index)`` (or a name bound from one),
+        an mtime field of one, or a call spelling ``mtime`` that is given ``index``
+        (``status.getmtime(uid)``)."""
+        node = self._unconverted(node)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and isinstance(node.slice.value, str) and "mtime" in node.slice.value:
+            node = node.value
+        entry = self._entry_of(node, state)
+        if entry is not None:
+            # The same attribute's entries: make-style (two files), or the value itself.
+            return entry[1] == index and self._own_attribute(entry[0]) != attr
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.keywords \
+                and "mtime" in node.func.attr.lower():
+            return any(_spelled_index(arg) == index for arg in node.args)
+        return False
+
+    def _unconverted(self, node: ast.AST) -> ast.AST:
+        while isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+                and self.facts.resolve(node.func) in _MTIME_CONVERSIONS:
+            node = node.args[0]
+        return node
+
+    def _bind_entry(self, target: ast.AST, value: ast.AST, how: str, state: State) -> None:
+        """``entry = holder[uid]`` (or ``.get(uid)``) and ``for uid, entry in
+        holder.items()``: ``entry`` is the entry ``uid`` of ``holder``."""
+        if self._self_name is None:
+            return
+        if how in ("for", "comprehension"):
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2
+                    and all(isinstance(e, ast.Name) for e in target.elts)):
+                return
+            if not (isinstance(value, ast.Call) and not value.args and isinstance(value.func, ast.Attribute)
+                    and value.func.attr == "items"):
+                return
+            holder = dotted_name(value.func.value)
+            if holder is not None:
+                state.set("entry", target.elts[1].id, Must((holder, target.elts[0].id)))
+        elif how in ("assign", "walrus") and isinstance(target, ast.Name):
+            entry = self._entry_of(value, state)
+            if entry is not None:
+                state.set("entry", target.id, Must(entry))
 
     def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State) -> Optional[str]:
         """How ``node`` holds an earlier mtime of ``key`` (for the message), or None."""

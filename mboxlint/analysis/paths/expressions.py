@@ -96,6 +96,10 @@ def _short_dotted_name(node: ast.AST) -> Optional[str]:
     return dotted_name(node)
 
 
+#: methods of a list that add nothing to it: every element left is still the one path
+_KEEP_ELEMENTS = frozenset({"pop", "remove", "clear", "copy", "index", "count", "sort", "reverse"})
+
+
 def _all_known(parts) -> bool:
     return all(part is not None for part in parts)
 
@@ -320,6 +324,11 @@ class PathExpressions:
             return [v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], _concat
         if isinstance(node, ast.Subscript) and self.facts.resolve(node.value) == "os.environ":
             return [node.slice], _environ  # ``os.environ[NAME]``: ``os.environ.get(NAME)`` when set
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and state is not None \
+                and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int:
+            carried = state.get("elements", node.value.id)
+            if carried is not None:
+                return carried.value  # ``names[0]`` of ``names = [p]``: p
         if isinstance(node, ast.Subscript) and _constant_index(node.slice):
             # ``self.filename[:-1]``: the same slice of the same string is the same path
             index = opaque_key("[%s]" % ast.unparse(node.slice))
@@ -406,11 +415,73 @@ class PathExpressions:
                 state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
 
     def _helper_step(self, node: ast.Call):
-        """``call(f,a,b)``: the same helper called with the same arguments names the same file."""
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or not self._returns(node).path:
+        """``call(f,a,b)``: the same helper called with the same arguments names the same file;
+        so does a getter of the class or an accessor of an object the instance holds called
+        with the same constants (``self.basename()``, ``self.config.getmetadata()``)."""
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             return None
-        helper = self._name_key(dotted_name(node.func))
+        if not self._returns(node).path and not self._stable_call(node):
+            return None
+        ref = dotted_name(node.func)
+        if ref is None:
+            return None
+        helper = self._name_key(ref)
         return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
+
+    def _stable_call(self, node: ast.Call) -> bool:
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return False
+        return summaries.stable_call(node, scope.enclosing_class, scope.self_name)
+
+    def element_key(self, node: ast.AST, state: State) -> Optional[PathKey]:
+        """The key every element of a list or tuple display has, when they all have one and
+        the same (``[pid]``, ``(lock, lock)``); else None."""
+        if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
+            return None
+        found = None
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                return None
+            key = self.key(element, state)
+            if key is None or (found is not None and key is not found):
+                return None
+            found = key
+        return found
+
+    def _bind_element(self, target: ast.AST, iterated: ast.AST, state: State) -> None:
+        """``for name in names`` (or a comprehension's ``for``) over a list or tuple all of
+        whose elements are one path, displayed there or bound to ``names`` here: ``name`` is
+        that path."""
+        if not isinstance(target, ast.Name):
+            return
+        if isinstance(iterated, ast.Name):
+            carried = state.get("elements", iterated.id)
+            key = carried.value if carried is not None else None
+        else:
+            key = self.element_key(iterated, state)
+        if key is not None and key is not self._name_key(target.id):
+            state.set("path", target.id, Must(key))
+
+    def _elements_escape(self, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        """A list of one path stops being one when it may grow: an item stored into it
+        (``names[0] = x``, ``names += more``) or another name bound to it (which may grow it)."""
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            state.discard("elements", target.value.id)
+        elif how == "augassign" and isinstance(target, ast.Name):
+            state.discard("elements", target.id)
+        if isinstance(value, ast.Name) and how not in ("for", "comprehension"):
+            state.discard("elements", value.id)
+
+    def _elements_passed(self, call: ast.Call, state: State) -> None:
+        """A list of one path handed to a call, or whose method is called other than to read
+        or remove, may have grown."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr not in _KEEP_ELEMENTS:
+            state.discard("elements", func.value.id)
+        for arg in list(call.args) + [keyword.value for keyword in call.keywords]:
+            if isinstance(arg, ast.Name):
+                state.discard("elements", arg.id)
 
     def is_pathlib(self, node: ast.AST, state: State) -> bool:
         """Whether an expression is known to be a ``pathlib`` path."""
