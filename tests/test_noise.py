@@ -590,3 +590,24 @@ def test_test_functions_rewriting_their_own_files_are_not_reported():
         """
     # Each test sets up its own file, rewrites included; the module's own helper is reported.
     assert reported(code, "MBX901") == [(18, "MBX901")]
+
+
+def test_a_test_module_is_one_whose_top_level_imports_a_test_framework():
+    program = """
+        import os
+        RECENT = os.path.expanduser("~/.recent")
+        def load():
+            with open(RECENT) as f:
+                return f.read()
+        def save(text):
+            with open(RECENT, "w") as f:
+                f.write(text)
+        if __name__ == "__main__":
+            from unittest import main
+            main("tests.test_recent")
+        """
+    # Running its tests from ``__main__`` does not make a program a test module.
+    assert reported(program, "MBX901") == [(8, "MBX901")]
+    suite = program.replace("import os\n", "import os\n        try:\n            import pytest\n"
+                                            "        except ImportError:\n            pytest = None\n")
+    assert reported(suite, "MBX901") == []

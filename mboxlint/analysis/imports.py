@@ -257,9 +257,17 @@ class ModuleFacts:
 
     @property
     def is_test_module(self) -> bool:
-        """Whether the module is a test suite's: it imports ``pytest`` or ``unittest``."""
+        """Whether the module is a test suite's: its top level imports ``pytest`` or
+        ``unittest`` (a program that runs its tests from ``if __name__ == "__main__":`` is
+        not one)."""
         if self._test_module is None:
-            self._test_module = self.imports_any(["pytest", "_pytest", "unittest"])
+            statements = list(self._tree.body)
+            for stmt in self._tree.body:  # ``try: import pytest`` / ``except ImportError:``
+                if isinstance(stmt, _TRY_STATEMENTS):
+                    statements.extend(stmt.body)
+            self._test_module = any(
+                name.split(".")[0] in TEST_FRAMEWORKS
+                for stmt in statements if isinstance(stmt, _IMPORTS) for name in _imported_modules(stmt))
         return self._test_module
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
@@ -293,6 +301,15 @@ def annotation_parts(node: Optional[ast.AST]) -> Iterator[ast.AST]:
 
 
 _IMPORTS = (ast.Import, ast.ImportFrom)
+#: what a test module imports at its top level
+TEST_FRAMEWORKS = frozenset({"pytest", "_pytest", "unittest"})
+
+
+def _imported_modules(stmt: ast.AST) -> List[str]:
+    """The modules an import statement names."""
+    if isinstance(stmt, ast.ImportFrom):
+        return [] if stmt.level or not stmt.module else [stmt.module]
+    return [alias.name for alias in stmt.names]
 #: statements that hold no statements
 _SIMPLE = (
     ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Raise,

@@ -192,7 +192,7 @@ class InPlaceRewrite(Rule):
     before every read of it in the same function and outside loops. A write and a read in
     two different test functions (`test_*`) are not paired: each test runs on its own.
     Tests rewrite their own fixture files, which no other program reads: nothing is
-    reported in a test module (one that imports `pytest` or `unittest`), nor for a write in
+    reported in a test module (one whose top level imports `pytest` or `unittest`), nor for a write in
     a test (a `test*` function, a method of a `Test*` class, or a function defined in one).
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
