@@ -42,6 +42,11 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
+#: the prefix of the effect "opens the file this parameter names", followed by the mode
+OPENS = "open:"
+PLAIN_OPENS = frozenset({"builtins.open", "io.open"})
+#: methods of a path that open it, and the mode they open it in
+PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name
 RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
@@ -192,6 +197,13 @@ class _Scan:
         self.yields = 0
         self.yield_uncertain = False
         self.overflow = False
+        #: names the function rebinds (looked for at its first open of a parameter)
+        self.rebound: Optional[FrozenSet[str]] = None
+        #: how many ``try`` bodies with handlers the statement being scanned is in
+        self.handled = 0
+        #: whether a ``return`` in a branch before it may have ended the function (a guard
+        #: clause: ``if not os.path.exists(p): return False``)
+        self.may_have_returned = False
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -204,7 +216,9 @@ class _Scan:
         if isinstance(stmt, _NESTED):
             return
         if isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            self.handled += bool(stmt.handlers)
             self.block(stmt.body, certain)
+            self.handled -= bool(stmt.handlers)
             for handler in stmt.handlers:
                 # A handler that re-raises is an exceptional path: the caller never goes on from it.
                 if not handler_reraises(handler):
@@ -234,6 +248,8 @@ class _Scan:
             for case in getattr(stmt, "cases", None) or []:
                 nested.extend(case.body)
             self.uncertain_block(nested)
+            if not self.may_have_returned and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
+                self.may_have_returned = True  # what follows runs on some ways only
             return
         if self.expression(stmt, certain):
             self.yields += 1
@@ -280,6 +296,12 @@ class _Scan:
                 self.add(target, func.attr, certain)
                 return
         name = self.summaries.facts.resolve(func)
+        opened = self._opened_parameter(call, name)
+        if opened is not None:
+            # An open the helper guards with a handler or its own check may not happen or may
+            # survive a missing file: not an effect the caller can count on.
+            self.add(opened[0], OPENS + opened[1], certain and not self.handled and not self.may_have_returned)
+            return
         if name in FSYNC_FUNCTIONS and call.args:
             handle = call.args[0]
             if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
@@ -298,6 +320,33 @@ class _Scan:
             root, _, chain = ref.partition(".")
             if root in self.params:
                 self.add((root, chain), op, certain)
+
+    def _opened_parameter(self, call: ast.Call, name: Optional[str]) -> Optional[Tuple[Target, str]]:
+        """``(parameter, mode)`` when ``call`` opens, reads or writes the file a parameter
+        names, as the caller passed it: ``open(p, mode)``, ``p.read_text()``,
+        ``Path(p).write_text(...)``. A parameter the function rebinds anywhere may name
+        another file by then: not one."""
+        func = call.func
+        path, mode = None, None
+        if name in PLAIN_OPENS and call.args:
+            path = call.args[0]
+            mode = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "mode"), ast.Constant("r"))
+            mode = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None
+        elif name is None and isinstance(func, ast.Attribute) and func.attr in PATH_READS_WRITES:
+            path, mode = func.value, PATH_READS_WRITES[func.attr]
+            if isinstance(path, ast.Call) and (self.summaries.facts.resolve(path.func) or "").startswith("pathlib.") \
+                    and len(path.args) == 1:
+                path = path.args[0]
+        if path is None or mode is None:
+            return None
+        target = _target_of(path, self.params)
+        if target is None or target[1]:
+            return None
+        if self.rebound is None:
+            self.rebound = frozenset(t.id for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus)
+                                     if isinstance(t, ast.Name))
+        return None if target[0] in self.rebound else (target, mode)
 
     def add(self, target: Target, op: str, certain: bool) -> None:
         if not certain:

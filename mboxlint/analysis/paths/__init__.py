@@ -68,6 +68,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
+from ..summaries import OPENS
 from ..pathkey import PathKey
 from ..state import State
 from ..triggers import has_trigger, word_lines
@@ -75,7 +76,7 @@ from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
-from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
+from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
 from .facts import May, Must
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
@@ -410,10 +411,17 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if self._any_elements:
             self._elements_passed(node, state)
         if name is None:
-            if self._any_temp:  # fsyncs matter only to a temp file's rename
-                for ref, op in call_effects(self.facts, node, walker.scope):
-                    if op == "fsync":  # a helper of the module that fsyncs what it is given
-                        self._synced_target(None, ref, state)
+            opens: Dict[str, List[str]] = {}
+            for ref, op in call_effects(self.facts, node, walker.scope):
+                if op == "fsync" and self._any_temp:  # a helper that fsyncs what it is given
+                    self._synced_target(None, ref, state)  # (matters only to a temp's rename)
+                elif op.startswith(OPENS):  # a helper that opens, reads or writes the file given
+                    opens.setdefault(ref, []).append(op[len(OPENS):])
+            for ref, modes in opens.items():
+                # One that both reads and rewrites it is reported in itself, not at each call.
+                if len({mode_kind(mode) == "read" for mode in modes}) == 1:
+                    for mode in modes:
+                        self._opened_by_helper(walker, node, ref, mode, state)
             opened = self._helper_open(node, state)
             if opened is not None:
                 self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
@@ -496,6 +504,13 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             box = state.get("mbox", dotted_name(receiver) or "")
             if box is not None:
                 self._scope_locked.setdefault(box.value, node.lineno)
+
+    def _opened_by_helper(self, walker: Walker, node: ast.Call, ref: str, mode: str, state: State) -> None:
+        """``node`` calls a helper of the module that opens the file it is given as ``ref``."""
+        for path in list(node.args) + [k.value for k in node.keywords]:
+            if dotted_name(path) == ref:
+                self._open_key(walker, node, self.key(path, state), path, mode, state, helper=True)
+                return
 
     def _config_parser(self, receiver: ast.AST, state: State) -> bool:
         """Whether ``receiver`` is a ``configparser`` parser: made here, or bound to one."""
