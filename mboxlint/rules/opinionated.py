@@ -11,7 +11,7 @@ import bisect
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.imports import own_statements
+from ..analysis.imports import dotted_name, own_statements
 from ..analysis.summaries import local_names
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -192,8 +192,9 @@ class InPlaceRewrite(Rule):
     before every read of it in the same function and outside loops. A write and a read in
     two different test functions (`test_*`) are not paired: each test runs on its own.
     Tests rewrite their own fixture files, which no other program reads: nothing is
-    reported in a test module (one whose top level imports `pytest` or `unittest`), nor for a write in
-    a test (a `test*` function, a method of a `Test*` class, or a function defined in one).
+    reported in a test module (one whose top level imports `pytest` or `unittest`), nor for
+    a write in a test (a `test*` function, a method of a `unittest` case or of a class
+    pytest collects, `TestThing` without `__init__`, or a function defined in one).
 
     Off by default: programs with a single writer and no concurrent reader do not need it.
 
@@ -519,10 +520,21 @@ def _in_test(scope) -> bool:
     for _ in range(TEST_NESTING):
         if scope is None:
             return False
-        if _is_test(scope) or scope.enclosing_class is not None and scope.enclosing_class.name.startswith("Test"):
+        if _is_test(scope) or scope.enclosing_class is not None and _is_test_class(scope.enclosing_class):
             return True
         scope = scope.enclosing_function
     return False
+
+
+def _is_test_class(cls) -> bool:
+    """A ``unittest`` case (a base named ``...TestCase``), or a class pytest collects: named
+    ``Test`` then a capital, a digit or ``_`` (not ``Testers``), without ``__init__``."""
+    if any((dotted_name(base) or "").endswith("TestCase") for base in cls.bases):
+        return True
+    name = cls.name
+    if not name.startswith("Test") or name[4:5] and not (name[4:5].isupper() or name[4:5] in "_0123456789"):
+        return False
+    return not any(isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" for stmt in cls.body)
 
 
 #: how many enclosing functions are looked through for a test
