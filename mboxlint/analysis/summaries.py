@@ -44,6 +44,8 @@ LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
 FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
 #: the prefix of the effect "opens the file this parameter names", followed by the mode
 OPENS = "open:"
+#: before the mode: the open may not happen, or survives a missing file
+TOLERANT = "?"
 PLAIN_OPENS = frozenset({"builtins.open", "io.open"})
 #: methods of a path that open it, and the mode they open it in
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
@@ -298,9 +300,11 @@ class _Scan:
         name = self.summaries.facts.resolve(func)
         opened = self._opened_parameter(call, name)
         if opened is not None:
-            # An open the helper guards with a handler or its own check may not happen or may
-            # survive a missing file: not an effect the caller can count on.
-            self.add(opened[0], OPENS + opened[1], certain and not self.handled and not self.may_have_returned)
+            # An open the helper guards with a handler or its own check may not happen, or may
+            # survive a missing file: a read or write of that file still, but no check before
+            # the call can go stale for it (OPENS + TOLERANT + mode).
+            tolerant = TOLERANT if self.handled or self.may_have_returned else ""
+            self.add(opened[0], OPENS + tolerant + opened[1], certain)
             return
         if name in FSYNC_FUNCTIONS and call.args:
             handle = call.args[0]

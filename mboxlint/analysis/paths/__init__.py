@@ -68,7 +68,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
-from ..summaries import OPENS
+from ..summaries import OPENS, TOLERANT
 from ..pathkey import PathKey
 from ..state import State
 from ..triggers import has_trigger, word_lines
@@ -419,7 +419,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                     opens.setdefault(ref, []).append(op[len(OPENS):])
             for ref, modes in opens.items():
                 # One that both reads and rewrites it is reported in itself, not at each call.
-                if len({mode_kind(mode) == "read" for mode in modes}) == 1:
+                if len({mode_kind(mode.lstrip(TOLERANT)) == "read" for mode in modes}) == 1:
                     for mode in modes:
                         self._opened_by_helper(walker, node, ref, mode, state)
             opened = self._helper_open(node, state)
@@ -509,7 +509,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         """``node`` calls a helper of the module that opens the file it is given as ``ref``."""
         for path in list(node.args) + [k.value for k in node.keywords]:
             if dotted_name(path) == ref:
-                self._open_key(walker, node, self.key(path, state), path, mode, state, helper=True)
+                self._open_key(walker, node, self.key(path, state), path, mode.lstrip(TOLERANT), state, helper=True,
+                               missing_ok=mode.startswith(TOLERANT))
                 return
 
     def _config_parser(self, receiver: ast.AST, state: State) -> bool:
