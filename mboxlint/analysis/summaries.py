@@ -1202,6 +1202,8 @@ class PrivatePaths:
     def __init__(self, facts: ModuleFacts, tree: ast.Module):
         self.facts = facts
         self._fixtures: Optional[Set[str]] = None
+        #: every pytest fixture the module defines (found with :meth:`fixtures`)
+        self._fixture_names: Set[str] = set()
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
@@ -1229,6 +1231,8 @@ class PrivatePaths:
                 name = self.facts.resolve(node.func)
                 if name in PRIVATE_DIR_FACTORIES:
                     return True
+                if name is None and isinstance(node.func, ast.Name) and node.func.id in private:
+                    return True  # a private factory: a fixture that makes the test's files
                 if name in _PATH_BUILDERS:
                     node = node.args[0] if node.args else None
                 elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
@@ -1253,6 +1257,7 @@ class PrivatePaths:
                         (self.facts.resolve(d.func if isinstance(d, ast.Call) else d) or "") in PYTEST_FIXTURE_DECORATORS
                         for d in stmt.decorator_list):
                     candidates.append(stmt)
+                    self._fixture_names.add(stmt.name)
             # A fixture may build on another one: a few rounds reach every chain that matters.
             for _ in range(3):
                 grown = False
@@ -1357,11 +1362,23 @@ class PrivatePaths:
             positional = _params(func)
             if cls is not None and positional:
                 private.update(positional[0] + "." + a for a in self.class_attributes(cls))
+            if func.name.startswith("test") and self.facts.is_test_module:
+                # A test's parameters are pytest fixtures, set up for it: its own files, but
+                # for a fixture of this module seen to return something else.
+                self.fixtures()
+                private.update(p for p in params if not (cls is not None and positional and p == positional[0])
+                               and (p not in self._fixture_names or p in fixtures))
+        # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value
+        unpacked = {}
+        for stmt in own_statements(func):
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], (ast.Tuple, ast.List)):
+                unpacked.update((id(e), stmt.value) for e in stmt.targets[0].elts if isinstance(e, ast.Name))
         by_name: Dict[str, List[Optional[ast.AST]]] = {}
         for target, value in bindings_of(func, self.facts.may_walrus):
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
             if ref is not None:
-                by_name.setdefault(ref, []).append(value)
+                by_name.setdefault(ref, []).append(value if value is not None else unpacked.get(id(target)))
         # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
         private -= {p for p in params if p in by_name}
         # A name joins when every binding of it is private given the names found so far; in
