@@ -103,7 +103,8 @@ def run(code, state):
                 exec(compile(code, "program.py", "exec"), namespace)
                 main = namespace.get("main")
                 value = main(p, src) if main is not None else namespace.get("RESULT")
-                result["returned"] = repr(value)
+                # an object's default repr names its address, which differs run to run
+                result["returned"] = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
             except BaseException as error:  # what escapes is part of the behaviour
                 context = error.__context__
                 result["raised"] = [type(error).__name__, type(context).__name__ if context else None]
