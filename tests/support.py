@@ -1,10 +1,12 @@
 """Shared test helpers: where things are, and how to run the engine on a snippet."""
 
+import gc
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import time
 
 from mboxlint.config import Selection
 from mboxlint.engine import check_source
@@ -183,3 +185,23 @@ def as_another_user(function, groups=()):
     os.close(read_end)
     _pid, status = os.waitpid(child, 0)
     return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()
+
+
+def growth(check, make, n):
+    """``(time of check(make(2 * n)) / time of check(make(n)), result of the larger)``: CPU
+    time, best of three each after a warm-up, with the collector off (its passes grow with
+    whatever earlier tests left on the heap, not with the input)."""
+    def timed(text):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.process_time()
+            result = check(text)
+            return time.process_time() - start, result
+        finally:
+            gc.enable()
+
+    timed(make(n))  # warm-up
+    small = min(timed(make(n))[0] for _ in range(3))
+    large_time, result = min((timed(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    return large_time / max(small, 1e-3), result

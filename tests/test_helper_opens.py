@@ -4,7 +4,6 @@ import ast
 import re
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -14,7 +13,7 @@ from mboxlint.config import Selection
 from mboxlint.engine import check_source
 from mboxlint.fix import fix_source
 
-from support import findings
+from support import findings, growth
 
 
 def returned_call(code, name):
@@ -263,12 +262,6 @@ class Reader:
     assert codes(code) == marked(code) and len(marked(code)) == 2
 
 
-def _cpu(text):
-    start = time.process_time()
-    result = check_source(text, "hostile.py")
-    return time.process_time() - start, result
-
-
 def many_callers(n):
     lines = ["import os", "def opener(name, mode):", "    return open(name, mode)"]
     for i in range(n):
@@ -283,11 +276,9 @@ def long_path(n):
 
 @pytest.mark.parametrize("make, n", [(many_callers, 300), (long_path, 400)], ids=["callers", "long-path"])
 def test_cost_grows_linearly_and_nothing_recurses_on_the_input(make, n):
-    _cpu(make(n))  # warm-up
-    small = min(_cpu(make(n))[0] for _ in range(3))
-    large_time, result = min((_cpu(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    ratio, result = growth(lambda text: check_source(text, "hostile.py"), make, n)
     assert result.error is None, result.error
-    assert large_time / max(small, 1e-3) <= 2.8
+    assert ratio <= 2.8
 
 
 def test_a_path_class_opening_its_own_instance_is_a_primitive_for_any_file():

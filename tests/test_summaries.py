@@ -1,9 +1,7 @@
 """Summaries: what the module's own functions do to their parameters, applied at call sites."""
 
 import ast
-import gc
 import textwrap
-import time
 
 import pytest
 
@@ -11,7 +9,7 @@ from mboxlint.analysis.imports import ModuleFacts
 from mboxlint.analysis.summaries import ModuleSummaries
 from mboxlint.engine import check_source
 
-from support import EVERY_RULE, findings
+from support import EVERY_RULE, findings, growth
 
 
 def summaries_of(code):
@@ -435,32 +433,13 @@ def rename_arms(n):
     return "\n".join(lines) + "\n"
 
 
-def _timed(work):
-    """CPU time of ``work()`` and its result, without the collector: its passes grow with
-    whatever earlier tests left on the heap, not with the input."""
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.process_time()
-        result = work()
-        return time.process_time() - start, result
-    finally:
-        gc.enable()
-
-
-def _cpu(text):
-    return _timed(lambda: check_source(text, "hostile.py"))
-
-
 @pytest.mark.parametrize("make, n", [(helper_chain, 300), (base_chain, 300), (private_chain, 400),
                                      (elif_helper, 400), (rename_arms, 300)],
                          ids=["helper-chain", "base-chain", "private-chain", "elif-helper", "rename-arms"])
 def test_summaries_cost_grows_linearly_and_never_recurse_on_input(make, n):
-    _cpu(make(n))  # warm-up
-    small = min(_cpu(make(n))[0] for _ in range(3))
-    large_time, result = min((_cpu(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    ratio, result = growth(lambda text: check_source(text, "hostile.py"), make, n)
     assert result.error is None, result.error  # no E902: nothing recursed on the input's shape
-    assert large_time / max(small, 1e-3) <= 2.8
+    assert ratio <= 2.8
 
 
 @pytest.mark.parametrize("body, ends", [
@@ -646,19 +625,12 @@ def local_chain(n):
     return "\n".join(lines) + "\n"
 
 
-def _cpu_every_rule(text):
-    return _timed(lambda: check_source(text, "hostile.py", EVERY_RULE))  # MBX9 compares paths across methods
-
-
-
-
 @pytest.mark.parametrize("make, n", [(getter_chain, 300), (local_chain, 400)], ids=["getter-chain", "local-chain"])
 def test_getters_and_locals_cost_grows_linearly_and_never_recurse_on_input(make, n):
-    _cpu_every_rule(make(n))  # warm-up
-    small = min(_cpu_every_rule(make(n))[0] for _ in range(3))
-    large_time, result = min((_cpu_every_rule(make(2 * n)) for _ in range(3)), key=lambda pair: pair[0])
+    # every rule: MBX9 compares paths across methods
+    ratio, result = growth(lambda text: check_source(text, "hostile.py", EVERY_RULE), make, n)
     assert result.error is None, result.error
-    assert large_time / max(small, 1e-3) <= 2.8
+    assert ratio <= 2.8
 
 
 def test_attributes_whose_entries_hold_only_mtimes_are_found_once_per_class():
