@@ -204,8 +204,10 @@ class _Scan:
         #: how many ``try`` bodies with handlers the statement being scanned is in
         self.handled = 0
         #: whether a ``return`` in a branch before it may have ended the function (a guard
-        #: clause: ``if not os.path.exists(p): return False``)
+        #: clause: ``if not os.path.exists(p): return False``), found from ``branches``, the
+        #: branching statements scanned since last looked
         self.may_have_returned = False
+        self.branches: List[ast.stmt] = []
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -250,8 +252,8 @@ class _Scan:
             for case in getattr(stmt, "cases", None) or []:
                 nested.extend(case.body)
             self.uncertain_block(nested)
-            if not self.may_have_returned and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
-                self.may_have_returned = True  # what follows runs on some ways only
+            if not self.may_have_returned:
+                self.branches.append(stmt)  # looked into only if an open of a parameter follows
             return
         if self.expression(stmt, certain):
             self.yields += 1
@@ -303,7 +305,7 @@ class _Scan:
             # An open the helper guards with a handler or its own check may not happen, or may
             # survive a missing file: a read or write of that file still, but no check before
             # the call can go stale for it (OPENS + TOLERANT + mode).
-            tolerant = TOLERANT if self.handled or self.may_have_returned else ""
+            tolerant = TOLERANT if self.handled or self._may_have_returned() else ""
             self.add(opened[0], OPENS + tolerant + opened[1], certain)
             return
         if name in FSYNC_FUNCTIONS and call.args:
@@ -324,6 +326,12 @@ class _Scan:
             root, _, chain = ref.partition(".")
             if root in self.params:
                 self.add((root, chain), op, certain)
+
+    def _may_have_returned(self) -> bool:
+        if not self.may_have_returned and self.branches:
+            self.may_have_returned = any(isinstance(n, ast.Return) for b in self.branches for n in ast.walk(b))
+            self.branches = []
+        return self.may_have_returned
 
     def _opened_parameter(self, call: ast.Call, name: Optional[str]) -> Optional[Tuple[Target, str]]:
         """``(parameter, mode)`` when ``call`` opens, reads or writes the file a parameter

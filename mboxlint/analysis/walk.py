@@ -806,7 +806,7 @@ class Walker:
         elif isinstance(node, ast.IfExp):
             steps.append((node.test, state))
             steps.append(lambda: self._if_exp_arms(node, state, work))
-        elif isinstance(node, ast.BoolOp) and not all(type(v) in _PLAIN for v in node.values[1:]):
+        elif isinstance(node, ast.BoolOp) and _decides(node):
             steps.append((node.values[0], state))
             steps.append(lambda: self._bool_op_rest(node, state, work))
         else:
@@ -920,6 +920,22 @@ _INERT = frozenset({ast.Name, ast.Constant, ast.Lambda})
 _PLAIN = frozenset({ast.Name, ast.Constant, ast.Attribute})
 #: the parts of an expression that are evaluated with it
 _EVALUATED = (ast.expr, ast.keyword, ast.comprehension, ast.arguments)
+
+
+def _decides(node: ast.BoolOp) -> bool:
+    """Whether an earlier operand of ``node`` can tell the analyses something (a call, a name,
+    a comparison or their negation: ``p.exists()``, ``not there``) that a later one, which
+    calls something, depends on; only then are the operands walked apart (``a.b and c.d``
+    needs no copies)."""
+    values = node.values
+    if all(type(v) in _PLAIN for v in values[1:]):
+        return False
+    for value in values[:-1]:
+        while isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
+            value = value.operand
+        if isinstance(value, (ast.Call, ast.Name, ast.Compare)):
+            return True
+    return False
 
 
 def _bound(function, *args):

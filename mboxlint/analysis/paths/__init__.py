@@ -143,6 +143,25 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         return tuple(sorted({name for name, call in summaries.returning_calls(self._may_open())
                              if "open" not in name and self._open_parts(call) is not None}))
 
+    def _may_touch_file(self, call: ast.Call, scope: Scope) -> bool:
+        """Whether ``call`` calls a function of the module whose lines spell a way to open,
+        read or write a file (only its summary can say it does; the others' are not made)."""
+        if self._touch_lines is False:
+            text = self.facts.text
+            found = [word_lines(text, word) for word in FILE_WORDS] if text is not None else [None]
+            lines = None if any(f is None for f in found) else sorted(set().union(*found))
+            self._touch_lines = None if lines is None else _spanning(lines) if lines else _never
+        if self._touch_lines is _never:
+            return False
+        func = call.func  # only a module function or a method called on the instance, given a file
+        if not (call.args or call.keywords) or not (
+                isinstance(func, ast.Name) or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and scope.enclosing_class is not None):
+            return False
+        summaries = self.facts.summaries
+        found = summaries.callee_node(call, scope.enclosing_class, scope.self_name) if summaries else None
+        return found is not None and (self._touch_lines is None or self._touch_lines(found[0]))
+
     def _may_open(self):
         """A test of whether a function may open a file: whether its lines spell ``open``
         (only those can call one; the others' bodies are not looked at). None: any may (the
@@ -195,6 +214,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._openers: Dict[object, Optional[tuple]] = {}
         #: see :meth:`_may_open` (False: not asked yet)
         self._open_lines = False
+        #: see :meth:`_may_touch_file` (False: not asked yet)
+        self._touch_lines = False
         self._init_callers()
 
     @staticmethod
@@ -412,7 +433,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._elements_passed(node, state)
         if name is None:
             opens: Dict[str, List[str]] = {}
-            for ref, op in call_effects(self.facts, node, walker.scope):
+            wanted = self._any_temp or self._may_touch_file(node, walker.scope)
+            for ref, op in call_effects(self.facts, node, walker.scope) if wanted else ():
                 if op == "fsync" and self._any_temp:  # a helper that fsyncs what it is given
                     self._synced_target(None, ref, state)  # (matters only to a temp's rename)
                 elif op.startswith(OPENS):  # a helper that opens, reads or writes the file given
@@ -557,6 +579,10 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             _mark_locked(renames, locked)
         self._waiting = []
         self._apply_caller_contexts()
+
+
+#: words one of which a function that opens, reads or writes a file it is given spells
+FILE_WORDS = ("open", "read_text", "read_bytes", "write_text", "write_bytes")
 
 
 def _never(func: ast.AST) -> bool:
