@@ -84,7 +84,9 @@ def main(argv=None):
     if corpus is None:
         # The standard library alone: installed third-party packages live under Lib/ too.
         corpus, skip = os.path.dirname(os.__file__), ("site-packages", "dist-packages")
-    texts = [] if args.callers else None
+    # As the engine does: it always has the source (which helpers' lines spell is looked up
+    # in it); without it, every helper would have to be looked into.
+    texts = [] if args.callers or args.summaries else None
     trees = load(corpus, skip, texts)
     print("corpus: %s (%d files parsed in %.2fs)" % (corpus, len(trees), time.perf_counter() - load_start))
 

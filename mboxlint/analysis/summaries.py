@@ -494,6 +494,7 @@ class ModuleSummaries:
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
         self._returns_cache: Dict[Tuple[int, int], Returns] = {}
+        self._value_cache: Dict[int, Returns] = {}
         self._bound: Dict[int, Optional[FrozenSet[str]]] = {}
         self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
         self._getter_parts: Dict[Tuple[int, int], Optional[List[ast.AST]]] = {}
@@ -592,6 +593,19 @@ class ModuleSummaries:
             return NOTHING
         return self.returns_of(found[0], found[1])
 
+    def value_returned(self, func: ast.AST) -> Returns:
+        """Whether every return of ``func`` gives the value of one call of its body (see
+        :meth:`_returned_call`), computed once, without judging what it returns as a path
+        (which can cost much more, and is asked only of the path helpers' calls)."""
+        result = self._value_cache.get(id(func))
+        if result is None:
+            values = _return_values(func)
+            result = NOTHING
+            if values is not None and all(isinstance(v, (ast.Call, ast.Name)) for v in values):
+                result = self._returned_call(func, values)
+            self._value_cache[id(func)] = result
+        return result
+
     def returns_of(self, func: ast.AST, owner: Optional[ast.ClassDef] = None) -> Returns:
         """What the function or method ``func`` (of the class ``owner``) of this module
         returns, computed once."""
@@ -605,16 +619,12 @@ class ModuleSummaries:
         method of its classes, that returns the value of one call (see :class:`Returns`);
         only those ``within`` accepts, when given."""
         functions = list(self.functions.items())
-        owners = {}
         for cls in self.classes.values():
-            for stmt in cls.body:
-                if isinstance(stmt, ast.FunctionDef):
-                    functions.append((stmt.name, stmt))
-                    owners[id(stmt)] = cls
+            functions.extend((stmt.name, stmt) for stmt in cls.body if isinstance(stmt, ast.FunctionDef))
         for name, func in functions:
             if within is not None and not within(func):
                 continue
-            call = self.returns_of(func, owners.get(id(func))).value_of
+            call = self.value_returned(func).value_of
             if call is not None:
                 yield name, call
 
@@ -817,7 +827,7 @@ class ModuleSummaries:
         func = found[0]
         if within is not None and not within(func):
             return None
-        returned = self.returns_of(func, found[1])
+        returned = self.value_returned(func)
         if returned.value_of is None or not wanted(returned.value_of):
             return None
         bound = self._bound_names(func, returned.value_name)

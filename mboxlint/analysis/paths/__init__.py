@@ -150,7 +150,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             text = self.facts.text
             found = [word_lines(text, word) for word in FILE_WORDS] if text is not None else [None]
             lines = None if any(f is None for f in found) else sorted(set().union(*found))
-            self._touch_lines = None if lines is None else _spanning(lines) if lines else _never
+            self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
         if self._touch_lines is _never:
             return False
         func = call.func  # only a module function or a method called on the instance, given a file
@@ -160,7 +160,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             return False
         summaries = self.facts.summaries
         found = summaries.callee_node(call, scope.enclosing_class, scope.self_name) if summaries else None
-        return found is not None and (self._touch_lines is None or self._touch_lines(found[0]))
+        return found is not None and self._touch_lines(found[0])
 
     def _may_open(self):
         """A test of whether a function may open a file: whether its lines spell ``open``
@@ -587,6 +587,10 @@ FILE_WORDS = ("open", "read_text", "read_bytes", "write_text", "write_bytes")
 
 def _never(func: ast.AST) -> bool:
     return False
+
+
+def _always(func: ast.AST) -> bool:
+    return True
 
 
 def _spanning(lines: List[int]):
