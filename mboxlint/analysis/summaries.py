@@ -1453,9 +1453,7 @@ def under(ref: str, names) -> bool:
 def local_names(func: ast.AST) -> Set[str]:
     """The names a function binds itself (or declares ``global``): parameters, assignment
     and loop targets, ``with``/``except``/pattern names, imports, nested ``def``/``class``."""
-    args = func.args
-    found = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
-             + [args.vararg, args.kwarg] if a is not None}
+    found = set(parameter_names(func))
     stack = list(func.body)
     while stack:
         node = stack.pop()
