@@ -121,6 +121,14 @@ def deep_rename_target(n: int) -> str:
         "    os.rename(t, p + " + " + ".join(["a"] * n) + ")\n"
 
 
+def untyped_path_acts(n: int) -> str:
+    """``n`` paths of unwritten type built from a parameter, each checked then created."""
+    lines = ["def f(p):", "    p.mkdir()"]
+    for i in range(n):
+        lines += ["    q%d = p / 'a%d'" % (i, i), "    if not q%d.exists():" % i, "        q%d.open('w')" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 def annotation_union(n: int) -> str:
     """A connection parameter annotated with a union of ``n`` IMAP classes, searched and
     stored by sequence number."""
@@ -207,6 +215,7 @@ SHAPES: Dict[str, Shape] = {
     "elif-chain-in-try": Shape(elif_chain_in_try, 400),
     "locks-in-long-try": Shape(locks_in_long_try, 500),
     "helper-chain": Shape(helper_chain, 400),
+    "untyped-path-acts": Shape(untyped_path_acts, 300),
 }
 
 
