@@ -56,8 +56,8 @@ MAILBOX_ONLY_METHODS = frozenset({
 #: locked and unlocked
 _FLUSHED_CHANGES = frozenset({"add", "remove", "discard", "__setitem__"})
 _EVIDENCE = MAILBOX_ONLY_METHODS | _FLUSHED_CHANGES | {"flush", "lock", "unlock"}
-#: a word one of which a module with such an untyped mailbox spells (besides ``unlock``)
-UNTYPED_MAILBOX_WORDS = ("flush",) + tuple(sorted(MAILBOX_ONLY_METHODS))
+#: calls one of which a module with such an untyped mailbox spells (besides ``.unlock()``)
+UNTYPED_MAILBOX_WORDS = (".flush()",) + tuple(".%s(" % method for method in sorted(MAILBOX_ONLY_METHODS))
 #: the class an untyped mailbox is tracked as
 UNTYPED_KIND = "mailbox.Mailbox"
 
@@ -443,7 +443,7 @@ class LockAnalysis(Analysis):
         # A mailbox whose class is visible nowhere in the module (made by a subclass's
         # ``_variant`` in another one): locked, unlocked and used as only a mailbox is.
         text = facts.text
-        return text is not None and has_trigger(text, ("unlock",)) and has_trigger(text, UNTYPED_MAILBOX_WORDS)
+        return text is not None and has_trigger(text, (".unlock()",)) and has_trigger(text, UNTYPED_MAILBOX_WORDS)
 
     def scope_triggers(self, path_words=None):
         return self.mailbox_scope_words(self.facts)
