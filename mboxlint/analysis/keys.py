@@ -613,7 +613,8 @@ class ImapAnalysis(Analysis):
         self._returned: Dict[int, List[Any]] = {}
         #: the flow of the value of the assignment being walked (see ``_assigned``)
         self._assigned_flow: Optional[Tuple[int, Flow]] = None
-        self._flow_words: Optional[Tuple[str, ...]] = None
+        #: see :meth:`_flowing_functions` (None: not asked yet)
+        self._flow_names: Optional[FrozenSet[str]] = None
         self._budget = 0
 
     @staticmethod
@@ -624,9 +625,12 @@ class ImapAnalysis(Analysis):
         # Sequence numbers come from a search(), and are used in that scope, in a function
         # of the module it hands them to, or in one that a function returning them hands
         # them back to.
-        if self._flow_words is None:
-            self._flow_words = _SEQ_WORDS + self._flowing_functions()
-        return self._flow_words
+        return _SEQ_WORDS + tuple(sorted(self._flowing()))
+
+    def _flowing(self) -> FrozenSet[str]:
+        if self._flow_names is None:
+            self._flow_names = frozenset(self._flowing_functions())
+        return self._flow_names
 
     def _flowing_functions(self) -> Tuple[str, ...]:
         """Names of the module's functions through which numbers may flow between scopes:
@@ -918,6 +922,10 @@ class ImapAnalysis(Analysis):
                 slot = slot + offset if isinstance(slot, int) else slot
                 args.append((slot, fact))
                 self._pending_calls.append((id(target), slot, fact, id(walker.scope.node)))
+        # Without arguments that carry anything, only a function that may search (or call
+        # one that does: those the scope filter chose) can return numbers.
+        if not args and isinstance(node.func, ast.Name) and node.func.id not in self._flowing():
+            return
         flow = _call_flow(id(target), args)
         if flow is not None:
             state.set(FLOW_DOMAIN, _synthetic(node), flow)
