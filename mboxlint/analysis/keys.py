@@ -613,8 +613,12 @@ class ImapAnalysis(Analysis):
         self._returned: Dict[int, List[Any]] = {}
         #: the flow of the value of the assignment being walked (see ``_assigned``)
         self._assigned_flow: Optional[Tuple[int, Flow]] = None
-        #: see :meth:`_flowing_functions` (None: not asked yet)
-        self._flow_names: Optional[FrozenSet[str]] = None
+        #: see :meth:`_flowing` (False: not asked yet)
+        self._flow_names = False
+        #: at the module's end: id of a function -> (slot, what was passed, id of the caller)
+        #: of each call of it; what each parameter was found to receive; work left
+        self._passed: Dict[int, List[tuple]] = {}
+        self._param_facts: Dict[Tuple[int, int, str], Optional[SeqFact]] = {}
         self._budget = 0
 
     @staticmethod
@@ -625,20 +629,25 @@ class ImapAnalysis(Analysis):
         # Sequence numbers come from a search(), and are used in that scope, in a function
         # of the module it hands them to, or in one that a function returning them hands
         # them back to.
-        return _SEQ_WORDS + tuple(sorted(self._flowing()))
+        return _SEQ_WORDS + tuple(sorted(self._flowing() or ()))
 
-    def _flowing(self) -> FrozenSet[str]:
-        if self._flow_names is None:
-            self._flow_names = frozenset(self._flowing_functions())
+    def _flowing(self) -> Optional[FrozenSet[str]]:
+        """See :meth:`_flowing_functions`; None: any function may (the text is not known)."""
+        if self._flow_names is False:
+            found = self._flowing_functions()
+            self._flow_names = frozenset(found) if found is not None else None
         return self._flow_names
 
-    def _flowing_functions(self) -> Tuple[str, ...]:
+    def _flowing_functions(self) -> Optional[Tuple[str, ...]]:
         """Names of the module's functions through which numbers may flow between scopes:
         those named on a line that spells a search or a use (``check(conn.search(...))``),
         and those whose body holds such a line or names one of them (a caller of a function
-        returning numbers), until none is added. A line naming one walks the scope that holds it."""
+        returning numbers), until none is added. A line naming one walks the scope that holds it.
+        None when lines cannot be counted (no text, or a lone carriage return in it)."""
         summaries, text = self.facts.summaries, self.facts.text
-        if summaries is None or text is None or not summaries.functions:
+        if text is None or "\r" in text:
+            return None
+        if summaries is None or not summaries.functions:
             return ()
         functions = sorted(summaries.functions.items(), key=lambda item: item[1].lineno)[:_MAX_FLOW_FUNCTIONS]
         lines = set()
@@ -924,7 +933,8 @@ class ImapAnalysis(Analysis):
                 self._pending_calls.append((id(target), slot, fact, id(walker.scope.node)))
         # Without arguments that carry anything, only a function that may search (or call
         # one that does: those the scope filter chose) can return numbers.
-        if not args and isinstance(node.func, ast.Name) and node.func.id not in self._flowing():
+        flowing = self._flowing()
+        if not args and isinstance(node.func, ast.Name) and flowing is not None and node.func.id not in flowing:
             return
         flow = _call_flow(id(target), args)
         if flow is not None:
@@ -980,10 +990,8 @@ class ImapAnalysis(Analysis):
     def finish_module(self) -> None:
         """Report the uses, in a function of the module, of numbers its callers pass it or a
         function of the module returns to it."""
-        self._passed: Dict[int, List[tuple]] = {}
         for callee, slot, fact, caller in self._calls:
             self._passed.setdefault(callee, []).append((slot, fact, caller))
-        self._param_facts: Dict[Tuple[int, int, str], Optional[SeqFact]] = {}
         self._budget = _RESOLUTION_BUDGET
         done = set()
         for events, scope, node, ref, op, flow in self._sinks:
