@@ -511,22 +511,29 @@ class PathExpressions:
 
     def _untyped_path(self, ref: str) -> bool:
         """Whether the scope being walked (or, for a ``self`` attribute, a method of its
-        class) treats the dotted name ``ref`` as a path. Each scope and class is read once."""
+        class) treats the dotted name ``ref`` as a path. Each scope is read once, and its
+        class once, only for a name that is, or was bound from, an attribute."""
         scope = self._scope
         if scope is None:
             return False
         cache = self._untyped_cache
-        paths = cache.get(id(scope.node))
-        if paths is None:
-            known: frozenset = frozenset()
-            cls = scope.enclosing_class
-            if cls is not None and self._self_name:
-                known = cache.get(id(cls))
-                if known is None:
-                    known = cache[id(cls)] = frozenset(class_paths(cls, self.facts.resolve, PATHLIB_CLASSES))
+        found = cache.get(id(scope.node))
+        if found is None:
             evidence = scope_evidence(scope.node, self._self_name, self.facts.resolve, PATHLIB_CLASSES)
-            paths = cache[id(scope.node)] = evidence.closed(known)
-        return self._ref_key(ref) in paths
+            found = cache[id(scope.node)] = [evidence, evidence.closed(frozenset()), None]
+        evidence, local, with_class = found
+        ref = self._ref_key(ref)
+        if ref in local:
+            return True
+        cls = scope.enclosing_class
+        if cls is None or not self._self_name or not (ref.startswith("self.") or ref in evidence.derived):
+            return False
+        if with_class is None:
+            known = cache.get(id(cls))
+            if known is None:
+                known = cache[id(cls)] = frozenset(class_paths(cls, self.facts.resolve, PATHLIB_CLASSES))
+            with_class = found[2] = evidence.closed(known)
+        return ref in with_class
 
     def _default_paths(self, args: ast.arguments, state: State, body: Sequence[ast.stmt] = ()) -> None:
         """A parameter whose default is a module constant (``def load(path=STATE)``) names the
