@@ -80,9 +80,8 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     callers (see :mod:`.paths.callers`; for measuring what that costs)."""
     if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
-    facts = ModuleFacts(tree)
+    facts = ModuleFacts(tree, text)
     if text is not None:
-        facts.text = text
         facts.may_walrus = ":=" in text
     facts.summaries = ModuleSummaries(facts, tree) if summaries else None
     facts.follow_callers = callers and facts.summaries is not None and text is not None

@@ -5,6 +5,7 @@ text of any module or scope they can report on; every one of them asks about the
 words of the module being checked.
 """
 
+import bisect
 from typing import Dict, List, Optional
 
 
@@ -59,3 +60,20 @@ def word_lines(text: str, word: str) -> Optional[List[int]]:
             offset = text.find(word, offset + 1)
         _last_lines[1][word] = found
     return found
+
+
+def lines_holding(text: Optional[str], words) -> Optional[List[int]]:
+    """The numbers of the lines of ``text`` that hold any of ``words``, ascending; None when
+    they cannot be known (no text, or a lone carriage return: see :func:`word_lines`)."""
+    if text is None:
+        return None
+    found = [word_lines(text, word) for word in words]
+    if any(lines is None for lines in found):
+        return None
+    return found[0] if len(found) == 1 else sorted(set().union(*found))
+
+
+def holds_line(lines: List[int], first: int, last: int) -> bool:
+    """Whether one of ``lines`` (ascending) is in ``first`` .. ``last``."""
+    at = bisect.bisect_left(lines, first)
+    return at < len(lines) and lines[at] <= last
