@@ -23,7 +23,7 @@ entries/exits, update the state and emit :class:`Event` records. Rules only read
 """
 
 import ast
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .events import Event
 from .imports import ModuleFacts, dotted_name
@@ -110,6 +110,11 @@ class Analysis:
     def scope_triggers(self, path_words: Optional[Sequence[str]] = None) -> Optional[Sequence[str]]:
         """Substrings of which every scope that matters to this analysis contains one, or None.
         ``path_words``: what the enabled rules need of file events (see :func:`~.analyse`)."""
+        return None
+
+    def scope_word_test(self, word: str) -> Optional[Callable[[str, int], bool]]:
+        """A test of whether the occurrence of scope trigger ``word`` at an offset of the
+        module's text may matter (None: every one may)."""
         return None
 
     def start(self, walker: "Walker", state: State) -> None:

@@ -71,7 +71,7 @@ from ..locks import call_effects
 from ..summaries import OPENS, TOLERANT
 from ..pathkey import PathKey
 from ..state import State
-from ..triggers import has_trigger, word_lines
+from ..triggers import has_trigger, one_argument_call, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
@@ -133,6 +133,22 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         # A function imported under another name is called by that name: ``isf(p)``.
         return words + tuple(local for local, target in self.facts.aliases.items()
                              if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
+
+    def scope_word_test(self, word: str):
+        return self._may_rename_at if word == "replace" else None
+
+    def _may_rename_at(self, text: str, at: int) -> bool:
+        """Whether the ``replace`` at offset ``at`` may be a rename: a function of a module or
+        an imported name (``os.replace(a, b)``), or a method given one argument and no keyword
+        (``path.replace(target)``); not ``s.replace(old, new)`` nor ``when.replace(year=y)``."""
+        if at == 0 or text[at - 1] != ".":
+            return True
+        start = at - 1
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            start -= 1
+        if text[start:at - 1].split(".", 1)[0] in self.facts.aliases:
+            return True
+        return one_argument_call(text, at + len("replace"))
 
     def _opener_names(self) -> Tuple[str, ...]:
         """Names of the module's functions and methods that open a file and return it (only
