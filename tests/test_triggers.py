@@ -93,9 +93,14 @@ def test_every_invalid_example_contains_a_trigger_of_its_rule(rule):
     ('name.replace("a\\\\", b)', True),
     ("name.replace(a,  # old\n        b)", False),
     ("fn = name.replace", True),  # not called here: may be, later
+    ('text.decode("utf-8", "replace")', False),  # a string
+    ("name._replace(a=1)", False),  # another name
+    ("os_replace(src, dst)", True),  # ... imported for os.replace
+    ("replace (src, dst)", True),  # a function of that name
+    ("# replace the file", False),  # prose
 ])
 def test_a_replace_that_cannot_rename_does_not_make_a_scope_worth_walking(call, walked):
-    text = ("import os as o\nimport pathlib\nfrom pathlib import Path\n\n"
+    text = ("import os as o\nimport pathlib\nfrom pathlib import Path\nfrom os import replace as os_replace\n\n"
             "def purge(name, path, target, when, src, dst, old, new, a, b, f):\n"
             "    " + call + "\n    o.remove(dst)\n")
     module = analyse(parse(text), text=text, path_words=RENAME_WORDS)
@@ -110,3 +115,4 @@ def test_a_replace_that_cannot_rename_does_not_make_a_scope_worth_walking(call, 
 ])
 def test_one_argument_call_is_false_only_where_the_text_plainly_passes_more(text, end, expected):
     assert one_argument_call(text, end) is expected
+

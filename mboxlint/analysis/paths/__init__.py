@@ -141,8 +141,25 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         """Whether the ``replace`` at offset ``at`` may be a rename: a function of a module or
         an imported name (``os.replace(a, b)``), or a method given one argument and no keyword
         (``path.replace(target)``); not ``s.replace(old, new)`` nor ``when.replace(year=y)``."""
-        if at == 0 or text[at - 1] != ".":
-            return True
+        end = at + len("replace")
+        before, after = text[at - 1:at] if at else "", text[end:end + 1]
+        if before in "\"'" and before or after in "\"'" and after:
+            return False  # a string (``errors="replace"``): no call of that name
+        if before.isalnum() or before == "_" or after.isalnum() or after == "_":
+            # part of another name: only an imported one (``os_replace``) can rename
+            start, stop = at, end
+            while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                start -= 1
+            while stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+                stop += 1
+            return text[start:stop] in self.facts.aliases
+        if before != ".":
+            # a name of its own: called (an imported ``replace``, or a function of the
+            # module), or an imported one passed on; not a word of prose in a docstring
+            following = end
+            while following < len(text) and text[following] in " \t":
+                following += 1
+            return text[following:following + 1] == "(" or "replace" in self.facts.aliases
         start = at - 1
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
             start -= 1
