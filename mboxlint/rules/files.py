@@ -116,6 +116,9 @@ class ExistsThenOpen(Rule):
     the function around it), nor after a check of a file whose name no other program can know
     (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here): nobody else removes it.
+    Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
+    `/sys/`, and `os.devnull`): no other program creates or removes them; the files of
+    `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
     In a private helper of the module (a leading underscore, or a test module's helper)
     whose every use is a direct call, a call that holds such a lock or passes such a file
     makes the body safe for it: the body is reported only when some call does neither.
@@ -438,7 +441,7 @@ class CheckThenAct(Rule):
     failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
     A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
     to `P` after the check) no longer counts. Files in a fresh private directory, or with a
-    name unique to the run, are exempt, and so is the body of a private helper every call of
+    name unique to the run, are exempt, as are devices and the kernel's files (as in MBX301), and so is the body of a private helper every call of
     which holds a lock or passes such a file, as for MBX301, and an act after an `assert` of
     the check. Checks in helper functions are invisible.
 

@@ -182,7 +182,10 @@ class InPlaceRewrite(Rule):
     the helper creates before returning a name in it changes nothing. A helper of the module
     that opens a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE,
     mode)`) opens it where it is called, in the mode the caller passes; such a rewrite is
-    reported without a fix. Not reported for temp files, files in a fresh private directory
+    reported without a fix. Not reported for devices and the kernel's files
+    (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
+    ordinary files), whose "rewrite" truncates nothing anyone reads back, for temp files,
+    files in a fresh private directory
     (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private
     helper whose every call holds such a lock or passes a private file (as in MBX301), when
     the write creates a file that a `try:` just failed to open (`try: open(P)` `except
@@ -702,8 +705,9 @@ class MtimeChangeDetection(Rule):
     against `self.entries[b]` compares two files), belongs to another entry, or is no kept
     value (a cutoff, a constant), nor when the attribute also stores anything else, nor when
     the condition does not spell `mtime`. Comparisons outside `if`/`while`/`assert`
-    conditions, those in helper functions, and files in a fresh private directory (also one
-    every call of a private helper passes it, as in MBX301) are not reported.
+    conditions, those in helper functions, files in a fresh private directory (also one
+    every call of a private helper passes it, as in MBX301) and devices and the kernel's
+    files (as in MBX301) are not reported.
 
     Off by default: many caches accept a rare stale read.
 
