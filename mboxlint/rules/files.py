@@ -124,9 +124,11 @@ class ExistsThenOpen(Rule):
     makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
-    (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
-    the failure escape, and a handler for other errors only (`except ValueError:`) does not
-    see it: both are still reported. A check hidden in a helper function is invisible.
+    (or `OSError` and broader) and does not raise again. A handler one of whose own
+    statements is a `raise` (`raise SystemExit` too) or ends the program (`sys.exit()`,
+    `os._exit()`, `os.abort()`, `exit()`, `quit()`) lets the failure escape, and a handler
+    for other errors only (`except ValueError:`) does not see it: both are still reported;
+    an exit on one branch of the handler only (`if strict: sys.exit(1)`) does not count. A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -437,13 +439,15 @@ class CheckThenAct(Rule):
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
     (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal or a rename, or
-    `OSError` and broader) and does not raise again (a handler ending in `raise` lets the
-    failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
-    A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
-    to `P` after the check) no longer counts. Files in a fresh private directory, or with a
-    name unique to the run, are exempt, as are devices and the kernel's files (as in MBX301), and so is the body of a private helper every call of
-    which holds a lock or passes such a file, as for MBX301, and an act after an `assert` of
-    the check. Checks in helper functions are invisible.
+    `OSError` and broader) and neither raises again nor ends the program (a handler with a
+    `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
+    failure escape, as in MBX301: it still counts as the race), and
+    `shutil.rmtree(P, ignore_errors=True)`. A check the code's own create made stale
+    (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no longer counts.
+    Files in a fresh private directory, or with a name unique to the run, are exempt, as are
+    devices and the kernel's files (as in MBX301), and so is the body of a private helper
+    every call of which holds a lock or passes such a file, as for MBX301, and an act after
+    an `assert` of the check. Checks in helper functions are invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`
