@@ -428,13 +428,20 @@ class CheckThenAct(Rule):
     Reports, with the same checks as MBX301 in force on every path:
 
     * `os.makedirs(P)`, `os.mkdir(P)`, `Path.mkdir()` after a check that `P` does **not**
-      exist (`exist_ok=True` is never reported);
+      exist, of any kind (`not isfile()` too: a mkdir fails on whatever is there, so the
+      code counts on finding nothing; `exist_ok=True` is never reported);
     * `os.remove/unlink/rmdir(P)`, `shutil.rmtree(P)`, `Path.unlink()` (without
       `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
-      does not exist, also through a helper of the module that opens a file and returns it
+      does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
+      `os.access()` found false), also through a helper of the module that opens a file and returns it
       (as in MBX301; reported without a fix: the helper chooses the mode);
     * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
+
+    A false `isdir()` says nothing of a file: a regular file may be there, and an open for
+    writing in the `else:` of `if os.path.isdir(P):` overwrites it as the code means it to.
+    It is no check for a create (nor for MBX901 and MBX306, which count a write or a rename
+    after a check that found the file missing as a create).
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
@@ -753,7 +760,7 @@ def rotate(log):
                 if event.caught & REMOVE_TOLERATED or op == "shutil.rmtree" and _ignores_errors(event.node):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
-            elif op == "os.open" and not guard.present:
+            elif op == "os.open" and guard.found_no_file:
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
@@ -762,7 +769,7 @@ def rotate(log):
                                advice=advice)
         for event in module.events_of(FileOpen):
             guard = event.guard
-            if guard is None or guard.present or event.iplock is not None:
+            if guard is None or not guard.found_no_file or event.iplock is not None:
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
@@ -1325,8 +1332,9 @@ class RenameToOverwrite(Rule):
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
     `random` or `secrets`), for targets in a fresh
     private directory, when the target is a `.lock` file (the rename *is* the lock), when a
-    check that the target does not exist is in force on every path to the rename
-    (`if os.path.exists(dst): raise ...`, or the rename inside `if not os.path.exists(dst):`):
+    check that the target does not exist (a false `isdir()` is none, as in MBX302) is in
+    force on every path to the rename (`if os.path.exists(dst): raise ...`, or the rename
+    inside `if not os.path.exists(dst):`):
     the rename is meant to create `dst`, and failing where another process made it since
     is what such code wants; and where MBX305 or MBX303 already report the same rename.
 
@@ -1465,7 +1473,7 @@ def save(path, data):
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
-            if event.dst_guard is not None and not event.dst_guard.present:
+            if event.dst_guard is not None and event.dst_guard.found_no_file:
                 continue  # checked absent: the rename creates the target, and must not clobber one made since
             if any(line < event.node.lineno for line in moved_away.get((id(event.scope.node), event.dst), ())):
                 continue  # the old file was moved aside first (a backup): the rename creates the target

@@ -190,7 +190,8 @@ class InPlaceRewrite(Rule):
     helper whose every call holds such a lock or passes a private file (as in MBX301), when
     the write creates a file that a `try:` just failed to open (`try: open(P)` `except
     OSError: open(P, "w")`) or that a check found missing (`if not os.path.isfile(P):
-    open(P, "w")`: a create, whose race with another creator MBX302 reports), nor for a file
+    open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
+    `isdir()` does not find a file missing, as in MBX302), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
     before every read of it in the same function and outside loops. A write and a read in
     two different test functions (`test_*`) are not paired: each test runs on its own.
@@ -555,7 +556,7 @@ def _written_once(write, writes, reads, loops) -> bool:
     checked to be missing, or the only truncating write of it, made before every read of it
     in the same function and not in a loop."""
     guard = write.guard
-    if guard is not None and not guard.present:
+    if guard is not None and guard.found_no_file:
         return True
     if len(writes) != 1:
         return False

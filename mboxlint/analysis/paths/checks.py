@@ -52,6 +52,15 @@ class GuardFact(Must):
     def line(self):
         return self.value[2]
 
+    @property
+    def found_no_file(self) -> bool:
+        """Whether the check said no file is at the path, as a create of a file reads it: it
+        found nothing there, or nothing that is a regular file. A false ``isdir()`` does not:
+        a regular file may be there, and an open for writing after it overwrites that file
+        as the code means it to. (Any check that found the path free counts for a ``mkdir``,
+        which fails on whatever is there.)"""
+        return not self.present and self.kind != "isdir"
+
 
 #: fields of a kept entry that say more than the mtime is compared
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
