@@ -693,7 +693,11 @@ class MtimeChangeDetection(Rule):
     compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
     `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
     mtime of `P` (so is `int(...)`, `float(...)` or `round(...)` of one), and names unpacked
-    from a cache entry (`size, mtime = self.cache[P]`) are cached values.
+    from a cache entry (`size, mtime = self.cache[P]`) are cached values. A time read from a
+    clock is no earlier mtime: an attribute that a method of the class sets from
+    `time.time()`, `time.monotonic()`, `time.perf_counter()` (`_ns` too), `time.localtime()`/
+    `gmtime()` or `datetime.now()`/`utcnow()`/`today()` (`self._last_read = time.time() - 1`),
+    or a local bound from one, is a cutoff this run chose; the comparison is not reported.
 
     An mtime kept by the class is followed too: when the methods of a class store into
     entries of an attribute only mtimes (`self.seen[k] = os.path.getmtime(p)`) or dicts

@@ -1,13 +1,14 @@
 """Guards and checks: ``exists``-style checks in force, and mtimes compared with earlier values."""
 
 import ast
-from typing import Optional, Set, Tuple
+from typing import FrozenSet, Optional, Set, Tuple
 
 from ..events import FileMtime
 from ..imports import dotted_name
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
+from ..summaries import instance_name
 from .facts import Must
 from .opens import STAT
 
@@ -61,6 +62,14 @@ class GuardFact(Must):
         which fails on whatever is there.)"""
         return not self.present and self.kind != "isdir"
 
+
+#: calls that read a clock: a value made from one is a time of this run (a cutoff), not the
+#: mtime of an earlier stat
+CLOCK_READINGS = frozenset({
+    "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+    "time.perf_counter_ns", "time.localtime", "time.gmtime", "datetime.datetime.now",
+    "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+})
 
 #: fields of a kept entry that say more than the mtime is compared
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
@@ -207,6 +216,40 @@ class GuardsAndChecks:
         ref = dotted_name(holder) if spelled is not None else None
         return (ref, spelled) if ref is not None else None
 
+    def _clock_attributes(self) -> FrozenSet[str]:
+        """The attributes some method of the class being walked sets on its instance from a
+        clock reading (``self._last_read = time.time() - 1``), found at the first comparison
+        about to be reported in the class."""
+        cls = self._scope.enclosing_class if self._scope is not None else None
+        if cls is None:
+            return frozenset()
+        found = self._clock_attrs.get(id(cls))
+        if found is None:
+            found = self._clock_attrs[id(cls)] = frozenset(self._clock_bindings(cls))
+        return found
+
+    def _clock_bindings(self, cls: ast.ClassDef) -> Set[str]:
+        resolve = self.facts.resolve
+        names: Set[str] = set()
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            self_name = instance_name(self.facts, method, cls)
+            if self_name is None:
+                continue
+            for node in ast.walk(method):
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    value = node.value
+                else:
+                    continue
+                attrs = [t.attr for t in targets if isinstance(t, ast.Attribute)
+                         and isinstance(t.value, ast.Name) and t.value.id == self_name]
+                if attrs and value is not None and any(
+                        isinstance(sub, ast.Call) and resolve(sub.func) in CLOCK_READINGS for sub in ast.walk(value)):
+                    names.update(attrs)
+        return names
+
     def _own_attribute(self, holder: str) -> Optional[str]:
         """``attr`` when ``holder`` is ``self.attr``."""
         prefix = self._self_name + "."
@@ -292,6 +335,9 @@ class GuardsAndChecks:
         if ref is not None and state.get("cached", ref) is not None:
             return "a cached value"
         if isinstance(node, ast.Attribute) and ref is not None:
+            attr = self._own_attribute(ref) if self._self_name else None
+            if attr is not None and attr in self._clock_attributes():
+                return None  # a time this run read from a clock, not an mtime kept from before
             return "`%s`" % ref
         if isinstance(node, ast.Name) and node.id in params:
             return "the parameter `%s`" % node.id
