@@ -10,7 +10,7 @@ import ast
 import fnmatch
 import os
 
-from ..analysis.events import FileAct, FileOpen, FileRename
+from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
@@ -90,7 +90,9 @@ class ExistsThenOpen(Rule):
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
-    path from its arguments) called with the same arguments. A call of a helper of the module
+    path from its arguments) called with the same arguments. `Path.open()` is an open of
+    anything known to be a `pathlib` path: built with `Path(...)`, annotated `Path` (a
+    parameter, or a helper's `-> Path`), or asked `exists()`/`is_file()`/`is_dir()` itself. A call of a helper of the module
     that opens a file and returns it (every `return` gives the file of one `open(path, mode)`,
     `io.open`, `Path(p).open()` or `os.fdopen(os.open(...))` of its body, never closed there:
     `def safe_open(name, mode): ... f = open(name, mode) ... return f`) is that open, with the
@@ -436,7 +438,9 @@ class CheckThenAct(Rule):
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
       `os.access()` found false), also through a helper of the module that opens a file and returns it
       (as in MBX301; reported without a fix: the helper chooses the mode);
-    * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
+    * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
+      that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
+      nobody reads the target, but `P` may be gone by then).
 
     A false `isdir()` says nothing of a file: a regular file may be there, and an open for
     writing in the `else:` of `if os.path.isdir(P):` overwrites it as the code means it to.
@@ -777,7 +781,7 @@ def rotate(log):
             yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
-        for event in module.events_of(FileRename):
+        for event in module.events_of(FileRename) + module.events_of(FileMovedAway):
             guard = event.guard
             if guard is None or not guard.present or event.iplock is not None:
                 continue

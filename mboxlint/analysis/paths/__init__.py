@@ -318,8 +318,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
-        # ``path = Path(path)`` keeps the key and makes it a pathlib path.
-        if key is not None and self.is_pathlib(value, state):
+        # ``path = Path(path)`` keeps the key and makes it a pathlib path; so does a call of a
+        # helper annotated ``-> Path`` whose path is not followed.
+        if (key is not None or isinstance(value, ast.Call)) and self.is_pathlib(value, state):
             state.set("pathlib", ref, Must(True))
 
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:

@@ -102,8 +102,16 @@ class GuardsAndChecks:
             return (GUARD_FUNCTIONS[name], key) if key is not None else None
         if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in GUARD_METHODS \
                 and not call.args:
-            key = self.key(call.func.value, state)
-            return (GUARD_METHODS[call.func.attr], key) if key is not None else None
+            receiver = call.func.value
+            key = self.key(receiver, state)
+            if key is None:
+                return None
+            ref = dotted_name(receiver)
+            if ref is not None:
+                # Only a path answers ``is_file()`` or ``exists()`` of itself: its ``open()``,
+                # ``replace()`` or ``unlink()`` are a path's too (``for f in files: if f.is_file()``).
+                state.set("pathlib", ref, Must(True))
+            return GUARD_METHODS[call.func.attr], key
         return None
 
     def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
