@@ -453,8 +453,18 @@ class CheckThenAct(Rule):
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race), and
-    `shutil.rmtree(P, ignore_errors=True)`. A check the code's own create made stale
-    (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no longer counts.
+    `shutil.rmtree(P, ignore_errors=True)`. An `open(P, "w"/"a")` that loses the race raises
+    nothing (it overwrites or appends to the other process's file), so no handler around it
+    counts. A create that writes the same text on every run, and is the last thing the check
+    decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
+    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a string or bytes
+    constant or a name only ever assigned one (in the function, else at the module's top
+    level), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
+    last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
+    Still reported: an append (the text ends up there twice), and a create after which the
+    code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
+    made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
+    longer counts.
     Files in a fresh private directory, or with a name unique to the run, are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
@@ -777,6 +787,9 @@ def rotate(log):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
+            if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
+                    and _writes_constant_text(event, module.tree):
+                continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
             yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
@@ -1500,6 +1513,112 @@ def save(path, data):
 _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
+
+#: how many statements of a ``with`` body are looked at for constant writes
+_CONSTANT_WRITES = 64
+
+
+def _only_consequence(guard, stmt) -> bool:
+    """Whether the create is the last thing the check decides: the ``if`` that checked has no
+    ``else``, and its body ends with the create (or with a ``try`` around it alone). Code
+    that goes on after it (``return "created"``) acts on having made the file itself."""
+    checked = guard.node
+    if not isinstance(checked, ast.If) or checked.orelse:
+        return False
+    last = checked.body[-1]
+    if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
+        last = last.body[-1]
+    return last is stmt
+
+
+def _writes_constant_text(event, tree) -> bool:
+    """Whether a truncating create writes the same text on every run: `p.write_text(TEXT)`,
+    or a ``with open(p, "w") as f:`` whose body only calls ``f.write(TEXT)`` (or
+    ``f.writelines`` of a list of them), ``TEXT`` a constant (see :func:`_constant_text`).
+    Looked at only for an open about to be reported."""
+    call, stmt = event.node, event.stmt
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
+        return len(call.args) == 1 and _constant_text(call.args[0], event.scope.node, tree)
+    if not isinstance(stmt, ast.With) or len(stmt.body) > _CONSTANT_WRITES:
+        return False
+    item = next((item for item in stmt.items if item.context_expr is call), None)
+    if item is None or not isinstance(item.optional_vars, ast.Name):
+        return False
+    name = item.optional_vars.id
+    for body_stmt in stmt.body:
+        value = body_stmt.value if isinstance(body_stmt, ast.Expr) else None
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and isinstance(value.func.value, ast.Name) and value.func.value.id == name
+                and len(value.args) == 1 and not value.keywords):
+            return False
+        text = value.args[0]
+        if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
+            if not all(_constant_text(element, event.scope.node, tree) for element in text.elts):
+                return False
+        elif value.func.attr != "write" or not _constant_text(text, event.scope.node, tree):
+            return False
+    return True
+
+
+def _constant_text(node, scope_node, tree) -> bool:
+    """Whether ``node`` is the same text on every run: a string or bytes constant (implicit
+    concatenation included, or ``+`` of two), or a name every binding of which is a plain
+    assignment of one: in the function (not a parameter of it), or, when the function does
+    not bind it, at the module's top level."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_text(node.left) and _is_text(node.right)
+    if not isinstance(node, ast.Name):
+        return _is_text(node)
+    if node.id in _parameters(scope_node):
+        return False
+    values = _assigned_values(ast.walk(scope_node), node.id)
+    if values == []:
+        top = [stmt for stmt in tree.body if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        if any(node.id in _names_defined(stmt) for stmt in tree.body):
+            return False
+        values = _assigned_values((sub for stmt in top for sub in ast.walk(stmt)), node.id)
+    return bool(values) and all(_is_text(value) for value in values)
+
+
+def _is_text(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+
+
+def _parameters(func) -> set:
+    args = getattr(func, "args", None)
+    if not isinstance(args, ast.arguments):
+        return set()
+    every = list(getattr(args, "posonlyargs", [])) + args.args + args.kwonlyargs
+    every += [arg for arg in (args.vararg, args.kwarg) if arg is not None]
+    return {arg.arg for arg in every}
+
+
+def _names_defined(stmt) -> set:
+    """Names a ``def``, ``class`` or import statement binds."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in stmt.names}
+    return set()
+
+
+def _assigned_values(nodes, name):
+    """The values plain assignments among ``nodes`` give ``name``; None when it is also bound
+    some other way (unpacked, a loop or ``with`` target, ``+=``, ``:=``)."""
+    values, stores = [], 0
+    for node in nodes:
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            stores += 1
+        elif isinstance(node, ast.Assign):
+            values.extend(node.value for target in node.targets if isinstance(target, ast.Name) and target.id == name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            if node.value is None:
+                stores -= 1  # a bare annotation binds nothing
+            else:
+                values.append(node.value)
+    return values if stores == len(values) else None
+
 
 def _ignores_errors(call) -> bool:
     return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
