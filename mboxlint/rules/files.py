@@ -83,7 +83,10 @@ class ExistsThenOpen(Rule):
     form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of
     the same `and` (`p.exists() and p.read_text()`; `or` after a negated check), or in an `if`
     on a name the check's result was kept in (`there = os.path.exists(P)`, then `if there:`),
-    while neither that name nor `P` has been rebound. An `assert` of the
+    while neither that name nor `P` has been rebound. Either of two checks of the same file
+    saying it is there is a check too (`if p.is_file() or p.is_symlink():`, or the guard
+    clause `if not p.is_file() and not p.is_symlink(): return`), with the first check's
+    kind; a link check (`os.path.islink(P)`, `P.is_symlink()`) counts only beside another. An `assert` of the
     check is not one: it states what the code expects and chooses nothing (`python -O` drops
     it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
     same file" means the same variable (not rebound in between), attribute chain, constant, or

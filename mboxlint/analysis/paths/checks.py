@@ -91,9 +91,54 @@ def _cache_lookup(node: Optional[ast.AST]) -> bool:
         isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get")
 
 
+#: checks that a path is a symbolic link: true only when something is there
+LINK_FUNCTIONS = frozenset({"os.path.islink"})
+LINK_METHODS = frozenset({"is_symlink"})
+
+
 class GuardsAndChecks:
     """Guard facts and :class:`~mboxlint.analysis.events.FileMtime` events (a part of
     :class:`PathAnalysis`)."""
+
+    def branch_any(self, walker: Walker, tests, state: State) -> None:
+        """One of several checks of the same file said the same (``if not p.is_file() and
+        not p.is_symlink(): return``, then ``p.is_file() or p.is_symlink()``): whichever it
+        was, the file was there (or was missing) when checked. A link check counts for
+        presence alongside another check; the first check's kind is the guard's."""
+        stmt = walker.current_statement()
+        if isinstance(stmt, ast.Assert):
+            return  # states what the code expects, as for one check
+        guard = None  # (kind, key, present, line) of the first check
+        for test, truth in tests:
+            while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test, truth = test.operand, not truth
+            if not isinstance(test, ast.Call):
+                return
+            checked = self._guard_of(test, state)
+            if checked is None:
+                # A link is something there: it counts for presence, next to a real check.
+                key = self._link_checked(test, state) if truth else None
+                if key is None:
+                    return
+                checked = (None, key)
+            if guard is not None and (checked[1] is not guard[1] or truth != guard[2]):
+                return  # another file, or the other way
+            if guard is None or guard[0] is None:
+                guard = (checked[0], checked[1], truth, getattr(test, "lineno", 0))
+        if guard is None or guard[0] is None:
+            return  # only link checks
+        kind, key, present, line = guard
+        if not self._fresh(key, unique=True):
+            state.set("guard", key, GuardFact((kind, present, line), stmt))
+
+    def _link_checked(self, call: ast.Call, state: State) -> Optional[PathKey]:
+        """The key ``os.path.islink(p)`` or ``p.is_symlink()`` checks, else None."""
+        func = call.func
+        if self.facts.resolve(func) in LINK_FUNCTIONS and len(call.args) == 1:
+            return self.key(call.args[0], state)
+        if isinstance(func, ast.Attribute) and func.attr in LINK_METHODS and not call.args:
+            return self.key(func.value, state)
+        return None
 
     def _guard_of(self, call: ast.Call, state: State) -> Optional[Tuple[str, str]]:
         name = self.facts.resolve(call.func)
