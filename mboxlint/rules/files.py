@@ -784,6 +784,7 @@ def rotate(log):
             yield self.finding(event.node, plan=act_plan(event, guard, blocks_of(module)), what="`%s()`" % op,
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
+        constant_names = {}  # per function (and the module): which names only ever hold constant text
         for event in module.events_of(FileOpen):
             guard = event.guard
             if guard is None or not guard.found_no_file or event.iplock is not None:
@@ -791,7 +792,7 @@ def rotate(log):
             if event.mode not in ("truncate", "append"):
                 continue
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
-                    and _writes_constant_text(event, module.tree):
+                    and _writes_constant_text(event, module.tree, constant_names):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
             yield self.finding(event.node, plan=plan, what=_what(event.node),
@@ -1534,15 +1535,16 @@ def _only_consequence(guard, stmt) -> bool:
     return last is stmt
 
 
-def _writes_constant_text(event, tree) -> bool:
+def _writes_constant_text(event, tree, names) -> bool:
     """Whether a truncating create writes the same text on every run: `p.write_text(TEXT)`,
     or a ``with open(p, "w") as f:`` whose body only calls ``f.write(TEXT)`` (or
     ``f.writelines`` of a list of them), ``TEXT`` a constant (see :func:`_constant_text`).
-    Looked at only for an open about to be reported."""
+    Looked at only for an open about to be reported; ``names`` keeps what was found of each
+    name per function, so that each function is searched once per name."""
     call, stmt = event.node, event.stmt
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
-        return len(call.args) == 1 and _constant_text(call.args[0], event.scope.node, tree)
+        return len(call.args) == 1 and _constant_text(call.args[0], event.scope.node, tree, names)
     if not isinstance(stmt, ast.With) or len(stmt.body) > _CONSTANT_WRITES:
         return False
     item = next((item for item in stmt.items if item.context_expr is call), None)
@@ -1557,31 +1559,36 @@ def _writes_constant_text(event, tree) -> bool:
             return False
         text = value.args[0]
         if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
-            if not all(_constant_text(element, event.scope.node, tree) for element in text.elts):
+            if not all(_constant_text(element, event.scope.node, tree, names) for element in text.elts):
                 return False
-        elif value.func.attr != "write" or not _constant_text(text, event.scope.node, tree):
+        elif value.func.attr != "write" or not _constant_text(text, event.scope.node, tree, names):
             return False
     return True
 
 
-def _constant_text(node, scope_node, tree) -> bool:
+def _constant_text(node, scope_node, tree, tables) -> bool:
     """Whether ``node`` is the same text on every run: a string or bytes constant (implicit
     concatenation included, or ``+`` of two), or a name every binding of which is a plain
     assignment of one: in the function (not a parameter of it), or, when the function does
-    not bind it, at the module's top level."""
+    not bind it, at the module's top level. ``tables``: the names found text-only, per
+    function and for the module, each found in one pass when first needed."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _is_text(node.left) and _is_text(node.right)
     if not isinstance(node, ast.Name):
         return _is_text(node)
-    if node.id in _parameters(scope_node):
-        return False
-    values = _assigned_values(ast.walk(scope_node), node.id)
-    if values == []:
+    local = tables.get(id(scope_node))
+    if local is None:
+        local = tables[id(scope_node)] = _text_names(ast.walk(scope_node), _parameters(scope_node))
+    if node.id in local:
+        return local[node.id]
+    module = tables.get(id(tree))
+    if module is None:
         top = [stmt for stmt in tree.body if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-        if any(node.id in _names_defined(stmt) for stmt in tree.body):
-            return False
-        values = _assigned_values((sub for stmt in top for sub in ast.walk(stmt)), node.id)
-    return bool(values) and all(_is_text(value) for value in values)
+        defined = set()
+        for stmt in tree.body:
+            defined |= _names_defined(stmt)
+        module = tables[id(tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined)
+    return module.get(node.id, False)
 
 
 def _is_text(node) -> bool:
@@ -1606,21 +1613,29 @@ def _names_defined(stmt) -> set:
     return set()
 
 
-def _assigned_values(nodes, name):
-    """The values plain assignments among ``nodes`` give ``name``; None when it is also bound
-    some other way (unpacked, a loop or ``with`` target, ``+=``, ``:=``)."""
-    values, stores = [], 0
+def _text_names(nodes, bound_otherwise) -> dict:
+    """For each name bound among ``nodes``: whether every binding is a plain assignment of a
+    string or bytes constant (False for the names in ``bound_otherwise``, and for one also
+    unpacked, a loop or ``with`` target, ``+=``'d or ``:=``'d)."""
+    stores, texts = {}, {}
     for node in nodes:
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
-            stores += 1
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
         elif isinstance(node, ast.Assign):
-            values.extend(node.value for target in node.targets if isinstance(target, ast.Name) and target.id == name)
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    texts.setdefault(target.id, []).append(_is_text(node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             if node.value is None:
-                stores -= 1  # a bare annotation binds nothing
+                stores[node.target.id] = stores.get(node.target.id, 0) - 1  # a bare annotation binds nothing
             else:
-                values.append(node.value)
-    return values if stores == len(values) else None
+                texts.setdefault(node.target.id, []).append(_is_text(node.value))
+    found = {name: False for name in bound_otherwise}
+    for name, count in stores.items():
+        if name not in found:
+            kinds = texts.get(name, [])
+            found[name] = count == len(kinds) and count > 0 and all(kinds)
+    return found
 
 
 def _ignores_errors(call) -> bool:
