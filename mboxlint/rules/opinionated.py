@@ -697,7 +697,9 @@ class MtimeChangeDetection(Rule):
     clock is no earlier mtime: an attribute that a method of the class sets from
     `time.time()`, `time.monotonic()`, `time.perf_counter()` (`_ns` too), `time.localtime()`/
     `gmtime()` or `datetime.now()`/`utcnow()`/`today()` (`self._last_read = time.time() - 1`),
-    or a local bound from one, is a cutoff this run chose; the comparison is not reported.
+    directly or through a local of that method bound from one (`now = time.time()`,
+    `self.seen = now`), or a local bound from one, is a cutoff this run chose; the
+    comparison is not reported.
 
     An mtime kept by the class is followed too: when the methods of a class store into
     entries of an attribute only mtimes (`self.seen[k] = os.path.getmtime(p)`) or dicts

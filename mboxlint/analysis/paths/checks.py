@@ -282,7 +282,14 @@ class GuardsAndChecks:
         return found
 
     def _clock_bindings(self, cls: ast.ClassDef) -> Set[str]:
+        """Attributes a method sets from a clock reading, directly or through a local of
+        its own bound from one (``now = time.time()`` ... ``self.seen = now``)."""
         resolve = self.facts.resolve
+
+        def reads_clock(value, clock_locals) -> bool:
+            return any(isinstance(sub, ast.Call) and resolve(sub.func) in CLOCK_READINGS
+                       or isinstance(sub, ast.Name) and sub.id in clock_locals for sub in ast.walk(value))
+
         names: Set[str] = set()
         for method in cls.body:
             if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -290,16 +297,15 @@ class GuardsAndChecks:
             self_name = instance_name(self.facts, method, cls)
             if self_name is None:
                 continue
-            for node in ast.walk(method):
-                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    value = node.value
-                else:
-                    continue
+            assignments = [(node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
+                           for node in ast.walk(method)
+                           if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
+            clock_locals = {target.id for targets, value in assignments if reads_clock(value, ())
+                            for target in targets if isinstance(target, ast.Name)}
+            for targets, value in assignments:
                 attrs = [t.attr for t in targets if isinstance(t, ast.Attribute)
                          and isinstance(t.value, ast.Name) and t.value.id == self_name]
-                if attrs and value is not None and any(
-                        isinstance(sub, ast.Call) and resolve(sub.func) in CLOCK_READINGS for sub in ast.walk(value)):
+                if attrs and reads_clock(value, clock_locals):
                     names.update(attrs)
         return names
 
