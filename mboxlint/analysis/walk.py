@@ -137,6 +137,10 @@ class Analysis:
     def branch(self, walker: "Walker", test: ast.AST, truth: bool, state: State) -> None:
         """Control enters code that runs only when ``test`` is ``truth``."""
 
+    def branch_any(self, walker: "Walker", tests: Sequence[Tuple[ast.AST, bool]], state: State) -> None:
+        """Control enters code that runs only when at least one ``test`` is its ``truth``
+        (``a or b`` true, ``a and b`` false; ``not`` is not peeled off)."""
+
     def with_enter(self, walker: "Walker", item: ast.withitem, state: State) -> None:
         """A ``with`` item's context was entered (after ``bind`` of its target)."""
 
@@ -695,9 +699,14 @@ class Walker:
             if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
                 work.append((test.operand, not truth))
             elif isinstance(test, ast.BoolOp):
-                # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise unknown.
+                # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise one of
+                # them, which only an analysis can make something of.
                 if isinstance(test.op, ast.And) == truth:
                     work.extend((value, truth) for value in reversed(test.values))
+                else:
+                    tests = [(value, truth) for value in test.values]
+                    for analysis in self.analyses:
+                        analysis.branch_any(self, tests, state)
             elif isinstance(test, ast.NamedExpr):
                 work.append((test.value, truth))
             else:

@@ -237,6 +237,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
+        #: id of a class -> the attributes its methods set from a clock (see :meth:`_clock_attributes`)
+        self._clock_attrs: Dict[int, frozenset] = {}
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
         #: only a module that spells ``mtime`` compares stored mtimes
         self._entries_wanted = facts.text is None or "mtime" in facts.text
@@ -349,8 +351,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
-        # ``path = Path(path)`` keeps the key and makes it a pathlib path.
-        if key is not None and self.is_pathlib(value, state):
+        # ``path = Path(path)`` keeps the key and makes it a pathlib path; so does a call of a
+        # helper annotated ``-> Path`` whose path is not followed.
+        if (key is not None or isinstance(value, ast.Call)) and self.is_pathlib(value, state):
             state.set("pathlib", ref, Must(True))
 
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
