@@ -21,6 +21,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from mboxlint import engine
+from mboxlint.engine import check_source
 from robust_support import EVERY_RULE, assert_well_formed, budget, check_text, composed_programs, parses
 from support import ROOT
 
@@ -166,3 +168,49 @@ def test_noqa_comments_on_every_line(text, code):
     assert _keys(check_text(_with_comment(text, "# noqa"))) == []
     silenced = _keys(check_text(_with_comment(text, "# noqa: %s" % code)))
     assert silenced == [key for key in plain if key[2] != code]
+
+
+def _ast_verdict(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return False
+    return True
+
+
+@budget(100)
+@given(hypothesmith.from_grammar(), st.integers(0, 10**6), st.integers(0, 8))
+def test_the_quick_syntax_check_never_passes_what_ast_refuses(text, at, length):
+    """Modules no enabled rule can concern are only checked to parse, by the symbol-table pass:
+    it must never accept a text (here a generated program with a slice cut out) that
+    ``ast.parse`` refuses, or a broken file would be reported clean."""
+    at = at % (len(text) + 1)
+    cut = text[:at] + text[at + length:]
+    assert not engine.parses(cut) or _ast_verdict(cut), cut
+
+
+@pytest.mark.parametrize("text", [
+    "def f(:\n    pass\n", "x = (1,\n", "\0", "if True:\npass\n", "f'{'\n", "x = 1 +\n", "\ufeffdef (:\n",
+])
+def test_a_module_no_rule_concerns_still_reports_its_syntax_error(text):
+    quick = check_source(text, "t.py", EVERY_RULE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError) as error:
+            refused = error
+        else:
+            refused = None
+    assert refused is not None
+    assert quick.error is not None and quick.error.code in ("E999", "E902") and not quick.findings
+
+
+def test_a_module_the_symbol_pass_refuses_but_ast_takes_is_clean():
+    # ``nonlocal`` at module level is the compiler's objection, not the parser's: ast.parse
+    # takes it, and so does the check (it falls back to the full parse)
+    text = "nonlocal x\n"
+    assert not engine.parses(text) and _ast_verdict(text)
+    assert check_source(text, "t.py", EVERY_RULE).error is None

@@ -8,6 +8,7 @@ import pytest
 from mboxlint.analysis import analyse
 from mboxlint.analysis.events import FileAct, FileRename
 from mboxlint.analysis.paths import RENAME_WORDS
+from mboxlint.analysis.triggers import one_argument_call
 from mboxlint.engine import check_tree, parse
 from mboxlint.rules import all_rules
 
@@ -74,3 +75,44 @@ def test_a_move_is_followed_however_it_is_imported(imports, call, remove_walked)
 def test_every_invalid_example_contains_a_trigger_of_its_rule(rule):
     for example in rule.invalid_examples():
         assert rule.TRIGGERS is None or any(word in example.code for word in rule.TRIGGERS)
+
+
+@pytest.mark.parametrize("call, walked", [
+    ('name.replace("a", "b")', False),  # str.replace: two arguments
+    ("name.strip().replace(old, new)", False),
+    ("when.replace(year=2000)", False),  # datetime.replace: keywords
+    ('name.replace(",", ")")', False),  # brackets and commas inside strings are skipped
+    ("path.replace(target)", True),  # Path.replace
+    ("path.replace(target,)", True),
+    ("path.replace(\n        target)", True),
+    ("path.replace(f(a, b))", True),  # one argument, with commas of its own
+    ("o.replace(src, dst)", True),  # os.replace, imported under another name
+    ("Path.replace(src, dst)", True),  # unbound, on a class of an imported name
+    ("pathlib.Path.replace(src, dst)", True),
+    ("name.replace('''a''', b)", True),  # what is not followed counts
+    ('name.replace("a\\\\", b)', True),
+    ("name.replace(a,  # old\n        b)", False),
+    ("fn = name.replace", True),  # not called here: may be, later
+    ('text.decode("utf-8", "replace")', False),  # a string
+    ("name._replace(a=1)", False),  # another name
+    ("os_replace(src, dst)", True),  # ... imported for os.replace
+    ("replace (src, dst)", True),  # a function of that name
+    ("# replace the file", False),  # prose
+])
+def test_a_replace_that_cannot_rename_does_not_make_a_scope_worth_walking(call, walked):
+    text = ("import os as o\nimport pathlib\nfrom pathlib import Path\nfrom os import replace as os_replace\n\n"
+            "def purge(name, path, target, when, src, dst, old, new, a, b, f):\n"
+            "    " + call + "\n    o.remove(dst)\n")
+    module = analyse(parse(text), text=text, path_words=RENAME_WORDS)
+    assert bool(module.events_of(FileAct)) == walked
+
+
+@pytest.mark.parametrize("text, end, expected", [
+    ("f(a)", 1, True), ("f(a, b)", 1, False), ("f(a=1)", 1, False), ("f(a == 1)", 1, True),
+    ("f(a <= b)", 1, True), ("f(x := 1)", 1, True), ("f", 1, True), ("f  (a, b)", 1, False),
+    ("f([a, b])", 1, True), ("f({'a': 1, 'b': 2})", 1, True), ("f('a,b')", 1, True),
+    ("f(a, )", 1, True), ("f(a # c\n, b)", 1, True), ("f(" + "(" * 5000, 1, True),
+])
+def test_one_argument_call_is_false_only_where_the_text_plainly_passes_more(text, end, expected):
+    assert one_argument_call(text, end) is expected
+

@@ -80,9 +80,8 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     callers (see :mod:`.paths.callers`; for measuring what that costs)."""
     if text is not None and gate:
         analyses = [cls for cls in analyses if has_trigger(text, getattr(cls, "TRIGGERS", None))]
-    facts = ModuleFacts(tree)
+    facts = ModuleFacts(tree, text)
     if text is not None:
-        facts.text = text
         facts.may_walrus = ":=" in text
     facts.summaries = ModuleSummaries(facts, tree) if summaries else None
     facts.follow_callers = callers and facts.summaries is not None and text is not None
@@ -122,11 +121,18 @@ def _scope_filter(text: Optional[str], active, path_words=None,
     if text is None or "\r" in text:  # a lone CR ends a line for ast too: count nothing wrong
         return None
     triggers = set()
+    # A finer test of each occurrence of a word, where the analyses wanting it have one
+    # (``s.replace(old, new)`` renames nothing); a word some analysis wants without one
+    # counts wherever it stands.
+    tests: Dict[str, Optional[Callable[[str, int], bool]]] = {}
     for analysis in active:
         wanted = analysis.scope_triggers(path_words)
         if wanted is None:
             return None
         triggers.update(wanted)
+        for word in wanted:
+            test = analysis.scope_word_test(word)
+            tests[word] = test if tests.get(word, test) is test else None
     known = words_in(text)
     # A word holding another (``flock`` holds ``lock``) adds no line that one does not.
     words = sorted((t for t in triggers if known.get(t) is not False), key=len)
@@ -136,9 +142,11 @@ def _scope_filter(text: Optional[str], active, path_words=None,
             kept.append(word)
     offsets = []
     for trigger in kept:
+        test = tests.get(trigger)
         found = text.find(trigger)
         while found != -1:
-            offsets.append(found)
+            if test is None or test(text, found):
+                offsets.append(found)
             found = text.find(trigger, found + 1)
     if not offsets:
         return lambda node: False

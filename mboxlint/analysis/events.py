@@ -154,6 +154,21 @@ class FileRename(Event):
 
 
 @dataclass(eq=False)
+class FileMovedAway(Event):
+    """A rename of a checked, shared ``src`` into a private directory (a backup, a trash
+    folder): not a :class:`FileRename` (nobody else reads the target), but the source's
+    check can still go stale."""
+
+    op: str
+    src: Any
+    src_node: ast.AST
+    #: the existence check of ``src`` in force (:class:`~.paths.GuardFact`)
+    guard: Any
+    iplock: Any
+    caught: Set[str]
+
+
+@dataclass(eq=False)
 class FileMtime(Event):
     """A file's modification time compared with an ``earlier`` value of it."""
 

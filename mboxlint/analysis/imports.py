@@ -10,6 +10,8 @@ import ast
 import builtins
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
+from .triggers import holds_line, lines_holding
+
 # The bundled fixed mailbox is a drop-in: its classes are the same kinds of mailbox.
 _CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"),)
 
@@ -53,7 +55,7 @@ def dotted_name(node: ast.AST) -> Optional[str]:
 class ModuleFacts:
     """Import aliases and module-level class facts of one module."""
 
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, text: Optional[str] = None):
         self.aliases: Dict[str, str] = {}
         #: local class name -> the lockable stdlib class it derives from
         self.lockable_subclasses: Dict[str, str] = {}
@@ -71,7 +73,7 @@ class ModuleFacts:
         #: functions for bindings can keep to statements
         self.may_walrus = True
         #: the module's source, when ``analyse`` was given it (trigger words are looked up in it)
-        self.text: Optional[str] = None
+        self.text: Optional[str] = text
         self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
         self._tree = tree
@@ -81,7 +83,7 @@ class ModuleFacts:
     # -- collection -----------------------------------------------------------------
 
     def _collect(self, tree: ast.Module) -> None:
-        for node in _imports_and_top_level(tree):
+        for node in _imports_and_top_level(tree, self.text):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -370,8 +372,10 @@ def _bound_by(stmt: ast.AST):
             if isinstance(n, (ast.Name, ast.Attribute)) and dotted_name(n)]
 
 
-def _imports_and_top_level(tree: ast.Module):
-    """Every import statement of the module, wherever it stands."""
+def _imports_and_top_level(tree: ast.Module, text: Optional[str] = None):
+    """Every import statement of the module, wherever it stands. Given the module's ``text``,
+    a compound statement none of whose lines spells ``import`` is not looked into."""
+    import_lines = lines_holding(text, ("import",))
     stack = list(tree.body)
     while stack:
         node = stack.pop()
@@ -379,6 +383,10 @@ def _imports_and_top_level(tree: ast.Module):
             yield node
             continue
         if isinstance(node, _SIMPLE):  # most statements: nothing nested to look into
+            continue
+        first = getattr(node, "lineno", None)  # (a match case has no position of its own)
+        if import_lines is not None and first is not None and \
+                not holds_line(import_lines, first, node.end_lineno or first):
             continue
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
             children = getattr(node, field, None)

@@ -179,10 +179,22 @@ _TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)
 _ENDING_COMPOUNDS = (ast.If,) + _TRY_STATEMENTS
 
 
-def handler_reraises(handler: ast.ExceptHandler) -> bool:
-    """Whether every way through the handler ends in a ``raise``: one of its own statements is
-    a ``raise`` (whatever follows it there is dead code)."""
-    return any(isinstance(stmt, ast.Raise) for stmt in handler.body)
+#: calls that end the program: code after them never runs, as after a ``raise``
+PROGRAM_EXITS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit"})
+
+
+def handler_reraises(handler: ast.ExceptHandler, resolve=None) -> bool:
+    """Whether every way through the handler ends in a ``raise`` or the end of the program: one
+    of its own statements is a ``raise`` (``raise SystemExit`` included) or, given
+    ``resolve`` (a module's :meth:`~.imports.ModuleFacts.resolve`), a call of
+    :data:`PROGRAM_EXITS` (whatever follows it there is dead code)."""
+    for stmt in handler.body:
+        if isinstance(stmt, ast.Raise):
+            return True
+        if resolve is not None and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and resolve(stmt.value.func) in PROGRAM_EXITS:
+            return True
+    return False
 
 
 class _Scan:
@@ -225,7 +237,7 @@ class _Scan:
             self.handled -= bool(stmt.handlers)
             for handler in stmt.handlers:
                 # A handler that re-raises is an exceptional path: the caller never goes on from it.
-                if not handler_reraises(handler):
+                if not handler_reraises(handler, self.summaries.facts.resolve):
                     self.uncertain_block(handler.body)
             self.block(stmt.orelse, certain)
             self.block(stmt.finalbody, certain)

@@ -5,6 +5,7 @@ text of any module or scope they can report on; every one of them asks about the
 words of the module being checked.
 """
 
+import bisect
 from typing import Dict, List, Optional
 
 
@@ -59,3 +60,63 @@ def word_lines(text: str, word: str) -> Optional[List[int]]:
             offset = text.find(word, offset + 1)
         _last_lines[1][word] = found
     return found
+
+
+def lines_holding(text: Optional[str], words) -> Optional[List[int]]:
+    """The numbers of the lines of ``text`` that hold any of ``words``, ascending; None when
+    they cannot be known (no text, or a lone carriage return: see :func:`word_lines`)."""
+    if text is None:
+        return None
+    found = [word_lines(text, word) for word in words]
+    if any(lines is None for lines in found):
+        return None
+    return found[0] if len(found) == 1 else sorted(set().union(*found))
+
+
+def holds_line(lines: List[int], first: int, last: int) -> bool:
+    """Whether one of ``lines`` (ascending) is in ``first`` .. ``last``."""
+    at = bisect.bisect_left(lines, first)
+    return at < len(lines) and lines[at] <= last
+
+
+#: how far into a call's arguments :func:`one_argument_call` reads before it stops guessing
+_ARGUMENTS_READ = 4096
+
+
+def one_argument_call(text: str, end: int) -> bool:
+    """Whether the name ending at offset ``end`` of ``text`` may be called there with at most
+    one argument and no keyword (or is not called there at all): False only when the text
+    plainly passes two arguments or a keyword (``s.replace("a", "b")``). Reads the brackets and
+    simple strings of the argument list; anything it does not follow counts as may."""
+    at = end
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    if at >= len(text) or text[at] != "(":
+        return True
+    depth = 0
+    stop = min(len(text), at + _ARGUMENTS_READ)
+    at += 1
+    while at < stop:
+        char = text[at]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return True
+            depth -= 1
+        elif depth == 0 and char == ",":
+            rest = text[at + 1:at + 64].lstrip()
+            return rest.startswith(")")  # a trailing comma after one argument
+        elif depth == 0 and char == "=" and text[at + 1:at + 2] != "=" and text[at - 1] not in "=!<>:":
+            return False  # a keyword argument
+        elif char in "\'\"":
+            if text[at:at + 3] in ("\'\'\'", '"""'):
+                return True
+            close = text.find(char, at + 1)
+            if close == -1 or "\\" in text[at:close] or "\n" in text[at:close]:
+                return True
+            at = close
+        elif char in "#\\":
+            return True
+        at += 1
+    return True

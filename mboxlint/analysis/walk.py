@@ -23,7 +23,7 @@ entries/exits, update the state and emit :class:`Event` records. Rules only read
 """
 
 import ast
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .events import Event
 from .imports import ModuleFacts, dotted_name
@@ -112,6 +112,11 @@ class Analysis:
         ``path_words``: what the enabled rules need of file events (see :func:`~.analyse`)."""
         return None
 
+    def scope_word_test(self, word: str) -> Optional[Callable[[str, int], bool]]:
+        """A test of whether the occurrence of scope trigger ``word`` at an offset of the
+        module's text may matter (None: every one may)."""
+        return None
+
     def start(self, walker: "Walker", state: State) -> None:
         """Seed the state at the scope's entry."""
 
@@ -131,6 +136,10 @@ class Analysis:
 
     def branch(self, walker: "Walker", test: ast.AST, truth: bool, state: State) -> None:
         """Control enters code that runs only when ``test`` is ``truth``."""
+
+    def branch_any(self, walker: "Walker", tests: Sequence[Tuple[ast.AST, bool]], state: State) -> None:
+        """Control enters code that runs only when at least one ``test`` is its ``truth``
+        (``a or b`` true, ``a and b`` false; ``not`` is not peeled off)."""
 
     def with_enter(self, walker: "Walker", item: ast.withitem, state: State) -> None:
         """A ``with`` item's context was entered (after ``bind`` of its target)."""
@@ -690,9 +699,14 @@ class Walker:
             if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
                 work.append((test.operand, not truth))
             elif isinstance(test, ast.BoolOp):
-                # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise unknown.
+                # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise one of
+                # them, which only an analysis can make something of.
                 if isinstance(test.op, ast.And) == truth:
                     work.extend((value, truth) for value in reversed(test.values))
+                else:
+                    tests = [(value, truth) for value in test.values]
+                    for analysis in self.analyses:
+                        analysis.branch_any(self, tests, state)
             elif isinstance(test, ast.NamedExpr):
                 work.append((test.value, truth))
             else:

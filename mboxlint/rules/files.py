@@ -10,7 +10,7 @@ import ast
 import fnmatch
 import os
 
-from ..analysis.events import FileAct, FileOpen, FileRename
+from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..plans import no_fix
 from ..plans.eafp import open_plan
@@ -84,14 +84,19 @@ class ExistsThenOpen(Rule):
     form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of
     the same `and` (`p.exists() and p.read_text()`; `or` after a negated check), or in an `if`
     on a name the check's result was kept in (`there = os.path.exists(P)`, then `if there:`),
-    while neither that name nor `P` has been rebound. An `assert` of the
+    while neither that name nor `P` has been rebound. Either of two checks of the same file
+    saying it is there is a check too (`if p.is_file() or p.is_symlink():`, or the guard
+    clause `if not p.is_file() and not p.is_symlink(): return`), with the first check's
+    kind; a link check (`os.path.islink(P)`, `P.is_symlink()`) counts only beside another. An `assert` of the
     check is not one: it states what the code expects and chooses nothing (`python -O` drops
     it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
     same file" means the same variable (not rebound in between), attribute chain, constant, or
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
-    path from its arguments) called with the same arguments. A call of a helper of the module
+    path from its arguments) called with the same arguments. `Path.open()` is an open of
+    anything known to be a `pathlib` path: built with `Path(...)`, annotated `Path` (a
+    parameter, or a helper's `-> Path`), or asked `exists()`/`is_file()`/`is_dir()` itself. A call of a helper of the module
     that opens a file and returns it (every `return` gives the file of one `open(path, mode)`,
     `io.open`, `Path(p).open()` or `os.fdopen(os.open(...))` of its body, never closed there:
     `def safe_open(name, mode): ... f = open(name, mode) ... return f`) is that open, with the
@@ -117,14 +122,19 @@ class ExistsThenOpen(Rule):
     the function around it), nor after a check of a file whose name no other program can know
     (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here): nobody else removes it.
+    Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
+    `/sys/`, and `os.devnull`): no other program creates or removes them; the files of
+    `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
     In a private helper of the module (a leading underscore, or a test module's helper)
     whose every use is a direct call, a call that holds such a lock or passes such a file
     makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
-    (or `OSError` and broader) and does not raise again. A handler that ends in `raise` lets
-    the failure escape, and a handler for other errors only (`except ValueError:`) does not
-    see it: both are still reported. A check hidden in a helper function is invisible.
+    (or `OSError` and broader) and does not raise again. A handler one of whose own
+    statements is a `raise` (`raise SystemExit` too) or ends the program (`sys.exit()`,
+    `os._exit()`, `os.abort()`, `exit()`, `quit()`) lets the failure escape, and a handler
+    for other errors only (`except ValueError:`) does not see it: both are still reported;
+    an exit on one branch of the handler only (`if strict: sys.exit(1)`) does not count. A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -424,13 +434,22 @@ class CheckThenAct(Rule):
     Reports, with the same checks as MBX301 in force on every path:
 
     * `os.makedirs(P)`, `os.mkdir(P)`, `Path.mkdir()` after a check that `P` does **not**
-      exist (`exist_ok=True` is never reported);
+      exist, of any kind (`not isfile()` too: a mkdir fails on whatever is there, so the
+      code counts on finding nothing; `exist_ok=True` is never reported);
     * `os.remove/unlink/rmdir(P)`, `shutil.rmtree(P)`, `Path.unlink()` (without
       `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
-      does not exist, also through a helper of the module that opens a file and returns it
+      does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
+      `os.access()` found false), also through a helper of the module that opens a file and returns it
       (as in MBX301; reported without a fix: the helper chooses the mode);
-    * `os.rename/os.replace/shutil.move(P, ...)` after a check that `P` exists.
+    * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
+      that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
+      nobody reads the target, but `P` may be gone by then).
+
+    A false `isdir()` says nothing of a file: a regular file may be there, and an open for
+    writing in the `else:` of `if os.path.isdir(P):` overwrites it as the code means it to.
+    It is no check for a create (nor for MBX901 and MBX306, which count a write or a rename
+    after a check that found the file missing as a create).
 
     A `Path` method counts on a receiver whose type is written nowhere (an un-annotated
     parameter, a `self` attribute, a loop variable) when the code treats it as a path: a
@@ -439,19 +458,31 @@ class CheckThenAct(Rule):
     file-system object's `fs.mkdir(name)` is not), it is bound from one (`Path(...)`, `q /
     x`, `q.parent`, `q.with_suffix(s)`; for an attribute, in any method of the class), or it
     is the variable of a loop over `q.iterdir()`/`glob()`/`rglob()` or over a list of such
-    names. `exists()` and `open()` alone say nothing (a query set has `exists()`, an archive
-    `open()`).
+    names; a receiver asked `exists()`, `is_file()` or `is_dir()` with no argument is one
+    from that check on. `open()` alone says nothing (an archive or a storage has one).
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
     (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal or a rename, or
-    `OSError` and broader) and does not raise again (a handler ending in `raise` lets the
-    failure escape: it still counts as the race), and `shutil.rmtree(P, ignore_errors=True)`.
-    A check the code's own create made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink`
-    to `P` after the check) no longer counts. Files in a fresh private directory, or with a
-    name unique to the run, are exempt, and so is the body of a private helper every call of
-    which holds a lock or passes such a file, as for MBX301, and an act after an `assert` of
-    the check. Checks in helper functions are invisible.
+    `OSError` and broader) and neither raises again nor ends the program (a handler with a
+    `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
+    failure escape, as in MBX301: it still counts as the race), and
+    `shutil.rmtree(P, ignore_errors=True)`. An `open(P, "w"/"a")` that loses the race raises
+    nothing (it overwrites or appends to the other process's file), so no handler around it
+    counts. A create that writes the same text on every run, and is the last thing the check
+    decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
+    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a string or bytes
+    constant or a name only ever assigned one (in the function, else at the module's top
+    level), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
+    last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
+    Still reported: an append (the text ends up there twice), and a create after which the
+    code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
+    made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
+    longer counts.
+    Files in a fresh private directory, or with a name unique to the run, are exempt, as are
+    devices and the kernel's files (as in MBX301), and so is the body of a private helper
+    every call of which holds a lock or passes such a file, as for MBX301, and an act after
+    an `assert` of the check. Checks in helper functions are invisible.
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`
@@ -757,24 +788,28 @@ def rotate(log):
                 if event.caught & REMOVE_TOLERATED or op == "shutil.rmtree" and _ignores_errors(event.node):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
-            elif op == "os.open" and not guard.present:
+            elif op == "os.open" and guard.found_no_file:
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
             yield self.finding(event.node, plan=act_plan(event, guard, blocks_of(module)), what="`%s()`" % op,
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
+        constant_names = {}  # per function (and the module): which names only ever hold constant text
         for event in module.events_of(FileOpen):
             guard = event.guard
-            if guard is None or guard.present or event.iplock is not None:
+            if guard is None or not guard.found_no_file or event.iplock is not None:
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
+            if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
+                    and _writes_constant_text(event, module.tree, constant_names):
+                continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
             yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
-        for event in module.events_of(FileRename):
+        for event in module.events_of(FileRename) + module.events_of(FileMovedAway):
             guard = event.guard
             if guard is None or not guard.present or event.iplock is not None:
                 continue
@@ -1330,8 +1365,9 @@ class RenameToOverwrite(Rule):
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
     `random` or `secrets`), for targets in a fresh
     private directory, when the target is a `.lock` file (the rename *is* the lock), when a
-    check that the target does not exist is in force on every path to the rename
-    (`if os.path.exists(dst): raise ...`, or the rename inside `if not os.path.exists(dst):`):
+    check that the target does not exist (a false `isdir()` is none, as in MBX302) is in
+    force on every path to the rename (`if os.path.exists(dst): raise ...`, or the rename
+    inside `if not os.path.exists(dst):`):
     the rename is meant to create `dst`, and failing where another process made it since
     is what such code wants; and where MBX305 or MBX303 already report the same rename.
 
@@ -1470,7 +1506,7 @@ def save(path, data):
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
-            if event.dst_guard is not None and not event.dst_guard.present:
+            if event.dst_guard is not None and event.dst_guard.found_no_file:
                 continue  # checked absent: the rename creates the target, and must not clobber one made since
             if any(line < event.node.lineno for line in moved_away.get((id(event.scope.node), event.dst), ())):
                 continue  # the old file was moved aside first (a backup): the rename creates the target
@@ -1493,6 +1529,126 @@ def save(path, data):
 _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
+
+#: how many statements of a ``with`` body are looked at for constant writes
+_CONSTANT_WRITES = 64
+
+
+def _only_consequence(guard, stmt) -> bool:
+    """Whether the create is the last thing the check decides: the ``if`` that checked has no
+    ``else``, and its body ends with the create (or with a ``try`` around it alone). Code
+    that goes on after it (``return "created"``) acts on having made the file itself."""
+    checked = guard.node
+    if not isinstance(checked, ast.If) or checked.orelse:
+        return False
+    last = checked.body[-1]
+    if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
+        last = last.body[-1]
+    return last is stmt
+
+
+def _writes_constant_text(event, tree, names) -> bool:
+    """Whether a truncating create writes the same text on every run: `p.write_text(TEXT)`,
+    or a ``with open(p, "w") as f:`` whose body only calls ``f.write(TEXT)`` (or
+    ``f.writelines`` of a list of them), ``TEXT`` a constant (see :func:`_constant_text`).
+    Looked at only for an open about to be reported; ``names`` keeps what was found of each
+    name per function, so that each function is searched once per name."""
+    call, stmt = event.node, event.stmt
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
+        return len(call.args) == 1 and _constant_text(call.args[0], event.scope.node, tree, names)
+    if not isinstance(stmt, ast.With) or len(stmt.body) > _CONSTANT_WRITES:
+        return False
+    item = next((item for item in stmt.items if item.context_expr is call), None)
+    if item is None or not isinstance(item.optional_vars, ast.Name):
+        return False
+    name = item.optional_vars.id
+    for body_stmt in stmt.body:
+        value = body_stmt.value if isinstance(body_stmt, ast.Expr) else None
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and isinstance(value.func.value, ast.Name) and value.func.value.id == name
+                and len(value.args) == 1 and not value.keywords):
+            return False
+        text = value.args[0]
+        if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
+            if not all(_constant_text(element, event.scope.node, tree, names) for element in text.elts):
+                return False
+        elif value.func.attr != "write" or not _constant_text(text, event.scope.node, tree, names):
+            return False
+    return True
+
+
+def _constant_text(node, scope_node, tree, tables) -> bool:
+    """Whether ``node`` is the same text on every run: a string or bytes constant (implicit
+    concatenation included, or ``+`` of two), or a name every binding of which is a plain
+    assignment of one: in the function (not a parameter of it), or, when the function does
+    not bind it, at the module's top level. ``tables``: the names found text-only, per
+    function and for the module, each found in one pass when first needed."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_text(node.left) and _is_text(node.right)
+    if not isinstance(node, ast.Name):
+        return _is_text(node)
+    local = tables.get(id(scope_node))
+    if local is None:
+        local = tables[id(scope_node)] = _text_names(ast.walk(scope_node), _parameters(scope_node))
+    if node.id in local:
+        return local[node.id]
+    module = tables.get(id(tree))
+    if module is None:
+        top = [stmt for stmt in tree.body if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        defined = set()
+        for stmt in tree.body:
+            defined |= _names_defined(stmt)
+        module = tables[id(tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined)
+    return module.get(node.id, False)
+
+
+def _is_text(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+
+
+def _parameters(func) -> set:
+    args = getattr(func, "args", None)
+    if not isinstance(args, ast.arguments):
+        return set()
+    every = list(getattr(args, "posonlyargs", [])) + args.args + args.kwonlyargs
+    every += [arg for arg in (args.vararg, args.kwarg) if arg is not None]
+    return {arg.arg for arg in every}
+
+
+def _names_defined(stmt) -> set:
+    """Names a ``def``, ``class`` or import statement binds."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in stmt.names}
+    return set()
+
+
+def _text_names(nodes, bound_otherwise) -> dict:
+    """For each name bound among ``nodes``: whether every binding is a plain assignment of a
+    string or bytes constant (False for the names in ``bound_otherwise``, and for one also
+    unpacked, a loop or ``with`` target, ``+=``'d or ``:=``'d)."""
+    stores, texts = {}, {}
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    texts.setdefault(target.id, []).append(_is_text(node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is None:
+                stores[node.target.id] = stores.get(node.target.id, 0) - 1  # a bare annotation binds nothing
+            else:
+                texts.setdefault(node.target.id, []).append(_is_text(node.value))
+    found = {name: False for name in bound_otherwise}
+    for name, count in stores.items():
+        if name not in found:
+            kinds = texts.get(name, [])
+            found[name] = count == len(kinds) and count > 0 and all(kinds)
+    return found
+
 
 def _ignores_errors(call) -> bool:
     return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True

@@ -182,12 +182,16 @@ class InPlaceRewrite(Rule):
     the helper creates before returning a name in it changes nothing. A helper of the module
     that opens a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE,
     mode)`) opens it where it is called, in the mode the caller passes; such a rewrite is
-    reported without a fix. Not reported for temp files, files in a fresh private directory
+    reported without a fix. Not reported for devices and the kernel's files
+    (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
+    ordinary files), whose "rewrite" truncates nothing anyone reads back, for temp files,
+    files in a fresh private directory
     (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private
     helper whose every call holds such a lock or passes a private file (as in MBX301), when
     the write creates a file that a `try:` just failed to open (`try: open(P)` `except
     OSError: open(P, "w")`) or that a check found missing (`if not os.path.isfile(P):
-    open(P, "w")`: a create, whose race with another creator MBX302 reports), nor for a file
+    open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
+    `isdir()` does not find a file missing, as in MBX302), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
     before every read of it in the same function and outside loops. A write and a read in
     two different test functions (`test_*`) are not paired: each test runs on its own.
@@ -552,7 +556,7 @@ def _written_once(write, writes, reads, loops) -> bool:
     checked to be missing, or the only truncating write of it, made before every read of it
     in the same function and not in a loop."""
     guard = write.guard
-    if guard is not None and not guard.present:
+    if guard is not None and guard.found_no_file:
         return True
     if len(writes) != 1:
         return False
@@ -690,7 +694,13 @@ class MtimeChangeDetection(Rule):
     compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
     `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
     mtime of `P` (so is `int(...)`, `float(...)` or `round(...)` of one), and names unpacked
-    from a cache entry (`size, mtime = self.cache[P]`) are cached values.
+    from a cache entry (`size, mtime = self.cache[P]`) are cached values. A time read from a
+    clock is no earlier mtime: an attribute that a method of the class sets from
+    `time.time()`, `time.monotonic()`, `time.perf_counter()` (`_ns` too), `time.localtime()`/
+    `gmtime()` or `datetime.now()`/`utcnow()`/`today()` (`self._last_read = time.time() - 1`),
+    directly or through a local of that method bound from one (`now = time.time()`,
+    `self.seen = now`), or a local bound from one, is a cutoff this run chose; the
+    comparison is not reported.
 
     An mtime kept by the class is followed too: when the methods of a class store into
     entries of an attribute only mtimes (`self.seen[k] = os.path.getmtime(p)`) or dicts
@@ -703,8 +713,9 @@ class MtimeChangeDetection(Rule):
     against `self.entries[b]` compares two files), belongs to another entry, or is no kept
     value (a cutoff, a constant), nor when the attribute also stores anything else, nor when
     the condition does not spell `mtime`. Comparisons outside `if`/`while`/`assert`
-    conditions, those in helper functions, and files in a fresh private directory (also one
-    every call of a private helper passes it, as in MBX301) are not reported.
+    conditions, those in helper functions, files in a fresh private directory (also one
+    every call of a private helper passes it, as in MBX301) and devices and the kernel's
+    files (as in MBX301) are not reported.
 
     Off by default: many caches accept a rare stale read.
 

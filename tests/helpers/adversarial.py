@@ -202,6 +202,29 @@ def helper_chain(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def constant_creates(n: int) -> str:
+    """``n`` creates after a check, each writing its own name bound to a constant: each name
+    is looked up where its create is about to be reported."""
+    lines = ["def f(d):"]
+    for i in range(n):
+        lines += ["    t%d = 'x'" % i, "    p%d = os.path.join(d, 'f%d')" % (i, i),
+                  "    if not os.path.exists(p%d):" % i,
+                  "        with open(p%d, 'w') as out:" % i, "            out.write(t%d)" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def clock_cutoffs(n: int) -> str:
+    """A class with ``n`` methods each comparing an mtime with an attribute, and ``n`` that
+    set such attributes from a clock."""
+    lines = ["import time", "", "", "class C:"]
+    for i in range(n):
+        lines += ["    def seen%d(self):" % i, "        self.t%d = time.time()" % i,
+                  "    def changed%d(self):" % i,
+                  "        if os.path.getmtime(self.p) > self.t%d and os.path.getmtime(self.p) > self.u%d:" % (i, i),
+                  "            return 1"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -228,6 +251,8 @@ SHAPES: Dict[str, Shape] = {
     "helper-chain": Shape(helper_chain, 400),
     "untyped-path-acts": Shape(untyped_path_acts, 300),
     "returned-numbers": Shape(returned_numbers, 300),
+    "constant-creates": Shape(constant_creates, 300),
+    "clock-cutoffs": Shape(clock_cutoffs, 300),
 }
 
 

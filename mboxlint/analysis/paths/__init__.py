@@ -71,7 +71,7 @@ from ..locks import call_effects
 from ..summaries import OPENS, TOLERANT
 from ..pathkey import PathKey
 from ..state import State
-from ..triggers import has_trigger, word_lines
+from ..triggers import has_trigger, one_argument_call, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
@@ -133,6 +133,39 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         # A function imported under another name is called by that name: ``isf(p)``.
         return words + tuple(local for local, target in self.facts.aliases.items()
                              if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
+
+    def scope_word_test(self, word: str):
+        return self._may_rename_at if word == "replace" else None
+
+    def _may_rename_at(self, text: str, at: int) -> bool:
+        """Whether the ``replace`` at offset ``at`` may be a rename: a function of a module or
+        an imported name (``os.replace(a, b)``), or a method given one argument and no keyword
+        (``path.replace(target)``); not ``s.replace(old, new)`` nor ``when.replace(year=y)``."""
+        end = at + len("replace")
+        before, after = text[at - 1:at] if at else "", text[end:end + 1]
+        if before in "\"'" and before or after in "\"'" and after:
+            return False  # a string (``errors="replace"``): no call of that name
+        if before.isalnum() or before == "_" or after.isalnum() or after == "_":
+            # part of another name: only an imported one (``os_replace``) can rename
+            start, stop = at, end
+            while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                start -= 1
+            while stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+                stop += 1
+            return text[start:stop] in self.facts.aliases
+        if before != ".":
+            # a name of its own: called (an imported ``replace``, or a function of the
+            # module), or an imported one passed on; not a word of prose in a docstring
+            following = end
+            while following < len(text) and text[following] in " \t":
+                following += 1
+            return text[following:following + 1] == "(" or "replace" in self.facts.aliases
+        start = at - 1
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            start -= 1
+        if text[start:at - 1].split(".", 1)[0] in self.facts.aliases:
+            return True
+        return one_argument_call(text, at + len("replace"))
 
     def _opener_names(self) -> Tuple[str, ...]:
         """Names of the module's functions and methods that open a file and return it (only
@@ -206,6 +239,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
+        #: id of a class -> the attributes its methods set from a clock (see :meth:`_clock_attributes`)
+        self._clock_attrs: Dict[int, frozenset] = {}
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
         #: only a module that spells ``mtime`` compares stored mtimes
         self._entries_wanted = facts.text is None or "mtime" in facts.text
@@ -318,8 +353,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             key = self.key(value, state)
         if key is not None and key is not self._name_key(ref):
             state.set("path", ref, Must(key))
-        # ``path = Path(path)`` keeps the key and makes it a pathlib path.
-        if key is not None and self.is_pathlib(value, state):
+        # ``path = Path(path)`` keeps the key and makes it a pathlib path; so does a call of a
+        # helper annotated ``-> Path`` whose path is not followed.
+        if (key is not None or isinstance(value, ast.Call)) and self.is_pathlib(value, state):
             state.set("pathlib", ref, Must(True))
 
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:

@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
-from ..events import BoxOp, FileAct, FileMtime, FileOpen, FileRename, KeyUse
+from ..events import BoxOp, FileAct, FileMovedAway, FileMtime, FileOpen, FileRename, KeyUse
 from ..imports import dotted_name
 from ..summaries import arguments_by_parameter, bindings_of
 
@@ -37,7 +37,7 @@ from ..summaries import arguments_by_parameter, bindings_of
 #: parameters it is built from (private when the caller's callers make one of them private)
 Passed = Dict[str, Tuple[bool, FrozenSet[str]]]
 #: events a caller context may change, and the attribute holding the path that decides privacy
-_CONTEXT_EVENTS = {FileOpen: "path", FileAct: "path", FileRename: "dst", FileMtime: "path"}
+_CONTEXT_EVENTS = {FileOpen: "path", FileAct: "path", FileRename: "dst", FileMovedAway: "src", FileMtime: "path"}
 #: events on a mailbox (its name in ``ref``): none for one made on a private path
 _MAILBOX_EVENTS = (BoxOp, KeyUse)
 #: what one kind of call guarantees a helper: whether a lock is held, which parameters are private

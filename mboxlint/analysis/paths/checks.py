@@ -1,13 +1,14 @@
 """Guards and checks: ``exists``-style checks in force, and mtimes compared with earlier values."""
 
 import ast
-from typing import Optional, Set, Tuple
+from typing import FrozenSet, Optional, Set, Tuple
 
 from ..events import FileMtime
 from ..imports import dotted_name
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
+from ..summaries import instance_name
 from .facts import Must
 from .opens import STAT
 
@@ -52,6 +53,23 @@ class GuardFact(Must):
     def line(self):
         return self.value[2]
 
+    @property
+    def found_no_file(self) -> bool:
+        """Whether the check said no file is at the path, as a create of a file reads it: it
+        found nothing there, or nothing that is a regular file. A false ``isdir()`` does not:
+        a regular file may be there, and an open for writing after it overwrites that file
+        as the code means it to. (Any check that found the path free counts for a ``mkdir``,
+        which fails on whatever is there.)"""
+        return not self.present and self.kind != "isdir"
+
+
+#: calls that read a clock: a value made from one is a time of this run (a cutoff), not the
+#: mtime of an earlier stat
+CLOCK_READINGS = frozenset({
+    "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+    "time.perf_counter_ns", "time.localtime", "time.gmtime", "datetime.datetime.now",
+    "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
+})
 
 #: fields of a kept entry that say more than the mtime is compared
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
@@ -73,9 +91,54 @@ def _cache_lookup(node: Optional[ast.AST]) -> bool:
         isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get")
 
 
+#: checks that a path is a symbolic link: true only when something is there
+LINK_FUNCTIONS = frozenset({"os.path.islink"})
+LINK_METHODS = frozenset({"is_symlink"})
+
+
 class GuardsAndChecks:
     """Guard facts and :class:`~mboxlint.analysis.events.FileMtime` events (a part of
     :class:`PathAnalysis`)."""
+
+    def branch_any(self, walker: Walker, tests, state: State) -> None:
+        """One of several checks of the same file said the same (``if not p.is_file() and
+        not p.is_symlink(): return``, then ``p.is_file() or p.is_symlink()``): whichever it
+        was, the file was there (or was missing) when checked. A link check counts for
+        presence alongside another check; the first check's kind is the guard's."""
+        stmt = walker.current_statement()
+        if isinstance(stmt, ast.Assert):
+            return  # states what the code expects, as for one check
+        guard = None  # (kind, key, present, line) of the first check
+        for test, truth in tests:
+            while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test, truth = test.operand, not truth
+            if not isinstance(test, ast.Call):
+                return
+            checked = self._guard_of(test, state)
+            if checked is None:
+                # A link is something there: it counts for presence, next to a real check.
+                key = self._link_checked(test, state) if truth else None
+                if key is None:
+                    return
+                checked = (None, key)
+            if guard is not None and (checked[1] is not guard[1] or truth != guard[2]):
+                return  # another file, or the other way
+            if guard is None or guard[0] is None:
+                guard = (checked[0], checked[1], truth, getattr(test, "lineno", 0))
+        if guard is None or guard[0] is None:
+            return  # only link checks
+        kind, key, present, line = guard
+        if not self._fresh(key, unique=True):
+            state.set("guard", key, GuardFact((kind, present, line), stmt))
+
+    def _link_checked(self, call: ast.Call, state: State) -> Optional[PathKey]:
+        """The key ``os.path.islink(p)`` or ``p.is_symlink()`` checks, else None."""
+        func = call.func
+        if self.facts.resolve(func) in LINK_FUNCTIONS and len(call.args) == 1:
+            return self.key(call.args[0], state)
+        if isinstance(func, ast.Attribute) and func.attr in LINK_METHODS and not call.args:
+            return self.key(func.value, state)
+        return None
 
     def _guard_of(self, call: ast.Call, state: State) -> Optional[Tuple[str, str]]:
         name = self.facts.resolve(call.func)
@@ -84,8 +147,16 @@ class GuardsAndChecks:
             return (GUARD_FUNCTIONS[name], key) if key is not None else None
         if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in GUARD_METHODS \
                 and not call.args:
-            key = self.key(call.func.value, state)
-            return (GUARD_METHODS[call.func.attr], key) if key is not None else None
+            receiver = call.func.value
+            key = self.key(receiver, state)
+            if key is None:
+                return None
+            ref = dotted_name(receiver)
+            if ref is not None:
+                # Only a path answers ``is_file()`` or ``exists()`` of itself: its ``open()``,
+                # ``replace()`` or ``unlink()`` are a path's too (``for f in files: if f.is_file()``).
+                state.set("pathlib", ref, Must(True))
+            return GUARD_METHODS[call.func.attr], key
         return None
 
     def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
@@ -198,6 +269,46 @@ class GuardsAndChecks:
         ref = dotted_name(holder) if spelled is not None else None
         return (ref, spelled) if ref is not None else None
 
+    def _clock_attributes(self) -> FrozenSet[str]:
+        """The attributes some method of the class being walked sets on its instance from a
+        clock reading (``self._last_read = time.time() - 1``), found at the first comparison
+        about to be reported in the class."""
+        cls = self._scope.enclosing_class if self._scope is not None else None
+        if cls is None:
+            return frozenset()
+        found = self._clock_attrs.get(id(cls))
+        if found is None:
+            found = self._clock_attrs[id(cls)] = frozenset(self._clock_bindings(cls))
+        return found
+
+    def _clock_bindings(self, cls: ast.ClassDef) -> Set[str]:
+        """Attributes a method sets from a clock reading, directly or through a local of
+        its own bound from one (``now = time.time()`` ... ``self.seen = now``)."""
+        resolve = self.facts.resolve
+
+        def reads_clock(value, clock_locals) -> bool:
+            return any(isinstance(sub, ast.Call) and resolve(sub.func) in CLOCK_READINGS
+                       or isinstance(sub, ast.Name) and sub.id in clock_locals for sub in ast.walk(value))
+
+        names: Set[str] = set()
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            self_name = instance_name(self.facts, method, cls)
+            if self_name is None:
+                continue
+            assignments = [(node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
+                           for node in ast.walk(method)
+                           if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
+            clock_locals = {target.id for targets, value in assignments if reads_clock(value, ())
+                            for target in targets if isinstance(target, ast.Name)}
+            for targets, value in assignments:
+                attrs = [t.attr for t in targets if isinstance(t, ast.Attribute)
+                         and isinstance(t.value, ast.Name) and t.value.id == self_name]
+                if attrs and reads_clock(value, clock_locals):
+                    names.update(attrs)
+        return names
+
     def _own_attribute(self, holder: str) -> Optional[str]:
         """``attr`` when ``holder`` is ``self.attr``."""
         prefix = self._self_name + "."
@@ -283,6 +394,9 @@ class GuardsAndChecks:
         if ref is not None and state.get("cached", ref) is not None:
             return "a cached value"
         if isinstance(node, ast.Attribute) and ref is not None:
+            attr = self._own_attribute(ref) if self._self_name else None
+            if attr is not None and attr in self._clock_attributes():
+                return None  # a time this run read from a clock, not an mtime kept from before
             return "`%s`" % ref
         if isinstance(node, ast.Name) and node.id in params:
             return "the parameter `%s`" % node.id

@@ -495,6 +495,8 @@ class PathExpressions:
                 returned = self._returns(node)
                 if returned.path:
                     return returned.pathlib
+                if self._annotated_path_return(node):
+                    return True
                 if isinstance(node.func, ast.Attribute) and node.func.attr in PATH_METHODS:
                     node = node.func.value
                     continue
@@ -586,6 +588,16 @@ class PathExpressions:
                 if not isinstance(stmt, ast.If):
                     # ``p = p or EXPR`` is walked after ``p`` is forgotten: it binds this key again
                     self._default_values[id(stmt.value)] = key
+
+    def _annotated_path_return(self, call: ast.Call) -> bool:
+        """Whether ``call`` calls a function or ``self`` method of the module annotated to
+        return a ``pathlib`` path (``def cache_file(mode) -> Path``), whatever it builds."""
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return False
+        found = summaries.callee_node(call, scope.enclosing_class, scope.self_name)
+        returns = getattr(found[0], "returns", None) if found is not None else None
+        return returns is not None and self._annotated_pathlib(returns)
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):

@@ -71,8 +71,8 @@ class OpensAndActs:
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(_exception_names(expr.args))
         for handler in walker.enclosing_handlers():
-            if handler_reraises(handler):
-                continue  # re-raises (or raises another error): the failure is not survived
+            if handler_reraises(handler, self.facts.resolve):
+                continue  # re-raises (or raises another error, or exits): the failure is not survived
             if handler.type is None:
                 names.add("BaseException")
             else:

@@ -1,10 +1,65 @@
-"""Files in a private temporary directory of the scope: nobody else reads them, so the file
-rules never report them (the directories come from :class:`~mboxlint.analysis.summaries.PrivatePaths`)."""
+"""Files nobody else reads back, which the file rules never report: files in a private
+temporary directory of the scope (the directories come from
+:class:`~mboxlint.analysis.summaries.PrivatePaths`), and the kernel's files (devices such as
+``/dev/null`` or ``os.devnull``, ``/proc``, ``/sys``)."""
 
 from typing import Optional
 
+from ..imports import canonical
 from ..pathkey import PathKey
 from ..summaries import under
+
+#: folders whose entries are devices or the kernel's view of processes and the system: a
+#: write there is no file another run reads back, and nothing there is created or removed
+KERNEL_FOLDERS = ("/dev/", "/proc/", "/sys/")
+#: folders under ``/dev`` that hold ordinary files shared between processes (tmpfs)
+SHARED_MEMORY_FOLDERS = ("/dev/shm/", "/dev/mqueue/")
+#: how many leading parts of a path are read for its folder
+_LEADING_PARTS = 3
+
+
+def _const_text(key: PathKey) -> Optional[str]:
+    """The text of a string or bytes constant key (spelled as its ``repr``), else None."""
+    if key.kind != "const":
+        return None
+    head = key.head
+    body = head[1:] if head.startswith("b") else head
+    # Only the start is matched, against plain ASCII folders: no need to undo escapes.
+    return body[1:-1]
+
+
+def _leading_text(key: PathKey, aliases) -> str:
+    """The constant start of the path a key names (``/proc/`` for ``"/proc/%d" % pid``,
+    ``/dev/null`` for ``os.devnull``): its first parts while they are constants, joined
+    as the key joins them."""
+    parts, separator = (key,), ""
+    if key.kind == "call" and key.head in ("join", "concat"):
+        parts, separator = key.parts[:_LEADING_PARTS], "/" if key.head == "join" else ""
+    texts = []
+    for part in parts:
+        text = _const_text(part)
+        if text is None and part.kind == "name" and _is_devnull(part.head, aliases):
+            text = "/dev/null"
+        if text is None:
+            texts.append("")  # an unknown part ends what is known, after its separator
+            break
+        texts.append(text)
+    return separator.join(texts)
+
+
+def _is_devnull(ref: str, aliases) -> bool:
+    root, dot, rest = ref.partition(".")
+    qualified = aliases.get(root)
+    if qualified is None:
+        return ref == "os.devnull"
+    return canonical(qualified + dot + rest) == "os.devnull"
+
+
+def names_kernel_file(key: PathKey, aliases) -> bool:
+    """Whether a key names a device or another of the kernel's files, not a file on disk
+    (``aliases``: the module's import aliases, for ``os.devnull`` however it is imported)."""
+    text = _leading_text(key, aliases)
+    return text.startswith(KERNEL_FOLDERS) and not text.startswith(SHARED_MEMORY_FOLDERS)
 
 
 class PrivateDirectories:
@@ -19,9 +74,12 @@ class PrivateDirectories:
         return frozenset(self._ref_key(name) for name in summaries.private.in_scope(scope))
 
     def private(self, key: Optional[PathKey]) -> bool:
-        """Whether a key names a file in a private temporary directory of this scope."""
+        """Whether a key names a file nobody else reads back: one in a private temporary
+        directory of this scope, or one of the kernel's (:func:`names_kernel_file`)."""
         if key is None:
             return False
+        if names_kernel_file(key, self.facts.aliases):
+            return True
         if self._private is None:
             self._private = self._private_names(self._scope)
         if not self._private:

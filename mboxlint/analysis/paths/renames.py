@@ -4,7 +4,7 @@ since, and whether a rename's names are fresh, derived from each other or rename
 import ast
 from typing import List, Optional, Set
 
-from ..events import FileRename
+from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name
 from ..pathkey import PathKey, opaque_key
 from ..state import State
@@ -156,8 +156,17 @@ class RenamesAndTemps:
 
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
-        if src_key is None or dst_key is None or self.private(dst_key):
-            return  # a target in a private directory: nobody else reads it
+        if src_key is None or dst_key is None:
+            return
+        if self.private(dst_key):
+            # A target in a private directory: nobody else reads it; but a shared source
+            # checked before the move may be gone by then.
+            guard = state.get("guard", src_key)
+            if guard is not None and not self.private(src_key):
+                walker.emit(FileMovedAway, node, key=None, op=op, src=src_key, src_node=src, guard=guard,
+                            iplock=self._iplocked(state), caught=self._caught(walker))
+                state.discard("guard", src_key)
+            return
         sites = self._rename_sites.setdefault((src_key, dst_key), [])
         statement = walker.current_statement()
         self._site_statements.setdefault(id(node), statement)

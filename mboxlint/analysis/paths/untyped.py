@@ -10,8 +10,9 @@ variable. What the code does to a name can say it is a ``pathlib`` path:
 * being the variable of a loop over ``p.iterdir()``/``glob()``/``rglob()``, or over a list or
   tuple display all of whose elements are such names.
 
-A ``self`` attribute counts when any method of the class says so. ``exists()`` and ``open()``
-say nothing (a Django query set has ``exists()``, an archive or a storage backend ``open()``).
+A ``self`` attribute counts when any method of the class says so. ``open()`` says nothing
+(an archive or a storage backend has one); ``exists()`` and the other checks a path answers
+of itself are followed, flow-sensitively, by the guards (:mod:`.checks`), not here.
 The look is lazy: a scope is read only when an act on a receiver of unknown type is judged,
 once, statements of nested functions and classes left out."""
 
