@@ -476,6 +476,31 @@ PROGRAMS = {
                 box.unlock()
             box.close()
         """),
+    "untyped-mailbox-region": (("MBX103",), """
+        import mailbox
+        def open_box(p, factory=mailbox.mbox):
+            return factory(p)
+        def main(p, src):
+            box = open_box(p)
+            box.lock()
+            box.add("From x\\n\\nnew\\n")
+            box.flush()
+            box.unlock()
+            box.close()
+            return "delivered"
+        """),
+    "untyped-mailbox-region-that-fails": (("MBX103",), """
+        import mailbox
+        def open_box(p, factory=mailbox.mbox):
+            return factory(p)
+        def main(p, src):
+            box = open_box(p)
+            box.lock()
+            box.add(object())
+            box.flush()
+            box.unlock()
+            box.close()
+        """),
     "mailbox-nothing-flushes-later": ((), """
         import mailbox
         def main(p, src):

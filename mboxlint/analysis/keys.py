@@ -23,13 +23,15 @@ loop body reach the keys the next iteration draws from the same listing.
 
 import ast
 import re
+from bisect import bisect_right
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
-from .imports import ModuleFacts, annotation_parts
+from .imports import ModuleFacts, annotation_parts, own_statements
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
 from .state import LOCKED, State, join_epochs, join_lock, min_line
+from .triggers import word_lines
 from .walk import Analysis, Walker
 
 KEY_DOMAIN = "key"
@@ -37,6 +39,9 @@ SEQ_DOMAIN = "imapseq"
 CONN_DOMAIN = "imap"
 #: parameters of a function, while they still hold what its caller passed
 PARAM_DOMAIN = "imapparam"
+#: values that may hold what a parameter held or what a function of the module returned
+#: (:class:`Flow`): whether those are sequence numbers is known once the module is walked
+FLOW_DOMAIN = "imapflow"
 
 #: Methods whose result holds keys, and the shape of that result.
 KEY_SOURCES = {"keys": "keys", "iterkeys": "keys", "items": "items", "iteritems": "items", "add": "key"}
@@ -435,6 +440,8 @@ class KeyAnalysis(Analysis):
 # -- IMAP ---------------------------------------------------------------------------------
 
 IMAP_CLASSES = frozenset({"imaplib.IMAP4", "imaplib.IMAP4_SSL", "imaplib.IMAP4_stream"})
+#: words of the lines where sequence numbers are made or used
+_SEQ_WORDS = ("search", ".store(", ".fetch(", ".copy(")
 #: Non-UID commands that act on message sequence numbers given as their first argument.
 SEQ_SINKS = frozenset({"store", "copy", "fetch"})
 #: Methods of str/bytes that keep the numbers in the text (``data[0].split()``).
@@ -502,6 +509,57 @@ class ParamFact:
         return hash((self.index, self.name))
 
 
+class Flow:
+    """Where a value may come from that only the end of the module's walk can tell: a
+    parameter of the function being walked (``("param", index, name)``), or the value a
+    function of the module returns from one call (``("call", id of the function, what
+    each argument carried)``, the arguments as ``(slot, SeqFact or Flow)`` pairs). Holds
+    on some path (a join keeps both sides); nesting and width are bounded, so loops settle."""
+
+    __slots__ = ("atoms", "depth")
+
+    def __init__(self, atoms: FrozenSet[tuple], depth: int = 0):
+        self.atoms = atoms
+        self.depth = depth
+
+    def join(self, other: Optional["Flow"]) -> "Flow":
+        if other is None or other == self:
+            return self
+        atoms = self.atoms | other.atoms
+        if len(atoms) > _FLOW_WIDTH:
+            return self  # bounded: what is left out is not followed
+        return Flow(atoms, max(self.depth, other.depth))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Flow) and self.atoms == other.atoms
+
+    def __hash__(self) -> int:
+        return hash(self.atoms)
+
+
+#: atoms one :class:`Flow` holds at most, and calls nested in one at most
+_FLOW_WIDTH = 8
+_FLOW_DEPTH = 3
+#: steps the resolution of all flows of a module may take (hostile input: many nested calls)
+_RESOLUTION_BUDGET = 20000
+#: functions followed from one use to the search at most (returns and parameters alike)
+_RESOLUTION_DEPTH = 24
+#: methods that put their argument into the object they are called on
+_COLLECTING = frozenset({"append", "extend", "add", "insert"})
+#: functions of a module looked at to choose the scopes that may pass numbers on
+_MAX_FLOW_FUNCTIONS = 256
+
+
+def _call_flow(callee: int, args: List[Tuple[Any, Any]]) -> Optional[Flow]:
+    """The :class:`Flow` of one call of the function ``callee`` with ``args``; None when it
+    would nest deeper than :data:`_FLOW_DEPTH`."""
+    depth = 1 + max((fact.depth for _, fact in args if isinstance(fact, Flow)), default=0)
+    if depth > _FLOW_DEPTH:
+        return None
+    key = tuple(sorted(args, key=lambda pair: (isinstance(pair[0], str), pair[0])))
+    return Flow(frozenset({("call", callee, key)}), depth)
+
+
 class ConnFact:
     """A name known to hold an ``imaplib`` connection."""
 
@@ -551,15 +609,74 @@ class ImapAnalysis(Analysis):
         self._sinks: List[tuple] = []
         self._pending_calls: List[tuple] = []
         self._pending_sinks: List[tuple] = []
+        #: id of a function -> what its returns may carry (SeqFact or Flow each)
+        self._returned: Dict[int, List[Any]] = {}
+        #: the flow of the value of the assignment being walked (see ``_assigned``)
+        self._assigned_flow: Optional[Tuple[int, Flow]] = None
+        #: see :meth:`_flowing` (False: not asked yet)
+        self._flow_names = False
+        #: at the module's end: id of a function -> (slot, what was passed, id of the caller)
+        #: of each call of it; what each parameter was found to receive; work left
+        self._passed: Dict[int, List[tuple]] = {}
+        self._param_facts: Dict[Tuple[int, int, str], Optional[SeqFact]] = {}
+        self._budget = 0
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
         return facts.imports_any(["imaplib"])
 
     def scope_triggers(self, path_words=None):
-        # Sequence numbers come from a search(), and are used in that scope or in a function
-        # of the module it hands them to.
-        return ("search", ".store(", ".fetch(", ".copy(")
+        # Sequence numbers come from a search(), and are used in that scope, in a function
+        # of the module it hands them to, or in one that a function returning them hands
+        # them back to.
+        return _SEQ_WORDS + tuple(sorted(self._flowing() or ()))
+
+    def _flowing(self) -> Optional[FrozenSet[str]]:
+        """See :meth:`_flowing_functions`; None: any function may (the text is not known)."""
+        if self._flow_names is False:
+            found = self._flowing_functions()
+            self._flow_names = frozenset(found) if found is not None else None
+        return self._flow_names
+
+    def _flowing_functions(self) -> Optional[Tuple[str, ...]]:
+        """Names of the module's functions through which numbers may flow between scopes:
+        those named on a line that spells a search or a use (``check(conn.search(...))``),
+        and those whose body holds such a line or names one of them (a caller of a function
+        returning numbers), until none is added. A line naming one walks the scope that holds it.
+        None when lines cannot be counted (no text, or a lone carriage return in it)."""
+        summaries, text = self.facts.summaries, self.facts.text
+        if text is None or "\r" in text:
+            return None
+        if summaries is None or not summaries.functions:
+            return ()
+        functions = sorted(summaries.functions.items(), key=lambda item: item[1].lineno)[:_MAX_FLOW_FUNCTIONS]
+        lines = set()
+        for word in _SEQ_WORDS:
+            lines.update(word_lines(text, word) or ())
+        if not lines:
+            return ()
+        named = {name: word_lines(text, name) or () for name, _ in functions}
+        starts = [node.lineno for _, node in functions]
+
+        def holder(line: int) -> Optional[str]:
+            index = bisect_right(starts, line) - 1
+            if index < 0:
+                return None
+            name, node = functions[index]
+            return name if line <= (node.end_lineno or node.lineno) else None
+
+        chosen = {name for name, _ in functions if not lines.isdisjoint(named[name])}
+        pending = [name for name in {holder(line) for line in lines} if name is not None]
+        done = set(pending)
+        while pending:  # the callers of each, and theirs
+            name = pending.pop()
+            chosen.add(name)
+            for line in named[name]:
+                caller = holder(line)
+                if caller is not None and caller not in done:
+                    done.add(caller)
+                    pending.append(caller)
+        return tuple(sorted(chosen))
 
     # -- which names are connections ------------------------------------------------------
 
@@ -648,7 +765,7 @@ class ImapAnalysis(Analysis):
             if isinstance(node, ast.Subscript):
                 node = node.value
             elif isinstance(node, ast.Call):
-                fact = state.get(domain, _synthetic(node)) if domain == SEQ_DOMAIN else None
+                fact = state.get(domain, _synthetic(node)) if domain != PARAM_DOMAIN else None
                 if fact is not None:
                     return fact
                 func = node.func
@@ -670,11 +787,27 @@ class ImapAnalysis(Analysis):
             else:
                 return None
 
+    def flow_of(self, node: ast.AST, state: State) -> Optional[Flow]:
+        """What ``node``'s value may hold that only the module's end can tell (a parameter,
+        a function's return), through the conversions of :meth:`seq_of`; the elements of a
+        tuple or list display each count."""
+        found = None
+        for part in node.elts if isinstance(node, (ast.Tuple, ast.List)) else (node,):
+            param = self._carried(part, state, PARAM_DOMAIN)
+            flow = self._carried(part, state, FLOW_DOMAIN)
+            if param is not None:
+                flow = Flow(frozenset({("param", param.index, param.name)})).join(flow)
+            if flow is not None:
+                found = flow.join(found)
+        return found
+
     # -- bindings -------------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         if value is None:
             return
+        if how in ("assign", "walrus", "for", "comprehension"):
+            self._bind_flow(walker, target, value, how, state)
         ref = walker.ref(target)
         if how in ("assign", "walrus", "with") and ref is not None:
             kind = self.constructed(value, walker.scope.node)
@@ -701,17 +834,28 @@ class ImapAnalysis(Analysis):
                 if not (skip_status and index == 0):
                     self._mark(walker, element, fact, state)
 
-    def _mark(self, walker: Walker, target: ast.AST, fact: SeqFact, state: State) -> None:
+    def _bind_flow(self, walker: Walker, target: ast.AST, value: ast.AST, how: str, state: State) -> None:
+        """A name bound from a value with a :class:`Flow` carries it (``ids = ",".join(map(str,
+        nums))`` of a parameter, ``for num, header in headers(conn, nums)``)."""
+        flow = self.flow_of(value, state)
+        if flow is None and self._assigned_flow is not None and self._assigned_flow[0] == id(value):
+            flow = self._assigned_flow[1]
+        if flow is not None:
+            self._mark(walker, target, flow, state, FLOW_DOMAIN)
+
+    def _mark(self, walker: Walker, target: ast.AST, fact, state: State, domain: str = SEQ_DOMAIN) -> None:
         """Every name bound by ``target`` (``(nums,)`` included) carries ``fact``."""
-        if isinstance(target, ast.Starred):
-            target = target.value
-        if isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self._mark(walker, element, fact, state)
-            return
-        ref = walker.ref(target)
-        if ref is not None:
-            state.set(SEQ_DOMAIN, ref, fact)
+        pending = [target]
+        while pending:  # a stack: unpacking targets may nest as deep as the parser allows
+            target = pending.pop()
+            if isinstance(target, ast.Starred):
+                target = target.value
+            if isinstance(target, (ast.Tuple, ast.List)):
+                pending.extend(target.elts)
+                continue
+            ref = walker.ref(target)
+            if ref is not None:
+                state.set(domain, ref, fact)
 
     # -- operations ---------------------------------------------------------------------
 
@@ -739,39 +883,75 @@ class ImapAnalysis(Analysis):
             self._reported.add(id(node))
             walker.emit(ImapSeqUse, node, ref=ref, op=op, search=fact)
             return
-        param = self._carried(args[0], state, PARAM_DOMAIN)
-        if param is not None:  # whether a caller passes search results is known at the end
-            self._pending_sinks.append((walker.events, walker.scope, node, ref, op, param))
+        flow = self.flow_of(args[0], state)
+        if flow is not None:  # whether a caller passes, or a helper returns, numbers is known at the end
+            self._pending_sinks.append((walker.events, walker.scope, node, ref, op, flow))
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         """Sequence numbers handed to a call that is not a reported use (a read-only fetch, a
         helper of the program) *pin* their searches: rewriting those searches to UID SEARCH
         would hand that call UIDs where it expects sequence numbers."""
         stmt = walker.current_statement()
+        callee = self._callee(walker, node)
+        if callee is not None:
+            self._call_of_function(walker, node, callee, state)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is node:
             fact = self.seq_of(node, state)
             self._assigned = (id(node), fact) if fact is not None else None
+            flow = self.flow_of(node, state)
+            self._assigned_flow = (id(node), flow) if flow is not None else None
         if id(node) in self._reported or not (node.args or node.keywords):
             return
         func = node.func
         if isinstance(func, ast.Attribute):
             if func.attr in _TEXT_METHODS or func.attr in _PIN_FREE_METHODS:
                 return
+            if func.attr in _COLLECTING:
+                self._collected(walker, node, state)
         elif (self.facts.resolve(func) or "").startswith("builtins."):
             return
-        callee = self._callee(walker, node)
-        slots = [(index, value) for index, value in enumerate(node.args)]
-        slots += [(k.arg, k.value) for k in node.keywords]
         sites = frozenset()
-        for slot, value in slots:
+        for _, value in _slots(node):
             fact = self.seq_of(value, state)
             if fact is not None:
                 sites |= fact.sites
-                if callee is not None and not isinstance(value, ast.Starred):
-                    target, offset = callee
-                    self._pending_calls.append((id(target), slot + offset if isinstance(slot, int) else slot, fact))
         if sites:
             walker.emit(ImapSeqPin, node, sites=sites)
+
+    def _call_of_function(self, walker: Walker, node: ast.Call, callee, state: State) -> None:
+        """A call of a function of the module: what each argument carries is passed to its
+        parameter, and the call's value is what the function returns given those."""
+        target, offset = callee
+        args = []
+        for slot, value in _slots(node):
+            if isinstance(value, ast.Starred):
+                continue
+            fact = self.seq_of(value, state) or self.flow_of(value, state)
+            if fact is not None:
+                slot = slot + offset if isinstance(slot, int) else slot
+                args.append((slot, fact))
+                self._pending_calls.append((id(target), slot, fact, id(walker.scope.node)))
+        # Without arguments that carry anything, only a function that may search (or call
+        # one that does: those the scope filter chose) can return numbers.
+        flowing = self._flowing()
+        if not args and isinstance(node.func, ast.Name) and flowing is not None and node.func.id not in flowing:
+            return
+        flow = _call_flow(id(target), args)
+        if flow is not None:
+            state.set(FLOW_DOMAIN, _synthetic(node), flow)
+
+    def _collected(self, walker: Walker, node: ast.Call, state: State) -> None:
+        """``nums.append(num)``: the list holds what it is given, as well as what it held."""
+        ref = walker.ref(node.func.value)
+        if ref is None or not node.args:
+            return
+        value = node.args[-1]
+        fact = self.seq_of(value, state)
+        if fact is not None:
+            state.set(SEQ_DOMAIN, ref, fact.join(state.get(SEQ_DOMAIN, ref)))
+        flow = self.flow_of(value, state)
+        if flow is not None:
+            state.set(FLOW_DOMAIN, ref, flow.join(state.get(FLOW_DOMAIN, ref)))
 
     def _callee(self, walker: Walker, call: ast.Call):
         """``(function node, index offset)`` of a call of a module function, or of a method of
@@ -789,24 +969,97 @@ class ImapAnalysis(Analysis):
         self._calls.extend(self._pending_calls)
         self._sinks.extend(self._pending_sinks)
         self._pending_calls, self._pending_sinks = [], []
+        scope = walker.scope
+        if exits is None or not scope.is_function:
+            return
+        returned = []
+        for stmt in own_statements(scope.node):
+            if not isinstance(stmt, ast.Return) or stmt.value is None:
+                continue
+            fact = self.seq_of(stmt.value, exits)
+            if fact is not None:
+                # Numbers handed back to callers the fix does not rewrite: it leaves the search.
+                walker.emit(ImapSeqPin, stmt, sites=fact.sites)
+                returned.append(fact)
+            flow = self.flow_of(stmt.value, exits)
+            if flow is not None:
+                returned.append(flow)
+        if returned:
+            self._returned[id(scope.node)] = returned
 
     def finish_module(self) -> None:
-        """Report the uses, in a function of the module, of numbers its callers pass it."""
-        passed: Dict[Tuple[int, Any], SeqFact] = {}
-        for callee, slot, fact in self._calls:
-            passed[(callee, slot)] = fact.join(passed.get((callee, slot)))
+        """Report the uses, in a function of the module, of numbers its callers pass it or a
+        function of the module returns to it."""
+        for callee, slot, fact, caller in self._calls:
+            self._passed.setdefault(callee, []).append((slot, fact, caller))
+        self._budget = _RESOLUTION_BUDGET
         done = set()
-        for events, scope, node, ref, op, param in self._sinks:
+        for events, scope, node, ref, op, flow in self._sinks:
             if id(node) in done:
                 continue
-            fact = passed.get((id(scope.node), param.index)) if param.index >= 0 else None
-            by_name = passed.get((id(scope.node), param.name))
-            fact = by_name.join(fact) if by_name is not None else fact
+            fact = self._resolve(flow, id(scope.node), None)
             if fact is not None:
                 done.add(id(node))
                 self._reported.add(id(node))
                 events.append(ImapSeqUse(node, scope, ref=ref, op=op, search=fact))
-        self._calls, self._sinks = [], []
+        self._calls, self._sinks, self._returned = [], [], {}
+        self._passed, self._param_facts = {}, {}
+
+    def _resolve(self, fact, function: int, call: Optional[tuple], depth: int = 0) -> Optional[SeqFact]:
+        """The searches ``fact``, met in ``function``, may carry the numbers of. ``call``:
+        None when the parameters of ``function`` hold what any caller passes; else the one
+        call being followed, ``(its arguments, the caller, the caller's own call)``.
+        Functions are followed :data:`_RESOLUTION_DEPTH` deep at most, with a budget of work
+        for the whole module (hostile input may nest calls and returns without end)."""
+        if isinstance(fact, SeqFact):
+            return fact
+        if self._budget <= 0 or depth > _RESOLUTION_DEPTH:
+            return None
+        self._budget -= 1
+        depth += 1
+        found = None
+        for atom in fact.atoms:
+            if atom[0] == "param":
+                _, index, name = atom
+                if call is None:
+                    got = self._parameter(function, index, name, depth)
+                else:
+                    args, caller, outer = call
+                    got = None
+                    for slot, value in args:
+                        if slot == name or slot == index >= 0:
+                            got = _joined(got, self._resolve(value, caller, outer, depth))
+            else:
+                _, callee, args = atom
+                got = None
+                for value in self._returned.get(callee, ()):
+                    got = _joined(got, self._resolve(value, callee, (args, function, call), depth))
+            found = _joined(found, got)
+        return found
+
+    def _parameter(self, function: int, index: int, name: str, depth: int) -> Optional[SeqFact]:
+        """The searches whose numbers some caller passes ``function`` as this parameter
+        (each asked once; a cycle of calls adds nothing)."""
+        slot = (function, index, name)
+        if slot in self._param_facts:
+            return self._param_facts[slot]
+        self._param_facts[slot] = None
+        found = None
+        for passed, fact, caller in self._passed.get(function, ()):
+            if passed == name or passed == index >= 0:
+                found = _joined(found, self._resolve(fact, caller, None, depth))
+        self._param_facts[slot] = found
+        return found
+
+
+def _joined(a: Optional[SeqFact], b: Optional[SeqFact]) -> Optional[SeqFact]:
+    return b if a is None else a.join(b)
+
+
+def _slots(call: ast.Call):
+    """``(position or keyword, value)`` of each argument of ``call``."""
+    return [(index, value) for index, value in enumerate(call.args)] + \
+        [(keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg is not None]
 
 
 def search_uses(events) -> Dict[Tuple[int, int], FrozenSet[Tuple[int, int]]]:

@@ -10,7 +10,12 @@ of its locking:
 * it is constructed here (``box = mailbox.mbox(p)``, ``self.box = M(p)``), or
 * it is a parameter, annotated variable, ``self`` attribute or module global whose class is
   known, *and* this scope calls ``lock()``/``unlock()``/``locked()`` on it. A mailbox this
-  scope never locks is left to its caller (the analysis is intraprocedural).
+  scope never locks is left to its caller (the analysis is intraprocedural), or
+* it is an un-annotated parameter or a local not bound from a known class (``box =
+  self.get_instance()``) that this scope both locks and unlocks, and on which it calls a
+  method only a mailbox has (:data:`MAILBOX_ONLY_METHODS`) or both a change and ``flush()``:
+  tracked as of the class ``mailbox.Mailbox`` (as when annotated so). A Qt mutex or a
+  file-lock object has ``lock()`` and ``unlock()`` but none of those.
 """
 
 import ast
@@ -20,6 +25,7 @@ from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import apply_effects, bind_arguments
+from .triggers import has_trigger
 from .walk import Analysis, Scope, Walker
 
 DOMAIN = "box"
@@ -41,6 +47,19 @@ READING = frozenset(
 )
 #: Operations after which the mailbox is no longer locked.
 RELEASING = frozenset({"unlock", "close"})
+#: methods that, on an object that is also locked and unlocked, only a mailbox has
+MAILBOX_ONLY_METHODS = frozenset({
+    "get_message", "get_bytes", "get_string", "get_file", "iterkeys", "itervalues", "iteritems",
+    "get_sequences", "set_sequences", "list_folders", "get_folder", "add_folder", "remove_folder",
+})
+#: changes that, with ``flush()`` on the same object, make it a mailbox when it is also
+#: locked and unlocked
+_FLUSHED_CHANGES = frozenset({"add", "remove", "discard", "__setitem__"})
+_EVIDENCE = MAILBOX_ONLY_METHODS | _FLUSHED_CHANGES | {"flush", "lock", "unlock"}
+#: calls one of which a module with such an untyped mailbox spells (besides ``.unlock()``)
+UNTYPED_MAILBOX_WORDS = (".flush()",) + tuple(".%s(" % method for method in sorted(MAILBOX_ONLY_METHODS))
+#: the class an untyped mailbox is tracked as
+UNTYPED_KIND = "mailbox.Mailbox"
 
 
 class BoxFact:
@@ -140,6 +159,8 @@ class _ScopeSurvey:
         self.locks: Set[str] = set()  # refs with lock() or locked() calls, or a helper's
         self.unlocks: Set[str] = set()  # refs with unlock() calls, or a helper's
         self.handed_on: Set[str] = set()  # refs returned, yielded or stored on self
+        #: ref -> the methods of :data:`_EVIDENCE` called on it
+        self._methods: Dict[str, Set[str]] = {}
         self_name = scope.self_name
         for node in _walk_scope_body(scope.node):
             if isinstance(node, ast.Call) and facts is not None and facts.summaries is not None:
@@ -156,6 +177,8 @@ class _ScopeSurvey:
                 ref = Walker.ref(node.func.value)
                 if ref is None:
                     continue
+                if node.func.attr in _EVIDENCE:
+                    self._methods.setdefault(ref, set()).add(node.func.attr)
                 if node.func.attr in ("lock", "locked"):
                     self.locks.add(ref)
                 elif node.func.attr == "unlock":
@@ -172,6 +195,26 @@ class _ScopeSurvey:
                     isinstance(t, ast.Attribute) and Walker.ref(t.value) == self_name for t in node.targets
                 ):
                     self.handed_on.add(ref)
+
+
+    def untyped_mailbox(self, ref: str) -> bool:
+        """Whether the scope treats ``ref`` as a lockable mailbox (see the module's overview)."""
+        methods = self._methods.get(ref)
+        return methods is not None and "lock" in methods and "unlock" in methods and bool(
+            methods & MAILBOX_ONLY_METHODS or "flush" in methods and methods & _FLUSHED_CHANGES)
+
+
+#: methods whose value is a mailbox of the class of the one they are called on
+_FOLDERS = frozenset({"add_folder", "get_folder"})
+
+
+def _of_known_class(facts: ModuleFacts, value: Optional[ast.AST]) -> bool:
+    """Whether ``value`` makes a mailbox of a class the module names, or a folder of another
+    mailbox (of that one's class): a Maildir and its folders stay untracked, being exempt."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    return bool(facts.mailbox_class(func)) or isinstance(func, ast.Attribute) and func.attr in _FOLDERS
 
 
 def _walk_scope_body(scope_node: ast.AST):
@@ -382,7 +425,7 @@ class LockAnalysis(Analysis):
     domain = DOMAIN
     #: every spelling of a mailbox class (``import mailbox``, ``from mboxlint import
     #: mailbox``, a subclass of one of them) has this word in the module's text
-    TRIGGERS = ("mailbox",)
+    TRIGGERS = ("mailbox", "unlock")
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
@@ -395,7 +438,12 @@ class LockAnalysis(Analysis):
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
-        return bool(facts.lockable_subclasses) or facts.imports_any(["mailbox"])
+        if facts.lockable_subclasses or facts.imports_any(["mailbox"]):
+            return True
+        # A mailbox whose class is visible nowhere in the module (made by a subclass's
+        # ``_variant`` in another one): locked, unlocked and used as only a mailbox is.
+        text = facts.text
+        return text is not None and has_trigger(text, (".unlock()",)) and has_trigger(text, UNTYPED_MAILBOX_WORDS)
 
     def scope_triggers(self, path_words=None):
         return self.mailbox_scope_words(self.facts)
@@ -428,6 +476,8 @@ class LockAnalysis(Analysis):
                 kind = self.facts.lockable_annotation(arg.annotation)
                 if kind:
                     candidates[arg.arg] = kind
+                elif arg.annotation is None and self.survey.untyped_mailbox(arg.arg):
+                    candidates[arg.arg] = UNTYPED_KIND
             self_name = scope.self_name
             if self_name and scope.enclosing_class is not None:
                 cls = scope.enclosing_class
@@ -468,6 +518,8 @@ class LockAnalysis(Analysis):
             kind = self.facts.lockable_annotation(stmt.annotation)
             if kind:
                 self._track_if_managed_here(ref, kind, target, state)
+        elif "." not in ref and self.survey.untyped_mailbox(ref) and not _of_known_class(self.facts, value):
+            self._track_if_managed_here(ref, UNTYPED_KIND, target, state)
 
     # -- operations ---------------------------------------------------------------------
 

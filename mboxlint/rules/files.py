@@ -77,7 +77,8 @@ class ExistsThenOpen(Rule):
 
     ## What it does
     Reports `open(P)` (also `io.open`, `gzip/bz2/lzma/codecs.open`, `Path.open()`,
-    `Path.read_text()`/`read_bytes()`) for reading when a check that `P` exists is in force on
+    `Path.read_text()`/`read_bytes()`, on a receiver of unwritten type too when the code
+    treats it as a path, as in MBX302) for reading when a check that `P` exists is in force on
     every path to it: `os.path.exists/isfile/isdir/lexists(P)`, `os.access(P, ...)`,
     `Path.exists()/is_file()/is_dir()`, in an `if` around the open or in the guard-clause
     form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of
@@ -449,6 +450,16 @@ class CheckThenAct(Rule):
     writing in the `else:` of `if os.path.isdir(P):` overwrites it as the code means it to.
     It is no check for a create (nor for MBX901 and MBX306, which count a write or a rename
     after a check that found the file missing as a create).
+
+    A `Path` method counts on a receiver whose type is written nowhere (an un-annotated
+    parameter, a `self` attribute, a loop variable) when the code treats it as a path: a
+    method only a path has is called on it with a path's arguments (`p.joinpath(x)`,
+    `p.with_name(n)`, `p.is_file()`, `p.mkdir()`, `p.unlink()`, `p.write_text(s)`...; a
+    file-system object's `fs.mkdir(name)` is not), it is bound from one (`Path(...)`, `q /
+    x`, `q.parent`, `q.with_suffix(s)`; for an attribute, in any method of the class), or it
+    is the variable of a loop over `q.iterdir()`/`glob()`/`rglob()` or over a list of such
+    names; a receiver asked `exists()`, `is_file()` or `is_dir()` with no argument is one
+    from that check on. `open()` alone says nothing (an archive or a storage has one).
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
@@ -1334,7 +1345,8 @@ class RenameToOverwrite(Rule):
     ## What it does
     Reports `os.rename(src, dst)` and `Path.rename(dst)` where the rename is meant to replace
     `dst`: `src` is a temp file from `tempfile`, or a name built from `dst` (`dst + ".tmp"`,
-    `f"{dst}.new"`, `dst.with_suffix(...)`) that this function wrote (directly, or through a
+    `f"{dst}.new"`, `dst.with_suffix(...)`, `dst.with_name(...)`, also where `dst` is a
+    path whose type is written nowhere, as in MBX302) that this function wrote (directly, or through a
     helper of the module that opens a file and returns it, as in MBX301), or the rename retries an
     earlier rename of the same two names that failed (a rename in the other arm of the same
     `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name

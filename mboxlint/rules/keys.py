@@ -301,10 +301,16 @@ class ImapSequenceNumbers(Rule):
     `imaplib.IMAP4`, `IMAP4_SSL` or `IMAP4_stream` connection, whose message set comes from
     a non-UID `search()`: directly, through `data[0].split()`, a loop over it, a
     `b",".join(...)`, `str()`/`int()`/`.decode()` of one, or a name rebound from itself
-    (`num = num.decode()`), and in a function of the module (or a method of the class,
-    called through `self`) to which a caller passes them, where the parameter, not rebound,
-    is the message set. Numbers passed to other objects or modules are not followed; such a
-    finding has no fix (the callee may have other callers). A `fetch()` changes state when its message parts name `RFC822`,
+    (`num = num.decode()`), a list they are appended to (`chosen.append(num)`), and in a
+    function of the module (or a method of the class, called through `self`) to which a
+    caller passes them, where the parameter, or a name bound from it by those conversions
+    (`ids = ",".join(map(str, nums))`), is the message set. Numbers a function or method
+    of the module returns are followed into its callers: its own search's, a parameter it
+    hands back (`status, data = response; return data`), or another such function's value,
+    as a tuple's items too (`for num, header in headers(conn, nums)`); at most 24 functions
+    from the use to the search. Numbers passed to other objects or modules are not
+    followed; a finding whose numbers were passed or returned has no fix (the function may
+    have other callers). A `fetch()` changes state when its message parts name `RFC822`,
     `RFC822.TEXT` or a `BODY[...]` section without `.PEEK` (the server sets `\\Seen`);
     `RFC822.HEADER`, `RFC822.SIZE`, `BODY.PEEK[...]`, `FLAGS` and `UID` only read, and a
     message-parts argument that is not a literal is not reported. Connections are recognised

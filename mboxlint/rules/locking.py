@@ -47,7 +47,16 @@ class UnlockedModification(Rule):
     (`mailbox.mbox(...)` under any import alias, `mboxlint.mailbox`, a subclass defined in the
     module, `self.box = ...` in any method of the class), or it is a parameter, variable or
     attribute annotated with a lockable class or `mailbox.Mailbox` *and* the function locks or
-    unlocks it somewhere, itself or through a function of the module. A mailbox the function
+    unlocks it somewhere, itself or through a function of the module. A mailbox whose class is
+    written nowhere (an un-annotated parameter, a local bound from a call that names no
+    mailbox class, such as `box = self.get_instance()`) is checked as a `mailbox.Mailbox` when
+    the function both locks and unlocks it and uses it as only a mailbox is used: a method no
+    lock object has (`get_message`, `get_file`, `get_bytes`, `get_string`, `iterkeys`,
+    `itervalues`, `iteritems`, `get_sequences`, `set_sequences`, `list_folders`,
+    `get_folder`, `add_folder`, `remove_folder`), or `flush()` with `add`, `remove`,
+    `discard` or `box[key] = msg` (a Qt mutex or a file-lock object is locked and unlocked
+    but never so used; a folder from `add_folder()`/`get_folder()` has its parent's class and
+    is not taken for one). A mailbox the function
     never locks is left to its caller. A class chosen at run time (`make = mailbox.MMDF if c
     else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
     a mailbox class.
@@ -374,7 +383,14 @@ class LockNotReleasedOnError(Rule):
     Reports a `lock()` whose lock would stay held if the code after it raised: no
     `unlock()` (or `close()`, which unlocks) in a `finally` that covers the code after the
     `lock()`, and no `with box.locked():` or `with contextlib.closing(box):`. Also reported
-    when a mailbox constructed in the function is locked and never unlocked.
+    when a mailbox constructed in the function is locked and never unlocked. The mailboxes
+    checked are MBX101's, those whose class is written nowhere included: an un-annotated
+    parameter or a local from an opaque call (`box = self.get_instance()`, the class chosen
+    by a subclass in another module, even one that never names `mailbox`) that the function
+    locks, unlocks and uses as only a mailbox is used (`get_message`, `iterkeys`, ..., or
+    `flush()` with `add`/`remove`/`discard`). A generator that yields between `lock()` and
+    `unlock()` with no `finally` is reported too: a caller that stops iterating, or an
+    exception at the `yield`, leaves the lock.
 
     Not reported when the function hands the locked mailbox on: it returns or yields it,
     stores it on `self`, is an `__enter__` method, or (for a mailbox it did not construct)

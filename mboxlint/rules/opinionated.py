@@ -590,7 +590,8 @@ class RenameWithoutFsync(Rule):
 
     ## What it does
     Reports the rename (`os.rename`, `os.replace`, `shutil.move`, `Path.rename`/`replace`) of a
-    temp file (from `tempfile`, or a name built from the target that this function wrote) when
+    temp file (from `tempfile`, or a name built from the target that this function wrote, with
+    `open()` or with `Path.open()` also on a path whose type is written nowhere, as in MBX302) when
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;
     the file may come from a helper of the module that opens it and returns it, as in MBX301),
     and no call of a helper whose name contains `sync` with one of those, runs before the

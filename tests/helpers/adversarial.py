@@ -121,6 +121,25 @@ def deep_rename_target(n: int) -> str:
         "    os.rename(t, p + " + " + ".join(["a"] * n) + ")\n"
 
 
+def returned_numbers(n: int) -> str:
+    """``n`` functions each returning the IMAP sequence numbers the one before returns (the
+    first searches), each storing them first."""
+    lines = ["import imaplib", "", "", "def f0(c: imaplib.IMAP4):", "    t, d = c.search(None, 'ALL')",
+             "    return d[0].split()"]
+    for i in range(1, n):
+        lines += ["def f%d(c: imaplib.IMAP4):" % i, "    nums = f%d(c)" % (i - 1),
+                  "    for num in nums:", "        c.store(num, '+FLAGS', '\\\\Deleted')", "    return nums"]
+    return "\n".join(lines) + "\n"
+
+
+def untyped_path_acts(n: int) -> str:
+    """``n`` paths of unwritten type built from a parameter, each checked then created."""
+    lines = ["def f(p):", "    p.mkdir()"]
+    for i in range(n):
+        lines += ["    q%d = p / 'a%d'" % (i, i), "    if not q%d.exists():" % i, "        q%d.open('w')" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 def annotation_union(n: int) -> str:
     """A connection parameter annotated with a union of ``n`` IMAP classes, searched and
     stored by sequence number."""
@@ -230,6 +249,8 @@ SHAPES: Dict[str, Shape] = {
     "elif-chain-in-try": Shape(elif_chain_in_try, 400),
     "locks-in-long-try": Shape(locks_in_long_try, 500),
     "helper-chain": Shape(helper_chain, 400),
+    "untyped-path-acts": Shape(untyped_path_acts, 300),
+    "returned-numbers": Shape(returned_numbers, 300),
     "constant-creates": Shape(constant_creates, 300),
     "clock-cutoffs": Shape(clock_cutoffs, 300),
 }

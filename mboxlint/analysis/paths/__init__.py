@@ -219,6 +219,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         #: id of a class -> the paths its methods keep on ``self`` (see :mod:`.attributes`)
         self._class_paths_cache: Dict[int, object] = {}
+        #: id of a scope or class -> what it says of names of unknown type (see :mod:`.untyped`)
+        self._untyped_cache: Dict[int, object] = {}
         #: what the class of the method being walked keeps on ``self`` (see :meth:`_enter_class`)
         self._class_view = None
         #: id of a class -> id of each statement of its body -> what the walk noted there, if
@@ -398,7 +400,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             if opened is not None:
                 state.set("file", ref, Must((opened[0], opened[1])))
                 return True
-        if method == "open" and self.is_pathlib(call.func.value, state):
+        if method == "open" and self.is_pathlib(call.func.value, state, untyped=True):
             key = self.key(call.func.value, state)
             if key is not None:
                 state.set("file", ref, Must((key, open_mode(call, 0))))
@@ -536,15 +538,15 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._open(walker, node, receiver, "r", state)
         elif method in ("write_text", "write_bytes") and len(node.args) == 1:
             self._open(walker, node, receiver, "w", state)
-        elif method == "open" and self.is_pathlib(receiver, state):
+        elif method == "open" and self.is_pathlib(receiver, state, untyped=True):
             self._open(walker, node, receiver, open_mode(node, 0), state)
         elif method in ("rename", "replace") and len(node.args) == 1 and not node.keywords:
-            if self.is_pathlib(receiver, state) or self._known_file(receiver, state):
+            if self.is_pathlib(receiver, state, untyped=True) or self._known_file(receiver, state):
                 self._rename(walker, node, "Path." + method, receiver, node.args[0], state)
         elif method == "mkdir" and not is_true(keyword_value(node, "exist_ok")) and len(node.args) < 3 \
-                and self.is_pathlib(receiver, state):
+                and self.is_pathlib(receiver, state, untyped=True):
             self._act(walker, node, "Path.mkdir", receiver, state)
-        elif method in ("unlink", "rmdir") and not node.args and self.is_pathlib(receiver, state):
+        elif method in ("unlink", "rmdir") and not node.args and self.is_pathlib(receiver, state, untyped=True):
             # ``missing_ok=True`` makes no check-then-act race, but the file is gone all the same
             if not is_true(keyword_value(node, "missing_ok")):
                 self._act(walker, node, "Path." + method, receiver, state)

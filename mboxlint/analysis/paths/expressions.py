@@ -10,6 +10,7 @@ from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
 from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
+from .untyped import class_paths, scope_evidence
 
 
 #: expressions that name the same file as their only argument
@@ -483,8 +484,10 @@ class PathExpressions:
             if isinstance(arg, ast.Name):
                 state.discard("elements", arg.id)
 
-    def is_pathlib(self, node: ast.AST, state: State) -> bool:
-        """Whether an expression is known to be a ``pathlib`` path."""
+    def is_pathlib(self, node: ast.AST, state: State, untyped: bool = False) -> bool:
+        """Whether an expression is known to be a ``pathlib`` path. ``untyped``: for an act
+        about to be judged, a name of unknown type is one when what the code does to it says
+        so (:mod:`.untyped`)."""
         while True:  # a loop, not recursion: method chains may be long
             if isinstance(node, ast.Call):
                 if self.facts.resolve(node.func) in PATHLIB_CLASSES:
@@ -504,7 +507,35 @@ class PathExpressions:
                 node = node.value
             else:
                 ref = dotted_name(node)
-                return ref is not None and state.get("pathlib", ref) is not None
+                if ref is None:
+                    return False
+                return state.get("pathlib", ref) is not None or untyped and self._untyped_path(ref)
+
+    def _untyped_path(self, ref: str) -> bool:
+        """Whether the scope being walked (or, for a ``self`` attribute, a method of its
+        class) treats the dotted name ``ref`` as a path. Each scope is read once, and its
+        class once, only for a name that is, or was bound from, an attribute."""
+        scope = self._scope
+        if scope is None:
+            return False
+        cache = self._untyped_cache
+        found = cache.get(id(scope.node))
+        if found is None:
+            evidence = scope_evidence(scope.node, self._self_name, self.facts.resolve, PATHLIB_CLASSES)
+            found = cache[id(scope.node)] = [evidence, evidence.closed(frozenset()), None]
+        evidence, local, with_class = found
+        ref = self._ref_key(ref)
+        if ref in local:
+            return True
+        cls = scope.enclosing_class
+        if cls is None or not self._self_name or not (ref.startswith("self.") or ref in evidence.derived):
+            return False
+        if with_class is None:
+            known = cache.get(id(cls))
+            if known is None:
+                known = cache[id(cls)] = frozenset(class_paths(cls, self.facts.resolve, PATHLIB_CLASSES))
+            with_class = found[2] = evidence.closed(known)
+        return ref in with_class
 
     def _default_paths(self, args: ast.arguments, state: State, body: Sequence[ast.stmt] = ()) -> None:
         """A parameter whose default is a module constant (``def load(path=STATE)``) names the
