@@ -23,8 +23,9 @@ then a call of it is that call, with the caller's arguments for the parameters.
 
 import ast
 import re
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
+from .triggers import holds_line, lines_holding
 from .imports import ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
@@ -1243,6 +1244,8 @@ class PrivatePaths:
         self._nonlocals: Dict[int, FrozenSet[str]] = {}
         #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
         self._factories = facts.imports_any(["tempfile", "pytest"])
+        #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
+        self._factory_words: Optional[Tuple[str, ...]] = None
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1303,6 +1306,20 @@ class PrivatePaths:
                     break
         return self._fixtures
 
+    def _may_spell_private(self, node: ast.AST, names: Iterable[str]) -> bool:
+        """Whether the lines of ``node`` may make a private path: they spell a private
+        directory factory (under its own name or one it was imported as) or one of ``names``.
+        True when the module's text is not known."""
+        if self.facts.text is None:
+            return True
+        if self._factory_words is None:
+            self._factory_words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
+                local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
+        lines = lines_holding(self.facts.text, self._factory_words + tuple(names))
+        if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return lines is None or bool(lines)  # a module: any line of it
+        return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
+
     def class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
         """Attribute names of ``cls`` that every method binds only to private paths (``setUp``'s
         ``self.tmp = tempfile.mkdtemp()``)."""
@@ -1310,6 +1327,8 @@ class PrivatePaths:
         if found is not None:
             return found
         self._classes[id(cls)] = frozenset()  # while computing
+        if not self._may_spell_private(cls, PYTEST_PRIVATE_PARAMETERS | self.fixtures()):
+            return frozenset()
         stores = []  # (method, self name, attribute, value)
         for stmt in cls.body:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1398,6 +1417,11 @@ class PrivatePaths:
                 self.fixtures()
                 private.update(p for p in params if not (cls is not None and positional and p == positional[0])
                                and (p not in self._fixture_names or p in fixtures))
+        if not private and not self._may_spell_private(func, ()):
+            result = frozenset()  # no seed, and no line of it can make one
+            if not fresh:
+                self._scopes[id(func)] = result
+            return result
         # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value
         unpacked = {}
         for stmt in own_statements(func):
