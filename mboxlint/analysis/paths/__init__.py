@@ -179,6 +179,17 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     def _may_touch_file(self, call: ast.Call, scope: Scope) -> bool:
         """Whether ``call`` calls a function of the module whose lines spell a way to open,
         read or write a file (only its summary can say it does; the others' are not made)."""
+        func = call.func  # only a module function or a method called on the instance, given a file
+        summaries = self.facts.summaries
+        if not (call.args or call.keywords) or summaries is None:
+            return False
+        kind = type(func)
+        if kind is ast.Name:
+            if func.id not in summaries.functions:
+                return False
+        elif kind is not ast.Attribute or type(func.value) is not ast.Name or scope.enclosing_class is None \
+                or func.value.id != self._self_name:
+            return False
         if self._touch_lines is False:
             text = self.facts.text
             found = [word_lines(text, word) for word in FILE_WORDS] if text is not None else [None]
@@ -186,13 +197,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
         if self._touch_lines is _never:
             return False
-        func = call.func  # only a module function or a method called on the instance, given a file
-        if not (call.args or call.keywords) or not (
-                isinstance(func, ast.Name) or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                and scope.enclosing_class is not None):
-            return False
-        summaries = self.facts.summaries
-        found = summaries.callee_node(call, scope.enclosing_class, scope.self_name) if summaries else None
+        found = summaries.callee_node(call, scope.enclosing_class, self._self_name)
         return found is not None and self._touch_lines(found[0])
 
     def _may_open(self):
