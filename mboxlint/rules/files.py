@@ -471,11 +471,12 @@ class CheckThenAct(Rule):
     nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
-    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a string or bytes
-    constant or a name only ever assigned one (in the function, else at the module's top
+    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a non-empty string or
+    bytes constant or a name only ever assigned one (in the function, else at the module's top
     level), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
-    Still reported: an append (the text ends up there twice), and a create after which the
+    Still reported: an empty create (`P.write_text("")` makes a file for something else to
+    fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
@@ -1604,7 +1605,9 @@ def _constant_text(node, scope_node, tree, tables) -> bool:
 
 
 def _is_text(node) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
+    # Not an empty one: an empty file is made for something else to fill, and a racer that
+    # filled it in between loses what it wrote.
+    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) > 0
 
 
 def _parameters(func) -> set:
