@@ -11,8 +11,9 @@ import bisect
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.imports import dotted_name, own_statements
+from ..analysis.imports import own_statements
 from ..analysis.summaries import local_names
+from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of, same
@@ -498,7 +499,7 @@ def save(state):
                 continue
             temp = event.temp
             slot = (place(event), event.path)
-            if temp is not None and (temp.origin != "derived" or slot in renamed) or _in_test(event.scope):
+            if temp is not None and (temp.origin != "derived" or slot in renamed) or in_test(event.scope):
                 continue
             paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
             rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
@@ -514,41 +515,10 @@ def save(state):
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
 
-def _is_test(scope) -> bool:
-    return scope.is_function and scope.name.startswith("test")
-
-
-def _in_test(scope) -> bool:
-    """Whether ``scope`` is a test (a ``test*`` function, a method of a ``Test*`` class), or
-    a function defined inside one."""
-    for _ in range(TEST_NESTING):
-        if scope is None:
-            return False
-        if _is_test(scope) or scope.enclosing_class is not None and _is_test_class(scope.enclosing_class):
-            return True
-        scope = scope.enclosing_function
-    return False
-
-
-def _is_test_class(cls) -> bool:
-    """A ``unittest`` case (a base named ``...TestCase``), or a class pytest collects: named
-    ``Test`` then a capital, a digit or ``_`` (not ``Testers``), without ``__init__``."""
-    if any((dotted_name(base) or "").endswith("TestCase") for base in cls.bases):
-        return True
-    name = cls.name
-    if not name.startswith("Test") or name[4:5] and not (name[4:5].isupper() or name[4:5] in "_0123456789"):
-        return False
-    return not any(isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" for stmt in cls.body)
-
-
-#: how many enclosing functions are looked through for a test
-TEST_NESTING = 8
-
-
 def _separate_tests(read, write) -> bool:
     """Two different test functions: each runs alone, their paths only read the same (a write
     in one is neither paired with a read nor counted as a rewrite in the other)."""
-    return read.scope.node is not write.scope.node and _is_test(read.scope) and _is_test(write.scope)
+    return read.scope.node is not write.scope.node and is_test(read.scope) and is_test(write.scope)
 
 
 def _written_once(write, writes, reads, loops) -> bool:
