@@ -7,6 +7,7 @@ the tree flake8 already parsed); ``check_source`` adds parsing, ``# noqa`` and s
 
 import ast
 import symtable
+import sys
 import warnings
 from typing import Iterable, List, NamedTuple, Optional
 
@@ -99,9 +100,22 @@ def _unchecked(scope, why: str) -> Finding:
                    "%s in %s `%s` (line %d); it was not checked" % (why, kind, node.name, node.lineno))
 
 
+#: Before Python 3.11, ``ast.parse`` overflows the C stack (the process dies, no exception)
+#: on a chain of some 150,000 attribute accesses, calls or subscripts; the symbol pass
+#: refuses such depth first, with a RecursionError. Only a text long enough to hold one is
+#: probed so.
+PROBE_DEPTH_FIRST = sys.version_info < (3, 11)
+PROBED_LENGTH = 200_000
+
+
 def parse(text: str, path: str = "<unknown>") -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences are not our business
+        if PROBE_DEPTH_FIRST and len(text) > PROBED_LENGTH:
+            try:
+                symtable.symtable(text, path, "exec")
+            except (SyntaxError, ValueError):
+                pass  # the parse below gives the verdict and its message
         return ast.parse(text, filename=path)
 
 

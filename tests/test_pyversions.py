@@ -236,3 +236,14 @@ def test_newer_statements_anywhere_are_checked_without_error(version, statement)
     # The host's own findings are still there: the newer statement stopped no analysis.
     plain = check_source(_hosted("pass"), "hosted.py", EVERY_RULE)
     assert {f.code for f in plain.findings} <= {f.code for f in result.findings} | {"MBX301", "MBX302"}
+
+
+@pytest.mark.parametrize("chain", [".b", "()", "[0]", "+a"])
+def test_a_chain_too_deep_to_parse_is_reported_not_a_crash(chain):
+    # Python 3.9 and 3.10 die in ast.parse on a chain this deep; every version must report it.
+    code = ("import sys\nfrom mboxlint.engine import check_source\n"
+            "r = check_source('x = a' + %r * 200000 + '\\n', 'deep.py')\n"
+            "print(r.error.code if r.error else 'none', len(r.findings))\n" % chain)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-500:])
+    assert done.stdout.split() == ["E902", "0"], done.stdout
