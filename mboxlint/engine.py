@@ -101,17 +101,23 @@ def _unchecked(scope, why: str) -> Finding:
 
 
 #: Before Python 3.11, ``ast.parse`` overflows the C stack (the process dies, no exception)
-#: on a chain of some 150,000 attribute accesses, calls or subscripts; the symbol pass
-#: refuses such depth first, with a RecursionError. Only a text long enough to hold one is
-#: probed so.
+#: on a chain of some 100,000 attribute accesses, calls, subscripts or binary operators; the
+#: symbol pass refuses such depth first, with a RecursionError. Only a text that spells half
+#: as many of the characters such chains are made of is probed so (a size alone would make
+#: a step in the cost of files around it).
 PROBE_DEPTH_FIRST = sys.version_info < (3, 11)
-PROBED_LENGTH = 200_000
+CHAIN_CHARACTERS = ".([+-*/%@&|^<>"
+PROBED_CHAIN = 50_000
+
+
+def may_hold_deep_chain(text: str) -> bool:
+    return len(text) > PROBED_CHAIN and sum(text.count(char) for char in CHAIN_CHARACTERS) > PROBED_CHAIN
 
 
 def parse(text: str, path: str = "<unknown>") -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences are not our business
-        if PROBE_DEPTH_FIRST and len(text) > PROBED_LENGTH:
+        if PROBE_DEPTH_FIRST and may_hold_deep_chain(text):
             try:
                 symtable.symtable(text, path, "exec")
             except (SyntaxError, ValueError):
