@@ -788,7 +788,7 @@ class ModuleSummaries:
         self._bound[id(func)] = None
         bound: Set[str] = set()
         bindings = 0
-        for node in _own_nodes(func):
+        for node in own_nodes(func):
             kind = type(node)
             if kind is ast.Name and not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
@@ -1298,7 +1298,7 @@ class PrivatePaths:
                     if func.name in self._fixtures:
                         continue
                     private = self.scope(func, None, fresh=True)
-                    values = [n.value for n in _own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
+                    values = [n.value for n in own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
                     if values and all(self.private_expression(v, set(private)) for v in values):
                         self._fixtures.add(func.name)
                         grown = True
@@ -1514,9 +1514,10 @@ def local_names(func: ast.AST) -> Set[str]:
     return found
 
 
-def _own_nodes(func: ast.AST):
-    """Every node of a function's (or the module's) own body, not of nested scopes."""
-    stack = list(func.body)
+def own_nodes(func: ast.AST):
+    """Every node of a function's (or the module's) own body, not of nested scopes (nor the
+    ``def``, ``class`` or ``lambda`` of one)."""
+    stack = [node for node in func.body if not isinstance(node, _NESTED)]
     while stack:
         node = stack.pop()
         yield node
@@ -1525,7 +1526,7 @@ def _own_nodes(func: ast.AST):
 
 def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
     """``(name, value)`` of each assignment expression (``name := value``) of a function's own body."""
-    return [(node.target, node.value) for node in _own_nodes(func) if isinstance(node, ast.NamedExpr)]
+    return [(node.target, node.value) for node in own_nodes(func) if isinstance(node, ast.NamedExpr)]
 
 
 def _unpacked(target: ast.AST, value: ast.AST):
@@ -1559,7 +1560,7 @@ def bindings_of(func: ast.AST, walrus: bool = True):
     bound value is not one expression (loop variables, tuple unpacking, ``except ... as``).
     ``walrus=False`` (the module spells no ``:=``) looks at statements only, not into every
     expression."""
-    for node in _own_nodes(func) if walrus else own_statements(func):
+    for node in own_nodes(func) if walrus else own_statements(func):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):

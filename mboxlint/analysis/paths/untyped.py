@@ -20,6 +20,7 @@ import ast
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from ..imports import dotted_name, own_statements
+from ..summaries import own_nodes
 from ..walk import Scope
 
 #: methods only a ``pathlib`` path has -> how many positional arguments it takes there
@@ -33,7 +34,6 @@ PATH_ONLY_METHODS: Dict[str, Optional[int]] = {
 _DERIVING = frozenset({"with_suffix", "with_name", "with_stem", "joinpath"})
 #: methods of a path whose elements are paths
 _LISTING = frozenset({"iterdir", "glob", "rglob"})
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 #: rounds of following names bound from one another (``a = b / x``, ``b = c.parent``...)
 _ROUNDS = 8
 
@@ -59,16 +59,6 @@ class Evidence:
                 break
             paths |= grown
         return paths
-
-
-def _own_nodes(root: ast.AST):
-    """Every node of ``root`` but those inside a nested function, class or lambda."""
-    stack = list(ast.iter_child_nodes(root))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, _NESTED):
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[ast.AST], Optional[str]],
@@ -125,7 +115,7 @@ def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[a
             if all(names):
                 bound(target, names)
 
-    for node in _own_nodes(root):
+    for node in own_nodes(root):
         kind = type(node)
         if kind is ast.Call:
             receiver = path_method(node, PATH_ONLY_METHODS)
