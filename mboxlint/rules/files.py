@@ -10,6 +10,7 @@ import ast
 import fnmatch
 import os
 
+from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..plans import no_fix
@@ -796,7 +797,7 @@ def rotate(log):
             yield self.finding(event.node, plan=act_plan(event, guard, blocks_of(module)), what="`%s()`" % op,
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
-        constant_names = {}  # per function (and the module): which names only ever hold constant text
+        texts = ConstantTexts(module.tree)  # which names only ever hold constant text, found once
         for event in module.events_of(FileOpen):
             guard = event.guard
             if guard is None or not guard.found_no_file or event.iplock is not None:
@@ -804,7 +805,7 @@ def rotate(log):
             if event.mode not in ("truncate", "append"):
                 continue
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
-                    and _writes_constant_text(event, module.tree, constant_names):
+                    and _writes_constant_text(event, texts):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
             yield self.finding(event.node, plan=plan, what=_what(event.node),
@@ -1548,16 +1549,16 @@ def _only_consequence(guard, stmt) -> bool:
     return last is stmt
 
 
-def _writes_constant_text(event, tree, names) -> bool:
+def _writes_constant_text(event, texts: ConstantTexts) -> bool:
     """Whether a truncating create writes the same text on every run: `p.write_text(TEXT)`,
     or a ``with open(p, "w") as f:`` whose body only calls ``f.write(TEXT)`` (or
-    ``f.writelines`` of a list of them), ``TEXT`` a constant (see :func:`_constant_text`).
-    Looked at only for an open about to be reported; ``names`` keeps what was found of each
-    name per function, so that each function is searched once per name."""
+    ``f.writelines`` of a list of them), ``TEXT`` a constant (see
+    :meth:`~..analysis.constants.ConstantTexts.constant`). Looked at only for an open about to
+    be reported."""
     call, stmt = event.node, event.stmt
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
-        return len(call.args) == 1 and _constant_text(call.args[0], event.scope.node, tree, names)
+        return len(call.args) == 1 and texts.constant(call.args[0], event.scope.node)
     if not isinstance(stmt, ast.With) or len(stmt.body) > _CONSTANT_WRITES:
         return False
     item = next((item for item in stmt.items if item.context_expr is call), None)
@@ -1572,85 +1573,11 @@ def _writes_constant_text(event, tree, names) -> bool:
             return False
         text = value.args[0]
         if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
-            if not all(_constant_text(element, event.scope.node, tree, names) for element in text.elts):
+            if not all(texts.constant(element, event.scope.node) for element in text.elts):
                 return False
-        elif value.func.attr != "write" or not _constant_text(text, event.scope.node, tree, names):
+        elif value.func.attr != "write" or not texts.constant(text, event.scope.node):
             return False
     return True
-
-
-def _constant_text(node, scope_node, tree, tables) -> bool:
-    """Whether ``node`` is the same text on every run: a string or bytes constant (implicit
-    concatenation included, or ``+`` of two), or a name every binding of which is a plain
-    assignment of one: in the function (not a parameter of it), or, when the function does
-    not bind it, at the module's top level. ``tables``: the names found text-only, per
-    function and for the module, each found in one pass when first needed."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _is_text(node.left) and _is_text(node.right)
-    if not isinstance(node, ast.Name):
-        return _is_text(node)
-    local = tables.get(id(scope_node))
-    if local is None:
-        local = tables[id(scope_node)] = _text_names(ast.walk(scope_node), _parameters(scope_node))
-    if node.id in local:
-        return local[node.id]
-    module = tables.get(id(tree))
-    if module is None:
-        top = [stmt for stmt in tree.body if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-        defined = set()
-        for stmt in tree.body:
-            defined |= _names_defined(stmt)
-        module = tables[id(tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined)
-    return module.get(node.id, False)
-
-
-def _is_text(node) -> bool:
-    # Not an empty one: an empty file is made for something else to fill, and a racer that
-    # filled it in between loses what it wrote.
-    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) > 0
-
-
-def _parameters(func) -> set:
-    args = getattr(func, "args", None)
-    if not isinstance(args, ast.arguments):
-        return set()
-    every = list(getattr(args, "posonlyargs", [])) + args.args + args.kwonlyargs
-    every += [arg for arg in (args.vararg, args.kwarg) if arg is not None]
-    return {arg.arg for arg in every}
-
-
-def _names_defined(stmt) -> set:
-    """Names a ``def``, ``class`` or import statement binds."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return {(alias.asname or alias.name).split(".")[0] for alias in stmt.names}
-    return set()
-
-
-def _text_names(nodes, bound_otherwise) -> dict:
-    """For each name bound among ``nodes``: whether every binding is a plain assignment of a
-    string or bytes constant (False for the names in ``bound_otherwise``, and for one also
-    unpacked, a loop or ``with`` target, ``+=``'d or ``:=``'d)."""
-    stores, texts = {}, {}
-    for node in nodes:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            stores[node.id] = stores.get(node.id, 0) + 1
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    texts.setdefault(target.id, []).append(_is_text(node.value))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            if node.value is None:
-                stores[node.target.id] = stores.get(node.target.id, 0) - 1  # a bare annotation binds nothing
-            else:
-                texts.setdefault(node.target.id, []).append(_is_text(node.value))
-    found = {name: False for name in bound_otherwise}
-    for name, count in stores.items():
-        if name not in found:
-            kinds = texts.get(name, [])
-            found[name] = count == len(kinds) and count > 0 and all(kinds)
-    return found
 
 
 def _ignores_errors(call) -> bool:

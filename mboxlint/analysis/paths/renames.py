@@ -11,7 +11,7 @@ from ..state import State
 from ..summaries import bindings_of
 from ..walk import Walker, _bound_refs
 from .expressions import (
-    DERIVING_METHODS, FRESH_MODULES, FRESH_SOURCES, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
+    DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
     fresh_key_source, is_fresh_source, is_none, is_unique_source, keyword_value,
 )
 from .facts import Must

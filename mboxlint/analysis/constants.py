@@ -1,0 +1,84 @@
+"""Which expressions are the same text on every run: constants, and names only ever bound
+to one (a rule asks it of the text a create writes: racers writing the same bytes lose
+nothing to each other)."""
+
+import ast
+from typing import Dict, Iterable, Set
+
+from .imports import parameter_names
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class ConstantTexts:
+    """For one module: which names of each function, and of its top level, only ever hold
+    constant text, each scope read in one pass when first asked about."""
+
+    def __init__(self, tree: ast.Module):
+        self._tree = tree
+        self._tables: Dict[int, Dict[str, bool]] = {}
+
+    def constant(self, node: ast.AST, scope_node: ast.AST) -> bool:
+        """Whether ``node`` is the same text on every run: a non-empty string or bytes constant
+        (implicit concatenation included, or ``+`` of two), or a name every binding of which is
+        a plain assignment of one: in the function ``scope_node`` (not a parameter of it), or,
+        when the function does not bind it, at the module's top level."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return is_text(node.left) and is_text(node.right)
+        if not isinstance(node, ast.Name):
+            return is_text(node)
+        local = self._tables.get(id(scope_node))
+        if local is None:
+            is_function = isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            parameters = set(parameter_names(scope_node)) if is_function else set()
+            local = self._tables[id(scope_node)] = _text_names(ast.walk(scope_node), parameters)
+        if node.id in local:
+            return local[node.id]
+        module = self._tables.get(id(self._tree))
+        if module is None:
+            top = [stmt for stmt in self._tree.body if not isinstance(stmt, _DEFINITIONS)]
+            defined: Set[str] = set()
+            for stmt in self._tree.body:
+                defined |= _names_defined(stmt)
+            module = self._tables[id(self._tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined)
+        return module.get(node.id, False)
+
+
+def is_text(node: ast.AST) -> bool:
+    """A non-empty string or bytes constant. Not an empty one: an empty file is made for
+    something else to fill, and a racer that filled it in between loses what it wrote."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) > 0
+
+
+def _names_defined(stmt: ast.stmt) -> Set[str]:
+    """Names a ``def``, ``class`` or import statement binds."""
+    if isinstance(stmt, _DEFINITIONS):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in stmt.names}
+    return set()
+
+
+def _text_names(nodes: Iterable[ast.AST], bound_otherwise: Set[str]) -> Dict[str, bool]:
+    """For each name bound among ``nodes``: whether every binding is a plain assignment of a
+    string or bytes constant (False for the names in ``bound_otherwise``, and for one also
+    unpacked, a loop or ``with`` target, ``+=``'d or ``:=``'d)."""
+    stores, texts = {}, {}
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    texts.setdefault(target.id, []).append(is_text(node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is None:
+                stores[node.target.id] = stores.get(node.target.id, 0) - 1  # a bare annotation binds nothing
+            else:
+                texts.setdefault(node.target.id, []).append(is_text(node.value))
+    found = {name: False for name in bound_otherwise}
+    for name, count in stores.items():
+        if name not in found:
+            kinds = texts.get(name, [])
+            found[name] = count == len(kinds) and count > 0 and all(kinds)
+    return found
