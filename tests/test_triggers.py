@@ -12,7 +12,7 @@ from mboxlint.analysis.triggers import one_argument_call
 from mboxlint.engine import check_tree, parse
 from mboxlint.rules import all_rules
 
-from support import fixture_files
+from support import fixture_files, growth
 
 
 def _sources():
@@ -111,8 +111,23 @@ def test_a_replace_that_cannot_rename_does_not_make_a_scope_worth_walking(call, 
     ("f(a)", 1, True), ("f(a, b)", 1, False), ("f(a=1)", 1, False), ("f(a == 1)", 1, True),
     ("f(a <= b)", 1, True), ("f(x := 1)", 1, True), ("f", 1, True), ("f  (a, b)", 1, False),
     ("f([a, b])", 1, True), ("f({'a': 1, 'b': 2})", 1, True), ("f('a,b')", 1, True),
-    ("f(a, )", 1, True), ("f(a # c\n, b)", 1, True), ("f(" + "(" * 5000, 1, True),
+    ("f(a, )", 1, True), ("f(a # c\n, b)", 1, True), ("f(" + "(" * 5000, 1, True), ("f(" + "x" * 300 + ", b)", 1, True),
 ])
 def test_one_argument_call_is_false_only_where_the_text_plainly_passes_more(text, end, expected):
     assert one_argument_call(text, end) is expected
 
+
+
+@pytest.mark.parametrize("spelled", [
+    lambda n: "a" + "replace" * n,  # one long name
+    lambda n: "a" + ".replace" * n,  # one long chain
+    lambda n: "a.replace(" * n,  # calls inside calls
+], ids=["name", "chain", "nested-calls"])
+def test_reading_around_each_replace_costs_linear_time(spelled):
+    # Each occurrence of the word is read around; a name, chain or call holding it many times
+    # is read once, not once per occurrence. (In a comment: the parser limits the depth of code.)
+    def make(n):
+        return "import os\n\ndef f(a):\n    # " + spelled(n) + "\n    os.remove(a)\n"
+
+    ratio, result = growth(lambda text: analyse(parse(text), text=text, path_words=RENAME_WORDS), make, 20000)
+    assert ratio <= 2.8

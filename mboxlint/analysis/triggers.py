@@ -80,7 +80,7 @@ def holds_line(lines: List[int], first: int, last: int) -> bool:
 
 
 #: how far into a call's arguments :func:`one_argument_call` reads before it stops guessing
-_ARGUMENTS_READ = 4096
+_ARGUMENTS_READ = 256
 
 
 def one_argument_call(text: str, end: int) -> bool:

@@ -147,12 +147,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             return False  # a string (``errors="replace"``): no call of that name
         if before.isalnum() or before == "_" or after.isalnum() or after == "_":
             # part of another name: only an imported one (``os_replace``) can rename
-            start, stop = at, end
-            while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                start -= 1
-            while stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
-                stop += 1
-            return text[start:stop] in self.facts.aliases
+            return self._imported_name_around(text, at, end)
         if before != ".":
             # a name of its own: called (an imported ``replace``, or a function of the
             # module), or an imported one passed on; not a word of prose in a docstring
@@ -160,12 +155,42 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             while following < len(text) and text[following] in " \t":
                 following += 1
             return text[following:following + 1] == "(" or "replace" in self.facts.aliases
-        start = at - 1
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
-            start -= 1
-        if text[start:at - 1].split(".", 1)[0] in self.facts.aliases:
+        if self._chain_from_import(text, at - 1):
             return True
         return one_argument_call(text, at + len("replace"))
+
+    # The scans below meet the occurrences of the word in ascending order (see
+    # ``analysis._scope_filter``): each remembers how far the last one read, so that a name or
+    # chain holding the word many times is read once, not once per occurrence.
+
+    def _imported_name_around(self, text: str, at: int, end: int) -> bool:
+        """Whether the name (letters, digits, ``_``) around ``text[at:end]`` is an imported one."""
+        known = self._name_runs
+        if known is not None and known[0] is text and known[1] <= at < known[2]:
+            return known[3]
+        start, stop = at, end
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        while stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+            stop += 1
+        imported = text[start:stop] in self.facts.aliases
+        self._name_runs = (text, start, stop, imported)
+        return imported
+
+    def _chain_from_import(self, text: str, upto: int) -> bool:
+        """Whether the dotted chain of names ending at ``upto`` starts with an imported name."""
+        known = self._chain_runs
+        start, imported = upto, None
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            start -= 1
+            if known is not None and known[0] is text and start == known[2]:
+                start, imported = known[1], known[3]  # the chain read last time goes on here
+                break
+        if imported is None:
+            dot = text.find(".", start, upto)
+            imported = text[start:dot if dot != -1 else upto] in self.facts.aliases
+        self._chain_runs = (text, start, upto, imported)
+        return imported
 
     def _opener_names(self) -> Tuple[str, ...]:
         """Names of the module's functions and methods that open a file and return it (only
@@ -258,6 +283,10 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
         self._touch_lines = False
+        #: the last name and chain read around an occurrence of a scope word: (text, start,
+        #: end, whether it is, or starts with, an imported name)
+        self._name_runs: Optional[Tuple[str, int, int, bool]] = None
+        self._chain_runs: Optional[Tuple[str, int, int, bool]] = None
         self._init_callers()
 
     @staticmethod
