@@ -23,12 +23,12 @@ from .spelling import spell_path
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
 
-def _module_wide(key, facts, local) -> bool:
-    """Whether a key names the same file in every function of the module: it is built only
-    from constants, ``self`` attributes and module-level names that the function (whose own
-    bindings are ``local``) does not rebind."""
+def _module_wide(roots, facts, local) -> bool:
+    """Whether a key built from the variables ``roots`` names the same file in every function
+    of the module: it is built only from constants, ``self`` attributes and module-level
+    names that the function (whose own bindings are ``local``) does not rebind."""
     return all(root == "self" or root not in local and (root in facts.module_bindings or root in facts.aliases)
-               for root in key.roots)
+               for root in roots)
 
 
 def _own_locals(node) -> frozenset:
@@ -40,13 +40,37 @@ def _own_locals(node) -> frozenset:
     return frozenset(local_names(node) - declared)
 
 
+def _roots_besides_parameters(key) -> frozenset:
+    """The variables ``key`` is built from other than through ``param(p)``: a parameter holding
+    what the caller passed, handed to a helper of the module (see :meth:`~..analysis.paths.
+    expressions.PathExpressions._helper_step`). Each distinct sub-key is visited once."""
+    roots = set()
+    seen = set()
+    stack = [key]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen or current.kind == "call" and current.head == "param":
+            continue
+        seen.add(id(current))
+        if current.kind == "name":
+            roots.add(current.head.split(".", 1)[0])
+        elif current.kind == "call":
+            stack.extend(current.parts)
+    return frozenset(roots)
+
+
 class _Places:
     """Where an event's path key (or ``key``) means one file: the scope, or the class for
-    ``self`` keys, or the module. Each scope's own bindings are looked up once."""
+    ``self`` keys, or the module. Each scope's own bindings are looked up once.
+
+    A helper of the module given parameters as they were passed (``cache_file(d, name)`` in
+    ``load(d, name)`` and ``dump(d, name, data)``) builds one file for one value of them,
+    whichever function calls it: those parameters do not tie the key to its scope."""
 
     def __init__(self, facts):
         self.facts = facts
         self._locals = {}
+        self._roots = {}
 
     def __call__(self, event, key=None):
         key = event.path if key is None else key
@@ -54,9 +78,12 @@ class _Places:
         local = self._locals.get(id(node))
         if local is None:
             local = self._locals[id(node)] = _own_locals(node)
-        if not _module_wide(key, self.facts, local):
+        roots = self._roots.get(key)
+        if roots is None:
+            roots = self._roots[key] = _roots_besides_parameters(key)
+        if not _module_wide(roots, self.facts, local):
             return ("scope", id(node))
-        if "self" in key.roots:
+        if "self" in roots:
             return ("class", id(event.scope.enclosing_class))
         return ("module", None)
 

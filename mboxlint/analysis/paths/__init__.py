@@ -16,7 +16,9 @@ value, spelled like ``join(d,'x')`` in messages), equal for expressions that nam
 * ``os.environ.get(n, d)``, ``os.getenv(n, d)`` and ``os.environ[n]`` are ``environ(n,d)``
   (one value for the whole run), ``expandvars(p)`` mentions ``p``, ``Path.home()`` is ``'~'``;
 * a parameter starts as the key of its default when that is a module constant, or of the
-  value the top of the body gives it when none was passed (``if p is None: p = EXPR``).
+  value the top of the body gives it when none was passed (``if p is None: p = EXPR``);
+* a helper of the module called with the same arguments builds ``call(helper,args...)``, where
+  a parameter still holding what the caller passed is ``param(p)`` (keywords: ``kw(name,v)``).
 
 Facts (all flow-sensitive, joined by the walk):
 
@@ -25,7 +27,8 @@ Facts (all flow-sensitive, joined by the walk):
   an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
 * ``elements`` (name of a list or tuple display all of whose elements have one key -> that
   key, until the list may grow), ``entry`` (name bound to an entry of a ``self`` attribute ->
-  the attribute and the entry's index, for mtimes the class keeps there);
+  the attribute and the entry's index, for mtimes the class keeps there), ``passed`` (a
+  parameter not rebound since the call);
 * ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
   names derived from another path that this scope opened for writing; whether one was fsynced;
   where it was created and which names were bound since (a :class:`FileRename` event's
@@ -63,7 +66,7 @@ paths (:mod:`.filelocks`), what callers guarantee private helpers (:mod:`.caller
 
 import ast
 import bisect
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
@@ -276,6 +279,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._entries_wanted = facts.text is None or "mtime" in facts.text
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
+        #: id of a call of a helper -> its arguments that were parameters as passed, when the
+        #: walk last met it (``p = helper(p)`` forgets that before the binding is looked at)
+        self._passed_arguments: Dict[int, FrozenSet[str]] = {}
         #: a function's name, or (id of a class, a method's name) -> what
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
@@ -316,11 +322,14 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         node = walker.scope.node
         self._scanned = set()
         self._default_values = {}
+        self._passed_arguments = {}
         if walker.scope.is_function:
             args = node.args
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
+                if arg.arg != self._self_name:  # holds what the caller passed until rebound
+                    state.set("passed", arg.arg, Must(True))
             self._default_paths(args, state, node.body)
 
     # -- bindings ---------------------------------------------------------------------
@@ -332,6 +341,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._note_rebinding(target, state)
         if self._any_elements:
             self._elements_escape(target, value, how, state)
+        if how == "augassign" and isinstance(target, ast.Name):
+            state.discard("passed", target.id)  # ``p += x`` is not what the caller passed
         if value is not None and how in ("for", "comprehension"):
             self._bind_element(target, value, state)
             if self._entries_wanted and isinstance(target, ast.Tuple) and isinstance(value, ast.Call):
@@ -504,6 +515,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if self._any_elements:
             self._elements_passed(node, state)
         if name is None:
+            self._note_passed_arguments(node, state)
             opens: Dict[str, List[str]] = {}
             wanted = self._any_temp or self._may_touch_file(node, walker.scope)
             for ref, op in call_effects(self.facts, node, walker.scope) if wanted else ():

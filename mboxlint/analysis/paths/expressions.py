@@ -311,7 +311,7 @@ class PathExpressions:
                 return [node.value], _fresh_only
             return self._name_key(ref) if ref is not None else None
         if isinstance(node, ast.Call):
-            return self._call_step(node)
+            return self._call_step(node, state)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Div):
                 return [node.left, node.right], _join
@@ -349,7 +349,7 @@ class PathExpressions:
         known = self._known_key(ref, state) if state is not None else None
         return known if known is not None else self._name_key(ref)
 
-    def _call_step(self, node: ast.Call):
+    def _call_step(self, node: ast.Call, state: Optional[State]):
         name = self.facts.resolve(node.func)
         if is_fresh_source(name):
             return fresh_key(name, node)
@@ -386,7 +386,7 @@ class PathExpressions:
             if isinstance(node.func.value, ast.Call):
                 return [node.func.value], _fresh_only
         if name is None:
-            return self._helper_step(node)
+            return self._helper_step(node, state)
         return None
 
     def _returns(self, node: ast.Call):
@@ -396,6 +396,15 @@ class PathExpressions:
         if summaries is None or scope is None:
             return NOTHING
         return summaries.returns(node, scope.enclosing_class, scope.self_name)
+
+    def _builds_path(self, node: ast.Call) -> bool:
+        """Whether the helper of this module called at ``node`` builds a path from its
+        arguments alone (:meth:`~..summaries.ModuleSummaries.builds_path`)."""
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return False
+        found = summaries.callee_node(node, scope.enclosing_class, scope.self_name)
+        return found is not None and summaries.builds_path(found[0], found[1])
 
     def _unpacked_paths(self, target: ast.AST, value: ast.AST, state: State) -> None:
         """``state, temp = self._paths()``: each name is the same item of the same helper call."""
@@ -415,19 +424,47 @@ class PathExpressions:
             if ref is not None:
                 state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
 
-    def _helper_step(self, node: ast.Call):
+    def _helper_step(self, node: ast.Call, state: Optional[State]):
         """``call(f,a,b)``: the same helper called with the same arguments names the same file;
         so does a getter of the class or an accessor of an object the instance holds called
-        with the same constants (``self.basename()``, ``self.config.getmetadata()``)."""
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        with the same constants (``self.basename()``, ``self.config.getmetadata()``).
+        Keywords are parts too, in the order of their names (``kw(name,value)``).
+
+        An argument that is a parameter still holding what the caller passed is
+        ``param(name)``: two functions calling the helper with their parameters of the same
+        names build their file from what their callers pass them, one file per value
+        (:func:`entry_parameters`)."""
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return None
-        if not self._returns(node).path and not self._stable_call(node):
+        if not self._builds_path(node) and not self._stable_call(node):
             return None
         ref = dotted_name(node.func)
         if ref is None:
             return None
         helper = self._name_key(ref)
-        return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
+        keywords = sorted(node.keywords, key=lambda k: k.arg)
+        args = list(node.args) + [k.value for k in keywords]
+        passed = self._passed_arguments.get(id(node))
+        entered = [isinstance(arg, ast.Name) and (arg.id in passed if passed is not None else
+                                                  state is not None and state.get("passed", arg.id) is not None)
+                   for arg in args]
+
+        def combine(parts):
+            if not _all_known(parts):
+                return None
+            parts = [call_key("param", [part]) if at_entry and part is self._name_key(arg.id) else part
+                     for part, arg, at_entry in zip(parts, args, entered)]
+            for index, keyword in enumerate(keywords, len(node.args)):
+                parts[index] = call_key("kw", [opaque_key(keyword.arg), parts[index]])
+            return call_key("call", [helper] + parts)
+        return args, combine
+
+    def _note_passed_arguments(self, node: ast.Call, state: State) -> None:
+        """Which arguments of a call of a helper are parameters as passed, for its key."""
+        names = [arg.id for arg in list(node.args) + [k.value for k in node.keywords] if isinstance(arg, ast.Name)]
+        if names:
+            self._passed_arguments[id(node)] = frozenset(
+                name for name in names if state.get("passed", name) is not None)
 
     def _stable_call(self, node: ast.Call) -> bool:
         summaries, scope = self.facts.summaries, self._scope
