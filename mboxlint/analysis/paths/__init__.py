@@ -81,6 +81,7 @@ from .callers import CallerContexts
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
 from .facts import May, Must
+from .lists import CheckedLists
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
@@ -108,7 +109,11 @@ TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
 OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes", "ConfigParser")
 
 
-class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
+#: values that may keep the elements of a list that pass a check (see ``_checked_elements``)
+_FILTERING = (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.Call)
+
+
+class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
                    GuardsAndChecks, FileLocks, CallerContexts, Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
@@ -372,6 +377,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             element = self.element_key(value, state)
             if element is not None:
                 state.set("elements", ref, Must(element))
+                self._any_elements = True
+        if isinstance(target, ast.Name) and isinstance(value, _FILTERING) and how == "assign":
+            checked = self._checked_elements(value, state)
+            if checked is not None:
+                state.set("checked-elements", ref, Must(checked))
                 self._any_elements = True
         if isinstance(value, ast.Call):
             if self._bind_call(ref, value, how, state):

@@ -101,6 +101,10 @@ def _short_dotted_name(node: ast.AST) -> Optional[str]:
 _KEEP_ELEMENTS = frozenset({"pop", "remove", "clear", "copy", "index", "count", "sort", "reverse"})
 
 
+#: builtins that read a whole list (or iterable) into a new one, in another order at most
+WHOLE_COPIES = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed"})
+
+
 def _all_known(parts) -> bool:
     return all(part is not None for part in parts)
 
@@ -493,6 +497,8 @@ class PathExpressions:
         that path."""
         if not isinstance(target, ast.Name):
             return
+        if self._any_elements or isinstance(iterated, (ast.Call, ast.ListComp, ast.GeneratorExp)):
+            self._bind_checked(target, iterated, state)
         if isinstance(iterated, ast.Name):
             carried = state.get("elements", iterated.id)
             key = carried.value if carried is not None else None
@@ -504,12 +510,13 @@ class PathExpressions:
     def _elements_escape(self, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         """A list of one path stops being one when it may grow: an item stored into it
         (``names[0] = x``, ``names += more``) or another name bound to it (which may grow it)."""
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-            state.discard("elements", target.value.id)
-        elif how == "augassign" and isinstance(target, ast.Name):
-            state.discard("elements", target.id)
-        if isinstance(value, ast.Name) and how not in ("for", "comprehension"):
-            state.discard("elements", value.id)
+        for domain in ("elements", "checked-elements"):
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                state.discard(domain, target.value.id)
+            elif how == "augassign" and isinstance(target, ast.Name):
+                state.discard(domain, target.id)
+            if isinstance(value, ast.Name) and how not in ("for", "comprehension"):
+                state.discard(domain, value.id)
 
     def _elements_passed(self, call: ast.Call, state: State) -> None:
         """A list of one path handed to a call, or whose method is called other than to read
@@ -517,9 +524,13 @@ class PathExpressions:
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr not in _KEEP_ELEMENTS:
             state.discard("elements", func.value.id)
+            state.discard("checked-elements", func.value.id)
+        if self.facts.resolve(func) in WHOLE_COPIES or self.facts.resolve(func) == "builtins.len":
+            return  # ``sorted(files)`` reads the list
         for arg in list(call.args) + [keyword.value for keyword in call.keywords]:
             if isinstance(arg, ast.Name):
                 state.discard("elements", arg.id)
+                state.discard("checked-elements", arg.id)
 
     def is_pathlib(self, node: ast.AST, state: State, untyped: bool = False) -> bool:
         """Whether an expression is known to be a ``pathlib`` path. ``untyped``: for an act
