@@ -81,7 +81,7 @@ from .callers import CallerContexts
 from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
 from .facts import May, Must
-from .lists import CheckedLists
+from .lists import NOTHING_KEPT, CheckedLists, Kept
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
@@ -381,8 +381,11 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if isinstance(target, ast.Name) and isinstance(value, _FILTERING) and how == "assign":
             checked = self._checked_elements(value, state)
             if checked is not None:
-                state.set("checked-elements", ref, Must(checked))
+                state.set("checked-elements", ref, Kept(checked))
                 self._any_elements = True
+        elif isinstance(target, ast.Name) and isinstance(value, ast.List) and not value.elts and how == "assign":
+            state.set("checked-elements", ref, Kept(NOTHING_KEPT))  # filled by checked appends, perhaps
+            self._any_elements = True
         if isinstance(value, ast.Call):
             if self._bind_call(ref, value, how, state):
                 return

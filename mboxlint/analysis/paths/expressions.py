@@ -524,7 +524,8 @@ class PathExpressions:
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr not in _KEEP_ELEMENTS:
             state.discard("elements", func.value.id)
-            state.discard("checked-elements", func.value.id)
+            if not self._appended_checked(call, state):
+                state.discard("checked-elements", func.value.id)
         if self.facts.resolve(func) in WHOLE_COPIES or self.facts.resolve(func) == "builtins.len":
             return  # ``sorted(files)`` reads the list
         for arg in list(call.args) + [keyword.value for keyword in call.keywords]:

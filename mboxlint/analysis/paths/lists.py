@@ -9,9 +9,29 @@ from ..pathkey import PathKey, name_key, substitute
 from ..state import State
 from .checks import GUARD_FUNCTIONS, GuardFact
 from .expressions import WHOLE_COPIES
+from .facts import Must
 
 #: an element of a list, in the keys of the checks its elements passed (``checked-elements``)
 ELEMENT = name_key("<element>")
+#: the ``checked-elements`` of an empty list: whatever is appended decides
+NOTHING_KEPT = (None, ())
+#: guards in force looked at for one ``append``: a check of the element or of a path built
+#: from it is one made just before, among the last few
+MAX_GUARDS_SEARCHED = 16
+
+
+class Kept(Must):
+    """``checked-elements``: joined with an empty list, the checked elements of the other
+    path (``files = []``, then ``if isfile(f): files.append(f)`` in a loop)."""
+
+    __slots__ = ()
+
+    def join(self, other):
+        if other is None:
+            return None
+        if self.value == other.value or other.value == NOTHING_KEPT:
+            return self
+        return other if self.value == NOTHING_KEPT else None
 
 
 class CheckedLists:
@@ -54,6 +74,33 @@ class CheckedLists:
         if not checks or kept is None or not kept.contains(element):
             return None
         return substitute(kept, {element: ELEMENT}), tuple(checks)
+
+    def _appended_checked(self, call: ast.Call, state: State) -> bool:
+        """``files.append(f)`` to a list that holds only checked elements (or none yet),
+        where a check of ``f`` is in force: the list still does. Whether the call was one."""
+        func = call.func
+        if func.attr != "append" or len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Name):
+            return False
+        carried = state.get("checked-elements", func.value.id)
+        if carried is None:
+            return False
+        kept = carried.value[0]
+        element = self.key(call.args[0], state)
+        if element is None or kept not in (None, ELEMENT):
+            return False
+        checks = []
+        for searched, (key, guard) in enumerate(state.items("guard")):
+            if searched >= MAX_GUARDS_SEARCHED:
+                break
+            if key.contains(element):
+                checks.append((guard.kind, substitute(key, {element: ELEMENT}), guard.present, guard.line))
+        if not checks:
+            return False
+        found = (ELEMENT, tuple(checks))
+        if kept is not None and found != carried.value:
+            return False
+        state.set("checked-elements", func.value.id, Kept(found))
+        return True
 
     def _bind_checked(self, target: ast.Name, iterated: ast.AST, state: State) -> None:
         """``for name in files`` over a list whose elements were each checked (see
