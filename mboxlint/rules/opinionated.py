@@ -11,7 +11,8 @@ import bisect
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.imports import own_statements
+from ..analysis.imports import dotted_name, own_statements
+from ..analysis.pathkey import name_key
 from ..analysis.summaries import local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
@@ -193,16 +194,31 @@ class InPlaceRewrite(Rule):
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
     parser's `read(P)`): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
-    attributes within one class (`self.path + ".json"` in two methods), for constants and
-    module globals in the whole module; a parameter whose default is a module constant
-    (`def load(path=STATE)`) is that constant's file, so is one that gets a value at the top
-    of the body when none was passed (`def load(path=None): if path is None: path = EXPR`,
-    `path = path or EXPR`): EXPR's file, where `os.environ.get(NAME, DEFAULT)`,
-    `os.environ[NAME]`, `os.getenv`, `expanduser` and `Path.home()` spelled alike in two
-    functions are one file (a file a caller passes instead is not followed, as for a
+    attributes within one class (`self.path + ".json"` in two methods; an open of
+    `self.path` in the method that gives the attribute its value is of the attribute's
+    file too), for constants and module globals in the whole module; a parameter whose
+    default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
+    that gets a value when none was passed (`def load(path=None): if path is None: path =
+    EXPR`, `path = path or EXPR`), at the top of the body, or further down (after a loop,
+    under an `if`) when that is the parameter's only binding in the function and EXPR is
+    built from module names and `self` alone: EXPR's file, where `os.environ.get(NAME,
+    DEFAULT)`, `os.environ[NAME]`, `os.getenv`, `expanduser` and `Path.home()` spelled alike
+    in two functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
-    same item of `state, temp = self._paths()`) is one file. Such a helper's path may be
+    same item of `state, temp = self._paths()`) is one file. That holds across functions
+    too when the arguments are parameters of the calling functions, of the same names, that
+    still hold what their callers passed (not rebound before the call): `def load(d, name):
+    open(cache_file(d, name))` and `def dump(d, name, data): open(cache_file(d, name), "w")`
+    read and rewrite one file for each value of `d` and `name`, whoever calls them (in one
+    class for a method called on `self`). A parameter of another name, another helper, or a
+    parameter rebound first is another file; so is a bare parameter (`def load(path)` and
+    `def save(path, data)`), whose callers are not followed. A helper is one whose every
+    `return` gives a path built from its arguments, module names, attributes and constants
+    alone (joins, `+`, `%` and f-strings, conditionals, string methods, a `hashlib` digest,
+    other such helpers of the module) and which changes nothing else (a helper that counts
+    in an attribute, reads the clock or makes a uuid names another file at each call). Such
+    a helper's path may be
     built from other methods of the class that take only the instance and return values
     built the same way (getters, followed at most four deep), and from `get...` accessors
     called with constants on an attribute of the instance (`self.config.getmetadata()`),
@@ -323,6 +339,17 @@ def export(report, rows):
         f.write(rows)
     with open(report) as f:
         return f.read()
+""",
+        """
+import json, os
+def cache_file(cache_dir, name):
+    return os.path.join(cache_dir, name + ".json")
+def load(cache_dir, name):
+    with open(cache_file(cache_dir, name)) as f:
+        return json.load(f)
+def export(cache_dir, entry, data):
+    with open(cache_file(cache_dir, entry), "w") as f:  # another parameter: not known to be load()'s
+        json.dump(data, f)
 """,
     ]
     INVALID = [
@@ -489,6 +516,34 @@ def save(state, path=None):
 """,
             unsafe=True,
         ),
+        Invalid(
+            """
+import json, os
+def cache_file(cache_dir, name):
+    return os.path.join(cache_dir, name + ".json")
+def load(cache_dir, name):
+    with open(cache_file(cache_dir, name)) as f:
+        return json.load(f)
+def dump(cache_dir, name, data):
+    with open(cache_file(cache_dir, name), "w") as f:  # MBX901
+        json.dump(data, f)
+""",
+            fixed="""
+import json, os
+
+from mboxlint.mailbox import atomic_write
+
+def cache_file(cache_dir, name):
+    return os.path.join(cache_dir, name + ".json")
+def load(cache_dir, name):
+    with open(cache_file(cache_dir, name)) as f:
+        return json.load(f)
+def dump(cache_dir, name, data):
+    with atomic_write(cache_file(cache_dir, name)) as f:  # MBX901
+        json.dump(data, f)
+""",
+            unsafe=True,
+        ),
         """
 import json
 STATE = "state.json"
@@ -512,11 +567,11 @@ def save(state):
         opens = {}
         for event in module.events_of(FileOpen):
             opens.setdefault(event.path, []).append(event)
-            slot = (place(event), event.path)
-            if event.mode == "read":
-                reads.setdefault(slot, []).append(event)
-            elif event.mode == "truncate":
-                writes.setdefault(slot, []).append(event)
+            for slot in _slots(event, place):
+                if event.mode == "read":
+                    reads.setdefault(slot, []).append(event)
+                elif event.mode == "truncate":
+                    writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
@@ -525,11 +580,13 @@ def save(state):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
             temp = event.temp
-            slot = (place(event), event.path)
-            if temp is not None and (temp.origin != "derived" or slot in renamed) or in_test(event.scope):
+            slots = _slots(event, place)
+            if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope):
                 continue
-            paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
-            rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
+            paired = list({id(read): read for slot in slots for read in reads.get(slot, ())
+                           if not _separate_tests(read, event)}.values())
+            rewrites = list({id(write): write for slot in slots for write in writes[slot]
+                             if not _separate_tests(write, event)}.values())
             if not paired or _creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
                 continue
             if event.helper:
@@ -540,6 +597,21 @@ def save(state):
                 plan = no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
+
+
+def _slots(event, place) -> list:
+    """Where an open's file is known by: its key where that key names one file, and, for an
+    open of ``self.X`` in the method that gave the attribute its value (``self.db =
+    expanduser(db)`` then ``open(self.db)`` in ``__init__``), the attribute, as the class's
+    other methods know it."""
+    slots = [(place(event), event.path)]
+    self_name = event.scope.self_name
+    ref = dotted_name(event.path_node) if self_name and event.path_node is not None else None
+    if ref is not None and ref.startswith(self_name + "."):
+        attribute = name_key("self" + ref[len(self_name):])
+        if attribute is not event.path:
+            slots.append((place(event, attribute), attribute))
+    return slots
 
 
 def _separate_tests(read, write) -> bool:

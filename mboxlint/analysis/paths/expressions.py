@@ -5,10 +5,10 @@ deep as the parser allows."""
 import ast
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..imports import dotted_name, sequential_statements
+from ..imports import dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import class_paths, scope_evidence
 
@@ -625,6 +625,9 @@ class PathExpressions:
                 break  # ``if p is None`` of a parameter whose default is "": EXPR is not its default
             # A second rebinding of the same parameter: not one value when none was passed.
             found[name] = None if name in found else (value, stmt)
+        later = [name for name in unset if name not in found]
+        if later and self._scope is not None:
+            found.update(self._later_defaults(later, unset))
         for name, rebinding in found.items():
             if rebinding is None:
                 continue
@@ -637,6 +640,30 @@ class PathExpressions:
                 if not isinstance(stmt, ast.If):
                     # ``p = p or EXPR`` is walked after ``p`` is forgotten: it binds this key again
                     self._default_values[id(stmt.value)] = key
+
+    def _later_defaults(self, names: List[str], unset: Dict[str, bool]) -> Dict[str, Tuple[ast.AST, ast.stmt]]:
+        """Parameters given their value when none was passed further down the body (``if not
+        dbfile: dbfile = self.db`` after a loop, under an ``if``): each the only binding of
+        its parameter in the function, of a value built from module names and ``self``
+        alone, which mean at the top what they mean there. One pass over the statements."""
+        func = self._scope.node
+        bindings = local_bindings(func, self.facts.may_walrus)
+        wanted = {name for name in names if len(bindings.get(name, ())) == 1}
+        if not wanted:
+            return {}
+        found: Dict[str, Tuple[ast.AST, ast.stmt]] = {}
+        local = None
+        for stmt in own_statements(func):
+            rebinding = default_rebinding(stmt) if isinstance(stmt, (ast.If, ast.Assign)) else None
+            if rebinding is None or rebinding[0] not in wanted or (rebinding[1] and not unset[rebinding[0]]):
+                continue
+            name, _, value = rebinding
+            if local is None:
+                local = local_names(func) - {self._self_name}
+            if any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(value)):
+                continue  # built from a local, which may mean something else at the top
+            found[name] = (value, stmt)
+        return found
 
     def _annotated_path_return(self, call: ast.Call) -> bool:
         """Whether ``call`` calls a function or ``self`` method of the module annotated to
