@@ -15,8 +15,8 @@ from .facts import Must
 ELEMENT = name_key("<element>")
 #: the ``checked-elements`` of an empty list: whatever is appended decides
 NOTHING_KEPT = (None, ())
-#: guards in force looked at for one ``append``: a check of the element or of a path built
-#: from it is one made just before, among the last few
+#: guards in force looked at for one ``append`` (a check of the element or of a path built
+#: from it): bounds the cost of an append under many checks
 MAX_GUARDS_SEARCHED = 16
 
 
