@@ -328,6 +328,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._scanned = set()
         self._default_values = {}
         self._passed_arguments = {}
+        self._guard_keys = []
         if walker.scope.is_function:
             args = node.args
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
@@ -504,6 +505,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             if checked is not None and not self._fresh(checked[1], unique=True):
                 kind, key = checked
                 state.set("guard", key, GuardFact((kind, truth, line), stmt))
+                self._note_guard_key(key)
         if isinstance(test, (ast.Compare, ast.BoolOp)):
             # The whole condition is looked at once: a size or inode compared in another
             # operand of the same ``and``/``or`` makes the mtime comparison a full one.

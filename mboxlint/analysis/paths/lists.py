@@ -15,8 +15,8 @@ from .facts import Must
 ELEMENT = name_key("<element>")
 #: the ``checked-elements`` of an empty list: whatever is appended decides
 NOTHING_KEPT = (None, ())
-#: guards in force looked at for one ``append`` (a check of the element or of a path built
-#: from it): bounds the cost of an append under many checks
+#: checks looked at for one ``append`` (of the element or of a path built from it): the
+#: last ones the scope made, whether still in force or not; bounds the cost of an append
 MAX_GUARDS_SEARCHED = 16
 
 
@@ -75,6 +75,14 @@ class CheckedLists:
             return None
         return substitute(kept, {element: ELEMENT}), tuple(checks)
 
+    def _note_guard_key(self, key: PathKey) -> None:
+        """A check made in the scope being walked, for :meth:`_appended_checked`."""
+        keys = self._guard_keys
+        if not keys or keys[-1] is not key:
+            keys.append(key)
+            if len(keys) > 2 * MAX_GUARDS_SEARCHED:
+                del keys[:MAX_GUARDS_SEARCHED]
+
     def _appended_checked(self, call: ast.Call, state: State) -> bool:
         """``files.append(f)`` to a list that holds only checked elements (or none yet),
         where a check of ``f`` is in force: the list still does. Whether the call was one."""
@@ -89,16 +97,15 @@ class CheckedLists:
         if element is None or kept not in (None, ELEMENT):
             return False
         checks = []
-        for searched, (key, guard) in enumerate(state.items("guard")):
-            if searched >= MAX_GUARDS_SEARCHED:
-                break
-            if key.contains(element):
+        for key in self._guard_keys[-MAX_GUARDS_SEARCHED:]:
+            guard = state.get("guard", key)
+            if guard is not None and key.contains(element):
                 checks.append((guard.kind, substitute(key, {element: ELEMENT}), guard.present, guard.line))
         if not checks:
             return False
         found = (ELEMENT, tuple(checks))
-        if kept is not None and found != carried.value:
-            return False
+        if kept is not None:
+            return found == carried.value  # unchanged: the same fact object, which joins cheaply
         state.set("checked-elements", func.value.id, Kept(found))
         return True
 
