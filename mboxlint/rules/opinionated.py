@@ -211,7 +211,10 @@ class InPlaceRewrite(Rule):
     still hold what their callers passed (not rebound before the call): `def load(d, name):
     open(cache_file(d, name))` and `def dump(d, name, data): open(cache_file(d, name), "w")`
     read and rewrite one file for each value of `d` and `name`, whoever calls them (in one
-    class for a method called on `self`). A parameter of another name, another helper, or a
+    class for a method called on `self`); an argument that gives the helper's parameter its
+    default (the same constant, or a parameter as passed whose own default is that
+    constant: `def load(name, system=False): page_file(name, system)`) counts as left out,
+    the file when none is passed. A parameter of another name, another helper, or a
     parameter rebound first is another file; so is a bare parameter (`def load(path)` and
     `def save(path, data)`), whose callers are not followed. A helper is one whose every
     `return` gives a path built from its arguments, module names, attributes and constants

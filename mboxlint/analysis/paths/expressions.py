@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..imports import dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, instance_name, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import class_paths, scope_evidence
 
@@ -103,6 +103,14 @@ _KEEP_ELEMENTS = frozenset({"pop", "remove", "clear", "copy", "index", "count", 
 
 #: builtins that read a whole list (or iterable) into a new one, in another order at most
 WHOLE_COPIES = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed"})
+
+
+def _constant_defaults(args: ast.arguments) -> Dict[str, ast.Constant]:
+    """The parameters of a signature whose default is a constant, with that constant."""
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+    return {arg.arg: default for arg, default in pairs if isinstance(default, ast.Constant)}
 
 
 def _all_known(parts) -> bool:
@@ -435,9 +443,12 @@ class PathExpressions:
         Keywords are parts too, in the order of their names (``kw(name,value)``).
 
         An argument that is a parameter still holding what the caller passed is
-        ``param(name)``: two functions calling the helper with their parameters of the same
-        names build their file from what their callers pass them, one file per value
-        (:func:`entry_parameters`)."""
+        ``param(name)`` (the ``passed`` facts): two functions calling the helper with their
+        parameters of the same names build their file from what their callers pass them,
+        one file per value. An argument that gives the helper's parameter its default (the
+        same constant, or a parameter as passed whose own default is that constant) is left
+        out, as an omitted one: what a caller passes instead is not followed, as for the
+        other defaults."""
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return None
         if not self._builds_path(node) and not self._stable_call(node):
@@ -446,8 +457,9 @@ class PathExpressions:
         if ref is None:
             return None
         helper = self._name_key(ref)
-        keywords = sorted(node.keywords, key=lambda k: k.arg)
-        args = list(node.args) + [k.value for k in keywords]
+        positional, keywords = self._without_defaults(node)
+        keywords = sorted(keywords, key=lambda k: k.arg)
+        args = positional + [k.value for k in keywords]
         passed = self._passed_arguments.get(id(node))
         entered = [isinstance(arg, ast.Name) and (arg.id in passed if passed is not None else
                                                   state is not None and state.get("passed", arg.id) is not None)
@@ -458,10 +470,42 @@ class PathExpressions:
                 return None
             parts = [call_key("param", [part]) if at_entry and part is self._name_key(arg.id) else part
                      for part, arg, at_entry in zip(parts, args, entered)]
-            for index, keyword in enumerate(keywords, len(node.args)):
+            for index, keyword in enumerate(keywords, len(positional)):
                 parts[index] = call_key("kw", [opaque_key(keyword.arg), parts[index]])
             return call_key("call", [helper] + parts)
         return args, combine
+
+    def _without_defaults(self, node: ast.Call) -> Tuple[List[ast.AST], List[ast.keyword]]:
+        """The positional arguments and keywords of a helper call, less trailing positional
+        ones and keywords that give the helper's parameter its default (see
+        :meth:`_helper_step`)."""
+        positional, keywords = list(node.args), list(node.keywords)
+        summaries, scope = self.facts.summaries, self._scope
+        found = summaries.callee_node(node, scope.enclosing_class, scope.self_name) \
+            if summaries is not None and scope is not None else None
+        if found is None:
+            return positional, keywords
+        defaults = _constant_defaults(found[0].args)
+        if not defaults:
+            return positional, keywords
+        own = _constant_defaults(scope.node.args) if scope.is_function else {}
+        params = [a.arg for a in list(getattr(found[0].args, "posonlyargs", [])) + list(found[0].args.args)]
+        if instance_name(self.facts, found[0], found[1]) is not None:
+            params = params[1:]  # ``self.helper(a)``: the first argument is the second parameter
+        passed = self._passed_arguments.get(id(node), frozenset())
+
+        def gives_default(param: Optional[str], value: ast.AST) -> bool:
+            default = defaults.get(param)
+            if default is None:
+                return False
+            if isinstance(value, ast.Name):
+                value = own.get(value.id) if value.id in passed else None
+            return isinstance(value, ast.Constant) and type(value.value) is type(default.value) \
+                and value.value == default.value
+        while positional and len(positional) <= len(params) and \
+                gives_default(params[len(positional) - 1], positional[-1]):
+            positional.pop()
+        return positional, [k for k in keywords if not gives_default(k.arg, k.value)]
 
     def _note_passed_arguments(self, node: ast.Call, state: State) -> None:
         """Which arguments of a call of a helper are parameters as passed, for its key."""
