@@ -8,12 +8,13 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 
 import ast
 import bisect
+from collections import Counter
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.imports import dotted_name, own_statements
 from ..analysis.pathkey import name_key
-from ..analysis.summaries import local_names
+from ..analysis.summaries import instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -215,8 +216,13 @@ class InPlaceRewrite(Rule):
     default (the same constant, or a parameter as passed whose own default is that
     constant: `def load(name, system=False): page_file(name, system)`) counts as left out,
     the file when none is passed. A parameter of another name, another helper, or a
-    parameter rebound first is another file; so is a bare parameter (`def load(path)` and
-    `def save(path, data)`), whose callers are not followed. A helper is one whose every
+    parameter rebound first is another file. A bare parameter (`def load(path)`, `def
+    save(path, data)`) never rebound is the file every call in the module passes it, when
+    that is one constant or module global (at least one call, each by the function's name:
+    `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no
+    other use of the name, such as `map(_save, paths)`); a function with no such calls is
+    not followed (a helper that opens what it is given is reported where it is called, as
+    above). A helper is one whose every
     `return` gives a path built from its arguments, module names, attributes and constants
     alone (joins, `+`, `%` and f-strings, conditionals, string methods, a `hashlib` digest,
     other such helpers of the module) and which changes nothing else (a helper that counts
@@ -565,12 +571,15 @@ def save(state):
         if facts.is_test_module:
             return  # tests rewrite their own fixture files, which no other program reads
         place = _Places(facts)
+        passed = _PassedFiles(module)
+        if not any(event.mode == "truncate" and passed.of_parameter(event) for event in module.events_of(FileOpen)):
+            passed = None  # no rewrite of a parameter: the module's calls are not gathered
         reads = {}
         writes = {}
         opens = {}
         for event in module.events_of(FileOpen):
             opens.setdefault(event.path, []).append(event)
-            for slot in _slots(event, place):
+            for slot in _slots(event, place, passed):
                 if event.mode == "read":
                     reads.setdefault(slot, []).append(event)
                 elif event.mode == "truncate":
@@ -583,7 +592,7 @@ def save(state):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
             temp = event.temp
-            slots = _slots(event, place)
+            slots = _slots(event, place, passed)
             if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope):
                 continue
             paired = list({id(read): read for slot in slots for read in reads.get(slot, ())
@@ -602,12 +611,124 @@ def save(state):
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
 
-def _slots(event, place) -> list:
+class _PassedFiles:
+    """The file every call in the module passes to a parameter that a function opens as it
+    was passed (``_load_cache(CACHE_STORE)`` and ``_save_cache(CACHE_STORE, data)``): a
+    constant or module global, the same at every call, at least one call. The module's calls
+    are gathered in one pass, and only in a module that rewrites a file a parameter names.
+    A function some call reaches other than by its name (``map(f, ...)``, a table) may be
+    given other files there: not followed."""
+
+    def __init__(self, module):
+        self.module = module
+        self._calls = None  # called name -> [(call, enclosing function or None)]
+        self._found = {}
+        self._bindings = {}
+        self._helper_sites = None
+
+    def of_parameter(self, event) -> bool:
+        """Whether ``event`` opens a parameter of its function, never rebound there."""
+        node, ref = event.scope.node, event.path.ref
+        if ref is None or "." in ref or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        args = node.args
+        if ref not in [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)]:
+            return False
+        bindings = self._bindings.get(id(node))
+        if bindings is None:
+            bindings = self._bindings[id(node)] = local_bindings(node, self.module.facts.may_walrus)
+        return ref not in bindings
+
+    def __call__(self, event):
+        """The key of the file the parameter ``event`` opens is given at every call, or None."""
+        if not self.of_parameter(event):
+            return None
+        memo = (id(event.scope.node), event.path.ref)
+        if memo not in self._found:
+            self._found[memo] = self._passed(event.scope, event.path.ref)
+        return self._found[memo]
+
+    def _passed(self, scope, ref):
+        func = scope.node
+        facts = self.module.facts
+        params = [a.arg for a in list(getattr(func.args, "posonlyargs", [])) + list(func.args.args)]
+        cls = scope.enclosing_class
+        method = cls is not None and instance_name(facts, func, cls) is not None
+        index = params.index(ref) - method if ref in params else None
+        if index is not None and index < 0:
+            return None  # the instance itself
+        found = None
+        calls = self._calls_of(func.name)
+        if self._uses[func.name] != len(calls):
+            return None  # also used other than called: ``map(f, paths)``, a table of handlers
+        if self._helper_sites is None:
+            self._helper_sites = {id(e.node) for e in self.module.events_of(FileOpen) if e.helper}
+        for call, caller in calls:
+            if id(call) in self._helper_sites:
+                return None  # the open is seen at each call (a helper's open): reported there
+            if not _calls_function(call, func, cls, method):
+                return None  # another function of the name, or a use the calls do not say
+            value = next((k.value for k in call.keywords if k.arg == ref), None)
+            if value is None and index is not None and index < len(call.args) \
+                    and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+                value = call.args[index]
+            ref_passed = dotted_name(value) if value is not None else None
+            root = ref_passed.split(".", 1)[0] if ref_passed else None
+            if root is None or root not in facts.module_bindings or root == "self" \
+                    or caller is not None and root in _own_locals(caller):
+                return None
+            if found is not None and found != ref_passed:
+                return None
+            found = ref_passed
+        return name_key(found) if found is not None else None
+
+    def _calls_of(self, name):
+        if self._calls is None:
+            self._calls = {}
+            self._uses = Counter()
+            stack = [(self.module.tree, None)]
+            while stack:
+                node, function = stack.pop()
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, ast.Name):
+                        self._uses[child.id] += 1
+                    elif isinstance(child, ast.Attribute):
+                        self._uses[child.attr] += 1
+                    elif isinstance(child, ast.Call):
+                        func = child.func
+                        called = func.id if isinstance(func, ast.Name) else func.attr \
+                            if isinstance(func, ast.Attribute) else None
+                        if called is not None:
+                            self._calls.setdefault(called, []).append((child, function))
+                    inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+                        else function
+                    stack.append((child, inner))
+        return self._calls.get(name, ())
+
+
+def _calls_function(call, func, cls, method) -> bool:
+    """Whether ``call`` (made of the function's name) calls ``func``: a module function by
+    its name, a method of ``cls`` through the class's name or, for a method, on an
+    instance's name; anything else might be another function."""
+    called = call.func
+    if cls is None:
+        return isinstance(called, ast.Name)
+    if not isinstance(called, ast.Attribute) or not isinstance(called.value, ast.Name):
+        return False
+    return called.value.id == cls.name or method and called.value.id in ("self", "cls")
+
+
+def _slots(event, place, passed=None) -> list:
     """Where an open's file is known by: its key where that key names one file, and, for an
     open of ``self.X`` in the method that gave the attribute its value (``self.db =
     expanduser(db)`` then ``open(self.db)`` in ``__init__``), the attribute, as the class's
-    other methods know it."""
+    other methods know it; for an open of a parameter as passed, the file every call in the
+    module passes (:class:`_PassedFiles`)."""
     slots = [(place(event), event.path)]
+    if passed is not None and event.path.kind == "name":
+        given = passed(event)
+        if given is not None:
+            slots.append((place(event, given), given))
     self_name = event.scope.self_name
     ref = dotted_name(event.path_node) if self_name and event.path_node is not None else None
     if ref is not None and ref.startswith(self_name + "."):
