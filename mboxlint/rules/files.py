@@ -468,8 +468,8 @@ class CheckThenAct(Rule):
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race), and
-    `shutil.rmtree(P, ignore_errors=True)`. An `open(P, "w"/"a")` that loses the race raises
-    nothing (it overwrites or appends to the other process's file), so no handler around it
+    `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`). An `open(P, "w"/"a")`
+    that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
     only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a non-empty string or
@@ -598,6 +598,8 @@ def drop(path, build_dir):
             os.remove(path)
     if os.path.isdir(build_dir):
         shutil.rmtree(build_dir, ignore_errors=True)
+    if os.path.isdir(path + ".d"):
+        shutil.rmtree(path + ".d", True)  # ignore_errors, by position
 """,
         """
 import os
@@ -1581,8 +1583,14 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
 
 
 def _ignores_errors(call) -> bool:
-    return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
-               for k in call.keywords)
+    """``shutil.rmtree(P, ignore_errors=True)``, or ``True`` given as its second argument."""
+    if len(call.args) >= 2 and _is_true(call.args[1]):
+        return True
+    return any(k.arg == "ignore_errors" and _is_true(k.value) for k in call.keywords)
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 #: why no fix rewrites the call of a helper that opens the file
