@@ -450,7 +450,10 @@ class CheckThenAct(Rule):
     A false `isdir()` says nothing of a file: a regular file may be there, and an open for
     writing in the `else:` of `if os.path.isdir(P):` overwrites it as the code means it to.
     It is no check for a create (nor for MBX901 and MBX306, which count a write or a rename
-    after a check that found the file missing as a create).
+    after a check that found the file missing as a create). Nor does a false `isdir()` or
+    `isfile()` undo an earlier check that found the path there: in
+    `if P.exists(): if P.is_dir(): shutil.rmtree(P) else: P.unlink()`, the `unlink()` acts on
+    the `exists()`, and is reported.
 
     A `Path` method counts on a receiver whose type is written nowhere (an un-annotated
     parameter, a `self` attribute, a loop variable) when the code treats it as a path: a

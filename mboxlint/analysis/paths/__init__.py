@@ -75,7 +75,7 @@ from ..triggers import has_trigger, one_argument_call, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
-from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
+from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
 from .facts import May, Must
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
@@ -479,7 +479,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             # file made here) changes only by this program's doing: its check cannot go stale.
             if checked is not None and not self._fresh(checked[1], unique=True):
                 kind, key = checked
-                state.set("guard", key, GuardFact((kind, truth, line), stmt))
+                earlier = state.get("guard", key)
+                # ``if p.exists(): if p.is_dir(): ... else: p.unlink()``: not a folder is not
+                # gone; what the earlier check found there is what the act relies on.
+                if truth or kind not in TYPE_CHECKS or earlier is None or not earlier.present:
+                    state.set("guard", key, GuardFact((kind, truth, line), stmt))
         if isinstance(test, (ast.Compare, ast.BoolOp)):
             # The whole condition is looked at once: a size or inode compared in another
             # operand of the same ``and``/``or`` makes the mtime comparison a full one.

@@ -21,6 +21,9 @@ GUARD_FUNCTIONS = {
 GUARD_METHODS = {"exists": "exists", "is_file": "isfile", "is_dir": "isdir"}
 
 
+#: checks of what is at a path: false when something else is there, not only when nothing is
+TYPE_CHECKS = frozenset({"isfile", "isdir"})
+
 #: Words that every spelling of a check the MBX301/MBX302 guards use contains.
 GUARD_WORDS = ("exists", "isfile", "isdir", "access", "is_file", "is_dir")
 
