@@ -26,7 +26,7 @@ import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding
-from .imports import ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
+from .imports import PROGRAM_EXITS, ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
 MAX_CALL_DEPTH = 8
@@ -178,10 +178,6 @@ def _never_falls_off(body: Sequence[ast.stmt]) -> bool:
 _TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
 #: the statements that may end every way through the block holding them
 _ENDING_COMPOUNDS = (ast.If,) + _TRY_STATEMENTS
-
-
-#: calls that end the program: code after them never runs, as after a ``raise``
-PROGRAM_EXITS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit"})
 
 
 def handler_reraises(handler: ast.ExceptHandler, resolve=None) -> bool:
