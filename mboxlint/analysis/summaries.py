@@ -362,12 +362,21 @@ class _Scan:
         if path is None or mode is None:
             return None
         target = _target_of(path, self.params)
-        if target is None or target[1]:
+        # A parameter, or an attribute of the instance (``open(self.path)`` in a method: the
+        # file the caller's ``self.path`` names).
+        if target is None or target[1] and target[0] != self.self_name:
             return None
         if self.rebound is None:
-            self.rebound = frozenset(t.id for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus)
-                                     if isinstance(t, ast.Name))
-        return None if target[0] in self.rebound else (target, mode)
+            self.rebound = frozenset(filter(None, (
+                dotted_name(t) for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus))))
+        if target[0] in self.rebound:
+            return None
+        if target[1]:
+            # ... and one the method sets (itself or a part of it) may name another file by then
+            chain = target[0] + "." + target[1]
+            if any(bound == chain or chain.startswith(bound + ".") for bound in self.rebound):
+                return None
+        return target, mode
 
     def add(self, target: Target, op: str, certain: bool) -> None:
         if not certain:

@@ -106,9 +106,11 @@ class ExistsThenOpen(Rule):
     reported when any `except` around the call does not raise again. So is a call of a
     helper that opens, reads or writes the file it is given (`open(p, mode)`,
     `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
-    rebound: a check before the call is a check before that open (no fix). A helper whose
-    open is under a handler, or after a check of its own that may return first, is not
-    counted on.
+    rebound: a check before the call is a check before that open (no fix); so is a method
+    of the class that opens an attribute of the instance it does not set
+    (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A
+    helper whose open is under a handler, or after a check of its own that may return first,
+    is not counted on.
     A checked path put in a list or
     tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
     `for` or comprehension variable iterating it and to a constant index of it, until the

@@ -204,13 +204,13 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
     def _may_touch_file(self, call: ast.Call, scope: Scope) -> bool:
         """Whether ``call`` calls a function of the module whose lines spell a way to open,
         read or write a file (only its summary can say it does; the others' are not made)."""
-        func = call.func  # only a module function or a method called on the instance, given a file
+        func = call.func  # a module function given a file, or a method called on the instance
         summaries = self.facts.summaries
-        if not (call.args or call.keywords) or summaries is None:
+        if summaries is None:
             return False
         kind = type(func)
         if kind is ast.Name:
-            if func.id not in summaries.functions:
+            if func.id not in summaries.functions or not (call.args or call.keywords):
                 return False
         elif kind is not ast.Attribute or type(func.value) is not ast.Name or scope.enclosing_class is None \
                 or func.value.id != self._self_name:
@@ -610,6 +610,14 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 self._open_key(walker, node, self.key(path, state), path, mode.lstrip(TOLERANT), state, helper=True,
                                missing_ok=mode.startswith(TOLERANT))
                 return
+        # A method opening an attribute of the instance (``self._load()`` reading
+        # ``self.path``): it matters where a check of that attribute is in force.
+        self_name = walker.scope.self_name
+        if self_name and ref.startswith(self_name + ".") and isinstance(node.func, ast.Attribute):
+            key = self._dotted_key(ref, state)
+            if state.get("guard", key) is not None:
+                self._open_key(walker, node, key, None, mode.lstrip(TOLERANT), state, helper=True,
+                               missing_ok=mode.startswith(TOLERANT))
 
     def _config_parser(self, receiver: ast.AST, state: State) -> bool:
         """Whether ``receiver`` is a ``configparser`` parser: made here, or bound to one."""
