@@ -538,9 +538,9 @@ def test_the_codes_own_create_makes_a_check_stale():
 def test_mtime_bound_to_a_name_and_unpacked_cache_entries_are_compared_values():
     code = """
         import os
-        def changed(path, since):
+        def changed(path, known_mtime):
             mtime = os.stat(path).st_mtime
-            if mtime != since:
+            if mtime != known_mtime:
                 return True
         def stale(cache, path):
             size, mtime = cache[path]
@@ -548,6 +548,100 @@ def test_mtime_bound_to_a_name_and_unpacked_cache_entries_are_compared_values():
                 return True
         """
     assert reported(code, "MBX903") == [(5, "MBX903"), (9, "MBX903")]
+
+
+def test_a_parameter_is_an_earlier_mtime_only_when_its_name_says_so_and_it_is_tested_for_equality():
+    code = """
+        import os
+        def saved(path, last_mtime):
+            if os.path.getmtime(path) != last_mtime:
+                return True
+        def stamped(path, prevStamp):
+            if os.stat(path).st_mtime == prevStamp:
+                return False
+        def other_file(path, src_mtime):
+            if os.path.getmtime(path) != src_mtime:
+                return True
+        def cutoff(path, since):
+            if os.path.getmtime(path) != since:
+                return True
+        def ordered(path, last_mtime):
+            if os.path.getmtime(path) > last_mtime:
+                return True
+        def make_style(path, p_time):
+            if p_time > os.path.getmtime(path + ".cache"):
+                return None
+        def age(lock, dead_if_created_before):
+            lock_time = lock.stat().st_mtime
+            if lock_time < dead_if_created_before:
+                lock.unlink()
+        """
+    assert reported(code, "MBX903") == [(4, "MBX903"), (7, "MBX903")]
+
+
+def test_an_earlier_value_copied_into_a_local_is_still_an_earlier_value():
+    code = """
+        import os, time
+        class Directory:
+            def __init__(self):
+                self.read_at = time.time()
+            def outdated(self):
+                try:
+                    if self.flat:
+                        real = level_mtime(self.path)
+                    else:
+                        real = os.stat(self.path).st_mtime
+                except OSError:
+                    return False
+                if self.loaded:
+                    cached = self.load_mtime
+                else:
+                    cached = 0
+                if real != cached:
+                    return True
+            def through_a_parameter(self, path, old_mtime):
+                kept = old_mtime
+                if os.path.getmtime(path) != kept:
+                    return True
+            def clock(self):
+                last = self.read_at
+                if os.path.getmtime(self.path) > last:
+                    return True
+            def rebound(self):
+                cached = self.load_mtime
+                cached = compute()
+                if os.path.getmtime(self.path) != cached:
+                    return True
+            def two_files(self, flag):
+                if flag:
+                    real = os.path.getmtime(self.path)
+                else:
+                    real = os.path.getmtime(self.other)
+                if real != self.load_mtime:
+                    return True
+        """
+    assert reported(code, "MBX903") == [(18, "MBX903"), (22, "MBX903")]
+
+
+def test_a_field_of_a_cache_entry_is_a_cached_value():
+    code = """
+        import os
+        class Commands:
+            def update(self, paths):
+                for path in paths:
+                    modified = os.path.getmtime(path)
+                    if path not in self.cache or self.cache[path].mtime != modified:
+                        self.cache[path] = (modified, ())
+            def copied(self, path):
+                kept = self.cache.get(path).mtime
+                if os.path.getmtime(path) != kept:
+                    return True
+            def whole_stat(self, path):
+                st = os.stat(path)
+                if st[8] != self.cache[path].mtime:
+                    return True
+        """
+    assert reported(code, "MBX903") == [(7, "MBX903"), (11, "MBX903")]
 
 
 def test_a_parameter_defaulting_to_a_module_constant_names_that_file():

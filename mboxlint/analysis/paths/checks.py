@@ -1,6 +1,7 @@
 """Guards and checks: ``exists``-style checks in force, and mtimes compared with earlier values."""
 
 import ast
+import re
 from typing import FrozenSet, Optional, Set, Tuple
 
 from ..events import FileMtime
@@ -9,7 +10,8 @@ from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
 from ..summaries import instance_name
-from .facts import Must
+from .callers import _parameters
+from .facts import Must, Unless
 from .opens import STAT
 
 
@@ -74,6 +76,30 @@ CLOCK_READINGS = frozenset({
 #: fields of a kept entry that say more than the mtime is compared
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
 _MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
+
+
+#: words of a parameter's name that say it holds an earlier reading of the compared file's
+#: mtime (``last_mtime``, ``cached_stamp``): any other word may name another file
+#: (``src_mtime``) or a cutoff (``since``, ``max_age``)
+_MTIME_WORDS = frozenset({"mtime", "modtime", "modified", "stamp", "timestamp"})
+_EARLIER_WORDS = frozenset({
+    "old", "last", "prev", "previous", "cached", "known", "saved", "stored", "seen", "orig",
+    "original", "before", "expected", "recorded", "loaded", "initial", "file", "path", "st",
+    "mod", "time",
+})
+
+
+def _names_earlier_mtime(name: str) -> bool:
+    """Whether a parameter's name says it is an earlier mtime of the file it is compared
+    with: an mtime word, and no word but those that qualify it as earlier."""
+    words = [w for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    words = [w.lower() for w in words]
+    return any(w in _MTIME_WORDS for w in words) and \
+        all(w in _MTIME_WORDS or w in _EARLIER_WORDS for w in words)
+
+
+def _equality(compare: ast.Compare) -> bool:
+    return isinstance(compare.ops[0], (ast.Eq, ast.NotEq))
 
 
 def _spelled_index(node: ast.AST) -> Optional[str]:
@@ -210,17 +236,14 @@ class GuardsAndChecks:
             return
         if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"} or fields & _OTHER_FIELDS:
             return  # size or inode compared too: not seconds-resolution mtime alone
-        params = set()
-        if walker.scope.is_function:
-            args = walker.scope.node.args
-            params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)}
+        params = self._parameter_names()
         for compare in compares:
             left, right = compare.left, compare.comparators[0]
             for mine, other in ((left, right), (right, left)):
                 key = self._mtime_of(mine, state)
                 if key is None:
                     continue
-                earlier = self._earlier_value(other, key, params, state)
+                earlier = self._earlier_value(other, key, params, state, _equality(compare))
                 if earlier is not None and not self.private(key):
                     walker.emit(FileMtime, compare, key=key, path=key, earlier=earlier)
                     break
@@ -378,11 +401,16 @@ class GuardsAndChecks:
             if entry is not None:
                 state.set("entry", target.id, Must(entry))
 
-    def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State) -> Optional[str]:
-        """How ``node`` holds an earlier mtime of ``key`` (for the message), or None."""
+    def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State,
+                       equality: bool, copied: bool = False) -> Optional[str]:
+        """How ``node`` holds an earlier mtime of ``key`` (for the message), or None.
+        ``equality``: compared with ``==``/``!=`` (not ordered, as an age is against a cutoff)."""
         other_key = self._mtime_of(node, state)
         if other_key is not None:
             return "an earlier stat" if other_key == key else None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Subscript, ast.Call)) \
+                and _cache_lookup(node.value):
+            node = node.value  # ``self.cache[p].mtime``: a field of a kept entry
         if isinstance(node, ast.Subscript):
             stat_ref = dotted_name(node.value)
             if stat_ref is not None and state.get("stat", stat_ref) is not None:
@@ -393,11 +421,35 @@ class GuardsAndChecks:
         ref = dotted_name(node)
         if ref is not None and state.get("cached", ref) is not None:
             return "a cached value"
+        copy = state.get("earlier", node.id) if isinstance(node, ast.Name) and not copied else None
+        if copy is not None:  # ``cached = self.mtime``, then ``if mtime != cached``
+            return self._earlier_value(copy.value, key, params, state, equality, copied=True)
         if isinstance(node, ast.Attribute) and ref is not None:
             attr = self._own_attribute(ref) if self._self_name else None
             if attr is not None and attr in self._clock_attributes():
                 return None  # a time this run read from a clock, not an mtime kept from before
             return "`%s`" % ref
-        if isinstance(node, ast.Name) and node.id in params:
+        # A value from outside is an earlier reading of this very file only when its name says
+        # so and it is tested for equality: ordered against it, it is a cutoff or another
+        # file's mtime (an age or make-style test).
+        if isinstance(node, ast.Name) and node.id in params and equality and _names_earlier_mtime(node.id):
             return "the parameter `%s`" % node.id
         return None
+
+    def _parameter_names(self) -> Set[str]:
+        scope = self._scope
+        return set(_parameters(scope.node)) if scope is not None and scope.is_function else set()
+
+    def _bind_earlier(self, name: str, value: ast.AST, state: State) -> None:
+        """``cached = self.mtime`` (or a parameter, or another such local): ``cached`` may
+        hold that value, looked at as it is where ``cached`` is compared."""
+        if isinstance(value, ast.Name):
+            copy = state.get("earlier", value.id)
+            if copy is not None:
+                state.set("earlier", name, copy)
+                return
+            if value.id not in self._parameter_names():
+                return
+        elif not isinstance(value, ast.Attribute) or dotted_name(value) is None and not _cache_lookup(value.value):
+            return
+        state.set("earlier", name, Unless(value))
