@@ -705,3 +705,22 @@ def test_a_test_module_is_one_whose_top_level_imports_a_test_framework():
     suite = program.replace("import os\n", "import os\n        try:\n            import pytest\n"
                                             "        except ImportError:\n            pytest = None\n")
     assert reported(suite, "MBX901") == []
+
+
+def test_mtimes_of_files_in_a_private_directory_are_not_reported():
+    code = """
+        import os, tempfile
+        def test_resume(tmp_path):
+            target = tmp_path / "out.bin"
+            before = os.path.getmtime(target)
+            assert os.path.getmtime(target) == before
+        def scratch():
+            target = os.path.join(tempfile.mkdtemp(), "x")
+            before = os.stat(target).st_mtime
+            if os.stat(target).st_mtime != before:
+                return True
+        def shared(target):
+            before = os.path.getmtime(target)
+            assert os.path.getmtime(target) == before
+        """
+    assert reported(code, "MBX903") == [(14, "MBX903")]
