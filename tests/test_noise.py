@@ -619,8 +619,16 @@ def test_an_earlier_value_copied_into_a_local_is_still_an_earlier_value():
                     real = os.path.getmtime(self.other)
                 if real != self.load_mtime:
                     return True
+            def conditional(self):
+                cached = self.load_mtime if self.loaded else None
+                if os.stat(self.path).st_mtime != cached:
+                    return True
+            def conditional_cutoff(self, limit):
+                cutoff = limit if limit else 0
+                if os.path.getmtime(self.path) < cutoff:
+                    return True
         """
-    assert reported(code, "MBX903") == [(18, "MBX903"), (22, "MBX903")]
+    assert reported(code, "MBX903") == [(18, "MBX903"), (22, "MBX903"), (42, "MBX903")]
 
 
 def test_a_field_of_a_cache_entry_is_a_cached_value():

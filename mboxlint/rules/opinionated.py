@@ -661,7 +661,8 @@ class MtimeChangeDetection(Rule):
     `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (or a name bound from one
     of them) and a value obtained earlier for the same file: an attribute, a cache entry or a
     field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
-    from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`).
+    from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`,
+    or `self.load_mtime if self.loaded else 0`).
     A parameter is a value from outside: it counts only when its name says it is an earlier
     mtime of this file (an mtime word such as `mtime`, `stamp` or `modified`, qualified only by
     words like `last`, `old`, `cached`, `known`: `last_mtime`, `prevStamp`) and it is

@@ -442,7 +442,13 @@ class GuardsAndChecks:
 
     def _bind_earlier(self, name: str, value: ast.AST, state: State) -> None:
         """``cached = self.mtime`` (or a parameter, or another such local): ``cached`` may
-        hold that value, looked at as it is where ``cached`` is compared."""
+        hold that value, looked at as it is where ``cached`` is compared. So may
+        ``cached = self.mtime if self.loaded else 0``: the other arm a constant."""
+        if isinstance(value, ast.IfExp):
+            arms = [arm for arm in (value.body, value.orelse) if not isinstance(arm, ast.Constant)]
+            if len(arms) != 1:
+                return
+            value = arms[0]
         if isinstance(value, ast.Name):
             copy = state.get("earlier", value.id)
             if copy is not None:
