@@ -273,6 +273,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._scanned: Set[int] = set()
         #: id of a class -> the attributes its methods set from a clock (see :meth:`_clock_attributes`)
         self._clock_attrs: Dict[int, frozenset] = {}
+        #: the function whose parameters were last looked up, and its parameters
+        self._scope_parameters: Optional[tuple] = None
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
         #: only a module that spells ``mtime`` compares stored mtimes
         self._entries_wanted = facts.text is None or "mtime" in facts.text

@@ -401,7 +401,7 @@ class GuardsAndChecks:
             if entry is not None:
                 state.set("entry", target.id, Must(entry))
 
-    def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State,
+    def _earlier_value(self, node: ast.AST, key: PathKey, params: FrozenSet[str], state: State,
                        equality: bool, copied: bool = False) -> Optional[str]:
         """How ``node`` holds an earlier mtime of ``key`` (for the message), or None.
         ``equality``: compared with ``==``/``!=`` (not ordered, as an age is against a cutoff)."""
@@ -436,9 +436,15 @@ class GuardsAndChecks:
             return "the parameter `%s`" % node.id
         return None
 
-    def _parameter_names(self) -> Set[str]:
+    def _parameter_names(self) -> FrozenSet[str]:
+        """The parameters of the function being walked, found once per function."""
         scope = self._scope
-        return set(_parameters(scope.node)) if scope is not None and scope.is_function else set()
+        if scope is None or not scope.is_function:
+            return frozenset()
+        cached = self._scope_parameters
+        if cached is None or cached[0] is not scope.node:
+            cached = self._scope_parameters = (scope.node, frozenset(_parameters(scope.node)))
+        return cached[1]
 
     def _bind_earlier(self, name: str, value: ast.AST, state: State) -> None:
         """``cached = self.mtime`` (or a parameter, or another such local): ``cached`` may
