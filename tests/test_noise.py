@@ -732,3 +732,31 @@ def test_mtimes_of_files_in_a_private_directory_are_not_reported():
             assert os.path.getmtime(target) == before
         """
     assert reported(code, "MBX903") == [(14, "MBX903")]
+
+
+def test_an_attribute_only_ever_set_from_parameters_is_a_value_from_outside():
+    code = """
+        import os
+        class Expiry:
+            def __init__(self, root, max_age, now, last_mtime=None):
+                self.root = root
+                self.cutoff = now - max_age
+                self.last_mtime = last_mtime
+                self.pair_mtime = last_mtime
+            def expired(self, name):
+                if os.path.getmtime(os.path.join(self.root, name)) < self.cutoff:
+                    return True
+            def touched(self):
+                if os.path.getmtime(self.root) != self.last_mtime:
+                    return True
+            def reload(self):
+                st = os.stat(self.root)
+                self.pair_mtime, self.size = st.st_mtime, st.st_size
+            def newer(self):
+                if os.path.getmtime(self.root) > self.pair_mtime:
+                    return True
+            def unset(self):
+                if os.path.getmtime(self.root) > self.elsewhere:
+                    return True
+        """
+    assert reported(code, "MBX903") == [(13, "MBX903"), (19, "MBX903"), (22, "MBX903")]

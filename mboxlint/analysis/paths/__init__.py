@@ -271,8 +271,9 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
-        #: id of a class -> the attributes its methods set from a clock (see :meth:`_clock_attributes`)
-        self._clock_attrs: Dict[int, frozenset] = {}
+        #: id of a class -> the attributes its methods set from a clock, and those they set
+        #: from their parameters alone (see :meth:`_attribute_sources`)
+        self._clock_attrs: Dict[int, Tuple[frozenset, frozenset]] = {}
         #: the function whose parameters were last looked up, and its parameters
         self._scope_parameters: Optional[tuple] = None
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):

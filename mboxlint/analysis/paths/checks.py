@@ -2,7 +2,7 @@
 
 import ast
 import re
-from typing import FrozenSet, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileMtime
 from ..imports import dotted_name
@@ -296,30 +296,45 @@ class GuardsAndChecks:
         """The attributes some method of the class being walked sets on its instance from a
         clock reading (``self._last_read = time.time() - 1``), found at the first comparison
         about to be reported in the class."""
+        return self._attribute_sources()[0]
+
+    def _passed_in_attributes(self) -> FrozenSet[str]:
+        """The attributes every method of the class that sets them sets from its own
+        parameters alone (``self.cutoff = now - max_age``): values from outside."""
+        return self._attribute_sources()[1]
+
+    def _attribute_sources(self) -> Tuple[FrozenSet[str], FrozenSet[str]]:
         cls = self._scope.enclosing_class if self._scope is not None else None
         if cls is None:
-            return frozenset()
+            return frozenset(), frozenset()
         found = self._clock_attrs.get(id(cls))
         if found is None:
-            found = self._clock_attrs[id(cls)] = frozenset(self._clock_bindings(cls))
+            found = self._clock_attrs[id(cls)] = self._clock_bindings(cls)
         return found
 
-    def _clock_bindings(self, cls: ast.ClassDef) -> Set[str]:
+    def _clock_bindings(self, cls: ast.ClassDef) -> Tuple[FrozenSet[str], FrozenSet[str]]:
         """Attributes a method sets from a clock reading, directly or through a local of
-        its own bound from one (``now = time.time()`` ... ``self.seen = now``)."""
+        its own bound from one (``now = time.time()`` ... ``self.seen = now``); and those
+        only ever set from the parameters of the method setting them."""
         resolve = self.facts.resolve
 
         def reads_clock(value, clock_locals) -> bool:
             return any(isinstance(sub, ast.Call) and resolve(sub.func) in CLOCK_READINGS
                        or isinstance(sub, ast.Name) and sub.id in clock_locals for sub in ast.walk(value))
 
+        def from_parameters(value, params) -> bool:
+            return all(isinstance(sub, (ast.Constant, ast.operator, ast.unaryop, ast.BinOp, ast.UnaryOp, ast.Load))
+                       or isinstance(sub, ast.Name) and sub.id in params for sub in ast.walk(value))
+
         names: Set[str] = set()
+        outside: Dict[str, bool] = {}
         for method in cls.body:
             if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             self_name = instance_name(self.facts, method, cls)
             if self_name is None:
                 continue
+            params = frozenset(_parameters(method)) - {self_name}
             assignments = [(node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
                            for node in ast.walk(method)
                            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
@@ -330,7 +345,16 @@ class GuardsAndChecks:
                          and isinstance(t.value, ast.Name) and t.value.id == self_name]
                 if attrs and reads_clock(value, clock_locals):
                     names.update(attrs)
-        return names
+                passed = from_parameters(value, params)
+                for attr in attrs:
+                    outside[attr] = outside.get(attr, True) and passed
+                for target in targets:
+                    if isinstance(target, (ast.Tuple, ast.List)):  # ``self.mtime, self.size = ...``
+                        for part in ast.walk(target):
+                            if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name) \
+                                    and part.value.id == self_name:
+                                outside[part.attr] = False
+        return frozenset(names), frozenset(attr for attr, passed in outside.items() if passed)
 
     def _own_attribute(self, holder: str) -> Optional[str]:
         """``attr`` when ``holder`` is ``self.attr``."""
@@ -428,6 +452,9 @@ class GuardsAndChecks:
             attr = self._own_attribute(ref) if self._self_name else None
             if attr is not None and attr in self._clock_attributes():
                 return None  # a time this run read from a clock, not an mtime kept from before
+            if attr is not None and attr in self._passed_in_attributes() \
+                    and not (equality and _names_earlier_mtime(attr)):
+                return None  # a value from outside, as a parameter is
             return "`%s`" % ref
         # A value from outside is an earlier reading of this very file only when its name says
         # so and it is tested for equality: ordered against it, it is a cutoff or another
