@@ -758,5 +758,16 @@ def test_an_attribute_only_ever_set_from_parameters_is_a_value_from_outside():
             def unset(self):
                 if os.path.getmtime(self.root) > self.elsewhere:
                     return True
+        class Options:
+            def __init__(self, root, options, st):
+                self.root = root
+                self.max_age = options.max_age
+                self.seen = st.st_mtime
+            def old(self):
+                if os.path.getmtime(self.root) < self.max_age:
+                    return True
+            def changed(self):
+                if os.path.getmtime(self.root) > self.seen:
+                    return True
         """
-    assert reported(code, "MBX903") == [(13, "MBX903"), (19, "MBX903"), (22, "MBX903")]
+    assert reported(code, "MBX903") == [(13, "MBX903"), (19, "MBX903"), (22, "MBX903"), (33, "MBX903")]

@@ -671,7 +671,8 @@ class MtimeChangeDetection(Rule):
     (`getmtime(p) > since`, `lock_time < dead_before`), an mtime is an age or staleness test
     against a cutoff or another file's mtime (`p_time > getmtime(cache)`), and `src_mtime`
     names another file: neither is reported. An attribute that every method setting it sets
-    from its own parameters alone (`self.cutoff = now - max_age` in `__init__`) is a value
+    from its own parameters alone, or their attributes (`self.cutoff = now - max_age` or
+    `self.max_age = options.max_age` in `__init__`; not a `st_mtime`) is a value
     from outside too, judged by its name in the same way. What the callers pass is not
     followed.
 

@@ -323,7 +323,9 @@ class GuardsAndChecks:
                        or isinstance(sub, ast.Name) and sub.id in clock_locals for sub in ast.walk(value))
 
         def from_parameters(value, params) -> bool:
+            # ``now - max_age``, ``options.max_age``; a stat's ``st_mtime`` may be this file's
             return all(isinstance(sub, (ast.Constant, ast.operator, ast.unaryop, ast.BinOp, ast.UnaryOp, ast.Load))
+                       or isinstance(sub, ast.Attribute) and sub.attr != "st_mtime"
                        or isinstance(sub, ast.Name) and sub.id in params for sub in ast.walk(value))
 
         names: Set[str] = set()
