@@ -22,7 +22,9 @@ Facts (all flow-sensitive, joined by the walk):
 
 * ``path`` (ref -> key), ``file`` (ref of a file object or descriptor -> key and mode),
   ``pathlib`` (ref bound to a ``pathlib`` object), ``stat``/``mtime`` (ref bound from a stat or
-  an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
+  an mtime of a key; an mtime is kept past a branch that binds the ref from something else),
+  ``earlier`` (local copied from an attribute, a parameter or a cache entry's field, which
+  MBX903 may take for an earlier mtime), ``mbox`` (ref of a mailbox constructed on a key);
 * ``elements`` (name of a list or tuple display all of whose elements have one key -> that
   key, until the list may grow), ``entry`` (name bound to an entry of a ``self`` attribute ->
   the attribute and the entry's index, for mtimes the class keeps there);
@@ -77,7 +79,7 @@ from .attributes import AttributePaths
 from .callers import CallerContexts
 from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
-from .facts import May, Must
+from .facts import May, Must, Unless
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
@@ -269,8 +271,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
-        #: id of a class -> the attributes its methods set from a clock (see :meth:`_clock_attributes`)
-        self._clock_attrs: Dict[int, frozenset] = {}
+        #: id of a class -> the attributes its methods set from a clock, and those they set
+        #: from their parameters alone (see :meth:`_attribute_sources`)
+        self._clock_attrs: Dict[int, Tuple[frozenset, frozenset]] = {}
+        #: the function whose parameters were last looked up, and its parameters
+        self._scope_parameters: Optional[tuple] = None
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
         #: only a module that spells ``mtime`` compares stored mtimes
         self._entries_wanted = facts.text is None or "mtime" in facts.text
@@ -370,10 +375,12 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
             mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime`` or ``st.st_mtime``
             if mtime_of is not None:
-                state.set("mtime", ref, Must(mtime_of))
+                state.set("mtime", ref, Unless(mtime_of))
             return
         if _cache_lookup(value):
             state.set("cached", ref, Must(True))
+        if self._entries_wanted and isinstance(target, ast.Name):
+            self._bind_earlier(target.id, value, state)
         if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
@@ -448,7 +455,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if name == "os.path.getmtime" and call.args:
             key = self.key(call.args[0], state)
             if key is not None:
-                state.set("mtime", ref, Must(key))
+                state.set("mtime", ref, Unless(key))
             return True
         if name in MAILBOX_CONSTRUCTORS and call.args:
             key = self.key(call.args[0], state)
