@@ -52,6 +52,7 @@ PLAIN_OPENS = frozenset({"builtins.open", "io.open"})
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name
 RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
+STATIC_METHOD_DECORATORS = frozenset({"staticmethod", "builtins.staticmethod"})
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 #: ``(parameter name, attribute chain)``: ``("self", "box")`` is ``self.box``; ``("box", "")`` is ``box``
@@ -65,7 +66,7 @@ _BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While)
 class Summary:
     """What one function or context manager does to its parameters."""
 
-    __slots__ = ("name", "params", "enter", "exit", "context_manager")
+    __slots__ = ("name", "params", "enter", "exit", "context_manager", "static")
 
     def __init__(self, name: str, params: Sequence[str], enter: Sequence[Effect] = (),
                  exit: Sequence[Effect] = (), context_manager: bool = False):
@@ -76,6 +77,8 @@ class Summary:
         #: effects of leaving a context manager, in order
         self.exit = tuple(exit)
         self.context_manager = context_manager
+        #: a ``staticmethod``: called on the instance, it is not given the instance
+        self.static = False
 
     @property
     def has_effects(self) -> bool:
@@ -461,7 +464,7 @@ def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) ->
         return None
     params = list(summary.params)
     mapping: Dict[str, Optional[str]] = {}
-    if receiver is not None:
+    if receiver is not None and not summary.static:
         if not params:
             return None
         mapping[params[0]] = receiver
@@ -680,6 +683,9 @@ class ModuleSummaries:
             result = self._compute(func, owner)
         finally:
             self._computing.discard(id(func))
+        if owner is not None and result is not OPAQUE and any(
+                (self.facts.resolve(d) or dotted_name(d)) in STATIC_METHOD_DECORATORS for d in func.decorator_list):
+            result.static = True
         self._cache[id(func)] = result
         return result
 

@@ -106,7 +106,8 @@ class ExistsThenOpen(Rule):
     reported when any `except` around the call does not raise again. So is a call of a
     helper that opens, reads or writes the file it is given (`open(p, mode)`,
     `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
-    rebound: a check before the call is a check before that open (no fix); so is a method
+    rebound (a `staticmethod` called on the instance is given its arguments alone): a check
+    before the call is a check before that open (no fix); so is a method
     of the class that opens an attribute of the instance it does not set
     (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A
     helper whose open is under a handler, or after a check of its own that may return first,
