@@ -186,8 +186,8 @@ def test_temp_file_directory_is_compared_with_the_target():
 def test_snippet_helper_selects_mbx9():
     assert [f.code for f in findings("""
         import os
-        def f(path, since):
-            if os.path.getmtime(path) != since:
+        def f(path, last_mtime):
+            if os.path.getmtime(path) != last_mtime:
                 return True
     """)] == ["MBX903"]
 

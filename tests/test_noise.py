@@ -538,9 +538,9 @@ def test_the_codes_own_create_makes_a_check_stale():
 def test_mtime_bound_to_a_name_and_unpacked_cache_entries_are_compared_values():
     code = """
         import os
-        def changed(path, since):
+        def changed(path, known_mtime):
             mtime = os.stat(path).st_mtime
-            if mtime != since:
+            if mtime != known_mtime:
                 return True
         def stale(cache, path):
             size, mtime = cache[path]
@@ -548,6 +548,108 @@ def test_mtime_bound_to_a_name_and_unpacked_cache_entries_are_compared_values():
                 return True
         """
     assert reported(code, "MBX903") == [(5, "MBX903"), (9, "MBX903")]
+
+
+def test_a_parameter_is_an_earlier_mtime_only_when_its_name_says_so_and_it_is_tested_for_equality():
+    code = """
+        import os
+        def saved(path, last_mtime):
+            if os.path.getmtime(path) != last_mtime:
+                return True
+        def stamped(path, prevStamp):
+            if os.stat(path).st_mtime == prevStamp:
+                return False
+        def other_file(path, src_mtime):
+            if os.path.getmtime(path) != src_mtime:
+                return True
+        def cutoff(path, since):
+            if os.path.getmtime(path) != since:
+                return True
+        def ordered(path, last_mtime):
+            if os.path.getmtime(path) > last_mtime:
+                return True
+        def make_style(path, p_time):
+            if p_time > os.path.getmtime(path + ".cache"):
+                return None
+        def age(lock, dead_if_created_before):
+            lock_time = lock.stat().st_mtime
+            if lock_time < dead_if_created_before:
+                lock.unlink()
+        """
+    assert reported(code, "MBX903") == [(4, "MBX903"), (7, "MBX903")]
+
+
+def test_an_earlier_value_copied_into_a_local_is_still_an_earlier_value():
+    code = """
+        import os, time
+        class Directory:
+            def __init__(self):
+                self.read_at = time.time()
+            def outdated(self):
+                try:
+                    if self.flat:
+                        real = level_mtime(self.path)
+                    else:
+                        real = os.stat(self.path).st_mtime
+                except OSError:
+                    return False
+                if self.loaded:
+                    cached = self.load_mtime
+                else:
+                    cached = 0
+                if real != cached:
+                    return True
+            def through_a_parameter(self, path, old_mtime):
+                kept = old_mtime
+                if os.path.getmtime(path) != kept:
+                    return True
+            def clock(self):
+                last = self.read_at
+                if os.path.getmtime(self.path) > last:
+                    return True
+            def rebound(self):
+                cached = self.load_mtime
+                cached = compute()
+                if os.path.getmtime(self.path) != cached:
+                    return True
+            def two_files(self, flag):
+                if flag:
+                    real = os.path.getmtime(self.path)
+                else:
+                    real = os.path.getmtime(self.other)
+                if real != self.load_mtime:
+                    return True
+            def conditional(self):
+                cached = self.load_mtime if self.loaded else None
+                if os.stat(self.path).st_mtime != cached:
+                    return True
+            def conditional_cutoff(self, limit):
+                cutoff = limit if limit else 0
+                if os.path.getmtime(self.path) < cutoff:
+                    return True
+        """
+    assert reported(code, "MBX903") == [(18, "MBX903"), (22, "MBX903"), (42, "MBX903")]
+
+
+def test_a_field_of_a_cache_entry_is_a_cached_value():
+    code = """
+        import os
+        class Commands:
+            def update(self, paths):
+                for path in paths:
+                    modified = os.path.getmtime(path)
+                    if path not in self.cache or self.cache[path].mtime != modified:
+                        self.cache[path] = (modified, ())
+            def copied(self, path):
+                kept = self.cache.get(path).mtime
+                if os.path.getmtime(path) != kept:
+                    return True
+            def whole_stat(self, path):
+                st = os.stat(path)
+                if st[8] != self.cache[path].mtime:
+                    return True
+        """
+    assert reported(code, "MBX903") == [(7, "MBX903"), (11, "MBX903")]
 
 
 def test_a_parameter_defaulting_to_a_module_constant_names_that_file():
@@ -611,3 +713,61 @@ def test_a_test_module_is_one_whose_top_level_imports_a_test_framework():
     suite = program.replace("import os\n", "import os\n        try:\n            import pytest\n"
                                             "        except ImportError:\n            pytest = None\n")
     assert reported(suite, "MBX901") == []
+
+
+def test_mtimes_of_files_in_a_private_directory_are_not_reported():
+    code = """
+        import os, tempfile
+        def test_resume(tmp_path):
+            target = tmp_path / "out.bin"
+            before = os.path.getmtime(target)
+            assert os.path.getmtime(target) == before
+        def scratch():
+            target = os.path.join(tempfile.mkdtemp(), "x")
+            before = os.stat(target).st_mtime
+            if os.stat(target).st_mtime != before:
+                return True
+        def shared(target):
+            before = os.path.getmtime(target)
+            assert os.path.getmtime(target) == before
+        """
+    assert reported(code, "MBX903") == [(14, "MBX903")]
+
+
+def test_an_attribute_only_ever_set_from_parameters_is_a_value_from_outside():
+    code = """
+        import os
+        class Expiry:
+            def __init__(self, root, max_age, now, last_mtime=None):
+                self.root = root
+                self.cutoff = now - max_age
+                self.last_mtime = last_mtime
+                self.pair_mtime = last_mtime
+            def expired(self, name):
+                if os.path.getmtime(os.path.join(self.root, name)) < self.cutoff:
+                    return True
+            def touched(self):
+                if os.path.getmtime(self.root) != self.last_mtime:
+                    return True
+            def reload(self):
+                st = os.stat(self.root)
+                self.pair_mtime, self.size = st.st_mtime, st.st_size
+            def newer(self):
+                if os.path.getmtime(self.root) > self.pair_mtime:
+                    return True
+            def unset(self):
+                if os.path.getmtime(self.root) > self.elsewhere:
+                    return True
+        class Options:
+            def __init__(self, root, options, st):
+                self.root = root
+                self.max_age = options.max_age
+                self.seen = st.st_mtime
+            def old(self):
+                if os.path.getmtime(self.root) < self.max_age:
+                    return True
+            def changed(self):
+                if os.path.getmtime(self.root) > self.seen:
+                    return True
+        """
+    assert reported(code, "MBX903") == [(13, "MBX903"), (19, "MBX903"), (22, "MBX903"), (33, "MBX903")]

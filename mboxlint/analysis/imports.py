@@ -306,6 +306,9 @@ _IMPORTS = (ast.Import, ast.ImportFrom)
 #: what a test module imports at its top level
 TEST_FRAMEWORKS = frozenset({"pytest", "_pytest", "unittest"})
 
+#: calls that end the program: code after them never runs, as after a ``raise``
+PROGRAM_EXITS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit"})
+
 
 def _imported_modules(stmt: ast.AST) -> List[str]:
     """The modules an import statement names."""

@@ -26,7 +26,7 @@ import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding
-from .imports import ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
+from .imports import PROGRAM_EXITS, ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
 MAX_CALL_DEPTH = 8
@@ -52,6 +52,7 @@ PLAIN_OPENS = frozenset({"builtins.open", "io.open"})
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name
 RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
+STATIC_METHOD_DECORATORS = frozenset({"staticmethod", "builtins.staticmethod"})
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 #: ``(parameter name, attribute chain)``: ``("self", "box")`` is ``self.box``; ``("box", "")`` is ``box``
@@ -65,7 +66,7 @@ _BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While)
 class Summary:
     """What one function or context manager does to its parameters."""
 
-    __slots__ = ("name", "params", "enter", "exit", "context_manager")
+    __slots__ = ("name", "params", "enter", "exit", "context_manager", "static")
 
     def __init__(self, name: str, params: Sequence[str], enter: Sequence[Effect] = (),
                  exit: Sequence[Effect] = (), context_manager: bool = False):
@@ -76,6 +77,8 @@ class Summary:
         #: effects of leaving a context manager, in order
         self.exit = tuple(exit)
         self.context_manager = context_manager
+        #: a ``staticmethod``: called on the instance, it is not given the instance
+        self.static = False
 
     @property
     def has_effects(self) -> bool:
@@ -178,10 +181,6 @@ def _never_falls_off(body: Sequence[ast.stmt]) -> bool:
 _TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if kind is not None)
 #: the statements that may end every way through the block holding them
 _ENDING_COMPOUNDS = (ast.If,) + _TRY_STATEMENTS
-
-
-#: calls that end the program: code after them never runs, as after a ``raise``
-PROGRAM_EXITS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit"})
 
 
 def handler_reraises(handler: ast.ExceptHandler, resolve=None) -> bool:
@@ -366,12 +365,21 @@ class _Scan:
         if path is None or mode is None:
             return None
         target = _target_of(path, self.params)
-        if target is None or target[1]:
+        # A parameter, or an attribute of the instance (``open(self.path)`` in a method: the
+        # file the caller's ``self.path`` names).
+        if target is None or target[1] and target[0] != self.self_name:
             return None
         if self.rebound is None:
-            self.rebound = frozenset(t.id for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus)
-                                     if isinstance(t, ast.Name))
-        return None if target[0] in self.rebound else (target, mode)
+            self.rebound = frozenset(filter(None, (
+                dotted_name(t) for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus))))
+        if target[0] in self.rebound:
+            return None
+        if target[1]:
+            # ... and one the method sets (itself or a part of it) may name another file by then
+            chain = target[0] + "." + target[1]
+            if any(bound == chain or chain.startswith(bound + ".") for bound in self.rebound):
+                return None
+        return target, mode
 
     def add(self, target: Target, op: str, certain: bool) -> None:
         if not certain:
@@ -456,7 +464,7 @@ def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) ->
         return None
     params = list(summary.params)
     mapping: Dict[str, Optional[str]] = {}
-    if receiver is not None:
+    if receiver is not None and not summary.static:
         if not params:
             return None
         mapping[params[0]] = receiver
@@ -680,6 +688,9 @@ class ModuleSummaries:
             result = self._compute(func, owner)
         finally:
             self._computing.discard(id(func))
+        if owner is not None and result is not OPAQUE and any(
+                (self.facts.resolve(d) or dotted_name(d)) in STATIC_METHOD_DECORATORS for d in func.decorator_list):
+            result.static = True
         self._cache[id(func)] = result
         return result
 

@@ -26,7 +26,7 @@ import ast
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .events import Event
-from .imports import ModuleFacts, dotted_name
+from .imports import PROGRAM_EXITS, ModuleFacts, dotted_name
 from .state import Joiner, State, WorkMeter, join, join_all
 
 #: Iterations of a loop body before the head state is taken as it stands.
@@ -323,8 +323,11 @@ class Walker:
                 self.eval(child, state)
         return state
 
-    def _stmt_Expr(self, stmt: ast.Expr, state: State) -> State:
+    def _stmt_Expr(self, stmt: ast.Expr, state: State) -> Optional[State]:
         self.eval(stmt.value, state)
+        value = stmt.value
+        if isinstance(value, ast.Call) and self.facts.resolve(value.func) in PROGRAM_EXITS:
+            return self._escape(state)  # ``sys.exit(1)``: nothing after it runs, as after a raise
         return state
 
     def _stmt_Assign(self, stmt: ast.Assign, state: State) -> State:
@@ -373,6 +376,10 @@ class Walker:
         for child in (stmt.exc, stmt.cause):
             if child is not None:
                 self.eval(child, state)
+        return self._escape(state)
+
+    def _escape(self, state: State) -> None:
+        """An exception leaves here: to the innermost handler, else out of the scope."""
         if self._handler_entries:
             self._handler_entries[-1].add(state)
         else:

@@ -13,6 +13,7 @@ import os
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
+from ..analysis.paths.renames import built_from
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -106,9 +107,12 @@ class ExistsThenOpen(Rule):
     reported when any `except` around the call does not raise again. So is a call of a
     helper that opens, reads or writes the file it is given (`open(p, mode)`,
     `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
-    rebound: a check before the call is a check before that open (no fix). A helper whose
-    open is under a handler, or after a check of its own that may return first, is not
-    counted on.
+    rebound (a `staticmethod` called on the instance is given its arguments alone): a check
+    before the call is a check before that open (no fix); so is a method
+    of the class that opens an attribute of the instance it does not set
+    (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A
+    helper whose open is under a handler, or after a check of its own that may return first,
+    is not counted on.
     A checked path put in a list or
     tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
     `for` or comprehension variable iterating it and to a constant index of it, until the
@@ -455,7 +459,10 @@ class CheckThenAct(Rule):
     A false `isdir()` says nothing of a file: a regular file may be there, and an open for
     writing in the `else:` of `if os.path.isdir(P):` overwrites it as the code means it to.
     It is no check for a create (nor for MBX901 and MBX306, which count a write or a rename
-    after a check that found the file missing as a create).
+    after a check that found the file missing as a create). Nor does a false `isdir()` or
+    `isfile()` undo an earlier check that found the path there: in
+    `if P.exists(): if P.is_dir(): shutil.rmtree(P) else: P.unlink()`, the `unlink()` acts on
+    the `exists()`, and is reported.
 
     A `Path` method counts on a receiver whose type is written nowhere (an un-annotated
     parameter, a `self` attribute, a loop variable) when the code treats it as a path: a
@@ -473,8 +480,8 @@ class CheckThenAct(Rule):
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race), and
-    `shutil.rmtree(P, ignore_errors=True)`. An `open(P, "w"/"a")` that loses the race raises
-    nothing (it overwrites or appends to the other process's file), so no handler around it
+    `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`). An `open(P, "w"/"a")`
+    that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
     only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a non-empty string or
@@ -603,6 +610,8 @@ def drop(path, build_dir):
             os.remove(path)
     if os.path.isdir(build_dir):
         shutil.rmtree(build_dir, ignore_errors=True)
+    if os.path.isdir(path + ".d"):
+        shutil.rmtree(path + ".d", True)  # ignore_errors, by position
 """,
         """
 import os
@@ -1155,6 +1164,9 @@ class UnlinkThenRename(Rule):
     Reports `os.rename(src, dst)` (also `os.replace`, `Path.rename`, `Path.replace`) when
     `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` of the same file ran before it on some
     path (typically in `try: ... except OSError: pass`), and nothing re-created `dst` since.
+    Not reported when `dst` is a name built from `src` (`os.remove(p + ".bak")`, then
+    `os.rename(p, p + ".bak")`): a backup is rotated, and only its slot is empty in between,
+    while the file itself stays where readers look for it.
 
     ## Why is this bad?
     Between the unlink and the rename the file does not exist: a reader gets
@@ -1227,6 +1239,14 @@ import os
 def rotate(log):
     os.remove(log + ".2")
     os.rename(log + ".1", log + ".3")
+""",
+        """
+import os
+def keep_backup(state):
+    if os.path.isfile(state + ".bak"):
+        os.remove(state + ".bak")
+    if os.path.isfile(state):
+        os.rename(state, state + ".bak")
 """,
     ]
     INVALID = [
@@ -1341,7 +1361,9 @@ def save(tmp, path, dry_run):
 
     def check(self, module):
         for event in module.events_of(FileRename):
-            if unlinked_first(event):
+            # ``os.remove(p + ".bak"); os.rename(p, p + ".bak")``: only the backup slot is empty
+            # in between, while the file itself stays in place.
+            if unlinked_first(event) and not built_from(event.dst, event.src):
                 yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event.op,
                                    path=_spell(event.dst, event.dst_node, module), line=event.removed)
 
@@ -1586,8 +1608,14 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
 
 
 def _ignores_errors(call) -> bool:
-    return any(k.arg == "ignore_errors" and isinstance(k.value, ast.Constant) and k.value.value is True
-               for k in call.keywords)
+    """``shutil.rmtree(P, ignore_errors=True)``, or ``True`` given as its second argument."""
+    if len(call.args) >= 2 and _is_true(call.args[1]):
+        return True
+    return any(k.arg == "ignore_errors" and _is_true(k.value) for k in call.keywords)
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
 
 
 #: why no fix rewrites the call of a helper that opens the file

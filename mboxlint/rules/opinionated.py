@@ -882,13 +882,31 @@ class MtimeChangeDetection(Rule):
     ## What it does
     Reports a comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`) in a condition between
     `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (or a name bound from one
-    of them) and a value obtained earlier for the same file: an attribute, a parameter, a cache
-    entry, an earlier stat of the same path. Not reported when two different files are
-    compared (make-style `getmtime(src) > getmtime(dst)`), nor when `st_size`, `st_ino` or
-    `st_mtime_ns` appear in the same condition. A name bound from `os.stat(P).st_mtime` is an
-    mtime of `P` (so is `int(...)`, `float(...)` or `round(...)` of one), and names unpacked
-    from a cache entry (`size, mtime = self.cache[P]`) are cached values. A time read from a
-    clock is no earlier mtime: an attribute that a method of the class sets from
+    of them) and a value obtained earlier for the same file: an attribute, a cache entry or a
+    field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
+    from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`,
+    or `self.load_mtime if self.loaded else 0`).
+
+    A value from outside counts only when the code shows it is an earlier mtime of this file.
+    A parameter does when its name says so (an mtime word such as `mtime`, `stamp` or
+    `modified`, qualified only by words like `last`, `old`, `cached`, `known`: `last_mtime`,
+    `prevStamp`) and it is compared with `==` or `!=`. Ordered against a parameter
+    (`getmtime(p) > since`, `lock_time < dead_before`), an mtime is an age or staleness test
+    against a cutoff or another file's mtime (`p_time > getmtime(cache)`), and `src_mtime`
+    names another file: neither is reported. An attribute that every method setting it sets
+    from its own parameters alone, or their attributes (`self.cutoff = now - max_age` or
+    `self.max_age = options.max_age` in `__init__`; not a `st_mtime`) is a value
+    from outside too, judged by its name in the same way. What the callers pass is not
+    followed.
+
+    Not reported when two different files are compared (make-style
+    `getmtime(src) > getmtime(dst)`, also when a name holds the mtime of one file on one
+    branch and of another on the other), nor when `st_size`, `st_ino` or `st_mtime_ns` appear
+    in the same condition. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is
+    `int(...)`, `float(...)` or `round(...)` of one; a name bound so on one branch and from an
+    unknown call on the other may be one), and names unpacked from a cache entry
+    (`size, mtime = self.cache[P]`) are cached values. A time read from a clock is no earlier
+    mtime: an attribute that a method of the class sets from
     `time.time()`, `time.monotonic()`, `time.perf_counter()` (`_ns` too), `time.localtime()`/
     `gmtime()` or `datetime.now()`/`utcnow()`/`today()` (`self._last_read = time.time() - 1`),
     directly or through a local of that method bound from one (`now = time.time()`,
@@ -955,6 +973,12 @@ def stale(src, dst):
 def rebuild(src, dst):
     if os.path.getmtime(src) > os.path.getmtime(dst):
         return True
+def newer(path, since):
+    if os.path.getmtime(path) > since:
+        return True
+def outdated(cache_path, src_mtime):
+    if src_mtime > os.path.getmtime(cache_path):
+        return True
 """,
         """
 import os
@@ -982,11 +1006,28 @@ def stale(cache, path):
 """,
         """
 import os
-def changed(path, since):
+def changed(path, last_mtime):
     mtime = os.path.getmtime(path)
-    if mtime > since:  # MBX903
+    if mtime != last_mtime:  # MBX903
         return True
     return False
+""",
+        """
+import os
+class Listing:
+    def outdated(self):
+        current = os.stat(self.path).st_mtime
+        if self.loaded:
+            cached = self.load_mtime
+        else:
+            cached = 0
+        if current != cached:  # MBX903
+            self.reload()
+    def refresh(self, paths):
+        for path in paths:
+            modified = os.path.getmtime(path)
+            if self.cache[path].mtime != modified:  # MBX903
+                self.rescan(path)
 """,
     ]
 

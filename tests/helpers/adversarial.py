@@ -248,6 +248,30 @@ def checked_appends(n: int) -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+def copied_mtimes(n: int) -> str:
+    """A function of ``n`` parameters copying each into a local, binding ``n`` names from an
+    mtime on one branch only, and comparing each pair: parameters looked up per copy, and
+    mtime facts kept past every join."""
+    params = ", ".join("last_mtime_%s" % _letters(i) for i in range(n))
+    lines = ["def f(path, flag, %s):" % params]
+    for i in range(n):
+        lines += ["    c%d = last_mtime_%s" % (i, _letters(i)),
+                  "    if flag:", "        m%d = os.path.getmtime(path)" % i,
+                  "    else:", "        m%d = level(path)" % i,
+                  "    if m%d != c%d:" % (i, i), "        flag = %d" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def _letters(i: int) -> str:
+    """``i`` spelled in letters (a word a name can end in)."""
+    word = ""
+    while True:
+        word = chr(ord("a") + i % 26) + word
+        i //= 26
+        if not i:
+            return word
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -278,6 +302,7 @@ SHAPES: Dict[str, Shape] = {
     "clock-cutoffs": Shape(clock_cutoffs, 300),
     "path-helper-chain": Shape(path_helper_chain, 150),
     "checked-appends": Shape(checked_appends, 300),
+    "copied-mtimes": Shape(copied_mtimes, 300),
 }
 
 

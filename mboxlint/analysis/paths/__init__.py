@@ -24,7 +24,9 @@ Facts (all flow-sensitive, joined by the walk):
 
 * ``path`` (ref -> key), ``file`` (ref of a file object or descriptor -> key and mode),
   ``pathlib`` (ref bound to a ``pathlib`` object), ``stat``/``mtime`` (ref bound from a stat or
-  an mtime of a key), ``mbox`` (ref of a mailbox constructed on a key);
+  an mtime of a key; an mtime is kept past a branch that binds the ref from something else),
+  ``earlier`` (local copied from an attribute, a parameter or a cache entry's field, which
+  MBX903 may take for an earlier mtime), ``mbox`` (ref of a mailbox constructed on a key);
 * ``elements`` (name of a list or tuple display all of whose elements have one key -> that
   key, until the list may grow), ``entry`` (name bound to an entry of a ``self`` attribute ->
   the attribute and the entry's index, for mtimes the class keeps there), ``passed`` (a
@@ -78,9 +80,9 @@ from ..triggers import has_trigger, one_argument_call, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
-from .checks import GUARD_WORDS, GuardFact, GuardsAndChecks, _cache_lookup
+from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
-from .facts import May, Must
+from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
@@ -212,13 +214,13 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
     def _may_touch_file(self, call: ast.Call, scope: Scope) -> bool:
         """Whether ``call`` calls a function of the module whose lines spell a way to open,
         read or write a file (only its summary can say it does; the others' are not made)."""
-        func = call.func  # only a module function or a method called on the instance, given a file
+        func = call.func  # a module function given a file, or a method called on the instance
         summaries = self.facts.summaries
-        if not (call.args or call.keywords) or summaries is None:
+        if summaries is None:
             return False
         kind = type(func)
         if kind is ast.Name:
-            if func.id not in summaries.functions:
+            if func.id not in summaries.functions or not (call.args or call.keywords):
                 return False
         elif kind is not ast.Attribute or type(func.value) is not ast.Name or scope.enclosing_class is None \
                 or func.value.id != self._self_name:
@@ -277,8 +279,11 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
-        #: id of a class -> the attributes its methods set from a clock (see :meth:`_clock_attributes`)
-        self._clock_attrs: Dict[int, frozenset] = {}
+        #: id of a class -> the attributes its methods set from a clock, and those they set
+        #: from their parameters alone (see :meth:`_attribute_sources`)
+        self._clock_attrs: Dict[int, Tuple[frozenset, frozenset]] = {}
+        #: the function whose parameters were last looked up, and its parameters
+        self._scope_parameters: Optional[tuple] = None
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
         #: only a module that spells ``mtime`` compares stored mtimes
         self._entries_wanted = facts.text is None or "mtime" in facts.text
@@ -395,10 +400,12 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
             mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime`` or ``st.st_mtime``
             if mtime_of is not None:
-                state.set("mtime", ref, Must(mtime_of))
+                state.set("mtime", ref, Unless(mtime_of))
             return
         if _cache_lookup(value):
             state.set("cached", ref, Must(True))
+        if self._entries_wanted and isinstance(target, ast.Name):
+            self._bind_earlier(target.id, value, state)
         if isinstance(value, (ast.Name, ast.Attribute)) and dotted_name(value) is not None:
             source = dotted_name(value)
             for domain in ("file", "pathlib", "stat", "mtime", "iplock-object", "mbox"):
@@ -473,7 +480,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if name == "os.path.getmtime" and call.args:
             key = self.key(call.args[0], state)
             if key is not None:
-                state.set("mtime", ref, Must(key))
+                state.set("mtime", ref, Unless(key))
             return True
         if name in MAILBOX_CONSTRUCTORS and call.args:
             key = self.key(call.args[0], state)
@@ -504,8 +511,12 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             # file made here) changes only by this program's doing: its check cannot go stale.
             if checked is not None and not self._fresh(checked[1], unique=True):
                 kind, key = checked
-                state.set("guard", key, GuardFact((kind, truth, line), stmt))
-                self._note_guard_key(key)
+                earlier = state.get("guard", key)
+                # ``if p.exists(): if p.is_dir(): ... else: p.unlink()``: not a folder is not
+                # gone; what the earlier check found there is what the act relies on.
+                if truth or kind not in TYPE_CHECKS or earlier is None or not earlier.present:
+                    state.set("guard", key, GuardFact((kind, truth, line), stmt))
+                    self._note_guard_key(key)
         if isinstance(test, (ast.Compare, ast.BoolOp)):
             # The whole condition is looked at once: a size or inode compared in another
             # operand of the same ``and``/``or`` makes the mtime comparison a full one.
@@ -633,6 +644,14 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 self._open_key(walker, node, self.key(path, state), path, mode.lstrip(TOLERANT), state, helper=True,
                                missing_ok=mode.startswith(TOLERANT))
                 return
+        # A method opening an attribute of the instance (``self._load()`` reading
+        # ``self.path``): it matters where a check of that attribute is in force.
+        self_name = walker.scope.self_name
+        if self_name and ref.startswith(self_name + ".") and isinstance(node.func, ast.Attribute):
+            key = self._dotted_key(ref, state)
+            if state.get("guard", key) is not None:
+                self._open_key(walker, node, key, None, mode.lstrip(TOLERANT), state, helper=True,
+                               missing_ok=mode.startswith(TOLERANT))
 
     def _config_parser(self, receiver: ast.AST, state: State) -> bool:
         """Whether ``receiver`` is a ``configparser`` parser: made here, or bound to one."""

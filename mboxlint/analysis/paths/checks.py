@@ -1,7 +1,8 @@
 """Guards and checks: ``exists``-style checks in force, and mtimes compared with earlier values."""
 
 import ast
-from typing import FrozenSet, Optional, Set, Tuple
+import re
+from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileMtime
 from ..imports import dotted_name
@@ -9,7 +10,8 @@ from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
 from ..summaries import instance_name
-from .facts import Must
+from .callers import _parameters
+from .facts import Must, Unless
 from .opens import STAT
 
 
@@ -20,6 +22,9 @@ GUARD_FUNCTIONS = {
 }
 GUARD_METHODS = {"exists": "exists", "is_file": "isfile", "is_dir": "isdir"}
 
+
+#: checks of what is at a path: false when something else is there, not only when nothing is
+TYPE_CHECKS = frozenset({"isfile", "isdir"})
 
 #: Words that every spelling of a check the MBX301/MBX302 guards use contains.
 GUARD_WORDS = ("exists", "isfile", "isdir", "access", "is_file", "is_dir")
@@ -74,6 +79,30 @@ CLOCK_READINGS = frozenset({
 #: fields of a kept entry that say more than the mtime is compared
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
 _MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
+
+
+#: words of a parameter's name that say it holds an earlier reading of the compared file's
+#: mtime (``last_mtime``, ``cached_stamp``): any other word may name another file
+#: (``src_mtime``) or a cutoff (``since``, ``max_age``)
+_MTIME_WORDS = frozenset({"mtime", "modtime", "modified", "stamp", "timestamp"})
+_EARLIER_WORDS = frozenset({
+    "old", "last", "prev", "previous", "cached", "known", "saved", "stored", "seen", "orig",
+    "original", "before", "expected", "recorded", "loaded", "initial", "file", "path", "st",
+    "mod", "time",
+})
+
+
+def _names_earlier_mtime(name: str) -> bool:
+    """Whether a parameter's name says it is an earlier mtime of the file it is compared
+    with: an mtime word, and no word but those that qualify it as earlier."""
+    words = [w for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    words = [w.lower() for w in words]
+    return any(w in _MTIME_WORDS for w in words) and \
+        all(w in _MTIME_WORDS or w in _EARLIER_WORDS for w in words)
+
+
+def _equality(compare: ast.Compare) -> bool:
+    return isinstance(compare.ops[0], (ast.Eq, ast.NotEq))
 
 
 def _spelled_index(node: ast.AST) -> Optional[str]:
@@ -210,17 +239,14 @@ class GuardsAndChecks:
             return
         if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"} or fields & _OTHER_FIELDS:
             return  # size or inode compared too: not seconds-resolution mtime alone
-        params = set()
-        if walker.scope.is_function:
-            args = walker.scope.node.args
-            params = {a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)}
+        params = self._parameter_names()
         for compare in compares:
             left, right = compare.left, compare.comparators[0]
             for mine, other in ((left, right), (right, left)):
                 key = self._mtime_of(mine, state)
                 if key is None:
                     continue
-                earlier = self._earlier_value(other, key, params, state)
+                earlier = self._earlier_value(other, key, params, state, _equality(compare))
                 if earlier is not None and not self.private(key):
                     walker.emit(FileMtime, compare, key=key, path=key, earlier=earlier)
                     break
@@ -273,30 +299,47 @@ class GuardsAndChecks:
         """The attributes some method of the class being walked sets on its instance from a
         clock reading (``self._last_read = time.time() - 1``), found at the first comparison
         about to be reported in the class."""
+        return self._attribute_sources()[0]
+
+    def _passed_in_attributes(self) -> FrozenSet[str]:
+        """The attributes every method of the class that sets them sets from its own
+        parameters alone (``self.cutoff = now - max_age``): values from outside."""
+        return self._attribute_sources()[1]
+
+    def _attribute_sources(self) -> Tuple[FrozenSet[str], FrozenSet[str]]:
         cls = self._scope.enclosing_class if self._scope is not None else None
         if cls is None:
-            return frozenset()
+            return frozenset(), frozenset()
         found = self._clock_attrs.get(id(cls))
         if found is None:
-            found = self._clock_attrs[id(cls)] = frozenset(self._clock_bindings(cls))
+            found = self._clock_attrs[id(cls)] = self._clock_bindings(cls)
         return found
 
-    def _clock_bindings(self, cls: ast.ClassDef) -> Set[str]:
+    def _clock_bindings(self, cls: ast.ClassDef) -> Tuple[FrozenSet[str], FrozenSet[str]]:
         """Attributes a method sets from a clock reading, directly or through a local of
-        its own bound from one (``now = time.time()`` ... ``self.seen = now``)."""
+        its own bound from one (``now = time.time()`` ... ``self.seen = now``); and those
+        only ever set from the parameters of the method setting them."""
         resolve = self.facts.resolve
 
         def reads_clock(value, clock_locals) -> bool:
             return any(isinstance(sub, ast.Call) and resolve(sub.func) in CLOCK_READINGS
                        or isinstance(sub, ast.Name) and sub.id in clock_locals for sub in ast.walk(value))
 
+        def from_parameters(value, params) -> bool:
+            # ``now - max_age``, ``options.max_age``; a stat's ``st_mtime`` may be this file's
+            return all(isinstance(sub, (ast.Constant, ast.operator, ast.unaryop, ast.BinOp, ast.UnaryOp, ast.Load))
+                       or isinstance(sub, ast.Attribute) and sub.attr != "st_mtime"
+                       or isinstance(sub, ast.Name) and sub.id in params for sub in ast.walk(value))
+
         names: Set[str] = set()
+        outside: Dict[str, bool] = {}
         for method in cls.body:
             if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             self_name = instance_name(self.facts, method, cls)
             if self_name is None:
                 continue
+            params = frozenset(_parameters(method)) - {self_name}
             assignments = [(node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
                            for node in ast.walk(method)
                            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
@@ -307,7 +350,16 @@ class GuardsAndChecks:
                          and isinstance(t.value, ast.Name) and t.value.id == self_name]
                 if attrs and reads_clock(value, clock_locals):
                     names.update(attrs)
-        return names
+                passed = from_parameters(value, params)
+                for attr in attrs:
+                    outside[attr] = outside.get(attr, True) and passed
+                for target in targets:
+                    if isinstance(target, (ast.Tuple, ast.List)):  # ``self.mtime, self.size = ...``
+                        for part in ast.walk(target):
+                            if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name) \
+                                    and part.value.id == self_name:
+                                outside[part.attr] = False
+        return frozenset(names), frozenset(attr for attr, passed in outside.items() if passed)
 
     def _own_attribute(self, holder: str) -> Optional[str]:
         """``attr`` when ``holder`` is ``self.attr``."""
@@ -378,11 +430,16 @@ class GuardsAndChecks:
             if entry is not None:
                 state.set("entry", target.id, Must(entry))
 
-    def _earlier_value(self, node: ast.AST, key: PathKey, params: Set[str], state: State) -> Optional[str]:
-        """How ``node`` holds an earlier mtime of ``key`` (for the message), or None."""
+    def _earlier_value(self, node: ast.AST, key: PathKey, params: FrozenSet[str], state: State,
+                       equality: bool, copied: bool = False) -> Optional[str]:
+        """How ``node`` holds an earlier mtime of ``key`` (for the message), or None.
+        ``equality``: compared with ``==``/``!=`` (not ordered, as an age is against a cutoff)."""
         other_key = self._mtime_of(node, state)
         if other_key is not None:
             return "an earlier stat" if other_key == key else None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Subscript, ast.Call)) \
+                and _cache_lookup(node.value):
+            node = node.value  # ``self.cache[p].mtime``: a field of a kept entry
         if isinstance(node, ast.Subscript):
             stat_ref = dotted_name(node.value)
             if stat_ref is not None and state.get("stat", stat_ref) is not None:
@@ -393,11 +450,50 @@ class GuardsAndChecks:
         ref = dotted_name(node)
         if ref is not None and state.get("cached", ref) is not None:
             return "a cached value"
+        copy = state.get("earlier", node.id) if isinstance(node, ast.Name) and not copied else None
+        if copy is not None:  # ``cached = self.mtime``, then ``if mtime != cached``
+            return self._earlier_value(copy.value, key, params, state, equality, copied=True)
         if isinstance(node, ast.Attribute) and ref is not None:
             attr = self._own_attribute(ref) if self._self_name else None
             if attr is not None and attr in self._clock_attributes():
                 return None  # a time this run read from a clock, not an mtime kept from before
+            if attr is not None and attr in self._passed_in_attributes() \
+                    and not (equality and _names_earlier_mtime(attr)):
+                return None  # a value from outside, as a parameter is
             return "`%s`" % ref
-        if isinstance(node, ast.Name) and node.id in params:
+        # A value from outside is an earlier reading of this very file only when its name says
+        # so and it is tested for equality: ordered against it, it is a cutoff or another
+        # file's mtime (an age or make-style test).
+        if isinstance(node, ast.Name) and node.id in params and equality and _names_earlier_mtime(node.id):
             return "the parameter `%s`" % node.id
         return None
+
+    def _parameter_names(self) -> FrozenSet[str]:
+        """The parameters of the function being walked, found once per function."""
+        scope = self._scope
+        if scope is None or not scope.is_function:
+            return frozenset()
+        cached = self._scope_parameters
+        if cached is None or cached[0] is not scope.node:
+            cached = self._scope_parameters = (scope.node, frozenset(_parameters(scope.node)))
+        return cached[1]
+
+    def _bind_earlier(self, name: str, value: ast.AST, state: State) -> None:
+        """``cached = self.mtime`` (or a parameter, or another such local): ``cached`` may
+        hold that value, looked at as it is where ``cached`` is compared. So may
+        ``cached = self.mtime if self.loaded else 0``: the other arm a constant."""
+        if isinstance(value, ast.IfExp):
+            arms = [arm for arm in (value.body, value.orelse) if not isinstance(arm, ast.Constant)]
+            if len(arms) != 1:
+                return
+            value = arms[0]
+        if isinstance(value, ast.Name):
+            copy = state.get("earlier", value.id)
+            if copy is not None:
+                state.set("earlier", name, copy)
+                return
+            if value.id not in self._parameter_names():
+                return
+        elif not isinstance(value, ast.Attribute) or dotted_name(value) is None and not _cache_lookup(value.value):
+            return
+        state.set("earlier", name, Unless(value))

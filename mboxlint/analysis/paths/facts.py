@@ -1,5 +1,5 @@
-"""Facts about files that hold after a join when both paths agree (:class:`Must`) or when
-either holds them (:class:`May`)."""
+"""Facts about files that hold after a join when both paths agree (:class:`Must`), when
+either holds them (:class:`May`), or when no path says otherwise (:class:`Unless`)."""
 
 from ..state import min_line
 
@@ -32,3 +32,12 @@ class May(Must):
         if other is None:
             return self
         return May(min_line(self.value, other.value))
+
+
+class Unless(Must):
+    """A value that holds after a join unless the other path holds another one: a name bound
+    from it on one arm and from something unknown on the other (``x = os.stat(p).st_mtime``
+    or ``x = helper(p)``) may hold it."""
+
+    def join(self, other):
+        return self if other is None or other.value == self.value else None
