@@ -1203,7 +1203,15 @@ PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"}
 #: methods of a path (or py.path, or a pytest factory) that give a path inside it
 _INSIDE_METHODS = frozenset({
     "joinpath", "join", "mkdir", "mktemp", "ensure", "with_name", "with_suffix", "with_stem", "resolve",
-    "absolute", "strpath",
+    "absolute", "strpath", "as_posix",
+})
+#: what lists the entries of a directory as whole paths (a method of the directory, or a
+#: call given it first), and the builtins that copy or reorder a collection: each entry of a
+#: private directory's listing is in it
+_LISTING_METHODS = frozenset({"iterdir", "glob", "rglob"})
+_LISTING_CALLS = frozenset({"os.scandir", "glob.glob", "glob.iglob"})
+_COLLECTION_COPIES = frozenset({
+    "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.set", "builtins.frozenset",
 })
 #: lookups of the environment and the home directory: one value all through a run
 #: (also the path keys of :mod:`.paths.expressions`)
@@ -1266,9 +1274,10 @@ class PrivatePaths:
                     return True
                 if name is None and isinstance(node.func, ast.Name) and node.func.id in private:
                     return True  # a private factory: a fixture that makes the test's files
-                if name in _PATH_BUILDERS:
+                if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
-                elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
+                elif name is None and isinstance(node.func, ast.Attribute) and (
+                        node.func.attr in _INSIDE_METHODS or node.func.attr in _LISTING_METHODS):
                     node = node.func.value
                 else:
                     return False
@@ -1279,6 +1288,21 @@ class PrivatePaths:
             else:
                 return False
         return False
+
+    def _note_loop_entry(self, loop: ast.AST, entries: Dict[int, ast.AST]) -> None:
+        """Record, by the id of a ``for`` variable, what is private when its entries are: the
+        iterable of ``for p in ...`` and of ``for i, p in enumerate(...)``, the root of ``for
+        folder, dirs, files in os.walk(root)`` (each folder is the root or one under it)."""
+        target, iterable = loop.target, loop.iter
+        if isinstance(target, ast.Name):
+            entries[id(target)] = iterable
+            return
+        if not (isinstance(target, ast.Tuple) and isinstance(iterable, ast.Call) and len(iterable.args) == 1):
+            return
+        called = self.facts.resolve(iterable.func)
+        if called == "builtins.enumerate" and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name) \
+                or called == "os.walk" and len(target.elts) == 3 and isinstance(target.elts[0], ast.Name):
+            entries[id(target.elts[1 if called == "builtins.enumerate" else 0])] = iterable.args[0]
 
     def fixtures(self) -> Set[str]:
         """Pytest fixtures of the module whose value is a private path."""
@@ -1423,11 +1447,13 @@ class PrivatePaths:
                 self._scopes[id(func)] = result
             return result
         # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value
-        unpacked = {}
+        unpacked: Dict[int, ast.AST] = {}
         for stmt in own_statements(func):
             if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], (ast.Tuple, ast.List)):
                 unpacked.update((id(e), stmt.value) for e in stmt.targets[0].elts if isinstance(e, ast.Name))
+            elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+                self._note_loop_entry(stmt, unpacked)
         by_name: Dict[str, List[Optional[ast.AST]]] = {}
         for target, value in bindings_of(func, self.facts.may_walrus):
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
