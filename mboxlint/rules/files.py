@@ -122,7 +122,9 @@ class ExistsThenOpen(Rule):
     `tmp_path`/`tmpdir`, or a fixture of the module returning one; a closure reads those of
     the function around it), nor after a check of a file whose name no other program can know
     (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
-    helper of the module, or the name of a temp file made here): nobody else removes it.
+    helper of the module, or the name of a temp file made here: `fd, name =
+    tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`): nobody else
+    removes it.
     Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
     `/sys/`, and `os.devnull`): no other program creates or removes them; the files of
     `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
@@ -481,7 +483,8 @@ class CheckThenAct(Rule):
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
-    Files in a fresh private directory, or with a name unique to the run, are exempt, as are
+    Files in a fresh private directory, or with a name unique to the run (a temp file made
+    here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too), are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.
