@@ -612,6 +612,24 @@ def prepare(spool):
         except FileExistsError:
             pass
 """,
+        """
+import os, tempfile
+def edit(run):
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    os.close(fd)
+    run(name)
+    if os.path.exists(name):
+        os.remove(name)
+""",
+        """
+import tempfile
+from pathlib import Path
+def clear_scratch():
+    scratch = Path(tempfile.mkdtemp()).absolute()
+    for p in reversed(list(scratch.rglob("*"))):
+        if p.is_dir():
+            p.rmdir()
+""",
     ]
     INVALID = [
         Invalid(
