@@ -1195,6 +1195,8 @@ def _stored_parameters(init: ast.AST) -> Dict[str, str]:
 
 #: calls that make a fresh directory nobody else knows of
 PRIVATE_DIR_FACTORIES = frozenset({"tempfile.mkdtemp", "tempfile.TemporaryDirectory"})
+#: how many rmtree error handlers of a module are followed (see :meth:`PrivatePaths.error_handlers`)
+ERROR_HANDLERS_FOLLOWED = 16
 #: rounds over a function's bindings when looking for private names
 PRIVATE_ROUNDS = 3
 #: pytest's per-test directories, injected by parameter name
@@ -1332,6 +1334,8 @@ class PrivatePaths:
                                 self.private_expression(node.args[0], set(self.scope(scope, None))))
                 for child in ast.iter_child_nodes(node):
                     stack.append((child, child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope))
+        if len(uses) > ERROR_HANDLERS_FOLLOWED:
+            return self._handlers  # each name is looked for in the whole text: keep that bounded
         for name, private in uses.items():
             handler = functions[name]
             positional = _params(handler)
