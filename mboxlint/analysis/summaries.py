@@ -1234,6 +1234,9 @@ _PATH_BUILDERS = frozenset({
 })
 
 
+_ITEM_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
 class PrivatePaths:
     """Names (``d``, ``self.tmp``) that hold a fresh private temporary directory or a path in
     one: made by ``tempfile.mkdtemp()``/``TemporaryDirectory()`` in the same function (or, for
@@ -1274,11 +1277,18 @@ class PrivatePaths:
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
         first operand of each step decides (the directory a path is built in), so this follows
-        one chain, in a loop: operator chains may be as long as the parser allows."""
+        one chain, in a loop: operator chains may be as long as the parser allows. A
+        comprehension's items are private when its item is built from its variable
+        (``[p for p in d.iterdir() if p.is_file()]``) and what it iterates is."""
+        #: the variable of each comprehension followed -> what it iterates
+        entries: Dict[str, ast.AST] = {}
         while node is not None:
+            if isinstance(node, ast.Name) and node.id in entries:
+                node = entries.pop(node.id)  # the comprehension's own variable, followed once
+                continue
             if isinstance(node, (ast.Name, ast.Attribute)):
                 ref = dotted_name(node)
-                if ref is not None and under(ref, private):
+                if ref is not None and under(ref, private) and ref.partition(".")[0] not in entries:
                     return True
                 if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
                     node = node.value
@@ -1297,6 +1307,10 @@ class PrivatePaths:
                     node = node.func.value
                 else:
                     return False
+            elif isinstance(node, _ITEM_COMPREHENSIONS) and len(node.generators) == 1 \
+                    and isinstance(node.generators[0].target, ast.Name):
+                entries[node.generators[0].target.id] = node.generators[0].iter
+                node = node.elt
             elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
                 node = node.left
             elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
