@@ -121,8 +121,8 @@ class ExistsThenOpen(Rule):
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, or a fixture of the module returning one or a record holding one;
     a closure reads those of the function around it; an entry of a listing of one, a loop
-    over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after a check of a file whose name no other program can know
-    (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
+    over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
+    a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =
     tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`): nobody else
     removes it.
