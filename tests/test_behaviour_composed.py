@@ -13,9 +13,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from test_behaviour_fixes import PROGRAMS, _program, fixed, observe
 
 #: programs that work inside ``main`` (the module-level one reads globals of its own). Left
-#: out: the region that fails while locked, whose original leaves a stale dot-lock behind;
-#: the MBX103 fix removing it (the race that rule names) changes what later units see.
-UNITS = sorted(name for name in PROGRAMS if "def main(" in PROGRAMS[name][1] and name != "mailbox-region-that-fails")
+#: out: the regions that fail while locked (of a mailbox of known or unwritten type), whose
+#: originals leave a stale dot-lock behind; the MBX103 fix removing it (the race that rule
+#: names) changes what later units see.
+UNITS = sorted(name for name in PROGRAMS
+               if "def main(" in PROGRAMS[name][1] and not name.endswith("mailbox-region-that-fails"))
 #: those a safe fix rewrites: every composition holds one
 FIXED_UNITS = [name for name in UNITS if PROGRAMS[name][0]]
 

@@ -25,7 +25,7 @@ import ast
 import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from .triggers import holds_line, lines_holding
+from .triggers import holds_line, lines_holding, word_lines
 from .imports import PROGRAM_EXITS, ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
@@ -1261,15 +1261,29 @@ def _stored_parameters(init: ast.AST) -> Dict[str, str]:
 
 #: calls that make a fresh directory nobody else knows of
 PRIVATE_DIR_FACTORIES = frozenset({"tempfile.mkdtemp", "tempfile.TemporaryDirectory"})
+#: how many rmtree error handlers of a module are followed (see :meth:`PrivatePaths.error_handlers`)
+ERROR_HANDLERS_FOLLOWED = 16
 #: rounds over a function's bindings when looking for private names
 PRIVATE_ROUNDS = 3
 #: pytest's per-test directories, injected by parameter name
 PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
+#: decorators that make a class a record whose constructor's arguments are its attributes
+RECORD_DECORATORS = frozenset({
+    "dataclasses.dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen", "attrs.define", "attrs.frozen",
+})
 #: methods of a path (or py.path, or a pytest factory) that give a path inside it
 _INSIDE_METHODS = frozenset({
     "joinpath", "join", "mkdir", "mktemp", "ensure", "with_name", "with_suffix", "with_stem", "resolve",
-    "absolute", "strpath",
+    "absolute", "strpath", "as_posix",
+})
+#: what lists the entries of a directory as whole paths (a method of the directory, or a
+#: call given it first), and the builtins that copy or reorder a collection: each entry of a
+#: private directory's listing is in it
+_LISTING_METHODS = frozenset({"iterdir", "glob", "rglob"})
+_LISTING_CALLS = frozenset({"os.scandir", "glob.glob", "glob.iglob"})
+_COLLECTION_COPIES = frozenset({
+    "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.set", "builtins.frozenset",
 })
 #: lookups of the environment and the home directory: one value all through a run
 #: (also the path keys of :mod:`.paths.expressions`)
@@ -1292,12 +1306,19 @@ _PATH_BUILDERS = frozenset({
 })
 
 
+_ITEM_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
 class PrivatePaths:
     """Names (``d``, ``self.tmp``) that hold a fresh private temporary directory or a path in
     one: made by ``tempfile.mkdtemp()``/``TemporaryDirectory()`` in the same function (or, for
     ``self`` attributes, in a method of the class), pytest's ``tmp_path``/``tmpdir``, or a
-    parameter named after a pytest fixture of this module that returns such a path. No other
-    process writes there, so the races the MBX1, MBX3 and MBX9 rules name cannot happen.
+    parameter named after a pytest fixture of this module that returns such a path (or a
+    record holding one, :meth:`_private_fields`), and what is derived from one: a derived
+    spelling, an entry of a listing of it (:meth:`_note_loop_entry`), in a test what a call
+    given one returns (:meth:`_given_private`), the path an rmtree error handler gets
+    (:meth:`error_handlers`). No other process writes there, so the races the MBX1, MBX3
+    and MBX9 rules name cannot happen.
 
     A name counts only when every binding of it in the scope is private: ``d = mkdtemp()`` then
     ``d = shared`` is not private anywhere."""
@@ -1316,17 +1337,30 @@ class PrivatePaths:
         self._nonlocals: Dict[int, FrozenSet[str]] = {}
         #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
         self._factories = facts.imports_any(["tempfile", "pytest"])
+        #: see :meth:`error_handlers`
+        self._handlers: Optional[Dict[int, str]] = None
+        #: fixture of the module -> the fields of the record it returns that hold private paths
+        self._fixture_fields: Dict[str, FrozenSet[str]] = {}
+        #: record classes of the module -> their fields (see :meth:`_record_fields`)
+        self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
         first operand of each step decides (the directory a path is built in), so this follows
-        one chain, in a loop: operator chains may be as long as the parser allows."""
+        one chain, in a loop: operator chains may be as long as the parser allows. A
+        comprehension's items are private when its item is built from its variable
+        (``[p for p in d.iterdir() if p.is_file()]``) and what it iterates is."""
+        #: the variable of each comprehension followed -> what it iterates
+        entries: Dict[str, ast.AST] = {}
         while node is not None:
+            if isinstance(node, ast.Name) and node.id in entries:
+                node = entries.pop(node.id)  # the comprehension's own variable, followed once
+                continue
             if isinstance(node, (ast.Name, ast.Attribute)):
                 ref = dotted_name(node)
-                if ref is not None and under(ref, private):
+                if ref is not None and under(ref, private) and ref.partition(".")[0] not in entries:
                     return True
                 if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
                     node = node.value
@@ -1338,12 +1372,17 @@ class PrivatePaths:
                     return True
                 if name is None and isinstance(node.func, ast.Name) and node.func.id in private:
                     return True  # a private factory: a fixture that makes the test's files
-                if name in _PATH_BUILDERS:
+                if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
-                elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _INSIDE_METHODS:
+                elif name is None and isinstance(node.func, ast.Attribute) and (
+                        node.func.attr in _INSIDE_METHODS or node.func.attr in _LISTING_METHODS):
                     node = node.func.value
                 else:
                     return False
+            elif isinstance(node, _ITEM_COMPREHENSIONS) and len(node.generators) == 1 \
+                    and isinstance(node.generators[0].target, ast.Name):
+                entries[node.generators[0].target.id] = node.generators[0].iter
+                node = node.elt
             elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
                 node = node.left
             elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
@@ -1351,6 +1390,70 @@ class PrivatePaths:
             else:
                 return False
         return False
+
+    def error_handlers(self) -> Dict[int, str]:
+        """Functions of the module whose only use is as the ``onerror``/``onexc`` handler of a
+        ``shutil.rmtree()`` of a private directory -> their path parameter: rmtree hands them
+        paths under the directory it removes. Each use must be such a call (each line that
+        spells the function's name holds one). Keyed by the id of the function's node."""
+        if self._handlers is not None:
+            return self._handlers
+        self._handlers = {}  # while computing: a handler that removes with itself is none
+        text = self.facts.text
+        lines = lines_holding(text, ("onerror", "onexc")) if text is not None and "rmtree" in text else None
+        if not lines:
+            return self._handlers
+        functions = {stmt.name: stmt for stmt in self._tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        uses: Dict[str, List[bool]] = {}
+        for stmt in self._tree.body:
+            if not holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno):
+                continue
+            outer = stmt if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else self._tree
+            stack = [(stmt, outer)]
+            while stack:
+                node, scope = stack.pop()
+                if isinstance(node, ast.Call) and self.facts.resolve(node.func) == "shutil.rmtree" and node.args:
+                    for keyword in node.keywords:
+                        if keyword.arg in ("onerror", "onexc") and isinstance(keyword.value, ast.Name) \
+                                and keyword.value.id in functions:
+                            uses.setdefault(keyword.value.id, []).append(
+                                self.private_expression(node.args[0], set(self.scope(scope, None))))
+                for child in ast.iter_child_nodes(node):
+                    stack.append((child, child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope))
+        if len(uses) > ERROR_HANDLERS_FOLLOWED:
+            return self._handlers  # each name is looked for in the whole text: keep that bounded
+        for name, private in uses.items():
+            handler = functions[name]
+            positional = _params(handler)
+            spelled = [line for line in word_lines(text, name) or () if line != handler.lineno]
+            if len(positional) >= 2 and all(private) and len(spelled) == len(private):
+                self._handlers[id(handler)] = positional[1]
+        return self._handlers
+
+    def _given_private(self, value: Optional[ast.AST], private: Set[str]) -> bool:
+        """Whether ``value`` is what a call returns that was given a private path (``result =
+        download(url, output=tmp_path / "out")``): in a test, the code under test works in the
+        test's own directory, and a path it returns is one there. Not a ``shutil`` call, whose
+        value is the destination it was given."""
+        if not isinstance(value, ast.Call) or (self.facts.resolve(value.func) or "").startswith("shutil."):
+            return False
+        given = list(value.args) + [k.value for k in value.keywords]
+        return any(self.private_expression(a.value if isinstance(a, ast.Starred) else a, private) for a in given)
+
+    def _note_loop_entry(self, loop: ast.AST, entries: Dict[int, ast.AST]) -> None:
+        """Record, by the id of a ``for`` variable, what is private when its entries are: the
+        iterable of ``for p in ...`` and of ``for i, p in enumerate(...)``, the root of ``for
+        folder, dirs, files in os.walk(root)`` (each folder is the root or one under it)."""
+        target, iterable = loop.target, loop.iter
+        if isinstance(target, ast.Name):
+            entries[id(target)] = iterable
+            return
+        if not (isinstance(target, ast.Tuple) and isinstance(iterable, ast.Call) and len(iterable.args) == 1):
+            return
+        called = self.facts.resolve(iterable.func)
+        if called == "builtins.enumerate" and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name) \
+                or called == "os.walk" and len(target.elts) == 3 and isinstance(target.elts[0], ast.Name):
+            entries[id(target.elts[1 if called == "builtins.enumerate" else 0])] = iterable.args[0]
 
     def fixtures(self) -> Set[str]:
         """Pytest fixtures of the module whose value is a private path."""
@@ -1374,9 +1477,48 @@ class PrivatePaths:
                     if values and all(self.private_expression(v, set(private)) for v in values):
                         self._fixtures.add(func.name)
                         grown = True
+                    elif values and func.name not in self._fixture_fields:
+                        fields = self._private_fields(values, set(private))
+                        if fields:
+                            self._fixture_fields[func.name] = fields
+                            grown = True
                 if not grown:
                     break
         return self._fixtures
+
+    def _private_fields(self, values: List[ast.AST], private: Set[str]) -> FrozenSet[str]:
+        """The fields private in every one of ``values`` when each builds a record of a class
+        of the module (a ``NamedTuple`` or a dataclass): ``DownloadEnv(path=str(tmp_path /
+        "f"), url=URL)`` has ``path``. Empty when one is anything else."""
+        common: Optional[Set[str]] = None
+        for value in values:
+            fields = self._record_fields(value.func) if isinstance(value, ast.Call) else None
+            if fields is None or any(isinstance(a, ast.Starred) for a in value.args):
+                return frozenset()
+            given = list(zip(fields, value.args)) + [(k.arg, k.value) for k in value.keywords if k.arg is not None]
+            found = {field for field, given_value in given if self.private_expression(given_value, private)}
+            common = found if common is None else common & found
+            if not common:
+                return frozenset()
+        return frozenset(common or ())
+
+    def _record_fields(self, func: ast.AST) -> Optional[List[str]]:
+        """The fields, in order, of the record class of the module that ``func`` names (a
+        subclass of ``NamedTuple``, or a class decorated as a dataclass), else None: the
+        arguments of its constructor are what its attributes hold."""
+        if not isinstance(func, ast.Name):
+            return None
+        if self._records is None:
+            self._records = {}
+            for stmt in self._tree.body:
+                if isinstance(stmt, ast.ClassDef) and (
+                        any((self.facts.resolve(base) or "").endswith("NamedTuple") for base in stmt.bases)
+                        or any((self.facts.resolve(d.func if isinstance(d, ast.Call) else d) or "") in RECORD_DECORATORS
+                               for d in stmt.decorator_list)):
+                    self._records[stmt.name] = [
+                        field.target.id for field in stmt.body
+                        if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)]
+        return self._records.get(func.id)
 
     def _may_spell_private(self, node: ast.AST, names: Iterable[str]) -> bool:
         """Whether the lines of ``node`` may make a private path: they spell a private
@@ -1480,6 +1622,9 @@ class PrivatePaths:
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             fixtures = self.fixtures() if not fresh else (self._fixtures or set())
             private.update(p for p in params if p in PYTEST_PRIVATE_PARAMETERS or p in fixtures)
+            private.update(p + "." + field for p in params for field in self._fixture_fields.get(p, ()))
+            if cls is None and len(params) >= 2 and id(func) in self.error_handlers():
+                private.add(self._handlers[id(func)])
             positional = _params(func)
             if cls is not None and positional:
                 private.update(positional[0] + "." + a for a in self.class_attributes(cls))
@@ -1495,27 +1640,32 @@ class PrivatePaths:
                 self._scopes[id(func)] = result
             return result
         # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value
-        unpacked = {}
+        unpacked: Dict[int, ast.AST] = {}
         for stmt in own_statements(func):
             if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], (ast.Tuple, ast.List)):
                 unpacked.update((id(e), stmt.value) for e in stmt.targets[0].elts if isinstance(e, ast.Name))
+            elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+                self._note_loop_entry(stmt, unpacked)
         by_name: Dict[str, List[Optional[ast.AST]]] = {}
         for target, value in bindings_of(func, self.facts.may_walrus):
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
             if ref is not None:
                 by_name.setdefault(ref, []).append(value if value is not None else unpacked.get(id(target)))
         # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
-        private -= {p for p in params if p in by_name}
+        private = {ref for ref in private if ref.partition(".")[0] not in params or ref.partition(".")[0] not in by_name}
         # A name joins when every binding of it is private given the names found so far; in
         # source order a chain (``d = mkdtemp(); p = d / "x"``) resolves in one round. Later
         # rounds only catch names used before their binding, so a few are enough (a name not
         # found stays checked: safe).
+        test = isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.name.startswith("test") \
+            and self.facts.is_test_module
         for _ in range(PRIVATE_ROUNDS):
             grown = False
             for ref, values in by_name.items():
                 if ref not in private and ref not in params and all(
-                        self.private_expression(v, private) for v in values):
+                        self.private_expression(v, private) or test and self._given_private(v, private)
+                        for v in values):
                     private.add(ref)
                     grown = True
             if not grown:

@@ -128,10 +128,13 @@ class ExistsThenOpen(Rule):
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
-    `tmp_path`/`tmpdir`, or a fixture of the module returning one; a closure reads those of
-    the function around it), nor after a check of a file whose name no other program can know
-    (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
-    helper of the module, or the name of a temp file made here): nobody else removes it.
+    `tmp_path`/`tmpdir`, or a fixture of the module returning one or a record holding one;
+    a closure reads those of the function around it; an entry of a listing of one, a loop
+    over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
+    a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
+    helper of the module, or the name of a temp file made here: `fd, name =
+    tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`): nobody else
+    removes it.
     Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
     `/sys/`, and `os.devnull`): no other program creates or removes them; the files of
     `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
@@ -493,7 +496,8 @@ class CheckThenAct(Rule):
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
-    Files in a fresh private directory, or with a name unique to the run, are exempt, as are
+    Files in a fresh private directory, or with a name unique to the run (a temp file made
+    here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too), are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.
@@ -621,6 +625,24 @@ def prepare(spool):
             os.mkdir(spool)
         except FileExistsError:
             pass
+""",
+        """
+import os, tempfile
+def edit(run):
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    os.close(fd)
+    run(name)
+    if os.path.exists(name):
+        os.remove(name)
+""",
+        """
+import tempfile
+from pathlib import Path
+def clear_scratch():
+    scratch = Path(tempfile.mkdtemp()).absolute()
+    for p in reversed(list(scratch.rglob("*"))):
+        if p.is_dir():
+            p.rmdir()
 """,
     ]
     INVALID = [

@@ -272,6 +272,29 @@ def _letters(i: int) -> str:
             return word
 
 
+def rmtree_handlers(n: int) -> str:
+    """``n`` error handlers, each removing what it is handed after a check, and one fixture
+    removing a private directory with each of them (every handler's name is looked up)."""
+    lines = ["import shutil", "import tempfile", "import pytest", "", ""]
+    for i in range(n):
+        lines += ["def handler%d(function, path, info):" % i, "    if os.path.isdir(path):",
+                  "        shutil.rmtree(path)", "", ""]
+    lines += ["@pytest.fixture()", "def root():", "    d = tempfile.mkdtemp()", "    yield d"]
+    lines += ["    shutil.rmtree(d, onerror=handler%d)" % i for i in range(n)]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def private_listings(n: int) -> str:
+    """``n`` loops over listings of a private directory and of names holding one, each
+    variable checked then removed, in one function."""
+    lines = ["import tempfile", "from pathlib import Path", "", "", "def f():",
+             "    d = Path(tempfile.mkdtemp()).absolute()"]
+    for i in range(n):
+        lines += ["    found%d = sorted(d.rglob('*%d'))" % (i, i), "    for p%d in reversed(found%d):" % (i, i),
+                  "        if p%d.exists():" % i, "            p%d.unlink()" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -303,6 +326,8 @@ SHAPES: Dict[str, Shape] = {
     "path-helper-chain": Shape(path_helper_chain, 150),
     "checked-appends": Shape(checked_appends, 300),
     "copied-mtimes": Shape(copied_mtimes, 300),
+    "rmtree-handlers": Shape(rmtree_handlers, 300),
+    "private-listings": Shape(private_listings, 300),
 }
 
 

@@ -62,6 +62,31 @@ def names_kernel_file(key: PathKey, aliases) -> bool:
     return text.startswith(KERNEL_FOLDERS) and not text.startswith(SHARED_MEMORY_FOLDERS)
 
 
+def placing_leaves(key: PathKey):
+    """The leaves of a key that can place its file in a folder, each once: of a join or a
+    concatenation, those of its first part only (what follows names a file inside it,
+    ``dest / entry.name`` is in ``dest``; a ``"%s/..."`` template starts with its first
+    argument, other literal text is a folder of its own); of any other operation, every
+    leaf. Each distinct sub-key is visited once."""
+    seen = set()
+    stack = [key]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.kind != "call":
+            yield current
+        elif current.head not in ("join", "concat"):
+            stack.extend(current.parts)
+        elif current.head == "concat" and current.parts[0].kind == "const":
+            template = _const_text(current.parts[0])
+            if template.startswith("%") and len(current.parts) > 1:
+                stack.append(current.parts[1])
+        else:
+            stack.append(current.parts[0])
+
+
 class PrivateDirectories:
     """Whether a key is private to the scope being walked (a part of :class:`PathAnalysis`)."""
 
@@ -84,4 +109,4 @@ class PrivateDirectories:
             self._private = self._private_names(self._scope)
         if not self._private:
             return False
-        return key.any_leaf(lambda leaf: leaf.kind == "name" and under(leaf.head, self._private))
+        return any(leaf.kind == "name" and under(leaf.head, self._private) for leaf in placing_leaves(key))

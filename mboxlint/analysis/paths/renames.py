@@ -2,10 +2,10 @@
 since, and whether a rename's names are fresh, derived from each other or renamed twice."""
 
 import ast
-from typing import List, Optional, Set
+from typing import Dict, List, Optional, Set
 
 from ..events import FileMovedAway, FileRename
-from ..imports import dotted_name
+from ..imports import dotted_name, own_statements
 from ..pathkey import PathKey, opaque_key
 from ..state import State
 from ..summaries import bindings_of
@@ -294,15 +294,29 @@ class RenamesAndTemps:
         private directory."""
         if self._bindings is None:
             self._bindings = {}
+            temp_names = self._mkstemp_names()
             for target, value in bindings_of(self._scope.node, self.facts.may_walrus):
                 ref = dotted_name(target)
                 if ref is not None:
-                    self._bindings.setdefault(ref, []).append(value)
+                    self._bindings.setdefault(ref, []).append(value if value is not None else temp_names.get(id(target)))
         sources = is_unique_source if unique else is_fresh_source
         seen: Set[str] = set()
         return key.any_leaf(
             lambda leaf: is_fresh_key(leaf) and (not unique or sources(fresh_key_source(leaf)))
             or leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0, sources))
+
+    def _mkstemp_names(self) -> Dict[int, ast.Call]:
+        """id of the name of ``fd, name = tempfile.mkstemp(...)`` in this scope -> the call:
+        the name of a temp file made here, unpacked from the pair the call returns."""
+        found: Dict[int, ast.Call] = {}
+        if self.facts.text is not None and "mkstemp" not in self.facts.text:
+            return found
+        for stmt in own_statements(self._scope.node):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
+                    and len(stmt.targets[0].elts) == 2 and isinstance(stmt.value, ast.Call) \
+                    and self.facts.resolve(stmt.value.func) == "tempfile.mkstemp":
+                found[id(stmt.targets[0].elts[1])] = stmt.value
+        return found
 
     def _fresh_name(self, ref: str, seen: Set[str], depth: int, sources=is_fresh_source) -> bool:
         if ref in seen or depth > FRESH_DEPTH:
