@@ -30,7 +30,8 @@ Facts (all flow-sensitive, joined by the walk):
 * ``elements`` (name of a list or tuple display all of whose elements have one key -> that
   key, until the list may grow), ``entry`` (name bound to an entry of a ``self`` attribute ->
   the attribute and the entry's index, for mtimes the class keeps there), ``passed`` (a
-  parameter not rebound since the call);
+  parameter not rebound since the call), ``checked-elements`` (name of a list kept by a
+  check of each element -> the element and the checks, see :mod:`.lists`);
 * ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
   names derived from another path that this scope opened for writing; whether one was fsynced;
   where it was created and which names were bound since (a :class:`FileRename` event's
@@ -292,6 +293,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: id of a call of a helper -> its arguments that were parameters as passed, when the
         #: walk last met it (``p = helper(p)`` forgets that before the binding is looked at)
         self._passed_arguments: Dict[int, FrozenSet[str]] = {}
+        #: the keys the scope being walked checked last (see :meth:`_note_guard_key`)
+        self._guard_keys: List[PathKey] = []
         #: a function's name, or (id of a class, a method's name) -> what
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
