@@ -219,6 +219,13 @@ _SAME = 'os.environ.get("APP_STATE", os.path.expanduser("~/.app-state"))'
     # statements that do nothing, and a try with no handler, change nothing
     "    pass\n    if path is None:\n        pass\n        path = " + _SAME,
     "    try:\n        'Saves.'\n        path = path or %s\n    finally:\n        pass" % _SAME,
+    # further down the body, the parameter's only binding: whatever runs before it, the
+    # parameter is still unset there when none was passed
+    "    print(path)\n    if path is None:\n        path = " + _SAME,
+    "    other = None\n    path = path or " + _SAME,
+    "    for x in range(3):\n        print(x)\n    if True:\n        if not path:\n            path = " + _SAME,
+    # a handler runs with the parameter still unset: no file at all
+    "    try:\n        path = path or %s\n    except OSError:\n        pass" % _SAME,
 ])
 def test_a_parameter_given_the_same_value_when_missing_is_one_file(body):
     code = _READER_WITH_DEFAULT.format(body=body)
@@ -231,11 +238,9 @@ def test_a_parameter_given_the_same_value_when_missing_is_one_file(body):
     "    if path is None:\n        path = %s\n    else:\n        path = path + '.x'" % _SAME,
     # two rebindings at the top
     "    if path is None:\n        path = %s\n    path = path or os.path.expanduser('~/.other')" % _SAME,
-    # another statement first: it could rebind anything
-    "    print(path)\n    if path is None:\n        path = " + _SAME,
-    "    other = None\n    path = path or " + _SAME,
-    # a handler runs with the parameter as passed
-    "    try:\n        path = path or %s\n    except OSError:\n        pass" % _SAME,
+    # further down, but not the only binding, or built from a local
+    "    if path:\n        path = path + '.x'\n    if path is None:\n        path = " + _SAME,
+    "    home = os.path.expanduser('~')\n    path = path or os.path.join(home, '.app-state')",
     # the value depends on what was passed
     "    path = path or os.path.join(path or '', 'x')",
     # the same variable with no fallback, another variable, another fallback

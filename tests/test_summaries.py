@@ -585,8 +585,64 @@ def test_a_path_helper_may_call_getters_of_its_class_and_accessors_of_held_objec
         """)
     assert _method_returns(summaries, "Folder", "seen").path
     assert _method_returns(summaries, "Folder", "root").path
-    for method in ("by_counter", "by_next", "by_argument", "two_ways", "by_loop", "by_with_argument"):
+    # not a getter (it takes an argument), but a path helper: called with its default, one path
+    assert _method_returns(summaries, "Folder", "by_with_argument").path
+    for method in ("by_counter", "by_next", "by_argument", "two_ways", "by_loop"):
         assert not _method_returns(summaries, "Folder", method).path, method
+
+
+def test_a_path_helper_may_call_other_path_helpers_of_the_module():
+    summaries, _ = summaries_of(
+        """
+        import hashlib, os, time
+        from pathlib import Path
+        COUNT = 0
+        def directory(root, version=None):
+            if version is None:
+                version = "v1"
+            folder = root.joinpath(version)
+            folder.mkdir(exist_ok=True)
+            return folder
+        def hashed(root, source, version=None):
+            digest = hashlib.sha256(str(source).encode("utf-8")).hexdigest()
+            return os.path.join(directory(root, version=version), "%s.pickle" % digest)
+        def suffixed(root, name):
+            suffix = "" if name.endswith(".json") else ".json"
+            return os.path.join(root, name + suffix)
+        def stamped(root, name):
+            return os.path.join(directory(root), name + str(time.time()))
+        def counted(root, name):
+            global COUNT
+            COUNT += 1
+            return os.path.join(root, name + str(COUNT))
+        def by_counted(root, name):
+            return os.path.join(counted(root, name), "x")
+        def spread(root, *names):
+            return os.path.join(directory(*names), "x")
+        class Cache:
+            @staticmethod
+            def _within(base, name):
+                path = Path(os.path.normpath(base.joinpath(name)))
+                return path
+            def value_path(self, key):
+                return self._within(self.root / "v", key)
+            def next_path(self, key):
+                self.generation += 1
+                return os.path.join(self.root, key + str(self.generation))
+        """)
+
+    def returns(name, cls=None, self_name=None):
+        call = ast.parse(name + "()", mode="eval").body
+        return summaries.returns(call, summaries.classes[cls] if cls else None, self_name)
+    for name in ("directory", "hashed", "suffixed"):
+        assert returns(name).path, name
+    for name in ("stamped", "by_counted", "spread"):
+        assert not returns(name).path, name
+    assert returns("self.value_path", "Cache", "self").path
+    # built from its attributes alone, but it changes one of them: another path next time
+    cls = summaries.classes["Cache"]
+    func = summaries.methods(cls)["next_path"]
+    assert summaries.returns_of(func, cls).path and not summaries.builds_path(func, cls)
 
 
 def test_getters_are_followed_a_bounded_depth():

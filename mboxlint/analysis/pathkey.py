@@ -15,7 +15,8 @@ There are four kinds:
 * ``opaque``: a fixed value the analysis knows by name (``tempfile.gettempdir()``);
 * ``call``: ``head(part, ...)`` for the operations that build paths: ``join``, ``concat``
   (``+``, f-strings, ``%``), ``dirname``, ``basename``, ``with_suffix``/``with_name``/
-  ``with_stem``. :func:`call_key` flattens nested ``join``/``concat`` parts so that
+  ``with_stem``, and ``call`` of a helper of the module (whose ``param(p)`` parts, spelled
+  ``p``, are parameters as the caller passed them). :func:`call_key` flattens nested ``join``/``concat`` parts so that
   ``Path(d) / "x" / "y"`` and ``os.path.join(d, "x", "y")`` are one key; flattening stops at
   :data:`MAX_FLAT_PARTS` parts, which keeps every key's construction O(1) amortised.
 
@@ -37,6 +38,8 @@ MAX_SHOWN = 400
 
 #: heads whose nested parts are spliced into one call (associative operations)
 FLATTENED = frozenset({"join", "concat"})
+#: heads spelled as their one part: ``param(p)`` (a parameter as the caller passed it) reads ``p``
+UNSPELLED = frozenset({"param"})
 
 _TABLE: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 
@@ -128,6 +131,9 @@ class PathKey:
                 text = item
             elif item.kind != "call":
                 text = item.head
+            elif item.head in UNSPELLED:
+                stack.append(item.parts[0])
+                continue
             else:
                 if item.size <= remaining:
                     text = _spell_whole(item)
@@ -169,6 +175,8 @@ def _spell_whole(key: PathKey) -> str:
             out.append(item)
         elif item.kind != "call":
             out.append(item.head)
+        elif item.head in UNSPELLED:
+            stack.append(item.parts[0])
         else:
             out.append(item.head + "(")
             stack.append(")")
@@ -231,7 +239,8 @@ def call_key(head: str, parts: Sequence[PathKey], flatten: bool = True) -> PathK
     table_key = (head, parts)
     key = _TABLE.get(table_key)
     if key is None:
-        size = len(head) + 2 + max(len(parts) - 1, 0) + sum(part.size for part in parts)
+        size = parts[0].size if head in UNSPELLED else \
+            len(head) + 2 + max(len(parts) - 1, 0) + sum(part.size for part in parts)
         key = _new("call", head, parts, size)
         _TABLE[table_key] = key
     return key

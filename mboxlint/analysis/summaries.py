@@ -515,6 +515,10 @@ class ModuleSummaries:
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
         self._returns_cache: Dict[Tuple[int, int], Returns] = {}
+        #: helpers being judged within one another (see :meth:`_path_helper`)
+        self._helper_depth = 0
+        #: id of a function -> whether it changes more than its locals (see :func:`_stores`)
+        self._stores: Dict[int, bool] = {}
         self._value_cache: Dict[int, Returns] = {}
         self._bound: Dict[int, Optional[FrozenSet[str]]] = {}
         self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
@@ -632,6 +636,7 @@ class ModuleSummaries:
         returns, computed once."""
         result = self._returns_cache.get((id(func), id(owner)))
         if result is None:
+            self._returns_cache[(id(func), id(owner))] = NOTHING  # a cycle of helpers builds nothing known
             result = self._returns_cache[(id(func), id(owner))] = self._returns(func, owner)
         return result
 
@@ -903,7 +908,13 @@ class ModuleSummaries:
 
     def _path_kind(self, node: ast.AST, body: _Body) -> Optional[str]:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
-        and constants alone (so equal arguments give an equal path), else None."""
+        and constants alone (so equal arguments give an equal path), else None. A local bound
+        once (``path = Path(...)`` ... ``return path``) is the value bound to it."""
+        for _ in range(MAX_GETTER_DEPTH):
+            values = body.bound(node.id) if isinstance(node, ast.Name) else None
+            if not values or len(values) != 1 or values[0] is None:
+                break
+            node = values[0]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return "pathlib" if self._pure(node, body) else None
         if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
@@ -917,6 +928,11 @@ class ModuleSummaries:
                 return "str"
             if name in ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
                 return "str"
+            if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
+                return "pathlib"  # ``base.joinpath(name)``
+            found = self.callee_node(node, body.owner, body.self_name) if name is None else None
+            if found is not None and self.builds_path(found[0], found[1]):  # another path helper's
+                return "pathlib" if self.returns_of(found[0], found[1]).pathlib else "str"
         if isinstance(node, ast.Subscript) and self._pure(node, body):  # ``os.environ[NAME]``
             return "str"
         return None
@@ -942,18 +958,32 @@ class ModuleSummaries:
                 stack.append(current.value)
             elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add)):
                 stack.extend((current.left, current.right))
+            elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Mod) \
+                    and isinstance(current.left, ast.Constant) and isinstance(current.left.value, str):
+                # ``"%s-%s.pkl" % (a, b)``: formatting, as an f-string
+                right = current.right
+                stack.extend(right.elts if isinstance(right, ast.Tuple) else [right])
             elif isinstance(current, (ast.JoinedStr, ast.FormattedValue)):
                 stack.extend(c for c in ast.iter_child_nodes(current))
             elif isinstance(current, ast.Subscript) and self.facts.resolve(current.value) == "os.environ":
                 stack.append(current.slice)
             elif isinstance(current, ast.Call) and self._instance_lookup(current, body):
                 continue
+            elif isinstance(current, ast.IfExp):  # ``".json" if ... else ""``: either is pure
+                stack.extend((current.test, current.body, current.orelse))
+            elif isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.Not):
+                stack.append(current.operand)
+            elif isinstance(current, ast.Call) and self._path_helper(current, body):
+                stack.extend(current.args)
+                stack.extend(keyword.value for keyword in current.keywords)
             elif isinstance(current, ast.Call) and not current.keywords:
                 name = self.facts.resolve(current.func)
                 method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
-                if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN:
+                if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN \
+                        or name in _DIGESTS:
                     pass
-                elif method in ("joinpath", "with_suffix", "with_name", "with_stem") or method in _STRING_METHODS:
+                elif method in _PATH_METHODS or method in _STRING_METHODS \
+                        or method in _STRING_TESTS or method in ("hexdigest", "digest"):
                     stack.append(current.func.value)
                 else:
                     return False
@@ -961,6 +991,31 @@ class ModuleSummaries:
             else:
                 return False
         return True
+
+    def _path_helper(self, call: ast.Call, body: _Body) -> bool:
+        """Whether ``call`` calls a helper of the module (a function, or a method of the class
+        on the instance) that builds a path from what it is given alone (see :class:`Returns`):
+        equal arguments, equal path. Followed at most :data:`MAX_GETTER_DEPTH` helpers deep."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False
+        found = self.callee_node(call, body.owner, body.self_name)
+        if found is None or self._helper_depth >= MAX_GETTER_DEPTH:
+            return False
+        self._helper_depth += 1
+        try:
+            return self.builds_path(found[0], found[1])
+        finally:
+            self._helper_depth -= 1
+
+    def builds_path(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> bool:
+        """Whether ``func`` returns a path built from its arguments alone (:class:`Returns`)
+        and changes nothing else, which could make it return another path next time."""
+        if not self.returns_of(func, owner).path:
+            return False
+        stores = self._stores.get(id(func))
+        if stores is None:
+            stores = self._stores[id(func)] = _stores(func)
+        return not stores
 
     def stable_call(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
         """Whether ``call``, made in a method of ``cls`` whose instance is ``self_name``, gives
@@ -1239,6 +1294,12 @@ _STRING_METHODS = frozenset({
     "replace", "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix",
     "format", "encode", "decode",
 })
+#: methods of a string that test it, and depend on it and the arguments alone
+_STRING_TESTS = frozenset({"startswith", "endswith"})
+#: methods of a ``pathlib`` path that build another from it and their arguments alone
+_PATH_METHODS = frozenset({"joinpath", "with_suffix", "with_name", "with_stem"})
+#: digests of what they are given (a cache file named by the hash of its source's name)
+_DIGESTS = frozenset("hashlib." + name for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"))
 _PATH_BUILDERS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
@@ -1673,6 +1734,17 @@ def local_names(func: ast.AST) -> Set[str]:
                     found.add(value)
         stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+def _stores(func: ast.AST) -> bool:
+    """Whether a function changes anything but its own locals (a counter it keeps in an
+    attribute, an item, a global): what it returns may differ from call to call."""
+    for node in own_nodes(func):
+        if isinstance(node, (ast.Global, ast.Nonlocal, ast.AugAssign)):
+            return True
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+            return True
+    return False
 
 
 def own_nodes(func: ast.AST):

@@ -117,8 +117,13 @@ class ExistsThenOpen(Rule):
     tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
     `for` or comprehension variable iterating it and to a constant index of it, until the
     list may have grown (an item stored, `+=`, another name bound to it, a call it is passed
-    to, a method that may add to it; a nested function appending to it is not seen); a list
-    mixing paths, or built any other way, is not.
+    to, a method that may add to it; a nested function appending to it is not seen). So is
+    a list kept by a check of each element: `[f for f in names if os.path.isfile(f)]` (one
+    `for`; the check may be of a path built from the element, `isfile(join(d, f))`, among
+    the conditions joined by `and`), `filter(os.path.isfile, names)`, or an empty list a
+    loop fills with `append(f)` only where a check of `f` is in force: a loop over it
+    (directly, or through `list()`/`sorted()`) acts on a checked file, as stale a check as
+    one in an `if`. A list mixing paths, or built any other way, is not.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a

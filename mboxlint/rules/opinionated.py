@@ -8,11 +8,13 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 
 import ast
 import bisect
+from collections import Counter
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.imports import own_statements
-from ..analysis.summaries import local_names
+from ..analysis.imports import dotted_name, own_statements
+from ..analysis.pathkey import name_key
+from ..analysis.summaries import instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -23,12 +25,12 @@ from .spelling import spell_path
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
 
-def _module_wide(key, facts, local) -> bool:
-    """Whether a key names the same file in every function of the module: it is built only
-    from constants, ``self`` attributes and module-level names that the function (whose own
-    bindings are ``local``) does not rebind."""
+def _module_wide(roots, facts, local) -> bool:
+    """Whether a key built from the variables ``roots`` names the same file in every function
+    of the module: it is built only from constants, ``self`` attributes and module-level
+    names that the function (whose own bindings are ``local``) does not rebind."""
     return all(root == "self" or root not in local and (root in facts.module_bindings or root in facts.aliases)
-               for root in key.roots)
+               for root in roots)
 
 
 def _own_locals(node) -> frozenset:
@@ -40,13 +42,37 @@ def _own_locals(node) -> frozenset:
     return frozenset(local_names(node) - declared)
 
 
+def _roots_besides_parameters(key) -> frozenset:
+    """The variables ``key`` is built from other than through ``param(p)``: a parameter holding
+    what the caller passed, handed to a helper of the module (see :meth:`~..analysis.paths.
+    expressions.PathExpressions._helper_step`). Each distinct sub-key is visited once."""
+    roots = set()
+    seen = set()
+    stack = [key]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen or current.kind == "call" and current.head == "param":
+            continue
+        seen.add(id(current))
+        if current.kind == "name":
+            roots.add(current.head.split(".", 1)[0])
+        elif current.kind == "call":
+            stack.extend(current.parts)
+    return frozenset(roots)
+
+
 class _Places:
     """Where an event's path key (or ``key``) means one file: the scope, or the class for
-    ``self`` keys, or the module. Each scope's own bindings are looked up once."""
+    ``self`` keys, or the module. Each scope's own bindings are looked up once.
+
+    A helper of the module given parameters as they were passed (``cache_file(d, name)`` in
+    ``load(d, name)`` and ``dump(d, name, data)``) builds one file for one value of them,
+    whichever function calls it: those parameters do not tie the key to its scope."""
 
     def __init__(self, facts):
         self.facts = facts
         self._locals = {}
+        self._roots = {}
 
     def __call__(self, event, key=None):
         key = event.path if key is None else key
@@ -54,9 +80,12 @@ class _Places:
         local = self._locals.get(id(node))
         if local is None:
             local = self._locals[id(node)] = _own_locals(node)
-        if not _module_wide(key, self.facts, local):
+        roots = self._roots.get(key)
+        if roots is None:
+            roots = self._roots[key] = _roots_besides_parameters(key)
+        if not _module_wide(roots, self.facts, local):
             return ("scope", id(node))
-        if "self" in key.roots:
+        if "self" in roots:
             return ("class", id(event.scope.enclosing_class))
         return ("module", None)
 
@@ -166,16 +195,39 @@ class InPlaceRewrite(Rule):
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
     parser's `read(P)`): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
-    attributes within one class (`self.path + ".json"` in two methods), for constants and
-    module globals in the whole module; a parameter whose default is a module constant
-    (`def load(path=STATE)`) is that constant's file, so is one that gets a value at the top
-    of the body when none was passed (`def load(path=None): if path is None: path = EXPR`,
-    `path = path or EXPR`): EXPR's file, where `os.environ.get(NAME, DEFAULT)`,
-    `os.environ[NAME]`, `os.getenv`, `expanduser` and `Path.home()` spelled alike in two
-    functions are one file (a file a caller passes instead is not followed, as for a
+    attributes within one class (`self.path + ".json"` in two methods; an open of
+    `self.path` in the method that gives the attribute its value is of the attribute's
+    file too), for constants and module globals in the whole module; a parameter whose
+    default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
+    that gets a value when none was passed (`def load(path=None): if path is None: path =
+    EXPR`, `path = path or EXPR`), at the top of the body, or further down (after a loop,
+    under an `if`) when that is the parameter's only binding in the function and EXPR is
+    built from module names and `self` alone: EXPR's file, where `os.environ.get(NAME,
+    DEFAULT)`, `os.environ[NAME]`, `os.getenv`, `expanduser` and `Path.home()` spelled alike
+    in two functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
-    same item of `state, temp = self._paths()`) is one file. Such a helper's path may be
+    same item of `state, temp = self._paths()`) is one file. That holds across functions
+    too when the arguments are parameters of the calling functions, of the same names, that
+    still hold what their callers passed (not rebound before the call): `def load(d, name):
+    open(cache_file(d, name))` and `def dump(d, name, data): open(cache_file(d, name), "w")`
+    read and rewrite one file for each value of `d` and `name`, whoever calls them (in one
+    class for a method called on `self`); an argument that gives the helper's parameter its
+    default (the same constant, or a parameter as passed whose own default is that
+    constant: `def load(name, system=False): page_file(name, system)`) counts as left out,
+    the file when none is passed. A parameter of another name, another helper, or a
+    parameter rebound first is another file. A bare parameter (`def load(path)`, `def
+    save(path, data)`) never rebound is the file every call in the module passes it, when
+    that is one constant or module global (at least one call, each by the function's name:
+    `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no
+    other use of the name, such as `map(_save, paths)`); a function with no such calls is
+    not followed (a helper that opens what it is given is reported where it is called, as
+    above). A helper is one whose every
+    `return` gives a path built from its arguments, module names, attributes and constants
+    alone (joins, `+`, `%` and f-strings, conditionals, string methods, a `hashlib` digest,
+    other such helpers of the module) and which changes nothing else (a helper that counts
+    in an attribute, reads the clock or makes a uuid names another file at each call). Such
+    a helper's path may be
     built from other methods of the class that take only the instance and return values
     built the same way (getters, followed at most four deep), and from `get...` accessors
     called with constants on an attribute of the instance (`self.config.getmetadata()`),
@@ -296,6 +348,17 @@ def export(report, rows):
         f.write(rows)
     with open(report) as f:
         return f.read()
+""",
+        """
+import json, os
+def cache_file(cache_dir, name):
+    return os.path.join(cache_dir, name + ".json")
+def load(cache_dir, name):
+    with open(cache_file(cache_dir, name)) as f:
+        return json.load(f)
+def export(cache_dir, entry, data):
+    with open(cache_file(cache_dir, entry), "w") as f:  # another parameter: not known to be load()'s
+        json.dump(data, f)
 """,
     ]
     INVALID = [
@@ -462,6 +525,34 @@ def save(state, path=None):
 """,
             unsafe=True,
         ),
+        Invalid(
+            """
+import json, os
+def cache_file(cache_dir, name):
+    return os.path.join(cache_dir, name + ".json")
+def load(cache_dir, name):
+    with open(cache_file(cache_dir, name)) as f:
+        return json.load(f)
+def dump(cache_dir, name, data):
+    with open(cache_file(cache_dir, name), "w") as f:  # MBX901
+        json.dump(data, f)
+""",
+            fixed="""
+import json, os
+
+from mboxlint.mailbox import atomic_write
+
+def cache_file(cache_dir, name):
+    return os.path.join(cache_dir, name + ".json")
+def load(cache_dir, name):
+    with open(cache_file(cache_dir, name)) as f:
+        return json.load(f)
+def dump(cache_dir, name, data):
+    with atomic_write(cache_file(cache_dir, name)) as f:  # MBX901
+        json.dump(data, f)
+""",
+            unsafe=True,
+        ),
         """
 import json
 STATE = "state.json"
@@ -480,16 +571,19 @@ def save(state):
         if facts.is_test_module:
             return  # tests rewrite their own fixture files, which no other program reads
         place = _Places(facts)
+        passed = _PassedFiles(module)
+        if not any(event.mode == "truncate" and passed.of_parameter(event) for event in module.events_of(FileOpen)):
+            passed = None  # no rewrite of a parameter: the module's calls are not gathered
         reads = {}
         writes = {}
         opens = {}
         for event in module.events_of(FileOpen):
             opens.setdefault(event.path, []).append(event)
-            slot = (place(event), event.path)
-            if event.mode == "read":
-                reads.setdefault(slot, []).append(event)
-            elif event.mode == "truncate":
-                writes.setdefault(slot, []).append(event)
+            for slot in _slots(event, place, passed):
+                if event.mode == "read":
+                    reads.setdefault(slot, []).append(event)
+                elif event.mode == "truncate":
+                    writes.setdefault(slot, []).append(event)
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
@@ -498,11 +592,13 @@ def save(state):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
             temp = event.temp
-            slot = (place(event), event.path)
-            if temp is not None and (temp.origin != "derived" or slot in renamed) or in_test(event.scope):
+            slots = _slots(event, place, passed)
+            if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope):
                 continue
-            paired = [read for read in reads.get(slot, ()) if not _separate_tests(read, event)]
-            rewrites = [write for write in writes[slot] if not _separate_tests(write, event)]
+            paired = list({id(read): read for slot in slots for read in reads.get(slot, ())
+                           if not _separate_tests(read, event)}.values())
+            rewrites = list({id(write): write for slot in slots for write in writes[slot]
+                             if not _separate_tests(write, event)}.values())
             if not paired or _creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
                 continue
             if event.helper:
@@ -513,6 +609,133 @@ def save(state):
                 plan = no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
+
+
+class _PassedFiles:
+    """The file every call in the module passes to a parameter that a function opens as it
+    was passed (``_load_cache(CACHE_STORE)`` and ``_save_cache(CACHE_STORE, data)``): a
+    constant or module global, the same at every call, at least one call. The module's calls
+    are gathered in one pass, and only in a module that rewrites a file a parameter names.
+    A function some call reaches other than by its name (``map(f, ...)``, a table) may be
+    given other files there: not followed."""
+
+    def __init__(self, module):
+        self.module = module
+        self._calls = None  # called name -> [(call, enclosing function or None)]
+        self._found = {}
+        self._bindings = {}
+        self._helper_sites = None
+
+    def of_parameter(self, event) -> bool:
+        """Whether ``event`` opens a parameter of its function, never rebound there."""
+        node, ref = event.scope.node, event.path.ref
+        if ref is None or "." in ref or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        args = node.args
+        if ref not in [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)]:
+            return False
+        bindings = self._bindings.get(id(node))
+        if bindings is None:
+            bindings = self._bindings[id(node)] = local_bindings(node, self.module.facts.may_walrus)
+        return ref not in bindings
+
+    def __call__(self, event):
+        """The key of the file the parameter ``event`` opens is given at every call, or None."""
+        if not self.of_parameter(event):
+            return None
+        memo = (id(event.scope.node), event.path.ref)
+        if memo not in self._found:
+            self._found[memo] = self._passed(event.scope, event.path.ref)
+        return self._found[memo]
+
+    def _passed(self, scope, ref):
+        func = scope.node
+        facts = self.module.facts
+        params = [a.arg for a in list(getattr(func.args, "posonlyargs", [])) + list(func.args.args)]
+        cls = scope.enclosing_class
+        method = cls is not None and instance_name(facts, func, cls) is not None
+        index = params.index(ref) - method if ref in params else None
+        if index is not None and index < 0:
+            return None  # the instance itself
+        found = None
+        calls = self._calls_of(func.name)
+        if self._uses[func.name] != len(calls):
+            return None  # also used other than called: ``map(f, paths)``, a table of handlers
+        if self._helper_sites is None:
+            self._helper_sites = {id(e.node) for e in self.module.events_of(FileOpen) if e.helper}
+        for call, caller in calls:
+            if id(call) in self._helper_sites:
+                return None  # the open is seen at each call (a helper's open): reported there
+            if not _calls_function(call, func, cls, method):
+                return None  # another function of the name, or a use the calls do not say
+            value = next((k.value for k in call.keywords if k.arg == ref), None)
+            if value is None and index is not None and index < len(call.args) \
+                    and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+                value = call.args[index]
+            ref_passed = dotted_name(value) if value is not None else None
+            root = ref_passed.split(".", 1)[0] if ref_passed else None
+            if root is None or root not in facts.module_bindings or root == "self" \
+                    or caller is not None and root in _own_locals(caller):
+                return None
+            if found is not None and found != ref_passed:
+                return None
+            found = ref_passed
+        return name_key(found) if found is not None else None
+
+    def _calls_of(self, name):
+        if self._calls is None:
+            self._calls = {}
+            self._uses = Counter()
+            stack = [(self.module.tree, None)]
+            while stack:
+                node, function = stack.pop()
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, ast.Name):
+                        self._uses[child.id] += 1
+                    elif isinstance(child, ast.Attribute):
+                        self._uses[child.attr] += 1
+                    elif isinstance(child, ast.Call):
+                        func = child.func
+                        called = func.id if isinstance(func, ast.Name) else func.attr \
+                            if isinstance(func, ast.Attribute) else None
+                        if called is not None:
+                            self._calls.setdefault(called, []).append((child, function))
+                    inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+                        else function
+                    stack.append((child, inner))
+        return self._calls.get(name, ())
+
+
+def _calls_function(call, func, cls, method) -> bool:
+    """Whether ``call`` (made of the function's name) calls ``func``: a module function by
+    its name, a method of ``cls`` through the class's name or, for a method, on an
+    instance's name; anything else might be another function."""
+    called = call.func
+    if cls is None:
+        return isinstance(called, ast.Name)
+    if not isinstance(called, ast.Attribute) or not isinstance(called.value, ast.Name):
+        return False
+    return called.value.id == cls.name or method and called.value.id in ("self", "cls")
+
+
+def _slots(event, place, passed=None) -> list:
+    """Where an open's file is known by: its key where that key names one file, and, for an
+    open of ``self.X`` in the method that gave the attribute its value (``self.db =
+    expanduser(db)`` then ``open(self.db)`` in ``__init__``), the attribute, as the class's
+    other methods know it; for an open of a parameter as passed, the file every call in the
+    module passes (:class:`_PassedFiles`)."""
+    slots = [(place(event), event.path)]
+    if passed is not None and event.path.kind == "name":
+        given = passed(event)
+        if given is not None:
+            slots.append((place(event, given), given))
+    self_name = event.scope.self_name
+    ref = dotted_name(event.path_node) if self_name and event.path_node is not None else None
+    if ref is not None and ref.startswith(self_name + "."):
+        attribute = name_key("self" + ref[len(self_name):])
+        if attribute is not event.path:
+            slots.append((place(event, attribute), attribute))
+    return slots
 
 
 def _separate_tests(read, write) -> bool:

@@ -225,6 +225,29 @@ def clock_cutoffs(n: int) -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+def path_helper_chain(n: int) -> str:
+    """``n`` path helpers each building on the one before, every one called by a reader and a
+    writer with their parameters: each helper's path is judged once, following at most a
+    bounded number of helpers below it."""
+    lines = ["import json", "", "def p0(d, name):", "    return os.path.join(d, name + '.json')"]
+    for i in range(1, n):
+        lines += ["def p%d(d, name):" % i, "    return os.path.join(p%d(d, name), 'x')" % (i - 1),
+                  "def load%d(d, name):" % i, "    with open(p%d(d, name)) as f:" % i, "        return f.read()",
+                  "def dump%d(d, name, text):" % i, "    with open(p%d(d, name), 'w') as f:" % i,
+                  "        f.write(text)"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def checked_appends(n: int) -> str:
+    """``n`` lists filled in one loop with names under a check, each then looped over: every
+    append and every loop over a list costs the same, however many lists there are."""
+    lines = ["def f(d, names):"] + ["    kept%d = []" % i for i in range(n)]
+    lines += ["    for name in names:", "        if not os.path.isfile(name):", "            continue"]
+    lines += ["        kept%d.append(name)" % i for i in range(n)]
+    lines += ["    for name in kept%d:\n        os.unlink(name)" % i for i in range(n)]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 def copied_mtimes(n: int) -> str:
     """A function of ``n`` parameters copying each into a local, binding ``n`` names from an
     mtime on one branch only, and comparing each pair: parameters looked up per copy, and
@@ -300,6 +323,8 @@ SHAPES: Dict[str, Shape] = {
     "returned-numbers": Shape(returned_numbers, 300),
     "constant-creates": Shape(constant_creates, 300),
     "clock-cutoffs": Shape(clock_cutoffs, 300),
+    "path-helper-chain": Shape(path_helper_chain, 150),
+    "checked-appends": Shape(checked_appends, 300),
     "copied-mtimes": Shape(copied_mtimes, 300),
     "rmtree-handlers": Shape(rmtree_handlers, 300),
     "private-listings": Shape(private_listings, 300),

@@ -16,7 +16,9 @@ value, spelled like ``join(d,'x')`` in messages), equal for expressions that nam
 * ``os.environ.get(n, d)``, ``os.getenv(n, d)`` and ``os.environ[n]`` are ``environ(n,d)``
   (one value for the whole run), ``expandvars(p)`` mentions ``p``, ``Path.home()`` is ``'~'``;
 * a parameter starts as the key of its default when that is a module constant, or of the
-  value the top of the body gives it when none was passed (``if p is None: p = EXPR``).
+  value the top of the body gives it when none was passed (``if p is None: p = EXPR``);
+* a helper of the module called with the same arguments builds ``call(helper,args...)``, where
+  a parameter still holding what the caller passed is ``param(p)`` (keywords: ``kw(name,v)``).
 
 Facts (all flow-sensitive, joined by the walk):
 
@@ -27,7 +29,9 @@ Facts (all flow-sensitive, joined by the walk):
   MBX903 may take for an earlier mtime), ``mbox`` (ref of a mailbox constructed on a key);
 * ``elements`` (name of a list or tuple display all of whose elements have one key -> that
   key, until the list may grow), ``entry`` (name bound to an entry of a ``self`` attribute ->
-  the attribute and the entry's index, for mtimes the class keeps there);
+  the attribute and the entry's index, for mtimes the class keeps there), ``passed`` (a
+  parameter not rebound since the call), ``checked-elements`` (name of a list kept by a
+  check of each element -> the element and the checks, see :mod:`.lists`);
 * ``temp`` (key -> :class:`TempFact`): temp files from ``tempfile`` (with their ``dir=``), and
   names derived from another path that this scope opened for writing; whether one was fsynced;
   where it was created and which names were bound since (a :class:`FileRename` event's
@@ -65,7 +69,7 @@ paths (:mod:`.filelocks`), what callers guarantee private helpers (:mod:`.caller
 
 import ast
 import bisect
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
@@ -80,6 +84,7 @@ from .callers import CallerContexts
 from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache_lookup
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
 from .facts import May, Must, Unless
+from .lists import NOTHING_KEPT, CheckedLists, Kept
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
@@ -107,7 +112,11 @@ TEMP_WORDS = ("mkstemp", "NamedTemporaryFile", "mktemp")
 OPEN_WORDS = ("open", "write_text", "write_bytes", "read_text", "read_bytes", "ConfigParser")
 
 
-class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
+#: values that may keep the elements of a list that pass a check (see ``_checked_elements``)
+_FILTERING = (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.Call)
+
+
+class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirectories, OpensAndActs, RenamesAndTemps,
                    GuardsAndChecks, FileLocks, CallerContexts, Analysis):
     """Path keys, temp files, guards, removals, inter-process locks and locked paths."""
 
@@ -281,6 +290,11 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         self._entries_wanted = facts.text is None or "mtime" in facts.text
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
+        #: id of a call of a helper -> its arguments that were parameters as passed, when the
+        #: walk last met it (``p = helper(p)`` forgets that before the binding is looked at)
+        self._passed_arguments: Dict[int, FrozenSet[str]] = {}
+        #: the keys the scope being walked checked last (see :meth:`_note_guard_key`)
+        self._guard_keys: List[PathKey] = []
         #: a function's name, or (id of a class, a method's name) -> what
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
@@ -321,11 +335,15 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         node = walker.scope.node
         self._scanned = set()
         self._default_values = {}
+        self._passed_arguments = {}
+        self._guard_keys = []
         if walker.scope.is_function:
             args = node.args
             for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs):
                 if arg.annotation is not None and self._annotated_pathlib(arg.annotation):
                     state.set("pathlib", arg.arg, Must(True))
+                if arg.arg != self._self_name:  # holds what the caller passed until rebound
+                    state.set("passed", arg.arg, Must(True))
             self._default_paths(args, state, node.body)
 
     # -- bindings ---------------------------------------------------------------------
@@ -337,6 +355,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             self._note_rebinding(target, state)
         if self._any_elements:
             self._elements_escape(target, value, how, state)
+        if how == "augassign" and isinstance(target, ast.Name):
+            state.discard("passed", target.id)  # ``p += x`` is not what the caller passed
         if value is not None and how in ("for", "comprehension"):
             self._bind_element(target, value, state)
             if self._entries_wanted and isinstance(target, ast.Tuple) and isinstance(value, ast.Call):
@@ -367,6 +387,14 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
             if element is not None:
                 state.set("elements", ref, Must(element))
                 self._any_elements = True
+        if isinstance(target, ast.Name) and isinstance(value, _FILTERING) and how == "assign":
+            checked = self._checked_elements(value, state)
+            if checked is not None:
+                state.set("checked-elements", ref, Kept(checked))
+                self._any_elements = True
+        elif isinstance(target, ast.Name) and isinstance(value, ast.List) and not value.elts and how == "assign":
+            state.set("checked-elements", ref, Kept(NOTHING_KEPT))  # filled by checked appends, perhaps
+            self._any_elements = True
         if isinstance(value, ast.Call):
             if self._bind_call(ref, value, how, state):
                 return
@@ -491,6 +519,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
                 # gone; what the earlier check found there is what the act relies on.
                 if truth or kind not in TYPE_CHECKS or earlier is None or not earlier.present:
                     state.set("guard", key, GuardFact((kind, truth, line), stmt))
+                    self._note_guard_key(key)
         if isinstance(test, (ast.Compare, ast.BoolOp)):
             # The whole condition is looked at once: a size or inode compared in another
             # operand of the same ``and``/``or`` makes the mtime comparison a full one.
@@ -515,6 +544,7 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         if self._any_elements:
             self._elements_passed(node, state)
         if name is None:
+            self._note_passed_arguments(node, state)
             opens: Dict[str, List[str]] = {}
             wanted = self._any_temp or self._may_touch_file(node, walker.scope)
             for ref, op in call_effects(self.facts, node, walker.scope) if wanted else ():

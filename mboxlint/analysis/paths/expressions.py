@@ -5,10 +5,10 @@ deep as the parser allows."""
 import ast
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..imports import dotted_name, sequential_statements
+from ..imports import dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, instance_name, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import class_paths, scope_evidence
 
@@ -99,6 +99,18 @@ def _short_dotted_name(node: ast.AST) -> Optional[str]:
 
 #: methods of a list that add nothing to it: every element left is still the one path
 _KEEP_ELEMENTS = frozenset({"pop", "remove", "clear", "copy", "index", "count", "sort", "reverse"})
+
+
+#: builtins that read a whole list (or iterable) into a new one, in another order at most
+WHOLE_COPIES = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed"})
+
+
+def _constant_defaults(args: ast.arguments) -> Dict[str, ast.Constant]:
+    """The parameters of a signature whose default is a constant, with that constant."""
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+    return {arg.arg: default for arg, default in pairs if isinstance(default, ast.Constant)}
 
 
 def _all_known(parts) -> bool:
@@ -311,7 +323,7 @@ class PathExpressions:
                 return [node.value], _fresh_only
             return self._name_key(ref) if ref is not None else None
         if isinstance(node, ast.Call):
-            return self._call_step(node)
+            return self._call_step(node, state)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Div):
                 return [node.left, node.right], _join
@@ -349,7 +361,7 @@ class PathExpressions:
         known = self._known_key(ref, state) if state is not None else None
         return known if known is not None else self._name_key(ref)
 
-    def _call_step(self, node: ast.Call):
+    def _call_step(self, node: ast.Call, state: Optional[State]):
         name = self.facts.resolve(node.func)
         if is_fresh_source(name):
             return fresh_key(name, node)
@@ -386,7 +398,7 @@ class PathExpressions:
             if isinstance(node.func.value, ast.Call):
                 return [node.func.value], _fresh_only
         if name is None:
-            return self._helper_step(node)
+            return self._helper_step(node, state)
         return None
 
     def _returns(self, node: ast.Call):
@@ -396,6 +408,15 @@ class PathExpressions:
         if summaries is None or scope is None:
             return NOTHING
         return summaries.returns(node, scope.enclosing_class, scope.self_name)
+
+    def _builds_path(self, node: ast.Call) -> bool:
+        """Whether the helper of this module called at ``node`` builds a path from its
+        arguments alone (:meth:`~..summaries.ModuleSummaries.builds_path`)."""
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return False
+        found = summaries.callee_node(node, scope.enclosing_class, scope.self_name)
+        return found is not None and summaries.builds_path(found[0], found[1])
 
     def _unpacked_paths(self, target: ast.AST, value: ast.AST, state: State) -> None:
         """``state, temp = self._paths()``: each name is the same item of the same helper call."""
@@ -415,19 +436,83 @@ class PathExpressions:
             if ref is not None:
                 state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
 
-    def _helper_step(self, node: ast.Call):
+    def _helper_step(self, node: ast.Call, state: Optional[State]):
         """``call(f,a,b)``: the same helper called with the same arguments names the same file;
         so does a getter of the class or an accessor of an object the instance holds called
-        with the same constants (``self.basename()``, ``self.config.getmetadata()``)."""
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        with the same constants (``self.basename()``, ``self.config.getmetadata()``).
+        Keywords are parts too, in the order of their names (``kw(name,value)``).
+
+        An argument that is a parameter still holding what the caller passed is
+        ``param(name)`` (the ``passed`` facts): two functions calling the helper with their
+        parameters of the same names build their file from what their callers pass them,
+        one file per value. An argument that gives the helper's parameter its default (the
+        same constant, or a parameter as passed whose own default is that constant) is left
+        out, as an omitted one: what a caller passes instead is not followed, as for the
+        other defaults."""
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return None
-        if not self._returns(node).path and not self._stable_call(node):
+        if not self._builds_path(node) and not self._stable_call(node):
             return None
         ref = dotted_name(node.func)
         if ref is None:
             return None
         helper = self._name_key(ref)
-        return list(node.args), lambda parts: call_key("call", [helper] + parts) if _all_known(parts) else None
+        positional, keywords = self._without_defaults(node)
+        keywords = sorted(keywords, key=lambda k: k.arg)
+        args = positional + [k.value for k in keywords]
+        passed = self._passed_arguments.get(id(node))
+        entered = [isinstance(arg, ast.Name) and (arg.id in passed if passed is not None else
+                                                  state is not None and state.get("passed", arg.id) is not None)
+                   for arg in args]
+
+        def combine(parts):
+            if not _all_known(parts):
+                return None
+            parts = [call_key("param", [part]) if at_entry and part is self._name_key(arg.id) else part
+                     for part, arg, at_entry in zip(parts, args, entered)]
+            for index, keyword in enumerate(keywords, len(positional)):
+                parts[index] = call_key("kw", [opaque_key(keyword.arg), parts[index]])
+            return call_key("call", [helper] + parts)
+        return args, combine
+
+    def _without_defaults(self, node: ast.Call) -> Tuple[List[ast.AST], List[ast.keyword]]:
+        """The positional arguments and keywords of a helper call, less trailing positional
+        ones and keywords that give the helper's parameter its default (see
+        :meth:`_helper_step`)."""
+        positional, keywords = list(node.args), list(node.keywords)
+        summaries, scope = self.facts.summaries, self._scope
+        found = summaries.callee_node(node, scope.enclosing_class, scope.self_name) \
+            if summaries is not None and scope is not None else None
+        if found is None:
+            return positional, keywords
+        defaults = _constant_defaults(found[0].args)
+        if not defaults:
+            return positional, keywords
+        own = _constant_defaults(scope.node.args) if scope.is_function else {}
+        params = [a.arg for a in list(getattr(found[0].args, "posonlyargs", [])) + list(found[0].args.args)]
+        if instance_name(self.facts, found[0], found[1]) is not None:
+            params = params[1:]  # ``self.helper(a)``: the first argument is the second parameter
+        passed = self._passed_arguments.get(id(node), frozenset())
+
+        def gives_default(param: Optional[str], value: ast.AST) -> bool:
+            default = defaults.get(param)
+            if default is None:
+                return False
+            if isinstance(value, ast.Name):
+                value = own.get(value.id) if value.id in passed else None
+            return isinstance(value, ast.Constant) and type(value.value) is type(default.value) \
+                and value.value == default.value
+        while positional and len(positional) <= len(params) and \
+                gives_default(params[len(positional) - 1], positional[-1]):
+            positional.pop()
+        return positional, [k for k in keywords if not gives_default(k.arg, k.value)]
+
+    def _note_passed_arguments(self, node: ast.Call, state: State) -> None:
+        """Which arguments of a call of a helper are parameters as passed, for its key."""
+        names = [arg.id for arg in list(node.args) + [k.value for k in node.keywords] if isinstance(arg, ast.Name)]
+        if names:
+            self._passed_arguments[id(node)] = frozenset(
+                name for name in names if state.get("passed", name) is not None)
 
     def _stable_call(self, node: ast.Call) -> bool:
         summaries, scope = self.facts.summaries, self._scope
@@ -456,6 +541,8 @@ class PathExpressions:
         that path."""
         if not isinstance(target, ast.Name):
             return
+        if self._any_elements or isinstance(iterated, (ast.Call, ast.ListComp, ast.GeneratorExp)):
+            self._bind_checked(target, iterated, state)
         if isinstance(iterated, ast.Name):
             carried = state.get("elements", iterated.id)
             key = carried.value if carried is not None else None
@@ -467,12 +554,13 @@ class PathExpressions:
     def _elements_escape(self, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         """A list of one path stops being one when it may grow: an item stored into it
         (``names[0] = x``, ``names += more``) or another name bound to it (which may grow it)."""
-        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-            state.discard("elements", target.value.id)
-        elif how == "augassign" and isinstance(target, ast.Name):
-            state.discard("elements", target.id)
-        if isinstance(value, ast.Name) and how not in ("for", "comprehension"):
-            state.discard("elements", value.id)
+        for domain in ("elements", "checked-elements"):
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                state.discard(domain, target.value.id)
+            elif how == "augassign" and isinstance(target, ast.Name):
+                state.discard(domain, target.id)
+            if isinstance(value, ast.Name) and how not in ("for", "comprehension"):
+                state.discard(domain, value.id)
 
     def _elements_passed(self, call: ast.Call, state: State) -> None:
         """A list of one path handed to a call, or whose method is called other than to read
@@ -480,9 +568,14 @@ class PathExpressions:
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr not in _KEEP_ELEMENTS:
             state.discard("elements", func.value.id)
+            if not self._appended_checked(call, state):
+                state.discard("checked-elements", func.value.id)
+        if self.facts.resolve(func) in WHOLE_COPIES or self.facts.resolve(func) == "builtins.len":
+            return  # ``sorted(files)`` reads the list
         for arg in list(call.args) + [keyword.value for keyword in call.keywords]:
             if isinstance(arg, ast.Name):
                 state.discard("elements", arg.id)
+                state.discard("checked-elements", arg.id)
 
     def is_pathlib(self, node: ast.AST, state: State, untyped: bool = False) -> bool:
         """Whether an expression is known to be a ``pathlib`` path. ``untyped``: for an act
@@ -576,6 +669,9 @@ class PathExpressions:
                 break  # ``if p is None`` of a parameter whose default is "": EXPR is not its default
             # A second rebinding of the same parameter: not one value when none was passed.
             found[name] = None if name in found else (value, stmt)
+        later = [name for name in unset if name not in found]
+        if later and self._scope is not None:
+            found.update(self._later_defaults(later, unset))
         for name, rebinding in found.items():
             if rebinding is None:
                 continue
@@ -588,6 +684,30 @@ class PathExpressions:
                 if not isinstance(stmt, ast.If):
                     # ``p = p or EXPR`` is walked after ``p`` is forgotten: it binds this key again
                     self._default_values[id(stmt.value)] = key
+
+    def _later_defaults(self, names: List[str], unset: Dict[str, bool]) -> Dict[str, Tuple[ast.AST, ast.stmt]]:
+        """Parameters given their value when none was passed further down the body (``if not
+        dbfile: dbfile = self.db`` after a loop, under an ``if``): each the only binding of
+        its parameter in the function, of a value built from module names and ``self``
+        alone, which mean at the top what they mean there. One pass over the statements."""
+        func = self._scope.node
+        bindings = local_bindings(func, self.facts.may_walrus)
+        wanted = {name for name in names if len(bindings.get(name, ())) == 1}
+        if not wanted:
+            return {}
+        found: Dict[str, Tuple[ast.AST, ast.stmt]] = {}
+        local = None
+        for stmt in own_statements(func):
+            rebinding = default_rebinding(stmt) if isinstance(stmt, (ast.If, ast.Assign)) else None
+            if rebinding is None or rebinding[0] not in wanted or (rebinding[1] and not unset[rebinding[0]]):
+                continue
+            name, _, value = rebinding
+            if local is None:
+                local = local_names(func) - {self._self_name}
+            if any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(value)):
+                continue  # built from a local, which may mean something else at the top
+            found[name] = (value, stmt)
+        return found
 
     def _annotated_path_return(self, call: ast.Call) -> bool:
         """Whether ``call`` calls a function or ``self`` method of the module annotated to
