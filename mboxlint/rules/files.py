@@ -453,8 +453,9 @@ class CheckThenAct(Rule):
       `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
-      `os.access()` found false), also through a helper of the module that opens a file and returns it
-      (as in MBX301; reported without a fix: the helper chooses the mode);
+      `os.access()` found false), also through a helper of the module that opens a file and returns it,
+      or that opens for writing the file it is given (as in MBX301; reported without a fix: the
+      helper chooses the mode);
     * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
       that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
       nobody reads the target, but `P` may be gone by then).
