@@ -8,7 +8,8 @@ over the module's top-level statements (imports inside functions are collected t
 
 import ast
 import builtins
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
+import re
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding
 
@@ -50,6 +51,43 @@ def dotted_name(node: ast.AST) -> Optional[str]:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
+
+
+def compared_to_bool(test: ast.AST) -> Optional[Tuple[ast.AST, bool]]:
+    """``(operand, same)`` when ``test`` compares one operand with ``True`` or ``False`` by
+    ``==``, ``!=``, ``is`` or ``is not`` (either side): ``same`` is whether the test is true
+    exactly when the operand is (``x == True``, ``x is not False``) rather than when it is not
+    (``x == False``, ``x != True``). Exact for the booleans checks give; None for anything else."""
+    if type(test) is not ast.Compare or len(test.ops) != 1:
+        return None
+    left, right = test.left, test.comparators[0]
+    if type(right) is ast.Constant and type(right.value) is bool:
+        operand, constant = left, right.value
+    elif type(left) is ast.Constant and type(left.value) is bool:
+        operand, constant = right, left.value
+    else:
+        return None
+    op = type(test.ops[0])
+    if op is ast.Eq or op is ast.Is:
+        return operand, constant
+    if op is ast.NotEq or op is ast.IsNot:
+        return operand, not constant
+    return None
+
+
+def unnegated(test: ast.AST) -> Tuple[ast.AST, bool]:
+    """``(operand, negated)``: ``test`` with every ``not`` and comparison with ``True``/``False``
+    around it taken off (``not p.exists()``, ``os.path.isdir(p) == False``), and whether they
+    negate it (a loop: ``not not ...`` may be deep)."""
+    negated = False
+    while True:
+        if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+            test, negated = test.operand, not negated
+            continue
+        compared = compared_to_bool(test)
+        if compared is None:
+            return test, negated
+        test, negated = compared[0], negated != (not compared[1])
 
 
 class ModuleFacts:

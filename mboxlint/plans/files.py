@@ -3,6 +3,7 @@
 import ast
 from typing import List, Optional, Tuple
 
+from ..analysis.imports import unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 from .statements import CATCHES_MISSING, argument, callee, caught_names, exception_names, indented, interrupts, own_line, \
     same, sole_call
@@ -202,9 +203,7 @@ _JUMPS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 
 def _checked(test):
     """``(negated, path)`` when ``test`` is just ``[not] exists(P)`` (or ``P.exists()`` ...)."""
-    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    if negated:
-        test = test.operand
+    test, negated = unnegated(test)
     if not isinstance(test, ast.Call):
         return None
     positional = [a for a in test.args if not isinstance(a, ast.Starred)]

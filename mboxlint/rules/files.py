@@ -85,7 +85,9 @@ class ExistsThenOpen(Rule):
     form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of
     the same `and` (`p.exists() and p.read_text()`; `or` after a negated check), or in an `if`
     on a name the check's result was kept in (`there = os.path.exists(P)`, then `if there:`),
-    while neither that name nor `P` has been rebound. Either of two checks of the same file
+    while neither that name nor `P` has been rebound. A check compared with `True` or `False`
+    is the check or its negation, wherever checks are read (`os.path.isdir(P) == False` is
+    `not os.path.isdir(P)`, as are `is False`, `!= True`, `is not True`, either side). Either of two checks of the same file
     saying it is there is a check too (`if p.is_file() or p.is_symlink():`, or the guard
     clause `if not p.is_file() and not p.is_symlink(): return`), with the first check's
     kind; a link check (`os.path.islink(P)`, `P.is_symlink()`) counts only beside another. An `assert` of the
@@ -773,6 +775,12 @@ import os
 def rotate(log):
     if os.path.exists(log):
         os.rename(log, log + ".1")  # MBX302
+""",
+        """
+import os
+def prepare(folder):
+    if os.path.isdir(folder) == False:
+        os.mkdir(folder)  # MBX302
 """,
     ]
 
