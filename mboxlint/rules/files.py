@@ -487,6 +487,10 @@ class CheckThenAct(Rule):
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.
+    `os` and `shutil` count however they reach the module: imported, re-exported by a
+    project's compatibility module (`from .compat import os`), or, in a module with a star
+    import, used as modules while nothing in the module binds their names (README, "What the
+    analysis sees").
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`
