@@ -444,7 +444,8 @@ class CheckThenAct(Rule):
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
       `os.access()` found false), also through a helper of the module that opens a file and returns it
-      (as in MBX301; reported without a fix: the helper chooses the mode);
+      (as in MBX301; reported without a fix: the helper chooses the mode), or with a mode
+      held in a local name only ever bound to constant strings that all write (as in MBX902);
     * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
       that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
       nobody reads the target, but `P` may be gone by then).

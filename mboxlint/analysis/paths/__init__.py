@@ -63,7 +63,7 @@ paths (:mod:`.filelocks`), what callers guarantee private helpers (:mod:`.caller
 
 import ast
 import bisect
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
@@ -279,6 +279,8 @@ class PathAnalysis(PathExpressions, AttributePaths, PrivateDirectories, OpensAnd
         #: a function's name, or (id of a class, a method's name) -> what
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
+        #: id of a scope -> its names only ever bound to constant strings (see :meth:`_local_mode`)
+        self._constant_modes: Dict[int, Dict[str, FrozenSet[str]]] = {}
         #: see :meth:`_may_open` (False: not asked yet)
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
