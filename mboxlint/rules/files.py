@@ -481,7 +481,11 @@ class CheckThenAct(Rule):
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")` makes a file for something else to
     fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
-    code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
+    code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
+    that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, or a
+    `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
+    touch): it neither truncates nor writes, so a file a racer made in between keeps what it
+    holds. A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
     Files in a fresh private directory, or with a name unique to the run, are exempt, as are
@@ -817,6 +821,8 @@ def prepare(folder):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
+            if event.mode == "append" and _appends_nothing(event, module.facts):
+                continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
                     and _writes_constant_text(event, texts):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
@@ -1591,6 +1597,23 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
         elif value.func.attr != "write" or not texts.constant(text, event.scope.node):
             return False
     return True
+
+
+def _appends_nothing(event, facts) -> bool:
+    """Whether an open in append mode writes nothing: closed at once (``open(p, "a").close()``,
+    or a bare ``open(p, "a")``), or a ``with`` whose body is only ``pass``, ``...``, a string,
+    or ``os.utime(...)`` (a touch)."""
+    call, stmt = event.node, event.stmt
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        return value is call or isinstance(value, ast.Call) and not value.args and not value.keywords \
+            and isinstance(value.func, ast.Attribute) and value.func.attr == "close" and value.func.value is call
+    if not isinstance(stmt, (ast.With, ast.AsyncWith)) or not any(item.context_expr is call for item in stmt.items):
+        return False
+    return all(isinstance(body_stmt, ast.Pass) or isinstance(body_stmt, ast.Expr) and (
+        isinstance(body_stmt.value, ast.Constant)
+        or isinstance(body_stmt.value, ast.Call) and facts.resolve(body_stmt.value.func) == "os.utime")
+        for body_stmt in stmt.body)
 
 
 def _ignores_errors(call) -> bool:
