@@ -484,8 +484,8 @@ class CheckThenAct(Rule):
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
     that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, or a
     `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
-    touch): it neither truncates nor writes, so a file a racer made in between keeps what it
-    holds. A check the code's own create
+    touch), and `os.close(os.open(P, flags))` without `O_TRUNC`: it neither truncates nor
+    writes, so a file a racer made in between keeps what it holds. A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
     Files in a fresh private directory, or with a name unique to the run, are exempt, as are
@@ -808,6 +808,8 @@ def prepare(folder):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and guard.found_no_file:
+                if _closes_untruncated(event, module.facts):
+                    continue  # a touch: nothing truncated, nothing written
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
@@ -1614,6 +1616,16 @@ def _appends_nothing(event, facts) -> bool:
         isinstance(body_stmt.value, ast.Constant)
         or isinstance(body_stmt.value, ast.Call) and facts.resolve(body_stmt.value.func) == "os.utime")
         for body_stmt in stmt.body)
+
+
+def _closes_untruncated(event, facts) -> bool:
+    """``os.close(os.open(p, flags))`` as a statement, ``flags`` without ``os.O_TRUNC``: the
+    descriptor's touch of ``_appends_nothing``."""
+    call, stmt = event.node, event.stmt
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args == [call]
+            and facts.resolve(stmt.value.func) == "os.close" and len(call.args) >= 2):
+        return False
+    return all(facts.resolve(n) != "os.O_TRUNC" for n in ast.walk(call.args[1]) if isinstance(n, (ast.Name, ast.Attribute)))
 
 
 def _ignores_errors(call) -> bool:
