@@ -316,6 +316,12 @@ def _create_plan(event, guard) -> FixPlan:
         return no_fix("write_text()/write_bytes() have no exclusive mode")
     if isinstance(stmt, ast.AsyncWith):
         return no_fix("an async with")
+    mode = next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        index = 1 if call.args and event.path_node is call.args[0] else 0
+        mode = call.args[index] if len(call.args) > index else None
+    if mode is not None and not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)):
+        return no_fix("the mode is held in a name, which other opens may read")
     if isinstance(stmt, ast.With):
         item = stmt.items[0]
         if len(stmt.items) == 1 and item.context_expr is call and isinstance(item.optional_vars, ast.Name):

@@ -555,7 +555,8 @@ class CheckThenAct(Rule):
     for a reason other than a missing file (no search permission on a parent) made the check
     say the file was missing, and now the act raises.
 
-    No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an explicit
+    No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an open whose mode is
+    held in a name, an explicit
     `exist_ok=`/`missing_ok=` (or `**kwargs`), an `os.mkdir` or removal that is part of a
     larger statement, or an `async with` or a `with` that opens several files or does not
     name the file. Left reported too: a create whose result is bound to a name
@@ -785,12 +786,23 @@ def rotate(log):
     if os.path.exists(log):
         os.rename(log, log + ".1")  # MBX302
 """,
-        """
+        Invalid(
+            """
 import os
 def prepare(folder):
     if os.path.isdir(folder) == False:
         os.mkdir(folder)  # MBX302
 """,
+            fixed="""
+import os
+from contextlib import suppress
+
+def prepare(folder):
+    with suppress(FileExistsError):
+        os.mkdir(folder)  # MBX302
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):
