@@ -1576,10 +1576,15 @@ def _only_consequence(guard, stmt) -> bool:
     checked = guard.node
     if not isinstance(checked, ast.If) or checked.orelse:
         return False
-    last = checked.body[-1]
+    last = _last_doing(checked.body)
     if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
-        last = last.body[-1]
+        last = _last_doing(last.body)
     return last is stmt
+
+
+def _last_doing(body):
+    """The last statement of ``body`` that is not ``pass`` (which decides nothing)."""
+    return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
 
 
 def _writes_constant_text(event, texts: ConstantTexts) -> bool:
