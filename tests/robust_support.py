@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Sequence, Set
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from mboxlint.analysis.imports import REEXPORTED_MODULES
 from mboxlint.config import Selection
 from mboxlint.engine import FileResult, check_source, check_tree
 from mboxlint.rules import REGISTRY, all_rules
@@ -254,7 +255,9 @@ def renamable_names(tree: ast.AST) -> List[str]:
     name), names that are also spelled as an attribute or keyword argument somewhere (a
     class-level ``box: mbox`` read as ``self.box``) or inside a string (string annotations),
     and names the rules read by their spelling: a helper whose name contains ``sync`` counts
-    as an fsync (MBX902), a rename onto a name ending in ``lock`` is a lock test (MBX306).
+    as an fsync (MBX902), a rename onto a name ending in ``lock`` is a lock test (MBX306), a
+    top-level ``test*`` function is a test's, and a name spelled like a standard module that
+    a star import may give (``os``) is that module.
     """
     names: Set[str] = set()
     fixed: Set[str] = set(_RESERVED_NAMES)
@@ -276,7 +279,8 @@ def renamable_names(tree: ast.AST) -> List[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             fixed.update(part for part in _words(node.value))
     return sorted(n for n in names - fixed if not (n.startswith("__") and n.endswith("__"))
-                  and "sync" not in n.lower() and not n.lower().endswith("lock"))
+                  and "sync" not in n.lower() and not n.lower().endswith("lock")
+                  and not n.startswith("test") and n not in REEXPORTED_MODULES)
 
 
 def _words(text: str):

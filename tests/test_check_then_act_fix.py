@@ -449,7 +449,7 @@ def test_flags_that_bind_looser_than_or_are_parenthesised_and_a_one_line_guard_c
         import os
         def f(p, ro):
             if not os.path.exists(p):
-                os.close(os.open(p, os.O_CREAT if ro else os.O_CREAT | os.O_WRONLY))
+                os.close(os.open(p, os.O_CREAT if ro else os.O_CREAT | os.O_WRONLY | os.O_TRUNC))
         def g(p):
             if os.path.exists(p): return None
             with open(p, "a") as log:
@@ -464,7 +464,7 @@ def test_flags_that_bind_looser_than_or_are_parenthesised_and_a_one_line_guard_c
 
         def f(p, ro):
             with suppress(FileExistsError):
-                os.close(os.open(p, (os.O_CREAT if ro else os.O_CREAT | os.O_WRONLY) | os.O_EXCL))
+                os.close(os.open(p, (os.O_CREAT if ro else os.O_CREAT | os.O_WRONLY | os.O_TRUNC) | os.O_EXCL))
         def g(p):
             try:
                 log = open(p, "x")

@@ -55,3 +55,77 @@ def test_local_subclass_of_a_lockable_class_is_lockable():
 def test_lockable_annotations(annotation, expected):
     facts = ModuleFacts(ast.parse("import mailbox\nfrom typing import Optional\n"))
     assert facts.lockable_annotation(ast.parse(annotation, mode="eval").body) == expected
+
+
+def resolve_in(source: str, expression: str, with_text: bool):
+    facts = ModuleFacts(ast.parse(source), source if with_text else None)
+    return facts.resolve(ast.parse(expression, mode="eval").body)
+
+
+@pytest.mark.parametrize("with_text", [True, False])
+@pytest.mark.parametrize(
+    "source, expression, expected",
+    [
+        # a project's module re-exporting a standard one under its name
+        ("from certbot.compat import os\nos.remove(p)", "os.remove", "os.remove"),
+        ("from .compat import shutil", "shutil.move", "shutil.move"),
+        ("from .compat import tempfile as tf", "tf.mkstemp", "tempfile.mkstemp"),
+        ("from . import os", "os.path.exists", "os.path.exists"),
+        ("from .images import io\nio.open(p)", "io.open", None),  # io: a project's own too
+        ("from datetime import time", "time.time", "datetime.time.time"),
+        # a name only a star import can give
+        ("from .common import *\nos.remove(p)", "os.remove", "os.remove"),
+        ("from .common import *\nos.path.exists(p)", "os.path.exists", "os.path.exists"),
+        ("from .common import *\nclass os:\n    pass\nos.remove(p)", "os.remove", None),
+        ("from .common import *\nos = Store()\nos.remove(p)", "os.remove", None),
+        ("from .common import *\ndef f(os):\n    os.remove(p)", "os.remove", None),
+        ("from .common import *\ndef f():\n    for os in x:\n        os.remove(p)", "os.remove", None),
+        ("from .common import *\ntry:\n    pass\nexcept E as os:\n    os.remove(p)", "os.remove", None),
+        ("from .common import *\ndef f():\n    global os\n", "os.remove", None),
+        ("from .common import *\nif c:\n    from x import y as os\nos.remove(p)", "os.remove", "x.y.remove"),
+        ("os.remove(p)", "os.remove", None),  # no star: an unbound name is no module
+        ("from .common import *\nmailbox.mbox(p)", "mailbox.mbox", None),
+    ],
+)
+def test_modules_passed_on(source, expression, expected, with_text):
+    assert resolve_in(source, expression, with_text) == expected
+
+
+def test_a_star_module_that_never_uses_the_name_as_a_module_reads_no_binding():
+    # With its text, a module that spells no `os.` is not walked for bindings.
+    facts = ModuleFacts(ast.parse("from .common import *\nrun(os)\n"), "from .common import *\nrun(os)\n")
+    assert "os" not in facts.aliases
+
+
+@pytest.mark.parametrize(
+    "test, operand, negated",
+    [
+        ("exists(p) == False", "exists(p)", True),
+        ("False == exists(p)", "exists(p)", True),
+        ("exists(p) is False", "exists(p)", True),
+        ("exists(p) != True", "exists(p)", True),
+        ("exists(p) is not True", "exists(p)", True),
+        ("exists(p) == True", "exists(p)", False),
+        ("exists(p) is not False", "exists(p)", False),
+        ("not exists(p) == True", "exists(p)", True),
+        ("not (exists(p) == False)", "exists(p)", False),
+        ("(exists(p) == False) == False", "exists(p)", False),
+        ("exists(p) == 0", "exists(p) == 0", False),  # only the constants True and False
+        ("exists(p) == False == q", "exists(p) == False == q", False),
+        ("exists(p) < True", "exists(p) < True", False),
+    ],
+)
+def test_unnegated(test, operand, negated):
+    from mboxlint.analysis.imports import unnegated
+    found, flipped = unnegated(ast.parse(test, mode="eval").body)
+    assert ast.unparse(found) == operand
+    assert flipped == negated
+
+
+def test_unnegated_takes_off_a_deep_chain_without_recursion():
+    from mboxlint.analysis.imports import unnegated
+    node = ast.parse("exists(p)", mode="eval").body
+    for _ in range(100000):
+        node = ast.Compare(left=node, ops=[ast.Eq()], comparators=[ast.Constant(value=False)])
+    found, flipped = unnegated(node)
+    assert isinstance(found, ast.Call) and flipped is False

@@ -530,7 +530,7 @@ def test_the_codes_own_create_makes_a_check_stale():
         def seed(src, dst):
             if not os.path.exists(dst):
                 shutil.copy(src, dst)
-                open(dst, "a").close()
+                open(dst, "a").write("seeded")
         """
     assert reported(code, "MBX302") == []
 

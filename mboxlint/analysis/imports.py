@@ -8,7 +8,8 @@ over the module's top-level statements (imports inside functions are collected t
 
 import ast
 import builtins
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
+import re
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding
 
@@ -32,6 +33,16 @@ MAILBOX_CLASSES = LOCKABLE_ANNOTATIONS | EXEMPT_CLASSES | {
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
+#: Standard modules the rules follow calls of that a project passes on under the same name:
+#: a member imported by that name (``from .compat import os``, a shim re-exporting the
+#: module) is that module, and so is a name spelled like one that a module with a star import
+#: uses but never binds (it can only come from the star). Names projects also give their own
+#: objects or classes (``time``, ``io``, ``datetime``, ``mailbox``, ``uuid``) are left out.
+REEXPORTED_MODULES = frozenset({
+    "os", "shutil", "tempfile", "fcntl", "pathlib", "posixpath", "ntpath", "gzip", "bz2", "lzma",
+    "codecs", "contextlib", "configparser",
+})
+
 
 def canonical(qualname: str) -> str:
     for prefix, replacement in _CANONICAL_PREFIXES:
@@ -50,6 +61,43 @@ def dotted_name(node: ast.AST) -> Optional[str]:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
+
+
+def compared_to_bool(test: ast.AST) -> Optional[Tuple[ast.AST, bool]]:
+    """``(operand, same)`` when ``test`` compares one operand with ``True`` or ``False`` by
+    ``==``, ``!=``, ``is`` or ``is not`` (either side): ``same`` is whether the test is true
+    exactly when the operand is (``x == True``, ``x is not False``) rather than when it is not
+    (``x == False``, ``x != True``). Exact for the booleans checks give; None for anything else."""
+    if type(test) is not ast.Compare or len(test.ops) != 1:
+        return None
+    left, right = test.left, test.comparators[0]
+    if type(right) is ast.Constant and type(right.value) is bool:
+        operand, constant = left, right.value
+    elif type(left) is ast.Constant and type(left.value) is bool:
+        operand, constant = right, left.value
+    else:
+        return None
+    op = type(test.ops[0])
+    if op is ast.Eq or op is ast.Is:
+        return operand, constant
+    if op is ast.NotEq or op is ast.IsNot:
+        return operand, not constant
+    return None
+
+
+def unnegated(test: ast.AST) -> Tuple[ast.AST, bool]:
+    """``(operand, negated)``: ``test`` with every ``not`` and comparison with ``True``/``False``
+    around it taken off (``not p.exists()``, ``os.path.isdir(p) == False``), and whether they
+    negate it (a loop: ``not not ...`` may be deep)."""
+    negated = False
+    while True:
+        if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+            test, negated = test.operand, not negated
+            continue
+        compared = compared_to_bool(test)
+        if compared is None:
+            return test, negated
+        test, negated = compared[0], negated != (not compared[1])
 
 
 class ModuleFacts:
@@ -83,6 +131,7 @@ class ModuleFacts:
     # -- collection -----------------------------------------------------------------
 
     def _collect(self, tree: ast.Module) -> None:
+        star = False
         for node in _imports_and_top_level(tree, self.text):
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -93,13 +142,13 @@ class ModuleFacts:
                         top = alias.name.split(".")[0]
                         self.aliases[top] = canonical(top) if top != "mboxlint" else top
             elif isinstance(node, ast.ImportFrom):
-                if node.level or not node.module:
-                    continue  # relative imports name the project's own modules
                 for alias in node.names:
                     if alias.name == "*":
-                        continue
-                    local = alias.asname or alias.name
-                    self.aliases[local] = canonical(node.module + "." + alias.name)
+                        star = True
+                    elif alias.name in REEXPORTED_MODULES:
+                        self.aliases[alias.asname or alias.name] = alias.name
+                    elif not node.level and node.module:  # relative imports name the project's own modules
+                        self.aliases[alias.asname or alias.name] = canonical(node.module + "." + alias.name)
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 self.module_bindings.add(stmt.name)
@@ -111,6 +160,8 @@ class ModuleFacts:
                     for name in ast.walk(target):
                         if isinstance(name, ast.Name):
                             self.module_bindings.add(name.id)
+        if star:
+            self._modules_from_star(tree)
         # Subclasses, in source order so that a subclass of a subclass resolves too.
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
@@ -121,6 +172,18 @@ class ModuleFacts:
                         if kind in LOCKABLE_CLASSES:
                             self.lockable_subclasses[stmt.name] = kind
                         break
+
+    def _modules_from_star(self, tree: ast.Module) -> None:
+        """A name spelled like a re-exported module, used as one (``os.remove(p)``) and bound
+        nowhere in a module with a star import, came from the star: it is that module. The
+        module's bindings are gathered (one walk) only when its text uses such a name."""
+        wanted = [name for name in REEXPORTED_MODULES if name not in self.aliases and name not in self.module_bindings
+                  and (self.text is None or re.search(r"\b%s\s*\." % name, self.text))]
+        if wanted:
+            bound = bound_anywhere(tree)
+            for name in wanted:
+                if name not in bound:
+                    self.aliases[name] = name
 
     # -- questions ------------------------------------------------------------------
 
@@ -278,6 +341,31 @@ class ModuleFacts:
         return any(
             value == p or value.startswith(p + ".") for value in self.aliases.values() for p in targets
         )
+
+
+def bound_anywhere(tree: ast.AST) -> Set[str]:
+    """Every name ``tree`` binds, in any scope: assigned, deleted, a parameter, a function or
+    class, an import, an ``except ... as``, a ``global``, a match capture."""
+    found: Set[str] = set()
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is not ast.Load:
+                found.add(node.id)
+        elif kind is ast.arg:
+            found.add(node.arg)
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            found.add(node.name)
+        elif kind is ast.alias:
+            found.add((node.asname or node.name).split(".")[0])
+        elif kind in (ast.Global, ast.Nonlocal):
+            found.update(node.names)
+        else:
+            for field in ("name", "rest"):  # ``except E as name``, match captures
+                value = getattr(node, field, None)
+                if type(value) is str:
+                    found.add(value)
+    return found
 
 
 def annotation_parts(node: Optional[ast.AST]) -> Iterator[ast.AST]:

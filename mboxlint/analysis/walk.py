@@ -26,7 +26,7 @@ import ast
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .events import Event
-from .imports import PROGRAM_EXITS, ModuleFacts, dotted_name
+from .imports import PROGRAM_EXITS, ModuleFacts, compared_to_bool, dotted_name, unnegated
 from .state import Joiner, State, WorkMeter, join, join_all
 
 #: Iterations of a loop body before the head state is taken as it stands.
@@ -705,6 +705,9 @@ class Walker:
             test, truth = work.pop()
             if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
                 work.append((test.operand, not truth))
+            elif isinstance(test, ast.Compare) and compared_to_bool(test) is not None:
+                operand, same = compared_to_bool(test)  # ``exists(p) == False``: ``not exists(p)``
+                work.append((operand, truth == same))
             elif isinstance(test, ast.BoolOp):
                 # ``a and b`` true: both true. ``a or b`` false: both false. Otherwise one of
                 # them, which only an analysis can make something of.
@@ -952,8 +955,7 @@ def _decides(node: ast.BoolOp) -> bool:
     if all(type(v) in _PLAIN for v in values[1:]):
         return False
     for value in values[:-1]:
-        while isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
-            value = value.operand
+        value = unnegated(value)[0]
         if isinstance(value, (ast.Call, ast.Name, ast.Compare)):
             return True
     return False

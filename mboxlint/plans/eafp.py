@@ -3,6 +3,8 @@ shapes the fixer handles, how safe the rewrite is there, and its anchors."""
 
 import ast
 from collections import Counter
+
+from ..analysis.imports import unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 from .statements import fresh_name
 
@@ -235,9 +237,7 @@ def _open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
     node = guard.node
     if not isinstance(node, ast.If):
         return no_fix("the check is not the test of an if")
-    test, negated = node.test, False
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, negated = test.operand, True
+    test, negated = unnegated(node.test)
     if not isinstance(test, ast.Call) or test.lineno != guard.line:
         return no_fix("the check is not a call alone")
     here, there = blocks.where.get(id(node)), blocks.where.get(id(stmt))

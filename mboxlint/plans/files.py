@@ -3,6 +3,7 @@
 import ast
 from typing import List, Optional, Tuple
 
+from ..analysis.imports import unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 from .statements import CATCHES_MISSING, argument, callee, caught_names, exception_names, indented, interrupts, own_line, \
     same, sole_call
@@ -202,9 +203,7 @@ _JUMPS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 
 def _checked(test):
     """``(negated, path)`` when ``test`` is just ``[not] exists(P)`` (or ``P.exists()`` ...)."""
-    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    if negated:
-        test = test.operand
+    test, negated = unnegated(test)
     if not isinstance(test, ast.Call):
         return None
     positional = [a for a in test.args if not isinstance(a, ast.Starred)]
@@ -317,6 +316,12 @@ def _create_plan(event, guard) -> FixPlan:
         return no_fix("write_text()/write_bytes() have no exclusive mode")
     if isinstance(stmt, ast.AsyncWith):
         return no_fix("an async with")
+    mode = next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        index = 1 if call.args and event.path_node is call.args[0] else 0
+        mode = call.args[index] if len(call.args) > index else None
+    if mode is not None and not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)):
+        return no_fix("the mode is held in a name, which other opens may read")
     if isinstance(stmt, ast.With):
         item = stmt.items[0]
         if len(stmt.items) == 1 and item.context_expr is call and isinstance(item.optional_vars, ast.Name):

@@ -86,7 +86,9 @@ class ExistsThenOpen(Rule):
     form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of
     the same `and` (`p.exists() and p.read_text()`; `or` after a negated check), or in an `if`
     on a name the check's result was kept in (`there = os.path.exists(P)`, then `if there:`),
-    while neither that name nor `P` has been rebound. Either of two checks of the same file
+    while neither that name nor `P` has been rebound. A check compared with `True` or `False`
+    is the check or its negation, wherever checks are read (`os.path.isdir(P) == False` is
+    `not os.path.isdir(P)`, as are `is False`, `!= True`, `is not True`, either side). Either of two checks of the same file
     saying it is there is a check too (`if p.is_file() or p.is_symlink():`, or the guard
     clause `if not p.is_file() and not p.is_symlink(): return`), with the first check's
     kind; a link check (`os.path.islink(P)`, `P.is_symlink()`) counts only beside another. An `assert` of the
@@ -455,7 +457,8 @@ class CheckThenAct(Rule):
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
       `os.access()` found false), also through a helper of the module that opens a file and returns it,
       or that opens for writing the file it is given (as in MBX301; reported without a fix: the
-      helper chooses the mode);
+      helper chooses the mode), or with a mode held in a local name only ever bound to constant
+      strings that all write (as in MBX902);
     * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
       that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
       nobody reads the target, but `P` may be gone by then).
@@ -494,7 +497,11 @@ class CheckThenAct(Rule):
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")` makes a file for something else to
     fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
-    code goes on as the file's maker (`return "created"`, an `else:` for "was there"). A check the code's own create
+    code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
+    that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, or a
+    `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
+    touch), and `os.close(os.open(P, flags))` without `O_TRUNC`: it neither truncates nor
+    writes, so a file a racer made in between keeps what it holds. A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
     Files in a fresh private directory, or with a name unique to the run (a temp file made
@@ -502,6 +509,10 @@ class CheckThenAct(Rule):
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.
+    `os` and `shutil` count however they reach the module: imported, re-exported by a
+    project's compatibility module (`from .compat import os`), or, in a module with a star
+    import, used as modules while nothing in the module binds their names (README, "What the
+    analysis sees").
 
     ## Why is this bad?
     Two processes run the same check at the same time and both act: the second `mkdir`
@@ -561,7 +572,8 @@ class CheckThenAct(Rule):
     for a reason other than a missing file (no search permission on a parent) made the check
     say the file was missing, and now the act raises.
 
-    No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an explicit
+    No automatic fix for renames, `Path.write_text()`/`write_bytes()`, an open whose mode is
+    held in a name, an explicit
     `exist_ok=`/`missing_ok=` (or `**kwargs`), an `os.mkdir` or removal that is part of a
     larger statement, or an `async with` or a `with` that opens several files or does not
     name the file. Left reported too: a create whose result is bound to a name
@@ -811,6 +823,23 @@ def rotate(log):
     if os.path.exists(log):
         os.rename(log, log + ".1")  # MBX302
 """,
+        Invalid(
+            """
+import os
+def prepare(folder):
+    if os.path.isdir(folder) == False:
+        os.mkdir(folder)  # MBX302
+""",
+            fixed="""
+import os
+from contextlib import suppress
+
+def prepare(folder):
+    with suppress(FileExistsError):
+        os.mkdir(folder)  # MBX302
+""",
+            unsafe=True,
+        ),
     ]
 
     def check(self, module):
@@ -828,6 +857,8 @@ def rotate(log):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and guard.found_no_file:
+                if _closes_untruncated(event, module.facts):
+                    continue  # a touch: nothing truncated, nothing written
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
                 continue
@@ -841,6 +872,8 @@ def rotate(log):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
+            if event.mode == "append" and _appends_nothing(event, module.facts):
+                continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
                     and _writes_constant_text(event, texts):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
@@ -1593,10 +1626,15 @@ def _only_consequence(guard, stmt) -> bool:
     checked = guard.node
     if not isinstance(checked, ast.If) or checked.orelse:
         return False
-    last = checked.body[-1]
+    last = _last_doing(checked.body)
     if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
-        last = last.body[-1]
+        last = _last_doing(last.body)
     return last is stmt
+
+
+def _last_doing(body):
+    """The last statement of ``body`` that is not ``pass`` (which decides nothing)."""
+    return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
 
 
 def _writes_constant_text(event, texts: ConstantTexts) -> bool:
@@ -1628,6 +1666,33 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
         elif value.func.attr != "write" or not texts.constant(text, event.scope.node):
             return False
     return True
+
+
+def _appends_nothing(event, facts) -> bool:
+    """Whether an open in append mode writes nothing: closed at once (``open(p, "a").close()``,
+    or a bare ``open(p, "a")``), or a ``with`` whose body is only ``pass``, ``...``, a string,
+    or ``os.utime(...)`` (a touch)."""
+    call, stmt = event.node, event.stmt
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        return value is call or isinstance(value, ast.Call) and not value.args and not value.keywords \
+            and isinstance(value.func, ast.Attribute) and value.func.attr == "close" and value.func.value is call
+    if not isinstance(stmt, (ast.With, ast.AsyncWith)) or not any(item.context_expr is call for item in stmt.items):
+        return False
+    return all(isinstance(body_stmt, ast.Pass) or isinstance(body_stmt, ast.Expr) and (
+        isinstance(body_stmt.value, ast.Constant)
+        or isinstance(body_stmt.value, ast.Call) and facts.resolve(body_stmt.value.func) == "os.utime")
+        for body_stmt in stmt.body)
+
+
+def _closes_untruncated(event, facts) -> bool:
+    """``os.close(os.open(p, flags))`` as a statement, ``flags`` without ``os.O_TRUNC``: the
+    descriptor's touch of ``_appends_nothing``."""
+    call, stmt = event.node, event.stmt
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args == [call]
+            and facts.resolve(stmt.value.func) == "os.close" and len(call.args) >= 2):
+        return False
+    return all(facts.resolve(n) != "os.O_TRUNC" for n in ast.walk(call.args[1]) if isinstance(n, (ast.Name, ast.Attribute)))
 
 
 def _ignores_errors(call) -> bool:

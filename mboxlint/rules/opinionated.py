@@ -792,7 +792,10 @@ class RenameWithoutFsync(Rule):
     counts where it is called. A temp file a method of a class opened on `self` from a name
     built from the target (`self.out = open(self.path + ".new", "w")` in `__init__`) is
     followed into the class's other methods, and counts as fsynced when some method of the
-    class fsyncs that attribute.
+    class fsyncs that attribute. The mode may be held in a local name every binding of which in
+    the function is a constant string or a choice of them (`open_mode = "ab" if resume else
+    "wb"`): the open writes when every one of them does; with a read among them, or a
+    parameter, `+=` or loop binding the name, it is not known to write and nothing is said.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 

@@ -298,6 +298,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: a function's name, or (id of a class, a method's name) -> what
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
+        #: id of a scope -> its names only ever bound to constant strings (see :meth:`_local_mode`)
+        self._constant_modes: Dict[int, Dict[str, FrozenSet[str]]] = {}
         #: see :meth:`_may_open` (False: not asked yet)
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)

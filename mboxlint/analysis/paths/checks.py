@@ -5,7 +5,7 @@ import re
 from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileMtime
-from ..imports import dotted_name
+from ..imports import dotted_name, unnegated
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
@@ -139,8 +139,8 @@ class GuardsAndChecks:
             return  # states what the code expects, as for one check
         guard = None  # (kind, key, present, line) of the first check
         for test, truth in tests:
-            while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-                test, truth = test.operand, not truth
+            test, negated = unnegated(test)
+            truth = truth != negated
             if not isinstance(test, ast.Call):
                 return
             checked = self._guard_of(test, state)

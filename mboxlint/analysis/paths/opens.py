@@ -4,7 +4,7 @@ import ast
 from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
-from ..imports import dotted_name
+from ..imports import dotted_name, parameter_names
 from ..pathkey import PathKey, substitute
 from ..state import State
 from ..summaries import handler_reraises
@@ -34,6 +34,8 @@ class OpensAndActs:
               missing_ok: bool = False) -> None:
         """``missing_ok``: a read that skips a missing file (``ConfigParser.read``): no check
         before it can go stale."""
+        if mode == "?":
+            mode = self._local_mode(walker, _mode_node(node, 1 if node.args and path is node.args[0] else 0))
         self._open_key(walker, node, self.key(path, state), path, mode, state, missing_ok=missing_ok)
 
     def _open_key(self, walker: Walker, node: ast.Call, key: Optional[PathKey], path: Optional[ast.AST], mode: str,
@@ -52,6 +54,26 @@ class OpensAndActs:
             state.discard("removed", key)
             if kind != "update":
                 self._maybe_derived_temp(key, node, state)
+
+    def _local_mode(self, walker: Walker, mode_node: Optional[ast.AST]) -> str:
+        """The mode held by a local name every binding of which in the scope is a constant
+        string (``mode = "ab" if resume else "wb"``): that mode when all say the same kind
+        of open; an append for appends and truncations mixed (a write either way, one that
+        may keep what was there); ``?`` otherwise. The scope's names are read once, when its
+        first open by such a name is met."""
+        if type(mode_node) is not ast.Name:
+            return "?"
+        scope = walker.scope.node
+        table = self._constant_modes.get(id(scope))
+        if table is None:
+            table = self._constant_modes[id(scope)] = constant_string_names(scope)
+        modes = table.get(mode_node.id)
+        if not modes:
+            return "?"
+        by_kind = {mode_kind(mode): mode for mode in sorted(modes)}
+        if len(by_kind) == 1:
+            return next(iter(by_kind.values()))
+        return by_kind["append"] if set(by_kind) == {"append", "truncate"} else "?"
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
@@ -210,6 +232,60 @@ class OpensAndActs:
     def _creates(self, flags: ast.AST) -> bool:
         names = {self.facts.resolve(n) for n in ast.walk(flags) if isinstance(n, (ast.Name, ast.Attribute))}
         return "os.O_CREAT" in names and "os.O_EXCL" not in names
+
+
+def constant_string_names(scope: ast.AST) -> Dict[str, FrozenSet[str]]:
+    """The names of a function (of a module: its top level) every binding of which is a plain
+    assignment of a string constant or a choice of them (``"a" if c else "w"``), with those
+    strings. A parameter, a ``global``, or any other binding (a loop, ``+=``, an unpacking, a
+    ``def``, an import; in a nested function too) rules the name out."""
+    if isinstance(scope, ast.Module):
+        nodes = (sub for stmt in scope.body for sub in ast.walk(stmt))
+        ruled_out = set()
+    else:
+        nodes = ast.walk(scope)
+        ruled_out = set(parameter_names(scope)) if hasattr(scope, "args") else set()
+    stores: Dict[str, int] = {}
+    values: Dict[str, Set[str]] = {}
+    plain: Dict[str, int] = {}
+    for node in nodes:
+        kind = type(node)
+        if kind is ast.Name and type(node.ctx) is not ast.Load:
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif kind is ast.Assign or kind is ast.AnnAssign and node.value is not None:
+            targets = node.targets if kind is ast.Assign else [node.target]
+            strings = _constant_strings(node.value)
+            for target in targets:
+                if type(target) is ast.Name and strings is not None:
+                    plain[target.id] = plain.get(target.id, 0) + 1
+                    values.setdefault(target.id, set()).update(strings)
+        elif kind is ast.AnnAssign and type(node.target) is ast.Name:
+            stores[node.target.id] = stores.get(node.target.id, 0) - 1  # a bare annotation binds nothing
+        elif kind in (ast.Global, ast.Nonlocal):
+            ruled_out.update(node.names)
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            ruled_out.add(node.name)
+        elif kind is ast.alias:
+            ruled_out.add((node.asname or node.name).split(".")[0])
+    return {name: frozenset(strings) for name, strings in values.items()
+            if name not in ruled_out and stores.get(name) == plain[name]}
+
+
+def _constant_strings(node: ast.AST) -> Optional[Set[str]]:
+    """The strings a constant, or a conditional expression of constants, may be; else None."""
+    found: Set[str] = set()
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.IfExp:
+            stack += [node.body, node.orelse]
+        elif type(node) is ast.Constant and type(node.value) is str:
+            found.add(node.value)
+        else:
+            return None
+        if len(found) + len(stack) > 16:
+            return None  # no one writes a longer choice of modes
+    return found
 
 
 def _exception_names(nodes) -> Set[str]:
