@@ -1445,6 +1445,9 @@ class RenameToOverwrite(Rule):
     `tempfile` nor built from the target, and in a Maildir its rename is the delivery onto a
     fresh name. Not reported when the function first moved the old target aside
     (`os.rename(path, path + ".bak")`, a backup): the rename creates the target again. Not
+    reported where the rename runs off Windows only (in `if os.name == "posix":`, the `else:`
+    of `if sys.platform == "win32":` or `sys.platform.startswith("win")`, `platform.system()
+    != "Windows"`): the failure it warns of cannot happen there. Not
     reported for renames onto fresh names
     (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
@@ -1490,6 +1493,19 @@ class RenameToOverwrite(Rule):
     fix_safety = "unsafe"
     message = "{op}() {why}; it fails on Windows when {path} exists: use {replacement}"
     VALID = [
+        """
+import os, tempfile
+def save(path, data):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    if os.name == "posix":
+        os.rename(tmp, path)
+    else:
+        os.replace(tmp, path)
+""",
         """
 import os
 def deliver(maildir, name):
@@ -1604,10 +1620,62 @@ def save(path, data):
                 why = "retries the rename of line %d" % event.retry_of
             else:
                 continue
+            if _posix_only(event.node, blocks_of(module), module.facts.resolve):
+                continue  # under ``if os.name == "posix":``: the Windows failure cannot happen there
             replacement = "os.replace()" if event.op == "os.rename" else "Path.replace()"
             yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=event.op, why=why,
                                path=_spell(event.dst, event.dst_node, module),
                                replacement=replacement)
+
+
+#: how a test of the platform is spelled: the name tested, and the values naming Windows
+_PLATFORM_NAMES = {"os.name": ("nt",), "sys.platform": ("win32", "cygwin"),
+                   "platform.system": ("Windows",)}
+#: how many enclosing blocks are looked through for a test of the platform
+_PLATFORM_DEPTH = 16
+
+
+def _windows_test(test, resolve):
+    """True when ``test`` holds on Windows only (``os.name == "nt"``,
+    ``sys.platform.startswith("win")``), False when it holds off Windows only (``os.name ==
+    "posix"``, ``sys.platform != "win32"``, ``not ...``), None when it says nothing of the
+    platform."""
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, not negated
+    windows = None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
+        left, op, value = test.left, test.ops[0], test.comparators[0].value
+        if isinstance(left, ast.Call) and not left.args:
+            left = left.func  # ``platform.system()``
+        names = _PLATFORM_NAMES.get(resolve(left) or "")
+        if names is not None and isinstance(value, str) and isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+            windows = value in names if isinstance(op, (ast.Eq, ast.Is)) else None
+            if isinstance(op, (ast.NotEq, ast.IsNot)):
+                windows = False if value in names else None
+    elif isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
+            and resolve(test.func.value) == "sys.platform" and len(test.args) == 1 \
+            and isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str):
+        windows = True if test.args[0].value in ("win", "win32", "cygwin") else False
+    if windows is None:
+        return None
+    return not windows if negated else windows
+
+
+def _posix_only(node, blocks, resolve) -> bool:
+    """Whether ``node`` runs only off Windows: in the body of an ``if`` whose test holds off
+    Windows only, or in the ``else:`` of one that holds on Windows only."""
+    stmt = blocks.statement_holding(node)
+    if stmt is None:
+        return False
+    for depth, (owner, block) in enumerate(blocks.enclosing(stmt)):
+        if depth >= _PLATFORM_DEPTH:
+            return False
+        if isinstance(owner, ast.If):
+            windows = _windows_test(owner.test, resolve)
+            if windows is not None and (block is owner.body) == (not windows):
+                return True
+    return False
 
 
 #: exceptions whose handling lets a create, a removal or a read of a checked file lose the race harmlessly
