@@ -604,6 +604,14 @@ class ModuleSummaries:
         if cls is not None and _is_self_call(call, self_name):
             node = self.methods(cls).get(func.attr)
             return (node, cls) if node is not None else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.classes \
+                and func.value.id not in self.facts.aliases:
+            # ``Reader._parse(p)``: a static method called through its class gets what is passed
+            owner = self.classes[func.value.id]
+            node = self.methods(owner).get(func.attr)
+            if node is not None and any((self.facts.resolve(d) or dotted_name(d)) in STATIC_METHOD_DECORATORS
+                                        for d in node.decorator_list):
+                return node, owner
         return None
 
     def callee(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Optional[Summary]:

@@ -109,7 +109,8 @@ class ExistsThenOpen(Rule):
     reported when any `except` around the call does not raise again. So is a call of a
     helper that opens, reads or writes the file it is given (`open(p, mode)`,
     `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
-    rebound (a `staticmethod` called on the instance is given its arguments alone): a check
+    rebound (a `staticmethod`, called on the instance or through its class, is given its
+    arguments alone): a check
     before the call is a check before that open (no fix); so is a method
     of the class that opens an attribute of the instance it does not set
     (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A

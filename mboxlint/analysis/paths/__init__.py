@@ -223,8 +223,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if kind is ast.Name:
             if func.id not in summaries.functions or not (call.args or call.keywords):
                 return False
-        elif kind is not ast.Attribute or type(func.value) is not ast.Name or scope.enclosing_class is None \
-                or func.value.id != self._self_name:
+        elif kind is not ast.Attribute or type(func.value) is not ast.Name or (
+                scope.enclosing_class is None or func.value.id != self._self_name) \
+                and func.value.id not in summaries.classes:
             return False
         if self._touch_lines is False:
             text = self.facts.text
