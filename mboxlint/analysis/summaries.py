@@ -1179,15 +1179,15 @@ class ModuleSummaries:
         return found
 
     def _is_mtime(self, node: ast.AST, mtime_locals: Set[str]) -> bool:
-        """``os.path.getmtime(p)``, ``X.st_mtime``, a local bound once to one of them, or any
-        of these through ``int``/``float``/``round``."""
+        """``os.path.getmtime(p)``, ``X.st_mtime`` (``X[stat.ST_MTIME]``), a local bound once to
+        one of them, or any of these through ``int``/``float``/``round``."""
         while isinstance(node, ast.Call) and self.facts.resolve(node.func) in _MTIME_CONVERSIONS \
                 and len(node.args) == 1:
             node = node.args[0]
         if isinstance(node, ast.Name):
             return node.id in mtime_locals
-        if isinstance(node, ast.Attribute):
-            return node.attr == "st_mtime"
+        if stat_of_mtime(node, self.facts.resolve) is not None:
+            return True
         return isinstance(node, ast.Call) and self.facts.resolve(node.func) == "os.path.getmtime"
 
     def _mtime_locals(self, func: ast.AST) -> Set[str]:
@@ -1220,6 +1220,23 @@ _MATCH_BINDINGS = frozenset({"MatchAs", "MatchStar"})
 
 def _plain_method_decorator(name: Optional[str]) -> bool:
     return name in ("staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod")
+
+
+#: the index of the mtime in the tuple ``os.stat()`` gives (``stat.ST_MTIME``)
+ST_MTIME_INDEX = 8
+
+
+def stat_of_mtime(node: ast.AST, resolve) -> Optional[ast.AST]:
+    """The stat result whose mtime ``node`` reads: ``X`` of ``X.st_mtime``, or of the tuple
+    form ``X[stat.ST_MTIME]`` (``X[8]``); None for anything else."""
+    if isinstance(node, ast.Attribute) and node.attr == "st_mtime":
+        return node.value
+    if isinstance(node, ast.Subscript):
+        index = node.slice
+        if isinstance(index, ast.Constant) and index.value == ST_MTIME_INDEX and type(index.value) is int \
+                or resolve(index) == "stat.ST_MTIME":
+            return node.value
+    return None
 
 
 #: conversions that keep an mtime an mtime (``int(os.stat(p).st_mtime)``)

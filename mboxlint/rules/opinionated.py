@@ -884,8 +884,8 @@ class MtimeChangeDetection(Rule):
 
     ## What it does
     Reports a comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`) in a condition between
-    `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (or a name bound from one
-    of them) and a value obtained earlier for the same file: an attribute, a cache entry or a
+    `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (also the tuple form
+    `os.stat(P)[stat.ST_MTIME]`, or a name bound from one of them) and a value obtained earlier for the same file: an attribute, a cache entry or a
     field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
     from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`,
     or `self.load_mtime if self.loaded else 0`).
@@ -904,8 +904,8 @@ class MtimeChangeDetection(Rule):
 
     Not reported when two different files are compared (make-style
     `getmtime(src) > getmtime(dst)`, also when a name holds the mtime of one file on one
-    branch and of another on the other), nor when `st_size`, `st_ino` or `st_mtime_ns` appear
-    in the same condition. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is
+    branch and of another on the other), nor when `st_size`, `st_ino` or `st_mtime_ns`
+    (`stat.ST_SIZE`, `stat.ST_INO`) appear in the same condition. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is
     `int(...)`, `float(...)` or `round(...)` of one; a name bound so on one branch and from an
     unknown call on the other may be one), and names unpacked from a cache entry
     (`size, mtime = self.cache[P]`) are cached values. A time read from a clock is no earlier

@@ -74,7 +74,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
-from ..summaries import OPENS, TOLERANT
+from ..summaries import OPENS, TOLERANT, stat_of_mtime
 from ..pathkey import PathKey
 from ..state import State
 from ..triggers import has_trigger, one_argument_call, word_lines
@@ -403,8 +403,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 return
         if how == "with":
             return
-        if isinstance(value, ast.Attribute) and value.attr in ("st_mtime",):
-            mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime`` or ``st.st_mtime``
+        if stat_of_mtime(value, self.facts.resolve) is not None:
+            mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime``, ``st[stat.ST_MTIME]``
             if mtime_of is not None:
                 state.set("mtime", ref, Unless(mtime_of))
             return
@@ -645,9 +645,17 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     def _opened_by_helper(self, walker: Walker, node: ast.Call, ref: str, mode: str, state: State) -> None:
         """``node`` calls a helper of the module that opens the file it is given as ``ref``."""
+        func = node.func
+        # A static method called through its class (``Store._save(CACHE)``) counts where a
+        # check of the file is in force; its other calls stand in scopes the walk may skip.
+        through_class = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+            and func.value.id != walker.scope.self_name
         for path in list(node.args) + [k.value for k in node.keywords]:
             if dotted_name(path) == ref:
-                self._open_key(walker, node, self.key(path, state), path, mode.lstrip(TOLERANT), state, helper=True,
+                key = self.key(path, state)
+                if through_class and (key is None or state.get("guard", key) is None):
+                    return
+                self._open_key(walker, node, key, path, mode.lstrip(TOLERANT), state, helper=True,
                                missing_ok=mode.startswith(TOLERANT))
                 return
         # A method opening an attribute of the instance (``self._load()`` reading

@@ -9,7 +9,7 @@ from ..imports import dotted_name, unnegated
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
-from ..summaries import instance_name
+from ..summaries import instance_name, stat_of_mtime
 from .callers import _parameters
 from .facts import Must, Unless
 from .opens import STAT
@@ -193,8 +193,8 @@ class GuardsAndChecks:
         node = self._unconverted(node)
         if isinstance(node, ast.Call) and node.args and self.facts.resolve(node.func) == "os.path.getmtime":
             return self.key(node.args[0], state)
-        if isinstance(node, ast.Attribute) and node.attr == "st_mtime":
-            inner = node.value
+        inner = stat_of_mtime(node, self.facts.resolve)
+        if inner is not None:
             if isinstance(inner, ast.Call):
                 name = self.facts.resolve(inner.func)
                 if name in STAT and inner.args:
@@ -231,17 +231,22 @@ class GuardsAndChecks:
                 fields.add(node.value)
         if not compares:
             return
-        fresh = "st_mtime" in names or "getmtime" in names or any(state.get("mtime", n) is not None for n in names)
+        fresh = "st_mtime" in names or "ST_MTIME" in names or "getmtime" in names or any(
+            state.get("mtime", n) is not None for n in names)
         # An mtime kept in an entry is compared only where the condition spells ``mtime``.
         stored = self._entries_wanted and (
             fresh or any("mtime" in word for word in names) or any("mtime" in word for word in fields))
         if not fresh and not stored:
             return
-        if names & {"st_size", "st_ino", "getsize", "st_mtime_ns"} or fields & _OTHER_FIELDS:
+        if names & {"st_size", "st_ino", "getsize", "st_mtime_ns", "ST_SIZE", "ST_INO"} or fields & _OTHER_FIELDS:
             return  # size or inode compared too: not seconds-resolution mtime alone
         params = self._parameter_names()
         for compare in compares:
             left, right = compare.left, compare.comparators[0]
+            stats = [stat_of_mtime(side, self.facts.resolve) for side in (left, right)]
+            if None not in stats and dotted_name(stats[0]) is not None and \
+                    dotted_name(stats[0]) == dotted_name(stats[1]):
+                continue  # ``st.st_mtime != st[stat.ST_MTIME]``: two fields of one stat, no earlier value
             for mine, other in ((left, right), (right, left)):
                 key = self._mtime_of(mine, state)
                 if key is None:
