@@ -13,7 +13,6 @@ import os
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
-from ..analysis.paths.renames import built_from
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -1221,9 +1220,6 @@ class UnlinkThenRename(Rule):
     Reports `os.rename(src, dst)` (also `os.replace`, `Path.rename`, `Path.replace`) when
     `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` of the same file ran before it on some
     path (typically in `try: ... except OSError: pass`), and nothing re-created `dst` since.
-    Not reported when `dst` is a name built from `src` (`os.remove(p + ".bak")`, then
-    `os.rename(p, p + ".bak")`): a backup is rotated, and only its slot is empty in between,
-    while the file itself stays where readers look for it.
 
     ## Why is this bad?
     Between the unlink and the rename the file does not exist: a reader gets
@@ -1296,14 +1292,6 @@ import os
 def rotate(log):
     os.remove(log + ".2")
     os.rename(log + ".1", log + ".3")
-""",
-        """
-import os
-def keep_backup(state):
-    if os.path.isfile(state + ".bak"):
-        os.remove(state + ".bak")
-    if os.path.isfile(state):
-        os.rename(state, state + ".bak")
 """,
     ]
     INVALID = [
@@ -1418,9 +1406,7 @@ def save(tmp, path, dry_run):
 
     def check(self, module):
         for event in module.events_of(FileRename):
-            # ``os.remove(p + ".bak"); os.rename(p, p + ".bak")``: only the backup slot is empty
-            # in between, while the file itself stays in place.
-            if unlinked_first(event) and not built_from(event.dst, event.src):
+            if unlinked_first(event):
                 yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event.op,
                                    path=_spell(event.dst, event.dst_node, module), line=event.removed)
 

@@ -389,11 +389,6 @@ def _in_own_folder(key: PathKey) -> bool:
     return any(part.contains(target) for part in key.parts[1:])
 
 
-def built_from(name: PathKey, base: PathKey) -> bool:
-    """Whether ``name`` is a name built from ``base`` (``base + ".bak"``, ``base.with_suffix(...)``)."""
-    return _derived(name, base)
-
-
 def _derived(src: PathKey, dst: PathKey) -> bool:
     """Whether ``src`` is a name built from ``dst`` (``dst + ".tmp"``, ``dst.with_suffix(...)``)."""
     if src is dst or src.kind != "call":
