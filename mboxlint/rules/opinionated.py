@@ -12,9 +12,9 @@ from collections import Counter
 
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.imports import dotted_name, own_statements
+from ..analysis.imports import dotted_name, own_statements, parameter_names
 from ..analysis.pathkey import name_key
-from ..analysis.summaries import instance_name, local_bindings, local_names
+from ..analysis.summaries import bindings_of, instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -24,6 +24,7 @@ from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 SEED_IMAPD = "cyrus-imapd-index-check-race"
+
 
 def _module_wide(roots, facts, local) -> bool:
     """Whether a key built from the variables ``roots`` names the same file in every function
@@ -73,6 +74,19 @@ class _Places:
         self.facts = facts
         self._locals = {}
         self._roots = {}
+        self._kept = {}
+
+    def _kept_parameters(self, node) -> frozenset:
+        """The parameters of a function that its body never rebinds."""
+        kept = self._kept.get(id(node))
+        if kept is None:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                kept = frozenset()
+            else:
+                rebound = {dotted_name(target) for target, _ in bindings_of(node, self.facts.may_walrus)}
+                kept = frozenset(set(parameter_names(node)) - rebound)
+            self._kept[id(node)] = kept
+        return kept
 
     def __call__(self, event, key=None):
         key = event.path if key is None else key
@@ -84,10 +98,27 @@ class _Places:
         if roots is None:
             roots = self._roots[key] = _roots_besides_parameters(key)
         if not _module_wide(roots, self.facts, local):
-            return ("scope", id(node))
+            # ``os.path.join(env["root"], "dns/custom.yaml")`` in two functions each given
+            # ``env``: a named file inside what a parameter (never rebound) gives is one file
+            # for one value of it, as through a helper (see above).
+            given = roots & self._kept_parameters(node)
+            if not given or not _module_wide(roots - given, self.facts, local) or not _names_a_file(key):
+                return ("scope", id(node))
         if "self" in roots:
             return ("class", id(event.scope.enclosing_class))
         return ("module", None)
+
+
+def _names_a_file(key) -> bool:
+    """Whether a constant part of ``key`` names a file or a folder below (``"state.json"``,
+    ``"dns/custom.yaml"``): not a suffix (``".tmp"``), a separator or a bare word."""
+    def named(leaf) -> bool:
+        if leaf.kind != "const":
+            return False
+        text = leaf.head[leaf.head.index(leaf.head[-1]) + 1:-1]  # the constant without its quotes
+        return len(text) > 2 and not text.startswith((".", "/")) and ("." in text or "/" in text) \
+            and any(c.isalnum() for c in text)
+    return key.any_leaf(named)
 
 
 def _path_node(call):
@@ -216,7 +247,11 @@ class InPlaceRewrite(Rule):
     default (the same constant, or a parameter as passed whose own default is that
     constant: `def load(name, system=False): page_file(name, system)`) counts as left out,
     the file when none is passed. A parameter of another name, another helper, or a
-    parameter rebound first is another file. A bare parameter (`def load(path)`, `def
+    parameter rebound first is another file. So is a path built in the function itself from
+    parameters of the same names that it never rebinds, when a constant in it names a file
+    or a folder below (`os.path.join(env["STORAGE_ROOT"], "dns/custom.yaml")` in a reader and a
+    writer each given `env`; not a suffix alone, `d + ".tmp"`, nor a bare parameter, `def
+    read(path)` and `def write(path, text)`). A bare parameter (`def load(path)`, `def
     save(path, data)`) never rebound is the file every call in the module passes it, when
     that is one constant or module global (at least one call, each by the function's name:
     `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no
@@ -885,8 +920,8 @@ class MtimeChangeDetection(Rule):
     ## What it does
     Reports a comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`) in a condition between
     `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (also the tuple form
-    `os.stat(P)[stat.ST_MTIME]`, or a name bound from one of them) and a value obtained earlier for the same file: an attribute, a cache entry or a
-    field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
+    `os.stat(P)[stat.ST_MTIME]`, or a name bound from one of them) and a value obtained
+    earlier for the same file: an attribute, a cache entry or a field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
     from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`,
     or `self.load_mtime if self.loaded else 0`).
 
