@@ -234,8 +234,9 @@ class InPlaceRewrite(Rule):
     EXPR`, `path = path or EXPR`), at the top of the body, or further down (after a loop,
     under an `if`) when that is the parameter's only binding in the function and EXPR is
     built from module names and `self` alone: EXPR's file, where `os.environ.get(NAME,
-    DEFAULT)`, `os.environ[NAME]`, `os.getenv`, `expanduser` and `Path.home()` spelled alike
-    in two functions are one file (a file a caller passes instead is not followed, as for a
+    DEFAULT)`, `os.environ[NAME]`, `os.getenv`, `expanduser`, `Path.home()` and the per-user
+    folders of `appdirs`, `platformdirs` and `click.get_app_dir` spelled alike (the same
+    arguments) in two functions are one file (a file a caller passes instead is not followed, as for a
     constant default), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
     same item of `state, temp = self._paths()`) is one file. That holds across functions

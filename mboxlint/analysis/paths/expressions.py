@@ -21,6 +21,14 @@ TRANSPARENT = frozenset({
 })
 PATHLIB_CLASSES = frozenset(n for n in TRANSPARENT if n.startswith("pathlib."))
 JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"}) | PATHLIB_CLASSES
+#: per-user and per-site folders named by a library from the application's name: the same
+#: folder for the same arguments, in every function of a run
+USER_DIRECTORIES = frozenset(
+    "%s.%s_%s_dir" % (library, who, what)
+    for library in ("appdirs", "platformdirs")
+    for who in ("user", "site")
+    for what in ("config", "data", "cache", "state", "log", "runtime")
+) | {"click.get_app_dir", "click.utils.get_app_dir"}
 TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
 #: calls whose value differs on every call: names built from them are fresh, unique files
@@ -384,6 +392,15 @@ class PathExpressions:
             return None
         if name == "os.path.expandvars" and len(node.args) == 1:
             return [node.args[0]], _expandvars
+        if name in USER_DIRECTORIES and not any(isinstance(a, ast.Starred) for a in node.args) \
+                and all(k.arg is not None for k in node.keywords):
+            # ``user_config_dir("app", "Me")``: one folder for the same arguments all the run
+            words = [opaque_key("%s=" % k.arg) for k in node.keywords]
+            values = list(node.args) + [k.value for k in node.keywords]
+            head = opaque_key(name)
+            return values, lambda parts: call_key("call", [head] + parts[:len(node.args)] + [
+                part for pair in zip(words, parts[len(node.args):]) for part in pair]) \
+                if all(part is not None for part in parts) else None
         if name == "pathlib.Path.home" and not node.args and not node.keywords:
             # the directory ``expanduser("~")`` names, spelled the same way
             return const_key("~")
