@@ -1736,7 +1736,7 @@ def under(ref: str, names) -> bool:
 def local_names(func: ast.AST) -> Set[str]:
     """The names a function binds itself (or declares ``global``): parameters, assignment
     and loop targets, ``with``/``except``/pattern names, imports, nested ``def``/``class``."""
-    found = set(parameter_names(func))
+    found = set(parameter_names(func)) if hasattr(func, "args") else set()  # a class has none
     stack = list(func.body)
     while stack:
         node = stack.pop()

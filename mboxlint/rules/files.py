@@ -1709,6 +1709,8 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
         return False
     name = item.optional_vars.id
     for body_stmt in stmt.body:
+        if isinstance(body_stmt, ast.Pass):
+            continue  # changes nothing, wherever it stands
         value = body_stmt.value if isinstance(body_stmt, ast.Expr) else None
         if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
                 and isinstance(value.func.value, ast.Name) and value.func.value.id == name
