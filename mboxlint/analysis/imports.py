@@ -44,6 +44,20 @@ REEXPORTED_MODULES = frozenset({
 })
 
 
+#: ``name .`` for each re-exported module: a pattern that starts with the name's letters is
+#: searched for many times faster than one that starts with a word boundary
+_MODULE_USES = {name: re.compile(r"%s\s*\." % name) for name in REEXPORTED_MODULES}
+
+
+def _used_as_module(text: str, name: str) -> bool:
+    """Whether ``text`` spells ``name.`` (spaces allowed) where ``name`` is a whole word."""
+    for match in _MODULE_USES[name].finditer(text):
+        start = match.start()
+        if not start or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return True
+    return False
+
+
 def canonical(qualname: str) -> str:
     for prefix, replacement in _CANONICAL_PREFIXES:
         if qualname == prefix or qualname.startswith(prefix + "."):
@@ -178,7 +192,7 @@ class ModuleFacts:
         nowhere in a module with a star import, came from the star: it is that module. The
         module's bindings are gathered (one walk) only when its text uses such a name."""
         wanted = [name for name in REEXPORTED_MODULES if name not in self.aliases and name not in self.module_bindings
-                  and (self.text is None or re.search(r"\b%s\s*\." % name, self.text))]
+                  and (self.text is None or _used_as_module(self.text, name))]
         if wanted:
             bound = bound_anywhere(tree)
             for name in wanted:
