@@ -90,8 +90,8 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     unchecked: List[Tuple[Scope, str]] = []
     if active:
         matters = _scope_filter(text if gate else None, active, path_words, facts)
-        for scope in iter_scopes(tree):
-            if matters is None or matters(scope.node):
+        for scope in iter_scopes(tree, matters):
+            if matters is None or matters(scope.node):  # (the module itself is always given)
                 first = len(events)
                 try:
                     Walker(facts, scope, active, events).run()

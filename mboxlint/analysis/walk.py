@@ -981,8 +981,12 @@ def _bound_refs(target: ast.AST) -> List[str]:
     return []
 
 
-def iter_scopes(tree: ast.Module):
-    """The module, then every class body and function, at any depth, each walked alone."""
+def iter_scopes(tree: ast.Module, within: Optional[Callable[[ast.AST], bool]] = None):
+    """The module, then every class body and function, at any depth, each walked alone.
+
+    ``within``: a test of a statement's lines; a compound statement it refuses is not
+    entered (the lines of whatever it holds are among its own), and a scope it refuses is
+    not given."""
     yield Scope(tree)
     # (node, class whose body it is in, the function it is in)
     stack: List[Tuple[ast.AST, Optional[ast.ClassDef], Optional[Scope]]] = [(tree, None, None)]
@@ -990,6 +994,8 @@ def iter_scopes(tree: ast.Module):
         node, cls, function = stack.pop()
         for child in _child_statements(node):
             kind = type(child)
+            if within is not None and kind in _COMPOUND and not within(child):
+                continue
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 scope = Scope(child, cls, function)
                 yield scope
