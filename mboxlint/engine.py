@@ -11,7 +11,9 @@ import sys
 import warnings
 from typing import Iterable, List, NamedTuple, Optional
 
-from .analysis import TOO_DEEP, analyse, has_trigger
+from .analysis import ANALYSES, TOO_DEEP, analyse, has_trigger
+from .analysis.paths import PathAnalysis
+from .analysis.paths.words import may_walk
 from .selection import Selection
 from .finding import Finding
 from .noqa import file_is_skipped, is_silenced, noqa_lines
@@ -36,6 +38,19 @@ def rules_for(text: Optional[str], codes: Optional[Iterable[str]] = None) -> lis
         cls for cls in all_rules()
         if (wanted is None or cls.code in wanted) and (text is None or has_trigger(text, cls.TRIGGERS))
     ]
+
+
+def may_report(text: str, rules) -> bool:
+    """Whether ``rules`` (classes) may report in a module with this ``text``, told before it
+    is parsed: False only when the path analysis is the only one its words call for and
+    would walk none of its scopes (:func:`~.analysis.paths.words.may_walk`)."""
+    words = _path_words(rules)
+    if words is None:
+        return True
+    for cls in ANALYSES:
+        if cls is not PathAnalysis and has_trigger(text, getattr(cls, "TRIGGERS", None)):
+            return True
+    return may_walk(text, words)
 
 
 def check_tree(tree: ast.Module, codes: Optional[Iterable[str]] = None, options: Optional[dict] = None,
@@ -143,9 +158,10 @@ def check_source(text: str, path: str = "<unknown>", selection: Optional[Selecti
     selection = selection or Selection()
     if file_is_skipped(text):
         return FileResult(path, [])
-    # A module holding no word of any enabled rule's triggers has nothing to report: whether
-    # it parses is all there is left to say.
-    if not rules_for(text, selection.enabled) and parses(text, path):
+    # A module holding no word of any enabled rule's triggers, or in which no scope would be
+    # walked for them, has nothing to report: whether it parses is all there is left to say.
+    rules = rules_for(text, selection.enabled)
+    if (not rules or not may_report(text, rules)) and parses(text, path):
         return FileResult(path, [])
     try:
         tree = parse(text, path)

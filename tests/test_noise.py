@@ -12,7 +12,8 @@ import mboxlint.analysis as analysis_package
 import mboxlint.engine as engine_module
 from mboxlint.analysis.imports import ModuleFacts
 from mboxlint.analysis.summaries import ModuleSummaries
-from mboxlint.engine import check_tree, parse
+from mboxlint.engine import check_source, check_tree, parse
+from mboxlint.selection import Selection
 from mboxlint.rules import all_rules
 
 from support import findings, fixture_files
@@ -264,7 +265,8 @@ def test_no_gate_changes_a_finding_on_fixtures_and_examples(text):
 
 
 IMPORT_LINES = ["import os", "import mailbox", "import json", "import tempfile", "import imaplib",
-                "from pathlib import Path", "import fcntl", "import os.path as osp"]
+                "from pathlib import Path", "import fcntl", "import os.path as osp",
+                "from shutil import move as mv", "from os import replace as swap"]
 BODY_LINES = [
     "with open(P, 'w') as f: f.write('x')",
     "with open(P) as f: f.read()",
@@ -289,6 +291,10 @@ BODY_LINES = [
     "q = Path(P)",
     "q.rename(P + '.old')",
     "lock(box)",
+    "mv(P, P + '.old')",
+    "swap(P + '.tmp', P)",
+    "m = P.replace('a', 'b')",
+    "h.remove(P)",
 ]
 
 programs = st.builds(
@@ -309,6 +315,10 @@ programs = st.builds(
 def test_no_gate_changes_a_finding_on_generated_programs(text):
     gated, ungated = _gated_and_ungated(text)
     assert gated == ungated
+    # ... nor the gate before parsing, which may leave a module unparsed
+    for selection in (Selection(), Selection(select=["MBX"])):
+        assert check_source(text, "m.py", selection).findings == \
+            check_tree(parse(text), selection.enabled, None, text, gate=False)
 
 
 # -- classes chosen at run time ----------------------------------------------------------------

@@ -9,7 +9,8 @@ from mboxlint.analysis import analyse
 from mboxlint.analysis.events import FileAct, FileRename
 from mboxlint.analysis.paths import RENAME_WORDS
 from mboxlint.analysis.triggers import one_argument_call
-from mboxlint.engine import check_tree, parse
+from mboxlint.analysis.walk import Walker
+from mboxlint.engine import _path_words, check_source, check_tree, may_report, parse, rules_for
 from mboxlint.rules import all_rules
 
 from support import fixture_files, growth
@@ -117,7 +118,6 @@ def test_one_argument_call_is_false_only_where_the_text_plainly_passes_more(text
     assert one_argument_call(text, end) is expected
 
 
-
 @pytest.mark.parametrize("spelled", [
     lambda n: "a" + "replace" * n,  # one long name
     lambda n: "a" + ".replace" * n,  # one long chain
@@ -131,3 +131,66 @@ def test_reading_around_each_replace_costs_linear_time(spelled):
 
     ratio, result = growth(lambda text: analyse(parse(text), text=text, path_words=RENAME_WORDS), make, 20000)
     assert ratio <= 2.8
+
+
+# -- the text gate before parsing ------------------------------------------------------------
+
+TRICKY_IMPORTS = [
+    "from shutil import move as mv\n\ndef f(a, b):\n    mv(a, b)\n",
+    "from os import replace as r\n\ndef f(a, b):\n    r(a, b)\n",
+    "from os import (\n    replace as r,\n)\n\ndef f(a, b):\n    r(a, b)\n",
+    "from os import \\\n    replace as r\n\ndef f(a, b):\n    r(a, b)\n",
+    "import os; from os import rename as rn\n\ndef f(a, b):\n    rn(a, b)\n",
+    "x = 1; from os import replace as r\n\ndef f(a, b):\n    r(a, b)\n",
+    "from os import removedirs as rd, replace\n\ndef f(a, b):\n    replace(a, b)\n",
+    "import shutil as sh\n\ndef f(a, b):\n    sh.move(a, b)\n",
+    "import os as o\n\ndef f(a, b):\n    o.replace(a, b)\n",
+    "from shutil import *\n\ndef f(a, b):\n    os.replace(a, b)\n",
+    "import os\n\ndef f(name, p):\n    os.remove(p)\n    return name.replace('a', 'b')\n",
+    "import os\n\ndef f(p):\n    if os.path.exists(p):\n        os.remove(p)\n",
+    "import os, fcntl\n\ndef f(p):\n    with open(p, 'w') as h:\n        fcntl.flock(h, fcntl.LOCK_EX)\n",
+    "import os\r\ndef f(p):\r    os.replace(p, p + '.x')\n",
+]
+
+
+def _gate_cases():
+    yield from (pytest.param(p.values[0], id=p.id) for p in _sources())
+    for index, text in enumerate(TRICKY_IMPORTS):
+        yield pytest.param(text, id="tricky-%d" % index)
+
+
+@pytest.mark.parametrize("text", list(_gate_cases()))
+@pytest.mark.parametrize("selection", ["default", "every"])
+def test_the_text_gate_before_parsing_changes_no_finding(text, selection):
+    # A module the text gate lets through unparsed would get no walk of any scope, and
+    # whatever the rules find there with every gate open is nothing.
+    from mboxlint.selection import Selection
+
+    chosen = Selection(select=["MBX"]) if selection == "every" else Selection()
+    ungated = check_tree(parse(text), chosen.enabled, None, text, gate=False)
+    assert check_source(text, "m.py", chosen).findings == ungated
+    rules = rules_for(text, chosen.enabled)
+    if rules and not may_report(text, rules):
+        assert ungated == []
+        walked = []
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setattr(Walker, "run", lambda self: walked.append(self.scope))
+            analyse(parse(text), text=text, path_words=_path_words(rules))
+        assert walked == []
+
+
+@pytest.mark.parametrize("text", [
+    "import os\n\ndef f(items, name, p):\n    items.remove(p)\n    return name.replace('a', 'b')\n",
+    "import os\n\ndef f(p):\n    '''Replace the file and move on.'''\n    os.remove(p)\n",
+])
+def test_a_module_whose_words_cannot_matter_is_not_parsed(text, monkeypatch):
+    import mboxlint.engine as engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(engine, "parse", refuse)
+    assert check_source(text, "m.py").findings == []
+    monkeypatch.undo()
+    # ... and one that does not parse still says so
+    assert check_source(text + "def g(:\n", "m.py").error.code == "E999"

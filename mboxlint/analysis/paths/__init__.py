@@ -77,7 +77,7 @@ from ..locks import call_effects
 from ..summaries import OPENS, TOLERANT, stat_of_mtime
 from ..pathkey import PathKey
 from ..state import State
-from ..triggers import has_trigger, one_argument_call, word_lines
+from ..triggers import has_trigger, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
@@ -89,6 +89,7 @@ from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_C
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
+from .words import RenameWord
 
 __all__ = ["PathAnalysis", "GUARD_WORDS", "PATH_WORDS", "PATH_SCOPE_WORDS", "RENAME_WORDS", "TEMP_WORDS", "OPEN_WORDS",
            "GuardFact", "TempFact", "May", "Must", "open_mode"]
@@ -146,62 +147,11 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                              if any(word.lstrip(".") in target.rsplit(".", 1)[-1] for word in words))
 
     def scope_word_test(self, word: str):
-        return self._may_rename_at if word == "replace" else None
-
-    def _may_rename_at(self, text: str, at: int) -> bool:
-        """Whether the ``replace`` at offset ``at`` may be a rename: a function of a module or
-        an imported name (``os.replace(a, b)``), or a method given one argument and no keyword
-        (``path.replace(target)``); not ``s.replace(old, new)`` nor ``when.replace(year=y)``."""
-        end = at + len("replace")
-        before, after = text[at - 1:at] if at else "", text[end:end + 1]
-        if before in "\"'" and before or after in "\"'" and after:
-            return False  # a string (``errors="replace"``): no call of that name
-        if before.isalnum() or before == "_" or after.isalnum() or after == "_":
-            # part of another name: only an imported one (``os_replace``) can rename
-            return self._imported_name_around(text, at, end)
-        if before != ".":
-            # a name of its own: called (an imported ``replace``, or a function of the
-            # module), or an imported one passed on; not a word of prose in a docstring
-            following = end
-            while following < len(text) and text[following] in " \t":
-                following += 1
-            return text[following:following + 1] == "(" or "replace" in self.facts.aliases
-        if self._chain_from_import(text, at - 1):
-            return True
-        return one_argument_call(text, at + len("replace"))
-
-    # The scans below meet the occurrences of the word in ascending order (see
-    # ``analysis._scope_filter``): each remembers how far the last one read, so that a name or
-    # chain holding the word many times is read once, not once per occurrence.
-
-    def _imported_name_around(self, text: str, at: int, end: int) -> bool:
-        """Whether the name (letters, digits, ``_``) around ``text[at:end]`` is an imported one."""
-        known = self._name_runs
-        if known is not None and known[0] is text and known[1] <= at < known[2]:
-            return known[3]
-        start, stop = at, end
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            start -= 1
-        while stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
-            stop += 1
-        imported = text[start:stop] in self.facts.aliases
-        self._name_runs = (text, start, stop, imported)
-        return imported
-
-    def _chain_from_import(self, text: str, upto: int) -> bool:
-        """Whether the dotted chain of names ending at ``upto`` starts with an imported name."""
-        known = self._chain_runs
-        start, imported = upto, None
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
-            start -= 1
-            if known is not None and known[0] is text and start == known[2]:
-                start, imported = known[1], known[3]  # the chain read last time goes on here
-                break
-        if imported is None:
-            dot = text.find(".", start, upto)
-            imported = text[start:dot if dot != -1 else upto] in self.facts.aliases
-        self._chain_runs = (text, start, upto, imported)
-        return imported
+        if word != "replace":
+            return None
+        if self._rename_word is None:
+            self._rename_word = RenameWord(self.facts.aliases.__contains__)
+        return self._rename_word
 
     def _opener_names(self) -> Tuple[str, ...]:
         """Names of the module's functions and methods that open a file and return it (only
@@ -305,10 +255,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
         self._touch_lines = False
-        #: the last name and chain read around an occurrence of a scope word: (text, start,
-        #: end, whether it is, or starts with, an imported name)
-        self._name_runs: Optional[Tuple[str, int, int, bool]] = None
-        self._chain_runs: Optional[Tuple[str, int, int, bool]] = None
+        #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
+        self._rename_word: Optional[RenameWord] = None
         self._init_callers()
 
     @staticmethod
