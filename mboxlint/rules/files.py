@@ -149,7 +149,11 @@ class ExistsThenOpen(Rule):
     statements is a `raise` (`raise SystemExit` too) or ends the program (`sys.exit()`,
     `os._exit()`, `os.abort()`, `exit()`, `quit()`) lets the failure escape, and a handler
     for other errors only (`except ValueError:`) does not see it: both are still reported;
-    an exit on one branch of the handler only (`if strict: sys.exit(1)`) does not count. A check hidden in a helper function is invisible.
+    an exit on one branch of the handler only (`if strict: sys.exit(1)`) does not count. A
+    handler that ends in raising the class the check's other branch ends in raising (`if not
+    isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`) is not a
+    failure escaping: the caller gets the answer the check would have given had it run a
+    moment later. A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -486,7 +490,8 @@ class CheckThenAct(Rule):
     (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal or a rename, or
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
-    failure escape, as in MBX301: it still counts as the race), and
+    failure escape, as in MBX301: it still counts as the race, unless it raises what the
+    check's other branch raises), and
     `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`). An `open(P, "w"/"a")`
     that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check

@@ -45,7 +45,7 @@ class OpensAndActs:
         kind = mode_kind(mode)
         guard = state.get("guard", key) if not missing_ok else None
         # Only a checked open can lose a race, so only then is it worth looking at the handlers.
-        caught = frozenset(self._caught(walker)) if guard is not None else frozenset()
+        caught = frozenset(self._caught(walker, guard)) if guard is not None else frozenset()
         walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
                     stmt=walker.current_statement(),
                     iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught, helper=helper)
@@ -79,21 +79,26 @@ class OpensAndActs:
         key = self.key(path, state)
         if key is None or self.private(key):
             return
-        walker.emit(FileAct, node, key=key, op=op, path=key, path_node=path, guard=state.get("guard", key),
-                    stmt=walker.current_statement(), caught=self._caught(walker),
+        guard = state.get("guard", key)
+        walker.emit(FileAct, node, key=key, op=op, path=key, path_node=path, guard=guard,
+                    stmt=walker.current_statement(), caught=self._caught(walker, guard),
                     iplock=self._iplocked(state))
         state.discard("guard", key)
 
-    def _caught(self, walker: Walker) -> Set[str]:
+    def _caught(self, walker: Walker, guard=None) -> Set[str]:
         """Exception names (last dotted part) that a ``with contextlib.suppress(...)`` or an
-        ``except`` around the statement being walked catches; a bare ``except`` is ``BaseException``."""
+        ``except`` around the statement being walked catches; a bare ``except`` is ``BaseException``.
+
+        A handler that raises counts only when it raises what the other branch of the act's
+        ``guard`` raises (``if not isfile(p): raise KeyError(p)``, then ``except OSError: raise
+        KeyError(p)``): losing the race then looks to the caller as the check's other answer."""
         names: Set[str] = set()
         for item in walker.enclosing_with_items():
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(_exception_names(expr.args))
         for handler in walker.enclosing_handlers():
-            if handler_reraises(handler, self.facts.resolve):
+            if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker):
                 continue  # re-raises (or raises another error, or exits): the failure is not survived
             if handler.type is None:
                 names.add("BaseException")
@@ -101,6 +106,29 @@ class OpensAndActs:
                 names.update(_exception_names(handler.type.elts if isinstance(handler.type, ast.Tuple)
                                               else [handler.type]))
         return names
+
+    def _raises_as_checked(self, handler: ast.ExceptHandler, guard, walker: Walker) -> bool:
+        """Whether ``handler`` ends in raising the exception class that the branch of the
+        ``guard``'s ``if`` the act is not in raises (that branch ending in the raise)."""
+        check = getattr(guard, "node", None)
+        if not isinstance(check, ast.If) or not handler.body or not isinstance(handler.body[-1], ast.Raise):
+            return False
+        raised = self._raised_class(handler.body[-1])
+        if raised is None:
+            return False
+        line = walker.current_statement().lineno
+        for branch in (check.body, check.orelse):
+            if branch and isinstance(branch[-1], ast.Raise) and \
+                    not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
+                return self._raised_class(branch[-1]) == raised
+        return False
+
+    def _raised_class(self, stmt: ast.Raise) -> Optional[str]:
+        """The class a ``raise C`` or ``raise C(...)`` raises, by its qualified name."""
+        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+        if exc is None:
+            return None
+        return self.facts.resolve(exc) or dotted_name(exc)
 
     # -- helpers of the module that open a file and return it ---------------------------
 
