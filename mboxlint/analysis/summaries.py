@@ -1412,6 +1412,10 @@ class PrivatePaths:
                 node = node.left
             elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.FormattedValue):
                 node = node.values[0].value
+            elif isinstance(node, _DISPLAYS) and node.elts:
+                # ``for d in [self.out, self.cache]``: each entry is private when every element
+                # is (displays nest no deeper than the parser allows brackets to)
+                return all(self.private_expression(element, private) for element in node.elts)
             else:
                 return False
         return False
@@ -1699,6 +1703,10 @@ class PrivatePaths:
         if not fresh:
             self._scopes[id(func)] = result
         return result
+
+
+#: list, tuple and set displays: their entries are their elements
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 
 
 def _return_values(func: ast.AST) -> Optional[List[ast.AST]]:
