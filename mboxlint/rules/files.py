@@ -13,6 +13,7 @@ import os
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
+from ..analysis.summaries import own_nodes
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -492,7 +493,9 @@ class CheckThenAct(Rule):
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race, unless it raises what the
     check's other branch raises), and
-    `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`). An `open(P, "w"/"a")`
+    `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`), or given an error
+    handler (`onerror=h`, `onexc=h`, or `h` as its third argument; not `None`) that is not a
+    function of the module with a `raise` among its own statements. An `open(P, "w"/"a")`
     that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
@@ -858,7 +861,8 @@ def prepare(folder):
                     continue  # the act already survives losing the race
                 advice = "use exist_ok=True" if op != "os.mkdir" else "catch FileExistsError"
             elif op in REMOVE_OPS and guard.present:
-                if event.caught & REMOVE_TOLERATED or op == "shutil.rmtree" and _ignores_errors(event.node):
+                if event.caught & REMOVE_TOLERATED or op == "shutil.rmtree" and (
+                        _ignores_errors(event.node) or _hands_errors_on(event.node, module.tree)):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and guard.found_no_file:
@@ -1762,6 +1766,21 @@ def _ignores_errors(call) -> bool:
     if len(call.args) >= 2 and _is_true(call.args[1]):
         return True
     return any(k.arg == "ignore_errors" and _is_true(k.value) for k in call.keywords)
+
+
+def _hands_errors_on(call, tree) -> bool:
+    """``shutil.rmtree(P, onerror=h)`` (``onexc=h``, or ``h`` as its third argument), ``h``
+    not None: each error goes to ``h``, not to the caller. Unless ``h`` is a function of the
+    module one of whose own statements is a ``raise``: that one lets it escape."""
+    handler = call.args[2] if len(call.args) >= 3 else next(
+        (k.value for k in call.keywords if k.arg in ("onerror", "onexc")), None)
+    if handler is None or isinstance(handler, ast.Constant) and handler.value is None:
+        return False
+    if isinstance(handler, ast.Name):
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == handler.id:
+                return not any(isinstance(node, ast.Raise) for node in own_nodes(stmt))
+    return True
 
 
 def _is_true(node) -> bool:
