@@ -24,7 +24,7 @@ from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
-from .summaries import apply_effects, bind_arguments
+from .summaries import LEAF_NODES, apply_effects, bind_arguments
 from .triggers import has_trigger
 from .walk import Analysis, Scope, Walker
 
@@ -218,13 +218,15 @@ def _of_known_class(facts: ModuleFacts, value: Optional[ast.AST]) -> bool:
 
 
 def _walk_scope_body(scope_node: ast.AST):
-    """Every node of a scope's own body, not descending into nested scopes."""
+    """Every node of a scope's own body but names, constants, contexts and operators (see
+    :data:`~.summaries.LEAF_NODES`), not descending into nested scopes."""
     stack = list(scope_node.body)
     while stack:
         node = stack.pop()
         yield node
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if type(child) not in LEAF_NODES and \
+                    not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
 
 

@@ -129,6 +129,16 @@ def _target_of(node: ast.AST, params: Set[str]) -> Optional[Target]:
     return (root, chain) if root in params else None
 
 
+#: the contexts and operators expressions carry: nodes nothing looks for
+MARKER_NODES = frozenset(cls for base in (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+                         for cls in base.__subclasses__())
+#: nodes that hold no call, yield or statement: names, constants, contexts and operators
+#: (not worth a visit by a walk looking for those)
+LEAF_NODES = MARKER_NODES | {ast.Name, ast.Constant}
+#: what :func:`own_nodes` does not give: constants, contexts and operators
+_UNWANTED_NODES = MARKER_NODES | {ast.Constant}
+
+
 def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
     """The calls of a simple statement, in source order, not descending into nested
     functions (lock helpers rarely nest calls, so source order is the order they run), and
@@ -138,11 +148,13 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, ast.Call):
+        kind = type(current)
+        if kind is ast.Call:
             found.append(current)
-        elif isinstance(current, (ast.Yield, ast.YieldFrom)):
+        elif kind is ast.Yield or kind is ast.YieldFrom:
             yields = True
-        stack.extend(c for c in ast.iter_child_nodes(current) if not isinstance(c, _NESTED))
+        stack.extend(c for c in ast.iter_child_nodes(current)
+                     if type(c) not in LEAF_NODES and not isinstance(c, _NESTED))
     if len(found) > 1:
         found.sort(key=lambda call: (call.lineno, call.col_offset))
     return found, yields
@@ -1782,12 +1794,13 @@ def _stores(func: ast.AST) -> bool:
 
 def own_nodes(func: ast.AST):
     """Every node of a function's (or the module's) own body, not of nested scopes (nor the
-    ``def``, ``class`` or ``lambda`` of one)."""
+    ``def``, ``class`` or ``lambda`` of one), but constants, contexts and operators."""
     stack = [node for node in func.body if not isinstance(node, _NESTED)]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+        stack.extend(c for c in ast.iter_child_nodes(node)
+                     if type(c) not in _UNWANTED_NODES and not isinstance(c, _NESTED))
 
 
 def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
