@@ -436,6 +436,8 @@ def count(path, seen):
                 plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
             elif event.helper:
                 plan = no_fix(HELPER_OPEN)
+            elif event.mode_default:
+                plan = no_fix(PARAMETER_MODE)
             else:
                 plan = open_plan(blocks, guard, event.stmt, node, module.facts)
             yield self.finding(node, plan=plan, what=_what(node), path=_spell(event.path, event.path_node, module),
@@ -877,7 +879,8 @@ def prepare(folder):
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
                     and _writes_constant_text(event, texts):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
-            plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
+            plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
+                else create_plan(event, guard, blocks_of(module))
             yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
@@ -1765,6 +1768,8 @@ def _is_true(node) -> bool:
 
 #: why no fix rewrites the call of a helper that opens the file
 HELPER_OPEN = "the file is opened by a helper, which chooses the mode and the errors raised"
+#: an open whose mode is a parameter's default: a fix made for that mode is wrong for another
+PARAMETER_MODE = "the mode is a parameter's default, and a caller may pass another"
 
 
 def _what(node) -> str:

@@ -20,6 +20,7 @@ from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of, same
 from .base import Invalid, Rule
+from .files import PARAMETER_MODE
 from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
@@ -639,6 +640,8 @@ def save(state):
                 continue
             if event.helper:
                 plan = no_fix("the file is opened by a helper, which chooses the mode")
+            elif event.mode_default:
+                plan = no_fix(PARAMETER_MODE)
             elif _atomic_write_fits(event, facts):
                 plan = atomic_plan(event, blocks_of(module))
             else:

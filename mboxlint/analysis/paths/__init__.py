@@ -250,7 +250,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
         #: id of a scope -> its names only ever bound to constant strings (see :meth:`_local_mode`)
-        self._constant_modes: Dict[int, Dict[str, FrozenSet[str]]] = {}
+        self._constant_modes: Dict[int, Tuple[Dict[str, FrozenSet[str]], FrozenSet[str]]] = {}
         #: see :meth:`_may_open` (False: not asked yet)
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
