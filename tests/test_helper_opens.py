@@ -231,10 +231,16 @@ def again(name, mode, n=0):
 def save(target):
     tmp = target + ".tmp"
     opener(tmp, "w").close()
-    again(tmp, "w").close()
     os.rename(tmp, target)
+
+def save_again(target):
+    tmp = target + ".tmp"
+    again(tmp, "w").close()
+    os.rename(tmp, target)  # MBX306, MBX902
 """
-    assert codes(code) == []
+    # The recursive call is opaque, but the open the helper makes after it is its own: with
+    # the caller's "w" for its mode, the temp is written there.
+    assert codes(code) == marked(code) and len(marked(code)) == 2
 
 
 def test_a_self_attribute_holding_a_helper_opened_temp_is_renamed_in_another_method():

@@ -874,7 +874,7 @@ def prepare(folder):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
-            if event.mode == "append" and _appends_nothing(event, module.facts):
+            if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
                     and _writes_constant_text(event, texts):

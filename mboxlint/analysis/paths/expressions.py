@@ -180,21 +180,6 @@ def open_mode(call: ast.Call, mode_index: int = 1) -> str:
     return mode if mode is not None else "?"
 
 
-def mode_kind(mode: str) -> str:
-    """``read``, ``update`` (r+), ``truncate`` (w), ``append``, ``exclusive`` or ``unknown``."""
-    if mode == "?":
-        return "unknown"
-    if "x" in mode:
-        return "exclusive"
-    if "w" in mode:
-        return "truncate"
-    if "a" in mode:
-        return "append"
-    if "+" in mode:
-        return "update"
-    return "read"
-
-
 def keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
     for keyword in call.keywords:
         if keyword.arg == name:

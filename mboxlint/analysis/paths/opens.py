@@ -5,11 +5,12 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
 from ..imports import dotted_name, parameter_names
+from ..modes import combined_mode, mode_kind
 from ..pathkey import PathKey, substitute
 from ..state import State
-from ..summaries import handler_reraises
+from ..summaries import handler_reraises, string_defaults
 from ..walk import Walker
-from .expressions import PATHLIB_CLASSES, const_string, keyword_value, mode_kind
+from .expressions import PATHLIB_CLASSES, const_string, keyword_value
 
 
 OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"})
@@ -62,8 +63,7 @@ class OpensAndActs:
     def _local_mode(self, walker: Walker, mode_node: Optional[ast.AST]) -> Tuple[str, bool]:
         """The mode held by a local name every binding of which in the scope is a constant
         string (``mode = "ab" if resume else "wb"``): that mode when all say the same kind
-        of open; an append for appends and truncations mixed (a write either way, one that
-        may keep what was there); ``?`` otherwise. A parameter the function never rebinds,
+        of open (see :func:`~..modes.combined_mode`). A parameter the function never rebinds,
         with a constant string default (``def save(p, data, mode="w")``), holds that default:
         the open as the function's own calls and most callers make it (then the second item
         is true: a caller may pass another mode, so no fix may rely on it). The scope's names
@@ -77,11 +77,7 @@ class OpensAndActs:
         modes = table[0].get(mode_node.id)
         if not modes:
             return "?", False
-        by_default = mode_node.id in table[1]
-        by_kind = {mode_kind(mode): mode for mode in sorted(modes)}
-        if len(by_kind) == 1:
-            return next(iter(by_kind.values())), by_default
-        return (by_kind["append"] if set(by_kind) == {"append", "truncate"} else "?"), by_default
+        return combined_mode(modes), mode_node.id in table[1]
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
@@ -257,7 +253,7 @@ def constant_string_names(scope: ast.AST) -> Tuple[Dict[str, FrozenSet[str]], Fr
         nodes = ast.walk(scope)
         if hasattr(scope, "args"):
             params = set(parameter_names(scope))
-            defaults = _string_defaults(scope.args)
+            defaults = string_defaults(scope.args)
     ruled_out: Set[str] = set()  # bound by a ``def``, a class or an import, or declared global
     stores: Dict[str, int] = {}
     values: Dict[str, Set[str]] = {}
@@ -286,15 +282,6 @@ def constant_string_names(scope: ast.AST) -> Tuple[Dict[str, FrozenSet[str]], Fr
     by_default = {name for name in defaults if not stores.get(name) and name not in ruled_out}
     found.update((name, frozenset((defaults[name],))) for name in by_default)
     return found, frozenset(by_default)
-
-
-def _string_defaults(args: ast.arguments) -> Dict[str, str]:
-    """Parameter -> its default, for the parameters whose default is a string constant."""
-    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
-    return {arg.arg: default.value for arg, default in pairs
-            if type(default) is ast.Constant and type(default.value) is str}
 
 
 def _constant_strings(node: ast.AST) -> Optional[Set[str]]:
