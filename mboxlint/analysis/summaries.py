@@ -602,17 +602,17 @@ def arguments_by_parameter(func: ast.AST, call: ast.Call) -> Optional[Dict[str, 
     return passed
 
 
-def string_defaults(args: ast.arguments) -> Dict[str, str]:
-    """Parameter -> its default, for the parameters whose default is a string constant."""
-    positional = _positional(args)
+def constant_defaults(args: ast.arguments) -> Dict[str, ast.Constant]:
+    """The parameters of a signature whose default is a constant, with that constant."""
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
     pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
     pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
-    return {arg.arg: default.value for arg, default in pairs
-            if type(default) is ast.Constant and type(default.value) is str}
+    return {arg.arg: default for arg, default in pairs if isinstance(default, ast.Constant)}
 
 
-def _positional(args: ast.arguments) -> List[ast.arg]:
-    return list(getattr(args, "posonlyargs", [])) + list(args.args)
+def string_defaults(args: ast.arguments) -> Dict[str, str]:
+    """Parameter -> its default, for the parameters whose default is a string constant."""
+    return {name: default.value for name, default in constant_defaults(args).items() if type(default.value) is str}
 
 
 def bound_mode(op: str, summary: Summary, call: ast.Call, receiver: Optional[str],
