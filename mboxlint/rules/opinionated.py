@@ -617,7 +617,8 @@ def save(state):
         for event in module.events_of(FileOpen):
             opens.setdefault(event.path, []).append(event)
             for slot in _slots(event, place, passed):
-                if event.mode == "read":
+                if event.mode == "read" and not event.mode_default:
+                    # (a helper reading by a mode parameter's default may be the writer too)
                     reads.setdefault(slot, []).append(event)
                 elif event.mode == "truncate":
                     writes.setdefault(slot, []).append(event)
