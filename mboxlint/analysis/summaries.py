@@ -1922,8 +1922,9 @@ def local_names(func: ast.AST) -> Set[str]:
 
 def _stores(func: ast.AST) -> bool:
     """Whether a function changes anything but its own locals (a counter it keeps in an
-    attribute, an item, a global): what it returns may differ from call to call."""
-    for node in own_nodes(func):
+    attribute, an item, a global): what it returns may differ from call to call. Dead code
+    after a ``return`` or ``raise`` changes nothing."""
+    for node in _live_own_nodes(func):
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.AugAssign)):
             return True
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
@@ -1939,6 +1940,31 @@ def own_nodes(func: ast.AST):
         node = stack.pop()
         yield node
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
+_JUMPS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _live_own_nodes(func: ast.AST):
+    """:func:`own_nodes`, less the statements of a block that follow a jump out of it."""
+    stack = [node for node in _live(func.body) if not isinstance(node, _NESTED)]
+    while stack:
+        node = stack.pop()
+        yield node
+        for _field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                stack.extend(c for c in (_live(value) if value and isinstance(value[0], ast.stmt) else value)
+                             if isinstance(c, ast.AST) and not isinstance(c, _NESTED))
+            elif isinstance(value, ast.AST) and not isinstance(value, _NESTED):
+                stack.append(value)
+
+
+def _live(block: list) -> list:
+    """A block's statements up to its first jump (``return``, ``raise``, ``break``, ``continue``)."""
+    for index, stmt in enumerate(block):
+        if isinstance(stmt, _JUMPS):
+            return block[:index + 1]
+    return block
 
 
 def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
