@@ -103,6 +103,9 @@ class FileOpen(Event):
     #: the call is of a helper of the module that opens the file and returns it: the mode
     #: and the errors raised are the helper's, so no fix rewrites the call
     helper: bool = False
+    #: the mode is the constant default of a parameter of the function (``def save(p, mode="w")``):
+    #: the open as made when no caller passes another, so no fix relies on it
+    mode_default: bool = False
 
 
 @dataclass(eq=False)

@@ -24,7 +24,7 @@ from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
 from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
-from .summaries import LEAF_NODES, apply_effects, bind_arguments
+from .summaries import LEAF_NODES, apply_effects, bind_arguments, bound_mode
 from .triggers import has_trigger
 from .walk import Analysis, Scope, Walker
 
@@ -133,7 +133,14 @@ def call_effects(facts: ModuleFacts, call: ast.Call, scope: Scope):
         return []
     receiver = self_name if isinstance(call.func, ast.Attribute) else None
     mapping = bind_arguments(summary, call, receiver)
-    return apply_effects(summary.enter, mapping) if mapping is not None else []
+    if mapping is None:
+        return []
+    applied = []
+    for ref, op in apply_effects(summary.enter, mapping):
+        op = bound_mode(op, summary, call, receiver)
+        if op is not None:
+            applied.append((ref, op))
+    return applied
 
 
 def context_effects(facts: ModuleFacts, expr: ast.AST, scope: Scope):

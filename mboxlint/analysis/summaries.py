@@ -26,6 +26,7 @@ import re
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding, word_lines
+from .modes import combined_mode
 from .imports import PROGRAM_EXITS, ModuleFacts, own_statements, dotted_name, parameter_names, sequential_statements
 
 #: helpers calling helpers followed this deep; deeper ones are opaque
@@ -47,6 +48,10 @@ FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
 OPENS = "open:"
 #: before the mode: the open may not happen, or survives a missing file
 TOLERANT = "?"
+#: a mode that is a parameter of the helper (``open(path, mode)``): this, the parameter's
+#: name, then ``=`` and its constant default when it has one; each call puts its own
+#: constant, or that default, in its place (see :func:`bound_mode`)
+MODE_PARAMETER = "$"
 PLAIN_OPENS = frozenset({"builtins.open", "io.open"})
 #: methods of a path that open it, and the mode they open it in
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
@@ -232,6 +237,8 @@ class _Scan:
         #: branching statements scanned since last looked
         self.may_have_returned = False
         self.branches: List[ast.stmt] = []
+        #: the files every branch of the ``if`` being scanned opens (see :meth:`_opened_in_every_branch`)
+        self.opened_everywhere: FrozenSet[Target] = frozenset()
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -275,7 +282,14 @@ class _Scan:
             nested = list(getattr(stmt, "body", None) or []) + list(getattr(stmt, "orelse", None) or [])
             for case in getattr(stmt, "cases", None) or []:
                 nested.extend(case.body)
+            everywhere = self._opened_in_every_branch(stmt) if type(stmt) is ast.If else {}
+            self.opened_everywhere = frozenset(everywhere)
             self.uncertain_block(nested)
+            self.opened_everywhere = frozenset()
+            if everywhere:
+                tolerant = TOLERANT if self.handled or self._may_have_returned() else ""
+                for target, mode in everywhere.items():
+                    self.add(target, OPENS + tolerant + mode, certain)
             if not self.may_have_returned:
                 self.branches.append(stmt)  # looked into only if an open of a parameter follows
             return
@@ -326,6 +340,8 @@ class _Scan:
         name = self.summaries.facts.resolve(func)
         opened = self._opened_parameter(call, name)
         if opened is not None:
+            if not certain and opened[0] in self.opened_everywhere:
+                return  # an open of every branch of the ``if``: added once, after it
             # An open the helper guards with a handler or its own check may not happen, or may
             # survive a missing file: a read or write of that file still, but no check before
             # the call can go stale for it (OPENS + TOLERANT + mode).
@@ -346,10 +362,74 @@ class _Scan:
         mapping = bind_arguments(callee, call, self.self_name if _is_self_call(call, self.self_name) else None)
         if mapping is None:
             return
+        receiver = self.self_name if _is_self_call(call, self.self_name) else None
         for ref, op in apply_effects(callee.enter, mapping):
             root, _, chain = ref.partition(".")
             if root in self.params:
-                self.add((root, chain), op, certain)
+                op = bound_mode(op, callee, call, receiver, self._forwarded_mode)
+                if op is not None:
+                    self.add((root, chain), op, certain)
+
+    def _opened_in_every_branch(self, stmt: ast.If) -> Dict[Target, str]:
+        """The files (parameters, or attributes of the instance) that every branch of an
+        ``if``/``elif``/``else`` chain opens before anything else can end or branch it:
+        the open happens whichever branch runs. Each with one mode for all branches: the
+        same parameter, or of one kind (see :func:`~.modes.combined_mode`); branches whose
+        modes differ otherwise (a read in one, a write in the other) leave the file out, as
+        an open in one branch only. Chains are followed in a loop, not by recursion."""
+        branches = []
+        node = stmt
+        while True:
+            branches.append(node.body)
+            if len(node.orelse) == 1 and type(node.orelse[0]) is ast.If:
+                node = node.orelse[0]
+                continue
+            if not node.orelse:
+                return {}  # no ``else``: a way through that opens nothing
+            branches.append(node.orelse)
+            break
+        common: Optional[Dict[Target, List[str]]] = None
+        for body in branches:
+            opened = self._opened_first(body)
+            if common is None:
+                common = {target: [mode] for target, mode in opened.items()}
+            else:
+                common = {target: modes + [opened[target]] for target, modes in common.items() if target in opened}
+            if not common:
+                return {}
+        everywhere: Dict[Target, str] = {}
+        for target, modes in (common or {}).items():
+            if len(set(modes)) == 1:
+                everywhere[target] = modes[0]
+            elif not any(mode.startswith(MODE_PARAMETER) for mode in modes) and combined_mode(modes) != "?":
+                everywhere[target] = combined_mode(modes)
+        return everywhere
+
+    def _opened_first(self, body: Sequence[ast.stmt]) -> Dict[Target, str]:
+        """What a branch opens on every way through it (see :meth:`_opened_in_every_branch`):
+        its simple statements and ``with`` statements, in order, up to the first statement
+        that branches, loops, handles errors or leaves; the first mode each file is opened in."""
+        opened: Dict[Target, str] = {}
+        stack = list(reversed(body))
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, _NESTED):
+                continue
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                nodes: List[ast.AST] = [item.context_expr for item in stmt.items]
+                stack.extend(reversed(stmt.body))
+            elif any(getattr(stmt, field, None) for field in ("body", "orelse", "handlers", "cases", "finalbody")):
+                break
+            else:
+                nodes = [stmt]
+            for node in nodes:
+                for call in _calls_in_order(node)[0]:
+                    found = self._opened_parameter(call, self.summaries.facts.resolve(call.func))
+                    if found is not None:
+                        opened.setdefault(found[0], found[1])
+            if isinstance(stmt, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                break
+        return opened
 
     def _may_have_returned(self) -> bool:
         if not self.may_have_returned and self.branches:
@@ -368,7 +448,8 @@ class _Scan:
             path = call.args[0]
             mode = call.args[1] if len(call.args) > 1 else next(
                 (k.value for k in call.keywords if k.arg == "mode"), ast.Constant("r"))
-            mode = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None
+            mode = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) \
+                else self._mode_parameter(mode)
         elif name is None and isinstance(func, ast.Attribute) and func.attr in PATH_READS_WRITES:
             path, mode = func.value, PATH_READS_WRITES[func.attr]
             if isinstance(path, ast.Call) and (self.summaries.facts.resolve(path.func) or "").startswith("pathlib.") \
@@ -381,10 +462,7 @@ class _Scan:
         # file the caller's ``self.path`` names).
         if target is None or target[1] and target[0] != self.self_name:
             return None
-        if self.rebound is None:
-            self.rebound = frozenset(filter(None, (
-                dotted_name(t) for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus))))
-        if target[0] in self.rebound:
+        if target[0] in self._rebound() or mode.startswith(MODE_PARAMETER) and mode[1:].split("=")[0] in self.rebound:
             return None
         if target[1]:
             # ... and one the method sets (itself or a part of it) may name another file by then
@@ -392,6 +470,38 @@ class _Scan:
             if any(bound == chain or chain.startswith(bound + ".") for bound in self.rebound):
                 return None
         return target, mode
+
+    def _forwarded_mode(self, name: str) -> Optional[str]:
+        """A parameter of this function passed on as a helper's mode, as :data:`MODE_PARAMETER`
+        spells it; None when not a parameter, or one the function rebinds."""
+        spelt = self._mode_parameter(ast.Name(id=name, ctx=ast.Load()))
+        if spelt is None:
+            return None
+        return spelt if name not in self._rebound() else None
+
+    def _rebound(self) -> FrozenSet[str]:
+        """The names (dotted: ``self.path``) the function binds: by assignment, a loop, a
+        ``with``, and also by an import, ``except ... as`` or a ``case`` pattern."""
+        if self.rebound is None:
+            names = {dotted_name(t) for t, _ in bindings_of(self.func, self.summaries.facts.may_walrus)}
+            for node in own_nodes(self.func):
+                kind = type(node)
+                if kind is ast.alias:
+                    names.add((node.asname or node.name).split(".")[0])
+                elif kind is ast.ExceptHandler or kind.__name__ in _MATCH_BINDINGS:
+                    names.add(node.name)
+                elif kind.__name__ == "MatchMapping":
+                    names.add(node.rest)
+            names.discard(None)
+            self.rebound = frozenset(names)
+        return self.rebound
+
+    def _mode_parameter(self, mode: ast.AST) -> Optional[str]:
+        """A mode that is a parameter, as :data:`MODE_PARAMETER` spells it; None otherwise."""
+        if type(mode) is not ast.Name or mode.id not in self.params or mode.id == self.self_name:
+            return None
+        default = string_defaults(self.func.args).get(mode.id)
+        return MODE_PARAMETER + mode.id + ("=" + default if default is not None else "")
 
     def add(self, target: Target, op: str, certain: bool) -> None:
         if not certain:
@@ -502,6 +612,55 @@ def arguments_by_parameter(func: ast.AST, call: ast.Call) -> Optional[Dict[str, 
     for keyword in call.keywords:
         passed[keyword.arg] = keyword.value
     return passed
+
+
+def constant_defaults(args: ast.arguments) -> Dict[str, ast.Constant]:
+    """The parameters of a signature whose default is a constant, with that constant."""
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
+    return {arg.arg: default for arg, default in pairs if isinstance(default, ast.Constant)}
+
+
+def string_defaults(args: ast.arguments) -> Dict[str, str]:
+    """Parameter -> its default, for the parameters whose default is a string constant."""
+    return {name: default.value for name, default in constant_defaults(args).items() if type(default.value) is str}
+
+
+def bound_mode(op: str, summary: Summary, call: ast.Call, receiver: Optional[str],
+               forward: Optional[Callable[[str], Optional[str]]] = None) -> Optional[str]:
+    """The effect ``op`` of calling ``summary`` as ``call`` does (``receiver`` as for
+    :func:`bind_arguments`): an open whose mode is a parameter of the helper gets the
+    caller's constant for it, or the default when the caller passes none; None when neither
+    is known (the mode, and so the open, is unknown). ``forward``: how the caller's own
+    parameters, passed on as the mode, are spelt (a helper calling a helper)."""
+    if not op.startswith(OPENS):
+        return op
+    tolerant = TOLERANT if op.startswith(OPENS + TOLERANT) else ""
+    mode = op[len(OPENS) + len(tolerant):]
+    if not mode.startswith(MODE_PARAMETER):
+        return op
+    name, has_default, default = mode[1:].partition("=")
+    value = passed_argument(summary, call, receiver, name)
+    if value is None:
+        return OPENS + tolerant + default if has_default else None
+    if type(value) is ast.Constant and type(value.value) is str:
+        return OPENS + tolerant + value.value
+    spelt = forward(value.id) if forward is not None and type(value) is ast.Name else None
+    return OPENS + tolerant + spelt if spelt is not None else None
+
+
+def passed_argument(summary: Summary, call: ast.Call, receiver: Optional[str], param: str) -> Optional[ast.expr]:
+    """The expression ``call`` passes for ``param`` of ``summary``, None when it passes none."""
+    for keyword in call.keywords:
+        if keyword.arg == param:
+            return keyword.value
+    params = list(summary.params)
+    if receiver is not None and not summary.static:
+        params = params[1:]
+    if param in params and params.index(param) < len(call.args):
+        return call.args[params.index(param)]
+    return None
 
 
 def apply_effects(effects: Sequence[Effect], mapping: Dict[str, Optional[str]]) -> List[Tuple[str, str]]:
@@ -1783,8 +1942,9 @@ def local_names(func: ast.AST) -> Set[str]:
 
 def _stores(func: ast.AST) -> bool:
     """Whether a function changes anything but its own locals (a counter it keeps in an
-    attribute, an item, a global): what it returns may differ from call to call."""
-    for node in own_nodes(func):
+    attribute, an item, a global): what it returns may differ from call to call. Dead code
+    after a ``return`` or ``raise`` changes nothing."""
+    for node in _live_own_nodes(func):
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.AugAssign)):
             return True
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
@@ -1801,6 +1961,31 @@ def own_nodes(func: ast.AST):
         yield node
         stack.extend(c for c in ast.iter_child_nodes(node)
                      if type(c) not in _UNWANTED_NODES and not isinstance(c, _NESTED))
+
+
+_JUMPS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _live_own_nodes(func: ast.AST):
+    """:func:`own_nodes`, less the statements of a block that follow a jump out of it."""
+    stack = [node for node in _live(func.body) if not isinstance(node, _NESTED)]
+    while stack:
+        node = stack.pop()
+        yield node
+        for _field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                stack.extend(c for c in (_live(value) if value and isinstance(value[0], ast.stmt) else value)
+                             if isinstance(c, ast.AST) and not isinstance(c, _NESTED))
+            elif isinstance(value, ast.AST) and not isinstance(value, _NESTED):
+                stack.append(value)
+
+
+def _live(block: list) -> list:
+    """A block's statements up to its first jump (``return``, ``raise``, ``break``, ``continue``)."""
+    for index, stmt in enumerate(block):
+        if isinstance(stmt, _JUMPS):
+            return block[:index + 1]
+    return block
 
 
 def walrus_bindings(func: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:

@@ -115,7 +115,15 @@ class ExistsThenOpen(Rule):
     of the class that opens an attribute of the instance it does not set
     (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A
     helper whose open is under a handler, or after a check of its own that may return first,
-    is not counted on.
+    is not counted on. The helper's mode may be one of its parameters (`def read_file(self,
+    path, encoding, filetype="r")`): the constant the call passes for it, else its constant
+    default (another expression: not followed); an open of the same parameter in every
+    branch of an `if`/`else` (or `if`/`elif`/`else`) counts as an open on every way through,
+    in the mode the branches share (the same parameter, or one kind of constant mode; a read
+    in one branch and a write in another is not followed, nor is an open in some branches
+    only). In the function itself, a mode that is a parameter with a constant string default,
+    never rebound there (`def load(path, mode="r")`), is that default: reported without a fix,
+    since a caller may pass another mode.
     A checked path put in a list or
     tuple display all of whose elements are that path (`pid_files = [pid]`) is followed to a
     `for` or comprehension variable iterating it and to a constant index of it, until the
@@ -273,6 +281,22 @@ def load(path, other):
 """,
     ]
     INVALID = [
+        Invalid(
+            """
+import os
+def read_file(path, filetype="r"):
+    if filetype == "r":
+        with open(path, filetype, encoding="utf-8") as f:
+            return f.read()
+    else:
+        with open(path, filetype) as f:
+            return f.read()
+def read(path):
+    if os.path.isfile(path):
+        return read_file(path)  # MBX301
+    return None
+""",
+        ),
         Invalid(
             """
 import os, pickle
@@ -441,6 +465,8 @@ def count(path, seen):
                 plan = no_fix("the checked arm also acts on the file (MBX302): that fix comes first")
             elif event.helper:
                 plan = no_fix(HELPER_OPEN)
+            elif event.mode_default:
+                plan = no_fix(PARAMETER_MODE)
             else:
                 plan = open_plan(blocks, guard, event.stmt, node, module.facts)
             yield self.finding(node, plan=plan, what=_what(node), path=_spell(event.path, event.path_node, module),
@@ -462,8 +488,10 @@ class CheckThenAct(Rule):
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
       `os.access()` found false), also through a helper of the module that opens a file and returns it,
       or that opens for writing the file it is given (as in MBX301; reported without a fix: the
-      helper chooses the mode), or with a mode held in a local name only ever bound to constant
-      strings that all write (as in MBX902);
+      helper chooses the mode; the helper's mode parameter takes the call's constant or its
+      default, as in MBX301), or with a mode held in a local name only ever bound to constant
+      strings that all write (as in MBX902), or in a mode parameter of the function whose
+      constant default writes (reported without a fix: a caller may pass another mode);
     * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
       that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
       nobody reads the target, but `P` may be gone by then).
@@ -881,12 +909,13 @@ def prepare(folder):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
-            if event.mode == "append" and _appends_nothing(event, module.facts):
+            if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
                     and _writes_constant_text(event, texts):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
-            plan = no_fix(HELPER_OPEN) if event.helper else create_plan(event, guard, blocks_of(module))
+            plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
+                else create_plan(event, guard, blocks_of(module))
             yield self.finding(event.node, plan=plan, what=_what(event.node),
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice="open it with mode 'x' and catch FileExistsError")
@@ -1427,8 +1456,11 @@ class RenameToOverwrite(Rule):
     Reports `os.rename(src, dst)` and `Path.rename(dst)` where the rename is meant to replace
     `dst`: `src` is a temp file from `tempfile`, or a name built from `dst` (`dst + ".tmp"`,
     `f"{dst}.new"`, `dst.with_suffix(...)`, `dst.with_name(...)`, also where `dst` is a
-    path whose type is written nowhere, as in MBX302) that this function wrote (directly, or through a
-    helper of the module that opens a file and returns it, as in MBX301), or the rename retries an
+    path whose type is written nowhere, as in MBX302; `".".join([dst, "tmp"])` with a constant
+    separator over a display of the parts is `dst + ".tmp"`) that this function wrote (directly,
+    in a mode parameter's constant default, `def safe_overwrite(file, data, *, mode="w")`, or
+    through a helper of the module that opens a file and returns it or that writes the file it
+    is given, with the call's constant mode or the default, as in MBX301), or the rename retries an
     earlier rename of the same two names that failed (a rename in the other arm of the same
     `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name
     in the target's own folder built from it (`target.parent / (target.name + ".tmp")`)
@@ -1530,6 +1562,29 @@ def save(path, text):
 """,
     ]
     INVALID = [
+        Invalid(
+            """
+import os
+def safe_overwrite(file, data, *, mode="w"):
+    tmpname = str(file) + ".tmp"
+    with open(tmpname, mode) as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.rename(tmpname, file)  # MBX306
+""",
+            fixed="""
+import os
+def safe_overwrite(file, data, *, mode="w"):
+    tmpname = str(file) + ".tmp"
+    with open(tmpname, mode) as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmpname, file)  # MBX306
+""",
+            unsafe=True,
+        ),
         Invalid(
             """
 import os
@@ -1789,6 +1844,8 @@ def _is_true(node) -> bool:
 
 #: why no fix rewrites the call of a helper that opens the file
 HELPER_OPEN = "the file is opened by a helper, which chooses the mode and the errors raised"
+#: an open whose mode is a parameter's default: a fix made for that mode is wrong for another
+PARAMETER_MODE = "the mode is a parameter's default, and a caller may pass another"
 
 
 def _what(node) -> str:

@@ -20,6 +20,7 @@ from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of, same
 from .base import Invalid, Rule
+from .files import PARAMETER_MODE
 from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
@@ -271,7 +272,11 @@ class InPlaceRewrite(Rule):
     the helper creates before returning a name in it changes nothing. A helper of the module
     that opens a file and returns it (as in MBX301: `def state(mode="r"): return open(STATE,
     mode)`) opens it where it is called, in the mode the caller passes; such a rewrite is
-    reported without a fix. Not reported for devices and the kernel's files
+    reported without a fix. In the function itself, a mode that is a parameter with a
+    constant string default, never rebound, is that default: a rewrite in it (`def
+    save(text, mode="w")`) is reported without a fix (a caller may pass another mode), but a
+    read in it is no reader (such a helper is often the writer too, every call passing
+    `"w"`). Not reported for devices and the kernel's files
     (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
     ordinary files), whose "rewrite" truncates nothing anyone reads back, for temp files,
     files in a fresh private directory
@@ -616,7 +621,8 @@ def save(state):
         for event in module.events_of(FileOpen):
             opens.setdefault(event.path, []).append(event)
             for slot in _slots(event, place, passed):
-                if event.mode == "read":
+                if event.mode == "read" and not event.mode_default:
+                    # (a helper reading by a mode parameter's default may be the writer too)
                     reads.setdefault(slot, []).append(event)
                 elif event.mode == "truncate":
                     writes.setdefault(slot, []).append(event)
@@ -639,6 +645,8 @@ def save(state):
                 continue
             if event.helper:
                 plan = no_fix("the file is opened by a helper, which chooses the mode")
+            elif event.mode_default:
+                plan = no_fix(PARAMETER_MODE)
             elif _atomic_write_fits(event, facts):
                 plan = atomic_plan(event, blocks_of(module))
             else:
@@ -831,7 +839,16 @@ class RenameWithoutFsync(Rule):
     class fsyncs that attribute. The mode may be held in a local name every binding of which in
     the function is a constant string or a choice of them (`open_mode = "ab" if resume else
     "wb"`): the open writes when every one of them does; with a read among them, or a
-    parameter, `+=` or loop binding the name, it is not known to write and nothing is said.
+    `+=` or loop binding the name, it is not known to write and nothing is said. A mode
+    parameter with a constant string default that the function never rebinds
+    (`def safe_overwrite(file, data, *, mode="w")`) is that default (a caller may pass
+    another; whatever it passes, the temp is renamed over the target); with no default, a
+    default that is not a string constant, or rebound, nothing is said. A helper of the
+    module that writes the file it is given (`def save(path, data, mode="w")`, or in every
+    branch of an `if`/`else`) writes it where it is called, in the call's constant mode or
+    the default. A name built with `SEP.join([...])` (or a tuple display), the separator a
+    constant or `os.sep`, is the concatenation `a + SEP + b` (`".".join([mail, "bak"])` is
+    built from `mail`); a join of a list built elsewhere is not followed.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 
@@ -904,6 +921,21 @@ def save(path, data):
     with tempfile.NamedTemporaryFile("wb", dir=os.path.dirname(path), delete=False) as f:
         f.write(data)
     os.replace(f.name, path)  # MBX902
+""",
+        """
+import shutil
+def rewrite(mail, text):
+    backup = ".".join([mail, "bak"])
+    with open(backup, "w") as bak:
+        bak.write(text)
+    shutil.move(backup, mail)  # MBX902
+""",
+        """
+import os
+def save(path, data, mode="w"):
+    with open(path + ".tmp", mode) as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)  # MBX902
 """,
     ]
 

@@ -74,6 +74,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from ..events import FileRename
 from ..imports import ModuleFacts, dotted_name
 from ..locks import call_effects
+from ..modes import mode_kind
 from ..summaries import OPENS, TOLERANT, stat_of_mtime
 from ..pathkey import PathKey
 from ..state import State
@@ -82,7 +83,7 @@ from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
 from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache_lookup
-from .expressions import PathExpressions, is_true, is_true_false, keyword_value, mode_kind, open_mode
+from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
 from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
@@ -250,7 +251,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: :meth:`~..summaries.ModuleSummaries.returning` says of it for an open
         self._openers: Dict[object, Optional[tuple]] = {}
         #: id of a scope -> its names only ever bound to constant strings (see :meth:`_local_mode`)
-        self._constant_modes: Dict[int, Dict[str, FrozenSet[str]]] = {}
+        self._constant_modes: Dict[int, Tuple[Dict[str, FrozenSet[str]], FrozenSet[str]]] = {}
         #: see :meth:`_may_open` (False: not asked yet)
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
@@ -498,17 +499,19 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             self._note_passed_arguments(node, state)
             opens: Dict[str, List[str]] = {}
             wanted = self._any_temp or self._may_touch_file(node, walker.scope)
+            # A helper that returns the file it opens: that open, as the call makes it, is the
+            # call's (its summary says the same of the parameter, less precisely).
+            opened = self._helper_open(node, state)
             for ref, op in call_effects(self.facts, node, walker.scope) if wanted else ():
                 if op == "fsync" and self._any_temp:  # a helper that fsyncs what it is given
                     self._synced_target(None, ref, state)  # (matters only to a temp's rename)
-                elif op.startswith(OPENS):  # a helper that opens, reads or writes the file given
+                elif op.startswith(OPENS) and opened is None:  # a helper that opens, reads or writes the file given
                     opens.setdefault(ref, []).append(op[len(OPENS):])
             for ref, modes in opens.items():
                 # One that both reads and rewrites it is reported in itself, not at each call.
                 if len({mode_kind(mode.lstrip(TOLERANT)) == "read" for mode in modes}) == 1:
                     for mode in modes:
                         self._opened_by_helper(walker, node, ref, mode, state)
-            opened = self._helper_open(node, state)
             if opened is not None:
                 self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
                 return

@@ -25,11 +25,12 @@ from bisect import bisect_right
 from typing import Dict, List, Optional, Set, Tuple
 
 from ..imports import dotted_name, own_statements, parameter_names, sequential_statements
+from ..modes import mode_kind
 from ..pathkey import PathKey, name_key, substitute
 from ..state import State
 from ..summaries import walrus_bindings
 from ..walk import Scope
-from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, mode_kind, open_mode
+from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, open_mode
 from .facts import Must
 from .opens import OPEN_FUNCTIONS
 from .renames import TempFact, derived_name

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..imports import dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, instance_name, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, instance_name, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import class_paths, scope_evidence
 
@@ -113,14 +113,6 @@ _KEEP_ELEMENTS = frozenset({"pop", "remove", "clear", "copy", "index", "count", 
 WHOLE_COPIES = frozenset({"builtins.list", "builtins.sorted", "builtins.tuple", "builtins.reversed"})
 
 
-def _constant_defaults(args: ast.arguments) -> Dict[str, ast.Constant]:
-    """The parameters of a signature whose default is a constant, with that constant."""
-    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    pairs += [(arg, default) for arg, default in zip(args.kwonlyargs, args.kw_defaults) if default is not None]
-    return {arg.arg: default for arg, default in pairs if isinstance(default, ast.Constant)}
-
-
 def _all_known(parts) -> bool:
     return all(part is not None for part in parts)
 
@@ -178,21 +170,6 @@ def open_mode(call: ast.Call, mode_index: int = 1) -> str:
         return "r"
     mode = const_string(mode_node)
     return mode if mode is not None else "?"
-
-
-def mode_kind(mode: str) -> str:
-    """``read``, ``update`` (r+), ``truncate`` (w), ``append``, ``exclusive`` or ``unknown``."""
-    if mode == "?":
-        return "unknown"
-    if "x" in mode:
-        return "exclusive"
-    if "w" in mode:
-        return "truncate"
-    if "a" in mode:
-        return "append"
-    if "+" in mode:
-        return "update"
-    return "read"
 
 
 def keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
@@ -404,6 +381,10 @@ class PathExpressions:
         if name == "pathlib.Path.home" and not node.args and not node.keywords:
             # the directory ``expanduser("~")`` names, spelled the same way
             return const_key("~")
+        if type(node.func) is ast.Attribute and node.func.attr == "join":
+            joined = self._joined_parts(node)
+            if joined is not None:
+                return joined, _concat
         if name is None and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in TRANSPARENT_METHODS and not node.args:
@@ -417,6 +398,39 @@ class PathExpressions:
         if name is None:
             return self._helper_step(node, state)
         return None
+
+    def _joined_parts(self, node: ast.Call) -> Optional[List[ast.AST]]:
+        """The parts of ``SEP.join([a, b, ...])`` (or of a tuple display) as the concatenation
+        ``a + SEP + b ...`` spells them, constant text run together, so that both are one
+        key: ``".".join([mail, "bak"])`` is ``mail + ".bak"``. Only a constant separator, or
+        ``os.sep``, and a display of the parts: a list built elsewhere may hold anything by then."""
+        if len(node.args) != 1 or node.keywords or type(node.args[0]) not in (ast.List, ast.Tuple):
+            return None
+        elements = node.args[0].elts
+        if not elements or any(type(element) is ast.Starred for element in elements):
+            return None
+        separator = node.func.value
+        text = const_string(separator)
+        if text is None and self.facts.resolve(separator) not in ("os.sep", "os.path.sep"):
+            return None
+        pieces: List[object] = []  # constant text as str, the rest as nodes
+        for element in elements:
+            if pieces:
+                pieces.append(text if text is not None else separator)
+            element_text = const_string(element)
+            pieces.append(element_text if element_text is not None else element)
+        parts: List[ast.AST] = []
+        run: List[str] = []
+        for piece in pieces + [None]:
+            if type(piece) is str:
+                run.append(piece)
+                continue
+            if run and "".join(run) or run and not parts and piece is None:
+                parts.append(ast.Constant(value="".join(run)))
+            run = []
+            if piece is not None:
+                parts.append(piece)
+        return parts
 
     def _returns(self, node: ast.Call):
         """What the function or ``self`` method of this module called at ``node`` returns."""
@@ -502,10 +516,10 @@ class PathExpressions:
             if summaries is not None and scope is not None else None
         if found is None:
             return positional, keywords
-        defaults = _constant_defaults(found[0].args)
+        defaults = constant_defaults(found[0].args)
         if not defaults:
             return positional, keywords
-        own = _constant_defaults(scope.node.args) if scope.is_function else {}
+        own = constant_defaults(scope.node.args) if scope.is_function else {}
         params = [a.arg for a in list(getattr(found[0].args, "posonlyargs", [])) + list(found[0].args.args)]
         if instance_name(self.facts, found[0], found[1]) is not None:
             params = params[1:]  # ``self.helper(a)``: the first argument is the second parameter

@@ -5,11 +5,12 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
 from ..imports import dotted_name, parameter_names
+from ..modes import combined_mode, mode_kind
 from ..pathkey import PathKey, substitute
 from ..state import State
-from ..summaries import handler_reraises
+from ..summaries import handler_reraises, string_defaults
 from ..walk import Walker
-from .expressions import PATHLIB_CLASSES, const_string, keyword_value, mode_kind
+from .expressions import PATHLIB_CLASSES, const_string, keyword_value
 
 
 OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"})
@@ -34,12 +35,15 @@ class OpensAndActs:
               missing_ok: bool = False) -> None:
         """``missing_ok``: a read that skips a missing file (``ConfigParser.read``): no check
         before it can go stale."""
+        by_default = False
         if mode == "?":
-            mode = self._local_mode(walker, _mode_node(node, 1 if node.args and path is node.args[0] else 0))
-        self._open_key(walker, node, self.key(path, state), path, mode, state, missing_ok=missing_ok)
+            mode, by_default = self._local_mode(
+                walker, _mode_node(node, 1 if node.args and path is node.args[0] else 0))
+        self._open_key(walker, node, self.key(path, state), path, mode, state, missing_ok=missing_ok,
+                       mode_default=by_default)
 
     def _open_key(self, walker: Walker, node: ast.Call, key: Optional[PathKey], path: Optional[ast.AST], mode: str,
-                  state: State, helper: bool = False, missing_ok: bool = False) -> None:
+                  state: State, helper: bool = False, missing_ok: bool = False, mode_default: bool = False) -> None:
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
@@ -48,32 +52,32 @@ class OpensAndActs:
         caught = frozenset(self._caught(walker, guard)) if guard is not None else frozenset()
         walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
                     stmt=walker.current_statement(),
-                    iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught, helper=helper)
+                    iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught, helper=helper,
+                    mode_default=mode_default)
         if kind in ("truncate", "append", "exclusive", "update"):
             state.discard("guard", key)
             state.discard("removed", key)
             if kind != "update":
                 self._maybe_derived_temp(key, node, state)
 
-    def _local_mode(self, walker: Walker, mode_node: Optional[ast.AST]) -> str:
+    def _local_mode(self, walker: Walker, mode_node: Optional[ast.AST]) -> Tuple[str, bool]:
         """The mode held by a local name every binding of which in the scope is a constant
         string (``mode = "ab" if resume else "wb"``): that mode when all say the same kind
-        of open; an append for appends and truncations mixed (a write either way, one that
-        may keep what was there); ``?`` otherwise. The scope's names are read once, when its
-        first open by such a name is met."""
+        of open (see :func:`~..modes.combined_mode`). A parameter the function never rebinds,
+        with a constant string default (``def save(p, data, mode="w")``), holds that default:
+        the open as the function's own calls and most callers make it (then the second item
+        is true: a caller may pass another mode, so no fix may rely on it). The scope's names
+        are read once, when its first open by such a name is met."""
         if type(mode_node) is not ast.Name:
-            return "?"
+            return "?", False
         scope = walker.scope.node
         table = self._constant_modes.get(id(scope))
         if table is None:
             table = self._constant_modes[id(scope)] = constant_string_names(scope)
-        modes = table.get(mode_node.id)
+        modes = table[0].get(mode_node.id)
         if not modes:
-            return "?"
-        by_kind = {mode_kind(mode): mode for mode in sorted(modes)}
-        if len(by_kind) == 1:
-            return next(iter(by_kind.values()))
-        return by_kind["append"] if set(by_kind) == {"append", "truncate"} else "?"
+            return "?", False
+        return combined_mode(modes), mode_node.id in table[1]
 
     def _act(self, walker: Walker, node: ast.Call, op: str, path: ast.AST, state: State) -> None:
         key = self.key(path, state)
@@ -262,17 +266,23 @@ class OpensAndActs:
         return "os.O_CREAT" in names and "os.O_EXCL" not in names
 
 
-def constant_string_names(scope: ast.AST) -> Dict[str, FrozenSet[str]]:
+def constant_string_names(scope: ast.AST) -> Tuple[Dict[str, FrozenSet[str]], FrozenSet[str]]:
     """The names of a function (of a module: its top level) every binding of which is a plain
     assignment of a string constant or a choice of them (``"a" if c else "w"``), with those
-    strings. A parameter, a ``global``, or any other binding (a loop, ``+=``, an unpacking, a
-    ``def``, an import; in a nested function too) rules the name out."""
+    strings; and the names among them that are parameters. A parameter counts only with a
+    constant string default and no binding in the body; a ``global``, or any other binding
+    (a loop, ``+=``, an unpacking, a ``def``, an import; in a nested function too) rules the
+    name out."""
+    defaults: Dict[str, str] = {}
+    params: Set[str] = set()
     if isinstance(scope, ast.Module):
         nodes = (sub for stmt in scope.body for sub in ast.walk(stmt))
-        ruled_out = set()
     else:
         nodes = ast.walk(scope)
-        ruled_out = set(parameter_names(scope)) if hasattr(scope, "args") else set()
+        if hasattr(scope, "args"):
+            params = set(parameter_names(scope))
+            defaults = string_defaults(scope.args)
+    ruled_out: Set[str] = set()  # bound by a ``def``, a class or an import, or declared global
     stores: Dict[str, int] = {}
     values: Dict[str, Set[str]] = {}
     plain: Dict[str, int] = {}
@@ -295,8 +305,11 @@ def constant_string_names(scope: ast.AST) -> Dict[str, FrozenSet[str]]:
             ruled_out.add(node.name)
         elif kind is ast.alias:
             ruled_out.add((node.asname or node.name).split(".")[0])
-    return {name: frozenset(strings) for name, strings in values.items()
-            if name not in ruled_out and stores.get(name) == plain[name]}
+    found = {name: frozenset(strings) for name, strings in values.items()
+             if name not in ruled_out and name not in params and stores.get(name) == plain[name]}
+    by_default = {name for name in defaults if not stores.get(name) and name not in ruled_out}
+    found.update((name, frozenset((defaults[name],))) for name in by_default)
+    return found, frozenset(by_default)
 
 
 def _constant_strings(node: ast.AST) -> Optional[Set[str]]:
