@@ -19,14 +19,18 @@ of its locking:
 """
 
 import ast
-from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
+from .containers import (
+    ANY_KEY, Container, box_ref, entry_key, entry_parts, entry_ref, iterated_container, may_be_same, stores_mailbox,
+    survey_containers,
+)
 from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
 from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import apply_effects, bind_arguments
 from .triggers import has_trigger
-from .walk import Analysis, Scope, Walker
+from .walk import Analysis, Scope, Walker, _bound_refs
 
 DOMAIN = "box"
 
@@ -47,6 +51,8 @@ READING = frozenset(
 )
 #: Operations after which the mailbox is no longer locked.
 RELEASING = frozenset({"unlock", "close"})
+#: Operations that change the lock state
+_LOCK_CHANGES = RELEASING | {"lock"}
 #: methods that, on an object that is also locked and unlocked, only a mailbox has
 MAILBOX_ONLY_METHODS = frozenset({
     "get_message", "get_bytes", "get_string", "get_file", "iterkeys", "itervalues", "iteritems",
@@ -65,7 +71,7 @@ UNTYPED_KIND = "mailbox.Mailbox"
 class BoxFact:
     """What is known of one tracked mailbox at one point."""
 
-    __slots__ = ("kind", "lock", "epochs", "pending", "read_unlocked", "owned")
+    __slots__ = ("kind", "lock", "epochs", "pending", "read_unlocked", "owned", "vague")
 
     def __init__(
         self,
@@ -75,6 +81,7 @@ class BoxFact:
         pending: Optional[int] = None,
         read_unlocked: Optional[int] = None,
         owned: bool = True,
+        vague: bool = False,
     ):
         self.kind = kind  # "mailbox.mbox", ...
         self.lock = lock  # LOCKED / UNLOCKED / MAYBE
@@ -86,6 +93,9 @@ class BoxFact:
         self.read_unlocked = read_unlocked
         #: constructed in this scope (rather than arriving from the caller)
         self.owned = owned
+        #: a container entry that may be another entry changed under a different spelling
+        #: (``boxes[k]`` and ``boxes["a"]``): followed, but nothing is reported of it
+        self.vague = vague
 
     def replace(self, **changes) -> "BoxFact":
         values = {slot: getattr(self, slot) for slot in self.__slots__}
@@ -102,10 +112,11 @@ class BoxFact:
             min_line(self.pending, other.pending),
             min_line(self.read_unlocked, other.read_unlocked),
             self.owned and other.owned,
+            self.vague or other.vague,
         )
 
     def _key(self):
-        return (self.kind, self.lock, self.epochs, self.pending, self.read_unlocked, self.owned)
+        return (self.kind, self.lock, self.epochs, self.pending, self.read_unlocked, self.owned, self.vague)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BoxFact) and self._key() == other._key()
@@ -161,8 +172,17 @@ class _ScopeSurvey:
         self.handed_on: Set[str] = set()  # refs returned, yielded or stored on self
         #: ref -> the methods of :data:`_EVIDENCE` called on it
         self._methods: Dict[str, Set[str]] = {}
+        #: containers of mailboxes followed in this scope (see :mod:`.containers`)
+        self.containers: Dict[str, Container] = {}
+        #: subscript name -> the containers it is a key of
+        self.key_names: Dict[str, List[str]] = {}
+        stored_in: Set[str] = set()
         self_name = scope.self_name
         for node in _walk_scope_body(scope.node):
+            if facts is not None and isinstance(node, (ast.Assign, ast.Call)):
+                container = stores_mailbox(facts, node, scope.node)
+                if container is not None:
+                    stored_in.add(container)
             if isinstance(node, ast.Call) and facts is not None and facts.summaries is not None:
                 for ref, op in call_effects(facts, node, scope):
                     if op == "lock":
@@ -174,7 +194,7 @@ class _ScopeSurvey:
                 if effects is not None:
                     self.locks.update(ref for ref, op in effects[0] if op == "lock")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                ref = Walker.ref(node.func.value)
+                ref = box_ref(node.func.value)
                 if ref is None:
                     continue
                 if node.func.attr in _EVIDENCE:
@@ -195,6 +215,11 @@ class _ScopeSurvey:
                     isinstance(t, ast.Attribute) and Walker.ref(t.value) == self_name for t in node.targets
                 ):
                     self.handed_on.add(ref)
+        if stored_in:
+            self.containers = survey_containers(facts, scope.node, stored_in)
+            for container, found in self.containers.items():
+                for name in found.key_names:
+                    self.key_names.setdefault(name, []).append(container)
 
 
     def untyped_mailbox(self, ref: str) -> bool:
@@ -303,7 +328,7 @@ def releases(stmts: Sequence[ast.stmt], ref: str) -> bool:
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr in RELEASING
-                and Walker.ref(node.func.value) == ref
+                and box_ref(node.func.value) == ref
             ):
                 return True
     return False
@@ -324,7 +349,7 @@ def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str, alone: bo
         return None
     call = stmt.value
     if call.args or call.keywords or not isinstance(call.func, ast.Attribute) \
-            or Walker.ref(call.func.value) != ref or alone and not _alone_on_its_lines(stmts, index):
+            or box_ref(call.func.value) != ref or alone and not _alone_on_its_lines(stmts, index):
         return None
     return call.func.attr
 
@@ -385,7 +410,7 @@ def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
                 return True
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
+                and node.func.attr in ("lock", "unlock", "close", "locked") and box_ref(node.func.value) == ref:
             return True
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue  # runs elsewhere, if at all
@@ -504,6 +529,11 @@ class LockAnalysis(Analysis):
     # -- bindings -----------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        self._bind_plain(walker, target, value, how, state)
+        if self.survey.containers:
+            self._bind_entries(walker, target, value, how, state)
+
+    def _bind_plain(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         ref = walker.ref(target)
         if ref is None or how not in ("assign", "walrus"):
             return
@@ -521,12 +551,159 @@ class LockAnalysis(Analysis):
         elif "." not in ref and self.survey.untyped_mailbox(ref) and not _of_known_class(self.facts, value):
             self._track_if_managed_here(ref, UNTYPED_KIND, target, state)
 
+    # -- container entries (see :mod:`.containers`) --------------------------------------
+
+    def _fresh(self, walker: Walker, value: ast.AST) -> Optional[BoxFact]:
+        """The fact of a mailbox ``value`` constructs, None when it is on a private path."""
+        kind = self.facts.lockable_constructor(value, walker.scope.node)
+        if not kind or private_mailbox(self.facts, value, walker.scope):
+            return None
+        return BoxFact(kind, UNLOCKED, frozenset({epoch_at(value, "new")}))
+
+    def _bind_entries(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str,
+                      state: State) -> None:
+        containers = self.survey.containers
+        for name in _bound_refs(target):
+            for container in self.survey.key_names.get(name, ()):
+                # ``boxes[name]`` is now some entry or other: whatever they all may be
+                ref = entry_ref(container, name)
+                old = state.get(DOMAIN, ref)
+                if old is not None:
+                    state.discard(DOMAIN, ref)
+                    any_ref = entry_ref(container, ANY_KEY)
+                    state.set(DOMAIN, any_ref, old.join(state.get(DOMAIN, any_ref)))
+                self._set_some_entry(state, container, ref)
+        ref = walker.ref(target)
+        if ref in containers and how in ("assign", "walrus") and value is not None:
+            self._fill(walker, ref, value, state)
+        elif isinstance(target, ast.Subscript) and how == "assign" and value is not None:
+            parts = entry_parts(target)
+            if parts is not None and parts[0] in containers:
+                fresh = self._fresh(walker, value)
+                ref = entry_ref(*parts)
+                if fresh is None:
+                    state.discard(DOMAIN, ref)
+                else:
+                    self._store_entry(state, parts[0], parts[1], fresh)
+        elif how == "for" and value is not None:
+            iterated = iterated_container(value)
+            if iterated is None or iterated[0] not in containers:
+                return
+            container, method = iterated
+            element = None
+            if method == "values" or method == "self" and containers[container].is_list:
+                element = target
+            elif method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                element = target.elts[1]
+            element_ref = walker.ref(element) if element is not None else None
+            if element_ref is not None:
+                self._set_some_entry(state, container, element_ref)
+
+    def _fill(self, walker: Walker, container: str, value: ast.AST, state: State) -> None:
+        """``container`` is bound to a display of new mailboxes (its old entries are forgotten)."""
+        if isinstance(value, ast.Dict):
+            pairs = [(key, entry) for key, entry in zip(value.keys, value.values)]
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            pairs = [(ast.Constant(index), entry) for index, entry in enumerate(value.elts)]
+        elif isinstance(value, ast.ListComp):
+            pairs = [(None, value.elt)]
+        else:
+            return
+        for key, entry in pairs:
+            fresh = self._fresh(walker, entry)
+            if fresh is None:
+                continue
+            spelled = entry_key(key) if key is not None else None
+            if spelled is None:
+                any_ref = entry_ref(container, ANY_KEY)
+                state.set(DOMAIN, any_ref, fresh.join(state.get(DOMAIN, any_ref)))
+            else:
+                self._store_entry(state, container, spelled, fresh)
+
+    def _store_entry(self, state: State, container: str, key: str, fact: BoxFact) -> None:
+        state.set(DOMAIN, entry_ref(container, key), fact)
+        self._may_have_changed(state, container, key, fact)
+
+    @staticmethod
+    def _may_have_changed(state: State, container: str, key: str, fact: BoxFact) -> None:
+        """The entry ``container[key]`` became ``fact``: so may every entry spelled otherwise
+        that may be the same one. One whose lock state that would change cannot be told apart
+        any more: it becomes vague."""
+        for ref, other in state.entries(DOMAIN, container):
+            other_key = ref[len(container) + 1:-1]
+            if other_key == key or not may_be_same(key, other_key):
+                continue
+            joined = other.join(fact)
+            if joined.lock != other.lock:
+                joined = joined.replace(vague=True)
+            if joined != other:
+                state.set(DOMAIN, ref, joined)
+
+    @staticmethod
+    def _some_entry(state: State, container: str) -> Optional[BoxFact]:
+        """What any entry of ``container`` may be: vague unless all agree on the lock state."""
+        joined = None
+        for _ref, fact in state.entries(DOMAIN, container):
+            joined = fact if joined is None else joined.join(fact)
+        if joined is not None and joined.lock != LOCKED and joined.lock != UNLOCKED:
+            joined = joined.replace(vague=True)
+        return joined
+
+    def _set_some_entry(self, state: State, container: str, ref: str) -> None:
+        fact = self._some_entry(state, container)
+        if fact is not None:
+            state.set(DOMAIN, ref, fact)
+
+    def _entry_of(self, state: State, node: ast.AST) -> Optional[str]:
+        """The tracked ref of a mailbox expression: a name, or an entry of a followed container
+        (which starts as any of its entries when its subscript was bound before it was filled)."""
+        parts = entry_parts(node)
+        if parts is None:
+            return box_ref(node)
+        if parts[0] not in self.survey.containers:
+            return None
+        ref = entry_ref(*parts)
+        if state.get(DOMAIN, ref) is None and parts[1].isidentifier():
+            self._set_some_entry(state, parts[0], ref)
+        return ref
+
+    def _entry_call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        """A method called on a container entry (``boxes[k].add(m)``), or a container method
+        that stores a new mailbox (``boxes.setdefault(k, M(p))``, ``boxes.append(M(p))``)."""
+        func = node.func
+        receiver = func.value
+        containers = self.survey.containers
+        container = walker.ref(receiver)
+        if container in containers:
+            if func.attr == "setdefault":
+                parts = entry_parts(node)
+                fresh = self._fresh(walker, node.args[1]) if parts is not None else None
+                if fresh is not None and state.get(DOMAIN, entry_ref(*parts)) is None:
+                    state.set(DOMAIN, entry_ref(*parts), fresh)
+            elif func.attr == "append" and node.args:
+                fresh = self._fresh(walker, node.args[0])
+                if fresh is not None:
+                    any_ref = entry_ref(container, ANY_KEY)
+                    state.set(DOMAIN, any_ref, fresh.join(state.get(DOMAIN, any_ref)))
+            return
+        parts = entry_parts(receiver)
+        if parts is None or parts[0] not in containers:
+            return
+        ref = self._entry_of(state, receiver)
+        if ref is None or state.get(DOMAIN, ref) is None:
+            return
+        self._operate(walker, ref, func.attr, node, state)
+        if func.attr in _LOCK_CHANGES:
+            self._may_have_changed(state, parts[0], parts[1], state.get(DOMAIN, ref))
+
     # -- operations ---------------------------------------------------------------------
 
     def operation(self, walker, ref, op, node, args, state) -> None:
         self._operate(walker, ref, op, node, state)
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        if self.survey.containers and isinstance(node.func, ast.Attribute):
+            self._entry_call(walker, node, state)
         effects = call_effects(self.facts, node, walker.scope)
         for index, (ref, op) in enumerate(effects):
             if state.get(DOMAIN, ref) is None:
@@ -546,6 +723,13 @@ class LockAnalysis(Analysis):
         if op == "locked":
             return  # handled as a ``with`` item; a bare call does nothing yet
         line = getattr(node, "lineno", 0)
+        if fact.vague:  # followed, never reported
+            if op == "lock":
+                state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({epoch_at(node, "lock")}),
+                                                    read_unlocked=None))
+            else:
+                self._change(ref, op, node, line, fact, state)
+            return
         data = {"ref": ref, "op": op, "fact": fact}
         if via:
             data["via"] = True
@@ -613,6 +797,8 @@ class LockAnalysis(Analysis):
                 following = stmts[position]
         if isinstance(following, ast.Break):
             following = _after_loop(walker)  # a retry loop left once the lock is taken
+        elif following is None and self._element_of_loop(walker, ref):
+            following = _after_loop(walker)  # each entry of a container locked in turn
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
             return self._releases(following.finalbody, ref, scope) or any(
                 _catches_everything(self.facts, handler) and self._releases(handler.body, ref, scope)
@@ -620,6 +806,33 @@ class LockAnalysis(Analysis):
             )
         if isinstance(following, (ast.With, ast.AsyncWith)):
             return any(self._releasing_item(item, ref, scope) for item in following.items)
+        return False
+
+    def _element_of_loop(self, walker: Walker, ref: str) -> bool:
+        """Whether ``ref`` is the entry the innermost loop around this point is at, in a loop
+        over a followed container."""
+        containers = self.survey.containers
+        if not containers:
+            return False
+        blocks = walker.enclosing_blocks()
+        for depth in range(len(blocks) - 1, 0, -1):
+            outer, index = blocks[depth - 1]
+            loop = outer[index]
+            if isinstance(loop, (ast.While, ast.For, ast.AsyncFor)) and blocks[depth][0] is loop.body:
+                if isinstance(loop, ast.While):
+                    return False
+                iterated = iterated_container(loop.iter)
+                if iterated is None or iterated[0] not in containers:
+                    return False
+                container, method = iterated
+                target = loop.target
+                if method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                    target = target.elts[1]
+                elif method not in ("values", "self"):
+                    return False
+                if method == "self" and not containers[container].is_list:
+                    return isinstance(target, ast.Name) and ref == entry_ref(container, target.id)
+                return Walker.ref(target) == ref
         return False
 
     def _released_by_helper(self, stmts, ref: str, scope: Scope) -> bool:
@@ -641,7 +854,7 @@ class LockAnalysis(Analysis):
             if effects is not None and any(r == ref and op in RELEASING for r, op in effects[1]):
                 return True
         if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
-            return Walker.ref(expr.func.value) == ref
+            return box_ref(expr.func.value) == ref
         if self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
             return Walker.ref(expr.args[0]) == ref
         return False
@@ -651,15 +864,17 @@ class LockAnalysis(Analysis):
     def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
         expr = item.context_expr
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
-            ref = walker.ref(expr.func.value)
+            ref = self._entry_of(state, expr.func.value)
             fact = state.get(DOMAIN, ref) if ref else None
             if fact is None:
                 return
             new_epoch = epoch_at(expr, "lock")
-            event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
-            if event is not None:
-                self._lock_events.append(event)
+            if not fact.vague:
+                event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
+                if event is not None:
+                    self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
+            self._entry_changed(state, expr.func.value, ref)
             return
         effects = context_effects(self.facts, expr, walker.scope)
         if effects is None:
@@ -675,7 +890,7 @@ class LockAnalysis(Analysis):
         if not isinstance(expr, ast.Call):
             return
         if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
-            ref, label = walker.ref(expr.func.value), "locked-exit"
+            ref, label = self._entry_of(state, expr.func.value), "locked-exit"
         elif self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
             ref, label = walker.ref(expr.args[0]), "close"
         else:
@@ -693,6 +908,49 @@ class LockAnalysis(Analysis):
                 DOMAIN, ref,
                 fact.replace(lock=UNLOCKED, pending=None, epochs=frozenset({epoch_at(expr, label)})),
             )
+            if label == "locked-exit":
+                self._entry_changed(state, expr.func.value, ref)
+
+    def loop_done(self, walker: Walker, stmt: ast.AST, state: State, ran: Optional[State]) -> None:
+        """After a ``for`` over a followed container whose body locks, unlocks or closes the
+        entry it is at, every entry is as that one was left."""
+        containers = self.survey.containers
+        if not containers:
+            return
+        iterated = iterated_container(stmt.iter)
+        if iterated is None or iterated[0] not in containers:
+            return
+        container, method = iterated
+        target = stmt.target
+        if method == "values" or method == "self" and containers[container].is_list:
+            element = walker.ref(target)
+        elif method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            element = walker.ref(target.elts[1])
+        elif isinstance(target, ast.Name):  # the keys
+            element = entry_ref(container, target.id)
+        else:
+            element = None
+        fact = ran.get(DOMAIN, element) if element is not None and ran is not None else None
+        if fact is None or not self._changes_lock(stmt, element):
+            return
+        for ref, _old in state.entries(DOMAIN, container):
+            state.set(DOMAIN, ref, fact)
+
+    def _changes_lock(self, loop: ast.AST, ref: str) -> bool:
+        """Whether a loop's body locks, unlocks or closes ``ref`` (asked once per loop)."""
+        slot = (id(loop.body), ref)
+        known = self._released.get(slot)
+        if known is None:
+            known = self._released[slot] = any(
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("lock", "unlock", "close", "locked") and box_ref(node.func.value) == ref
+                for stmt in loop.body for node in ast.walk(stmt))
+        return known
+
+    def _entry_changed(self, state: State, node: ast.AST, ref: str) -> None:
+        parts = entry_parts(node)
+        if parts is not None and parts[0] in self.survey.containers:
+            self._may_have_changed(state, parts[0], parts[1], state.get(DOMAIN, ref))
 
     # -- exit ---------------------------------------------------------------------------
 

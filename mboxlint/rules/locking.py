@@ -371,6 +371,8 @@ def purge(box: mailbox.MH, keys):
                     plan = no_fix("the mailbox is locked on some paths only")
                 elif event.via:
                     plan = no_fix("a helper unlocks it: the flush belongs in the helper, not at this call")
+                elif "[" in event.ref:
+                    plan = no_fix("the mailbox is an entry of a container")
                 else:
                     plan = flush_plan(event, blocks_of(module), event.ref, module.lines)
                 yield self.finding(event.node, plan=plan, ref=event.ref, line=fact.pending)
@@ -571,7 +573,9 @@ def first(path):
             block = event.block
             if block is not None and released_at_once(*block, event.ref):
                 continue  # lock(); unlock(): nothing in between can raise
-            yield self.finding(event.node, plan=wrap_plan(event, blocks_of(module), event.ref), ref=event.ref)
+            plan = no_fix("the mailbox is an entry of a container") if "[" in event.ref else \
+                wrap_plan(event, blocks_of(module), event.ref)
+            yield self.finding(event.node, plan=plan, ref=event.ref)
 
 
 class ReadBeforeLock(Rule):
