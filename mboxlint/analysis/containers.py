@@ -102,7 +102,7 @@ def iterated_container(iterated: ast.AST) -> Optional[Tuple[str, str]]:
 
 def stores_mailbox(facts: ModuleFacts, node: ast.AST, scope_node: ast.AST) -> Optional[str]:
     """The container a statement or call fills with a lockable mailbox constructed here
-    (``c[k] = M(p)``, ``c = {k: M(p)}``, ``c = [M(p) for ...]``, ``c.setdefault(k, M(p))``,
+    (``c[k] = M(p)``, ``c = {k: M(p)}``, ``c = [M(p) for ...]``, ``c = {k: M(k) for ...}``, ``c.setdefault(k, M(p))``,
     ``c.append(M(p))``), else None. Cheap for everything else: called on every assignment
     and call of a scope that mentions mailboxes."""
     if isinstance(node, ast.Assign):
@@ -122,7 +122,7 @@ def stores_mailbox(facts: ModuleFacts, node: ast.AST, scope_node: ast.AST) -> Op
 
 
 def _display_of_mailboxes(facts: ModuleFacts, value: ast.AST, scope_node: ast.AST, allow_empty: bool = False) -> bool:
-    """A dict, list or tuple display (or list comprehension) whose every value is a lockable
+    """A dict, list or tuple display (or comprehension) whose every value is a lockable
     mailbox constructed here; with ``allow_empty``, an empty one (``{}``, ``dict()``) too."""
     if isinstance(value, ast.Dict):
         values = value.values
@@ -132,6 +132,8 @@ def _display_of_mailboxes(facts: ModuleFacts, value: ast.AST, scope_node: ast.AS
         values = value.elts
     elif isinstance(value, ast.ListComp):
         values = [value.elt]
+    elif isinstance(value, ast.DictComp):
+        values = [value.value]
     elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("dict", "list") \
             and not value.args and not value.keywords:
         values = []

@@ -607,6 +607,8 @@ class LockAnalysis(Analysis):
             pairs = [(ast.Constant(index), entry) for index, entry in enumerate(value.elts)]
         elif isinstance(value, ast.ListComp):
             pairs = [(None, value.elt)]
+        elif isinstance(value, ast.DictComp):
+            pairs = [(None, value.value)]
         else:
             return
         for key, entry in pairs:
@@ -809,8 +811,8 @@ class LockAnalysis(Analysis):
         return False
 
     def _element_of_loop(self, walker: Walker, ref: str) -> bool:
-        """Whether ``ref`` is the entry the innermost loop around this point is at, in a loop
-        over a followed container."""
+        """Whether ``ref`` is the entry the innermost loop around this point is at: in a loop
+        over a followed container, or an entry subscripted by the loop's variable."""
         containers = self.survey.containers
         if not containers:
             return False
@@ -821,6 +823,10 @@ class LockAnalysis(Analysis):
             if isinstance(loop, (ast.While, ast.For, ast.AsyncFor)) and blocks[depth][0] is loop.body:
                 if isinstance(loop, ast.While):
                     return False
+                target = loop.target
+                if isinstance(target, ast.Name) and any(
+                        ref == entry_ref(container, target.id) for container in containers):
+                    return True  # ``for name in names: boxes[name].lock()``
                 iterated = iterated_container(loop.iter)
                 if iterated is None or iterated[0] not in containers:
                     return False
@@ -831,7 +837,7 @@ class LockAnalysis(Analysis):
                 elif method not in ("values", "self"):
                     return False
                 if method == "self" and not containers[container].is_list:
-                    return isinstance(target, ast.Name) and ref == entry_ref(container, target.id)
+                    return False
                 return Walker.ref(target) == ref
         return False
 
