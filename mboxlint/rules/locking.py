@@ -57,7 +57,22 @@ class UnlockedModification(Rule):
     `discard` or `box[key] = msg` (a Qt mutex or a file-lock object is locked and unlocked
     but never so used; a folder from `add_folder()`/`get_folder()` has its parent's class and
     is not taken for one). A mailbox the function
-    never locks is left to its caller. A class chosen at run time (`make = mailbox.MMDF if c
+    never locks is left to its caller.
+
+    A mailbox kept in a dict or list counts as constructed in the function when the function
+    fills that container with mailboxes it constructs (`boxes[k] = mailbox.mbox(p)`, a
+    display or comprehension of them, `boxes.setdefault(k, M(p))`, `boxes.append(M(p))`,
+    `self.boxes` likewise) and only calls methods on its entries (`boxes["a"].add(m)`,
+    `boxes.get(k).lock()`), stores, deletes, tests or iterates it with a `for`. An entry is
+    named by a constant or a name subscript; `lock()`/`unlock()` on it count, a rebound
+    subscript names any entry, and a `for` over the container sees each entry as they all
+    may be and leaves every entry as its body left the one it was at (`for box in boxes:
+    box.lock()` locks them all). Entries spelled differently that may be the same one
+    (`boxes[k]`, `boxes["a"]`) and would disagree on the lock state are not reported. A
+    container passed to a call, returned, aliased (`box = boxes[k]`), used in a nested
+    function, holding anything else (a `Maildir`, a file), filled by another function or
+    method, or subscripted by any other expression is not followed, nor is a protocol use of
+    an entry (`boxes[k][key] = msg`). A class chosen at run time (`make = mailbox.MMDF if c
     else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
     a mailbox class.
 
@@ -164,6 +179,20 @@ def test_add(tmp_path):
     box = mailbox.mbox(str(tmp_path / "inbox"))  # a private directory: nobody else delivers
     box.add("x")
 """,
+        """
+import mailbox
+def deliver(paths, msg):
+    boxes = [mailbox.mbox(path) for path in paths]
+    for box in boxes:
+        box.lock()
+    try:
+        for box in boxes:
+            box.add(msg)
+            box.flush()
+    finally:
+        for box in boxes:
+            box.unlock()
+""",
     ]
     INVALID = [
         """
@@ -196,6 +225,16 @@ class Spool:
         self.box.lock()
         self.box.unlock()
         del self.box[key]  # MBX101
+""",
+        """
+import mailbox
+def split(messages):
+    boxes = {}
+    for msg in messages:
+        name = msg["X-Label"] + ".mbox"
+        if name not in boxes:
+            boxes[name] = mailbox.mbox(name)
+        boxes[name].add(msg)  # MBX101
 """,
     ]
 
