@@ -26,6 +26,11 @@ ANY_KEY = "*"
 _INSPECTING = frozenset({"len", "bool"})
 #: methods on a dict that give its entries, its keys, or both
 _ITERATIONS = frozenset({"values", "items", "keys"})
+#: containers a scope may follow, and entry spellings each may have: past them none is
+#: followed, so the work of a change to an entry (which looks at every entry of its container
+#: that may be the same one) stays bounded
+MAX_CONTAINERS = 16
+MAX_KEYS = 32
 
 
 def entry_key(node: ast.AST) -> Optional[str]:
@@ -80,13 +85,15 @@ def _constant(key: str) -> bool:
 class Container:
     """What a scope does with one container of mailboxes."""
 
-    __slots__ = ("is_list", "key_names")
+    __slots__ = ("is_list", "key_names", "keys")
 
     def __init__(self):
         #: built as a list (``for box in boxes:`` gives entries, not keys)
         self.is_list = False
         #: names used as its subscripts
         self.key_names: Set[str] = set()
+        #: every spelling of its subscripts
+        self.keys: Set[str] = set()
 
 
 def iterated_container(iterated: ast.AST) -> Optional[Tuple[str, str]]:
@@ -163,7 +170,9 @@ def survey_containers(facts: ModuleFacts, scope_node: ast.AST, candidates: Set[s
         inner = nested or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
         for child in ast.iter_child_nodes(node):
             stack.append((child, node, inner))
-    return found
+    if len(found) > MAX_CONTAINERS:
+        return {}
+    return {name: container for name, container in found.items() if len(container.keys) <= MAX_KEYS}
 
 
 def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parents: Dict[int, ast.AST],
@@ -174,6 +183,7 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
         key = entry_key(parent.slice)
         if key is None:
             return False
+        container.keys.add(key)
         if isinstance(parent.slice, ast.Name):
             container.key_names.add(key)
         if isinstance(parent.ctx, ast.Store):
@@ -192,6 +202,7 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
             parts = entry_parts(call)
             if parts is None:
                 return False
+            container.keys.add(parts[1])
             if isinstance(call.args[0], ast.Name):
                 container.key_names.add(parts[1])
             if method == "get":
@@ -220,9 +231,14 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         if len(targets) != 1 or targets[0] is not node or parent.value is None:
             return False
-        if isinstance(parent.value, (ast.List, ast.Tuple, ast.ListComp)) or (
-                isinstance(parent.value, ast.Call) and getattr(parent.value.func, "id", None) == "list"):
+        value = parent.value
+        if isinstance(value, (ast.List, ast.Tuple, ast.ListComp)) or (
+                isinstance(value, ast.Call) and getattr(value.func, "id", None) == "list"):
             container.is_list = True
+        if isinstance(value, ast.Dict):
+            container.keys.update(entry_key(key) or ANY_KEY for key in value.keys if key is not None)
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            container.keys.update(repr(index) for index in range(len(value.elts)))
         return _display_of_mailboxes(facts, parent.value, scope_node, allow_empty=True)
     return False
 
