@@ -6,7 +6,9 @@ name, and ``boxes[*]`` stands for the entries no spelling names (those of a list
 a comprehension, or an entry whose subscript was rebound). ``boxes.get(k)`` and
 ``boxes.setdefault(k, ...)`` name the entry ``boxes[k]``.
 
-A container is followed in a scope only when everything the scope does with it is one of
+A container is followed in a scope only when the scope binds it (to a display or
+comprehension of mailboxes it constructs, or to an empty one) and everything it does with it
+is one of
 the uses :func:`survey_containers` accepts: every value stored in it is a lockable mailbox
 constructed there, entries are only called methods on (``boxes[k].add(m)``), stored, deleted
 or iterated by a ``for`` statement, and the container itself is only tested (``k in
@@ -85,9 +87,11 @@ def _constant(key: str) -> bool:
 class Container:
     """What a scope does with one container of mailboxes."""
 
-    __slots__ = ("is_list", "key_names", "keys")
+    __slots__ = ("is_list", "key_names", "keys", "made_here")
 
     def __init__(self):
+        #: bound in the scope to a display (or comprehension) of mailboxes made there, or empty
+        self.made_here = False
         #: built as a list (``for box in boxes:`` gives entries, not keys)
         self.is_list = False
         #: names used as its subscripts
@@ -172,7 +176,9 @@ def survey_containers(facts: ModuleFacts, scope_node: ast.AST, candidates: Set[s
             stack.append((child, node, inner))
     if len(found) > MAX_CONTAINERS:
         return {}
-    return {name: container for name, container in found.items() if len(container.keys) <= MAX_KEYS}
+    # One the scope does not make may hold what others put there, locked or not.
+    return {name: container for name, container in found.items()
+            if container.made_here and len(container.keys) <= MAX_KEYS}
 
 
 def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parents: Dict[int, ast.AST],
@@ -239,7 +245,8 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
             container.keys.update(entry_key(key) or ANY_KEY for key in value.keys if key is not None)
         elif isinstance(value, (ast.List, ast.Tuple)):
             container.keys.update(repr(index) for index in range(len(value.elts)))
-        return _display_of_mailboxes(facts, parent.value, scope_node, allow_empty=True)
+        container.made_here = _display_of_mailboxes(facts, parent.value, scope_node, allow_empty=True)
+        return container.made_here
     return False
 
 

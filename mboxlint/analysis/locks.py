@@ -458,6 +458,8 @@ class LockAnalysis(Analysis):
         self._class_attrs: Dict[int, Dict[str, str]] = {}
         self.survey: Optional[_ScopeSurvey] = None
         self._lock_events = []
+        #: loop variable -> the followed container whose entries it goes through
+        self._elements: Dict[str, str] = {}
         #: (id of a statement list, mailbox ref) -> whether the list releases that mailbox
         self._released: Dict[Tuple[int, str], bool] = {}
 
@@ -493,6 +495,7 @@ class LockAnalysis(Analysis):
         scope = walker.scope
         self.survey = _ScopeSurvey(scope, self.facts)
         self._lock_events = []
+        self._elements = {}
         candidates: Dict[str, str] = {}
         if scope.is_function:
             args = scope.node.args
@@ -597,6 +600,7 @@ class LockAnalysis(Analysis):
                 element = target.elts[1]
             element_ref = walker.ref(element) if element is not None else None
             if element_ref is not None:
+                self._elements[element_ref] = container
                 self._set_some_entry(state, container, element_ref)
 
     def _fill(self, walker: Walker, container: str, value: ast.AST, state: State) -> None:
@@ -972,6 +976,7 @@ class LockAnalysis(Analysis):
                 entering
                 or ref in self.survey.handed_on
                 or (still_locked and not event.fact.owned)
-                or (scope.self_name is not None and ref.startswith(scope.self_name + ".") and still_locked)
+                or (scope.self_name is not None and still_locked
+                    and self._elements.get(ref, ref).startswith(scope.self_name + "."))
             )
             event.never_released = still_locked

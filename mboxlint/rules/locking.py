@@ -60,9 +60,9 @@ class UnlockedModification(Rule):
     never locks is left to its caller.
 
     A mailbox kept in a dict or list counts as constructed in the function when the function
-    fills that container with mailboxes it constructs (`boxes[k] = mailbox.mbox(p)`, a
-    display or comprehension of them, `boxes.setdefault(k, M(p))`, `boxes.append(M(p))`,
-    `self.boxes` likewise) and only calls methods on its entries (`boxes["a"].add(m)`,
+    makes that container (`boxes = {}`, a display or comprehension of mailboxes; `self.boxes`
+    likewise), fills it only with mailboxes it constructs (`boxes[k] = mailbox.mbox(p)`,
+    `boxes.setdefault(k, M(p))`, `boxes.append(M(p))`) and only calls methods on its entries (`boxes["a"].add(m)`,
     `boxes.get(k).lock()`), stores, deletes, tests or iterates it with a `for`. An entry is
     named by a constant or a name subscript; `lock()`/`unlock()` on it count, a rebound
     subscript names any entry, and a `for` over the container sees each entry as they all
@@ -70,8 +70,8 @@ class UnlockedModification(Rule):
     box.lock()` locks them all). Entries spelled differently that may be the same one
     (`boxes[k]`, `boxes["a"]`) and would disagree on the lock state are not reported. A
     container passed to a call, returned, aliased (`box = boxes[k]`), used in a nested
-    function, holding anything else (a `Maildir`, a file), filled by another function or
-    method, or subscripted by any other expression is not followed, nor is a protocol use of
+    function, holding anything else (a `Maildir`, a file), made by another function or
+    method (a parameter, an attribute set elsewhere), or subscripted by any other expression is not followed, nor is a protocol use of
     an entry (`boxes[k][key] = msg`). A class chosen at run time (`make = mailbox.MMDF if c
     else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
     a mailbox class.
