@@ -27,7 +27,7 @@ from .containers import (
 )
 from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
-from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
+from .state import LOCKED, MAYBE, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import apply_effects, bind_arguments
 from .triggers import has_trigger
 from .walk import Analysis, Scope, Walker, _bound_refs
@@ -51,8 +51,6 @@ READING = frozenset(
 )
 #: Operations after which the mailbox is no longer locked.
 RELEASING = frozenset({"unlock", "close"})
-#: Operations that change the lock state
-_LOCK_CHANGES = RELEASING | {"lock"}
 #: methods that, on an object that is also locked and unlocked, only a mailbox has
 MAILBOX_ONLY_METHODS = frozenset({
     "get_message", "get_bytes", "get_string", "get_file", "iterkeys", "itervalues", "iteritems",
@@ -626,24 +624,27 @@ class LockAnalysis(Analysis):
             else:
                 self._store_entry(state, container, spelled, fresh)
 
-    def _store_entry(self, state: State, container: str, key: str, fact: BoxFact) -> None:
-        state.set(DOMAIN, entry_ref(container, key), fact)
-        self._may_have_changed(state, container, key, fact)
-
     @staticmethod
-    def _may_have_changed(state: State, container: str, key: str, fact: BoxFact) -> None:
-        """The entry ``container[key]`` became ``fact``: so may every entry spelled otherwise
-        that may be the same one. One whose lock state that would change cannot be told apart
-        any more: it becomes vague."""
-        for ref, other in state.entries(DOMAIN, container):
-            other_key = ref[len(container) + 1:-1]
-            if other_key == key or not may_be_same(key, other_key):
-                continue
-            joined = other.join(fact)
-            if joined.lock != other.lock:
-                joined = joined.replace(vague=True)
-            if joined != other:
-                state.set(DOMAIN, ref, joined)
+    def _store_entry(state: State, container: str, key: str, fact: BoxFact) -> None:
+        state.set(DOMAIN, entry_ref(container, key), fact)
+
+    def _uncertain(self, state: State, ref: str, fact: BoxFact) -> bool:
+        """Whether an entry may be another one, spelled otherwise, whose lock state differs
+        (``boxes[k]`` locked, ``boxes["a"]`` not): then which of them it is decides, and the
+        analysis cannot tell; or it was made from entries that disagree (``vague``)."""
+        if fact.vague:
+            return True
+        container, _, key = ref.rpartition("[")
+        if container not in self.survey.containers:
+            return False
+        key = key[:-1]
+        for other_ref, other in state.entries(DOMAIN, container):
+            other_key = other_ref[len(container) + 1:-1]
+            # No call goes through ``boxes[*]``: it only gives a rebound subscript its entry.
+            if other_key != ANY_KEY and other_ref != ref and other.lock != fact.lock \
+                    and may_be_same(key, other_key):
+                return True
+        return False
 
     @staticmethod
     def _some_entry(state: State, container: str) -> Optional[BoxFact]:
@@ -699,8 +700,6 @@ class LockAnalysis(Analysis):
         if ref is None or state.get(DOMAIN, ref) is None:
             return
         self._operate(walker, ref, func.attr, node, state)
-        if func.attr in _LOCK_CHANGES:
-            self._may_have_changed(state, parts[0], parts[1], state.get(DOMAIN, ref))
 
     # -- operations ---------------------------------------------------------------------
 
@@ -729,7 +728,7 @@ class LockAnalysis(Analysis):
         if op == "locked":
             return  # handled as a ``with`` item; a bare call does nothing yet
         line = getattr(node, "lineno", 0)
-        if fact.vague:  # followed, never reported
+        if "[" in ref and self._uncertain(state, ref, fact):  # followed, never reported
             if op == "lock":
                 state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({epoch_at(node, "lock")}),
                                                     read_unlocked=None))
@@ -879,12 +878,11 @@ class LockAnalysis(Analysis):
             if fact is None:
                 return
             new_epoch = epoch_at(expr, "lock")
-            if not fact.vague:
+            if "[" not in ref or not self._uncertain(state, ref, fact):
                 event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
                 if event is not None:
                     self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
-            self._entry_changed(state, expr.func.value, ref)
             return
         effects = context_effects(self.facts, expr, walker.scope)
         if effects is None:
@@ -918,8 +916,6 @@ class LockAnalysis(Analysis):
                 DOMAIN, ref,
                 fact.replace(lock=UNLOCKED, pending=None, epochs=frozenset({epoch_at(expr, label)})),
             )
-            if label == "locked-exit":
-                self._entry_changed(state, expr.func.value, ref)
 
     def loop_done(self, walker: Walker, stmt: ast.AST, state: State, ran: Optional[State]) -> None:
         """After a ``for`` over a followed container whose body locks, unlocks or closes the
@@ -943,6 +939,8 @@ class LockAnalysis(Analysis):
         fact = ran.get(DOMAIN, element) if element is not None and ran is not None else None
         if fact is None or not self._changes_lock(stmt, element):
             return
+        if fact.lock != MAYBE:  # whichever entry each round was at, all are left so
+            fact = fact.replace(vague=False)
         for ref, _old in state.entries(DOMAIN, container):
             state.set(DOMAIN, ref, fact)
 
@@ -956,11 +954,6 @@ class LockAnalysis(Analysis):
                 and node.func.attr in ("lock", "unlock", "close", "locked") and box_ref(node.func.value) == ref
                 for stmt in loop.body for node in ast.walk(stmt))
         return known
-
-    def _entry_changed(self, state: State, node: ast.AST, ref: str) -> None:
-        parts = entry_parts(node)
-        if parts is not None and parts[0] in self.survey.containers:
-            self._may_have_changed(state, parts[0], parts[1], state.get(DOMAIN, ref))
 
     # -- exit ---------------------------------------------------------------------------
 
