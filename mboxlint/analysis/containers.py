@@ -8,13 +8,18 @@ a comprehension, or an entry whose subscript was rebound). ``boxes.get(k)`` and
 
 A container is followed in a scope only when the scope binds it (to a display or
 comprehension of mailboxes it constructs, or to an empty one) and everything it does with it
-is one of
-the uses :func:`survey_containers` accepts: every value stored in it is a lockable mailbox
-constructed there, entries are only called methods on (``boxes[k].add(m)``), stored, deleted
-or iterated by a ``for`` statement, and the container itself is only tested (``k in
-boxes``, ``len(boxes)``), iterated or rebound to a display of such mailboxes. A container
-passed to a call, returned, aliased, holding anything else or named in a nested function
+is one of the uses :func:`survey_containers` accepts: every value stored in it is a lockable
+mailbox constructed there, entries are only called methods on (``boxes[k].add(m)``), bound
+to a local name (``box = boxes.get(k)``, ``box = boxes[k] = M(p)``), stored, deleted or
+iterated by a ``for`` statement, and the container itself is only tested (``k in boxes``,
+``len(boxes)``), iterated or rebound to a display of such mailboxes. A container passed to a
+call, returned, bound to another name, holding anything else or named in a nested function
 is left alone: whatever locks its entries may be out of sight.
+
+A name bound to an entry (an alias) and the entry are one mailbox while neither the name
+nor the subscript is rebound: a call through either changes both. An alias, a loop's
+variable over the container and every entry spelled otherwise may be the same mailbox; a
+call through one of them is not reported while another disagrees with it on the lock state.
 """
 
 import ast
@@ -33,6 +38,7 @@ _ITERATIONS = frozenset({"values", "items", "keys"})
 #: that may be the same one) stays bounded
 MAX_CONTAINERS = 16
 MAX_KEYS = 32
+MAX_ALIASES = 8
 
 
 def entry_key(node: ast.AST) -> Optional[str]:
@@ -87,7 +93,7 @@ def _constant(key: str) -> bool:
 class Container:
     """What a scope does with one container of mailboxes."""
 
-    __slots__ = ("is_list", "key_names", "keys", "made_here")
+    __slots__ = ("is_list", "key_names", "keys", "made_here", "aliases")
 
     def __init__(self):
         #: bound in the scope to a display (or comprehension) of mailboxes made there, or empty
@@ -98,6 +104,8 @@ class Container:
         self.key_names: Set[str] = set()
         #: every spelling of its subscripts
         self.keys: Set[str] = set()
+        #: local names bound to one of its entries (``box = boxes[k]``)
+        self.aliases: Set[str] = set()
 
 
 def iterated_container(iterated: ast.AST) -> Optional[Tuple[str, str]]:
@@ -177,8 +185,11 @@ def survey_containers(facts: ModuleFacts, scope_node: ast.AST, candidates: Set[s
     if len(found) > MAX_CONTAINERS:
         return {}
     # One the scope does not make may hold what others put there, locked or not.
-    return {name: container for name, container in found.items()
-            if container.made_here and len(container.keys) <= MAX_KEYS}
+    kept = {name: container for name, container in found.items()
+            if container.made_here and len(container.keys) <= MAX_KEYS and len(container.aliases) <= MAX_ALIASES}
+    shared = {alias for name, container in kept.items() for alias in container.aliases
+              if any(alias in other.aliases for other_name, other in kept.items() if other_name != name)}
+    return {name: container for name, container in kept.items() if not container.aliases & shared}
 
 
 def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parents: Dict[int, ast.AST],
@@ -193,11 +204,16 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
         if isinstance(parent.slice, ast.Name):
             container.key_names.add(key)
         if isinstance(parent.ctx, ast.Store):
-            return isinstance(above, ast.Assign) and len(above.targets) == 1 and above.targets[0] is parent \
-                and bool(facts.lockable_constructor(above.value, scope_node))
+            if not isinstance(above, ast.Assign) or not facts.lockable_constructor(above.value, scope_node):
+                return False
+            others = [target for target in above.targets if target is not parent]
+            if len(others) > 1 or others and not isinstance(others[0], ast.Name):
+                return False
+            container.aliases.update(other.id for other in others)  # ``box = boxes[k] = M(p)``
+            return True
         if isinstance(parent.ctx, ast.Del):
             return True
-        return _receiver(parent, parents)
+        return _receiver(parent, parents) or _aliased(parent, above, container)
     if isinstance(parent, ast.Attribute) and parent.value is node:
         call = above
         if not isinstance(call, ast.Call) or call.func is not parent:
@@ -212,9 +228,9 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
             if isinstance(call.args[0], ast.Name):
                 container.key_names.add(parts[1])
             if method == "get":
-                return _receiver(call, parents)
+                return _receiver(call, parents) or _aliased(call, outer, container)
             return bool(facts.lockable_constructor(call.args[1], scope_node)) and (
-                isinstance(outer, ast.Expr) or _receiver(call, parents))
+                isinstance(outer, ast.Expr) or _receiver(call, parents) or _aliased(call, outer, container))
         if method in _ITERATIONS:
             return not call.args and isinstance(outer, (ast.For, ast.AsyncFor)) and outer.iter is call
         if method == "append":
@@ -247,6 +263,15 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
             container.keys.update(repr(index) for index in range(len(value.elts)))
         container.made_here = _display_of_mailboxes(facts, parent.value, scope_node, allow_empty=True)
         return container.made_here
+    return False
+
+
+def _aliased(entry: ast.AST, parent: Optional[ast.AST], container: Container) -> bool:
+    """Whether ``entry`` is the value a local name is bound to (``box = boxes[k]``)."""
+    if isinstance(parent, ast.Assign) and parent.value is entry and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name):
+        container.aliases.add(parent.targets[0].id)
+        return True
     return False
 
 

@@ -79,7 +79,7 @@ class BoxFact:
         pending: Optional[int] = None,
         read_unlocked: Optional[int] = None,
         owned: bool = True,
-        vague: bool = False,
+        vague: object = False,
     ):
         self.kind = kind  # "mailbox.mbox", ...
         self.lock = lock  # LOCKED / UNLOCKED / MAYBE
@@ -91,8 +91,10 @@ class BoxFact:
         self.read_unlocked = read_unlocked
         #: constructed in this scope (rather than arriving from the caller)
         self.owned = owned
-        #: a container entry that may be another entry changed under a different spelling
-        #: (``boxes[k]`` and ``boxes["a"]``): followed, but nothing is reported of it
+        #: a container entry whose lock state may be another's, changed through a different
+        #: spelling that may be the same mailbox (``boxes[k]`` and ``boxes["a"]``): followed,
+        #: but nothing is reported of it. The spelling (a ref) whose call made it so, which an
+        #: agreeing call through the same spelling undoes, or True
         self.vague = vague
 
     def replace(self, **changes) -> "BoxFact":
@@ -110,7 +112,7 @@ class BoxFact:
             min_line(self.pending, other.pending),
             min_line(self.read_unlocked, other.read_unlocked),
             self.owned and other.owned,
-            self.vague or other.vague,
+            _join_vague(self.vague, other.vague),
         )
 
     def _key(self):
@@ -124,6 +126,39 @@ class BoxFact:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return "BoxFact(%s, %s, pending=%s)" % (self.kind, self.lock, self.pending)
+
+
+def _join_vague(a: object, b: object) -> object:
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    return True
+
+
+#: the domain of :class:`_Mirror` facts
+MIRROR_DOMAIN = "box-alias"
+#: the key of a spelling that may be any entry (a loop's variable, an alias whose entry is gone)
+_SOME = "?"
+
+
+class _Mirror:
+    """The container entry a local name is bound to (``box = boxes[k]``), while neither the
+    name nor the subscript is rebound: a call through either changes both."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry: str):
+        self.entry = entry
+
+    def join(self, other: Optional["_Mirror"]) -> Optional["_Mirror"]:
+        return self if other == self else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Mirror) and other.entry == self.entry
+
+    def __hash__(self) -> int:
+        return hash(self.entry)
 
 
 def epoch_at(node: ast.AST, label: str) -> object:
@@ -174,6 +209,8 @@ class _ScopeSurvey:
         self.containers: Dict[str, Container] = {}
         #: subscript name -> the containers it is a key of
         self.key_names: Dict[str, List[str]] = {}
+        #: local name bound to an entry -> its container
+        self.alias_of: Dict[str, str] = {}
         stored_in: Set[str] = set()
         self_name = scope.self_name
         for node in _walk_scope_body(scope.node):
@@ -218,6 +255,8 @@ class _ScopeSurvey:
             for container, found in self.containers.items():
                 for name in found.key_names:
                     self.key_names.setdefault(name, []).append(container)
+                for name in found.aliases:
+                    self.alias_of[name] = container
 
 
     def untyped_mailbox(self, ref: str) -> bool:
@@ -568,6 +607,7 @@ class LockAnalysis(Analysis):
             for container in self.survey.key_names.get(name, ()):
                 # ``boxes[name]`` is now some entry or other: whatever they all may be
                 ref = entry_ref(container, name)
+                self._drop_mirrors(state, container, ref)
                 old = state.get(DOMAIN, ref)
                 if old is not None:
                     state.discard(DOMAIN, ref)
@@ -575,7 +615,11 @@ class LockAnalysis(Analysis):
                     state.set(DOMAIN, any_ref, old.join(state.get(DOMAIN, any_ref)))
                 self._set_some_entry(state, container, ref)
         ref = walker.ref(target)
-        if ref in containers and how in ("assign", "walrus") and value is not None:
+        if ref in containers:
+            self._drop_mirrors(state, ref, None)
+        if ref in self.survey.alias_of and value is not None:
+            self._bind_alias(walker, ref, value, state)
+        elif ref in containers and how in ("assign", "walrus") and value is not None:
             self._fill(walker, ref, value, state)
         elif isinstance(target, ast.Subscript) and how == "assign" and value is not None:
             parts = entry_parts(target)
@@ -600,6 +644,32 @@ class LockAnalysis(Analysis):
             if element_ref is not None:
                 self._elements[element_ref] = container
                 self._set_some_entry(state, container, element_ref)
+
+    def _drop_mirrors(self, state: State, container: str, entry: Optional[str]) -> None:
+        """The aliases of ``entry`` (None: of any entry of ``container``) no longer name it."""
+        for alias in self.survey.containers[container].aliases:
+            mirror = state.get(MIRROR_DOMAIN, alias)
+            if mirror is not None and (entry is None or mirror.entry == entry):
+                state.discard(MIRROR_DOMAIN, alias)
+
+    def _bind_alias(self, walker: Walker, name: str, value: ast.AST, state: State) -> None:
+        """``name = boxes[k]`` (``.get(k)``, ``.setdefault(k, M(p))``), or ``name = boxes[k] =
+        M(p)``: the name and the entry are one mailbox."""
+        container = self.survey.alias_of[name]
+        parts = entry_parts(value)
+        if parts is not None and parts[0] == container:
+            entry = self._entry_of(state, value)
+            fact = state.get(DOMAIN, entry) if entry is not None else None
+            if fact is not None:
+                state.set(DOMAIN, name, fact)
+                state.set(MIRROR_DOMAIN, name, _Mirror(entry))
+            return
+        stmt = walker.current_statement()
+        if isinstance(stmt, ast.Assign) and stmt.value is value and state.get(DOMAIN, name) is not None:
+            for other in stmt.targets:
+                parts = entry_parts(other) if isinstance(other, ast.Subscript) else None
+                if parts is not None and parts[0] == container:
+                    state.set(MIRROR_DOMAIN, name, _Mirror(entry_ref(*parts)))
 
     def _fill(self, walker: Walker, container: str, value: ast.AST, state: State) -> None:
         """``container`` is bound to a display of new mailboxes (its old entries are forgotten)."""
@@ -628,23 +698,71 @@ class LockAnalysis(Analysis):
     def _store_entry(state: State, container: str, key: str, fact: BoxFact) -> None:
         state.set(DOMAIN, entry_ref(container, key), fact)
 
-    def _uncertain(self, state: State, ref: str, fact: BoxFact) -> bool:
-        """Whether an entry may be another one, spelled otherwise, whose lock state differs
-        (``boxes[k]`` locked, ``boxes["a"]`` not): then which of them it is decides, and the
-        analysis cannot tell; or it was made from entries that disagree (``vague``)."""
-        if fact.vague:
-            return True
-        container, _, key = ref.rpartition("[")
-        if container not in self.survey.containers:
-            return False
-        key = key[:-1]
-        for other_ref, other in state.entries(DOMAIN, container):
-            other_key = other_ref[len(container) + 1:-1]
-            # No call goes through ``boxes[*]``: it only gives a rebound subscript its entry.
-            if other_key != ANY_KEY and other_ref != ref and other.lock != fact.lock \
-                    and may_be_same(key, other_key):
-                return True
-        return False
+    def _container_of(self, state: State, ref: str) -> Optional[Tuple[str, str]]:
+        """``(container, key)`` of a spelling of an entry of a followed container: the entry
+        itself, an alias (its entry's key, or :data:`_SOME`) or a loop's variable."""
+        if "[" in ref:
+            container, _, key = ref.rpartition("[")
+            return (container, key[:-1]) if container in self.survey.containers else None
+        container = self.survey.alias_of.get(ref) or self._elements.get(ref)
+        if container is None:
+            return None
+        mirror = state.get(MIRROR_DOMAIN, ref)
+        return container, mirror.entry[len(container) + 1:-1] if mirror is not None else _SOME
+
+    def _spellings(self, state: State, container: str):
+        """``(ref, key)`` of every spelling calls may reach an entry of ``container`` through:
+        its named entries, its aliases and the variables of loops over it."""
+        for ref, _fact in state.entries(DOMAIN, container):
+            key = ref[len(container) + 1:-1]
+            if key != ANY_KEY:  # no call goes through ``boxes[*]``
+                yield ref, key
+        names = set(self.survey.containers[container].aliases)
+        names.update(name for name, of in self._elements.items() if of == container)
+        for name in sorted(names):
+            if state.get(DOMAIN, name) is not None:
+                yield name, self._container_of(state, name)[1]
+
+    def _partners(self, state: State, ref: str) -> List[str]:
+        """The other refs that are the same mailbox as ``ref`` for sure (an alias, its entry)."""
+        mirror = state.get(MIRROR_DOMAIN, ref)
+        entry = mirror.entry if mirror is not None else ref if "[" in ref else None
+        if entry is None:
+            return []
+        container = entry.rpartition("[")[0]
+        found = [entry] + [alias for alias in self.survey.containers[container].aliases
+                           if state.get(MIRROR_DOMAIN, alias) == _Mirror(entry)]
+        return [other for other in found if other != ref]
+
+    def _after_call(self, state: State, ref: str, op: str) -> None:
+        """After a call through a spelling of an entry: the same mailbox's other names follow,
+        and a lock state set through it is definite for it, and makes every other spelling that
+        may be the same mailbox and differs from it vague."""
+        where = self._container_of(state, ref)
+        fact = state.get(DOMAIN, ref)
+        if where is None or fact is None:
+            return
+        changes_lock = op in ("lock", "unlock", "close")
+        if changes_lock and fact.vague:
+            fact = fact.replace(vague=False)
+            state.set(DOMAIN, ref, fact)
+        partners = self._partners(state, ref)
+        for partner in partners:
+            state.set(DOMAIN, partner, fact)
+        if not changes_lock:
+            return
+        container, key = where
+        for other_ref, other_key in list(self._spellings(state, container)):
+            if other_ref == ref or other_ref in partners or not (
+                    key == _SOME or other_key == _SOME or may_be_same(key, other_key)):
+                continue
+            other = state.get(DOMAIN, other_ref)
+            if other.lock == fact.lock:
+                vague = False if other.vague == ref else other.vague
+            else:
+                vague = ref if not other.vague or other.vague == ref else True
+            if vague != other.vague:
+                state.set(DOMAIN, other_ref, other.replace(vague=vague))
 
     @staticmethod
     def _some_entry(state: State, container: str) -> Optional[BoxFact]:
@@ -722,13 +840,18 @@ class LockAnalysis(Analysis):
     def _operate(self, walker, ref, op, node, state, key=None, via=False, covered=None) -> None:
         """Apply ``op`` on the tracked mailbox ``ref``; ``via``: done by a helper of the module
         called at ``node`` (then no fix is offered where the call is)."""
+        self._operate_on(walker, ref, op, node, state, key, via, covered)
+        if self.survey.containers and op != "locked":
+            self._after_call(state, ref, op)
+
+    def _operate_on(self, walker, ref, op, node, state, key, via, covered) -> None:
         fact = state.get(DOMAIN, ref)
         if fact is None:
             return
         if op == "locked":
             return  # handled as a ``with`` item; a bare call does nothing yet
         line = getattr(node, "lineno", 0)
-        if "[" in ref and self._uncertain(state, ref, fact):  # followed, never reported
+        if fact.vague:  # followed, never reported
             if op == "lock":
                 state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({epoch_at(node, "lock")}),
                                                     read_unlocked=None))
@@ -878,11 +1001,13 @@ class LockAnalysis(Analysis):
             if fact is None:
                 return
             new_epoch = epoch_at(expr, "lock")
-            if "[" not in ref or not self._uncertain(state, ref, fact):
+            if not fact.vague:
                 event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
                 if event is not None:
                     self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
+            if self.survey.containers:
+                self._after_call(state, ref, "lock")
             return
         effects = context_effects(self.facts, expr, walker.scope)
         if effects is None:
@@ -916,6 +1041,8 @@ class LockAnalysis(Analysis):
                 DOMAIN, ref,
                 fact.replace(lock=UNLOCKED, pending=None, epochs=frozenset({epoch_at(expr, label)})),
             )
+            if self.survey.containers:
+                self._after_call(state, ref, "unlock")
 
     def loop_done(self, walker: Walker, stmt: ast.AST, state: State, ran: Optional[State]) -> None:
         """After a ``for`` over a followed container whose body locks, unlocks or closes the
