@@ -57,24 +57,27 @@ class UnlockedModification(Rule):
     `discard` or `box[key] = msg` (a Qt mutex or a file-lock object is locked and unlocked
     but never so used; a folder from `add_folder()`/`get_folder()` has its parent's class and
     is not taken for one). A mailbox the function
-    never locks is left to its caller.
+    never locks is left to its caller. A class chosen at run time (`make = mailbox.MMDF if c
+    else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
+    a mailbox class.
 
     A mailbox kept in a dict or list counts as constructed in the function when the function
     makes that container (`boxes = {}`, a display or comprehension of mailboxes; `self.boxes`
     likewise), fills it only with mailboxes it constructs (`boxes[k] = mailbox.mbox(p)`,
-    `boxes.setdefault(k, M(p))`, `boxes.append(M(p))`) and only calls methods on its entries (`boxes["a"].add(m)`,
-    `boxes.get(k).lock()`), stores, deletes, tests or iterates it with a `for`. An entry is
-    named by a constant or a name subscript; `lock()`/`unlock()` on it count, a rebound
-    subscript names any entry, and a `for` over the container sees each entry as they all
-    may be and leaves every entry as its body left the one it was at (`for box in boxes:
-    box.lock()` locks them all). Entries spelled differently that may be the same one
-    (`boxes[k]`, `boxes["a"]`) and would disagree on the lock state are not reported. A
-    container passed to a call, returned, aliased (`box = boxes[k]`), used in a nested
-    function, holding anything else (a `Maildir`, a file), made by another function or
-    method (a parameter, an attribute set elsewhere), or subscripted by any other expression is not followed, nor is a protocol use of
-    an entry (`boxes[k][key] = msg`). A class chosen at run time (`make = mailbox.MMDF if c
-    else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
-    a mailbox class.
+    `boxes.setdefault(k, M(p))`, `boxes.append(M(p))`) and otherwise only calls methods on its
+    entries (`boxes["a"].add(m)`, `boxes.get(k).lock()`), binds one to a name (`box =
+    boxes.get(k)`, `box = boxes[k] = M(p)`), stores, deletes, tests or iterates it with a
+    `for`. An entry is named by a constant or a name subscript; `lock()`/`unlock()` on it
+    count, a name bound to it is the same mailbox until either is rebound, a rebound
+    subscript names any entry, and a `for` over the container sees each entry as they all may
+    be and leaves every entry as its body left the one it was at (`for box in boxes:
+    box.lock()` locks them all). A change through one spelling (`boxes["a"]`) is not reported
+    while another that may be the same mailbox (`boxes[k]`, a name bound to `boxes[k]`, a
+    loop's variable) was locked or unlocked to a different state. Not followed: a container
+    passed to a call, returned, bound to another name, used in a nested function, holding
+    anything else (a `Maildir`, a file), made by another function or method (a parameter, an
+    attribute set elsewhere), or subscripted by any other expression; a protocol use of an
+    entry (`boxes[k][key] = msg`).
 
     Locks taken by the module's own helpers count where the helper is called: a function or
     method that locks, unlocks or flushes its parameter or a `self` attribute on every way
