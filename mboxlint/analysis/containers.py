@@ -33,12 +33,12 @@ ANY_KEY = "*"
 _INSPECTING = frozenset({"len", "bool"})
 #: methods on a dict that give its entries, its keys, or both
 _ITERATIONS = frozenset({"values", "items", "keys"})
-#: containers a scope may follow, and entry spellings each may have: past them none is
-#: followed, so the work of a change to an entry (which looks at every entry of its container
-#: that may be the same one) stays bounded
+#: containers a scope may follow, and entry spellings and names (aliases, loop variables)
+#: each may have: past them none is followed, so the work of a change to an entry (which looks
+#: at every spelling of its container that may be the same mailbox) stays bounded
 MAX_CONTAINERS = 16
 MAX_KEYS = 32
-MAX_ALIASES = 8
+MAX_ALIASES = 16
 
 
 def entry_key(node: ast.AST) -> Optional[str]:
@@ -93,7 +93,7 @@ def _constant(key: str) -> bool:
 class Container:
     """What a scope does with one container of mailboxes."""
 
-    __slots__ = ("is_list", "key_names", "keys", "made_here", "aliases")
+    __slots__ = ("is_list", "key_names", "keys", "made_here", "aliases", "loop_names")
 
     def __init__(self):
         #: bound in the scope to a display (or comprehension) of mailboxes made there, or empty
@@ -106,6 +106,8 @@ class Container:
         self.keys: Set[str] = set()
         #: local names bound to one of its entries (``box = boxes[k]``)
         self.aliases: Set[str] = set()
+        #: the variables of the loops over it
+        self.loop_names: Set[str] = set()
 
 
 def iterated_container(iterated: ast.AST) -> Optional[Tuple[str, str]]:
@@ -186,7 +188,8 @@ def survey_containers(facts: ModuleFacts, scope_node: ast.AST, candidates: Set[s
         return {}
     # One the scope does not make may hold what others put there, locked or not.
     kept = {name: container for name, container in found.items()
-            if container.made_here and len(container.keys) <= MAX_KEYS and len(container.aliases) <= MAX_ALIASES}
+            if container.made_here and len(container.keys) <= MAX_KEYS
+            and len(container.aliases | container.loop_names) <= MAX_ALIASES}
     shared = {alias for name, container in kept.items() for alias in container.aliases
               if any(alias in other.aliases for other_name, other in kept.items() if other_name != name)}
     return {name: container for name, container in kept.items() if not container.aliases & shared}
@@ -232,7 +235,10 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
             return bool(facts.lockable_constructor(call.args[1], scope_node)) and (
                 isinstance(outer, ast.Expr) or _receiver(call, parents) or _aliased(call, outer, container))
         if method in _ITERATIONS:
-            return not call.args and isinstance(outer, (ast.For, ast.AsyncFor)) and outer.iter is call
+            if call.args or not isinstance(outer, (ast.For, ast.AsyncFor)) or outer.iter is not call:
+                return False
+            container.loop_names.update(_names(outer.target))
+            return True
         if method == "append":
             container.is_list = True
             return len(call.args) == 1 and isinstance(outer, ast.Expr) \
@@ -242,6 +248,7 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
         return any(right is node and isinstance(op, (ast.In, ast.NotIn))
                    for op, right in zip(parent.ops, parent.comparators))
     if isinstance(parent, (ast.For, ast.AsyncFor)):
+        container.loop_names.update(_names(parent.target))
         return parent.iter is node
     if isinstance(parent, ast.Call):
         return isinstance(parent.func, ast.Name) and parent.func.id in _INSPECTING and parent.args == [node]
@@ -264,6 +271,15 @@ def _accepted_use(facts: ModuleFacts, scope_node: ast.AST, node: ast.AST, parent
         container.made_here = _display_of_mailboxes(facts, parent.value, scope_node, allow_empty=True)
         return container.made_here
     return False
+
+
+def _names(target: ast.AST):
+    """The plain names a ``for`` target binds."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [element.id for element in target.elts if isinstance(element, ast.Name)]
+    return []
 
 
 def _aliased(entry: ast.AST, parent: Optional[ast.AST], container: Container) -> bool:

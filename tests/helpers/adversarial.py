@@ -299,7 +299,7 @@ def container_entries(n: int) -> str:
     """Mailboxes stored in a dict under rebound name keys and constant keys, locked through
     one spelling and changed through another: every change looks at the entries that may be
     the same. In the second function every constant key is new (past the bound on entries
-    followed)."""
+    followed); in the third, loops over a list go through its entries with a dozen names."""
     lines = ["import mailbox", "", "def deliver(names, msg):", "    boxes = {}"]
     for i in range(n):
         lines += [
@@ -312,6 +312,10 @@ def container_entries(n: int) -> str:
     lines += ["", "def spread(msg):", "    boxes = {}"]
     for i in range(n):
         lines += ["    boxes['c%d'] = mailbox.mbox('c%d')" % (i, i), "    boxes['c%d'].add(msg)" % i]
+    lines += ["", "def rounds(paths, msg):", "    boxes = [mailbox.mbox(p) for p in paths]"]
+    for i in range(n):
+        lines += ["    for box%d in boxes:" % (i % 12), "        box%d.lock()" % (i % 12),
+                  "        box%d.add(msg)" % (i % 12), "        box%d.unlock()" % (i % 12)]
     return "\n".join(lines) + "\n"
 
 
