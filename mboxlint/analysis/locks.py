@@ -19,14 +19,18 @@ of its locking:
 """
 
 import ast
-from typing import Dict, FrozenSet, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
+from .containers import (
+    ANY_KEY, Container, box_ref, entry_key, entry_parts, entry_ref, iterated_container, may_be_same, stores_mailbox,
+    survey_containers,
+)
 from .events import BoxOp
 from .imports import MAILBOX_CLASSES, ModuleFacts
-from .state import LOCKED, UNLOCKED, State, join_epochs, join_lock, min_line
+from .state import LOCKED, MAYBE, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import LEAF_NODES, apply_effects, bind_arguments, bound_mode
 from .triggers import has_trigger
-from .walk import Analysis, Scope, Walker
+from .walk import Analysis, Scope, Walker, _bound_refs
 
 DOMAIN = "box"
 
@@ -65,7 +69,7 @@ UNTYPED_KIND = "mailbox.Mailbox"
 class BoxFact:
     """What is known of one tracked mailbox at one point."""
 
-    __slots__ = ("kind", "lock", "epochs", "pending", "read_unlocked", "owned")
+    __slots__ = ("kind", "lock", "epochs", "pending", "read_unlocked", "owned", "vague")
 
     def __init__(
         self,
@@ -75,6 +79,7 @@ class BoxFact:
         pending: Optional[int] = None,
         read_unlocked: Optional[int] = None,
         owned: bool = True,
+        vague: object = False,
     ):
         self.kind = kind  # "mailbox.mbox", ...
         self.lock = lock  # LOCKED / UNLOCKED / MAYBE
@@ -86,6 +91,11 @@ class BoxFact:
         self.read_unlocked = read_unlocked
         #: constructed in this scope (rather than arriving from the caller)
         self.owned = owned
+        #: a container entry whose lock state may be another's, changed through a different
+        #: spelling that may be the same mailbox (``boxes[k]`` and ``boxes["a"]``): followed,
+        #: but nothing is reported of it. The spelling (a ref) whose call made it so, which an
+        #: agreeing call through the same spelling undoes, or True
+        self.vague = vague
 
     def replace(self, **changes) -> "BoxFact":
         values = {slot: getattr(self, slot) for slot in self.__slots__}
@@ -102,10 +112,11 @@ class BoxFact:
             min_line(self.pending, other.pending),
             min_line(self.read_unlocked, other.read_unlocked),
             self.owned and other.owned,
+            _join_vague(self.vague, other.vague),
         )
 
     def _key(self):
-        return (self.kind, self.lock, self.epochs, self.pending, self.read_unlocked, self.owned)
+        return (self.kind, self.lock, self.epochs, self.pending, self.read_unlocked, self.owned, self.vague)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BoxFact) and self._key() == other._key()
@@ -115,6 +126,39 @@ class BoxFact:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return "BoxFact(%s, %s, pending=%s)" % (self.kind, self.lock, self.pending)
+
+
+def _join_vague(a: object, b: object) -> object:
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    return True
+
+
+#: the domain of :class:`_Mirror` facts
+MIRROR_DOMAIN = "box-alias"
+#: the key of a spelling that may be any entry (a loop's variable, an alias whose entry is gone)
+_SOME = "?"
+
+
+class _Mirror:
+    """The container entry a local name is bound to (``box = boxes[k]``), while neither the
+    name nor the subscript is rebound: a call through either changes both."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry: str):
+        self.entry = entry
+
+    def join(self, other: Optional["_Mirror"]) -> Optional["_Mirror"]:
+        return self if other == self else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Mirror) and other.entry == self.entry
+
+    def __hash__(self) -> int:
+        return hash(self.entry)
 
 
 def epoch_at(node: ast.AST, label: str) -> object:
@@ -168,8 +212,19 @@ class _ScopeSurvey:
         self.handed_on: Set[str] = set()  # refs returned, yielded or stored on self
         #: ref -> the methods of :data:`_EVIDENCE` called on it
         self._methods: Dict[str, Set[str]] = {}
+        #: containers of mailboxes followed in this scope (see :mod:`.containers`)
+        self.containers: Dict[str, Container] = {}
+        #: subscript name -> the containers it is a key of
+        self.key_names: Dict[str, List[str]] = {}
+        #: local name bound to an entry -> its container
+        self.alias_of: Dict[str, str] = {}
+        stored_in: Set[str] = set()
         self_name = scope.self_name
         for node in _walk_scope_body(scope.node):
+            if facts is not None and isinstance(node, (ast.Assign, ast.Call)):
+                container = stores_mailbox(facts, node, scope.node)
+                if container is not None:
+                    stored_in.add(container)
             if isinstance(node, ast.Call) and facts is not None and facts.summaries is not None:
                 for ref, op in call_effects(facts, node, scope):
                     if op == "lock":
@@ -181,7 +236,7 @@ class _ScopeSurvey:
                 if effects is not None:
                     self.locks.update(ref for ref, op in effects[0] if op == "lock")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                ref = Walker.ref(node.func.value)
+                ref = box_ref(node.func.value)
                 if ref is None:
                     continue
                 if node.func.attr in _EVIDENCE:
@@ -202,6 +257,13 @@ class _ScopeSurvey:
                     isinstance(t, ast.Attribute) and Walker.ref(t.value) == self_name for t in node.targets
                 ):
                     self.handed_on.add(ref)
+        if stored_in:
+            self.containers = survey_containers(facts, scope.node, stored_in)
+            for container, found in self.containers.items():
+                for name in found.key_names:
+                    self.key_names.setdefault(name, []).append(container)
+                for name in found.aliases:
+                    self.alias_of[name] = container
 
 
     def untyped_mailbox(self, ref: str) -> bool:
@@ -312,7 +374,7 @@ def releases(stmts: Sequence[ast.stmt], ref: str) -> bool:
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr in RELEASING
-                and Walker.ref(node.func.value) == ref
+                and box_ref(node.func.value) == ref
             ):
                 return True
     return False
@@ -333,7 +395,7 @@ def _bare_method_call(stmts: Sequence[ast.stmt], index: int, ref: str, alone: bo
         return None
     call = stmt.value
     if call.args or call.keywords or not isinstance(call.func, ast.Attribute) \
-            or Walker.ref(call.func.value) != ref or alone and not _alone_on_its_lines(stmts, index):
+            or box_ref(call.func.value) != ref or alone and not _alone_on_its_lines(stmts, index):
         return None
     return call.func.attr
 
@@ -394,7 +456,7 @@ def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
                 return True
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("lock", "unlock", "close", "locked") and Walker.ref(node.func.value) == ref:
+                and node.func.attr in ("lock", "unlock", "close", "locked") and box_ref(node.func.value) == ref:
             return True
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue  # runs elsewhere, if at all
@@ -442,6 +504,8 @@ class LockAnalysis(Analysis):
         self._class_attrs: Dict[int, Dict[str, str]] = {}
         self.survey: Optional[_ScopeSurvey] = None
         self._lock_events = []
+        #: loop variable -> the followed container whose entries it goes through
+        self._elements: Dict[str, str] = {}
         #: (id of a statement list, mailbox ref) -> whether the list releases that mailbox
         self._released: Dict[Tuple[int, str], bool] = {}
 
@@ -477,6 +541,7 @@ class LockAnalysis(Analysis):
         scope = walker.scope
         self.survey = _ScopeSurvey(scope, self.facts)
         self._lock_events = []
+        self._elements = {}
         candidates: Dict[str, str] = {}
         if scope.is_function:
             args = scope.node.args
@@ -513,6 +578,11 @@ class LockAnalysis(Analysis):
     # -- bindings -----------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        self._bind_plain(walker, target, value, how, state)
+        if self.survey.containers:
+            self._bind_entries(walker, target, value, how, state)
+
+    def _bind_plain(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         ref = walker.ref(target)
         if ref is None or how not in ("assign", "walrus"):
             return
@@ -530,12 +600,242 @@ class LockAnalysis(Analysis):
         elif "." not in ref and self.survey.untyped_mailbox(ref) and not _of_known_class(self.facts, value):
             self._track_if_managed_here(ref, UNTYPED_KIND, target, state)
 
+    # -- container entries (see :mod:`.containers`) --------------------------------------
+
+    def _fresh(self, walker: Walker, value: ast.AST) -> Optional[BoxFact]:
+        """The fact of a mailbox ``value`` constructs, None when it is on a private path."""
+        kind = self.facts.lockable_constructor(value, walker.scope.node)
+        if not kind or private_mailbox(self.facts, value, walker.scope):
+            return None
+        return BoxFact(kind, UNLOCKED, frozenset({epoch_at(value, "new")}))
+
+    def _bind_entries(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str,
+                      state: State) -> None:
+        containers = self.survey.containers
+        for name in _bound_refs(target):
+            for container in self.survey.key_names.get(name, ()):
+                # ``boxes[name]`` is now some entry or other: whatever they all may be
+                ref = entry_ref(container, name)
+                self._drop_mirrors(state, container, ref)
+                old = state.get(DOMAIN, ref)
+                if old is not None:
+                    state.discard(DOMAIN, ref)
+                    any_ref = entry_ref(container, ANY_KEY)
+                    state.set(DOMAIN, any_ref, old.join(state.get(DOMAIN, any_ref)))
+                self._set_some_entry(state, container, ref)
+        ref = walker.ref(target)
+        if ref in containers:
+            self._drop_mirrors(state, ref, None)
+        if ref in self.survey.alias_of and value is not None:
+            self._bind_alias(walker, ref, value, state)
+        elif ref in containers and how in ("assign", "walrus") and value is not None:
+            self._fill(walker, ref, value, state)
+        elif isinstance(target, ast.Subscript) and how == "assign" and value is not None:
+            parts = entry_parts(target)
+            if parts is not None and parts[0] in containers:
+                fresh = self._fresh(walker, value)
+                ref = entry_ref(*parts)
+                if fresh is None:
+                    state.discard(DOMAIN, ref)
+                else:
+                    self._store_entry(state, parts[0], parts[1], fresh)
+        elif how == "for" and value is not None:
+            iterated = iterated_container(value)
+            if iterated is None or iterated[0] not in containers:
+                return
+            container, method = iterated
+            element = None
+            if method == "values" or method == "self" and containers[container].is_list:
+                element = target
+            elif method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                element = target.elts[1]
+            element_ref = walker.ref(element) if element is not None else None
+            if element_ref is not None:
+                self._elements[element_ref] = container
+                self._set_some_entry(state, container, element_ref)
+
+    def _drop_mirrors(self, state: State, container: str, entry: Optional[str]) -> None:
+        """The aliases of ``entry`` (None: of any entry of ``container``) no longer name it."""
+        for alias in self.survey.containers[container].aliases:
+            mirror = state.get(MIRROR_DOMAIN, alias)
+            if mirror is not None and (entry is None or mirror.entry == entry):
+                state.discard(MIRROR_DOMAIN, alias)
+
+    def _bind_alias(self, walker: Walker, name: str, value: ast.AST, state: State) -> None:
+        """``name = boxes[k]`` (``.get(k)``, ``.setdefault(k, M(p))``), or ``name = boxes[k] =
+        M(p)``: the name and the entry are one mailbox."""
+        container = self.survey.alias_of[name]
+        parts = entry_parts(value)
+        if parts is not None and parts[0] == container:
+            entry = self._entry_of(state, value)
+            fact = state.get(DOMAIN, entry) if entry is not None else None
+            if fact is not None:
+                state.set(DOMAIN, name, fact)
+                state.set(MIRROR_DOMAIN, name, _Mirror(entry))
+            return
+        stmt = walker.current_statement()
+        if isinstance(stmt, ast.Assign) and stmt.value is value and state.get(DOMAIN, name) is not None:
+            for other in stmt.targets:
+                parts = entry_parts(other) if isinstance(other, ast.Subscript) else None
+                if parts is not None and parts[0] == container:
+                    state.set(MIRROR_DOMAIN, name, _Mirror(entry_ref(*parts)))
+
+    def _fill(self, walker: Walker, container: str, value: ast.AST, state: State) -> None:
+        """``container`` is bound to a display of new mailboxes (its old entries are forgotten)."""
+        if isinstance(value, ast.Dict):
+            pairs = [(key, entry) for key, entry in zip(value.keys, value.values)]
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            pairs = [(ast.Constant(index), entry) for index, entry in enumerate(value.elts)]
+        elif isinstance(value, ast.ListComp):
+            pairs = [(None, value.elt)]
+        elif isinstance(value, ast.DictComp):
+            pairs = [(None, value.value)]
+        else:
+            return
+        for key, entry in pairs:
+            fresh = self._fresh(walker, entry)
+            if fresh is None:
+                continue
+            spelled = entry_key(key) if key is not None else None
+            if spelled is None:
+                any_ref = entry_ref(container, ANY_KEY)
+                state.set(DOMAIN, any_ref, fresh.join(state.get(DOMAIN, any_ref)))
+            else:
+                self._store_entry(state, container, spelled, fresh)
+
+    @staticmethod
+    def _store_entry(state: State, container: str, key: str, fact: BoxFact) -> None:
+        state.set(DOMAIN, entry_ref(container, key), fact)
+
+    def _container_of(self, state: State, ref: str) -> Optional[Tuple[str, str]]:
+        """``(container, key)`` of a spelling of an entry of a followed container: the entry
+        itself, an alias (its entry's key, or :data:`_SOME`) or a loop's variable."""
+        if "[" in ref:
+            container, _, key = ref.rpartition("[")
+            return (container, key[:-1]) if container in self.survey.containers else None
+        container = self.survey.alias_of.get(ref) or self._elements.get(ref)
+        if container is None:
+            return None
+        mirror = state.get(MIRROR_DOMAIN, ref)
+        return container, mirror.entry[len(container) + 1:-1] if mirror is not None else _SOME
+
+    def _spellings(self, state: State, container: str):
+        """``(ref, key)`` of every spelling calls may reach an entry of ``container`` through:
+        its named entries, its aliases and the variables of loops over it."""
+        for ref, _fact in state.entries(DOMAIN, container):
+            key = ref[len(container) + 1:-1]
+            if key != ANY_KEY:  # no call goes through ``boxes[*]``
+                yield ref, key
+        names = set(self.survey.containers[container].aliases)
+        names.update(name for name, of in self._elements.items() if of == container)
+        for name in sorted(names):
+            if state.get(DOMAIN, name) is not None:
+                yield name, self._container_of(state, name)[1]
+
+    def _partners(self, state: State, ref: str) -> List[str]:
+        """The other refs that are the same mailbox as ``ref`` for sure (an alias, its entry)."""
+        mirror = state.get(MIRROR_DOMAIN, ref)
+        entry = mirror.entry if mirror is not None else ref if "[" in ref else None
+        if entry is None:
+            return []
+        container = entry.rpartition("[")[0]
+        found = [entry] + [alias for alias in self.survey.containers[container].aliases
+                           if state.get(MIRROR_DOMAIN, alias) == _Mirror(entry)]
+        return [other for other in found if other != ref]
+
+    def _after_call(self, state: State, ref: str, op: str) -> None:
+        """After a call through a spelling of an entry: the same mailbox's other names follow,
+        and a lock state set through it is definite for it, and makes every other spelling that
+        may be the same mailbox and differs from it vague."""
+        where = self._container_of(state, ref)
+        fact = state.get(DOMAIN, ref)
+        if where is None or fact is None:
+            return
+        changes_lock = op in ("lock", "unlock", "close")
+        if changes_lock and fact.vague:
+            fact = fact.replace(vague=False)
+            state.set(DOMAIN, ref, fact)
+        partners = self._partners(state, ref)
+        for partner in partners:
+            state.set(DOMAIN, partner, fact)
+        if not changes_lock:
+            return
+        container, key = where
+        for other_ref, other_key in list(self._spellings(state, container)):
+            if other_ref == ref or other_ref in partners or not (
+                    key == _SOME or other_key == _SOME or may_be_same(key, other_key)):
+                continue
+            other = state.get(DOMAIN, other_ref)
+            if other.lock == fact.lock:
+                vague = False if other.vague == ref else other.vague
+            else:
+                vague = ref if not other.vague or other.vague == ref else True
+            if vague != other.vague:
+                state.set(DOMAIN, other_ref, other.replace(vague=vague))
+
+    @staticmethod
+    def _some_entry(state: State, container: str) -> Optional[BoxFact]:
+        """What any entry of ``container`` may be: vague unless all agree on the lock state."""
+        joined = None
+        for _ref, fact in state.entries(DOMAIN, container):
+            joined = fact if joined is None else joined.join(fact)
+        if joined is not None and joined.lock != LOCKED and joined.lock != UNLOCKED:
+            joined = joined.replace(vague=True)
+        return joined
+
+    def _set_some_entry(self, state: State, container: str, ref: str) -> None:
+        fact = self._some_entry(state, container)
+        if fact is not None:
+            state.set(DOMAIN, ref, fact)
+
+    def _entry_of(self, state: State, node: ast.AST) -> Optional[str]:
+        """The tracked ref of a mailbox expression: a name, or an entry of a followed container
+        (which starts as any of its entries when its subscript was bound before it was filled)."""
+        parts = entry_parts(node)
+        if parts is None:
+            return box_ref(node)
+        if parts[0] not in self.survey.containers:
+            return None
+        ref = entry_ref(*parts)
+        if state.get(DOMAIN, ref) is None and parts[1].isidentifier():
+            self._set_some_entry(state, parts[0], ref)
+        return ref
+
+    def _entry_call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        """A method called on a container entry (``boxes[k].add(m)``), or a container method
+        that stores a new mailbox (``boxes.setdefault(k, M(p))``, ``boxes.append(M(p))``)."""
+        func = node.func
+        receiver = func.value
+        containers = self.survey.containers
+        container = walker.ref(receiver)
+        if container in containers:
+            if func.attr == "setdefault":
+                parts = entry_parts(node)
+                fresh = self._fresh(walker, node.args[1]) if parts is not None else None
+                if fresh is not None and state.get(DOMAIN, entry_ref(*parts)) is None:
+                    state.set(DOMAIN, entry_ref(*parts), fresh)
+            elif func.attr == "append" and node.args:
+                fresh = self._fresh(walker, node.args[0])
+                if fresh is not None:
+                    any_ref = entry_ref(container, ANY_KEY)
+                    state.set(DOMAIN, any_ref, fresh.join(state.get(DOMAIN, any_ref)))
+            return
+        parts = entry_parts(receiver)
+        if parts is None or parts[0] not in containers:
+            return
+        ref = self._entry_of(state, receiver)
+        if ref is None or state.get(DOMAIN, ref) is None:
+            return
+        self._operate(walker, ref, func.attr, node, state)
+
     # -- operations ---------------------------------------------------------------------
 
     def operation(self, walker, ref, op, node, args, state) -> None:
         self._operate(walker, ref, op, node, state)
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
+        if self.survey.containers and isinstance(node.func, ast.Attribute):
+            self._entry_call(walker, node, state)
         effects = call_effects(self.facts, node, walker.scope)
         for index, (ref, op) in enumerate(effects):
             if state.get(DOMAIN, ref) is None:
@@ -549,12 +849,24 @@ class LockAnalysis(Analysis):
     def _operate(self, walker, ref, op, node, state, key=None, via=False, covered=None) -> None:
         """Apply ``op`` on the tracked mailbox ``ref``; ``via``: done by a helper of the module
         called at ``node`` (then no fix is offered where the call is)."""
+        self._operate_on(walker, ref, op, node, state, key, via, covered)
+        if self.survey.containers and op != "locked":
+            self._after_call(state, ref, op)
+
+    def _operate_on(self, walker, ref, op, node, state, key, via, covered) -> None:
         fact = state.get(DOMAIN, ref)
         if fact is None:
             return
         if op == "locked":
             return  # handled as a ``with`` item; a bare call does nothing yet
         line = getattr(node, "lineno", 0)
+        if fact.vague:  # followed, never reported
+            if op == "lock":
+                state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({epoch_at(node, "lock")}),
+                                                    read_unlocked=None))
+            else:
+                self._change(ref, op, node, line, fact, state)
+            return
         data = {"ref": ref, "op": op, "fact": fact}
         if via:
             data["via"] = True
@@ -622,6 +934,8 @@ class LockAnalysis(Analysis):
                 following = stmts[position]
         if isinstance(following, ast.Break):
             following = _after_loop(walker)  # a retry loop left once the lock is taken
+        elif following is None and self._element_of_loop(walker, ref):
+            following = _after_loop(walker)  # each entry of a container locked in turn
         if isinstance(following, ast.Try) or type(following).__name__ == "TryStar":
             return self._releases(following.finalbody, ref, scope) or any(
                 _catches_everything(self.facts, handler) and self._releases(handler.body, ref, scope)
@@ -629,6 +943,37 @@ class LockAnalysis(Analysis):
             )
         if isinstance(following, (ast.With, ast.AsyncWith)):
             return any(self._releasing_item(item, ref, scope) for item in following.items)
+        return False
+
+    def _element_of_loop(self, walker: Walker, ref: str) -> bool:
+        """Whether ``ref`` is the entry the innermost loop around this point is at: in a loop
+        over a followed container, or an entry subscripted by the loop's variable."""
+        containers = self.survey.containers
+        if not containers:
+            return False
+        blocks = walker.enclosing_blocks()
+        for depth in range(len(blocks) - 1, 0, -1):
+            outer, index = blocks[depth - 1]
+            loop = outer[index]
+            if isinstance(loop, (ast.While, ast.For, ast.AsyncFor)) and blocks[depth][0] is loop.body:
+                if isinstance(loop, ast.While):
+                    return False
+                target = loop.target
+                if isinstance(target, ast.Name) and any(
+                        ref == entry_ref(container, target.id) for container in containers):
+                    return True  # ``for name in names: boxes[name].lock()``
+                iterated = iterated_container(loop.iter)
+                if iterated is None or iterated[0] not in containers:
+                    return False
+                container, method = iterated
+                target = loop.target
+                if method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+                    target = target.elts[1]
+                elif method not in ("values", "self"):
+                    return False
+                if method == "self" and not containers[container].is_list:
+                    return False
+                return Walker.ref(target) == ref
         return False
 
     def _released_by_helper(self, stmts, ref: str, scope: Scope) -> bool:
@@ -650,7 +995,7 @@ class LockAnalysis(Analysis):
             if effects is not None and any(r == ref and op in RELEASING for r, op in effects[1]):
                 return True
         if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
-            return Walker.ref(expr.func.value) == ref
+            return box_ref(expr.func.value) == ref
         if self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
             return Walker.ref(expr.args[0]) == ref
         return False
@@ -660,15 +1005,18 @@ class LockAnalysis(Analysis):
     def with_enter(self, walker: Walker, item: ast.withitem, state: State) -> None:
         expr = item.context_expr
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
-            ref = walker.ref(expr.func.value)
+            ref = self._entry_of(state, expr.func.value)
             fact = state.get(DOMAIN, ref) if ref else None
             if fact is None:
                 return
             new_epoch = epoch_at(expr, "lock")
-            event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
-            if event is not None:
-                self._lock_events.append(event)
+            if not fact.vague:
+                event = walker.emit(BoxOp, expr, ref=ref, op="lock", fact=fact, new_epoch=new_epoch, covered=True)
+                if event is not None:
+                    self._lock_events.append(event)
             state.set(DOMAIN, ref, fact.replace(lock=LOCKED, epochs=frozenset({new_epoch}), read_unlocked=None))
+            if self.survey.containers:
+                self._after_call(state, ref, "lock")
             return
         effects = context_effects(self.facts, expr, walker.scope)
         if effects is None:
@@ -684,7 +1032,7 @@ class LockAnalysis(Analysis):
         if not isinstance(expr, ast.Call):
             return
         if isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
-            ref, label = walker.ref(expr.func.value), "locked-exit"
+            ref, label = self._entry_of(state, expr.func.value), "locked-exit"
         elif self.facts.resolve(expr.func) == "contextlib.closing" and expr.args:
             ref, label = walker.ref(expr.args[0]), "close"
         else:
@@ -702,6 +1050,46 @@ class LockAnalysis(Analysis):
                 DOMAIN, ref,
                 fact.replace(lock=UNLOCKED, pending=None, epochs=frozenset({epoch_at(expr, label)})),
             )
+            if self.survey.containers:
+                self._after_call(state, ref, "unlock")
+
+    def loop_done(self, walker: Walker, stmt: ast.AST, state: State, ran: Optional[State]) -> None:
+        """After a ``for`` over a followed container whose body locks, unlocks or closes the
+        entry it is at, every entry is as that one was left."""
+        containers = self.survey.containers
+        if not containers:
+            return
+        iterated = iterated_container(stmt.iter)
+        if iterated is None or iterated[0] not in containers:
+            return
+        container, method = iterated
+        target = stmt.target
+        if method == "values" or method == "self" and containers[container].is_list:
+            element = walker.ref(target)
+        elif method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            element = walker.ref(target.elts[1])
+        elif isinstance(target, ast.Name):  # the keys
+            element = entry_ref(container, target.id)
+        else:
+            element = None
+        fact = ran.get(DOMAIN, element) if element is not None and ran is not None else None
+        if fact is None or not self._changes_lock(stmt, element):
+            return
+        if fact.lock != MAYBE:  # whichever entry each round was at, all are left so
+            fact = fact.replace(vague=False)
+        for ref, _old in state.entries(DOMAIN, container):
+            state.set(DOMAIN, ref, fact)
+
+    def _changes_lock(self, loop: ast.AST, ref: str) -> bool:
+        """Whether a loop's body locks, unlocks or closes ``ref`` (asked once per loop)."""
+        slot = (id(loop.body), ref)
+        known = self._released.get(slot)
+        if known is None:
+            known = self._released[slot] = any(
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("lock", "unlock", "close", "locked") and box_ref(node.func.value) == ref
+                for stmt in loop.body for node in ast.walk(stmt))
+        return known
 
     # -- exit ---------------------------------------------------------------------------
 
@@ -717,6 +1105,7 @@ class LockAnalysis(Analysis):
                 entering
                 or ref in self.survey.handed_on
                 or (still_locked and not event.fact.owned)
-                or (scope.self_name is not None and ref.startswith(scope.self_name + ".") and still_locked)
+                or (scope.self_name is not None and still_locked
+                    and self._elements.get(ref, ref).startswith(scope.self_name + "."))
             )
             event.never_released = still_locked

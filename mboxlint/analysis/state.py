@@ -160,9 +160,15 @@ def ref_name(ref: Hashable) -> Optional[str]:
 
 
 def root_name(ref: Hashable) -> Optional[str]:
-    """The variable a fact is about (``box`` for ``box.x``), or None for a built path."""
+    """The variable a fact is about (``box`` for ``box.x`` and for the entry ``box['a']``),
+    or None for a built path."""
     name = ref_name(ref)
-    return name.partition(".")[0] if name is not None else None
+    return _root_of(name) if name is not None else None
+
+
+def _root_of(name: str) -> str:
+    root = name.partition(".")[0]
+    return root.partition("[")[0] if "[" in root else root
 
 
 def _group_of(ref: Hashable) -> Hashable:
@@ -232,6 +238,15 @@ class State:
             return []
         return [(ref, fact) for _key, group in facts.items() for ref, fact in group.items()]
 
+    def entries(self, domain: str, container: str) -> List[Tuple[Hashable, Any]]:
+        """The facts about entries of ``container`` (``boxes['a']``, ``boxes[k]``)."""
+        facts = self._maps.get(domain)
+        group = facts.get(_root_of(container)) if facts is not None else None
+        if not group:
+            return []
+        prefix = container + "["
+        return [(ref, fact) for ref, fact in group.items() if isinstance(ref, str) and ref.startswith(prefix)]
+
     def forget_ref(self, ref: str) -> None:
         """Drop every fact about ``ref`` and about anything reached through it.
 
@@ -239,14 +254,14 @@ class State:
         ``box.x``. Facts that *mention* ``ref`` inside their value are the owning analysis's
         business.
         """
-        prefix_dot = ref + "."
-        key = ref.partition(".")[0]
+        prefixes = (ref + ".", ref + "[")  # its attributes and its entries
+        key = _root_of(ref)
         for domain, facts in list(self._maps.items()):
             group = facts.get(key)
             if group is None:
                 continue
             kept = {r: f for r, f in group.items()
-                    if not (ref_name(r) == ref or ref_name(r).startswith(prefix_dot))}
+                    if not (ref_name(r) == ref or ref_name(r).startswith(prefixes))}
             if len(kept) != len(group):
                 self._maps[domain] = facts.set(key, kept or None)
 

@@ -147,6 +147,10 @@ class Analysis:
     def with_exit(self, walker: "Walker", item: ast.withitem, state: State) -> None:
         """A ``with`` item's context is left, on any way out."""
 
+    def loop_done(self, walker: "Walker", stmt: ast.AST, state: State, ran: Optional[State]) -> None:
+        """A ``for`` loop ran out of items (``state``: before its ``else:``; not on a ``break``);
+        ``ran``: the join of the states its body ended an iteration in, if any did."""
+
     def finish_module(self) -> None:
         """Every scope of the module was walked (or abandoned): complete what needed them all."""
 
@@ -467,7 +471,7 @@ class Walker:
             self.refine(stmt.test, True, body_state)
             return body_state
 
-        head, breaks = self._loop(state, enter, stmt.body)
+        head, breaks, _ran = self._loop(state, enter, stmt.body)
         if forever:
             leave = None
         else:
@@ -489,16 +493,19 @@ class Walker:
             self.assign(stmt.target, stmt.iter, "for", body_state)
             return body_state
 
-        head, breaks = self._loop(state, enter, stmt.body)
+        head, breaks, ran = self._loop(state, enter, stmt.body)
         leave: Optional[State] = head.copy()
+        for analysis in self.analyses:
+            analysis.loop_done(self, stmt, leave, ran)
         if stmt.orelse:
             leave = self.walk_block(stmt.orelse, leave)
         return join_all([leave] + breaks)
 
     _stmt_AsyncFor = _stmt_For
 
-    def _loop(self, entry: State, enter, body: Sequence[ast.stmt]) -> Tuple[State, List[State]]:
-        """Walk a loop body to a fixed point; return the head state and the break states.
+    def _loop(self, entry: State, enter, body: Sequence[ast.stmt]) -> Tuple[State, List[State], Optional[State]]:
+        """Walk a loop body to a fixed point; return the head state, the break states and the
+        join of the states the body ended an iteration in (normally or by ``continue``).
 
         Only a loop walked for its events iterates. One walked silently (inside another
         loop's rounds, or a ``finally`` walked for its outcome) takes one round, joined with
@@ -507,8 +514,9 @@ class Walker:
         bounded number of walks of what it holds, instead of multiplying them."""
         if self._silent:
             exits = self._loop_body(enter(entry), body)
-            head = join_all([entry, exits["end"]] + exits["continue"]) or entry
-            return head, exits["break"]
+            ran = join_all([exits["end"]] + exits["continue"])
+            head = join(entry, ran) or entry
+            return head, exits["break"], ran
         head = entry.copy()
         self._silent += 1
         try:
@@ -521,8 +529,9 @@ class Walker:
         finally:
             self._silent -= 1
         exits = self._loop_body(enter(head), body)
-        head = join_all([head, exits["end"]] + exits["continue"]) or head
-        return head, exits["break"]
+        ran = join_all([exits["end"]] + exits["continue"])
+        head = join(head, ran) or head
+        return head, exits["break"], ran
 
     def _loop_body(self, state: State, body: Sequence[ast.stmt]) -> Dict[str, Any]:
         self._loops.append({"break": [], "continue": []})

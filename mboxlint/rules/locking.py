@@ -61,6 +61,24 @@ class UnlockedModification(Rule):
     else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
     a mailbox class.
 
+    A mailbox kept in a dict or list counts as constructed in the function when the function
+    makes that container (`boxes = {}`, a display or comprehension of mailboxes; `self.boxes`
+    likewise), fills it only with mailboxes it constructs (`boxes[k] = mailbox.mbox(p)`,
+    `boxes.setdefault(k, M(p))`, `boxes.append(M(p))`) and otherwise only calls methods on its
+    entries (`boxes["a"].add(m)`, `boxes.get(k).lock()`), binds one to a name (`box =
+    boxes.get(k)`, `box = boxes[k] = M(p)`), stores, deletes, tests or iterates it with a
+    `for`. An entry is named by a constant or a name subscript; `lock()`/`unlock()` on it
+    count, a name bound to it is the same mailbox until either is rebound, a rebound
+    subscript names any entry, and a `for` over the container sees each entry as they all may
+    be and leaves every entry as its body left the one it was at (`for box in boxes:
+    box.lock()` locks them all). A change through one spelling (`boxes["a"]`) is not reported
+    while another that may be the same mailbox (`boxes[k]`, a name bound to `boxes[k]`, a
+    loop's variable) was locked or unlocked to a different state. Not followed: a container
+    passed to a call, returned, bound to another name, used in a nested function, holding
+    anything else (a `Maildir`, a file), made by another function or method (a parameter, an
+    attribute set elsewhere), or subscripted by any other expression; a protocol use of an
+    entry (`boxes[k][key] = msg`).
+
     Locks taken by the module's own helpers count where the helper is called: a function or
     method that locks, unlocks or flushes its parameter or a `self` attribute on every way
     through it (`self._lock_box()`), a `@contextmanager` function that locks before its
@@ -164,6 +182,20 @@ def test_add(tmp_path):
     box = mailbox.mbox(str(tmp_path / "inbox"))  # a private directory: nobody else delivers
     box.add("x")
 """,
+        """
+import mailbox
+def deliver(paths, msg):
+    boxes = [mailbox.mbox(path) for path in paths]
+    for box in boxes:
+        box.lock()
+    try:
+        for box in boxes:
+            box.add(msg)
+            box.flush()
+    finally:
+        for box in boxes:
+            box.unlock()
+""",
     ]
     INVALID = [
         """
@@ -196,6 +228,16 @@ class Spool:
         self.box.lock()
         self.box.unlock()
         del self.box[key]  # MBX101
+""",
+        """
+import mailbox
+def split(messages):
+    boxes = {}
+    for msg in messages:
+        name = msg["X-Label"] + ".mbox"
+        if name not in boxes:
+            boxes[name] = mailbox.mbox(name)
+        boxes[name].add(msg)  # MBX101
 """,
     ]
 
@@ -371,6 +413,8 @@ def purge(box: mailbox.MH, keys):
                     plan = no_fix("the mailbox is locked on some paths only")
                 elif event.via:
                     plan = no_fix("a helper unlocks it: the flush belongs in the helper, not at this call")
+                elif "[" in event.ref:
+                    plan = no_fix("the mailbox is an entry of a container")
                 else:
                     plan = flush_plan(event, blocks_of(module), event.ref, module.lines)
                 yield self.finding(event.node, plan=plan, ref=event.ref, line=fact.pending)
@@ -571,7 +615,9 @@ def first(path):
             block = event.block
             if block is not None and released_at_once(*block, event.ref):
                 continue  # lock(); unlock(): nothing in between can raise
-            yield self.finding(event.node, plan=wrap_plan(event, blocks_of(module), event.ref), ref=event.ref)
+            plan = no_fix("the mailbox is an entry of a container") if "[" in event.ref else \
+                wrap_plan(event, blocks_of(module), event.ref)
+            yield self.finding(event.node, plan=plan, ref=event.ref)
 
 
 class ReadBeforeLock(Rule):

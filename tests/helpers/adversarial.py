@@ -295,6 +295,30 @@ def private_listings(n: int) -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+def container_entries(n: int) -> str:
+    """Mailboxes stored in a dict under rebound name keys and constant keys, locked through
+    one spelling and changed through another: every change looks at the entries that may be
+    the same. In the second function every constant key is new (past the bound on entries
+    followed); in the third, loops over a list go through its entries with a dozen names."""
+    lines = ["import mailbox", "", "def deliver(names, msg):", "    boxes = {}"]
+    for i in range(n):
+        lines += [
+            "    key = names[%d]" % i,
+            "    boxes[key] = mailbox.mbox(key)",
+            "    boxes['c%d'] = mailbox.mbox('c%d')" % (i % 24, i % 24),
+            "    boxes[key].lock()",
+            "    boxes['c%d'].add(msg)" % (i % 24),
+        ]
+    lines += ["", "def spread(msg):", "    boxes = {}"]
+    for i in range(n):
+        lines += ["    boxes['c%d'] = mailbox.mbox('c%d')" % (i, i), "    boxes['c%d'].add(msg)" % i]
+    lines += ["", "def rounds(paths, msg):", "    boxes = [mailbox.mbox(p) for p in paths]"]
+    for i in range(n):
+        lines += ["    for box%d in boxes:" % (i % 12), "        box%d.lock()" % (i % 12),
+                  "        box%d.add(msg)" % (i % 12), "        box%d.unlock()" % (i % 12)]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -328,6 +352,7 @@ SHAPES: Dict[str, Shape] = {
     "copied-mtimes": Shape(copied_mtimes, 300),
     "rmtree-handlers": Shape(rmtree_handlers, 300),
     "private-listings": Shape(private_listings, 300),
+    "container-entries": Shape(container_entries, 300),
 }
 
 
