@@ -113,22 +113,25 @@ class OpensAndActs:
 
     def _raises_as_checked(self, handler: ast.ExceptHandler, guard, walker: Walker) -> bool:
         """Whether ``handler`` ends in raising the exception class that the branch of the
-        ``guard``'s ``if`` the act is not in raises (that branch ending in the raise)."""
+        ``guard``'s ``if`` the act is not in raises (that branch ending in the raise; what
+        follows a ``raise`` in a block is dead code)."""
         check = getattr(guard, "node", None)
-        if not isinstance(check, ast.If) or not handler.body or not isinstance(handler.body[-1], ast.Raise):
+        if not isinstance(check, ast.If):
             return False
-        raised = self._raised_class(handler.body[-1])
+        raised = self._raised_class(_raise_in(handler.body))
         if raised is None:
             return False
         line = walker.current_statement().lineno
         for branch in (check.body, check.orelse):
-            if branch and isinstance(branch[-1], ast.Raise) and \
-                    not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
-                return self._raised_class(branch[-1]) == raised
+            ending = _raise_in(branch)
+            if ending is not None and not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
+                return self._raised_class(ending) == raised
         return False
 
-    def _raised_class(self, stmt: ast.Raise) -> Optional[str]:
+    def _raised_class(self, stmt: Optional[ast.Raise]) -> Optional[str]:
         """The class a ``raise C`` or ``raise C(...)`` raises, by its qualified name."""
+        if stmt is None:
+            return None
         exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
         if exc is None:
             return None
@@ -327,6 +330,12 @@ def _constant_strings(node: ast.AST) -> Optional[Set[str]]:
         if len(found) + len(stack) > 16:
             return None  # no one writes a longer choice of modes
     return found
+
+
+def _raise_in(block) -> Optional[ast.Raise]:
+    """The ``raise`` statement of ``block`` itself (not nested), the first if more: the block
+    ends there."""
+    return next((stmt for stmt in block if isinstance(stmt, ast.Raise)), None)
 
 
 def _exception_names(nodes) -> Set[str]:
