@@ -1258,6 +1258,8 @@ class UnlinkThenRename(Rule):
     Reports `os.rename(src, dst)` (also `os.replace`, `Path.rename`, `Path.replace`) when
     `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` of the same file ran before it on some
     path (typically in `try: ... except OSError: pass`), and nothing re-created `dst` since.
+    A path built from a name (`os.path.join(d, name)`) names another file once the name is
+    bound again (a second `for name in ...`): a removal before that is not the target's.
 
     ## Why is this bad?
     Between the unlink and the rename the file does not exist: a reader gets

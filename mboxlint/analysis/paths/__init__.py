@@ -277,6 +277,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._bindings = None
         self._any_temp = False
         self._any_elements = False
+        self._any_removed = False  # whether the walk of this scope noted a removal yet
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
@@ -300,7 +301,25 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     # -- bindings ---------------------------------------------------------------------
 
+    def _set_removed(self, key: PathKey, node: ast.AST, state: State) -> None:
+        state.set("removed", key, May(node.lineno))
+        self._any_removed = True
+
+    def _forget_removed_naming(self, target: ast.AST, state: State) -> None:
+        """A file removed by a path built from a name (``join(d, name)``) is another file
+        once the name is bound again (``for name in ...`` a second time): forget it. (One
+        named by the plain name goes with the name's facts, in ``State.forget_ref``.)"""
+        names = {ref.partition(".")[0].partition("[")[0] for ref in _bound_refs(target)}
+        if not names:
+            return
+        for key, _fact in state.items("removed"):
+            if isinstance(key, PathKey) and key.ref is None and any(
+                    leaf.kind == "name" and leaf.head.partition(".")[0] in names for leaf in key.leaves()):
+                state.discard("removed", key)
+
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        if self._any_removed:
+            self._forget_removed_naming(target, state)
         if self._notes is not None and how == "assign" and value is not None:
             self._note_binding(walker, target, value)
         if self._temps_made:
@@ -542,7 +561,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 self._act(walker, node, name, node.args[0], state)
                 key = self.key(node.args[0], state)
                 if key is not None and name in ("os.remove", "os.unlink"):
-                    state.set("removed", key, May(node.lineno))
+                    self._set_removed(key, node, state)
         elif name in MKDIR:
             if node.args and not is_true(keyword_value(node, "exist_ok")) and \
                     not (len(node.args) >= 3 and is_true(node.args[2])):
@@ -581,7 +600,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 self._act(walker, node, "Path." + method, receiver, state)
             key = self.key(receiver, state)
             if key is not None and method == "unlink":
-                state.set("removed", key, May(node.lineno))
+                self._set_removed(key, node, state)
         elif method == "read" and node.args and self._config_parser(receiver, state):
             # ``parser.read(path)`` (or a list of paths) reads each file that is there
             paths = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else [node.args[0]]
