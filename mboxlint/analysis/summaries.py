@@ -1456,7 +1456,16 @@ def _stored_parameters(init: ast.AST) -> Dict[str, str]:
 # -- private temporary directories ---------------------------------------------------------
 
 #: calls that make a fresh directory nobody else knows of
-PRIVATE_DIR_FACTORIES = frozenset({"tempfile.mkdtemp", "tempfile.TemporaryDirectory"})
+#: what gives a directory (or a file) nobody else creates, removes or rewrites: a private
+#: temporary directory, or the data files of an installed package
+PRIVATE_DIR_FACTORIES = frozenset({
+    "tempfile.mkdtemp", "tempfile.TemporaryDirectory",
+    "importlib.resources.files", "importlib.resources.path", "importlib.resources.as_file",
+    "importlib_resources.files", "importlib_resources.path", "importlib_resources.as_file",
+    "pkg_resources.resource_filename",
+})
+#: the modules :data:`PRIVATE_DIR_FACTORIES` come from (and pytest's per-test directories)
+_PRIVATE_MODULES = ("tempfile", "pytest", "importlib.resources", "importlib_resources", "pkg_resources")
 #: how many rmtree error handlers of a module are followed (see :meth:`PrivatePaths.error_handlers`)
 ERROR_HANDLERS_FOLLOWED = 16
 #: rounds over a function's bindings when looking for private names
@@ -1532,7 +1541,7 @@ class PrivatePaths:
         #: id of a function -> the names functions nested in it declare ``nonlocal``
         self._nonlocals: Dict[int, FrozenSet[str]] = {}
         #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
-        self._factories = facts.imports_any(["tempfile", "pytest"])
+        self._factories = facts.imports_any(_PRIVATE_MODULES)
         #: see :meth:`error_handlers`
         self._handlers: Optional[Dict[int, str]] = None
         #: fixture of the module -> the fields of the record it returns that hold private paths
