@@ -1477,7 +1477,10 @@ class RenameToOverwrite(Rule):
     (`os.rename(path, path + ".bak")`, a backup): the rename creates the target again. Not
     reported where the rename runs off Windows only (in `if os.name == "posix":`, the `else:`
     of `if sys.platform == "win32":` or `sys.platform.startswith("win")`, `platform.system()
-    != "Windows"`): the failure it warns of cannot happen there. Not
+    != "Windows"`): the failure it warns of cannot happen there. Not reported when an
+    `except` around it that does not raise again catches its failure and the same file is
+    then moved or replaced onto the target (`shutil.move`, `os.replace`, `Path.replace`),
+    which overwrites; a handler that only logs still leaves the file unsaved there. Not
     reported for renames onto fresh names
     (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
@@ -1655,9 +1658,14 @@ def save(path, data):
         for event in renames:
             if event.src != event.dst:
                 moved_away.setdefault((id(event.scope.node), event.src), []).append(event.node.lineno)
+        # (scope, line) of each rename that a move or replace of the same pair retries
+        overwritten = {(id(event.scope.node), event.retry_of) for event in renames
+                       if event.retry_of is not None and event.op in OVERWRITING_MOVES}
         for event in renames:
             if event.op not in ("os.rename", "Path.rename") or event.fresh_dst:
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
+            if event.caught and (id(event.scope.node), event.node.lineno) in overwritten:
+                continue  # its failure is caught, and a move that overwrites is tried instead
             if locked_rename(self, event) is not None or unlinked_first(event) or lock_test(event):
                 continue
             if event.dst_guard is not None and event.dst_guard.found_no_file:
@@ -1681,6 +1689,9 @@ def save(path, data):
                                replacement=replacement)
 
 
+#: moves that replace an existing target on every platform (``shutil.move`` copies over it
+#: when the rename it tries first fails)
+OVERWRITING_MOVES = frozenset({"os.replace", "Path.replace", "shutil.move"})
 #: how a test of the platform is spelled: the name tested, and the values naming Windows
 _PLATFORM_NAMES = {"os.name": ("nt",), "sys.platform": ("win32", "cygwin"),
                    "platform.system": ("Windows",)}
