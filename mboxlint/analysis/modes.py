@@ -21,8 +21,11 @@ def mode_kind(mode: str) -> str:
 def combined_mode(modes: Iterable[str]) -> str:
     """One mode for an open made in any of ``modes`` (a mode chosen at run time): a mode of
     their kind when all are of one; an append for appends and truncations mixed (a write
-    either way, one that may keep what was there); ``?`` otherwise."""
+    either way, one that may keep what was there); an exclusive create mixed with either is
+    the other (``"w" if there else "x"``: an existing file may be truncated); ``?`` otherwise."""
     by_kind = {mode_kind(mode): mode for mode in sorted(modes)}
+    if "exclusive" in by_kind and len(by_kind) > 1 and set(by_kind) <= {"exclusive", "append", "truncate"}:
+        del by_kind["exclusive"]  # the other write is what an existing file may get
     if len(by_kind) == 1:
         return next(iter(by_kind.values()))
     return by_kind["append"] if set(by_kind) == {"append", "truncate"} else "?"

@@ -68,6 +68,12 @@ class OpensAndActs:
         the open as the function's own calls and most callers make it (then the second item
         is true: a caller may pass another mode, so no fix may rely on it). The scope's names
         are read once, when its first open by such a name is met."""
+        if type(mode_node) is ast.IfExp:
+            # ``"w" if there else "x"``: one of two constant modes, chosen at run time
+            arms = (mode_node.body, mode_node.orelse)
+            if all(type(arm) is ast.Constant and isinstance(arm.value, str) for arm in arms):
+                return combined_mode(arm.value for arm in arms), False
+            return "?", False
         if type(mode_node) is not ast.Name:
             return "?", False
         scope = walker.scope.node
