@@ -225,7 +225,8 @@ class InPlaceRewrite(Rule):
     Reports `open(P, "w")` (any truncating mode: `"wb"`, `"w+"`, `"wt"`), `Path.open("w")` and
     `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
-    parser's `read(P)`): a state or cache file.
+    parser's `read(P)`, made there or kept on the instance by the class, which binds that
+    attribute only to parsers it constructs): a state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class (`self.path + ".json"` in two methods; an open of
     `self.path` in the method that gives the attribute its value is of the attribute's

@@ -72,7 +72,7 @@ import bisect
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileRename
-from ..imports import ModuleFacts, dotted_name
+from ..imports import ModuleFacts, dotted_name, own_statements
 from ..locks import call_effects
 from ..modes import mode_kind
 from ..summaries import OPENS, TOLERANT, stat_of_mtime
@@ -139,6 +139,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             # A helper of the module that opens a file and returns it opens it where it is
             # called: a rule that pairs opens across scopes (MBX901) needs those scopes too.
             words += self._opener_names()
+        if "ConfigParser" in words and (self.facts.text is None or "ConfigParser" in self.facts.text):
+            # A parser kept on the instance reads where its ``read()`` is called, in a
+            # method that need not spell the class (see :meth:`_parser_attribute`).
+            words += (".read(",)
         if "open" not in words and (self.facts.text is None or has_trigger(self.facts.text, lock_words)):
             # A method that opens a file another method of its class locks: walked for the
             # class's locked paths, as a locking one is.
@@ -256,6 +260,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
         self._touch_lines = False
+        #: id of a class -> attribute -> whether the class binds it only to config parsers
+        self._parser_attributes: Dict[int, Dict[str, bool]] = {}
         #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
         self._rename_word: Optional[RenameWord] = None
         self._init_callers()
@@ -642,7 +648,38 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if isinstance(receiver, ast.Call):
             return self.facts.resolve(receiver.func) in CONFIG_PARSERS
         ref = dotted_name(receiver)
-        return ref is not None and state.get("parser", ref) is not None
+        if ref is None:
+            return False
+        if state.get("parser", ref) is not None:
+            return True
+        return self._parser_attribute(ref)
+
+    def _parser_attribute(self, ref: str) -> bool:
+        """Whether ``ref`` is ``self.x`` of a method whose class binds ``x`` (in any of its
+        methods, on the instance) only to parsers it constructs: ``self.config =
+        configparser.ConfigParser()`` in ``__init__``, then ``self.config.read(path)``."""
+        scope = self._scope
+        cls, self_name = (scope.enclosing_class, scope.self_name) if scope is not None else (None, None)
+        root, _, attr = ref.partition(".")
+        if cls is None or root != self_name or not attr or "." in attr:
+            return False
+        cache = self._parser_attributes.setdefault(id(cls), {})
+        found = cache.get(attr)
+        if found is None:
+            values = []
+            for method in cls.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                instance = Scope(method, cls).self_name
+                for stmt in own_statements(method):
+                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                        if any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
+                               and t.value.id == instance for t in targets):
+                            values.append(stmt.value)
+            found = cache[attr] = bool(values) and all(
+                isinstance(v, ast.Call) and self.facts.resolve(v.func) in CONFIG_PARSERS for v in values)
+        return found
 
     # -- with -------------------------------------------------------------------------
 
