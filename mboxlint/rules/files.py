@@ -144,8 +144,9 @@ class ExistsThenOpen(Rule):
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
     a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =
-    tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`): nobody else
-    removes it.
+    tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`; a `self`
+    attribute the class binds only to `tempfile.mktemp()`, `uuid4()` or `None`): nobody
+    else removes it.
     Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
     `/sys/`, and `os.devnull`): no other program creates or removes them; the files of
     `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.

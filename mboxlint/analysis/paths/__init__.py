@@ -260,8 +260,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
         self._touch_lines = False
-        #: id of a class -> attribute -> whether the class binds it only to config parsers
-        self._parser_attributes: Dict[int, Dict[str, bool]] = {}
+        #: id of a class -> attribute -> what its methods bind it to (see :meth:`attribute_values`)
+        self._attribute_values: Dict[int, Dict[str, List[ast.AST]]] = {}
         #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
         self._rename_word: Optional[RenameWord] = None
         self._init_callers()
@@ -658,27 +658,33 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         """Whether ``ref`` is ``self.x`` of a method whose class binds ``x`` (in any of its
         methods, on the instance) only to parsers it constructs: ``self.config =
         configparser.ConfigParser()`` in ``__init__``, then ``self.config.read(path)``."""
+        values = self.attribute_values(ref)
+        return bool(values) and all(
+            isinstance(v, ast.Call) and self.facts.resolve(v.func) in CONFIG_PARSERS for v in values)
+
+    def attribute_values(self, ref: str) -> Optional[List[ast.AST]]:
+        """What the class of the method being walked binds ``ref`` (``self.x``) to, in any of
+        its methods (``self.x = value`` or annotated, on the method's instance); None when
+        ``ref`` is no such attribute. Looked up once per class and attribute."""
         scope = self._scope
         cls, self_name = (scope.enclosing_class, scope.self_name) if scope is not None else (None, None)
         root, _, attr = ref.partition(".")
         if cls is None or root != self_name or not attr or "." in attr:
-            return False
-        cache = self._parser_attributes.setdefault(id(cls), {})
+            return None
+        cache = self._attribute_values.setdefault(id(cls), {})
         found = cache.get(attr)
         if found is None:
-            values = []
+            found = cache[attr] = []
             for method in cls.body:
                 if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 instance = Scope(method, cls).self_name
                 for stmt in own_statements(method):
-                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                         if any(isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name)
                                and t.value.id == instance for t in targets):
-                            values.append(stmt.value)
-            found = cache[attr] = bool(values) and all(
-                isinstance(v, ast.Call) and self.facts.resolve(v.func) in CONFIG_PARSERS for v in values)
+                            found.append(stmt.value)
         return found
 
     # -- with -------------------------------------------------------------------------

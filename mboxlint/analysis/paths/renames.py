@@ -327,8 +327,21 @@ class RenamesAndTemps:
             values = self._bindings[ref[:-5]]  # the name of a temp file object made here
         if not values and sources is is_fresh_source and self._fresh_attribute(ref):
             return True  # bound to a fresh name in another method of the class
+        if not values and sources is is_unique_source and self._unique_attribute(ref):
+            return True
         return bool(values) and all(
             value is not None and self._fresh_value(value, seen, depth, sources) for value in values)
+
+    def _unique_attribute(self, ref: str) -> bool:
+        """Whether ``ref`` is ``self.x`` that its class binds, in any method, only to the
+        value of a call no other program can guess (``tempfile.mktemp()``, ``uuid4()``)
+        or to None (not a file yet): ``self.sock = tempfile.mktemp(".sock")``."""
+        values = self.attribute_values(ref)
+        if not values:
+            return False
+        calls = [v for v in values if not (isinstance(v, ast.Constant) and v.value is None)]
+        return bool(calls) and all(
+            isinstance(v, ast.Call) and is_unique_source(self.facts.resolve(v.func)) for v in calls)
 
     def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int, sources=is_fresh_source) -> bool:
         for node in ast.walk(value):
