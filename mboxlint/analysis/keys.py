@@ -42,6 +42,8 @@ PARAM_DOMAIN = "imapparam"
 #: values that may hold what a parameter held or what a function of the module returned
 #: (:class:`Flow`): whether those are sequence numbers is known once the module is walked
 FLOW_DOMAIN = "imapflow"
+#: connections whose current selection is read-only (``select(box, readonly=True)``)
+READONLY_DOMAIN = "imapreadonly"
 
 #: Methods whose result holds keys, and the shape of that result.
 KEY_SOURCES = {"keys": "keys", "iterkeys": "keys", "items": "items", "iteritems": "items", "add": "key"}
@@ -560,6 +562,33 @@ def _call_flow(callee: int, args: List[Tuple[Any, Any]]) -> Optional[Flow]:
     return Flow(frozenset({("call", callee, key)}), depth)
 
 
+class ReadOnlySelection:
+    """The connection's mailbox was selected read-only on every path here."""
+
+    __slots__ = ()
+
+    def join(self, other: Optional["ReadOnlySelection"]) -> Optional["ReadOnlySelection"]:
+        return self if other is not None else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ReadOnlySelection)
+
+    def __hash__(self) -> int:
+        return 1
+
+
+READ_ONLY = ReadOnlySelection()
+
+
+def selects_read_only(op: str, node: ast.Call, args) -> bool:
+    """Whether a ``select``/``examine`` call opens the mailbox read-only (EXAMINE): only a
+    literal true ``readonly`` counts, anything else may select it read-write."""
+    if op == "examine":
+        return True
+    flag = args[1] if len(args) > 1 else next((k.value for k in node.keywords if k.arg == "readonly"), None)
+    return isinstance(flag, ast.Constant) and flag.value is True
+
+
 class ConnFact:
     """A name known to hold an ``imaplib`` connection."""
 
@@ -860,9 +889,15 @@ class ImapAnalysis(Analysis):
     # -- operations ---------------------------------------------------------------------
 
     def operation(self, walker, ref, op, node, args, state) -> None:
-        if op not in SEQ_SINKS and op != "search":
+        if op not in SEQ_SINKS and op not in ("search", "select", "examine"):
             return
         if state.get(CONN_DOMAIN, ref) is None:
+            return
+        if op in ("select", "examine"):
+            if selects_read_only(op, node, args):
+                state.set(READONLY_DOMAIN, ref, READ_ONLY)
+            else:
+                state.discard(READONLY_DOMAIN, ref)
             return
         if op == "search":
             site = (node.lineno, node.col_offset)
@@ -876,7 +911,8 @@ class ImapAnalysis(Analysis):
             parts = args[1] if len(args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "message_parts"), None
             )
-            if not fetch_sets_seen(parts):
+            # A read-only selection (EXAMINE) sets no \Seen: the fetch changes nothing.
+            if not fetch_sets_seen(parts) or state.get(READONLY_DOMAIN, ref) is not None:
                 return
         fact = self.seq_of(args[0], state)
         if fact is not None:

@@ -313,7 +313,12 @@ class ImapSequenceNumbers(Rule):
     have other callers). A `fetch()` changes state when its message parts name `RFC822`,
     `RFC822.TEXT` or a `BODY[...]` section without `.PEEK` (the server sets `\\Seen`);
     `RFC822.HEADER`, `RFC822.SIZE`, `BODY.PEEK[...]`, `FLAGS` and `UID` only read, and a
-    message-parts argument that is not a literal is not reported. Connections are recognised
+    message-parts argument that is not a literal is not reported, nor is any fetch while the
+    connection's mailbox is selected read-only on every path to it (`select(box, readonly=True)`,
+    `select(box, True)`, `examine(box)`; a later `select` without a literal true `readonly`
+    ends it): an EXAMINEd mailbox gets no `\\Seen`. A `store()` or `copy()` there is still
+    reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
+    both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
     class, `with ... as conn`, and annotations. Reported at the `store`/`copy`/`fetch`; the
     message names the line of the `search`.
