@@ -320,7 +320,13 @@ class ImapSequenceNumbers(Rule):
     reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
     both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
-    class, `with ... as conn`, and annotations. Reported at the `store`/`copy`/`fetch`; the
+    class, `with ... as conn`, and annotations; from a call of a function or method of the
+    module that makes and returns one (every `return` gives a constructor call, a local
+    assigned only constructor calls, or `None`); and in an un-annotated parameter that every
+    call of its function in the module passes a connection (its name occurring nowhere else:
+    a function stored, handed on or named in a docstring is not followed; a call spreading
+    `*args` neither). The commands a function calls on a parameter do not make it a
+    connection. Reported at the `store`/`copy`/`fetch`; the
     message names the line of the `search`.
 
     ## Why is this bad?
@@ -384,6 +390,14 @@ typ, data = conn.search(None, "UNSEEN")
 for num in data[0].split():
     typ, parts = conn.fetch(num, "(BODY.PEEK[HEADER] FLAGS)")
 """,
+        """
+import imaplib
+conn = imaplib.IMAP4_SSL("imap.example.org")
+conn.select("INBOX", readonly=True)
+typ, data = conn.search(None, "ALL")
+for num in data[0].split():
+    typ, parts = conn.fetch(num, "(RFC822)")
+""",
     ]
     INVALID = [
         Invalid(
@@ -413,6 +427,22 @@ def read_wanted(conn: imaplib.IMAP4, wanted):
         typ, head = conn.fetch(num, "(BODY.PEEK[HEADER])")  # stays a sequence-number fetch
         if wanted(head):
             conn.fetch(num, "(RFC822)")  # MBX210
+""",
+        """
+import imaplib
+def connect(host):
+    conn = imaplib.IMAP4_SSL(host)
+    conn.login("user", "secret")
+    return conn
+def numbers(imap):
+    typ, data = imap.search(None, "DELETED")
+    return data[0].split()
+def restore(imap, num):
+    imap.store(num, "-FLAGS", "\\\\Deleted")  # MBX210
+def main(host):
+    conn = connect(host)
+    for num in numbers(conn):
+        restore(conn, num)
 """,
         Invalid(
             """
