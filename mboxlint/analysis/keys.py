@@ -1066,7 +1066,7 @@ class ImapAnalysis(Analysis):
         # Every call is noted: scopes are not walked callees first. Bounded by its arguments.
         passed = {}
         for slot, value in _slots(node):
-            conn = self._conn_of(value, state)
+            conn = self._conn_of(walker, value, state)
             if conn is not None:
                 passed[slot + offset if isinstance(slot, int) else slot] = conn
         spread = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
@@ -1089,11 +1089,17 @@ class ImapAnalysis(Analysis):
         if flow is not None:
             state.set(FLOW_DOMAIN, _synthetic(node), flow)
 
-    @staticmethod
-    def _conn_of(value: ast.AST, state: State) -> Optional[ConnFact]:
+    def _conn_of(self, walker: Walker, value: ast.AST, state: State) -> Optional[ConnFact]:
+        """The connection an argument passes: a name or attribute holding one, or a call
+        constructing one or of a helper returning one."""
         if isinstance(value, (ast.Name, ast.Attribute)):
             ref = Walker.ref(value)
             return state.get(CONN_DOMAIN, ref) if ref is not None else None
+        if isinstance(value, ast.Call):
+            scope = walker.scope
+            kind = self.constructed(value, scope.node) or \
+                self.made_by_call(value, scope.enclosing_class, scope.self_name)
+            return ConnFact(kind) if kind else None
         return None
 
     def _collected(self, walker: Walker, node: ast.Call, state: State) -> None:
