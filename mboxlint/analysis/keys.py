@@ -676,8 +676,8 @@ class ImapAnalysis(Analysis):
         #: (id of the callee's node, id of the call, {slot: ConnFact}, whether it spreads ``*args``)
         self._conn_calls: List[tuple] = []
         self._pending_conn_calls: List[tuple] = []
-        #: id of a function whose parameters were taken for connections -> its node
-        self._conn_functions: Dict[int, ast.AST] = {}
+        #: id of a function whose parameters were taken for connections -> its node, those parameters
+        self._conn_functions: Dict[int, Tuple[ast.AST, List[tuple]]] = {}
         #: id of a reported use's node -> the parameters it needs to be connections
         self._conditional: Dict[int, FrozenSet[tuple]] = {}
         self._events: Optional[list] = None
@@ -864,9 +864,11 @@ class ImapAnalysis(Analysis):
                 # Any other parameter may be a connection every caller passes: the module's
                 # end tells (see finish_module); until then what it does is noted on that condition.
                 if arg.annotation is None and not (index == 0 and self_name is not None):
-                    self._conn_functions[id(scope.node)] = scope.node
-                    state.set(CONN_DOMAIN, arg.arg,
-                              ConnFact(_PARAM_CONN_KIND, (id(scope.node), index, arg.arg)))
+                    param = (id(scope.node), index, arg.arg)
+                    entry = self._conn_functions.setdefault(id(scope.node), (scope.node, []))
+                    if param not in entry[1]:
+                        entry[1].append(param)
+                    state.set(CONN_DOMAIN, arg.arg, ConnFact(_PARAM_CONN_KIND, param))
         if self_name and scope.enclosing_class is not None:
             for attr, kind in self._attributes(scope.enclosing_class).items():
                 state.set(CONN_DOMAIN, self_name + "." + attr, ConnFact(kind))
@@ -1176,15 +1178,40 @@ class ImapAnalysis(Analysis):
         their function does not pass one (or that may be called in a way the walk did not see)."""
         if not self._conditional or self._events is None:
             return
-        proven: Dict[tuple, bool] = {}
-        calls: Dict[int, Dict[int, List[tuple]]] = {}
+        #: id of a function -> the ids of its calls, and what each walk of one passed
+        calls: Dict[int, Tuple[set, List[tuple]]] = {}
         for callee, call, passed, spread in self._conn_calls:
-            calls.setdefault(callee, {}).setdefault(call, []).append((passed, spread))
-        counts = self._name_counts()
-        drop = {node for node, needs in self._conditional.items()
-                if not all(self._proven(param, calls, proven, counts, 0) for param in needs)}
+            sites, walks = calls.setdefault(callee, (set(), []))
+            sites.add(call)
+            walks.append((passed, spread))
+        proven = self._proven_parameters(calls)
+        drop = {node for node, needs in self._conditional.items() if not needs <= proven}
         if drop:
             self._events[:] = [e for e in self._events if not (isinstance(e, ImapSeqUse) and id(e.node) in drop)]
+
+    def _proven_parameters(self, calls: Dict[int, Tuple[set, List[tuple]]]) -> FrozenSet[tuple]:
+        """The parameters every call of whose function passes a connection: each call was
+        walked, is a direct call (every other occurrence of the function's name in the text,
+        a docstring's too, leaves it unproven), does not spread ``*args``, and passes there a
+        known connection or a parameter so proven: by rounds out from the known ones,
+        :data:`_RESOLUTION_DEPTH` functions at most (a cycle proves nothing), each round one
+        pass over the calls noted."""
+        counts = self._name_counts()
+        if counts is None:
+            return frozenset()
+        candidates = []
+        for function, (func, params) in self._conn_functions.items():
+            sites, walks = calls.get(function, ((), ()))
+            if walks and counts.get(func.name) == 1 + len(sites) and not any(spread for _, spread in walks):
+                candidates.append((params, walks))
+        proven: set = set()
+        for _ in range(_RESOLUTION_DEPTH):
+            added = [param for params, walks in candidates for param in params
+                     if param not in proven and all(_passes(passed, param, proven) for passed, _ in walks)]
+            if not added:
+                break
+            proven.update(added)
+        return frozenset(proven)
 
     def _name_counts(self) -> Optional[Dict[str, int]]:
         """How often the name of each function that needs proving occurs as a word of the
@@ -1192,39 +1219,11 @@ class ImapAnalysis(Analysis):
         text = self.facts.text
         if text is None:
             return None
-        names = {getattr(func, "name", "") for func in self._conn_functions.values()}
+        names = {getattr(func, "name", "") for func, _ in self._conn_functions.values()}
         if len(names) > _MANY_NAMES:
             counts = Counter(re.findall(r"\w+", text))
             return {name: counts.get(name, 0) for name in names}
         return {name: len(re.findall(r"\b%s\b" % re.escape(name), text)) for name in names}
-
-    def _proven(self, param: tuple, calls: Dict[int, Dict[int, List[tuple]]], proven: Dict[tuple, bool],
-                counts: Optional[Dict[str, int]], depth: int) -> bool:
-        """Whether every call of the function passes a connection as this parameter: each of
-        them was walked, is a direct call (every other occurrence of the function's name in
-        the text, a docstring's too, leaves it unproven), and passes a connection there,
-        known or itself a parameter so proven, :data:`_RESOLUTION_DEPTH` functions up at
-        most (a cycle proves nothing)."""
-        if param in proven:
-            return proven[param]
-        proven[param] = False
-        function, index, name = param
-        func = self._conn_functions.get(function)
-        sites = calls.get(function)
-        if func is None or counts is None or not sites or depth > _RESOLUTION_DEPTH:
-            return False
-        if counts.get(func.name) != 1 + len(sites):
-            return False
-        for walks in sites.values():
-            for passed, spread in walks:
-                if spread:
-                    return False
-                conn = passed.get(name) or (passed.get(index) if index >= 0 else None)
-                if conn is None or (conn.param is not None
-                                    and not self._proven(conn.param, calls, proven, counts, depth + 1)):
-                    return False
-        proven[param] = True
-        return True
 
     def _resolve(self, fact, function: int, call: Optional[tuple], depth: int = 0) -> Optional[SeqFact]:
         """The searches ``fact``, met in ``function``, may carry the numbers of. ``call``:
@@ -1271,6 +1270,13 @@ class ImapAnalysis(Analysis):
                 found = _joined(found, self._resolve(fact, caller, None, depth))
         self._param_facts[slot] = found
         return found
+
+
+def _passes(passed: Dict[Any, ConnFact], param: tuple, proven) -> bool:
+    """Whether a call that passed ``passed`` gives ``param`` a connection known or proven."""
+    _, index, name = param
+    conn = passed.get(name) or (passed.get(index) if index >= 0 else None)
+    return conn is not None and (conn.param is None or conn.param in proven)
 
 
 def _is_none(node: ast.AST) -> bool:
