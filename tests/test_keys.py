@@ -267,3 +267,42 @@ def test_imap_without_imaplib_import_is_not_analysed():
             conn.store(data[0], "+FLAGS", "x")
     """
     assert codes(code) == []
+
+
+def _chain(length: int) -> str:
+    """A connection made by a helper and handed down ``length`` functions to a store."""
+    lines = [
+        "import imaplib",
+        "def connect(host):",
+        "    conn = imaplib.IMAP4(host)",
+        "    return conn",
+        "def step0(imap):",
+        "    typ, data = imap.search(None, 'ALL')",
+        "    imap.store(data[0], '+FLAGS', '\\\\Deleted')",
+    ]
+    for index in range(1, length):
+        lines += ["def step%d(imap):" % index, "    step%d(imap)" % (index - 1)]
+    lines += ["def main(host):", "    step%d(connect(host))" % (length - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_connection_handed_down_a_few_functions_is_followed():
+    assert codes(_chain(4)) == [(7, "MBX210")]
+
+
+@pytest.mark.parametrize("length", [40, 3000])
+def test_a_connection_handed_down_too_far_is_not_followed_and_costs_no_recursion(length):
+    assert codes(_chain(length)) == []
+
+
+def test_examine_selects_read_only_until_a_read_write_select():
+    code = """
+        import imaplib
+        def read(conn: imaplib.IMAP4):
+            conn.examine("INBOX")
+            typ, data = conn.search(None, "ALL")
+            conn.fetch(data[0], "(RFC822)")
+            conn.select("INBOX", readonly=None)
+            conn.fetch(data[0], "(RFC822)")
+    """
+    assert codes(code) == [(8, "MBX210")]

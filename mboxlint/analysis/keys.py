@@ -24,10 +24,12 @@ loop body reach the keys the next iteration draws from the same listing.
 import ast
 import re
 from bisect import bisect_right
+from collections import Counter
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
 from .imports import ModuleFacts, annotation_parts, own_statements
+from .summaries import instance_name, local_bindings, own_nodes
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
 from .state import LOCKED, State, join_epochs, join_lock, min_line
@@ -42,6 +44,8 @@ PARAM_DOMAIN = "imapparam"
 #: values that may hold what a parameter held or what a function of the module returned
 #: (:class:`Flow`): whether those are sequence numbers is known once the module is walked
 FLOW_DOMAIN = "imapflow"
+#: connections whose current selection is read-only (``select(box, readonly=True)``)
+READONLY_DOMAIN = "imapreadonly"
 
 #: Methods whose result holds keys, and the shape of that result.
 KEY_SOURCES = {"keys": "keys", "iterkeys": "keys", "items": "items", "iteritems": "items", "add": "key"}
@@ -469,24 +473,29 @@ class SeqFact:
     ``sites`` are the ``(line, col)`` of every search the value may come from (more than one
     after an ``if`` whose arms searched differently); ``line`` is the earliest, for messages."""
 
-    __slots__ = ("conn", "line", "sites")
+    __slots__ = ("conn", "line", "sites", "needs")
 
-    def __init__(self, conn: str, line: int, sites: FrozenSet[Tuple[int, int]] = frozenset()):
+    def __init__(self, conn: str, line: int, sites: FrozenSet[Tuple[int, int]] = frozenset(),
+                 needs: FrozenSet[tuple] = frozenset()):
         self.conn = conn
         self.line = line
         self.sites = sites
+        #: the parameters (see :class:`ConnFact`) that must prove to be connections for a
+        #: search made on one of them to count
+        self.needs = needs
 
     def join(self, other: Optional["SeqFact"]) -> "SeqFact":
         if other is None or other == self:
             return self
         return SeqFact(self.conn if other.line >= self.line else other.conn, min(self.line, other.line),
-                       self.sites | other.sites)
+                       self.sites | other.sites, self.needs | other.needs)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SeqFact) and (self.conn, self.line, self.sites) == (other.conn, other.line, other.sites)
+        return isinstance(other, SeqFact) and (self.conn, self.line, self.sites, self.needs) == \
+            (other.conn, other.line, other.sites, other.needs)
 
     def __hash__(self) -> int:
-        return hash((self.conn, self.line, self.sites))
+        return hash((self.conn, self.line, self.sites, self.needs))
 
 
 class ParamFact:
@@ -548,6 +557,8 @@ _RESOLUTION_DEPTH = 24
 _COLLECTING = frozenset({"append", "extend", "add", "insert"})
 #: functions of a module looked at to choose the scopes that may pass numbers on
 _MAX_FLOW_FUNCTIONS = 256
+#: functions whose names are counted one by one; for more, every word of the text is counted
+_MANY_NAMES = 8
 
 
 def _call_flow(callee: int, args: List[Tuple[Any, Any]]) -> Optional[Flow]:
@@ -560,22 +571,60 @@ def _call_flow(callee: int, args: List[Tuple[Any, Any]]) -> Optional[Flow]:
     return Flow(frozenset({("call", callee, key)}), depth)
 
 
-class ConnFact:
-    """A name known to hold an ``imaplib`` connection."""
+class ReadOnlySelection:
+    """The connection's mailbox was selected read-only on every path here."""
 
-    __slots__ = ("kind",)
+    __slots__ = ()
 
-    def __init__(self, kind: str):
-        self.kind = kind
-
-    def join(self, other: Optional["ConnFact"]) -> Optional["ConnFact"]:
+    def join(self, other: Optional["ReadOnlySelection"]) -> Optional["ReadOnlySelection"]:
         return self if other is not None else None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ConnFact) and self.kind == other.kind
+        return isinstance(other, ReadOnlySelection)
 
     def __hash__(self) -> int:
-        return hash(self.kind)
+        return 1
+
+
+READ_ONLY = ReadOnlySelection()
+
+
+def selects_read_only(op: str, node: ast.Call, args) -> bool:
+    """Whether a ``select``/``examine`` call opens the mailbox read-only (EXAMINE): only a
+    literal true ``readonly`` counts, anything else may select it read-write."""
+    if op == "examine":
+        return True
+    flag = args[1] if len(args) > 1 else next((k.value for k in node.keywords if k.arg == "readonly"), None)
+    return isinstance(flag, ast.Constant) and flag.value is True
+
+
+class ConnFact:
+    """A name known to hold an ``imaplib`` connection; or, with ``param`` (``(id of the
+    function, index, name)``), a parameter that holds one if every call of its function in
+    the module passes one, which only the end of the module's walk can tell."""
+
+    __slots__ = ("kind", "param")
+
+    def __init__(self, kind: str, param: Optional[tuple] = None):
+        self.kind = kind
+        self.param = param
+
+    def join(self, other: Optional["ConnFact"]) -> Optional["ConnFact"]:
+        if other is None:
+            return None
+        if self.param is None or other.param is None:
+            return other if self.param is None else self  # a condition on one side remains
+        return self if self.param == other.param else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConnFact) and (self.kind, self.param) == (other.kind, other.param)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.param))
+
+
+#: the class a parameter proven to be a connection is taken for (only its kind of commands matter)
+_PARAM_CONN_KIND = "imaplib.IMAP4"
 
 
 class ImapAnalysis(Analysis):
@@ -586,11 +635,13 @@ class ImapAnalysis(Analysis):
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, options: Optional[dict] = None):
         self.facts = facts
+        #: id of a function of the module -> the class of the connection it makes and returns
+        self._factories: Dict[int, Optional[str]] = {}
         self._globals: Dict[str, str] = {}
         for stmt in tree.body:
             kind = None
             if isinstance(stmt, ast.Assign):
-                kind, targets = self.constructed(stmt.value), stmt.targets
+                kind, targets = self.constructed(stmt.value) or self.made_by_call(stmt.value, None, None), stmt.targets
             elif isinstance(stmt, ast.AnnAssign):
                 kind, targets = self.annotated(stmt.annotation) or self.constructed(stmt.value), [stmt.target]
             if kind:
@@ -620,6 +671,16 @@ class ImapAnalysis(Analysis):
         self._passed: Dict[int, List[tuple]] = {}
         self._param_facts: Dict[Tuple[int, int, str], Optional[SeqFact]] = {}
         self._budget = 0
+        # Parameters taken for connections until the module's end tells whether every call
+        # passes one: what each call passed, and the uses reported on that condition.
+        #: (id of the callee's node, id of the call, {slot: ConnFact}, whether it spreads ``*args``)
+        self._conn_calls: List[tuple] = []
+        self._pending_conn_calls: List[tuple] = []
+        #: id of a function whose parameters were taken for connections -> its node, those parameters
+        self._conn_functions: Dict[int, Tuple[ast.AST, List[tuple]]] = {}
+        #: id of a reported use's node -> the parameters it needs to be connections
+        self._conditional: Dict[int, FrozenSet[tuple]] = {}
+        self._events: Optional[list] = None
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -699,6 +760,56 @@ class ImapAnalysis(Analysis):
                 return name
         return None
 
+    def made_by_call(self, node: Optional[ast.AST], cls: Optional[ast.ClassDef],
+                     self_name: Optional[str]) -> Optional[str]:
+        """The IMAP class of the connection a call of a function of the module makes and
+        returns (see :meth:`factory`)."""
+        summaries = self.facts.summaries
+        if not isinstance(node, ast.Call) or summaries is None:
+            return None
+        found = summaries.callee_node(node, cls, self_name)
+        return self.factory(found[0]) if found is not None else None
+
+    def factory(self, func: ast.AST) -> Optional[str]:
+        """The IMAP class of the connection ``func`` returns when every return of it gives a
+        connection it constructed itself (a constructor call, or a local every assignment
+        of which is one) or None; computed once per function. A ``with`` binding (closed on
+        return), a generator, a coroutine or any other binding of the local rules it out."""
+        if id(func) in self._factories:
+            return self._factories[id(func)]
+        self._factories[id(func)] = None
+        if not isinstance(func, ast.FunctionDef):
+            return None
+        returned, excluded = [], set(_parameter_names(func))
+        for node in own_nodes(func):
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+                return None
+            if isinstance(node, ast.Return) and node.value is not None:
+                returned.append(node.value)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                excluded.update(n.id for item in node.items if item.optional_vars is not None
+                                for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name))
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                excluded.update(node.names)
+        kinds, bindings = set(), None
+        for value in returned:
+            if _is_none(value):
+                continue
+            kind = self.constructed(value, func)
+            if kind is None and isinstance(value, ast.Name) and value.id not in excluded:
+                if bindings is None:
+                    bindings = local_bindings(func)
+                values = bindings.get(value.id) or ()
+                made = [self.constructed(v, func) for v in values if v is None or not _is_none(v)]
+                if made and all(made):
+                    kind = min(made)
+            if kind is None:
+                return None
+            kinds.add(kind)
+        found = min(kinds) if kinds else None
+        self._factories[id(func)] = found
+        return found
+
     def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
         """Attributes of ``cls`` instances holding connections, from one look at the class."""
         found = self._class_attrs.get(id(cls))
@@ -711,9 +822,14 @@ class ImapAnalysis(Analysis):
                 if kind:
                     found[stmt.target.id] = kind
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self_name = None
                 for node in ast.walk(stmt):
                     if isinstance(node, ast.Assign):
                         kind, targets = self.constructed(node.value, stmt), node.targets
+                        if kind is None and isinstance(node.value, ast.Call):
+                            if self_name is None:
+                                self_name = instance_name(self.facts, stmt, cls) or ""
+                            kind = self.made_by_call(node.value, cls, self_name or None)
                     elif isinstance(node, ast.AnnAssign):
                         kind = self.annotated(node.annotation) or self.constructed(node.value, stmt)
                         targets = [node.target]
@@ -730,7 +846,8 @@ class ImapAnalysis(Analysis):
         scope = walker.scope
         for name, kind in self._globals.items():
             state.set(CONN_DOMAIN, name, ConnFact(kind))
-        self._pending_calls, self._pending_sinks = [], []
+        self._pending_calls, self._pending_sinks, self._pending_conn_calls = [], [], []
+        self._events = walker.events
         if not scope.is_function:
             return
         args = scope.node.args
@@ -741,10 +858,17 @@ class ImapAnalysis(Analysis):
         self_name = scope.self_name
         if scope.enclosing_function is None and (scope.enclosing_class is None or self_name is not None):
             positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
-            for index, arg in enumerate(positional):
+            indexed = list(enumerate(positional)) + [(-1, arg) for arg in args.kwonlyargs]
+            for index, arg in indexed:
                 state.set(PARAM_DOMAIN, arg.arg, ParamFact(index, arg.arg))
-            for arg in args.kwonlyargs:
-                state.set(PARAM_DOMAIN, arg.arg, ParamFact(-1, arg.arg))
+                # Any other parameter may be a connection every caller passes: the module's
+                # end tells (see finish_module); until then what it does is noted on that condition.
+                if arg.annotation is None and not (index == 0 and self_name is not None):
+                    param = (id(scope.node), index, arg.arg)
+                    entry = self._conn_functions.setdefault(id(scope.node), (scope.node, []))
+                    if param not in entry[1]:
+                        entry[1].append(param)
+                    state.set(CONN_DOMAIN, arg.arg, ConnFact(_PARAM_CONN_KIND, param))
         if self_name and scope.enclosing_class is not None:
             for attr, kind in self._attributes(scope.enclosing_class).items():
                 state.set(CONN_DOMAIN, self_name + "." + attr, ConnFact(kind))
@@ -811,6 +935,9 @@ class ImapAnalysis(Analysis):
         ref = walker.ref(target)
         if how in ("assign", "walrus", "with") and ref is not None:
             kind = self.constructed(value, walker.scope.node)
+            if kind is None and isinstance(value, ast.Call):
+                scope = walker.scope
+                kind = self.made_by_call(value, scope.enclosing_class, scope.self_name)
             if kind is None:
                 stmt = walker.current_statement()
                 if isinstance(stmt, ast.AnnAssign) and stmt.target is target:
@@ -860,13 +987,21 @@ class ImapAnalysis(Analysis):
     # -- operations ---------------------------------------------------------------------
 
     def operation(self, walker, ref, op, node, args, state) -> None:
-        if op not in SEQ_SINKS and op != "search":
+        if op not in SEQ_SINKS and op not in ("search", "select", "examine"):
             return
-        if state.get(CONN_DOMAIN, ref) is None:
+        conn = state.get(CONN_DOMAIN, ref)
+        if conn is None:
+            return
+        if op in ("select", "examine"):
+            if selects_read_only(op, node, args):
+                state.set(READONLY_DOMAIN, ref, READ_ONLY)
+            else:
+                state.discard(READONLY_DOMAIN, ref)
             return
         if op == "search":
             site = (node.lineno, node.col_offset)
-            state.set(SEQ_DOMAIN, _synthetic(node), SeqFact(ref, node.lineno, frozenset({site})))
+            needs = frozenset({conn.param}) if conn.param is not None else frozenset()
+            state.set(SEQ_DOMAIN, _synthetic(node), SeqFact(ref, node.lineno, frozenset({site}), needs))
             if node.keywords:  # no positional spelling for ``uid('SEARCH', ...)`` to copy
                 walker.emit(ImapSeqPin, node, sites=frozenset({site}))
             return
@@ -876,16 +1011,24 @@ class ImapAnalysis(Analysis):
             parts = args[1] if len(args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "message_parts"), None
             )
-            if not fetch_sets_seen(parts):
+            # A read-only selection (EXAMINE) sets no \Seen: the fetch changes nothing.
+            if not fetch_sets_seen(parts) or state.get(READONLY_DOMAIN, ref) is not None:
                 return
         fact = self.seq_of(args[0], state)
         if fact is not None:
             self._reported.add(id(node))
+            self._note_conditions(node, fact, conn)
             walker.emit(ImapSeqUse, node, ref=ref, op=op, search=fact)
             return
         flow = self.flow_of(args[0], state)
         if flow is not None:  # whether a caller passes, or a helper returns, numbers is known at the end
-            self._pending_sinks.append((walker.events, walker.scope, node, ref, op, flow))
+            self._pending_sinks.append((walker.events, walker.scope, node, ref, op, flow, conn))
+
+    def _note_conditions(self, node: ast.AST, fact: SeqFact, conn: ConnFact) -> None:
+        """A use reported on the condition that parameters prove to be connections."""
+        needs = fact.needs | ({conn.param} if conn.param is not None else frozenset())
+        if needs:
+            self._conditional[id(node)] = needs | self._conditional.get(id(node), frozenset())
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         """Sequence numbers handed to a call that is not a reported use (a read-only fetch, a
@@ -922,6 +1065,14 @@ class ImapAnalysis(Analysis):
         """A call of a function of the module: what each argument carries is passed to its
         parameter, and the call's value is what the function returns given those."""
         target, offset = callee
+        # Every call is noted: scopes are not walked callees first. Bounded by its arguments.
+        passed = {}
+        for slot, value in _slots(node):
+            conn = self._conn_of(walker, value, state)
+            if conn is not None:
+                passed[slot + offset if isinstance(slot, int) else slot] = conn
+        spread = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        self._pending_conn_calls.append((id(target), id(node), passed, spread))
         args = []
         for slot, value in _slots(node):
             if isinstance(value, ast.Starred):
@@ -939,6 +1090,19 @@ class ImapAnalysis(Analysis):
         flow = _call_flow(id(target), args)
         if flow is not None:
             state.set(FLOW_DOMAIN, _synthetic(node), flow)
+
+    def _conn_of(self, walker: Walker, value: ast.AST, state: State) -> Optional[ConnFact]:
+        """The connection an argument passes: a name or attribute holding one, or a call
+        constructing one or of a helper returning one."""
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            ref = Walker.ref(value)
+            return state.get(CONN_DOMAIN, ref) if ref is not None else None
+        if isinstance(value, ast.Call):
+            scope = walker.scope
+            kind = self.constructed(value, scope.node) or \
+                self.made_by_call(value, scope.enclosing_class, scope.self_name)
+            return ConnFact(kind) if kind else None
+        return None
 
     def _collected(self, walker: Walker, node: ast.Call, state: State) -> None:
         """``nums.append(num)``: the list holds what it is given, as well as what it held."""
@@ -968,7 +1132,8 @@ class ImapAnalysis(Analysis):
     def finish(self, walker: Walker, exits: Optional[State]) -> None:
         self._calls.extend(self._pending_calls)
         self._sinks.extend(self._pending_sinks)
-        self._pending_calls, self._pending_sinks = [], []
+        self._conn_calls.extend(self._pending_conn_calls)
+        self._pending_calls, self._pending_sinks, self._pending_conn_calls = [], [], []
         scope = walker.scope
         if exits is None or not scope.is_function:
             return
@@ -994,16 +1159,71 @@ class ImapAnalysis(Analysis):
             self._passed.setdefault(callee, []).append((slot, fact, caller))
         self._budget = _RESOLUTION_BUDGET
         done = set()
-        for events, scope, node, ref, op, flow in self._sinks:
+        for events, scope, node, ref, op, flow, conn in self._sinks:
             if id(node) in done:
                 continue
             fact = self._resolve(flow, id(scope.node), None)
             if fact is not None:
                 done.add(id(node))
                 self._reported.add(id(node))
+                self._note_conditions(node, fact, conn)
                 events.append(ImapSeqUse(node, scope, ref=ref, op=op, search=fact))
+        self._drop_unproven()
         self._calls, self._sinks, self._returned = [], [], {}
         self._passed, self._param_facts = {}, {}
+        self._conn_calls, self._conn_functions, self._conditional = [], {}, {}
+
+    def _drop_unproven(self) -> None:
+        """Drop the uses reported on parameters taken for connections that some call of
+        their function does not pass one (or that may be called in a way the walk did not see)."""
+        if not self._conditional or self._events is None:
+            return
+        #: id of a function -> the ids of its calls, and what each walk of one passed
+        calls: Dict[int, Tuple[set, List[tuple]]] = {}
+        for callee, call, passed, spread in self._conn_calls:
+            sites, walks = calls.setdefault(callee, (set(), []))
+            sites.add(call)
+            walks.append((passed, spread))
+        proven = self._proven_parameters(calls)
+        drop = {node for node, needs in self._conditional.items() if not needs <= proven}
+        if drop:
+            self._events[:] = [e for e in self._events if not (isinstance(e, ImapSeqUse) and id(e.node) in drop)]
+
+    def _proven_parameters(self, calls: Dict[int, Tuple[set, List[tuple]]]) -> FrozenSet[tuple]:
+        """The parameters every call of whose function passes a connection: each call was
+        walked, is a direct call (every other occurrence of the function's name in the text,
+        a docstring's too, leaves it unproven), does not spread ``*args``, and passes there a
+        known connection or a parameter so proven: by rounds out from the known ones,
+        :data:`_RESOLUTION_DEPTH` functions at most (a cycle proves nothing), each round one
+        pass over the calls noted."""
+        counts = self._name_counts()
+        if counts is None:
+            return frozenset()
+        candidates = []
+        for function, (func, params) in self._conn_functions.items():
+            sites, walks = calls.get(function, ((), ()))
+            if walks and counts.get(func.name) == 1 + len(sites) and not any(spread for _, spread in walks):
+                candidates.append((params, walks))
+        proven: set = set()
+        for _ in range(_RESOLUTION_DEPTH):
+            added = [param for params, walks in candidates for param in params
+                     if param not in proven and all(_passes(passed, param, proven) for passed, _ in walks)]
+            if not added:
+                break
+            proven.update(added)
+        return frozenset(proven)
+
+    def _name_counts(self) -> Optional[Dict[str, int]]:
+        """How often the name of each function that needs proving occurs as a word of the
+        text: name by name for a few, else every word counted once (linear in the text)."""
+        text = self.facts.text
+        if text is None:
+            return None
+        names = {getattr(func, "name", "") for func, _ in self._conn_functions.values()}
+        if len(names) > _MANY_NAMES:
+            counts = Counter(re.findall(r"\w+", text))
+            return {name: counts.get(name, 0) for name in names}
+        return {name: len(re.findall(r"\b%s\b" % re.escape(name), text)) for name in names}
 
     def _resolve(self, fact, function: int, call: Optional[tuple], depth: int = 0) -> Optional[SeqFact]:
         """The searches ``fact``, met in ``function``, may carry the numbers of. ``call``:
@@ -1050,6 +1270,23 @@ class ImapAnalysis(Analysis):
                 found = _joined(found, self._resolve(fact, caller, None, depth))
         self._param_facts[slot] = found
         return found
+
+
+def _passes(passed: Dict[Any, ConnFact], param: tuple, proven) -> bool:
+    """Whether a call that passed ``passed`` gives ``param`` a connection known or proven."""
+    _, index, name = param
+    conn = passed.get(name) or (passed.get(index) if index >= 0 else None)
+    return conn is not None and (conn.param is None or conn.param in proven)
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _parameter_names(func: ast.AST) -> List[str]:
+    args = func.args
+    names = [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)]
+    return names + [a.arg for a in (args.vararg, args.kwarg) if a is not None]
 
 
 def _joined(a: Optional[SeqFact], b: Optional[SeqFact]) -> Optional[SeqFact]:

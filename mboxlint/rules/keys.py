@@ -313,9 +313,20 @@ class ImapSequenceNumbers(Rule):
     have other callers). A `fetch()` changes state when its message parts name `RFC822`,
     `RFC822.TEXT` or a `BODY[...]` section without `.PEEK` (the server sets `\\Seen`);
     `RFC822.HEADER`, `RFC822.SIZE`, `BODY.PEEK[...]`, `FLAGS` and `UID` only read, and a
-    message-parts argument that is not a literal is not reported. Connections are recognised
+    message-parts argument that is not a literal is not reported, nor is any fetch while the
+    connection's mailbox is selected read-only on every path to it (`select(box, readonly=True)`,
+    `select(box, True)`, `examine(box)`; a later `select` without a literal true `readonly`
+    ends it): an EXAMINEd mailbox gets no `\\Seen`. A `store()` or `copy()` there is still
+    reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
+    both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
-    class, `with ... as conn`, and annotations. Reported at the `store`/`copy`/`fetch`; the
+    class, `with ... as conn`, and annotations; from a call of a function or method of the
+    module that makes and returns one (every `return` gives a constructor call, a local
+    assigned only constructor calls, or `None`); and in an un-annotated parameter that every
+    call of its function in the module passes a connection (its name occurring nowhere else:
+    a function stored, handed on or named in a docstring is not followed; a call spreading
+    `*args` neither). The commands a function calls on a parameter do not make it a
+    connection. Reported at the `store`/`copy`/`fetch`; the
     message names the line of the `search`.
 
     ## Why is this bad?
@@ -379,6 +390,14 @@ typ, data = conn.search(None, "UNSEEN")
 for num in data[0].split():
     typ, parts = conn.fetch(num, "(BODY.PEEK[HEADER] FLAGS)")
 """,
+        """
+import imaplib
+conn = imaplib.IMAP4_SSL("imap.example.org")
+conn.select("INBOX", readonly=True)
+typ, data = conn.search(None, "ALL")
+for num in data[0].split():
+    typ, parts = conn.fetch(num, "(RFC822)")
+""",
     ]
     INVALID = [
         Invalid(
@@ -408,6 +427,22 @@ def read_wanted(conn: imaplib.IMAP4, wanted):
         typ, head = conn.fetch(num, "(BODY.PEEK[HEADER])")  # stays a sequence-number fetch
         if wanted(head):
             conn.fetch(num, "(RFC822)")  # MBX210
+""",
+        """
+import imaplib
+def connect(host):
+    conn = imaplib.IMAP4_SSL(host)
+    conn.login("user", "secret")
+    return conn
+def numbers(imap):
+    typ, data = imap.search(None, "DELETED")
+    return data[0].split()
+def restore(imap, num):
+    imap.store(num, "-FLAGS", "\\\\Deleted")  # MBX210
+def main(host):
+    conn = connect(host)
+    for num in numbers(conn):
+        restore(conn, num)
 """,
         Invalid(
             """

@@ -132,6 +132,18 @@ def returned_numbers(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def passed_connections(n: int) -> str:
+    """``n`` functions each handing its un-annotated parameter to the one before, then
+    searching and storing on it; the last is given a connection a helper makes."""
+    lines = ["import imaplib", "", "", "def connect(h):", "    c = imaplib.IMAP4(h)", "    return c",
+             "def f0(c):", "    t, d = c.search(None, 'ALL')", "    c.store(d[0], '+FLAGS', '\\\\Deleted')"]
+    for i in range(1, n):
+        lines += ["def f%d(c):" % i, "    f%d(c)" % (i - 1), "    t, d = c.search(None, 'ALL')",
+                  "    c.store(d[0], '+FLAGS', '\\\\Deleted')"]
+    lines += ["def main(h):", "    f%d(connect(h))" % (n - 1)]
+    return "\n".join(lines) + "\n"
+
+
 def untyped_path_acts(n: int) -> str:
     """``n`` paths of unwritten type built from a parameter, each checked then created."""
     lines = ["def f(p):", "    p.mkdir()"]
@@ -345,6 +357,7 @@ SHAPES: Dict[str, Shape] = {
     "helper-chain": Shape(helper_chain, 400),
     "untyped-path-acts": Shape(untyped_path_acts, 300),
     "returned-numbers": Shape(returned_numbers, 300),
+    "passed-connections": Shape(passed_connections, 300),
     "constant-creates": Shape(constant_creates, 300),
     "clock-cutoffs": Shape(clock_cutoffs, 300),
     "path-helper-chain": Shape(path_helper_chain, 150),
