@@ -208,13 +208,21 @@ def _atomic_write_fits(event, facts) -> bool:
         return False
     name = facts.resolve(func)
     if name in ("builtins.open", "io.open"):
-        mode = open_mode(call)
+        mode, index = open_mode(call), 1
         fits = _arguments_fit(call, 1 + len(OPEN_PARAMETERS), ("file",) + OPEN_PARAMETERS)
     elif name is None and isinstance(func, ast.Attribute) and func.attr == "open":  # Path.open
-        mode = open_mode(call, 0)
+        mode, index = open_mode(call, 0), 0
         fits = _arguments_fit(call, len(OPEN_PARAMETERS), OPEN_PARAMETERS)
     else:
         return False  # gzip.open, codecs.open ...: not a plain file
+    if mode == "?":
+        # a mode held by a name is passed on as it is; one chosen in the call (``"w" if
+        # there else "x"``) may be a mode atomic_write does not take
+        spelled = next((k.value for k in call.keywords if k.arg == "mode"), None)
+        if spelled is None and len(call.args) > index:
+            spelled = call.args[index]
+        if not isinstance(spelled, ast.Name):
+            return False
     return fits and "+" not in mode
 
 

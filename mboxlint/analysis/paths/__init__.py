@@ -96,6 +96,10 @@ __all__ = ["PathAnalysis", "GUARD_WORDS", "PATH_WORDS", "PATH_SCOPE_WORDS", "REN
            "GuardFact", "TempFact", "May", "Must", "open_mode"]
 
 
+#: how many removals by built paths are noted under one name they read (see
+#: :meth:`PathAnalysis._forget_removed_naming`)
+MAX_REMOVALS_BY_NAME = 32
+
 #: One of these occurs in every module (and scope) where a file rule can report: each rule
 #: needs a guard, a rename, a temp file, an open or write, or an mtime in the same scope.
 PATH_WORDS = GUARD_WORDS + (
@@ -283,7 +287,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._bindings = None
         self._any_temp = False
         self._any_elements = False
-        self._any_removed = False  # whether the walk of this scope noted a removal yet
+        #: name -> the built paths removed in this scope that read it (see :meth:`_set_removed`)
+        self._removed_by_name: Dict[str, Set[PathKey]] = {}
         self._scope_locked = {}
         self._renames = []
         self._rename_sites = {}
@@ -309,22 +314,25 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     def _set_removed(self, key: PathKey, node: ast.AST, state: State) -> None:
         state.set("removed", key, May(node.lineno))
-        self._any_removed = True
+        if key.ref is None:  # a built path: noted under each name it reads
+            for leaf in key.leaves():
+                if leaf.kind == "name":
+                    noted = self._removed_by_name.setdefault(leaf.head.partition(".")[0], set())
+                    if len(noted) < MAX_REMOVALS_BY_NAME:
+                        noted.add(key)
 
     def _forget_removed_naming(self, target: ast.AST, state: State) -> None:
         """A file removed by a path built from a name (``join(d, name)``) is another file
         once the name is bound again (``for name in ...`` a second time): forget it. (One
-        named by the plain name goes with the name's facts, in ``State.forget_ref``.)"""
-        names = {ref.partition(".")[0].partition("[")[0] for ref in _bound_refs(target)}
-        if not names:
-            return
-        for key, _fact in state.items("removed"):
-            if isinstance(key, PathKey) and key.ref is None and any(
-                    leaf.kind == "name" and leaf.head.partition(".")[0] in names for leaf in key.leaves()):
+        named by the plain name goes with the name's facts, in ``State.forget_ref``.) At most
+        :data:`MAX_REMOVALS_BY_NAME` removals are noted per name: a binding costs a bounded
+        amount, however many removals the scope makes."""
+        for ref in _bound_refs(target):
+            for key in self._removed_by_name.get(ref.partition(".")[0].partition("[")[0], ()):
                 state.discard("removed", key)
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
-        if self._any_removed:
+        if self._removed_by_name:
             self._forget_removed_naming(target, state)
         if self._notes is not None and how == "assign" and value is not None:
             self._note_binding(walker, target, value)
