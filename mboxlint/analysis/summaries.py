@@ -1550,6 +1550,8 @@ class PrivatePaths:
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
+        #: names looked for with the factory words -> the lines holding any of them
+        self._spelling_lines: Dict[FrozenSet[str], Optional[List[int]]] = {}
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1735,10 +1737,19 @@ class PrivatePaths:
         True when the module's text is not known."""
         if self.facts.text is None:
             return True
+        text = self.facts.text
         if self._factory_words is None:
-            self._factory_words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
-                local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
-        lines = lines_holding(self.facts.text, self._factory_words + tuple(names))
+            # A call resolves to a factory only through an import, which spells the factory's
+            # top module: ``path`` and ``files`` of importlib.resources are no factory words
+            # in a module that never names importlib (they are on most lines of path code).
+            self._factory_words = tuple(sorted(
+                {name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES if name.split(".", 1)[0] in text}
+                | {local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES}))
+        names = frozenset(names)
+        if names in self._spelling_lines:
+            lines = self._spelling_lines[names]
+        else:  # the union of several words' lines, made once per module, not once per scope
+            lines = self._spelling_lines[names] = lines_holding(text, self._factory_words + tuple(sorted(names)))
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
         return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
@@ -1779,18 +1790,28 @@ class PrivatePaths:
                             stores.append((stmt, params[0], element.attr, direct))
         private: Set[str] = set()
         shared: Set[str] = set()
+        #: id of a method -> its own private names, looked for once (not once per store)
+        method_names: Dict[int, FrozenSet[str]] = {}
         for method, self_name, attr, value in stores:
             known = {self_name + "." + a for a in private}
             if self.private_expression(value, known):
                 private.add(attr)
             elif value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
-                    and self.private_expression(value, known | set(self.scope(method, None, fresh=True))):
+                    and self.private_expression(value, known | self._method_names(method, method_names)):
                 private.add(attr)  # through a local: ``d = mkdtemp(); self.tmp = d``
             else:
                 shared.add(attr)
         found = frozenset(private - shared)
         self._classes[id(cls)] = found
         return found
+
+    def _method_names(self, method: ast.AST, found: Dict[int, FrozenSet[str]]) -> FrozenSet[str]:
+        """The private names of ``method`` as a plain function (see :meth:`scope`), kept in
+        ``found``."""
+        names = found.get(id(method))
+        if names is None:
+            names = found[id(method)] = self.scope(method, None, fresh=True)
+        return names
 
     def in_scope(self, scope) -> FrozenSet[str]:
         """The private names of a walked :class:`~.walk.Scope`: its own, and those of the
