@@ -15,7 +15,7 @@ from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .triggers import has_trigger, words_in
+from .triggers import has_trigger, note_word_offsets, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
 
 E = TypeVar("E", bound=Event)
@@ -141,13 +141,20 @@ def _scope_filter(text: Optional[str], active, path_words=None,
         if not any(shorter in word for shorter in kept):
             kept.append(word)
     offsets = []
+    #: where each word without a finer test stands: the analyses ask for some of their lines
+    #: again (:func:`~.triggers.word_lines`), which need not look for them once more
+    untested: Dict[str, List[int]] = {word: [] for word in triggers if known.get(word) is False}
     for trigger in kept:
         test = tests.get(trigger)
+        hits = offsets if test is not None else untested.setdefault(trigger, [])
         found = text.find(trigger)
         while found != -1:
             if test is None or test(text, found):
-                offsets.append(found)
+                hits.append(found)
             found = text.find(trigger, found + 1)
+    for hits in untested.values():
+        offsets.extend(hits)
+    note_word_offsets(text, untested)
     if not offsets:
         return lambda node: False
     # Line numbers of the hits, without splitting the text into lines.
