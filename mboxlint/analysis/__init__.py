@@ -15,7 +15,7 @@ from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .triggers import has_trigger, note_word_offsets, words_in
+from .triggers import has_trigger, known_lines, note_word_offsets, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
 
 E = TypeVar("E", bound=Event)
@@ -144,8 +144,16 @@ def _scope_filter(text: Optional[str], active, path_words=None,
     #: where each word without a finer test stands: the analyses ask for some of their lines
     #: again (:func:`~.triggers.word_lines`), which need not look for them once more
     untested: Dict[str, List[int]] = {word: [] for word in triggers if known.get(word) is False}
+    #: ... and the lines of those whose lines were asked for already (``open``, to find the
+    #: helpers that open a file)
+    asked = []
     for trigger in kept:
         test = tests.get(trigger)
+        if test is None:
+            lines = known_lines(text, trigger)
+            if lines is not None:
+                asked.append(lines)
+                continue
         hits = offsets if test is not None else untested.setdefault(trigger, [])
         found = text.find(trigger)
         while found != -1:
@@ -155,7 +163,7 @@ def _scope_filter(text: Optional[str], active, path_words=None,
     for hits in untested.values():
         offsets.extend(hits)
     note_word_offsets(text, untested)
-    if not offsets:
+    if not offsets and not any(asked):
         return lambda node: False
     # Line numbers of the hits, without splitting the text into lines.
     offsets.sort()
@@ -166,6 +174,8 @@ def _scope_filter(text: Optional[str], active, path_words=None,
         position = offset
         if not lines or lines[-1] != line:
             lines.append(line)
+    if any(asked):
+        lines = sorted(set(lines).union(*asked))
     if facts is not None and facts.follow_callers and any(
             getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
         lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates())

@@ -711,7 +711,15 @@ class ModuleSummaries:
             self.classes.pop(name, None)
         self._words: Optional[FrozenSet[str]] = None
         self._candidates: Optional[Dict[str, ast.AST]] = None
-        self.private = PrivatePaths(facts, tree)
+        self._tree = tree
+        self._private: Optional[PrivatePaths] = None
+
+    @property
+    def private(self) -> "PrivatePaths":
+        """The module's private temporary paths (made on first use: most modules never ask)."""
+        if self._private is None:
+            self._private = PrivatePaths(self.facts, self._tree)
+        return self._private
 
     # -- lookup -----------------------------------------------------------------------
 

@@ -61,6 +61,11 @@ def word_lines(text: str, word: str) -> Optional[List[int]]:
     return found
 
 
+def known_lines(text: str, word: str) -> Optional[List[int]]:
+    """What :func:`word_lines` found for ``word`` in ``text`` already; None if not asked yet."""
+    return _last_lines[1].get(word) if _last_lines[0] is text else None
+
+
 def _occurrences(text: str, word: str):
     offset = text.find(word)
     while offset != -1:
@@ -83,6 +88,8 @@ def lines_holding(text: Optional[str], words) -> Optional[List[int]]:
     they cannot be known (no text, or a lone carriage return: see :func:`word_lines`)."""
     if text is None:
         return None
+    # A word holding another of them (``tmp_path_factory``, ``tmp_path``) adds no line.
+    words = [word for word in words if not any(other != word and other in word for other in words)]
     found = [word_lines(text, word) for word in words]
     if any(lines is None for lines in found):
         return None
