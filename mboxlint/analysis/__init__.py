@@ -15,7 +15,7 @@ from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .triggers import has_trigger, known_lines, note_word_offsets, words_in
+from .triggers import has_trigger, known_lines, note_word_offsets, word_lines, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
 
 E = TypeVar("E", bound=Event)
@@ -215,18 +215,14 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
         return lines
     done = set(pending)
     found = set(lines)
-    breaks = [match.start() for match in re.finditer("\n", text)]
     followed = 0
     while pending and followed < MAX_FOLLOWED_HELPERS:
         name = pending.pop()
         followed += 1
-        offset = text.find(name)
-        while offset != -1:
-            line = bisect.bisect_left(breaks, offset) + 1
+        for line in word_lines(text, name) or ():  # (no lone CR here: see _scope_filter)
             found.add(line)
             caller = holder(line)
             if caller is not None and caller not in done:
                 done.add(caller)
                 pending.append(caller)
-            offset = text.find(name, offset + len(name))
     return sorted(found)

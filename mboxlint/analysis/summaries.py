@@ -811,10 +811,8 @@ class ModuleSummaries:
         (which can cost much more, and is asked only of the path helpers' calls)."""
         result = self._value_cache.get(id(func))
         if result is None:
-            values = _return_values(func)
-            result = NOTHING
-            if values is not None and all(isinstance(v, (ast.Call, ast.Name)) for v in values):
-                result = self._returned_call(func, values)
+            values = _return_values(func, _call_or_name)
+            result = self._returned_call(func, values) if values is not None else NOTHING
             self._value_cache[id(func)] = result
         return result
 
@@ -1439,6 +1437,10 @@ def _self_entry(target: ast.AST, self_name: str) -> Optional[Tuple[str, Optional
     return None
 
 
+def _call_or_name(node: ast.AST) -> bool:
+    return isinstance(node, (ast.Call, ast.Name))
+
+
 def _is_name(node: ast.AST) -> bool:
     return dotted_name(node) is not None
 
@@ -1918,22 +1920,25 @@ class PrivatePaths:
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 
 
-def _return_values(func: ast.AST) -> Optional[List[ast.AST]]:
-    """Every ``return`` expression of ``func``; None if it may return None or is a generator."""
-    if not _never_falls_off(func.body):
-        return None  # may fall off its end: returns None that way
+def _return_values(func: ast.AST, wanted: Optional[Callable[[ast.AST], bool]] = None) -> Optional[List[ast.AST]]:
+    """Every ``return`` expression of ``func``; None if it may return None or is a generator.
+    ``wanted``: a test every value must pass, else None too (looked at as each is found)."""
     values = []
     stack = list(func.body)
     while stack:  # ``return`` is a statement: statement lists are all there is to look at
         node = stack.pop()
         if isinstance(node, ast.Return):
+            if node.value is None or wanted is not None and not wanted(node.value):
+                return None
             values.append(node.value)
         elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
             return None  # a generator: a call gives an iterator
         elif not isinstance(node, _NESTED):
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 stack.extend(getattr(node, field, None) or ())
-    if not values or any(v is None for v in values):
+    # Whether it may fall off its end (returning None that way) is looked at last: most
+    # functions are ruled out by what they return.
+    if not values or not _never_falls_off(func.body):
         return None
     return values
 
