@@ -151,6 +151,7 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
     found: List[ast.Call] = []
     yields = False
     stack = [node]
+    push = stack.append
     while stack:
         current = stack.pop()
         kind = type(current)
@@ -158,8 +159,16 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
             found.append(current)
         elif kind is ast.Yield or kind is ast.YieldFrom:
             yields = True
-        stack.extend(c for c in ast.iter_child_nodes(current)
-                     if type(c) not in LEAF_NODES and not isinstance(c, _NESTED))
+        # ``ast.iter_child_nodes``, less the leaves, inlined: every function a summary is
+        # made of passes through here, statement by statement.
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and type(item) not in LEAF_NODES and not isinstance(item, _NESTED):
+                        push(item)
+            elif isinstance(value, ast.AST) and type(value) not in LEAF_NODES and not isinstance(value, _NESTED):
+                push(value)
     if len(found) > 1:
         found.sort(key=lambda call: (call.lineno, call.col_offset))
     return found, yields
