@@ -1550,6 +1550,11 @@ class PrivatePaths:
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
+        #: see :meth:`_module_names`
+        self._module_private: Optional[FrozenSet[str]] = None
+        #: a top-level name -> its definition, or whether it returns private paths, once known
+        #: (see :meth:`_returns_private`)
+        self._private_helpers: Optional[Dict[str, object]] = None
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1575,8 +1580,9 @@ class PrivatePaths:
                 name = self.facts.resolve(node.func)
                 if name in PRIVATE_DIR_FACTORIES:
                     return True
-                if name is None and isinstance(node.func, ast.Name) and node.func.id in private:
-                    return True  # a private factory: a fixture that makes the test's files
+                if name is None and isinstance(node.func, ast.Name) and (
+                        node.func.id in private or self._returns_private(node.func.id)):
+                    return True  # a private factory: a fixture that makes the test's files, a helper
                 if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
                 elif name is None and isinstance(node.func, ast.Attribute) and (
@@ -1736,8 +1742,14 @@ class PrivatePaths:
         if self.facts.text is None:
             return True
         if self._factory_words is None:
-            self._factory_words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
+            words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
                 local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
+            # A function of the module whose lines spell one may return what it makes
+            # (see :meth:`_returns_private`): its callers may make private paths too.
+            lines = lines_holding(self.facts.text, words) if self._factories else []
+            helpers = tuple(stmt.name for stmt in self._tree.body if lines and isinstance(
+                stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno))
+            self._factory_words = words + helpers
         lines = lines_holding(self.facts.text, self._factory_words + tuple(names))
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
@@ -1799,11 +1811,23 @@ class PrivatePaths:
         them ``nonlocal`` (it could rebind them). One level up only."""
         own = self.scope(scope.node, scope.enclosing_class)
         outer = getattr(scope, "enclosing_function", None)
-        if outer is None or not outer.is_function:
+        module = self._module_names() if scope.is_function else frozenset()
+        if (outer is None or not outer.is_function) and not module:
             return own
         cached = self._closures.get(id(scope.node))
         if cached is None:
-            inherited = {name for name in self.scope(outer.node, outer.enclosing_class) if "." not in name}
+            inherited: Set[str] = set()
+            if outer is not None and outer.is_function:
+                inherited = {name for name in self.scope(outer.node, outer.enclosing_class) if "." not in name}
+            if module:
+                # A module's private constant (``TMP = mkdtemp()``) is read by its functions,
+                # unless one of the functions around binds the name itself.
+                shadowed: Set[str] = set()
+                around = outer
+                while around is not None and around.is_function:
+                    shadowed |= local_names(around.node)
+                    around = getattr(around, "enclosing_function", None)
+                inherited |= module - shadowed
             if inherited:
                 inherited -= local_names(scope.node)
             if inherited and (self.facts.text is None or "nonlocal" in self.facts.text):
@@ -1814,6 +1838,43 @@ class PrivatePaths:
                 inherited -= declared
             cached = self._closures[id(scope.node)] = frozenset(inherited)
         return own | cached if cached else own
+
+    def _returns_private(self, name: str) -> bool:
+        """Whether ``name`` is a function of the module every ``return`` of which gives a
+        private directory or a path in one (``with TemporaryDirectory() as d: return d``)."""
+        if not self._factories:
+            return False
+        if self._private_helpers is None:
+            self._private_helpers = {}
+            seen_twice: Set[str] = set()
+            for stmt in self._tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    if stmt.name in self._private_helpers:
+                        seen_twice.add(stmt.name)
+                    self._private_helpers[stmt.name] = stmt
+            for twice in seen_twice:
+                self._private_helpers[twice] = False  # which definition runs is not known
+        found = self._private_helpers.get(name)
+        if not isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) or found.decorator_list:
+            return bool(found) if isinstance(found, bool) else False
+        self._private_helpers[name] = False  # while computing: a helper calling itself gives nothing known
+        # A return of None (or falling off the end) gives no path at all: only what the
+        # returns that give a value give matters.
+        values = _return_values(found, with_none=False)
+        result = bool(values) and all(self.private_expression(v, set(self.scope(found, None))) for v in values)
+        self._private_helpers[name] = result
+        return result
+
+    def _module_names(self) -> FrozenSet[str]:
+        """The private names the module binds at its top level (plain names only), less any
+        a function declares ``global`` (it may rebind them)."""
+        if self._module_private is None:
+            self._module_private = frozenset()  # while computing
+            found = {name for name in self.scope(self._tree, None) if "." not in name}
+            if found and (self.facts.text is None or "global" in self.facts.text):
+                found -= {name for node in ast.walk(self._tree) if isinstance(node, ast.Global) for name in node.names}
+            self._module_private = frozenset(found)
+        return self._module_private
 
     def scope(self, func: ast.AST, cls: Optional[ast.ClassDef], fresh: bool = False) -> FrozenSet[str]:
         """The private names of one scope (``self`` attributes spelled with its instance name)."""
@@ -1889,9 +1950,11 @@ class PrivatePaths:
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 
 
-def _return_values(func: ast.AST) -> Optional[List[ast.AST]]:
-    """Every ``return`` expression of ``func``; None if it may return None or is a generator."""
-    if not _never_falls_off(func.body):
+def _return_values(func: ast.AST, with_none: bool = True) -> Optional[List[ast.AST]]:
+    """Every ``return`` expression of ``func``; None if it may return None or is a generator.
+    ``with_none=False``: the expressions of the returns that give a value other than None
+    (perhaps none), None only for a generator."""
+    if with_none and not _never_falls_off(func.body):
         return None  # may fall off its end: returns None that way
     values = []
     stack = list(func.body)
@@ -1904,6 +1967,8 @@ def _return_values(func: ast.AST) -> Optional[List[ast.AST]]:
         elif not isinstance(node, _NESTED):
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 stack.extend(getattr(node, field, None) or ())
+    if not with_none:
+        return [v for v in values if v is not None and not (isinstance(v, ast.Constant) and v.value is None)]
     if not values or any(v is None for v in values):
         return None
     return values
