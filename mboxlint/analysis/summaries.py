@@ -239,6 +239,8 @@ class _Scan:
         self.branches: List[ast.stmt] = []
         #: the files every branch of the ``if`` being scanned opens (see :meth:`_opened_in_every_branch`)
         self.opened_everywhere: FrozenSet[Target] = frozenset()
+        #: the target the ``if`` being scanned tests the presence of (see :meth:`_presence_test`)
+        self.present: Optional[Target] = None
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -275,6 +277,18 @@ class _Scan:
             for target in reversed(released):
                 self.add(target, "unlock", certain)
             return
+        present = self._presence_test(stmt) if type(stmt) is ast.If and certain and self.present is None else None
+        if present is not None:
+            # ``if self.box is not None: self.box.unlock()``: when it is None there is
+            # nothing to unlock, so what the body does to that target is done on every
+            # path that matters; what it does to anything else, on some paths only.
+            self.expression(stmt.test, certain)
+            self.present = present
+            self.block(stmt.body, certain)
+            self.present = None
+            if not self.may_have_returned:
+                self.branches.append(stmt)
+            return
         if isinstance(stmt, _BRANCHING) or type(stmt).__name__ == "Match":
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -298,6 +312,19 @@ class _Scan:
             if not certain:
                 self.yield_uncertain = True
             self.phases.append([])
+
+    def _presence_test(self, stmt: ast.If) -> Optional[Target]:
+        """The target an ``if`` without ``else`` only tests the presence of (``if x:``,
+        ``if x is not None:``), when it is a parameter or reached through one."""
+        if stmt.orelse:
+            return None
+        test = stmt.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) \
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+            test = test.left
+        if not isinstance(test, (ast.Name, ast.Attribute)):
+            return None
+        return _target_of(test, self.params)
 
     def uncertain_block(self, stmts: Sequence[ast.stmt]) -> None:
         """Statements that run on some paths only: whatever they do makes its target
@@ -504,6 +531,8 @@ class _Scan:
         return MODE_PARAMETER + mode.id + ("=" + default if default is not None else "")
 
     def add(self, target: Target, op: str, certain: bool) -> None:
+        if self.present is not None and target != self.present:
+            certain = False  # under a test of another target's presence: on some paths only
         if not certain:
             self.uncertain.add(target)
         if len(self.phases[-1]) >= MAX_EFFECTS:
