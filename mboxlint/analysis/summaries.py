@@ -1579,6 +1579,8 @@ class PrivatePaths:
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
+        #: names -> the lines spelling a factory or one of them (see :meth:`_may_spell_private`)
+        self._spelling_lines: Dict[FrozenSet[str], Optional[List[int]]] = {}
         #: see :meth:`_module_names`
         self._module_private: Optional[FrozenSet[str]] = None
         #: a top-level name -> its definition, or whether it returns private paths, once known
@@ -1779,7 +1781,10 @@ class PrivatePaths:
             helpers = tuple(stmt.name for stmt in self._tree.body if lines and isinstance(
                 stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno))
             self._factory_words = words + helpers
-        lines = lines_holding(self.facts.text, self._factory_words + tuple(names))
+        names = frozenset(names)
+        lines = self._spelling_lines.get(names, False)
+        if lines is False:  # merged once per set of names: a module may have any number of scopes
+            lines = self._spelling_lines[names] = lines_holding(self.facts.text, self._factory_words + tuple(sorted(names)))
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
         return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
