@@ -14,7 +14,10 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence
 from .triggers import holds_line, lines_holding
 
 # The bundled fixed mailbox is a drop-in: its classes are the same kinds of mailbox.
-_CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"),)
+#: modules that are another's under its common name: ``os.path`` is ``posixpath`` (or
+#: ``ntpath``) itself, and code spelling those checks the same file system
+_CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"), ("posixpath", "os.path"), ("ntpath", "os.path"),
+                       ("genericpath", "os.path"))
 
 #: Single-file and MH mailboxes: their lock() matters and their keys are positions.
 LOCKABLE_CLASSES = frozenset(
@@ -160,7 +163,7 @@ class ModuleFacts:
                     if alias.name == "*":
                         star = True
                     elif alias.name in REEXPORTED_MODULES:
-                        self.aliases[alias.asname or alias.name] = alias.name
+                        self.aliases[alias.asname or alias.name] = canonical(alias.name)
                     elif not node.level and node.module:  # relative imports name the project's own modules
                         self.aliases[alias.asname or alias.name] = canonical(node.module + "." + alias.name)
         for stmt in tree.body:
@@ -197,7 +200,7 @@ class ModuleFacts:
             bound = bound_anywhere(tree)
             for name in wanted:
                 if name not in bound:
-                    self.aliases[name] = name
+                    self.aliases[name] = canonical(name)
 
     # -- questions ------------------------------------------------------------------
 

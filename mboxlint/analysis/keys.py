@@ -28,7 +28,7 @@ from collections import Counter
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
-from .imports import ModuleFacts, annotation_parts, own_statements
+from .imports import ModuleFacts, annotation_parts, dotted_name, own_statements
 from .summaries import instance_name, local_bindings, own_nodes
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
@@ -444,6 +444,8 @@ class KeyAnalysis(Analysis):
 # -- IMAP ---------------------------------------------------------------------------------
 
 IMAP_CLASSES = frozenset({"imaplib.IMAP4", "imaplib.IMAP4_SSL", "imaplib.IMAP4_stream"})
+#: decorators that make a method read as an attribute
+_PROPERTIES = frozenset({"property", "builtins.property", "functools.cached_property"})
 #: words of the lines where sequence numbers are made or used
 _SEQ_WORDS = ("search", ".store(", ".fetch(", ".copy(")
 #: Non-UID commands that act on message sequence numbers given as their first argument.
@@ -839,8 +841,35 @@ class ImapAnalysis(Analysis):
                         for target in targets:
                             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                                 found[target.attr] = kind
+        # A property giving the connection (``self.conn`` checked for None first, or
+        # annotated as one) is the connection wherever it is read: ``self._imap.fetch(...)``.
+        for stmt in cls.body:
+            if isinstance(stmt, ast.FunctionDef) and any(
+                    (self.facts.resolve(d) or dotted_name(d)) in _PROPERTIES for d in stmt.decorator_list):
+                kind = self.annotated(stmt.returns) or self._property_of(stmt, found)
+                if kind:
+                    found[stmt.name] = kind
         self._class_attrs[id(cls)] = found
         return found
+
+    @staticmethod
+    def _property_of(func: ast.FunctionDef, attributes: Dict[str, str]) -> Optional[str]:
+        """The class of the connection attribute every return of a property gives
+        (``return self.conn``), returns of None aside; None otherwise."""
+        params = _parameter_names(func)
+        if not params:
+            return None
+        kinds = set()
+        for node in own_nodes(func):
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+                return None
+            if isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
+                value = node.value
+                if not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+                        and value.value.id == params[0] and value.attr in attributes):
+                    return None
+                kinds.add(attributes[value.attr])
+        return min(kinds) if kinds else None
 
     def start(self, walker: Walker, state: State) -> None:
         scope = walker.scope

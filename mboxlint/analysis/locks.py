@@ -209,6 +209,9 @@ class _ScopeSurvey:
     def __init__(self, scope: Scope, facts: Optional[ModuleFacts] = None):
         self.locks: Set[str] = set()  # refs with lock() or locked() calls, or a helper's
         self.unlocks: Set[str] = set()  # refs with unlock() calls, or a helper's
+        #: ref -> where the first unlock of it in the source is, and where the first lock is
+        self.first_unlock: Dict[str, Tuple[int, int]] = {}
+        self.first_lock: Dict[str, Tuple[int, int]] = {}
         self.handed_on: Set[str] = set()  # refs returned, yielded or stored on self
         #: ref -> the methods of :data:`_EVIDENCE` called on it
         self._methods: Dict[str, Set[str]] = {}
@@ -228,9 +231,9 @@ class _ScopeSurvey:
             if isinstance(node, ast.Call) and facts is not None and facts.summaries is not None:
                 for ref, op in call_effects(facts, node, scope):
                     if op == "lock":
-                        self.locks.add(ref)
+                        self._note(self.locks, self.first_lock, ref, node)
                     elif op == "unlock":
-                        self.unlocks.add(ref)
+                        self._note(self.unlocks, self.first_unlock, ref, node)
             if isinstance(node, ast.withitem) and facts is not None and facts.summaries is not None:
                 effects = context_effects(facts, node.context_expr, scope)
                 if effects is not None:
@@ -242,9 +245,9 @@ class _ScopeSurvey:
                 if node.func.attr in _EVIDENCE:
                     self._methods.setdefault(ref, set()).add(node.func.attr)
                 if node.func.attr in ("lock", "locked"):
-                    self.locks.add(ref)
+                    self._note(self.locks, self.first_lock, ref, node)
                 elif node.func.attr == "unlock":
-                    self.unlocks.add(ref)
+                    self._note(self.unlocks, self.first_unlock, ref, node)
             elif isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None:
                 values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
                 for value in values:
@@ -265,6 +268,20 @@ class _ScopeSurvey:
                 for name in found.aliases:
                     self.alias_of[name] = container
 
+
+    @staticmethod
+    def _note(refs: Set[str], first: Dict[str, Tuple[int, int]], ref: str, node: ast.AST) -> None:
+        refs.add(ref)
+        at = (node.lineno, node.col_offset)
+        if ref not in first or at < first[ref]:
+            first[ref] = at
+
+    def released_first(self, ref: str) -> bool:
+        """Whether the scope's first lock operation on ``ref``, in the source, releases it
+        (``self.close()`` before ``self._open()`` re-locks a new one): what it had on entry
+        was locked."""
+        unlock = self.first_unlock.get(ref)
+        return unlock is not None and unlock < self.first_lock.get(ref, unlock)
 
     def untyped_mailbox(self, ref: str) -> bool:
         """Whether the scope treats ``ref`` as a lockable mailbox (see the module's overview)."""
@@ -567,10 +584,10 @@ class LockAnalysis(Analysis):
 
     def _track_if_managed_here(self, ref: str, kind: str, node: ast.AST, state: State) -> None:
         survey = self.survey
-        if ref in survey.locks:
+        if ref in survey.locks and not survey.released_first(ref):
             initial = UNLOCKED
         elif ref in survey.unlocks:
-            initial = LOCKED  # only released here: the caller locked it
+            initial = LOCKED  # released here before any lock: the caller locked it
         else:
             return  # the caller manages its locking
         state.set(DOMAIN, ref, BoxFact(kind, initial, frozenset({epoch_at(node, "entry")}), owned=False))

@@ -248,6 +248,8 @@ class _Scan:
         self.branches: List[ast.stmt] = []
         #: the files every branch of the ``if`` being scanned opens (see :meth:`_opened_in_every_branch`)
         self.opened_everywhere: FrozenSet[Target] = frozenset()
+        #: the target the ``if`` being scanned tests the presence of (see :meth:`_presence_test`)
+        self.present: Optional[Target] = None
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -284,6 +286,18 @@ class _Scan:
             for target in reversed(released):
                 self.add(target, "unlock", certain)
             return
+        present = self._presence_test(stmt) if type(stmt) is ast.If and certain and self.present is None else None
+        if present is not None:
+            # ``if self.box is not None: self.box.unlock()``: when it is None there is
+            # nothing to unlock, so what the body does to that target is done on every
+            # path that matters; what it does to anything else, on some paths only.
+            self.expression(stmt.test, certain)
+            self.present = present
+            self.block(stmt.body, certain)
+            self.present = None
+            if not self.may_have_returned:
+                self.branches.append(stmt)
+            return
         if isinstance(stmt, _BRANCHING) or type(stmt).__name__ == "Match":
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
@@ -307,6 +321,19 @@ class _Scan:
             if not certain:
                 self.yield_uncertain = True
             self.phases.append([])
+
+    def _presence_test(self, stmt: ast.If) -> Optional[Target]:
+        """The target an ``if`` without ``else`` only tests the presence of (``if x:``,
+        ``if x is not None:``), when it is a parameter or reached through one."""
+        if stmt.orelse:
+            return None
+        test = stmt.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) \
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+            test = test.left
+        if not isinstance(test, (ast.Name, ast.Attribute)):
+            return None
+        return _target_of(test, self.params)
 
     def uncertain_block(self, stmts: Sequence[ast.stmt]) -> None:
         """Statements that run on some paths only: whatever they do makes its target
@@ -513,6 +540,8 @@ class _Scan:
         return MODE_PARAMETER + mode.id + ("=" + default if default is not None else "")
 
     def add(self, target: Target, op: str, certain: bool) -> None:
+        if self.present is not None and target != self.present:
+            certain = False  # under a test of another target's presence: on some paths only
         if not certain:
             self.uncertain.add(target)
         if len(self.phases[-1]) >= MAX_EFFECTS:
@@ -820,7 +849,7 @@ class ModuleSummaries:
         (which can cost much more, and is asked only of the path helpers' calls)."""
         result = self._value_cache.get(id(func))
         if result is None:
-            values = _return_values(func, _call_or_name)
+            values = _return_values(func, wanted=_call_or_name)
             result = self._returned_call(func, values) if values is not None else NOTHING
             self._value_cache[id(func)] = result
         return result
@@ -1569,8 +1598,13 @@ class PrivatePaths:
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
-        #: names looked for with the factory words -> the lines holding any of them
+        #: names -> the lines spelling a factory or one of them (see :meth:`_may_spell_private`)
         self._spelling_lines: Dict[FrozenSet[str], Optional[List[int]]] = {}
+        #: see :meth:`_module_names`
+        self._module_private: Optional[FrozenSet[str]] = None
+        #: a top-level name -> its definition, or whether it returns private paths, once known
+        #: (see :meth:`_returns_private`)
+        self._private_helpers: Optional[Dict[str, object]] = None
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1596,8 +1630,9 @@ class PrivatePaths:
                 name = self.facts.resolve(node.func)
                 if name in PRIVATE_DIR_FACTORIES:
                     return True
-                if name is None and isinstance(node.func, ast.Name) and node.func.id in private:
-                    return True  # a private factory: a fixture that makes the test's files
+                if name is None and isinstance(node.func, ast.Name) and (
+                        node.func.id in private or self._returns_private(node.func.id)):
+                    return True  # a private factory: a fixture that makes the test's files, a helper
                 if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
                 elif name is None and isinstance(node.func, ast.Attribute) and (
@@ -1756,19 +1791,19 @@ class PrivatePaths:
         True when the module's text is not known."""
         if self.facts.text is None:
             return True
-        text = self.facts.text
         if self._factory_words is None:
-            # A call resolves to a factory only through an import, which spells the factory's
-            # top module: ``path`` and ``files`` of importlib.resources are no factory words
-            # in a module that never names importlib (they are on most lines of path code).
-            self._factory_words = tuple(sorted(
-                {name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES if name.split(".", 1)[0] in text}
-                | {local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES}))
+            words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
+                local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
+            # A function of the module whose lines spell one may return what it makes
+            # (see :meth:`_returns_private`): its callers may make private paths too.
+            lines = lines_holding(self.facts.text, words) if self._factories else []
+            helpers = tuple(stmt.name for stmt in self._tree.body if lines and isinstance(
+                stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno))
+            self._factory_words = words + helpers
         names = frozenset(names)
-        if names in self._spelling_lines:
-            lines = self._spelling_lines[names]
-        else:  # the union of several words' lines, made once per module, not once per scope
-            lines = self._spelling_lines[names] = lines_holding(text, self._factory_words + tuple(sorted(names)))
+        lines = self._spelling_lines.get(names, False)
+        if lines is False:  # merged once per set of names: a module may have any number of scopes
+            lines = self._spelling_lines[names] = lines_holding(self.facts.text, self._factory_words + tuple(sorted(names)))
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
         return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
@@ -1839,11 +1874,23 @@ class PrivatePaths:
         them ``nonlocal`` (it could rebind them). One level up only."""
         own = self.scope(scope.node, scope.enclosing_class)
         outer = getattr(scope, "enclosing_function", None)
-        if outer is None or not outer.is_function:
+        module = self._module_names() if scope.is_function else frozenset()
+        if (outer is None or not outer.is_function) and not module:
             return own
         cached = self._closures.get(id(scope.node))
         if cached is None:
-            inherited = {name for name in self.scope(outer.node, outer.enclosing_class) if "." not in name}
+            inherited: Set[str] = set()
+            if outer is not None and outer.is_function:
+                inherited = {name for name in self.scope(outer.node, outer.enclosing_class) if "." not in name}
+            if module:
+                # A module's private constant (``TMP = mkdtemp()``) is read by its functions,
+                # unless one of the functions around binds the name itself.
+                shadowed: Set[str] = set()
+                around = outer
+                while around is not None and around.is_function:
+                    shadowed |= local_names(around.node)
+                    around = getattr(around, "enclosing_function", None)
+                inherited |= module - shadowed
             if inherited:
                 inherited -= local_names(scope.node)
             if inherited and (self.facts.text is None or "nonlocal" in self.facts.text):
@@ -1854,6 +1901,43 @@ class PrivatePaths:
                 inherited -= declared
             cached = self._closures[id(scope.node)] = frozenset(inherited)
         return own | cached if cached else own
+
+    def _returns_private(self, name: str) -> bool:
+        """Whether ``name`` is a function of the module every ``return`` of which gives a
+        private directory or a path in one (``with TemporaryDirectory() as d: return d``)."""
+        if not self._factories:
+            return False
+        if self._private_helpers is None:
+            self._private_helpers = {}
+            seen_twice: Set[str] = set()
+            for stmt in self._tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    if stmt.name in self._private_helpers:
+                        seen_twice.add(stmt.name)
+                    self._private_helpers[stmt.name] = stmt
+            for twice in seen_twice:
+                self._private_helpers[twice] = False  # which definition runs is not known
+        found = self._private_helpers.get(name)
+        if not isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) or found.decorator_list:
+            return bool(found) if isinstance(found, bool) else False
+        self._private_helpers[name] = False  # while computing: a helper calling itself gives nothing known
+        # A return of None (or falling off the end) gives no path at all: only what the
+        # returns that give a value give matters.
+        values = _return_values(found, with_none=False)
+        result = bool(values) and all(self.private_expression(v, set(self.scope(found, None))) for v in values)
+        self._private_helpers[name] = result
+        return result
+
+    def _module_names(self) -> FrozenSet[str]:
+        """The private names the module binds at its top level (plain names only), less any
+        a function declares ``global`` (it may rebind them)."""
+        if self._module_private is None:
+            self._module_private = frozenset()  # while computing
+            found = {name for name in self.scope(self._tree, None) if "." not in name}
+            if found and (self.facts.text is None or "global" in self.facts.text):
+                found -= {name for node in ast.walk(self._tree) if isinstance(node, ast.Global) for name in node.names}
+            self._module_private = frozenset(found)
+        return self._module_private
 
     def scope(self, func: ast.AST, cls: Optional[ast.ClassDef], fresh: bool = False) -> FrozenSet[str]:
         """The private names of one scope (``self`` attributes spelled with its instance name)."""
@@ -1929,15 +2013,18 @@ class PrivatePaths:
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 
 
-def _return_values(func: ast.AST, wanted: Optional[Callable[[ast.AST], bool]] = None) -> Optional[List[ast.AST]]:
+def _return_values(func: ast.AST, with_none: bool = True,
+                   wanted: Optional[Callable[[ast.AST], bool]] = None) -> Optional[List[ast.AST]]:
     """Every ``return`` expression of ``func``; None if it may return None or is a generator.
-    ``wanted``: a test every value must pass, else None too (looked at as each is found)."""
+    ``with_none=False``: the expressions of the returns that give a value other than None
+    (perhaps none), None only for a generator. ``wanted``: a test every value must pass,
+    else None too (looked at as each is found)."""
     values = []
     stack = list(func.body)
     while stack:  # ``return`` is a statement: statement lists are all there is to look at
         node = stack.pop()
         if isinstance(node, ast.Return):
-            if node.value is None or wanted is not None and not wanted(node.value):
+            if with_none and (node.value is None or wanted is not None and not wanted(node.value)):
                 return None
             values.append(node.value)
         elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
@@ -1945,6 +2032,8 @@ def _return_values(func: ast.AST, wanted: Optional[Callable[[ast.AST], bool]] = 
         elif not isinstance(node, _NESTED):
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 stack.extend(getattr(node, field, None) or ())
+    if not with_none:
+        return [v for v in values if v is not None and not (isinstance(v, ast.Constant) and v.value is None)]
     # Whether it may fall off its end (returning None that way) is looked at last: most
     # functions are ruled out by what they return.
     if not values or not _never_falls_off(func.body):

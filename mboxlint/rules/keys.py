@@ -320,7 +320,9 @@ class ImapSequenceNumbers(Rule):
     reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
     both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
-    class, `with ... as conn`, and annotations; from a call of a function or method of the
+    class, `with ... as conn`, and annotations; in a property of the class annotated as
+    returning one, or whose every `return` of something other than `None` gives such an
+    attribute (`self._imap.fetch(...)` when `_imap` checks and returns `self.conn`); from a call of a function or method of the
     module that makes and returns one (every `return` gives a constructor call, a local
     assigned only constructor calls, or `None`); and in an un-annotated parameter that every
     call of its function in the module passes a connection (its name occurring nowhere else:

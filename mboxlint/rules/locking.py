@@ -57,7 +57,12 @@ class UnlockedModification(Rule):
     `discard` or `box[key] = msg` (a Qt mutex or a file-lock object is locked and unlocked
     but never so used; a folder from `add_folder()`/`get_folder()` has its parent's class and
     is not taken for one). A mailbox the function
-    never locks is left to its caller. A class chosen at run time (`make = mailbox.MMDF if c
+    never locks is left to its caller. One the function locks is taken to be unlocked on
+    entry, unless its first lock operation in the source is a release (`self.close()`, then
+    `self._open()` re-locking the next file): then the caller, or the object since its
+    constructor locked it, held it locked. A helper's release guarded by a test of the
+    mailbox's presence alone (`if self.box is not None: self.box.unlock()`) counts as made
+    on every way through it. A class chosen at run time (`make = mailbox.MMDF if c
     else mailbox.mbox; box = make(p)`, or a module alias) counts when every class it may be is
     a mailbox class.
 
@@ -89,8 +94,9 @@ class UnlockedModification(Rule):
     Exempt: `Maildir` (its `lock()` does nothing and its keys are unique file names), and a
     mailbox whose path is in a fresh private directory: made by `tempfile.mkdtemp()` or
     `TemporaryDirectory()` in the same function (or stored on `self` by a method, as
-    `setUp` does), pytest's `tmp_path`/`tmpdir`, or a fixture of the same module returning
-    such a path. Nobody else delivers there, so the lost update cannot happen. A name also
+    `setUp` does, or bound at the module's top level, or returned by every `return` of a
+    function of the module that gives a value), pytest's `tmp_path`/`tmpdir`, or a fixture
+    of the same module returning such a path. Nobody else delivers there, so the lost update cannot happen. A name also
     bound to anything else is not private. So is a mailbox that a private helper of the
     module (a leading underscore, or a test module's helper, every use of it a direct call)
     makes on a parameter that every call gives such a path.

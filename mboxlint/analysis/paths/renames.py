@@ -8,7 +8,7 @@ from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name, own_statements
 from ..pathkey import PathKey, opaque_key
 from ..state import State
-from ..summaries import bindings_of
+from ..summaries import bindings_of, local_names
 from ..walk import Walker, _bound_refs
 from .expressions import (
     DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
@@ -293,25 +293,55 @@ class RenamesAndTemps:
         token, the name of a temp file made here): such a file is as private as one in a
         private directory."""
         if self._bindings is None:
-            self._bindings = {}
-            temp_names = self._mkstemp_names()
-            for target, value in bindings_of(self._scope.node, self.facts.may_walrus):
-                ref = dotted_name(target)
-                if ref is not None:
-                    self._bindings.setdefault(ref, []).append(value if value is not None else temp_names.get(id(target)))
+            self._bindings = self._scope_bindings(self._scope.node)
+            self._inherit_bindings()
         sources = is_unique_source if unique else is_fresh_source
         seen: Set[str] = set()
         return key.any_leaf(
             lambda leaf: is_fresh_key(leaf) and (not unique or sources(fresh_key_source(leaf)))
             or leaf.kind == "name" and self._fresh_name(leaf.head, seen, 0, sources))
 
-    def _mkstemp_names(self) -> Dict[int, ast.Call]:
-        """id of the name of ``fd, name = tempfile.mkstemp(...)`` in this scope -> the call:
-        the name of a temp file made here, unpacked from the pair the call returns."""
+    def _scope_bindings(self, func: ast.AST) -> Dict[str, List[Optional[ast.AST]]]:
+        """Each name ``func`` binds -> the values it binds it to (None: not known; the name
+        unpacked from ``tempfile.mkstemp()`` gets the call)."""
+        found: Dict[str, List[Optional[ast.AST]]] = {}
+        temp_names = self._mkstemp_names(func)
+        for target, value in bindings_of(func, self.facts.may_walrus):
+            ref = dotted_name(target)
+            if ref is not None:
+                found.setdefault(ref, []).append(value if value is not None else temp_names.get(id(target)))
+        return found
+
+    def _inherit_bindings(self) -> None:
+        """A function nested in another reads the names it does not bind from that one: a
+        cleanup closure removing the temp file its maker named (``def clean(): ...
+        os.remove(name)``). The outer function's bindings of those names join this scope's,
+        one level up, unless a nested function may rebind them (``nonlocal``) or a value
+        reads a name this scope binds (it would be looked up here, not there)."""
+        outer = self._scope.enclosing_function
+        if outer is None or not outer.is_function or not self._scope.is_function:
+            return
+        text = self.facts.text
+        rebound: Set[str] = set()
+        if text is None or "nonlocal" in text:
+            rebound.update(name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal) for name in node.names)
+        own = local_names(self._scope.node)
+        for ref, values in self._scope_bindings(outer.node).items():
+            head = ref.partition(".")[0]
+            if head in own or head in rebound or ref in self._bindings:
+                continue
+            if any(value is not None and any(isinstance(node, ast.Name) and node.id in own for node in ast.walk(value))
+                   for value in values):
+                continue
+            self._bindings[ref] = values
+
+    def _mkstemp_names(self, func: ast.AST) -> Dict[int, ast.Call]:
+        """id of the name of ``fd, name = tempfile.mkstemp(...)`` in ``func`` -> the call:
+        the name of a temp file made there, unpacked from the pair the call returns."""
         found: Dict[int, ast.Call] = {}
         if self.facts.text is not None and "mkstemp" not in self.facts.text:
             return found
-        for stmt in own_statements(self._scope.node):
+        for stmt in own_statements(func):
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
                     and len(stmt.targets[0].elts) == 2 and isinstance(stmt.value, ast.Call) \
                     and self.facts.resolve(stmt.value.func) == "tempfile.mkstemp":
