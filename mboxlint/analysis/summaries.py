@@ -1837,6 +1837,13 @@ class PrivatePaths:
                 else:
                     continue
                 for target in targets:
+                    kind = type(target)
+                    if kind is ast.Name:
+                        continue  # most targets: no attribute in them
+                    if kind is ast.Attribute and type(target.value) is ast.Name:
+                        if target.value.id == params[0]:
+                            stores.append((stmt, params[0], target.attr, value))
+                        continue
                     for element in ast.walk(target):
                         if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
                                 and element.value.id == params[0]:
@@ -2013,6 +2020,17 @@ class PrivatePaths:
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 
 
+#: the statements (and handlers and ``case`` clauses) holding blocks of statements, but the
+#: nested scopes, with the fields holding them
+_BLOCK_FIELDS = {
+    kind: fields for kind, fields in (
+        (kind, tuple(f for f in ("body", "orelse", "finalbody", "handlers", "cases") if f in kind._fields))
+        for kind in [*ast.stmt.__subclasses__(), ast.ExceptHandler, *ast.excepthandler.__subclasses__(),
+                     getattr(ast, "match_case", ast.ExceptHandler)])
+    if fields and not issubclass(kind, _NESTED)
+}
+
+
 def _return_values(func: ast.AST, with_none: bool = True,
                    wanted: Optional[Callable[[ast.AST], bool]] = None) -> Optional[List[ast.AST]]:
     """Every ``return`` expression of ``func``; None if it may return None or is a generator.
@@ -2029,9 +2047,9 @@ def _return_values(func: ast.AST, with_none: bool = True,
             values.append(node.value)
         elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
             return None  # a generator: a call gives an iterator
-        elif not isinstance(node, _NESTED):
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                stack.extend(getattr(node, field, None) or ())
+        else:
+            for field in _BLOCK_FIELDS.get(type(node), ()):
+                stack.extend(getattr(node, field))
     if not with_none:
         return [v for v in values if v is not None and not (isinstance(v, ast.Constant) and v.value is None)]
     # Whether it may fall off its end (returning None that way) is looked at last: most
