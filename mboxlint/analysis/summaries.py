@@ -1598,6 +1598,8 @@ class PrivatePaths:
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
+        #: ... for a scope with no private name to start from (see :meth:`_seedless_words`)
+        self._scope_words: Tuple[str, ...] = ()
         #: names -> the lines spelling a factory or one of them (see :meth:`_may_spell_private`)
         self._spelling_lines: Dict[FrozenSet[str], Optional[List[int]]] = {}
         #: see :meth:`_module_names`
@@ -1800,13 +1802,37 @@ class PrivatePaths:
             helpers = tuple(stmt.name for stmt in self._tree.body if lines and isinstance(
                 stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno))
             self._factory_words = words + helpers
+            self._scope_words = self._seedless_words(helpers)
         names = frozenset(names)
         lines = self._spelling_lines.get(names, False)
         if lines is False:  # merged once per set of names: a module may have any number of scopes
-            lines = self._spelling_lines[names] = lines_holding(self.facts.text, self._factory_words + tuple(sorted(names)))
+            lines = self._spelling_lines[names] = lines_holding(
+                self.facts.text, (self._factory_words if names else self._scope_words) + tuple(sorted(names)))
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
         return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
+
+    def _seedless_words(self, helpers: Tuple[str, ...]) -> Tuple[str, ...]:
+        """The words of which a scope with no private name to start from (see :meth:`scope`)
+        must spell one to make a private path: a factory's name, as a module imported here
+        can give it (``path`` and ``files`` of ``importlib.resources`` are on most lines of
+        path code, but resolve to a factory only in a module naming ``importlib``), a name
+        imported for one, or a function of the module that may return a private path: one
+        spelling a factory word (``helpers``) or one that starts with private names itself
+        (a pytest or fixture parameter, a test, a possible rmtree error handler)."""
+        text = self.facts.text
+        factories = {name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES if name.split(".", 1)[0] in text}
+        aliases = {local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES}
+        functions = [stmt for stmt in self._tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        top_level = {stmt.name for stmt in functions}
+        handlers = "rmtree" in text
+        seeded = set()
+        for stmt in functions:
+            params = set(parameter_names(stmt))
+            if params & PYTEST_PRIVATE_PARAMETERS or params & top_level or params and stmt.name.startswith("test") \
+                    or handlers and len(params) >= 2:
+                seeded.add(stmt.name)
+        return tuple(sorted(factories | aliases | set(helpers) | seeded))
 
     def class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
         """Attribute names of ``cls`` that every method binds only to private paths (``setUp``'s
