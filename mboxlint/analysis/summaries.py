@@ -318,8 +318,8 @@ class _Scan:
             return
         if self.expression(stmt, certain):
             self.yields += 1
-            if not certain:
-                self.yield_uncertain = True
+            if not certain or self.present is not None:
+                self.yield_uncertain = True  # a yield under a test runs on some paths only
             self.phases.append([])
 
     def _presence_test(self, stmt: ast.If) -> Optional[Target]:
@@ -1926,7 +1926,8 @@ class PrivatePaths:
                 inherited |= module - shadowed
             if inherited:
                 inherited -= local_names(scope.node)
-            if inherited and (self.facts.text is None or "nonlocal" in self.facts.text):
+            if inherited and outer is not None and outer.is_function and (
+                    self.facts.text is None or "nonlocal" in self.facts.text):
                 declared = self._nonlocals.get(id(outer.node))
                 if declared is None:
                     declared = self._nonlocals[id(outer.node)] = frozenset(

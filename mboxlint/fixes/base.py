@@ -491,7 +491,8 @@ def _prefill_metadata(wrapper: MetadataWrapper, providers, source: Optional[str]
 
 #: modules whose import a fix may remove once it took away their last use: the standard
 #: library's, whose import has no effect a program relies on
-DROPPABLE_IMPORTS = frozenset({"os", "os.path", "shutil", "contextlib", "io", "pathlib", "tempfile"})
+DROPPABLE_IMPORTS = frozenset({"os", "os.path", "posixpath", "ntpath", "genericpath", "shutil", "contextlib", "io",
+                               "pathlib", "tempfile"})
 
 
 def _names_outside_imports(module: cst.Module, wanted: Set[str]) -> Set[str]:
