@@ -15,7 +15,7 @@ from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .triggers import has_trigger, words_in
+from .triggers import has_trigger, known_lines, note_word_offsets, word_lines, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
 
 E = TypeVar("E", bound=Event)
@@ -141,14 +141,29 @@ def _scope_filter(text: Optional[str], active, path_words=None,
         if not any(shorter in word for shorter in kept):
             kept.append(word)
     offsets = []
+    #: where each word without a finer test stands: the analyses ask for some of their lines
+    #: again (:func:`~.triggers.word_lines`), which need not look for them once more
+    untested: Dict[str, List[int]] = {word: [] for word in triggers if known.get(word) is False}
+    #: ... and the lines of those whose lines were asked for already (``open``, to find the
+    #: helpers that open a file)
+    asked = []
     for trigger in kept:
         test = tests.get(trigger)
+        if test is None:
+            lines = known_lines(text, trigger)
+            if lines is not None:
+                asked.append(lines)
+                continue
+        hits = offsets if test is not None else untested.setdefault(trigger, [])
         found = text.find(trigger)
         while found != -1:
             if test is None or test(text, found):
-                offsets.append(found)
+                hits.append(found)
             found = text.find(trigger, found + 1)
-    if not offsets:
+    for hits in untested.values():
+        offsets.extend(hits)
+    note_word_offsets(text, untested)
+    if not offsets and not any(asked):
         return lambda node: False
     # Line numbers of the hits, without splitting the text into lines.
     offsets.sort()
@@ -159,6 +174,8 @@ def _scope_filter(text: Optional[str], active, path_words=None,
         position = offset
         if not lines or lines[-1] != line:
             lines.append(line)
+    if any(asked):
+        lines = sorted(set(lines).union(*asked))
     if facts is not None and facts.follow_callers and any(
             getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
         lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates())
@@ -198,18 +215,14 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
         return lines
     done = set(pending)
     found = set(lines)
-    breaks = [match.start() for match in re.finditer("\n", text)]
     followed = 0
     while pending and followed < MAX_FOLLOWED_HELPERS:
         name = pending.pop()
         followed += 1
-        offset = text.find(name)
-        while offset != -1:
-            line = bisect.bisect_left(breaks, offset) + 1
+        for line in word_lines(text, name) or ():  # (no lone CR here: see _scope_filter)
             found.add(line)
             caller = holder(line)
             if caller is not None and caller not in done:
                 done.add(caller)
                 pending.append(caller)
-            offset = text.find(name, offset + len(name))
     return sorted(found)

@@ -151,6 +151,7 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
     found: List[ast.Call] = []
     yields = False
     stack = [node]
+    push = stack.append
     while stack:
         current = stack.pop()
         kind = type(current)
@@ -158,8 +159,16 @@ def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
             found.append(current)
         elif kind is ast.Yield or kind is ast.YieldFrom:
             yields = True
-        stack.extend(c for c in ast.iter_child_nodes(current)
-                     if type(c) not in LEAF_NODES and not isinstance(c, _NESTED))
+        # ``ast.iter_child_nodes``, less the leaves, inlined: every function a summary is
+        # made of passes through here, statement by statement.
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and type(item) not in LEAF_NODES and not isinstance(item, _NESTED):
+                        push(item)
+            elif isinstance(value, ast.AST) and type(value) not in LEAF_NODES and not isinstance(value, _NESTED):
+                push(value)
     if len(found) > 1:
         found.sort(key=lambda call: (call.lineno, call.col_offset))
     return found, yields
@@ -740,7 +749,15 @@ class ModuleSummaries:
             self.classes.pop(name, None)
         self._words: Optional[FrozenSet[str]] = None
         self._candidates: Optional[Dict[str, ast.AST]] = None
-        self.private = PrivatePaths(facts, tree)
+        self._tree = tree
+        self._private: Optional[PrivatePaths] = None
+
+    @property
+    def private(self) -> "PrivatePaths":
+        """The module's private temporary paths (made on first use: most modules never ask)."""
+        if self._private is None:
+            self._private = PrivatePaths(self.facts, self._tree)
+        return self._private
 
     # -- lookup -----------------------------------------------------------------------
 
@@ -832,10 +849,8 @@ class ModuleSummaries:
         (which can cost much more, and is asked only of the path helpers' calls)."""
         result = self._value_cache.get(id(func))
         if result is None:
-            values = _return_values(func)
-            result = NOTHING
-            if values is not None and all(isinstance(v, (ast.Call, ast.Name)) for v in values):
-                result = self._returned_call(func, values)
+            values = _return_values(func, wanted=_call_or_name)
+            result = self._returned_call(func, values) if values is not None else NOTHING
             self._value_cache[id(func)] = result
         return result
 
@@ -1460,6 +1475,10 @@ def _self_entry(target: ast.AST, self_name: str) -> Optional[Tuple[str, Optional
     return None
 
 
+def _call_or_name(node: ast.AST) -> bool:
+    return isinstance(node, (ast.Call, ast.Name))
+
+
 def _is_name(node: ast.AST) -> bool:
     return dotted_name(node) is not None
 
@@ -1579,6 +1598,8 @@ class PrivatePaths:
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
         self._factory_words: Optional[Tuple[str, ...]] = None
+        #: ... for a scope with no private name to start from (see :meth:`_seedless_words`)
+        self._scope_words: Tuple[str, ...] = ()
         #: names -> the lines spelling a factory or one of them (see :meth:`_may_spell_private`)
         self._spelling_lines: Dict[FrozenSet[str], Optional[List[int]]] = {}
         #: see :meth:`_module_names`
@@ -1781,13 +1802,37 @@ class PrivatePaths:
             helpers = tuple(stmt.name for stmt in self._tree.body if lines and isinstance(
                 stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno))
             self._factory_words = words + helpers
+            self._scope_words = self._seedless_words(helpers)
         names = frozenset(names)
         lines = self._spelling_lines.get(names, False)
         if lines is False:  # merged once per set of names: a module may have any number of scopes
-            lines = self._spelling_lines[names] = lines_holding(self.facts.text, self._factory_words + tuple(sorted(names)))
+            lines = self._spelling_lines[names] = lines_holding(
+                self.facts.text, (self._factory_words if names else self._scope_words) + tuple(sorted(names)))
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
         return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
+
+    def _seedless_words(self, helpers: Tuple[str, ...]) -> Tuple[str, ...]:
+        """The words of which a scope with no private name to start from (see :meth:`scope`)
+        must spell one to make a private path: a factory's name, as a module imported here
+        can give it (``path`` and ``files`` of ``importlib.resources`` are on most lines of
+        path code, but resolve to a factory only in a module naming ``importlib``), a name
+        imported for one, or a function of the module that may return a private path: one
+        spelling a factory word (``helpers``) or one that starts with private names itself
+        (a pytest or fixture parameter, a test, a possible rmtree error handler)."""
+        text = self.facts.text
+        factories = {name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES if name.split(".", 1)[0] in text}
+        aliases = {local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES}
+        functions = [stmt for stmt in self._tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        top_level = {stmt.name for stmt in functions}
+        handlers = "rmtree" in text
+        seeded = set()
+        for stmt in functions:
+            params = set(parameter_names(stmt))
+            if params & PYTEST_PRIVATE_PARAMETERS or params & top_level or params and stmt.name.startswith("test") \
+                    or handlers and len(params) >= 2:
+                seeded.add(stmt.name)
+        return tuple(sorted(factories | aliases | set(helpers) | seeded))
 
     def class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
         """Attribute names of ``cls`` that every method binds only to private paths (``setUp``'s
@@ -1818,6 +1863,13 @@ class PrivatePaths:
                 else:
                     continue
                 for target in targets:
+                    kind = type(target)
+                    if kind is ast.Name:
+                        continue  # most targets: no attribute in them
+                    if kind is ast.Attribute and type(target.value) is ast.Name:
+                        if target.value.id == params[0]:
+                            stores.append((stmt, params[0], target.attr, value))
+                        continue
                     for element in ast.walk(target):
                         if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
                                 and element.value.id == params[0]:
@@ -1825,18 +1877,28 @@ class PrivatePaths:
                             stores.append((stmt, params[0], element.attr, direct))
         private: Set[str] = set()
         shared: Set[str] = set()
+        #: id of a method -> its own private names, looked for once (not once per store)
+        method_names: Dict[int, FrozenSet[str]] = {}
         for method, self_name, attr, value in stores:
             known = {self_name + "." + a for a in private}
             if self.private_expression(value, known):
                 private.add(attr)
             elif value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
-                    and self.private_expression(value, known | set(self.scope(method, None, fresh=True))):
+                    and self.private_expression(value, known | self._method_names(method, method_names)):
                 private.add(attr)  # through a local: ``d = mkdtemp(); self.tmp = d``
             else:
                 shared.add(attr)
         found = frozenset(private - shared)
         self._classes[id(cls)] = found
         return found
+
+    def _method_names(self, method: ast.AST, found: Dict[int, FrozenSet[str]]) -> FrozenSet[str]:
+        """The private names of ``method`` as a plain function (see :meth:`scope`), kept in
+        ``found``."""
+        names = found.get(id(method))
+        if names is None:
+            names = found[id(method)] = self.scope(method, None, fresh=True)
+        return names
 
     def in_scope(self, scope) -> FrozenSet[str]:
         """The private names of a walked :class:`~.walk.Scope`: its own, and those of the
@@ -1985,26 +2047,41 @@ class PrivatePaths:
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set)
 
 
-def _return_values(func: ast.AST, with_none: bool = True) -> Optional[List[ast.AST]]:
+#: the statements (and handlers and ``case`` clauses) holding blocks of statements, but the
+#: nested scopes, with the fields holding them
+_BLOCK_FIELDS = {
+    kind: fields for kind, fields in (
+        (kind, tuple(f for f in ("body", "orelse", "finalbody", "handlers", "cases") if f in kind._fields))
+        for kind in [*ast.stmt.__subclasses__(), ast.ExceptHandler, *ast.excepthandler.__subclasses__(),
+                     getattr(ast, "match_case", ast.ExceptHandler)])
+    if fields and not issubclass(kind, _NESTED)
+}
+
+
+def _return_values(func: ast.AST, with_none: bool = True,
+                   wanted: Optional[Callable[[ast.AST], bool]] = None) -> Optional[List[ast.AST]]:
     """Every ``return`` expression of ``func``; None if it may return None or is a generator.
     ``with_none=False``: the expressions of the returns that give a value other than None
-    (perhaps none), None only for a generator."""
-    if with_none and not _never_falls_off(func.body):
-        return None  # may fall off its end: returns None that way
+    (perhaps none), None only for a generator. ``wanted``: a test every value must pass,
+    else None too (looked at as each is found)."""
     values = []
     stack = list(func.body)
     while stack:  # ``return`` is a statement: statement lists are all there is to look at
         node = stack.pop()
         if isinstance(node, ast.Return):
+            if with_none and (node.value is None or wanted is not None and not wanted(node.value)):
+                return None
             values.append(node.value)
         elif isinstance(getattr(node, "value", None), (ast.Yield, ast.YieldFrom)):
             return None  # a generator: a call gives an iterator
-        elif not isinstance(node, _NESTED):
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                stack.extend(getattr(node, field, None) or ())
+        else:
+            for field in _BLOCK_FIELDS.get(type(node), ()):
+                stack.extend(getattr(node, field))
     if not with_none:
         return [v for v in values if v is not None and not (isinstance(v, ast.Constant) and v.value is None)]
-    if not values or any(v is None for v in values):
+    # Whether it may fall off its end (returning None that way) is looked at last: most
+    # functions are ruled out by what they return.
+    if not values or not _never_falls_off(func.body):
         return None
     return values
 

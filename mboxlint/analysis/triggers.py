@@ -51,15 +51,36 @@ def word_lines(text: str, word: str) -> Optional[List[int]]:
     if found is None:
         found = []
         line, position = 1, 0
-        offset = text.find(word)
-        while offset != -1:
+        offsets = _last_offsets[1].get(word) if _last_offsets[0] is text else None
+        for offset in offsets if offsets is not None else _occurrences(text, word):
             line += text.count("\n", position, offset)
             position = offset
             if not found or found[-1] != line:
                 found.append(line)
-            offset = text.find(word, offset + 1)
         _last_lines[1][word] = found
     return found
+
+
+def known_lines(text: str, word: str) -> Optional[List[int]]:
+    """What :func:`word_lines` found for ``word`` in ``text`` already; None if not asked yet."""
+    return _last_lines[1].get(word) if _last_lines[0] is text else None
+
+
+def _occurrences(text: str, word: str):
+    offset = text.find(word)
+    while offset != -1:
+        yield offset
+        offset = text.find(word, offset + 1)
+
+
+#: the last text whose words were looked for elsewhere, and the offsets of each word found
+_last_offsets: List = [None, {}]
+
+
+def note_word_offsets(text: str, found: Dict[str, List[int]]) -> None:
+    """Keep where each word of ``found`` occurs in ``text`` (its offsets, ascending): its
+    lines, if :func:`word_lines` is asked for them, are counted without looking for it again."""
+    _last_offsets[0], _last_offsets[1] = text, found
 
 
 def lines_holding(text: Optional[str], words) -> Optional[List[int]]:
@@ -67,6 +88,8 @@ def lines_holding(text: Optional[str], words) -> Optional[List[int]]:
     they cannot be known (no text, or a lone carriage return: see :func:`word_lines`)."""
     if text is None:
         return None
+    # A word holding another of them (``tmp_path_factory``, ``tmp_path``) adds no line.
+    words = [word for word in words if not any(other != word and other in word for other in words)]
     found = [word_lines(text, word) for word in words]
     if any(lines is None for lines in found):
         return None

@@ -46,6 +46,9 @@ class BudgetExceeded(Exception):
 ScopeNode = Any  # ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
+_NOT_YET = object()
+
+
 class Scope:
     """A module, class body or function walked on its own."""
 
@@ -55,10 +58,9 @@ class Scope:
         self.enclosing_class = enclosing_class
         #: the scope of the function this one is nested in, if any (its names are visible here)
         self.enclosing_function = enclosing_function
-
-    @property
-    def is_function(self) -> bool:
-        return isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        #: the analyses ask for these at every call: worked out once
+        self.is_function = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self._self_name: object = _NOT_YET
 
     @property
     def name(self) -> str:
@@ -67,6 +69,11 @@ class Scope:
     @property
     def self_name(self) -> Optional[str]:
         """The name of a method's instance parameter (``self``), if this is a method."""
+        if self._self_name is _NOT_YET:
+            self._self_name = self._instance_parameter()
+        return self._self_name  # type: ignore[return-value]
+
+    def _instance_parameter(self) -> Optional[str]:
         if not self.is_function or self.enclosing_class is None:
             return None
         for decorator in self.node.decorator_list:

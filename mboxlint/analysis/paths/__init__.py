@@ -193,8 +193,13 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
         if self._touch_lines is _never:
             return False
-        found = summaries.callee_node(call, scope.enclosing_class, self._self_name)
-        return found is not None and self._touch_lines(found[0])
+        # What is called decides: looked up once per callee, not at every call of it.
+        callee = func.id if kind is ast.Name else (id(scope.enclosing_class), self._self_name, func.value.id, func.attr)
+        touches = self._touching.get(callee)
+        if touches is None:
+            found = summaries.callee_node(call, scope.enclosing_class, self._self_name)
+            touches = self._touching[callee] = found is not None and self._touch_lines(found[0])
+        return touches
 
     def _may_open(self):
         """A test of whether a function may open a file: whether its lines spell ``open``
@@ -264,6 +269,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._open_lines = False
         #: see :meth:`_may_touch_file` (False: not asked yet)
         self._touch_lines = False
+        #: a function's name, or (id of a class, instance name, receiver, method) -> whether
+        #: :meth:`_may_touch_file` found that it may open a file
+        self._touching: Dict[object, bool] = {}
         #: id of a class -> attribute -> what its methods bind it to (see :meth:`attribute_values`)
         self._attribute_values: Dict[int, Dict[str, List[ast.AST]]] = {}
         #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
