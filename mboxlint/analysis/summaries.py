@@ -756,7 +756,7 @@ class ModuleSummaries:
     def private(self) -> "PrivatePaths":
         """The module's private temporary paths (made on first use: most modules never ask)."""
         if self._private is None:
-            self._private = PrivatePaths(self.facts, self._tree)
+            self._private = PrivatePaths(self.facts, self._tree, self.functions)
         return self._private
 
     # -- lookup -----------------------------------------------------------------------
@@ -1576,8 +1576,10 @@ class PrivatePaths:
     A name counts only when every binding of it in the scope is private: ``d = mkdtemp()`` then
     ``d = shared`` is not private anywhere."""
 
-    def __init__(self, facts: ModuleFacts, tree: ast.Module):
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, functions: Optional[Dict[str, ast.AST]] = None):
         self.facts = facts
+        #: the module's top-level functions defined once (:attr:`ModuleSummaries.functions`)
+        self._functions: Dict[str, ast.AST] = functions or {}
         self._fixtures: Optional[Set[str]] = None
         #: every pytest fixture the module defines (found with :meth:`fixtures`)
         self._fixture_names: Set[str] = set()
@@ -1604,9 +1606,8 @@ class PrivatePaths:
         self._spelling_lines: Dict[FrozenSet[str], Optional[List[int]]] = {}
         #: see :meth:`_module_names`
         self._module_private: Optional[FrozenSet[str]] = None
-        #: a top-level name -> its definition, or whether it returns private paths, once known
-        #: (see :meth:`_returns_private`)
-        self._private_helpers: Optional[Dict[str, object]] = None
+        #: a function of the module -> whether it returns private paths (see :meth:`_returns_private`)
+        self._private_helpers: Dict[str, bool] = {}
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1799,8 +1800,8 @@ class PrivatePaths:
             # A function of the module whose lines spell one may return what it makes
             # (see :meth:`_returns_private`): its callers may make private paths too.
             lines = lines_holding(self.facts.text, words) if self._factories else []
-            helpers = tuple(stmt.name for stmt in self._tree.body if lines and isinstance(
-                stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and holds_line(lines, stmt.lineno, stmt.end_lineno or stmt.lineno))
+            helpers = tuple(name for name, func in self._functions.items()
+                            if lines and holds_line(lines, func.lineno, func.end_lineno or func.lineno))
             self._factory_words = words + helpers
             self._scope_words = self._seedless_words(helpers)
         names = frozenset(names)
@@ -1941,19 +1942,12 @@ class PrivatePaths:
         private directory or a path in one (``with TemporaryDirectory() as d: return d``)."""
         if not self._factories:
             return False
-        if self._private_helpers is None:
-            self._private_helpers = {}
-            seen_twice: Set[str] = set()
-            for stmt in self._tree.body:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    if stmt.name in self._private_helpers:
-                        seen_twice.add(stmt.name)
-                    self._private_helpers[stmt.name] = stmt
-            for twice in seen_twice:
-                self._private_helpers[twice] = False  # which definition runs is not known
-        found = self._private_helpers.get(name)
-        if not isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) or found.decorator_list:
-            return bool(found) if isinstance(found, bool) else False
+        known = self._private_helpers.get(name)
+        if known is not None:
+            return known
+        found = self._functions.get(name)
+        if found is None or found.decorator_list:
+            return False
         self._private_helpers[name] = False  # while computing: a helper calling itself gives nothing known
         # A return of None (or falling off the end) gives no path at all: only what the
         # returns that give a value give matters.
