@@ -18,7 +18,7 @@ import pytest
 
 from helpers.adversarial import SHAPES, annotation_union, attribute_chain, cpu_seconds, deep_rename_target, \
     elif_chain, long_sum, method_chain, nested_for, nested_not, nested_try_finally, nested_while_exists, peak_bytes, \
-    subscript_chain
+    private_helper_chain, subscript_chain
 from mboxlint.analysis import walk
 from mboxlint.engine import check_source
 from mboxlint.flake8_plugin import MboxlintChecker
@@ -130,6 +130,17 @@ def test_what_the_parser_accepts_is_analysed_through_both_entry_points(make):
         sys.setrecursionlimit(limit)
     assert [(line, col, message.split()[0]) for line, col, message, _ in reported] == \
         [(f.line, f.col, f.code) for f in result.findings]
+
+
+def test_helpers_returning_helpers_values_are_followed_without_recursion_on_their_number():
+    """Whether a helper returns a private directory is asked of the helper whose value it
+    returns, and of that one's: a chain as long as the module must neither exhaust the
+    stack (the whole function left unchecked) nor be believed private past a bounded depth."""
+    short = check_source(private_helper_chain(2), "short.py", EVERY_RULE)
+    assert short.error is None and short.findings == []  # two helpers deep: the private directory is seen
+    long = check_source(private_helper_chain(3000), "long.py", EVERY_RULE)
+    assert long.error is None, long.error
+    assert [f.code for f in long.findings] == ["MBX302"]  # not known private that far: reported, not skipped
 
 
 BIG_AND_SMALL = textwrap.dedent(

@@ -1608,6 +1608,8 @@ class PrivatePaths:
         self._module_private: Optional[FrozenSet[str]] = None
         #: a function of the module -> whether it returns private paths (see :meth:`_returns_private`)
         self._private_helpers: Dict[str, bool] = {}
+        #: helpers being judged within one another (see :meth:`_returns_private`)
+        self._private_depth = 0
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1948,11 +1950,20 @@ class PrivatePaths:
         found = self._functions.get(name)
         if found is None or found.decorator_list:
             return False
+        if self._private_depth >= MAX_CALL_DEPTH:
+            # A chain of helpers returning helpers' values as long as the module: past this
+            # depth not known (reported, as for an unknown callee), and not cached, so that
+            # asked directly the helper still gets its answer. No recursion on input depth.
+            return False
         self._private_helpers[name] = False  # while computing: a helper calling itself gives nothing known
         # A return of None (or falling off the end) gives no path at all: only what the
         # returns that give a value give matters.
         values = _return_values(found, with_none=False)
-        result = bool(values) and all(self.private_expression(v, set(self.scope(found, None))) for v in values)
+        self._private_depth += 1
+        try:
+            result = bool(values) and all(self.private_expression(v, set(self.scope(found, None))) for v in values)
+        finally:
+            self._private_depth -= 1
         self._private_helpers[name] = result
         return result
 

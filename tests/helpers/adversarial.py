@@ -103,6 +103,17 @@ def attribute_chain(n: int) -> str:
     return HEADER + "def f(p):\n    os" + ".path" * n + "()\n    if os.path.exists(p):\n        open(p)\n"
 
 
+def private_helper_chain(n: int) -> str:
+    """``n`` functions each returning the next one's value, the last a fresh private
+    directory, and a check then removal of a file in what the first returns."""
+    lines = ["import os", "import tempfile", "", ""]
+    for i in range(n):
+        lines += ["def h%d():" % i, "    return h%d()" % (i + 1), "", ""]
+    lines += ["def h%d():" % n, "    return tempfile.mkdtemp()", "", "",
+              "def use():", "    p = os.path.join(h0(), 'x')", "    if os.path.exists(p):", "        os.remove(p)", ""]
+    return "\n".join(lines)
+
+
 def subscript_chain(n: int) -> str:
     """IMAP sequence numbers reached through ``n`` subscripts: ``d[0][0]...``."""
     return "import imaplib\n\n\ndef f():\n    c = imaplib.IMAP4('h')\n    t, d = c.search(None, 'ALL')\n" \
