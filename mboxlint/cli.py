@@ -19,7 +19,7 @@ import traceback
 from typing import List, Optional, Sequence
 
 from . import __version__
-from .config import ConfigError, check_module_name, load_config, parse_codes, parse_per_file_ignores
+from .config import ConfigError, check_lock_name, check_module_name, load_config, parse_codes, parse_per_file_ignores
 from .discovery import PathError, iter_python_files
 from .engine import FileResult
 from .output import FORMATS, HUMAN_FORMATS, color_wanted, display_path, statistics, write
@@ -95,6 +95,10 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
                        help="codes to ignore in the files a glob matches, e.g. 'tests/*.py:MBX101,MBX102'")
     group.add_argument("--shared-files", action="append", metavar="PATTERNS",
                        help="glob patterns of files other programs lock (MBX303)")
+    group.add_argument("--extend-interprocess-locks", action="append", metavar="NAMES",
+                       help="the project's own inter-process locks, used as 'with NAME(...):' "
+                            "(myapp.locks.FileLock, or acquire_lock for any function or method of that "
+                            "name): inside them MBX301, MBX302 and MBX901 are not reported")
     group.add_argument("--fix-import-module", metavar="MODULE",
                        help="the module unsafe fixes import copy_back/atomic_write from (default: "
                             "mboxlint.mailbox; see 'mboxlint vendor')")
@@ -142,6 +146,10 @@ def _config_from(options):
         per_file_ignores=parse_per_file_ignores(options.per_file_ignores, "--per-file-ignores")
         if options.per_file_ignores is not None else None,
         shared_files=_patterns(options.shared_files),
+        extend_interprocess_locks=(config.extend_interprocess_locks + [
+            check_lock_name(name, "--extend-interprocess-locks")
+            for name in _patterns(options.extend_interprocess_locks)])
+        if options.extend_interprocess_locks else None,
         fix_import_module=check_module_name(options.fix_import_module, "--fix-import-module")
         if options.fix_import_module is not None else None,
         respect_gitignore=options.respect_gitignore,

@@ -133,6 +133,7 @@ KEYS = {
     "force-exclude": "bool",
     "per-file-ignores": "table",
     "shared-files": "strings",
+    "extend-interprocess-locks": "names",
     "unsafe-fixes": "bool",
     "fix-import-module": "module",
     "respect-gitignore": "bool",
@@ -150,6 +151,18 @@ def check_module_name(value: Any, where: str) -> str:
     if not isinstance(value, str) or not _MODULE_NAME.match(value) \
             or any(keyword.iskeyword(part) for part in value.split(".")):
         raise ConfigError("%s: expected a dotted module name such as mypackage.mailbox, got %r" % (where, value))
+    return value
+
+
+def check_lock_name(value: str, where: str) -> str:
+    """An ``extend-interprocess-locks`` entry: a dotted name (``myapp.locks.FileLock``) or one
+    name (``acquire_lock``); a :class:`ConfigError` naming ``where`` otherwise."""
+    import keyword
+
+    value = value.strip()
+    if not _MODULE_NAME.match(value) or any(keyword.iskeyword(part) for part in value.split(".")):
+        raise ConfigError("%s: expected a function, class or method name such as myapp.locks.FileLock "
+                          "or acquire_lock, got %r" % (where, value))
     return value
 
 
@@ -234,6 +247,8 @@ def validate(table: Mapping[str, Any], where: str) -> Dict[str, Any]:
             settings[key] = value
         elif kind == "module":
             settings[key] = check_module_name(value, name)
+        elif kind == "names":
+            settings[key] = [check_lock_name(item, name) for item in _string_list(value, name)]
         elif kind in ("codes", "strings"):
             settings[key] = _string_list(value, name)
             if kind == "codes":
@@ -289,6 +304,8 @@ class Config:
         self.force_exclude: bool = settings.get("force-exclude", False)
         self.per_file_ignores: Dict[str, List[str]] = settings.get("per-file-ignores", {})
         self.shared_files: List[str] = settings.get("shared-files", [])
+        #: the project's own inter-process locks, on top of the named libraries'
+        self.extend_interprocess_locks: List[str] = settings.get("extend-interprocess-locks", [])
         self.unsafe_fixes: bool = settings.get("unsafe-fixes", False)
         self.fix_import_module: str = settings.get("fix-import-module", DEFAULT_FIX_IMPORT_MODULE)
         #: leave out what git ignores (see :class:`mboxlint.discovery.GitIgnore`)
@@ -319,6 +336,8 @@ class Config:
     def options(self) -> Dict[str, Any]:
         """What rules read (see :class:`mboxlint.rules.base.Rule`)."""
         options: Dict[str, Any] = {"shared_files": list(self.shared_files)}
+        if self.extend_interprocess_locks:  # absent when empty: cache keys stay as they were
+            options["extend_interprocess_locks"] = list(self.extend_interprocess_locks)
         if self.fix_import_module != DEFAULT_FIX_IMPORT_MODULE:  # the default keeps cache keys as they were
             options["fix_import_module"] = self.fix_import_module
         return options

@@ -11,8 +11,11 @@ flake8-bugbear does with B9, are reported only when ``select`` or ``extend-selec
 default ignore list and would otherwise turn them on.
 """
 
+import sys
+
 from . import __version__
 from .analysis import TOO_DEEP
+from .config import ConfigError, check_lock_name
 from .engine import UNCHECKED, check_tree, rules_for
 from .finding import Finding
 from .rules import all_rules
@@ -39,6 +42,15 @@ class MboxlintChecker:
             comma_separated_list=True,
             help="Glob patterns of files other programs lock (MBX303). (Default: none)",
         )
+        parser.add_option(
+            "--mboxlint-extend-interprocess-locks",
+            default="",
+            parse_from_config=True,
+            comma_separated_list=True,
+            help="The project's own inter-process locks, used as 'with NAME(...):' "
+                 "(myapp.locks.FileLock, or acquire_lock for any function or method of that name). "
+                 "(Default: none)",
+        )
         off = [rule.code for rule in all_rules() if not rule.default_enabled]
         if off:
             parser.extend_default_ignore(off)
@@ -47,6 +59,14 @@ class MboxlintChecker:
     def parse_options(cls, options) -> None:
         patterns = getattr(options, "mboxlint_shared_files", None) or []
         cls.options = {"shared_files": [p for p in patterns if p]}
+        locks = [name for name in getattr(options, "mboxlint_extend_interprocess_locks", None) or [] if name]
+        if locks:
+            try:
+                cls.options["extend_interprocess_locks"] = [
+                    check_lock_name(name, "mboxlint-extend-interprocess-locks") for name in locks]
+            except ConfigError as error:  # a misspelt setting stops the run, as the CLI's does
+                sys.stderr.write("flake8: %s\n" % error)
+                raise SystemExit(2) from None
         cls.codes = _reported_codes(options)
 
     #: the codes flake8 will report (None: not known, every rule runs)

@@ -112,6 +112,8 @@ def test_explicit_pyproject_without_table_is_an_error(tmp_path):
         ("fix-import-module = 'my-lib.mailbox'", ["fix-import-module", "expected a dotted module name"]),
         ("fix-import-module = 'app.class'", ["fix-import-module", "expected a dotted module name"]),
         ("fix-import-module = ['app']", ["fix-import-module", "expected a dotted module name"]),
+        ("extend-interprocess-locks = ['my-app.lock']", ["extend-interprocess-locks", "got 'my-app.lock'"]),
+        ("extend-interprocess-locks = 'acquire'", ["extend-interprocess-locks", "expected a list of strings"]),
     ],
 )
 def test_bad_settings_stop_the_run_naming_file_and_key(tmp_path, body, words):
@@ -297,3 +299,48 @@ def test_flake8_reads_shared_files_from_its_config(tmp_path, config_name):
                           capture_output=True, text=True, timeout=300)
     assert "OPTIONS {'shared_files': ['/var/mail/*', 'spool/*.mbox']}" in proc.stdout, proc.stdout + proc.stderr
     assert "m.py:3:1: MBX101" in proc.stdout
+
+
+LOCKED_REMOVE = """\
+import os
+from myapp.locks import held
+def drop(path):
+    with held(path):
+        if os.path.exists(path):
+            os.remove(path)
+"""
+
+
+def test_project_locks_come_from_the_file_and_the_command_line(tmp_path, monkeypatch):
+    write(tmp_path / "m.py", LOCKED_REMOVE)
+    assert mboxlint("check", "--isolated", "m.py", cwd=tmp_path).returncode == 1
+    proc = mboxlint("check", "--isolated", "--extend-interprocess-locks", "myapp.locks.held", "m.py", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    write(tmp_path / "pyproject.toml", "[tool.mboxlint]\nextend-interprocess-locks = ['other.lock']\n")
+    assert load_config(["m.py"], cwd=str(tmp_path)).options == {
+        "shared_files": [], "extend_interprocess_locks": ["other.lock"]}
+    assert mboxlint("check", "m.py", cwd=tmp_path).returncode == 1
+    # the command line adds to the file's list, as --extend-select does
+    proc = mboxlint("check", "--extend-interprocess-locks", "held", "m.py", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+    proc = mboxlint("check", "--extend-interprocess-locks", "held,9lives", "m.py", cwd=tmp_path)
+    assert proc.returncode == 2 and "'9lives'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_flake8_reads_project_locks_from_its_config(tmp_path):
+    write(tmp_path / "setup.cfg", """\
+        [flake8]
+        extend-select = MBX
+        mboxlint-extend-interprocess-locks = myapp.locks.held, acquire_lock
+        """)
+    write(tmp_path / "m.py", LOCKED_REMOVE)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run([sys.executable, "-c", FLAKE8_PROBE, "m.py"], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert "'extend_interprocess_locks': ['myapp.locks.held', 'acquire_lock']" in proc.stdout, proc.stdout + proc.stderr
+    assert "MBX302" not in proc.stdout
+    write(tmp_path / "setup.cfg", "[flake8]\nmboxlint-extend-interprocess-locks = my-app.held\n")
+    proc = subprocess.run([sys.executable, "-m", "flake8", "m.py"], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "'my-app.held'" in proc.stderr, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -51,6 +51,70 @@ def test_shared_files_option_marks_constant_paths_as_locked():
     assert got == [(4, "MBX303"), (5, "MBX303")]
 
 
+PROJECT_LOCKED = """
+import json, os
+from .locking import exclusive
+from myapp.storage import FileLock
+from otherlib import exclusive as other_exclusive
+STATE = "state.json"
+
+def relative(path):
+    with exclusive(path):
+        if os.path.exists(path):
+            os.remove(path)
+
+def absolute(path):
+    lock = FileLock(path + ".lock")
+    with lock:
+        if os.path.exists(path):
+            os.remove(path)
+
+def method(store, path):
+    with store.acquire_lock("w"):
+        if os.path.exists(path):
+            return open(path).read()
+
+def rewrite():
+    with exclusive(STATE):
+        state = json.load(open(STATE))
+        json.dump(state, open(STATE, "w"))
+
+def unrelated(path):
+    with other_exclusive(path):
+        if os.path.exists(path):
+            os.remove(path)
+"""
+
+
+def test_project_inter_process_locks_are_read_from_the_options():
+    everything = [(11, "MBX302"), (17, "MBX302"), (22, "MBX301"), (27, "MBX901"), (32, "MBX302")]
+    assert codes_by_line(PROJECT_LOCKED) == everything
+    locks = ["myapp.locking.exclusive", "myapp.storage.FileLock", "acquire_lock"]
+    assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": locks}) == [(32, "MBX302")]
+    # a dotted name is the imported one: the same last name from another module is not it
+    assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": ["myapp.exclusive"]}) == everything
+    # a name without a dot is any function, class or method of that name
+    assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": ["FileLock"]}) == \
+        [(11, "MBX302"), (22, "MBX301"), (27, "MBX901"), (32, "MBX302")]
+
+
+def test_a_helper_called_only_inside_a_project_lock_is_locked():
+    code = """
+    import os
+    from myapp.locks import held
+
+    def _drop(path):
+        if os.path.exists(path):
+            os.remove(path)
+
+    def clean(path):
+        with held(path):
+            _drop(path)
+    """
+    assert codes_by_line(code) == [(7, "MBX302")]
+    assert codes_by_line(code, options={"extend_interprocess_locks": ["myapp.locks.held"]}) == []
+
+
 def test_mbx9_rules_are_off_by_default():
     code = """
     import json

@@ -128,6 +128,9 @@ class ModuleFacts:
         self.mailbox_subclasses: Dict[str, str] = {}
         #: names bound at module level by something other than an import
         self.module_bindings: Set[str] = set()
+        #: names a relative import binds -> the dotted path it names below the package
+        #: (``from .lock import acquire`` gives ``lock.acquire``); matched by the end of a name
+        self.relative_aliases: Dict[str, str] = {}
         #: what the module's own functions do (:class:`~.summaries.ModuleSummaries`), set by ``analyse``
         self.summaries = None
         #: whether helpers get the context their callers give them (:mod:`.paths.callers`):
@@ -166,6 +169,9 @@ class ModuleFacts:
                         self.aliases[alias.asname or alias.name] = canonical(alias.name)
                     elif not node.level and node.module:  # relative imports name the project's own modules
                         self.aliases[alias.asname or alias.name] = canonical(node.module + "." + alias.name)
+                    elif node.level:
+                        below = node.module + "." + alias.name if node.module else alias.name
+                        self.relative_aliases[alias.asname or alias.name] = below
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
                 self.module_bindings.add(stmt.name)

@@ -289,7 +289,8 @@ class InPlaceRewrite(Rule):
     (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
     ordinary files), whose "rewrite" truncates nothing anyone reads back, for temp files,
     files in a fresh private directory
-    (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`), in a private
+    (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`, the project's
+    own named by `extend-interprocess-locks`), in a private
     helper whose every call holds such a lock or passes a private file (as in MBX301), when
     the write creates a file that a `try:` just failed to open (`try: open(P)` `except
     OSError: open(P, "w")`) or that a check found missing (`if not os.path.isfile(P):

@@ -86,7 +86,7 @@ from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
-from .filelocks import FCNTL_LOCKS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes
+from .filelocks import FCNTL_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes, ProjectLocks
 from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
@@ -215,7 +215,13 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self.facts = facts
         self.tree = tree
         self.options = options or {}
+        #: the project's own inter-process locks (the ``extend-interprocess-locks`` setting)
+        self.project_locks = ProjectLocks(self.options.get("extend_interprocess_locks") or ())
         self._lockers: Optional[Dict[str, int]] = None
+        #: whether the module imports ``fcntl`` (None: not asked yet), and id of a function ->
+        #: whether it takes an inter-process lock (see :meth:`FileLocks._own_lock`)
+        self._imports_fcntl: Optional[bool] = None
+        self._lock_takers: Dict[int, bool] = {}
         self._private: frozenset = frozenset()
         self._scope = None
         #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
@@ -484,7 +490,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 state.set("mbox", ref, Must(key))
                 self._note_mailbox_path(call, key)
             return True
-        if name in INTERPROCESS_LOCKS:
+        if self._makes_iplock(call, name):
             state.set("iplock-object", ref, Must(True))
             return True
         return False

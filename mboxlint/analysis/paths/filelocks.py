@@ -1,9 +1,10 @@
 """Inter-process locks held, and the paths a scope (or its class) locks."""
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..imports import dotted_name
+from ..summaries import CONTEXT_MANAGER_DECORATORS
 from ..locks import _walk_scope_body
 from ..pathkey import PathKey, name_key
 from ..state import State
@@ -23,6 +24,8 @@ INTERPROCESS_LOCKS = frozenset({
     "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
     "lockfile.mkdirlockfile.MkdirLockFile",
 })
+#: modules one of which a module must import to build an inter-process lock of its own
+LOCK_MODULES = ("fcntl",) + tuple(sorted({name.split(".")[0] for name in INTERPROCESS_LOCKS}))
 #: stdlib mailbox classes that keep one locked file at ``self._path``
 SINGLE_FILE_MAILBOXES = frozenset({
     "mailbox.mbox", "mailbox.MMDF", "mailbox.Babyl", "mailbox._singlefileMailbox", "mailbox._mboxMMDF",
@@ -33,6 +36,43 @@ KNOWN_LOCKERS = frozenset({"mailbox._lock_file"})
 KNOWN_LOCKER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in KNOWN_LOCKERS)
 #: words of which one occurs in every method that locks a file object (besides the module's lockers)
 LOCK_WORDS = ("lockf", "flock") + tuple(sorted(KNOWN_LOCKER_NAMES))
+
+class ProjectLocks:
+    """The project's own inter-process locks, from the ``extend-interprocess-locks`` setting.
+
+    A dotted entry (``myapp.locks.FileLock``) is the name a call resolves to through the
+    module's imports; a relative import matches by the end of the name (``from .locks import
+    FileLock`` names ``locks.FileLock``: the module's package is not known). An entry without
+    a dot matches any call of a function, class or method of that name (``acquire_lock`` is
+    ``storage.acquire_lock(...)`` too), which is what an object's method needs."""
+
+    def __init__(self, names: Iterable[str] = ()):
+        names = [name.strip() for name in names if name and name.strip()]
+        self.qualified = frozenset(name for name in names if "." in name)
+        self.bare = frozenset(name for name in names if "." not in name)
+
+    def __bool__(self) -> bool:
+        return bool(self.qualified or self.bare)
+
+    def names(self, func: ast.AST, facts) -> bool:
+        """Whether calling ``func`` gives one of the project's inter-process locks."""
+        if isinstance(func, ast.Name) and func.id in self.bare or \
+                isinstance(func, ast.Attribute) and func.attr in self.bare:
+            return True
+        if not self.qualified:
+            return False
+        if facts.resolve(func) in self.qualified:
+            return True
+        attributes = []
+        while isinstance(func, ast.Attribute):
+            attributes.append(func.attr)
+            func = func.value
+        below = facts.relative_aliases.get(func.id) if isinstance(func, ast.Name) else None
+        if below is None:
+            return False
+        below = ".".join([below] + attributes[::-1])
+        return any(name == below or name.endswith("." + below) for name in self.qualified)
+
 
 #: per method: the assignments and the lock calls the walk noted, by id
 MethodNotes = Tuple[Dict[int, ast.AST], Dict[int, ast.AST]]
@@ -63,9 +103,74 @@ class FileLocks:
         if opened is not None:
             self._scope_locked.setdefault(opened.value[0], line)
 
+    def _makes_iplock(self, call: ast.Call, name: Optional[str] = None) -> bool:
+        """Whether ``call`` gives an inter-process lock: a named library's, the project's
+        (named in the settings), or a context manager of this module that takes one."""
+        if (name or self.facts.resolve(call.func)) in INTERPROCESS_LOCKS:
+            return True
+        if self.project_locks and self.project_locks.names(call.func, self.facts):
+            return True
+        return self._own_lock(call)
+
+    def _own_lock(self, call: ast.Call) -> bool:
+        """Whether ``call`` enters a lock this module builds on ``fcntl``: a ``@contextmanager``
+        function or method that takes an ``flock``/``lockf`` lock (or enters a known
+        inter-process lock), or a class whose ``__enter__`` does, itself or through a method
+        of its own (``self.acquire()``). What it locks is a lock file, so the whole body of
+        the ``with`` is under it, as under ``filelock.FileLock``."""
+        summaries = self.facts.summaries
+        if summaries is None or not self._fcntl_module():
+            return False
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in summaries.classes and func.id not in self.facts.aliases:
+            cls = summaries.classes[func.id]
+            methods = summaries.methods(cls)
+            enter = methods.get("__enter__") or methods.get("__aenter__")
+            return enter is not None and self._takes_lock(enter, methods)
+        scope = self._scope
+        found = summaries.callee_node(call, scope.enclosing_class if scope is not None else None, self._self_name)
+        if found is None:
+            return False
+        node = found[0]
+        decorators = {self.facts.resolve(d) or dotted_name(d) for d in node.decorator_list}
+        return bool(decorators & CONTEXT_MANAGER_DECORATORS) and self._takes_lock(node, {})
+
+    def _fcntl_module(self) -> bool:
+        if self._imports_fcntl is None:
+            self._imports_fcntl = self.facts.imports_any(LOCK_MODULES)
+        return self._imports_fcntl
+
+    def _takes_lock(self, func: ast.AST, methods: Dict[str, ast.AST]) -> bool:
+        """Whether ``func`` takes an inter-process lock on its way through (an ``fcntl`` lock
+        that is not ``LOCK_UN``, or a ``with`` of a known one), itself or, for the methods
+        given, in a method it calls on ``self`` (one level: ``__enter__`` calling ``acquire``)."""
+        cached = self._lock_takers.get(id(func))
+        if cached is not None:
+            return cached
+        self._lock_takers[id(func)] = False  # a method calling itself takes no lock by that
+        found = False
+        instance = func.args.args[0].arg if methods and func.args.args else None
+        for node in _walk_scope_body(func):
+            if isinstance(node, ast.Call):
+                name = self.facts.resolve(node.func)
+                if name in FCNTL_LOCKS and len(node.args) >= 2 and "fcntl.LOCK_UN" not in {
+                        self.facts.resolve(n) for n in ast.walk(node.args[1]) if isinstance(n, ast.Attribute)}:
+                    found = True
+                elif instance is not None and isinstance(node.func, ast.Attribute) and \
+                        isinstance(node.func.value, ast.Name) and node.func.value.id == instance and \
+                        node.func.attr in methods and methods[node.func.attr] is not func:
+                    found = self._takes_lock(methods[node.func.attr], {})
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                found = any(isinstance(item.context_expr, ast.Call) and
+                            self.facts.resolve(item.context_expr.func) in INTERPROCESS_LOCKS for item in node.items)
+            if found:
+                break
+        self._lock_takers[id(func)] = found
+        return found
+
     def _is_iplock(self, expr: ast.AST, state: State) -> bool:
         while isinstance(expr, ast.Call):  # ``lock.acquire()...``: a loop, the chain may be long
-            if self.facts.resolve(expr.func) in INTERPROCESS_LOCKS:
+            if self._makes_iplock(expr):
                 return True
             if not (isinstance(expr.func, ast.Attribute) and expr.func.attr in ("acquire", "lock")):
                 return False
