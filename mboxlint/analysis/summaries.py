@@ -1521,6 +1521,12 @@ PRIVATE_ROUNDS = 3
 #: pytest's per-test directories, injected by parameter name
 PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
+#: the private name that stands for the current directory, in a scope that changed into a
+#: private one (``monkeypatch.chdir(tmp_path)``): relative paths are in it
+PRIVATE_CWD = "<cwd>"
+#: calls that change the current directory to their first argument (and pytest's
+#: ``monkeypatch.chdir``, found by the fixture's name)
+_CHDIR_CALLS = frozenset({"os.chdir", "contextlib.chdir"})
 #: decorators that make a class a record whose constructor's arguments are its attributes
 RECORD_DECORATORS = frozenset({
     "dataclasses.dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen", "attrs.define", "attrs.frozen",
@@ -1610,6 +1616,8 @@ class PrivatePaths:
         self._private_helpers: Dict[str, bool] = {}
         #: helpers being judged within one another (see :meth:`_returns_private`)
         self._private_depth = 0
+        #: see :meth:`_cwd_fixtures`
+        self._cwd_fixture_cache: Optional[Dict[str, bool]] = None
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1620,6 +1628,8 @@ class PrivatePaths:
         #: the variable of each comprehension followed -> what it iterates
         entries: Dict[str, ast.AST] = {}
         while node is not None:
+            if isinstance(node, ast.Constant):
+                return PRIVATE_CWD in private and relative_path(node.value)
             if isinstance(node, ast.Name) and node.id in entries:
                 node = entries.pop(node.id)  # the comprehension's own variable, followed once
                 continue
@@ -1903,6 +1913,61 @@ class PrivatePaths:
             names = found[id(method)] = self.scope(method, None, fresh=True)
         return names
 
+    def _private_cwd(self, func: ast.AST, private: Set[str], params: Set[str], test: bool) -> bool:
+        """Whether ``func`` runs in a private current directory: it changes into one itself
+        (``monkeypatch.chdir(tmp_path)``, ``os.chdir(mkdtemp())``, ``with
+        contextlib.chdir(d):``), or it is given, or as a test of this module gets from an
+        ``autouse`` fixture, a fixture of the module that does. Any other change of
+        directory in it (but one in a ``finally:``, going back) means it does not."""
+        text = self.facts.text
+        if text is not None and "chdir" not in text:
+            return False
+        if self._chdirs_privately(func, private):
+            return True
+        moving = self._cwd_fixtures()
+        return any(moving.get(p) is not None for p in params) or test and any(moving.values())
+
+    def _chdirs_privately(self, func: ast.AST, private: Set[str]) -> bool:
+        restoring: Set[int] = set()
+        for node in own_nodes(func):
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                restoring.update(id(n) for stmt in node.finalbody for n in ast.walk(stmt))
+        found = False
+        for node in own_nodes(func):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "chdir"):
+                continue
+            receiver = node.func.value
+            if not (self.facts.resolve(node.func) in _CHDIR_CALLS
+                    or isinstance(receiver, ast.Name) and receiver.id == "monkeypatch"):
+                continue
+            if self.private_expression(node.args[0], private):
+                found = True
+            elif id(node) not in restoring:
+                return False
+        return found
+
+    def _cwd_fixtures(self) -> Dict[str, bool]:
+        """Fixtures of the module that change into a private directory -> whether ``autouse``."""
+        if self._cwd_fixture_cache is None:
+            self._cwd_fixture_cache = {}  # while computing: none
+            if self.facts.text is not None and "chdir" not in self.facts.text:
+                return self._cwd_fixture_cache
+            found = {}
+            for stmt in self._tree.body:
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                decorators = [d for d in stmt.decorator_list
+                              if (self.facts.resolve(d.func if isinstance(d, ast.Call) else d) or "")
+                              in PYTEST_FIXTURE_DECORATORS]
+                if decorators and self._chdirs_privately(stmt, set(self.scope(stmt, None))):
+                    found[stmt.name] = any(
+                        isinstance(d, ast.Call) and any(k.arg == "autouse" and isinstance(k.value, ast.Constant)
+                                                        and k.value.value is True for k in d.keywords)
+                        for d in decorators)
+            self._cwd_fixture_cache = found
+        return self._cwd_fixture_cache
+
     def in_scope(self, scope) -> FrozenSet[str]:
         """The private names of a walked :class:`~.walk.Scope`: its own, and those of the
         function it is nested in that it reads without binding (``txt_file`` of a test, in
@@ -2006,7 +2071,9 @@ class PrivatePaths:
                 self.fixtures()
                 private.update(p for p in params if not (cls is not None and positional and p == positional[0])
                                and (p not in self._fixture_names or p in fixtures))
-        if not private and not self._may_spell_private(func, ()):
+        if not private and not self._may_spell_private(func, ()) and not (
+                isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._cwd_fixtures()
+                and self._private_cwd(func, private, params, func.name.startswith("test") and self.facts.is_test_module)):
             result = frozenset()  # no seed, and no line of it can make one
             if not fresh:
                 self._scopes[id(func)] = result
@@ -2032,6 +2099,8 @@ class PrivatePaths:
         # found stays checked: safe).
         test = isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and func.name.startswith("test") \
             and self.facts.is_test_module
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._private_cwd(func, private, params, test):
+            private.add(PRIVATE_CWD)
         for _ in range(PRIVATE_ROUNDS):
             grown = False
             for ref, values in by_name.items():
@@ -2089,6 +2158,16 @@ def _return_values(func: ast.AST, with_none: bool = True,
     if not values or not _never_falls_off(func.body):
         return None
     return values
+
+
+def relative_path(value: object) -> bool:
+    """Whether a constant names a path below the current directory: relative, not reaching
+    out of it (``..``), nor spelling the home directory or a variable."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str) or not value or value[0] in "/\\~$%" or value.startswith(".."):
+        return False
+    return not (len(value) > 1 and value[1] == ":")  # a Windows drive
 
 
 def under(ref: str, names) -> bool:

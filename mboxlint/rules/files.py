@@ -137,12 +137,15 @@ class ExistsThenOpen(Rule):
     one in an `if`. A list mixing paths, or built any other way, is not.
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
-    the rules' conventions) or between `fcntl.flock/lockf` acquire and release, nor for a
+    the rules' conventions; the project's own that the `extend-interprocess-locks` option
+    names; a context manager or class of the module whose entry takes an `fcntl` lock) or
+    between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, a fixture of the module returning one or a record holding one, a
     module constant bound only to one (`SCRATCH = tempfile.mkdtemp()`; not if a function
     declares it `global`), or what a function of the module returns when every `return`
-    giving a value gives one; a closure reads those of the function around it; an entry of a listing of one, a loop
+    giving a value gives one; a closure reads those of the function around it; a relative
+    path after `monkeypatch.chdir(tmp_path)` or a fixture doing it; an entry of a listing of one, a loop
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
     a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =

@@ -96,7 +96,10 @@ class UnlockedModification(Rule):
     `TemporaryDirectory()` in the same function (or stored on `self` by a method, as
     `setUp` does, or bound at the module's top level, or returned by every `return` of a
     function of the module that gives a value), pytest's `tmp_path`/`tmpdir`, or a fixture
-    of the same module returning such a path. Nobody else delivers there, so the lost update cannot happen. A name also
+    of the same module returning such a path; or a relative path in a test (or any
+    function) that changed into such a directory (`monkeypatch.chdir(tmp_path)`, also by a
+    fixture of the module it asks for, or an `autouse` one). Nobody else delivers there, so
+    the lost update cannot happen. A name also
     bound to anything else is not private. So is a mailbox that a private helper of the
     module (a leading underscore, or a test module's helper, every use of it a direct call)
     makes on a parameter that every call gives such a path.

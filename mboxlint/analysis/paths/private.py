@@ -1,5 +1,5 @@
 """Files nobody else reads back, which the file rules never report: files in a private
-temporary directory of the scope (the directories come from
+temporary directory of the scope, or named relative to a private current directory (the directories come from
 :class:`~mboxlint.analysis.summaries.PrivatePaths`), and the kernel's files (devices such as
 ``/dev/null`` or ``os.devnull``, ``/proc``, ``/sys``)."""
 
@@ -7,7 +7,7 @@ from typing import Optional
 
 from ..imports import canonical
 from ..pathkey import PathKey
-from ..summaries import under
+from ..summaries import PRIVATE_CWD, relative_path, under
 
 #: folders whose entries are devices or the kernel's view of processes and the system: a
 #: write there is no file another run reads back, and nothing there is created or removed
@@ -109,4 +109,6 @@ class PrivateDirectories:
             self._private = self._private_names(self._scope)
         if not self._private:
             return False
-        return any(leaf.kind == "name" and under(leaf.head, self._private) for leaf in placing_leaves(key))
+        cwd = PRIVATE_CWD in self._private
+        return any(leaf.kind == "name" and under(leaf.head, self._private)
+                   or cwd and leaf.kind == "const" and relative_path(_const_text(leaf)) for leaf in placing_leaves(key))
