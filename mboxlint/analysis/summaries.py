@@ -728,6 +728,8 @@ class ModuleSummaries:
         self._helper_depth = 0
         #: id of a function -> whether it changes more than its locals (see :func:`_stores`)
         self._stores: Dict[int, bool] = {}
+        #: (id of a function, id of its class) -> whether it is a pure helper (see :meth:`_pure_helper`)
+        self._pure_helpers: Dict[Tuple[int, int], bool] = {}
         self._value_cache: Dict[int, Returns] = {}
         self._bound: Dict[int, Optional[FrozenSet[str]]] = {}
         self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
@@ -1133,11 +1135,20 @@ class ModuleSummaries:
         """``pathlib`` or ``str`` for an expression that builds a path from names, attributes
         and constants alone (so equal arguments give an equal path), else None. A local bound
         once (``path = Path(...)`` ... ``return path``) is the value bound to it."""
+        wrapped = False
         for _ in range(MAX_GETTER_DEPTH):
             values = body.bound(node.id) if isinstance(node, ast.Name) else None
-            if not values or len(values) != 1 or values[0] is None:
+            if values and len(values) == 1 and values[0] is not None:
+                node = values[0]
+            elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+                    and self.facts.resolve(node.func) in _PATH_SPELLINGS:
+                node, wrapped = node.args[0], True  # ``str(Path(...))``, ``abspath(join(...))``
+            else:
                 break
-            node = values[0]
+        kind = self._built_kind(node, body)
+        return "str" if wrapped and kind else kind
+
+    def _built_kind(self, node: ast.AST, body: _Body) -> Optional[str]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             return "pathlib" if self._pure(node, body) else None
         if isinstance(node, (ast.BinOp, ast.JoinedStr)):  # ``self.base + ".json"``, f-strings
@@ -1199,11 +1210,16 @@ class ModuleSummaries:
             elif isinstance(current, ast.Call) and self._path_helper(current, body):
                 stack.extend(current.args)
                 stack.extend(keyword.value for keyword in current.keywords)
-            elif isinstance(current, ast.Call) and not current.keywords:
+            elif isinstance(current, ast.Call) and self._pure_helper(current, body):
+                stack.extend(current.args)
+                stack.extend(keyword.value for keyword in current.keywords)
+            elif isinstance(current, ast.Call) and all(k.arg is not None for k in current.keywords) \
+                    and not any(isinstance(a, ast.Starred) for a in current.args):
                 name = self.facts.resolve(current.func)
                 method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
+                stack.extend(keyword.value for keyword in current.keywords)
                 if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN \
-                        or name in _DIGESTS:
+                        or name in _DIGESTS or name in _PURE_BUILTINS:
                     pass
                 elif method in _PATH_METHODS or method in _STRING_METHODS \
                         or method in _STRING_TESTS or method in ("hexdigest", "digest"):
@@ -1229,6 +1245,34 @@ class ModuleSummaries:
             return self.builds_path(found[0], found[1])
         finally:
             self._helper_depth -= 1
+
+    def _pure_helper(self, call: ast.Call, body: _Body) -> bool:
+        """Whether ``call`` calls a helper of the module whose every ``return`` gives a pure
+        value of its arguments (see :meth:`_pure`; a digest of a key, say: ``return
+        hashlib.md5(repr(key).encode()).hexdigest()``) and which changes nothing: equal
+        arguments, equal value. Followed at most :data:`MAX_GETTER_DEPTH` helpers deep."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False
+        found = self.callee_node(call, body.owner, body.self_name)
+        if found is None or self._helper_depth >= MAX_GETTER_DEPTH:
+            return False
+        func, owner = found
+        known = self._pure_helpers.get((id(func), id(owner)))
+        if known is not None:
+            return known
+        self._pure_helpers[(id(func), id(owner))] = False  # while judged: a cycle gives nothing
+        self._helper_depth += 1
+        try:
+            values = _return_values(func)
+            inner = self._body(func, owner, None)
+            result = bool(values) and all(_plain_method_decorator(self.facts.resolve(d) or dotted_name(d))
+                                          for d in func.decorator_list) \
+                and not isinstance(func, ast.AsyncFunctionDef) \
+                and all(self._pure(v, inner) for v in values) and self._locals_pure(inner) and not _stores(func)
+        finally:
+            self._helper_depth -= 1
+        self._pure_helpers[(id(func), id(owner))] = result
+        return result
 
     def builds_path(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> bool:
         """Whether ``func`` returns a path built from its arguments alone (:class:`Returns`)
@@ -1564,6 +1608,11 @@ _PATH_BUILDERS = frozenset({
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
 })
 
+
+#: calls that spell a path they are given another way: the same file, as a string
+_PATH_SPELLINGS = frozenset({"builtins.str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath"})
+#: builtins whose value depends on their arguments alone (spelling a key in a file name)
+_PURE_BUILTINS = frozenset({"builtins.repr", "builtins.format", "builtins.len"})
 
 _ITEM_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
 
