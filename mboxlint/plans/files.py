@@ -106,6 +106,8 @@ def _replace_plan(event, facts) -> FixPlan:
     block holding the removal) and ``removal`` (the removal statement)."""
     blocks = event.blocks
     dst = event.dst_node
+    if event.op == "os.renames":
+        return no_fix("os.renames() also makes the target's folders, which os.replace() does not")
     if not blocks:
         return no_fix("the rename is not a statement of a block")
     stmts, index = blocks[-1]

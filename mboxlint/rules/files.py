@@ -28,7 +28,7 @@ SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
 MKDIR_OPS = frozenset({"os.mkdir", "os.makedirs", "Path.mkdir"})
 REMOVE_OPS = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree", "Path.unlink", "Path.rmdir"})
 #: renames that overwrite an existing target where the platform allows it
-RENAME_OPS = frozenset({"os.rename", "os.replace", "Path.rename", "Path.replace"})
+RENAME_OPS = frozenset({"os.rename", "os.replace", "os.renames", "Path.rename", "Path.replace"})
 
 
 def spell_check(kind: str) -> str:
@@ -1262,7 +1262,7 @@ class UnlinkThenRename(Rule):
     """The target is removed before a rename puts the new file in its place.
 
     ## What it does
-    Reports `os.rename(src, dst)` (also `os.replace`, `Path.rename`, `Path.replace`) when
+    Reports `os.rename(src, dst)` (also `os.replace`, `os.renames`, `Path.rename`, `Path.replace`) when
     `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` of the same file ran before it on some
     path (typically in `try: ... except OSError: pass`), and nothing re-created `dst` since.
     A path built from a name (`os.path.join(d, name)`) names another file once the name is
@@ -1297,7 +1297,8 @@ class UnlinkThenRename(Rule):
     `Path.unlink(missing_ok=True)`). Unsafe otherwise, because one edge changes:
     when `src` and `dst` are hard links of one file, `os.replace` does nothing and leaves both
     names, where the removal and the rename left only `dst`; and a bare removal raised
-    `FileNotFoundError` when `dst` was missing, which `os.replace` does not. Unsafe too when
+    `FileNotFoundError` when `dst` was missing, which `os.replace` does not. None for
+    `os.renames`, which also makes the target's folders. Unsafe too when
     the module rebinds the exception the handler names (`FileNotFoundError = ...`): the
     handler did not catch a missing file then.
     The removal may be an earlier statement of the rename's block or of an enclosing one when

@@ -836,7 +836,7 @@ class RenameWithoutFsync(Rule):
     """A temp file is renamed into place without being fsynced first.
 
     ## What it does
-    Reports the rename (`os.rename`, `os.replace`, `shutil.move`, `Path.rename`/`replace`) of a
+    Reports the rename (`os.rename`, `os.replace`, `os.renames`, `shutil.move`, `Path.rename`/`replace`) of a
     temp file (from `tempfile`, or a name built from the target that this function wrote, with
     `open()` or with `Path.open()` also on a path whose type is written nowhere, as in MBX302) when
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;

@@ -17,7 +17,7 @@ from .expressions import (
 from .facts import Must
 
 
-RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move"}
+RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move", "os.renames": "os.renames"}
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
 #: statements climbed from a rename to the ``if`` that may hold another in its other arm
 ANCESTORS = 64
