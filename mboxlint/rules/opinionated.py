@@ -30,9 +30,10 @@ SEED_IMAPD = "cyrus-imapd-index-check-race"
 def _module_wide(roots, facts, local) -> bool:
     """Whether a key built from the variables ``roots`` names the same file in every function
     of the module: it is built only from constants, ``self`` attributes and module-level
-    names that the function (whose own bindings are ``local``) does not rebind."""
-    return all(root == "self" or root not in local and (root in facts.module_bindings or root in facts.aliases)
-               for root in roots)
+    names (imported ones too: ``g.CFFILE`` of ``from . import g``) that the function (whose
+    own bindings are ``local``) does not rebind."""
+    return all(root == "self" or root not in local and (
+        root in facts.module_bindings or root in facts.aliases or root in facts.relative_aliases) for root in roots)
 
 
 def _own_locals(node) -> frozenset:
@@ -238,7 +239,8 @@ class InPlaceRewrite(Rule):
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class (`self.path + ".json"` in two methods; an open of
     `self.path` in the method that gives the attribute its value is of the attribute's
-    file too), for constants and module globals in the whole module; a parameter whose
+    file too), for constants and module globals in the whole module (and attributes of an
+    imported module: `g.CACHEFILE` after `from . import g`); a parameter whose
     default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
     that gets a value when none was passed (`def load(path=None): if path is None: path =
     EXPR`, `path = path or EXPR`), at the top of the body, or further down (after a loop,
