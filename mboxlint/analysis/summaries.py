@@ -52,7 +52,8 @@ TOLERANT = "?"
 #: name, then ``=`` and its constant default when it has one; each call puts its own
 #: constant, or that default, in its place (see :func:`bound_mode`)
 MODE_PARAMETER = "$"
-PLAIN_OPENS = frozenset({"builtins.open", "io.open"})
+#: calls that open the file their first argument names, in the mode of their second (or ``mode=``)
+PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
 #: methods of a path that open it, and the mode they open it in
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name

@@ -12,6 +12,7 @@ import os
 
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
+from ..analysis.imports import dotted_name
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..analysis.summaries import own_nodes
 from ..plans import no_fix
@@ -494,7 +495,9 @@ class CheckThenAct(Rule):
     * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
       `os.access()` found false), also through a helper of the module that opens a file and returns it,
-      or that opens for writing the file it is given (as in MBX301; reported without a fix: the
+      or that opens for writing the file it is given or an attribute of the instance names
+      (`self.write()` opening `self.filename`; `open()`, `io.open()`, `codecs.open()`,
+      `gzip/bz2/lzma.open()`) (as in MBX301; reported without a fix: the
       helper chooses the mode; the helper's mode parameter takes the call's constant or its
       default, as in MBX301), or with a mode held in a local name only ever bound to constant
       strings that all write (as in MBX902), or in a mode parameter of the function whose
@@ -538,8 +541,8 @@ class CheckThenAct(Rule):
     bytes constant or a name only ever assigned one (in the function, else at the module's top
     level), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
-    Still reported: an empty create (`P.write_text("")` makes a file for something else to
-    fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
+    Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
+    a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
     that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, or a
     `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
@@ -1793,6 +1796,7 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
     if item is None or not isinstance(item.optional_vars, ast.Name):
         return False
     name = item.optional_vars.id
+    wrote = False  # a body of ``pass`` alone is an empty create: a file for something else to fill
     for body_stmt in stmt.body:
         if isinstance(body_stmt, ast.Pass):
             continue  # changes nothing, wherever it stands
@@ -1807,7 +1811,8 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
                 return False
         elif value.func.attr != "write" or not texts.constant(text, event.scope.node):
             return False
-    return True
+        wrote = True
+    return wrote
 
 
 def _appends_nothing(event, facts) -> bool:
@@ -1870,10 +1875,19 @@ PARAMETER_MODE = "the mode is a parameter's default, and a caller may pass anoth
 
 
 def _what(node) -> str:
+    """The call as a message names it: ``codecs.open()``, ``self.write()``, ``p.write_text()``;
+    ``.write_text()`` when what it is called on is not a name or an attribute chain."""
     func = node.func
     if hasattr(func, "attr"):
+        owner = dotted_name(func.value)
+        if owner is not None and len(owner) <= _SPELLED_OWNER:
+            return "`%s.%s()`" % (owner, func.attr)
         return "`.%s()`" % func.attr
     return "`%s()`" % getattr(func, "id", "open")
+
+
+#: the longest dotted name a message spells in front of a method it names
+_SPELLED_OWNER = 40
 
 
 def _spell(key: str, node=None, module=None) -> str:
