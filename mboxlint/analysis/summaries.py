@@ -1668,6 +1668,8 @@ class PrivatePaths:
         self._private_depth = 0
         #: see :meth:`_cwd_fixtures`
         self._cwd_fixture_cache: Optional[Dict[str, bool]] = None
+        #: whether the module is a test suite's support module (see :meth:`_support_helper`)
+        self._support_module: Optional[bool] = None
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -1933,6 +1935,11 @@ class PrivatePaths:
                         if target.value.id == params[0]:
                             stores.append((stmt, params[0], target.attr, value))
                         continue
+                    if kind is ast.Attribute:
+                        chain = dotted_name(target)
+                        if chain is not None and chain.partition(".")[0] == params[0]:
+                            # ``self.mock.folder = mkdtemp()``: the attribute of an attribute
+                            stores.append((stmt, params[0], chain.partition(".")[2], value))
                     for element in ast.walk(target):
                         if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
                                 and element.value.id == params[0]:
@@ -1940,6 +1947,11 @@ class PrivatePaths:
                             stores.append((stmt, params[0], element.attr, direct))
         private: Set[str] = set()
         shared: Set[str] = set()
+        #: attribute -> the methods binding it (a chain's first attribute rebound by a method
+        #: that does not bind the chain too may hold another object there)
+        binders: Dict[str, Set[int]] = {}
+        for method, _self_name, attr, _value in stores:
+            binders.setdefault(attr, set()).add(id(method))
         #: id of a method -> its own private names, looked for once (not once per store)
         method_names: Dict[int, FrozenSet[str]] = {}
         for method, self_name, attr, value in stores:
@@ -1950,6 +1962,9 @@ class PrivatePaths:
                     and self.private_expression(value, known | self._method_names(method, method_names)):
                 private.add(attr)  # through a local: ``d = mkdtemp(); self.tmp = d``
             else:
+                shared.add(attr)
+        for attr in private - shared:
+            if "." in attr and not binders.get(attr.partition(".")[0], set()) <= binders[attr]:
                 shared.add(attr)
         found = frozenset(private - shared)
         self._classes[id(cls)] = found
@@ -1962,6 +1977,22 @@ class PrivatePaths:
         if names is None:
             names = found[id(method)] = self.scope(method, None, fresh=True)
         return names
+
+    def _support_helper(self, func: ast.AST) -> bool:
+        """Whether ``func`` is a function at the top level of a test suite's support module
+        (one that imports a test framework but holds no test: ``tests/helpers.py``), not a
+        fixture, whose name the module spells nowhere but at its ``def`` (no call, no use as a
+        value): other test modules import it and call it on their own temporary files."""
+        text = self.facts.text
+        if text is None or not self.facts.is_test_module or func.decorator_list \
+                or self._functions.get(func.name) is not func:
+            return False
+        if self._support_module is None:
+            self._support_module = not any(
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
+                for stmt in self._tree.body
+                for node in ([stmt] if not isinstance(stmt, ast.ClassDef) else stmt.body))
+        return self._support_module and word_lines(text, func.name) == [func.lineno]
 
     def _private_cwd(self, func: ast.AST, private: Set[str], params: Set[str], test: bool) -> bool:
         """Whether ``func`` runs in a private current directory: it changes into one itself
@@ -2121,6 +2152,10 @@ class PrivatePaths:
                 self.fixtures()
                 private.update(p for p in params if not (cls is not None and positional and p == positional[0])
                                and (p not in self._fixture_names or p in fixtures))
+            elif cls is None and self._support_helper(func):
+                # A helper of a test suite's module that nothing in the module calls is test
+                # support for other test modules: it is handed their own files.
+                private.update(params)
         if not private and not self._may_spell_private(func, ()) and not (
                 isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._cwd_fixtures()
                 and self._private_cwd(func, private, params, func.name.startswith("test") and self.facts.is_test_module)):
