@@ -979,8 +979,10 @@ class MtimeChangeDetection(Rule):
     names another file: neither is reported. An attribute that every method setting it sets
     from its own parameters alone, or their attributes (`self.cutoff = now - max_age` or
     `self.max_age = options.max_age` in `__init__`; not a `st_mtime`) is a value
-    from outside too, judged by its name in the same way. What the callers pass is not
-    followed.
+    from outside too, judged by its name in the same way, and so is an attribute of a
+    parameter, by its last name (`entry.last_mtime == getmtime(p)` is reported;
+    `fobj.stat.st_mtime <= getmtime(cache)` is a make-style test of two files). What the
+    callers pass is not followed.
 
     Not reported when two different files are compared (make-style
     `getmtime(src) > getmtime(dst)`, also when a name holds the mtime of one file on one

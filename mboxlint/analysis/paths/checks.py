@@ -458,6 +458,13 @@ class GuardsAndChecks:
         copy = state.get("earlier", node.id) if isinstance(node, ast.Name) and not copied else None
         if copy is not None:  # ``cached = self.mtime``, then ``if mtime != cached``
             return self._earlier_value(copy.value, key, params, state, equality, copied=True)
+        if isinstance(node, ast.Attribute) and ref is not None and ref.partition(".")[0] in params \
+                and ref.partition(".")[0] != self._self_name:
+            # ``fobj.stat.st_mtime``: what an object handed in holds is from outside, as a
+            # parameter is (below): ordered against it, it is another file's (make-style).
+            if equality and _names_earlier_mtime(ref.rpartition(".")[2]):
+                return "`%s`" % ref
+            return None
         if isinstance(node, ast.Attribute) and ref is not None:
             attr = self._own_attribute(ref) if self._self_name else None
             if attr is not None and attr in self._clock_attributes():
