@@ -107,7 +107,10 @@ class ExistsThenOpen(Rule):
     `def safe_open(name, mode): ... f = open(name, mode) ... return f`) is that open, with the
     caller's arguments in place of the parameters in the path and the mode; it is reported
     without a fix (the helper may raise its own error, not `FileNotFoundError`), and not
-    reported when any `except` around the call does not raise again. So is a call of a
+    reported when any `except` around the call does not raise again, unless the helper has
+    no handler of its own that catches a missing file (`FileNotFoundError`, `OSError` or
+    broader): then `FileNotFoundError` reaches the caller as it is, and only a handler of it
+    (or broader) survives the race. So is a call of a
     helper that opens, reads or writes the file it is given (`open(p, mode)`,
     `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
     rebound (a `staticmethod`, called on the instance or through its class, is given its
@@ -460,7 +463,7 @@ def count(path, seen):
                 continue
             if event.caught & REMOVE_TOLERATED:
                 continue  # a file gone since the check is already handled: the check only saves a failed open
-            if event.helper and event.caught:
+            if event.helper and event.caught and _may_convert_missing(event, module):
                 continue  # the helper may raise its own error for a missing file, and the handler catch it
             node = event.node
             blocks = blocks or blocks_of(module)
@@ -1757,6 +1760,8 @@ def _posix_only(node, blocks, resolve) -> bool:
 _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
+#: what a helper's own handler names when it may catch a missing file (and raise another error)
+_HANDLED_MISSING = REMOVE_TOLERATED | {"IOError", "EnvironmentError"}
 
 #: how many statements of a ``with`` body are looked at for constant writes
 _CONSTANT_WRITES = 64
@@ -1872,6 +1877,28 @@ def _is_true(node) -> bool:
 HELPER_OPEN = "the file is opened by a helper, which chooses the mode and the errors raised"
 #: an open whose mode is a parameter's default: a fix made for that mode is wrong for another
 PARAMETER_MODE = "the mode is a parameter's default, and a caller may pass another"
+
+
+def _may_convert_missing(event, module) -> bool:
+    """Whether the helper an open is made through may turn a missing file into another
+    error (one the caller's handler may catch): it is not known, or it has a handler of its
+    own that catches a missing file. Without one, ``FileNotFoundError`` reaches the caller
+    as it is."""
+    summaries = module.facts.summaries
+    scope = event.scope
+    found = summaries.callee_node(event.node, scope.enclosing_class, scope.self_name) if summaries else None
+    if found is None:
+        return True
+    for node in own_nodes(found[0]):
+        if isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & set(
+                _handler_names(node.type))):
+            return True
+    return False
+
+
+def _handler_names(node) -> list:
+    elements = node.elts if isinstance(node, ast.Tuple) else [node]
+    return [e.attr if isinstance(e, ast.Attribute) else getattr(e, "id", "") for e in elements]
 
 
 def _what(node) -> str:
