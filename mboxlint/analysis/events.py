@@ -154,6 +154,8 @@ class FileRename(Event):
     src_locked: Optional[int] = None
     #: the existence check of ``dst`` in force (:class:`~.paths.GuardFact`), if any
     dst_guard: Any = None
+    #: made by a helper of the module the call site calls (``atomic_rename(tmp, path)``)
+    helper: bool = False
 
 
 @dataclass(eq=False)

@@ -52,6 +52,8 @@ TOLERANT = "?"
 #: name, then ``=`` and its constant default when it has one; each call puts its own
 #: constant, or that default, in its place (see :func:`bound_mode`)
 MODE_PARAMETER = "$"
+#: renames a helper may make of its parameters for its callers (see :meth:`ModuleSummaries.renaming`)
+HELPER_RENAMES = frozenset({"os.rename", "os.replace", "shutil.move", "os.renames"})
 #: calls that open the file their first argument names, in the mode of their second (or ``mode=``)
 PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
 #: methods of a path that open it, and the mode they open it in
@@ -729,6 +731,10 @@ class ModuleSummaries:
         self._helper_depth = 0
         #: id of a function -> whether it changes more than its locals (see :func:`_stores`)
         self._stores: Dict[int, bool] = {}
+        #: id of a function -> whether it returns a new mkstemp() (see :meth:`makes_temp`)
+        self._temp_makers: Dict[int, bool] = {}
+        #: id of a function -> what it renames (see :meth:`renaming`)
+        self._renamers: Dict[int, object] = {}
         #: (id of a function, id of its class) -> whether it is a pure helper (see :meth:`_pure_helper`)
         self._pure_helpers: Dict[Tuple[int, int], bool] = {}
         self._value_cache: Dict[int, Returns] = {}
@@ -1274,6 +1280,68 @@ class ModuleSummaries:
             self._helper_depth -= 1
         self._pure_helpers[(id(func), id(owner))] = result
         return result
+
+    def renaming(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]):
+        """``(op, source, target)`` when ``call`` calls a helper of the module (a function, or
+        a method on the instance) that renames one of its parameters onto another as a
+        statement of its own body (or of a ``try:`` body there), every time, the parameters
+        never rebound: ``def atomic_rename(src, dst): os.replace(src, dst)``. ``source`` and
+        ``target`` are the caller's expressions for them; None otherwise."""
+        if not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return None
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return None
+        func, owner = found
+        renames = self._renamers.get(id(func), False)
+        if renames is False:
+            renames = self._renamers[id(func)] = self._renames_parameters(func)
+        if renames is None:
+            return None
+        arguments = self.arguments(func, owner is not None, call)
+        if arguments is None:
+            return None
+        op, source, target = renames
+        given = arguments.get(source), arguments.get(target)
+        if given[0] is None or given[1] is None or not given[0][1] or not given[1][1]:
+            return None  # a default of the helper's: not the caller's file
+        return op, given[0][0], given[1][0]
+
+    def makes_temp(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
+        """Whether ``call`` calls a helper of the module every ``return`` of which gives what
+        ``tempfile.mkstemp(...)`` gives (``return tempfile.mkstemp(dir=self.tempdir)`` on one
+        branch, ``return tempfile.mkstemp()`` on the other): a new temp file each call."""
+        if not isinstance(call.func, (ast.Name, ast.Attribute)):
+            return False
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return False
+        known = self._temp_makers.get(id(found[0]))
+        if known is None:
+            values = _return_values(found[0])
+            known = self._temp_makers[id(found[0])] = bool(values) and all(
+                isinstance(v, ast.Call) and self.facts.resolve(v.func) == "tempfile.mkstemp" for v in values)
+        return known
+
+    def _renames_parameters(self, func: ast.AST):
+        statements = list(func.body)
+        for stmt in func.body:
+            if isinstance(stmt, ast.Try):
+                statements.extend(stmt.body)
+        params = set(_params(func))
+        rebound = {dotted_name(target) for target, _ in bindings_of(func, self.facts.may_walrus)}
+        for stmt in statements:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if not isinstance(call, ast.Call) or len(call.args) < 2 or call.keywords:
+                continue
+            op = self.facts.resolve(call.func)
+            if op not in HELPER_RENAMES:
+                continue
+            source, target = call.args[0], call.args[1]
+            if isinstance(source, ast.Name) and isinstance(target, ast.Name) and source.id != target.id \
+                    and {source.id, target.id} <= params - rebound:
+                return op, source.id, target.id
+        return None
 
     def builds_path(self, func: ast.AST, owner: Optional[ast.ClassDef]) -> bool:
         """Whether ``func`` returns a path built from its arguments alone (:class:`Returns`)

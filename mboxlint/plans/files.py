@@ -86,8 +86,14 @@ def _removal_site(stmts, index, dst, facts, quiet=False):
     return site if site is not None and not site[1] else None
 
 
+#: why a rename a helper of the module makes is not fixed at the call
+HELPER_RENAME = "the rename is made by a helper of the module: a change there changes every call"
+
+
 def replace_plan(event, facts, blocks) -> FixPlan:
     """MBX305 (see :func:`_replace_plan`), with the names taken at the rename."""
+    if getattr(event, "helper", False):
+        return no_fix(HELPER_RENAME)
     plan = _replace_plan(event, facts).at_site(blocks, blocks.statement_of.get(id(event.node)))
     if plan.safety == SAFE and CATCHES_MISSING & set(plan.taken):
         # ``except FileNotFoundError: pass`` caught something else: the removal was not quiet.
@@ -345,6 +351,8 @@ def temp_dir_plan(event, blocks) -> FixPlan:
     it. Anchors: ``act`` (the rename), ``create`` (the creating call), ``target`` (the
     rename's target, copied into the new argument). No fix where the function binds ``os``
     or ``path`` itself (the inserted ``os.path.dirname`` would read that)."""
+    if getattr(event, "helper", False):
+        return no_fix(HELPER_RENAME)
     temp = event.temp
     create = blocks.call_at(temp.site) if temp.site is not None else None
     if create is None:
@@ -370,6 +378,8 @@ RENAME_TO_REPLACE = "rename-to-replace"
 def rename_plan(event, blocks) -> FixPlan:
     """MBX306: the rename becomes a replace. Unsafe: on Windows the replace succeeds where the
     rename raised. Anchor: ``act`` (the rename call)."""
+    if getattr(event, "helper", False):
+        return no_fix(HELPER_RENAME)
     func = event.node.func
     if isinstance(func, ast.Attribute) and func.attr == "rename":
         form = "method"
@@ -390,6 +400,8 @@ def copy_back_plan(event, blocks) -> FixPlan:
     """MBX303, a rename onto a locked file: ``copy_back(src, dst)`` in its place. Anchors:
     ``act`` (the rename call), ``src`` and ``dst`` (its source and target expressions:
     ``Path.rename``'s receiver and argument, or the first two arguments)."""
+    if getattr(event, "helper", False):
+        return no_fix(HELPER_RENAME)
     call = event.node
     if event.op.startswith("Path."):
         source, target = call.func.value if isinstance(call.func, ast.Attribute) else None, \

@@ -938,7 +938,7 @@ def prepare(folder):
                 continue
             if event.caught & REMOVE_TOLERATED:
                 continue  # the rename already survives the source going away
-            yield self.finding(event.node, fix=None, what="`%s()`" % event.op, path=_spell(event.src, event.src_node, module),
+            yield self.finding(event.node, fix=None, what="`%s()`" % spelled_op(event), path=_spell(event.src, event.src_node, module),
                                check=spell_check(guard.kind), line=guard.line,
                                advice="rename and catch FileNotFoundError")
 
@@ -1080,7 +1080,7 @@ def rotate(path):
                 advice = "writers that opened it keep appending to the moved file"
                 fix, path, spelt = None, event.src, event.src_node
             plan = copy_back_plan(event, blocks_of(module)) if fix else no_fix(advice)
-            yield self.finding(event.node, plan=plan, op=event.op, direction=direction,
+            yield self.finding(event.node, plan=plan, op=spelled_op(event), direction=direction,
                                path=_spell(path, spelt, module), why=why, advice=advice)
 
 
@@ -1248,7 +1248,8 @@ def store(blob_dir, data):
 
     def check(self, module):
         events = [e for e in module.events_of(FileRename)
-                  if e.temp is not None and e.temp.origin == "tempfile" and not e.temp.has_dir]
+                  if e.temp is not None and e.temp.origin == "tempfile" and not e.temp.has_dir
+                  and e.temp.dir_arg != "helper"]  # a helper chooses the folder: not seen here
         # One temp renamed onto targets that may differ has no single directory to go in.
         targets = {}
         for event in events:
@@ -1261,7 +1262,7 @@ def store(blob_dir, data):
             )
             plan = temp_dir_plan(event, blocks_of(module)) if fixable else \
                 no_fix("the target may differ where the temp file is made")
-            yield self.finding(event.node, plan=plan, op=event.op, line=temp.line, path=_spell(event.dst, event.dst_node, module))
+            yield self.finding(event.node, plan=plan, op=spelled_op(event), line=temp.line, path=_spell(event.dst, event.dst_node, module))
 
 
 class UnlinkThenRename(Rule):
@@ -1461,7 +1462,7 @@ def save(tmp, path, dry_run):
     def check(self, module):
         for event in module.events_of(FileRename):
             if unlinked_first(event):
-                yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=event.op,
+                yield self.finding(event.node, plan=replace_plan(event, module.facts, blocks_of(module)), op=spelled_op(event),
                                    path=_spell(event.dst, event.dst_node, module), line=event.removed)
 
 
@@ -1698,7 +1699,7 @@ def save(path, data):
             if _posix_only(event.node, blocks_of(module), module.facts.resolve):
                 continue  # under ``if os.name == "posix":``: the Windows failure cannot happen there
             replacement = "os.replace()" if event.op == "os.rename" else "Path.replace()"
-            yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=event.op, why=why,
+            yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=spelled_op(event), why=why,
                                path=_spell(event.dst, event.dst_node, module),
                                replacement=replacement)
 
@@ -1877,6 +1878,14 @@ def _is_true(node) -> bool:
 HELPER_OPEN = "the file is opened by a helper, which chooses the mode and the errors raised"
 #: an open whose mode is a parameter's default: a fix made for that mode is wrong for another
 PARAMETER_MODE = "the mode is a parameter's default, and a caller may pass another"
+
+
+def spelled_op(event) -> str:
+    """The rename as a message names it: its function, or the helper of the module the code
+    calls to make it (``atomic_rename``)."""
+    if getattr(event, "helper", False):
+        return dotted_name(event.node.func) or event.op
+    return event.op
 
 
 def _may_convert_missing(event, module) -> bool:

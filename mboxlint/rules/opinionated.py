@@ -20,7 +20,7 @@ from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of, same
 from .base import Invalid, Rule
-from .files import PARAMETER_MODE
+from .files import PARAMETER_MODE, spelled_op
 from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
@@ -838,7 +838,8 @@ class RenameWithoutFsync(Rule):
     """A temp file is renamed into place without being fsynced first.
 
     ## What it does
-    Reports the rename (`os.rename`, `os.replace`, `os.renames`, `shutil.move`, `Path.rename`/`replace`) of a
+    Reports the rename (`os.rename`, `os.replace`, `os.renames`, `shutil.move`, `Path.rename`/`replace`,
+    or a call of a helper of the module that makes one of its parameters onto another) of a
     temp file (from `tempfile`, or a name built from the target that this function wrote, with
     `open()` or with `Path.open()` also on a path whose type is written nowhere, as in MBX302) when
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;
@@ -956,7 +957,7 @@ def save(path, data, mode="w"):
             temp = event.temp
             if temp is None or temp.synced:
                 continue
-            yield self.finding(event.node, op=event.op, line=temp.line, path=spell_path(event.dst, event.dst_node, module.lines))
+            yield self.finding(event.node, op=spelled_op(event), line=temp.line, path=spell_path(event.dst, event.dst_node, module.lines))
 
 
 class MtimeChangeDetection(Rule):

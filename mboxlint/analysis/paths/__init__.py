@@ -368,11 +368,15 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 for ref in _bound_refs(target):
                     state.set("cached", ref, Must(True))
             self._unpacked_paths(target, value, state)
-            if isinstance(value, ast.Call) and len(target.elts) == 2 and \
-                    self.facts.resolve(value.func) == "tempfile.mkstemp":
+            made_by_helper = False
+            if isinstance(value, ast.Call) and len(target.elts) == 2 and (
+                    self.facts.resolve(value.func) == "tempfile.mkstemp"
+                    or self.facts.summaries is not None and self._scope is not None and (made_by_helper := (
+                        self.facts.summaries.makes_temp(value, self._scope.enclosing_class, self._self_name)))):
                 fd_ref, name_ref = dotted_name(target.elts[0]), dotted_name(target.elts[1])
                 if name_ref is not None:
-                    self._new_temp(name_ref, value, state, bound=_bound_refs(target))
+                    # Made by a helper, the temp's folder is the helper's choice: not known here.
+                    self._new_temp(name_ref, value, state, bound=_bound_refs(target), unknown_dir=made_by_helper)
                     if fd_ref is not None:
                         state.set("file", fd_ref, Must((self._name_key(name_ref), "w+b")))
             return
@@ -562,6 +566,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             if opened is not None:
                 self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
                 return
+            renamed = self._helper_rename(node) if wanted or self._any_temp else None
+            if renamed is not None:
+                self._rename(walker, node, renamed[0], renamed[1], renamed[2], state, helper=True)
+                return
             if isinstance(func, ast.Attribute):
                 self._method_call(walker, node, func.attr, state)
             elif isinstance(func, ast.Name) and "sync" in func.id.lower():
@@ -640,6 +648,14 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             box = state.get("mbox", dotted_name(receiver) or "")
             if box is not None:
                 self._scope_locked.setdefault(box.value, node.lineno)
+
+    def _helper_rename(self, node: ast.Call):
+        """``(op, source, target)`` when ``node`` calls a helper of the module that renames
+        one of its parameters onto another (see :meth:`ModuleSummaries.renaming`)."""
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None:
+            return None
+        return summaries.renaming(node, scope.enclosing_class, self._self_name)
 
     def _opened_by_helper(self, walker: Walker, node: ast.Call, ref: str, mode: str, state: State) -> None:
         """``node`` calls a helper of the module that opens the file it is given as ``ref``."""

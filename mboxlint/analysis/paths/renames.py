@@ -42,7 +42,8 @@ class TempFact(Must):
     ``rebound``: the refs (re)bound since the creation, its own targets included, so a
     rename can tell whether its target could have been spelled where the temp was made;
     ``dir_arg``: how the creation gives ``dir``: ``absent``, ``none`` (``dir=None``),
-    ``given``, or ``unknown`` (``**kwargs``).
+    ``given``, ``unknown`` (``**kwargs``), or ``helper`` (made by a helper of the module, which
+    chooses the folder).
     A temp on one path is still a temp after the join; ``synced`` holds if it held on either."""
 
     def join(self, other):
@@ -102,7 +103,7 @@ class RenamesAndTemps:
     """Temp-file facts and :class:`~mboxlint.analysis.events.FileRename` events (a part of
     :class:`PathAnalysis`)."""
 
-    def _new_temp(self, ref: str, call: ast.Call, state: State, bound=()) -> None:
+    def _new_temp(self, ref: str, call: ast.Call, state: State, bound=(), unknown_dir: bool = False) -> None:
         directory = keyword_value(call, "dir")
         dir_arg = "given" if directory is not None else "absent"
         position = TEMP_DIR_POSITION.get(self.facts.resolve(call.func) or "")
@@ -110,7 +111,9 @@ class RenamesAndTemps:
                 and not any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
             directory = call.args[position]  # ``mkstemp(".tmp", "x", d)``
             dir_arg = "given"
-        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+        if unknown_dir:
+            dir_arg = "helper"
+        elif any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
             dir_arg = "unknown"
         elif dir_arg == "given" and is_none(keyword_value(call, "dir")):
             dir_arg = "none"  # ``dir=None``: the default, spelled out
@@ -154,7 +157,8 @@ class RenamesAndTemps:
         fact = state.get("temp", key) if key is not None else None
         return fact if fact is not None else self._class_temp(key)
 
-    def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State) -> None:
+    def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State,
+                helper: bool = False) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
         if src_key is None or dst_key is None:
             return
@@ -184,7 +188,7 @@ class RenamesAndTemps:
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, self._temp(src_key, state)),
             dst_locked=None, src_locked=None, blocks=blocks,
-            caught=self._caught(walker), fresh_dst=self._fresh(dst_key),
+            caught=self._caught(walker), fresh_dst=self._fresh(dst_key), helper=helper,
         )
         if event is not None:
             self._renames.append(event)
