@@ -23,6 +23,7 @@ then a call of it is that call, with the caller's arguments for the parameters.
 
 import ast
 import re
+from collections import Counter
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding, word_lines
@@ -40,6 +41,8 @@ MAX_GETTER_DEPTH = 4
 #: words in an accessor's name that say its value may differ from one call to the next
 UNSTABLE_WORDS = ("temp", "tmp", "new", "next", "unique", "random", "fresh", "uuid", "time", "now", "pid",
                   "count", "seq")
+#: a word of the source, as an identifier is spelled
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
@@ -1736,8 +1739,10 @@ class PrivatePaths:
         self._private_depth = 0
         #: see :meth:`_cwd_fixtures`
         self._cwd_fixture_cache: Optional[Dict[str, bool]] = None
-        #: whether the module is a test suite's support module (see :meth:`_support_helper`)
+        #: whether the module is a test suite's support module (see :meth:`_support_helper`),
+        #: and then how many times its text spells each word
         self._support_module: Optional[bool] = None
+        self._word_counts: Dict[str, int] = {}
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
@@ -2060,7 +2065,10 @@ class PrivatePaths:
                 isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
                 for stmt in self._tree.body
                 for node in ([stmt] if not isinstance(stmt, ast.ClassDef) else stmt.body))
-        return self._support_module and word_lines(text, func.name) == [func.lineno]
+            if self._support_module:
+                # Every word of the text counted in one pass: one look per helper after that.
+                self._word_counts = Counter(_WORD.findall(text))
+        return self._support_module and self._word_counts.get(func.name) == 1
 
     def _private_cwd(self, func: ast.AST, private: Set[str], params: Set[str], test: bool) -> bool:
         """Whether ``func`` runs in a private current directory: it changes into one itself
@@ -2079,7 +2087,8 @@ class PrivatePaths:
     def _chdirs_privately(self, func: ast.AST, private: Set[str]) -> bool:
         restoring: Set[int] = set()
         for node in own_nodes(func):
-            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            if (isinstance(node, ast.Try) or type(node).__name__ == "TryStar") and id(node) not in restoring:
+                # (a ``try`` inside a ``finally:`` is in ``restoring`` already: each node once)
                 restoring.update(id(n) for stmt in node.finalbody for n in ast.walk(stmt))
         found = False
         for node in own_nodes(func):

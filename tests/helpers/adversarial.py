@@ -342,6 +342,41 @@ def container_entries(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def support_helpers(n: int) -> str:
+    """A test suite's support module: N helpers no code of it calls (each looked up among
+    the words of the text), and a chdir into a private folder under N nested finally blocks."""
+    lines = ["import os", "import tempfile", "import unittest", ""]
+    for i in range(n):
+        lines += ["def drop%d(path):" % i, "    if os.path.exists(path):", "        os.remove(path)", ""]
+    lines += ["def scratch(msg):", "    os.chdir(tempfile.mkdtemp())"]
+    indent = "    "
+    for i in range(min(n, 60)):  # the parser caps statically nested blocks
+        lines += [indent + "try:", indent + "    pass", indent + "finally:"]
+        indent += "    "
+    lines += [indent + "if os.path.exists('x'):", indent + "    os.remove('x')"]
+    return "\n".join(lines) + "\n"
+
+
+def own_locks_and_renames(n: int) -> str:
+    """N context managers taking an fcntl lock and N helpers renaming their parameters, each
+    used once, and N key helpers built from one another's digests."""
+    lines = ["import contextlib", "import fcntl", "import hashlib", "import os", "import tempfile", ""]
+    for i in range(n):
+        lines += ["@contextlib.contextmanager", "def held%d(path):" % i,
+                  "    with open(path + '.lock', 'a') as handle:",
+                  "        fcntl.flock(handle, fcntl.LOCK_EX)", "        yield", "",
+                  "def swap%d(src, dst):" % i, "    os.replace(src, dst)", "",
+                  "def key%d(k):" % i,
+                  "    return hashlib.md5(repr(k).encode()).hexdigest()" if i == 0 else
+                  "    return key%d(k) + hashlib.sha1(repr(k).encode(), usedforsecurity=False).hexdigest()" % (i - 1),
+                  "",
+                  "def use%d(path, data):" % i, "    with held%d(path):" % i,
+                  "        if os.path.exists(path):", "            os.remove(path)",
+                  "    fd, tmp = tempfile.mkstemp()", "    os.write(fd, data)",
+                  "    swap%d(tmp, os.path.join(path, key%d(data)))" % (i, i), ""]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -377,6 +412,8 @@ SHAPES: Dict[str, Shape] = {
     "rmtree-handlers": Shape(rmtree_handlers, 300),
     "private-listings": Shape(private_listings, 300),
     "container-entries": Shape(container_entries, 300),
+    "support-helpers": Shape(support_helpers, 400),
+    "own-locks-and-renames": Shape(own_locks_and_renames, 150),
 }
 
 
