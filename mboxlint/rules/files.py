@@ -142,7 +142,8 @@ class ExistsThenOpen(Rule):
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions; the project's own that the `extend-interprocess-locks` option
-    names; a context manager or class of the module whose entry takes an `fcntl` lock) or
+    names; a context manager or class of the module whose entry takes an `fcntl` lock; also
+    between `lock.acquire()` and `lock.release()` of one) or
     between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, a fixture of the module returning one or a record holding one, a

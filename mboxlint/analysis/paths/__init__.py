@@ -541,6 +541,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         func = node.func
         if isinstance(func, ast.Name) and func.id in self._helpers:
             self._note_call_site(node, state)
+        if type(func) is ast.Attribute and func.attr in ("acquire", "release"):
+            self._acquire_or_release(walker, node, func, state)
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)
@@ -691,6 +693,27 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if state.get("parser", ref) is not None:
             return True
         return self._parser_attribute(ref)
+
+    def _acquire_or_release(self, walker: Walker, node: ast.Call, func: ast.Attribute, state: State) -> None:
+        """``lock.acquire()`` ... ``lock.release()`` of an inter-process lock, as a statement
+        rather than a ``with``: held in between. The lock is one this scope bound (``lock =
+        FileLock(p)``) or an attribute every method of the class binds only to one
+        (``self._lock = FileLock(p)`` in ``__init__``). An acquire whose value the code looks
+        at (``locked = lock.acquire(timeout=5)``) may have failed: not counted."""
+        ref = dotted_name(func.value)
+        if ref is None:
+            return
+        statement = walker.current_statement()
+        if func.attr == "acquire" and not (isinstance(statement, ast.Expr) and statement.value is node):
+            return
+        if state.get("iplock-object", ref) is None:
+            values = self.attribute_values(ref)
+            if not values or not all(isinstance(v, ast.Call) and self._makes_iplock(v) for v in values):
+                return
+        if func.attr == "acquire":
+            state.set("iplock", "acquire:" + ref, May(node.lineno))
+        else:
+            state.discard("iplock", "acquire:" + ref)
 
     def _parser_attribute(self, ref: str) -> bool:
         """Whether ``ref`` is ``self.x`` of a method whose class binds ``x`` (in any of its

@@ -115,8 +115,8 @@ class FileLocks:
     def _own_lock(self, call: ast.Call) -> bool:
         """Whether ``call`` enters a lock this module builds on ``fcntl``: a ``@contextmanager``
         function or method that takes an ``flock``/``lockf`` lock (or enters a known
-        inter-process lock), or a class whose ``__enter__`` does, itself or through a method
-        of its own (``self.acquire()``). What it locks is a lock file, so the whole body of
+        inter-process lock), or a class whose ``__enter__`` (or ``acquire()``) does, itself or
+        through a method of its own (``self.acquire()``). What it locks is a lock file, so the whole body of
         the ``with`` is under it, as under ``filelock.FileLock``."""
         summaries = self.facts.summaries
         if summaries is None or not self._fcntl_module():
@@ -125,8 +125,9 @@ class FileLocks:
         if isinstance(func, ast.Name) and func.id in summaries.classes and func.id not in self.facts.aliases:
             cls = summaries.classes[func.id]
             methods = summaries.methods(cls)
-            enter = methods.get("__enter__") or methods.get("__aenter__")
-            return enter is not None and self._takes_lock(enter, methods)
+            # ``with Lock(p):``, or ``lock = Lock(p)`` then ``lock.acquire()``
+            return any(self._takes_lock(methods[name], methods)
+                       for name in ("__enter__", "__aenter__", "acquire") if name in methods)
         scope = self._scope
         found = summaries.callee_node(call, scope.enclosing_class if scope is not None else None, self._self_name)
         if found is None:
