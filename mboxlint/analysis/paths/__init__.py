@@ -706,10 +706,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         statement = walker.current_statement()
         if func.attr == "acquire" and not (isinstance(statement, ast.Expr) and statement.value is node):
             return
-        if state.get("iplock-object", ref) is None:
-            values = self.attribute_values(ref)
-            if not values or not all(isinstance(v, ast.Call) and self._makes_iplock(v) for v in values):
-                return
+        if state.get("iplock-object", ref) is None and not self._iplock_attribute(ref):
+            return
         if func.attr == "acquire":
             state.set("iplock", "acquire:" + ref, May(node.lineno))
         else:

@@ -177,7 +177,13 @@ class FileLocks:
                 return False
             expr = expr.func.value
         ref = dotted_name(expr)
-        return ref is not None and state.get("iplock-object", ref) is not None
+        return ref is not None and (state.get("iplock-object", ref) is not None or self._iplock_attribute(ref))
+
+    def _iplock_attribute(self, ref: str) -> bool:
+        """Whether ``ref`` is ``self.x`` that every method of the class binds only to an
+        inter-process lock (``self.lock = FileLock(path + ".lock")`` in ``__init__``)."""
+        values = self.attribute_values(ref)
+        return bool(values) and all(isinstance(v, ast.Call) and self._makes_iplock(v) for v in values)
 
     def _module_lockers(self) -> Dict[str, int]:
         """Module functions that lock (fcntl) the file object passed as one of their parameters."""
