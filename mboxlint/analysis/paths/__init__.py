@@ -520,7 +520,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 earlier = state.get("guard", key)
                 # ``if p.exists(): if p.is_dir(): ... else: p.unlink()``: not a folder is not
                 # gone; what the earlier check found there is what the act relies on.
-                if truth or kind not in TYPE_CHECKS or earlier is None or not earlier.present:
+                # Nor is a folder found there news: the earlier finding stands either way, so
+                # that both ways through ``if p.is_dir() and ...:`` agree on what was checked.
+                if kind not in TYPE_CHECKS or earlier is None or not earlier.present:
                     state.set("guard", key, GuardFact((kind, truth, line), stmt))
                     self._note_guard_key(key)
         if isinstance(test, (ast.Compare, ast.BoolOp)):
