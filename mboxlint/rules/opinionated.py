@@ -270,7 +270,8 @@ class InPlaceRewrite(Rule):
     `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no
     other use of the name, such as `map(_save, paths)`); a function with no such calls is
     not followed (a helper that opens what it is given is reported where it is called, as
-    above). A helper is one whose every
+    above; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
+    the caller's file, even in a function that spells no `open` of its own). A helper is one whose every
     `return` gives a path built from its arguments, module names, attributes and constants
     alone (joins, `+`, `%` and f-strings, conditionals, string methods, a `hashlib` digest,
     other such helpers of the module) and which changes nothing else (a helper that counts

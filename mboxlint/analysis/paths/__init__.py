@@ -141,8 +141,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         words = tuple(".move" if word == "move" else word for word in path_words) + lock_words
         if "open" in path_words:
             # A helper of the module that opens a file and returns it opens it where it is
-            # called: a rule that pairs opens across scopes (MBX901) needs those scopes too.
-            words += self._opener_names()
+            # called: a rule that pairs opens across scopes (MBX901) needs those scopes too;
+            # so does one that reads or writes the file it is given (``read_cache_file(p)``).
+            words += self._opener_names() + self._file_helper_names()
         if "ConfigParser" in words and (self.facts.text is None or "ConfigParser" in self.facts.text):
             # A parser kept on the instance reads where its ``read()`` is called, in a
             # method that need not spell the class (see :meth:`_parser_attribute`).
@@ -171,6 +172,38 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         return tuple(sorted({name for name, call in summaries.returning_calls(self._may_open())
                              if "open" not in name and self._open_parts(call) is not None}))
 
+    def _file_helper_names(self) -> Tuple[str, ...]:
+        """Names of the module's functions and methods that open, read or write a file they
+        are given or that their instance names (their summary says so), other than those
+        spelling ``open``: a scope calling one touches that file without spelling a trigger.
+        Only functions whose lines spell a way to touch a file are summarised for this."""
+        summaries = self.facts.summaries
+        if summaries is None or self.facts.text is None:
+            return ()
+        if self._touch_lines is False:
+            self._may_touch_file_lines()
+        if self._touch_lines is _never:
+            return ()
+        candidates = list(summaries.functions.items())
+        for cls in summaries.classes.values():
+            candidates.extend((stmt.name, stmt) for stmt in cls.body
+                              if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        owners = {id(stmt): cls for cls in summaries.classes.values() for stmt in cls.body}
+        found = set()
+        for name, func in candidates:
+            if "open" in name or name in found or not self._touch_lines(func):
+                continue
+            summary = summaries.summary(func, owners.get(id(func)))
+            if any(op.startswith(OPENS) for _target, op in summary.enter):
+                found.add(name)
+        return tuple(sorted(found))
+
+    def _may_touch_file_lines(self) -> None:
+        text = self.facts.text
+        found = [word_lines(text, word) for word in FILE_WORDS] if text is not None else [None]
+        lines = None if any(f is None for f in found) else sorted(set().union(*found))
+        self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
+
     def _may_touch_file(self, call: ast.Call, scope: Scope) -> bool:
         """Whether ``call`` calls a function of the module whose lines spell a way to open,
         read or write a file (only its summary can say it does; the others' are not made)."""
@@ -187,10 +220,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 and func.value.id not in summaries.classes:
             return False
         if self._touch_lines is False:
-            text = self.facts.text
-            found = [word_lines(text, word) for word in FILE_WORDS] if text is not None else [None]
-            lines = None if any(f is None for f in found) else sorted(set().union(*found))
-            self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
+            self._may_touch_file_lines()
         if self._touch_lines is _never:
             return False
         # What is called decides: looked up once per callee, not at every call of it.
