@@ -3,6 +3,7 @@ to one (a rule asks it of the text a create writes: racers writing the same byte
 nothing to each other)."""
 
 import ast
+import textwrap
 from typing import Dict, Iterable, Set
 
 from .imports import parameter_names
@@ -45,9 +46,46 @@ class ConstantTexts:
 
 
 def is_text(node: ast.AST) -> bool:
-    """A non-empty string or bytes constant. Not an empty one: an empty file is made for
-    something else to fill, and a racer that filled it in between loses what it wrote."""
-    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and len(node.value) > 0
+    """A non-empty string or bytes constant, or a constant spelled through pure string
+    functions (``textwrap.dedent(TEXT).strip()``, ``"...".encode()``). Not an empty
+    one: an empty file is made for something else to fill, and a racer that filled it in
+    between loses what it wrote."""
+    value = constant_text(node)
+    return value is not None and len(value) > 0
+
+
+#: methods of a string or bytes constant whose value depends on it and constant arguments alone
+_TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "encode", "decode"})
+#: how deep such calls are followed (``dedent(...).strip().encode()``)
+_TEXT_CALLS = 8
+
+
+def constant_text(node: ast.AST):
+    """The text a constant expression always gives (see :func:`is_text`), else None."""
+    calls = []
+    for _ in range(_TEXT_CALLS):
+        if not isinstance(node, ast.Call) or node.keywords or not all(isinstance(a, ast.Constant) for a in node.args):
+            break
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _TEXT_METHODS:
+            calls.append((func.attr, [a.value for a in node.args]))
+            node = func.value
+        elif (isinstance(func, ast.Name) and func.id == "dedent" or isinstance(func, ast.Attribute)
+              and func.attr == "dedent" and isinstance(func.value, ast.Name) and func.value.id == "textwrap") \
+                and len(node.args) == 1:
+            calls.append(("dedent", []))
+            node = node.args[0]
+        else:
+            break
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+        return None
+    value = node.value
+    try:
+        for name, args in reversed(calls):
+            value = textwrap.dedent(value) if name == "dedent" else getattr(value, name)(*args)
+    except (TypeError, ValueError, AttributeError, LookupError):
+        return None
+    return value if isinstance(value, (str, bytes)) else None
 
 
 def _names_defined(stmt: ast.stmt) -> Set[str]:

@@ -542,7 +542,8 @@ class CheckThenAct(Rule):
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
     only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a non-empty string or
-    bytes constant or a name only ever assigned one (in the function, else at the module's top
+    bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
+    `encode()` and the like, when what they give is not empty) or a name only ever assigned one (in the function, else at the module's top
     level), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
