@@ -736,8 +736,10 @@ class ModuleSummaries:
         self._stores: Dict[int, bool] = {}
         #: id of a function -> whether it returns a new mkstemp() (see :meth:`makes_temp`)
         self._temp_makers: Dict[int, bool] = {}
-        #: id of a function -> what it renames (see :meth:`renaming`)
+        #: id of a function -> what it renames (see :meth:`renaming`), and the names of
+        #: those that may rename (see :meth:`_renamer_names`)
         self._renamers: Dict[int, object] = {}
+        self._renamer_name_set: Optional[FrozenSet[str]] = None
         #: (id of a function, id of its class) -> whether it is a pure helper (see :meth:`_pure_helper`)
         self._pure_helpers: Dict[Tuple[int, int], bool] = {}
         self._value_cache: Dict[int, Returns] = {}
@@ -1290,8 +1292,10 @@ class ModuleSummaries:
         statement of its own body (or of a ``try:`` body there), every time, the parameters
         never rebound: ``def atomic_rename(src, dst): os.replace(src, dst)``. ``source`` and
         ``target`` are the caller's expressions for them; None otherwise."""
-        if not isinstance(call.func, (ast.Name, ast.Attribute)):
-            return None
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if name is None or name not in self._renamer_names():
+            return None  # most calls: no function of the module by that name renames anything
         found = self.callee_node(call, cls, self_name)
         if found is None:
             return None
@@ -1325,6 +1329,24 @@ class ModuleSummaries:
             known = self._temp_makers[id(found[0])] = bool(values) and all(
                 isinstance(v, ast.Call) and self.facts.resolve(v.func) == "tempfile.mkstemp" for v in values)
         return known
+
+    def _renamer_names(self) -> FrozenSet[str]:
+        """Names of the module's functions and methods one of whose own statements (or of a
+        ``try:`` body there) is a call of a rename: the only ones :meth:`renaming` looks at.
+        Found once per module, from the top statements of each body."""
+        if self._renamer_name_set is None:
+            found = set()
+            functions = list(self.functions.values())
+            for cls in self.classes.values():
+                functions.extend(stmt for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            for func in functions:
+                statements = list(func.body)
+                statements.extend(inner for stmt in func.body if isinstance(stmt, ast.Try) for inner in stmt.body)
+                if any(isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+                       and self.facts.resolve(stmt.value.func) in HELPER_RENAMES for stmt in statements):
+                    found.add(func.name)
+            self._renamer_name_set = frozenset(found)
+        return self._renamer_name_set
 
     def _renames_parameters(self, func: ast.AST):
         statements = list(func.body)
