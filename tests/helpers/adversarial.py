@@ -413,7 +413,7 @@ SHAPES: Dict[str, Shape] = {
     "private-listings": Shape(private_listings, 300),
     "container-entries": Shape(container_entries, 300),
     "support-helpers": Shape(support_helpers, 400),
-    "own-locks-and-renames": Shape(own_locks_and_renames, 150),
+    "own-locks-and-renames": Shape(own_locks_and_renames, 300),
 }
 
 
