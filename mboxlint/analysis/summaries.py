@@ -1263,6 +1263,8 @@ class ModuleSummaries:
         value of its arguments (see :meth:`_pure`; a digest of a key, say: ``return
         hashlib.md5(repr(key).encode()).hexdigest()``) and which changes nothing: equal
         arguments, equal value. Followed at most :data:`MAX_GETTER_DEPTH` helpers deep."""
+        if not call.args and not call.keywords:
+            return False  # a getter (``self.base()``): followed as one, a bounded depth
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             return False
         found = self.callee_node(call, body.owner, body.self_name)
