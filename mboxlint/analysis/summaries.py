@@ -55,6 +55,9 @@ TOLERANT = "?"
 #: name, then ``=`` and its constant default when it has one; each call puts its own
 #: constant, or that default, in its place (see :func:`bound_mode`)
 MODE_PARAMETER = "$"
+#: what a helper's own handler names when it may catch a missing file (and raise another error)
+_HANDLED_MISSING = frozenset({"FileNotFoundError", "OSError", "IOError", "EnvironmentError", "Exception",
+                              "BaseException"})
 #: renames a helper may make of its parameters for its callers (see :meth:`ModuleSummaries.renaming`)
 HELPER_RENAMES = frozenset({"os.rename", "os.replace", "shutil.move", "os.renames"})
 #: calls that open the file their first argument names, in the mode of their second (or ``mode=``)
@@ -734,6 +737,8 @@ class ModuleSummaries:
         self._helper_depth = 0
         #: id of a function -> whether it changes more than its locals (see :func:`_stores`)
         self._stores: Dict[int, bool] = {}
+        #: id of a function -> whether it may turn a missing file into another error
+        self._converters: Dict[int, bool] = {}
         #: id of a function -> whether it returns a new mkstemp() (see :meth:`makes_temp`)
         self._temp_makers: Dict[int, bool] = {}
         #: id of a function -> what it renames (see :meth:`renaming`), and the names of
@@ -1330,6 +1335,23 @@ class ModuleSummaries:
             values = _return_values(found[0])
             known = self._temp_makers[id(found[0])] = bool(values) and all(
                 isinstance(v, ast.Call) and self.facts.resolve(v.func) == "tempfile.mkstemp" for v in values)
+        return known
+
+    def may_convert_missing(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
+        """Whether the helper ``call`` calls may turn a missing file into another error: it
+        is not a function of the module known here, or one of its own handlers catches a
+        missing file (``FileNotFoundError``, ``OSError`` or broader, or a bare ``except``).
+        Without one, ``FileNotFoundError`` reaches the caller as it is. Once per helper."""
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return True
+        known = self._converters.get(id(found[0]))
+        if known is None:
+            known = self._converters[id(found[0])] = any(
+                isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & {
+                    (dotted_name(e) or "").rsplit(".", 1)[-1]
+                    for e in (node.type.elts if isinstance(node.type, ast.Tuple) else [node.type])})
+                for node in own_nodes(found[0]))
         return known
 
     def _renamer_names(self) -> FrozenSet[str]:

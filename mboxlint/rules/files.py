@@ -1763,8 +1763,6 @@ def _posix_only(node, blocks, resolve) -> bool:
 _BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
 CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
 REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
-#: what a helper's own handler names when it may catch a missing file (and raise another error)
-_HANDLED_MISSING = REMOVE_TOLERATED | {"IOError", "EnvironmentError"}
 
 #: how many statements of a ``with`` body are looked at for constant writes
 _CONSTANT_WRITES = 64
@@ -1891,25 +1889,12 @@ def spelled_op(event) -> str:
 
 
 def _may_convert_missing(event, module) -> bool:
-    """Whether the helper an open is made through may turn a missing file into another
-    error (one the caller's handler may catch): it is not known, or it has a handler of its
-    own that catches a missing file. Without one, ``FileNotFoundError`` reaches the caller
-    as it is."""
+    """Whether the helper an open is made through may raise its own error for a missing
+    file (see :meth:`~..analysis.summaries.ModuleSummaries.may_convert_missing`)."""
     summaries = module.facts.summaries
-    scope = event.scope
-    found = summaries.callee_node(event.node, scope.enclosing_class, scope.self_name) if summaries else None
-    if found is None:
+    if summaries is None:
         return True
-    for node in own_nodes(found[0]):
-        if isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & set(
-                _handler_names(node.type))):
-            return True
-    return False
-
-
-def _handler_names(node) -> list:
-    elements = node.elts if isinstance(node, ast.Tuple) else [node]
-    return [e.attr if isinstance(e, ast.Attribute) else getattr(e, "id", "") for e in elements]
+    return summaries.may_convert_missing(event.node, event.scope.enclosing_class, event.scope.self_name)
 
 
 def _what(node) -> str:

@@ -88,12 +88,16 @@ class FileLocks:
     def _fcntl(self, node: ast.Call, state: State) -> None:
         if len(node.args) < 2:
             return
-        operation = {self.facts.resolve(n) for n in ast.walk(node.args[1]) if isinstance(n, (ast.Name, ast.Attribute))}
-        if "fcntl.LOCK_UN" in operation:
+        if not self._fcntl_takes(node):
             state.discard("iplock", "fcntl")
             return
         state.set("iplock", "fcntl", May(node.lineno))
         self._locks_file(node.args[0], node.lineno, state)
+
+    def _fcntl_takes(self, node: ast.Call) -> bool:
+        """Whether an ``fcntl.flock/lockf(fd, op)`` call takes a lock (``op`` is no ``LOCK_UN``)."""
+        return "fcntl.LOCK_UN" not in {
+            self.facts.resolve(n) for n in ast.walk(node.args[1]) if isinstance(n, (ast.Name, ast.Attribute))}
 
     def _locks_file(self, handle: ast.AST, line: int, state: State) -> None:
         if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
@@ -154,8 +158,7 @@ class FileLocks:
         for node in _walk_scope_body(func):
             if isinstance(node, ast.Call):
                 name = self.facts.resolve(node.func)
-                if name in FCNTL_LOCKS and len(node.args) >= 2 and "fcntl.LOCK_UN" not in {
-                        self.facts.resolve(n) for n in ast.walk(node.args[1]) if isinstance(n, ast.Attribute)}:
+                if name in FCNTL_LOCKS and len(node.args) >= 2 and self._fcntl_takes(node):
                     found = True
                 elif instance is not None and isinstance(node.func, ast.Attribute) and \
                         isinstance(node.func.value, ast.Name) and node.func.value.id == instance and \
