@@ -343,6 +343,16 @@ PROGRAMS = {
                 os.remove(p)
             return "clean"
         """),
+    "remove-file-or-tree-under-lexists": (("MBX302",), """
+        import os, shutil
+        def main(p, src):
+            if os.path.lexists(p):
+                if os.path.isfile(p):
+                    os.remove(p)
+                else:
+                    shutil.rmtree(p, ignore_errors=True)
+            return "clean"
+        """),
     "remove-under-exists": ((), """
         import os
         def main(p, src):
