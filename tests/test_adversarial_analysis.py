@@ -50,22 +50,45 @@ def _entry(kind: str, text: str):
     return lambda: run_plugin(tree, lines)
 
 
+#: measuring rounds before a ratio over the limit counts (see :func:`growth`)
+ROUNDS = 3
+
+
 def growth(kind: str, make, n: int):
     """(time ratio, memory ratio, results) of checking ``make(2n)`` against ``make(n)``;
     times are the best of interleaved repeats, so load elsewhere falls on both alike, and
-    peaks the least of two."""
+    peaks the least of two. A ratio over the limit is measured again, up to :data:`ROUNDS`
+    rounds in all, the best times of every round counting: a burst of load on another core
+    slows one side of a round, while cost that really grows faster than the input is there
+    in every round."""
     small, large = _entry(kind, make(n)), _entry(kind, make(2 * n))
     found = (small(), large())  # also warms up what is imported or cached once
     times = [[], []]
-    for _ in range(REPEATS):
-        times[0].append(cpu_seconds(small))
-        times[1].append(cpu_seconds(large))
-    # The least of two peaks each: tracemalloc traces every thread, and a stray allocation
-    # elsewhere in the process during one measurement is no cost of the analysis.
-    memory = (min(peak_bytes(small), peak_bytes(small)), min(peak_bytes(large), peak_bytes(large)))
+    for _ in range(ROUNDS):
+        for _ in range(REPEATS):
+            times[0].append(cpu_seconds(small))
+            times[1].append(cpu_seconds(large))
+        if min(times[1]) / max(min(times[0]), 1e-3) <= TIME_RATIO:
+            break
+    # Peaks are measured again, the least of two each, only when their ratio is over the
+    # limit: tracemalloc traces every thread, and a stray allocation elsewhere in the process
+    # during one measurement is no cost of the analysis (tracing is slow: once is enough).
+    memory = (peak_bytes(small), peak_bytes(large))
+    if memory[1] / memory[0] > MEMORY_RATIO:
+        memory = (min(memory[0], peak_bytes(small)), min(memory[1], peak_bytes(large)))
     return min(times[1]) / max(min(times[0]), 1e-3), memory[1] / memory[0], found
 
 
+@pytest.mark.parametrize("kind", ["cli", "plugin"])
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_every_shape_is_analysed_whole(name, kind):
+    """Each shape once, at its base size: nothing crashes or is left unchecked on this
+    interpreter (the growth measurement below, slow, is made on the newest one in CI)."""
+    shape = SHAPES[name]
+    assert _entry(kind, shape.make(shape.base))() is not None
+
+
+@pytest.mark.slow  # a dozen checks of each shape; each is checked once above on every interpreter
 @pytest.mark.parametrize("kind", ["cli", "plugin"])
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_cost_grows_linearly(name, kind):
@@ -222,6 +245,7 @@ def test_the_plugin_turns_any_failure_into_a_finding(monkeypatch, error, message
         assert (result.error.code, result.error.message, result.findings) == ("E902", message, [])
 
 
+@pytest.mark.slow  # the whole benchmark, every shape at several sizes
 def test_benchmark_script_runs(tmp_path):
     """``benchmarks/adversarial.py`` prints a growth exponent for every shape."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

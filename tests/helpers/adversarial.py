@@ -411,9 +411,9 @@ SHAPES: Dict[str, Shape] = {
     "copied-mtimes": Shape(copied_mtimes, 300),
     "rmtree-handlers": Shape(rmtree_handlers, 300),
     "private-listings": Shape(private_listings, 300),
-    "container-entries": Shape(container_entries, 300),
+    "container-entries": Shape(container_entries, 100),
     "support-helpers": Shape(support_helpers, 400),
-    "own-locks-and-renames": Shape(own_locks_and_renames, 300),
+    "own-locks-and-renames": Shape(own_locks_and_renames, 150),
 }
 
 
