@@ -60,6 +60,8 @@ _HANDLED_MISSING = frozenset({"FileNotFoundError", "OSError", "IOError", "Enviro
                               "BaseException"})
 #: renames a helper may make of its parameters for its callers (see :meth:`ModuleSummaries.renaming`)
 HELPER_RENAMES = frozenset({"os.rename", "os.replace", "shutil.move", "os.renames"})
+#: the words of which a line calling one of them spells one (also through an alias's attribute)
+_RENAME_WORDS = ("rename", "replace", "move")
 #: calls that open the file their first argument names, in the mode of their second (or ``mode=``)
 PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
 #: methods of a path that open it, and the mode they open it in
@@ -1363,6 +1365,12 @@ class ModuleSummaries:
             functions = list(self.functions.values())
             for cls in self.classes.values():
                 functions.extend(stmt for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            # Only a function whose lines spell a rename can call one.
+            words = _RENAME_WORDS + tuple(local for local, target in self.facts.aliases.items()
+                                          if target in HELPER_RENAMES)  # ``from os import rename as mv``
+            lines = lines_holding(self.facts.text, words)
+            if lines is not None:
+                functions = [func for func in functions if holds_line(lines, func.lineno, func.end_lineno or func.lineno)]
             for func in functions:
                 statements = list(func.body)
                 statements.extend(inner for stmt in func.body if isinstance(stmt, ast.Try) for inner in stmt.body)
@@ -2131,6 +2139,11 @@ class PrivatePaths:
         return any(moving.get(p) is not None for p in params) or test and any(moving.values())
 
     def _chdirs_privately(self, func: ast.AST, private: Set[str]) -> bool:
+        text = self.facts.text
+        if text is not None:
+            lines = word_lines(text, "chdir")
+            if lines is not None and not holds_line(lines, func.lineno, func.end_lineno or func.lineno):
+                return False  # none of its lines spells a change of directory: nothing to walk
         restoring: Set[int] = set()
         for node in own_nodes(func):
             if (isinstance(node, ast.Try) or type(node).__name__ == "TryStar") and id(node) not in restoring:
@@ -2193,11 +2206,11 @@ class PrivatePaths:
                 shadowed: Set[str] = set()
                 around = outer
                 while around is not None and around.is_function:
-                    shadowed |= local_names(around.node)
+                    shadowed |= self._binds(around.node, module)
                     around = getattr(around, "enclosing_function", None)
                 inherited |= module - shadowed
             if inherited:
-                inherited -= local_names(scope.node)
+                inherited -= self._binds(scope.node, inherited)
             if inherited and outer is not None and outer.is_function and (
                     self.facts.text is None or "nonlocal" in self.facts.text):
                 declared = self._nonlocals.get(id(outer.node))
@@ -2207,6 +2220,25 @@ class PrivatePaths:
                 inherited -= declared
             cached = self._closures[id(scope.node)] = frozenset(inherited)
         return own | cached if cached else own
+
+    def _binds(self, func: ast.AST, names) -> Set[str]:
+        """Those of ``names`` that ``func`` binds itself (see :func:`local_names`); a name
+        none of its lines spells is not looked for."""
+        text = self.facts.text
+        if text is not None:
+            last = func.end_lineno or func.lineno
+            spelled = []
+            for name in names:
+                lines = word_lines(text, name)
+                if lines is None:
+                    spelled = names
+                    break
+                if holds_line(lines, func.lineno, last):
+                    spelled.append(name)
+            if not spelled:
+                return set()
+            names = spelled
+        return local_names(func).intersection(names)
 
     def _returns_private(self, name: str) -> bool:
         """Whether ``name`` is a function of the module every ``return`` of which gives a
