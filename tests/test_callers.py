@@ -175,7 +175,7 @@ def test_a_rebound_parameter_is_not_the_callers_path():
     assert rewrites(code) == [REWRITE_LINE + 1]
 
 
-def test_methods_are_not_followed():
+def test_private_methods_are_followed_through_calls_on_self():
     cls = """\
     class Store:
         def _save(self, path):
@@ -188,7 +188,38 @@ def test_methods_are_not_followed():
             with FileLock(path + ".lock"):
                 self._save(path)
     """
-    assert rewrites(module(cls)) == [REWRITE_LINE + 1]
+    assert rewrites(module(cls)) == []
+    # one call without the lock: the body is reported
+    unlocked = cls + """\
+
+        def save_now(self, path):
+            self._save(path)
+    """
+    assert rewrites(module(unlocked)) == [REWRITE_LINE + 1]
+
+
+def test_public_methods_and_shared_names_are_not_followed():
+    public = """\
+    class Store:
+        def save_raw(self, path):
+            with open(path) as handle:
+                data = handle.read()
+            with open(path, "w") as handle:
+                handle.write(data)
+
+        def save(self, path):
+            with FileLock(path + ".lock"):
+                self.save_raw(path)
+    """
+    assert rewrites(module(public)) == [REWRITE_LINE + 1]
+    # another class has a method of the same name: which one a call reaches is not known
+    shared = public.replace("save_raw", "_save") + """\
+
+    class Other:
+        def _save(self, path):
+            pass
+    """
+    assert rewrites(module(shared)) == [REWRITE_LINE + 1]
 
 
 def _truncating_opens(code, **options):

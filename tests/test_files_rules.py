@@ -54,7 +54,7 @@ def test_shared_files_option_marks_constant_paths_as_locked():
 PROJECT_LOCKED = """
 import json, os
 from .locking import exclusive
-from myapp.storage import FileLock
+from myapp.storage import StoreGuard
 from otherlib import exclusive as other_exclusive
 STATE = "state.json"
 
@@ -64,7 +64,7 @@ def relative(path):
             os.remove(path)
 
 def absolute(path):
-    lock = FileLock(path + ".lock")
+    lock = StoreGuard(path + ".lock")
     with lock:
         if os.path.exists(path):
             os.remove(path)
@@ -86,15 +86,38 @@ def unrelated(path):
 """
 
 
+def test_an_imported_class_named_as_a_file_lock_is_one():
+    code = """
+    import os
+    import threading
+    from myapp.storage import FileLock
+    from .locks import InterProcessLock
+    from multiprocessing import Lock
+    def named(path):
+        with FileLock(path + ".lock"):
+            if os.path.exists(path):
+                os.remove(path)
+    def relative(path):
+        with InterProcessLock(path + ".lock"):
+            if os.path.exists(path):
+                os.remove(path)
+    def not_a_file_lock(path):
+        with Lock():
+            if os.path.exists(path):
+                os.remove(path)
+    """
+    assert codes_by_line(code) == [(18, "MBX302")]
+
+
 def test_project_inter_process_locks_are_read_from_the_options():
     everything = [(11, "MBX302"), (17, "MBX302"), (22, "MBX301"), (27, "MBX901"), (32, "MBX302")]
     assert codes_by_line(PROJECT_LOCKED) == everything
-    locks = ["myapp.locking.exclusive", "myapp.storage.FileLock", "acquire_lock"]
+    locks = ["myapp.locking.exclusive", "myapp.storage.StoreGuard", "acquire_lock"]
     assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": locks}) == [(32, "MBX302")]
     # a dotted name is the imported one: the same last name from another module is not it
     assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": ["myapp.exclusive"]}) == everything
     # a name without a dot is any function, class or method of that name
-    assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": ["FileLock"]}) == \
+    assert codes_by_line(PROJECT_LOCKED, options={"extend_interprocess_locks": ["StoreGuard"]}) == \
         [(11, "MBX302"), (22, "MBX301"), (27, "MBX901"), (32, "MBX302")]
 
 

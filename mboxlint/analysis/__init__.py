@@ -15,7 +15,7 @@ from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
 from .summaries import ModuleSummaries
-from .triggers import has_trigger, known_lines, note_word_offsets, word_lines, words_in
+from .triggers import has_trigger, holds_line, known_lines, note_word_offsets, word_lines, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
 
 E = TypeVar("E", bound=Event)
@@ -178,7 +178,9 @@ def _scope_filter(text: Optional[str], active, path_words=None,
         lines = sorted(set(lines).union(*asked))
     if facts is not None and facts.follow_callers and any(
             getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
-        lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates())
+        lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates(), facts.summaries)
+    if facts is not None:
+        facts.walked_lines = lines
 
     def matters(node: ast.AST) -> bool:
         if isinstance(node, ast.Module):
@@ -189,16 +191,36 @@ def _scope_filter(text: Optional[str], active, path_words=None,
     return matters
 
 
+def _in_a_locking_method(text: str, summaries) -> Callable[[int], bool]:
+    """A test of whether a line is in a method of the module's classes one of whose lines
+    spells ``lock``."""
+    lock_lines = word_lines(text, "lock") or []
+    spans = sorted((method.lineno, method.end_lineno or method.lineno)
+                   for cls in summaries.classes.values() for method in summaries.methods(cls).values()
+                   if lock_lines and holds_line(lock_lines, method.lineno, method.end_lineno or method.lineno))
+    starts = [span[0] for span in spans]
+
+    def locking(line: int) -> bool:
+        index = bisect.bisect_right(starts, line) - 1
+        return index >= 0 and spans[index][1] >= line
+
+    return locking
+
+
 #: helpers per module whose callers are looked for (hostile input may define any number)
 MAX_FOLLOWED_HELPERS = 256
 
 
-def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST]) -> List[int]:
+def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST], summaries=None) -> List[int]:
     """``lines`` (sorted) with the lines that name a helper of ``helpers`` (by substring:
     more lines only walk more scopes) holding one of them, until no helper is added; at most
-    :data:`MAX_FOLLOWED_HELPERS` helpers are looked for."""
+    :data:`MAX_FOLLOWED_HELPERS` helpers are looked for. A private method's callers are
+    added only when they are methods spelling ``lock``: a class calls its private methods
+    everywhere, and a caller holding no lock rarely gives one anything (its own trigger
+    words still have it walked)."""
     if not helpers or not lines:
         return lines
+    locking: Optional[Callable[[int], bool]] = None
     spans = sorted((node.lineno, node.end_lineno or node.lineno, name) for name, node in helpers.items())
     starts = [span[0] for span in spans]
 
@@ -219,7 +241,12 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
     while pending and followed < MAX_FOLLOWED_HELPERS:
         name = pending.pop()
         followed += 1
+        method = summaries is not None and summaries.is_method(helpers[name])
+        if method and locking is None:
+            locking = _in_a_locking_method(text, summaries)
         for line in word_lines(text, name) or ():  # (no lone CR here: see _scope_filter)
+            if method and not locking(line):
+                continue
             found.add(line)
             caller = holder(line)
             if caller is not None and caller not in done:

@@ -140,6 +140,9 @@ class ModuleFacts:
         #: text is known (set by ``analyse``) and does not spell one, so walks of whole
         #: functions for bindings can keep to statements
         self.may_walrus = True
+        #: the lines of which a scope must hold one to be walked (ascending; set by ``analyse``),
+        #: None when every scope is walked
+        self.walked_lines: Optional[List[int]] = None
         #: the module's source, when ``analyse`` was given it (trigger words are looked up in it)
         self.text: Optional[str] = text
         self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None

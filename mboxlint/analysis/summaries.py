@@ -647,14 +647,15 @@ def bind_arguments(summary: Summary, call: ast.Call, receiver: Optional[str]) ->
     return mapping
 
 
-def arguments_by_parameter(func: ast.AST, call: ast.Call) -> Optional[Dict[str, ast.expr]]:
+def arguments_by_parameter(func: ast.AST, call: ast.Call, bound: bool = False) -> Optional[Dict[str, ast.expr]]:
     """Parameter name of the module function ``func`` -> the expression ``call`` passes for
     it (a parameter left to its default is absent). None when the call spreads
     ``*args``/``**kwargs`` or passes more positional arguments than ``func`` names, so which
-    parameter gets what is unknown."""
+    parameter gets what is unknown. ``bound``: ``func`` is a method called on an instance,
+    which its first parameter gets."""
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    positional = _params(func)
+    positional = _params(func)[1:] if bound else _params(func)
     if len(call.args) > len(positional):
         return None
     passed: Dict[str, ast.expr] = dict(zip(positional, call.args))
@@ -800,7 +801,32 @@ class ModuleSummaries:
                 and name not in self.facts.aliases and not name.startswith(RUNNER_CALLED)
                 and (name.startswith("_") or test_module)
             }
+            self._candidates.update(self._private_methods())
         return self._candidates
+
+    def _private_methods(self) -> Dict[str, ast.AST]:
+        """Undecorated methods of the module's classes private by name (``_put_data``, not a
+        dunder), whose name no other function or method of the module has: their callers
+        are the class's own ``self._put_data(...)`` calls (``# the lock must be held``)."""
+        found: Dict[str, ast.AST] = {}
+        twice: Set[str] = set()
+        for cls in self.classes.values():
+            for stmt in cls.body:
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                name = stmt.name
+                if name in found or name in self.functions:
+                    twice.add(name)
+                elif name.startswith("_") and not name.endswith("__") and not stmt.decorator_list \
+                        and _params(stmt):
+                    found[name] = stmt
+        for name in twice:
+            found.pop(name, None)
+        return found
+
+    def is_method(self, helper: ast.AST) -> bool:
+        """Whether a caller candidate is a method (called as ``self.name(...)``)."""
+        return self.functions.get(getattr(helper, "name", None)) is not helper
 
     def methods(self, cls: ast.ClassDef) -> Dict[str, ast.AST]:
         """Methods of ``cls`` and of its bases defined in this module (the class's own first)."""

@@ -142,7 +142,8 @@ class ExistsThenOpen(Rule):
 
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions; the project's own that the `extend-interprocess-locks` option
-    names; a context manager or class of the module whose entry takes an `fcntl` lock; also
+    names; a class imported from another module whose name says it locks a file,
+    `from huey.utils import FileLock`; a context manager or class of the module whose entry takes an `fcntl` lock; also
     between `lock.acquire()` and `lock.release()` of one) or
     between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
@@ -161,8 +162,8 @@ class ExistsThenOpen(Rule):
     Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
     `/sys/`, and `os.devnull`): no other program creates or removes them; the files of
     `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
-    In a private helper of the module (a leading underscore, or a test module's helper)
-    whose every use is a direct call, a call that holds such a lock or passes such a file
+    In a private helper of the module (a leading underscore, or a test module's helper; a
+    private method called as `self._helper(...)`) whose every use is a direct call, a call that holds such a lock or passes such a file
     makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`

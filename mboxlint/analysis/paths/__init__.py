@@ -571,7 +571,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     def call(self, walker: Walker, node: ast.Call, state: State) -> None:
         func = node.func
-        if isinstance(func, ast.Name) and func.id in self._helpers:
+        if self._helpers and (isinstance(func, ast.Name) and func.id in self._helpers or type(func) is ast.Attribute
+                              and func.attr in self._helpers and type(func.value) is ast.Name
+                              and func.value.id == walker.scope.self_name and func.value.id is not None):
             self._note_call_site(node, state)
         if type(func) is ast.Attribute and func.attr in ("acquire", "release"):
             self._acquire_or_release(walker, node, func, state)

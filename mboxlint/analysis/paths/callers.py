@@ -24,6 +24,7 @@ a comment) or a call spreading ``*args`` leaves the helper, or that parameter, w
 context.
 """
 
+import ast
 import re
 import unicodedata
 from collections import Counter
@@ -32,6 +33,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 from ..events import BoxOp, FileAct, FileMovedAway, FileMtime, FileOpen, FileRename, KeyUse
 from ..imports import dotted_name
 from ..summaries import arguments_by_parameter, bindings_of
+from ..triggers import holds_line
 
 #: per parameter: whether the caller's argument is private there, and the caller's own
 #: parameters it is built from (private when the caller's callers make one of them private)
@@ -107,13 +109,22 @@ class CallerContexts:
 
     def _note_call_site(self, node, state) -> None:
         """A direct call of a helper: the lock and private paths in force here."""
-        callee = self._helpers[node.func.id]
+        method = type(node.func) is ast.Attribute
+        name = node.func.attr if method else node.func.id
+        callee = self._helpers[name]
+        if method != self.facts.summaries.is_method(callee):
+            # ``self.helper()`` of a module function (an attribute holding it), or a method's
+            # name called bare: not this helper; its use counts against knowing every call
+            return
+        walked = self.facts.walked_lines
+        if walked is not None and not holds_line(walked, callee.lineno, callee.end_lineno or callee.lineno):
+            return  # a helper that is not walked has no events for its callers' context to change
         if self._caller_params is None:
             scope = self._scope
             self._caller_params = frozenset(_parameters(scope.node)) if scope.is_function else frozenset()
         held = self._iplocked(state) is not None
         passed: Optional[Passed] = None
-        arguments = arguments_by_parameter(callee, node)
+        arguments = arguments_by_parameter(callee, node, bound=method)
         if arguments is not None:
             passed = {}
             for param, expr in arguments.items():
@@ -124,7 +135,7 @@ class CallerContexts:
                     passed[param] = (self.private(key), key.roots & self._caller_params)
         site = self._sites_here.get(id(node))
         if site is None:
-            self._sites_here[id(node)] = CallSite(node.func.id, self._scope.node, node.lineno, held, passed)
+            self._sites_here[id(node)] = CallSite(name, self._scope.node, node.lineno, held, passed)
         else:
             site.join(held, passed)
 

@@ -1,6 +1,7 @@
 """Inter-process locks held, and the paths a scope (or its class) locks."""
 
 import ast
+import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..imports import dotted_name
@@ -24,6 +25,15 @@ INTERPROCESS_LOCKS = frozenset({
     "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
     "lockfile.mkdirlockfile.MkdirLockFile",
 })
+#: the class names that say "a lock on a file" in any project (``FileLock``, ``SoftFileLock``,
+#: ``InterProcessLock``, ``LockFile``, ``PIDLockFile``): imported from a module not named
+#: here, such a class is taken for an inter-process lock (a project's own ``utils.FileLock``)
+_FILE_LOCK_CLASS = re.compile(r"(?:[A-Z]\w*)?(?:FileLock|InterProcessLock|ProcessLock|FcntlLock|FlockLock)"
+                              r"|(?:[A-Z]\w*)?Lock[Ff]ile")
+#: modules whose locks of those names are not inter-process (or not locks of a file)
+_NOT_FILE_LOCK_MODULES = ("threading", "multiprocessing", "asyncio", "_thread", "concurrent", "trio", "anyio")
+#: locks of one process's threads, the alternative some projects offer to a file lock
+_THREAD_LOCKS = frozenset({"threading.Lock", "threading.RLock", "multiprocessing.Lock", "multiprocessing.RLock"})
 #: modules one of which a module must import to build an inter-process lock of its own
 LOCK_MODULES = ("fcntl",) + tuple(sorted({name.split(".")[0] for name in INTERPROCESS_LOCKS}))
 #: stdlib mailbox classes that keep one locked file at ``self._path``
@@ -114,7 +124,24 @@ class FileLocks:
             return True
         if self.project_locks and self.project_locks.names(call.func, self.facts):
             return True
-        return self._own_lock(call)
+        return self._imported_file_lock(call.func) or self._own_lock(call)
+
+    def _imported_file_lock(self, func: ast.AST) -> bool:
+        """Whether ``func`` is a class imported from another module (of the project, say, or
+        a library not listed) whose name says it locks a file: ``from huey.utils import
+        FileLock``, ``from .locking import InterProcessLock``. Its lock is not seen here; the
+        name is the project's word for it."""
+        last = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
+        if last is None or _FILE_LOCK_CLASS.fullmatch(last) is None:
+            return False  # most calls: a name that says nothing of a lock
+        name = self.facts.resolve(func)
+        if name is None:
+            if not isinstance(func, ast.Name) or func.id not in self.facts.relative_aliases:
+                return False
+            name = self.facts.relative_aliases[func.id]
+        elif name.startswith(_NOT_FILE_LOCK_MODULES) or name.startswith("builtins."):
+            return False
+        return _FILE_LOCK_CLASS.fullmatch(name.rsplit(".", 1)[-1]) is not None
 
     def _own_lock(self, call: ast.Call) -> bool:
         """Whether ``call`` enters a lock this module builds on ``fcntl``: a ``@contextmanager``
@@ -186,7 +213,12 @@ class FileLocks:
         """Whether ``ref`` is ``self.x`` that every method of the class binds only to an
         inter-process lock (``self.lock = FileLock(path + ".lock")`` in ``__init__``)."""
         values = self.attribute_values(ref)
-        return bool(values) and all(isinstance(v, ast.Call) and self._makes_iplock(v) for v in values)
+        if not values or not all(isinstance(v, ast.Call) for v in values):
+            return False
+        # ``self.lock = threading.Lock() if threads_only else FileLock(p)``, spelled as two
+        # bindings: where the project chose a thread lock it runs in one process by design.
+        inter = [v for v in values if self.facts.resolve(v.func) not in _THREAD_LOCKS]
+        return bool(inter) and all(self._makes_iplock(v) for v in inter)
 
     def _module_lockers(self) -> Dict[str, int]:
         """Module functions that lock (fcntl) the file object passed as one of their parameters."""
