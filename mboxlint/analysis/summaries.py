@@ -132,6 +132,10 @@ class Returns:
 NOTHING = Returns()
 
 
+def _is_none(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _params(func: ast.AST) -> List[str]:
     args = func.args
     return [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)]
@@ -2367,10 +2371,13 @@ class PrivatePaths:
             and self.facts.is_test_module
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._private_cwd(func, private, params, test):
             private.add(PRIVATE_CWD)
+        # ``tmp = None`` before ``try: tmp = mkdtemp() ... finally: if tmp: rmtree(tmp)``:
+        # a None names no file, so only the other bindings say what the name holds.
+        by_name = {ref: [v for v in values if not _is_none(v)] for ref, values in by_name.items()}
         for _ in range(PRIVATE_ROUNDS):
             grown = False
             for ref, values in by_name.items():
-                if ref not in private and ref not in params and all(
+                if ref not in private and ref not in params and values and all(
                         self.private_expression(v, private) or test and self._given_private(v, private)
                         for v in values):
                     private.add(ref)
