@@ -593,11 +593,12 @@ READ_ONLY = ReadOnlySelection()
 
 def selects_read_only(op: str, node: ast.Call, args) -> bool:
     """Whether a ``select``/``examine`` call opens the mailbox read-only (EXAMINE): only a
-    literal true ``readonly`` counts, anything else may select it read-write."""
+    literal ``readonly`` that is true counts (``True``, ``1``: imaplib tests its truth), anything
+    else may select it read-write."""
     if op == "examine":
         return True
     flag = args[1] if len(args) > 1 else next((k.value for k in node.keywords if k.arg == "readonly"), None)
-    return isinstance(flag, ast.Constant) and flag.value is True
+    return isinstance(flag, ast.Constant) and flag.value is not Ellipsis and bool(flag.value)
 
 
 class ConnFact:

@@ -315,8 +315,8 @@ class ImapSequenceNumbers(Rule):
     `RFC822.HEADER`, `RFC822.SIZE`, `BODY.PEEK[...]`, `FLAGS` and `UID` only read, and a
     message-parts argument that is not a literal is not reported, nor is any fetch while the
     connection's mailbox is selected read-only on every path to it (`select(box, readonly=True)`,
-    `select(box, True)`, `examine(box)`; a later `select` without a literal true `readonly`
-    ends it): an EXAMINEd mailbox gets no `\\Seen`. A `store()` or `copy()` there is still
+    `select(box, True)`, `select(readonly=1)`, `examine(box)`; a later `select` without a
+    literal true `readonly` ends it): an EXAMINEd mailbox gets no `\\Seen`. A `store()` or `copy()` there is still
     reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
     both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
