@@ -602,7 +602,8 @@ class _Body:
     name, what each local is bound to (looked for on first need), and (for a getter) where
     to collect the getters it calls instead of judging them."""
 
-    __slots__ = ("owner", "self_name", "func", "walrus", "_bindings", "getter_calls", "followed", "names")
+    __slots__ = ("owner", "self_name", "func", "walrus", "_bindings", "getter_calls", "followed", "names",
+                 "branches_pure")
 
     def __init__(self, owner, self_name, func, walrus, getter_calls):
         self.owner = owner
@@ -616,6 +617,8 @@ class _Body:
         self.followed: Set[str] = set()
         #: names met in pure expressions, to be looked up (:meth:`ModuleSummaries._locals_pure`)
         self.names: List[str] = []
+        #: whether every test the function branches on is pure (found on first need)
+        self.branches_pure: Optional[bool] = None
 
     def bound(self, name: str) -> Optional[List[Optional[ast.AST]]]:
         """The values the body binds to ``name``; None for a name it does not bind (a
@@ -1189,6 +1192,12 @@ class ModuleSummaries:
             values = body.bound(node.id) if isinstance(node, ast.Name) else None
             if values and len(values) == 1 and values[0] is not None:
                 node = values[0]
+            elif values and len(values) > 1:
+                # bound on several ways (``path = base()``, ``if sub: path = path / sub``):
+                # each binding must build the same kind of path (purity is judged later)
+                kinds = {self._built_kind(v, body) if v is not None and not isinstance(v, ast.Name) else None
+                         for v in values}
+                return kinds.pop() if len(kinds) == 1 else None
             elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
                     and self.facts.resolve(node.func) in _PATH_SPELLINGS:
                 node, wrapped = node.args[0], True  # ``str(Path(...))``, ``abspath(join(...))``
@@ -1300,7 +1309,7 @@ class ModuleSummaries:
         value of its arguments (see :meth:`_pure`; a digest of a key, say: ``return
         hashlib.md5(repr(key).encode()).hexdigest()``) and which changes nothing: equal
         arguments, equal value. Followed at most :data:`MAX_GETTER_DEPTH` helpers deep."""
-        if not call.args and not call.keywords:
+        if not call.args and not call.keywords and isinstance(call.func, ast.Attribute):
             return False  # a getter (``self.base()``): followed as one, a bounded depth
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             return False
@@ -1465,12 +1474,24 @@ class ModuleSummaries:
             values = body.bound(name)
             if values is None:
                 continue
-            if len(values) != 1 or values[0] is None:
+            if not values or any(value is None for value in values):
+                return False  # a loop variable, an unpacked name: not one expression
+            if len(values) > 1 and not self._branches_pure(body):
                 return False
             body.followed.add(name)
-            if not self._pure(values[0], body):
+            if not all(self._pure(value, body) for value in values):
                 return False
         return True
+
+    def _branches_pure(self, body: _Body) -> bool:
+        """Whether every test the function branches on is pure (see :meth:`_pure`): then a
+        local bound on several ways (``path = base()``, ``if sub: path = path / sub``) still
+        gets the same value for equal arguments."""
+        if body.branches_pure is None:
+            body.branches_pure = False  # while judged
+            tests = [node.test for node in own_nodes(body.func) if isinstance(node, (ast.If, ast.While, ast.IfExp))]
+            body.branches_pure = all(self._pure(test, body) for test in tests)
+        return body.branches_pure
 
     def _instance_lookup(self, call: ast.Call, body: _Body) -> bool:
         """Whether ``call`` is ``self.getter()`` (a getter of the class, see

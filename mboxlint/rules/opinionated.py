@@ -103,8 +103,12 @@ class _Places:
             # ``os.path.join(env["root"], "dns/custom.yaml")`` in two functions each given
             # ``env``: a named file inside what a parameter (never rebound) gives is one file
             # for one value of it, as through a helper (see above).
-            given = roots & self._kept_parameters(node)
-            if not given or not _module_wide(roots - given, self.facts, local) or not _names_a_file(key):
+            # So is one inside a folder the instance or the module names, chosen by such a
+            # parameter (``join(self.path, "tmp", f"{app_name}.json")``, ``join(repository,
+            # IDENT_FILE)``): the entries of one store.
+            given = roots & self._kept_parameters(node) - {"self"}
+            anchored = roots - given
+            if not given or not _module_wide(anchored, self.facts, local) or not (anchored or _names_a_file(key)):
                 return ("scope", id(node))
         if "self" in roots:
             return ("class", id(event.scope.enclosing_class))
@@ -264,7 +268,9 @@ class InPlaceRewrite(Rule):
     parameters of the same names that it never rebinds, when a constant in it names a file
     or a folder below (`os.path.join(env["STORAGE_ROOT"], "dns/custom.yaml")` in a reader and a
     writer each given `env`; not a suffix alone, `d + ".tmp"`, nor a bare parameter, `def
-    read(path)` and `def write(path, text)`). A bare parameter (`def load(path)`, `def
+    read(path)` and `def write(path, text)`), or when the rest of it is a folder the instance
+    or the module names (`os.path.join(self.path, "tmp", f"{app_name}.json")` in two methods
+    given `app_name`, `os.path.join(repository, IDENT_FILE)`): one entry of one store. A bare parameter (`def load(path)`, `def
     save(path, data)`) never rebound is the file every call in the module passes it, when
     that is one constant or module global (at least one call, each by the function's name:
     `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no
