@@ -387,3 +387,19 @@ def test_environment_and_home_lookups_are_one_value_per_run(read, write, same):
             f.write(data)
     """.format(read=read, write=write)
     assert codes_by_line(code, selection=Selection(select=["MBX901"])) == ([(8, "MBX901")] if same else [])
+
+
+def test_a_path_placed_by_relative_to_is_one_file():
+    code = """
+    from pathlib import Path
+    def mirror(root: Path, target: Path, paths):
+        for path in paths:
+            link = target / path.relative_to(root)
+            if not link.parent.exists():
+                link.parent.mkdir(parents=True)
+            other = target / path.relative_to(link)
+            if not other.exists():
+                link.mkdir()
+    """
+    # the second check is of another path: relative to another base
+    assert codes_by_line(code) == [(7, "MBX302")]

@@ -157,6 +157,9 @@ def _deriving(method):
 
 
 _DERIVING = {method: _deriving(method) for method in DERIVING_METHODS}
+#: ``p.relative_to(base)``: a part of ``p`` to place elsewhere (``mirror / p.relative_to(root)``),
+#: one name for the same two paths; not a name derived from a target, as those above are
+_RELATIVE = _deriving("relative_to")
 PATH_METHODS = DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}
 
 
@@ -393,6 +396,8 @@ class PathExpressions:
                 return [node.func.value, node.args[0]], _DERIVING[method]
             if method == "joinpath" and node.args:
                 return [node.func.value] + list(node.args), _join
+            if method == "relative_to" and len(node.args) == 1 and not node.keywords:
+                return [node.func.value, node.args[0]], _RELATIVE
             if isinstance(node.func.value, ast.Call):
                 return [node.func.value], _fresh_only
         if name is None:
