@@ -171,7 +171,9 @@ class ExistsThenOpen(Rule):
     statements is a `raise` (`raise SystemExit` too) or ends the program (`sys.exit()`,
     `os._exit()`, `os.abort()`, `exit()`, `quit()`) lets the failure escape, and a handler
     for other errors only (`except ValueError:`) does not see it: both are still reported;
-    an exit on one branch of the handler only (`if strict: sys.exit(1)`) does not count. A
+    an exit on one branch of the handler only (`if strict: sys.exit(1)`) does not count, but
+    a branch on the error's `errno` does (`if e.errno != errno.ENOENT: raise` survives a
+    missing file, `if e.errno == errno.EXDEV: ... else: raise` does not). A
     handler that ends in raising the class the check's other branch ends in raising (`if not
     isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`) is not a
     failure escaping: the caller gets the answer the check would have given had it run a
@@ -535,7 +537,9 @@ class CheckThenAct(Rule):
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race, unless it raises what the
-    check's other branch raises), and
+    check's other branch raises; one that branches on the error's `errno` and raises on one
+    branch, `if err.errno == errno.EXDEV: ... else: raise`, survives only the errors of
+    the other branch, here not `ENOENT`), and
     `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`), or given an error
     handler (`onerror=h`, `onexc=h`, or `h` as its third argument; not `None`) that is not a
     function of the module with a `raise` among its own statements. An `open(P, "w"/"a")`

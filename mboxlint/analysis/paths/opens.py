@@ -1,6 +1,7 @@
 """Opens and acts: files opened, created or removed by path, with the facts in force there."""
 
 import ast
+import errno as errno_module
 from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
@@ -110,12 +111,67 @@ class OpensAndActs:
         for handler in walker.enclosing_handlers():
             if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker):
                 continue  # re-raises (or raises another error, or exits): the failure is not survived
+            survived = self._errno_survived(handler)
+            if survived is not None:
+                names.update(survived)
+                continue
             if handler.type is None:
                 names.add("BaseException")
             else:
                 names.update(_exception_names(handler.type.elts if isinstance(handler.type, ast.Tuple)
                                               else [handler.type]))
         return names
+
+    def _errno_survived(self, handler: ast.ExceptHandler) -> Optional[Set[str]]:
+        """The exception classes a handler survives when it branches on the error's ``errno``
+        and raises again on one branch (``if err.errno == errno.EXDEV: ... else: raise``): those
+        of the errnos that take the other branch (``FileNotFoundError`` for ``ENOENT``). None
+        for a handler of another shape."""
+        if handler.name is None or handler.type is not None and not _exception_names(
+                handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]) & _OS_ERRORS:
+            return None
+        for stmt in handler.body:
+            if not isinstance(stmt, ast.If):
+                continue
+            raising = [any(isinstance(s, ast.Raise) for s in branch) for branch in (stmt.body, stmt.orelse)]
+            if raising[0] == raising[1]:
+                continue
+            tested = self._errno_test(stmt.test, handler.name)
+            if tested is None:
+                continue
+            codes, equal = tested
+            # the errnos taking the branch that does not raise
+            survives_listed = equal != raising[0]
+            return {cls for code, cls in _ERRNO_CLASSES.items() if (code in codes) == survives_listed}
+        return None
+
+    def _errno_test(self, test: ast.AST, name: str) -> Optional[Tuple[Set[str], bool]]:
+        """``(errno names, whether the test is true for them)`` of ``name.errno == errno.X``,
+        ``!=``, ``in (errno.X, ...)``, ``not in``; None for another test."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            return None
+        left, right = test.left, test.comparators[0]
+        if not (isinstance(left, ast.Attribute) and left.attr == "errno" and isinstance(left.value, ast.Name)
+                and left.value.id == name):
+            return None
+        op = test.ops[0]
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            listed = [right]
+        elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+            listed = right.elts
+        else:
+            return None
+        codes = set()
+        for node in listed:
+            if isinstance(node, ast.Constant) and type(node.value) is int:
+                code = errno_module.errorcode.get(node.value)
+            else:
+                resolved = self.facts.resolve(node)
+                code = resolved[len("errno."):] if resolved and resolved.startswith("errno.") else None
+            if code is None:
+                return None
+            codes.add(code)
+        return codes, isinstance(op, (ast.Eq, ast.In))
 
     def _raises_as_checked(self, handler: ast.ExceptHandler, guard, walker: Walker) -> bool:
         """Whether ``handler`` ends in raising the exception class that the branch of the
@@ -342,6 +398,17 @@ def _raise_in(block) -> Optional[ast.Raise]:
     """The ``raise`` statement of ``block`` itself (not nested), the first if more: the block
     ends there."""
     return next((stmt for stmt in block if isinstance(stmt, ast.Raise)), None)
+
+
+#: the errnos whose ``OSError`` is a class the rules ask about
+_ERRNO_CLASSES = {
+    "ENOENT": "FileNotFoundError", "EEXIST": "FileExistsError", "ENOTDIR": "NotADirectoryError",
+    "EISDIR": "IsADirectoryError", "EACCES": "PermissionError", "EPERM": "PermissionError",
+}
+
+
+#: the classes that catch an ``OSError`` of any errno
+_OS_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException", "error"})
 
 
 def _exception_names(nodes) -> Set[str]:
