@@ -23,7 +23,7 @@ entries/exits, update the state and emit :class:`Event` records. Rules only read
 """
 
 import ast
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from .events import Event
 from .imports import PROGRAM_EXITS, ModuleFacts, compared_to_bool, dotted_name, unnegated
@@ -698,6 +698,27 @@ class Walker:
             state.forget_ref(name)
         for analysis in self.analyses:
             analysis.bind(self, target, value, how, state)
+        if type(target) is ast.Name and type(value) in _KEPT_TEST_KINDS and (
+                type(value) is not ast.Call or getattr(value.func, "attr", None) in _CHECK_NAMES
+                or getattr(value.func, "id", None) in _CHECK_NAMES):
+            self._keep_test(target.id, value, state)
+
+    def _keep_test(self, name: str, value: ast.AST, state: State) -> None:
+        """``missing = not os.path.exists(p)``: a later ``if missing:`` tests what ``value``
+        tested, as long as neither ``missing`` nor a name ``value`` reads is bound again."""
+        reads = _kept_test_reads(value)
+        if reads is None or name in reads:
+            return
+        token = KeptTest(value, reads)
+        state.set(KEPT_TESTS, name, token)
+        for read in reads:
+            state.set(KEPT_READS, read, token)
+
+    def _kept_test(self, name: str, state: State) -> Optional[ast.AST]:
+        kept = state.get(KEPT_TESTS, name)
+        if kept is None or any(state.get(KEPT_READS, read) is not kept for read in kept.reads):
+            return None
+        return kept.test
 
     def eval_target_parts(self, target: ast.AST, state: State) -> None:
         """Evaluate what a store target reads: ``a[i]`` reads ``i``, ``f().x`` calls ``f``."""
@@ -735,6 +756,8 @@ class Walker:
                         analysis.branch_any(self, tests, state)
             elif isinstance(test, ast.NamedExpr):
                 work.append((test.value, truth))
+            elif type(test) is ast.Name and self._kept_test(test.id, state) is not None:
+                work.append((self._kept_test(test.id, state), truth))
             else:
                 for analysis in self.analyses:
                     analysis.branch(self, test, truth, state)
@@ -956,6 +979,64 @@ EVAL_RECURSION = 50
 
 #: expressions whose evaluation reports nothing (a lambda's body runs later, if at all)
 _INERT = frozenset({ast.Name, ast.Constant, ast.Lambda})
+
+#: state domains of the tests kept in a name (see :meth:`Walker._keep_test`)
+KEPT_TESTS = "kept-test"
+KEPT_READS = "kept-test-reads"
+#: how deep a kept test's operands and attribute chains may go
+_KEPT_TEST_DEPTH = 8
+#: the expressions a kept test may be
+_KEPT_TEST_KINDS = frozenset({ast.Call, ast.UnaryOp, ast.BoolOp})
+#: the calls of which a kept test must hold one: presence and type checks
+_CHECK_NAMES = frozenset({"exists", "lexists", "isfile", "isdir", "islink", "is_file", "is_dir", "is_symlink",
+                          "access"})
+
+
+class KeptTest:
+    """A test kept in a name, and the names it reads; equal only to itself, so that on two
+    ways in it is kept where both kept the same one."""
+
+    __slots__ = ("test", "reads")
+
+    def __init__(self, test: ast.AST, reads: FrozenSet[str]):
+        self.test = test
+        self.reads = reads
+
+    def join(self, other) -> Optional["KeptTest"]:
+        return self if other is self else None
+
+
+def _kept_test_reads(value: ast.AST) -> Optional[FrozenSet[str]]:
+    """The names a test worth keeping reads: ``exists(p)``, ``not p.is_dir()``, ``a and not
+    isdir(a)``, at most a few operands deep; None for anything else."""
+    reads: Set[str] = set()
+    checks = 0
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _KEPT_TEST_DEPTH:
+            return None
+        kind = type(node)
+        if kind is ast.UnaryOp and type(node.op) is ast.Not:
+            stack.append((node.operand, depth + 1))
+        elif kind is ast.BoolOp:
+            stack.extend((operand, depth + 1) for operand in node.values)
+        elif kind is ast.Name:
+            reads.add(node.id)
+        elif kind is ast.Call:
+            func = node.func
+            name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+            if name not in _CHECK_NAMES or node.keywords or len(node.args) > 2:
+                return None
+            checks += 1
+            for part in [func.value] if type(func) is ast.Attribute else []:
+                stack.append((part, depth + 1))
+            stack.extend((arg, depth + 1) for arg in node.args)
+        elif kind is ast.Attribute:
+            stack.append((node.value, depth + 1))
+        elif kind is not ast.Constant:
+            return None
+    return frozenset(reads) if checks else None
 #: operands of ``and``/``or`` that call nothing: no need to walk them in a refined state
 _PLAIN = frozenset({ast.Name, ast.Constant, ast.Attribute})
 #: the parts of an expression that are evaluated with it
