@@ -132,7 +132,8 @@ class Returns:
 NOTHING = Returns()
 
 
-def _is_none(node: Optional[ast.AST]) -> bool:
+def is_none(node: Optional[ast.AST]) -> bool:
+    """Whether ``node`` is the constant ``None``."""
     return isinstance(node, ast.Constant) and node.value is None
 
 
@@ -2394,7 +2395,7 @@ class PrivatePaths:
             private.add(PRIVATE_CWD)
         # ``tmp = None`` before ``try: tmp = mkdtemp() ... finally: if tmp: rmtree(tmp)``:
         # a None names no file, so only the other bindings say what the name holds.
-        by_name = {ref: [v for v in values if not _is_none(v)] for ref, values in by_name.items()}
+        by_name = {ref: [v for v in values if not is_none(v)] for ref, values in by_name.items()}
         for _ in range(PRIVATE_ROUNDS):
             grown = False
             for ref, values in by_name.items():

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..imports import dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, instance_name, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import class_paths, scope_evidence
 
@@ -180,10 +180,6 @@ def keyword_value(call: ast.Call, name: str) -> Optional[ast.AST]:
         if keyword.arg == name:
             return keyword.value
     return None
-
-
-def is_none(node: Optional[ast.AST]) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def is_true(node: Optional[ast.AST]) -> bool:

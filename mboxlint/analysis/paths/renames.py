@@ -363,6 +363,9 @@ class RenamesAndTemps:
             return True  # bound to a fresh name in another method of the class
         if not values and sources is is_unique_source and self._unique_attribute(ref):
             return True
+        if values:
+            # ``temp_file = None`` once it is closed: None names no file
+            values = [value for value in values if not is_none(value)]
         return bool(values) and all(
             value is not None and self._fresh_value(value, seen, depth, sources) for value in values)
 
