@@ -115,6 +115,20 @@ def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[a
             if all(names):
                 bound(target, names)
 
+    def annotated(annotation: Optional[ast.AST]) -> bool:
+        if annotation is None:
+            return False
+        if type(annotation) is ast.Constant and isinstance(annotation.value, str):
+            return annotation.value.rsplit(".", 1)[-1] in ("Path", "PurePath", "PosixPath")
+        return resolve(annotation) in pathlib_classes
+
+    # ``def __init__(self, root: Path)``: a parameter annotated as a path is one
+    arguments = getattr(root, "args", None)
+    if arguments is not None:
+        for arg in list(getattr(arguments, "posonlyargs", [])) + list(arguments.args) + list(arguments.kwonlyargs):
+            if annotated(arg.annotation):
+                found.paths.add(arg.arg)
+
     for node in own_nodes(root):
         kind = type(node)
         if kind is ast.Call:
@@ -126,7 +140,8 @@ def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[a
             for target in node.targets:
                 bound(target, how)
         elif kind is ast.AnnAssign and node.value is not None:
-            bound(node.target, sources(node.value))
+            # ``self.token_file: Path = token_file``: the annotation says it
+            bound(node.target, () if annotated(node.annotation) else sources(node.value))
         elif kind in (ast.For, ast.AsyncFor, ast.comprehension):
             iterated(node.target, node.iter)
     return found
