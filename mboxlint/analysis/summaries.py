@@ -560,6 +560,10 @@ class _Scan:
             certain = False  # under a test of another target's presence: on some paths only
         if not certain:
             self.uncertain.add(target)
+            if op.startswith(OPENS) and not op.startswith(OPENS + TOLERANT):
+                # an open on some paths only (``if path.exists(): open(path)``) may not
+                # happen: still a read or write of that file, as a tolerant one is
+                op = OPENS + TOLERANT + op[len(OPENS):]
         if len(self.phases[-1]) >= MAX_EFFECTS:
             self.overflow = True  # helpers calling helpers could double this at every level
             return
@@ -570,7 +574,9 @@ class _Scan:
             return []
         # An fsync on some path counts (MBX902 asks whether one may have run); a lock-state
         # change on some path only would make the caller's state a guess.
-        return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain]
+        # An open that may not happen is marked so (TOLERANT) and kept.
+        return [(t, op) for t, op in self.phases[phase]
+                if op == "fsync" or t not in self.uncertain or op.startswith(OPENS + TOLERANT)]
 
 
 def instance_name(facts: ModuleFacts, func: ast.AST, owner: Optional[ast.ClassDef]) -> Optional[str]:

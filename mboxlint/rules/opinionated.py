@@ -277,7 +277,9 @@ class InPlaceRewrite(Rule):
     other use of the name, such as `map(_save, paths)`); a function with no such calls is
     not followed (a helper that opens what it is given is reported where it is called, as
     above; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
-    the caller's file, even in a function that spells no `open` of its own). A helper is one whose every
+    the caller's file, even in a function that spells no `open` of its own, and one that
+    opens it on some paths only, after its own check or under an `if`, is still a reader).
+    A helper is one whose every
     `return` gives a path built from its arguments, module names, attributes and constants
     alone (joins, `+`, `%` and f-strings, conditionals, string methods, a `hashlib` digest,
     other such helpers of the module) and which changes nothing else (a helper that counts
