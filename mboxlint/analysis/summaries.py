@@ -51,6 +51,8 @@ FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
 OPENS = "open:"
 #: before the mode: the open may not happen, or survives a missing file
 TOLERANT = "?"
+#: the letters of a constant mode that only reads
+_READ_MODE_LETTERS = frozenset("rbtU")
 #: a mode that is a parameter of the helper (``open(path, mode)``): this, the parameter's
 #: name, then ``=`` and its constant default when it has one; each call puts its own
 #: constant, or that default, in its place (see :func:`bound_mode`)
@@ -560,10 +562,11 @@ class _Scan:
             certain = False  # under a test of another target's presence: on some paths only
         if not certain:
             self.uncertain.add(target)
-            if op.startswith(OPENS) and not op.startswith(OPENS + TOLERANT):
-                # an open on some paths only (``if path.exists(): open(path)``) may not
-                # happen: still a read or write of that file, as a tolerant one is
-                op = OPENS + TOLERANT + op[len(OPENS):]
+            if op.startswith(OPENS) and set(op[len(OPENS):].lstrip(TOLERANT)) <= _READ_MODE_LETTERS:
+                # a read on some paths only (``if path.exists(): open(path)``) may not
+                # happen: still a read of that file, as a tolerant one is. (A write on some
+                # paths only stays unknown: ``if rw == "r": ... if rw == "w": ...`` picks one.)
+                op = OPENS + TOLERANT + op[len(OPENS):].lstrip(TOLERANT)
         if len(self.phases[-1]) >= MAX_EFFECTS:
             self.overflow = True  # helpers calling helpers could double this at every level
             return
@@ -574,9 +577,9 @@ class _Scan:
             return []
         # An fsync on some path counts (MBX902 asks whether one may have run); a lock-state
         # change on some path only would make the caller's state a guess.
-        # An open that may not happen is marked so (TOLERANT) and kept.
-        return [(t, op) for t, op in self.phases[phase]
-                if op == "fsync" or t not in self.uncertain or op.startswith(OPENS + TOLERANT)]
+        # A read that may not happen is marked so (TOLERANT) and kept.
+        return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain
+                or op.startswith(OPENS + TOLERANT) and set(op[len(OPENS) + 1:]) <= _READ_MODE_LETTERS]
 
 
 def instance_name(facts: ModuleFacts, func: ast.AST, owner: Optional[ast.ClassDef]) -> Optional[str]:
