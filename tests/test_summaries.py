@@ -712,6 +712,22 @@ def test_attributes_whose_entries_hold_only_mtimes_are_found_once_per_class():
     assert summaries.mtime_stores(summaries.classes["Spool"]) is stores
 
 
+def test_a_store_after_a_return_does_not_mix_what_an_attribute_holds():
+    summaries, _ = summaries_of(
+        """
+        import os
+        class Spool:
+            def scan(self, name, path):
+                self.seen[name] = os.path.getmtime(path)
+            def changed(self, name, status):
+                if self.seen[name] != status.kept(name):
+                    return True
+                    self.seen[name] = status  # dead: after the return
+                return False
+        """)
+    assert summaries.mtime_stores(summaries.classes["Spool"]) == {"seen": None}
+
+
 def long_display(n):
     """A checked path in a list display as long as the file allows, iterated."""
     elements = ", ".join(["pid"] * n)

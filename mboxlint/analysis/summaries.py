@@ -1600,7 +1600,8 @@ class ModuleSummaries:
             if self_name is None:
                 continue
             mtime_locals: Optional[Set[str]] = None
-            for stmt in own_statements(method):
+            # (what follows a return or raise never stores anything)
+            for stmt in _live_own_nodes(method):
                 if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
                     continue
                 entry = _self_entry(stmt.targets[0], self_name)
