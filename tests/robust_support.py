@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from mboxlint.analysis.imports import REEXPORTED_MODULES
+from mboxlint.analysis.summaries import PYTEST_PRIVATE_PARAMETERS
 from mboxlint.config import Selection
 from mboxlint.engine import FileResult, check_source, check_tree
 from mboxlint.rules import REGISTRY, all_rules
@@ -142,7 +143,11 @@ def statement_pool() -> tuple:
 _NAME_STYLE = st.from_regex(r"\A[a-z][a-z0-9_]{0,8}\Z", fullmatch=True).filter(
     lambda name: not keyword.iskeyword(name) and name not in _RESERVED_NAMES
 )
-_RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "cls", "mailbox", "contextlib"}
+#: pytest hands its fixtures to a test by their names (``monkeypatch``, ``tmp_path``): renamed,
+#: they are other parameters, and the rules read them by their spelling
+_PYTEST_FIXTURES = frozenset(PYTEST_PRIVATE_PARAMETERS) | {"monkeypatch", "request", "capsys", "caplog"}
+_RESERVED_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "cls", "mailbox", "contextlib"} \
+    | _PYTEST_FIXTURES
 
 _WRAPPERS = ("if", "if-else", "for", "while", "while-true", "try-except", "try-finally",
              "try-except-finally", "with", "def", "async-def", "class", "plain")
@@ -256,8 +261,9 @@ def renamable_names(tree: ast.AST) -> List[str]:
     class-level ``box: mbox`` read as ``self.box``) or inside a string (string annotations),
     and names the rules read by their spelling: a helper whose name contains ``sync`` counts
     as an fsync (MBX902), a rename onto a name ending in ``lock`` is a lock test (MBX306), a
-    top-level ``test*`` function is a test's, and a name spelled like a standard module that
-    a star import may give (``os``) is that module.
+    top-level ``test*`` function is a test's, a name spelled like a standard module that
+    a star import may give (``os``) is that module, and pytest's own fixtures
+    (``monkeypatch``, ``tmp_path``) are what pytest hands over by those names.
     """
     names: Set[str] = set()
     fixed: Set[str] = set(_RESERVED_NAMES)
