@@ -29,7 +29,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
 from .imports import ModuleFacts, annotation_parts, dotted_name, own_statements
-from .summaries import instance_name, local_bindings, own_nodes
+from .summaries import instance_name, is_none, local_bindings, own_nodes
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
 from .state import LOCKED, State, join_epochs, join_lock, min_line
@@ -796,14 +796,14 @@ class ImapAnalysis(Analysis):
                 excluded.update(node.names)
         kinds, bindings = set(), None
         for value in returned:
-            if _is_none(value):
+            if is_none(value):
                 continue
             kind = self.constructed(value, func)
             if kind is None and isinstance(value, ast.Name) and value.id not in excluded:
                 if bindings is None:
                     bindings = local_bindings(func)
                 values = bindings.get(value.id) or ()
-                made = [self.constructed(v, func) for v in values if v is None or not _is_none(v)]
+                made = [self.constructed(v, func) for v in values if v is None or not is_none(v)]
                 if made and all(made):
                     kind = min(made)
             if kind is None:
@@ -864,7 +864,7 @@ class ImapAnalysis(Analysis):
         for node in own_nodes(func):
             if isinstance(node, (ast.Yield, ast.YieldFrom)):
                 return None
-            if isinstance(node, ast.Return) and node.value is not None and not _is_none(node.value):
+            if isinstance(node, ast.Return) and node.value is not None and not is_none(node.value):
                 value = node.value
                 if not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
                         and value.value.id == params[0] and value.attr in attributes):
@@ -1308,9 +1308,6 @@ def _passes(passed: Dict[Any, ConnFact], param: tuple, proven) -> bool:
     conn = passed.get(name) or (passed.get(index) if index >= 0 else None)
     return conn is not None and (conn.param is None or conn.param in proven)
 
-
-def _is_none(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _parameter_names(func: ast.AST) -> List[str]:

@@ -756,8 +756,8 @@ class Walker:
                         analysis.branch_any(self, tests, state)
             elif isinstance(test, ast.NamedExpr):
                 work.append((test.value, truth))
-            elif type(test) is ast.Name and self._kept_test(test.id, state) is not None:
-                work.append((self._kept_test(test.id, state), truth))
+            elif type(test) is ast.Name and (kept := self._kept_test(test.id, state)) is not None:
+                work.append((kept, truth))
             else:
                 for analysis in self.analyses:
                     analysis.branch(self, test, truth, state)

@@ -10,7 +10,7 @@ from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
 from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
-from .untyped import class_paths, scope_evidence
+from .untyped import annotated_pathlib, class_paths, scope_evidence
 
 
 #: expressions that name the same file as their only argument
@@ -752,6 +752,4 @@ class PathExpressions:
         return returns is not None and self._annotated_pathlib(returns)
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            return annotation.value.split(".")[-1] in ("Path", "PurePath", "PosixPath")
-        return self.facts.resolve(annotation) in PATHLIB_CLASSES
+        return annotated_pathlib(annotation, self.facts.resolve, PATHLIB_CLASSES)

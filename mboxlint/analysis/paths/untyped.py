@@ -61,6 +61,13 @@ class Evidence:
         return paths
 
 
+def annotated_pathlib(annotation: ast.AST, resolve, pathlib_classes) -> bool:
+    """Whether an annotation names a ``pathlib`` class (``Path``, ``"pathlib.Path"``)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.rsplit(".", 1)[-1] in ("Path", "PurePath", "PosixPath")
+    return resolve(annotation) in pathlib_classes
+
+
 def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[ast.AST], Optional[str]],
                    pathlib_classes) -> Evidence:
     """The :class:`Evidence` of the statements of ``root`` (a function or a module)."""
@@ -116,11 +123,7 @@ def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[a
                 bound(target, names)
 
     def annotated(annotation: Optional[ast.AST]) -> bool:
-        if annotation is None:
-            return False
-        if type(annotation) is ast.Constant and isinstance(annotation.value, str):
-            return annotation.value.rsplit(".", 1)[-1] in ("Path", "PurePath", "PosixPath")
-        return resolve(annotation) in pathlib_classes
+        return annotation is not None and annotated_pathlib(annotation, resolve, pathlib_classes)
 
     # ``def __init__(self, root: Path)``: a parameter annotated as a path is one
     arguments = getattr(root, "args", None)
