@@ -418,11 +418,18 @@ SHAPES: Dict[str, Shape] = {
 
 
 def cpu_seconds(call: Callable[[], object]) -> float:
-    """CPU time of ``call()``: less disturbed than wall time by other processes' load."""
+    """CPU time of ``call()``: less disturbed than wall time by other processes' load. What
+    the process held before is frozen out of the collector's reach: a full collection walks
+    every object alive, and in a long test run those are mostly other tests' leftovers, whose
+    count would be charged to the larger input (it triggers more collections)."""
     gc.collect()
-    start = time.process_time()
-    call()
-    return time.process_time() - start
+    gc.freeze()
+    try:
+        start = time.process_time()
+        call()
+        return time.process_time() - start
+    finally:
+        gc.unfreeze()
 
 
 def peak_bytes(call: Callable[[], object]) -> int:
