@@ -722,7 +722,7 @@ def test_crash_then_foreign_writer_then_recover_loses_nothing(
 @pytest.mark.slow
 def test_crash_then_foreign_writer_then_recover_loses_nothing_long(
         original, steps, tmp_path):
-    stress(original, steps, tmp_path, rounds=80, seed=int(time.time()))
+    stress(original, steps, tmp_path, rounds=40, seed=int(time.time()))
 
 
 # -- salvage in every single-file format --------------------------------------
