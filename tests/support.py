@@ -187,13 +187,14 @@ def as_another_user(function, groups=()):
     return os.waitstatus_to_exitcode(status), b"".join(chunks).decode()
 
 
-def growth(check, make, n, limit=2.8, rounds=3):
-    """``(time of check(make(2 * n)) / time of check(make(n)), result of the larger)``: CPU
-    time, best of three each after a warm-up, with the collector off (its passes grow with
-    whatever earlier tests left on the heap, not with the input). A ratio over ``limit`` is
-    measured again, up to ``rounds`` rounds, the best times of all counting: a burst of load
-    elsewhere slows one side of one round, cost that grows faster than the input shows in
-    every round."""
+def growth(check, make, n, limit=2.8, rounds=5):
+    """``(time of check(make(2 * n)) / time of check(make(n)), result of the larger)``: the
+    least CPU time of each, from pairs measured one after the other, with the collector off
+    (its passes grow with whatever earlier tests left on the heap, not with the input). The
+    CPU of a shared virtual machine runs at times half as fast for a while: pairs put such a
+    spell on both sides alike, and a ratio over ``limit`` is measured again, three pairs a
+    round up to ``rounds`` rounds, the least times of all counting. Cost that grows faster
+    than the input shows in every round."""
     def timed(text):
         gc.collect()
         gc.disable()
@@ -206,10 +207,13 @@ def growth(check, make, n, limit=2.8, rounds=3):
 
     small_text, large_text = make(n), make(2 * n)
     timed(small_text)  # warm-up
-    small, large = float("inf"), (float("inf"), None)
+    small = large = float("inf")
+    result = None
     for _ in range(rounds):
-        small = min([small] + [timed(small_text)[0] for _ in range(3)])
-        large = min([large] + [timed(large_text) for _ in range(3)], key=lambda pair: pair[0])
-        if large[0] / max(small, 1e-3) <= limit:
+        for _ in range(3):
+            small = min(small, timed(small_text)[0])
+            seconds, result = timed(large_text)
+            large = min(large, seconds)
+        if large / max(small, 1e-3) <= limit:
             break
-    return large[0] / max(small, 1e-3), large[1]
+    return large / max(small, 1e-3), result
