@@ -57,9 +57,32 @@ _READ_MODE_LETTERS = frozenset("rbtU")
 #: name, then ``=`` and its constant default when it has one; each call puts its own
 #: constant, or that default, in its place (see :func:`bound_mode`)
 MODE_PARAMETER = "$"
+#: ``OSError`` by its other names: the old ones, and the modules' aliases of it
+_OS_ERROR_ALIASES = frozenset({
+    "builtins.OSError", "builtins.IOError", "builtins.EnvironmentError", "os.error", "socket.error",
+    "select.error", "mmap.error",
+})
+#: the classes that catch an ``OSError`` of any errno (as :func:`exception_names` names them)
+CATCHES_ANY_OS_ERROR = frozenset({"OSError", "Exception", "BaseException"})
 #: what a helper's own handler names when it may catch a missing file (and raise another error)
-_HANDLED_MISSING = frozenset({"FileNotFoundError", "OSError", "IOError", "EnvironmentError", "Exception",
-                              "BaseException"})
+_HANDLED_MISSING = CATCHES_ANY_OS_ERROR | {"FileNotFoundError"}
+
+
+def exception_names(nodes, resolve=None) -> Set[str]:
+    """The classes an ``except`` or a ``suppress()`` names, each by the last part of its
+    dotted name, every name of ``OSError`` (``IOError``, ``os.error``, ``socket.error``) as
+    ``OSError``."""
+    names = set()
+    for node in nodes:
+        name = dotted_name(node)
+        if not name:
+            continue
+        full = resolve(node) if resolve is not None else None
+        if full in _OS_ERROR_ALIASES or name in _OS_ERROR_ALIASES or "builtins." + name in _OS_ERROR_ALIASES:
+            names.add("OSError")
+        else:
+            names.add(name.rsplit(".", 1)[-1])
+    return names
 #: renames a helper may make of its parameters for its callers (see :meth:`ModuleSummaries.renaming`)
 HELPER_RENAMES = frozenset({"os.rename", "os.replace", "shutil.move", "os.renames"})
 #: the words of which a line calling one of them spells one (also through an alias's attribute)
@@ -1399,9 +1422,8 @@ class ModuleSummaries:
         known = self._converters.get(id(found[0]))
         if known is None:
             known = self._converters[id(found[0])] = any(
-                isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & {
-                    (dotted_name(e) or "").rsplit(".", 1)[-1]
-                    for e in (node.type.elts if isinstance(node.type, ast.Tuple) else [node.type])})
+                isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & exception_names(
+                    node.type.elts if isinstance(node.type, ast.Tuple) else [node.type], self.facts.resolve))
                 for node in own_nodes(found[0]))
         return known
 

@@ -14,7 +14,7 @@ from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.imports import dotted_name
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
-from ..analysis.summaries import own_nodes
+from ..analysis.summaries import CATCHES_ANY_OS_ERROR, own_nodes
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -1765,9 +1765,8 @@ def _posix_only(node, blocks, resolve) -> bool:
 
 
 #: exceptions whose handling lets a create, a removal or a read of a checked file lose the race harmlessly
-_BROAD_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError", "Exception", "BaseException"})
-CREATE_TOLERATED = _BROAD_ERRORS | {"FileExistsError"}
-REMOVE_TOLERATED = _BROAD_ERRORS | {"FileNotFoundError"}
+CREATE_TOLERATED = CATCHES_ANY_OS_ERROR | {"FileExistsError"}
+REMOVE_TOLERATED = CATCHES_ANY_OS_ERROR | {"FileNotFoundError"}
 
 #: how many statements of a ``with`` body are looked at for constant writes
 _CONSTANT_WRITES = 64
