@@ -250,6 +250,27 @@ _TRY_STATEMENTS = tuple(kind for kind in (ast.Try, getattr(ast, "TryStar", None)
 _ENDING_COMPOUNDS = (ast.If,) + _TRY_STATEMENTS
 
 
+#: checks whose truth says whether a file is there; value: the kind the rules talk about
+GUARD_FUNCTIONS = {
+    "os.path.exists": "exists", "os.path.lexists": "lexists", "os.path.isfile": "isfile",
+    "os.path.isdir": "isdir", "os.access": "access",
+}
+GUARD_METHODS = {"exists": "exists", "is_file": "isfile", "is_dir": "isdir"}
+
+
+def _guard_raises(stmt: ast.stmt, resolve) -> bool:
+    """Whether ``stmt`` is an ``if`` that checks whether a file is there and raises in its
+    body: ``if not os.path.exists(path): raise ConfigMissing(path)``."""
+    if type(stmt) is not ast.If or not any(isinstance(s, ast.Raise) for s in stmt.body):
+        return False
+    for node in ast.walk(stmt.test):
+        if isinstance(node, ast.Call) and (
+                resolve(node.func) in GUARD_FUNCTIONS
+                or isinstance(node.func, ast.Attribute) and node.func.attr in GUARD_METHODS):
+            return True
+    return False
+
+
 def handler_reraises(handler: ast.ExceptHandler, resolve=None) -> bool:
     """Whether every way through the handler ends in a ``raise`` or the end of the program: one
     of its own statements is a ``raise`` (``raise SystemExit`` included) or, given
@@ -510,7 +531,12 @@ class _Scan:
 
     def _may_have_returned(self) -> bool:
         if not self.may_have_returned and self.branches:
-            self.may_have_returned = any(isinstance(n, ast.Return) for b in self.branches for n in ast.walk(b))
+            # A guard of its own that returns, or raises its own error when the file is missing
+            # (``if not exists(p): raise ConfigMissing(p)``): the caller's check is not what
+            # the open counts on, and a race there is this function's own, reported here.
+            resolve = self.summaries.facts.resolve
+            self.may_have_returned = any(
+                _guard_raises(b, resolve) or any(isinstance(n, ast.Return) for n in ast.walk(b)) for b in self.branches)
             self.branches = []
         return self.may_have_returned
 

@@ -118,8 +118,9 @@ class ExistsThenOpen(Rule):
     before the call is a check before that open (no fix); so is a method
     of the class that opens an attribute of the instance it does not set
     (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A
-    helper whose open is under a handler, or after a check of its own that may return first,
-    is not counted on. The helper's mode may be one of its parameters (`def read_file(self,
+    helper whose open is under a handler, or after a check of its own that may return first
+    or raises its own error when the file is missing (`if not os.path.exists(p): raise
+    ConfigMissing(p)`), is not counted on. The helper's mode may be one of its parameters (`def read_file(self,
     path, encoding, filetype="r")`): the constant the call passes for it, else its constant
     default (another expression: not followed); an open of the same parameter in every
     branch of an `if`/`else` (or `if`/`elif`/`else`) counts as an open on every way through,

@@ -9,18 +9,12 @@ from ..imports import dotted_name, unnegated
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
-from ..summaries import instance_name, stat_of_mtime
+from ..summaries import GUARD_FUNCTIONS, GUARD_METHODS, instance_name, stat_of_mtime
 from .callers import _parameters
 from .facts import Must, Unless
 from .opens import STAT
 
 
-#: checks whose truth says whether a file is there; value: the kind the rules talk about
-GUARD_FUNCTIONS = {
-    "os.path.exists": "exists", "os.path.lexists": "lexists", "os.path.isfile": "isfile",
-    "os.path.isdir": "isdir", "os.access": "access",
-}
-GUARD_METHODS = {"exists": "exists", "is_file": "isfile", "is_dir": "isdir"}
 
 
 #: checks of what is at a path: false when something else is there, not only when nothing is
