@@ -510,7 +510,7 @@ class CheckThenAct(Rule):
       default, as in MBX301), or with a mode held in a local name only ever bound to constant
       strings that all write (as in MBX902), or in a mode parameter of the function whose
       constant default writes (reported without a fix: a caller may pass another mode);
-    * `os.rename/os.replace/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
+    * `os.rename/os.replace/os.renames/shutil.move(P, ...)` (and `Path.rename/replace()`) after a check
       that `P` exists, into a private directory too (a backup in a `TemporaryDirectory()`:
       nobody reads the target, but `P` may be gone by then).
 
@@ -562,7 +562,9 @@ class CheckThenAct(Rule):
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
     Files in a fresh private directory, or with a name unique to the run (a temp file made
-    here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too), are exempt, as are
+    here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too, or an attribute of the
+    instance that every method of its class binding it sets to such a name or to None:
+    `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = f.name`), are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.

@@ -310,6 +310,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._touching: Dict[object, bool] = {}
         #: id of a class -> attribute -> what its methods bind it to (see :meth:`attribute_values`)
         self._attribute_values: Dict[int, Dict[str, List[ast.AST]]] = {}
+        #: id of a class -> its attributes every binding of which names a file unique to the run
+        self._unique_attributes: Dict[int, FrozenSet[str]] = {}
         #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
         self._rename_word: Optional[RenameWord] = None
         self._init_callers()

@@ -2,14 +2,14 @@
 since, and whether a rename's names are fresh, derived from each other or renamed twice."""
 
 import ast
-from typing import Dict, List, Optional, Set
+from typing import Dict, FrozenSet, List, Optional, Set
 
 from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name, own_statements
 from ..pathkey import PathKey, opaque_key
 from ..state import State
 from ..summaries import bindings_of, local_names
-from ..walk import Walker, _bound_refs
+from ..walk import Scope, Walker, _bound_refs
 from .expressions import (
     DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
     fresh_key_source, is_fresh_source, is_none, is_unique_source, keyword_value,
@@ -370,15 +370,61 @@ class RenamesAndTemps:
             value is not None and self._fresh_value(value, seen, depth, sources) for value in values)
 
     def _unique_attribute(self, ref: str) -> bool:
-        """Whether ``ref`` is ``self.x`` that its class binds, in any method, only to the
-        value of a call no other program can guess (``tempfile.mktemp()``, ``uuid4()``)
-        or to None (not a file yet): ``self.sock = tempfile.mktemp(".sock")``."""
-        values = self.attribute_values(ref)
-        if not values:
+        """Whether ``ref`` is ``self.x`` that its class binds, in any method, only to the name
+        of a file no other program can guess, or to None (not a file yet): the value of such
+        a call (``self.sock = tempfile.mktemp(".sock")``), the name unpacked from
+        ``mkstemp()`` (``fd, self.tmp = tempfile.mkstemp()``), or a local of that method
+        holding one (``f = NamedTemporaryFile(delete=False)`` ... ``self.tmp = f.name``).
+        Any other binding, or one not understood, and it is not."""
+        scope = self._scope
+        cls, self_name = (scope.enclosing_class, scope.self_name) if scope is not None else (None, None)
+        root, _, attr = ref.partition(".")
+        if cls is None or root != self_name or not attr or "." in attr:
             return False
-        calls = [v for v in values if not (isinstance(v, ast.Constant) and v.value is None)]
-        return bool(calls) and all(
-            isinstance(v, ast.Call) and is_unique_source(self.facts.resolve(v.func)) for v in calls)
+        found = self._unique_attributes.get(id(cls))
+        if found is None:
+            found = self._unique_attributes[id(cls)] = self._attributes_bound_unique(cls)
+        return attr in found
+
+    def _attributes_bound_unique(self, cls: ast.ClassDef) -> FrozenSet[str]:
+        """The attributes of the instance that the methods of ``cls`` bind, every time, to
+        the name of a file unique to the run or to None (read once per class)."""
+        unique: Set[str] = set()
+        spoiled: Set[str] = set()
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            instance = Scope(method, cls).self_name
+            if not instance:
+                continue
+            prefix = instance + "."
+            bindings = self._scope_bindings(method)
+            for ref, values in bindings.items():
+                if not ref.startswith(prefix) or "." in ref[len(prefix):]:
+                    continue
+                attr = ref[len(prefix):]
+                for value in values:
+                    if value is not None and is_none(value):
+                        continue
+                    if value is None or not self._names_unique_file(value, bindings):
+                        spoiled.add(attr)
+                    else:
+                        unique.add(attr)
+        return frozenset(unique - spoiled)
+
+    def _names_unique_file(self, value: ast.AST, bindings) -> bool:
+        """Whether ``value`` is a call no other program can guess, or a local (or its
+        ``.name``) every binding of which in the method is one."""
+        if isinstance(value, ast.Call):
+            return is_unique_source(self.facts.resolve(value.func))
+        ref = dotted_name(value)
+        if ref is None:
+            return False
+        values = bindings.get(ref)
+        if not values and ref.endswith(".name"):
+            values = bindings.get(ref[:-5])  # the name of a temp file object made there
+        return bool(values) and all(
+            isinstance(v, ast.Call) and is_unique_source(self.facts.resolve(v.func)) for v in values)
 
     def _fresh_value(self, value: ast.AST, seen: Set[str], depth: int, sources=is_fresh_source) -> bool:
         for node in ast.walk(value):
