@@ -298,7 +298,9 @@ class InPlaceRewrite(Rule):
     read in it is no reader (such a helper is often the writer too, every call passing
     `"w"`). Not reported for devices and the kernel's files
     (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
-    ordinary files), whose "rewrite" truncates nothing anyone reads back, for temp files,
+    ordinary files), whose "rewrite" truncates nothing anyone reads back, for an open that
+    writes nothing (`p.open("w")` or `open(p, "w").close()` as a statement, `with open(p,
+    "w"): pass`), which empties the file in one step, for temp files,
     files in a fresh private directory
     (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`, the project's
     own named by `extend-interprocess-locks`), in a private
@@ -656,7 +658,8 @@ def save(state):
                 continue
             temp = event.temp
             slots = _slots(event, place, passed)
-            if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope):
+            if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope) \
+                    or _only_empties(event):
                 continue
             paired = list({id(read): read for slot in slots for read in reads.get(slot, ())
                            if not _separate_tests(read, event)}.values())
@@ -674,6 +677,27 @@ def save(state):
                 plan = no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
+
+
+def _only_empties(event) -> bool:
+    """Whether a truncating open writes nothing: ``p.open("w")`` or ``open(p, "w")`` as a
+    statement of its own, ``open(p, "w").close()``, or ``with open(p, "w"): pass``. The file
+    is emptied in one step, which is all the code means: a reader sees it whole or empty,
+    never half written."""
+    stmt, call = event.stmt, event.node
+    func = getattr(call, "func", None)
+    if not (isinstance(func, ast.Name) and func.id == "open" or isinstance(func, ast.Attribute) and func.attr == "open"):
+        return False  # ``p.write_text(data)`` writes what it is given
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        if value is call:
+            return True
+        return (isinstance(value, ast.Call) and not value.args and not value.keywords
+                and isinstance(value.func, ast.Attribute) and value.func.attr == "close" and value.func.value is call)
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return (any(item.context_expr is call for item in stmt.items)
+                and all(isinstance(s, ast.Pass) for s in stmt.body))
+    return False
 
 
 class _PassedFiles:
