@@ -83,7 +83,7 @@ def growth(kind: str, make, n: int):
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_every_shape_is_analysed_whole(name, kind):
     """Each shape once, at its base size: nothing crashes or is left unchecked on this
-    interpreter (the growth measurement below, slow, is made on the newest one in CI)."""
+    interpreter (the growth measurement below, slow, is made on one of them in CI)."""
     shape = SHAPES[name]
     assert _entry(kind, shape.make(shape.base))() is not None
 
@@ -95,6 +95,7 @@ PLUGIN_SHAPE = "mailbox-key-ifs"
 
 # Both entry points run the same engine on the same tree (the CLI parses it itself), so each
 # shape's growth is measured through the CLI's; the plugin's own share, once, on PLUGIN_SHAPE.
+@pytest.mark.growth
 @pytest.mark.slow  # a dozen checks of each shape; each is checked once above on every interpreter
 @pytest.mark.parametrize("name, kind", [(name, "cli") for name in sorted(SHAPES)] + [(PLUGIN_SHAPE, "plugin")])
 def test_cost_grows_linearly(name, kind):
@@ -251,6 +252,7 @@ def test_the_plugin_turns_any_failure_into_a_finding(monkeypatch, error, message
         assert (result.error.code, result.error.message, result.findings) == ("E902", message, [])
 
 
+@pytest.mark.growth
 @pytest.mark.slow  # the whole benchmark, every shape at several sizes
 def test_benchmark_script_runs(tmp_path):
     """``benchmarks/adversarial.py`` prints a growth exponent for every shape."""
