@@ -77,6 +77,7 @@ class _Places:
         self._locals = {}
         self._roots = {}
         self._kept = {}
+        self._stores = {}
 
     def _kept_parameters(self, node) -> frozenset:
         """The parameters of a function that its body never rebinds."""
@@ -89,6 +90,26 @@ class _Places:
                 kept = frozenset(set(parameter_names(node)) - rebound)
             self._kept[id(node)] = kept
         return kept
+
+    def stored_in(self, event) -> list:
+        """The attributes of the instance that the method of ``event`` sets, as statements of
+        its own, to the parameter the event opens, never rebound there (``self.path = path``
+        then ``open(path)`` in ``__init__``): the same file as those attributes name."""
+        key, scope = event.path, event.scope
+        self_name = scope.self_name
+        if not self_name or key.kind != "name" or "." in key.head \
+                or key.head not in self._kept_parameters(scope.node):
+            return []
+        stores = self._stores.get(id(scope.node))
+        if stores is None:
+            stores = self._stores[id(scope.node)] = {}
+            for stmt in own_statements(scope.node):
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and type(stmt.value) is ast.Name:
+                    target = stmt.targets[0]
+                    if isinstance(target, ast.Attribute) and type(target.value) is ast.Name \
+                            and target.value.id == self_name:
+                        stores.setdefault(stmt.value.id, []).append(name_key("self." + target.attr))
+        return stores.get(key.head, [])
 
     def __call__(self, event, key=None):
         key = event.path if key is None else key
@@ -243,7 +264,9 @@ class InPlaceRewrite(Rule):
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class (`self.path + ".json"` in two methods; an open of
     `self.path` in the method that gives the attribute its value is of the attribute's
-    file too), for constants and module globals in the whole module (and attributes of an
+    file too, and so is one of the parameter a method stores, as a statement of its own, in
+    the attribute and never rebinds: `self.path = path` then `open(path)` in `__init__`),
+    for constants and module globals in the whole module (and attributes of an
     imported module: `g.CACHEFILE` after `from . import g`); a parameter whose
     default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
     that gets a value when none was passed (`def load(path=None): if path is None: path =
@@ -811,8 +834,9 @@ def _slots(event, place, passed=None) -> list:
     """Where an open's file is known by: its key where that key names one file, and, for an
     open of ``self.X`` in the method that gave the attribute its value (``self.db =
     expanduser(db)`` then ``open(self.db)`` in ``__init__``), the attribute, as the class's
-    other methods know it; for an open of a parameter as passed, the file every call in the
-    module passes (:class:`_PassedFiles`)."""
+    other methods know it, as for an open of the parameter the method stored in it
+    (``self.path = path`` then ``open(path)``); for an open of a parameter as passed, the
+    file every call in the module passes (:class:`_PassedFiles`)."""
     slots = [(place(event), event.path)]
     if passed is not None and event.path.kind == "name":
         given = passed(event)
@@ -824,6 +848,8 @@ def _slots(event, place, passed=None) -> list:
         attribute = name_key("self" + ref[len(self_name):])
         if attribute is not event.path:
             slots.append((place(event, attribute), attribute))
+    for attribute in place.stored_in(event):
+        slots.append((place(event, attribute), attribute))
     return slots
 
 
