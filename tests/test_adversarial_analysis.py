@@ -50,8 +50,10 @@ def _entry(kind: str, text: str):
     return lambda: run_plugin(tree, lines)
 
 
-#: measuring rounds before a ratio over the limit counts (see :func:`growth`)
+#: measuring rounds before a ratio over the limit counts, and pairs measured in each (see
+#: :func:`growth`): a round is short, so that a ratio within the limit costs little
 ROUNDS = 3
+PAIRS = 2
 
 
 def growth(kind: str, make, n: int):
@@ -65,7 +67,7 @@ def growth(kind: str, make, n: int):
     found = (small(), large())  # also warms up what is imported or cached once
     times = [[], []]
     for _ in range(ROUNDS):
-        for _ in range(REPEATS):
+        for _ in range(PAIRS):
             times[0].append(cpu_seconds(small))
             times[1].append(cpu_seconds(large))
         if min(times[1]) / max(min(times[0]), 1e-3) <= TIME_RATIO:
