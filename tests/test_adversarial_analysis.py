@@ -112,6 +112,8 @@ def test_cost_grows_linearly(name, kind):
 DEPTH_SHAPES = {"for": nested_for, "while-exists": nested_while_exists, "try-finally": nested_try_finally}
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 @pytest.mark.parametrize("name", sorted(DEPTH_SHAPES))
 def test_nesting_depth_costs_a_bounded_number_of_walks_per_level(name):
     """Once ×2 to ×4 per level. Now each level walks what it holds a bounded number of

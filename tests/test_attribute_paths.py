@@ -206,6 +206,8 @@ def _many_attributes(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 def test_cost_grows_linearly_with_the_attributes_and_methods_of_a_class():
     assert sum(x.code == "MBX306" for x in findings(_many_attributes(150))) == 150
     ratio, found = growth(findings, _many_attributes, 150)

@@ -1,6 +1,8 @@
 """--fix costs time linear in the findings of a module (benchmarks/fix_growth.py measures
 1,000 against 4,000; here N against 2N, in one run)."""
 
+import pytest
+
 from mboxlint.fix import fix_source
 from mboxlint.selection import Selection
 from support import growth
@@ -18,6 +20,8 @@ def _code(count):
     return "import os\n" + "".join(FUNCTION.format(n=n) for n in range(count))
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 def test_twice_the_findings_cost_about_twice_the_time():
     # CPU time, in pairs, with the collector off as --fix runs its fixes (see growth()):
     # linear is 2.0; the N^2 steps this guards against showed as 2.8

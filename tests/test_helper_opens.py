@@ -419,6 +419,8 @@ def long_join(n):
         "    with open(tmp, 'w') as f:\n        f.write('x')\n    os.rename(tmp, t)\n"
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 @pytest.mark.parametrize("make, n", [(many_callers, 300), (long_path, 400), (long_elif_chain, 400),
                                      (long_join, 2000)],
                          ids=["callers", "long-path", "elif-chain", "join"])

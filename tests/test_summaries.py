@@ -433,6 +433,8 @@ def rename_arms(n):
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 @pytest.mark.parametrize("make, n", [(helper_chain, 300), (base_chain, 300), (private_chain, 400),
                                      (elif_helper, 400), (rename_arms, 300)],
                          ids=["helper-chain", "base-chain", "private-chain", "elif-helper", "rename-arms"])
@@ -681,6 +683,8 @@ def local_chain(n):
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 @pytest.mark.parametrize("make, n", [(getter_chain, 300), (local_chain, 400)], ids=["getter-chain", "local-chain"])
 def test_getters_and_locals_cost_grows_linearly_and_never_recurse_on_input(make, n):
     # every rule: MBX9 compares paths across methods
@@ -735,6 +739,8 @@ def long_display(n):
             "    names = [%s]\n    for name in names:\n        open(name).read()\n" % elements)
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 def test_a_long_list_of_one_path_costs_linear_time():
     test_summaries_cost_grows_linearly_and_never_recurse_on_input(long_display, 20000)
     result = check_source(long_display(3), "x.py")

@@ -118,6 +118,8 @@ def test_one_argument_call_is_false_only_where_the_text_plainly_passes_more(text
     assert one_argument_call(text, end) is expected
 
 
+@pytest.mark.slow
+@pytest.mark.growth
 @pytest.mark.parametrize("spelled", [
     lambda n: "a" + "replace" * n,  # one long name
     lambda n: "a" + ".replace" * n,  # one long chain
