@@ -62,13 +62,13 @@ _OS_ERROR_ALIASES = frozenset({
     "builtins.OSError", "builtins.IOError", "builtins.EnvironmentError", "os.error", "socket.error",
     "select.error", "mmap.error",
 })
-#: the classes that catch an ``OSError`` of any errno (as :func:`exception_names` names them)
+#: the classes that catch an ``OSError`` of any errno (as :func:`caught_classes` names them)
 CATCHES_ANY_OS_ERROR = frozenset({"OSError", "Exception", "BaseException"})
 #: what a helper's own handler names when it may catch a missing file (and raise another error)
 _HANDLED_MISSING = CATCHES_ANY_OS_ERROR | {"FileNotFoundError"}
 
 
-def exception_names(nodes, resolve=None) -> Set[str]:
+def caught_classes(nodes, resolve=None) -> Set[str]:
     """The classes an ``except`` or a ``suppress()`` names, each by the last part of its
     dotted name, every name of ``OSError`` (``IOError``, ``os.error``, ``socket.error``) as
     ``OSError``."""
@@ -258,17 +258,25 @@ GUARD_FUNCTIONS = {
 GUARD_METHODS = {"exists": "exists", "is_file": "isfile", "is_dir": "isdir"}
 
 
+def guard_kind(call: ast.Call, resolve) -> Optional[str]:
+    """The kind of check ``call`` makes of whether a file is there (``os.path.isfile(p)``:
+    ``isfile``; ``p.exists()`` of a path: ``exists``), or None. The function takes the path
+    as its first argument; the method, unresolved (no module's function), takes none."""
+    name = resolve(call.func)
+    if name in GUARD_FUNCTIONS and call.args:
+        return GUARD_FUNCTIONS[name]
+    if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in GUARD_METHODS \
+            and not call.args:
+        return GUARD_METHODS[call.func.attr]
+    return None
+
+
 def _guard_raises(stmt: ast.stmt, resolve) -> bool:
     """Whether ``stmt`` is an ``if`` that checks whether a file is there and raises in its
     body: ``if not os.path.exists(path): raise ConfigMissing(path)``."""
     if type(stmt) is not ast.If or not any(isinstance(s, ast.Raise) for s in stmt.body):
         return False
-    for node in ast.walk(stmt.test):
-        if isinstance(node, ast.Call) and (
-                resolve(node.func) in GUARD_FUNCTIONS
-                or isinstance(node.func, ast.Attribute) and node.func.attr in GUARD_METHODS):
-            return True
-    return False
+    return any(isinstance(node, ast.Call) and guard_kind(node, resolve) is not None for node in ast.walk(stmt.test))
 
 
 def handler_reraises(handler: ast.ExceptHandler, resolve=None) -> bool:
@@ -1448,7 +1456,7 @@ class ModuleSummaries:
         known = self._converters.get(id(found[0]))
         if known is None:
             known = self._converters[id(found[0])] = any(
-                isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & exception_names(
+                isinstance(node, ast.ExceptHandler) and (node.type is None or _HANDLED_MISSING & caught_classes(
                     node.type.elts if isinstance(node.type, ast.Tuple) else [node.type], self.facts.resolve))
                 for node in own_nodes(found[0]))
         return known

@@ -9,7 +9,7 @@ from ..imports import dotted_name, unnegated
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
-from ..summaries import GUARD_FUNCTIONS, GUARD_METHODS, instance_name, stat_of_mtime
+from ..summaries import guard_kind, instance_name, stat_of_mtime
 from .callers import _parameters
 from .facts import Must, Unless
 from .opens import STAT
@@ -164,23 +164,22 @@ class GuardsAndChecks:
         return None
 
     def _guard_of(self, call: ast.Call, state: State) -> Optional[Tuple[str, str]]:
-        name = self.facts.resolve(call.func)
-        if name in GUARD_FUNCTIONS and call.args:
+        kind = guard_kind(call, self.facts.resolve)
+        if kind is None:
+            return None
+        if call.args:  # ``os.path.exists(p)``: the method form takes no argument
             key = self.key(call.args[0], state)
-            return (GUARD_FUNCTIONS[name], key) if key is not None else None
-        if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in GUARD_METHODS \
-                and not call.args:
-            receiver = call.func.value
-            key = self.key(receiver, state)
-            if key is None:
-                return None
-            ref = dotted_name(receiver)
-            if ref is not None:
-                # Only a path answers ``is_file()`` or ``exists()`` of itself: its ``open()``,
-                # ``replace()`` or ``unlink()`` are a path's too (``for f in files: if f.is_file()``).
-                state.set("pathlib", ref, Must(True))
-            return GUARD_METHODS[call.func.attr], key
-        return None
+            return (kind, key) if key is not None else None
+        receiver = call.func.value
+        key = self.key(receiver, state)
+        if key is None:
+            return None
+        ref = dotted_name(receiver)
+        if ref is not None:
+            # Only a path answers ``is_file()`` or ``exists()`` of itself: its ``open()``,
+            # ``replace()`` or ``unlink()`` are a path's too (``for f in files: if f.is_file()``).
+            state.set("pathlib", ref, Must(True))
+        return kind, key
 
     def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
         """The key whose seconds-resolution mtime ``node`` is, or None."""

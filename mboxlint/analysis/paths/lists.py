@@ -7,7 +7,8 @@ from typing import Optional, Tuple
 
 from ..pathkey import PathKey, name_key, substitute
 from ..state import State
-from .checks import GUARD_FUNCTIONS, GuardFact
+from ..summaries import GUARD_FUNCTIONS
+from .checks import GuardFact
 from .expressions import WHOLE_COPIES
 from .facts import Must
 

@@ -9,7 +9,7 @@ from ..imports import dotted_name, parameter_names
 from ..modes import combined_mode, mode_kind
 from ..pathkey import PathKey, substitute
 from ..state import State
-from ..summaries import CATCHES_ANY_OS_ERROR, exception_names, handler_reraises, string_defaults
+from ..summaries import CATCHES_ANY_OS_ERROR, caught_classes, handler_reraises, string_defaults
 from ..walk import Walker
 from .expressions import PATHLIB_CLASSES, const_string, keyword_value
 
@@ -107,7 +107,7 @@ class OpensAndActs:
         for item in walker.enclosing_with_items():
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
-                names.update(exception_names(expr.args, self.facts.resolve))
+                names.update(caught_classes(expr.args, self.facts.resolve))
         for handler in walker.enclosing_handlers():
             if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker):
                 continue  # re-raises (or raises another error, or exits): the failure is not survived
@@ -118,7 +118,7 @@ class OpensAndActs:
             if handler.type is None:
                 names.add("BaseException")
             else:
-                names.update(exception_names(handler.type.elts if isinstance(handler.type, ast.Tuple)
+                names.update(caught_classes(handler.type.elts if isinstance(handler.type, ast.Tuple)
                                              else [handler.type], self.facts.resolve))
         return names
 
@@ -127,7 +127,7 @@ class OpensAndActs:
         and raises again on one branch (``if err.errno == errno.EXDEV: ... else: raise``): those
         of the errnos that take the other branch (``FileNotFoundError`` for ``ENOENT``). None
         for a handler of another shape."""
-        if handler.name is None or handler.type is not None and not exception_names(
+        if handler.name is None or handler.type is not None and not caught_classes(
                 handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type],
                 self.facts.resolve) & CATCHES_ANY_OS_ERROR:
             return None
