@@ -93,8 +93,9 @@ class _Places:
 
     def stored_in(self, event) -> list:
         """The attributes of the instance that the method of ``event`` sets, as statements of
-        its own, to the parameter the event opens, never rebound there (``self.path = path``
-        then ``open(path)`` in ``__init__``): the same file as those attributes name."""
+        its own and only there, to the parameter the event opens, never rebound there
+        (``self.path = path`` then ``open(path)`` in ``__init__``): the same file as those
+        attributes name."""
         key, scope = event.path, event.scope
         self_name = scope.self_name
         if not self_name or key.kind != "name" or "." in key.head \
@@ -103,11 +104,13 @@ class _Places:
         stores = self._stores.get(id(scope.node))
         if stores is None:
             stores = self._stores[id(scope.node)] = {}
+            # an attribute the method sets more than once may name another file by the open
+            counts = Counter(dotted_name(target) for target, _ in bindings_of(scope.node, self.facts.may_walrus))
             for stmt in own_statements(scope.node):
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and type(stmt.value) is ast.Name:
                     target = stmt.targets[0]
                     if isinstance(target, ast.Attribute) and type(target.value) is ast.Name \
-                            and target.value.id == self_name:
+                            and target.value.id == self_name and counts[self_name + "." + target.attr] == 1:
                         stores.setdefault(stmt.value.id, []).append(name_key("self." + target.attr))
         return stores.get(key.head, [])
 
