@@ -149,6 +149,7 @@ class ModuleFacts:
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
         self._tree = tree
         self._test_module: Optional[bool] = None
+        self._top_bindings: Optional[Dict[str, int]] = None
         self._collect(tree)
 
     # -- collection -----------------------------------------------------------------
@@ -188,6 +189,7 @@ class ModuleFacts:
                             self.module_bindings.add(name.id)
         if star:
             self._modules_from_star(tree)
+        self._assigned_aliases(tree)
         # Subclasses, in source order so that a subclass of a subclass resolves too.
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef):
@@ -198,6 +200,52 @@ class ModuleFacts:
                         if kind in LOCKABLE_CLASSES:
                             self.lockable_subclasses[stmt.name] = kind
                         break
+
+    def _assigned_aliases(self, tree: ast.Module) -> None:
+        """A module-level ``join = os.path.join`` names that function wherever the module calls
+        ``join``, as ``from os.path import join`` would: an alias, when it is the only binding
+        of the name in the module (no other assignment, ``def``, import or ``global``)."""
+        candidates: Dict[str, str] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Attribute):
+                target = self.resolve(stmt.value)
+                name = stmt.targets[0].id
+                if target is not None and name not in self.aliases and name not in self.relative_aliases:
+                    # a second assignment of it leaves it out (``None`` marks that)
+                    candidates[name] = target if name not in candidates else None
+        candidates = {name: target for name, target in candidates.items() if target is not None}
+        if not candidates:
+            return
+        # Bindings at the top level (a function's own local of that name shadows it only there,
+        # as it would an imported one), and ``global`` declarations anywhere.
+        bound = self.top_level_bindings()
+        text = self.text
+        if text is None:
+            declared = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+        else:  # every word on a line after ``global``: the names it may declare, and more
+            declared = set()
+            at = text.find("global")
+            while at != -1:
+                end = text.find("\n", at)
+                declared.update(re.findall(r"\w+", text[at + 6:end if end != -1 else len(text)]))
+                at = text.find("global", at + 6)
+        for name in list(candidates):
+            if bound.get(name) != 1 or name in declared:
+                del candidates[name]
+        self.aliases.update(candidates)
+
+    def top_level_bindings(self) -> Dict[str, int]:
+        """How many statements of the module's top level (its blocks included, not its
+        functions and classes) bind each name: assignments, loop and ``with`` targets,
+        imports, ``def`` and ``class``. Read statement by statement, not into expressions."""
+        if self._top_bindings is None:
+            found: Dict[str, int] = {}
+            for stmt in own_statements(self._tree):
+                for name in _statement_bindings(stmt):
+                    found[name] = found.get(name, 0) + 1
+            self._top_bindings = found
+        return self._top_bindings
 
     def _modules_from_star(self, tree: ast.Module) -> None:
         """A name spelled like a re-exported module, used as one (``os.remove(p)``) and bound
@@ -441,6 +489,27 @@ def parameter_names(func: ast.AST) -> List[str]:
     args = func.args
     every = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
     return [a.arg for a in every + [args.vararg, args.kwarg] if a is not None]
+
+
+def _statement_bindings(stmt: ast.stmt) -> List[str]:
+    """The names one statement binds itself (not those of statements nested in it)."""
+    kind = type(stmt)
+    if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        return [stmt.name]
+    if kind is ast.Import or kind is ast.ImportFrom:
+        return [(alias.asname or alias.name).split(".")[0] for alias in stmt.names]
+    if kind is ast.Assign:
+        targets = stmt.targets
+    elif kind is ast.AugAssign or kind is ast.AnnAssign and stmt.value is not None:
+        targets = [stmt.target]
+    elif kind is ast.For or kind is ast.AsyncFor:
+        targets = [stmt.target]
+    elif kind is ast.With or kind is ast.AsyncWith:
+        targets = [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+    else:
+        return []
+    return [node.id for target in targets for node in ast.walk(target)
+            if type(node) is ast.Name and type(node.ctx) is not ast.Load]
 
 
 def own_statements(scope: ast.AST):
