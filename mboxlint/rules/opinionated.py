@@ -270,7 +270,9 @@ class InPlaceRewrite(Rule):
     file too, and so is one of the parameter a method stores, as a statement of its own, in
     the attribute and never rebinds: `self.path = path` then `open(path)` in `__init__`),
     for constants and module globals in the whole module (and attributes of an
-    imported module: `g.CACHEFILE` after `from . import g`); a parameter whose
+    imported module: `g.CACHEFILE` after `from . import g`; a module constant bound only to a
+    pathlib path, `CONFIG = Path(__file__).with_name("config.json")`, is one in every function
+    that does not bind the name, so `CONFIG.open("w")` opens it); a parameter whose
     default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
     that gets a value when none was passed (`def load(path=None): if path is None: path =
     EXPR`, `path = path or EXPR`), at the top of the body, or further down (after a loop,

@@ -312,6 +312,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._attribute_values: Dict[int, Dict[str, List[ast.AST]]] = {}
         #: id of a class -> its attributes every binding of which names a file unique to the run
         self._unique_attributes: Dict[int, FrozenSet[str]] = {}
+        #: module constants that are pathlib paths (see :meth:`_module_pathlib`; None: not asked yet)
+        self._pathlib_constants: Optional[frozenset] = None
+        #: id of a function -> every name it binds
+        self._local_names: Dict[int, frozenset] = {}
         #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
         self._rename_word: Optional[RenameWord] = None
         self._init_callers()

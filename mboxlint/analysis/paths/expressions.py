@@ -3,9 +3,9 @@ says how). Keys are evaluated with explicit stacks: operator chains and nested c
 deep as the parser allows."""
 
 import ast
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from ..imports import dotted_name, own_statements, sequential_statements
+from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
 from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
@@ -634,7 +634,25 @@ class PathExpressions:
                 ref = dotted_name(node)
                 if ref is None:
                     return False
-                return state.get("pathlib", ref) is not None or untyped and self._untyped_path(ref)
+                return state.get("pathlib", ref) is not None or untyped and self._untyped_path(ref) \
+                    or "." not in ref and self._module_pathlib(ref)
+
+    def _module_pathlib(self, name: str) -> bool:
+        """Whether ``name`` is a module constant every top-level binding of which is a
+        ``pathlib`` path (``CONFIG = Path(__file__).with_name("config.json")``) that the
+        function being walked does not bind itself."""
+        names = self._pathlib_constants
+        if names is None:
+            names = self._pathlib_constants = module_pathlib_names(self.tree, self.facts)
+        if name not in names:
+            return False
+        scope = self._scope
+        if scope is None or not scope.is_function:
+            return False  # the module's own walk knows its bindings
+        local = self._local_names.get(id(scope.node))
+        if local is None:
+            local = self._local_names[id(scope.node)] = frozenset(bound_anywhere(scope.node))
+        return name not in local
 
     def _untyped_path(self, ref: str) -> bool:
         """Whether the scope being walked (or, for a ``self`` attribute, a method of its
@@ -753,3 +771,44 @@ class PathExpressions:
 
     def _annotated_pathlib(self, annotation: ast.AST) -> bool:
         return annotated_pathlib(annotation, self.facts.resolve, PATHLIB_CLASSES)
+
+
+def module_pathlib_names(tree: ast.Module, facts) -> frozenset:
+    """Names bound at the module's top level only by plain assignments, each of a ``pathlib``
+    path built there: a constructor call, then ``/``, ``.parent`` or path methods
+    (``Path(__file__).parent / "data.json"``), or another such name assigned before."""
+    values: Dict[str, int] = {}
+    found: Set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                name = targets[0].id
+                if _builds_pathlib(stmt.value, facts.resolve, found) and values.get(name, 0) >= 0:
+                    values[name] = values.get(name, 0) + 1
+                    found.add(name)
+                else:
+                    values[name] = -1
+                    found.discard(name)
+    if not found:
+        return frozenset()
+    bound = facts.top_level_bindings()  # no binding of another kind, nor in a block
+    return frozenset(name for name in found if bound.get(name) == values[name])
+
+
+def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
+    for _ in range(64):  # chains longer than anyone writes are not followed
+        if isinstance(node, ast.Call):
+            if resolve(node.func) in PATHLIB_CLASSES:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr in PATH_METHODS:
+                node = node.func.value
+                continue
+            return False
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            node = node.left
+        elif isinstance(node, ast.Attribute) and node.attr == "parent":
+            node = node.value
+        else:
+            return isinstance(node, ast.Name) and node.id in known
+    return False
