@@ -817,7 +817,7 @@ class ModuleSummaries:
         #: id of a function -> whether it may turn a missing file into another error
         self._converters: Dict[int, bool] = {}
         #: id of a function -> whether it returns a new mkstemp() (see :meth:`makes_temp`)
-        self._temp_makers: Dict[int, bool] = {}
+        self._temp_makers: Dict[object, bool] = {}
         #: id of a function -> what it renames (see :meth:`renaming`), and the names of
         #: those that may rename (see :meth:`_renamer_names`)
         self._renamers: Dict[int, object] = {}
@@ -829,6 +829,8 @@ class ModuleSummaries:
         self._getter_depths: Dict[Tuple[int, int], Optional[int]] = {}
         self._getter_parts: Dict[Tuple[int, int], Optional[List[ast.AST]]] = {}
         self._mtime_stores: Dict[int, Dict[str, Optional[str]]] = {}
+        #: id of a helper -> the parameter whose mtime it returns (see :meth:`mtime_argument`)
+        self._mtime_helpers: Dict[int, Optional[str]] = {}
         seen_twice: Set[str] = set()
         for stmt in tree.body:
             name = getattr(stmt, "name", None)
@@ -1445,6 +1447,43 @@ class ModuleSummaries:
                 isinstance(v, ast.Call) and self.facts.resolve(v.func) == "tempfile.mkstemp" for v in values)
         return known
 
+    def makes_temp_name(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
+        """Whether ``call`` calls a helper of the module every ``return`` of which gives the
+        name of a new temp file: ``tempfile.mktemp(...)``, or the name it unpacked from
+        ``tempfile.mkstemp(...)`` and binds nowhere else (``fd, path = mkstemp(dir=d);
+        os.close(fd); return path``)."""
+        if not isinstance(call.func, (ast.Name, ast.Attribute)) or (
+                self.facts.text is not None and "mktemp" not in self.facts.text and "mkstemp" not in self.facts.text):
+            return False
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return False
+        key = ("name", id(found[0]))
+        known = self._temp_makers.get(key)
+        if known is None:
+            known = self._temp_makers[key] = self._returns_temp_name(found[0])
+        return known
+
+    def _returns_temp_name(self, func: ast.AST) -> bool:
+        values = _return_values(func)
+        if not values:
+            return False
+        made: Dict[str, int] = {}  # name -> how many bindings of it unpack a new temp's name
+        bound: Dict[str, int] = {}
+        for target, value in bindings_of(func, self.facts.may_walrus):
+            if isinstance(target, ast.Name):
+                bound[target.id] = bound.get(target.id, 0) + 1
+        for stmt in own_statements(func):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call):
+                target, made_by = stmt.targets[0], self.facts.resolve(stmt.value.func)
+                if made_by == "tempfile.mkstemp" and isinstance(target, ast.Tuple) and len(target.elts) == 2 \
+                        and isinstance(target.elts[1], ast.Name):
+                    made[target.elts[1].id] = made.get(target.elts[1].id, 0) + 1
+                elif made_by == "tempfile.mktemp" and isinstance(target, ast.Name):
+                    made[target.id] = made.get(target.id, 0) + 1
+        return all(isinstance(v, ast.Call) and self.facts.resolve(v.func) == "tempfile.mktemp"
+                   or isinstance(v, ast.Name) and made.get(v.id, 0) == 1 and bound.get(v.id) == 1 for v in values)
+
     def may_convert_missing(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
         """Whether the helper ``call`` calls may turn a missing file into another error: it
         is not a function of the module known here, or one of its own handlers catches a
@@ -1692,6 +1731,60 @@ class ModuleSummaries:
         if stat_of_mtime(node, self.facts.resolve) is not None:
             return True
         return isinstance(node, ast.Call) and self.facts.resolve(node.func) == "os.path.getmtime"
+
+    def mtime_argument(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> Optional[ast.AST]:
+        """The argument of ``call`` whose file's mtime the helper it calls returns: a function
+        or method of the module every ``return`` of which gives None or the mtime of one
+        parameter it never rebinds (``return os.stat(path).st_mtime``, ``os.path.getmtime(p)``,
+        through ``int()``); None for any other call."""
+        if self.facts.text is not None and "mtime" not in self.facts.text:
+            return None
+        found = self.callee_node(call, cls, self_name)
+        if found is None:
+            return None
+        func = found[0]
+        param = self._mtime_helpers.get(id(func), False)
+        if param is False:
+            param = self._mtime_helpers[id(func)] = self._returned_mtime_parameter(func)
+        if param is None:
+            return None
+        arguments = arguments_by_parameter(func, call, bound=found[1] is not None and _is_self_call(call, self_name))
+        return arguments.get(param) if arguments is not None else None
+
+    def _returned_mtime_parameter(self, func: ast.AST) -> Optional[str]:
+        values = _return_values(func, with_none=False)
+        if not values:
+            return None
+        params = set(_params(func)) | {a.arg for a in func.args.kwonlyargs}
+        named = set()
+        for value in values:
+            while isinstance(value, ast.Call) and self.facts.resolve(value.func) in _MTIME_CONVERSIONS \
+                    and len(value.args) == 1:
+                value = value.args[0]
+            if isinstance(value, ast.Call) and self.facts.resolve(value.func) == "os.path.getmtime" and value.args:
+                path = value.args[0]
+            else:
+                stat = stat_of_mtime(value, self.facts.resolve)
+                if not isinstance(stat, ast.Call):
+                    return None
+                if self.facts.resolve(stat.func) in ("os.stat", "os.lstat") and stat.args:
+                    path = stat.args[0]
+                elif isinstance(stat.func, ast.Attribute) and stat.func.attr == "stat" and not stat.args:
+                    path = stat.func.value  # ``p.stat()``, ``Path(p).stat()``
+                    if isinstance(path, ast.Call) and len(path.args) == 1 \
+                            and (self.facts.resolve(path.func) or "").startswith("pathlib."):
+                        path = path.args[0]
+                else:
+                    return None
+            if not isinstance(path, ast.Name) or path.id not in params:
+                return None
+            named.add(path.id)
+        if len(named) != 1:
+            return None
+        param = named.pop()
+        rebound = any(isinstance(target, ast.Name) and target.id == param
+                      for target, _value in bindings_of(func, self.facts.may_walrus))
+        return None if rebound else param
 
     def _mtime_locals(self, func: ast.AST) -> Set[str]:
         values = local_bindings(func, self.facts.may_walrus)

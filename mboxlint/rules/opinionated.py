@@ -910,7 +910,10 @@ class RenameWithoutFsync(Rule):
     the file may come from a helper of the module that opens it and returns it, as in MBX301),
     and no call of a helper whose name contains `sync` with one of those, runs before the
     rename on any path. A function of the module that fsyncs its parameter (on some path)
-    counts where it is called. A temp file a method of a class opened on `self` from a name
+    counts where it is called. A helper of the module every `return` of which gives the name
+    of a new temp file (`tempfile.mktemp()`, or the name it unpacked from `tempfile.mkstemp()`
+    and binds nowhere else: `fd, path = mkstemp(dir=d); os.close(fd); return path`) makes a
+    temp file where it is called. A temp file a method of a class opened on `self` from a name
     built from the target (`self.out = open(self.path + ".new", "w")` in `__init__`) is
     followed into the class's other methods, and counts as fsynced when some method of the
     class fsyncs that attribute. The mode may be held in a local name every binding of which in
@@ -1030,7 +1033,9 @@ class MtimeChangeDetection(Rule):
     ## What it does
     Reports a comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`) in a condition between
     `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (also the tuple form
-    `os.stat(P)[stat.ST_MTIME]`, or a name bound from one of them) and a value obtained
+    `os.stat(P)[stat.ST_MTIME]`, a name bound from one of them, or a call of a helper of the
+    module every `return` of which gives None or one of these for one parameter it never
+    rebinds: `get_mtime(P)` after `def get_mtime(f): return os.stat(f).st_mtime`) and a value obtained
     earlier for the same file: an attribute, a cache entry or a field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
     from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`,
     or `self.load_mtime if self.loaded else 0`).

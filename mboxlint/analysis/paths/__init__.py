@@ -482,6 +482,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if name == "tempfile.mktemp":
             self._new_temp(ref, call, state, bound=[ref])
             return True
+        if name is None and self.facts.summaries is not None and self._scope is not None \
+                and self.facts.summaries.makes_temp_name(call, self._scope.enclosing_class, self._self_name):
+            self._new_temp(ref, call, state, bound=[ref], unknown_dir=True)  # the helper's folder
+            return True
         if name in TEMP_FILES:
             if not is_true_false(keyword_value(call, "delete"), False):
                 return True  # deleted on close: never renamed into place
@@ -524,6 +528,13 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             if key is not None:
                 state.set("mtime", ref, Unless(key))
             return True
+        if name is None and self.facts.summaries is not None and self._scope is not None:
+            passed = self.facts.summaries.mtime_argument(call, self._scope.enclosing_class, self._self_name)
+            if passed is not None:  # ``mtime = get_mtime(path)``: a helper returning its mtime
+                key = self.key(passed, state)
+                if key is not None:
+                    state.set("mtime", ref, Unless(key))
+                return True
         if name in MAILBOX_CONSTRUCTORS and call.args:
             key = self.key(call.args[0], state)
             if key is not None:

@@ -186,6 +186,11 @@ class GuardsAndChecks:
         node = self._unconverted(node)
         if isinstance(node, ast.Call) and node.args and self.facts.resolve(node.func) == "os.path.getmtime":
             return self.key(node.args[0], state)
+        if isinstance(node, ast.Call) and self.facts.summaries is not None and self._scope is not None:
+            # ``get_mtime(self.filename)``: a helper of the module returning that file's mtime
+            passed = self.facts.summaries.mtime_argument(node, self._scope.enclosing_class, self._self_name)
+            if passed is not None:
+                return self.key(passed, state)
         inner = stat_of_mtime(node, self.facts.resolve)
         if inner is not None:
             if isinstance(inner, ast.Call):
