@@ -689,10 +689,19 @@ class _Body:
 
     def bound(self, name: str) -> Optional[List[Optional[ast.AST]]]:
         """The values the body binds to ``name``; None for a name it does not bind (a
-        parameter the body leaves alone, a module name)."""
+        parameter the body leaves alone, a module name). A name bound once, unpacked from
+        one call (``directory, base = os.path.split(p)``), is that call: pure when it is."""
         if self._bindings is None:
             self._bindings = local_bindings(self.func, self.walrus)
-        return self._bindings.get(name)
+        values = self._bindings.get(name)
+        if values is not None and len(values) == 1 and values[0] is None:
+            for stmt in own_statements(self.func):
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call) \
+                        and isinstance(stmt.targets[0], ast.Tuple) and not any(
+                            isinstance(e, ast.Starred) for e in stmt.targets[0].elts) and any(
+                            isinstance(e, ast.Name) and e.id == name for e in stmt.targets[0].elts):
+                    return [stmt.value]
+        return values
 
 
 def _is_self_call(call: ast.Call, self_name: Optional[str]) -> bool:
@@ -1328,6 +1337,14 @@ class ModuleSummaries:
                 stack.extend(c for c in ast.iter_child_nodes(current))
             elif isinstance(current, ast.Subscript) and self.facts.resolve(current.value) == "os.environ":
                 stack.append(current.slice)
+            elif isinstance(current, ast.Subscript):
+                # ``self.path[:-4]``, ``parts[0]``: a part of a pure value, as an attribute is
+                stack.append(current.value)
+                stack.append(current.slice)
+            elif isinstance(current, ast.Slice):
+                stack.extend(part for part in (current.lower, current.upper, current.step) if part is not None)
+            elif isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.USub):
+                stack.append(current.operand)
             elif isinstance(current, ast.Call) and self._instance_lookup(current, body):
                 continue
             elif isinstance(current, ast.IfExp):  # ``".json" if ... else ""``: either is pure
@@ -1343,9 +1360,10 @@ class ModuleSummaries:
             elif isinstance(current, ast.Call) and all(k.arg is not None for k in current.keywords) \
                     and not any(isinstance(a, ast.Starred) for a in current.args):
                 name = self.facts.resolve(current.func)
-                method = current.func.attr if isinstance(current.func, ast.Attribute) and name is None else None
+                method = current.func.attr if isinstance(current.func, ast.Attribute) and (
+                    name is None or _imported_constant(current.func.value)) else None
                 stack.extend(keyword.value for keyword in current.keywords)
-                if name in _PATH_BUILDERS or name == "os.path.dirname" or name in _SAME_ALL_RUN \
+                if name in _PATH_BUILDERS or name in _PATH_PARTS or name in _SAME_ALL_RUN \
                         or name in _DIGESTS or name in _PURE_BUILTINS:
                     pass
                 elif method in _PATH_METHODS or method in _STRING_METHODS \
@@ -1940,6 +1958,14 @@ _STRING_TESTS = frozenset({"startswith", "endswith"})
 _PATH_METHODS = frozenset({"joinpath", "with_suffix", "with_name", "with_stem"})
 #: digests of what they are given (a cache file named by the hash of its source's name)
 _DIGESTS = frozenset("hashlib." + name for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"))
+def _imported_constant(node: ast.AST) -> bool:
+    """A name spelled as a constant (``JSON_FILE_PATTERN``), as another module gives one: its
+    string methods are those of a string, not functions of a module."""
+    return isinstance(node, ast.Name) and node.id.isupper()
+
+
+#: functions giving parts of a path, and of it alone
+_PATH_PARTS = frozenset({"os.path.dirname", "os.path.basename", "os.path.split", "os.path.splitext"})
 _PATH_BUILDERS = frozenset({
     "os.path.join", "posixpath.join", "ntpath.join", "builtins.str", "os.fspath", "os.path.abspath",
     "os.path.realpath", "os.path.normpath", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
