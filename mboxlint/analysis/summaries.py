@@ -2270,45 +2270,24 @@ class PrivatePaths:
         if found is not None:
             return found
         self._classes[id(cls)] = frozenset()  # while computing
-        if not self._may_spell_private(cls, PYTEST_PRIVATE_PARAMETERS | self.fixtures()):
+        names = PYTEST_PRIVATE_PARAMETERS | self.fixtures()
+        if not self._may_spell_private(cls, names):
             return frozenset()
-        stores = []  # (method, self name, attribute, value)
-        for stmt in cls.body:
-            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
-            params = _params(stmt)
-            if not params:
-                continue
-            # Only statements can bind an attribute: no need to look into expressions.
-            for node in own_statements(stmt):
-                if isinstance(node, ast.Assign):
-                    targets, value = node.targets, node.value
-                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-                    targets, value = [node.target], node.value if isinstance(node, ast.AnnAssign) else None
-                elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-                    targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else [
-                        item.optional_vars for item in node.items if item.optional_vars is not None]
-                    value = None
-                else:
-                    continue
-                for target in targets:
-                    kind = type(target)
-                    if kind is ast.Name:
-                        continue  # most targets: no attribute in them
-                    if kind is ast.Attribute and type(target.value) is ast.Name:
-                        if target.value.id == params[0]:
-                            stores.append((stmt, params[0], target.attr, value))
-                        continue
-                    if kind is ast.Attribute:
-                        chain = dotted_name(target)
-                        if chain is not None and chain.partition(".")[0] == params[0]:
-                            # ``self.mock.folder = mkdtemp()``: the attribute of an attribute
-                            stores.append((stmt, params[0], chain.partition(".")[2], value))
-                    for element in ast.walk(target):
-                        if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
-                                and element.value.id == params[0]:
-                            direct = value if element is target else None
-                            stores.append((stmt, params[0], element.attr, direct))
+        methods = [stmt for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(stmt)]
+        #: id of a method -> its own private names, looked for once (not once per store)
+        method_names: Dict[int, FrozenSet[str]] = {}
+        # The first attribute found private is bound to a private path before any other is
+        # known to be one: in a method whose lines spell a way to make one. Most classes
+        # have none, and need not have every binding of every method looked at.
+        seeded = names | self._module_names()
+        test_methods = self.facts.is_test_module
+        seeds = [method for method in methods
+                 if self._may_spell_private(method, ()) or self._may_spell_private(method, seeded)
+                 or test_methods and method.name.startswith("test")]
+        if not any(self._store_private(method, self_name, value, set(), method_names)
+                   for method, self_name, _attr, value in _attribute_stores(seeds)):
+            return frozenset()
+        stores = _attribute_stores(methods)  # (method, self name, attribute, value)
         private: Set[str] = set()
         shared: Set[str] = set()
         #: attribute -> the methods binding it (a chain's first attribute rebound by a method
@@ -2316,15 +2295,9 @@ class PrivatePaths:
         binders: Dict[str, Set[int]] = {}
         for method, _self_name, attr, _value in stores:
             binders.setdefault(attr, set()).add(id(method))
-        #: id of a method -> its own private names, looked for once (not once per store)
-        method_names: Dict[int, FrozenSet[str]] = {}
         for method, self_name, attr, value in stores:
-            known = {self_name + "." + a for a in private}
-            if self.private_expression(value, known):
+            if self._store_private(method, self_name, value, {self_name + "." + a for a in private}, method_names):
                 private.add(attr)
-            elif value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
-                    and self.private_expression(value, known | self._method_names(method, method_names)):
-                private.add(attr)  # through a local: ``d = mkdtemp(); self.tmp = d``
             else:
                 shared.add(attr)
         for attr in private - shared:
@@ -2333,6 +2306,16 @@ class PrivatePaths:
         found = frozenset(private - shared)
         self._classes[id(cls)] = found
         return found
+
+    def _store_private(self, method: ast.AST, self_name: str, value: Optional[ast.AST], known: Set[str],
+                       method_names: Dict[int, FrozenSet[str]]) -> bool:
+        """Whether a method binds an attribute to a private path, given the instance's
+        attributes ``known`` to hold one."""
+        if self.private_expression(value, known):
+            return True
+        # through a local: ``d = mkdtemp(); self.tmp = d``
+        return value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
+            and self.private_expression(value, known | self._method_names(method, method_names))
 
     def _method_names(self, method: ast.AST, found: Dict[int, FrozenSet[str]]) -> FrozenSet[str]:
         """The private names of ``method`` as a plain function (see :meth:`scope`), kept in
@@ -2595,6 +2578,44 @@ class PrivatePaths:
         if not fresh:
             self._scopes[id(func)] = result
         return result
+
+
+def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:
+    """``(method, instance name, attribute, value)`` of each binding of an attribute of the
+    instance in ``methods`` (value None when it is not one plain value: a loop or ``with``
+    target, ``+=``, an unpacking); ``self.mock.folder = ...`` binds ``mock.folder``."""
+    stores = []
+    for stmt in methods:
+        self_name = _params(stmt)[0]
+        # Only statements can bind an attribute: no need to look into expressions.
+        for node in own_statements(stmt):
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets, value = [node.target], node.value if isinstance(node, ast.AnnAssign) else None
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+                targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else [
+                    item.optional_vars for item in node.items if item.optional_vars is not None]
+                value = None
+            else:
+                continue
+            for target in targets:
+                kind = type(target)
+                if kind is ast.Name:
+                    continue  # most targets: no attribute in them
+                if kind is ast.Attribute and type(target.value) is ast.Name:
+                    if target.value.id == self_name:
+                        stores.append((stmt, self_name, target.attr, value))
+                    continue
+                if kind is ast.Attribute:
+                    chain = dotted_name(target)
+                    if chain is not None and chain.partition(".")[0] == self_name:
+                        stores.append((stmt, self_name, chain.partition(".")[2], value))
+                for element in ast.walk(target):
+                    if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
+                            and element.value.id == self_name:
+                        stores.append((stmt, self_name, element.attr, value if element is target else None))
+    return stores
 
 
 #: list, tuple and set displays: their entries are their elements

@@ -167,9 +167,21 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         """Names of the module's functions and methods that open a file and return it (only
         looked for when the module spells ``open`` at all)."""
         summaries = self.facts.summaries
-        if summaries is None or self._may_open() is _never:
+        may_open = self._may_open()
+        if summaries is None or may_open is _never:
             return ()
-        return tuple(sorted({name for name, call in summaries.returning_calls(self._may_open())
+        # ... and that returns at all: most functions opening a file (tests) return nothing,
+        # and need not have their returns looked for.
+        text = self.facts.text
+        returns = word_lines(text, "return") if text is not None else None
+        if returns is not None:
+            if not returns:
+                return ()
+            returning = _spanning(returns)
+            within = returning if may_open is None else (lambda func: may_open(func) and returning(func))
+        else:
+            within = may_open
+        return tuple(sorted({name for name, call in summaries.returning_calls(within)
                              if "open" not in name and self._open_parts(call) is not None}))
 
     def _file_helper_names(self) -> Tuple[str, ...]:
