@@ -670,7 +670,7 @@ class _Body:
     to collect the getters it calls instead of judging them."""
 
     __slots__ = ("owner", "self_name", "func", "walrus", "_bindings", "getter_calls", "followed", "names",
-                 "branches_pure")
+                 "branches_pure", "_unpacked")
 
     def __init__(self, owner, self_name, func, walrus, getter_calls):
         self.owner = owner
@@ -678,6 +678,8 @@ class _Body:
         self.func = func
         self.walrus = walrus
         self._bindings: Optional[Dict[str, List[Optional[ast.AST]]]] = None
+        #: name -> the call a tuple assignment unpacks it from (found on first need)
+        self._unpacked: Optional[Dict[str, ast.AST]] = None
         self.getter_calls = getter_calls
         #: locals already looked at: each once per function, however many returns use it (a
         #: local that is not pure rejects the whole function, so it need not be told apart)
@@ -695,12 +697,16 @@ class _Body:
             self._bindings = local_bindings(self.func, self.walrus)
         values = self._bindings.get(name)
         if values is not None and len(values) == 1 and values[0] is None:
-            for stmt in own_statements(self.func):
-                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call) \
-                        and isinstance(stmt.targets[0], ast.Tuple) and not any(
-                            isinstance(e, ast.Starred) for e in stmt.targets[0].elts) and any(
-                            isinstance(e, ast.Name) and e.id == name for e in stmt.targets[0].elts):
-                    return [stmt.value]
+            if self._unpacked is None:  # found once per function, not once per name
+                self._unpacked = {}
+                for stmt in own_statements(self.func):
+                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.value, ast.Call) \
+                            and isinstance(stmt.targets[0], ast.Tuple) \
+                            and not any(isinstance(e, ast.Starred) for e in stmt.targets[0].elts):
+                        self._unpacked.update((e.id, stmt.value) for e in stmt.targets[0].elts if isinstance(e, ast.Name))
+            call = self._unpacked.get(name)
+            if call is not None:
+                return [call]
         return values
 
 

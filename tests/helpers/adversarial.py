@@ -261,6 +261,19 @@ def path_helper_chain(n: int) -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+def unpacked_getter(n: int) -> str:
+    """A getter unpacking ``n`` pairs from path splits and returning a path built from all of
+    them, checked and removed: each unpacked name is looked up once, not each by a look
+    through every statement of the getter."""
+    lines = ["class Entry:", "    def __init__(self, path):", "        self.path = path", "",
+             "    def get_path(self):"]
+    lines += ["        d%d, b%d = os.path.split(self.path[:-%d])" % (i, i, i + 1) for i in range(n)]
+    lines += ["        return os.path.join(" + ", ".join("d%d, b%d" % (i, i) for i in range(n)) + ")", "",
+              "    def remove(self):", "        if os.path.exists(self.get_path()):",
+              "            os.remove(self.get_path())"]
+    return HEADER + "\n".join(lines) + "\n"
+
+
 def checked_appends(n: int) -> str:
     """``n`` lists filled in one loop with names under a check, each then looped over: every
     append and every loop over a list costs the same, however many lists there are."""
@@ -408,6 +421,7 @@ SHAPES: Dict[str, Shape] = {
     "clock-cutoffs": Shape(clock_cutoffs, 300),
     "path-helper-chain": Shape(path_helper_chain, 150),
     "checked-appends": Shape(checked_appends, 300),
+    "unpacked-getter": Shape(unpacked_getter, 600),
     "copied-mtimes": Shape(copied_mtimes, 300),
     "rmtree-handlers": Shape(rmtree_handlers, 300),
     "private-listings": Shape(private_listings, 300),
