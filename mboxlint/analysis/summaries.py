@@ -869,7 +869,7 @@ class ModuleSummaries:
     def private(self) -> "PrivatePaths":
         """The module's private temporary paths (made on first use: most modules never ask)."""
         if self._private is None:
-            self._private = PrivatePaths(self.facts, self._tree, self.functions)
+            self._private = PrivatePaths(self.facts, self._tree, self.functions, self.methods)
         return self._private
 
     # -- lookup -----------------------------------------------------------------------
@@ -2000,10 +2000,13 @@ class PrivatePaths:
     A name counts only when every binding of it in the scope is private: ``d = mkdtemp()`` then
     ``d = shared`` is not private anywhere."""
 
-    def __init__(self, facts: ModuleFacts, tree: ast.Module, functions: Optional[Dict[str, ast.AST]] = None):
+    def __init__(self, facts: ModuleFacts, tree: ast.Module, functions: Optional[Dict[str, ast.AST]] = None,
+                 methods: Optional[Callable[[ast.ClassDef], Dict[str, ast.AST]]] = None):
         self.facts = facts
         #: the module's top-level functions defined once (:attr:`ModuleSummaries.functions`)
         self._functions: Dict[str, ast.AST] = functions or {}
+        #: a class's methods by name, its bases' in the module included (:meth:`ModuleSummaries.methods`)
+        self._methods_of = methods
         self._fixtures: Optional[Set[str]] = None
         #: every pytest fixture the module defines (found with :meth:`fixtures`)
         self._fixture_names: Set[str] = set()
@@ -2277,9 +2280,12 @@ class PrivatePaths:
             return found
         self._classes[id(cls)] = frozenset()  # while computing
         names = PYTEST_PRIVATE_PARAMETERS | self.fixtures()
-        if not self._may_spell_private(cls, names):
+        # Its own methods and those it inherits from its bases in the module (``setUp`` of a
+        # test base class): the ones an instance runs.
+        methods = [stmt for stmt in self._private_methods_of(cls)
+                   if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(stmt)]
+        if not any(self._may_spell_private(method, names) for method in methods):
             return frozenset()
-        methods = [stmt for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(stmt)]
         #: id of a method -> its own private names, looked for once (not once per store)
         method_names: Dict[int, FrozenSet[str]] = {}
         # The first attribute found private is bound to a private path before any other is
@@ -2293,7 +2299,9 @@ class PrivatePaths:
         if not any(self._store_private(method, self_name, value, set(), method_names)
                    for method, self_name, _attr, value in _attribute_stores(seeds)):
             return frozenset()
-        stores = _attribute_stores(methods)  # (method, self name, attribute, value)
+        # (method, self name, attribute, value); ``self.tmp = None`` (before a fresh one is made,
+        # or after it is removed) names no file: only the other bindings say what it holds.
+        stores = [store for store in _attribute_stores(methods) if not is_none(store[3])]
         private: Set[str] = set()
         shared: Set[str] = set()
         #: attribute -> the methods binding it (a chain's first attribute rebound by a method
@@ -2313,10 +2321,20 @@ class PrivatePaths:
         self._classes[id(cls)] = found
         return found
 
+    def _private_methods_of(self, cls: ast.ClassDef) -> List[ast.AST]:
+        """The methods an instance of ``cls`` runs: its own, and those of its bases in the
+        module it does not override (the module's summaries know the classes)."""
+        if self._methods_of is not None:
+            return list(self._methods_of(cls).values())
+        return list(cls.body)
+
     def _store_private(self, method: ast.AST, self_name: str, value: Optional[ast.AST], known: Set[str],
                        method_names: Dict[int, FrozenSet[str]]) -> bool:
         """Whether a method binds an attribute to a private path, given the instance's
-        attributes ``known`` to hold one."""
+        attributes ``known`` to hold one. The name ``tempfile.mkstemp()`` makes is a file of
+        this run alone, as a fresh directory is."""
+        if isinstance(value, _UnpackedName):
+            return self.facts.resolve(value.call.func) == "tempfile.mkstemp"
         if self.private_expression(value, known):
             return True
         # through a local: ``d = mkdtemp(); self.tmp = d``
@@ -2617,11 +2635,24 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
                     chain = dotted_name(target)
                     if chain is not None and chain.partition(".")[0] == self_name:
                         stores.append((stmt, self_name, chain.partition(".")[2], value))
+                unpacked = kind is ast.Tuple and len(target.elts) == 2 and isinstance(value, ast.Call)
                 for element in ast.walk(target):
                     if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
                             and element.value.id == self_name:
-                        stores.append((stmt, self_name, element.attr, value if element is target else None))
+                        # ``fd, self.tmp = tempfile.mkstemp()``: the name, unpacked from the call
+                        part = value if element is target else (
+                            _UnpackedName(value) if unpacked and element is target.elts[1] else None)
+                        stores.append((stmt, self_name, element.attr, part))
     return stores
+
+
+class _UnpackedName:
+    """The second item unpacked from a call (``fd, self.tmp = tempfile.mkstemp()``)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: ast.Call):
+        self.call = call
 
 
 #: list, tuple and set displays: their entries are their elements
