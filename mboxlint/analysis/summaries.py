@@ -23,6 +23,7 @@ then a call of it is that call, with the caller's arguments for the parameters.
 
 import ast
 import re
+import weakref
 from collections import Counter
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -869,7 +870,8 @@ class ModuleSummaries:
     def private(self) -> "PrivatePaths":
         """The module's private temporary paths (made on first use: most modules never ask)."""
         if self._private is None:
-            self._private = PrivatePaths(self.facts, self._tree, self.functions, self.methods)
+            # (a weak link: the summaries hold their private paths, which must not hold them back)
+            self._private = PrivatePaths(self.facts, self._tree, self.functions, weakref.WeakMethod(self.methods))
         return self._private
 
     # -- lookup -----------------------------------------------------------------------
@@ -2001,7 +2003,7 @@ class PrivatePaths:
     ``d = shared`` is not private anywhere."""
 
     def __init__(self, facts: ModuleFacts, tree: ast.Module, functions: Optional[Dict[str, ast.AST]] = None,
-                 methods: Optional[Callable[[ast.ClassDef], Dict[str, ast.AST]]] = None):
+                 methods: Optional[Callable[[], Optional[Callable[[ast.ClassDef], Dict[str, ast.AST]]]]] = None):
         self.facts = facts
         #: the module's top-level functions defined once (:attr:`ModuleSummaries.functions`)
         self._functions: Dict[str, ast.AST] = functions or {}
@@ -2324,8 +2326,9 @@ class PrivatePaths:
     def _private_methods_of(self, cls: ast.ClassDef) -> List[ast.AST]:
         """The methods an instance of ``cls`` runs: its own, and those of its bases in the
         module it does not override (the module's summaries know the classes)."""
-        if self._methods_of is not None:
-            return list(self._methods_of(cls).values())
+        methods = self._methods_of() if self._methods_of is not None else None
+        if methods is not None:
+            return list(methods(cls).values())
         return list(cls.body)
 
     def _store_private(self, method: ast.AST, self_name: str, value: Optional[ast.AST], known: Set[str],
