@@ -150,6 +150,7 @@ class ModuleFacts:
         self._tree = tree
         self._test_module: Optional[bool] = None
         self._top_bindings: Optional[Dict[str, int]] = None
+        self._globals: Optional[Set[str]] = None
         self._collect(tree)
 
     # -- collection -----------------------------------------------------------------
@@ -220,20 +221,29 @@ class ModuleFacts:
         # Bindings at the top level (a function's own local of that name shadows it only there,
         # as it would an imported one), and ``global`` declarations anywhere.
         bound = self.top_level_bindings()
-        text = self.text
-        if text is None:
-            declared = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
-        else:  # every word on a line after ``global``: the names it may declare, and more
-            declared = set()
-            at = text.find("global")
-            while at != -1:
-                end = text.find("\n", at)
-                declared.update(re.findall(r"\w+", text[at + 6:end if end != -1 else len(text)]))
-                at = text.find("global", at + 6)
+        declared = self.maybe_global()
         for name in list(candidates):
             if bound.get(name) != 1 or name in declared:
                 del candidates[name]
         self.aliases.update(candidates)
+
+    def maybe_global(self) -> Set[str]:
+        """Names a ``global`` statement of the module may declare (a function may rebind
+        them): read off the lines after ``global`` (every word there, and so more), or from
+        the tree when the text is not known. Found once."""
+        if self._globals is None:
+            text = self.text
+            if text is None:
+                self._globals = {name for node in ast.walk(self._tree) if isinstance(node, ast.Global)
+                                 for name in node.names}
+            else:
+                self._globals = set()
+                at = text.find("global")
+                while at != -1:
+                    end = text.find("\n", at)
+                    self._globals.update(re.findall(r"\w+", text[at + 6:end if end != -1 else len(text)]))
+                    at = text.find("global", at + 6)
+        return self._globals
 
     def top_level_bindings(self) -> Dict[str, int]:
         """How many statements of the module's top level (its blocks included, not its

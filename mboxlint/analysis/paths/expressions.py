@@ -774,8 +774,8 @@ class PathExpressions:
 
 
 def module_pathlib_names(tree: ast.Module, facts) -> frozenset:
-    """Names bound at the module's top level only by plain assignments, each of a ``pathlib``
-    path built there: a constructor call, then ``/``, ``.parent`` or path methods
+    """Names bound at the module's top level only by plain assignments (and declared
+    ``global`` by no function), each of a ``pathlib`` path built there: a constructor call, then ``/``, ``.parent`` or path methods
     (``Path(__file__).parent / "data.json"``), or another such name assigned before."""
     values: Dict[str, int] = {}
     found: Set[str] = set()
@@ -793,7 +793,8 @@ def module_pathlib_names(tree: ast.Module, facts) -> frozenset:
     if not found:
         return frozenset()
     bound = facts.top_level_bindings()  # no binding of another kind, nor in a block
-    return frozenset(name for name in found if bound.get(name) == values[name])
+    declared = facts.maybe_global()  # nor one a function may make
+    return frozenset(name for name in found if bound.get(name) == values[name] and name not in declared)
 
 
 def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
