@@ -151,7 +151,16 @@ class ModuleFacts:
         self._test_module: Optional[bool] = None
         self._top_bindings: Optional[Dict[str, int]] = None
         self._globals: Optional[Set[str]] = None
+        self._spelled: Dict[str, bool] = {}
         self._collect(tree)
+
+    def spells(self, word: str) -> bool:
+        """Whether the module's source may hold ``word``: True when the source is not known.
+        Remembered per word, as helpers ask once per call site and a search reads the module."""
+        found = self._spelled.get(word)
+        if found is None:
+            found = self._spelled[word] = self.text is None or word in self.text
+        return found
 
     # -- collection -----------------------------------------------------------------
 

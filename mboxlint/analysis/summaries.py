@@ -1478,8 +1478,8 @@ class ModuleSummaries:
         name of a new temp file: ``tempfile.mktemp(...)``, or the name it unpacked from
         ``tempfile.mkstemp(...)`` and binds nowhere else (``fd, path = mkstemp(dir=d);
         os.close(fd); return path``)."""
-        if not isinstance(call.func, (ast.Name, ast.Attribute)) or (
-                self.facts.text is not None and "mktemp" not in self.facts.text and "mkstemp" not in self.facts.text):
+        if not isinstance(call.func, (ast.Name, ast.Attribute)) or not (
+                self.facts.spells("mktemp") or self.facts.spells("mkstemp")):
             return False
         found = self.callee_node(call, cls, self_name)
         if found is None:
@@ -1763,7 +1763,7 @@ class ModuleSummaries:
         or method of the module every ``return`` of which gives None or the mtime of one
         parameter it never rebinds (``return os.stat(path).st_mtime``, ``os.path.getmtime(p)``,
         through ``int()``); None for any other call."""
-        if self.facts.text is not None and "mtime" not in self.facts.text:
+        if not self.facts.spells("mtime"):
             return None
         found = self.callee_node(call, cls, self_name)
         if found is None:
@@ -2415,7 +2415,7 @@ class PrivatePaths:
         """Fixtures of the module that change into a private directory -> whether ``autouse``."""
         if self._cwd_fixture_cache is None:
             self._cwd_fixture_cache = {}  # while computing: none
-            if self.facts.text is not None and "chdir" not in self.facts.text:
+            if not self.facts.spells("chdir"):
                 return self._cwd_fixture_cache
             found = {}
             for stmt in self._tree.body:
@@ -2459,7 +2459,7 @@ class PrivatePaths:
             if inherited:
                 inherited -= self._binds(scope.node, inherited)
             if inherited and outer is not None and outer.is_function and (
-                    self.facts.text is None or "nonlocal" in self.facts.text):
+                    self.facts.spells("nonlocal")):
                 declared = self._nonlocals.get(id(outer.node))
                 if declared is None:
                     declared = self._nonlocals[id(outer.node)] = frozenset(
@@ -2521,7 +2521,7 @@ class PrivatePaths:
         if self._module_private is None:
             self._module_private = frozenset()  # while computing
             found = {name for name in self.scope(self._tree, None) if "." not in name}
-            if found and (self.facts.text is None or "global" in self.facts.text):
+            if found and self.facts.spells("global"):
                 found -= {name for node in ast.walk(self._tree) if isinstance(node, ast.Global) for name in node.names}
             self._module_private = frozenset(found)
         return self._module_private

@@ -144,7 +144,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             # called: a rule that pairs opens across scopes (MBX901) needs those scopes too;
             # so does one that reads or writes the file it is given (``read_cache_file(p)``).
             words += self._opener_names() + self._file_helper_names()
-        if "ConfigParser" in words and (self.facts.text is None or "ConfigParser" in self.facts.text):
+        if "ConfigParser" in words and self.facts.spells("ConfigParser"):
             # A parser kept on the instance reads where its ``read()`` is called, in a
             # method that need not spell the class (see :meth:`_parser_attribute`).
             words += (".read(",)
@@ -300,7 +300,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._scope_parameters: Optional[tuple] = None
         #: whether entries read from ``self`` attributes are followed (see :meth:`_bind_entry`):
         #: only a module that spells ``mtime`` compares stored mtimes
-        self._entries_wanted = facts.text is None or "mtime" in facts.text
+        self._entries_wanted = facts.spells("mtime")
         #: id of the value of ``p = p or EXPR`` at the top of the scope -> the key it gave ``p``
         self._default_values: Dict[int, PathKey] = {}
         #: id of a call of a helper -> its arguments that were parameters as passed, when the

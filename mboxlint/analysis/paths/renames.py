@@ -343,7 +343,7 @@ class RenamesAndTemps:
         """id of the name of ``fd, name = tempfile.mkstemp(...)`` in ``func`` -> the call:
         the name of a temp file made there, unpacked from the pair the call returns."""
         found: Dict[int, ast.Call] = {}
-        if self.facts.text is not None and "mkstemp" not in self.facts.text:
+        if not self.facts.spells("mkstemp"):
             return found
         for stmt in own_statements(func):
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
