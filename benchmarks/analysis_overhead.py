@@ -1,6 +1,6 @@
 """What the key-provenance and IMAP analyses, or the function summaries, add to a full check.
 
-Usage: ``python benchmarks/analysis_overhead.py [CORPUS] [--repeat N] [--summaries | --callers]``
+Usage: ``python benchmarks/analysis_overhead.py [CORPUS] [--repeat N] [--summaries [--whole-check] | --callers]``
 
 CORPUS defaults to the running interpreter's standard library (``Lib/``, tests included,
 without the ``site-packages`` directory inside it).
@@ -12,6 +12,11 @@ functions (and what rests on them: private temporary paths, helper path keys). W
 ``--callers``, every analysis runs both times on the trees and their source, as the engine
 runs them (scopes without a trigger word are not walked), alternately without and with the
 context callers give the module's private helpers (``analyse(callers=...)``).
+
+With ``--summaries --whole-check``, what is timed is instead the whole cold check as users run
+it, ``mboxlint check --no-cache`` on every core (reading, parsing, the cache-less engine,
+output), alternately with the engine's summaries switched off and on: the share of a user's
+check that the summaries take. The analysis-only ratio above is the stricter figure.
 """
 
 import argparse
@@ -23,6 +28,9 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import clean_env, interleaved, report  # noqa: E402
 
 from mboxlint.analysis import ANALYSES, analyse  # noqa: E402
 from mboxlint.analysis.keys import ImapAnalysis, KeyAnalysis  # noqa: E402
@@ -68,15 +76,47 @@ def run(trees, analyses, rules, summaries=True, texts=None, callers=True):
     return time.perf_counter() - start, findings
 
 
+#: runs ``mboxlint check`` with the engine's summaries off ("off") or on ("on"); worker
+#: processes are forked, so they inherit the switch
+WHOLE_CHECK = r"""
+import functools, sys
+import mboxlint.engine as engine
+from mboxlint.cli import main
+if sys.argv[1] == "off":
+    engine.analyse = functools.partial(engine.analyse, summaries=False)
+sys.exit(main(["check", "--no-cache", "--isolated", sys.argv[2]]))
+"""
+
+
+def whole_check(corpus, repeat):
+    """Time ``mboxlint check --no-cache`` without and with summaries, interleaved."""
+    env = clean_env()
+    statuses = (0, 1, 3)  # 3: some file cannot be checked (the stdlib has a few on purpose)
+    contestants = [("check, summaries off", [sys.executable, "-c", WHOLE_CHECK, "off", corpus], env, None, statuses),
+                   ("check, summaries on", [sys.executable, "-c", WHOLE_CHECK, "on", corpus], env, None, statuses)]
+    for _name, command, *_ in contestants:  # warm-up: bytecode written
+        interleaved([(_name, command, env, None, statuses)], 1)
+    medians = report(interleaved(contestants, repeat), "check, summaries off", "whole cold check")
+    after, before = medians["check, summaries on"], medians["check, summaries off"]
+    print("ratio with/without: %.3f (%+.1f%%)" % (after / before, (after / before - 1) * 100))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default=None)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--summaries", action="store_true",
                         help="measure the function summaries instead of the key/IMAP analyses")
+    parser.add_argument("--whole-check", action="store_true",
+                        help="with --summaries: time the whole cold `mboxlint check` instead of the analysis")
     parser.add_argument("--callers", action="store_true",
                         help="measure the context callers give private helpers, checking with the source")
     args = parser.parse_args(argv)
+    if args.whole_check:
+        if not args.summaries:
+            parser.error("--whole-check goes with --summaries")
+        whole_check(args.corpus or os.path.dirname(os.__file__), args.repeat)
+        return
 
     load_start = time.perf_counter()
     corpus = args.corpus
