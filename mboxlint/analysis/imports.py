@@ -126,7 +126,7 @@ class ModuleFacts:
         self.lockable_subclasses: Dict[str, str] = {}
         #: local class name -> the stdlib mailbox class (any kind) it derives from
         self.mailbox_subclasses: Dict[str, str] = {}
-        #: names bound at module level by something other than an import
+        #: names bound at module level (in its blocks too) by something other than an import
         self.module_bindings: Set[str] = set()
         #: names a relative import binds -> the dotted path it names below the package
         #: (``from .lock import acquire`` gives ``lock.acquire``); matched by the end of a name
@@ -186,17 +186,10 @@ class ModuleFacts:
                     elif node.level:
                         below = node.module + "." + alias.name if node.module else alias.name
                         self.relative_aliases[alias.asname or alias.name] = below
-        for stmt in tree.body:
-            if isinstance(stmt, ast.ClassDef):
-                self.module_bindings.add(stmt.name)
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.module_bindings.add(stmt.name)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                for target in targets:
-                    for name in ast.walk(target):
-                        if isinstance(name, ast.Name):
-                            self.module_bindings.add(name.id)
+        # The top level's blocks bind module names too (``if snap: STATE = A`` / ``else: STATE = B``).
+        for stmt in own_statements(tree):
+            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.module_bindings.update(_statement_bindings(stmt))
         if star:
             self._modules_from_star(tree)
         self._assigned_aliases(tree)

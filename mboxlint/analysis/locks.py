@@ -26,7 +26,7 @@ from .containers import (
     survey_containers,
 )
 from .events import BoxOp
-from .imports import MAILBOX_CLASSES, ModuleFacts
+from .imports import MAILBOX_CLASSES, ModuleFacts, own_statements
 from .state import LOCKED, MAYBE, UNLOCKED, State, join_epochs, join_lock, min_line
 from .summaries import LEAF_NODES, apply_effects, bind_arguments, bound_mode
 from .triggers import has_trigger
@@ -365,9 +365,10 @@ def class_mailbox_attributes(facts: ModuleFacts, cls: ast.ClassDef) -> Dict[str,
 
 
 def module_mailboxes(facts: ModuleFacts, tree: ast.Module) -> Dict[str, str]:
-    """Module globals bound to lockable mailboxes: ``{"box": kind}``."""
+    """Module globals bound to lockable mailboxes: ``{"box": kind}``, in the top level's
+    blocks too (``if __name__ == "__main__": box = mailbox.mbox(p)``)."""
     found: Dict[str, str] = {}
-    for stmt in tree.body:
+    for stmt in own_statements(tree):
         if isinstance(stmt, ast.Assign):
             kind = facts.lockable_constructor(stmt.value)
             targets = stmt.targets

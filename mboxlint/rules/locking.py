@@ -45,7 +45,9 @@ class UnlockedModification(Rule):
 
     A mailbox is checked when mboxlint knows its class: it was constructed in the function
     (`mailbox.mbox(...)` under any import alias, `mboxlint.mailbox`, a subclass defined in the
-    module, `self.box = ...` in any method of the class), or it is a parameter, variable or
+    module, `self.box = ...` in any method of the class, a module global the top level binds,
+    in its blocks too: `if __name__ == "__main__": archive = mailbox.mbox(p)`, used by a
+    function that does not bind the name), or it is a parameter, variable or
     attribute annotated with a lockable class or `mailbox.Mailbox` *and* the function locks or
     unlocks it somewhere, itself or through a function of the module. A mailbox whose class is
     written nowhere (an un-annotated parameter, a local bound from a call that names no

@@ -269,7 +269,9 @@ class InPlaceRewrite(Rule):
     `self.path` in the method that gives the attribute its value is of the attribute's
     file too, and so is one of the parameter a method stores, as a statement of its own, in
     the attribute and never rebinds: `self.path = path` then `open(path)` in `__init__`),
-    for constants and module globals in the whole module (and attributes of an
+    for constants and module globals in the whole module (bound by the top level or in its
+    blocks: `if snap: STATE = A` / `else: STATE = B` is one file in every function that
+    does not bind the name; and attributes of an
     imported module: `g.CACHEFILE` after `from . import g`; a module constant bound only to a
     pathlib path, `CONFIG = Path(__file__).with_name("config.json")`, is one in every function
     that does not bind the name, so `CONFIG.open("w")` opens it); a parameter whose
