@@ -17,7 +17,10 @@ from .triggers import holds_line, lines_holding
 #: modules that are another's under its common name: ``os.path`` is ``posixpath`` (or
 #: ``ntpath``) itself, and code spelling those checks the same file system
 _CANONICAL_PREFIXES = (("mboxlint.mailbox", "mailbox"), ("posixpath", "os.path"), ("ntpath", "os.path"),
-                       ("genericpath", "os.path"))
+                       ("genericpath", "os.path"),
+                       # Python 2's name of the module, still imported by code that runs on both
+                       # (``try: import ConfigParser except ImportError: import configparser``)
+                       ("ConfigParser", "configparser"))
 
 #: Single-file and MH mailboxes: their lock() matters and their keys are positions.
 LOCKABLE_CLASSES = frozenset(
