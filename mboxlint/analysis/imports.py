@@ -296,6 +296,20 @@ class ModuleFacts:
             name = canonical(name + "." + attribute)
         return name
 
+    def imported_name(self, node: ast.AST) -> Optional[str]:
+        """What :meth:`resolve` gives, or for a name a relative import binds, its path below
+        the package after a dot (``.utils.get_config_path`` for ``get_config_path`` of
+        ``from .utils import get_config_path``, and for attributes of a module imported so)."""
+        name = self.resolve(node)
+        if name is not None or not self.relative_aliases:
+            return name
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        below = self.relative_aliases.get(root.id) if isinstance(root, ast.Name) else None
+        ref = dotted_name(node) if below is not None else None
+        return "." + below + ref[len(root.id):] if ref is not None else None
+
     # -- classes chosen at run time ----------------------------------------------------
 
     @property

@@ -69,6 +69,46 @@ CATCHES_ANY_OS_ERROR = frozenset({"OSError", "Exception", "BaseException"})
 _HANDLED_MISSING = CATCHES_ANY_OS_ERROR | {"FileNotFoundError"}
 
 
+#: what the name of a function of another module says when it gives a file's or a folder's
+#: path (the end of one of its words: ``get_config_path``, ``get_savefile``, ``data_dir``)
+_PATH_GETTER_ENDINGS = ("path", "file", "filename", "dir", "directory", "folder", "location")
+#: what a name says when each call may give another file: a new one (anywhere in a word:
+#: ``mkdtemp``), or one made, found or chosen at the call (at the start of a word)
+_FRESH_PARTS = ("tmp", "temp", "uniq", "rand", "uuid", "fresh", "stamp")
+_FRESH_VERBS = ("mk", "make", "creat", "new", "next", "now", "time", "date", "glob", "list", "find", "search",
+                "walk", "iter", "all", "pick", "choose", "select", "prompt", "ask", "download", "fetch")
+#: questions about a path, not paths (``isdir``, ``is_file``, ``exists``), and what acts on a
+#: file and may return its name (``copyfile``)
+_NOT_GETTERS = ("is", "has", "exist", "lexist", "can", "should", "check", "access", "copy", "move", "remove",
+                "delete", "unlink", "rename", "touch", "write", "open", "read", "load", "dump", "chmod")
+#: standard modules whose functions are modelled where they matter (``os.path.join``,
+#: ``tempfile.gettempdir``): their names say nothing more
+_STANDARD_PATH_MODULES = frozenset({
+    "builtins", "os", "shutil", "pathlib", "tempfile", "glob", "fnmatch", "io", "sys", "site", "sysconfig",
+    "importlib", "inspect", "linecache", "zipfile", "tarfile", "mailbox", "filecmp", "fileinput", "logging",
+    "pkgutil", "distutils", "runpy", "py_compile", "compileall", "gettext", "mimetypes", "ntpath", "posixpath",
+    "genericpath", "imp", "zipimport", "email", "subprocess", "urllib", "http", "ftplib", "sqlite3", "dbm",
+    "shelve", "pickle", "json", "csv", "configparser", "netrc", "codecs", "unittest", "doctest", "trace",
+})
+
+
+def names_path_getter(name: str) -> bool:
+    """Whether the last part of a dotted name says its call gives the path of one file or
+    folder, the same at every call: ``get_config_path``, ``save_config_file``,
+    ``get_savefile``, ``ConfigPath``; not ``gettempdir``, ``make_log_file``, ``listdir``
+    or ``get_files``."""
+    if name.lstrip(".").partition(".")[0] in _STANDARD_PATH_MODULES:
+        return False
+    last = name.rpartition(".")[2]
+    # camelCase and snake_case words alike: ``getConfigPath``, ``ConfigPath``, ``config_path``
+    words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", last)]
+    if not words or words[0].startswith(_NOT_GETTERS) or any(
+            part in word for word in words for part in _FRESH_PARTS) or any(
+            word.startswith(_FRESH_VERBS) for word in words):
+        return False
+    return any(word.endswith(_PATH_GETTER_ENDINGS) for word in words)
+
+
 def caught_classes(nodes, resolve=None) -> Set[str]:
     """The classes an ``except`` or a ``suppress()`` names, each by the last part of its
     dotted name, every name of ``OSError`` (``IOError``, ``os.error``, ``socket.error``) as
@@ -1374,6 +1414,8 @@ class ModuleSummaries:
                 if name in _PATH_BUILDERS or name in _PATH_PARTS or name in _SAME_ALL_RUN \
                         or name in _DIGESTS or name in _PURE_BUILTINS:
                     pass
+                elif method is None and self._imported_path_getter(current.func):
+                    pass  # ``get_config_path()`` of another module: one path for equal arguments
                 elif method in _PATH_METHODS or method in _STRING_METHODS \
                         or method in _STRING_TESTS or method in ("hexdigest", "digest"):
                     stack.append(current.func.value)
@@ -1383,6 +1425,17 @@ class ModuleSummaries:
             else:
                 return False
         return True
+
+    def _imported_path_getter(self, func: ast.AST) -> bool:
+        """Whether ``func`` is a function of another module named for the path it gives
+        (:func:`names_path_getter`); a function of this module is judged by its body."""
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in self.facts.module_bindings:
+            return False
+        name = self.facts.imported_name(func)
+        return name is not None and not name.startswith("builtins.") and names_path_getter(name)
 
     def _path_helper(self, call: ast.Call, body: _Body) -> bool:
         """Whether ``call`` calls a helper of the module (a function, or a method of the class

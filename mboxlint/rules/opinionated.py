@@ -283,7 +283,11 @@ class InPlaceRewrite(Rule):
     DEFAULT)`, `os.environ[NAME]`, `os.getenv`, `expanduser`, `Path.home()` and the per-user
     folders of `appdirs`, `platformdirs` and `click.get_app_dir` spelled alike (the same
     arguments) in two functions are one file (a file a caller passes instead is not followed, as for a
-    constant default), and the same helper of the module
+    constant default), so is a function of another module named for the path it gives,
+    called with the same constants (`get_config_path()`, `config.save_config_file("a.json")`,
+    or a getter of an instance made afresh, `AppConfig().get_savefile()`; not one whose name
+    says each call may give another file: `make_temp_file()`, `gettempdir()`, `list_files()`,
+    `get_files()`), and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
     same item of `state, temp = self._paths()`) is one file. That holds across functions
     too when the arguments are parameters of the calling functions, of the same names, that

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import annotated_pathlib, class_paths, scope_evidence
 
@@ -71,6 +71,11 @@ def is_fresh_key(key: PathKey) -> bool:
 def fresh_key_source(key: PathKey) -> str:
     """The call a fresh key (see :func:`fresh_key`) was made by: ``uuid.uuid4``."""
     return key.head[len(FRESH_PREFIX):].partition("()@")[0]
+
+
+def _constant_arguments(node: ast.Call) -> bool:
+    return all(type(arg) is ast.Constant for arg in node.args) and \
+        all(k.arg is not None and type(k.value) is ast.Constant for k in node.keywords)
 
 
 def const_string(node: ast.AST) -> Optional[str]:
@@ -395,9 +400,25 @@ class PathExpressions:
             if method == "relative_to" and len(node.args) == 1 and not node.keywords:
                 return [node.func.value, node.args[0]], _RELATIVE
             if isinstance(node.func.value, ast.Call):
+                made = node.func.value
+                maker = self.facts.imported_name(made.func) if not node.args and not node.keywords \
+                    and not made.args and not made.keywords else None
+                if maker is not None and names_path_getter(maker + "." + method):
+                    # ``AppConfig().get_savefile()``: a getter of an instance made afresh, as below
+                    return opaque_key("%s().%s()" % (maker, method))
                 return [node.func.value], _fresh_only
         if name is None:
-            return self._helper_step(node, state)
+            name = self.facts.imported_name(node.func)
+            if name is None:
+                return self._helper_step(node, state)
+        if names_path_getter(name) and _constant_arguments(node):
+            # A function of another module named for the path it gives, called with the same
+            # constants (``config.save_config_file("accels.json")``, ``get_config_path()``):
+            # one file wherever the module spells the call so.
+            return call_key("call", [opaque_key(name)] + [
+                const_key(arg.value) for arg in node.args] + [
+                call_key("kw", [opaque_key(k.arg), const_key(k.value.value)])
+                for k in sorted(node.keywords, key=lambda k: k.arg)])
         return None
 
     def _joined_parts(self, node: ast.Call) -> Optional[List[ast.AST]]:
