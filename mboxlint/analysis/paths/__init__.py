@@ -505,7 +505,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             state.set("file", ref, Must((self._name_key(ref + ".name"), open_mode(call, 0) if call.args else "w+b")))
             return True
         if name in OPEN_FUNCTIONS and call.args:
-            key = self.key(call.args[0], state)
+            # ``open(fd, "w")`` of a descriptor (``fd, tmp = mkstemp()``) is ``os.fdopen(fd)``
+            fd = state.get("file", call.args[0].id) if isinstance(call.args[0], ast.Name) else None
+            key = fd.value[0] if fd is not None else self.key(call.args[0], state)
             if key is not None:
                 state.set("file", ref, Must((key, open_mode(call))))
             return True
