@@ -563,8 +563,9 @@ class CheckThenAct(Rule):
     longer counts.
     Files in a fresh private directory, or with a name unique to the run (a temp file made
     here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too, or an attribute of the
-    instance that every method of its class binding it sets to such a name or to None:
-    `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = f.name`), are exempt, as are
+    instance that every method of its class binding it sets to such a name, one built with
+    one, or to None: `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = f.name`,
+    `self.obj = self.sandbox / uuid.uuid4().hex`), are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.

@@ -415,8 +415,12 @@ class RenamesAndTemps:
     def _names_unique_file(self, value: ast.AST, bindings) -> bool:
         """Whether ``value`` is a call no other program can guess, or a local (or its
         ``.name``) every binding of which in the method is one."""
-        if isinstance(value, ast.Call):
-            return is_unique_source(self.facts.resolve(value.func))
+        if isinstance(value, ast.Call) and is_unique_source(self.facts.resolve(value.func)):
+            return True
+        if isinstance(value, (ast.BinOp, ast.JoinedStr, ast.Call)):
+            # a name built with one in it: ``self.sandbox / uuid.uuid4().hex``
+            return any(isinstance(node, ast.Call) and is_unique_source(self.facts.resolve(node.func))
+                       for node in ast.walk(value))
         ref = dotted_name(value)
         if ref is None:
             return False
