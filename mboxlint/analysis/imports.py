@@ -427,7 +427,8 @@ class ModuleFacts:
     def is_test_module(self) -> bool:
         """Whether the module is a test suite's: its top level imports ``pytest`` or
         ``unittest`` (a program that runs its tests from ``if __name__ == "__main__":`` is
-        not one)."""
+        not one), or defines a ``TestCase`` (a class whose base is named so, or ends so:
+        ``TestCase`` from a suite's star import, ``BaseTestCase``)."""
         if self._test_module is None:
             statements = list(self._tree.body)
             for stmt in self._tree.body:  # ``try: import pytest`` / ``except ImportError:``
@@ -435,7 +436,9 @@ class ModuleFacts:
                     statements.extend(stmt.body)
             self._test_module = any(
                 name.split(".")[0] in TEST_FRAMEWORKS
-                for stmt in statements if isinstance(stmt, _IMPORTS) for name in _imported_modules(stmt))
+                for stmt in statements if isinstance(stmt, _IMPORTS) for name in _imported_modules(stmt)) or any(
+                (dotted_name(base) or "").endswith("TestCase")
+                for stmt in self._tree.body if isinstance(stmt, ast.ClassDef) for base in stmt.bases)
         return self._test_module
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
