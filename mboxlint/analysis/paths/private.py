@@ -33,6 +33,10 @@ def _leading_text(key: PathKey, aliases) -> str:
     ``/dev/null`` for ``os.devnull``): its first parts while they are constants, joined
     as the key joins them."""
     parts, separator = (key,), ""
+    while key.kind == "call" and key.head == "concat" and len(key.parts) > 1 and key.parts[0].kind == "const" \
+            and (_const_text(key.parts[0]) or "").startswith("%s"):
+        key = key.parts[1]  # ``"%s/%s/serial" % (SYS_BLOCK, dev)`` starts as its first argument does
+        parts = (key,)
     if key.kind == "call" and key.head in ("join", "concat"):
         parts, separator = key.parts[:_LEADING_PARTS], "/" if key.head == "join" else ""
     texts = []
