@@ -2427,7 +2427,7 @@ class PrivatePaths:
     def _private_cwd(self, func: ast.AST, private: Set[str], params: Set[str], test: bool) -> bool:
         """Whether ``func`` runs in a private current directory: it changes into one itself
         (``monkeypatch.chdir(tmp_path)``, ``os.chdir(mkdtemp())``, ``with
-        contextlib.chdir(d):``), or it is given, or as a test of this module gets from an
+        contextlib.chdir(d):``, pytest's ``tmpdir.chdir()``), or it is given, or as a test of this module gets from an
         ``autouse`` fixture, a fixture of the module that does. Any other change of
         directory in it (but one in a ``finally:``, going back) means it does not."""
         text = self.facts.text
@@ -2451,10 +2451,18 @@ class PrivatePaths:
                 restoring.update(id(n) for stmt in node.finalbody for n in ast.walk(stmt))
         found = False
         for node in own_nodes(func):
-            if not (isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "chdir"):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "chdir"):
                 continue
             receiver = node.func.value
+            if not node.args and not node.keywords:
+                # ``tmpdir.chdir()``: a ``py.path`` folder changes into itself
+                if self.private_expression(receiver, private):
+                    found = True
+                elif id(node) not in restoring:
+                    return False
+                continue
+            if not node.args:
+                continue
             if not (self.facts.resolve(node.func) in _CHDIR_CALLS
                     or isinstance(receiver, ast.Name) and receiver.id == "monkeypatch"):
                 continue

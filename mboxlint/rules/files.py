@@ -152,7 +152,7 @@ class ExistsThenOpen(Rule):
     module constant bound only to one (`SCRATCH = tempfile.mkdtemp()`; not if a function
     declares it `global`), or what a function of the module returns when every `return`
     giving a value gives one; a closure reads those of the function around it; a relative
-    path after `monkeypatch.chdir(tmp_path)` or a fixture doing it; an entry of a listing of one, a loop
+    path after `monkeypatch.chdir(tmp_path)`, `tmpdir.chdir()` or a fixture doing it; an entry of a listing of one, a loop
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
     a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =

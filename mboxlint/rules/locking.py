@@ -99,7 +99,7 @@ class UnlockedModification(Rule):
     `setUp` does, or bound at the module's top level, or returned by every `return` of a
     function of the module that gives a value), pytest's `tmp_path`/`tmpdir`, or a fixture
     of the same module returning such a path; or a relative path in a test (or any
-    function) that changed into such a directory (`monkeypatch.chdir(tmp_path)`, also by a
+    function) that changed into such a directory (`monkeypatch.chdir(tmp_path)`, `tmpdir.chdir()`, also by a
     fixture of the module it asks for, or an `autouse` one). Nobody else delivers there, so
     the lost update cannot happen. A name also
     bound to anything else is not private. So is a mailbox that a private helper of the
