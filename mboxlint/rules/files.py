@@ -1510,7 +1510,8 @@ class RenameToOverwrite(Rule):
     reported for renames onto fresh names
     (a Maildir `tmp/` to `new/` move, queue files whose name is built, directly, through
     variables or in a `self` attribute, from `uuid`, `time`, `os.getpid()`, `hashlib`,
-    `random` or `secrets`), for targets in a fresh
+    `random` or `secrets`, or from the name of a temp file made here: `tmp.name + ".sha"`),
+    for targets in a fresh
     private directory, when the target is a `.lock` file (the rename *is* the lock), when a
     check that the target does not exist (a false `isdir()` is none, as in MBX302) is in
     force on every path to the rename (`if os.path.exists(dst): raise ...`, or the rename

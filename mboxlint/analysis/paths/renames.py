@@ -299,7 +299,8 @@ class RenamesAndTemps:
         if self._bindings is None:
             self._bindings = self._scope_bindings(self._scope.node)
             self._inherit_bindings()
-        sources = is_unique_source if unique else is_fresh_source
+        # a name no other program knows is fresh too: one built from a temp file's own name
+        sources = is_unique_source if unique else _fresh_or_unique
         seen: Set[str] = set()
         return key.any_leaf(
             lambda leaf: is_fresh_key(leaf) and (not unique or sources(fresh_key_source(leaf)))
@@ -469,6 +470,10 @@ class RenamesAndTemps:
         fact = self._temp(key, state)
         if fact is not None:
             state.set("temp", key, fact.synced_now())
+
+
+def _fresh_or_unique(name: Optional[str]) -> bool:
+    return is_fresh_source(name) or is_unique_source(name)
 
 
 def derived_name(key: PathKey) -> bool:
