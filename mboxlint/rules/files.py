@@ -79,7 +79,8 @@ class ExistsThenOpen(Rule):
     """A file is opened after a check that it exists.
 
     ## What it does
-    Reports `open(P)` (also `io.open`, `gzip/bz2/lzma/codecs.open`, `Path.open()`,
+    Reports `open(P)` (also `io.open`, `gzip/bz2/lzma/codecs.open`, `aiofiles.open` (without a
+    fix), `Path.open()`,
     `Path.read_text()`/`read_bytes()`, on a receiver of unwritten type too when the code
     treats it as a path, as in MBX302) for reading when a check that `P` exists is in force on
     every path to it: `os.path.exists/isfile/isdir/lexists(P)`, `os.access(P, ...)`,
@@ -500,7 +501,8 @@ class CheckThenAct(Rule):
       code counts on finding nothing; `exist_ok=True` is never reported);
     * `os.remove/unlink/rmdir(P)`, `shutil.rmtree(P)`, `Path.unlink()` (without
       `missing_ok=True`), `Path.rmdir()` after a check that `P` exists;
-    * `open(P, "w"/"a")`, `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
+    * `open(P, "w"/"a")` (`aiofiles.open` too, reported without a fix),
+      `os.open(P, O_CREAT ...)` without `O_EXCL` after a check that `P`
       does not exist or is not a regular file (`exists()`, `lexists()`, `isfile()`,
       `os.access()` found false), also through a helper of the module that opens a file and returns it,
       or that opens for writing the file it is given or an attribute of the instance names

@@ -259,7 +259,8 @@ class InPlaceRewrite(Rule):
     """A file this module reads is rewritten in place.
 
     ## What it does
-    Reports `open(P, "w")` (any truncating mode: `"wb"`, `"w+"`, `"wt"`), `Path.open("w")` and
+    Reports `open(P, "w")` (any truncating mode: `"wb"`, `"w+"`, `"wt"`; `aiofiles.open` too,
+    without a fix), `Path.open("w")` and
     `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
     reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
     parser's `read(P)`, made there or kept on the instance by the class, which binds that

@@ -14,7 +14,8 @@ from ..walk import Walker
 from .expressions import PATHLIB_CLASSES, const_string, keyword_value
 
 
-OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"})
+OPEN_FUNCTIONS = frozenset({"builtins.open", "io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open",
+                            "aiofiles.open"})  # the asyncio spelling: the same open, awaited
 #: ``Path`` methods called unbound, on the path as first argument: ``Path.open(p, "w")``
 UNBOUND_PATH_METHODS = {"pathlib.Path.open": None, "pathlib.Path.read_text": "r", "pathlib.Path.read_bytes": "r",
                         "pathlib.Path.write_text": "w", "pathlib.Path.write_bytes": "w"}
