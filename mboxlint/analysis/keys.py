@@ -641,7 +641,8 @@ class ImapAnalysis(Analysis):
         #: id of a function of the module -> the class of the connection it makes and returns
         self._factories: Dict[int, Optional[str]] = {}
         self._globals: Dict[str, str] = {}
-        for stmt in tree.body:
+        self._tree = tree
+        for stmt in own_statements(tree):  # the top level's blocks too: ``if __name__ == ...:``
             kind = None
             if isinstance(stmt, ast.Assign):
                 kind, targets = self.constructed(stmt.value) or self.made_by_call(stmt.value, None, None), stmt.targets
@@ -960,6 +961,12 @@ class ImapAnalysis(Analysis):
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         if value is None:
             return
+        if how in ("for", "comprehension") and type(value) is ast.Call and value.args \
+                and type(target) in (ast.Tuple, ast.List) and len(target.elts) == 2 \
+                and self.facts.resolve(value.func) == "builtins.enumerate":
+            # ``for index, num in enumerate(nums, 1)``: the second name is an element, as in
+            # ``for num in nums``; the count is no number of the server's
+            target, value = target.elts[1], value.args[0]
         if how in ("assign", "walrus", "for", "comprehension"):
             self._bind_flow(walker, target, value, how, state)
         ref = walker.ref(target)
@@ -1230,10 +1237,20 @@ class ImapAnalysis(Analysis):
         if counts is None:
             return frozenset()
         candidates = []
+        in_code = None
         for function, (func, params) in self._conn_functions.items():
             sites, walks = calls.get(function, ((), ()))
-            if walks and counts.get(func.name) == 1 + len(sites) and not any(spread for _, spread in walks):
-                candidates.append((params, walks))
+            if not walks or any(spread for _, spread in walks):
+                continue
+            if counts.get(func.name) != 1 + len(sites):
+                # The text spells the name more often: a comment says nothing, so count
+                # what the code spells (strings too: ``getattr(module, "process")``).
+                if in_code is None:
+                    in_code = _code_counts(self._tree, {f.name for f, _ in self._conn_functions.values()
+                                                        if hasattr(f, "name")})
+                if in_code.get(func.name) != 1 + len(sites):
+                    continue
+            candidates.append((params, walks))
         proven: set = set()
         for _ in range(_RESOLUTION_DEPTH):
             added = [param for params, walks in candidates for param in params
@@ -1252,8 +1269,10 @@ class ImapAnalysis(Analysis):
         names = {getattr(func, "name", "") for func, _ in self._conn_functions.values()}
         if len(names) > _MANY_NAMES:
             counts = Counter(re.findall(r"\w+", text))
-            return {name: counts.get(name, 0) for name in names}
-        return {name: len(re.findall(r"\b%s\b" % re.escape(name), text)) for name in names}
+            found = {name: counts.get(name, 0) for name in names}
+        else:
+            found = {name: len(re.findall(r"\b%s\b" % re.escape(name), text)) for name in names}
+        return found
 
     def _resolve(self, fact, function: int, call: Optional[tuple], depth: int = 0) -> Optional[SeqFact]:
         """The searches ``fact``, met in ``function``, may carry the numbers of. ``call``:
@@ -1308,6 +1327,37 @@ def _passes(passed: Dict[Any, ConnFact], param: tuple, proven) -> bool:
     conn = passed.get(name) or (passed.get(index) if index >= 0 else None)
     return conn is not None and (conn.param is None or conn.param in proven)
 
+
+
+def _code_counts(tree: ast.AST, names) -> Dict[str, int]:
+    """How often each of ``names`` occurs in the code of ``tree``, not in its comments: as a
+    name, an attribute, a definition, a parameter, a keyword, an import or a global, and as
+    a word of a string."""
+    counts = dict.fromkeys(names, 0)
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            found = (node.id,)
+        elif kind is ast.Attribute:
+            found = (node.attr,)
+        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            found = (node.name,)
+        elif kind is ast.arg:
+            found = (node.arg,)
+        elif kind is ast.keyword:
+            found = (node.arg,) if node.arg else ()
+        elif kind is ast.alias:
+            found = (node.asname or node.name.rpartition(".")[2],)
+        elif kind in (ast.Global, ast.Nonlocal):
+            found = tuple(node.names)
+        elif kind is ast.Constant and isinstance(node.value, str):
+            found = tuple(re.findall(r"\w+", node.value))
+        else:
+            continue
+        for name in found:
+            if name in counts:
+                counts[name] += 1
+    return counts
 
 
 def _parameter_names(func: ast.AST) -> List[str]:

@@ -299,7 +299,8 @@ class ImapSequenceNumbers(Rule):
     ## What it does
     Reports a non-UID `store()`, `copy()`, or a `fetch()` that changes message state, of an
     `imaplib.IMAP4`, `IMAP4_SSL` or `IMAP4_stream` connection, whose message set comes from
-    a non-UID `search()`: directly, through `data[0].split()`, a loop over it, a
+    a non-UID `search()`: directly, through `data[0].split()`, a loop over it (the second
+    name of `for index, num in enumerate(nums)` too; the first is a count), a
     `b",".join(...)`, `str()`/`int()`/`.decode()` of one, or a name rebound from itself
     (`num = num.decode()`), a list they are appended to (`chosen.append(num)`), and in a
     function of the module (or a method of the class, called through `self`) to which a
@@ -320,13 +321,15 @@ class ImapSequenceNumbers(Rule):
     reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
     both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
-    class, `with ... as conn`, and annotations; in a property of the class annotated as
+    class, `with ... as conn`, annotations, and module globals the top level binds (in its
+    blocks too: `if __name__ == "__main__": M = imaplib.IMAP4_SSL(host)`); in a property of the class annotated as
     returning one, or whose every `return` of something other than `None` gives such an
     attribute (`self._imap.fetch(...)` when `_imap` checks and returns `self.conn`); from a call of a function or method of the
     module that makes and returns one (every `return` gives a constructor call, a local
     assigned only constructor calls, or `None`); and in an un-annotated parameter that every
-    call of its function in the module passes a connection (its name occurring nowhere else:
-    a function stored, handed on or named in a docstring is not followed; a call spreading
+    call of its function in the module passes a connection (its name occurring nowhere else
+    in the code, comments aside: a function stored, handed on or named in a string or
+    docstring is not followed; a call spreading
     `*args` neither). The commands a function calls on a parameter do not make it a
     connection. Reported at the `store`/`copy`/`fetch`; the
     message names the line of the `search`.
