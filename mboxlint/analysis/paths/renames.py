@@ -360,10 +360,10 @@ class RenamesAndTemps:
         values = self._bindings.get(ref)
         if not values and ref.endswith(".name") and ref[:-5] in self._bindings:
             values = self._bindings[ref[:-5]]  # the name of a temp file object made here
-        if not values and sources is is_fresh_source and self._fresh_attribute(ref):
+        if not values and sources is not is_unique_source and self._fresh_attribute(ref):
             return True  # bound to a fresh name in another method of the class
-        if not values and sources is is_unique_source and self._unique_attribute(ref):
-            return True
+        if not values and self._unique_attribute(ref):
+            return True  # a unique name is a fresh one too
         if values:
             # ``temp_file = None`` once it is closed: None names no file
             values = [value for value in values if not is_none(value)]
