@@ -4,7 +4,7 @@ shapes the fixer handles, how safe the rewrite is there, and its anchors."""
 import ast
 from collections import Counter
 
-from ..analysis.imports import unnegated
+from ..analysis.imports import dotted_name, unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 from .statements import fresh_name
 
@@ -176,6 +176,17 @@ def _reraises(stmts) -> bool:
     return False
 
 
+def _calls_only_in(check: ast.Call, open_node: ast.AST) -> str:
+    """A call the check's arguments make that the open does not make alike (``p.encode()``
+    checked, ``p`` opened): removing the check would drop what it may raise. "" if none."""
+    made = {ast.dump(n) for n in ast.walk(open_node) if isinstance(n, ast.Call)}
+    for arg in list(check.args) + [k.value for k in check.keywords]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Call) and ast.dump(node) not in made:
+                return (dotted_name(node.func) or "call") + "()"
+    return ""
+
+
 def _shares_a_line(block, index) -> bool:
     stmt = block[index]
     before = block[index - 1] if index else None
@@ -287,6 +298,10 @@ def _open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
         return FixPlan(UNSAFE, action, anchors,
                        "a %s() check differs from the open's errors on links, directories or permissions"
                        % guard.kind)
+    if _calls_only_in(test, open_node):
+        return FixPlan(UNSAFE, action, anchors,
+                       "the check's path makes a call the open does not (`%s`), whose errors would go"
+                       % _calls_only_in(test, open_node))
     if not all(_inert(s, facts) for s in moved):
         return FixPlan(UNSAFE, action, anchors, "statements with an effect would now run after the open")
     return FixPlan(SAFE, action, anchors)
