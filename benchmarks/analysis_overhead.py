@@ -22,7 +22,9 @@ check that the summaries take. The analysis-only ratio above is the stricter fig
 import argparse
 import ast
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -30,7 +32,7 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _common import clean_env, interleaved, report  # noqa: E402
+from _common import clean_env  # noqa: E402
 
 from mboxlint.analysis import ANALYSES, analyse  # noqa: E402
 from mboxlint.analysis.keys import ImapAnalysis, KeyAnalysis  # noqa: E402
@@ -90,16 +92,31 @@ sys.exit(main(["check", "--no-cache", "--isolated", sys.argv[2]]))
 
 
 def whole_check(corpus, repeat):
-    """Time ``mboxlint check --no-cache`` without and with summaries, interleaved."""
+    """Time ``mboxlint check --no-cache`` without and with summaries, interleaved: wall
+    clock, and the CPU time of the check and its workers (steadier on a shared machine)."""
     env = clean_env()
-    statuses = (0, 1, 3)  # 3: some file cannot be checked (the stdlib has a few on purpose)
-    contestants = [("check, summaries off", [sys.executable, "-c", WHOLE_CHECK, "off", corpus], env, None, statuses),
-                   ("check, summaries on", [sys.executable, "-c", WHOLE_CHECK, "on", corpus], env, None, statuses)]
-    for _name, command, *_ in contestants:  # warm-up: bytecode written
-        interleaved([(_name, command, env, None, statuses)], 1)
-    medians = report(interleaved(contestants, repeat), "check, summaries off", "whole cold check")
-    after, before = medians["check, summaries on"], medians["check, summaries off"]
-    print("ratio with/without: %.3f (%+.1f%%)" % (after / before, (after / before - 1) * 100))
+    commands = {label: [sys.executable, "-c", WHOLE_CHECK, switch, corpus]
+                for label, switch in (("summaries off", "off"), ("summaries on", "on"))}
+    for command in commands.values():  # warm-up: bytecode written
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = {label: [] for label in commands}
+    cpu = {label: [] for label in commands}
+    for _ in range(repeat):
+        for label, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            wall[label].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if done.returncode not in (0, 1, 3):  # 3: some file cannot be checked (the stdlib has a few)
+                raise SystemExit("check exited %d: %s" % (done.returncode, done.stderr.decode()[-2000:]))
+    for what, times in (("wall clock", wall), ("CPU (check and workers)", cpu)):
+        before, after = statistics.median(times["summaries off"]), statistics.median(times["summaries on"])
+        print("whole cold check, %s, median of %d: off %.3fs, on %.3fs, ratio %.3f (%+.1f%%)"
+              % (what, repeat, before, after, after / before, (after / before - 1) * 100))
+        print("  runs off: %s" % " ".join("%.2f" % t for t in times["summaries off"]))
+        print("  runs on:  %s" % " ".join("%.2f" % t for t in times["summaries on"]))
 
 
 def main(argv=None):
