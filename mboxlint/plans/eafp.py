@@ -6,7 +6,7 @@ from collections import Counter
 
 from ..analysis.imports import dotted_name, unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
-from .statements import fresh_name
+from .statements import fresh_name, same
 
 #: the action of MBX301's plan
 OPEN_IN_TRY = "open-in-try"
@@ -179,10 +179,10 @@ def _reraises(stmts) -> bool:
 def _calls_only_in(check: ast.Call, open_node: ast.AST) -> str:
     """A call the check's arguments make that the open does not make alike (``p.encode()``
     checked, ``p`` opened): removing the check would drop what it may raise. "" if none."""
-    made = {ast.dump(n) for n in ast.walk(open_node) if isinstance(n, ast.Call)}
+    made = [n for n in ast.walk(open_node) if isinstance(n, ast.Call)]
     for arg in list(check.args) + [k.value for k in check.keywords]:
         for node in ast.walk(arg):
-            if isinstance(node, ast.Call) and ast.dump(node) not in made:
+            if isinstance(node, ast.Call) and not any(same(node, other) for other in made):
                 return (dotted_name(node.func) or "call") + "()"
     return ""
 
