@@ -98,8 +98,7 @@ class ExistsThenOpen(Rule):
     it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
     same file" means the same variable (not rebound in between), attribute chain, constant, or
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
-    one (`self.filename[:-1]`), its bytes or text spelling (`p.encode("utf-8")`,
-    `p.decode()`), the unbound form `Path.open(p)`, a name rebound as
+    one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
     path from its arguments) called with the same arguments. `Path.open()` is an open of
     anything known to be a `pathlib` path: built with `Path(...)`, annotated `Path` (a
@@ -235,8 +234,8 @@ class ExistsThenOpen(Rule):
     `except` body, statements between move after the `try`), and for
     `lexists`/`isfile`/`isdir`/`access` guards, where a dangling link, a directory or a
     permission problem now raises or is caught differently, and when the check's path makes a
-    call the open does not make alike (`exists(p.encode())` then `open(p)`), whose errors
-    would go with the check. Unsafe too when the old
+    call the open does not make alike (`exists(os.path.abspath(p))` then `open(p)`), whose
+    errors would go with the check. Unsafe too when the old
     else-branch runs inside an `except` handler (it would see the `FileNotFoundError` in
     `sys.exc_info()`, `logging.exception` and `traceback.print_exc()` instead of the exception
     being handled), when it raises (the exception's `__context__` becomes the

@@ -393,9 +393,6 @@ class PathExpressions:
             method = node.func.attr
             if method in TRANSPARENT_METHODS and not node.args:
                 return [node.func.value], _only
-            if method in ("encode", "decode") and len(node.args) <= 1 and not node.keywords \
-                    and all(const_string(arg) is not None for arg in node.args):
-                return [node.func.value], _only  # ``p.encode("utf-8")``: the same file's name as bytes
             if method in DERIVING_METHODS and len(node.args) == 1:
                 return [node.func.value, node.args[0]], _DERIVING[method]
             if method == "joinpath" and node.args:
