@@ -177,8 +177,9 @@ def _reraises(stmts) -> bool:
 
 
 def _calls_only_in(check: ast.Call, open_node: ast.AST) -> str:
-    """A call the check's arguments make that the open does not make alike (``p.encode()``
-    checked, ``p`` opened): removing the check would drop what it may raise. "" if none."""
+    """A call the check's arguments make that the open does not make alike
+    (``os.path.abspath(p)`` checked, ``p`` opened): removing the check would drop what it
+    may raise. "" if none."""
     made = [n for n in ast.walk(open_node) if isinstance(n, ast.Call)]
     for arg in list(check.args) + [k.value for k in check.keywords]:
         for node in ast.walk(arg):
@@ -298,10 +299,10 @@ def _open_plan(blocks, guard, stmt, open_node, facts) -> FixPlan:
         return FixPlan(UNSAFE, action, anchors,
                        "a %s() check differs from the open's errors on links, directories or permissions"
                        % guard.kind)
-    if _calls_only_in(test, open_node):
+    dropped = _calls_only_in(test, open_node)
+    if dropped:
         return FixPlan(UNSAFE, action, anchors,
-                       "the check's path makes a call the open does not (`%s`), whose errors would go"
-                       % _calls_only_in(test, open_node))
+                       "the check's path makes a call the open does not (`%s`), whose errors would go" % dropped)
     if not all(_inert(s, facts) for s in moved):
         return FixPlan(UNSAFE, action, anchors, "statements with an effect would now run after the open")
     return FixPlan(SAFE, action, anchors)

@@ -326,9 +326,8 @@ class RenamesAndTemps:
         outer = self._scope.enclosing_function
         if outer is None or not outer.is_function or not self._scope.is_function:
             return
-        text = self.facts.text
         rebound: Set[str] = set()
-        if text is None or "nonlocal" in text:
+        if self.facts.spells("nonlocal"):
             rebound.update(name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal) for name in node.names)
         own = local_names(self._scope.node)
         for ref, values in self._scope_bindings(outer.node).items():
