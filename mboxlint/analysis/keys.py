@@ -475,29 +475,38 @@ class SeqFact:
     ``sites`` are the ``(line, col)`` of every search the value may come from (more than one
     after an ``if`` whose arms searched differently); ``line`` is the earliest, for messages."""
 
-    __slots__ = ("conn", "line", "sites", "needs")
+    __slots__ = ("conn", "line", "sites", "needs", "answered")
 
     def __init__(self, conn: str, line: int, sites: FrozenSet[Tuple[int, int]] = frozenset(),
-                 needs: FrozenSet[tuple] = frozenset()):
+                 needs: FrozenSet[tuple] = frozenset(), answered: bool = False):
         self.conn = conn
         self.line = line
         self.sites = sites
         #: the parameters (see :class:`ConnFact`) that must prove to be connections for a
         #: search made on one of them to count
         self.needs = needs
+        #: the value may be read out of a ``FETCH`` response to those numbers (``* 5 FETCH
+        #: (...)`` names the message by its sequence number, even in answer to ``UID FETCH``)
+        self.answered = answered
+
+    def answer(self) -> "SeqFact":
+        """What a ``FETCH`` response to these numbers holds."""
+        return self if self.answered else SeqFact(self.conn, self.line, self.sites, self.needs, True)
 
     def join(self, other: Optional["SeqFact"]) -> "SeqFact":
         if other is None or other == self:
             return self
         return SeqFact(self.conn if other.line >= self.line else other.conn, min(self.line, other.line),
-                       self.sites | other.sites, self.needs | other.needs)
+                       self.sites | other.sites, self.needs | other.needs, self.answered or other.answered)
+
+    def _key(self):
+        return (self.conn, self.line, self.sites, self.needs, self.answered)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SeqFact) and (self.conn, self.line, self.sites, self.needs) == \
-            (other.conn, other.line, other.sites, other.needs)
+        return isinstance(other, SeqFact) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.conn, self.line, self.sites, self.needs))
+        return hash(self._key())
 
 
 class ParamFact:
@@ -1045,6 +1054,9 @@ class ImapAnalysis(Analysis):
         if not args:
             return
         if op == "fetch":
+            asked = self.seq_of(args[0], state)
+            if asked is not None:  # ``typ, parts = conn.fetch(num, ...)``: parts name num again
+                state.set(SEQ_DOMAIN, _synthetic(node), asked.answer())
             parts = args[1] if len(args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "message_parts"), None
             )
@@ -1093,7 +1105,9 @@ class ImapAnalysis(Analysis):
         sites = frozenset()
         for _, value in _slots(node):
             fact = self.seq_of(value, state)
-            if fact is not None:
+            # A response is mostly the message (``message_from_bytes(parts[0][1])``): handing
+            # it on hands on no number the fix would turn into a UID.
+            if fact is not None and not fact.answered:
                 sites |= fact.sites
         if sites:
             walker.emit(ImapSeqPin, node, sites=sites)
@@ -1180,8 +1194,10 @@ class ImapAnalysis(Analysis):
                 continue
             fact = self.seq_of(stmt.value, exits)
             if fact is not None:
-                # Numbers handed back to callers the fix does not rewrite: it leaves the search.
-                walker.emit(ImapSeqPin, stmt, sites=fact.sites)
+                # Numbers handed back to callers the fix does not rewrite: it leaves the search
+                # (a response handed back is the messages, as in :meth:`call`).
+                if not fact.answered:
+                    walker.emit(ImapSeqPin, stmt, sites=fact.sites)
                 returned.append(fact)
             flow = self.flow_of(stmt.value, exits)
             if flow is not None:

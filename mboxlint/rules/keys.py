@@ -302,7 +302,9 @@ class ImapSequenceNumbers(Rule):
     a non-UID `search()`: directly, through `data[0].split()`, a loop over it (the second
     name of `for index, num in enumerate(nums)` too; the first is a count), a
     `b",".join(...)`, `str()`/`int()`/`.decode()` of one, or a name rebound from itself
-    (`num = num.decode()`), a list they are appended to (`chosen.append(num)`), and in a
+    (`num = num.decode()`), a list they are appended to (`chosen.append(num)`), a number
+    read back out of the `fetch()` response to one (`head, body = parts[0]; num =
+    head.decode().split()[0]`: the server names each message by its sequence number), and in a
     function of the module (or a method of the class, called through `self`) to which a
     caller passes them, where the parameter, or a name bound from it by those conversions
     (`ids = ",".join(map(str, nums))`), is the message set. Numbers a function or method
@@ -365,8 +367,10 @@ class ImapSequenceNumbers(Rule):
     numbers. No fix is offered when the numbers also reach a call the fix does not rewrite (a
     read-only `fetch()`, a `fetch()` whose parts are not a literal, a function of the program;
     builtins, `str`/`bytes` methods and logging calls are fine), when a use may take its numbers
-    from more than one search, or when one of the calls has keyword arguments: rewriting the
-    search alone would hand those calls UIDs where they expect sequence numbers.
+    from more than one search, when one of the calls has keyword arguments, or when a use's
+    numbers may be read out of a `FETCH` response: rewriting the search alone would hand
+    those calls UIDs where they expect sequence numbers, and a `UID FETCH` response still
+    names messages by sequence number.
     """
 
     code = "MBX210"
@@ -487,7 +491,9 @@ class Archiver:
             pinned |= event.sites
         for event in uses:
             sites = event.search.sites
-            if len(sites) != 1 or event.node.keywords:
+            # A number read out of a FETCH response stays a sequence number after the fix
+            # turns the fetch into UID FETCH: rewriting its use would hand it to UID STORE.
+            if len(sites) != 1 or event.node.keywords or event.search.answered:
                 pinned |= sites
         users_of = {}
         for event in uses:
