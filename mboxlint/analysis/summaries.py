@@ -12,7 +12,8 @@ Only what the callee does on every way through its normal path is summarised: a 
 flush or close inside an ``if``, a loop or an ``except`` handler that does not re-raise makes the
 callee opaque for that target (the caller cannot know which way it went); an ``fsync`` on some
 path counts, since MBX902 asks whether one may have run. Opaque too are generators that are
-not context managers, recursion, and callees from other modules. A summary is computed on
+not context managers (but for the files they open before their first ``yield``), recursion,
+and callees from other modules. A summary is computed on
 first use and kept, so each function is looked at at most once per module.
 
 A summary also says whether every ``return`` gives a path expression: then calls of it with
@@ -52,6 +53,11 @@ FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
 OPENS = "open:"
 #: before the mode: the open may not happen, or survives a missing file
 TOLERANT = "?"
+#: calls whose value names the same file as their one argument
+SAME_FILE_CALLS = frozenset({"builtins.str", "os.fspath", "os.fsencode", "os.fsdecode", "pathlib.Path",
+                              "pathlib.PurePath", "pathlib.PosixPath"})
+#: the letters an ``open()`` mode is made of
+_OPEN_MODE_LETTERS = frozenset("rwaxbtU+")
 #: the letters of a constant mode that only reads
 _READ_MODE_LETTERS = frozenset("rbtU")
 #: a mode that is a parameter of the helper (``open(path, mode)``): this, the parameter's
@@ -224,6 +230,18 @@ MARKER_NODES = frozenset(cls for base in (ast.expr_context, ast.operator, ast.cm
 LEAF_NODES = MARKER_NODES | {ast.Name, ast.Constant}
 #: what :func:`own_nodes` does not give: constants, contexts and operators
 _UNWANTED_NODES = MARKER_NODES | {ast.Constant}
+
+
+def _path_open_mode(call: ast.Call) -> Optional[str]:
+    """The constant mode of ``p.open(mode)`` (``"r"`` when none is given), or None when the
+    first argument is no mode, or the mode no constant."""
+    mode = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return "r"
+    if not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)) or not mode.value \
+            or not set(mode.value) <= _OPEN_MODE_LETTERS:
+        return None
+    return mode.value
 
 
 def _calls_in_order(node: ast.AST) -> Tuple[List[ast.Call], bool]:
@@ -421,9 +439,8 @@ class _Scan:
             self.uncertain_block(nested)
             self.opened_everywhere = frozenset()
             if everywhere:
-                tolerant = TOLERANT if self.handled or self._may_have_returned() else ""
                 for target, mode in everywhere.items():
-                    self.add(target, OPENS + tolerant + mode, certain)
+                    self.add(target, OPENS + self._tolerance(mode) + mode, certain)
             if not self.may_have_returned:
                 self.branches.append(stmt)  # looked into only if an open of a parameter follows
             return
@@ -489,11 +506,7 @@ class _Scan:
         if opened is not None:
             if not certain and opened[0] in self.opened_everywhere:
                 return  # an open of every branch of the ``if``: added once, after it
-            # An open the helper guards with a handler or its own check may not happen, or may
-            # survive a missing file: a read or write of that file still, but no check before
-            # the call can go stale for it (OPENS + TOLERANT + mode).
-            tolerant = TOLERANT if self.handled or self._may_have_returned() else ""
-            self.add(opened[0], OPENS + tolerant + opened[1], certain)
+            self.add(opened[0], OPENS + self._tolerance(opened[1]) + opened[1], certain)
             return
         if name in FSYNC_FUNCTIONS and call.args:
             handle = call.args[0]
@@ -578,6 +591,20 @@ class _Scan:
                 break
         return opened
 
+    def _tolerance(self, mode: str) -> str:
+        """TOLERANT when an open of ``mode`` in the helper survives what a check before the
+        call was for: the helper's own check may return first, or a handler around it catches
+        a missing file (a read), or an existing one (``"x"``). A handler does nothing for a
+        ``"w"`` or ``"a"`` open of a file another process made meanwhile: that raises nothing,
+        and the file is truncated or written all the same."""
+        if self._may_have_returned():
+            return TOLERANT
+        if not self.handled:
+            return ""
+        if mode.startswith(MODE_PARAMETER) or "x" in mode or set(mode) <= _READ_MODE_LETTERS:
+            return TOLERANT
+        return ""
+
     def _may_have_returned(self) -> bool:
         if not self.may_have_returned and self.branches:
             # A guard of its own that returns, or raises its own error when the file is missing
@@ -607,8 +634,16 @@ class _Scan:
             if isinstance(path, ast.Call) and (self.summaries.facts.resolve(path.func) or "").startswith("pathlib.") \
                     and len(path.args) == 1:
                 path = path.args[0]
+        elif name is None and isinstance(func, ast.Attribute) and func.attr == "open":
+            # ``self.store_path.open("w")``: a path's open takes its mode first; an archive's
+            # or a storage's takes a member's name (``zf.open("a.txt")``), which is no mode
+            path, mode = func.value, _path_open_mode(call)
         if path is None or mode is None:
             return None
+        for _ in range(4):  # ``open(str(self.path), "w")``: the same file, spelt for ``open``
+            if isinstance(path, ast.Call) and len(path.args) == 1 and not path.keywords \
+                    and self.summaries.facts.resolve(path.func) in SAME_FILE_CALLS:
+                path = path.args[0]
         target = _target_of(path, self.params)
         # A parameter, or an attribute of the instance (``open(self.path)`` in a method: the
         # file the caller's ``self.path`` names).
@@ -1112,7 +1147,10 @@ class ModuleSummaries:
                 return Summary(func.name, params, context_manager=True)
             return Summary(func.name, params, scan.effects(0), scan.effects(1), True)
         if scan.yields:
-            return Summary(func.name, params)  # a generator: its body runs later
+            # A generator's body runs later, as it is iterated: its locks would change the
+            # caller's state at the wrong time, but a file it opens before its first yield is
+            # opened after whatever the caller checked before calling it.
+            return Summary(func.name, params, [e for e in scan.effects(0) if e[1].startswith(OPENS)])
         return Summary(func.name, params, scan.effects(0))
 
     def _class_cm(self, cls: ast.ClassDef) -> Optional[Summary]:

@@ -112,16 +112,18 @@ class ExistsThenOpen(Rule):
     no handler of its own that catches a missing file (`FileNotFoundError`, `OSError` or
     broader): then `FileNotFoundError` reaches the caller as it is, and only a handler of it
     (or broader) survives the race. So is a call of a
-    helper that opens, reads or writes the file it is given (`open(p, mode)`,
+    helper that opens, reads or writes the file it is given (`open(p, mode)`, `open(str(p))`, `p.open(mode)`,
     `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
     rebound (a `staticmethod`, called on the instance or through its class, is given its
-    arguments alone): a check
+    arguments alone; a generator opens what it opens before its first `yield`, when the
+    caller iterates it; one that reads the file and then rewrites it opens it first to read): a check
     before the call is a check before that open (no fix); so is a method
     of the class that opens an attribute of the instance it does not set
     (`if os.path.exists(self.path): return self._load()`, `_load` reading `self.path`). A
     helper whose open is under a handler, or after a check of its own that may return first
     or raises its own error when the file is missing (`if not os.path.exists(p): raise
-    ConfigMissing(p)`), is not counted on. The helper's mode may be one of its parameters (`def read_file(self,
+    ConfigMissing(p)`), is not counted on (for MBX302, a handler around a `"w"` or `"a"`
+    open does not make it so: a file made meanwhile raises nothing there). The helper's mode may be one of its parameters (`def read_file(self,
     path, encoding, filetype="r")`): the constant the call passes for it, else its constant
     default (another expression: not followed); an open of the same parameter in every
     branch of an `if`/`else` (or `if`/`elif`/`else`) counts as an open on every way through,

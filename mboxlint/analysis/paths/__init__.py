@@ -626,10 +626,12 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 elif op.startswith(OPENS) and opened is None:  # a helper that opens, reads or writes the file given
                     opens.setdefault(ref, []).append(op[len(OPENS):])
             for ref, modes in opens.items():
-                # One that both reads and rewrites it is reported in itself, not at each call.
-                if len({mode_kind(mode.lstrip(TOLERANT)) == "read" for mode in modes}) == 1:
-                    for mode in modes:
-                        self._opened_by_helper(walker, node, ref, mode, state)
+                # One that both reads and rewrites it: its rewrite is reported in itself, not
+                # at each call; its first open is what a check before the call was made for.
+                if len({mode_kind(mode.lstrip(TOLERANT)) == "read" for mode in modes}) != 1:
+                    modes = modes[:1]
+                for mode in modes:
+                    self._opened_by_helper(walker, node, ref, mode, state)
             if opened is not None:
                 self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
                 return
