@@ -391,6 +391,7 @@ def test_a_name_bound_by_a_create_far_from_its_check_is_left_reported():
             return
         print("creating")
         fd = os.open(p, os.O_CREAT | os.O_WRONLY)
+        os.write(fd, b"new\\n")
         os.close(fd)
     """
     result = fix(code, unsafe=True)

@@ -376,7 +376,7 @@ def store(path, data, append):
 
 def store_or_read(path, data, write):
     if write:
-        with open(path, "w") as f:
+        with open(path, "w") as f:  # MBX901: the other arm reads it
             f.write(data)
     else:
         with open(path) as f:
@@ -388,7 +388,7 @@ def create(path):
     if not os.path.exists(path):
         store_or_read(path, "x", True)
 """
-    assert codes(code) == marked(code) and len(marked(code)) == 1
+    assert codes(code) == marked(code) and len(marked(code, "MBX3")) == 1
 
 
 def many_callers(n):

@@ -10,6 +10,7 @@ import ast
 import fnmatch
 import os
 
+from ..analysis.arms import Arms
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.imports import dotted_name
@@ -533,10 +534,13 @@ class CheckThenAct(Rule):
     method only a path has is called on it with a path's arguments (`p.joinpath(x)`,
     `p.with_name(n)`, `p.is_file()`, `p.mkdir()`, `p.unlink()`, `p.write_text(s)`...; a
     file-system object's `fs.mkdir(name)` is not), it is bound from one (`Path(...)`, `q /
-    x`, `q.parent`, `q.with_suffix(s)`; for an attribute, in any method of the class), or it
+    x`, `q.parent`, `q.with_suffix(s)`, `q.expanduser()`, `q.resolve()`, `q.absolute()` of
+    such a `q`; for an attribute, in any method of the class), or it
     is the variable of a loop over `q.iterdir()`/`glob()`/`rglob()` or over a list of such
     names; a receiver asked `exists()`, `is_file()` or `is_dir()` with no argument is one
-    from that check on. `open()` alone says nothing (an archive or a storage has one).
+    from that check on, unless every binding of it in the function constructs an object of
+    another package's class whose name says nothing of paths (`blob = storage.Blob(key,
+    client)`; `S3Path(uri)` is a path). `open()` alone says nothing (an archive or a storage has one).
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
@@ -563,7 +567,8 @@ class CheckThenAct(Rule):
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
     that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, or a
     `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
-    touch), and `os.close(os.open(P, flags))` without `O_TRUNC`: it neither truncates nor
+    touch), and `os.close(os.open(P, flags))` without `O_TRUNC` (or `fd = os.open(P,
+    flags)` followed at once by `os.close(fd)`): it neither truncates nor
     writes, so a file a racer made in between keeps what it holds. A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
     longer counts.
@@ -909,6 +914,7 @@ def prepare(folder):
     ]
 
     def check(self, module):
+        arms = {}  # scope -> its statements' places, for the few acts that ask
         for event in module.events_of(FileAct):
             guard = event.guard
             if guard is None or event.iplock is not None:
@@ -924,7 +930,7 @@ def prepare(folder):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and guard.found_no_file:
-                if _closes_untruncated(event, module.facts):
+                if _closes_untruncated(event, module.facts, arms):
                     continue  # a touch: nothing truncated, nothing written
                 advice = "add os.O_EXCL and catch FileExistsError"
             else:
@@ -1853,12 +1859,27 @@ def _appends_nothing(event, facts) -> bool:
         for body_stmt in stmt.body)
 
 
-def _closes_untruncated(event, facts) -> bool:
-    """``os.close(os.open(p, flags))`` as a statement, ``flags`` without ``os.O_TRUNC``: the
-    descriptor's touch of ``_appends_nothing``."""
+def _closes_untruncated(event, facts, arms) -> bool:
+    """``os.close(os.open(p, flags))`` as a statement, or ``fd = os.open(p, flags)`` followed
+    at once by ``os.close(fd)``, ``flags`` without ``os.O_TRUNC``: the descriptor's touch of
+    ``_appends_nothing``."""
     call, stmt = event.node, event.stmt
-    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args == [call]
-            and facts.resolve(stmt.value.func) == "os.close" and len(call.args) >= 2):
+    if len(call.args) < 2:
+        return False
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and stmt.value.args == [call] \
+            and facts.resolve(stmt.value.func) == "os.close":
+        pass
+    elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        found = arms.get(id(event.scope.node))
+        if found is None:
+            found = arms[id(event.scope.node)] = Arms(event.scope.node)  # each scope indexed once
+        after = found.following(stmt)
+        if not (isinstance(after, ast.Expr) and isinstance(after.value, ast.Call)
+                and facts.resolve(after.value.func) == "os.close" and len(after.value.args) == 1
+                and isinstance(after.value.args[0], ast.Name) and after.value.args[0].id == stmt.targets[0].id):
+            return False
+    else:
         return False
     return all(facts.resolve(n) != "os.O_TRUNC" for n in ast.walk(call.args[1]) if isinstance(n, (ast.Name, ast.Attribute)))
 

@@ -10,11 +10,12 @@ import ast
 import bisect
 from collections import Counter
 
+from ..analysis.arms import Arms
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.imports import dotted_name, own_statements, parameter_names
 from ..analysis.pathkey import name_key
-from ..analysis.summaries import bindings_of, instance_name, local_bindings, local_names
+from ..analysis.summaries import SAME_FILE_CALLS, bindings_of, instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -345,7 +346,9 @@ class InPlaceRewrite(Rule):
     open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
     `isdir()` does not find a file missing, as in MBX302), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
-    before every read of it in the same function and outside loops. A write and a read in
+    before every read of it in the same function and outside loops (a read in the other arm
+    of an `if`, `if stale: write` / `else: read`, is not after it: the file the write
+    replaces is the one that arm reads). A write and a read in
     two different test functions (`test_*`) are not paired: each test runs on its own.
     Tests rewrite their own fixture files, which no other program reads: nothing is
     reported in a test module (one whose top level imports `pytest` or `unittest`, or
@@ -688,7 +691,7 @@ def save(state):
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
-        loops = {}  # scope -> line ranges of its loops, found once
+        loops = {}  # scope -> line ranges of its loops and its arms, found once
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -875,7 +878,8 @@ def _separate_tests(read, write) -> bool:
 def _written_once(write, writes, reads, loops) -> bool:
     """Whether the write creates the file rather than rewriting it: made where the file was
     checked to be missing, or the only truncating write of it, made before every read of it
-    in the same function and not in a loop."""
+    in the same function (not in the other arm of an ``if``: ``if changed: write else:
+    read`` rewrites what the other arm reads) and not in a loop."""
     guard = write.guard
     if guard is not None and guard.found_no_file:
         return True
@@ -885,9 +889,12 @@ def _written_once(write, writes, reads, loops) -> bool:
     line = write.node.lineno
     if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
         return False
-    starts = loops.get(id(scope))
-    if starts is None:
-        starts = loops[id(scope)] = _loop_lines(scope)
+    found = loops.get(id(scope))
+    if found is None:
+        found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
+    starts, arms = found
+    if any(arms.exclusive(write.stmt, read.stmt) for read in reads):
+        return False
     index = bisect.bisect_right(starts[0], line) - 1
     return index < 0 or line > starts[1][index]
 

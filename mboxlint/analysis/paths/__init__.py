@@ -268,13 +268,16 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._scope = None
         #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
         self._site_statements: Dict[int, Optional[ast.stmt]] = {}
-        #: id of a statement of the scope -> (the statement holding it, the list it is in)
-        self._parents: Optional[Dict[int, Tuple[ast.stmt, list]]] = None
+        #: the scope's ``if`` arms, found when first asked (see :meth:`_exclusive`)
+        self._arms = None
         self._class_locked: Dict[int, Dict[PathKey, int]] = {}
         #: id of a class -> the paths its methods keep on ``self`` (see :mod:`.attributes`)
         self._class_paths_cache: Dict[int, object] = {}
         #: id of a scope or class -> what it says of names of unknown type (see :mod:`.untyped`)
         self._untyped_cache: Dict[int, object] = {}
+        #: id of a function -> its locals that only ever hold objects of other packages'
+        #: classes (see :meth:`~.checks.GuardsAndChecks._foreign_object`)
+        self._foreign_objects: Dict[int, frozenset] = {}
         #: what the class of the method being walked keeps on ``self`` (see :meth:`_enter_class`)
         self._class_view = None
         #: id of a class -> id of each statement of its body -> what the walk noted there, if
@@ -355,7 +358,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._renames = []
         self._rename_sites = {}
         self._site_statements = {}
-        self._parents = None
+        self._arms = None
         self._temps_made = False
         self._enter_class(walker.scope)
         node = walker.scope.node

@@ -9,7 +9,7 @@ from ..imports import dotted_name, unnegated
 from ..pathkey import PathKey
 from ..state import State
 from ..walk import Walker
-from ..summaries import guard_kind, instance_name, stat_of_mtime
+from ..summaries import guard_kind, instance_name, local_bindings, stat_of_mtime
 from .callers import _parameters
 from .facts import Must, Unless
 from .opens import STAT
@@ -116,6 +116,8 @@ def _cache_lookup(node: Optional[ast.AST]) -> bool:
 
 #: checks that a path is a symbolic link: true only when something is there
 LINK_FUNCTIONS = frozenset({"os.path.islink"})
+#: packages whose classes are paths or file-system entries whatever their names
+_PATH_PACKAGES = frozenset({"pathlib", "pathlib2", "os", "posixpath", "ntpath"})
 LINK_METHODS = frozenset({"is_symlink"})
 
 
@@ -171,6 +173,8 @@ class GuardsAndChecks:
             key = self.key(call.args[0], state)
             return (kind, key) if key is not None else None
         receiver = call.func.value
+        if type(receiver) is ast.Name and self._foreign_object(receiver.id):
+            return None  # ``blob = storage.Blob(key, client)``: ``blob.exists()`` asks a server
         key = self.key(receiver, state)
         if key is None:
             return None
@@ -180,6 +184,31 @@ class GuardsAndChecks:
             # ``replace()`` or ``unlink()`` are a path's too (``for f in files: if f.is_file()``).
             state.set("pathlib", ref, Must(True))
         return kind, key
+
+    def _foreign_object(self, name: str) -> bool:
+        """Whether every binding of the local ``name`` constructs an object of a class of
+        another package whose name says nothing of paths (``storage.Blob(key, client)``, not
+        ``zipfile.Path(archive)``, ``S3Path(uri)`` or ``pathlib.Path(p)``): its ``exists()``
+        and ``open()`` are that object's, not a file's. Each scope's bindings are read once."""
+        scope = self._scope
+        if scope is None or not scope.is_function:
+            return False
+        found = self._foreign_objects.get(id(scope.node))
+        if found is None:
+            found = self._foreign_objects[id(scope.node)] = frozenset(
+                bound for bound, values in local_bindings(scope.node, self.facts.may_walrus).items()
+                if all(self._foreign_class(value) for value in values))
+        return name in found
+
+    def _foreign_class(self, value: Optional[ast.AST]) -> bool:
+        if not isinstance(value, ast.Call):
+            return False
+        resolved = self.facts.resolve(value.func)
+        if resolved is None or "." not in resolved or resolved.startswith("builtins."):
+            return False
+        last = resolved.rsplit(".", 1)[1]
+        return last[:1].isupper() and not last.isupper() and "path" not in last.lower() \
+            and resolved.split(".", 1)[0] not in _PATH_PACKAGES
 
     def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
         """The key whose seconds-resolution mtime ``node`` is, or None."""

@@ -4,6 +4,7 @@ since, and whether a rename's names are fresh, derived from each other or rename
 import ast
 from typing import Dict, FrozenSet, List, Optional, Set
 
+from ..arms import Arms
 from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name, own_statements
 from ..pathkey import PathKey, opaque_key
@@ -19,8 +20,6 @@ from .facts import Must
 
 RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move", "os.renames": "os.renames"}
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
-#: statements climbed from a rename to the ``if`` that may hold another in its other arm
-ANCESTORS = 64
 #: names followed back from a rename's target to the value that made it fresh
 FRESH_DEPTH = 16
 
@@ -160,11 +159,12 @@ class RenamesAndTemps:
     def _rename(self, walker: Walker, node: ast.Call, op: str, src: ast.AST, dst: ast.AST, state: State,
                 helper: bool = False) -> None:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
-        if src_key is None or dst_key is None:
+        if src_key is None:
             return
-        if self.private(dst_key):
-            # A target in a private directory: nobody else reads it; but a shared source
-            # checked before the move may be gone by then.
+        if dst_key is None or self.private(dst_key):
+            # A target in a private directory (or one not followed, ``files.sample_path(x)``):
+            # nobody else reads it, or nothing is known of it; but a shared source checked
+            # before the move may be gone by then.
             guard = state.get("guard", src_key)
             if guard is not None and not self.private(src_key):
                 walker.emit(FileMovedAway, node, key=None, op=op, src=src_key, src_node=src, guard=guard,
@@ -199,44 +199,12 @@ class RenamesAndTemps:
         state.discard("removed", dst_key)
 
     def _exclusive(self, first: Optional[ast.stmt], second: Optional[ast.stmt]) -> bool:
-        """Whether two statements of this scope are in different arms of one ``if`` (an
-        ``elif`` included) or ``match``. Asked only when one pair of names is renamed twice;
-        the statements' parents are found once per scope, and at most ANCESTORS levels up
-        (further, the two are taken as not exclusive: the retry is reported)."""
-        if first is None or second is None:
-            return False
-        if self._parents is None:
-            self._parents = {}
-            stack = [self._scope.node]
-            while stack:
-                owner = stack.pop()
-                lists = [getattr(owner, f, None) or [] for f in ("body", "orelse", "finalbody")]
-                lists += [part.body for part in list(getattr(owner, "handlers", None) or ())
-                          + list(getattr(owner, "cases", None) or ())]
-                for stmts in lists:
-                    for stmt in stmts:
-                        self._parents[id(stmt)] = (owner, stmts)
-                        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                            stack.append(stmt)
-        ancestors = {}
-        node = first
-        for _ in range(ANCESTORS):
-            parent = self._parents.get(id(node))
-            if parent is None:
-                break
-            ancestors[id(parent[0])] = parent[1]
-            node = parent[0]
-        node = second
-        for _ in range(ANCESTORS):
-            parent = self._parents.get(id(node))
-            if parent is None:
-                return False
-            owner, stmts = parent
-            if id(owner) in ancestors:
-                other = ancestors[id(owner)]
-                return other is not stmts and (isinstance(owner, ast.If) or type(owner).__name__ == "Match")
-            node = owner
-        return False
+        """Whether two statements of this scope are in different arms of one ``if`` or
+        ``match``. Asked only when one pair of names is renamed twice; the arms are found
+        once per scope."""
+        if self._arms is None:
+            self._arms = Arms(self._scope.node)
+        return self._arms.exclusive(first, second)
 
     def _spelled_at_creation(self, node: ast.AST, temp: Optional[TempFact]) -> bool:
         """Whether ``node`` means the same where ``temp`` was created: it only reads names

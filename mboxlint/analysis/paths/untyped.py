@@ -32,6 +32,10 @@ PATH_ONLY_METHODS: Dict[str, Optional[int]] = {
 }
 #: methods of a path whose value is a path
 _DERIVING = frozenset({"with_suffix", "with_name", "with_stem", "joinpath"})
+#: methods of a path, called without arguments, whose value is a path to the same file;
+#: others have methods of these names too (``resolver.resolve(name)``), so they say nothing
+#: of their receiver, but keep what it is
+_SAME_FILE_METHODS = frozenset({"expanduser", "resolve", "absolute"})
 #: methods of a path whose elements are paths
 _LISTING = frozenset({"iterdir", "glob", "rglob"})
 #: rounds of following names bound from one another (``a = b / x``, ``b = c.parent``...)
@@ -96,6 +100,10 @@ def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[a
             if type(value) is ast.Call:
                 if resolve(value.func) in pathlib_classes or path_method(value, _DERIVING) is not None:
                     return ()
+                func = value.func
+                if type(func) is ast.Attribute and func.attr in _SAME_FILE_METHODS and not value.args:
+                    value = func.value  # ``Path(p).expanduser()`` is a path when its receiver is
+                    continue
                 return None
             if type(value) is ast.BinOp and type(value.op) is ast.Div:
                 value = value.left
