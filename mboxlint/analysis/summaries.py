@@ -1435,6 +1435,8 @@ class ModuleSummaries:
                 continue
             elif isinstance(current, ast.IfExp):  # ``".json" if ... else ""``: either is pure
                 stack.extend((current.test, current.body, current.orelse))
+            elif isinstance(current, ast.BoolOp):  # ``os.environ.get("XDG_CONFIG_HOME") or "~/.config"``
+                stack.extend(current.values)
             elif isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.Not):
                 stack.append(current.operand)
             elif isinstance(current, ast.Call) and self._path_helper(current, body):

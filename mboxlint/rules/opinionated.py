@@ -108,11 +108,19 @@ class _Places:
             # an attribute the method sets more than once may name another file by the open
             counts = Counter(dotted_name(target) for target, _ in bindings_of(scope.node, self.facts.may_walrus))
             for stmt in own_statements(scope.node):
-                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and type(stmt.value) is ast.Name:
-                    target = stmt.targets[0]
-                    if isinstance(target, ast.Attribute) and type(target.value) is ast.Name \
-                            and target.value.id == self_name and counts[self_name + "." + target.attr] == 1:
-                        stores.setdefault(stmt.value.id, []).append(name_key("self." + target.attr))
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target, value = stmt.targets[0], stmt.value
+                elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                    target, value = stmt.target, stmt.value  # ``self.path: Path = Path(path)``
+                else:
+                    continue
+                # ``Path(path)``, ``str(path)``: the same file, another type
+                if type(value) is ast.Call and len(value.args) == 1 and not value.keywords \
+                        and self.facts.resolve(value.func) in SAME_FILE_CALLS:
+                    value = value.args[0]
+                if type(value) is ast.Name and isinstance(target, ast.Attribute) and type(target.value) is ast.Name \
+                        and target.value.id == self_name and counts[self_name + "." + target.attr] == 1:
+                    stores.setdefault(value.id, []).append(name_key("self." + target.attr))
         return stores.get(key.head, [])
 
     def __call__(self, event, key=None):
@@ -263,23 +271,30 @@ class InPlaceRewrite(Rule):
     Reports `open(P, "w")` (any truncating mode: `"wb"`, `"w+"`, `"wt"`; `aiofiles.open` too,
     without a fix), `Path.open("w")` and
     `Path.write_text()`/`write_bytes()` when the same module also reads `P` (an `open(P)` for
-    reading, `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
-    parser's `read(P)`, made there or kept on the instance by the class, which binds that
-    attribute only to parsers it constructs): a state or cache file.
+    reading or updating (`r+`), `Path.read_text()`/`read_bytes()`, `json.load(open(P))`, a `configparser`
+    parser's `read(P)`, made there, kept on the instance by the class, which binds that
+    attribute only to parsers it constructs, or kept in a module global the top level binds
+    only to one, `CONFIG = ConfigParser()`, read in a function or at the top level): a
+    state or cache file.
     "The same" is decided as in MBX3: for a local variable within one function, for `self`
     attributes within one class (`self.path + ".json"` in two methods; an open of
     `self.path` in the method that gives the attribute its value is of the attribute's
     file too, and so is one of the parameter a method stores, as a statement of its own, in
-    the attribute and never rebinds: `self.path = path` then `open(path)` in `__init__`),
+    the attribute and never rebinds: `self.path = path` (or `Path(path)`, `str(path)`) then
+    `open(path)` in `__init__`),
     for constants and module globals in the whole module (bound by the top level or in its
     blocks: `if snap: STATE = A` / `else: STATE = B` is one file in every function that
     does not bind the name; and attributes of an
-    imported module: `g.CACHEFILE` after `from . import g`; a module constant bound only to a
+    imported module: `g.CACHEFILE` after `from . import g`, and a name imported from one,
+    `from .paths import cache_file`, which `cache_file.open("w")` opens where any function
+    of the module treats it as a path, `cache_file.is_file()`; a module constant bound only to a
     pathlib path, `CONFIG = Path(__file__).with_name("config.json")`, is one in every function
     that does not bind the name, so `CONFIG.open("w")` opens it); a parameter whose
     default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
     that gets a value when none was passed (`def load(path=None): if path is None: path =
-    EXPR`, `path = path or EXPR`), at the top of the body, or further down (after a loop,
+    EXPR`, `path = path or EXPR`, `path = expanduser(path) if path else EXPR`, or a local
+    bound once so from a parameter never rebound, `cfg = path or EXPR`; what is
+    done to a passed value is not followed), at the top of the body, or further down (after a loop,
     under an `if`) when that is the parameter's only binding in the function and EXPR is
     built from module names and `self` alone: EXPR's file, where `os.environ.get(NAME,
     DEFAULT)`, `os.environ[NAME]`, `os.getenv`, `expanduser`, `Path.home()` and the per-user
@@ -317,7 +332,7 @@ class InPlaceRewrite(Rule):
     opens it on some paths only, after its own check or under an `if`, is still a reader).
     A helper is one whose every
     `return` gives a path built from its arguments, module names, attributes and constants
-    alone (joins, `+`, `%` and f-strings, conditionals, string methods, a `hashlib` digest,
+    alone (joins, `+`, `%` and f-strings, conditionals, `a or b`, string methods, a `hashlib` digest,
     other such helpers of the module) and which changes nothing else (a helper that counts
     in an attribute, reads the clock or makes a uuid names another file at each call). Such
     a helper's path may be
@@ -683,7 +698,7 @@ def save(state):
         for event in module.events_of(FileOpen):
             opens.setdefault(event.path, []).append(event)
             for slot in _slots(event, place, passed):
-                if event.mode == "read" and not event.mode_default:
+                if event.mode in ("read", "update") and not event.mode_default:  # ``r+`` reads too
                     # (a helper reading by a mode parameter's default may be the writer too)
                     reads.setdefault(slot, []).append(event)
                 elif event.mode == "truncate":
@@ -854,6 +869,13 @@ def _slots(event, place, passed=None) -> list:
     (``self.path = path`` then ``open(path)``); for an open of a parameter as passed, the
     file every call in the module passes (:class:`_PassedFiles`)."""
     slots = [(place(event), event.path)]
+    spelt = event.path_node
+    if type(spelt) is ast.Name and not event.scope.is_function and spelt.id != getattr(event.path, "head", None) \
+            and place.facts.top_level_bindings().get(spelt.id) == 1 and spelt.id not in place.facts.maybe_global():
+        # ``CONFIG.read(PATH_CONFIG)`` at the top level, where the walk knows the constant's
+        # value: the functions of the module know the file by the constant's name
+        constant = name_key(spelt.id)
+        slots.append((place(event, constant), constant))
     if passed is not None and event.path.kind == "name":
         given = passed(event)
         if given is not None:

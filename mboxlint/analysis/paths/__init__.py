@@ -72,7 +72,7 @@ import bisect
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileRename
-from ..imports import ModuleFacts, dotted_name, own_statements
+from ..imports import ModuleFacts, bound_anywhere, dotted_name, own_statements
 from ..locks import call_effects
 from ..modes import mode_kind
 from ..summaries import OPENS, TOLERANT, stat_of_mtime
@@ -329,6 +329,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._unique_attributes: Dict[int, FrozenSet[str]] = {}
         #: module constants that are pathlib paths (see :meth:`_module_pathlib`; None: not asked yet)
         self._pathlib_constants: Optional[frozenset] = None
+        #: module globals bound only to ``configparser`` parsers (see :meth:`_parser_global`)
+        self._parser_globals: Optional[frozenset] = None
         #: id of a function -> every name it binds
         self._local_names: Dict[int, frozenset] = {}
         #: which occurrences of ``replace`` may be renames (see :meth:`scope_word_test`)
@@ -762,7 +764,32 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             return False
         if state.get("parser", ref) is not None:
             return True
-        return self._parser_attribute(ref)
+        return self._parser_attribute(ref) or "." not in ref and self._parser_global(ref)
+
+    def _parser_global(self, name: str) -> bool:
+        """Whether ``name`` is a module global every top-level binding of which (in blocks
+        too) constructs a parser, ``CONFIG = ConfigParser()``, declared ``global`` by no
+        function and not bound by the function being walked: ``CONFIG.read(PATH)`` reads
+        ``PATH`` in every function, and at the top level. Found once per module."""
+        found = self._parser_globals
+        if found is None:
+            values: Dict[str, int] = {}
+            for stmt in own_statements(self.tree):
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                        and isinstance(stmt.value, ast.Call) and self.facts.resolve(stmt.value.func) in CONFIG_PARSERS:
+                    values[stmt.targets[0].id] = values.get(stmt.targets[0].id, 0) + 1
+            bound, declared = self.facts.top_level_bindings(), self.facts.maybe_global()
+            found = self._parser_globals = frozenset(
+                name for name, count in values.items() if bound.get(name) == count and name not in declared)
+        if name not in found:
+            return False
+        scope = self._scope
+        if scope is None or not scope.is_function:
+            return True
+        local = self._local_names.get(id(scope.node))
+        if local is None:
+            local = self._local_names[id(scope.node)] = frozenset(bound_anywhere(scope.node))
+        return name not in local
 
     def _acquire_or_release(self, walker: Walker, node: ast.Call, func: ast.Attribute, state: State) -> None:
         """``lock.acquire()`` ... ``lock.release()`` of an inter-process lock, as a statement

@@ -10,7 +10,7 @@ from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
 from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
-from .untyped import annotated_pathlib, class_paths, scope_evidence
+from .untyped import PATH_ONLY_METHODS, annotated_pathlib, class_paths, scope_evidence
 
 
 #: expressions that name the same file as their only argument
@@ -222,17 +222,54 @@ def _assigned_to(stmt: ast.stmt) -> Optional[Tuple[str, ast.AST]]:
     return None
 
 
+#: the last part of the name of a function (or a method, called without arguments) whose
+#: value names the file its argument (or receiver) names, spelt otherwise
+_NORMALISING = frozenset({"expanduser", "expandvars", "abspath", "realpath", "normpath", "fspath",
+                          "str", "Path", "resolve", "absolute"})
+
+
+def _normalised(node: ast.AST, name: str) -> bool:
+    """Whether ``node`` is ``name`` itself or a normalisation of it (``expanduser(name)``,
+    ``Path(name).expanduser()``): the file a caller passed, not another (``name + ".x"``)."""
+    for _ in range(8):
+        if isinstance(node, ast.Name):
+            return node.id == name
+        if not isinstance(node, ast.Call) or node.keywords:
+            return False
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last not in _NORMALISING:
+            return False
+        if len(node.args) == 1:
+            node = node.args[0]
+        elif not node.args and isinstance(func, ast.Attribute):
+            node = func.value
+        else:
+            return False
+    return False
+
+
 def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
     """``(parameter, none_only, EXPR)`` when ``stmt`` gives a parameter the value EXPR only
-    when it was not passed: ``if p is None: p = EXPR`` (no ``else``), ``if not p: p = EXPR``,
-    ``p = p or EXPR``, ``p = EXPR if p is None else p``, ``p = p if p else EXPR``.
+    when it was not passed: ``if p is None: p = EXPR`` (without an ``else``, or with one that
+    only rebinds ``p`` from itself), ``if not p: p = EXPR``, ``p = p or EXPR``, ``p = EXPR
+    if p is None else p``, ``p = p if p else EXPR``, ``p = expanduser(p) if p else EXPR``
+    (a passed value normalised, which is the caller's file, not followed; ``p + ".x"`` is
+    another file).
     ``none_only``: the test is ``is None``, so EXPR replaces None and nothing else."""
     if isinstance(stmt, ast.If):
         tested = _missing_test(stmt.test)
-        body = [s for s in stmt.body if not isinstance(s, ast.Pass)]
-        assigned = _assigned_to(body[0]) if len(body) == 1 and not stmt.orelse else None
-        if tested is None or assigned is None or not tested[1] or assigned[0] != tested[0]:
+        if tested is None:
             return None
+        missing, given = (stmt.body, stmt.orelse) if tested[1] else (stmt.orelse, stmt.body)
+        missing = [s for s in missing if not isinstance(s, ast.Pass)]
+        assigned = _assigned_to(missing[0]) if len(missing) == 1 else None
+        if assigned is None or assigned[0] != tested[0]:
+            return None
+        if given:  # ``else: p = expanduser(p)``
+            kept = _assigned_to(given[0]) if len(given) == 1 else None
+            if kept is None or kept[0] != tested[0] or not _normalised(kept[1], tested[0]):
+                return None
         return tested[0], tested[2], assigned[1]
     assigned = _assigned_to(stmt)
     if assigned is None:
@@ -246,7 +283,7 @@ def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
         if tested is None or tested[0] != name:
             return None
         given, default = (value.orelse, value.body) if tested[1] else (value.body, value.orelse)
-        if isinstance(given, ast.Name) and given.id == name:
+        if _normalised(given, name):
             return name, tested[2], default
     return None
 
@@ -664,7 +701,8 @@ class PathExpressions:
         function being walked does not bind itself."""
         names = self._pathlib_constants
         if names is None:
-            names = self._pathlib_constants = module_pathlib_names(self.tree, self.facts)
+            names = self._pathlib_constants = module_pathlib_names(self.tree, self.facts) \
+                | imported_pathlib_names(self.tree, self.facts)
         if name not in names:
             return False
         scope = self._scope
@@ -741,8 +779,10 @@ class PathExpressions:
             # A second rebinding of the same parameter: not one value when none was passed.
             found[name] = None if name in found else (value, stmt)
         later = [name for name in unset if name not in found]
-        if later and self._scope is not None:
-            found.update(self._later_defaults(later, unset))
+        if self._scope is not None:
+            if later:
+                found.update(self._later_defaults(later, unset))
+            self._defaulted_locals(unset, found, state)
         for name, rebinding in found.items():
             if rebinding is None:
                 continue
@@ -755,6 +795,50 @@ class PathExpressions:
                 if not isinstance(stmt, ast.If):
                     # ``p = p or EXPR`` is walked after ``p`` is forgotten: it binds this key again
                     self._default_values[id(stmt.value)] = key
+                else:
+                    for arm in (stmt.body, stmt.orelse):  # ``else: p = expanduser(p)`` likewise
+                        assigned = _assigned_to(arm[0]) if len(arm) == 1 else None
+                        if assigned is not None and _normalised(assigned[1], name):
+                            self._default_values[id(assigned[1])] = key
+
+    def _defaulted_locals(self, unset: Dict[str, bool], rebound: Dict[str, object], state: State) -> None:
+        """A local bound once, from a parameter the function never rebinds or its value when
+        none was passed (``cfg = path or default_path()``, ``cfg = expanduser(path) if path
+        else default_path()``), names that value's file, as the parameter itself would when
+        rebound so (see :meth:`_rebound_defaults`). One pass over the statements, made only
+        when the parameter is spelt in such a binding at all."""
+        func = self._scope.node
+        bindings = local_names_of = None
+        for stmt in own_statements(func):
+            if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+                continue
+            local, value = stmt.targets[0].id, stmt.value
+            if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2 \
+                    and isinstance(value.values[0], ast.Name):
+                name, none_only, default = value.values[0].id, False, value.values[1]
+            elif isinstance(value, ast.IfExp):
+                tested = _missing_test(value.test)
+                if tested is None:
+                    continue
+                name, none_only = tested[0], tested[2]
+                given, default = (value.orelse, value.body) if tested[1] else (value.body, value.orelse)
+                if not _normalised(given, name):
+                    continue
+            else:
+                continue
+            if name not in unset or name in rebound or local in unset or (none_only and not unset[name]):
+                continue
+            if bindings is None:
+                bindings = local_bindings(func, self.facts.may_walrus)
+            if bindings.get(name) or len(bindings.get(local, ())) != 1:
+                continue  # the parameter rebound, or the local bound elsewhere too
+            if local_names_of is None:
+                local_names_of = local_names(func) - {self._self_name}
+            if any(isinstance(n, ast.Name) and n.id in local_names_of for n in ast.walk(default)):
+                continue  # built from a local or another parameter: one file per call, at most
+            key = self.key(default, state)
+            if key is not None:
+                self._default_values[id(value)] = key
 
     def _later_defaults(self, names: List[str], unset: Dict[str, bool]) -> Dict[str, Tuple[ast.AST, ast.stmt]]:
         """Parameters given their value when none was passed further down the body (``if not
@@ -816,6 +900,28 @@ def module_pathlib_names(tree: ast.Module, facts) -> frozenset:
     bound = facts.top_level_bindings()  # no binding of another kind, nor in a block
     declared = facts.maybe_global()  # nor one a function may make
     return frozenset(name for name in found if bound.get(name) == values[name] and name not in declared)
+
+
+def imported_pathlib_names(tree: ast.Module, facts) -> frozenset:
+    """Names an import binds (``from .paths import cache_file``) that the module treats as
+    a ``pathlib`` path somewhere: a method only a path has is called on it with a path's
+    arguments, or ``exists()`` with none (``if not cache_file.is_file():``). What another
+    module bound is one object for the whole run, so every function of this one that does
+    not bind the name sees a path. One pass over the module, made only when asked."""
+    bound = facts.top_level_bindings()
+    declared = facts.maybe_global()
+    found = set()
+    for node in ast.walk(tree):
+        if type(node) is not ast.Call or type(node.func) is not ast.Attribute or type(node.func.value) is not ast.Name:
+            continue
+        method, name = node.func.attr, node.func.value.id
+        arity = PATH_ONLY_METHODS.get(method, 0 if method == "exists" else -1)
+        if arity == -1 or name in found or any(isinstance(a, ast.Starred) for a in node.args) \
+                or arity is not None and len(node.args) != arity:
+            continue
+        if facts.imported_name(node.func.value) is not None and bound.get(name) == 1 and name not in declared:
+            found.add(name)
+    return frozenset(found)
 
 
 def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
