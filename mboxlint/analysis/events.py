@@ -106,6 +106,9 @@ class FileOpen(Event):
     #: the mode is the constant default of a parameter of the function (``def save(p, mode="w")``):
     #: the open as made when no caller passes another, so no fix relies on it
     mode_default: bool = False
+    #: the helper is a method opening an attribute of its instance (``self._save()`` writing
+    #: ``self.path``): the method's own open names the same file
+    of_instance: bool = False
 
 
 @dataclass(eq=False)

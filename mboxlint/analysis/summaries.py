@@ -394,11 +394,16 @@ class _Scan:
             self.handled += bool(stmt.handlers)
             self.block(stmt.body, certain)
             self.handled -= bool(stmt.handlers)
+            swallowed = False
             for handler in stmt.handlers:
                 # A handler that re-raises is an exceptional path: the caller never goes on from it.
                 if not handler_reraises(handler, self.summaries.facts.resolve):
                     self.uncertain_block(handler.body)
-            self.block(stmt.orelse, certain)
+                    swallowed = True
+            if swallowed:
+                self.uncertain_block(stmt.orelse)  # skipped on the way through that handler
+            else:
+                self.block(stmt.orelse, certain)
             self.block(stmt.finalbody, certain)
             return
         if isinstance(stmt, (ast.With, ast.AsyncWith)):

@@ -327,7 +327,9 @@ class InPlaceRewrite(Rule):
     `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no
     other use of the name, such as `map(_save, paths)`); a function with no such calls is
     not followed (a helper that opens what it is given is reported where it is called, as
-    above; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
+    above, and only if it writes the file on every way through it: not in the `else` of a
+    `try` whose handler goes on; a method rewriting its instance's file is reported at its
+    own open, not at its calls; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
     the caller's file, even in a function that spells no `open` of its own, and one that
     opens it on some paths only, after its own check or under an `if`, is still a reader).
     A helper is one whose every
@@ -710,6 +712,8 @@ def save(state):
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
+            if event.of_instance:
+                continue  # a method rewriting its instance's file: reported at its own open
             temp = event.temp
             slots = _slots(event, place, passed)
             if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope) \

@@ -753,7 +753,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             key = self._dotted_key(ref, state)
             if state.get("guard", key) is not None:
                 self._open_key(walker, node, key, None, mode.lstrip(TOLERANT), state, helper=True,
-                               missing_ok=mode.startswith(TOLERANT))
+                               missing_ok=mode.startswith(TOLERANT), of_instance=True)
 
     def _config_parser(self, receiver: ast.AST, state: State) -> bool:
         """Whether ``receiver`` is a ``configparser`` parser: made here, or bound to one."""

@@ -45,7 +45,8 @@ class OpensAndActs:
                        mode_default=by_default)
 
     def _open_key(self, walker: Walker, node: ast.Call, key: Optional[PathKey], path: Optional[ast.AST], mode: str,
-                  state: State, helper: bool = False, missing_ok: bool = False, mode_default: bool = False) -> None:
+                  state: State, helper: bool = False, missing_ok: bool = False, mode_default: bool = False,
+                  of_instance: bool = False) -> None:
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
@@ -55,7 +56,7 @@ class OpensAndActs:
         walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
                     stmt=walker.current_statement(),
                     iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught, helper=helper,
-                    mode_default=mode_default)
+                    mode_default=mode_default, of_instance=of_instance)
         if kind in ("truncate", "append", "exclusive", "update"):
             state.discard("guard", key)
             state.discard("removed", key)
