@@ -1875,6 +1875,8 @@ def _closes_untruncated(event, facts, arms) -> bool:
         if found is None:
             found = arms[id(event.scope.node)] = Arms(event.scope.node)  # each scope indexed once
         after = found.following(stmt)
+        while isinstance(after, ast.Pass):  # a ``pass`` between does nothing
+            after = found.following(after)
         if not (isinstance(after, ast.Expr) and isinstance(after.value, ast.Call)
                 and facts.resolve(after.value.func) == "os.close" and len(after.value.args) == 1
                 and isinstance(after.value.args[0], ast.Name) and after.value.args[0].id == stmt.targets[0].id):
