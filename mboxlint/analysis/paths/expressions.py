@@ -3,6 +3,7 @@ says how). Keys are evaluated with explicit stacks: operator chains and nested c
 deep as the parser allows."""
 
 import ast
+import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
@@ -697,14 +698,25 @@ class PathExpressions:
 
     def _module_pathlib(self, name: str) -> bool:
         """Whether ``name`` is a module constant every top-level binding of which is a
-        ``pathlib`` path (``CONFIG = Path(__file__).with_name("config.json")``) that the
-        function being walked does not bind itself."""
+        ``pathlib`` path (``CONFIG = Path(__file__).with_name("config.json")``), or an
+        imported path (:func:`imported_pathlib_name`), that the function being walked does
+        not bind itself."""
         names = self._pathlib_constants
         if names is None:
-            names = self._pathlib_constants = module_pathlib_names(self.tree, self.facts) \
-                | imported_pathlib_names(self.tree, self.facts)
+            names = self._pathlib_constants = module_pathlib_names(self.tree, self.facts)
         if name not in names:
-            return False
+            # an imported name: the module is read for what it does to such names only when
+            # one of them is asked about (most receivers are locals)
+            if self.facts.imported_name(ast.Name(id=name, ctx=ast.Load())) is None:
+                return False
+            imported = self._imported_paths
+            if imported is None:
+                imported = self._imported_paths = {}
+            found = imported.get(name)
+            if found is None:
+                found = imported[name] = imported_pathlib_name(name, self.tree, self.facts)
+            if not found:
+                return False
         scope = self._scope
         if scope is None or not scope.is_function:
             return False  # the module's own walk knows its bindings
@@ -902,26 +914,29 @@ def module_pathlib_names(tree: ast.Module, facts) -> frozenset:
     return frozenset(name for name in found if bound.get(name) == values[name] and name not in declared)
 
 
-def imported_pathlib_names(tree: ast.Module, facts) -> frozenset:
-    """Names an import binds (``from .paths import cache_file``) that the module treats as
-    a ``pathlib`` path somewhere: a method only a path has is called on it with a path's
-    arguments, or ``exists()`` with none (``if not cache_file.is_file():``). What another
-    module bound is one object for the whole run, so every function of this one that does
-    not bind the name sees a path. One pass over the module, made only when asked."""
-    bound = facts.top_level_bindings()
-    declared = facts.maybe_global()
-    found = set()
-    for node in ast.walk(tree):
-        if type(node) is not ast.Call or type(node.func) is not ast.Attribute or type(node.func.value) is not ast.Name:
-            continue
-        method, name = node.func.attr, node.func.value.id
-        arity = PATH_ONLY_METHODS.get(method, 0 if method == "exists" else -1)
-        if arity == -1 or name in found or any(isinstance(a, ast.Starred) for a in node.args) \
-                or arity is not None and len(node.args) != arity:
-            continue
-        if facts.imported_name(node.func.value) is not None and bound.get(name) == 1 and name not in declared:
-            found.add(name)
-    return frozenset(found)
+def imported_pathlib_name(name: str, tree: ast.Module, facts) -> bool:
+    """Whether ``name``, which an import binds (``from .paths import cache_file``), is
+    treated as a ``pathlib`` path somewhere in the module: a method only a path has is called
+    on it with a path's arguments, or ``exists()`` with none (``if not cache_file.is_file():``).
+    What another module bound is one object for the whole run, so every function of this one
+    that does not bind the name sees a path. Found in the text, not by walking the tree; a
+    comment or a string that spells such a call counts too."""
+    if facts.top_level_bindings().get(name) != 1 or name in facts.maybe_global():
+        return False
+    text = facts.text
+    if text is None:
+        return False
+    return _path_call_pattern(name).search(text) is not None
+
+
+def _path_call_pattern(name: str):
+    """``name.is_file()``, ``name.mkdir(parents=True)``, ``name.write_text(s)``...: the
+    methods :data:`PATH_ONLY_METHODS` takes without positional arguments called with none,
+    the others with some."""
+    bare = sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity == 0) + ["exists"]
+    given = sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity != 0)
+    return re.compile(r"\b%s\s*\.\s*(?:(?:%s)\s*\(\s*(?:\)|\w+\s*=[^=])|(?:%s)\s*\(\s*[^)\s])" % (
+        re.escape(name), "|".join(bare), "|".join(given)))
 
 
 def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
