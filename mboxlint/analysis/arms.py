@@ -17,10 +17,11 @@ class Arms:
 
     def __init__(self, scope: ast.AST):
         self._scope = scope
-        #: id of a statement of the scope -> (the statement holding it, the list it is in)
-        self._parents: Optional[Dict[int, Tuple[ast.AST, list]]] = None
+        #: id of a statement of the scope -> (the statement holding it, the list it is in,
+        #: its place in that list)
+        self._parents: Optional[Dict[int, Tuple[ast.AST, list, int]]] = None
 
-    def _index(self) -> Dict[int, Tuple[ast.AST, list]]:
+    def _index(self) -> Dict[int, Tuple[ast.AST, list, int]]:
         parents = {}
         stack = [self._scope]
         while stack:  # a stack: blocks nest as deep as the parser allows
@@ -31,8 +32,8 @@ class Arms:
             for stmts in lists:
                 if not isinstance(stmts, list):
                     continue  # a lambda's or an expression's body is no block
-                for stmt in stmts:
-                    parents[id(stmt)] = (owner, stmts)
+                for place, stmt in enumerate(stmts):
+                    parents[id(stmt)] = (owner, stmts, place)
                     if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                         stack.append(stmt)
         return parents
@@ -57,7 +58,7 @@ class Arms:
             parent = parents.get(id(node))
             if parent is None:
                 return False
-            owner, stmts = parent
+            owner, stmts = parent[0], parent[1]
             if id(owner) in ancestors:
                 other = ancestors[id(owner)]
                 return other is not stmts and (isinstance(owner, ast.If) or type(owner).__name__ == "Match")
@@ -71,8 +72,5 @@ class Arms:
         parent = self._parents.get(id(stmt))
         if parent is None:
             return None
-        stmts = parent[1]
-        for index, each in enumerate(stmts):
-            if each is stmt:
-                return stmts[index + 1] if index + 1 < len(stmts) else None
-        return None
+        _, stmts, place = parent
+        return stmts[place + 1] if place + 1 < len(stmts) else None

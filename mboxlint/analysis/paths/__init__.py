@@ -329,9 +329,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._unique_attributes: Dict[int, FrozenSet[str]] = {}
         #: module constants that are pathlib paths (see :meth:`_module_pathlib`; None: not asked yet)
         self._pathlib_constants: Optional[frozenset] = None
-        #: imported name -> whether the module treats it as a path (see
-        #: :func:`.expressions.imported_pathlib_name`), for those asked about
-        self._imported_paths: Optional[Dict[str, bool]] = None
+        #: imported names the module treats as paths (see
+        #: :func:`.expressions.imported_pathlib_names`), found when one is first asked about
+        self._imported_paths: Optional[frozenset] = None
         #: module globals bound only to ``configparser`` parsers (see :meth:`_parser_global`)
         self._parser_globals: Optional[frozenset] = None
         #: id of a function -> every name it binds

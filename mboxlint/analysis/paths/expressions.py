@@ -699,7 +699,7 @@ class PathExpressions:
     def _module_pathlib(self, name: str) -> bool:
         """Whether ``name`` is a module constant every top-level binding of which is a
         ``pathlib`` path (``CONFIG = Path(__file__).with_name("config.json")``), or an
-        imported path (:func:`imported_pathlib_name`), that the function being walked does
+        imported path (:func:`imported_pathlib_names`), that the function being walked does
         not bind itself."""
         names = self._pathlib_constants
         if names is None:
@@ -711,11 +711,8 @@ class PathExpressions:
                 return False
             imported = self._imported_paths
             if imported is None:
-                imported = self._imported_paths = {}
-            found = imported.get(name)
-            if found is None:
-                found = imported[name] = imported_pathlib_name(name, self.tree, self.facts)
-            if not found:
+                imported = self._imported_paths = imported_pathlib_names(self.facts)
+            if name not in imported:
                 return False
         scope = self._scope
         if scope is None or not scope.is_function:
@@ -817,8 +814,8 @@ class PathExpressions:
         """A local bound once, from a parameter the function never rebinds or its value when
         none was passed (``cfg = path or default_path()``, ``cfg = expanduser(path) if path
         else default_path()``), names that value's file, as the parameter itself would when
-        rebound so (see :meth:`_rebound_defaults`). One pass over the statements, made only
-        when the parameter is spelt in such a binding at all."""
+        rebound so (see :meth:`_rebound_defaults`). One pass over the function's own
+        statements, in a function with such parameters."""
         func = self._scope.node
         bindings = local_names_of = None
         for stmt in own_statements(func):
@@ -914,29 +911,28 @@ def module_pathlib_names(tree: ast.Module, facts) -> frozenset:
     return frozenset(name for name in found if bound.get(name) == values[name] and name not in declared)
 
 
-def imported_pathlib_name(name: str, tree: ast.Module, facts) -> bool:
-    """Whether ``name``, which an import binds (``from .paths import cache_file``), is
-    treated as a ``pathlib`` path somewhere in the module: a method only a path has is called
-    on it with a path's arguments, or ``exists()`` with none (``if not cache_file.is_file():``).
-    What another module bound is one object for the whole run, so every function of this one
-    that does not bind the name sees a path. Found in the text, not by walking the tree; a
-    comment or a string that spells such a call counts too."""
-    if facts.top_level_bindings().get(name) != 1 or name in facts.maybe_global():
-        return False
+def imported_pathlib_names(facts) -> frozenset:
+    """Names an import binds (``from .paths import cache_file``) that the module treats as a
+    ``pathlib`` path somewhere: a method only a path has is called on it with a path's
+    arguments, or ``exists()`` with none (``if not cache_file.is_file():``). What another
+    module bound is one object for the whole run, so every function of this one that does
+    not bind the name sees a path. Found in one pass over the text, not by walking the tree;
+    a comment or a string that spells such a call counts too."""
     text = facts.text
     if text is None:
-        return False
-    return _path_call_pattern(name).search(text) is not None
+        return frozenset()
+    bound, declared = facts.top_level_bindings(), facts.maybe_global()
+    spelt = {match.group(1) for match in _PATH_CALL.finditer(text)}
+    return frozenset(name for name in spelt if bound.get(name) == 1 and name not in declared
+                     and facts.imported_name(ast.Name(id=name, ctx=ast.Load())) is not None)
 
 
-def _path_call_pattern(name: str):
-    """``name.is_file()``, ``name.mkdir(parents=True)``, ``name.write_text(s)``...: the
-    methods :data:`PATH_ONLY_METHODS` takes without positional arguments called with none,
-    the others with some."""
-    bare = sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity == 0) + ["exists"]
-    given = sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity != 0)
-    return re.compile(r"\b%s\s*\.\s*(?:(?:%s)\s*\(\s*(?:\)|\w+\s*=[^=])|(?:%s)\s*\(\s*[^)\s])" % (
-        re.escape(name), "|".join(bare), "|".join(given)))
+#: ``name.is_file()``, ``name.mkdir(parents=True)``, ``name.write_text(s)``...: the methods
+#: :data:`PATH_ONLY_METHODS` takes without positional arguments called with none, the others
+#: with some (on a bare name: ``self.cache.is_file()`` says nothing of a ``cache`` imported)
+_PATH_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\.\s*(?:(?:%s)\s*\(\s*(?:\)|\w+\s*=[^=])|(?:%s)\s*\(\s*[^)\s])" % (
+    "|".join(sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity == 0) + ["exists"]),
+    "|".join(sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity != 0))))
 
 
 def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
