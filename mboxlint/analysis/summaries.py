@@ -53,9 +53,12 @@ FSYNC_FUNCTIONS = frozenset({"os.fsync", "os.fdatasync"})
 OPENS = "open:"
 #: before the mode: the open may not happen, or survives a missing file
 TOLERANT = "?"
-#: calls whose value names the same file as their one argument
-SAME_FILE_CALLS = frozenset({"builtins.str", "os.fspath", "os.fsencode", "os.fsdecode", "pathlib.Path",
-                              "pathlib.PurePath", "pathlib.PosixPath"})
+#: expressions that name the same file as their only argument
+TRANSPARENT = frozenset({
+    "builtins.str", "os.fspath", "os.fsencode", "os.fsdecode", "os.path.abspath", "os.path.realpath",
+    "os.path.normpath", "os.path.expanduser", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+    "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
+})
 #: the letters an ``open()`` mode is made of
 _OPEN_MODE_LETTERS = frozenset("rwaxbtU+")
 #: the letters of a constant mode that only reads
@@ -647,7 +650,7 @@ class _Scan:
             return None
         for _ in range(4):  # ``open(str(self.path), "w")``: the same file, spelt for ``open``
             if isinstance(path, ast.Call) and len(path.args) == 1 and not path.keywords \
-                    and self.summaries.facts.resolve(path.func) in SAME_FILE_CALLS:
+                    and self.summaries.facts.resolve(path.func) in TRANSPARENT:
                 path = path.args[0]
         target = _target_of(path, self.params)
         # A parameter, or an attribute of the instance (``open(self.path)`` in a method: the

@@ -15,7 +15,7 @@ from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.imports import dotted_name, own_statements, parameter_names
 from ..analysis.pathkey import name_key
-from ..analysis.summaries import SAME_FILE_CALLS, bindings_of, instance_name, local_bindings, local_names
+from ..analysis.summaries import TRANSPARENT, bindings_of, instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -116,7 +116,7 @@ class _Places:
                     continue
                 # ``Path(path)``, ``str(path)``: the same file, another type
                 if type(value) is ast.Call and len(value.args) == 1 and not value.keywords \
-                        and self.facts.resolve(value.func) in SAME_FILE_CALLS:
+                        and self.facts.resolve(value.func) in TRANSPARENT:
                     value = value.args[0]
                 if type(value) is ast.Name and isinstance(target, ast.Attribute) and type(target.value) is ast.Name \
                         and target.value.id == self_name and counts[self_name + "." + target.attr] == 1:

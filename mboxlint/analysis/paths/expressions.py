@@ -9,17 +9,11 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, constant_defaults, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
-from .untyped import PATH_ONLY_METHODS, annotated_pathlib, class_paths, scope_evidence
+from .untyped import PATH_ONLY_METHODS, TRANSPARENT_METHODS, annotated_pathlib, class_paths, scope_evidence
 
 
-#: expressions that name the same file as their only argument
-TRANSPARENT = frozenset({
-    "builtins.str", "os.fspath", "os.fsencode", "os.fsdecode", "os.path.abspath", "os.path.realpath",
-    "os.path.normpath", "os.path.expanduser", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
-    "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
-})
 PATHLIB_CLASSES = frozenset(n for n in TRANSPARENT if n.startswith("pathlib."))
 JOINS = frozenset({"os.path.join", "posixpath.join", "ntpath.join"}) | PATHLIB_CLASSES
 #: per-user and per-site folders named by a library from the application's name: the same
@@ -30,7 +24,6 @@ USER_DIRECTORIES = frozenset(
     for who in ("user", "site")
     for what in ("config", "data", "cache", "state", "log", "runtime")
 ) | {"click.get_app_dir", "click.utils.get_app_dir"}
-TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 DERIVING_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
 #: calls whose value differs on every call: names built from them are fresh, unique files
 FRESH_SOURCES = frozenset({
@@ -224,9 +217,9 @@ def _assigned_to(stmt: ast.stmt) -> Optional[Tuple[str, ast.AST]]:
 
 
 #: the last part of the name of a function (or a method, called without arguments) whose
-#: value names the file its argument (or receiver) names, spelt otherwise
-_NORMALISING = frozenset({"expanduser", "expandvars", "abspath", "realpath", "normpath", "fspath",
-                          "str", "Path", "resolve", "absolute"})
+#: value names the file its argument (or receiver) names, spelt otherwise: ``default_rebinding``
+#: has no resolver, so it goes by spelling
+_NORMALISING = frozenset(name.rsplit(".", 1)[1] for name in TRANSPARENT) | TRANSPARENT_METHODS | {"expandvars"}
 
 
 def _normalised(node: ast.AST, name: str) -> bool:

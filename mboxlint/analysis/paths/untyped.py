@@ -35,7 +35,7 @@ _DERIVING = frozenset({"with_suffix", "with_name", "with_stem", "joinpath"})
 #: methods of a path, called without arguments, whose value is a path to the same file;
 #: others have methods of these names too (``resolver.resolve(name)``), so they say nothing
 #: of their receiver, but keep what it is
-_SAME_FILE_METHODS = frozenset({"expanduser", "resolve", "absolute"})
+TRANSPARENT_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 #: methods of a path whose elements are paths
 _LISTING = frozenset({"iterdir", "glob", "rglob"})
 #: rounds of following names bound from one another (``a = b / x``, ``b = c.parent``...)
@@ -101,7 +101,7 @@ def scope_evidence(root: ast.AST, self_name: Optional[str], resolve: Callable[[a
                 if resolve(value.func) in pathlib_classes or path_method(value, _DERIVING) is not None:
                     return ()
                 func = value.func
-                if type(func) is ast.Attribute and func.attr in _SAME_FILE_METHODS and not value.args:
+                if type(func) is ast.Attribute and func.attr in TRANSPARENT_METHODS and not value.args:
                     value = func.value  # ``Path(p).expanduser()`` is a path when its receiver is
                     continue
                 return None
