@@ -26,14 +26,14 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from ..imports import dotted_name, own_statements, parameter_names, sequential_statements
 from ..modes import mode_kind
-from ..pathkey import PathKey, name_key, substitute
+from ..pathkey import PathKey, call_key, name_key, substitute
 from ..state import State
 from ..summaries import walrus_bindings
 from ..walk import Scope
 from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, open_mode
 from .facts import Must
 from .opens import OPEN_FUNCTIONS
-from .renames import TempFact, derived_name
+from .renames import TempFact, derived_from, derived_name
 
 
 class ClassPaths:
@@ -211,11 +211,12 @@ class AttributePaths:
         if kind is ast.Call:
             name = self.facts.resolve(value.func)
             if name is not None:
-                return name in _DERIVING_CALLS
+                return name in _DERIVING_CALLS or name == "tempfile.mktemp"
             func = value.func
             if type(func) is ast.Attribute and func.attr in DERIVING_METHODS:
                 return True
-            return self._opens_by_helper(value, cls, Scope(method, cls).self_name)
+            self_name = Scope(method, cls).self_name
+            return self._opens_by_helper(value, cls, self_name) or self._makes_temp_name(value, cls, self_name)
         return False
 
     def _opens_by_helper(self, call: ast.Call, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> bool:
@@ -227,6 +228,7 @@ class AttributePaths:
         result = ClassPaths()
         counts: Dict[str, int] = {}
         evaluated = []
+        temp_names: Dict[str, ast.Call] = {}  # attribute -> the call that made it a new temp's name
         for stmt in _methods(cls):
             # Only statements bind attributes: a first look at those alone says which methods
             # store something that may be a path.
@@ -240,15 +242,26 @@ class AttributePaths:
                     counts[target.attr] = counts.get(target.attr, 0) + 1
                     bound.add(target.attr)
                     interesting = interesting or self._may_be_path(value)
+                    if type(value) is ast.Call and target.value.id == self_name \
+                            and self._makes_temp_name(value, cls, self_name):
+                        temp_names[target.attr] = value
                 elif type(target) is ast.Name and target.id == self_name:
                     rebinds_self = True
             if not rebinds_self:  # else ``self`` is another object after a while: nothing known
                 result.bound_in[id(stmt)] = bound
             if interesting and self_name is not None and not rebinds_self:
                 evaluated.append((stmt, self_name, bindings))
-        if not evaluated:
-            return _NOTHING
         once = {attr for attr, count in counts.items() if count == 1}
+        made = [(attr, call) for attr, call in temp_names.items() if attr in once]
+        if made:
+            result.bound_in_class = set(counts)
+            synced = _fsyncs(cls)
+            for attr, call in made:
+                # The helper (or ``mktemp``) chose the folder: nothing is known of it here.
+                result.temps[name_key("self." + attr)] = TempFact((
+                    "tempfile", call.lineno, None, False, synced, (call.lineno, call.col_offset), frozenset(), "helper"))
+        if not evaluated:
+            return result if made else _NOTHING
         result.bound_in_class = set(counts)
         seen: Dict[str, List[Optional[Tuple[PathKey, Optional[ast.Call], bool]]]] = {}
         saved = self._self_name, self._scope
@@ -290,6 +303,14 @@ class AttributePaths:
                 result.temps[key] = TempFact(("derived", call.lineno, None, True, synced, None, frozenset(), "given"))
         return result
 
+    def _makes_temp_name(self, call: ast.Call, cls: ast.ClassDef, self_name: str) -> bool:
+        """Whether ``call`` gives the name of a new temp file: ``tempfile.mktemp(...)``, or a
+        helper of the module that returns one."""
+        if self.facts.resolve(call.func) == "tempfile.mktemp":
+            return True
+        summaries = self.facts.summaries
+        return summaries is not None and summaries.makes_temp_name(call, cls, self_name)
+
     def _may_be_path(self, value: Optional[ast.AST]) -> bool:
         """Whether a value stored on ``self`` may have a key the other methods can read."""
         if isinstance(value, (ast.BinOp, ast.JoinedStr, ast.Subscript)):
@@ -324,6 +345,8 @@ class AttributePaths:
             if isinstance(target, ast.Name):
                 local_names.add(target.id)
         state = State()
+        # attributes bound once here to a key of this method's own names: ``(attr, key)``
+        siblings: List[Tuple[str, PathKey]] = []
         for index, stmt in enumerate(body):
             pairs = by_statement.get(index)
             if not pairs:
@@ -342,7 +365,14 @@ class AttributePaths:
                     if simple and isinstance(target, ast.Name):
                         self._bind_local(target.id, value, state)
                     continue
-                seen.setdefault(attr, []).append(self._attribute_value(value, state, local_names))
+                entry = self._attribute_value(value, state, local_names)
+                if entry is not None and simple and attr in once and not entry[2] and entry[1] is None:
+                    sibling = _sibling_key(entry[0], siblings)
+                    if sibling is not None:
+                        entry = (sibling, None, True)
+                    else:
+                        siblings.append((attr, entry[0]))
+                seen.setdefault(attr, []).append(entry)
                 if simple and attr in once:
                     # ``self.path = path`` (or ``Path(path)``): from here, ``path`` is that attribute.
                     key = self.key(value, state)
@@ -468,3 +498,33 @@ class AttributePaths:
 _PATH_CALLS = JOINS | TRANSPARENT | OPEN_FUNCTIONS | {"os.path.dirname", "os.path.basename"}
 #: calls that build a path from another, or open one
 _DERIVING_CALLS = JOINS | OPEN_FUNCTIONS | {"os.path.dirname", "os.path.basename"}
+
+
+def _sibling_key(key: PathKey, siblings: List[Tuple[str, PathKey]]) -> Optional[PathKey]:
+    """``key`` spelled through an attribute bound before it in the same method, when it names
+    a file beside that attribute's, built from its name: after ``self.path = join(d, name)``,
+    ``self.backup = join(d, name + ".bak")`` is ``join(dirname(self.path), basename(self.path)
+    + ".bak")``. Spelled so, it means the same in every method, although ``d`` and ``name``
+    are the first method's own."""
+    if key.kind != "call" or key.head != "join":
+        return None
+    for attr, other in siblings:
+        if other.kind != "call" or other.head != "join" or not other.parts[-1].is_leaf \
+                or key.contains(other) or not derived_from(key, other):
+            continue  # only a sibling: a name built from the whole path is spelled through it already
+        mine = name_key("self." + attr)
+        last = substitute(key.parts[-1], {other.parts[-1]: call_key("basename", [mine])})
+        if last is not key.parts[-1]:
+            return call_key("join", [call_key("dirname", [mine]), last])
+    return None
+
+
+def _fsyncs(cls: ast.ClassDef) -> bool:
+    """Whether some method of ``cls`` calls ``fsync`` or ``fdatasync`` on anything: a temp kept
+    on ``self`` may be synced through whatever file attribute it was opened as."""
+    return any(type(node) is ast.Call and (
+        type(node.func) is ast.Attribute and node.func.attr in _SYNCS
+        or type(node.func) is ast.Name and node.func.id in _SYNCS) for node in ast.walk(cls))
+
+
+_SYNCS = frozenset({"fsync", "fdatasync"})
