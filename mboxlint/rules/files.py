@@ -1504,11 +1504,21 @@ class RenameToOverwrite(Rule):
     earlier rename of the same two names that failed (a rename in the other arm of the same
     `if`, such as `if os.name == "nt": ... else: ...`, is an alternative, not a retry). A name
     in the target's own folder built from it (`target.parent / (target.name + ".tmp")`)
-    counts as built from `dst`, and so does a `self` attribute that a method of the class
+    counts as built from `dst`, and so does a name in the same folder as `dst` whose last
+    part is built from `dst`'s last part (`os.path.join(d, name + ".tmp")` onto
+    `os.path.join(d, name)`, `"%s.bak" % name`) or, both constant, starts with it or shares
+    its stem and says it is a temp (`"state.json.tmp"`, `"state.tmp"` or `".currentTmp"`
+    beside `"state.json"` or `".current"`: *tmp*, *temp*, *new*, *part*, *bak*, `~`). Made as a
+    link (`os.symlink(x, tmp)`, `os.link(x, tmp)`) counts as written, with nothing to sync. So
+    does a `self` attribute that a method of the class
     built from the target's attribute and opened for writing (`self.tmpname = filename +
     ".tmp"` next to `self.filename = filename` in `__init__`, renamed in `close()`; the open
     may be a helper's, `self.file = safe_open(self.tmpname, "w")`), when every binding of
-    both attributes in the class agrees. A file a helper writes and returns by name
+    both attributes in the class agrees, or that `__init__` built beside the target's from
+    the same parameters (`self._path = join(d, name)`, `self._bak = join(d, name + ".bak")`).
+    A temp file's name that one method of the class keeps on `self`, bound nowhere else
+    (`self._tempname = tempfile.mktemp(...)`, or a helper of the module that returns a new
+    temp's name), is that temp file in every method. A file a helper writes and returns by name
     (`tmppath = self.save_to_tmp_file(...)`) is not taken for a temp file: it is neither from
     `tempfile` nor built from the target, and in a Maildir its rename is the delivery onto a
     fresh name. Not reported when the function first moved the old target aside

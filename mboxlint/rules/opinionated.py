@@ -15,7 +15,7 @@ from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.imports import dotted_name, own_statements, parameter_names
 from ..analysis.pathkey import name_key
-from ..analysis.summaries import TRANSPARENT, bindings_of, instance_name, local_bindings, local_names
+from ..analysis.summaries import TRANSPARENT, arguments_by_parameter, bindings_of, instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -79,6 +79,7 @@ class _Places:
         self._roots = {}
         self._kept = {}
         self._stores = {}
+        self._handed = {}
 
     def _kept_parameters(self, node) -> frozenset:
         """The parameters of a function that its body never rebinds."""
@@ -91,6 +92,33 @@ class _Places:
                 kept = frozenset(set(parameter_names(node)) - rebound)
             self._kept[id(node)] = kept
         return kept
+
+    def _handed_on(self, node) -> frozenset:
+        """The locals a function binds once and passes, under their own name, to a parameter
+        of that name that a function of the module never rebinds (``box = pick()`` then
+        ``publish(box)`` to ``def publish(box)``): in both, the name holds one value, so a
+        file built from it in either is the same file, as from a parameter of both."""
+        found = self._handed.get(id(node))
+        if found is not None:
+            return found
+        found = frozenset()
+        summaries = self.facts.summaries
+        if summaries is not None and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            counts = Counter(dotted_name(target) for target, _ in bindings_of(node, self.facts.may_walrus))
+            handed = set()
+            for sub in ast.walk(node):
+                if type(sub) is not ast.Call or type(sub.func) is not ast.Name:
+                    continue
+                callee = summaries.callee_node(sub, None, None)
+                passed = arguments_by_parameter(callee[0], sub) if callee is not None else None
+                if not passed:
+                    continue
+                handed.update(param for param, value in passed.items()
+                              if type(value) is ast.Name and value.id == param and counts.get(param) == 1
+                              and param in self._kept_parameters(callee[0]))
+            found = frozenset(handed)
+        self._handed[id(node)] = found
+        return found
 
     def stored_in(self, event) -> list:
         """The attributes of the instance that the method of ``event`` sets, as statements of
@@ -139,7 +167,7 @@ class _Places:
             # So is one inside a folder the instance or the module names, chosen by such a
             # parameter (``join(self.path, "tmp", f"{app_name}.json")``, ``join(repository,
             # IDENT_FILE)``): the entries of one store.
-            given = roots & self._kept_parameters(node) - {"self"}
+            given = roots & (self._kept_parameters(node) | self._handed_on(node)) - {"self"}
             anchored = roots - given
             if not given or not _module_wide(anchored, self.facts, local) or not (anchored or _names_a_file(key)):
                 return ("scope", id(node))
@@ -321,7 +349,10 @@ class InPlaceRewrite(Rule):
     writer each given `env`; not a suffix alone, `d + ".tmp"`, nor a bare parameter, `def
     read(path)` and `def write(path, text)`), or when the rest of it is a folder the instance
     or the module names (`os.path.join(self.path, "tmp", f"{app_name}.json")` in two methods
-    given `app_name`, `os.path.join(repository, IDENT_FILE)`): one entry of one store. A bare parameter (`def load(path)`, `def
+    given `app_name`, `os.path.join(repository, IDENT_FILE)`): one entry of one store. A
+    local the function binds once and hands on, under its own name, to such a parameter of a
+    function of the module counts as that parameter (`blog = pick()` then `publish(blog)` to
+    `def publish(blog)`: a file named from `blog` in either is one file). A bare parameter (`def load(path)`, `def
     save(path, data)`) never rebound is the file every call in the module passes it, when
     that is one constant or module global (at least one call, each by the function's name:
     `_save(STATE, data)`, `Settings._save(STATE, data)`, `self._save(STATE, data)`, and no

@@ -87,7 +87,7 @@ from .expressions import PathExpressions, is_true, is_true_false, keyword_value,
 from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
 from .filelocks import FCNTL_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes, ProjectLocks
-from .opens import CONFIG_PARSERS, COPIES, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
+from .opens import CONFIG_PARSERS, COPIES, LINKS, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
 from .words import RenameWord
@@ -666,6 +666,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 if key is not None:
                     state.discard("guard", key)
                     state.discard("removed", key)
+                    if name in LINKS:  # a link made under a name built from another is a temp of that file
+                        self._maybe_derived_temp(key, node, state, nothing_to_sync=True)
         elif name in RENAME:
             if len(node.args) >= 2:
                 self._rename(walker, node, name, node.args[0], node.args[1], state)

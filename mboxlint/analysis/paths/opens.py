@@ -21,6 +21,8 @@ UNBOUND_PATH_METHODS = {"pathlib.Path.open": None, "pathlib.Path.read_text": "r"
                         "pathlib.Path.write_text": "w", "pathlib.Path.write_bytes": "w"}
 #: calls that create or fill the file named by their second argument
 COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "os.link", "os.symlink"})
+#: copies that make a link: the second argument is the new name, never a folder to copy into
+LINKS = frozenset({"os.link", "os.symlink"})
 MKDIR = frozenset({"os.mkdir", "os.makedirs"})
 REMOVE = frozenset({"os.remove", "os.unlink", "os.rmdir", "shutil.rmtree"})
 STAT = frozenset({"os.stat", "os.lstat"})

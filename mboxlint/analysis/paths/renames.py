@@ -141,10 +141,12 @@ class RenamesAndTemps:
             if fact.origin == "tempfile" and not set(refs) <= fact.rebound:
                 state.set("temp", key, fact.rebinding(refs))
 
-    def _maybe_derived_temp(self, key: str, node: ast.AST, state: State) -> None:
-        """A name built from another path and written here is a temp file of that path."""
+    def _maybe_derived_temp(self, key: str, node: ast.AST, state: State, nothing_to_sync: bool = False) -> None:
+        """A name built from another path and written here is a temp file of that path.
+        ``nothing_to_sync``: made as a link, which holds no data of its own."""
         if state.get("temp", key) is None and derived_name(key):
-            state.set("temp", key, TempFact(("derived", node.lineno, None, True, False, None, frozenset(), "given")))
+            state.set("temp", key, TempFact(("derived", node.lineno, None, True, nothing_to_sync, None, frozenset(),
+                                             "given")))
             self._any_temp = True
 
     def _known_file(self, node: ast.AST, state: State) -> bool:
@@ -181,7 +183,7 @@ class RenamesAndTemps:
         blocks = walker.enclosing_blocks() if removed is not None else None
         event = walker.emit(
             FileRename, node, key=None, op=op, src=src_key, dst=dst_key, src_node=src, dst_node=dst,
-            temp=self._temp(src_key, state), derived=_derived(src_key, dst_key),
+            temp=self._temp(src_key, state), derived=derived_from(src_key, dst_key),
             removed=removed.value if removed is not None else None,
             retry_of=earlier[0].lineno if earlier else None,
             guard=state.get("guard", src_key), dst_guard=state.get("guard", dst_key), iplock=self._iplocked(state),
@@ -446,7 +448,49 @@ def _fresh_or_unique(name: Optional[str]) -> bool:
 def derived_name(key: PathKey) -> bool:
     """Whether ``key`` is a name built from another path (``p + ".tmp"``, ``p.with_suffix(...)``,
     a name in ``p``'s folder built from ``p``): written, it is a temp file of that path."""
-    return key.kind == "call" and (key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key))
+    return key.kind == "call" and (key.head == "concat" or key.head in DERIVING_METHODS or _in_own_folder(key)
+                                   or _built_last_name(key))
+
+
+def _built_last_name(key: PathKey) -> bool:
+    """``join(F..., name + ".tmp")``: a folder and a last name built from another name, the
+    name of a sibling it is to replace (see :func:`_derived`)."""
+    if key.head != "join" or len(key.parts) < 2:
+        return False
+    last = key.parts[-1]
+    if last.kind == "const":  # ``join(d, "state.json.tmp")``, ``join(d, ".currentTmp")``
+        name = _const_text(last)
+        return name is not None and any(marker in name.lower() for marker in TEMP_MARKERS)
+    return last.kind == "call" and last.head == "concat" and last.any_leaf(lambda leaf: leaf.kind != "const")
+
+
+#: what the constant name of a temp file beside its target says it is
+TEMP_MARKERS = ("tmp", "temp", "new", "part", "bak", "~")
+
+
+def _const_text(key: PathKey) -> Optional[str]:
+    """The string a ``const`` key spells, else None."""
+    if key.kind != "const" or not key.head.startswith(("'", '"')):
+        return None
+    try:
+        value = ast.literal_eval(key.head)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _sibling_name(src: PathKey, dst: PathKey) -> bool:
+    """Whether the last name ``src`` is built from, or spelled as, the last name ``dst``
+    (``name + ".tmp"`` of ``name``; ``"state.json.tmp"`` or ``"state.tmp"`` of ``"state.json"``)."""
+    if src.kind == "call":
+        return src.contains(dst)
+    mine, theirs = _const_text(src), _const_text(dst)
+    if not mine or not theirs or mine == theirs:
+        return False
+    if mine.startswith(theirs):
+        return True
+    stem, other_stem = mine.partition(".")[0], theirs.partition(".")[0]
+    return bool(stem) and stem == other_stem and any(marker in mine.lower() for marker in TEMP_MARKERS)
 
 
 def _in_own_folder(key: PathKey) -> bool:
@@ -461,13 +505,18 @@ def _in_own_folder(key: PathKey) -> bool:
     return any(part.contains(target) for part in key.parts[1:])
 
 
-def _derived(src: PathKey, dst: PathKey) -> bool:
+def derived_from(src: PathKey, dst: PathKey) -> bool:
     """Whether ``src`` is a name built from ``dst`` (``dst + ".tmp"``, ``dst.with_suffix(...)``)."""
     if src is dst or src.kind != "call":
         return False
     if src.head not in ("concat", "join") and src.head not in DERIVING_METHODS:
         return False
-    return src.contains(dst)  # ``basename(dst)`` included
+    if src.contains(dst):  # ``basename(dst)`` included
+        return True
+    # ``join(d, name + ".tmp")`` onto ``join(d, name)``: the same folder, a name built from the target's
+    return src.head == "join" and dst.kind == "call" and dst.head == "join" and len(src.parts) == len(dst.parts) \
+        and src.parts[:-1] == dst.parts[:-1] and src.parts[-1] is not dst.parts[-1] \
+        and _sibling_name(src.parts[-1], dst.parts[-1])
 
 
 def _constant_path(node: ast.AST) -> Optional[str]:
