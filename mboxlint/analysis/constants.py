@@ -9,6 +9,8 @@ from typing import Dict, Iterable, Set
 from .imports import parameter_names
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: the key of the table of class-body texts among the per-scope tables
+_CLASS_TEXTS = object()
 
 
 class ConstantTexts:
@@ -26,6 +28,8 @@ class ConstantTexts:
         when the function does not bind it, at the module's top level."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return is_text(node.left) and is_text(node.right)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return self._class_texts().get(node.attr, False)  # ``self.TEMPLATE``
         if not isinstance(node, ast.Name):
             return is_text(node)
         local = self._tables.get(id(scope_node))
@@ -43,6 +47,24 @@ class ConstantTexts:
                 defined |= _names_defined(stmt)
             module = self._tables[id(self._tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined)
         return module.get(node.id, False)
+
+    def _class_texts(self) -> Dict[str, bool]:
+        """Attribute names some class body of the module binds, each to constant text in
+        every class body that binds it, and that nothing in the module assigns as an
+        attribute (``self.TEMPLATE = ...``): read as ``self.TEMPLATE``, the same text."""
+        found = self._tables.get(id(_CLASS_TEXTS))
+        if found is None:
+            bodies = [node for node in ast.walk(self._tree) if isinstance(node, ast.ClassDef)]
+            found = _text_names((sub for cls in bodies for stmt in cls.body if not isinstance(stmt, _DEFINITIONS)
+                                 for sub in ast.walk(stmt)), set()) if bodies else {}
+            if found:
+                assigned = {target.attr for node in ast.walk(self._tree)
+                            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                            for target in ast.walk(target) if isinstance(target, ast.Attribute)}
+                found = {name: ok and name not in assigned for name, ok in found.items()}
+            self._tables[id(_CLASS_TEXTS)] = found
+        return found
 
 
 def is_text(node: ast.AST) -> bool:

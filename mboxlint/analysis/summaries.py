@@ -86,6 +86,9 @@ _PATH_GETTER_ENDINGS = ("path", "file", "filename", "dir", "directory", "folder"
 _FRESH_PARTS = ("tmp", "temp", "uniq", "rand", "uuid", "fresh", "stamp")
 _FRESH_VERBS = ("mk", "make", "creat", "new", "next", "now", "time", "date", "glob", "list", "find", "search",
                 "walk", "iter", "all", "pick", "choose", "select", "prompt", "ask", "download", "fetch")
+#: what says, after ``get``, that each call may give another file (``get_new_file``); a verb
+#: there names the kind of file (``get_download_dir``)
+_FRESH_WORDS = ("new", "next", "now", "time", "date", "all")
 #: questions about a path, not paths (``isdir``, ``is_file``, ``exists``), and what acts on a
 #: file and may return its name (``copyfile``)
 _NOT_GETTERS = ("is", "has", "exist", "lexist", "can", "should", "check", "access", "copy", "move", "remove",
@@ -113,9 +116,31 @@ def names_path_getter(name: str) -> bool:
     words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", last)]
     if not words or words[0].startswith(_NOT_GETTERS) or any(
             part in word for word in words for part in _FRESH_PARTS) or any(
-            word.startswith(_FRESH_VERBS) for word in words):
+            word.startswith(_FRESH_VERBS if index == 0 or words[0] != "get" else _FRESH_WORDS)
+            for index, word in enumerate(words)):
         return False
     return any(word.endswith(_PATH_GETTER_ENDINGS) for word in words)
+
+
+#: what a function named ``<word>path`` or ``<word>_path`` says it does to the one path it
+#: is given: converts its spelling (``syspath``, ``bytestring_path``, ``encode_path``,
+#: ``fspath``), not picks another file (``get_path``, ``cache_path``, ``displayable_path``)
+_CONVERTING_WORDS = frozenset({
+    "sys", "os", "fs", "norm", "normal", "normalize", "normalise", "normalized", "normalised", "bytestring",
+    "bytes", "byte", "str", "unicode", "encode", "encoded", "decode", "decoded", "to", "as", "native",
+    "abs", "absolute", "real", "resolve", "resolved", "expand", "expanded", "long", "canonical",
+    "canonicalize", "canonicalise", "posix", "win", "local"})
+
+
+def converts_path(name: str) -> bool:
+    """Whether the last part of a dotted name says its call, given one path, gives that same
+    path spelled another way (``syspath(p)``, ``util.bytestring_path(p)``, ``encode_path(p)``):
+    the same file for every check and act."""
+    last = name.rpartition(".")[2].lower().strip("_")
+    if not last.endswith("path") or len(last) == 4:
+        return False
+    words = [word for word in last[:-4].split("_") if word]
+    return bool(words) and all(word in _CONVERTING_WORDS for word in words)
 
 
 def caught_classes(nodes, resolve=None) -> Set[str]:
@@ -1467,6 +1492,11 @@ class ModuleSummaries:
                 elif method in _PATH_METHODS or method in _STRING_METHODS \
                         or method in _STRING_TESTS or method in ("hexdigest", "digest"):
                     stack.append(current.func.value)
+                elif method is not None and type(current.func.value) in (ast.Name, ast.Attribute) \
+                        and names_path_getter(method):
+                    stack.append(current.func.value)  # ``scraper.get_download_dir(base)``: one for equal parts
+                elif len(current.args) == 1 and converts_path(name or dotted_name(current.func) or ""):
+                    pass  # ``syspath(p)``: p, spelled for the system
                 else:
                     return False
                 stack.extend(current.args)
@@ -1691,7 +1721,7 @@ class ModuleSummaries:
         receiver = call.func.value
         while isinstance(receiver, ast.Attribute):
             receiver = receiver.value
-        if not isinstance(receiver, ast.Name) or receiver.id != self_name:
+        if cls is None or self_name is None or not isinstance(receiver, ast.Name) or receiver.id != self_name:
             return False  # most method calls: on something other than the instance
         return self._instance_lookup(call, _Body(cls, self_name, None, False, None))
 
@@ -2020,6 +2050,9 @@ PRIVATE_DIR_FACTORIES = frozenset({
     "importlib_resources.files", "importlib_resources.path", "importlib_resources.as_file",
     "pkg_resources.resource_filename",
 })
+#: calls that make a fresh file under a name nobody else knows: a module's constant bound
+#: from one (``_, LOG = tempfile.mkstemp()``) is its own file, for every function of the module
+PRIVATE_FILE_FACTORIES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
 #: the modules :data:`PRIVATE_DIR_FACTORIES` come from (and pytest's per-test directories)
 _PRIVATE_MODULES = ("tempfile", "pytest", "importlib.resources", "importlib_resources", "pkg_resources")
 #: how many rmtree error handlers of a module are followed (see :meth:`PrivatePaths.error_handlers`)
@@ -2147,8 +2180,9 @@ class PrivatePaths:
         self._support_module: Optional[bool] = None
         self._word_counts: Dict[str, int] = {}
 
-    def private_expression(self, node: Optional[ast.AST], private: Set[str]) -> bool:
-        """Whether ``node`` is a fresh private directory, or a path built inside one. Only the
+    def private_expression(self, node: Optional[ast.AST], private: Set[str], files: bool = False) -> bool:
+        """Whether ``node`` is a fresh private directory, or a path built inside one (with
+        ``files``, also a fresh temp file's name: :data:`PRIVATE_FILE_FACTORIES`). Only the
         first operand of each step decides (the directory a path is built in), so this follows
         one chain, in a loop: operator chains may be as long as the parser allows. A
         comprehension's items are private when its item is built from its variable
@@ -2171,7 +2205,7 @@ class PrivatePaths:
                 return False
             if isinstance(node, ast.Call):
                 name = self.facts.resolve(node.func)
-                if name in PRIVATE_DIR_FACTORIES:
+                if name in PRIVATE_DIR_FACTORIES or files and name in PRIVATE_FILE_FACTORIES:
                     return True
                 if name is None and isinstance(node.func, ast.Name) and (
                         node.func.id in private or self._returns_private(node.func.id)):
@@ -2387,8 +2421,11 @@ class PrivatePaths:
         # test base class): the ones an instance runs.
         methods = [stmt for stmt in self._private_methods_of(cls)
                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(stmt)]
+        lists = self._temp_lists(methods)
+        if lists:
+            self._classes[id(cls)] = lists
         if not any(self._may_spell_private(method, names) for method in methods):
-            return frozenset()
+            return lists
         #: id of a method -> its own private names, looked for once (not once per store)
         method_names: Dict[int, FrozenSet[str]] = {}
         # The first attribute found private is bound to a private path before any other is
@@ -2399,9 +2436,9 @@ class PrivatePaths:
         seeds = [method for method in methods
                  if self._may_spell_private(method, ()) or self._may_spell_private(method, seeded)
                  or test_methods and method.name.startswith("test")]
-        if not any(self._store_private(method, self_name, value, set(), method_names)
+        if not any(self._store_private(method, self_name, value, set(lists), method_names)
                    for method, self_name, _attr, value in _attribute_stores(seeds)):
-            return frozenset()
+            return lists
         # (method, self name, attribute, value); ``self.tmp = None`` (before a fresh one is made,
         # or after it is removed) names no file: only the other bindings say what it holds.
         stores = [store for store in _attribute_stores(methods) if not is_none(store[3])]
@@ -2420,9 +2457,43 @@ class PrivatePaths:
         for attr in private - shared:
             if "." in attr and not binders.get(attr.partition(".")[0], set()) <= binders[attr]:
                 shared.add(attr)
-        found = frozenset(private - shared)
+        found = frozenset(private - shared) | lists
         self._classes[id(cls)] = found
         return found
+
+    def _temp_lists(self, methods: List[ast.AST]) -> FrozenSet[str]:
+        """Attributes holding a list of the instance's own temp files: bound only to ``[]``,
+        and given by every ``self.x.append(v)`` a name made here by ``tempfile`` (``fd, path =
+        tempfile.mkstemp(); self.files.append(path)``, ``self.dirs.append(mkdtemp())``): a
+        test's list of what its ``tearDown`` removes."""
+        if not (self.facts.spells("append") and self._factories):
+            return frozenset()
+        stores = _attribute_stores(methods)
+        empty = {attr for _method, _self_name, attr, value in stores
+                 if type(value) is ast.List and not value.elts}
+        if not empty:
+            return frozenset()
+        empty -= {attr for _method, _self_name, attr, value in stores if not (type(value) is ast.List and not value.elts)}
+        appended: Dict[str, bool] = {}
+        for method in methods:
+            self_name = _params(method)[0]
+            fresh = None
+            for node in ast.walk(method):
+                if type(node) is not ast.Call or type(node.func) is not ast.Attribute \
+                        or node.func.attr not in ("append", "extend", "insert", "add"):
+                    continue
+                owner = node.func.value
+                if type(owner) is not ast.Attribute or type(owner.value) is not ast.Name \
+                        or owner.value.id != self_name or owner.attr not in empty:
+                    continue
+                if fresh is None:
+                    fresh = _fresh_temp_names(method, self.facts.resolve)
+                value = node.args[-1] if node.args and node.func.attr in ("append", "insert", "add") else None
+                ok = value is not None and len(node.args) == (2 if node.func.attr == "insert" else 1) and (
+                    type(value) is ast.Name and value.id in fresh
+                    or type(value) is ast.Call and self.facts.resolve(value.func) in _TEMP_NAME_MAKERS)
+                appended[owner.attr] = appended.get(owner.attr, True) and ok
+        return frozenset(attr for attr, ok in appended.items() if ok)
 
     def _private_methods_of(self, cls: ast.ClassDef) -> List[ast.AST]:
         """The methods an instance of ``cls`` runs: its own, and those of its bases in the
@@ -2667,7 +2738,8 @@ class PrivatePaths:
                 # A helper of a test suite's module that nothing in the module calls is test
                 # support for other test modules: it is handed their own files.
                 private.update(params)
-        if not private and not self._may_spell_private(func, ()) and not (
+        module_files = isinstance(func, ast.Module) and (self.facts.spells("mkstemp") or self.facts.spells("mktemp"))
+        if not private and not module_files and not self._may_spell_private(func, ()) and not (
                 isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._cwd_fixtures()
                 and self._private_cwd(func, private, params, func.name.startswith("test") and self.facts.is_test_module)):
             result = frozenset()  # no seed, and no line of it can make one
@@ -2704,7 +2776,7 @@ class PrivatePaths:
             grown = False
             for ref, values in by_name.items():
                 if ref not in private and ref not in params and values and all(
-                        self.private_expression(v, private) or test and self._given_private(v, private)
+                        self.private_expression(v, private, module_files) or test and self._given_private(v, private)
                         for v in values):
                     private.add(ref)
                     grown = True
@@ -2756,6 +2828,35 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
                             _UnpackedName(value) if unpacked and element is target.elts[1] else None)
                         stores.append((stmt, self_name, element.attr, part))
     return stores
+
+
+#: calls whose result is the name of a new temp file or folder
+_TEMP_NAME_MAKERS = frozenset({"tempfile.mkdtemp", "tempfile.mktemp"})
+
+
+def _fresh_temp_names(func: ast.AST, resolve) -> FrozenSet[str]:
+    """Local names every binding of which in ``func`` is a new temp's name: the name
+    ``fd, path = tempfile.mkstemp()`` unpacks, or ``d = tempfile.mkdtemp()``."""
+    fresh: Dict[str, bool] = {}
+    for node in own_statements(func):
+        if type(node) is ast.Assign:
+            value = node.value
+            for target in node.targets:
+                if type(target) is ast.Name:
+                    fresh[target.id] = fresh.get(target.id, True) and type(value) is ast.Call \
+                        and resolve(value.func) in _TEMP_NAME_MAKERS
+                elif type(target) in (ast.Tuple, ast.List):
+                    unpacks = type(value) is ast.Call and resolve(value.func) == "tempfile.mkstemp" \
+                        and len(target.elts) == 2
+                    for index, element in enumerate(target.elts):
+                        if type(element) is ast.Name:
+                            fresh[element.id] = fresh.get(element.id, True) and unpacks and index == 1
+        elif type(node) in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith):
+            for sub in ast.walk(node.target if type(node) in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)
+                                else ast.Tuple(elts=[i.optional_vars for i in node.items if i.optional_vars], ctx=ast.Store())):
+                if type(sub) is ast.Name:
+                    fresh[sub.id] = False
+    return frozenset(name for name, ok in fresh.items() if ok)
 
 
 class _UnpackedName:

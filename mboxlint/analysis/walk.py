@@ -141,6 +141,11 @@ class Analysis:
         """``target`` was bound from ``value`` (``how``: assign, for, with, walrus, augassign,
         comprehension, except). Facts about the target's refs are already forgotten."""
 
+    def carried(self, name: str, value: ast.Call, state: State) -> Sequence[Tuple[str, Any, Any]]:
+        """``(domain, ref, fact)`` to keep through ``name = value`` (``p = Path(p)``: the same
+        file, another type), read before the name's facts are forgotten."""
+        return ()
+
     def branch(self, walker: "Walker", test: ast.AST, truth: bool, state: State) -> None:
         """Control enters code that runs only when ``test`` is ``truth``."""
 
@@ -694,8 +699,12 @@ class Walker:
             ref = self.ref(target.value)
             if ref is not None:
                 self.operate(ref, "__setitem__", target, [target.slice, value] if value is not None else [target.slice], state)
+        carried = [fact for analysis in self.analyses for fact in analysis.carried(target.id, value, state)] \
+            if type(target) is ast.Name and type(value) is ast.Call else ()
         for name in _bound_refs(target):
             state.forget_ref(name)
+        for domain, ref, fact in carried:
+            state.set(domain, ref, fact)
         for analysis in self.analyses:
             analysis.bind(self, target, value, how, state)
         if type(target) is ast.Name and type(value) in _KEPT_TEST_KINDS and (

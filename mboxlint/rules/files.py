@@ -15,6 +15,7 @@ from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.imports import dotted_name
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
+from ..analysis.paths.renames import derived_from
 from ..analysis.summaries import CATCHES_ANY_OS_ERROR, own_nodes
 from ..plans import no_fix
 from ..plans.eafp import open_plan
@@ -100,8 +101,12 @@ class ExistsThenOpen(Rule):
     same file" means the same variable (not rebound in between), attribute chain, constant, or
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
     one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
-    `path = Path(path)`, or the same helper of the module (one whose every `return` builds a
-    path from its arguments) called with the same arguments. `Path.open()` is an open of
+    `path = Path(path)`, the same helper of the module (one whose every `return` builds a
+    path from its arguments) called with the same arguments, a function named for converting
+    the path it is given (`syspath(p)`, `bytestring_path(p)`, `encode_path(p)`) of it, or,
+    in a helper of the module, a method named for the path it gives called on the same object
+    with the same arguments (`scraper.get_download_dir(base)`). A check of a path built from a name no longer holds
+    once the name is bound again. `Path.open()` is an open of
     anything known to be a `pathlib` path: built with `Path(...)`, annotated `Path` (a
     parameter, or a helper's `-> Path`), or asked `exists()`/`is_file()`/`is_dir()` itself. A call of a helper of the module
     that opens a file and returns it (every `return` gives the file of one `open(path, mode)`,
@@ -560,7 +565,8 @@ class CheckThenAct(Rule):
     only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a non-empty string or
     bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
     `encode()` and the like, when what they give is not empty) or a name only ever assigned one (in the function, else at the module's top
-    level), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
+    level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
+    attribute), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
@@ -576,7 +582,11 @@ class CheckThenAct(Rule):
     here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too, or an attribute of the
     instance that every method of its class binding it sets to such a name, one built with
     one, or to None: `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = f.name`,
-    `self.obj = self.sandbox / uuid.uuid4().hex`), are exempt, as are
+    `self.obj = self.sandbox / uuid.uuid4().hex`; a module constant bound from
+    `tempfile.mkstemp()` or `mktemp()`, `_, LOG = tempfile.mkstemp()`; the entries of a list on
+    the instance bound only to `[]` whose every `self.files.append(v)` appends a name made
+    there by `mkstemp()` or `mkdtemp()`, what a test's `tearDown` removes; a temp file's name
+    converted in place, `tmp = Path(tmp)`), are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.
@@ -1114,7 +1124,9 @@ class TempFileInOtherDirectory(Rule):
     Reports `os.rename`, `os.replace`, `shutil.move`, `Path.rename` or `Path.replace` of a temp
     file from `tempfile.mkstemp`, `tempfile.mktemp` or `tempfile.NamedTemporaryFile(delete=False)`
     (its name, its `.name`) that was created without `dir=` (or with `dir=None`,
-    `tempfile.gettempdir()`), so it lives in `$TMPDIR`, not next to the target.
+    `tempfile.gettempdir()`), so it lives in `$TMPDIR`, not next to the target. Not reported
+    when the target is a name built from the temp file's own (`os.rename(tmp, tmp + ".1")`,
+    a rotation in place): it stays in its folder.
 
     ## Why is this bad?
     `$TMPDIR` is often another file system (a tmpfs). A rename across file systems fails, and a
@@ -1272,7 +1284,8 @@ def store(blob_dir, data):
     def check(self, module):
         events = [e for e in module.events_of(FileRename)
                   if e.temp is not None and e.temp.origin == "tempfile" and not e.temp.has_dir
-                  and e.temp.dir_arg != "helper"]  # a helper chooses the folder: not seen here
+                  and e.temp.dir_arg != "helper"  # a helper chooses the folder: not seen here
+                  and not derived_from(e.dst, e.src)]  # ``tmp`` to ``tmp + ".1"``: beside itself
         # One temp renamed onto targets that may differ has no single directory to go in.
         targets = {}
         for event in events:

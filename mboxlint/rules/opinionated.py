@@ -332,7 +332,8 @@ class InPlaceRewrite(Rule):
     called with the same constants (`get_config_path()`, `config.save_config_file("a.json")`,
     or a getter of an instance made afresh, `AppConfig().get_savefile()`; not one whose name
     says each call may give another file: `make_temp_file()`, `gettempdir()`, `list_files()`,
-    `get_files()`), and the same helper of the module
+    `get_files()`), a function named for converting the one path it is given (`syspath(p)`,
+    `bytestring_path(p)`, `normpath(p)`) is that path, and the same helper of the module
     called with the same arguments (`self.get_uid_file()` in a reader and a writer, or the
     same item of `state, temp = self._paths()`) is one file. That holds across functions
     too when the arguments are parameters of the calling functions, of the same names, that
@@ -784,9 +785,41 @@ def _only_empties(event) -> bool:
         return (isinstance(value, ast.Call) and not value.args and not value.keywords
                 and isinstance(value.func, ast.Attribute) and value.func.attr == "close" and value.func.value is call)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        return (any(item.context_expr is call for item in stmt.items)
-                and all(isinstance(s, ast.Pass) for s in stmt.body))
-    return False
+        if any(item.context_expr is call for item in stmt.items) and all(isinstance(s, ast.Pass) for s in stmt.body):
+            return True
+        names = [item.optional_vars.id for item in stmt.items
+                 if item.context_expr is call and isinstance(item.optional_vars, ast.Name)]
+    elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        names = [stmt.targets[0].id]
+    else:
+        return False
+    return bool(names) and _lock_only(names[0], event.scope.node)
+
+
+#: calls that lock an open file, taking it (or its descriptor) first (``fcntl.lockf``,
+#: ``msvcrt.locking``), by their last name
+_FILE_LOCKS = frozenset({"flock", "lockf", "locking"})
+
+
+def _lock_only(name, scope) -> bool:
+    """Whether the file object ``name`` is only locked (``fcntl.lockf(f, LOCK_EX)``), closed or
+    handed back in ``scope``, never written: a lock file, opened with ``"w"`` to create it."""
+    locked = False
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Call):
+            args = list(node.args) + [k.value for k in node.keywords]
+            held = [a for a in args if isinstance(a, ast.Name) and a.id == name or isinstance(a, ast.Call)
+                    and isinstance(a.func, ast.Attribute) and a.func.attr == "fileno"
+                    and isinstance(a.func.value, ast.Name) and a.func.value.id == name]
+            if held:
+                if (dotted_name(node.func) or "").rpartition(".")[2] not in _FILE_LOCKS:
+                    return False  # handed to something that may write to it
+                locked = True
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name \
+                and node.attr not in ("close", "fileno", "closed", "name"):
+            return False
+    return locked
 
 
 class _PassedFiles:

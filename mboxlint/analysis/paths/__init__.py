@@ -75,7 +75,7 @@ from ..events import FileRename
 from ..imports import ModuleFacts, bound_anywhere, dotted_name, own_statements
 from ..locks import call_effects
 from ..modes import mode_kind
-from ..summaries import OPENS, TOLERANT, stat_of_mtime
+from ..summaries import OPENS, TOLERANT, TRANSPARENT, stat_of_mtime
 from ..pathkey import PathKey
 from ..state import State
 from ..triggers import has_trigger, word_lines
@@ -96,7 +96,7 @@ __all__ = ["PathAnalysis", "GUARD_WORDS", "PATH_WORDS", "PATH_SCOPE_WORDS", "REN
            "GuardFact", "TempFact", "May", "Must", "open_mode"]
 
 
-#: how many removals by built paths are noted under one name they read (see
+#: how many built paths removed or checked are noted under one name they read (see
 #: :meth:`PathAnalysis._forget_removed_naming`)
 MAX_REMOVALS_BY_NAME = 32
 
@@ -384,22 +384,46 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     def _set_removed(self, key: PathKey, node: ast.AST, state: State) -> None:
         state.set("removed", key, May(node.lineno))
-        if key.ref is None:  # a built path: noted under each name it reads
-            for leaf in key.leaves():
-                if leaf.kind == "name":
-                    noted = self._removed_by_name.setdefault(leaf.head.partition(".")[0], set())
-                    if len(noted) < MAX_REMOVALS_BY_NAME:
-                        noted.add(key)
+        self._note_by_name(key)
+
+    def _set_guard(self, key: PathKey, fact: GuardFact, state: State) -> None:
+        state.set("guard", key, fact)
+        self._note_by_name(key)
+
+    def _note_by_name(self, key: PathKey, noted_as=None) -> None:
+        """A built path a removal or a check was made on (or, ``noted_as`` a pair of keys, a
+        rename between them), noted under each name it reads."""
+        if key.ref is not None and noted_as is None:
+            return
+        for leaf in key.leaves():
+            if leaf.kind == "name":
+                noted = self._removed_by_name.setdefault(leaf.head.partition(".")[0].partition("[")[0], set())
+                if len(noted) < MAX_REMOVALS_BY_NAME:
+                    noted.add(key if noted_as is None else noted_as)
 
     def _forget_removed_naming(self, target: ast.AST, state: State) -> None:
-        """A file removed by a path built from a name (``join(d, name)``) is another file
-        once the name is bound again (``for name in ...`` a second time): forget it. (One
-        named by the plain name goes with the name's facts, in ``State.forget_ref``.) At most
-        :data:`MAX_REMOVALS_BY_NAME` removals are noted per name: a binding costs a bounded
-        amount, however many removals the scope makes."""
+        """A file removed or checked by a path built from a name (``join(d, name)``,
+        ``obj.get_path(x)``) is another file once the name is bound again (``for name in
+        ...`` a second time): forget the removal and the check. (One named by the plain
+        name goes with the name's facts, in ``State.forget_ref``.) At most
+        :data:`MAX_REMOVALS_BY_NAME` paths are noted per name: a binding costs a bounded
+        amount, however many removals and checks the scope makes."""
         for ref in _bound_refs(target):
             for key in self._removed_by_name.get(ref.partition(".")[0].partition("[")[0], ()):
+                if type(key) is tuple:  # a rename of names built from it: a later one is no retry
+                    self._rename_sites.pop(key, None)
+                    continue
                 state.discard("removed", key)
+                state.discard("guard", key)
+
+    def carried(self, name: str, value: ast.Call, state: State):
+        """A temp file's name converted in place (``tmp = Path(tmp)``) is still that temp file."""
+        if not self._temps_made or len(value.args) != 1 or value.keywords or type(value.args[0]) is not ast.Name \
+                or value.args[0].id != name or self.facts.resolve(value.func) not in TRANSPARENT:
+            return ()
+        key = self._name_key(name)
+        fact = state.get("temp", key)
+        return (("temp", key, fact),) if fact is not None else ()
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         if self._removed_by_name:
@@ -592,7 +616,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 # Nor is a folder found there news: the earlier finding stands either way, so
                 # that both ways through ``if p.is_dir() and ...:`` agree on what was checked.
                 if kind not in TYPE_CHECKS or earlier is None or not earlier.present:
-                    state.set("guard", key, GuardFact((kind, truth, line), stmt))
+                    self._set_guard(key, GuardFact((kind, truth, line), stmt), state)
                     self._note_guard_key(key)
         if isinstance(test, (ast.Compare, ast.BoolOp)):
             # The whole condition is looked at once: a size or inode compared in another

@@ -154,7 +154,7 @@ class GuardsAndChecks:
             return  # only link checks
         kind, key, present, line = guard
         if not self._fresh(key, unique=True):
-            state.set("guard", key, GuardFact((kind, present, line), stmt))
+            self._set_guard(key, GuardFact((kind, present, line), stmt), state)
 
     def _link_checked(self, call: ast.Call, state: State) -> Optional[PathKey]:
         """The key ``os.path.islink(p)`` or ``p.is_symlink()`` checks, else None."""

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, converts_path, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import PATH_ONLY_METHODS, TRANSPARENT_METHODS, annotated_pathlib, class_paths, scope_evidence
 
@@ -391,6 +391,11 @@ class PathExpressions:
             return list(node.args), _join
         if name in TRANSPARENT and len(node.args) == 1:
             return [node.args[0]], _only
+        if len(node.args) == 1 and type(node.args[0]) is not ast.Starred \
+                and all(keyword.arg is not None for keyword in node.keywords):
+            spelled = name or dotted_name(node.func)
+            if spelled is not None and converts_path(spelled):
+                return [node.args[0]], _only  # ``syspath(p)``: p, spelled for the system
         if name == "os.path.dirname" and len(node.args) == 1:
             return [node.args[0]], _dirname
         if name == "os.path.basename" and len(node.args) == 1:

@@ -173,7 +173,11 @@ class RenamesAndTemps:
                             iplock=self._iplocked(state), caught=self._caught(walker))
                 state.discard("guard", src_key)
             return
-        sites = self._rename_sites.setdefault((src_key, dst_key), [])
+        sites = self._rename_sites.get((src_key, dst_key))
+        if sites is None:
+            sites = self._rename_sites[(src_key, dst_key)] = []
+            self._note_by_name(src_key, (src_key, dst_key))
+            self._note_by_name(dst_key, (src_key, dst_key))
         statement = walker.current_statement()
         self._site_statements.setdefault(id(node), statement)
         # A rename in the other arm of an ``if`` (``os.name == "nt"``) is an alternative, not a retry.
@@ -334,10 +338,16 @@ class RenamesAndTemps:
         if not values and self._unique_attribute(ref):
             return True  # a unique name is a fresh one too
         if values:
-            # ``temp_file = None`` once it is closed: None names no file
-            values = [value for value in values if not is_none(value)]
+            # ``temp_file = None`` once it is closed: None names no file; ``tmp = Path(tmp)``
+            # names the file it named
+            values = [value for value in values if not is_none(value) and not self._converted(value, ref)]
         return bool(values) and all(
             value is not None and self._fresh_value(value, seen, depth, sources) for value in values)
+
+    def _converted(self, value: ast.AST, ref: str) -> bool:
+        """Whether ``value`` is ``ref`` converted to another type of the same path (``Path(ref)``)."""
+        return type(value) is ast.Call and len(value.args) == 1 and not value.keywords \
+            and dotted_name(value.args[0]) == ref and self.facts.resolve(value.func) in TRANSPARENT
 
     def _unique_attribute(self, ref: str) -> bool:
         """Whether ``ref`` is ``self.x`` that its class binds, in any method, only to the name
