@@ -84,7 +84,8 @@ class ExistsThenOpen(Rule):
     Reports `open(P)` (also `io.open`, `gzip/bz2/lzma/codecs.open`, `aiofiles.open` (without a
     fix), `Path.open()`,
     `Path.read_text()`/`read_bytes()`, on a receiver of unwritten type too when the code
-    treats it as a path, as in MBX302) for reading when a check that `P` exists is in force on
+    treats it as a path, as in MBX302; `read_text("utf-8")` with its encoding by position on
+    a path known to be a `pathlib` one) for reading when a check that `P` exists is in force on
     every path to it: `os.path.exists/isfile/isdir/lexists(P)`, `os.access(P, ...)`,
     `Path.exists()/is_file()/is_dir()`, in an `if` around the open or in the guard-clause
     form (`if not os.path.exists(P): return ...` followed by the open), in a later operand of

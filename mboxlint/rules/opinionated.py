@@ -321,7 +321,8 @@ class InPlaceRewrite(Rule):
     default is a module constant (`def load(path=STATE)`) is that constant's file, so is one
     that gets a value when none was passed (`def load(path=None): if path is None: path =
     EXPR`, `path = path or EXPR`, `path = expanduser(path) if path else EXPR`, or a local
-    bound once so from a parameter never rebound, `cfg = path or EXPR`; what is
+    bound once so from a parameter never rebound, `cfg = path or EXPR`, or the argument
+    `path or EXPR` of an open in a `with` or a statement of its own; what is
     done to a passed value is not followed), at the top of the body, or further down (after a loop,
     under an `if`) when that is the parameter's only binding in the function and EXPR is
     built from module names and `self` alone: EXPR's file, where `os.environ.get(NAME,

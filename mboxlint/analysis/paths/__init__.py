@@ -721,9 +721,11 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     def _method_call(self, walker: Walker, node: ast.Call, method: str, state: State) -> None:
         receiver = node.func.value
-        if method in ("read_text", "read_bytes") and not node.args:
+        if method in ("read_text", "read_bytes") and (not node.args or method == "read_text" and len(
+                node.args) <= 2 and self.is_pathlib(receiver, state, untyped=True)):  # ``read_text("utf-8")``
             self._open(walker, node, receiver, "r", state)
-        elif method in ("write_text", "write_bytes") and len(node.args) == 1:
+        elif method in ("write_text", "write_bytes") and (len(node.args) == 1 or method == "write_text" and 1 < len(
+                node.args) <= 4 and self.is_pathlib(receiver, state, untyped=True)):  # ``write_text(s, "utf-8")``
             self._open(walker, node, receiver, "w", state)
         elif method == "open" and self.is_pathlib(receiver, state, untyped=True):
             self._open(walker, node, receiver, open_mode(node, 0), state)

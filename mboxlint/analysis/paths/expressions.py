@@ -344,6 +344,8 @@ class PathExpressions:
             return self._name_key(ref) if ref is not None else None
         if isinstance(node, ast.Call):
             return self._call_step(node, state)
+        if type(node) is ast.BoolOp and self._default_values:
+            return self._default_values.get(id(node))  # ``open(path or default_path())``
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Div):
                 return [node.left, node.right], _join
@@ -818,6 +820,7 @@ class PathExpressions:
         bindings = local_names_of = None
         for stmt in own_statements(func):
             if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+                self._inline_defaults(stmt, unset, rebound, state)
                 continue
             local, value = stmt.targets[0].id, stmt.value
             if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2 \
@@ -846,6 +849,36 @@ class PathExpressions:
             key = self.key(default, state)
             if key is not None:
                 self._default_values[id(value)] = key
+
+    def _inline_defaults(self, stmt: ast.stmt, unset: Dict[str, bool], rebound: Dict[str, object],
+                         state: State) -> None:
+        """``open(path or EXPR)`` in a ``with`` or an expression statement, ``path`` a
+        parameter whose default is None or empty and which the function never rebinds: EXPR's
+        file, as for ``cfg = path or EXPR`` (see :meth:`_defaulted_locals`)."""
+        if type(stmt) in (ast.With, ast.AsyncWith):
+            places = [item.context_expr for item in stmt.items]
+        elif type(stmt) in (ast.Expr, ast.Return):
+            places = [stmt.value] if stmt.value is not None else []
+        else:
+            return
+        for place in places:
+            if type(place) is not ast.Call:
+                continue
+            for value in list(place.args) + [keyword.value for keyword in place.keywords]:
+                if type(value) is not ast.BoolOp or type(value.op) is not ast.Or or len(value.values) != 2 \
+                        or type(value.values[0]) is not ast.Name:
+                    continue
+                name, default = value.values[0].id, value.values[1]
+                if name not in unset or name in rebound:
+                    continue
+                if local_bindings(self._scope.node, self.facts.may_walrus).get(name):
+                    continue  # the parameter rebound somewhere
+                if any(isinstance(n, ast.Name) and n.id in local_names(self._scope.node) - {self._self_name}
+                       for n in ast.walk(default)):
+                    continue  # built from a local or another parameter
+                key = self.key(default, state)
+                if key is not None:
+                    self._default_values[id(value)] = key
 
     def _later_defaults(self, names: List[str], unset: Dict[str, bool]) -> Dict[str, Tuple[ast.AST, ast.stmt]]:
         """Parameters given their value when none was passed further down the body (``if not

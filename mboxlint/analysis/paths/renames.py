@@ -479,14 +479,12 @@ TEMP_MARKERS = ("tmp", "temp", "new", "part", "bak", "~")
 
 
 def _const_text(key: PathKey) -> Optional[str]:
-    """The string a ``const`` key spells, else None."""
+    """The text of a string ``const`` key, as its ``repr`` spells it between the quotes
+    (escapes left as they are: a file name is compared, not decoded), else None. Not
+    ``ast.literal_eval``: its nested functions make reference cycles on every call."""
     if key.kind != "const" or not key.head.startswith(("'", '"')):
         return None
-    try:
-        value = ast.literal_eval(key.head)
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, str) else None
+    return key.head[1:-1]
 
 
 def _sibling_name(src: PathKey, dst: PathKey) -> bool:
