@@ -2,6 +2,7 @@
 since, and whether a rename's names are fresh, derived from each other or renamed twice."""
 
 import ast
+import itertools
 from typing import Dict, FrozenSet, List, Optional, Set
 
 from ..arms import Arms
@@ -22,6 +23,8 @@ RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
 #: names followed back from a rename's target to the value that made it fresh
 FRESH_DEPTH = 16
+#: what an exhausted iterator gives :meth:`RenamesAndTemps._fresh_name`
+_NO_VALUE = object()
 
 
 TEMP_NAMES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
@@ -337,12 +340,16 @@ class RenamesAndTemps:
             return True  # bound to a fresh name in another method of the class
         if not values and self._unique_attribute(ref):
             return True  # a unique name is a fresh one too
-        if values:
-            # ``temp_file = None`` once it is closed: None names no file; ``tmp = Path(tmp)``
-            # names the file it named
-            values = [value for value in values if not is_none(value) and not self._converted(value, ref)]
-        return bool(values) and all(
-            value is not None and self._fresh_value(value, seen, depth, sources) for value in values)
+        if not values:
+            return False
+        # ``temp_file = None`` once it is closed: None names no file; ``tmp = Path(tmp)`` names
+        # the file it named. Looked at lazily: the first value not known stops the look, which
+        # keeps a name bound many times from costing that many steps at each of its uses.
+        kept = (value for value in values if value is None or not is_none(value) and not self._converted(value, ref))
+        first = next(kept, _NO_VALUE)
+        return first is not _NO_VALUE and all(
+            value is not None and self._fresh_value(value, seen, depth, sources)
+            for value in itertools.chain((first,), kept))
 
     def _converted(self, value: ast.AST, ref: str) -> bool:
         """Whether ``value`` is ``ref`` converted to another type of the same path (``Path(ref)``)."""
