@@ -230,6 +230,32 @@ def _creates_missing(event, opens) -> bool:
     return False
 
 
+def _created_for_callers(event, opens, calls) -> bool:
+    """Whether a truncating open of a module-wide file, in a function of the module called
+    only by its name, runs only for callers that tried to open the file and failed: every call
+    is in an ``except`` handler of a ``try`` whose body opens the same file (``try: f =
+    open(DB) except IOError: create_db(); f = open(DB)``). The file is created because it
+    was not there, not rewritten."""
+    func = event.scope.node
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    sites = calls._calls_of(func.name)
+    if not sites or calls._uses[func.name] != len(sites):
+        return False  # also used other than called, or never called here
+    tried = [other for other in opens.get(event.path, ()) if other.mode in ("read", "update")]
+    for call, caller in sites:
+        if caller is None or caller is func:
+            return False
+        line = call.lineno
+        if not any(isinstance(node, ast.Try) and any(
+                handler.lineno <= line <= (handler.end_lineno or handler.lineno) for handler in node.handlers)
+                and any(other.scope.node is caller and node.body[0].lineno <= other.node.lineno
+                        <= (node.body[-1].end_lineno or node.body[-1].lineno) for other in tried)
+                for node in ast.walk(caller)):
+            return False
+    return True
+
+
 #: the parameters of ``open`` after the file, in order, that ``atomic_write`` passes on
 OPEN_PARAMETERS = ("mode", "buffering", "encoding", "errors", "newline")
 _WRITE_TEXT_PARAMETERS = ("encoding", "errors", "newline")
@@ -392,7 +418,8 @@ class InPlaceRewrite(Rule):
     own named by `extend-interprocess-locks`), in a private
     helper whose every call holds such a lock or passes a private file (as in MBX301), when
     the write creates a file that a `try:` just failed to open (`try: open(P)` `except
-    OSError: open(P, "w")`) or that a check found missing (`if not os.path.isfile(P):
+    OSError: open(P, "w")`, or there a call of a function of the module that writes the
+    module-wide `P` and is called only from such handlers: `except IOError: create_db()`) or that a check found missing (`if not os.path.isfile(P):
     open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
     `isdir()` does not find a file missing, as in MBX302), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
@@ -742,6 +769,7 @@ def save(state):
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
         loops = {}  # scope -> line ranges of its loops and its arms, found once
+        calls = None  # the module's calls by name, gathered for the first write that needs them
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -758,6 +786,11 @@ def save(state):
                              if not _separate_tests(write, event)}.values())
             if not paired or _creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
                 continue
+            if place(event)[0] == "module":
+                if calls is None:
+                    calls = passed if passed is not None else _PassedFiles(module)
+                if _created_for_callers(event, opens, calls):
+                    continue
             if event.helper:
                 plan = no_fix("the file is opened by a helper, which chooses the mode")
             elif event.mode_default:
