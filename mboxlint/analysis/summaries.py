@@ -2466,7 +2466,8 @@ class PrivatePaths:
         and given by every ``self.x.append(v)`` a name made here by ``tempfile`` (``fd, path =
         tempfile.mkstemp(); self.files.append(path)``, ``self.dirs.append(mkdtemp())``): a
         test's list of what its ``tearDown`` removes."""
-        if not (self.facts.spells("append") and self._factories):
+        if not self._factories or not (self.facts.spells("mkstemp") or self.facts.spells("mkdtemp")) \
+                or not self.facts.spells(".append("):
             return frozenset()
         stores = _attribute_stores(methods)
         empty = {attr for _method, _self_name, attr, value in stores
