@@ -770,6 +770,10 @@ def save(state):
         renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
         loops = {}  # scope -> line ranges of its loops and its arms, found once
         calls = None  # the module's calls by name, gathered for the first write that needs them
+        created_for = {}  # (function, file) -> whether every call of it is in a failed open's handler
+        # scope -> its file objects only ever locked, closed or handed back (None: no lock call
+        # spelled in the module, so none can be)
+        locked_only = {} if any(facts.spells(word) for word in _FILE_LOCKS) else None
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -778,7 +782,7 @@ def save(state):
             temp = event.temp
             slots = _slots(event, place, passed)
             if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope) \
-                    or _only_empties(event):
+                    or _only_empties(event, locked_only):
                 continue
             paired = list({id(read): read for slot in slots for read in reads.get(slot, ())
                            if not _separate_tests(read, event)}.values())
@@ -789,7 +793,10 @@ def save(state):
             if place(event)[0] == "module":
                 if calls is None:
                     calls = passed if passed is not None else _PassedFiles(module)
-                if _created_for_callers(event, opens, calls):
+                created = created_for.get((id(event.scope.node), event.path))
+                if created is None:
+                    created = created_for[(id(event.scope.node), event.path)] = _created_for_callers(event, opens, calls)
+                if created:
                     continue
             if event.helper:
                 plan = no_fix("the file is opened by a helper, which chooses the mode")
@@ -803,7 +810,7 @@ def save(state):
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
 
-def _only_empties(event) -> bool:
+def _only_empties(event, locked_only=None) -> bool:
     """Whether a truncating open writes nothing: ``p.open("w")`` or ``open(p, "w")`` as a
     statement of its own, ``open(p, "w").close()``, or ``with open(p, "w"): pass``. The file
     is emptied in one step, which is all the code means: a reader sees it whole or empty,
@@ -828,7 +835,13 @@ def _only_empties(event) -> bool:
         names = [stmt.targets[0].id]
     else:
         return False
-    return bool(names) and _lock_only(names[0], event.scope.node)
+    if not names or locked_only is None:
+        return False
+    scope = event.scope.node
+    found = locked_only.get(id(scope))
+    if found is None:
+        found = locked_only[id(scope)] = _lock_only_names(scope)
+    return names[0] in found
 
 
 #: calls that lock an open file, taking it (or its descriptor) first (``fcntl.lockf``,
@@ -836,24 +849,23 @@ def _only_empties(event) -> bool:
 _FILE_LOCKS = frozenset({"flock", "lockf", "locking"})
 
 
-def _lock_only(name, scope) -> bool:
-    """Whether the file object ``name`` is only locked (``fcntl.lockf(f, LOCK_EX)``), closed or
-    handed back in ``scope``, never written: a lock file, opened with ``"w"`` to create it."""
-    locked = False
+def _lock_only_names(scope) -> frozenset:
+    """The names of file objects that ``scope`` only locks (``fcntl.lockf(f, LOCK_EX)``,
+    ``flock(f.fileno(), ...)``), closes or hands back, never writes: lock files, opened with
+    ``"w"`` to create them. One walk of the scope, whatever the number of opens in it."""
+    locked, spoiled = set(), set()
     for node in ast.walk(scope):
         if isinstance(node, ast.Call):
-            args = list(node.args) + [k.value for k in node.keywords]
-            held = [a for a in args if isinstance(a, ast.Name) and a.id == name or isinstance(a, ast.Call)
-                    and isinstance(a.func, ast.Attribute) and a.func.attr == "fileno"
-                    and isinstance(a.func.value, ast.Name) and a.func.value.id == name]
-            if held:
-                if (dotted_name(node.func) or "").rpartition(".")[2] not in _FILE_LOCKS:
-                    return False  # handed to something that may write to it
-                locked = True
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name \
+            lock = (dotted_name(node.func) or "").rpartition(".")[2] in _FILE_LOCKS
+            for arg in list(node.args) + [k.value for k in node.keywords]:
+                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "fileno":
+                    arg = arg.func.value
+                if isinstance(arg, ast.Name):
+                    (locked if lock else spoiled).add(arg.id)  # else handed to what may write to it
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                 and node.attr not in ("close", "fileno", "closed", "name"):
-            return False
-    return locked
+            spoiled.add(node.value.id)
+    return frozenset(locked - spoiled)
 
 
 class _PassedFiles:
