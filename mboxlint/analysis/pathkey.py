@@ -217,6 +217,16 @@ def const_key(value) -> PathKey:
     return _leaf("const", repr(value))
 
 
+def const_text(key: PathKey) -> Optional[str]:
+    """The text of a string or bytes ``const`` key as its ``repr`` spells it between the
+    quotes (escapes left as they are: a file name is compared, not decoded), else None."""
+    if key.kind != "const":
+        return None
+    head = key.head
+    body = head[1:] if head.startswith("b") else head
+    return body[1:-1]
+
+
 def opaque_key(text: str) -> PathKey:
     """A fixed value known by name, spelled ``text`` (``tempfile.gettempdir()``)."""
     return _leaf("opaque", text)

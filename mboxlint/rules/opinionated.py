@@ -230,7 +230,7 @@ def _creates_missing(event, opens) -> bool:
     return False
 
 
-def _created_for_callers(event, opens, calls) -> bool:
+def _created_for_callers(event, opens, calls, tries) -> bool:
     """Whether a truncating open of a module-wide file, in a function of the module called
     only by its name, runs only for callers that tried to open the file and failed: every call
     is in an ``except`` handler of a ``try`` whose body opens the same file (``try: f =
@@ -247,11 +247,13 @@ def _created_for_callers(event, opens, calls) -> bool:
         if caller is None or caller is func:
             return False
         line = call.lineno
-        if not any(isinstance(node, ast.Try) and any(
-                handler.lineno <= line <= (handler.end_lineno or handler.lineno) for handler in node.handlers)
-                and any(other.scope.node is caller and node.body[0].lineno <= other.node.lineno
-                        <= (node.body[-1].end_lineno or node.body[-1].lineno) for other in tried)
-                for node in ast.walk(caller)):
+        found = tries.get(id(caller))
+        if found is None:
+            found = tries[id(caller)] = [node for node in ast.walk(caller) if isinstance(node, ast.Try)]
+        if not any(any(handler.lineno <= line <= (handler.end_lineno or handler.lineno) for handler in node.handlers)
+                   and any(other.scope.node is caller and node.body[0].lineno <= other.node.lineno
+                           <= (node.body[-1].end_lineno or node.body[-1].lineno) for other in tried)
+                   for node in found):
             return False
     return True
 
@@ -771,6 +773,7 @@ def save(state):
         loops = {}  # scope -> line ranges of its loops and its arms, found once
         calls = None  # the module's calls by name, gathered for the first write that needs them
         created_for = {}  # (function, file) -> whether every call of it is in a failed open's handler
+        tries = {}  # caller -> its ``try`` statements, found once
         # scope -> its file objects only ever locked, closed or handed back (None: no lock call
         # spelled in the module, so none can be)
         locked_only = {} if any(facts.spells(word) for word in _FILE_LOCKS) else None
@@ -795,7 +798,8 @@ def save(state):
                     calls = passed if passed is not None else _PassedFiles(module)
                 created = created_for.get((id(event.scope.node), event.path))
                 if created is None:
-                    created = created_for[(id(event.scope.node), event.path)] = _created_for_callers(event, opens, calls)
+                    created = created_for[(id(event.scope.node), event.path)] = _created_for_callers(
+                        event, opens, calls, tries)
                 if created:
                     continue
             if event.helper:

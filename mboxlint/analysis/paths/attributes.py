@@ -33,7 +33,7 @@ from ..walk import Scope
 from .expressions import DERIVING_METHODS, JOINS, PATH_METHODS, TRANSPARENT, is_fresh_key, open_mode
 from .facts import Must
 from .opens import OPEN_FUNCTIONS
-from .renames import TempFact, derived_from, derived_name
+from .renames import FSYNC, TempFact, derived_from, derived_name
 
 
 class ClassPaths:
@@ -255,7 +255,7 @@ class AttributePaths:
         made = [(attr, call) for attr, call in temp_names.items() if attr in once]
         if made:
             result.bound_in_class = set(counts)
-            synced = _fsyncs(cls)
+            synced = _fsyncs(cls, self.facts.resolve)
             for attr, call in made:
                 # The helper (or ``mktemp``) chose the folder: nothing is known of it here.
                 result.temps[name_key("self." + attr)] = TempFact((
@@ -370,8 +370,8 @@ class AttributePaths:
                     sibling = _sibling_key(entry[0], siblings)
                     if sibling is not None:
                         entry = (sibling, None, True)
-                    else:
-                        siblings.append((attr, entry[0]))
+                    elif entry[0].kind == "call" and entry[0].head == "join" and len(siblings) < MAX_SIBLINGS:
+                        siblings.append((attr, entry[0]))  # only a join can have a sibling
                 seen.setdefault(attr, []).append(entry)
                 if simple and attr in once:
                     # ``self.path = path`` (or ``Path(path)``): from here, ``path`` is that attribute.
@@ -519,12 +519,12 @@ def _sibling_key(key: PathKey, siblings: List[Tuple[str, PathKey]]) -> Optional[
     return None
 
 
-def _fsyncs(cls: ast.ClassDef) -> bool:
-    """Whether some method of ``cls`` calls ``fsync`` or ``fdatasync`` on anything: a temp kept
-    on ``self`` may be synced through whatever file attribute it was opened as."""
-    return any(type(node) is ast.Call and (
-        type(node.func) is ast.Attribute and node.func.attr in _SYNCS
-        or type(node.func) is ast.Name and node.func.id in _SYNCS) for node in ast.walk(cls))
+def _fsyncs(cls: ast.ClassDef, resolve) -> bool:
+    """Whether some method of ``cls`` calls ``os.fsync`` or ``os.fdatasync`` on anything: a
+    temp kept on ``self`` may be synced through whatever file attribute it was opened as."""
+    return any(type(node) is ast.Call and resolve(node.func) in FSYNC for node in ast.walk(cls))
 
 
-_SYNCS = frozenset({"fsync", "fdatasync"})
+#: attributes bound to a join of a method's own names kept to look for siblings among (see
+#: :func:`_sibling_key`): a method binding more costs no more per binding
+MAX_SIBLINGS = 16

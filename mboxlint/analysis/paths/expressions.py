@@ -818,9 +818,10 @@ class PathExpressions:
         statements, in a function with such parameters."""
         func = self._scope.node
         bindings = local_names_of = None
+        inline: Dict[str, object] = {}  # what _inline_defaults looks up once per function
         for stmt in own_statements(func):
             if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
-                self._inline_defaults(stmt, unset, rebound, state)
+                self._inline_defaults(stmt, unset, rebound, state, inline)
                 continue
             local, value = stmt.targets[0].id, stmt.value
             if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2 \
@@ -851,7 +852,7 @@ class PathExpressions:
                 self._default_values[id(value)] = key
 
     def _inline_defaults(self, stmt: ast.stmt, unset: Dict[str, bool], rebound: Dict[str, object],
-                         state: State) -> None:
+                         state: State, found: Dict[str, object]) -> None:
         """``open(path or EXPR)`` in a ``with`` or an expression statement, ``path`` a
         parameter whose default is None or empty and which the function never rebinds: EXPR's
         file, as for ``cfg = path or EXPR`` (see :meth:`_defaulted_locals`)."""
@@ -871,10 +872,12 @@ class PathExpressions:
                 name, default = value.values[0].id, value.values[1]
                 if name not in unset or name in rebound:
                     continue
-                if local_bindings(self._scope.node, self.facts.may_walrus).get(name):
+                if "bindings" not in found:  # the function's names, looked up once however many opens
+                    found["bindings"] = local_bindings(self._scope.node, self.facts.may_walrus)
+                    found["locals"] = local_names(self._scope.node) - {self._self_name}
+                if found["bindings"].get(name):
                     continue  # the parameter rebound somewhere
-                if any(isinstance(n, ast.Name) and n.id in local_names(self._scope.node) - {self._self_name}
-                       for n in ast.walk(default)):
+                if any(isinstance(n, ast.Name) and n.id in found["locals"] for n in ast.walk(default)):
                     continue  # built from a local or another parameter
                 key = self.key(default, state)
                 if key is not None:

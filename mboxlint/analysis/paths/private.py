@@ -6,7 +6,7 @@ temporary directory of the scope, or named relative to a private current directo
 from typing import Optional
 
 from ..imports import canonical
-from ..pathkey import PathKey
+from ..pathkey import PathKey, const_text
 from ..summaries import PRIVATE_CWD, relative_path, under
 
 #: folders whose entries are devices or the kernel's view of processes and the system: a
@@ -18,30 +18,20 @@ SHARED_MEMORY_FOLDERS = ("/dev/shm/", "/dev/mqueue/")
 _LEADING_PARTS = 3
 
 
-def _const_text(key: PathKey) -> Optional[str]:
-    """The text of a string or bytes constant key (spelled as its ``repr``), else None."""
-    if key.kind != "const":
-        return None
-    head = key.head
-    body = head[1:] if head.startswith("b") else head
-    # Only the start is matched, against plain ASCII folders: no need to undo escapes.
-    return body[1:-1]
-
-
 def _leading_text(key: PathKey, aliases) -> str:
     """The constant start of the path a key names (``/proc/`` for ``"/proc/%d" % pid``,
     ``/dev/null`` for ``os.devnull``): its first parts while they are constants, joined
     as the key joins them."""
     parts, separator = (key,), ""
     while key.kind == "call" and key.head == "concat" and len(key.parts) > 1 and key.parts[0].kind == "const" \
-            and (_const_text(key.parts[0]) or "").startswith("%s"):
+            and (const_text(key.parts[0]) or "").startswith("%s"):
         key = key.parts[1]  # ``"%s/%s/serial" % (SYS_BLOCK, dev)`` starts as its first argument does
         parts = (key,)
     if key.kind == "call" and key.head in ("join", "concat"):
         parts, separator = key.parts[:_LEADING_PARTS], "/" if key.head == "join" else ""
     texts = []
     for part in parts:
-        text = _const_text(part)
+        text = const_text(part)
         if text is None and part.kind == "name" and _is_devnull(part.head, aliases):
             text = "/dev/null"
         if text is None:
@@ -84,7 +74,7 @@ def placing_leaves(key: PathKey):
         elif current.head not in ("join", "concat"):
             stack.extend(current.parts)
         elif current.head == "concat" and current.parts[0].kind == "const":
-            template = _const_text(current.parts[0])
+            template = const_text(current.parts[0])
             if template.startswith("%") and len(current.parts) > 1:
                 stack.append(current.parts[1])
         else:
@@ -115,4 +105,4 @@ class PrivateDirectories:
             return False
         cwd = PRIVATE_CWD in self._private
         return any(leaf.kind == "name" and under(leaf.head, self._private)
-                   or cwd and leaf.kind == "const" and relative_path(_const_text(leaf)) for leaf in placing_leaves(key))
+                   or cwd and leaf.kind == "const" and relative_path(const_text(leaf)) for leaf in placing_leaves(key))

@@ -8,7 +8,7 @@ from typing import Dict, FrozenSet, List, Optional, Set
 from ..arms import Arms
 from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name, own_statements
-from ..pathkey import PathKey, opaque_key
+from ..pathkey import PathKey, const_text, opaque_key
 from ..state import State
 from ..summaries import bindings_of, local_names
 from ..walk import Scope, Walker, _bound_refs
@@ -476,7 +476,7 @@ def _built_last_name(key: PathKey) -> bool:
         return False
     last = key.parts[-1]
     if last.kind == "const":  # ``join(d, "state.json.tmp")``, ``join(d, ".currentTmp")``
-        name = _const_text(last)
+        name = const_text(last)
         return name is not None and any(marker in name.lower() for marker in TEMP_MARKERS)
     return last.kind == "call" and last.head == "concat" and last.any_leaf(lambda leaf: leaf.kind != "const")
 
@@ -485,21 +485,12 @@ def _built_last_name(key: PathKey) -> bool:
 TEMP_MARKERS = ("tmp", "temp", "new", "part", "bak", "~")
 
 
-def _const_text(key: PathKey) -> Optional[str]:
-    """The text of a string ``const`` key, as its ``repr`` spells it between the quotes
-    (escapes left as they are: a file name is compared, not decoded), else None. Not
-    ``ast.literal_eval``: its nested functions make reference cycles on every call."""
-    if key.kind != "const" or not key.head.startswith(("'", '"')):
-        return None
-    return key.head[1:-1]
-
-
 def _sibling_name(src: PathKey, dst: PathKey) -> bool:
     """Whether the last name ``src`` is built from, or spelled as, the last name ``dst``
     (``name + ".tmp"`` of ``name``; ``"state.json.tmp"`` or ``"state.tmp"`` of ``"state.json"``)."""
     if src.kind == "call":
         return src.contains(dst)
-    mine, theirs = _const_text(src), _const_text(dst)
+    mine, theirs = const_text(src), const_text(dst)
     if not mine or not theirs or mine == theirs:
         return False
     if mine.startswith(theirs):
