@@ -71,6 +71,27 @@ def canonical(qualname: str) -> str:
     return qualname
 
 
+def same(a: Optional[ast.AST], b: ast.AST) -> bool:
+    """Whether ``a`` is the same code as ``b``: what ``ast.dump`` compares (every field, not
+    the positions), on a stack rather than recursively."""
+    if a is None:
+        return False
+    work = [(a, b)]
+    while work:
+        x, y = work.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, ast.AST):
+            work.extend((getattr(x, field, None), getattr(y, field, None)) for field in x._fields)
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            work.extend(zip(x, y))
+        elif x != y and not (x != x and y != y):  # NaN is NaN, as dumped
+            return False
+    return True
+
+
 def dotted_name(node: ast.AST) -> Optional[str]:
     """``a.b.c`` for a chain of attributes on a name, else None."""
     parts = []

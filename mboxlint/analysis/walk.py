@@ -26,7 +26,7 @@ import ast
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from .events import Event
-from .imports import PROGRAM_EXITS, ModuleFacts, compared_to_bool, dotted_name, unnegated
+from .imports import PROGRAM_EXITS, ModuleFacts, compared_to_bool, dotted_name, same, unnegated
 from .state import Joiner, State, WorkMeter, join, join_all
 
 #: Iterations of a loop body before the head state is taken as it stands.
@@ -443,12 +443,17 @@ class Walker:
         # ``if``, and joined from the last arm back, as nested joins would.
         arms: List[Optional[State]] = []
         entered = len(self._blocks)
+        earlier: Optional[ast.AST] = None  # the test of the arm before, found false
         try:
             while True:
                 self.eval(stmt.test, state)
                 taken = state.copy()
                 self.refine(stmt.test, True, taken)
+                rest_false = _rest_of_failed_conjunction(earlier, stmt.test)
+                if rest_false is not None:
+                    self.refine(rest_false, False, taken)
                 self.refine(stmt.test, False, state)
+                earlier = stmt.test
                 arms.append(self.walk_block(stmt.body, taken))
                 orelse = stmt.orelse
                 if len(orelse) != 1 or not isinstance(orelse[0], ast.If):
@@ -1013,6 +1018,31 @@ class KeptTest:
 
     def join(self, other) -> Optional["KeptTest"]:
         return self if other is self else None
+
+
+def _side_effect_free(test: ast.AST) -> bool:
+    """A test made of names, attributes, constants, comparisons and boolean operators: one
+    evaluated twice in a row gives the same value (no call, no await, no assignment)."""
+    return all(isinstance(node, _PURE_TEST_NODES) for node in ast.walk(test))
+
+
+_PURE_TEST_NODES = (ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp,
+                    ast.Load, ast.boolop, ast.cmpop, ast.unaryop)
+
+
+def _rest_of_failed_conjunction(earlier: Optional[ast.AST], test: ast.AST) -> Optional[ast.AST]:
+    """What an ``elif`` arm knows to be false of the arm before it: after ``if a and
+    exists(p):`` failed, ``elif a:`` runs only when ``exists(p)`` is false. ``a`` must be
+    spelled alike in both and free of side effects; None when nothing follows."""
+    if not isinstance(earlier, ast.BoolOp) or not isinstance(earlier.op, ast.And):
+        return None
+    known = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    if len(known) >= len(earlier.values) or not all(_side_effect_free(part) for part in known):
+        return None
+    rest = [part for part in earlier.values if not any(same(part, other) for other in known)]
+    if len(rest) != len(earlier.values) - len(known):
+        return None  # a part of the ``elif`` that the arm before did not test
+    return rest[0] if len(rest) == 1 else ast.BoolOp(op=ast.And(), values=rest)
 
 
 def _kept_test_reads(value: ast.AST) -> Optional[FrozenSet[str]]:

@@ -4,9 +4,9 @@ shapes the fixer handles, how safe the rewrite is there, and its anchors."""
 import ast
 from collections import Counter
 
-from ..analysis.imports import dotted_name, unnegated
+from ..analysis.imports import dotted_name, same, unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
-from .statements import fresh_name, same
+from .statements import fresh_name
 
 #: the action of MBX301's plan
 OPEN_IN_TRY = "open-in-try"

@@ -3,10 +3,10 @@
 import ast
 from typing import List, Optional, Tuple
 
-from ..analysis.imports import unnegated
+from ..analysis.imports import same, unnegated
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 from .statements import CATCHES_MISSING, argument, callee, caught_names, exception_names, indented, interrupts, own_line, \
-    same, sole_call
+    sole_call
 
 #: what removes a file by name
 REMOVE_FUNCTIONS = ("os.remove", "os.unlink")

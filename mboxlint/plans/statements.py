@@ -5,6 +5,8 @@ import ast
 from collections import Counter
 from typing import List, Optional, Sequence
 
+from ..analysis.imports import same
+
 #: nodes that open a scope of names
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
@@ -30,27 +32,6 @@ def indented(owner: ast.stmt, body) -> bool:
     if isinstance(owner, ast.If):
         header = owner.test.end_lineno
     return bool(body) and body[0].lineno > header
-
-
-def same(a: Optional[ast.AST], b: ast.AST) -> bool:
-    """Whether ``a`` is the same code as ``b``: what ``ast.dump`` compares (every field, not
-    the positions), on a stack rather than recursively."""
-    if a is None:
-        return False
-    work = [(a, b)]
-    while work:
-        x, y = work.pop()
-        if type(x) is not type(y):
-            return False
-        if isinstance(x, ast.AST):
-            work.extend((getattr(x, field, None), getattr(y, field, None)) for field in x._fields)
-        elif isinstance(x, list):
-            if len(x) != len(y):
-                return False
-            work.extend(zip(x, y))
-        elif x != y and not (x != x and y != y):  # NaN is NaN, as dumped
-            return False
-    return True
 
 
 def argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:

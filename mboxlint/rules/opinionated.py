@@ -13,13 +13,13 @@ from collections import Counter
 from ..analysis.arms import Arms
 from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.imports import dotted_name, own_statements, parameter_names
+from ..analysis.imports import dotted_name, own_statements, parameter_names, same
 from ..analysis.pathkey import name_key
 from ..analysis.summaries import TRANSPARENT, arguments_by_parameter, bindings_of, instance_name, local_bindings, local_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
-from ..plans.statements import blocks_of, same
+from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .files import PARAMETER_MODE, spelled_op
 from .spelling import spell_path
