@@ -155,7 +155,9 @@ class ExistsThenOpen(Rule):
     the rules' conventions; the project's own that the `extend-interprocess-locks` option
     names; a class imported from another module whose name says it locks a file,
     `from huey.utils import FileLock`; a context manager or class of the module whose entry takes an `fcntl` lock; also
-    between `lock.acquire()` and `lock.release()` of one) or
+    between `lock.acquire()` and `lock.release()` of one, and, in a class deriving from one
+    (`class LockedJSON(FileLock)`), between its own `super().__enter__()` or
+    `self.acquire()` and `super().__exit__(...)` or `self.release()`) or
     between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
     `tmp_path`/`tmpdir`, a fixture of the module returning one or a record holding one, a
@@ -572,8 +574,8 @@ class CheckThenAct(Rule):
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
-    that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, or a
-    `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
+    that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, `f =
+    open(P, "a")` followed at once by `f.close()`, or a `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
     touch), and `os.close(os.open(P, flags))` without `O_TRUNC` (or `fd = os.open(P,
     flags)` followed at once by `os.close(fd)`): it neither truncates nor
     writes, so a file a racer made in between keeps what it holds. A check the code's own create
@@ -956,7 +958,7 @@ def prepare(folder):
                 continue
             if event.mode not in ("truncate", "append"):
                 continue
-            if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts):
+            if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts, arms):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
                     and _writes_constant_text(event, texts):
@@ -1866,21 +1868,45 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
     return wrote
 
 
-def _appends_nothing(event, facts) -> bool:
+def _appends_nothing(event, facts, arms) -> bool:
     """Whether an open in append mode writes nothing: closed at once (``open(p, "a").close()``,
-    or a bare ``open(p, "a")``), or a ``with`` whose body is only ``pass``, ``...``, a string,
-    or ``os.utime(...)`` (a touch)."""
+    a bare ``open(p, "a")``, or ``f = open(p, "a")`` followed by ``f.close()``), or a ``with``
+    whose body is only ``pass``, ``...``, a string, or ``os.utime(...)`` (a touch)."""
     call, stmt = event.node, event.stmt
     if isinstance(stmt, ast.Expr):
         value = stmt.value
-        return value is call or isinstance(value, ast.Call) and not value.args and not value.keywords \
-            and isinstance(value.func, ast.Attribute) and value.func.attr == "close" and value.func.value is call
+        return value is call or _closes(value, call)
+    if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        after = _following(event, stmt, arms)
+        return isinstance(after, ast.Expr) and _closes(after.value, stmt.targets[0].id)
     if not isinstance(stmt, (ast.With, ast.AsyncWith)) or not any(item.context_expr is call for item in stmt.items):
         return False
     return all(isinstance(body_stmt, ast.Pass) or isinstance(body_stmt, ast.Expr) and (
         isinstance(body_stmt.value, ast.Constant)
         or isinstance(body_stmt.value, ast.Call) and facts.resolve(body_stmt.value.func) == "os.utime")
         for body_stmt in stmt.body)
+
+
+def _closes(value, handle) -> bool:
+    """Whether ``value`` is ``handle.close()``: ``handle`` a node, or a name as spelled."""
+    if not (isinstance(value, ast.Call) and not value.args and not value.keywords
+            and isinstance(value.func, ast.Attribute) and value.func.attr == "close"):
+        return False
+    closed = value.func.value
+    return closed is handle if not isinstance(handle, str) else isinstance(closed, ast.Name) and closed.id == handle
+
+
+def _following(event, stmt, arms):
+    """The statement that runs next after ``stmt``, past any ``pass`` (each scope's
+    statements are indexed once, in ``arms``)."""
+    found = arms.get(id(event.scope.node))
+    if found is None:
+        found = arms[id(event.scope.node)] = Arms(event.scope.node)
+    after = found.following(stmt)
+    while isinstance(after, ast.Pass):  # a ``pass`` between does nothing
+        after = found.following(after)
+    return after
 
 
 def _closes_untruncated(event, facts, arms) -> bool:
@@ -1895,12 +1921,7 @@ def _closes_untruncated(event, facts, arms) -> bool:
         pass
     elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name):
-        found = arms.get(id(event.scope.node))
-        if found is None:
-            found = arms[id(event.scope.node)] = Arms(event.scope.node)  # each scope indexed once
-        after = found.following(stmt)
-        while isinstance(after, ast.Pass):  # a ``pass`` between does nothing
-            after = found.following(after)
+        after = _following(event, stmt, arms)
         if not (isinstance(after, ast.Expr) and isinstance(after.value, ast.Call)
                 and facts.resolve(after.value.func) == "os.close" and len(after.value.args) == 1
                 and isinstance(after.value.args[0], ast.Name) and after.value.args[0].id == stmt.targets[0].id):

@@ -1211,7 +1211,8 @@ class MtimeChangeDetection(Rule):
 
     Not reported when two different files are compared (make-style
     `getmtime(src) > getmtime(dst)`, also when a name holds the mtime of one file on one
-    branch and of another on the other), nor when `st_size`, `st_ino` or `st_mtime_ns`
+    branch and of another on the other, or the latest of it and something else:
+    `mtime = max(os.stat(source).st_mtime, mtime)`), nor when `st_size`, `st_ino` or `st_mtime_ns`
     (`stat.ST_SIZE`, `stat.ST_INO`) appear in the same condition. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is
     `int(...)`, `float(...)` or `round(...)` of one; a name bound so on one branch and from an
     unknown call on the other may be one), and names unpacked from a cache entry

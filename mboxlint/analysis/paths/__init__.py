@@ -86,7 +86,8 @@ from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
-from .filelocks import FCNTL_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, FileLocks, MethodNotes, ProjectLocks
+from .filelocks import FCNTL_LOCKS, INHERITED_LOCK_METHODS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, \
+    FileLocks, MethodNotes, ProjectLocks
 from .opens import CONFIG_PARSERS, COPIES, LINKS, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
 from .renames import FSYNC, RENAME, TEMP_FILES, RenamesAndTemps, TempFact
@@ -264,6 +265,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: whether it takes an inter-process lock (see :meth:`FileLocks._own_lock`)
         self._imports_fcntl: Optional[bool] = None
         self._lock_takers: Dict[int, bool] = {}
+        self._lock_classes: Dict[int, bool] = {}
         self._private: frozenset = frozenset()
         self._scope = None
         #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
@@ -510,6 +512,21 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if (key is not None or isinstance(value, ast.Call)) and self.is_pathlib(value, state):
             state.set("pathlib", ref, Must(True))
 
+    def _bind_latest(self, ref: str, call: ast.Call, state: State) -> bool:
+        """``mtime = max(os.stat(src).st_mtime, mtime)``: the latest of one file's mtime and
+        anything else but constants is no mtime of that file alone. The name is bound to a
+        value that no stat gives, so that on an arm where it was one file's mtime, the join
+        says it may be another's."""
+        keys = set()
+        for arg in call.args:
+            if isinstance(arg, ast.Constant):
+                continue
+            keys.add(None if isinstance(arg, ast.Starred) else self._mtime_of(arg, state))
+        if not keys - {None}:
+            return False  # no mtime in it: nothing to say
+        state.set("mtime", ref, Unless(next(iter(keys)) if len(keys) == 1 else None))
+        return True
+
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
         if how == "assign" and "." not in ref:
             checked = self._guard_of(call, state)
@@ -520,6 +537,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 return True
         name = self.facts.resolve(call.func)
         method = call.func.attr if name is None and isinstance(call.func, ast.Attribute) else None
+        if name in ("builtins.max", "builtins.min") and not call.keywords:
+            return self._bind_latest(ref, call, state)
         if name in CONFIG_PARSERS:
             state.set("parser", ref, Must(True))
             return True
@@ -640,6 +659,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             self._note_call_site(node, state)
         if type(func) is ast.Attribute and func.attr in ("acquire", "release"):
             self._acquire_or_release(walker, node, func, state)
+        if type(func) is ast.Attribute and func.attr in INHERITED_LOCK_METHODS:
+            self._inherited_lock(walker, node, func, state)
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)
@@ -840,6 +861,38 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             state.set("iplock", "acquire:" + ref, May(node.lineno))
         else:
             state.discard("iplock", "acquire:" + ref)
+
+    def _inherited_lock(self, walker: Walker, node: ast.Call, func: ast.Attribute, state: State) -> None:
+        """``super().__enter__()`` (or ``self.acquire()``) as a statement, in a method of a class
+        that is itself an inter-process lock (``class LockedJSON(FileLock)``): the instance's
+        lock is held from there until ``super().__exit__(...)`` or ``self.release()``."""
+        cls = walker.scope.enclosing_class
+        if cls is None or not self._inherits_lock(cls):
+            return
+        receiver = func.value
+        self_name = walker.scope.self_name
+        on_self = self_name is not None and type(receiver) is ast.Name and receiver.id == self_name
+        through_super = type(receiver) is ast.Call and type(receiver.func) is ast.Name \
+            and receiver.func.id == "super" and not receiver.args
+        if not (on_self or through_super):
+            return
+        if INHERITED_LOCK_METHODS[func.attr]:
+            statement = walker.current_statement()
+            if not (isinstance(statement, ast.Expr) and statement.value is node):
+                return  # ``if self.acquire(timeout=1):`` may have failed
+            state.set("iplock", "inherited", May(node.lineno))
+        else:
+            state.discard("iplock", "inherited")
+
+    def _inherits_lock(self, cls: ast.ClassDef) -> bool:
+        """Whether a class derives from an inter-process lock class (named, or imported
+        with a name that says it locks a file)."""
+        found = self._lock_classes.get(id(cls))
+        if found is None:
+            found = self._lock_classes[id(cls)] = any(
+                self.facts.resolve(base) in INTERPROCESS_LOCKS or self._imported_file_lock(base)
+                for base in cls.bases)
+        return found
 
     def _parser_attribute(self, ref: str) -> bool:
         """Whether ``ref`` is ``self.x`` of a method whose class binds ``x`` (in any of its

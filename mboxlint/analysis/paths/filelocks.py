@@ -25,6 +25,10 @@ INTERPROCESS_LOCKS = frozenset({
     "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
     "lockfile.mkdirlockfile.MkdirLockFile",
 })
+#: methods a subclass of an inter-process lock calls on itself (``super().__enter__()``) to
+#: take its lock (True) or to let it go (False)
+INHERITED_LOCK_METHODS = {"acquire": True, "__enter__": True, "__aenter__": True,
+                          "release": False, "__exit__": False, "__aexit__": False}
 #: the class names that say "a lock on a file" in any project (``FileLock``, ``SoftFileLock``,
 #: ``InterProcessLock``, ``LockFile``, ``PIDLockFile``): imported from a module not named
 #: here, such a class is taken for an inter-process lock (a project's own ``utils.FileLock``)
