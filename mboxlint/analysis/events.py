@@ -109,6 +109,9 @@ class FileOpen(Event):
     #: the helper is a method opening an attribute of its instance (``self._save()`` writing
     #: ``self.path``): the method's own open names the same file
     of_instance: bool = False
+    #: the helper may return before its open (``if size == 0: return``): it opens the file on
+    #: some ways through it only
+    partial: bool = False
 
 
 @dataclass(eq=False)

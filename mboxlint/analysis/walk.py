@@ -204,6 +204,7 @@ class Walker:
         self._handling = 0
         #: the handlers of each ``try`` whose body is being walked, outermost first
         self._try_handlers: List[Sequence[ast.ExceptHandler]] = []
+        self._tries: List[ast.AST] = []
         #: for a level of ``_blocks`` that is an ``elif`` (the ``else:`` of an ``if``, holding
         #: only the next ``if``), the level of the chain's first ``if``
         self._elif_base: Dict[int, int] = {}
@@ -296,6 +297,11 @@ class Walker:
         """The ``except`` handlers of the ``try`` statements whose body holds the statement
         being walked (innermost last)."""
         return [handler for handlers in self._try_handlers for handler in handlers]
+
+    def enclosing_tries(self) -> List[ast.AST]:
+        """The ``try`` statements whose body holds the statement being walked (innermost
+        last), as :meth:`enclosing_handlers` gives their handlers."""
+        return list(self._tries)
 
     # -- driver -------------------------------------------------------------------------
 
@@ -598,9 +604,11 @@ class Walker:
             raised = Joiner()
             self._handler_entries.append(raised)
             self._try_handlers.append(stmt.handlers)
+            self._tries.append(stmt)
             try:
                 body_end = self.walk_block(stmt.body, state.copy())
             finally:
+                self._tries.pop()
                 self._try_handlers.pop()
                 self._handler_entries.pop()
             handler_in = raised.joined

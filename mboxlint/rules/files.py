@@ -190,7 +190,11 @@ class ExistsThenOpen(Rule):
     handler that ends in raising the class the check's other branch ends in raising (`if not
     isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`) is not a
     failure escaping: the caller gets the answer the check would have given had it run a
-    moment later. A check hidden in a helper function is invisible.
+    moment later. A catch-all handler (`except Exception:`, `except BaseException:`, a
+    bare `except:`) of a `try` whose body is a whole step of the program, more than 25
+    statements with the nested ones, does not count either: it reports that the step
+    crashed (`traceback.format_exc()`, an exit code), it does not go on as if the check
+    had held. A check hidden in a helper function is invisible.
 
     ## Why is this bad?
     The file can be removed or replaced between the check and the open: another process
@@ -558,18 +562,20 @@ class CheckThenAct(Rule):
     failure escape, as in MBX301: it still counts as the race, unless it raises what the
     check's other branch raises; one that branches on the error's `errno` and raises on one
     branch, `if err.errno == errno.EXDEV: ... else: raise`, survives only the errors of
-    the other branch, here not `ENOENT`), and
+    the other branch, here not `ENOENT`; a catch-all handler of a `try` whose body is a
+    whole step of the program, more than 25 statements, reports a crash, as in MBX301), and
     `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`), or given an error
     handler (`onerror=h`, `onexc=h`, or `h` as its third argument; not `None`) that is not a
     function of the module with a `raise` among its own statements. An `open(P, "w"/"a")`
     that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
-    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`), `TEXT` a non-empty string or
+    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), `TEXT` a non-empty string or
     bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
     `encode()` and the like, when what they give is not empty) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
-    attribute), ending the body (alone or in a `try`) of an `if` with no `else`: whoever writes
+    attribute), ending the body (alone or in a `try`) of an `if` with no `else`, or ending a
+    function after its `if P.is_file(): return`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
@@ -835,20 +841,20 @@ def spool_dirs(root, names):
         Invalid(
             """
 import os
-def init(path):
+def init(path, settings):
     if os.path.exists(path):
         return
     with open(path, "w") as f:  # MBX302
-        f.write("{}")
+        f.write(settings)
 """,
             fixed="""
-def init(path):
+def init(path, settings):
     try:
         f = open(path, "x")  # MBX302
     except FileExistsError:
         return
     with f:
-        f.write("{}")
+        f.write(settings)
 """,
             unsafe=True,
         ),
@@ -960,7 +966,7 @@ def prepare(folder):
                 continue
             if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts, arms):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
-            if event.mode == "truncate" and not event.helper and _only_consequence(guard, event.stmt) \
+            if event.mode == "truncate" and not event.helper and _only_consequence(guard, event) \
                     and _writes_constant_text(event, texts):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
@@ -1815,17 +1821,28 @@ REMOVE_TOLERATED = CATCHES_ANY_OS_ERROR | {"FileNotFoundError"}
 _CONSTANT_WRITES = 64
 
 
-def _only_consequence(guard, stmt) -> bool:
+def _only_consequence(guard, event) -> bool:
     """Whether the create is the last thing the check decides: the ``if`` that checked has no
-    ``else``, and its body ends with the create (or with a ``try`` around it alone). Code
-    that goes on after it (``return "created"``) acts on having made the file itself."""
-    checked = guard.node
+    ``else``, and its body ends with the create (or with a ``try`` around it alone), or, in a
+    function whose body goes on after ``if p.is_file(): return``, the create ends that body.
+    Code that goes on after it (``return "created"``) acts on having made the file itself."""
+    checked, stmt = guard.node, event.stmt
     if not isinstance(checked, ast.If) or checked.orelse:
         return False
+    if _returns_nothing(checked.body) and event.scope.is_function:
+        body = event.scope.node.body
+        last = _last_doing(body)
+        return last is stmt and any(s is checked for s in body)
     last = _last_doing(checked.body)
     if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
         last = _last_doing(last.body)
     return last is stmt
+
+
+def _returns_nothing(body) -> bool:
+    """A block that is ``return`` (or ``return None``) alone."""
+    return len(body) == 1 and isinstance(body[0], ast.Return) and (
+        body[0].value is None or isinstance(body[0].value, ast.Constant) and body[0].value.value is None)
 
 
 def _last_doing(body):
@@ -1854,6 +1871,11 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
         if isinstance(body_stmt, ast.Pass):
             continue  # changes nothing, wherever it stands
         value = body_stmt.value if isinstance(body_stmt, ast.Expr) else None
+        if _prints_to(value, name):
+            if not all(texts.constant(arg, event.scope.node) for arg in value.args):
+                return False
+            wrote = True
+            continue
         if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
                 and isinstance(value.func.value, ast.Name) and value.func.value.id == name
                 and len(value.args) == 1 and not value.keywords):
@@ -1866,6 +1888,13 @@ def _writes_constant_text(event, texts: ConstantTexts) -> bool:
             return False
         wrote = True
     return wrote
+
+
+def _prints_to(value, name) -> bool:
+    """``print(TEXT, ..., file=name)`` with no other keyword: the texts and a newline."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print" \
+        and bool(value.args) and len(value.keywords) == 1 and value.keywords[0].arg == "file" \
+        and isinstance(value.keywords[0].value, ast.Name) and value.keywords[0].value.id == name
 
 
 def _appends_nothing(event, facts, arms) -> bool:

@@ -389,7 +389,8 @@ class InPlaceRewrite(Rule):
     other use of the name, such as `map(_save, paths)`); a function with no such calls is
     not followed (a helper that opens what it is given is reported where it is called, as
     above, and only if it writes the file on every way through it: not in the `else` of a
-    `try` whose handler goes on; a method rewriting its instance's file is reported at its
+    `try` whose handler goes on, nor after a `return` of its own under a test (`if size ==
+    0: return`); a method rewriting its instance's file is reported at its
     own open, not at its calls; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
     the caller's file, even in a function that spells no `open` of its own, and one that
     opens it on some paths only, after its own check or under an `if`, is still a reader).
@@ -782,6 +783,8 @@ def save(state):
                 continue
             if event.of_instance:
                 continue  # a method rewriting its instance's file: reported at its own open
+            if event.helper and event.partial:
+                continue  # the helper may return first (``if size == 0: return``): not every call writes
             temp = event.temp
             slots = _slots(event, place, passed)
             if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope) \

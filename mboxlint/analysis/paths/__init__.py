@@ -796,7 +796,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 if through_class and (key is None or state.get("guard", key) is None):
                     return
                 self._open_key(walker, node, key, path, mode.lstrip(TOLERANT), state, helper=True,
-                               missing_ok=mode.startswith(TOLERANT))
+                               missing_ok=mode.startswith(TOLERANT), partial=mode.startswith(TOLERANT))
                 return
         # A method opening an attribute of the instance (``self._load()`` reading
         # ``self.path``): it matters where a check of that attribute is in force.
@@ -805,7 +805,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             key = self._dotted_key(ref, state)
             if state.get("guard", key) is not None:
                 self._open_key(walker, node, key, None, mode.lstrip(TOLERANT), state, helper=True,
-                               missing_ok=mode.startswith(TOLERANT), of_instance=True)
+                               missing_ok=mode.startswith(TOLERANT), of_instance=True,
+                               partial=mode.startswith(TOLERANT))
 
     def _config_parser(self, receiver: ast.AST, state: State) -> bool:
         """Whether ``receiver`` is a ``configparser`` parser: made here, or bound to one."""

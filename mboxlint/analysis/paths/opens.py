@@ -2,7 +2,7 @@
 
 import ast
 import errno as errno_module
-from typing import Dict, FrozenSet, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
 from ..imports import dotted_name, parameter_names
@@ -31,6 +31,37 @@ CONFIG_PARSERS = frozenset({"configparser.ConfigParser", "configparser.RawConfig
                             "configparser.SafeConfigParser"})
 
 
+#: how many statements (nested ones counted) a ``try`` body may hold for a catch-all
+#: handler of it to count as surviving a race: a longer body is a step of the program, and
+#: the handler reports its crash (``except Exception: traceback.print_exc()``)
+CRASH_HANDLER_STATEMENTS = 25
+
+
+def _catches_all(handler: ast.ExceptHandler, resolve) -> bool:
+    """``except:``, ``except Exception:`` or ``except BaseException:`` (alone)."""
+    if handler.type is None:
+        return True
+    return not isinstance(handler.type, ast.Tuple) and \
+        resolve(handler.type) in ("builtins.Exception", "builtins.BaseException")
+
+
+def _statements_beyond(body, limit: int) -> bool:
+    """Whether ``body`` holds more than ``limit`` statements, nested blocks counted (not
+    those of nested functions and classes); stops counting there."""
+    count = 0
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(stmt, field, ()) or ())
+    return False
+
+
 class OpensAndActs:
     """:class:`~mboxlint.analysis.events.FileOpen` and :class:`~mboxlint.analysis.events.FileAct`
     events (a part of :class:`PathAnalysis`)."""
@@ -48,7 +79,7 @@ class OpensAndActs:
 
     def _open_key(self, walker: Walker, node: ast.Call, key: Optional[PathKey], path: Optional[ast.AST], mode: str,
                   state: State, helper: bool = False, missing_ok: bool = False, mode_default: bool = False,
-                  of_instance: bool = False) -> None:
+                  of_instance: bool = False, partial: bool = False) -> None:
         if key is None or self.private(key):
             return
         kind = mode_kind(mode)
@@ -58,7 +89,7 @@ class OpensAndActs:
         walker.emit(FileOpen, node, key=key, path=key, path_node=path, mode=kind, guard=guard,
                     stmt=walker.current_statement(),
                     iplock=self._iplocked(state), temp=state.get("temp", key), caught=caught, helper=helper,
-                    mode_default=mode_default, of_instance=of_instance)
+                    mode_default=mode_default, of_instance=of_instance, partial=partial)
         if kind in ("truncate", "append", "exclusive", "update"):
             state.discard("guard", key)
             state.discard("removed", key)
@@ -112,7 +143,7 @@ class OpensAndActs:
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(caught_classes(expr.args, self.facts.resolve))
-        for handler in walker.enclosing_handlers():
+        for handler in self._handlers_around(walker):
             if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker):
                 continue  # re-raises (or raises another error, or exits): the failure is not survived
             survived = self._errno_survived(handler)
@@ -125,6 +156,24 @@ class OpensAndActs:
                 names.update(caught_classes(handler.type.elts if isinstance(handler.type, ast.Tuple)
                                              else [handler.type], self.facts.resolve))
         return names
+
+    def _handlers_around(self, walker: Walker) -> List[ast.ExceptHandler]:
+        """The handlers of the ``try`` statements around the statement being walked, less the
+        catch-all ones (``except Exception:``, ``except BaseException:``, a bare ``except:``)
+        of a ``try`` whose body is a whole step of the program (more than
+        :data:`CRASH_HANDLER_STATEMENTS` statements): such a handler reports that the step
+        crashed, it does not carry on as if the file had been there."""
+        found = []
+        for node in walker.enclosing_tries():
+            long_body = None
+            for handler in node.handlers:
+                if _catches_all(handler, self.facts.resolve):
+                    if long_body is None:
+                        long_body = _statements_beyond(node.body, CRASH_HANDLER_STATEMENTS)
+                    if long_body:
+                        continue
+                found.append(handler)
+        return found
 
     def _errno_survived(self, handler: ast.ExceptHandler) -> Optional[Set[str]]:
         """The exception classes a handler survives when it branches on the error's ``errno``
