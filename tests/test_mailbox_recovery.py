@@ -172,7 +172,13 @@ def test_real_mutt_expunge_after_crash_is_not_undone(original, steps,
     assert intact_copies(path, 'm50') == 1
     # mutt asks whether to remove the dead flusher's lock; a user says yes.
     os.unlink(path + '.lock')
-    expunge_with_mutt(path, 'm50', tmp_path)
+    # mutt on a pseudo-terminal may end before it reads the pushed keys when the
+    # machine is busy; the user runs it again. Three tries that all leave the
+    # message are a mailbox mutt cannot change: the test fails.
+    for _attempt in range(3):
+        expunge_with_mutt(path, 'm50', tmp_path)
+        if intact_copies(path, 'm50') == 0:
+            break
     assert intact_copies(path, 'm50') == 0  # mutt deleted it, in place
     deliver_with_procmail(path, 'late', tmp_path)
     said = open_and_recover(path)

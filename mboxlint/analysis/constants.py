@@ -6,9 +6,15 @@ import ast
 import textwrap
 from typing import Dict, Iterable, Set
 
-from .imports import parameter_names
+from .imports import dotted_name, parameter_names
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: functions that turn the data they are given into the same text every time, as spelt by
+#: a module that imports them under these names (not ``pickle.dumps``: its default protocol
+#: changes with the interpreter, so two racers may write other bytes)
+SERIALISERS = frozenset({"json.dumps", "yaml.dump", "yaml.safe_dump", "toml.dumps", "tomli_w.dumps"})
+#: how many nodes a literal of constants may have to be read as one
+_LITERAL_NODES = 2000
 #: the key of the table of class-body texts among the per-scope tables
 _CLASS_TEXTS = object()
 
@@ -20,6 +26,7 @@ class ConstantTexts:
     def __init__(self, tree: ast.Module):
         self._tree = tree
         self._tables: Dict[int, Dict[str, bool]] = {}
+        self._data_tables: Dict[int, Dict[str, bool]] = {}
 
     def constant(self, node: ast.AST, scope_node: ast.AST) -> bool:
         """Whether ``node`` is the same text on every run: a non-empty string or bytes constant
@@ -30,23 +37,35 @@ class ConstantTexts:
             return is_text(node.left) and is_text(node.right)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             return self._class_texts().get(node.attr, False)  # ``self.TEMPLATE``
+        if isinstance(node, ast.Call) and dotted_name(node.func) in SERIALISERS and len(node.args) == 1 \
+                and all(isinstance(keyword.value, ast.Constant) for keyword in node.keywords):
+            # ``json.dumps(DEFAULTS, indent=2)`` of a literal of constants
+            data = node.args[0]
+            if isinstance(data, ast.Name):
+                return self._bound_to(data.id, scope_node, self._data_tables, literal_data)
+            return literal_data(data)
         if not isinstance(node, ast.Name):
             return is_text(node)
-        local = self._tables.get(id(scope_node))
+        return self._bound_to(node.id, scope_node, self._tables, is_text)
+
+    def _bound_to(self, name: str, scope_node: ast.AST, tables, kind) -> bool:
+        """Whether every binding of ``name`` (in the function ``scope_node``, not a parameter
+        of it, or else at the module's top level) assigns a value of ``kind``."""
+        local = tables.get(id(scope_node))
         if local is None:
             is_function = isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             parameters = set(parameter_names(scope_node)) if is_function else set()
-            local = self._tables[id(scope_node)] = _text_names(ast.walk(scope_node), parameters)
-        if node.id in local:
-            return local[node.id]
-        module = self._tables.get(id(self._tree))
+            local = tables[id(scope_node)] = _text_names(ast.walk(scope_node), parameters, kind)
+        if name in local:
+            return local[name]
+        module = tables.get(id(self._tree))
         if module is None:
             top = [stmt for stmt in self._tree.body if not isinstance(stmt, _DEFINITIONS)]
             defined: Set[str] = set()
             for stmt in self._tree.body:
                 defined |= _names_defined(stmt)
-            module = self._tables[id(self._tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined)
-        return module.get(node.id, False)
+            module = tables[id(self._tree)] = _text_names((sub for stmt in top for sub in ast.walk(stmt)), defined, kind)
+        return module.get(name, False)
 
     def _class_texts(self) -> Dict[str, bool]:
         """Attribute names some class body of the module binds, each to constant text in
@@ -119,10 +138,33 @@ def _names_defined(stmt: ast.stmt) -> Set[str]:
     return set()
 
 
-def _text_names(nodes: Iterable[ast.AST], bound_otherwise: Set[str]) -> Dict[str, bool]:
+def literal_data(node: ast.AST) -> bool:
+    """A literal made of constants only (``{"key": "value"}``, ``[1, 2]``): data that a
+    serialiser turns into the same text on every run."""
+    stack, seen = [node], 0
+    while stack:
+        current = stack.pop()
+        seen += 1
+        if seen > _LITERAL_NODES:
+            return False
+        if isinstance(current, ast.Constant):
+            continue
+        if isinstance(current, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend(current.elts)
+        elif isinstance(current, ast.Dict) and all(key is not None for key in current.keys):
+            stack.extend(current.keys)
+            stack.extend(current.values)
+        else:
+            return False
+    return True
+
+
+def _text_names(nodes: Iterable[ast.AST], bound_otherwise: Set[str], kind=None) -> Dict[str, bool]:
     """For each name bound among ``nodes``: whether every binding is a plain assignment of a
-    string or bytes constant (False for the names in ``bound_otherwise``, and for one also
-    unpacked, a loop or ``with`` target, ``+=``'d or ``:=``'d)."""
+    string or bytes constant, or of what ``kind`` accepts (False for the names in
+    ``bound_otherwise``, and for one also unpacked, a loop or ``with`` target, ``+=``'d or
+    ``:=``'d)."""
+    kind = kind or is_text
     stores, texts = {}, {}
     for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -130,12 +172,12 @@ def _text_names(nodes: Iterable[ast.AST], bound_otherwise: Set[str]) -> Dict[str
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    texts.setdefault(target.id, []).append(is_text(node.value))
+                    texts.setdefault(target.id, []).append(kind(node.value))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             if node.value is None:
                 stores[node.target.id] = stores.get(node.target.id, 0) - 1  # a bare annotation binds nothing
             else:
-                texts.setdefault(node.target.id, []).append(is_text(node.value))
+                texts.setdefault(node.target.id, []).append(kind(node.value))
     found = {name: False for name in bound_otherwise}
     for name, count in stores.items():
         if name not in found:

@@ -1905,10 +1905,20 @@ class ModuleSummaries:
             param = self._mtime_helpers[id(func)] = self._returned_mtime_parameter(func)
         if param is None:
             return None
+        if param.startswith("."):
+            # ``self._get_mtime()`` returning ``os.stat(self.path).st_mtime``: the caller's
+            # ``self.path``, as the caller spells its instance
+            if found[1] is None or not _is_self_call(call, self_name) or any(
+                    dotted_name(d) in ("staticmethod", "classmethod") for d in func.decorator_list):
+                return None
+            return ast.Attribute(value=ast.Name(id=self_name, ctx=ast.Load()), attr=param[1:], ctx=ast.Load())
         arguments = arguments_by_parameter(func, call, bound=found[1] is not None and _is_self_call(call, self_name))
         return arguments.get(param) if arguments is not None else None
 
     def _returned_mtime_parameter(self, func: ast.AST) -> Optional[str]:
+        """The parameter whose file's mtime every ``return`` of ``func`` gives, or, spelt
+        ``.attr``, the attribute of the instance a method reads it of (``return
+        os.stat(self.path).st_mtime``), which the method does not set."""
         values = _return_values(func, with_none=False)
         if not values:
             return None
@@ -1933,14 +1943,18 @@ class ModuleSummaries:
                         path = path.args[0]
                 else:
                     return None
+            instance = _params(func)[0] if _params(func) else None
+            if isinstance(path, ast.Attribute) and isinstance(path.value, ast.Name) and path.value.id == instance:
+                named.add("." + path.attr)
+                continue
             if not isinstance(path, ast.Name) or path.id not in params:
                 return None
             named.add(path.id)
         if len(named) != 1:
             return None
         param = named.pop()
-        rebound = any(isinstance(target, ast.Name) and target.id == param
-                      for target, _value in bindings_of(func, self.facts.may_walrus))
+        spelt = instance + param if param.startswith(".") else param
+        rebound = any(dotted_name(target) == spelt for target, _value in bindings_of(func, self.facts.may_walrus))
         return None if rebound else param
 
     def _mtime_locals(self, func: ast.AST) -> Set[str]:

@@ -188,8 +188,8 @@ class ExistsThenOpen(Rule):
     a branch on the error's `errno` does (`if e.errno != errno.ENOENT: raise` survives a
     missing file, `if e.errno == errno.EXDEV: ... else: raise` does not). A
     handler that ends in raising the class the check's other branch ends in raising (`if not
-    isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`) is not a
-    failure escaping: the caller gets the answer the check would have given had it run a
+    isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`), or in the same
+    exit of the program (`sys.exit(1)` in both), is not a failure escaping: the caller gets the answer the check would have given had it run a
     moment later. A catch-all handler (`except Exception:`, `except BaseException:`, a
     bare `except:`) of a `try` whose body is a whole step of the program, more than 25
     statements with the nested ones, does not count either: it reports that the step
@@ -572,7 +572,9 @@ class CheckThenAct(Rule):
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
     only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), `TEXT` a non-empty string or
     bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
-    `encode()` and the like, when what they give is not empty) or a name only ever assigned one (in the function, else at the module's top
+    `encode()` and the like, when what they give is not empty; `json.dumps(DATA)`,
+    `yaml.safe_dump(DATA)` of a literal of constants or a name only ever assigned one,
+    not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
     attribute), ending the body (alone or in a `try`) of an `if` with no `else`, or ending a
     function after its `if P.is_file(): return`: whoever writes

@@ -669,8 +669,11 @@ class RenameWithoutFsync(Rule):
     ## What it does
     Reports the rename (`os.rename`, `os.replace`, `os.renames`, `shutil.move`, `Path.rename`/`replace`,
     or a call of a helper of the module that makes one of its parameters onto another) of a
-    temp file (from `tempfile`, or a name built from the target that this function wrote, with
-    `open()` or with `Path.open()` also on a path whose type is written nowhere, as in MBX302) when
+    temp file (from `tempfile`, or a name built from the target or from another name that this
+    function wrote, with `open()` or with `Path.open()` also on a path whose type is written
+    nowhere, as in MBX302: `dst + ".tmp"`, `join(folder, name + ".part")`, or a message
+    written to a Maildir's `tmp/` as `join(d_tmp, f"{key}.eml")` and moved into `new/`, which
+    the Maildir convention fsyncs first) when
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;
     the file may come from a helper of the module that opens it and returns it, as in MBX301),
     and no call of a helper whose name contains `sync` with one of those, runs before the
@@ -798,9 +801,12 @@ class MtimeChangeDetection(Rule):
     ## What it does
     Reports a comparison (`==`, `!=`, `<`, `>`, `<=`, `>=`) in a condition between
     `os.path.getmtime(P)`, `os.stat(P).st_mtime`, `P.stat().st_mtime` (also the tuple form
-    `os.stat(P)[stat.ST_MTIME]`, a name bound from one of them, or a call of a helper of the
+    `os.stat(P)[stat.ST_MTIME]`, a name bound from one of them, also as it is compared,
+    `(mtime := int(os.stat(P).st_mtime)) != kept`, or a call of a helper of the
     module every `return` of which gives None or one of these for one parameter it never
-    rebinds: `get_mtime(P)` after `def get_mtime(f): return os.stat(f).st_mtime`) and a value obtained
+    rebinds: `get_mtime(P)` after `def get_mtime(f): return os.stat(f).st_mtime`, or a method
+    called on the instance that gives the mtime of one attribute it does not set:
+    `self._get_mtime()` after `return os.stat(self.path).st_mtime`) and a value obtained
     earlier for the same file: an attribute, a cache entry or a field of one (`self.cache[P].mtime`), an earlier stat of the same path, or a local copied
     from one of them (`cached = self.load_mtime`, on some branch at least: `else: cached = 0`,
     or `self.load_mtime if self.loaded else 0`).

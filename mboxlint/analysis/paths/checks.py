@@ -437,9 +437,11 @@ class GuardsAndChecks:
         return False
 
     def _unconverted(self, node: ast.AST) -> ast.AST:
-        while isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
-                and self.facts.resolve(node.func) in _MTIME_CONVERSIONS:
-            node = node.args[0]
+        """``node`` without the conversions around it (``int(...)``), nor the name it is
+        kept in as it is compared (``(mtime := ...)``)."""
+        while isinstance(node, ast.NamedExpr) or isinstance(node, ast.Call) and len(node.args) == 1 \
+                and not node.keywords and self.facts.resolve(node.func) in _MTIME_CONVERSIONS:
+            node = node.value if isinstance(node, ast.NamedExpr) else node.args[0]
         return node
 
     def _bind_entry(self, target: ast.AST, value: ast.AST, how: str, state: State) -> None:

@@ -5,7 +5,7 @@ import errno as errno_module
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import FileAct, FileOpen
-from ..imports import dotted_name, parameter_names
+from ..imports import PROGRAM_EXITS, dotted_name, parameter_names
 from ..modes import combined_mode, mode_kind
 from ..pathkey import PathKey, substitute
 from ..state import State
@@ -234,20 +234,35 @@ class OpensAndActs:
         check = getattr(guard, "node", None)
         if not isinstance(check, ast.If):
             return False
-        raised = self._raised_class(_raise_in(handler.body))
+        raised = self._raised_class(self._ending(handler.body))
         if raised is None:
             return False
         line = walker.current_statement().lineno
         for branch in (check.body, check.orelse):
-            ending = _raise_in(branch)
+            ending = self._ending(branch)
             if ending is not None and not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
                 return self._raised_class(ending) == raised
         return False
 
-    def _raised_class(self, stmt: Optional[ast.Raise]) -> Optional[str]:
-        """The class a ``raise C`` or ``raise C(...)`` raises, by its qualified name."""
+    def _ending(self, block) -> Optional[ast.stmt]:
+        """The statement of ``block`` itself (not nested) that ends it by raising or by ending
+        the program (``sys.exit(1)``), the first if more."""
+        return next((stmt for stmt in block if isinstance(stmt, ast.Raise) or isinstance(stmt, ast.Expr)
+                     and isinstance(stmt.value, ast.Call) and self.facts.resolve(stmt.value.func) in PROGRAM_EXITS),
+                    None)
+
+    def _raised_class(self, stmt: Optional[ast.stmt]) -> Optional[str]:
+        """The class a ``raise C`` or ``raise C(...)`` raises, by its qualified name; for an
+        exit of the program, the call's name and arguments as spelt (``sys.exit(1)`` and
+        ``sys.exit(2)`` are two answers)."""
         if stmt is None:
             return None
+        if isinstance(stmt, ast.Expr):
+            call = stmt.value
+            spelt = [repr(arg.value) if isinstance(arg, ast.Constant) else None for arg in call.args]
+            if None in spelt or call.keywords:
+                return None  # an exit status computed here: not known to be the same
+            return "%s(%s)" % (self.facts.resolve(call.func), ", ".join(spelt))
         exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
         if exc is None:
             return None
@@ -446,12 +461,6 @@ def _constant_strings(node: ast.AST) -> Optional[Set[str]]:
         if len(found) + len(stack) > 16:
             return None  # no one writes a longer choice of modes
     return found
-
-
-def _raise_in(block) -> Optional[ast.Raise]:
-    """The ``raise`` statement of ``block`` itself (not nested), the first if more: the block
-    ends there."""
-    return next((stmt for stmt in block if isinstance(stmt, ast.Raise)), None)
 
 
 #: the errnos whose ``OSError`` is a class the rules ask about
