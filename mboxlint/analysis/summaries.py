@@ -1472,6 +1472,13 @@ class ModuleSummaries:
                 stack.extend(current.values)
             elif isinstance(current, ast.UnaryOp) and isinstance(current.op, ast.Not):
                 stack.append(current.operand)
+            elif isinstance(current, ast.Compare) and not any(
+                    isinstance(op, (ast.Is, ast.IsNot)) and not is_none(part)
+                    for op, part in zip(current.ops, current.comparators)):
+                # ``language != "en"``, ``path is None``: a test of pure values (identity of
+                # anything but None may differ between two equal values)
+                stack.append(current.left)
+                stack.extend(current.comparators)
             elif isinstance(current, ast.Call) and self._path_helper(current, body):
                 stack.extend(current.args)
                 stack.extend(keyword.value for keyword in current.keywords)
@@ -1736,6 +1743,8 @@ class ModuleSummaries:
             values = body.bound(name)
             if values is None:
                 continue
+            if values and any(value is None for value in values):
+                values = _augmented(body.func, name, values)
             if not values or any(value is None for value in values):
                 return False  # a loop variable, an unpacked name: not one expression
             if len(values) > 1 and not self._branches_pure(body):
@@ -2976,13 +2985,28 @@ def local_names(func: ast.AST) -> Set[str]:
     return found
 
 
+def _augmented(func: ast.AST, name: str, values: List[Optional[ast.AST]]) -> List[Optional[ast.AST]]:
+    """``values`` with what each ``name += part`` of the function adds in place of the
+    None it was bound as (``pages_dir = "pages"`` then ``pages_dir += "." + language``: the
+    name is pure when its first value and every part are); unchanged when some None is no
+    augmented assignment."""
+    parts = [stmt.value for stmt in own_statements(func)
+             if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name]
+    if len(parts) != sum(value is None for value in values) or len(parts) == len(values):
+        return values
+    parts.reverse()
+    return [value if value is not None else parts.pop() for value in values]
+
+
 def _stores(func: ast.AST) -> bool:
     """Whether a function changes anything but its own locals (a counter it keeps in an
     attribute, an item, a global): what it returns may differ from call to call. Dead code
     after a ``return`` or ``raise`` changes nothing."""
     for node in _live_own_nodes(func):
-        if isinstance(node, (ast.Global, ast.Nonlocal, ast.AugAssign)):
-            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return True  # what the names it declares are bound to is the module's
+        if isinstance(node, ast.AugAssign) and not isinstance(node.target, ast.Name):
+            return True  # ``self.count += 1``; a local's ``+=`` changes nothing outside
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
             return True
     return False

@@ -266,6 +266,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._imports_fcntl: Optional[bool] = None
         self._lock_takers: Dict[int, bool] = {}
         self._lock_classes: Dict[int, bool] = {}
+        self._instance_reads: Dict[int, FrozenSet[str]] = {}  # method -> attributes it reads
         self._private: frozenset = frozenset()
         self._scope = None
         #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
@@ -415,8 +416,31 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 if type(key) is tuple:  # a rename of names built from it: a later one is no retry
                     self._rename_sites.pop(key, None)
                     continue
+                if "." in ref and not any(self._changed_by(ref, leaf.head) for leaf in key.leaves()
+                                          if leaf.kind == "name"):
+                    continue  # ``self.done = True``: not an attribute the path is built from
                 state.discard("removed", key)
                 state.discard("guard", key)
+
+    def _changed_by(self, ref: str, head: str) -> bool:
+        """Whether binding the attribute ``ref`` (``self.done``) may change what the name
+        ``head`` of a path gives: the same attribute, one inside the other, or a method of
+        the instance (a getter, ``self._feed_directory``) that reads it, itself or through
+        the getters it calls."""
+        if head.partition(".")[0] != ref.partition(".")[0]:
+            return False
+        if head == ref or head.startswith((ref + ".", ref + "[")) or ref.startswith((head + ".", head + "[")):
+            return True
+        self_name, cls = self._self_name, self._scope.enclosing_class if self._scope is not None else None
+        summaries = self.facts.summaries
+        if self_name is None or cls is None or summaries is None or head.count(".") != 1 \
+                or not head.startswith(self_name + "."):
+            return False
+        method = summaries.methods(cls).get(head.partition(".")[2])
+        if method is None:
+            return False
+        attribute = ref[len(self_name) + 1:].partition(".")[0].partition("[")[0]
+        return attribute in _instance_reads(method, summaries.methods(cls), self._instance_reads)
 
     def carried(self, name: str, value: ast.Call, state: State):
         """A temp file's name converted in place (``tmp = Path(tmp)``) is still that temp file."""
@@ -991,3 +1015,34 @@ def _mark_locked(renames: List[FileRename], locked: Dict[PathKey, int]) -> None:
     for event in renames:
         event.dst_locked = locked.get(event.dst)
         event.src_locked = locked.get(event.src)
+
+
+#: how many methods deep the attributes a getter reads are followed
+_READS_DEPTH = 4
+
+
+def _instance_reads(method: ast.AST, methods: Dict[str, ast.AST], cache: Dict[int, FrozenSet[str]]) -> FrozenSet[str]:
+    """The attributes of its instance a method reads (``self.x`` anywhere in its body), with
+    those of the methods of the class it calls on the instance, :data:`_READS_DEPTH` deep;
+    found once per method. A method without an instance parameter reads none."""
+    found = cache.get(id(method))
+    if found is not None:
+        return found
+    reads: Set[str] = set()
+    stack = [(method, 0)]
+    seen = {id(method)}
+    while stack:
+        func, depth = stack.pop()
+        params = func.args.posonlyargs + func.args.args if hasattr(func.args, "posonlyargs") else func.args.args
+        if not params:
+            continue
+        instance = params[0].arg
+        for node in ast.walk(func):
+            if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == instance:
+                reads.add(node.attr)
+                called = methods.get(node.attr)
+                if called is not None and id(called) not in seen and depth < _READS_DEPTH:
+                    seen.add(id(called))
+                    stack.append((called, depth + 1))
+    found = cache[id(method)] = frozenset(reads)
+    return found

@@ -478,6 +478,12 @@ class GuardsAndChecks:
             stat_ref = dotted_name(node.value)
             if stat_ref is not None and state.get("stat", stat_ref) is not None:
                 return None  # ``st[8]``: a field of a stat result, not a value kept from before
+            if isinstance(node.value, ast.Name) and node.value.id in params and node.value.id != self._self_name:
+                # ``current_state[0]``: an item of what the caller passed is from outside, as
+                # the parameter is (below): judged by the parameter's name
+                if equality and _names_earlier_mtime(node.value.id):
+                    return "`%s`" % node.value.id
+                return None
             return "a cached value"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
             return "a cached value"

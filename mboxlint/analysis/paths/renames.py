@@ -173,7 +173,7 @@ class RenamesAndTemps:
             guard = state.get("guard", src_key)
             if guard is not None and not self.private(src_key):
                 walker.emit(FileMovedAway, node, key=None, op=op, src=src_key, src_node=src, guard=guard,
-                            iplock=self._iplocked(state), caught=self._caught(walker))
+                            iplock=self._iplocked(state), caught=self._caught(walker, guard))
                 state.discard("guard", src_key)
             return
         sites = self._rename_sites.get((src_key, dst_key))
@@ -197,7 +197,7 @@ class RenamesAndTemps:
             dst_const=_constant_path(dst),
             dst_at_temp=self._spelled_at_creation(dst, self._temp(src_key, state)),
             dst_locked=None, src_locked=None, blocks=blocks,
-            caught=self._caught(walker), fresh_dst=self._fresh(dst_key), helper=helper,
+            caught=self._caught(walker, state.get("guard", src_key)), fresh_dst=self._fresh(dst_key), helper=helper,
         )
         if event is not None:
             self._renames.append(event)
