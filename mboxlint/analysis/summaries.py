@@ -2085,6 +2085,9 @@ PRIVATE_ROUNDS = 3
 #: pytest's per-test directories, injected by parameter name
 PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
+#: the names of an attribute that holds a test's temporary folder (``self.tempdir``,
+#: ``self.tmp_path``, ``self._temp_dir``)
+_TEMP_ATTRIBUTE = re.compile(r"_*(?:tmp|temp)_?(?:dir|dirname|path|folder|root|directory)?")
 #: the private name that stands for the current directory, in a scope that changed into a
 #: private one (``monkeypatch.chdir(tmp_path)``): relative paths are in it
 PRIVATE_CWD = "<cwd>"
@@ -2172,6 +2175,8 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
+        self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
+        self._class_names: Optional[FrozenSet[str]] = None
         #: id of a nested function -> the private names of its enclosing function it reads
         self._closures: Dict[int, FrozenSet[str]] = {}
         #: id of a function -> the names functions nested in it declare ``nonlocal``
@@ -2519,6 +2524,69 @@ class PrivatePaths:
                 appended[owner.attr] = appended.get(owner.attr, True) and ok
         return frozenset(attr for attr, ok in appended.items() if ok)
 
+    def _local_temp_lists(self, func: ast.AST) -> FrozenSet[str]:
+        """Locals holding a list of the function's own temp files: bound only to ``[]``, and
+        given by every ``files.append(v)`` a name made here by ``tempfile`` (``fd, name =
+        tempfile.mkstemp(); files.append(name)``), as :meth:`_temp_lists` finds for an
+        attribute: what a ``finally:`` removes is the function's own."""
+        if not self._factories or not (self.facts.spells("mkstemp") or self.facts.spells("mkdtemp")) \
+                or not self.facts.spells(".append("):
+            return frozenset()
+        bindings = local_bindings(func, self.facts.may_walrus)
+        empty = {name for name, values in bindings.items()
+                 if values and all(type(v) is ast.List and not v.elts for v in values)}
+        if not empty:
+            return frozenset()
+        fresh = None
+        appended: Dict[str, bool] = {}
+        for node in own_nodes(func):
+            if type(node) is ast.Subscript and type(node.ctx) is ast.Store and type(node.value) is ast.Name:
+                appended[node.value.id] = False  # ``files[0] = other``
+                continue
+            if type(node) is not ast.Call or type(node.func) is not ast.Attribute \
+                    or type(node.func.value) is not ast.Name or node.func.value.id not in empty:
+                continue
+            if fresh is None:
+                fresh = _fresh_temp_names(func, self.facts.resolve)
+            value = node.args[0] if len(node.args) == 1 and not node.keywords else None
+            ok = node.func.attr == "append" and value is not None and (
+                type(value) is ast.Name and value.id in fresh
+                or type(value) is ast.Call and self.facts.resolve(value.func) in _TEMP_NAME_MAKERS)
+            appended[node.func.value.id] = appended.get(node.func.value.id, True) and ok
+        return frozenset(name for name, ok in appended.items() if ok)
+
+    def inherited_temp_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
+        """In a test module, the attributes a test class reads on its instance, named for a
+        temporary folder (``self.tempdir``, ``self.tmp_path``), that nothing in the module binds:
+        a base class of another module (``tests/base.py``) makes them in its ``setUp``, and
+        a test suite's base makes such a folder fresh for each test."""
+        found = self._inherited.get(id(cls))
+        if found is not None:
+            return found
+        found = frozenset()
+        if self.facts.is_test_module and self._text_names_temp() and any(
+                not (isinstance(base, ast.Name) and base.id in self._module_classes()) for base in cls.bases):
+            methods = [m for m in self._private_methods_of(cls)
+                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(m)]
+            bound = {attr for _method, _self, attr, _value in _attribute_stores(methods)}
+            read = set()
+            for method in methods:
+                instance = _params(method)[0]
+                read.update(node.attr for node in ast.walk(method) if type(node) is ast.Attribute
+                            and type(node.value) is ast.Name and node.value.id == instance)
+            found = frozenset(attr for attr in read - bound if _TEMP_ATTRIBUTE.fullmatch(attr.lower()))
+        self._inherited[id(cls)] = found
+        return found
+
+    def _text_names_temp(self) -> bool:
+        text = self.facts.text
+        return text is None or "tmp" in text or "temp" in text
+
+    def _module_classes(self) -> FrozenSet[str]:
+        if self._class_names is None:
+            self._class_names = frozenset(stmt.name for stmt in ast.walk(self._tree) if isinstance(stmt, ast.ClassDef))
+        return self._class_names
+
     def _private_methods_of(self, cls: ast.ClassDef) -> List[ast.AST]:
         """The methods an instance of ``cls`` runs: its own, and those of its bases in the
         module it does not override (the module's summaries know the classes)."""
@@ -2573,6 +2641,8 @@ class PrivatePaths:
         contextlib.chdir(d):``, pytest's ``tmpdir.chdir()``), or it is given, or as a test of this module gets from an
         ``autouse`` fixture, a fixture of the module that does. Any other change of
         directory in it (but one in a ``finally:``, going back) means it does not."""
+        if test and self._isolated_filesystem(func):
+            return True
         text = self.facts.text
         if text is not None and "chdir" not in text:
             return False
@@ -2580,6 +2650,18 @@ class PrivatePaths:
             return True
         moving = self._cwd_fixtures()
         return any(moving.get(p) is not None for p in params) or test and any(moving.values())
+
+    def _isolated_filesystem(self, func: ast.AST) -> bool:
+        """Whether a test enters click's ``runner.isolated_filesystem()``, which changes into
+        a fresh temporary folder for the ``with`` body (taken for the whole test, as a
+        ``with contextlib.chdir(d):`` is)."""
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or not self.facts.is_test_module \
+                or not func.name.startswith("test") or not self.facts.spells("isolated_filesystem"):
+            return False
+        return any(isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+            and item.context_expr.func.attr == "isolated_filesystem" and not item.context_expr.args
+            for item in node.items) for node in own_nodes(func))
 
     def _chdirs_privately(self, func: ast.AST, private: Set[str]) -> bool:
         text = self.facts.text
@@ -2741,7 +2823,9 @@ class PrivatePaths:
             args = func.args
             every = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
             params = {a.arg for a in every}
-        if not self._factories and not params & PYTEST_PRIVATE_PARAMETERS:
+        inherited = self.inherited_temp_attributes(cls) if cls is not None else frozenset()
+        if not self._factories and not params & PYTEST_PRIVATE_PARAMETERS and not inherited \
+                and not self._isolated_filesystem(func):
             return frozenset()  # nothing here can make a private directory
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             fixtures = self.fixtures() if not fresh else (self._fixtures or set())
@@ -2751,7 +2835,8 @@ class PrivatePaths:
                 private.add(self._handlers[id(func)])
             positional = _params(func)
             if cls is not None and positional:
-                private.update(positional[0] + "." + a for a in self.class_attributes(cls))
+                private.update(positional[0] + "." + a for a in self.class_attributes(cls) | inherited)
+            private.update(self._local_temp_lists(func))
             if func.name.startswith("test") and self.facts.is_test_module:
                 # A test's parameters are pytest fixtures, set up for it: its own files, but
                 # for a fixture of this module seen to return something else.
@@ -2763,7 +2848,8 @@ class PrivatePaths:
                 # support for other test modules: it is handed their own files.
                 private.update(params)
         module_files = isinstance(func, ast.Module) and (self.facts.spells("mkstemp") or self.facts.spells("mktemp"))
-        if not private and not module_files and not self._may_spell_private(func, ()) and not (
+        if not private and not module_files and not self._may_spell_private(func, ()) \
+                and not self._isolated_filesystem(func) and not (
                 isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._cwd_fixtures()
                 and self._private_cwd(func, private, params, func.name.startswith("test") and self.facts.is_test_module)):
             result = frozenset()  # no seed, and no line of it can make one

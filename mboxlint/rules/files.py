@@ -164,7 +164,10 @@ class ExistsThenOpen(Rule):
     module constant bound only to one (`SCRATCH = tempfile.mkdtemp()`; not if a function
     declares it `global`), or what a function of the module returns when every `return`
     giving a value gives one; a closure reads those of the function around it; a relative
-    path after `monkeypatch.chdir(tmp_path)`, `tmpdir.chdir()` or a fixture doing it; an entry of a listing of one, a loop
+    path after `monkeypatch.chdir(tmp_path)`, `tmpdir.chdir()` or a fixture doing it, or in a test
+    that enters click's `runner.isolated_filesystem()`; in a test module, an attribute of a test
+    class named for a temporary folder (`self.tempdir`, `self.tmp_path`) that nothing in the
+    module binds, which a base class of another module makes in its `setUp`; an entry of a listing of one, a loop
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
     a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =
@@ -1137,7 +1140,9 @@ class TempFileInOtherDirectory(Rule):
     (its name, its `.name`) that was created without `dir=` (or with `dir=None`,
     `tempfile.gettempdir()`), so it lives in `$TMPDIR`, not next to the target. Not reported
     when the target is a name built from the temp file's own (`os.rename(tmp, tmp + ".1")`,
-    a rotation in place): it stays in its folder.
+    a rotation in place): it stays in its folder; nor when the target is itself a temp file
+    `tempfile` made here (a test moving one temp file onto another), or in a fresh private
+    directory: no other program reads it.
 
     ## Why is this bad?
     `$TMPDIR` is often another file system (a tmpfs). A rename across file systems fails, and a

@@ -696,7 +696,9 @@ class RenameWithoutFsync(Rule):
     branch of an `if`/`else`) writes it where it is called, in the call's constant mode or
     the default. A name built with `SEP.join([...])` (or a tuple display), the separator a
     constant or `os.sep`, is the concatenation `a + SEP + b` (`".".join([mail, "bak"])` is
-    built from `mail`); a join of a list built elsewhere is not followed.
+    built from `mail`); a join of a list built elsewhere is not followed. Not reported when
+    the target is itself a temp file `tempfile` made here, or in a fresh private directory
+    (as in MBX301): nobody reads it after a crash.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 
@@ -853,7 +855,10 @@ class MtimeChangeDetection(Rule):
     the condition does not spell `mtime`. Comparisons outside `if`/`while`/`assert`
     conditions, those in helper functions, files in a fresh private directory (also one
     every call of a private helper passes it, as in MBX301) and devices and the kernel's
-    files (as in MBX301) are not reported.
+    files (as in MBX301) are not reported, nor are comparisons in tests (a test module, as
+    MBX901 says, or a test function): a test compares mtimes to check what the code under
+    test did to a file (`assert os.stat(p).st_mtime == before`), not to decide whether to
+    read it again.
 
     Off by default: many caches accept a rare stale read.
 
@@ -959,5 +964,9 @@ class Listing:
     ]
 
     def check(self, module):
+        if module.facts.is_test_module:
+            return  # tests check what the code under test did to a file's mtime
         for event in module.events_of(FileMtime):
+            if in_test(event.scope):
+                continue
             yield self.finding(event.node, path="`%s`" % event.path, earlier=event.earlier)

@@ -166,7 +166,9 @@ class RenamesAndTemps:
         src_key, dst_key = self.key(src, state), self.key(dst, state)
         if src_key is None:
             return
-        if dst_key is None or self.private(dst_key):
+        dst_temp = self._temp(dst_key, state) if dst_key is not None else None
+        if dst_key is None or self.private(dst_key) or dst_temp is not None and dst_temp.origin == "tempfile":
+            # (onto a temp file ``tempfile`` made here: a name of this run alone, as private)
             # A target in a private directory (or one not followed, ``files.sample_path(x)``):
             # nobody else reads it, or nothing is known of it; but a shared source checked
             # before the move may be gone by then.
