@@ -574,8 +574,9 @@ class _Scan:
         node = stmt
         while True:
             branches.append(node.body)
-            if len(node.orelse) == 1 and type(node.orelse[0]) is ast.If:
-                node = node.orelse[0]
+            nested = elif_of(node)
+            if nested is not None:
+                node = nested
                 continue
             if not node.orelse:
                 return {}  # no ``else``: a way through that opens nothing
@@ -3069,6 +3070,13 @@ def local_names(func: ast.AST) -> Set[str]:
                     found.add(value)
         stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+def elif_of(stmt: ast.If) -> Optional[ast.If]:
+    """The ``if`` an ``elif`` makes of an ``else:`` holding it alone (a ``pass`` beside it
+    changes nothing), else None."""
+    rest = [s for s in stmt.orelse if not isinstance(s, ast.Pass)]
+    return rest[0] if len(rest) == 1 and type(rest[0]) is ast.If else None
 
 
 def _augmented(func: ast.AST, name: str, values: List[Optional[ast.AST]]) -> List[Optional[ast.AST]]:

@@ -202,6 +202,7 @@ class Walker:
         self._handler_entries: List[Joiner] = []
         self._emitted: Dict[Tuple[type, int, Any], int] = {}
         self._handling = 0
+        self._elif_tests: Dict[int, ast.AST] = {}  # if -> the failed test of the arm before (see _stmt_If)
         #: the handlers of each ``try`` whose body is being walked, outermost first
         self._try_handlers: List[Sequence[ast.ExceptHandler]] = []
         self._tries: List[ast.AST] = []
@@ -449,7 +450,9 @@ class Walker:
         # ``if``, and joined from the last arm back, as nested joins would.
         arms: List[Optional[State]] = []
         entered = len(self._blocks)
-        earlier: Optional[ast.AST] = None  # the test of the arm before, found false
+        # the test of the arm before, found false (an ``else:`` holding this ``if`` beside a
+        # ``pass`` is an ``elif`` too)
+        earlier: Optional[ast.AST] = self._elif_tests.pop(id(stmt), None)
         try:
             while True:
                 self.eval(stmt.test, state)
@@ -463,6 +466,9 @@ class Walker:
                 arms.append(self.walk_block(stmt.body, taken))
                 orelse = stmt.orelse
                 if len(orelse) != 1 or not isinstance(orelse[0], ast.If):
+                    nested = [s for s in orelse if not isinstance(s, ast.Pass)]
+                    if len(nested) == 1 and isinstance(nested[0], ast.If):
+                        self._elif_tests[id(nested[0])] = earlier
                     rest = self.walk_block(orelse, state) if orelse else state
                     break
                 for entries in self._handler_entries[-1:]:

@@ -1837,19 +1837,35 @@ def _only_consequence(guard, event) -> bool:
     if not isinstance(checked, ast.If) or checked.orelse:
         return False
     if _returns_nothing(checked.body) and event.scope.is_function:
-        body = event.scope.node.body
-        last = _last_doing(body)
-        return last is stmt and any(s is checked for s in body)
+        return _ends_function_after(event.scope.node, checked, stmt)
     last = _last_doing(checked.body)
     if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
         last = _last_doing(last.body)
     return last is stmt
 
 
+def _ends_function_after(func, checked, stmt) -> bool:
+    """Whether ``stmt`` is the last thing ``func`` does, in the block that holds ``checked``
+    after it: that block is the function's body, or the body of a ``try`` whose ``finally``
+    only passes (and has no handler nor ``else``) that itself ends the function so."""
+    block = func.body
+    while True:
+        if any(s is checked for s in block):
+            last = _last_doing(block)
+            return last is stmt and block.index(last) > block.index(checked)
+        last = _last_doing(block)
+        if not (isinstance(last, ast.Try) and not last.handlers and not last.orelse
+                and all(isinstance(s, ast.Pass) for s in last.finalbody)):
+            return False
+        block = last.body
+
+
 def _returns_nothing(body) -> bool:
-    """A block that is ``return`` (or ``return None``) alone."""
-    return len(body) == 1 and isinstance(body[0], ast.Return) and (
-        body[0].value is None or isinstance(body[0].value, ast.Constant) and body[0].value.value is None)
+    """A block that does nothing but ``return`` (or ``return None``): ``pass`` aside, and
+    whatever follows the return, which never runs."""
+    first = next((s for s in body if not isinstance(s, ast.Pass)), None)
+    return isinstance(first, ast.Return) and (
+        first.value is None or isinstance(first.value, ast.Constant) and first.value.value is None)
 
 
 def _last_doing(body):

@@ -21,7 +21,6 @@ bound twice may name another file by the time the other method runs). The method
 subclasses and of the module's other code are not looked at."""
 
 import ast
-from bisect import bisect_right
 from typing import Dict, List, Optional, Set, Tuple
 
 from ..imports import dotted_name, own_statements, parameter_names, sequential_statements
@@ -335,12 +334,19 @@ class AttributePaths:
         statements are followed in order, so a local or a parameter stored on ``self`` reads as
         that attribute until it is rebound."""
         body = sequential_statements(method.body)
-        starts = [stmt.lineno for stmt in body]
-        # The top-level statement each binding is in (by line: statements do not overlap).
+        # The top-level statement each binding is in, by the identity of its target (lines
+        # would not do: ``a = 1; b = 2`` shares one).
+        holder: Dict[int, int] = {}
+        for index, stmt in enumerate(body):
+            for node in ast.walk(stmt):
+                if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred, ast.Tuple, ast.List)):
+                    holder[id(node)] = index
         by_statement: Dict[int, list] = {}
         local_names = set(parameter_names(method))
         for target, value in bindings:
-            index = bisect_right(starts, target.lineno) - 1
+            index = holder.get(id(target))
+            if index is None:
+                continue
             by_statement.setdefault(index, []).append((target, value))
             if isinstance(target, ast.Name):
                 local_names.add(target.id)

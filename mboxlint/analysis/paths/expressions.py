@@ -257,6 +257,7 @@ def default_rebinding(stmt: ast.stmt) -> Optional[Tuple[str, bool, ast.AST]]:
             return None
         missing, given = (stmt.body, stmt.orelse) if tested[1] else (stmt.orelse, stmt.body)
         missing = [s for s in missing if not isinstance(s, ast.Pass)]
+        given = [s for s in given if not isinstance(s, ast.Pass)]
         assigned = _assigned_to(missing[0]) if len(missing) == 1 else None
         if assigned is None or assigned[0] != tested[0]:
             return None
@@ -806,6 +807,7 @@ class PathExpressions:
                     self._default_values[id(stmt.value)] = key
                 else:
                     for arm in (stmt.body, stmt.orelse):  # ``else: p = expanduser(p)`` likewise
+                        arm = [s for s in arm if not isinstance(s, ast.Pass)]
                         assigned = _assigned_to(arm[0]) if len(arm) == 1 else None
                         if assigned is not None and _normalised(assigned[1], name):
                             self._default_values[id(assigned[1])] = key
