@@ -2089,6 +2089,8 @@ PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"}
 #: the names of an attribute that holds a test's temporary folder (``self.tempdir``,
 #: ``self.tmp_path``, ``self._temp_dir``)
 _TEMP_ATTRIBUTE = re.compile(r"_*(?:tmp|temp)_?(?:dir|dirname|path|folder|root|directory)?")
+#: an attribute named so in a module's text
+_TEMP_ATTRIBUTE_USE = re.compile(r"\.(_*(?:tmp|temp|TMP|TEMP|Tmp|Temp)\w*)")
 #: the private name that stands for the current directory, in a scope that changed into a
 #: private one (``monkeypatch.chdir(tmp_path)``): relative paths are in it
 PRIVATE_CWD = "<cwd>"
@@ -2177,6 +2179,8 @@ class PrivatePaths:
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
+        self._unbound_temps: Optional[FrozenSet[str]] = None
+        self._text_lines: Optional[List[str]] = None
         self._class_names: Optional[FrozenSet[str]] = None
         #: id of a nested function -> the private names of its enclosing function it reads
         self._closures: Dict[int, FrozenSet[str]] = {}
@@ -2565,27 +2569,40 @@ class PrivatePaths:
         if found is not None:
             return found
         found = frozenset()
-        if self.facts.is_test_module and self._text_names_temp() and any(
+        candidates = self._unbound_temp_attributes() if self.facts.is_test_module else frozenset()
+        if candidates and cls.bases and any(
                 not (isinstance(base, ast.Name) and base.id in self._module_classes()) for base in cls.bases):
-            methods = [m for m in self._private_methods_of(cls)
-                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(m)]
-            bound = {attr for _method, _self, attr, _value in _attribute_stores(methods)}
-            read = set()
-            for method in methods:
-                instance = _params(method)[0]
-                read.update(node.attr for node in ast.walk(method) if type(node) is ast.Attribute
-                            and type(node.value) is ast.Name and node.value.id == instance)
-            found = frozenset(attr for attr in read - bound if _TEMP_ATTRIBUTE.fullmatch(attr.lower()))
+            # read in the class's own lines (the text, not a walk of every method: test
+            # classes are long)
+            if self._text_lines is None:
+                self._text_lines = self.facts.text.splitlines()
+            span = "\n".join(self._text_lines[cls.lineno - 1:cls.end_lineno or cls.lineno])
+            found = frozenset(name for name in candidates if re.search(r"\b\w+\.%s\b" % re.escape(name), span))
         self._inherited[id(cls)] = found
         return found
 
-    def _text_names_temp(self) -> bool:
-        text = self.facts.text
-        return text is None or "tmp" in text or "temp" in text
+    def _unbound_temp_attributes(self) -> FrozenSet[str]:
+        """The attribute names of the module's text that name a temporary folder and that the
+        module never assigns (``.tempdir =``, ``.tmp_path: Path =``, ``.tmp +=``), read once:
+        most modules spell none, and their classes need no walk."""
+        if self._unbound_temps is None:
+            text = self.facts.text
+            if text is None:
+                self._unbound_temps = frozenset()
+                return self._unbound_temps
+            names = {m.group(1) for m in _TEMP_ATTRIBUTE_USE.finditer(text)
+                     if _TEMP_ATTRIBUTE.fullmatch(m.group(1).lower())}
+            self._unbound_temps = frozenset(
+                name for name in names
+                if re.search(r"\.%s\s*(?::[^=\n]*)?(?:[-+*/|&]?=(?!=))" % re.escape(name), text) is None)
+        return self._unbound_temps
 
     def _module_classes(self) -> FrozenSet[str]:
+        """The names of the module's classes, at its top level and in its blocks (not in
+        functions: a base is named where the module can see it)."""
         if self._class_names is None:
-            self._class_names = frozenset(stmt.name for stmt in ast.walk(self._tree) if isinstance(stmt, ast.ClassDef))
+            self._class_names = frozenset(stmt.name for stmt in own_statements(self._tree)
+                                          if isinstance(stmt, ast.ClassDef))
         return self._class_names
 
     def _private_methods_of(self, cls: ast.ClassDef) -> List[ast.AST]:
