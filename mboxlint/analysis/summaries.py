@@ -2106,6 +2106,8 @@ _INSIDE_METHODS = frozenset({
     "joinpath", "join", "mkdir", "mktemp", "ensure", "with_name", "with_suffix", "with_stem", "resolve",
     "absolute", "strpath", "as_posix",
 })
+#: methods of a path that lead out of it (``tmp_path.home()``, ``Path.cwd()``)
+_LEAVING_METHODS = frozenset({"home", "cwd", "readlink", "resolve_symlinks", "getcwd"})
 #: what lists the entries of a directory as whole paths (a method of the directory, or a
 #: call given it first), and the builtins that copy or reorder a collection: each entry of a
 #: private directory's listing is in it
@@ -2247,6 +2249,11 @@ class PrivatePaths:
                     node = node.args[0] if node.args else None
                 elif name is None and isinstance(node.func, ast.Attribute) and (
                         node.func.attr in _INSIDE_METHODS or node.func.attr in _LISTING_METHODS):
+                    node = node.func.value
+                elif name is None and isinstance(node.func, ast.Attribute) and not node.args and not node.keywords \
+                        and node.func.attr not in _LEAVING_METHODS and self.facts.is_test_module:
+                    # ``self.repo.controldir()``, in a test: what an object the test made in
+                    # its own folder says about itself is a path there
                     node = node.func.value
                 else:
                     return False
@@ -2482,11 +2489,24 @@ class PrivatePaths:
         binders: Dict[str, Set[int]] = {}
         for method, _self_name, attr, _value in stores:
             binders.setdefault(attr, set()).add(id(method))
-        for method, self_name, attr, value in stores:
-            if self._store_private(method, self_name, value, {self_name + "." + a for a in private}, method_names):
-                private.add(attr)
-            else:
-                shared.add(attr)
+        by_attribute: Dict[str, list] = {}
+        for store in stores:
+            by_attribute.setdefault(store[2], []).append(store)
+        # An attribute joins when every binding of it is private given those found so far:
+        # ``self.repo = Repo.init(self.path)`` may come before ``self.path = mkdtemp()`` in
+        # the order the stores are read. A few rounds, as for a scope's names.
+        for _ in range(PRIVATE_ROUNDS):
+            grown = False
+            for attr, its in by_attribute.items():
+                if attr not in private and all(
+                        self._store_private(method, self_name, value, {self_name + "." + a for a in private},
+                                            method_names)
+                        for method, self_name, _attr, value in its):
+                    private.add(attr)
+                    grown = True
+            if not grown:
+                break
+        shared.update(set(by_attribute) - private)
         for attr in private - shared:
             if "." in attr and not binders.get(attr.partition(".")[0], set()) <= binders[attr]:
                 shared.add(attr)
@@ -2622,6 +2642,8 @@ class PrivatePaths:
             return self.facts.resolve(value.call.func) == "tempfile.mkstemp"
         if self.private_expression(value, known):
             return True
+        if self.facts.is_test_module and self._given_private(value, known):
+            return True  # ``self.repo = Repo.init(self.tempdir)`` in ``setUp``: the test's own object
         # through a local: ``d = mkdtemp(); self.tmp = d``
         return value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
             and self.private_expression(value, known | self._method_names(method, method_names))

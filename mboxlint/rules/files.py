@@ -167,7 +167,9 @@ class ExistsThenOpen(Rule):
     path after `monkeypatch.chdir(tmp_path)`, `tmpdir.chdir()` or a fixture doing it, or in a test
     that enters click's `runner.isolated_filesystem()`; in a test module, an attribute of a test
     class named for a temporary folder (`self.tempdir`, `self.tmp_path`) that nothing in the
-    module binds, which a base class of another module makes in its `setUp`; an entry of a listing of one, a loop
+    module binds, which a base class of another module makes in its `setUp`, and an object a
+    test class makes from a private path (`self.repo = Repo.init(self.tempdir)`), with what
+    its methods without arguments give (`self.repo.controldir()`); an entry of a listing of one, a loop
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
     a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =
