@@ -743,9 +743,10 @@ class PathExpressions:
         if cls is None or not self._self_name or not (ref.startswith("self.") or ref in evidence.derived):
             return False
         if with_class is None:
-            known = cache.get(id(cls))
+            # keyed apart from the scopes: the class's own body is a scope of the same id
+            known = cache.get(("class", id(cls)))
             if known is None:
-                known = cache[id(cls)] = frozenset(class_paths(cls, self.facts.resolve, PATHLIB_CLASSES))
+                known = cache[("class", id(cls))] = frozenset(class_paths(cls, self.facts.resolve, PATHLIB_CLASSES))
             with_class = found[2] = evidence.closed(known)
         return ref in with_class
 
