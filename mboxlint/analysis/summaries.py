@@ -23,6 +23,7 @@ then a call of it is that call, with the caller's arguments for the parameters.
 """
 
 import ast
+import bisect
 import re
 import weakref
 from collections import Counter
@@ -780,7 +781,7 @@ class _Body:
     to collect the getters it calls instead of judging them."""
 
     __slots__ = ("owner", "self_name", "func", "walrus", "_bindings", "getter_calls", "followed", "names",
-                 "branches_pure", "_unpacked")
+                 "branches_pure", "_unpacked", "augmented")
 
     def __init__(self, owner, self_name, func, walrus, getter_calls):
         self.owner = owner
@@ -798,6 +799,8 @@ class _Body:
         self.names: List[str] = []
         #: whether every test the function branches on is pure (found on first need)
         self.branches_pure: Optional[bool] = None
+        #: name -> what its ``+=`` statements add (found on first need)
+        self.augmented: Optional[Dict[str, List[ast.AST]]] = None
 
     def bound(self, name: str) -> Optional[List[Optional[ast.AST]]]:
         """The values the body binds to ``name``; None for a name it does not bind (a
@@ -1745,7 +1748,9 @@ class ModuleSummaries:
             if values is None:
                 continue
             if values and any(value is None for value in values):
-                values = _augmented(body.func, name, values)
+                if body.augmented is None:
+                    body.augmented = _augmented_parts(body.func)
+                values = _augmented(body.augmented.get(name, []), values)
             if not values or any(value is None for value in values):
                 return False  # a loop variable, an unpacked name: not one expression
             if len(values) > 1 and not self._branches_pure(body):
@@ -2090,7 +2095,7 @@ PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"}
 #: ``self.tmp_path``, ``self._temp_dir``)
 _TEMP_ATTRIBUTE = re.compile(r"_*(?:tmp|temp)_?(?:dir|dirname|path|folder|root|directory)?")
 #: an attribute named so in a module's text
-_TEMP_ATTRIBUTE_USE = re.compile(r"\.(_*(?:tmp|temp|TMP|TEMP|Tmp|Temp)\w*)")
+_TEMP_ATTRIBUTE_USE = re.compile(r"\.(_*(?:tmp|temp|TMP|TEMP|Tmp|Temp)\w*)(\s*(?::[^=\n]*)?[-+*/|&]?=(?!=))?")
 #: the private name that stands for the current directory, in a scope that changed into a
 #: private one (``monkeypatch.chdir(tmp_path)``): relative paths are in it
 PRIVATE_CWD = "<cwd>"
@@ -2181,8 +2186,7 @@ class PrivatePaths:
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
-        self._unbound_temps: Optional[FrozenSet[str]] = None
-        self._text_lines: Optional[List[str]] = None
+        self._unbound_temps: Optional[Dict[str, List[int]]] = None
         self._class_names: Optional[FrozenSet[str]] = None
         #: id of a nested function -> the private names of its enclosing function it reads
         self._closures: Dict[int, FrozenSet[str]] = {}
@@ -2594,27 +2598,34 @@ class PrivatePaths:
                 not (isinstance(base, ast.Name) and base.id in self._module_classes()) for base in cls.bases):
             # read in the class's own lines (the text, not a walk of every method: test
             # classes are long)
-            if self._text_lines is None:
-                self._text_lines = self.facts.text.splitlines()
-            span = "\n".join(self._text_lines[cls.lineno - 1:cls.end_lineno or cls.lineno])
-            found = frozenset(name for name in candidates if re.search(r"\b\w+\.%s\b" % re.escape(name), span))
+            first, last = cls.lineno, cls.end_lineno or cls.lineno
+            found = frozenset(name for name, lines in candidates.items()
+                              if bisect.bisect_left(lines, first) < len(lines)
+                              and lines[bisect.bisect_left(lines, first)] <= last)
         self._inherited[id(cls)] = found
         return found
 
-    def _unbound_temp_attributes(self) -> FrozenSet[str]:
+    def _unbound_temp_attributes(self) -> Dict[str, List[int]]:
         """The attribute names of the module's text that name a temporary folder and that the
-        module never assigns (``.tempdir =``, ``.tmp_path: Path =``, ``.tmp +=``), read once:
-        most modules spell none, and their classes need no walk."""
+        module never assigns (``.tempdir =``, ``.tmp_path: Path =``, ``.tmp +=``), each with
+        the lines that spell it, in order: one pass over the text, read once. Most modules
+        spell none, and their classes need no look."""
         if self._unbound_temps is None:
             text = self.facts.text
-            if text is None:
-                self._unbound_temps = frozenset()
-                return self._unbound_temps
-            names = {m.group(1) for m in _TEMP_ATTRIBUTE_USE.finditer(text)
-                     if _TEMP_ATTRIBUTE.fullmatch(m.group(1).lower())}
-            self._unbound_temps = frozenset(
-                name for name in names
-                if re.search(r"\.%s\s*(?::[^=\n]*)?(?:[-+*/|&]?=(?!=))" % re.escape(name), text) is None)
+            uses: Dict[str, List[int]] = {}
+            assigned: Set[str] = set()
+            if text is not None:
+                line, at = 1, 0
+                for match in _TEMP_ATTRIBUTE_USE.finditer(text):
+                    name = match.group(1)
+                    if not _TEMP_ATTRIBUTE.fullmatch(name.lower()):
+                        continue
+                    line += text.count("\n", at, match.start())
+                    at = match.start()
+                    uses.setdefault(name, []).append(line)
+                    if match.group(2):
+                        assigned.add(name)
+            self._unbound_temps = {name: lines for name, lines in uses.items() if name not in assigned}
         return self._unbound_temps
 
     def _module_classes(self) -> FrozenSet[str]:
@@ -3118,16 +3129,23 @@ def elif_of(stmt: ast.If) -> Optional[ast.If]:
     return rest[0] if len(rest) == 1 and type(rest[0]) is ast.If else None
 
 
-def _augmented(func: ast.AST, name: str, values: List[Optional[ast.AST]]) -> List[Optional[ast.AST]]:
-    """``values`` with what each ``name += part`` of the function adds in place of the
-    None it was bound as (``pages_dir = "pages"`` then ``pages_dir += "." + language``: the
-    name is pure when its first value and every part are); unchanged when some None is no
-    augmented assignment."""
-    parts = [stmt.value for stmt in own_statements(func)
-             if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name]
+def _augmented_parts(func: ast.AST) -> Dict[str, List[ast.AST]]:
+    """What each ``name += part`` of a function's own body adds, by name: one pass."""
+    parts: Dict[str, List[ast.AST]] = {}
+    for stmt in own_statements(func):
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            parts.setdefault(stmt.target.id, []).append(stmt.value)
+    return parts
+
+
+def _augmented(parts: List[ast.AST], values: List[Optional[ast.AST]]) -> List[Optional[ast.AST]]:
+    """``values`` with what each ``name += part`` (``parts``, in the order
+    :func:`_augmented_parts` found them) adds in place of the None it was bound as
+    (``pages_dir = "pages"`` then ``pages_dir += "." + language``: the name is pure when its
+    first value and every part are); unchanged when some None is no augmented assignment."""
     if len(parts) != sum(value is None for value in values) or len(parts) == len(values):
         return values
-    parts.reverse()
+    parts = list(reversed(parts))
     return [value if value is not None else parts.pop() for value in values]
 
 

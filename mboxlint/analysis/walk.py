@@ -1044,12 +1044,17 @@ _PURE_TEST_NODES = (ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.Bool
                     ast.Load, ast.boolop, ast.cmpop, ast.unaryop)
 
 
+#: how many parts an ``if`` test may have for an ``elif`` to learn from it what failed
+MAX_CONJUNCTION = 8
+
+
 def _rest_of_failed_conjunction(earlier: Optional[ast.AST], test: ast.AST) -> Optional[ast.AST]:
     """What an ``elif`` arm knows to be false of the arm before it: after ``if a and
     exists(p):`` failed, ``elif a:`` runs only when ``exists(p)`` is false. ``a`` must be
     spelled alike in both and free of side effects; None when nothing follows."""
-    if not isinstance(earlier, ast.BoolOp) or not isinstance(earlier.op, ast.And):
-        return None
+    if not isinstance(earlier, ast.BoolOp) or not isinstance(earlier.op, ast.And) \
+            or len(earlier.values) > MAX_CONJUNCTION:
+        return None  # (each part of a long test would be compared with each of the other's)
     known = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     if len(known) >= len(earlier.values) or not all(_side_effect_free(part) for part in known):
         return None
