@@ -173,7 +173,7 @@ class FileMovedAway(Event):
     op: str
     src: Any
     src_node: ast.AST
-    #: the existence check of ``src`` in force (:class:`~.paths.GuardFact`)
+    #: the existence check of ``src`` in force (:class:`~.paths.GuardFact`), if any
     guard: Any
     iplock: Any
     caught: Set[str]

@@ -16,7 +16,7 @@ from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.imports import dotted_name
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..analysis.paths.renames import derived_from
-from ..analysis.summaries import CATCHES_ANY_OS_ERROR, own_nodes
+from ..analysis.summaries import CATCHES_ANY_OS_ERROR, bindings_of, own_nodes
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -1552,8 +1552,11 @@ class RenameToOverwrite(Rule):
     temp's name), is that temp file in every method. A file a helper writes and returns by name
     (`tmppath = self.save_to_tmp_file(...)`) is not taken for a temp file: it is neither from
     `tempfile` nor built from the target, and in a Maildir its rename is the delivery onto a
-    fresh name. Not reported when the function first moved the old target aside
-    (`os.rename(path, path + ".bak")`, a backup): the rename creates the target again. Not
+    fresh name. A target spelled as where a link leads (`os.path.realpath(p)`, `p.resolve()`,
+    or a local bound only to one) is not the name a temp built from `p` was named after: that
+    temp sits beside the link. Not reported when the function first moved the old target
+    aside (`os.rename(path, path + ".bak")`, a backup, or onto a fresh `mkstemp()` name): the
+    rename creates the target again, and so does moving the backup back. Not
     reported where the rename runs off Windows only (in `if os.name == "posix":`, the `else:`
     of `if sys.platform == "win32":` or `sys.platform.startswith("win")`, `platform.system()
     != "Windows"`): the failure it warns of cannot happen there. Not reported when an
@@ -1735,8 +1738,8 @@ def save(path, data):
         renames = module.events_of(FileRename)
         # (scope, path) -> lines where the path was renamed away to another name
         moved_away = {}
-        for event in renames:
-            if event.src != event.dst:
+        for event in renames + module.events_of(FileMovedAway):
+            if not isinstance(event, FileRename) or event.src != event.dst:
                 moved_away.setdefault((id(event.scope.node), event.src), []).append(event.node.lineno)
         # (scope, line) of each rename that a move or replace of the same pair retries
         overwritten = {(id(event.scope.node), event.retry_of) for event in renames
@@ -1755,7 +1758,7 @@ def save(path, data):
             temp = event.temp
             if temp is not None and temp.origin == "tempfile":
                 why = "moves a temp file created at line %d onto an existing file" % temp.line
-            elif event.derived and temp is not None:
+            elif event.derived and temp is not None and not _resolved_link(event, module.facts.resolve):
                 why = "moves a file named after its target, written at line %d, over it" % temp.line
             elif event.retry_of is not None:
                 why = "retries the rename of line %d" % event.retry_of
@@ -1767,6 +1770,28 @@ def save(path, data):
             yield self.finding(event.node, plan=rename_plan(event, blocks_of(module)), op=spelled_op(event), why=why,
                                path=_spell(event.dst, event.dst_node, module),
                                replacement=replacement)
+
+
+#: what follows a link to the file it names
+_LINK_RESOLVERS = frozenset({"os.path.realpath"})
+
+
+def _resolved_link(event, resolve) -> bool:
+    """Whether the rename's target is spelled as the file a link leads to
+    (``os.path.realpath(p)``, ``p.resolve()``, or a local bound only to one): the temp file
+    named after ``p`` sits beside the link, so it is not named after the file it replaces."""
+    def resolving(node):
+        return isinstance(node, ast.Call) and (
+            resolve(node.func) in _LINK_RESOLVERS
+            or isinstance(node.func, ast.Attribute) and node.func.attr == "resolve" and not node.args)
+    node = event.dst_node
+    if resolving(node):
+        return True
+    if not isinstance(node, ast.Name):
+        return False
+    values = [value for target, value in bindings_of(event.scope.node)
+              if isinstance(target, ast.Name) and target.id == node.id]
+    return bool(values) and all(resolving(value) for value in values)
 
 
 #: moves that replace an existing target on every platform (``shutil.move`` copies over it

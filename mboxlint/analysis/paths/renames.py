@@ -172,11 +172,15 @@ class RenamesAndTemps:
             # A target in a private directory (or one not followed, ``files.sample_path(x)``):
             # nobody else reads it, or nothing is known of it; but a shared source checked
             # before the move may be gone by then.
+            # The move is still news to a later rename onto ``src`` (it re-creates the
+            # target), so it is told even with no check in force.
             guard = state.get("guard", src_key)
-            if guard is not None and not self.private(src_key):
+            if not self.private(src_key):
                 walker.emit(FileMovedAway, node, key=None, op=op, src=src_key, src_node=src, guard=guard,
                             iplock=self._iplocked(state), caught=self._caught(walker, guard))
                 state.discard("guard", src_key)
+            if dst_temp is not None and dst_temp.origin == "tempfile":
+                state.discard("temp", dst_key)  # it now holds the moved file, not data written here
             return
         sites = self._rename_sites.get((src_key, dst_key))
         if sites is None:
