@@ -2261,6 +2261,10 @@ class PrivatePaths:
                     node = node.func.value
                 else:
                     return False
+            elif files and isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call) \
+                    and self.facts.resolve(node.value.func) == "tempfile.mkstemp" \
+                    and isinstance(node.slice, ast.Constant) and node.slice.value in (1, -1):
+                return True  # ``mkstemp()[1]``: the fresh file's name
             elif isinstance(node, _ITEM_COMPREHENSIONS) and len(node.generators) == 1 \
                     and isinstance(node.generators[0].target, ast.Name):
                 entries[node.generators[0].target.id] = node.generators[0].iter
@@ -2460,16 +2464,19 @@ class PrivatePaths:
         if found is not None:
             return found
         self._classes[id(cls)] = frozenset()  # while computing
-        names = PYTEST_PRIVATE_PARAMETERS | self.fixtures()
+        names = PYTEST_PRIVATE_PARAMETERS | self.fixtures() | frozenset(
+            name.rsplit(".", 1)[-1] for name in PRIVATE_FILE_FACTORIES if self.facts.spells(name.rsplit(".", 1)[-1]))
         # Its own methods and those it inherits from its bases in the module (``setUp`` of a
         # test base class): the ones an instance runs.
-        methods = [stmt for stmt in self._private_methods_of(cls)
-                   if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(stmt)]
+        every = [stmt for stmt in self._private_methods_of(cls) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        methods = [stmt for stmt in every if _params(stmt)]
         lists = self._temp_lists(methods)
         if lists:
             self._classes[id(cls)] = lists
-        if not any(self._may_spell_private(method, names) for method in methods):
+        if not any(self._may_spell_private(method, names) for method in every):
             return lists
+        makers = self._private_makers(every)
+        names = names | makers
         #: id of a method -> its own private names, looked for once (not once per store)
         method_names: Dict[int, FrozenSet[str]] = {}
         # The first attribute found private is bound to a private path before any other is
@@ -2480,7 +2487,7 @@ class PrivatePaths:
         seeds = [method for method in methods
                  if self._may_spell_private(method, ()) or self._may_spell_private(method, seeded)
                  or test_methods and method.name.startswith("test")]
-        if not any(self._store_private(method, self_name, value, set(lists), method_names)
+        if not any(self._store_private(method, self_name, value, set(lists), method_names, makers)
                    for method, self_name, _attr, value in _attribute_stores(seeds)):
             return lists
         # (method, self name, attribute, value); ``self.tmp = None`` (before a fresh one is made,
@@ -2504,7 +2511,7 @@ class PrivatePaths:
             for attr, its in by_attribute.items():
                 if attr not in private and all(
                         self._store_private(method, self_name, value, {self_name + "." + a for a in private},
-                                            method_names)
+                                            method_names, makers)
                         for method, self_name, _attr, value in its):
                     private.add(attr)
                     grown = True
@@ -2645,19 +2652,40 @@ class PrivatePaths:
         return list(cls.body)
 
     def _store_private(self, method: ast.AST, self_name: str, value: Optional[ast.AST], known: Set[str],
-                       method_names: Dict[int, FrozenSet[str]]) -> bool:
+                       method_names: Dict[int, FrozenSet[str]], makers: FrozenSet[str] = frozenset()) -> bool:
         """Whether a method binds an attribute to a private path, given the instance's
-        attributes ``known`` to hold one. The name ``tempfile.mkstemp()`` makes is a file of
-        this run alone, as a fresh directory is."""
+        attributes ``known`` to hold one and the class's methods that return one,
+        ``makers``. The name ``tempfile.mkstemp()`` makes is a file of this run alone, as a
+        fresh directory is."""
         if isinstance(value, _UnpackedName):
             return self.facts.resolve(value.call.func) == "tempfile.mkstemp"
-        if self.private_expression(value, known):
+        if self.private_expression(value, known, files=True):
             return True
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and not value.args \
+                and isinstance(value.func.value, ast.Name) and value.func.value.id == self_name \
+                and value.func.attr in makers:
+            return True  # ``self.tmp = self._make_temp()``: a method of the class that makes one
         if self.facts.is_test_module and self._given_private(value, known):
             return True  # ``self.repo = Repo.init(self.tempdir)`` in ``setUp``: the test's own object
         # through a local: ``d = mkdtemp(); self.tmp = d``
         return value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
             and self.private_expression(value, known | self._method_names(method, method_names))
+
+    def _private_makers(self, methods: List[ast.AST]) -> FrozenSet[str]:
+        """The methods among ``methods`` whose every ``return`` gives a fresh private
+        directory or temp file's name made there (a static ``create_temp()`` returning
+        ``mkdtemp()``): an attribute bound to what one returns holds the instance's own."""
+        found = set()
+        for method in methods:
+            if method.decorator_list and not all(
+                    isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in method.decorator_list):
+                continue
+            if not self._may_spell_private(method, ()):
+                continue
+            values = _return_values(method, with_none=False)
+            if values and all(self.private_expression(v, set(self.scope(method, None)), files=True) for v in values):
+                found.add(method.name)
+        return frozenset(found)
 
     def _method_names(self, method: ast.AST, found: Dict[int, FrozenSet[str]]) -> FrozenSet[str]:
         """The private names of ``method`` as a plain function (see :meth:`scope`), kept in
@@ -2909,14 +2937,20 @@ class PrivatePaths:
             return result
         # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value
         unpacked: Dict[int, ast.AST] = {}
+        #: ids of the targets of ``+=`` and ``/=``, which build on the name's own value
+        extended: Set[int] = set()
         for stmt in own_statements(func):
             if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], (ast.Tuple, ast.List)):
                 unpacked.update((id(e), stmt.value) for e in stmt.targets[0].elts if isinstance(e, ast.Name))
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 self._note_loop_entry(stmt, unpacked)
+            elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, (ast.Add, ast.Div)):
+                extended.add(id(stmt.target))
         by_name: Dict[str, List[Optional[ast.AST]]] = {}
         for target, value in bindings_of(func, self.facts.may_walrus):
+            if id(target) in extended:
+                continue  # ``tmp += os.sep``: the same folder, or a name in the same one
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
             if ref is not None:
                 by_name.setdefault(ref, []).append(value if value is not None else unpacked.get(id(target)))

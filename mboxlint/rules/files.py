@@ -597,8 +597,10 @@ class CheckThenAct(Rule):
     Files in a fresh private directory, or with a name unique to the run (a temp file made
     here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too, or an attribute of the
     instance that every method of its class binding it sets to such a name, one built with
-    one, or to None: `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = f.name`,
-    `self.obj = self.sandbox / uuid.uuid4().hex`; a module constant bound from
+    one, or to None: `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = mkstemp()[1]`,
+    `self.tmp = f.name`, `self.obj = self.sandbox / uuid.uuid4().hex`, or what a method of
+    the class returns that makes a fresh one, `cls.temp_dir = cls.create_temp()` with
+    `create_temp()` returning `mkdtemp()`, even after `tmp += os.sep`; a module constant bound from
     `tempfile.mkstemp()` or `mktemp()`, `_, LOG = tempfile.mkstemp()`; the entries of a list on
     the instance bound only to `[]` whose every `self.files.append(v)` appends a name made
     there by `mkstemp()` or `mkdtemp()`, what a test's `tearDown` removes; a temp file's name
