@@ -46,20 +46,31 @@ def _catches_all(handler: ast.ExceptHandler, resolve) -> bool:
 
 
 def _statements_beyond(body, limit: int) -> bool:
-    """Whether ``body`` holds more than ``limit`` statements, nested blocks counted (not
-    those of nested functions and classes); stops counting there."""
+    """Whether ``body`` holds more than ``limit`` statements that can run, nested blocks
+    counted (not those of nested functions and classes); stops counting there. ``pass``
+    and what follows a ``return``, ``raise``, ``break`` or ``continue`` in its block do
+    nothing, and do not count."""
     count = 0
-    stack = list(body)
-    while stack:
-        stmt = stack.pop()
-        count += 1
-        if count > limit:
-            return True
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            stack.extend(getattr(stmt, field, ()) or ())
+    blocks = [body]
+    while blocks:
+        for stmt in blocks.pop():
+            if isinstance(stmt, ast.Pass):
+                continue
+            count += 1
+            if count > limit:
+                return True
+            if isinstance(stmt, _JUMPS):
+                break  # the rest of the block never runs
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(stmt, field, None)
+                if block:
+                    blocks.append(block)
     return False
+
+
+_JUMPS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 
 
 class OpensAndActs:
