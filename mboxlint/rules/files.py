@@ -1780,20 +1780,34 @@ _LINK_RESOLVERS = frozenset({"os.path.realpath"})
 
 def _resolved_link(event, resolve) -> bool:
     """Whether the rename's target is spelled as the file a link leads to
-    (``os.path.realpath(p)``, ``p.resolve()``, or a local bound only to one): the temp file
-    named after ``p`` sits beside the link, so it is not named after the file it replaces."""
+    (``os.path.realpath(p)``, ``p.resolve()``, or a local bound only to one) while the
+    temp's name was built from ``p`` itself: that temp sits beside the link, so it is not
+    named after the file it replaces (``tmp = resolved + ".tmp"`` is)."""
     def resolving(node):
         return isinstance(node, ast.Call) and (
             resolve(node.func) in _LINK_RESOLVERS
             or isinstance(node.func, ast.Attribute) and node.func.attr == "resolve" and not node.args)
+
+    def bound_values(name):
+        return [value for target, value in bindings_of(event.scope.node)
+                if isinstance(target, ast.Name) and target.id == name]
+
     node = event.dst_node
-    if resolving(node):
-        return True
-    if not isinstance(node, ast.Name):
+    if isinstance(node, ast.Name):
+        values = bound_values(node.id)
+        if not values or not all(resolving(value) for value in values):
+            return False
+    elif not resolving(node):
         return False
-    values = [value for target, value in bindings_of(event.scope.node)
-              if isinstance(target, ast.Name) and target.id == node.id]
-    return bool(values) and all(resolving(value) for value in values)
+    # What the source is spelled with: its expression, and a local's bindings one step back.
+    spelling = [event.src_node]
+    if isinstance(event.src_node, ast.Name):
+        spelling += [value for value in bound_values(event.src_node.id) if value is not None]
+    for part in spelling:
+        for child in ast.walk(part):
+            if resolving(child) or isinstance(node, ast.Name) and isinstance(child, ast.Name) and child.id == node.id:
+                return False  # the temp was named after the resolved target itself
+    return True
 
 
 #: moves that replace an existing target on every platform (``shutil.move`` copies over it
