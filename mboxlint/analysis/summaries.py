@@ -2658,7 +2658,11 @@ class PrivatePaths:
         ``makers``. The name ``tempfile.mkstemp()`` makes is a file of this run alone, as a
         fresh directory is."""
         if isinstance(value, _UnpackedName):
-            return self.facts.resolve(value.call.func) == "tempfile.mkstemp"
+            if self.facts.resolve(value.call.func) == "tempfile.mkstemp":
+                return value.index == 1 and value.count == 2
+            # ``self.pid, self.cmd, self.pid_file = get_info(self.tmp)``, in a test: what the
+            # code under test returns for the test's own folder
+            return self.facts.is_test_module and self._given_private(value.call, known)
         if self.private_expression(value, known, files=True):
             return True
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and not value.args \
@@ -2926,8 +2930,13 @@ class PrivatePaths:
                 # A helper of a test suite's module that nothing in the module calls is test
                 # support for other test modules: it is handed their own files.
                 private.update(params)
-        module_files = isinstance(func, ast.Module) and (self.facts.spells("mkstemp") or self.facts.spells("mktemp"))
-        if not private and not module_files and not self._may_spell_private(func, ()) \
+        temp_names = self.facts.spells("mkstemp") or self.facts.spells("mktemp")
+        module_files = isinstance(func, ast.Module) and temp_names
+        # The module's helpers may return a new temp file's name (``tmp = self._copy_to_temp(box)``,
+        # see :meth:`ModuleSummaries.makes_temp_name`): called from a function, or on the instance.
+        makers = temp_names and self.facts.summaries is not None and isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef))
+        maker_self = _params(func)[0] if makers and cls is not None and _params(func) else None
+        if not private and not module_files and not makers and not self._may_spell_private(func, ()) \
                 and not self._isolated_filesystem(func) and not (
                 isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._cwd_fixtures()
                 and self._private_cwd(func, private, params, func.name.startswith("test") and self.facts.is_test_module)):
@@ -2972,6 +2981,7 @@ class PrivatePaths:
             for ref, values in by_name.items():
                 if ref not in private and ref not in params and values and all(
                         self.private_expression(v, private, module_files) or test and self._given_private(v, private)
+                        or makers and type(v) is ast.Call and self.facts.summaries.makes_temp_name(v, cls, maker_self)
                         for v in values):
                     private.add(ref)
                     grown = True
@@ -3014,13 +3024,15 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
                     chain = dotted_name(target)
                     if chain is not None and chain.partition(".")[0] == self_name:
                         stores.append((stmt, self_name, chain.partition(".")[2], value))
-                unpacked = kind is ast.Tuple and len(target.elts) == 2 and isinstance(value, ast.Call)
+                unpacked = kind in (ast.Tuple, ast.List) and isinstance(value, ast.Call) \
+                    and not any(isinstance(e, ast.Starred) for e in target.elts)
                 for element in ast.walk(target):
                     if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) \
                             and element.value.id == self_name:
                         # ``fd, self.tmp = tempfile.mkstemp()``: the name, unpacked from the call
                         part = value if element is target else (
-                            _UnpackedName(value) if unpacked and element is target.elts[1] else None)
+                            _UnpackedName(value, target.elts.index(element), len(target.elts))
+                            if unpacked and element in target.elts else None)
                         stores.append((stmt, self_name, element.attr, part))
     return stores
 
@@ -3055,12 +3067,14 @@ def _fresh_temp_names(func: ast.AST, resolve) -> FrozenSet[str]:
 
 
 class _UnpackedName:
-    """The second item unpacked from a call (``fd, self.tmp = tempfile.mkstemp()``)."""
+    """An item unpacked from a call (``fd, self.tmp = tempfile.mkstemp()``), and where."""
 
-    __slots__ = ("call",)
+    __slots__ = ("call", "index", "count")
 
-    def __init__(self, call: ast.Call):
+    def __init__(self, call: ast.Call, index: int = 1, count: int = 2):
         self.call = call
+        self.index = index
+        self.count = count
 
 
 #: list, tuple and set displays: their entries are their elements

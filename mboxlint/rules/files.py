@@ -592,15 +592,17 @@ class CheckThenAct(Rule):
     touch), and `os.close(os.open(P, flags))` without `O_TRUNC` (or `fd = os.open(P,
     flags)` followed at once by `os.close(fd)`): it neither truncates nor
     writes, so a file a racer made in between keeps what it holds. A check the code's own create
-    made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P` after the check) no
-    longer counts.
+    made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P`, or an exclusive create,
+    `open(P, "x")` or `P.touch(exist_ok=False)`, after the check) no longer counts.
     Files in a fresh private directory, or with a name unique to the run (a temp file made
     here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too, or an attribute of the
     instance that every method of its class binding it sets to such a name, one built with
     one, or to None: `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = mkstemp()[1]`,
     `self.tmp = f.name`, `self.obj = self.sandbox / uuid.uuid4().hex`, or what a method of
     the class returns that makes a fresh one, `cls.temp_dir = cls.create_temp()` with
-    `create_temp()` returning `mkdtemp()`, even after `tmp += os.sep`; a module constant bound from
+    `create_temp()` returning `mkdtemp()`, even after `tmp += os.sep`; a name bound only to
+    what a helper of the module returns that makes a new temp file, `tmp = self._copy(box)`
+    with `_copy()` returning `tempfile.mktemp()` or the name `mkstemp()` gave; a module constant bound from
     `tempfile.mkstemp()` or `mktemp()`, `_, LOG = tempfile.mkstemp()`; the entries of a list on
     the instance bound only to `[]` whose every `self.files.append(v)` appends a name made
     there by `mkstemp()` or `mkdtemp()`, what a test's `tearDown` removes; a temp file's name

@@ -338,8 +338,9 @@ class PathExpressions:
                     opened = state.get("file", dotted_name(node.value) or "")
                     if opened is not None:
                         return opened.value[0]
-            if isinstance(node, ast.Attribute) and node.attr == "parent":
-                return [node.value], _dirname
+            if isinstance(node, ast.Attribute) and node.attr == "parent" and not (
+                    type(node.value) is ast.Name and node.value.id == self._self_name):
+                return [node.value], _dirname  # (``self.parent`` is an attribute: the instance is no path)
             if ref is None and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call):
                 return [node.value], _fresh_only
             return self._name_key(ref) if ref is not None else None
