@@ -2671,6 +2671,13 @@ class PrivatePaths:
             return True  # ``self.tmp = self._make_temp()``: a method of the class that makes one
         if self.facts.is_test_module and self._given_private(value, known):
             return True  # ``self.repo = Repo.init(self.tempdir)`` in ``setUp``: the test's own object
+        if type(value) is ast.Subscript:
+            # ``self.config["dir"] = Path(mkdtemp())`` and then ``self.dir = self.config["dir"]``:
+            # an item the method itself stored (one step: what it stored is no item again)
+            stored = _item_stores(method).get(ast.unparse(value))
+            if stored and all(type(v) is not ast.Subscript and self._store_private(
+                    method, self_name, v, known, method_names, makers) for v in stored):
+                return True
         # through a local: ``d = mkdtemp(); self.tmp = d``
         return value is not None and any(isinstance(n, ast.Name) and n.id != self_name for n in ast.walk(value)) \
             and self.private_expression(value, known | self._method_names(method, method_names))
@@ -3064,6 +3071,17 @@ def _fresh_temp_names(func: ast.AST, resolve) -> FrozenSet[str]:
                 if type(sub) is ast.Name:
                     fresh[sub.id] = False
     return frozenset(name for name, ok in fresh.items() if ok)
+
+
+def _item_stores(method: ast.AST) -> Dict[str, List[ast.AST]]:
+    """The values a method stores into items (``x["k"] = v``), by the target's spelling."""
+    found: Dict[str, List[ast.AST]] = {}
+    for node in own_statements(method):
+        if type(node) is ast.Assign:
+            for target in node.targets:
+                if type(target) is ast.Subscript:
+                    found.setdefault(ast.unparse(target), []).append(node.value)
+    return found
 
 
 class _UnpackedName:
