@@ -190,7 +190,10 @@ class InPlaceRewrite(Rule):
     helper whose every call holds such a lock or passes a private file (as in MBX301), when
     the write creates a file that a `try:` just failed to open (`try: open(P)` `except
     OSError: open(P, "w")`, or there a call of a function of the module that writes the
-    module-wide `P` and is called only from such handlers: `except IOError: create_db()`) or that a check found missing (`if not os.path.isfile(P):
+    module-wide `P` and is called only from such handlers: `except IOError: create_db()`; or
+    after such a `try`, when its body returns once the open succeeds and only handlers of a
+    missing file go on, `except FileNotFoundError: pass`, with an `if` of the same plain test
+    around both allowed: `if self.use_cache:`) or that a check found missing (`if not os.path.isfile(P):
     open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
     `isdir()` does not find a file missing, as in MBX302), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made

@@ -199,23 +199,118 @@ def creates_missing(event, opens) -> bool:
     if path is None and len(same_key) < 2:
         return False
     line = event.node.lineno
-    for node in ast.walk(event.scope.node):
-        if not isinstance(node, ast.Try):
-            continue
-        if not any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in node.handlers):
-            continue
-        start, end = node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno
+
+    def opens_it(body) -> bool:
+        start, end = body[0].lineno, body[-1].end_lineno or body[-1].lineno
         if any(call is not event.node and start <= call.lineno <= end for call in same_key):
             return True
         if path is None:
-            continue
-        for stmt in node.body:
+            return False
+        for stmt in body:
             for sub in ast.walk(stmt):
                 if isinstance(sub, ast.Call) and sub is not event.node:
                     other = _path_node(sub)
                     if other is not None and same(other, path):
                         return True
+        return False
+
+    for node in ast.walk(event.scope.node):
+        if not isinstance(node, ast.Try):
+            continue
+        if not any(h.lineno <= line <= (h.end_lineno or h.lineno) for h in node.handlers):
+            continue
+        if opens_it(node.body):
+            return True
+    return _after_failed_open(event, opens_it)
+
+
+#: what a failed open of a missing file raises, and its older names
+_MISSING_FILE_ERRORS = frozenset({"FileNotFoundError", "IOError", "OSError", "EnvironmentError"})
+_LEAVING = (ast.Return, ast.Raise)
+
+
+def _after_failed_open(event, opens_it) -> bool:
+    """Whether the open runs only after a ``try`` before it, in its function, failed to open
+    the same file: the ``try``'s body opens it and leaves (``return``) when it succeeds, and
+    only handlers of a missing file (``except FileNotFoundError: pass``) go on. An ``if``
+    around that ``try`` counts when the open is under an ``if`` of the same test, one of
+    plain names (``if self.use_cache:`` both times)."""
+    chain = _block_chain(event.scope.node, event.stmt)
+    for block, index in chain:
+        owner = block[index]
+        for earlier in block[:index]:
+            if type(earlier) is ast.Try and _fails_through(earlier, opens_it):
+                return True
+            if type(earlier) is not ast.If or earlier.orelse or type(owner) is not ast.If:
+                continue
+            last = [stmt for stmt in earlier.body if type(stmt) is not ast.Pass][-1:]
+            if last and type(last[0]) is ast.Try and _plain_test(earlier.test) and same(earlier.test, owner.test) \
+                    and any(b is owner.body for b, _ in chain) and _fails_through(last[0], opens_it):
+                return True
     return False
+
+
+def _leaves(block, depth: int = 0) -> bool:
+    """Whether a block never completes normally: one of its statements is a ``return`` or a
+    ``raise``, or a ``with`` or an ``if``/``else`` whose blocks never do (followed down a
+    bounded depth, so that an ``elif`` chain as long as the file costs no more). What
+    follows such a statement is dead, and changes nothing."""
+    if depth >= MAX_LEAVING_DEPTH:
+        return False
+    for stmt in block:
+        kind = type(stmt)
+        if kind in _LEAVING:
+            return True
+        if kind in (ast.With, ast.AsyncWith) and _leaves(stmt.body, depth + 1):
+            return True
+        if kind is ast.If and stmt.orelse and _leaves(stmt.body, depth + 1) and _leaves(stmt.orelse, depth + 1):
+            return True
+    return False
+
+
+#: how deep :func:`_leaves` follows blocks (and an ``else``'s own, within that)
+MAX_LEAVING_DEPTH = 8
+
+
+def _fails_through(node: ast.Try, opens_it) -> bool:
+    if not _leaves(node.body) or node.orelse and not _leaves(node.orelse):
+        return False
+    going_on = [h for h in node.handlers if not _leaves(h.body)]
+    if not going_on:
+        return False
+    for handler in going_on:
+        caught = handler.type.elts if type(handler.type) is ast.Tuple else [handler.type]
+        if any(c is None or (dotted_name(c) or "").rsplit(".", 1)[-1] not in _MISSING_FILE_ERRORS for c in caught):
+            return False  # a parse error goes on too: the file was there
+    return opens_it(node.body)
+
+
+def _plain_test(test: ast.AST) -> bool:
+    """A test that reads names, attributes, constant subscripts and compares them: no call."""
+    return not any(isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(test))
+
+
+def _block_chain(scope: ast.AST, stmt: ast.AST):
+    """``(block, index)`` of each block holding ``stmt`` or a statement around it, outermost
+    first; empty when ``stmt`` is not in ``scope``'s own statements."""
+    chain = []
+    blocks = [getattr(scope, "body", [])]
+    while blocks:
+        block = blocks.pop()
+        for index, child in enumerate(block):
+            first = child if hasattr(child, "lineno") else child.pattern  # a ``case`` has no position
+            start, end = first.lineno, getattr(child, "end_lineno", None) or child.body[-1].end_lineno or first.lineno
+            if child is stmt or start <= stmt.lineno <= end and not isinstance(
+                    child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                chain.append((block, index))
+                if child is stmt:
+                    return chain
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    inner = getattr(child, field, None)
+                    if inner:
+                        blocks.append(inner)
+                break
+    return []
 
 
 def created_for_callers(event, opens, calls, tries) -> bool:
