@@ -2265,6 +2265,8 @@ class PrivatePaths:
                     and self.facts.resolve(node.value.func) == "tempfile.mkstemp" \
                     and isinstance(node.slice, ast.Constant) and node.slice.value in (1, -1):
                 return True  # ``mkstemp()[1]``: the fresh file's name
+            elif isinstance(node, ast.Subscript):
+                node = node.value  # an item of a private collection (``self.tmpdir["dir"]``)
             elif isinstance(node, _ITEM_COMPREHENSIONS) and len(node.generators) == 1 \
                     and isinstance(node.generators[0].target, ast.Name):
                 entries[node.generators[0].target.id] = node.generators[0].iter
@@ -2493,6 +2495,10 @@ class PrivatePaths:
         # (method, self name, attribute, value); ``self.tmp = None`` (before a fresh one is made,
         # or after it is removed) names no file: only the other bindings say what it holds.
         stores = [store for store in _attribute_stores(methods) if not is_none(store[3])]
+        # ``self.tmpdir = {}`` before its items are stored: an empty collection names no file
+        itemised = {attr for _method, _self_name, attr, value in stores if isinstance(value, _ItemValue)}
+        if itemised:
+            stores = [store for store in stores if not (store[2] in itemised and _empty_collection(store[3]))]
         private: Set[str] = set()
         shared: Set[str] = set()
         #: attribute -> the methods binding it (a chain's first attribute rebound by a method
@@ -2657,6 +2663,16 @@ class PrivatePaths:
         attributes ``known`` to hold one and the class's methods that return one,
         ``makers``. The name ``tempfile.mkstemp()`` makes is a file of this run alone, as a
         fresh directory is."""
+        if isinstance(value, _ItemValue):
+            # Each item private (the attribute taken as private while its items are judged:
+            # ``self.tmpdir["sub"] = mkdtemp(dir=self.tmpdir["dir"])``); a local stored
+            # there is judged by the one value the method binds it to.
+            inner = value.value
+            if type(inner) is ast.Name:
+                bound = [v for t, v in bindings_of(method, self.facts.may_walrus) if type(t) is ast.Name and t.id == inner.id]
+                if len(bound) == 1 and bound[0] is not None:
+                    inner = bound[0]
+            return self._store_private(method, self_name, inner, known | {value.ref}, method_names, makers)
         if isinstance(value, _UnpackedName):
             if self.facts.resolve(value.call.func) == "tempfile.mkstemp":
                 return value.index == 1 and value.count == 2
@@ -3023,6 +3039,13 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
                 kind = type(target)
                 if kind is ast.Name:
                     continue  # most targets: no attribute in them
+                if kind is ast.Subscript and type(target.value) is ast.Attribute \
+                        and type(target.value.value) is ast.Name and target.value.value.id == self_name:
+                    # ``self.tmpdir["dir"] = mkdtemp()``: an item of the attribute
+                    attr = target.value.attr
+                    stores.append((stmt, self_name, attr,
+                                   _ItemValue(value, self_name + "." + attr) if value is not None else None))
+                    continue
                 if kind is ast.Attribute and type(target.value) is ast.Name:
                     if target.value.id == self_name:
                         stores.append((stmt, self_name, target.attr, value))
@@ -3073,6 +3096,14 @@ def _fresh_temp_names(func: ast.AST, resolve) -> FrozenSet[str]:
     return frozenset(name for name, ok in fresh.items() if ok)
 
 
+def _empty_collection(value) -> bool:
+    """``{}``, ``[]``, ``dict()`` or ``list()``."""
+    if type(value) in (ast.Dict, ast.List):
+        return not (value.keys if type(value) is ast.Dict else value.elts)
+    return type(value) is ast.Call and type(value.func) is ast.Name and value.func.id in ("dict", "list") \
+        and not value.args and not value.keywords
+
+
 def _item_stores(method: ast.AST) -> Dict[str, List[ast.AST]]:
     """The values a method stores into items (``x["k"] = v``), by the target's spelling."""
     found: Dict[str, List[ast.AST]] = {}
@@ -3082,6 +3113,17 @@ def _item_stores(method: ast.AST) -> Dict[str, List[ast.AST]]:
                 if type(target) is ast.Subscript:
                     found.setdefault(ast.unparse(target), []).append(node.value)
     return found
+
+
+class _ItemValue:
+    """A value stored into an item of an attribute (``self.tmpdir["dir"] = v``), and the
+    attribute (``self.tmpdir``)."""
+
+    __slots__ = ("value", "ref")
+
+    def __init__(self, value: ast.AST, ref: str):
+        self.value = value
+        self.ref = ref
 
 
 class _UnpackedName:
