@@ -587,7 +587,7 @@ class CheckThenAct(Rule):
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
-    that writes nothing is not reported: `open(P, "a").close()`, a bare `open(P, "a")`, `f =
+    that writes nothing is not reported: `open(P, "a").close()` (its None kept or not), a bare `open(P, "a")`, `f =
     open(P, "a")` followed at once by `f.close()`, or a `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
     touch), and `os.close(os.open(P, flags))` without `O_TRUNC` (or `fd = os.open(P,
     flags)` followed at once by `os.close(fd)`): it neither truncates nor
@@ -1973,6 +1973,8 @@ def _appends_nothing(event, facts, arms) -> bool:
     if isinstance(stmt, ast.Expr):
         value = stmt.value
         return value is call or _closes(value, call)
+    if isinstance(stmt, ast.Assign) and _closes(stmt.value, call):
+        return True  # ``fh = open(p, "a").close()``: what is kept is None
     if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name):
         after = _following(event, stmt, arms)

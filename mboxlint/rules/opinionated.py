@@ -183,7 +183,9 @@ class InPlaceRewrite(Rule):
     (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
     ordinary files), whose "rewrite" truncates nothing anyone reads back, for an open that
     writes nothing (`p.open("w")` or `open(p, "w").close()` as a statement, `with open(p,
-    "w"): pass`), which empties the file in one step, for temp files,
+    "w"): pass` or only `f.write("")` in it, `f = open(p, "w")` closed after only that,
+    `p.write_text("")`), which empties the file in
+    one step, for temp files,
     files in a fresh private directory
     (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`, the project's
     own named by `extend-interprocess-locks`), in a private
@@ -549,6 +551,7 @@ def save(state):
         # scope -> its file objects only ever locked, closed or handed back (None: no lock call
         # spelled in the module, so none can be)
         locked_only = {} if any(facts.spells(word) for word in FILE_LOCKS) else None
+        empties_arms = {}  # scope -> its blocks indexed once (see _only_empties)
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -559,7 +562,7 @@ def save(state):
             temp = event.temp
             slots = file_slots(event, place, passed)
             if temp is not None and (temp.origin != "derived" or slots[0] in renamed) or in_test(event.scope) \
-                    or _only_empties(event, locked_only):
+                    or _only_empties(event, locked_only, empties_arms):
                 continue
             paired = list({id(read): read for slot in slots for read in reads.get(slot, ())
                            if not _separate_tests(read, event)}.values())
@@ -588,15 +591,17 @@ def save(state):
             yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
 
 
-def _only_empties(event, locked_only=None) -> bool:
+def _only_empties(event, locked_only=None, arms=None) -> bool:
     """Whether a truncating open writes nothing: ``p.open("w")`` or ``open(p, "w")`` as a
     statement of its own, ``open(p, "w").close()``, or ``with open(p, "w"): pass``. The file
     is emptied in one step, which is all the code means: a reader sees it whole or empty,
     never half written."""
     stmt, call = event.stmt, event.node
     func = getattr(call, "func", None)
+    if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes") and len(call.args) >= 1:
+        return _empty_text(call.args[0])  # ``p.write_text("")``; otherwise it writes what it is given
     if not (isinstance(func, ast.Name) and func.id == "open" or isinstance(func, ast.Attribute) and func.attr == "open"):
-        return False  # ``p.write_text(data)`` writes what it is given
+        return False
     if isinstance(stmt, ast.Expr):
         value = stmt.value
         if value is call:
@@ -604,13 +609,19 @@ def _only_empties(event, locked_only=None) -> bool:
         return (isinstance(value, ast.Call) and not value.args and not value.keywords
                 and isinstance(value.func, ast.Attribute) and value.func.attr == "close" and value.func.value is call)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        if any(item.context_expr is call for item in stmt.items) and all(isinstance(s, ast.Pass) for s in stmt.body):
-            return True
         names = [item.optional_vars.id for item in stmt.items
                  if item.context_expr is call and isinstance(item.optional_vars, ast.Name)]
+        if any(item.context_expr is call for item in stmt.items) and all(
+                isinstance(s, ast.Pass) or _writes_nothing(s, names[:1]) for s in stmt.body):
+            return True  # ``pass``, or ``f.write("")``: an empty file is what it makes
     elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name):
         names = [stmt.targets[0].id]
+        scope_arms = arms.get(id(event.scope.node)) if arms is not None else None
+        if scope_arms is None and arms is not None:
+            scope_arms = arms[id(event.scope.node)] = Arms(event.scope.node)
+        if scope_arms is not None and _closed_after_nothing(scope_arms, stmt, names[0]):
+            return True  # ``f = open(p, "w")``, ``f.write("")``, ``f.close()``
     else:
         return False
     if not names or locked_only is None:
@@ -620,6 +631,31 @@ def _only_empties(event, locked_only=None) -> bool:
     if found is None:
         found = locked_only[id(scope)] = lock_only_names(scope)
     return names[0] in found
+
+
+def _empty_text(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value in ("", b"")
+
+
+def _writes_nothing(stmt, names) -> bool:
+    """``f.write("")`` on the file object named in ``names``."""
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return False
+    call = stmt.value
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "write" and isinstance(call.func.value, ast.Name) \
+        and call.func.value.id in names and len(call.args) == 1 and not call.keywords and _empty_text(call.args[0])
+
+
+def _closed_after_nothing(arms, stmt, name) -> bool:
+    """Whether the statements after ``stmt`` in its block write nothing to ``name`` (only
+    ``name.write("")`` or ``pass``) before ``name.close()``. ``arms``: the scope's
+    :class:`Arms`, which index its blocks once."""
+    after = arms.following(stmt)
+    while after is not None and (isinstance(after, ast.Pass) or _writes_nothing(after, [name])):
+        after = arms.following(after)
+    return isinstance(after, ast.Expr) and isinstance(after.value, ast.Call) and not after.value.args \
+        and isinstance(after.value.func, ast.Attribute) and after.value.func.attr == "close" \
+        and isinstance(after.value.func.value, ast.Name) and after.value.func.value.id == name
 
 
 def _separate_tests(read, write) -> bool:
