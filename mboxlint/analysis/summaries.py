@@ -2218,6 +2218,8 @@ class PrivatePaths:
         #: and then how many times its text spells each word
         self._support_module: Optional[bool] = None
         self._word_counts: Dict[str, int] = {}
+        #: id of a method -> the values it stores into items, by target (see :func:`_item_stores`)
+        self._items_stored: Dict[int, Dict[str, List[ast.AST]]] = {}
 
     def private_expression(self, node: Optional[ast.AST], private: Set[str], files: bool = False) -> bool:
         """Whether ``node`` is a fresh private directory, or a path built inside one (with
@@ -2690,7 +2692,10 @@ class PrivatePaths:
         if type(value) is ast.Subscript:
             # ``self.config["dir"] = Path(mkdtemp())`` and then ``self.dir = self.config["dir"]``:
             # an item the method itself stored (one step: what it stored is no item again)
-            stored = _item_stores(method).get(ast.unparse(value))
+            stored = self._items_stored.get(id(method))
+            if stored is None:  # once per method: a method may bind many attributes to items
+                stored = self._items_stored[id(method)] = _item_stores(method)
+            stored = stored.get(ast.unparse(value))
             if stored and all(type(v) is not ast.Subscript and self._store_private(
                     method, self_name, v, known, method_names, makers) for v in stored):
                 return True

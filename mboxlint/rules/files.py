@@ -1748,6 +1748,7 @@ def save(path, data):
         # (scope, line) of each rename that a move or replace of the same pair retries
         overwritten = {(id(event.scope.node), event.retry_of) for event in renames
                        if event.retry_of is not None and event.op in OVERWRITING_MOVES}
+        bound = {}  # scope -> its names' bound values (see _resolved_link)
         for event in renames:
             if event.op not in ("os.rename", "Path.rename") or event.fresh_dst:
                 continue  # a fresh unique target (uuid, time, pid, hash) does not exist yet
@@ -1762,7 +1763,7 @@ def save(path, data):
             temp = event.temp
             if temp is not None and temp.origin == "tempfile":
                 why = "moves a temp file created at line %d onto an existing file" % temp.line
-            elif event.derived and temp is not None and not _resolved_link(event, module.facts.resolve):
+            elif event.derived and temp is not None and not _resolved_link(event, module.facts.resolve, bound):
                 why = "moves a file named after its target, written at line %d, over it" % temp.line
             elif event.retry_of is not None:
                 why = "retries the rename of line %d" % event.retry_of
@@ -1780,19 +1781,26 @@ def save(path, data):
 _LINK_RESOLVERS = frozenset({"os.path.realpath"})
 
 
-def _resolved_link(event, resolve) -> bool:
+def _resolved_link(event, resolve, bound) -> bool:
     """Whether the rename's target is spelled as the file a link leads to
     (``os.path.realpath(p)``, ``p.resolve()``, or a local bound only to one) while the
     temp's name was built from ``p`` itself: that temp sits beside the link, so it is not
-    named after the file it replaces (``tmp = resolved + ".tmp"`` is)."""
+    named after the file it replaces (``tmp = resolved + ".tmp"`` is). ``bound``: each
+    scope's bindings by name, gathered once."""
     def resolving(node):
         return isinstance(node, ast.Call) and (
             resolve(node.func) in _LINK_RESOLVERS
             or isinstance(node.func, ast.Attribute) and node.func.attr == "resolve" and not node.args)
 
+    names = bound.get(id(event.scope.node))
+    if names is None:  # the scope's bindings, gathered once however many renames it holds
+        names = bound[id(event.scope.node)] = {}
+        for target, value in bindings_of(event.scope.node):
+            if isinstance(target, ast.Name):
+                names.setdefault(target.id, []).append(value)
+
     def bound_values(name):
-        return [value for target, value in bindings_of(event.scope.node)
-                if isinstance(target, ast.Name) and target.id == name]
+        return names.get(name, [])
 
     node = event.dst_node
     if isinstance(node, ast.Name):
