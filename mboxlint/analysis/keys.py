@@ -32,7 +32,7 @@ from .imports import ModuleFacts, annotation_parts, dotted_name, own_statements
 from .summaries import instance_name, is_none, local_bindings, own_nodes
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
-from .state import LOCKED, State, join_epochs, join_lock, min_line
+from .state import LOCKED, State, WorkMeter, join_epochs, join_lock, min_line
 from .triggers import word_lines
 from .walk import Analysis, Walker
 
@@ -44,8 +44,12 @@ PARAM_DOMAIN = "imapparam"
 #: values that may hold what a parameter held or what a function of the module returned
 #: (:class:`Flow`): whether those are sequence numbers is known once the module is walked
 FLOW_DOMAIN = "imapflow"
-#: connections whose current selection is read-only (``select(box, readonly=True)``)
+#: what each connection's current selection is known to be (see :class:`ReadOnlySelection`)
 READONLY_DOMAIN = "imapreadonly"
+#: plain names an ``if`` tested, and which way (see :class:`FlagTruth`)
+FLAG_DOMAIN = "imapflag"
+#: at most this many flags are known at once
+_MAX_FLAGS = 8
 
 #: Methods whose result holds keys, and the shape of that result.
 KEY_SOURCES = {"keys": "keys", "iterkeys": "keys", "items": "items", "iteritems": "items", "add": "key"}
@@ -582,22 +586,72 @@ def _call_flow(callee: int, args: List[Tuple[Any, Any]]) -> Optional[Flow]:
     return Flow(frozenset({("call", callee, key)}), depth)
 
 
-class ReadOnlySelection:
-    """The connection's mailbox was selected read-only on every path here."""
+class FlagTruth:
+    """Which way a plain name tested by an ``if`` went on this path (``if delete:``)."""
 
-    __slots__ = ()
+    __slots__ = ("truth",)
 
-    def join(self, other: Optional["ReadOnlySelection"]) -> Optional["ReadOnlySelection"]:
-        return self if other is not None else None
+    def __init__(self, truth: bool):
+        self.truth = truth
+
+    def join(self, other: Optional["FlagTruth"]) -> Optional["FlagTruth"]:
+        return self if other == self else None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ReadOnlySelection)
+        return isinstance(other, FlagTruth) and other.truth == self.truth
 
     def __hash__(self) -> int:
-        return 1
+        return hash(self.truth)
 
 
-READ_ONLY = ReadOnlySelection()
+class ReadOnlySelection:
+    """What the connection's current selection is known to be.
+
+    Certain (``when`` None): read-only or not on every path here, with ``flags``, the
+    tested names whose truth was known where the selection was made. Where a read-only
+    selection meets a read-write one made under the opposite truth of a flag, the joined
+    fact is conditional: read-only exactly when that flag (``when``: name, truth) tests so.
+    ``if delete: select(box) else: select(box, readonly=True)`` and a later ``if not
+    delete: fetch(...)`` fetch only read-only. The flag's next binding ends the condition."""
+
+    __slots__ = ("read_only", "flags", "when")
+
+    def __init__(self, read_only: bool, flags: FrozenSet[Tuple[str, bool]] = frozenset(),
+                 when: Optional[Tuple[str, bool]] = None):
+        self.read_only = read_only
+        self.flags = flags
+        self.when = when
+
+    @property
+    def certain_read_only(self) -> bool:
+        return self.read_only and self.when is None
+
+    def join(self, other: Optional["ReadOnlySelection"]) -> Optional["ReadOnlySelection"]:
+        if other is None:
+            return None
+        if self.when is not None or other.when is not None:
+            return self if self == other else None
+        if self.read_only == other.read_only:
+            return ReadOnlySelection(self.read_only, self.flags & other.flags)
+        theirs = dict(other.flags)
+        split = sorted((name, truth) for name, truth in self.flags if theirs.get(name) == (not truth))
+        if not split:
+            return None
+        name, truth = split[0]
+        return ReadOnlySelection(True, frozenset(), (name, truth if self.read_only else not truth))
+
+    def resolved(self, name: str, truth: bool, flags: FrozenSet[Tuple[str, bool]]) -> "ReadOnlySelection":
+        """This selection where ``name`` tested ``truth``."""
+        if self.when is None or self.when[0] != name:
+            return self
+        return ReadOnlySelection(self.when[1] == truth, flags)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ReadOnlySelection) and \
+            (self.read_only, self.flags, self.when) == (other.read_only, other.flags, other.when)
+
+    def __hash__(self) -> int:
+        return hash((self.read_only, self.flags, self.when))
 
 
 def selects_read_only(op: str, node: ast.Call, args) -> bool:
@@ -965,9 +1019,46 @@ class ImapAnalysis(Analysis):
                 found = flow.join(found)
         return found
 
+    # -- flags tested twice -----------------------------------------------------------------
+
+    def branch(self, walker: Walker, test: ast.AST, truth: bool, state: State) -> None:
+        """``if delete:`` went ``truth``: note it, and settle a selection that depended on it.
+        Only a plain name no function may rebind behind the walk's back (``global``,
+        ``nonlocal``) is a flag."""
+        if type(test) is not ast.Name or test.id in self.facts.maybe_global() or self.facts.spells("nonlocal"):
+            return
+        name = test.id
+        known = state.items(FLAG_DOMAIN)
+        if len(known) >= _MAX_FLAGS and state.get(FLAG_DOMAIN, name) is None:
+            return  # enough: each selection carries the flags known where it was made
+        state.set(FLAG_DOMAIN, name, FlagTruth(truth))
+        selections = state.items(READONLY_DOMAIN)
+        WorkMeter.spent += len(selections)  # one connection each: the walk's budget bounds them
+        if selections:
+            flags = frozenset((flag, fact.truth) for flag, fact in state.items(FLAG_DOMAIN))
+            for ref, selection in selections:
+                settled = selection.resolved(name, truth, flags)
+                if settled is not selection:
+                    state.set(READONLY_DOMAIN, ref, settled)
+
+    def _forget_flag(self, target: ast.AST, state: State) -> None:
+        """A flag bound again: what depended on its old value does no longer."""
+        selections = state.items(READONLY_DOMAIN)
+        if not selections:
+            return
+        WorkMeter.spent += len(selections)
+        names = {node.id for node in ast.walk(target) if type(node) is ast.Name}
+        for ref, selection in selections:
+            if selection.when is not None and selection.when[0] in names:
+                state.discard(READONLY_DOMAIN, ref)
+            elif any(flag in names for flag, _ in selection.flags):
+                kept = frozenset(pair for pair in selection.flags if pair[0] not in names)
+                state.set(READONLY_DOMAIN, ref, ReadOnlySelection(selection.read_only, kept))
+
     # -- bindings -------------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
+        self._forget_flag(target, state)
         if value is None:
             return
         if how in ("for", "comprehension") and type(value) is ast.Call and value.args \
@@ -1039,10 +1130,8 @@ class ImapAnalysis(Analysis):
         if conn is None:
             return
         if op in ("select", "examine"):
-            if selects_read_only(op, node, args):
-                state.set(READONLY_DOMAIN, ref, READ_ONLY)
-            else:
-                state.discard(READONLY_DOMAIN, ref)
+            flags = frozenset((name, fact.truth) for name, fact in state.items(FLAG_DOMAIN))
+            state.set(READONLY_DOMAIN, ref, ReadOnlySelection(selects_read_only(op, node, args), flags))
             return
         if op == "search":
             site = (node.lineno, node.col_offset)
@@ -1061,7 +1150,8 @@ class ImapAnalysis(Analysis):
                 (k.value for k in node.keywords if k.arg == "message_parts"), None
             )
             # A read-only selection (EXAMINE) sets no \Seen: the fetch changes nothing.
-            if not fetch_sets_seen(parts) or state.get(READONLY_DOMAIN, ref) is not None:
+            selection = state.get(READONLY_DOMAIN, ref)
+            if not fetch_sets_seen(parts) or selection is not None and selection.certain_read_only:
                 return
         fact = self.seq_of(args[0], state)
         if fact is not None:

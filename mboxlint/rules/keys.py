@@ -319,7 +319,11 @@ class ImapSequenceNumbers(Rule):
     message-parts argument that is not a literal is not reported, nor is any fetch while the
     connection's mailbox is selected read-only on every path to it (`select(box, readonly=True)`,
     `select(box, True)`, `select(readonly=1)`, `examine(box)`; a later `select` without a
-    literal true `readonly` ends it): an EXAMINEd mailbox gets no `\\Seen`. A `store()` or `copy()` there is still
+    literal true `readonly` ends it): an EXAMINEd mailbox gets no `\\Seen`. A selection made
+    read-only or read-write by the truth of one plain name (`if purge: select(box) else:
+    select(box, readonly=True)`) is read-only inside a later test of that name that goes the
+    read-only way (`if not purge: fetch(...)`), unless the name was bound again in between or
+    a function may rebind it (`global`, `nonlocal`). A `store()` or `copy()` there is still
     reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
     both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the
