@@ -2212,6 +2212,12 @@ class PrivatePaths:
         self._private_helpers: Dict[str, bool] = {}
         #: helpers being judged within one another (see :meth:`_returns_private`)
         self._private_depth = 0
+        #: (id of a class, method name) -> whether the method returns private paths
+        #: (see :meth:`method_returns_private`)
+        self._private_methods: Dict[Tuple[int, str], bool] = {}
+        #: the class and instance name of the method whose names are being judged, so that
+        #: ``self.path(name)`` can be looked up in it (see :meth:`scope`)
+        self._instance: Optional[Tuple[ast.ClassDef, str]] = None
         #: see :meth:`_cwd_fixtures`
         self._cwd_fixture_cache: Optional[Dict[str, bool]] = None
         #: whether the module is a test suite's support module (see :meth:`_support_helper`),
@@ -2251,6 +2257,11 @@ class PrivatePaths:
                 if name is None and isinstance(node.func, ast.Name) and (
                         node.func.id in private or self._returns_private(node.func.id)):
                     return True  # a private factory: a fixture that makes the test's files, a helper
+                instance = self._instance
+                if name is None and instance is not None and isinstance(node.func, ast.Attribute) \
+                        and type(node.func.value) is ast.Name and node.func.value.id == instance[1] \
+                        and self.method_returns_private(instance[0], node.func.attr):
+                    return True  # ``self.path(name)``: a method joining a name onto a private folder
                 if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
                 elif name is None and isinstance(node.func, ast.Attribute) and (
@@ -2912,6 +2923,36 @@ class PrivatePaths:
         self._private_helpers[name] = result
         return result
 
+    def method_returns_private(self, cls: ast.ClassDef, attr: str) -> bool:
+        """Whether ``attr`` is a plain method of ``cls`` every ``return`` of which gives a
+        private directory or a path in one, judged with the method's own private names
+        (``def path(self, name): return join(self._tempdir, name)``, ``_tempdir`` made by
+        ``mkdtemp()`` in the set-up)."""
+        if not self._factories:
+            return False
+        key = (id(cls), attr)
+        known = self._private_methods.get(key)
+        if known is not None:
+            return known
+        method = next((stmt for stmt in reversed(cls.body) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                       and stmt.name == attr), None)
+        positional = _params(method) if method is not None else []
+        if method is None or method.decorator_list or not positional or self._private_depth >= MAX_CALL_DEPTH:
+            return False  # a static or class method, a property: not this instance's
+        self._private_methods[key] = False  # while computing: a method calling itself gives nothing known
+        values = _return_values(method, with_none=False)
+        saved = self._instance
+        self._private_depth += 1
+        try:
+            private = set(self.scope(method, cls))
+            self._instance = (cls, positional[0])
+            result = bool(values) and all(self.private_expression(v, private) for v in values)
+        finally:
+            self._private_depth -= 1
+            self._instance = saved
+        self._private_methods[key] = result
+        return result
+
     def _module_names(self) -> FrozenSet[str]:
         """The private names the module binds at its top level (plain names only), less any
         a function declares ``global`` (it may rebind them)."""
@@ -3004,17 +3045,23 @@ class PrivatePaths:
         # ``tmp = None`` before ``try: tmp = mkdtemp() ... finally: if tmp: rmtree(tmp)``:
         # a None names no file, so only the other bindings say what the name holds.
         by_name = {ref: [v for v in values if not is_none(v)] for ref, values in by_name.items()}
-        for _ in range(PRIVATE_ROUNDS):
-            grown = False
-            for ref, values in by_name.items():
-                if ref not in private and ref not in params and values and all(
-                        self.private_expression(v, private, module_files) or test and self._given_private(v, private)
-                        or makers and type(v) is ast.Call and self.facts.summaries.makes_temp_name(v, cls, maker_self)
-                        for v in values):
-                    private.add(ref)
-                    grown = True
-            if not grown:
-                break
+        saved = self._instance
+        positional = _params(func) if cls is not None and isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+        self._instance = (cls, positional[0]) if positional else None
+        try:
+            for _ in range(PRIVATE_ROUNDS):
+                grown = False
+                for ref, values in by_name.items():
+                    if ref not in private and ref not in params and values and all(
+                            self.private_expression(v, private, module_files) or test and self._given_private(v, private)
+                            or makers and type(v) is ast.Call and self.facts.summaries.makes_temp_name(v, cls, maker_self)
+                            for v in values):
+                        private.add(ref)
+                        grown = True
+                if not grown:
+                    break
+        finally:
+            self._instance = saved
         result = frozenset(private)
         if not fresh:
             self._scopes[id(func)] = result

@@ -463,7 +463,9 @@ class Walker:
                     self.refine(rest_false, False, taken)
                 self.refine(stmt.test, False, state)
                 earlier = stmt.test
-                arms.append(self.walk_block(stmt.body, taken))
+                # ``if False:`` (``if 0:``): a block switched off, which never runs
+                dead = type(stmt.test) is ast.Constant and not stmt.test.value
+                arms.append(None if dead else self.walk_block(stmt.body, taken))
                 orelse = stmt.orelse
                 if len(orelse) != 1 or not isinstance(orelse[0], ast.If):
                     nested = [s for s in orelse if not isinstance(s, ast.Pass)]

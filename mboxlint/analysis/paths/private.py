@@ -3,7 +3,7 @@ temporary directory of the scope, or named relative to a private current directo
 :class:`~mboxlint.analysis.summaries.PrivatePaths`), and the kernel's files (devices such as
 ``/dev/null`` or ``os.devnull``, ``/proc``, ``/sys``)."""
 
-from typing import Optional
+from typing import Callable, Optional
 
 from ..imports import canonical
 from ..pathkey import PathKey, const_text
@@ -61,7 +61,8 @@ def placing_leaves(key: PathKey):
     concatenation, those of its first part only (what follows names a file inside it,
     ``dest / entry.name`` is in ``dest``; a ``"%s/..."`` template starts with its first
     argument, other literal text is a folder of its own); of any other operation, every
-    leaf. Each distinct sub-key is visited once."""
+    leaf. A helper's call (``call(self.path, name)``) is yielded too, before its parts: its
+    value may be a path in a private folder. Each distinct sub-key is visited once."""
     seen = set()
     stack = [key]
     while stack:
@@ -72,6 +73,8 @@ def placing_leaves(key: PathKey):
         if current.kind != "call":
             yield current
         elif current.head not in ("join", "concat"):
+            if current.head == "call":
+                yield current
             stack.extend(current.parts)
         elif current.head == "concat" and current.parts[0].kind == "const":
             template = const_text(current.parts[0])
@@ -101,8 +104,28 @@ class PrivateDirectories:
             return True
         if self._private is None:
             self._private = self._private_names(self._scope)
-        if not self._private:
+        methods = self._private_methods()
+        if not self._private and methods is None:
             return False
         cwd = PRIVATE_CWD in self._private
         return any(leaf.kind == "name" and under(leaf.head, self._private)
-                   or cwd and leaf.kind == "const" and relative_path(const_text(leaf)) for leaf in placing_leaves(key))
+                   or cwd and leaf.kind == "const" and relative_path(const_text(leaf))
+                   or methods is not None and leaf.kind == "call" and methods(leaf) for leaf in placing_leaves(key))
+
+    def _private_methods(self) -> Optional[Callable[[PathKey], bool]]:
+        """In a method, a test of whether a helper's call key calls a method of the class
+        that returns a path in a private folder (``self.path(name)``); None elsewhere."""
+        summaries = self.facts.summaries
+        scope = self._scope
+        cls, self_name = scope.enclosing_class, scope.self_name
+        if summaries is None or cls is None or not self_name:
+            return None
+        prefix = self_name + "."
+
+        def calls_private_method(call: PathKey) -> bool:
+            callee = call.parts[0] if call.parts else None
+            if callee is None or callee.kind != "name" or not callee.head.startswith(prefix):
+                return False
+            attr = callee.head[len(prefix):]
+            return "." not in attr and summaries.private.method_returns_private(cls, attr)
+        return calls_private_method
