@@ -171,7 +171,9 @@ class ExistsThenOpen(Rule):
     test class makes from a private path (`self.repo = Repo.init(self.tempdir)`), with what
     its methods without arguments give (`self.repo.controldir()`); an entry of a listing of one, a loop
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
-    a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`, directly, through a variable or by a
+    a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`,
+    or from a function of another module whose name says it draws a random part of a name,
+    `random_suffix()` or `new_uuid()` but not `random_file()`; directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =
     tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`, in this
     function or, for a closure such as a test's cleanup, in the function around it; a `self`
@@ -594,7 +596,8 @@ class CheckThenAct(Rule):
     writes, so a file a racer made in between keeps what it holds. A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P`, or an exclusive create,
     `open(P, "x")` or `P.touch(exist_ok=False)`, after the check) no longer counts.
-    Files in a fresh private directory, or with a name unique to the run (a temp file made
+    Files in a fresh private directory, or with a name unique to the run (as in MBX301: a
+    random part from `uuid`, `secrets` or a function of another module named for one, `random_suffix()`; a temp file made
     here by `mkstemp()` or `NamedTemporaryFile(delete=False)` too, or an attribute of the
     instance that every method of its class binding it sets to such a name, one built with
     one, or to None: `fd, self.tmp = tempfile.mkstemp()`, `self.tmp = mkstemp()[1]`,

@@ -50,7 +50,32 @@ UNIQUE_SOURCES = frozenset({
 
 
 def is_unique_source(name: Optional[str]) -> bool:
-    return name is not None and (name in UNIQUE_SOURCES or name.startswith("secrets."))
+    return name is not None and (name in UNIQUE_SOURCES or name.startswith("secrets.") or names_random_name(name))
+
+
+#: a word of a function's name that says its value is drawn at random
+_RANDOM_WORDS = ("rand", "uuid", "guid")
+#: the last word of such a name when the value is a part of a new name, not a file found
+#: somewhere (``random_file`` may pick one that exists)
+_NAME_PART_WORDS = frozenset({
+    "suffix", "prefix", "name", "str", "string", "id", "token", "hex", "tag", "stem", "chars", "key", "slug",
+})
+
+
+def names_random_name(name: str) -> bool:
+    """Whether a function of another module says by its name that it draws a random name or
+    part of one, which no other program can guess: ``get_randomized_file_name_suffix``,
+    ``random_string``, ``shortuuid.uuid``. Not ``random.choice`` (standard functions are
+    modelled one by one) nor ``random_file``."""
+    module, _, last = name.rpartition(".")
+    if not module or module in ("random", "uuid", "secrets", "os", "tempfile"):
+        return False
+    words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", last)]
+    if not words:
+        return False
+    if words[-1] in ("uuid", "guid"):
+        return True
+    return len(words) >= 2 and words[-1] in _NAME_PART_WORDS and any(word.startswith(_RANDOM_WORDS) for word in words[:-1])
 
 
 def fresh_key(name: str, node: ast.AST) -> PathKey:
@@ -387,7 +412,7 @@ class PathExpressions:
 
     def _call_step(self, node: ast.Call, state: Optional[State]):
         name = self.facts.resolve(node.func)
-        if is_fresh_source(name):
+        if is_fresh_source(name) or name is not None and names_random_name(name):
             return fresh_key(name, node)
         if name in _FRESH_CONVERSIONS and node.args and name != "builtins.str":
             return [node.args[0]], _fresh_only
