@@ -1493,7 +1493,8 @@ class ModuleSummaries:
                     and not any(isinstance(a, ast.Starred) for a in current.args):
                 name = self.facts.resolve(current.func)
                 method = current.func.attr if isinstance(current.func, ast.Attribute) and (
-                    name is None or _imported_constant(current.func.value)) else None
+                    name is None or _imported_constant(current.func.value)
+                    or self.facts.resolve(current.func.value) in _STANDARD_STRINGS) else None
                 stack.extend(keyword.value for keyword in current.keywords)
                 if name in _PATH_BUILDERS or name in _PATH_PARTS or name in _SAME_ALL_RUN \
                         or name in _DIGESTS or name in _PURE_BUILTINS:
@@ -2124,7 +2125,10 @@ _COLLECTION_COPIES = frozenset({
 #: lookups of the environment and the home directory: one value all through a run
 #: (also the path keys of :mod:`.paths.expressions`)
 ENVIRONMENT_LOOKUPS = frozenset({"os.environ.get", "os.getenv"})
-_SAME_ALL_RUN = ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home"}
+_SAME_ALL_RUN = ENVIRONMENT_LOOKUPS | {"os.path.expanduser", "os.path.expandvars", "pathlib.Path.home",
+                                       "tempfile.gettempdir", "tempfile.gettempdirb", "platform.system"}
+#: strings the standard library holds for the whole run: their methods are a string's
+_STANDARD_STRINGS = frozenset({"sys.platform", "os.name", "os.sep", "sys.executable", "sys.prefix"})
 #: methods of a string whose value depends on the string and the arguments alone
 _STRING_METHODS = frozenset({
     "replace", "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix",
