@@ -269,6 +269,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._instance_reads: Dict[int, FrozenSet[str]] = {}  # method -> attributes it reads
         self._private: frozenset = frozenset()
         self._scope = None
+        #: id of a helper's call -> (the call, its return with the arguments put in, or None)
+        #: (see :meth:`PathExpressions._inline`); ids of the calls inside what was put in
+        self._inlines: Dict[int, Tuple[ast.AST, Optional[ast.AST]]] = {}
+        self._inlined_nodes: Set[int] = set()
         #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
         self._site_statements: Dict[int, Optional[ast.stmt]] = {}
         #: the scope's ``if`` arms, found when first asked (see :meth:`_exclusive`)

@@ -3,6 +3,7 @@ says how). Keys are evaluated with explicit stacks: operator chains and nested c
 deep as the parser allows."""
 
 import ast
+import copy
 import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -475,7 +476,7 @@ class PathExpressions:
         if name is None:
             name = self.facts.imported_name(node.func)
             if name is None:
-                return self._helper_step(node, state)
+                return self._inlined_step(node, state)
         if names_path_getter(name) and _constant_arguments(node):
             # A function of another module named for the path it gives, called with the same
             # constants (``config.save_config_file("accels.json")``, ``get_config_path()``):
@@ -553,6 +554,85 @@ class PathExpressions:
             ref = dotted_name(element)
             if ref is not None:
                 state.set("path", ref, Must(call_key("item", [call, opaque_key(str(index))])))
+
+    def _inlined_step(self, node: ast.Call, state: Optional[State]):
+        """A helper of the module whose body only returns a path spelled from its parameters
+        (``def _tmp_path(self, path): return f"{path}.tmp"``) gives the path its return
+        spells with the call's arguments put in: ``self._tmp_path(p)`` is ``p + ".tmp"``, a
+        temp named after ``p``. Otherwise (or when that is not understood), the helper's
+        call itself (:meth:`_helper_step`)."""
+        helper = self._helper_step(node, state)
+        inlined = self._inline(node)
+        if inlined is None:
+            return helper
+        if helper is None:
+            return [inlined], _only
+        args, combine = helper
+        return [inlined] + list(args), lambda parts: parts[0] if parts[0] is not None else combine(parts[1:])
+
+    def _inline(self, node: ast.Call) -> Optional[ast.AST]:
+        """The expression the helper called at ``node`` returns, its parameters replaced by
+        the call's arguments (see :meth:`_inlined_step`); None when the helper is not such a
+        one. Found once per call. Only one level: what was put in is not inlined again."""
+        cache = self._inlines
+        if id(node) in cache:
+            return cache[id(node)][1]
+        cache[id(node)] = (node, None)
+        if id(node) in self._inlined_nodes:
+            return None
+        summaries, scope = self.facts.summaries, self._scope
+        if summaries is None or scope is None or any(isinstance(a, ast.Starred) for a in node.args) \
+                or any(k.arg is None for k in node.keywords):
+            return None
+        found = summaries.callee_node(node, scope.enclosing_class, scope.self_name)
+        if found is None:
+            return None
+        func, owner = found
+        body = [stmt for stmt in func.body if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))]
+        if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None \
+                or isinstance(func, ast.AsyncFunctionDef) or func.decorator_list and owner is None:
+            return None
+        args = func.args
+        if args.vararg is not None or args.kwarg is not None or getattr(args, "posonlyargs", None):
+            return None
+        params = [a.arg for a in args.args]
+        given: Dict[str, ast.AST] = {}
+        positional = list(node.args)
+        if owner is not None:
+            if func.decorator_list or not params or not isinstance(node.func, ast.Attribute):
+                return None  # a static or class method: which object it is given is not this
+            given[params[0]] = node.func.value
+            params = params[1:]
+        if len(positional) > len(params):
+            return None
+        given.update(zip(params, positional))
+        defaults = dict(zip([a.arg for a in args.args][-len(args.defaults):], args.defaults)) if args.defaults else {}
+        defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+        every = set(params) | {a.arg for a in args.kwonlyargs} | set(given)
+        for keyword in node.keywords:
+            if keyword.arg not in every or keyword.arg in given:
+                return None
+            given[keyword.arg] = keyword.value
+        for name in every - set(given):
+            default = defaults.get(name)
+            if not isinstance(default, ast.Constant):
+                return None  # no value known for it
+            given[name] = default
+        value = body[0].value
+        if not _inlinable(value, self.facts.resolve):
+            return None
+        # A name the helper reads from the module must mean the same in the caller's scope.
+        local = self._local_names.get(id(scope.node)) if scope.is_function else frozenset()
+        if local is None:
+            local = self._local_names[id(scope.node)] = frozenset(bound_anywhere(scope.node))
+        for part in ast.walk(value):
+            if isinstance(part, ast.Name) and part.id not in given and (
+                    part.id in local or part.id not in self.facts.module_bindings):
+                return None
+        inlined = _substituted(value, given)
+        self._inlined_nodes.update(id(part) for part in ast.walk(inlined) if isinstance(part, ast.Call))
+        cache[id(node)] = (node, inlined)
+        return inlined
 
     def _helper_step(self, node: ast.Call, state: Optional[State]):
         """``call(f,a,b)``: the same helper called with the same arguments names the same file;
@@ -1014,3 +1094,50 @@ def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
         else:
             return isinstance(node, ast.Name) and node.id in known
     return False
+
+
+#: how many nodes a helper's return may have to be put in at its calls
+_MAX_INLINED_NODES = 48
+#: calls a return put in at a call may make: each gives a path from its arguments alone
+_INLINABLE_CALLS = frozenset({
+    "os.path.join", "os.path.dirname", "os.path.basename", "os.path.abspath", "os.path.normpath",
+    "os.path.expanduser", "os.fspath", "builtins.str", "pathlib.Path", "pathlib.PurePath",
+})
+_INLINABLE_METHODS = frozenset({"with_suffix", "with_name", "with_stem", "joinpath"})
+
+
+def _inlinable(value: ast.AST, resolve) -> bool:
+    """Whether a helper's return spells a path from names, constants, ``+``, ``/``, ``%``,
+    f-strings, attributes and path joins alone: nothing fresh at each call (a ``uuid4()``
+    put in at two calls would read as one name), nothing that reads a file."""
+    count = 0
+    for part in ast.walk(value):
+        count += 1
+        if count > _MAX_INLINED_NODES:
+            return False
+        if isinstance(part, (ast.Name, ast.Constant, ast.Attribute, ast.JoinedStr, ast.FormattedValue, ast.Tuple,
+                             ast.Load, ast.Add, ast.Div, ast.Mod)):
+            continue
+        if isinstance(part, ast.BinOp) and isinstance(part.op, (ast.Add, ast.Div, ast.Mod)):
+            continue
+        if isinstance(part, ast.Call) and all(k.arg is not None for k in part.keywords) and (
+                resolve(part.func) in _INLINABLE_CALLS
+                or isinstance(part.func, ast.Attribute) and part.func.attr in _INLINABLE_METHODS):
+            continue
+        return False
+    return True
+
+
+class _Substitute(ast.NodeTransformer):
+    """A copy of a helper's return with its parameters' names replaced by what was given."""
+
+    def __init__(self, given: Dict[str, ast.AST]):
+        self.given = given
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return self.given.get(node.id, node)
+
+
+def _substituted(value: ast.AST, given: Dict[str, ast.AST]) -> ast.AST:
+    # small (see _MAX_INLINED_NODES), so the copy's recursion stays shallow
+    return _Substitute(given).visit(copy.deepcopy(value))
