@@ -32,7 +32,7 @@ from .imports import ModuleFacts, annotation_parts, dotted_name, own_statements
 from .summaries import instance_name, is_none, local_bindings, own_nodes
 from .locks import DOMAIN as BOX_DOMAIN
 from .locks import LockAnalysis, call_effects, context_effects, epoch_at
-from .state import LOCKED, State, WorkMeter, join_epochs, join_lock, min_line
+from .state import LOCKED, State, join_epochs, join_lock, min_line
 from .triggers import word_lines
 from .walk import Analysis, Walker
 
@@ -610,9 +610,10 @@ class ReadOnlySelection:
     Certain (``when`` None): read-only or not on every path here, with ``flags``, the
     tested names whose truth was known where the selection was made. Where a read-only
     selection meets a read-write one made under the opposite truth of a flag, the joined
-    fact is conditional: read-only exactly when that flag (``when``: name, truth) tests so.
-    ``if delete: select(box) else: select(box, readonly=True)`` and a later ``if not
-    delete: fetch(...)`` fetch only read-only. The flag's next binding ends the condition."""
+    fact is conditional: read-only exactly where that flag (``when``: name, truth) was found
+    so. ``if delete: select(box) else: select(box, readonly=True)`` and a later ``if not
+    delete: fetch(...)`` fetch only read-only. Flags are names bound once (see
+    :func:`steady_names`), so the truth a later test finds is the one the selection followed."""
 
     __slots__ = ("read_only", "flags", "when")
 
@@ -621,10 +622,6 @@ class ReadOnlySelection:
         self.read_only = read_only
         self.flags = flags
         self.when = when
-
-    @property
-    def certain_read_only(self) -> bool:
-        return self.read_only and self.when is None
 
     def join(self, other: Optional["ReadOnlySelection"]) -> Optional["ReadOnlySelection"]:
         if other is None:
@@ -639,12 +636,6 @@ class ReadOnlySelection:
             return None
         name, truth = split[0]
         return ReadOnlySelection(True, frozenset(), (name, truth if self.read_only else not truth))
-
-    def resolved(self, name: str, truth: bool, flags: FrozenSet[Tuple[str, bool]]) -> "ReadOnlySelection":
-        """This selection where ``name`` tested ``truth``."""
-        if self.when is None or self.when[0] != name:
-            return self
-        return ReadOnlySelection(self.when[1] == truth, flags)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ReadOnlySelection) and \
@@ -691,6 +682,64 @@ class ConnFact:
 
 #: the class a parameter proven to be a connection is taken for (only its kind of commands matter)
 _PARAM_CONN_KIND = "imaplib.IMAP4"
+
+
+def steady_names(scope: ast.AST, facts: ModuleFacts) -> FrozenSet[str]:
+    """The names whose every binding in ``scope`` comes, in the text, before any read of
+    them, none in a loop, and that no function can rebind (``global``, ``nonlocal``): a
+    parameter never rebound, ``delete = False`` then ``if "-d" in argv: delete = True``.
+    Bindings run at most once each and before every test of the name, so each test finds
+    the value every selection depending on it was made under. Read once per scope, without
+    recursion (a scope's blocks may nest deep)."""
+    if facts.spells("nonlocal"):
+        return frozenset()
+    last_bound: Dict[str, Tuple[int, int]] = {}
+    first_read: Dict[str, Tuple[int, int]] = {}
+    spoiled: set = set()
+    args = getattr(scope, "args", None)
+    if args is not None:
+        for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs) + [
+                a for a in (args.vararg, args.kwarg) if a is not None]:
+            last_bound[arg.arg] = (0, 0)
+    stack = [(stmt, False) for stmt in scope.body]
+    while stack:
+        node, in_loop = stack.pop()
+        bound: List[str] = []
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                at = (node.lineno, node.col_offset)
+                if node.id not in first_read or at < first_read[node.id]:
+                    first_read[node.id] = at
+            else:
+                bound.append(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.append(node.name)
+            stack.extend((d, in_loop) for d in node.decorator_list)
+            continue  # its body is another scope
+        elif isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue  # its own scope (a walrus there is rare, and binds no flag an if tests)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.extend((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.append(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            spoiled.update(node.names)
+        elif type(node).__name__ in ("MatchAs", "MatchStar", "MatchMapping"):
+            name = getattr(node, "name", None) or getattr(node, "rest", None)
+            if name:
+                bound.append(name)
+        at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        for name in bound:
+            if in_loop:
+                spoiled.add(name)
+            if name not in last_bound or at > last_bound[name]:
+                last_bound[name] = at
+        loop = isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, in_loop or loop))
+    maybe_global = facts.maybe_global()
+    return frozenset(name for name, at in last_bound.items()
+                     if name not in spoiled and name not in maybe_global and at < first_read.get(name, at))
 
 
 class ImapAnalysis(Analysis):
@@ -748,6 +797,8 @@ class ImapAnalysis(Analysis):
         #: id of a reported use's node -> the parameters it needs to be connections
         self._conditional: Dict[int, FrozenSet[tuple]] = {}
         self._events: Optional[list] = None
+        #: id of a scope's node -> the names a flag may be (see :func:`steady_names`)
+        self._steady: Dict[int, FrozenSet[str]] = {}
 
     @staticmethod
     def applies(facts: ModuleFacts) -> bool:
@@ -1022,43 +1073,36 @@ class ImapAnalysis(Analysis):
     # -- flags tested twice -----------------------------------------------------------------
 
     def branch(self, walker: Walker, test: ast.AST, truth: bool, state: State) -> None:
-        """``if delete:`` went ``truth``: note it, and settle a selection that depended on it.
-        Only a plain name no function may rebind behind the walk's back (``global``,
-        ``nonlocal``) is a flag."""
-        if type(test) is not ast.Name or test.id in self.facts.maybe_global() or self.facts.spells("nonlocal"):
+        """``if delete:`` went ``truth``: note it where the selection may depend on it (see
+        :class:`ReadOnlySelection`, settled where a fetch asks). Only a name bound once in the
+        scope, not in a loop, that no function may rebind (see :func:`steady_names`) is a
+        flag: what a selection made under it was made under holds wherever it is tested."""
+        if type(test) is not ast.Name:
             return
         name = test.id
-        known = state.items(FLAG_DOMAIN)
-        if len(known) >= _MAX_FLAGS and state.get(FLAG_DOMAIN, name) is None:
+        steady = self._steady.get(id(walker.scope.node))
+        if steady is None:
+            steady = self._steady[id(walker.scope.node)] = steady_names(walker.scope.node, self.facts)
+        if name not in steady:
+            return
+        if state.get(FLAG_DOMAIN, name) is None and len(state.items(FLAG_DOMAIN)) >= _MAX_FLAGS:
             return  # enough: each selection carries the flags known where it was made
         state.set(FLAG_DOMAIN, name, FlagTruth(truth))
-        selections = state.items(READONLY_DOMAIN)
-        WorkMeter.spent += len(selections)  # one connection each: the walk's budget bounds them
-        if selections:
-            flags = frozenset((flag, fact.truth) for flag, fact in state.items(FLAG_DOMAIN))
-            for ref, selection in selections:
-                settled = selection.resolved(name, truth, flags)
-                if settled is not selection:
-                    state.set(READONLY_DOMAIN, ref, settled)
 
-    def _forget_flag(self, target: ast.AST, state: State) -> None:
-        """A flag bound again: what depended on its old value does no longer."""
-        selections = state.items(READONLY_DOMAIN)
-        if not selections:
-            return
-        WorkMeter.spent += len(selections)
-        names = {node.id for node in ast.walk(target) if type(node) is ast.Name}
-        for ref, selection in selections:
-            if selection.when is not None and selection.when[0] in names:
-                state.discard(READONLY_DOMAIN, ref)
-            elif any(flag in names for flag, _ in selection.flags):
-                kept = frozenset(pair for pair in selection.flags if pair[0] not in names)
-                state.set(READONLY_DOMAIN, ref, ReadOnlySelection(selection.read_only, kept))
+    @staticmethod
+    def read_only(selection: Optional["ReadOnlySelection"], state: State) -> bool:
+        """Whether the connection's selection is read-only here: on every path, or under the
+        truth of a flag this path tested."""
+        if selection is None or not selection.read_only:
+            return False
+        if selection.when is None:
+            return True
+        flag, truth = selection.when
+        return state.get(FLAG_DOMAIN, flag) == FlagTruth(truth)
 
     # -- bindings -------------------------------------------------------------------------
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
-        self._forget_flag(target, state)
         if value is None:
             return
         if how in ("for", "comprehension") and type(value) is ast.Call and value.args \
@@ -1151,7 +1195,7 @@ class ImapAnalysis(Analysis):
             )
             # A read-only selection (EXAMINE) sets no \Seen: the fetch changes nothing.
             selection = state.get(READONLY_DOMAIN, ref)
-            if not fetch_sets_seen(parts) or selection is not None and selection.certain_read_only:
+            if not fetch_sets_seen(parts) or self.read_only(selection, state):
                 return
         fact = self.seq_of(args[0], state)
         if fact is not None:

@@ -322,8 +322,9 @@ class ImapSequenceNumbers(Rule):
     literal true `readonly` ends it): an EXAMINEd mailbox gets no `\\Seen`. A selection made
     read-only or read-write by the truth of one plain name (`if purge: select(box) else:
     select(box, readonly=True)`) is read-only inside a later test of that name that goes the
-    read-only way (`if not purge: fetch(...)`), unless the name was bound again in between or
-    a function may rebind it (`global`, `nonlocal`). A `store()` or `copy()` there is still
+    read-only way (`if not purge: fetch(...)`), when every binding of the name in the function
+    comes before its first read, none in a loop (`purge = False`, then `if "-p" in argv: purge
+    = True`), and no function may rebind it (`global`, `nonlocal`). A `store()` or `copy()` there is still
     reported: the server refuses the store, and a copy from a read-only mailbox is allowed, so
     both still act on numbers that may have moved. Connections are recognised
     from constructor calls under any import alias, `self.conn = ...` in any method of the

@@ -390,6 +390,27 @@ def own_locks_and_renames(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def inlined_helpers_and_flags(n: int) -> str:
+    """N writes through one-line path helpers put in at their calls (one nested as deep as the
+    parser allows brackets), and N flags that each choose a read-only or read-write IMAP
+    selection and are tested again before a fetch, with every other connection selected."""
+    depth = min(n, 150)
+    lines = ["import imaplib", "import os", "", "def tmp_of(path, suffix='.tmp'):", "    return path + suffix", "",
+             "class Saver:", "    def part(self, path):", "        return f'{path}.part'", "",
+             "    def nested(self, path, data):",
+             "        tmp = " + "tmp_of(" * depth + "self.part(path)" + ")" * depth,
+             "        with open(tmp, 'w') as f:", "            f.write(data)", "        os.replace(tmp, path)", ""]
+    for i in range(n):
+        lines += ["    def save%d(self, path, data):" % i, "        tmp = self.part(tmp_of(path))",
+                  "        with open(tmp, 'w') as f:", "            f.write(data)", "        os.replace(tmp, path)", ""]
+    lines += ["def fetch_all(flags, nums):"] + ["    conn%d = imaplib.IMAP4('h')" % i for i in range(n)]
+    for i in range(n):
+        lines += ["    f%d = flags[%d]" % (i, i), "    if f%d:" % i, "        conn%d.select('INBOX')" % i, "    else:",
+                  "        conn%d.select('INBOX', readonly=True)" % i, "    typ, data = conn%d.search(None, 'ALL')" % i,
+                  "    if not f%d:" % i, "        conn%d.fetch(data[0], '(RFC822)')" % i]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -428,6 +449,7 @@ SHAPES: Dict[str, Shape] = {
     "container-entries": Shape(container_entries, 100),
     "support-helpers": Shape(support_helpers, 400),
     "own-locks-and-renames": Shape(own_locks_and_renames, 150),
+    "inlined-helpers-and-flags": Shape(inlined_helpers_and_flags, 200),
 }
 
 
