@@ -1548,7 +1548,9 @@ class RenameToOverwrite(Rule):
     part is built from `dst`'s last part (`os.path.join(d, name + ".tmp")` onto
     `os.path.join(d, name)`, `"%s.bak" % name`) or, both constant, starts with it or shares
     its stem and says it is a temp (`"state.json.tmp"`, `"state.tmp"` or `".currentTmp"`
-    beside `"state.json"` or `".current"`: *tmp*, *temp*, *new*, *part*, *bak*, `~`). Made as a
+    beside `"state.json"` or `".current"`: *tmp*, *temp*, *new*, *part*, *bak*, `~`); through
+    a helper of the module whose body only returns such a name built from its parameter
+    (`self._tmp_path(path)` with `return f"{path}.tmp"`) too. Made as a
     link (`os.symlink(x, tmp)`, `os.link(x, tmp)`) counts as written, with nothing to sync. So
     does a `self` attribute that a method of the class
     built from the target's attribute and opened for writing (`self.tmpname = filename +

@@ -629,8 +629,10 @@ class PathExpressions:
             if isinstance(part, ast.Name) and part.id not in given and (
                     part.id in local or part.id not in self.facts.module_bindings):
                 return None
-        inlined = _substituted(value, given)
-        self._inlined_nodes.update(id(part) for part in ast.walk(inlined) if isinstance(part, ast.Call))
+        copied = copy.deepcopy(value)  # small (see _MAX_INLINED_NODES): the copy's recursion stays shallow
+        # the copy's own calls only: the arguments put in are the caller's, as deep as it wrote them
+        self._inlined_nodes.update(id(part) for part in ast.walk(copied) if isinstance(part, ast.Call))
+        inlined = _Substitute(given).visit(copied)
         cache[id(node)] = (node, inlined)
         return inlined
 
@@ -1137,7 +1139,3 @@ class _Substitute(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return self.given.get(node.id, node)
 
-
-def _substituted(value: ast.AST, given: Dict[str, ast.AST]) -> ast.AST:
-    # small (see _MAX_INLINED_NODES), so the copy's recursion stays shallow
-    return _Substitute(given).visit(copy.deepcopy(value))
