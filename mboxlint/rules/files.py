@@ -23,6 +23,7 @@ from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, re
 from ..plans.statements import blocks_of
 from .base import Invalid, Rule
 from .spelling import spell_path
+from .writes import writes_nothing
 
 SEED_MAILBOX = "cpython-bpo1599254-mailbox-data-loss"
 SEED_SAGE = "sage-star-imports-cache-race"
@@ -173,7 +174,8 @@ class ExistsThenOpen(Rule):
     over `p.rglob("*")` say, is in it: see the README for all that is followed), nor after
     a check of a file whose name no other program can know (built from `uuid.uuid4()`/`uuid1()` or `secrets`,
     or from a function of another module whose name says it draws a random part of a name,
-    `random_suffix()` or `new_uuid()` but not `random_file()`; directly, through a variable or by a
+    `random_suffix()` or `new_uuid()` but not `random_file()`, or a project's own `mktemp()`;
+    directly, through a variable or by a
     helper of the module, or the name of a temp file made here: `fd, name =
     tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`, in this
     function or, for a closure such as a test's cleanup, in the function around it; a `self`
@@ -590,8 +592,8 @@ class CheckThenAct(Rule):
     a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
     that writes nothing is not reported: `open(P, "a").close()` (its None kept or not), a bare `open(P, "a")`, `f =
-    open(P, "a")` followed at once by `f.close()`, or a `with open(P, "a"):` whose body is only `pass`, `...`, a string or `os.utime(...)` (a
-    touch), and `os.close(os.open(P, flags))` without `O_TRUNC` (or `fd = os.open(P,
+    open(P, "a")` followed at once by `f.close()`, or a `with open(P, "a") as f:` whose body is only `pass`, `...`, a string,
+    `f.write("")` or `os.utime(...)` (a touch), and `os.close(os.open(P, flags))` without `O_TRUNC` (or `fd = os.open(P,
     flags)` followed at once by `os.close(fd)`): it neither truncates nor
     writes, so a file a racer made in between keeps what it holds. A check the code's own create
     made stale (`shutil.copy(src, P)`, `os.link`/`os.symlink` to `P`, or an exclusive create,
@@ -1982,8 +1984,9 @@ def _prints_to(value, name) -> bool:
 
 def _appends_nothing(event, facts, arms) -> bool:
     """Whether an open in append mode writes nothing: closed at once (``open(p, "a").close()``,
-    a bare ``open(p, "a")``, or ``f = open(p, "a")`` followed by ``f.close()``), or a ``with``
-    whose body is only ``pass``, ``...``, a string, or ``os.utime(...)`` (a touch)."""
+    a bare ``open(p, "a")``, or ``f = open(p, "a")`` followed by ``f.close()``, with only
+    ``f.write("")`` between), or a ``with`` whose body is only ``pass``, ``...``, a string,
+    ``f.write("")`` or ``os.utime(...)`` (a touch)."""
     call, stmt = event.node, event.stmt
     if isinstance(stmt, ast.Expr):
         value = stmt.value
@@ -1992,11 +1995,16 @@ def _appends_nothing(event, facts, arms) -> bool:
         return True  # ``fh = open(p, "a").close()``: what is kept is None
     if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name):
+        name = stmt.targets[0].id
         after = _following(event, stmt, arms)
-        return isinstance(after, ast.Expr) and _closes(after.value, stmt.targets[0].id)
+        while after is not None and writes_nothing(after, [name]):
+            after = _following(event, after, arms)  # ``f.write("")`` adds nothing
+        return isinstance(after, ast.Expr) and _closes(after.value, name)
     if not isinstance(stmt, (ast.With, ast.AsyncWith)) or not any(item.context_expr is call for item in stmt.items):
         return False
-    return all(isinstance(body_stmt, ast.Pass) or isinstance(body_stmt, ast.Expr) and (
+    names = [item.optional_vars.id for item in stmt.items
+             if item.context_expr is call and isinstance(item.optional_vars, ast.Name)]
+    return all(isinstance(body_stmt, ast.Pass) or writes_nothing(body_stmt, names) or isinstance(body_stmt, ast.Expr) and (
         isinstance(body_stmt.value, ast.Constant)
         or isinstance(body_stmt.value, ast.Call) and facts.resolve(body_stmt.value.func) == "os.utime")
         for body_stmt in stmt.body)

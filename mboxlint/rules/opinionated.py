@@ -18,6 +18,7 @@ from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of
+from .writes import empty_text, writes_nothing
 from .base import Invalid, Rule
 from .files import PARAMETER_MODE, spelled_op
 from .spelling import spell_path
@@ -599,7 +600,7 @@ def _only_empties(event, locked_only=None, arms=None) -> bool:
     stmt, call = event.stmt, event.node
     func = getattr(call, "func", None)
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes") and len(call.args) >= 1:
-        return _empty_text(call.args[0])  # ``p.write_text("")``; otherwise it writes what it is given
+        return empty_text(call.args[0])  # ``p.write_text("")``; otherwise it writes what it is given
     if not (isinstance(func, ast.Name) and func.id == "open" or isinstance(func, ast.Attribute) and func.attr == "open"):
         return False
     if isinstance(stmt, ast.Expr):
@@ -612,7 +613,7 @@ def _only_empties(event, locked_only=None, arms=None) -> bool:
         names = [item.optional_vars.id for item in stmt.items
                  if item.context_expr is call and isinstance(item.optional_vars, ast.Name)]
         if any(item.context_expr is call for item in stmt.items) and all(
-                isinstance(s, ast.Pass) or _writes_nothing(s, names[:1]) for s in stmt.body):
+                isinstance(s, ast.Pass) or writes_nothing(s, names[:1]) for s in stmt.body):
             return True  # ``pass``, or ``f.write("")``: an empty file is what it makes
     elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name):
@@ -633,25 +634,12 @@ def _only_empties(event, locked_only=None, arms=None) -> bool:
     return names[0] in found
 
 
-def _empty_text(node) -> bool:
-    return isinstance(node, ast.Constant) and node.value in ("", b"")
-
-
-def _writes_nothing(stmt, names) -> bool:
-    """``f.write("")`` on the file object named in ``names``."""
-    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
-        return False
-    call = stmt.value
-    return isinstance(call.func, ast.Attribute) and call.func.attr == "write" and isinstance(call.func.value, ast.Name) \
-        and call.func.value.id in names and len(call.args) == 1 and not call.keywords and _empty_text(call.args[0])
-
-
 def _closed_after_nothing(arms, stmt, name) -> bool:
     """Whether the statements after ``stmt`` in its block write nothing to ``name`` (only
     ``name.write("")`` or ``pass``) before ``name.close()``. ``arms``: the scope's
     :class:`Arms`, which index its blocks once."""
     after = arms.following(stmt)
-    while after is not None and (isinstance(after, ast.Pass) or _writes_nothing(after, [name])):
+    while after is not None and (isinstance(after, ast.Pass) or writes_nothing(after, [name])):
         after = arms.following(after)
     return isinstance(after, ast.Expr) and isinstance(after.value, ast.Call) and not after.value.args \
         and isinstance(after.value.func, ast.Attribute) and after.value.func.attr == "close" \
