@@ -66,11 +66,13 @@ _NAME_PART_WORDS = frozenset({
 def names_random_name(name: str) -> bool:
     """Whether a function of another module says by its name that it draws a random name or
     part of one, which no other program can guess: ``get_randomized_file_name_suffix``,
-    ``random_string``, ``shortuuid.uuid``. Not ``random.choice`` (standard functions are
-    modelled one by one) nor ``random_file``."""
+    ``random_string``, ``shortuuid.uuid``, or a project's own ``mktemp``. Not
+    ``random.choice`` (standard functions are modelled one by one) nor ``random_file``."""
     module, _, last = name.rpartition(".")
     if not module or module in ("random", "uuid", "secrets", "os", "tempfile"):
         return False
+    if last == "mktemp":
+        return True  # a project's own ``tempfile.mktemp``: ``ZODB.utils.mktemp(dir=d)``
     words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", last)]
     if not words:
         return False
