@@ -3036,6 +3036,18 @@ class PrivatePaths:
             ref = dotted_name(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
             if ref is not None:
                 by_name.setdefault(ref, []).append(value if value is not None else unpacked.get(id(target)))
+        # ``{p: p.read_bytes() for p in d.rglob("*")}``: a comprehension's variable holds the
+        # entries of what it iterates, as a loop's does. It is a variable of its own: one the
+        # function also binds keeps what the function's bindings make of it.
+        comprehended: Dict[str, List[Optional[ast.AST]]] = {}
+        for node in own_nodes(func):
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                for generator in node.generators:
+                    self._note_loop_entry(generator, unpacked)
+                    for element in ast.walk(generator.target):
+                        if isinstance(element, ast.Name) and element.id not in by_name and element.id not in params:
+                            comprehended.setdefault(element.id, []).append(unpacked.get(id(element)))
+        by_name.update(comprehended)
         # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
         private = {ref for ref in private if ref.partition(".")[0] not in params or ref.partition(".")[0] not in by_name}
         # A name joins when every binding of it is private given the names found so far; in
