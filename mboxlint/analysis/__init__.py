@@ -191,10 +191,16 @@ def _scope_filter(text: Optional[str], active, path_words=None,
     return matters
 
 
+#: what a method spells when it may give its private methods something: a lock held, or a
+#: path in a private folder it makes (``self._write(join(mkdtemp(), name))``)
+_GIVING_WORDS = ("lock", "mkdtemp", "TemporaryDirectory", "TempDir", "tmp_path", "tmpdir")
+
+
 def _in_a_locking_method(text: str, summaries) -> Callable[[int], bool]:
     """A test of whether a line is in a method of the module's classes one of whose lines
-    spells ``lock``."""
-    lock_lines = word_lines(text, "lock") or []
+    spells ``lock`` or a private folder's maker (:data:`_GIVING_WORDS`)."""
+    found = [word_lines(text, word) or [] for word in _GIVING_WORDS]
+    lock_lines = sorted(set().union(*found))
     spans = sorted((method.lineno, method.end_lineno or method.lineno)
                    for cls in summaries.classes.values() for method in summaries.methods(cls).values()
                    if lock_lines and holds_line(lock_lines, method.lineno, method.end_lineno or method.lineno))
@@ -215,9 +221,9 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
     """``lines`` (sorted) with the lines that name a helper of ``helpers`` (by substring:
     more lines only walk more scopes) holding one of them, until no helper is added; at most
     :data:`MAX_FOLLOWED_HELPERS` helpers are looked for. A private method's callers are
-    added only when they are methods spelling ``lock``: a class calls its private methods
-    everywhere, and a caller holding no lock rarely gives one anything (its own trigger
-    words still have it walked)."""
+    added only when they are methods spelling ``lock`` or a private folder's maker: a class
+    calls its private methods everywhere, and a caller holding no lock and making no private
+    folder rarely gives one anything (its own trigger words still have it walked)."""
     if not helpers or not lines:
         return lines
     locking: Optional[Callable[[int], bool]] = None

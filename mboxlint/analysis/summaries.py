@@ -2079,12 +2079,13 @@ PRIVATE_DIR_FACTORIES = frozenset({
     "importlib.resources.files", "importlib.resources.path", "importlib.resources.as_file",
     "importlib_resources.files", "importlib_resources.path", "importlib_resources.as_file",
     "pkg_resources.resource_filename",
+    "fixtures.TempDir",  # testtools' fixtures: ``self.useFixture(fixtures.TempDir()).path``
 })
 #: calls that make a fresh file under a name nobody else knows: a module's constant bound
 #: from one (``_, LOG = tempfile.mkstemp()``) is its own file, for every function of the module
 PRIVATE_FILE_FACTORIES = frozenset({"tempfile.mkstemp", "tempfile.mktemp"})
 #: the modules :data:`PRIVATE_DIR_FACTORIES` come from (and pytest's per-test directories)
-_PRIVATE_MODULES = ("tempfile", "pytest", "importlib.resources", "importlib_resources", "pkg_resources")
+_PRIVATE_MODULES = ("tempfile", "pytest", "importlib.resources", "importlib_resources", "pkg_resources", "fixtures")
 #: how many rmtree error handlers of a module are followed (see :meth:`PrivatePaths.error_handlers`)
 ERROR_HANDLERS_FOLLOWED = 16
 #: rounds over a function's bindings when looking for private names
@@ -2250,8 +2251,8 @@ class PrivatePaths:
                 ref = dotted_name(node)
                 if ref is not None and under(ref, private) and ref.partition(".")[0] not in entries:
                     return True
-                if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath"):
-                    node = node.value
+                if isinstance(node, ast.Attribute) and node.attr in ("name", "parent", "strpath", "path"):
+                    node = node.value  # ``.path`` of a private folder's fixture: its folder
                     continue
                 return False
             if isinstance(node, ast.Call):
@@ -2268,6 +2269,9 @@ class PrivatePaths:
                     return True  # ``self.path(name)``: a method joining a name onto a private folder
                 if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
+                elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr == "useFixture" \
+                        and len(node.args) == 1 and not node.keywords:
+                    node = node.args[0]  # testtools' ``self.useFixture(f)`` sets ``f`` up and gives it back
                 elif name is None and isinstance(node.func, ast.Attribute) and (
                         node.func.attr in _INSIDE_METHODS or node.func.attr in _LISTING_METHODS):
                     node = node.func.value
