@@ -2931,6 +2931,10 @@ class PrivatePaths:
         self._private_helpers[name] = result
         return result
 
+    def may_make_private(self) -> bool:
+        """Whether the module imports a module that makes private folders at all."""
+        return bool(self._factories)
+
     def method_returns_private(self, cls: ast.ClassDef, attr: str) -> bool:
         """Whether ``attr`` is a plain method of ``cls`` every ``return`` of which gives a
         private directory or a path in one, judged with the method's own private names

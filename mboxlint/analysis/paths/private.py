@@ -118,8 +118,8 @@ class PrivateDirectories:
         summaries = self.facts.summaries
         scope = self._scope
         cls, self_name = scope.enclosing_class, scope.self_name
-        if summaries is None or cls is None or not self_name:
-            return None
+        if summaries is None or cls is None or not self_name or not summaries.private.may_make_private():
+            return None  # most methods: no private folder anywhere in the module
         prefix = self_name + "."
 
         def calls_private_method(call: PathKey) -> bool:
