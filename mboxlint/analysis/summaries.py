@@ -2217,6 +2217,8 @@ class PrivatePaths:
         self._private_helpers: Dict[str, bool] = {}
         #: helpers being judged within one another (see :meth:`_returns_private`)
         self._private_depth = 0
+        #: where each line of the module's text starts (see :meth:`_may_comprehend`)
+        self._line_starts: Optional[List[int]] = None
         #: (id of a class, method name) -> whether the method returns private paths
         #: (see :meth:`method_returns_private`)
         self._private_methods: Dict[Tuple[int, str], bool] = {}
@@ -2931,6 +2933,29 @@ class PrivatePaths:
         self._private_helpers[name] = result
         return result
 
+    def _may_comprehend(self, func: ast.AST) -> bool:
+        """Whether ``func`` may hold a comprehension: a line of it spells ``for`` other than
+        once on the head of one of its own ``for`` loops (read off the text, so that a
+        function with none is not walked node by node for one)."""
+        text = self.facts.text
+        lines = word_lines(text, "for") if text is not None else None
+        if lines is None or not hasattr(func, "lineno"):
+            return True  # the module's own scope, or a text whose lines are not known
+        first, last = func.lineno, func.end_lineno or func.lineno
+        at = bisect.bisect_left(lines, first)
+        if at == len(lines) or lines[at] > last:
+            return False
+        heads = {stmt.lineno for stmt in own_statements(func) if isinstance(stmt, (ast.For, ast.AsyncFor))}
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        starts = self._line_starts
+        while at < len(lines) and lines[at] <= last:
+            line = lines[at]
+            if line not in heads or line >= len(starts) or text.count("for", starts[line - 1], starts[line]) > 1:
+                return True
+            at += 1
+        return False
+
     def may_make_private(self) -> bool:
         """Whether the module imports a module that makes private folders at all."""
         return bool(self._factories)
@@ -3048,7 +3073,7 @@ class PrivatePaths:
         # entries of what it iterates, as a loop's does. It is a variable of its own: one the
         # function also binds keeps what the function's bindings make of it.
         comprehended: Dict[str, List[Optional[ast.AST]]] = {}
-        for node in own_nodes(func):
+        for node in own_nodes(func) if self._may_comprehend(func) else ():
             if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 for generator in node.generators:
                     self._note_loop_entry(generator, unpacked)
