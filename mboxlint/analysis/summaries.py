@@ -2217,8 +2217,8 @@ class PrivatePaths:
         self._private_helpers: Dict[str, bool] = {}
         #: helpers being judged within one another (see :meth:`_returns_private`)
         self._private_depth = 0
-        #: where each line of the module's text starts (see :meth:`_may_comprehend`)
-        self._line_starts: Optional[List[int]] = None
+        #: the module's text, line by line (see :meth:`_may_comprehend`)
+        self._text_lines: Optional[List[str]] = None
         #: (id of a class, method name) -> whether the method returns private paths
         #: (see :meth:`method_returns_private`)
         self._private_methods: Dict[Tuple[int, str], bool] = {}
@@ -2946,12 +2946,12 @@ class PrivatePaths:
         if at == len(lines) or lines[at] > last:
             return False
         heads = {stmt.lineno for stmt in own_statements(func) if isinstance(stmt, (ast.For, ast.AsyncFor))}
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        starts = self._line_starts
+        if self._text_lines is None:
+            self._text_lines = text.split("\n")
+        spelled = self._text_lines
         while at < len(lines) and lines[at] <= last:
             line = lines[at]
-            if line not in heads or line >= len(starts) or text.count("for", starts[line - 1], starts[line]) > 1:
+            if line not in heads or line > len(spelled) or spelled[line - 1].count("for") > 1:
                 return True
             at += 1
         return False
