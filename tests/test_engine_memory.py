@@ -52,3 +52,26 @@ def test_checking_leaves_no_cyclic_garbage(cycle_collector_off):
     found = gc.collect()
     kinds = sorted({type(obj).__qualname__ for obj in gc.garbage})
     assert found == 0, "cyclic garbage left by the checks: %s" % kinds
+
+
+def test_links_other_tools_hang_on_the_tree_are_not_copied(cycle_collector_off):
+    # flake8 hands every plugin one tree, and pyflakes links each node to its parent. What
+    # the analysis copies of the tree (a helper's return put in at its calls) must not copy
+    # those links: they would copy the whole tree, into a cycle, at every call.
+    import ast
+    from mboxlint.flake8_plugin import MboxlintChecker
+
+    text = "\n".join(["import os", "", "def tmp_of(path):", "    return path + '.tmp'", ""]
+                     + ["def save%d(path, data):\n    tmp = tmp_of(path)\n    with open(tmp, 'w') as f:\n"
+                        "        f.write(data)\n    os.replace(tmp, path)\n" % i for i in range(20)])
+    tree = ast.parse(text)
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            child._pyflakes_parent = parent
+    reported = list(MboxlintChecker(tree, "linked.py", text.splitlines(True)).run())
+    assert len([r for r in reported if "MBX306" in r[2] or "MBX902" in r[2]]) >= 20
+    for node in ast.walk(tree):
+        node.__dict__.pop("_pyflakes_parent", None)
+    del tree, reported
+    found = gc.collect()
+    assert found == 0, sorted({type(obj).__qualname__ for obj in gc.garbage})

@@ -3,7 +3,6 @@ says how). Keys are evaluated with explicit stacks: operator chains and nested c
 deep as the parser allows."""
 
 import ast
-import copy
 import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -631,7 +630,7 @@ class PathExpressions:
             if isinstance(part, ast.Name) and part.id not in given and (
                     part.id in local or part.id not in self.facts.module_bindings):
                 return None
-        copied = copy.deepcopy(value)  # small (see _MAX_INLINED_NODES): the copy's recursion stays shallow
+        copied = _copied(value)
         # the copy's own calls only: the arguments put in are the caller's, as deep as it wrote them
         self._inlined_nodes.update(id(part) for part in ast.walk(copied) if isinstance(part, ast.Call))
         inlined = _Substitute(given).visit(copied)
@@ -1130,6 +1129,41 @@ def _inlinable(value: ast.AST, resolve) -> bool:
             continue
         return False
     return True
+
+
+def _copied(value: ast.AST) -> ast.AST:
+    """A copy of a small expression: its fields and positions only. Not ``copy.deepcopy``,
+    which would also copy what other tools hang on the nodes (pyflakes' parent links, and
+    through them the whole tree, into a cycle)."""
+    def shallow(node: ast.AST) -> ast.AST:
+        made = type(node).__new__(type(node))  # its fields are set below: no constructor to warn of them
+        for name in node._attributes:
+            if hasattr(node, name):
+                setattr(made, name, getattr(node, name))
+        return made
+
+    root = shallow(value)
+    work = [(value, root)]
+    while work:
+        original, made = work.pop()
+        for name, field in ast.iter_fields(original):
+            if isinstance(field, ast.AST):
+                child = shallow(field)
+                work.append((field, child))
+                setattr(made, name, child)
+            elif isinstance(field, list):
+                items = []
+                for item in field:
+                    if isinstance(item, ast.AST):
+                        child = shallow(item)
+                        work.append((item, child))
+                        items.append(child)
+                    else:
+                        items.append(item)
+                setattr(made, name, items)
+            else:
+                setattr(made, name, field)
+    return root
 
 
 class _Substitute(ast.NodeTransformer):
