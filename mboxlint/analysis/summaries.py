@@ -105,6 +105,12 @@ _STANDARD_PATH_MODULES = frozenset({
 })
 
 
+def name_words(name: str) -> List[str]:
+    """The words of an identifier, camelCase and snake_case alike, lower case:
+    ``getConfigPath`` and ``get_config_path`` are ``["get", "config", "path"]``."""
+    return [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
+
+
 def names_path_getter(name: str) -> bool:
     """Whether the last part of a dotted name says its call gives the path of one file or
     folder, the same at every call: ``get_config_path``, ``save_config_file``,
@@ -114,7 +120,7 @@ def names_path_getter(name: str) -> bool:
         return False
     last = name.rpartition(".")[2]
     # camelCase and snake_case words alike: ``getConfigPath``, ``ConfigPath``, ``config_path``
-    words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", last)]
+    words = name_words(last)
     if not words or words[0].startswith(_NOT_GETTERS) or any(
             part in word for word in words for part in _FRESH_PARTS) or any(
             word.startswith(_FRESH_VERBS if index == 0 or words[0] != "get" else _FRESH_WORDS)

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, converts_path, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, converts_path, name_words, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import PATH_ONLY_METHODS, TRANSPARENT_METHODS, annotated_pathlib, class_paths, scope_evidence
 
@@ -72,7 +72,7 @@ def names_random_name(name: str) -> bool:
         return False
     if last == "mktemp":
         return True  # a project's own ``tempfile.mktemp``: ``ZODB.utils.mktemp(dir=d)``
-    words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", last)]
+    words = name_words(last)
     if not words:
         return False
     if words[-1] in ("uuid", "guid"):
