@@ -197,7 +197,8 @@ class ExistsThenOpen(Rule):
     a branch on the error's `errno` does (`if e.errno != errno.ENOENT: raise` survives a
     missing file, `if e.errno == errno.EXDEV: ... else: raise` does not). A
     handler that ends in raising the class the check's other branch ends in raising (`if not
-    isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`), or in the same
+    isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`, or `err =
+    KeyError(p)` then `raise err from e`), or in the same
     exit of the program (`sys.exit(1)` in both), is not a failure escaping: the caller gets the answer the check would have given had it run a
     moment later. A catch-all handler (`except Exception:`, `except BaseException:`, a
     bare `except:`) of a `try` whose body is a whole step of the program, more than 25

@@ -45,6 +45,19 @@ def _catches_all(handler: ast.ExceptHandler, resolve) -> bool:
         resolve(handler.type) in ("builtins.Exception", "builtins.BaseException")
 
 
+def _bound_before(block, stmt: ast.stmt, name: str) -> Optional[ast.Call]:
+    """The call ``name`` was last bound to by a plain assignment of ``block`` before ``stmt``
+    (``bounded = Error("kind")``); None when it was not, or was last bound otherwise."""
+    found = None
+    for item in block:
+        if item is stmt:
+            return found
+        if type(item) is ast.Assign and len(item.targets) == 1 and type(item.targets[0]) is ast.Name \
+                and item.targets[0].id == name:
+            found = item.value if type(item.value) is ast.Call else None
+    return None
+
+
 def _statements_beyond(body, limit: int) -> bool:
     """Whether ``body`` holds more than ``limit`` statements that can run, nested blocks
     counted (not those of nested functions and classes); stops counting there. ``pass``
@@ -245,14 +258,14 @@ class OpensAndActs:
         check = getattr(guard, "node", None)
         if not isinstance(check, ast.If):
             return False
-        raised = self._raised_class(self._ending(handler.body))
+        raised = self._raised_class(self._ending(handler.body), handler.body)
         if raised is None:
             return False
         line = walker.current_statement().lineno
         for branch in (check.body, check.orelse):
             ending = self._ending(branch)
             if ending is not None and not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
-                return self._raised_class(ending) == raised
+                return self._raised_class(ending, branch) == raised
         return False
 
     def _ending(self, block) -> Optional[ast.stmt]:
@@ -262,10 +275,11 @@ class OpensAndActs:
                      and isinstance(stmt.value, ast.Call) and self.facts.resolve(stmt.value.func) in PROGRAM_EXITS),
                     None)
 
-    def _raised_class(self, stmt: Optional[ast.stmt]) -> Optional[str]:
-        """The class a ``raise C`` or ``raise C(...)`` raises, by its qualified name; for an
-        exit of the program, the call's name and arguments as spelt (``sys.exit(1)`` and
-        ``sys.exit(2)`` are two answers)."""
+    def _raised_class(self, stmt: Optional[ast.stmt], block=()) -> Optional[str]:
+        """The class a ``raise C``, ``raise C(...)`` or ``raise e`` raises, by its qualified
+        name (``e`` bound to ``C(...)`` earlier in ``block``, the block ``stmt`` ends: ``e =
+        C("kind")`` then ``raise e from err``); for an exit of the program, the call's name and
+        arguments as spelt (``sys.exit(1)`` and ``sys.exit(2)`` are two answers)."""
         if stmt is None:
             return None
         if isinstance(stmt, ast.Expr):
@@ -274,7 +288,10 @@ class OpensAndActs:
             if None in spelt or call.keywords:
                 return None  # an exit status computed here: not known to be the same
             return "%s(%s)" % (self.facts.resolve(call.func), ", ".join(spelt))
-        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+        exc = stmt.exc
+        if type(exc) is ast.Name:
+            exc = _bound_before(block, stmt, exc.id) or exc
+        exc = exc.func if isinstance(exc, ast.Call) else exc
         if exc is None:
             return None
         return self.facts.resolve(exc) or dotted_name(exc)
