@@ -9,6 +9,7 @@ rule.
 import ast
 import fnmatch
 import os
+from typing import Optional
 
 from ..analysis.arms import Arms
 from ..analysis.constants import ConstantTexts
@@ -580,14 +581,16 @@ class CheckThenAct(Rule):
     that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
-    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), `TEXT` a non-empty string or
+    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), or `f = open(P, "w")`
+    followed only by such writes and `f.close()`, `TEXT` a non-empty string or
     bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
     `encode()` and the like, when what they give is not empty; `json.dumps(DATA)`,
     `yaml.safe_dump(DATA)` of a literal of constants or a name only ever assigned one,
     not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
-    attribute), ending the body (alone or in a `try`) of an `if` with no `else`, or ending a
-    function after its `if P.is_file(): return`: whoever writes
+    attribute), ending the branch of the check's `if` where no file was found (its body when
+    it has no `else`, or its `else`; alone, or last in a `try` or in an `if`/`elif` with no
+    `else` of its own), or ending a function after its `if P.is_file(): return`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
@@ -985,8 +988,8 @@ def prepare(folder):
                 continue
             if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts, arms):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
-            if event.mode == "truncate" and not event.helper and _only_consequence(guard, event) \
-                    and _writes_constant_text(event, texts):
+            if event.mode == "truncate" and not event.helper and _only_consequence(
+                    guard, event, _constant_create_end(event, texts, arms)):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
                 else create_plan(event, guard, blocks_of(module))
@@ -1891,20 +1894,39 @@ REMOVE_TOLERATED = CATCHES_ANY_OS_ERROR | {"FileNotFoundError"}
 _CONSTANT_WRITES = 64
 
 
-def _only_consequence(guard, event) -> bool:
-    """Whether the create is the last thing the check decides: the ``if`` that checked has no
-    ``else``, and its body ends with the create (or with a ``try`` around it alone), or, in a
-    function whose body goes on after ``if p.is_file(): return``, the create ends that body.
-    Code that goes on after it (``return "created"``) acts on having made the file itself."""
-    checked, stmt = guard.node, event.stmt
-    if not isinstance(checked, ast.If) or checked.orelse:
+def _only_consequence(guard, event, end) -> bool:
+    """Whether the create that ``end`` ends (None: not one writing the same text every run)
+    is the last thing the check decides: it ends the branch of the ``if`` that checked in which
+    no file was found (through ``if``s without ``else`` and a ``try`` inside that branch), the
+    other branch absent when it is the body; or, in a function whose body goes on after ``if
+    p.is_file(): return``, the create ends that body. Code that goes on after it (``return
+    "created"``), or an ``else`` answering "it was there" to a create in the body, acts on
+    having made the file itself."""
+    checked = guard.node
+    if end is None or not isinstance(checked, ast.If):
+        return False
+    if checked.orelse and checked.orelse[0].lineno <= end.lineno <= (checked.orelse[-1].end_lineno or 0):
+        return _ends_block(checked.orelse, end)  # ``if p.exists(): ... else: create``
+    if checked.orelse:
         return False
     if _returns_nothing(checked.body) and event.scope.is_function:
-        return _ends_function_after(event.scope.node, checked, stmt)
-    last = _last_doing(checked.body)
-    if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
-        last = _last_doing(last.body)
-    return last is stmt
+        return _ends_function_after(event.scope.node, checked, end)
+    return _ends_block(checked.body, end)
+
+
+def _ends_block(block, end) -> bool:
+    """Whether ``end`` is the last thing ``block`` does, directly or as the last thing of a
+    last ``if`` with no ``else`` (an ``elif``) or of a last ``try`` with neither ``else`` nor
+    ``finally``."""
+    while True:
+        last = _last_doing(block)
+        if last is end:
+            return True
+        if isinstance(last, ast.Try) and not last.orelse and not last.finalbody \
+                or isinstance(last, ast.If) and not last.orelse:
+            block = last.body
+            continue
+        return False
 
 
 def _ends_function_after(func, checked, stmt) -> bool:
@@ -1936,44 +1958,60 @@ def _last_doing(body):
     return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
 
 
-def _writes_constant_text(event, texts: ConstantTexts) -> bool:
-    """Whether a truncating create writes the same text on every run: `p.write_text(TEXT)`,
-    or a ``with open(p, "w") as f:`` whose body only calls ``f.write(TEXT)`` (or
-    ``f.writelines`` of a list of them), ``TEXT`` a constant (see
-    :meth:`~..analysis.constants.ConstantTexts.constant`). Looked at only for an open about to
-    be reported."""
+def _constant_create_end(event, texts: ConstantTexts, arms) -> Optional[ast.stmt]:
+    """The statement that ends a truncating create writing the same text on every run, None
+    when it is not one: `p.write_text(TEXT)`; a ``with open(p, "w") as f:`` whose body only
+    calls ``f.write(TEXT)`` (or ``f.writelines`` of a list of them, ``print(TEXT, file=f)``);
+    or ``f = open(p, "w")`` followed only by such writes and then ``f.close()``, which ends
+    it. ``TEXT`` a constant (see :meth:`~..analysis.constants.ConstantTexts.constant`).
+    Looked at only for an open about to be reported."""
     call, stmt = event.node, event.stmt
+    scope = event.scope.node
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
-        return len(call.args) == 1 and texts.constant(call.args[0], event.scope.node)
+        return stmt if len(call.args) == 1 and texts.constant(call.args[0], scope) else None
+    if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        name, wrote = stmt.targets[0].id, False
+        after = _following(event, stmt, arms)
+        for _ in range(_CONSTANT_WRITES):
+            if isinstance(after, ast.Expr) and _closes(after.value, name):
+                return after if wrote else None
+            if after is None or not _writes_constant(after, name, texts, scope):
+                return None
+            wrote = True
+            after = _following(event, after, arms)
+        return None
     if not isinstance(stmt, ast.With) or len(stmt.body) > _CONSTANT_WRITES:
-        return False
+        return None
     item = next((item for item in stmt.items if item.context_expr is call), None)
     if item is None or not isinstance(item.optional_vars, ast.Name):
-        return False
+        return None
     name = item.optional_vars.id
     wrote = False  # a body of ``pass`` alone is an empty create: a file for something else to fill
     for body_stmt in stmt.body:
         if isinstance(body_stmt, ast.Pass):
             continue  # changes nothing, wherever it stands
-        value = body_stmt.value if isinstance(body_stmt, ast.Expr) else None
-        if _prints_to(value, name):
-            if not all(texts.constant(arg, event.scope.node) for arg in value.args):
-                return False
-            wrote = True
-            continue
-        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                and isinstance(value.func.value, ast.Name) and value.func.value.id == name
-                and len(value.args) == 1 and not value.keywords):
-            return False
-        text = value.args[0]
-        if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
-            if not all(texts.constant(element, event.scope.node) for element in text.elts):
-                return False
-        elif value.func.attr != "write" or not texts.constant(text, event.scope.node):
-            return False
+        if not _writes_constant(body_stmt, name, texts, scope):
+            return None
         wrote = True
-    return wrote
+    return stmt if wrote else None
+
+
+def _writes_constant(stmt, name: str, texts: ConstantTexts, scope) -> bool:
+    """Whether ``stmt`` writes constant text to the file object ``name``: ``name.write(TEXT)``,
+    ``name.writelines([TEXT, ...])`` or ``print(TEXT, ..., file=name)``."""
+    value = stmt.value if isinstance(stmt, ast.Expr) else None
+    if _prints_to(value, name):
+        return all(texts.constant(arg, scope) for arg in value.args)
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Name) and value.func.value.id == name
+            and len(value.args) == 1 and not value.keywords):
+        return False
+    text = value.args[0]
+    if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
+        return all(texts.constant(element, scope) for element in text.elts)
+    return value.func.attr == "write" and texts.constant(text, scope)
 
 
 def _prints_to(value, name) -> bool:
