@@ -17,7 +17,7 @@ from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
 from ..analysis.imports import dotted_name
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..analysis.paths.renames import derived_from
-from ..analysis.summaries import CATCHES_ANY_OS_ERROR, bindings_of, own_nodes
+from ..analysis.summaries import CATCHES_ANY_OS_ERROR, arguments_by_parameter, bindings_of, constant_defaults, own_nodes
 from ..plans import no_fix
 from ..plans.eafp import open_plan
 from ..plans.files import act_plan, copy_back_plan, create_plan, rename_plan, replace_plan, temp_dir_plan
@@ -577,7 +577,10 @@ class CheckThenAct(Rule):
     whole step of the program, more than 25 statements, reports a crash, as in MBX301), and
     `shutil.rmtree(P, ignore_errors=True)` (or `shutil.rmtree(P, True)`), or given an error
     handler (`onerror=h`, `onexc=h`, or `h` as its third argument; not `None`) that is not a
-    function of the module with a `raise` among its own statements. An `open(P, "w"/"a")`
+    function of the module with a `raise` among its own statements; in a private function
+    of the module that takes `ignore_errors` from its callers (`def _rm(d, **opts): ...
+    shutil.rmtree(d, **opts)`, or a parameter given as `ignore_errors=`), when every use of
+    the function is a call asking for it (`_rm(d, ignore_errors=True)`). An `open(P, "w"/"a")`
     that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
@@ -956,6 +959,7 @@ def prepare(folder):
 
     def check(self, module):
         arms = {}  # scope -> its statements' places, for the few acts that ask
+        census = {}  # name -> its direct calls and its uses in the module, counted once if asked
         for event in module.events_of(FileAct):
             guard = event.guard
             if guard is None or event.iplock is not None:
@@ -967,7 +971,8 @@ def prepare(folder):
                 advice = "use exist_ok=True" if op != "os.mkdir" else "catch FileExistsError"
             elif op in REMOVE_OPS and guard.present:
                 if event.caught & REMOVE_TOLERATED or op == "shutil.rmtree" and (
-                        _ignores_errors(event.node) or _hands_errors_on(event.node, module.tree)):
+                        _ignores_errors(event.node) or _hands_errors_on(event.node, module.tree)
+                        or _callers_ignore_errors(event, module, census)):
                     continue
                 advice = "catch FileNotFoundError" if op != "Path.unlink" else "use missing_ok=True"
             elif op == "os.open" and guard.found_no_file:
@@ -2097,6 +2102,52 @@ def _ignores_errors(call) -> bool:
     if len(call.args) >= 2 and _is_true(call.args[1]):
         return True
     return any(k.arg == "ignore_errors" and _is_true(k.value) for k in call.keywords)
+
+
+def _callers_ignore_errors(event, module, census) -> bool:
+    """Whether the rmtree is in a private function of the module (see
+    :meth:`~..analysis.summaries.ModuleSummaries.caller_candidates`) whose ``ignore_errors``
+    comes from its caller, and every caller asks for it: ``def _rm(d, **opts): ...
+    shutil.rmtree(d, **opts)`` with every use of ``_rm`` a call passing ``ignore_errors=True``
+    (or ``ignore_errors=ignore``, with ``ignore`` a parameter every call passes ``True`` or
+    leaves to a default of ``True``)."""
+    summaries, func, call = module.facts.summaries, event.scope.node, event.node
+    if summaries is None or summaries.caller_candidates().get(getattr(func, "name", None)) is not func \
+            or summaries.functions.get(func.name) is not func:
+        return False
+    given = call.args[1] if len(call.args) >= 2 else next(
+        (k.value for k in call.keywords if k.arg == "ignore_errors"), None)
+    spread = func.args.kwarg.arg if func.args.kwarg is not None and given is None else None
+    if spread is not None and not any(k.arg is None and isinstance(k.value, ast.Name) and k.value.id == spread
+                                      for k in call.keywords):
+        return False
+    if spread is None and not (isinstance(given, ast.Name) and given.id in {a.arg for a in ast.walk(func.args)
+                                                                           if isinstance(a, ast.arg)}):
+        return False
+    default = None if spread else constant_defaults(func.args).get(given.id)
+    if not census:
+        census[None] = None  # counted: the module has no name of that use
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                census.setdefault(node.func.id, [[], 0])[0].append(node)
+            elif isinstance(node, ast.Name):
+                census.setdefault(node.id, [[], 0])[1] += 1
+    calls, uses = census.get(func.name) or ([], 0)
+    if not calls or len(calls) != uses:
+        return False  # a use other than a call: the helper may be called with anything
+    for caller in calls:
+        if spread is not None:
+            passed = next((k.value for k in caller.keywords if k.arg == "ignore_errors"), None)
+            if any(k.arg is None for k in caller.keywords):
+                return False
+        else:
+            arguments = arguments_by_parameter(func, caller)
+            if arguments is None:
+                return False
+            passed = arguments.get(given.id, default)
+        if not _is_true(passed):
+            return False
+    return True
 
 
 def _hands_errors_on(call, tree) -> bool:
