@@ -596,7 +596,9 @@ class CheckThenAct(Rule):
     `else` of its own), or ending a function after its `if P.is_file(): return`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
-    a file for something else to fill, which a racer may have filled already), an append (the text ends up there twice), and a create after which the
+    a file for something else to fill, which a racer may have filled already), and so is a
+    blank one (`"\\n"`, white space only) when the path is read again after the check's `if`
+    (`registry.open(P)`), an append (the text ends up there twice), and a create after which the
     code goes on as the file's maker (`return "created"`, an `else:` for "was there"). An append
     that writes nothing is not reported: `open(P, "a").close()` (its None kept or not), a bare `open(P, "a")`, `f =
     open(P, "a")` followed at once by `f.close()`, or a `with open(P, "a") as f:` whose body is only `pass`, `...`, a string,
@@ -994,7 +996,7 @@ def prepare(folder):
             if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts, arms):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(
-                    guard, event, _constant_create_end(event, texts, arms)):
+                    guard, event, _constant_create_end(event, guard, texts, arms)):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
                 else create_plan(event, guard, blocks_of(module))
@@ -1963,51 +1965,72 @@ def _last_doing(body):
     return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
 
 
-def _constant_create_end(event, texts: ConstantTexts, arms) -> Optional[ast.stmt]:
+def _constant_create_end(event, guard, texts: ConstantTexts, arms) -> Optional[ast.stmt]:
     """The statement that ends a truncating create writing the same text on every run, None
     when it is not one: `p.write_text(TEXT)`; a ``with open(p, "w") as f:`` whose body only
     calls ``f.write(TEXT)`` (or ``f.writelines`` of a list of them, ``print(TEXT, file=f)``);
     or ``f = open(p, "w")`` followed only by such writes and then ``f.close()``, which ends
-    it. ``TEXT`` a constant (see :meth:`~..analysis.constants.ConstantTexts.constant`).
-    Looked at only for an open about to be reported."""
+    it. ``TEXT`` a constant (see :meth:`~..analysis.constants.ConstantTexts.constant`). Blank
+    text (``"\\n"``) makes a placeholder, as an empty create does, when the path is read again
+    after the check: it is then a file for something else to fill. Looked at only for an open
+    about to be reported."""
     call, stmt = event.node, event.stmt
     scope = event.scope.node
     func = call.func
+    written: list = []  # the text nodes written
+    end = None
     if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
-        return stmt if len(call.args) == 1 and texts.constant(call.args[0], scope) else None
-    if isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
+        if len(call.args) == 1 and texts.constant(call.args[0], scope):
+            end = stmt
+            written.append(call.args[0])
+    elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
             and isinstance(stmt.targets[0], ast.Name):
-        name, wrote = stmt.targets[0].id, False
+        name = stmt.targets[0].id
         after = _following(event, stmt, arms)
         for _ in range(_CONSTANT_WRITES):
             if isinstance(after, ast.Expr) and _closes(after.value, name):
-                return after if wrote else None
-            if after is None or not _writes_constant(after, name, texts, scope):
-                return None
-            wrote = True
+                end = after if written else None
+                break
+            if after is None or not _writes_constant(after, name, texts, scope, written):
+                break
             after = _following(event, after, arms)
+    elif isinstance(stmt, ast.With) and len(stmt.body) <= _CONSTANT_WRITES:
+        item = next((item for item in stmt.items if item.context_expr is call), None)
+        if item is not None and isinstance(item.optional_vars, ast.Name):
+            name = item.optional_vars.id
+            # a body of ``pass`` alone is an empty create: a file for something else to fill
+            if all(isinstance(body_stmt, ast.Pass) or _writes_constant(body_stmt, item.optional_vars.id, texts,
+                                                                           scope, written)
+                   for body_stmt in stmt.body) and written:
+                end = stmt
+    if end is not None and all(_blank(node) for node in written) and _read_after(event, guard):
         return None
-    if not isinstance(stmt, ast.With) or len(stmt.body) > _CONSTANT_WRITES:
-        return None
-    item = next((item for item in stmt.items if item.context_expr is call), None)
-    if item is None or not isinstance(item.optional_vars, ast.Name):
-        return None
-    name = item.optional_vars.id
-    wrote = False  # a body of ``pass`` alone is an empty create: a file for something else to fill
-    for body_stmt in stmt.body:
-        if isinstance(body_stmt, ast.Pass):
-            continue  # changes nothing, wherever it stands
-        if not _writes_constant(body_stmt, name, texts, scope):
-            return None
-        wrote = True
-    return stmt if wrote else None
+    return end
 
 
-def _writes_constant(stmt, name: str, texts: ConstantTexts, scope) -> bool:
+def _blank(node) -> bool:
+    """A string or bytes constant of white space only (``"\\n"``)."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and not node.value.strip()
+
+
+def _read_after(event, guard) -> bool:
+    """Whether the path created is read after the ``if`` that checked it, in the same scope:
+    a name of it loaded below (``open_registry(path)``), or a path not spelt by one name."""
+    path, checked = event.path_node, guard.node
+    if not isinstance(path, ast.Name) or not isinstance(checked, ast.If):
+        return True
+    below = checked.end_lineno or checked.lineno
+    return any(isinstance(node, ast.Name) and node.id == path.id and isinstance(node.ctx, ast.Load)
+               and node.lineno > below for node in ast.walk(event.scope.node))
+
+
+def _writes_constant(stmt, name: str, texts: ConstantTexts, scope, written: list) -> bool:
     """Whether ``stmt`` writes constant text to the file object ``name``: ``name.write(TEXT)``,
-    ``name.writelines([TEXT, ...])`` or ``print(TEXT, ..., file=name)``."""
+    ``name.writelines([TEXT, ...])`` or ``print(TEXT, ..., file=name)``; the texts are added
+    to ``written`` (a ``print`` as a line: never blank)."""
     value = stmt.value if isinstance(stmt, ast.Expr) else None
     if _prints_to(value, name):
+        written.append(None)
         return all(texts.constant(arg, scope) for arg in value.args)
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
             and isinstance(value.func.value, ast.Name) and value.func.value.id == name
@@ -2015,7 +2038,9 @@ def _writes_constant(stmt, name: str, texts: ConstantTexts, scope) -> bool:
         return False
     text = value.args[0]
     if value.func.attr == "writelines" and isinstance(text, (ast.List, ast.Tuple)):
+        written.extend(text.elts)
         return all(texts.constant(element, scope) for element in text.elts)
+    written.append(text)
     return value.func.attr == "write" and texts.constant(text, scope)
 
 
