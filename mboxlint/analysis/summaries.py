@@ -244,6 +244,12 @@ def is_none(node: Optional[ast.AST]) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
+def names_no_file(node: Optional[ast.AST]) -> bool:
+    """Whether ``node`` is ``None`` or the empty string: a placeholder before a path is
+    made (``tmp = ""`` then ``fd, tmp = mkstemp()``), which opens or finds no file."""
+    return isinstance(node, ast.Constant) and (node.value is None or node.value in ("", b""))
+
+
 def _params(func: ast.AST) -> List[str]:
     args = func.args
     return [a.arg for a in list(getattr(args, "posonlyargs", [])) + list(args.args)]
@@ -2523,7 +2529,7 @@ class PrivatePaths:
             return lists
         # (method, self name, attribute, value); ``self.tmp = None`` (before a fresh one is made,
         # or after it is removed) names no file: only the other bindings say what it holds.
-        stores = [store for store in _attribute_stores(methods) if not is_none(store[3])]
+        stores = [store for store in _attribute_stores(methods) if not names_no_file(store[3])]
         # ``self.tmpdir = {}`` before its items are stored: an empty collection names no file
         itemised = {attr for _method, _self_name, attr, value in stores if isinstance(value, _ItemValue)}
         if itemised:
@@ -3097,9 +3103,9 @@ class PrivatePaths:
             and self.facts.is_test_module
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._private_cwd(func, private, params, test):
             private.add(PRIVATE_CWD)
-        # ``tmp = None`` before ``try: tmp = mkdtemp() ... finally: if tmp: rmtree(tmp)``:
-        # a None names no file, so only the other bindings say what the name holds.
-        by_name = {ref: [v for v in values if not is_none(v)] for ref, values in by_name.items()}
+        # ``tmp = None`` (or ``""``) before ``try: tmp = mkdtemp() ... finally: if tmp: rmtree(tmp)``:
+        # it names no file, so only the other bindings say what the name holds.
+        by_name = {ref: [v for v in values if not names_no_file(v)] for ref, values in by_name.items()}
         saved = self._instance
         positional = _params(func) if cls is not None and isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
         self._instance = (cls, positional[0]) if positional else None

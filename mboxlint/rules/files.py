@@ -180,7 +180,8 @@ class ExistsThenOpen(Rule):
     helper of the module, or the name of a temp file made here: `fd, name =
     tempfile.mkstemp()`, `tempfile.NamedTemporaryFile(delete=False).name`, in this
     function or, for a closure such as a test's cleanup, in the function around it; a `self`
-    attribute the class binds only to `tempfile.mktemp()`, `uuid4()` or `None`): nobody
+    attribute the class binds only to `tempfile.mktemp()`, `uuid4()` or `None`; a name or
+    attribute also bound to `None` or `""` before, which names no file): nobody
     else removes it.
     Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
     `/sys/`, and `os.devnull`): no other program creates or removes them; the files of

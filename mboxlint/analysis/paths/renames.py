@@ -10,7 +10,7 @@ from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name, own_statements
 from ..pathkey import PathKey, const_text, opaque_key
 from ..state import State
-from ..summaries import bindings_of, local_names
+from ..summaries import bindings_of, local_names, names_no_file
 from ..walk import Scope, Walker, _bound_refs
 from .expressions import (
     DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
@@ -351,7 +351,7 @@ class RenamesAndTemps:
         # ``temp_file = None`` once it is closed: None names no file; ``tmp = Path(tmp)`` names
         # the file it named. Looked at lazily: the first value not known stops the look, which
         # keeps a name bound many times from costing that many steps at each of its uses.
-        kept = (value for value in values if value is None or not is_none(value) and not self._converted(value, ref))
+        kept = (value for value in values if value is None or not names_no_file(value) and not self._converted(value, ref))
         first = next(kept, _NO_VALUE)
         return first is not _NO_VALUE and all(
             value is not None and self._fresh_value(value, seen, depth, sources)
@@ -397,7 +397,7 @@ class RenamesAndTemps:
                     continue
                 attr = ref[len(prefix):]
                 for value in values:
-                    if value is not None and is_none(value):
+                    if value is not None and names_no_file(value):
                         continue
                     if value is None or not self._names_unique_file(value, bindings):
                         spoiled.add(attr)
