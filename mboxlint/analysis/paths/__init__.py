@@ -268,6 +268,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._lock_classes: Dict[int, bool] = {}
         self._instance_reads: Dict[int, FrozenSet[str]] = {}  # method -> attributes it reads
         self._private: frozenset = frozenset()
+        #: names bound only to a path in a kernel folder (see :func:`.private.kernel_names`)
+        self._kernel_names: Optional[Dict[str, str]] = None
         self._scope = None
         #: id of a helper's call -> (the call, its return with the arguments put in, or None)
         #: (see :meth:`PathExpressions._inline`); ids of the calls inside what was put in

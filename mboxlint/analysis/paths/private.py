@@ -3,7 +3,8 @@ temporary directory of the scope, or named relative to a private current directo
 :class:`~mboxlint.analysis.summaries.PrivatePaths`), and the kernel's files (devices such as
 ``/dev/null`` or ``os.devnull``, ``/proc``, ``/sys``)."""
 
-from typing import Callable, Optional
+import ast
+from typing import Callable, Dict, Optional
 
 from ..imports import canonical
 from ..pathkey import PathKey, const_text
@@ -18,7 +19,7 @@ SHARED_MEMORY_FOLDERS = ("/dev/shm/", "/dev/mqueue/")
 _LEADING_PARTS = 3
 
 
-def _leading_text(key: PathKey, aliases) -> str:
+def _leading_text(key: PathKey, aliases, named=None) -> str:
     """The constant start of the path a key names (``/proc/`` for ``"/proc/%d" % pid``,
     ``/dev/null`` for ``os.devnull``): its first parts while they are constants, joined
     as the key joins them."""
@@ -32,8 +33,8 @@ def _leading_text(key: PathKey, aliases) -> str:
     texts = []
     for part in parts:
         text = const_text(part)
-        if text is None and part.kind == "name" and _is_devnull(part.head, aliases):
-            text = "/dev/null"
+        if text is None and part.kind == "name":
+            text = "/dev/null" if _is_devnull(part.head, aliases) else _named_text(part.head, named)
         if text is None:
             texts.append("")  # an unknown part ends what is known, after its separator
             break
@@ -49,10 +50,67 @@ def _is_devnull(ref: str, aliases) -> bool:
     return canonical(qualified + dot + rest) == "os.devnull"
 
 
-def names_kernel_file(key: PathKey, aliases) -> bool:
+def _named_text(ref: str, named) -> Optional[str]:
+    """The kernel path a name holds (``SYSFS``, ``Gpio.PREFIX``, ``self.PREFIX``), from
+    ``named`` (see :func:`kernel_names`)."""
+    if not named:
+        return None
+    text = named.get(ref)
+    if text is None and ref.count(".") == 1:
+        text = named.get(ref[ref.index("."):])  # a class attribute, read on the class or an instance
+    return text
+
+
+def _kernel_text(node) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(KERNEL_FOLDERS) \
+            and not node.value.startswith(SHARED_MEMORY_FOLDERS):
+        return node.value
+    return None
+
+
+def kernel_names(tree: ast.Module) -> Dict[str, str]:
+    """Names of the module's top level (``SYSFS``), and class attributes (as ``.PREFIX``),
+    bound only to one string constant in a kernel folder, and the constant: bound once, by a
+    plain assignment, at the top level or in a top-level class's body; never stored as an
+    attribute elsewhere."""
+    found: Dict[str, str] = {}
+    bound: Dict[str, int] = {}
+    noted = set()  # ids of the targets counted here
+
+    def note(target, name: str, value) -> None:
+        noted.add(id(target))
+        bound[name] = bound.get(name, 0) + 1
+        text = _kernel_text(value)
+        if text is not None:
+            found[name] = text
+
+    for stmt in tree.body:
+        blocks = [("", stmt)]
+        if isinstance(stmt, ast.ClassDef):
+            blocks = [(".", inner) for inner in stmt.body]
+        for prefix, item in blocks:
+            if isinstance(item, ast.Assign):
+                for target in item.targets:
+                    if isinstance(target, ast.Name):
+                        note(target, prefix + target.id, item.value if len(item.targets) == 1 else None)
+            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                note(item.target, prefix + item.target.id, item.value)
+    if not found:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            bound["." + node.attr] = 2  # stored on an object too: not one value
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in found \
+                and id(node) not in noted:
+            bound[node.id] = bound.get(node.id, 0) + 1  # bound in a function as well
+    return {name: text for name, text in found.items() if bound.get(name) == 1}
+
+
+def names_kernel_file(key: PathKey, aliases, named=None) -> bool:
     """Whether a key names a device or another of the kernel's files, not a file on disk
-    (``aliases``: the module's import aliases, for ``os.devnull`` however it is imported)."""
-    text = _leading_text(key, aliases)
+    (``aliases``: the module's import aliases, for ``os.devnull`` however it is imported;
+    ``named``: names holding a kernel path, from :func:`kernel_names`)."""
+    text = _leading_text(key, aliases, named)
     return text.startswith(KERNEL_FOLDERS) and not text.startswith(SHARED_MEMORY_FOLDERS)
 
 
@@ -100,7 +158,11 @@ class PrivateDirectories:
         directory of this scope, or one of the kernel's (:func:`names_kernel_file`)."""
         if key is None:
             return False
-        if names_kernel_file(key, self.facts.aliases):
+        named = self._kernel_names
+        if named is None:
+            spelt = any(self.facts.spells(folder) for folder in KERNEL_FOLDERS)
+            named = self._kernel_names = kernel_names(self.tree) if spelt else {}
+        if names_kernel_file(key, self.facts.aliases, named):
             return True
         if self._private is None:
             self._private = self._private_names(self._scope)
