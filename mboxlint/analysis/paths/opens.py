@@ -4,6 +4,7 @@ import ast
 import errno as errno_module
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
+from ..arms import Arms
 from ..events import FileAct, FileOpen
 from ..imports import PROGRAM_EXITS, dotted_name, parameter_names
 from ..modes import combined_mode, mode_kind
@@ -266,6 +267,14 @@ class OpensAndActs:
             ending = self._ending(branch)
             if ending is not None and not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
                 return self._raised_class(ending, branch) == raised
+        if not check.orelse and check.body[0].lineno <= line:
+            # no ``else``: a failed check goes on to what follows the ``if``; a raise there at
+            # once (``if p.is_file(): ... return data`` then ``raise FileNotFoundError(p)``)
+            # is the other answer
+            if self._arms is None:
+                self._arms = Arms(self._scope.node)
+            after = self._arms.following(check)
+            return after is not None and after is self._ending([after]) and self._raised_class(after) == raised
         return False
 
     def _ending(self, block) -> Optional[ast.stmt]:
