@@ -157,7 +157,11 @@ class ExistsThenOpen(Rule):
     the rules' conventions; the project's own that the `extend-interprocess-locks` option
     names; a class imported from another module whose name says it locks a file,
     `from huey.utils import FileLock`; a context manager or class of the module whose entry takes an `fcntl` lock; also
-    between `lock.acquire()` and `lock.release()` of one, and, in a class deriving from one
+    between `lock.acquire()` and `lock.release()` of one, or between a call of a method of
+    the class or a function of the module that takes one and leaves it held
+    (`self._lock_index()`, whose body binds `self._lock = LockFile(d)` and calls
+    `self._lock.acquire()`; `if self._lock_index():` too) and a call of one that lets it go
+    (`self._unlock_index()`), and, in a class deriving from one
     (`class LockedJSON(FileLock)`), between its own `super().__enter__()` or
     `self.acquire()` and `super().__exit__(...)` or `self.release()`) or
     between `fcntl.flock/lockf` acquire and release, nor for a

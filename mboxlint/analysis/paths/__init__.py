@@ -265,6 +265,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: whether it takes an inter-process lock (see :meth:`FileLocks._own_lock`)
         self._imports_fcntl: Optional[bool] = None
         self._lock_takers: Dict[int, bool] = {}
+        #: id of a helper -> whether a call of it takes (True) or lets go (False) an
+        #: inter-process lock, None for neither (see :meth:`FileLocks._lock_helper`)
+        self._helper_locks: Dict[int, Optional[bool]] = {}
+        self._helpers_may_lock: Optional[bool] = None
         self._lock_classes: Dict[int, bool] = {}
         self._instance_reads: Dict[int, FrozenSet[str]] = {}  # method -> attributes it reads
         self._private: frozenset = frozenset()
@@ -691,6 +695,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             self._acquire_or_release(walker, node, func, state)
         if type(func) is ast.Attribute and func.attr in INHERITED_LOCK_METHODS:
             self._inherited_lock(walker, node, func, state)
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == walker.scope.self_name \
+                or type(func) is ast.Name and self.facts.summaries is not None \
+                and func.id in self.facts.summaries.functions:
+            self._lock_helper(walker, node, state)
         name = self.facts.resolve(func)
         if self._notes is not None:
             self._note_lock_call(node, name)

@@ -5,7 +5,7 @@ import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..imports import dotted_name
-from ..summaries import CONTEXT_MANAGER_DECORATORS
+from ..summaries import CONTEXT_MANAGER_DECORATORS, is_none
 from ..locks import _walk_scope_body
 from ..pathkey import PathKey, name_key
 from ..state import State
@@ -203,6 +203,69 @@ class FileLocks:
         self._lock_takers[id(func)] = found
         return found
 
+    def _lock_helper(self, walker, node: ast.Call, state: State) -> None:
+        """A call, as a statement or in a condition, of a method of the class
+        (``self._lock_db()``) or a function of the module that takes an inter-process lock
+        and leaves it held (see :meth:`_helper_lock_effect`): held from there until a call of
+        one that lets it go (``self._unlock_db()``). In ``if self._lock_db():`` the lock is
+        taken as held on both ways, as after ``lock.acquire(timeout=5)``: it may be."""
+        summaries = self.facts.summaries
+        scope = walker.scope
+        if summaries is None or not self._may_lock_in_helpers():
+            return
+        found = summaries.callee_node(node, scope.enclosing_class, scope.self_name)
+        if found is None:
+            return
+        effect = self._helper_locks.get(id(found[0]), ())
+        if effect == ():
+            self._helper_locks[id(found[0])] = None  # a helper calling itself changes nothing
+            effect = self._helper_locks[id(found[0])] = self._helper_lock_effect(found[0], found[1] is not None)
+        if effect:
+            state.set("iplock", "helper", May(node.lineno))
+        elif effect is False:
+            state.discard("iplock", "helper")
+
+    def _may_lock_in_helpers(self) -> bool:
+        if self._helpers_may_lock is None:
+            self._helpers_may_lock = any(self.facts.spells(word) for word in ("acquire", "flock", "lockf"))
+        return self._helpers_may_lock
+
+    def _helper_lock_effect(self, func: ast.AST, method: bool) -> Optional[bool]:
+        """True when ``func`` takes an inter-process lock and does not let it go:
+        ``lock.acquire()`` of a lock it binds (``self._lock = LockFile(d)``) or of an
+        attribute the class binds only to one, or an ``fcntl`` lock; False when it only lets
+        one go (``release()``, ``LOCK_UN``); None otherwise (both, or neither)."""
+        instance = func.args.args[0].arg if method and func.args.args else None
+        here = self._scope.self_name if self._scope is not None else None
+        bound = set()
+        takes = releases = False
+        for sub in _walk_scope_body(func):
+            if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) and self._makes_iplock(sub.value):
+                bound.update(ref for ref in map(dotted_name, sub.targets) if ref is not None)
+            if not isinstance(sub, ast.Call):
+                continue
+            name = self.facts.resolve(sub.func)
+            if name in FCNTL_LOCKS and len(sub.args) >= 2:
+                if self._fcntl_takes(sub):
+                    takes = True
+                else:
+                    releases = True
+                continue
+            if not (isinstance(sub.func, ast.Attribute) and sub.func.attr in ("acquire", "release")):
+                continue
+            ref = dotted_name(sub.func.value)
+            if ref is None:
+                continue
+            if ref not in bound:
+                root, dot, rest = ref.partition(".")
+                if instance is None or root != instance or here is None or not self._iplock_attribute(here + dot + rest):
+                    continue
+            if sub.func.attr == "acquire":
+                takes = True
+            else:
+                releases = True
+        return True if takes and not releases else False if releases and not takes else None
+
     def _is_iplock(self, expr: ast.AST, state: State) -> bool:
         while isinstance(expr, ast.Call):  # ``lock.acquire()...``: a loop, the chain may be long
             if self._makes_iplock(expr):
@@ -217,6 +280,7 @@ class FileLocks:
         """Whether ``ref`` is ``self.x`` that every method of the class binds only to an
         inter-process lock (``self.lock = FileLock(path + ".lock")`` in ``__init__``)."""
         values = self.attribute_values(ref)
+        values = [v for v in values or () if not is_none(v)]  # ``self._lock = None``: no lock yet, or any more
         if not values or not all(isinstance(v, ast.Call) for v in values):
             return False
         # ``self.lock = threading.Lock() if threads_only else FileLock(p)``, spelled as two
