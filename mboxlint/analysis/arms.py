@@ -65,6 +65,16 @@ class Arms:
             node = owner
         return False
 
+    def holder(self, stmt: ast.AST) -> Optional[Tuple[ast.AST, list]]:
+        """The statement holding ``stmt`` and the block of it that ``stmt`` is in; None for a
+        statement of the scope's own body, or not of the scope."""
+        if self._parents is None:
+            self._parents = self._index()
+        parent = self._parents.get(id(stmt))
+        if parent is None or parent[0] is self._scope:
+            return None
+        return parent[0], parent[1]
+
     def following(self, stmt: ast.AST) -> Optional[ast.AST]:
         """The statement after ``stmt`` in its block, or None (the last, or not of the scope)."""
         if self._parents is None:

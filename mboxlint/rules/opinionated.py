@@ -11,6 +11,7 @@ import bisect
 
 from ..analysis.arms import Arms
 from ..analysis.events import FileMtime, FileOpen, FileRename
+from ..analysis.imports import dotted_name
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.paths.places import FILE_LOCKS, PassedFiles, Places, created_for_callers, creates_missing, \
     file_slots, lock_only_names
@@ -198,7 +199,10 @@ class InPlaceRewrite(Rule):
     missing file go on, `except FileNotFoundError: pass`, with an `if` of the same plain test
     around both allowed: `if self.use_cache:`) or that a check found missing (`if not os.path.isfile(P):
     open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
-    `isdir()` does not find a file missing, as in MBX302), nor for a file
+    `isdir()` does not find a file missing, as in MBX302) or missing or empty, the write
+    right in the body of the `if` that tests its path so (`if not p.exists() or
+    p.stat().st_size == 0:`, `if os.path.getsize(P) == 0:`; not a size under some other
+    bound), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
     before every read of it in the same function and outside loops (a read in the other arm
     of an `if`, `if stale: write` / `else: read`, is not after it: the file the write
@@ -654,26 +658,80 @@ def _separate_tests(read, write) -> bool:
 
 def _written_once(write, writes, reads, loops) -> bool:
     """Whether the write creates the file rather than rewriting it: made where the file was
-    checked to be missing, or the only truncating write of it, made before every read of it
+    checked to be missing (or empty), or the only truncating write of it, made before every read of it
     in the same function (not in the other arm of an ``if``: ``if changed: write else:
     read`` rewrites what the other arm reads) and not in a loop."""
     guard = write.guard
     if guard is not None and guard.found_no_file:
         return True
-    if len(writes) != 1:
-        return False
     scope = write.scope.node
-    line = write.node.lineno
-    if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
-        return False
     found = loops.get(id(scope))
     if found is None:
         found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
+    if _made_when_missing_or_empty(write, found[1]):
+        return True
+    if len(writes) != 1:
+        return False
+    line = write.node.lineno
+    if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
+        return False
     starts, arms = found
     if any(arms.exclusive(write.stmt, read.stmt) for read in reads):
         return False
     index = bisect.bisect_right(starts[0], line) - 1
     return index < 0 or line > starts[1][index]
+
+
+def _made_when_missing_or_empty(write, arms) -> bool:
+    """Whether the write is in the body of an ``if`` (no statement between) that tests its
+    path for no file or an empty one: ``if not p.exists() or p.stat().st_size == 0:``,
+    ``if os.path.getsize(p) == 0:``. Either way it truncates nothing a reader could see."""
+    held = arms.holder(write.stmt)
+    if held is None or not isinstance(held[0], ast.If) or held[1] is not held[0].body:
+        return False
+    test, path = held[0].test, write.path_node
+    if path is None:
+        return False
+    spelt = ast.dump(path)
+    tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
+    return any(_tests_empty(t, spelt) for t in tests) and all(
+        _tests_empty(t, spelt) or _tests_missing(t, spelt) for t in tests)
+
+
+def _tests_missing(test, spelt: str) -> bool:
+    """``not p.exists()``, ``not os.path.exists(p)`` (``is_file``, ``isfile`` too) of the path spelt."""
+    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call)):
+        return False
+    call = test.operand
+    if call.args:
+        name = dotted_name(call.func) or ""
+        subject = call.args[0] if len(call.args) == 1 and name.rsplit(".", 1)[-1] in ("exists", "isfile") else None
+    else:
+        subject = call.func.value if isinstance(call.func, ast.Attribute) and call.func.attr in ("exists", "is_file") \
+            else None
+    return subject is not None and ast.dump(subject) == spelt
+
+
+def _tests_empty(test, spelt: str) -> bool:
+    """``SIZE == 0``, ``SIZE < 1`` or ``not SIZE`` of the path spelt (see :data:`_SIZE_FUNCTIONS`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _size_of(test.operand, spelt)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
+        bound = test.comparators[0].value
+        return (isinstance(test.ops[0], ast.Eq) and bound == 0 or isinstance(test.ops[0], ast.Lt) and bound == 1) \
+            and _size_of(test.left, spelt)
+    return False
+
+
+def _size_of(node, spelt: str) -> bool:
+    """``os.path.getsize(p)``, ``os.stat(p).st_size`` or ``p.stat().st_size`` of the path spelt."""
+    if isinstance(node, ast.Attribute) and node.attr == "st_size" and isinstance(node.value, ast.Call):
+        call = node.value  # ``os.stat(p).st_size`` or ``p.stat().st_size``
+        if not call.args and isinstance(call.func, ast.Attribute) and call.func.attr == "stat":
+            return ast.dump(call.func.value) == spelt
+        return len(call.args) == 1 and dotted_name(call.func) == "os.stat" and ast.dump(call.args[0]) == spelt
+    return isinstance(node, ast.Call) and len(node.args) == 1 and dotted_name(node.func) == "os.path.getsize" \
+        and ast.dump(node.args[0]) == spelt
 
 
 def _loop_lines(scope):
