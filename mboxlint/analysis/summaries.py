@@ -2237,6 +2237,8 @@ class PrivatePaths:
         #: the class and instance name of the method whose names are being judged, so that
         #: ``self.path(name)`` can be looked up in it (see :meth:`scope`)
         self._instance: Optional[Tuple[ast.ClassDef, str]] = None
+        #: the class whose private attributes are being found (see :meth:`class_attributes`)
+        self._storing: Optional[ast.ClassDef] = None
         #: see :meth:`_cwd_fixtures`
         self._cwd_fixture_cache: Optional[Dict[str, bool]] = None
         #: whether the module is a test suite's support module (see :meth:`_support_helper`),
@@ -2279,7 +2281,7 @@ class PrivatePaths:
                 instance = self._instance
                 if name is None and instance is not None and isinstance(node.func, ast.Attribute) \
                         and type(node.func.value) is ast.Name and node.func.value.id == instance[1] \
-                        and self.method_returns_private(instance[0], node.func.attr):
+                        and self.method_returns_private(instance[0], node.func.attr, private, instance[1]):
                     return True  # ``self.path(name)``: a method joining a name onto a private folder
                 if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
@@ -2500,6 +2502,14 @@ class PrivatePaths:
         found = self._classes.get(id(cls))
         if found is not None:
             return found
+        saved = self._storing
+        self._storing = cls
+        try:
+            return self._find_class_attributes(cls)
+        finally:
+            self._storing = saved
+
+    def _find_class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
         self._classes[id(cls)] = frozenset()  # while computing
         names = PYTEST_PRIVATE_PARAMETERS | self.fixtures() | frozenset(
             name.rsplit(".", 1)[-1] for name in PRIVATE_FILE_FACTORIES if self.facts.spells(name.rsplit(".", 1)[-1]))
@@ -2571,7 +2581,8 @@ class PrivatePaths:
         and given by every ``self.x.append(v)`` a name made here by ``tempfile`` (``fd, path =
         tempfile.mkstemp(); self.files.append(path)``, ``self.dirs.append(mkdtemp())``): a
         test's list of what its ``tearDown`` removes."""
-        if not self._factories or not (self.facts.spells("mkstemp") or self.facts.spells("mkdtemp")) \
+        if not self._factories or not (self.facts.spells("mkstemp") or self.facts.spells("mkdtemp")
+                                       or self.facts.spells("NamedTemporaryFile")) \
                 or not self.facts.spells(".append("):
             return frozenset()
         stores = _attribute_stores(methods)
@@ -2597,7 +2608,10 @@ class PrivatePaths:
                 value = node.args[-1] if node.args and node.func.attr in ("append", "insert", "add") else None
                 ok = value is not None and len(node.args) == (2 if node.func.attr == "insert" else 1) and (
                     type(value) is ast.Name and value.id in fresh
-                    or type(value) is ast.Call and self.facts.resolve(value.func) in _TEMP_NAME_MAKERS)
+                    or type(value) is ast.Call and self.facts.resolve(value.func) in _TEMP_NAME_MAKERS
+                    # ``fp.name`` of ``with tempfile.NamedTemporaryFile(delete=False) as fp:``
+                    or type(value) is ast.Attribute and value.attr == "name" and type(value.value) is ast.Name
+                    and value.value.id in _temp_file_objects(method, self.facts.resolve))
                 appended[owner.attr] = appended.get(owner.attr, True) and ok
         return frozenset(attr for attr, ok in appended.items() if ok)
 
@@ -2697,7 +2711,19 @@ class PrivatePaths:
         """Whether a method binds an attribute to a private path, given the instance's
         attributes ``known`` to hold one and the class's methods that return one,
         ``makers``. The name ``tempfile.mkstemp()`` makes is a file of this run alone, as a
-        fresh directory is."""
+        fresh directory is. A method of the class called on the instance is judged with the
+        attributes known so far (``self.out = self._tmp_path() + ".out"``, ``_tmp_path``
+        joining a name onto ``self.tmp_dir``)."""
+        if self._instance is not None or self._storing is None:
+            return self._judge_store(method, self_name, value, known, method_names, makers)
+        self._instance = (self._storing, self_name)
+        try:
+            return self._judge_store(method, self_name, value, known, method_names, makers)
+        finally:
+            self._instance = None
+
+    def _judge_store(self, method: ast.AST, self_name: str, value: Optional[ast.AST], known: Set[str],
+                     method_names: Dict[int, FrozenSet[str]], makers: FrozenSet[str]) -> bool:
         if isinstance(value, _ItemValue):
             # Each item private (the attribute taken as private while its items are judged:
             # ``self.tmpdir["sub"] = mkdtemp(dir=self.tmpdir["dir"])``); a local stored
@@ -2972,11 +2998,15 @@ class PrivatePaths:
         """Whether the module imports a module that makes private folders at all."""
         return bool(self._factories)
 
-    def method_returns_private(self, cls: ast.ClassDef, attr: str) -> bool:
+    def method_returns_private(self, cls: ast.ClassDef, attr: str, given: FrozenSet[str] = frozenset(),
+                               given_instance: Optional[str] = None) -> bool:
         """Whether ``attr`` is a plain method of ``cls`` every ``return`` of which gives a
         private directory or a path in one, judged with the method's own private names
         (``def path(self, name): return join(self._tempdir, name)``, ``_tempdir`` made by
-        ``mkdtemp()`` in the set-up)."""
+        ``mkdtemp()`` in the set-up). While the class's private attributes are being found
+        (``self._out = self._tmp_path() + ".out"`` in ``__init__``), those found so far,
+        ``given`` as the caller's ``given_instance`` spells them, count too; that answer is
+        not kept."""
         if not self._factories:
             return False
         key = (id(cls), attr)
@@ -2988,18 +3018,24 @@ class PrivatePaths:
         positional = _params(method) if method is not None else []
         if method is None or method.decorator_list or not positional or self._private_depth >= MAX_CALL_DEPTH:
             return False  # a static or class method, a property: not this instance's
-        self._private_methods[key] = False  # while computing: a method calling itself gives nothing known
+        finding = self._storing is cls
+        if not finding:
+            self._private_methods[key] = False  # while computing: a method calling itself gives nothing known
         values = _return_values(method, with_none=False)
         saved = self._instance
         self._private_depth += 1
         try:
-            private = set(self.scope(method, cls))
+            private = set(self.scope(method, cls, fresh=finding))
+            if finding and given_instance:
+                prefix = given_instance + "."
+                private |= {positional[0] + "." + ref[len(prefix):] for ref in given if ref.startswith(prefix)}
             self._instance = (cls, positional[0])
             result = bool(values) and all(self.private_expression(v, private) for v in values)
         finally:
             self._private_depth -= 1
             self._instance = saved
-        self._private_methods[key] = result
+        if not finding:
+            self._private_methods[key] = result
         return result
 
     def _module_names(self) -> FrozenSet[str]:
@@ -3182,6 +3218,27 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
 
 #: calls whose result is the name of a new temp file or folder
 _TEMP_NAME_MAKERS = frozenset({"tempfile.mkdtemp", "tempfile.mktemp"})
+
+
+def _temp_file_objects(func: ast.AST, resolve) -> FrozenSet[str]:
+    """Local names every binding of which in ``func`` is a new ``tempfile.NamedTemporaryFile``
+    (``with NamedTemporaryFile(delete=False) as fp:``, or ``fp = NamedTemporaryFile()``): the
+    ``.name`` of one is a new temp file's name."""
+    made: Dict[str, bool] = {}
+    for node in own_statements(func):
+        pairs = []
+        if type(node) in (ast.With, ast.AsyncWith):
+            pairs = [(item.optional_vars, item.context_expr) for item in node.items if item.optional_vars is not None]
+        elif type(node) is ast.Assign:
+            pairs = [(target, node.value) for target in node.targets]
+        elif type(node) in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor):
+            pairs = [(node.target, None)]
+        for target, value in pairs:
+            ok = type(target) is ast.Name and type(value) is ast.Call and resolve(value.func) == "tempfile.NamedTemporaryFile"
+            for sub in ast.walk(target):
+                if type(sub) is ast.Name:
+                    made[sub.id] = made.get(sub.id, True) and ok
+    return frozenset(name for name, ok in made.items() if ok)
 
 
 def _fresh_temp_names(func: ast.AST, resolve) -> FrozenSet[str]:

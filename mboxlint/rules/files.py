@@ -627,10 +627,12 @@ class CheckThenAct(Rule):
     with `_copy()` returning `tempfile.mktemp()` or the name `mkstemp()` gave; a module constant bound from
     `tempfile.mkstemp()` or `mktemp()`, `_, LOG = tempfile.mkstemp()`; the entries of a list on
     the instance bound only to `[]` whose every `self.files.append(v)` appends a name made
-    there by `mkstemp()` or `mkdtemp()`, what a test's `tearDown` removes; a temp file's name
+    there by `mkstemp()` or `mkdtemp()`, or the `.name` of a `NamedTemporaryFile` made
+    there, what a test's `tearDown` removes; a temp file's name
     converted in place, `tmp = Path(tmp)`; what a method of the class returns called on the
     instance, when its every `return` is such a path of the instance, `self.path(name)` with
-    `path()` returning `join(self._tempdir, name)`), are exempt, as are
+    `path()` returning `join(self._tempdir, name)`, and an attribute bound to one, `self.out =
+    self._tmp_path() + ".out"` in `__init__`), are exempt, as are
     devices and the kernel's files (as in MBX301), and so is the body of a private helper
     every call of which holds a lock or passes such a file, as for MBX301, and an act after
     an `assert` of the check. Checks in helper functions are invisible.
