@@ -205,8 +205,10 @@ class ExistsThenOpen(Rule):
     missing file, `if e.errno == errno.EXDEV: ... else: raise` does not). A
     handler that ends in raising the class the check's other branch ends in raising (`if not
     isfile(p): raise KeyError(p)`, then `except OSError: raise KeyError(p)`, or `err =
-    KeyError(p)` then `raise err from e`; with no `else`, what follows the `if` at once is that
-    other branch: `if isfile(p): ... return data` then `raise FileNotFoundError(p)`), or in the same
+    KeyError(p)` then `raise err from e`; when the other branch goes on past the `if`, or
+    there is none, what follows the `if` at once, climbing out of the `if`s and `with`s it ends,
+    is that branch's answer: `if isfile(p): ... return data` then `raise
+    FileNotFoundError(p)`), or in the same
     exit of the program (`sys.exit(1)` in both), is not a failure escaping: the caller gets the answer the check would have given had it run a
     moment later. A catch-all handler (`except Exception:`, `except BaseException:`, a
     bare `except:`) of a `try` whose body is a whole step of the program, more than 25

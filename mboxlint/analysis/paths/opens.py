@@ -46,6 +46,10 @@ def _catches_all(handler: ast.ExceptHandler, resolve) -> bool:
         resolve(handler.type) in ("builtins.Exception", "builtins.BaseException")
 
 
+#: blocks climbed from a check's ``if`` to the statement the program goes on to after it
+_FALL_THROUGH_LEVELS = 8
+
+
 def _bound_before(block, stmt: ast.stmt, name: str) -> Optional[ast.Call]:
     """The call ``name`` was last bound to by a plain assignment of ``block`` before ``stmt``
     (``bounded = Error("kind")``); None when it was not, or was last bound otherwise."""
@@ -263,19 +267,30 @@ class OpensAndActs:
         if raised is None:
             return False
         line = walker.current_statement().lineno
+        other = None
         for branch in (check.body, check.orelse):
+            if branch and branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
+                continue  # the act's own branch
+            other = branch
             ending = self._ending(branch)
-            if ending is not None and not branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
+            if ending is not None:
                 return self._raised_class(ending, branch) == raised
-        if not check.orelse and check.body[0].lineno <= line:
-            # no ``else``: a failed check goes on to what follows the ``if``; a raise there at
-            # once (``if p.is_file(): ... return data`` then ``raise FileNotFoundError(p)``)
-            # is the other answer
-            if self._arms is None:
-                self._arms = Arms(self._scope.node)
-            after = self._arms.following(check)
-            return after is not None and after is self._ending([after]) and self._raised_class(after) == raised
-        return False
+        if other is None or line < check.body[0].lineno or any(
+                isinstance(stmt, (ast.Return, ast.Continue, ast.Break)) for stmt in other):
+            return False
+        # The other branch (or none) goes on to what follows the ``if``: a raise there at
+        # once (``if p.is_file(): ... return data`` then ``raise FileNotFoundError(p)``; the
+        # ``if`` last in an ``if`` or ``with``, what follows that) is the other answer.
+        if self._arms is None:
+            self._arms = Arms(self._scope.node)
+        after, node = None, check
+        for _ in range(_FALL_THROUGH_LEVELS):
+            after = self._arms.following(node)
+            held = self._arms.holder(node) if after is None else None
+            if held is None or not isinstance(held[0], (ast.If, ast.With, ast.AsyncWith)):
+                break
+            node = held[0]
+        return after is not None and after is self._ending([after]) and self._raised_class(after) == raised
 
     def _ending(self, block) -> Optional[ast.stmt]:
         """The statement of ``block`` itself (not nested) that ends it by raising or by ending
