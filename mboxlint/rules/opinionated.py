@@ -10,7 +10,7 @@ import ast
 import bisect
 
 from ..analysis.arms import Arms
-from ..analysis.events import FileMtime, FileOpen, FileRename
+from ..analysis.events import FileAct, FileMtime, FileOpen, FileRename
 from ..analysis.imports import dotted_name
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.paths.places import FILE_LOCKS, PassedFiles, Places, created_for_callers, creates_missing, \
@@ -21,7 +21,7 @@ from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of
 from .writes import empty_text, writes_nothing
 from .base import Invalid, Rule
-from .files import PARAMETER_MODE, spelled_op
+from .files import MKDIR_OPS, PARAMETER_MODE, spelled_op
 from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
@@ -202,7 +202,9 @@ class InPlaceRewrite(Rule):
     `isdir()` does not find a file missing, as in MBX302) or missing or empty, the write
     right in the body of the `if` that tests its path so (`if not p.exists() or
     p.stat().st_size == 0:`, `if os.path.getsize(P) == 0:`; not a size under some other
-    bound), nor for a file
+    bound), or in a folder that an `os.mkdir()`, `os.makedirs()` or `Path.mkdir()` without
+    `exist_ok` made before it on every way to it in the same function (`makedirs(build)`
+    then `open(join(build, "checksum"), "w")`: the folder is new, so is the file), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
     before every read of it in the same function and outside loops (a read in the other arm
     of an `if`, `if stale: write` / `else: read`, is not after it: the file the write
@@ -557,6 +559,7 @@ def save(state):
         # spelled in the module, so none can be)
         locked_only = {} if any(facts.spells(word) for word in FILE_LOCKS) else None
         empties_arms = {}  # scope -> its blocks indexed once (see _only_empties)
+        made_folders = None  # scope -> its exclusive mkdirs, found for the first write that asks
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -574,6 +577,10 @@ def save(state):
             rewrites = list({id(write): write for slot in slots for write in writes[slot]
                              if not _separate_tests(write, event)}.values())
             if not paired or creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
+                continue
+            if made_folders is None:
+                made_folders = _folders_made(module)
+            if made_folders and _in_folder_made_before(event, made_folders, loops):
                 continue
             if place(event)[0] == "module":
                 if calls is None:
@@ -732,6 +739,45 @@ def _size_of(node, spelt: str) -> bool:
         return len(call.args) == 1 and dotted_name(call.func) == "os.stat" and ast.dump(call.args[0]) == spelt
     return isinstance(node, ast.Call) and len(node.args) == 1 and dotted_name(node.func) == "os.path.getsize" \
         and ast.dump(node.args[0]) == spelt
+
+
+def _folders_made(module) -> dict:
+    """Scope node id -> ``(statement, key)`` of each ``os.mkdir``/``os.makedirs``/``Path.mkdir``
+    in it without ``exist_ok``: past one, the folder is new, made by this run."""
+    found: dict = {}
+    for event in module.events_of(FileAct):
+        if event.op in MKDIR_OPS and event.stmt is not None:
+            found.setdefault(id(event.scope.node), []).append((event.stmt, event.path))
+    return found
+
+
+def _in_folder_made_before(write, made, loops) -> bool:
+    """Whether the write's file is named in a folder an exclusive mkdir of the same scope
+    made before it, on every way to it (``makedirs(build_dir)`` then ``open(join(build_dir,
+    "checksum"), "w")``): the folder is new, so the file is too, a create."""
+    key = write.path
+    if key is None or key.kind != "call" or key.head != "join" or not key.parts:
+        return False
+    folder = key.parts[0]
+    mkdirs = [stmt for stmt, made_key in made.get(id(write.scope.node), ()) if made_key is folder]
+    if not mkdirs:
+        return False
+    scope = write.scope.node
+    found = loops.get(id(scope))
+    if found is None:
+        found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
+    arms, node = found[1], write.stmt
+    block = arms.block_of(node)
+    while block is not None:
+        place = next((index for index, stmt in enumerate(block) if stmt is node), None)
+        if place is not None and any(stmt is mkdir for stmt in block[:place] for mkdir in mkdirs):
+            return True
+        held = arms.holder(node)
+        if held is None:
+            return False
+        node = held[0]
+        block = arms.block_of(node)
+    return False
 
 
 def _loop_lines(scope):
