@@ -13,8 +13,6 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: a module that imports them under these names (not ``pickle.dumps``: its default protocol
 #: changes with the interpreter, so two racers may write other bytes)
 SERIALISERS = frozenset({"json.dumps", "yaml.dump", "yaml.safe_dump", "toml.dumps", "tomli_w.dumps"})
-#: ... and those that write it to a file object, given second
-STREAM_SERIALISERS = frozenset({"json.dump", "yaml.dump", "yaml.safe_dump", "toml.dump", "tomli_w.dump"})
 #: how many nodes a literal of constants may have to be read as one
 _LITERAL_NODES = 2000
 #: the key of the table of class-body texts among the per-scope tables
@@ -40,30 +38,15 @@ class ConstantTexts:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             return self._class_texts().get(node.attr, False)  # ``self.TEMPLATE``
         if isinstance(node, ast.Call) and dotted_name(node.func) in SERIALISERS and len(node.args) == 1 \
-                and all(literal_data(keyword.value) for keyword in node.keywords):
+                and all(isinstance(keyword.value, ast.Constant) for keyword in node.keywords):
             # ``json.dumps(DEFAULTS, indent=2)`` of a literal of constants
-            return self.constant_data(node.args[0], scope_node)
+            data = node.args[0]
+            if isinstance(data, ast.Name):
+                return self._bound_to(data.id, scope_node, self._data_tables, literal_data)
+            return literal_data(data)
         if not isinstance(node, ast.Name):
             return is_text(node)
         return self._bound_to(node.id, scope_node, self._tables, is_text)
-
-    def constant_data(self, data: ast.AST, scope_node: ast.AST) -> bool:
-        """Whether ``data`` is a literal of constants, or a name only ever bound to one (in
-        the function, else at the top level): what a serialiser writes the same every run."""
-        if isinstance(data, ast.Name):
-            return self._bound_to(data.id, scope_node, self._data_tables, literal_data)
-        return literal_data(data)
-
-    def dumped_constant(self, call: ast.AST, handle: str, scope_node: ast.AST) -> bool:
-        """Whether ``call`` writes constant data to the file object ``handle``:
-        ``json.dump(DATA, handle, indent=2)`` (``yaml.safe_dump``, ``toml.dump`` too), the
-        keywords literals of constants (``separators=(",", ":")``) and ``DATA`` as for
-        :meth:`constant_data`."""
-        if not (isinstance(call, ast.Call) and dotted_name(call.func) in STREAM_SERIALISERS and len(call.args) == 2
-                and isinstance(call.args[1], ast.Name) and call.args[1].id == handle):
-            return False
-        return all(literal_data(keyword.value) for keyword in call.keywords) \
-            and self.constant_data(call.args[0], scope_node)
 
     def _bound_to(self, name: str, scope_node: ast.AST, tables, kind) -> bool:
         """Whether every binding of ``name`` (in the function ``scope_node``, not a parameter

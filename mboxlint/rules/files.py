@@ -597,8 +597,7 @@ class CheckThenAct(Rule):
     followed only by such writes and `f.close()`, `TEXT` a non-empty string or
     bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
     `encode()` and the like, when what they give is not empty; `json.dumps(DATA)`,
-    `yaml.safe_dump(DATA)` of a literal of constants or a name only ever assigned one, its
-    keywords literals too, or such data written by `json.dump(DATA, f)` or `yaml.safe_dump(DATA, f)`,
+    `yaml.safe_dump(DATA)` of a literal of constants or a name only ever assigned one,
     not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
     attribute), ending the branch of the check's `if` where no file was found (its body when
@@ -2038,16 +2037,12 @@ def _read_after(event, guard) -> bool:
 
 def _writes_constant(stmt, name: str, texts: ConstantTexts, scope, written: list) -> bool:
     """Whether ``stmt`` writes constant text to the file object ``name``: ``name.write(TEXT)``,
-    ``name.writelines([TEXT, ...])``, ``print(TEXT, ..., file=name)`` or ``json.dump(DATA,
-    name)``; the texts are added
+    ``name.writelines([TEXT, ...])`` or ``print(TEXT, ..., file=name)``; the texts are added
     to ``written`` (a ``print`` as a line: never blank)."""
     value = stmt.value if isinstance(stmt, ast.Expr) else None
     if _prints_to(value, name):
         written.append(None)
         return all(texts.constant(arg, scope) for arg in value.args)
-    if texts.dumped_constant(value, name, scope):
-        written.append(None)  # ``json.dump(DEFAULTS, f)``: never blank
-        return True
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
             and isinstance(value.func.value, ast.Name) and value.func.value.id == name
             and len(value.args) == 1 and not value.keywords):
