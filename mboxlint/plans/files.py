@@ -311,8 +311,15 @@ def _act_plan(event, guard) -> FixPlan:
 
 def create_plan(event, guard, blocks) -> FixPlan:
     """MBX302 on ``open(P, "w"/"a")`` after a check that P is missing: mode ``"x"`` in
-    ``try:``, for a ``with`` of that one open bound to a name, or a line of its own."""
-    return _guard_roles(_create_plan(event, guard), event, guard, blocks).at_site(blocks, event.stmt)
+    ``try:``, for a ``with`` of that one open bound to a name, or a line of its own. A line
+    binding the file (``f = open(P, "w")``) only where the check becomes the ``try``
+    (``convert`` or ``clause``): anywhere else the name would be unbound after the
+    ``except``."""
+    plan = _guard_roles(_create_plan(event, guard), event, guard, blocks)
+    if plan.safety is not None and isinstance(event.stmt, ast.Assign) and not any(
+            anchor.role in ("convert", "clause") for anchor in plan.anchors):
+        plan = no_fix("the open binds a name, which would be unbound where the file was there")
+    return plan.at_site(blocks, event.stmt)
 
 
 def _create_plan(event, guard) -> FixPlan:
