@@ -593,16 +593,14 @@ class CheckThenAct(Rule):
     that loses the race raises nothing (it overwrites or appends to the other process's file), so no handler around it
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
-    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), or `f = open(P, "w")`
-    followed only by such writes and `f.close()`, `TEXT` a non-empty string or
+    only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), `TEXT` a non-empty string or
     bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
     `encode()` and the like, when what they give is not empty; `json.dumps(DATA)`,
     `yaml.safe_dump(DATA)` of a literal of constants or a name only ever assigned one,
     not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
-    attribute), ending the branch of the check's `if` where no file was found (its body when
-    it has no `else`, or its `else`; alone, or last in a `try` or in an `if`/`elif` with no
-    `else` of its own), or ending a function after its `if P.is_file(): return`: whoever writes
+    attribute), ending the body (alone or in a `try`) of an `if` with no `else`, or ending a
+    function after its `if P.is_file(): return`: whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), and so is a
@@ -1007,7 +1005,7 @@ def prepare(folder):
             if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts, arms):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(
-                    guard, event, _constant_create_end(event, guard, texts, arms)):
+                    guard, event, _constant_create_end(event, guard, texts)):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
                 else create_plan(event, guard, blocks_of(module))
@@ -1914,37 +1912,19 @@ _CONSTANT_WRITES = 64
 
 def _only_consequence(guard, event, end) -> bool:
     """Whether the create that ``end`` ends (None: not one writing the same text every run)
-    is the last thing the check decides: it ends the branch of the ``if`` that checked in which
-    no file was found (through ``if``s without ``else`` and a ``try`` inside that branch), the
-    other branch absent when it is the body; or, in a function whose body goes on after ``if
-    p.is_file(): return``, the create ends that body. Code that goes on after it (``return
-    "created"``), or an ``else`` answering "it was there" to a create in the body, acts on
-    having made the file itself."""
+    is the last thing the check decides: the ``if`` that checked has no ``else``, and its body
+    ends with the create (or with a ``try`` around it alone), or, in a function whose body
+    goes on after ``if p.is_file(): return``, the create ends that body. Code that goes on
+    after it (``return "created"``) acts on having made the file itself."""
     checked = guard.node
-    if end is None or not isinstance(checked, ast.If):
-        return False
-    if checked.orelse and checked.orelse[0].lineno <= end.lineno <= (checked.orelse[-1].end_lineno or 0):
-        return _ends_block(checked.orelse, end)  # ``if p.exists(): ... else: create``
-    if checked.orelse:
+    if end is None or not isinstance(checked, ast.If) or checked.orelse:
         return False
     if _returns_nothing(checked.body) and event.scope.is_function:
         return _ends_function_after(event.scope.node, checked, end)
-    return _ends_block(checked.body, end)
-
-
-def _ends_block(block, end) -> bool:
-    """Whether ``end`` is the last thing ``block`` does, directly or as the last thing of a
-    last ``if`` with no ``else`` (an ``elif``) or of a last ``try`` with neither ``else`` nor
-    ``finally``."""
-    while True:
-        last = _last_doing(block)
-        if last is end:
-            return True
-        if isinstance(last, ast.Try) and not last.orelse and not last.finalbody \
-                or isinstance(last, ast.If) and not last.orelse:
-            block = last.body
-            continue
-        return False
+    last = _last_doing(checked.body)
+    if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
+        last = _last_doing(last.body)
+    return last is end
 
 
 def _ends_function_after(func, checked, stmt) -> bool:
@@ -1976,12 +1956,11 @@ def _last_doing(body):
     return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
 
 
-def _constant_create_end(event, guard, texts: ConstantTexts, arms) -> Optional[ast.stmt]:
+def _constant_create_end(event, guard, texts: ConstantTexts) -> Optional[ast.stmt]:
     """The statement that ends a truncating create writing the same text on every run, None
     when it is not one: `p.write_text(TEXT)`; a ``with open(p, "w") as f:`` whose body only
-    calls ``f.write(TEXT)`` (or ``f.writelines`` of a list of them, ``print(TEXT, file=f)``);
-    or ``f = open(p, "w")`` followed only by such writes and then ``f.close()``, which ends
-    it. ``TEXT`` a constant (see :meth:`~..analysis.constants.ConstantTexts.constant`). Blank
+    calls ``f.write(TEXT)`` (or ``f.writelines`` of a list of them, ``print(TEXT, file=f)``).
+    ``TEXT`` a constant (see :meth:`~..analysis.constants.ConstantTexts.constant`). Blank
     text (``"\\n"``) makes a placeholder, as an empty create does, when the path is read again
     after the check: it is then a file for something else to fill. Looked at only for an open
     about to be reported."""
@@ -1994,24 +1973,12 @@ def _constant_create_end(event, guard, texts: ConstantTexts, arms) -> Optional[a
         if len(call.args) == 1 and texts.constant(call.args[0], scope):
             end = stmt
             written.append(call.args[0])
-    elif isinstance(stmt, ast.Assign) and stmt.value is call and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], ast.Name):
-        name = stmt.targets[0].id
-        after = _following(event, stmt, arms)
-        for _ in range(_CONSTANT_WRITES):
-            if isinstance(after, ast.Expr) and _closes(after.value, name):
-                end = after if written else None
-                break
-            if after is None or not _writes_constant(after, name, texts, scope, written):
-                break
-            after = _following(event, after, arms)
     elif isinstance(stmt, ast.With) and len(stmt.body) <= _CONSTANT_WRITES:
         item = next((item for item in stmt.items if item.context_expr is call), None)
         if item is not None and isinstance(item.optional_vars, ast.Name):
             name = item.optional_vars.id
             # a body of ``pass`` alone is an empty create: a file for something else to fill
-            if all(isinstance(body_stmt, ast.Pass) or _writes_constant(body_stmt, item.optional_vars.id, texts,
-                                                                           scope, written)
+            if all(isinstance(body_stmt, ast.Pass) or _writes_constant(body_stmt, name, texts, scope, written)
                    for body_stmt in stmt.body) and written:
                 end = stmt
     if end is not None and all(_blank(node) for node in written) and _read_after(event, guard):
