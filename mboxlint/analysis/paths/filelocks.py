@@ -25,6 +25,8 @@ INTERPROCESS_LOCKS = frozenset({
     "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
     "lockfile.mkdirlockfile.MkdirLockFile",
 })
+#: calls followed from a helper that takes or lets go an inter-process lock into others
+_HELPER_DEPTH = 3
 #: methods a subclass of an inter-process lock calls on itself (``super().__enter__()``) to
 #: take its lock (True) or to let it go (False)
 INHERITED_LOCK_METHODS = {"acquire": True, "__enter__": True, "__aenter__": True,
@@ -216,30 +218,52 @@ class FileLocks:
         found = summaries.callee_node(node, scope.enclosing_class, scope.self_name)
         if found is None:
             return
-        effect = self._helper_locks.get(id(found[0]), ())
-        if effect == ():
-            self._helper_locks[id(found[0])] = None  # a helper calling itself changes nothing
-            effect = self._helper_locks[id(found[0])] = self._helper_lock_effect(found[0], found[1] is not None)
-        if effect:
+        effect = self._helper_effect(found[0], found[1], 0)
+        if effect and any(stmt is walker.current_statement() for stmt in getattr(scope.node, "body", ())):
+            # taken on every way through the function: a call under an ``if`` or in a loop
+            # (``if was_locked: relock()``) may not have run
             state.set("iplock", "helper", May(node.lineno))
         elif effect is False:
             state.discard("iplock", "helper")
+
+    def _helper_effect(self, func: ast.AST, cls, depth: int) -> Optional[bool]:
+        """:meth:`_helper_lock_effect` of ``func``, once per helper."""
+        effect = self._helper_locks.get(id(func), ())
+        if effect == ():
+            self._helper_locks[id(func)] = None  # a helper calling itself changes nothing
+            effect = self._helper_locks[id(func)] = self._helper_lock_effect(func, cls, depth)
+        return effect
 
     def _may_lock_in_helpers(self) -> bool:
         if self._helpers_may_lock is None:
             self._helpers_may_lock = any(self.facts.spells(word) for word in ("acquire", "flock", "lockf"))
         return self._helpers_may_lock
 
-    def _helper_lock_effect(self, func: ast.AST, method: bool) -> Optional[bool]:
+    def _helper_lock_effect(self, func: ast.AST, cls, depth: int) -> Optional[bool]:
         """True when ``func`` takes an inter-process lock and does not let it go:
         ``lock.acquire()`` of a lock it binds (``self._lock = LockFile(d)``) or of an
-        attribute the class binds only to one, or an ``fcntl`` lock; False when it only lets
-        one go (``release()``, ``LOCK_UN``); None otherwise (both, or neither)."""
-        instance = func.args.args[0].arg if method and func.args.args else None
+        attribute the class binds only to one, an ``fcntl`` lock, or a call of such a helper
+        of its own (``self.obtain_lock()``, a few calls deep); False when it only lets one go
+        (``release()``, ``LOCK_UN``, ``self.release_lock()`` in ``close()``); None otherwise
+        (both, or neither)."""
+        instance = func.args.args[0].arg if cls is not None and func.args.args else None
         here = self._scope.self_name if self._scope is not None else None
+        summaries = self.facts.summaries
         bound = set()
         takes = releases = False
         for sub in _walk_scope_body(func):
+            if isinstance(sub, ast.Call) and depth < _HELPER_DEPTH and summaries is not None:
+                callee, owner = None, None
+                if instance is not None and isinstance(sub.func, ast.Attribute) \
+                        and isinstance(sub.func.value, ast.Name) and sub.func.value.id == instance:
+                    callee, owner = summaries.methods(cls).get(sub.func.attr), cls
+                elif isinstance(sub.func, ast.Name) and sub.func.id not in self.facts.aliases:
+                    callee = summaries.functions.get(sub.func.id)
+                if callee is not None and callee is not func:
+                    effect = self._helper_effect(callee, owner, depth + 1)
+                    takes = takes or effect is True
+                    releases = releases or effect is False
+                    continue
             if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) and self._makes_iplock(sub.value):
                 bound.update(ref for ref in map(dotted_name, sub.targets) if ref is not None)
             if not isinstance(sub, ast.Call):
