@@ -13,6 +13,8 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 #: a module that imports them under these names (not ``pickle.dumps``: its default protocol
 #: changes with the interpreter, so two racers may write other bytes)
 SERIALISERS = frozenset({"json.dumps", "yaml.dump", "yaml.safe_dump", "toml.dumps", "tomli_w.dumps"})
+#: the platform's separators, the same text on every run on one machine
+PLATFORM_TEXTS = frozenset({"os.linesep", "os.sep"})
 #: how many nodes a literal of constants may have to be read as one
 _LITERAL_NODES = 2000
 #: the key of the table of class-body texts among the per-scope tables
@@ -34,7 +36,10 @@ class ConstantTexts:
         a plain assignment of one: in the function ``scope_node`` (not a parameter of it), or,
         when the function does not bind it, at the module's top level."""
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return is_text(node.left) and is_text(node.right)
+            # ``"# Generated" + os.linesep``: the platform's separators are one text on a machine
+            sides = (node.left, node.right)
+            return any(is_text(side) for side in sides) and all(
+                is_text(side) or dotted_name(side) in PLATFORM_TEXTS for side in sides)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             return self._class_texts().get(node.attr, False)  # ``self.TEMPLATE``
         if isinstance(node, ast.Call) and dotted_name(node.func) in SERIALISERS and len(node.args) == 1 \

@@ -596,7 +596,8 @@ class CheckThenAct(Rule):
     counts. A create that writes the same text on every run, and is the last thing the check
     decides, is not reported: `P.write_text(TEXT)`, or `with open(P, "w") as f:` whose body
     only calls `f.write(TEXT)` (or `f.writelines([TEXT, ...])`, `print(TEXT, file=f)`), `TEXT` a non-empty string or
-    bytes constant (also spelled through `textwrap.dedent()` and `strip()`, `lower()`,
+    bytes constant (also with `os.linesep` or `os.sep` added, one text on a machine; spelled
+    through `textwrap.dedent()` and `strip()`, `lower()`,
     `encode()` and the like, when what they give is not empty; `json.dumps(DATA)`,
     `yaml.safe_dump(DATA)` of a literal of constants or a name only ever assigned one,
     not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
