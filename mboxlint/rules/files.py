@@ -98,7 +98,10 @@ class ExistsThenOpen(Rule):
     `not os.path.isdir(P)`, as are `is False`, `!= True`, `is not True`, either side). Either of two checks of the same file
     saying it is there is a check too (`if p.is_file() or p.is_symlink():`, or the guard
     clause `if not p.is_file() and not p.is_symlink(): return`), with the first check's
-    kind; a link check (`os.path.islink(P)`, `P.is_symlink()`) counts only beside another. An `assert` of the
+    kind; a link check (`os.path.islink(P)`, `P.is_symlink()`) counts only beside another. A
+    missing folder holds no file: `if not os.path.isdir(D) or not os.path.isfile(F):`, `F`
+    being `os.path.join(D, ...)` (or a module constant bound once to one), found `F` missing
+    either way, as an `isfile()` check of it. An `assert` of the
     check is not one: it states what the code expects and chooses nothing (`python -O` drops
     it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
     same file" means the same variable (not rebound in between), attribute chain, constant, or

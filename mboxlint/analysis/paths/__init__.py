@@ -272,6 +272,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._lock_classes: Dict[int, bool] = {}
         self._instance_reads: Dict[int, FrozenSet[str]] = {}  # method -> attributes it reads
         self._private: frozenset = frozenset()
+        #: module constants bound once to a join, with the folder joined onto (see
+        #: :meth:`GuardsAndChecks._inside`)
+        self._module_joins: Optional[Dict[str, str]] = None
         #: names bound only to a path in a kernel folder (see :func:`.private.kernel_names`)
         self._kernel_names: Optional[Dict[str, str]] = None
         self._scope = None

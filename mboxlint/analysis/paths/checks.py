@@ -146,6 +146,16 @@ class GuardsAndChecks:
                 if key is None:
                     return
                 checked = (None, key)
+            if guard is not None and truth == guard[2] and not truth and checked[0] is not None \
+                    and guard[0] is not None and checked[1] is not guard[1]:
+                # ``not isdir(D) or not isfile(join(D, name))``: a missing folder holds no
+                # file, so either way the file was found missing
+                inner = self._inside(checked[1], guard[1]) or self._inside(guard[1], checked[1])
+                if inner is None:
+                    return
+                if inner is checked[1]:
+                    guard = (checked[0], checked[1], truth, getattr(test, "lineno", 0))
+                continue
             if guard is not None and (checked[1] is not guard[1] or truth != guard[2]):
                 return  # another file, or the other way
             if guard is None or guard[0] is None:
@@ -155,6 +165,30 @@ class GuardsAndChecks:
         kind, key, present, line = guard
         if not self._fresh(key, unique=True):
             self._set_guard(key, GuardFact((kind, present, line), stmt), state)
+
+    def _inside(self, key: PathKey, folder: PathKey) -> Optional[PathKey]:
+        """``key`` when it names an entry of ``folder``: ``join(folder, ...)``, or a module
+        constant bound once to ``os.path.join(FOLDER, ...)`` (``CONFIG_FILE =
+        join(CONFIG_PATH, "config.ini")``) with ``folder`` that ``FOLDER``; else None."""
+        if key is None or folder is None:
+            return None
+        if key.kind == "call" and key.head == "join" and key.parts and key.parts[0] is folder:
+            return key
+        if key.kind != "name" or folder.kind != "name":
+            return None
+        if self._module_joins is None:
+            bound, declared = self.facts.top_level_bindings(), self.facts.maybe_global()
+            found = {}
+            for stmt in self.tree.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                        and isinstance(stmt.value, ast.Call) and stmt.value.args \
+                        and self.facts.resolve(stmt.value.func) in ("os.path.join", "posixpath.join") \
+                        and bound.get(stmt.targets[0].id) == 1 and stmt.targets[0].id not in declared:
+                    first = dotted_name(stmt.value.args[0])
+                    if first is not None:
+                        found[stmt.targets[0].id] = first
+            self._module_joins = found
+        return key if self._module_joins.get(key.head) == folder.head else None
 
     def _link_checked(self, call: ast.Call, state: State) -> Optional[PathKey]:
         """The key ``os.path.islink(p)`` or ``p.is_symlink()`` checks, else None."""
