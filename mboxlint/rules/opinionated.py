@@ -196,7 +196,8 @@ class InPlaceRewrite(Rule):
     OSError: open(P, "w")`, or there a call of a function of the module that writes the
     module-wide `P` and is called only from such handlers: `except IOError: create_db()`; or
     after such a `try`, when its body returns once the open succeeds and only handlers of a
-    missing file go on, `except FileNotFoundError: pass`, with an `if` of the same plain test
+    missing file go on, `except FileNotFoundError: pass` (or `OSError`, `IOError`, with
+    kinds of it beside: `except (OSError, PermissionError):`), with an `if` of the same plain test
     around both allowed: `if self.use_cache:`) or that a check found missing (`if not os.path.isfile(P):
     open(P, "w")`: a create, whose race with another creator MBX302 reports; a false
     `isdir()` does not find a file missing, as in MBX302) or missing or empty, the write

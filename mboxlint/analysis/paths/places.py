@@ -227,6 +227,11 @@ def creates_missing(event, opens) -> bool:
 #: what a failed open of a missing file raises, and its older names
 _MISSING_FILE_ERRORS = frozenset({"FileNotFoundError", "IOError", "OSError", "EnvironmentError"})
 _LEAVING = (ast.Return, ast.Raise)
+#: the names of OSError itself
+_BROAD_OS_ERRORS = frozenset({"IOError", "OSError", "EnvironmentError"})
+#: kinds of OSError, which a handler of OSError catches anyway
+_OS_ERROR_KINDS = frozenset({"PermissionError", "IsADirectoryError", "NotADirectoryError", "FileExistsError",
+                             "BlockingIOError", "InterruptedError", "TimeoutError"})
 
 
 def _after_failed_open(event, opens_it) -> bool:
@@ -280,7 +285,10 @@ def _fails_through(node: ast.Try, opens_it) -> bool:
         return False
     for handler in going_on:
         caught = handler.type.elts if type(handler.type) is ast.Tuple else [handler.type]
-        if any(c is None or (dotted_name(c) or "").rsplit(".", 1)[-1] not in _MISSING_FILE_ERRORS for c in caught):
+        names = {(dotted_name(c) or "").rsplit(".", 1)[-1] if c is not None else None for c in caught}
+        # ``except (OSError, PermissionError):``: a kind of OSError beside it adds nothing
+        allowed = _MISSING_FILE_ERRORS | (_OS_ERROR_KINDS if names & _BROAD_OS_ERRORS else frozenset())
+        if any(name is None or name not in allowed for name in names):
             return False  # a parse error goes on too: the file was there
     return opens_it(node.body)
 
