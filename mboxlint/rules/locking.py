@@ -638,7 +638,10 @@ class ReadBeforeLock(Rule):
     Reports a `lock()` when the same function read the mailbox while it was not locked
     (`get*`, `keys`, `items`, iteration, `len`, `in`, `box[key]`) and then modifies it in
     the lock period that `lock()` starts. It is reported at the `lock()`; the message names
-    the line of the read.
+    the line of the read. A call of a function or method of the module that locks the
+    mailbox it is given and modifies it under that lock (on some way through it) is that
+    `lock()`, reported at the call: `seen = {m["message-id"] for m in box.values()}` then
+    `self.download(box, new)`, whose body calls `box.lock()` and `box.add(...)`.
 
     ## Why is this bad?
     The read saw the mailbox as it was before the lock. Another process may have delivered,
