@@ -164,7 +164,8 @@ class ExistsThenOpen(Rule):
     the class or a function of the module that takes one and leaves it held
     (`self._lock_index()`, whose body binds `self._lock = LockFile(d)` and calls
     `self._lock.acquire()`, or calls such a helper itself), made by a statement of the
-    function's own body (`if self._lock_index():` too; not under an `if` or in a loop),
+    function's own body or of a `try` or `with` there (`if self._lock_index():` too; not
+    under an `if` or in a loop),
     and a call of one that lets it go (`self._unlock_index()`, a `close()` calling
     `self.release_lock()`), and, in a class deriving from one
     (`class LockedJSON(FileLock)`), between its own `super().__enter__()` or

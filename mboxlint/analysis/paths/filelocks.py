@@ -4,6 +4,7 @@ import ast
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from ..arms import Arms
 from ..imports import dotted_name
 from ..summaries import CONTEXT_MANAGER_DECORATORS, is_none
 from ..locks import _walk_scope_body
@@ -219,12 +220,27 @@ class FileLocks:
         if found is None:
             return
         effect = self._helper_effect(found[0], found[1], 0)
-        if effect and any(stmt is walker.current_statement() for stmt in getattr(scope.node, "body", ())):
+        if effect and self._runs_every_way(walker.current_statement()):
             # taken on every way through the function: a call under an ``if`` or in a loop
             # (``if was_locked: relock()``) may not have run
             state.set("iplock", "helper", May(node.lineno))
         elif effect is False:
             state.discard("iplock", "helper")
+
+    def _runs_every_way(self, stmt: ast.AST) -> bool:
+        """Whether ``stmt`` is in the function's own body, or in the body of a ``try`` or
+        ``with`` that is, a few levels deep: nothing chooses whether it runs."""
+        if self._arms is None:
+            self._arms = Arms(self._scope.node)
+        for _ in range(_HELPER_DEPTH * 2):
+            held = self._arms.holder(stmt)
+            if held is None:
+                return any(own is stmt for own in getattr(self._scope.node, "body", ()))
+            owner, block = held
+            if not (isinstance(owner, ast.Try) and block is owner.body or isinstance(owner, (ast.With, ast.AsyncWith))):
+                return False
+            stmt = owner
+        return False
 
     def _helper_effect(self, func: ast.AST, cls, depth: int) -> Optional[bool]:
         """:meth:`_helper_lock_effect` of ``func``, once per helper."""
