@@ -159,7 +159,8 @@ class ExistsThenOpen(Rule):
     Not reported inside `with filelock.FileLock(...)` (and the other inter-process locks of
     the rules' conventions; the project's own that the `extend-interprocess-locks` option
     names; a class imported from another module whose name says it locks a file,
-    `from huey.utils import FileLock`; a context manager or class of the module whose entry takes an `fcntl` lock; also
+    `from huey.utils import FileLock`, or a function whose snake_case name does, `with
+    bootstrap_file_lock(p):`, `interprocess_lock(p)`; a context manager or class of the module whose entry takes an `fcntl` lock; also
     between `lock.acquire()` and `lock.release()` of one, or between a call of a method of
     the class or a function of the module that takes one and leaves it held
     (`self._lock_index()`, whose body binds `self._lock = LockFile(d)` and calls

@@ -6,7 +6,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..arms import Arms
 from ..imports import dotted_name
-from ..summaries import CONTEXT_MANAGER_DECORATORS, is_none
+from ..summaries import CONTEXT_MANAGER_DECORATORS, is_none, name_words
 from ..locks import _walk_scope_body
 from ..pathkey import PathKey, name_key
 from ..state import State
@@ -53,6 +53,22 @@ KNOWN_LOCKERS = frozenset({"mailbox._lock_file"})
 KNOWN_LOCKER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in KNOWN_LOCKERS)
 #: words of which one occurs in every method that locks a file object (besides the module's lockers)
 LOCK_WORDS = ("lockf", "flock") + tuple(sorted(KNOWN_LOCKER_NAMES))
+
+#: pairs of words, one after the other, by which a function's name says it locks a file
+_FILE_LOCK_WORDS = (("file", "lock"), ("lock", "file"), ("process", "lock"))
+
+
+def _says_file_lock(name: str) -> bool:
+    """Whether a snake_case function name says it locks a file: ``bootstrap_file_lock``,
+    ``interprocess_lock``, ``lockfile``, ``flock``; not ``lock``, ``thread_lock`` or
+    ``locked_file``."""
+    if not name.islower():
+        return False  # CamelCase is for :data:`_FILE_LOCK_CLASS`
+    words = name_words(name)
+    return any(word in ("filelock", "lockfile", "flock", "interprocesslock") for word in words) or any(
+        pair == (first, second) or first.endswith(pair[0]) and second == pair[1]
+        for first, second in zip(words, words[1:]) for pair in _FILE_LOCK_WORDS)
+
 
 class ProjectLocks:
     """The project's own inter-process locks, from the ``extend-interprocess-locks`` setting.
@@ -139,7 +155,7 @@ class FileLocks:
         FileLock``, ``from .locking import InterProcessLock``. Its lock is not seen here; the
         name is the project's word for it."""
         last = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
-        if last is None or _FILE_LOCK_CLASS.fullmatch(last) is None:
+        if last is None or _FILE_LOCK_CLASS.fullmatch(last) is None and not _says_file_lock(last):
             return False  # most calls: a name that says nothing of a lock
         name = self.facts.resolve(func)
         if name is None:
@@ -148,7 +164,8 @@ class FileLocks:
             name = self.facts.relative_aliases[func.id]
         elif name.startswith(_NOT_FILE_LOCK_MODULES) or name.startswith("builtins."):
             return False
-        return _FILE_LOCK_CLASS.fullmatch(name.rsplit(".", 1)[-1]) is not None
+        last = name.rsplit(".", 1)[-1]
+        return _FILE_LOCK_CLASS.fullmatch(last) is not None or _says_file_lock(last)
 
     def _own_lock(self, call: ast.Call) -> bool:
         """Whether ``call`` enters a lock this module builds on ``fcntl``: a ``@contextmanager``
