@@ -217,10 +217,7 @@ class ExistsThenOpen(Rule):
     is that branch's answer: `if isfile(p): ... return data` then `raise
     FileNotFoundError(p)`), or in the same
     exit of the program (`sys.exit(1)` in both), is not a failure escaping: the caller gets the answer the check would have given had it run a
-    moment later. For the same reason no handler is needed when that other branch raises
-    the error a missing file raises anyway (`if not p.exists(): raise
-    FileNotFoundError(p)`, or `OSError`, `IOError`, of which it is a kind) and the
-    act goes unguarded. A catch-all handler (`except Exception:`, `except BaseException:`, a
+    moment later. A catch-all handler (`except Exception:`, `except BaseException:`, a
     bare `except:`) of a `try` whose body is a whole step of the program, more than 25
     statements with the nested ones, does not count either: it reports that the step
     crashed (`traceback.format_exc()`, an exit code), it does not go on as if the check

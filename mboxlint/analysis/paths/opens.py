@@ -46,8 +46,6 @@ def _catches_all(handler: ast.ExceptHandler, resolve) -> bool:
         resolve(handler.type) in ("builtins.Exception", "builtins.BaseException")
 
 
-#: what a check may raise for a missing file that the act's own failure is an instance of
-_MISSING_FILE_ANSWERS = frozenset({"FileNotFoundError", "OSError", "IOError", "EnvironmentError"})
 #: blocks climbed from a check's ``if`` to the statement the program goes on to after it
 _FALL_THROUGH_LEVELS = 8
 
@@ -174,11 +172,6 @@ class OpensAndActs:
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(caught_classes(expr.args, self.facts.resolve))
-        if guard is not None and guard.present and (
-                self._other_answer(guard, walker) or "").rsplit(".", 1)[-1] in _MISSING_FILE_ANSWERS:
-            # ``if not p.exists(): raise FileNotFoundError(p)`` then ``open(p)``: losing the
-            # race raises that error too, the answer the check gives a moment later
-            names.add("FileNotFoundError")
         for handler in self._handlers_around(walker):
             if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker):
                 continue  # re-raises (or raises another error, or exits): the failure is not survived
@@ -265,18 +258,14 @@ class OpensAndActs:
 
     def _raises_as_checked(self, handler: ast.ExceptHandler, guard, walker: Walker) -> bool:
         """Whether ``handler`` ends in raising the exception class that the branch of the
-        ``guard``'s ``if`` the act is not in raises (see :meth:`_other_answer`)."""
-        raised = self._raised_class(self._ending(handler.body), handler.body)
-        return raised is not None and raised == self._other_answer(guard, walker)
-
-    def _other_answer(self, guard, walker: Walker) -> Optional[str]:
-        """What the branch of the ``guard``'s ``if`` that the act is not in ends in raising
-        (see :meth:`_raised_class`; that branch ending in the raise: what follows a ``raise``
-        in a block is dead code), or, when that branch goes on past the ``if`` (or there is
-        none), the raise the program goes on to at once; None for another ending."""
+        ``guard``'s ``if`` the act is not in raises (that branch ending in the raise; what
+        follows a ``raise`` in a block is dead code)."""
         check = getattr(guard, "node", None)
         if not isinstance(check, ast.If):
-            return None
+            return False
+        raised = self._raised_class(self._ending(handler.body), handler.body)
+        if raised is None:
+            return False
         line = walker.current_statement().lineno
         other = None
         for branch in (check.body, check.orelse):
@@ -285,10 +274,10 @@ class OpensAndActs:
             other = branch
             ending = self._ending(branch)
             if ending is not None:
-                return self._raised_class(ending, branch)
+                return self._raised_class(ending, branch) == raised
         if other is None or line < check.body[0].lineno or any(
                 isinstance(stmt, (ast.Return, ast.Continue, ast.Break)) for stmt in other):
-            return None
+            return False
         # The other branch (or none) goes on to what follows the ``if``: a raise there at
         # once (``if p.is_file(): ... return data`` then ``raise FileNotFoundError(p)``; the
         # ``if`` last in an ``if`` or ``with``, what follows that) is the other answer.
@@ -301,7 +290,7 @@ class OpensAndActs:
             if held is None or not isinstance(held[0], (ast.If, ast.With, ast.AsyncWith)):
                 break
             node = held[0]
-        return self._raised_class(after) if after is not None and after is self._ending([after]) else None
+        return after is not None and after is self._ending([after]) and self._raised_class(after) == raised
 
     def _ending(self, block) -> Optional[ast.stmt]:
         """The statement of ``block`` itself (not nested) that ends it by raising or by ending
