@@ -54,14 +54,15 @@ KNOWN_LOCKER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in KNOWN_LOCKERS
 #: words of which one occurs in every method that locks a file object (besides the module's lockers)
 LOCK_WORDS = ("lockf", "flock") + tuple(sorted(KNOWN_LOCKER_NAMES))
 
-#: pairs of words, one after the other, by which a function's name says it locks a file
-_FILE_LOCK_WORDS = (("file", "lock"), ("lock", "file"), ("process", "lock"))
+#: pairs of words, one after the other, by which a function's name says it gives a lock on a
+#: file: a noun, "file lock" (not the verb phrase "lock file", which may lock an object given)
+_FILE_LOCK_WORDS = (("file", "lock"), ("process", "lock"))
 
 
 def _says_file_lock(name: str) -> bool:
-    """Whether a snake_case function name says it locks a file: ``bootstrap_file_lock``,
-    ``interprocess_lock``, ``lockfile``, ``flock``; not ``lock``, ``thread_lock`` or
-    ``locked_file``."""
+    """Whether a snake_case function name says it gives a lock on a file:
+    ``bootstrap_file_lock``, ``interprocess_lock``, ``lockfile``, ``flock``; not ``lock``,
+    ``thread_lock``, ``lock_file`` or ``locked_file``."""
     if not name.islower():
         return False  # CamelCase is for :data:`_FILE_LOCK_CLASS`
     words = name_words(name)
