@@ -589,7 +589,9 @@ class PathExpressions:
         if found is None:
             return None
         func, owner = found
-        body = [stmt for stmt in func.body if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))]
+        # a docstring or ``pass`` does nothing, and what follows the ``return`` never runs
+        body = [stmt for stmt in func.body if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                                                   or isinstance(stmt, ast.Pass))][:1]
         if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None \
                 or isinstance(func, ast.AsyncFunctionDef) or func.decorator_list and owner is None:
             return None
