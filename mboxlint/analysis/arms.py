@@ -75,12 +75,13 @@ class Arms:
             return None
         return parent[0], parent[1]
 
-    def block_of(self, stmt: ast.AST) -> Optional[list]:
-        """The block ``stmt`` is in (the scope's own body too); None when not of the scope."""
+    def place(self, stmt: ast.AST) -> Optional[Tuple[list, int]]:
+        """The block ``stmt`` is in (the scope's own body too) and its index there; None
+        when not of the scope."""
         if self._parents is None:
             self._parents = self._index()
         parent = self._parents.get(id(stmt))
-        return parent[1] if parent is not None else None
+        return (parent[1], parent[2]) if parent is not None else None
 
     def following(self, stmt: ast.AST) -> Optional[ast.AST]:
         """The statement after ``stmt`` in its block, or None (the last, or not of the scope)."""

@@ -2239,6 +2239,10 @@ class PrivatePaths:
         self._instance: Optional[Tuple[ast.ClassDef, str]] = None
         #: the class whose private attributes are being found (see :meth:`class_attributes`)
         self._storing: Optional[ast.ClassDef] = None
+        #: (id of a class, method) -> the method's own private names while the class's are found
+        self._finding_scopes: Dict[Tuple[int, str], FrozenSet[str]] = {}
+        #: id of a class -> its methods by name (see :meth:`method_returns_private`)
+        self._class_methods: Dict[int, Dict[str, ast.AST]] = {}
         #: see :meth:`_cwd_fixtures`
         self._cwd_fixture_cache: Optional[Dict[str, bool]] = None
         #: whether the module is a test suite's support module (see :meth:`_support_helper`),
@@ -2594,7 +2598,7 @@ class PrivatePaths:
         appended: Dict[str, bool] = {}
         for method in methods:
             self_name = _params(method)[0]
-            fresh = None
+            fresh = objects = None  # found once per method, for the first append that asks
             for node in ast.walk(method):
                 if type(node) is not ast.Call or type(node.func) is not ast.Attribute \
                         or node.func.attr not in ("append", "extend", "insert", "add"):
@@ -2611,7 +2615,8 @@ class PrivatePaths:
                     or type(value) is ast.Call and self.facts.resolve(value.func) in _TEMP_NAME_MAKERS
                     # ``fp.name`` of ``with tempfile.NamedTemporaryFile(delete=False) as fp:``
                     or type(value) is ast.Attribute and value.attr == "name" and type(value.value) is ast.Name
-                    and value.value.id in _temp_file_objects(method, self.facts.resolve))
+                    and value.value.id in (objects if objects is not None else
+                                           (objects := _temp_file_objects(method, self.facts.resolve))))
                 appended[owner.attr] = appended.get(owner.attr, True) and ok
         return frozenset(attr for attr, ok in appended.items() if ok)
 
@@ -3013,8 +3018,11 @@ class PrivatePaths:
         known = self._private_methods.get(key)
         if known is not None:
             return known
-        method = next((stmt for stmt in reversed(cls.body) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       and stmt.name == attr), None)
+        methods = self._class_methods.get(id(cls))
+        if methods is None:  # the last definition of each name, looked up once per class
+            methods = self._class_methods[id(cls)] = {
+                stmt.name: stmt for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        method = methods.get(attr)
         positional = _params(method) if method is not None else []
         if method is None or method.decorator_list or not positional or self._private_depth >= MAX_CALL_DEPTH:
             return False  # a static or class method, a property: not this instance's
@@ -3025,12 +3033,20 @@ class PrivatePaths:
         saved = self._instance
         self._private_depth += 1
         try:
-            private = set(self.scope(method, cls, fresh=finding))
-            if finding and given_instance:
-                prefix = given_instance + "."
-                private |= {positional[0] + "." + ref[len(prefix):] for ref in given if ref.startswith(prefix)}
+            if finding:
+                # the method's own names, once per class being found; what the caller found
+                # so far beside them, not merged (a path has one root: either set decides)
+                private = self._finding_scopes.get(key)
+                if private is None:
+                    private = self._finding_scopes[key] = self.scope(method, cls, fresh=True)
+                if given_instance and given_instance != positional[0]:
+                    prefix = given_instance + "."
+                    given = {positional[0] + "." + ref[len(prefix):] for ref in given if ref.startswith(prefix)}
+                sets = (private, given)
+            else:
+                sets = (set(self.scope(method, cls)),)
             self._instance = (cls, positional[0])
-            result = bool(values) and all(self.private_expression(v, private) for v in values)
+            result = bool(values) and all(any(self.private_expression(v, names) for names in sets) for v in values)
         finally:
             self._private_depth -= 1
             self._instance = saved

@@ -1004,6 +1004,7 @@ def prepare(folder):
                                path=_spell(event.path, event.path_node, module), check=spell_check(guard.kind), line=guard.line,
                                advice=advice)
         texts = ConstantTexts(module.tree)  # which names only ever hold constant text, found once
+        last_loads = {}  # scope -> the last line loading each name (see _read_after)
         for event in module.events_of(FileOpen):
             guard = event.guard
             if guard is None or not guard.found_no_file or event.iplock is not None:
@@ -1013,7 +1014,7 @@ def prepare(folder):
             if event.mode == "append" and not event.helper and _appends_nothing(event, module.facts, arms):
                 continue  # neither truncates nor writes: a file a racer made keeps what it holds
             if event.mode == "truncate" and not event.helper and _only_consequence(
-                    guard, event, _constant_create_end(event, guard, texts)):
+                    guard, event, _constant_create_end(event, guard, texts, last_loads)):
                 continue  # every racer writes the same bytes: the one that loses overwrites nothing
             plan = no_fix(HELPER_OPEN) if event.helper else no_fix(PARAMETER_MODE) if event.mode_default \
                 else create_plan(event, guard, blocks_of(module))
@@ -1964,7 +1965,7 @@ def _last_doing(body):
     return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
 
 
-def _constant_create_end(event, guard, texts: ConstantTexts) -> Optional[ast.stmt]:
+def _constant_create_end(event, guard, texts: ConstantTexts, last_loads) -> Optional[ast.stmt]:
     """The statement that ends a truncating create writing the same text on every run, None
     when it is not one: `p.write_text(TEXT)`; a ``with open(p, "w") as f:`` whose body only
     calls ``f.write(TEXT)`` (or ``f.writelines`` of a list of them, ``print(TEXT, file=f)``).
@@ -1989,7 +1990,7 @@ def _constant_create_end(event, guard, texts: ConstantTexts) -> Optional[ast.stm
             if all(isinstance(body_stmt, ast.Pass) or _writes_constant(body_stmt, name, texts, scope, written)
                    for body_stmt in stmt.body) and written:
                 end = stmt
-    if end is not None and all(_blank(node) for node in written) and _read_after(event, guard):
+    if end is not None and all(_blank(node) for node in written) and _read_after(event, guard, last_loads):
         return None
     return end
 
@@ -1999,15 +2000,21 @@ def _blank(node) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and not node.value.strip()
 
 
-def _read_after(event, guard) -> bool:
+def _read_after(event, guard, last_loads) -> bool:
     """Whether the path created is read after the ``if`` that checked it, in the same scope:
-    a name of it loaded below (``open_registry(path)``), or a path not spelt by one name."""
+    a name of it loaded below (``open_registry(path)``), or a path not spelt by one name.
+    ``last_loads``: scope -> the last line loading each name, found once per scope."""
     path, checked = event.path_node, guard.node
     if not isinstance(path, ast.Name) or not isinstance(checked, ast.If):
         return True
-    below = checked.end_lineno or checked.lineno
-    return any(isinstance(node, ast.Name) and node.id == path.id and isinstance(node.ctx, ast.Load)
-               and node.lineno > below for node in ast.walk(event.scope.node))
+    scope = event.scope.node
+    lines = last_loads.get(id(scope))
+    if lines is None:
+        lines = last_loads[id(scope)] = {}
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.lineno > lines.get(node.id, 0):
+                lines[node.id] = node.lineno
+    return lines.get(path.id, 0) > (checked.end_lineno or checked.lineno)
 
 
 def _writes_constant(stmt, name: str, texts: ConstantTexts, scope, written: list) -> bool:

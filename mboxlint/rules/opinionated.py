@@ -768,17 +768,22 @@ def _in_folder_made_before(write, made, loops) -> bool:
     if found is None:
         found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
     arms, node = found[1], write.stmt
-    block = arms.block_of(node)
-    while block is not None:
-        place = next((index for index, stmt in enumerate(block) if stmt is node), None)
-        if place is not None and any(stmt is mkdir for stmt in block[:place] for mkdir in mkdirs):
+    made = [place for place in map(arms.place, mkdirs) if place is not None]
+    for _ in range(_FOLDER_LEVELS):
+        here = arms.place(node)
+        if here is None:
+            return False
+        if any(block is here[0] and index < here[1] for block, index in made):
             return True
         held = arms.holder(node)
         if held is None:
             return False
         node = held[0]
-        block = arms.block_of(node)
     return False
+
+
+#: blocks climbed from a write towards the mkdir that made its folder
+_FOLDER_LEVELS = 64
 
 
 def _loop_lines(scope):

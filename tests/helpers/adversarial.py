@@ -411,6 +411,31 @@ def inlined_helpers_and_flags(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def creates_in_long_blocks(n: int) -> str:
+    """One function that makes a folder and then writes N files in it that another reads,
+    N blank creates each read again below, a class whose N methods each append a temp file's
+    name to one list, and N attributes named by the instance's temp-path method."""
+    lines = ["import os", "import tempfile", "", "def read_all(d):"]
+    lines += ["    open(os.path.join(d, 'f%d')).read()" % i for i in range(n)]
+    lines += ["", "def write_all(d, data):", "    os.makedirs(d)"]
+    lines += ["    with open(os.path.join(d, 'f%d'), 'w') as f:\n        f.write(data)" % i for i in range(n)]
+    lines += ["", "def blanks(d, registry):"]
+    for i in range(n):
+        lines += ["    p%d = os.path.join(d, 'b%d')" % (i, i), "    if not os.path.exists(p%d):" % i,
+                  "        with open(p%d, 'w') as f:" % i, "            f.write('\\n')", "    registry.open(p%d)" % i]
+    lines += ["", "class Tool:", "    def __init__(self):", "        self.tmp = tempfile.mkdtemp()",
+              "        self.files = []"]
+    lines += ["        self.out%d = self._tmp_path() + '.%d'" % (i, i) for i in range(n)]
+    lines += ["", "    def _tmp_path(self):", "        return os.path.join(self.tmp, 'x')"]
+    for i in range(n):  # a method each: many temps made in one function cost more (see the README)
+        lines += ["", "    def keep%d(self, data):" % i,
+                  "        with tempfile.NamedTemporaryFile('w', delete=False) as fp:",
+                  "            fp.write(data)", "            self.files.append(fp.name)"]
+    lines += ["", "    def clean(self):", "        for f in self.files:", "            if os.path.isfile(f):",
+              "                os.remove(f)"]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -450,6 +475,7 @@ SHAPES: Dict[str, Shape] = {
     "support-helpers": Shape(support_helpers, 400),
     "own-locks-and-renames": Shape(own_locks_and_renames, 150),
     "inlined-helpers-and-flags": Shape(inlined_helpers_and_flags, 200),
+    "creates-in-long-blocks": Shape(creates_in_long_blocks, 300),
 }
 
 
