@@ -147,3 +147,25 @@ def test_codemod_command_adds_the_os_import():
     new = TempNextToTarget(CodemodContext(filename="x.py"), unsafe_fixes=True).transform_module(cst.parse_module(code)).code
     assert new == "import shutil\nimport tempfile\nimport os\n\ndef f(p):\n" \
         "    fd, t = tempfile.mkstemp(dir=os.path.dirname(p))\n    shutil.move(t, p)\n"
+
+
+def test_past_the_followed_temps_and_rebindings_there_is_no_fix():
+    # Following what is rebound after every temp of a long function would cost a check per
+    # temp at every binding: past the limits the target is not known to mean the same.
+    from mboxlint.analysis.paths.renames import FOLLOWED_REBINDINGS, FOLLOWED_TEMPS
+
+    lines = ["import os, tempfile", "def save(folder, data):"]
+    for i in range(FOLLOWED_TEMPS + 1):
+        lines += ["    fd%d, tmp%d = tempfile.mkstemp()" % (i, i), "    os.write(fd%d, data)" % i,
+                  "    os.close(fd%d)" % i]
+    lines += ["    os.replace(tmp%d, folder)" % i for i in range(FOLLOWED_TEMPS + 1)]
+    fixes = [fix for _line, fix in _fix_values("\n".join(lines) + "\n")]
+    assert fixes == ["unsafe"] * FOLLOWED_TEMPS + [None]
+
+    # (the temp's own ``fd`` and ``tmp`` count among its rebindings)
+    bound = ["    x%d = %d" % (i, i) for i in range(FOLLOWED_REBINDINGS - 2)]
+    code = "\n".join(["import os, tempfile", "def save(target, data):", "    fd, tmp = tempfile.mkstemp()"]
+                     + bound + ["    os.write(fd, data)", "    os.close(fd)", "    os.replace(tmp, target)"]) + "\n"
+    assert [fix for _line, fix in _fix_values(code)] == ["unsafe"]
+    more = code.replace("    os.write(", "    y = 0\n    os.write(")
+    assert [fix for _line, fix in _fix_values(more)] == [None]

@@ -19,6 +19,7 @@ of its locking:
 """
 
 import ast
+import bisect
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .containers import (
@@ -439,43 +440,66 @@ def released_at_once(stmts: Sequence[ast.stmt], index: int, ref: str) -> bool:
     return False
 
 
-def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str) -> Optional[int]:
-    """The index of the ``ref.unlock()`` line ending the region that ``ref.lock()`` at
-    ``stmts[index]`` starts, when ``try:`` ... ``finally: ref.unlock()`` around the statements
-    in between would keep the normal path as it is; else None.
+class _BlockLocks:
+    """What :func:`wrappable_region` asks of one block, found in one pass over it: each
+    mailbox's bare ``lock()``/``unlock()``/``close()`` statements, the statements that may
+    leave a region whatever the mailbox, and those that lock, unlock or close each mailbox
+    anywhere inside. A long block of many lock regions costs its length, not its length
+    times the number of regions."""
 
-    Both calls are lines of their own in one block, with statements in between, and nothing
-    in between leaves the region other than by an exception (``return``, or ``break``/
-    ``continue`` of a loop around it: those paths kept the lock, a finally would release it)
-    or locks, unlocks or closes ``ref`` itself (a finally would unlock a second time).
-    """
-    if _bare_method_call(stmts, index, ref) != "lock":
-        return None
-    for end in range(index + 1, len(stmts)):
-        method = _bare_method_call(stmts, end, ref)
-        if method == "unlock":
-            region = stmts[index + 1:end]
-            return end if region and not any(_leaves_region(stmt, ref, 0) for stmt in region) else None
-        if method in ("lock", "close"):
+    def __init__(self, stmts: Sequence[ast.stmt]):
+        #: ref -> [(index, method)] of statements that are just ``ref.method()`` on lines of their own
+        self.bare: Dict[str, List[Tuple[int, str]]] = {}
+        #: ref -> indexes of statements that lock, unlock or close ``ref`` (at any depth)
+        self.touching: Dict[str, List[int]] = {}
+        #: leaving[i]: how many of the first i statements may leave a region by a jump
+        self.leaving = [0]
+        for index, stmt in enumerate(stmts):
+            jumps, touched = _region_exits(stmt)
+            self.leaving.append(self.leaving[-1] + jumps)
+            for ref in touched:
+                self.touching.setdefault(ref, []).append(index)
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                    and isinstance(stmt.value.func, ast.Attribute):
+                ref = box_ref(stmt.value.func.value)
+                if ref is not None and stmt.value.func.attr in ("lock", "unlock", "close"):
+                    method = _bare_method_call(stmts, index, ref)
+                    if method is not None:
+                        self.bare.setdefault(ref, []).append((index, method))
+
+    def region_end(self, index: int, ref: str) -> Optional[int]:
+        calls = self.bare.get(ref, ())
+        at = bisect.bisect_right(calls, (index, "~"))
+        if at == len(calls) or calls[at][1] != "unlock":
+            return None  # the next is another lock() or a close(), or there is none
+        end = calls[at][0]
+        if end == index + 1 or self.leaving[end] - self.leaving[index + 1]:
             return None
-    return None
+        touching = self.touching.get(ref, ())
+        first = bisect.bisect_right(touching, index)
+        return end if first == len(touching) or touching[first] >= end else None
 
 
-def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
-    """Whether ``node`` may leave the region (a return, a jump out of ``loops`` loops) or
-    lock, unlock or close ``ref``; a stack, not recursion: expressions may be deep."""
-    pending = [(node, loops)]
+def _region_exits(stmt: ast.stmt) -> Tuple[int, Set[str]]:
+    """``(1 if stmt may leave a region: a return, a jump out of the loops around it; else 0,
+    the mailboxes it locks, unlocks or closes)``, for every mailbox at once; a stack, not
+    recursion: expressions may be deep."""
+    jumps, touched = 0, set()
+    pending = [(stmt, 0)]
     while pending:
         node, loops = pending.pop()
         if isinstance(node, ast.Return):
-            return True
+            jumps = 1
+            continue
         if isinstance(node, (ast.Break, ast.Continue)):
             if loops == 0:
-                return True
+                jumps = 1
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("lock", "unlock", "close", "locked") and box_ref(node.func.value) == ref:
-            return True
+                and node.func.attr in ("lock", "unlock", "close", "locked"):
+            ref = box_ref(node.func.value)
+            if ref is not None:
+                touched.add(ref)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue  # runs elsewhere, if at all
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
@@ -486,7 +510,26 @@ def _leaves_region(node: ast.AST, ref: str, loops: int) -> bool:
             pending += [(child, loops) for child in head]
         else:
             pending += [(child, loops) for child in ast.iter_child_nodes(node)]
-    return False
+    return jumps, touched
+
+
+def wrappable_region(stmts: Sequence[ast.stmt], index: int, ref: str, indexes: Dict[int, _BlockLocks]) -> Optional[int]:
+    """The index of the ``ref.unlock()`` line ending the region that ``ref.lock()`` at
+    ``stmts[index]`` starts, when ``try:`` ... ``finally: ref.unlock()`` around the statements
+    in between would keep the normal path as it is; else None.
+
+    Both calls are lines of their own in one block, with statements in between, and nothing
+    in between leaves the region other than by an exception (``return``, or ``break``/
+    ``continue`` of a loop around it: those paths kept the lock, a finally would release it)
+    or locks, unlocks or closes ``ref`` itself (a finally would unlock a second time).
+    ``indexes``: each block's :class:`_BlockLocks` by id, kept by the caller for the module.
+    """
+    if _bare_method_call(stmts, index, ref) != "lock":
+        return None
+    block = indexes.get(id(stmts))
+    if block is None:
+        block = indexes[id(stmts)] = _BlockLocks(stmts)
+    return block.region_end(index, ref)
 
 
 def _after_loop(walker: Walker) -> Optional[ast.stmt]:

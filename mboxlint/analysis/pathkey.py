@@ -33,6 +33,9 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence
 
 #: A flattened ``join``/``concat`` keeps at most this many parts; longer ones nest.
 MAX_FLAT_PARTS = 64
+#: distinct leaves a key answers for (:meth:`PathKey.leaves`): a path is never built from more
+#: names and constants than this, but a hostile one would cost every question its whole length
+MAX_LEAVES = 64
 #: ``str(key)`` shows at most this many characters.
 MAX_SHOWN = 400
 
@@ -48,7 +51,7 @@ class PathKey:
     """One interned path key. Build keys with :func:`name_key`, :func:`const_key`,
     :func:`opaque_key` and :func:`call_key`, never with the constructor."""
 
-    __slots__ = ("kind", "head", "parts", "size", "_last_leaf", "_roots", "__weakref__")
+    __slots__ = ("kind", "head", "parts", "size", "_last_leaf", "_roots", "_leaves", "__weakref__")
 
     kind: str
     #: the text of a leaf (``name``/``const``/``opaque``), or the operation of a ``call``
@@ -90,10 +93,15 @@ class PathKey:
         return self._roots
 
     def leaves(self) -> Iterator["PathKey"]:
-        """Each distinct leaf once, left to right by first occurrence."""
-        for key in self.subkeys():
-            if key.kind != "call":
-                yield key
+        """Each distinct leaf once, left to right by first occurrence; the first
+        :data:`MAX_LEAVES` of them. Kept with the key, from its parts' own: a question
+        asked of every key of a long chain (``q2 = join(q1, x)``, ...) costs each key its
+        parts, not its whole depth."""
+        if self.kind != "call":
+            return iter((self,))
+        if self._leaves is None:
+            _find_leaves(self)
+        return iter(self._leaves)
 
     def subkeys(self) -> Iterator["PathKey"]:
         """The key and each distinct key it is built from, once each (pre-order)."""
@@ -187,6 +195,27 @@ def _spell_whole(key: PathKey) -> str:
     return "".join(out)
 
 
+def _find_leaves(key: PathKey) -> None:
+    """Fill ``_leaves`` of ``key`` and of every call key below it that lacks them, parts
+    first; a stack, not recursion: chains of keys may be deep."""
+    stack = [(key, False)]
+    while stack:
+        key, ready = stack.pop()
+        if key._leaves is not None:
+            continue
+        if not ready:
+            stack.append((key, True))
+            stack.extend((part, False) for part in reversed(key.parts) if part.kind == "call" and part._leaves is None)
+            continue
+        found: Dict[int, PathKey] = {}
+        for part in key.parts:
+            for leaf in (part._leaves if part.kind == "call" else (part,)):
+                if len(found) == MAX_LEAVES:
+                    break
+                found.setdefault(id(leaf), leaf)
+        key._leaves = tuple(found.values())
+
+
 def _new(kind: str, head: str, parts: Tuple[PathKey, ...], size: int) -> PathKey:
     key = object.__new__(PathKey)
     key.kind = kind
@@ -195,6 +224,7 @@ def _new(kind: str, head: str, parts: Tuple[PathKey, ...], size: int) -> PathKey
     key.size = size
     key._last_leaf = parts[-1].last_leaf if parts else None
     key._roots = None
+    key._leaves = None
     return key
 
 

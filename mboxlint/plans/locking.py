@@ -127,7 +127,7 @@ def wrap_plan(event, blocks, ref: str) -> FixPlan:
     block = event.block
     if block is None:
         return no_fix("the lock() is not a statement of its own")
-    end = wrappable_region(*block, ref)
+    end = wrappable_region(*block, ref, blocks.lock_regions)
     if end is None:
         return no_fix("the region is not closed by an unlock() of its own, or is left early")
     stmts, index = block

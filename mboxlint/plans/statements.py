@@ -123,9 +123,13 @@ class Blocks:
         self._bindings = {}
         #: per scope, the names spelled there and those handed out (:func:`fresh_name`)
         self._fresh = {}
+        #: per scope and base, the number :func:`fresh_name` tried last
+        self._fresh_numbers = {}
         #: where each ``except`` handler stands: its ``try``'s list of handlers and index
         self._handlers = {}
         self.tree = tree
+        #: each block's lock regions, found at its first lock() asked about (MBX103's fix)
+        self.lock_regions = {}
         self._calls = self._holder = None
         stack = [(tree, tree, False)]  # iterative: long operator chains make deep trees
         while stack:
@@ -328,11 +332,12 @@ def taken_at(blocks, stmt: ast.stmt):
     while not isinstance(scope, ast.Module):
         # A class body's names are not seen from the functions inside it.
         if innermost or not isinstance(scope, ast.ClassDef):
-            cached = blocks._bindings.get(id(scope))
-            if cached is None:
-                cached = blocks._bindings[id(scope)] = _scope_bindings(scope)
-            bound, declared = cached
-            taken.update(name for name in bound - declared if name in imports or name in FIX_BUILTINS)
+            shadowing = blocks._bindings.get(id(scope))
+            if shadowing is None:  # once per scope: a long function may hold many fixes
+                bound, declared = _scope_bindings(scope)
+                shadowing = blocks._bindings[id(scope)] = frozenset(
+                    name for name in bound - declared if name in imports or name in FIX_BUILTINS)
+            taken |= shadowing
         innermost = False
         outer = blocks.where.get(id(scope))
         if outer is None:
@@ -388,9 +393,13 @@ def fresh_name(blocks, scope, base: str):
         taken = blocks._fresh[id(scope)] = spelled(scope)
     if isinstance(scope, ast.Module):
         base = "_" + base
-    candidate, number = base, 1
+    # Numbering resumes where the last name of this base stopped: many fixes in one
+    # function would otherwise try every number handed out before.
+    number = blocks._fresh_numbers.get((id(scope), base), 1)
+    candidate = base if number == 1 else "%s%d" % (base, number)
     while candidate in taken:
         number += 1
         candidate = "%s%d" % (base, number)
     taken.add(candidate)
+    blocks._fresh_numbers[(id(scope), base)] = number
     return candidate

@@ -1222,7 +1222,10 @@ class TempFileInOtherDirectory(Rule):
     none of those names is bound again between the creation and the rename (a target computed
     after the temp file was made, or returned by a call, has no fix); when every rename of that
     temp file names the same target; and when the creation passes no `**kwargs` and no `dir`
-    (by position, or as anything but `None`). An explicit `dir=tempfile.gettempdir()` is a choice
+    (by position, or as anything but `None`). What is bound again is followed for the first
+    eight temp names of a function, up to 32 names each; past that the fix is not offered,
+    so that a long function of many temp files costs no more to check than its length. An
+    explicit `dir=tempfile.gettempdir()` is a choice
     left to its author. Other edges: `shutil.move` onto an existing directory moves into it,
     so the temp file is made beside that directory; a `bytes` target gives a `bytes` directory,
     which `tempfile` accepts only with `bytes` (or no) `prefix` and `suffix`. The directory has to

@@ -427,13 +427,54 @@ def creates_in_long_blocks(n: int) -> str:
               "        self.files = []"]
     lines += ["        self.out%d = self._tmp_path() + '.%d'" % (i, i) for i in range(n)]
     lines += ["", "    def _tmp_path(self):", "        return os.path.join(self.tmp, 'x')"]
-    for i in range(n):  # a method each: many temps made in one function cost more (see the README)
+    for i in range(n):  # a method each (one function making many: temps-in-one-function)
         lines += ["", "    def keep%d(self, data):" % i,
                   "        with tempfile.NamedTemporaryFile('w', delete=False) as fp:",
                   "            fp.write(data)", "            self.files.append(fp.name)"]
     lines += ["", "    def clean(self):", "        for f in self.files:", "            if os.path.isfile(f):",
               "                os.remove(f)"]
     return "\n".join(lines) + "\n"
+
+
+def temps_in_one_function(n: int) -> str:
+    """One function making N temp files, each written, then renamed onto a path bound after
+    it once the path is checked: every binding once asked every temp made before it."""
+    lines = ["import os", "import tempfile", "", "def publish(d):"]
+    for i in range(n):
+        lines += ["    fd%d, t%d = tempfile.mkstemp()" % (i, i), "    with os.fdopen(fd%d, 'w') as f%d:" % (i, i),
+                  "        f%d.write('x')" % i, "    p%d = os.path.join(d, 'x%d')" % (i, i),
+                  "    if os.path.exists(p%d):" % i, "        os.rename(t%d, p%d)" % (i, i)]
+    return "\n".join(lines) + "\n"
+
+
+def overlapping_lock_regions(n: int) -> str:
+    """N mailboxes each locked in turn, then each changed and unlocked: N lock regions, each
+    holding most of the others (MBX103's fix asks each what its region holds)."""
+    lines = ["def f(p):"]
+    for i in range(n):
+        lines += ["    b%d = mailbox.mbox(p + '%d')" % (i, i), "    k%d = b%d.add('x')" % (i, i), "    b%d.lock()" % i]
+    for i in range(n):
+        lines += ["    b%d.remove(k%d)" % (i, i), "    b%d.unlock()" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def chained_path_names(n: int) -> str:
+    """``q1 = join(q0, n0)``, ``q2 = join(q1, n1)``, ...: each path built from all the names
+    before it, each checked then removed (every check asks which names the path reads)."""
+    lines = ["def f(p):", "    q0 = p"]
+    for i in range(n):
+        lines += ["    q%d = os.path.join(q%d, n%d)" % (i + 1, i, i), "    if os.path.isfile(q%d):" % i,
+                  "        os.unlink(q%d)" % i]
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def fixes_in_one_function(n: int) -> str:
+    """N checks of one path in one function, each with an open and a removal to fix: every
+    fix names a new local in the same scope."""
+    lines = ["def f(p):"]
+    for i in range(n):
+        lines += ["    if os.path.exists(p):", "        x%d = open(p).read()" % i, "    os.remove(p)"]
+    return HEADER + "\n".join(lines) + "\n"
 
 
 class Shape(NamedTuple):
@@ -476,6 +517,10 @@ SHAPES: Dict[str, Shape] = {
     "own-locks-and-renames": Shape(own_locks_and_renames, 150),
     "inlined-helpers-and-flags": Shape(inlined_helpers_and_flags, 200),
     "creates-in-long-blocks": Shape(creates_in_long_blocks, 300),
+    "temps-in-one-function": Shape(temps_in_one_function, 300),
+    "overlapping-lock-regions": Shape(overlapping_lock_regions, 300),
+    "chained-path-names": Shape(chained_path_names, 400),
+    "fixes-in-one-function": Shape(fixes_in_one_function, 600),
 }
 
 

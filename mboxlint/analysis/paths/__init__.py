@@ -381,6 +381,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._site_statements = {}
         self._arms = None
         self._temps_made = False
+        self._followed_temps = {}
         self._enter_class(walker.scope)
         node = walker.scope.node
         self._scanned = set()

@@ -21,6 +21,12 @@ from .facts import Must
 
 RENAME = {"os.rename": "os.rename", "os.replace": "os.replace", "shutil.move": "shutil.move", "os.renames": "os.renames"}
 FSYNC = frozenset({"os.fsync", "os.fdatasync"})
+#: temp names per scope, and names rebound after one, that :meth:`RenamesAndTemps._note_rebinding`
+#: follows: every binding asks every temp followed, so more would make a long function of
+#: many temps quadratic. Past them a temp's rebindings are unknown, and its target is taken as
+#: not spelled where it was made (MBX304 then offers no fix).
+FOLLOWED_TEMPS = 8
+FOLLOWED_REBINDINGS = 32
 #: names followed back from a rename's target to the value that made it fresh
 FRESH_DEPTH = 16
 #: what an exhausted iterator gives :meth:`RenamesAndTemps._fresh_name`
@@ -42,7 +48,8 @@ class TempFact(Must):
     ``origin``: ``tempfile`` or ``derived`` (a name built from another path, written here).
     ``site``: ``(line, col)`` of the creating call (None after a join of two creations);
     ``rebound``: the refs (re)bound since the creation, its own targets included, so a
-    rename can tell whether its target could have been spelled where the temp was made;
+    rename can tell whether its target could have been spelled where the temp was made
+    (None: not followed, see :data:`FOLLOWED_TEMPS`);
     ``dir_arg``: how the creation gives ``dir``: ``absent``, ``none`` (``dir=None``),
     ``given``, ``unknown`` (``**kwargs``), or ``helper`` (made by a helper of the module, which
     chooses the folder).
@@ -57,7 +64,7 @@ class TempFact(Must):
         merged[4] = self.value[4] or other.value[4]
         if self.value[5] != other.value[5]:
             merged[5] = None
-        merged[6] = self.value[6] | other.value[6]
+        merged[6] = None if self.value[6] is None or other.value[6] is None else self.value[6] | other.value[6]
         return TempFact(tuple(merged))
 
     @property
@@ -98,7 +105,10 @@ class TempFact(Must):
         return TempFact(tuple(merged))
 
     def rebinding(self, refs):
-        return TempFact(self.value[:6] + (self.value[6] | frozenset(refs),) + self.value[7:])
+        rebound = self.value[6] | frozenset(refs)
+        if len(rebound) > FOLLOWED_REBINDINGS:
+            rebound = None
+        return TempFact(self.value[:6] + (rebound,) + self.value[7:])
 
 
 class RenamesAndTemps:
@@ -130,8 +140,11 @@ class RenamesAndTemps:
         key = self._name_key(ref)
         state.discard("path", ref)
         site = (call.lineno, call.col_offset)
+        followed = key in self._followed_temps or len(self._followed_temps) < FOLLOWED_TEMPS
+        if followed:
+            self._followed_temps[key] = True
         state.set("temp", key, TempFact(("tempfile", call.lineno, dir_key, has_dir, False, site,
-                                         frozenset(bound), dir_arg)))
+                                         frozenset(bound) if followed else None, dir_arg)))
         self._temps_made = True
         self._any_temp = True
 
@@ -140,8 +153,10 @@ class RenamesAndTemps:
         refs = _bound_refs(target)
         if not refs:
             return
-        for key, fact in state.items("temp"):
-            if fact.origin == "tempfile" and not set(refs) <= fact.rebound:
+        for key in self._followed_temps:
+            fact = state.get("temp", key)
+            if fact is not None and fact.origin == "tempfile" and fact.rebound is not None \
+                    and not set(refs) <= fact.rebound:
                 state.set("temp", key, fact.rebinding(refs))
 
     def _maybe_derived_temp(self, key: str, node: ast.AST, state: State, nothing_to_sync: bool = False) -> None:
@@ -224,7 +239,7 @@ class RenamesAndTemps:
     def _spelled_at_creation(self, node: ast.AST, temp: Optional[TempFact]) -> bool:
         """Whether ``node`` means the same where ``temp`` was created: it only reads names
         (and attributes, constants, path joins and conversions) that nothing rebound since."""
-        if temp is None or temp.origin != "tempfile" or temp.site is None:
+        if temp is None or temp.origin != "tempfile" or temp.site is None or temp.rebound is None:
             return False
         used: List[str] = []
         if not self._pure_path_expression(node, used):
