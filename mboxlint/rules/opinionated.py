@@ -187,7 +187,8 @@ class InPlaceRewrite(Rule):
     writes nothing (`p.open("w")` or `open(p, "w").close()` as a statement, `with open(p,
     "w"): pass` or only `f.write("")` in it, `f = open(p, "w")` closed after only that,
     `p.write_text("")`), which empties the file in
-    one step, for temp files,
+    one step, for temp files (also a name taken on the spot, `tempfile.NamedTemporaryFile().name`
+    or `tempfile.mkstemp()[1]`),
     files in a fresh private directory
     (as in MBX301), under an inter-process lock (`filelock.FileLock`, `fcntl`, the project's
     own named by `extend-interprocess-locks`), in a private

@@ -523,6 +523,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 return
         if how == "with":
             return
+        if self._names_new_temp(value):  # ``tempfile.NamedTemporaryFile().name``, ``mkstemp()[1]``
+            self._new_temp(ref, value.value, state, bound=[ref])
+            return
         if stat_of_mtime(value, self.facts.resolve) is not None:
             mtime_of = self._mtime_of(value, state)  # ``os.stat(p).st_mtime``, ``st[stat.ST_MTIME]``
             if mtime_of is not None:
@@ -564,6 +567,19 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             return False  # no mtime in it: nothing to say
         state.set("mtime", ref, Unless(next(iter(keys)) if len(keys) == 1 else None))
         return True
+
+    def _names_new_temp(self, value: ast.AST) -> bool:
+        """Whether ``value`` is the name of a temp file ``tempfile`` makes on the spot and the
+        expression keeps nothing else of: ``NamedTemporaryFile(...).name`` (the file object
+        dropped, the file often deleted with it: a name as new as ``mktemp()``'s) or
+        ``mkstemp(...)[1]``."""
+        if isinstance(value, ast.Attribute) and value.attr == "name":
+            return isinstance(value.value, ast.Call) and self.facts.resolve(value.value.func) in TEMP_FILES
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Call):
+            index = value.slice
+            return isinstance(index, ast.Constant) and index.value in (1, -1) \
+                and self.facts.resolve(value.value.func) == "tempfile.mkstemp"
+        return False
 
     def _bind_call(self, ref: str, call: ast.Call, how: str, state: State) -> bool:
         if how == "assign" and "." not in ref:
