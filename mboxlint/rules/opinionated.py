@@ -837,8 +837,9 @@ class RenameWithoutFsync(Rule):
     the default. A name built with `SEP.join([...])` (or a tuple display), the separator a
     constant or `os.sep`, is the concatenation `a + SEP + b` (`".".join([mail, "bak"])` is
     built from `mail`); a join of a list built elsewhere is not followed. Not reported when
-    the target is itself a temp file `tempfile` made here, or in a fresh private directory
-    (as in MBX301): nobody reads it after a crash.
+    the target is itself a temp file `tempfile` made here, or a name built from the temp
+    file's own (`tmp.name + ".jpg"`), or in a fresh private directory (as in MBX301):
+    nobody reads it after a crash.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 

@@ -182,6 +182,10 @@ class RenamesAndTemps:
         if src_key is None:
             return
         dst_temp = self._temp(dst_key, state) if dst_key is not None else None
+        if dst_key is not None and dst_temp is None:
+            src_temp = self._temp(src_key, state)
+            if src_temp is not None and src_temp.origin == "tempfile" and derived_from(dst_key, src_key):
+                dst_temp = src_temp  # ``tmp.name + ".jpg"``: a name built from the temp's own is as new
         if dst_key is None or self.private(dst_key) or dst_temp is not None and dst_temp.origin == "tempfile":
             # (onto a temp file ``tempfile`` made here: a name of this run alone, as private)
             # A target in a private directory (or one not followed, ``files.sample_path(x)``):
