@@ -106,7 +106,8 @@ class ExistsThenOpen(Rule):
     it), so a test's `assert os.path.exists(P)` before reading `P` is not reported. "The
     same file" means the same variable (not rebound in between), attribute chain, constant, or
     `os.path.join(...)`/`Path(...) / ...` built from equal parts, the same constant slice of
-    one (`self.filename[:-1]`), the unbound form `Path.open(p)`, a name rebound as
+    one (`self.filename[:-1]`) or entry picked by the same name (`names[i]`, while neither
+    name is bound again), the unbound form `Path.open(p)`, a name rebound as
     `path = Path(path)`, the same helper of the module (one whose every `return` builds a
     path from its arguments) called with the same arguments, a function named for converting
     the path it is given (`syspath(p)`, `bytestring_path(p)`, `encode_path(p)`) of it, or,

@@ -397,6 +397,11 @@ class PathExpressions:
             # ``self.filename[:-1]``: the same slice of the same string is the same path
             index = opaque_key("[%s]" % ast.unparse(node.slice))
             return [node.value], lambda parts: call_key("subscript", [parts[0], index]) if parts[0] else None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name):
+            # ``names[i]``: the same entry while neither name is bound again (a path built
+            # from a name is forgotten when the name is, as for ``join(d, name)``)
+            return [node.value, node.slice], \
+                lambda parts: call_key("subscript", [parts[0], parts[1]]) if parts[0] and parts[1] else None
         return None
 
     def _known_key(self, ref: str, state: State) -> Optional[PathKey]:
