@@ -1433,7 +1433,7 @@ class ModuleSummaries:
                 return "str"
             if name in ENVIRONMENT_LOOKUPS and len(node.args) == 2:  # without a default: may be None
                 return "str"
-            if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_METHODS:
+            if object_method(node, name) in _PATH_METHODS:
                 return "pathlib"  # ``base.joinpath(name)``
             found = self.callee_node(node, body.owner, body.self_name) if name is None else None
             if found is not None and self.builds_path(found[0], found[1]):  # another path helper's
@@ -2157,6 +2157,24 @@ def _imported_constant(node: ast.AST) -> bool:
     """A name spelled as a constant (``JSON_FILE_PATTERN``), as another module gives one: its
     string methods are those of a string, not functions of a module."""
     return isinstance(node, ast.Name) and node.id.isupper()
+
+
+#: methods only a path has: no module names a function so (``os.path`` has ``join``)
+_ONLY_PATH_METHODS = frozenset({"joinpath", "with_suffix", "with_name", "with_stem", "relative_to"})
+
+
+def object_method(call: ast.Call, name: Optional[str]) -> Optional[str]:
+    """The method ``call`` calls on an object, given what :meth:`ModuleFacts.resolve` made
+    of its function (``name``): any attribute call that resolves to nothing, and one on an
+    imported name that resolves to a function of that module only by its spelling, when
+    the method is one only a path has (``from app.settings import data_dir`` then
+    ``data_dir.joinpath(x)``) or the name is spelled as a constant (``UMU_COMPAT.resolve()``)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if name is None or func.attr in _ONLY_PATH_METHODS or _imported_constant(func.value):
+        return func.attr
+    return None
 
 
 #: functions giving parts of a path, and of it alone

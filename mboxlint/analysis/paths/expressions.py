@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
-from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, converts_path, name_words, names_path_getter, instance_name, is_none, local_bindings, local_names  # lookups: ``environ(name[,default])`` keys
+from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, converts_path, name_words, names_path_getter, instance_name, is_none, local_bindings, local_names, object_method  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import PATH_ONLY_METHODS, TRANSPARENT_METHODS, annotated_pathlib, class_paths, scope_evidence
 
@@ -461,8 +461,8 @@ class PathExpressions:
             joined = self._joined_parts(node)
             if joined is not None:
                 return joined, _concat
-        if name is None and isinstance(node.func, ast.Attribute):
-            method = node.func.attr
+        method = object_method(node, name)
+        if method is not None:
             if method in TRANSPARENT_METHODS and not node.args:
                 return [node.func.value], _only
             if method in DERIVING_METHODS and len(node.args) == 1:

@@ -10,7 +10,7 @@ from ..events import FileMovedAway, FileRename
 from ..imports import dotted_name, own_statements
 from ..pathkey import PathKey, const_text, opaque_key
 from ..state import State
-from ..summaries import bindings_of, local_names, names_no_file
+from ..summaries import bindings_of, local_names, names_no_file, object_method
 from ..walk import Scope, Walker, _bound_refs
 from .expressions import (
     DERIVING_METHODS, JOINS, TRANSPARENT, TRANSPARENT_METHODS, const_string, is_fresh_key,
@@ -280,8 +280,7 @@ class RenamesAndTemps:
                 name = self.facts.resolve(func)
                 if name in JOINS or name in TRANSPARENT or name in ("os.path.dirname", "os.path.basename"):
                     pass
-                elif name is None and isinstance(func, ast.Attribute) and \
-                        func.attr in TRANSPARENT_METHODS | DERIVING_METHODS | {"joinpath"}:
+                elif object_method(node, name) in TRANSPARENT_METHODS | DERIVING_METHODS | {"joinpath"}:
                     pending.append(func.value)
                 else:
                     return False
