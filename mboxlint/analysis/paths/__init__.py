@@ -282,6 +282,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: (see :meth:`PathExpressions._inline`); ids of the calls inside what was put in
         self._inlines: Dict[int, Tuple[ast.AST, Optional[ast.AST]]] = {}
         self._inlined_nodes: Set[int] = set()
+        #: calls whose helper's return spells what the module imports (see ``_inlined_step``)
+        self._inlined_imports: Set[int] = set()
         #: id of a rename call -> the statement holding it (see :meth:`_exclusive`)
         self._site_statements: Dict[int, Optional[ast.stmt]] = {}
         #: the scope's ``if`` arms, found when first asked (see :meth:`_exclusive`)

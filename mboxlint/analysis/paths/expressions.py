@@ -566,10 +566,13 @@ class PathExpressions:
         (``def _tmp_path(self, path): return f"{path}.tmp"``) gives the path its return
         spells with the call's arguments put in: ``self._tmp_path(p)`` is ``p + ".tmp"``, a
         temp named after ``p``. Otherwise (or when that is not understood), the helper's
-        call itself (:meth:`_helper_step`)."""
+        call itself (:meth:`_helper_step`); that too when the return calls what the module
+        imports (``os.path.join(d, name + ".json")``) and the call is a key of its own: two
+        functions calling the helper with parameters of the same names name one file,
+        which the spelling put in would not say (``Path(*args)`` is put in: it is none)."""
         helper = self._helper_step(node, state)
         inlined = self._inline(node)
-        if inlined is None:
+        if inlined is None or helper is not None and id(node) in self._inlined_imports:
             return helper
         if helper is None:
             return [inlined], _only
@@ -601,8 +604,10 @@ class PathExpressions:
                 or isinstance(func, ast.AsyncFunctionDef) or func.decorator_list and owner is None:
             return None
         args = func.args
-        if args.vararg is not None or args.kwarg is not None or getattr(args, "posonlyargs", None):
+        if args.kwarg is not None or getattr(args, "posonlyargs", None):
             return None
+        # ``def make_path(*args): return Path(*args)``: the extra arguments go where ``*args`` is
+        vararg = args.vararg.arg if args.vararg is not None else None
         params = [a.arg for a in args.args]
         given: Dict[str, ast.AST] = {}
         positional = list(node.args)
@@ -611,8 +616,11 @@ class PathExpressions:
                 return None  # a static or class method: which object it is given is not this
             given[params[0]] = node.func.value
             params = params[1:]
+        extra: List[ast.AST] = []
         if len(positional) > len(params):
-            return None
+            if vararg is None:
+                return None
+            extra = positional[len(params):]
         given.update(zip(params, positional))
         defaults = dict(zip([a.arg for a in args.args][-len(args.defaults):], args.defaults)) if args.defaults else {}
         defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
@@ -627,20 +635,24 @@ class PathExpressions:
                 return None  # no value known for it
             given[name] = default
         value = body[0].value
-        if not _inlinable(value, self.facts.resolve):
+        if not _inlinable(value, self.facts.resolve, vararg):
             return None
         # A name the helper reads from the module must mean the same in the caller's scope.
         local = self._local_names.get(id(scope.node)) if scope.is_function else frozenset()
         if local is None:
             local = self._local_names[id(scope.node)] = frozenset(bound_anywhere(scope.node))
+        # (An import counts: ``Path`` of ``return Path(*args)``; see :meth:`_inlined_step`.)
+        facts = self.facts
         for part in ast.walk(value):
-            if isinstance(part, ast.Name) and part.id not in given and (
-                    part.id in local or part.id not in self.facts.module_bindings):
-                return None
+            if isinstance(part, ast.Name) and part.id not in given and part.id != vararg:
+                if part.id in local or part.id not in facts.module_bindings and part.id not in facts.aliases:
+                    return None
+                if part.id not in facts.module_bindings:
+                    self._inlined_imports.add(id(node))
         copied = _copied(value)
         # the copy's own calls only: the arguments put in are the caller's, as deep as it wrote them
         self._inlined_nodes.update(id(part) for part in ast.walk(copied) if isinstance(part, ast.Call))
-        inlined = _Substitute(given).visit(copied)
+        inlined = _Substitute(given, vararg, extra).visit(copied)
         cache[id(node)] = (node, inlined)
         return inlined
 
@@ -1116,15 +1128,26 @@ _INLINABLE_CALLS = frozenset({
 _INLINABLE_METHODS = frozenset({"with_suffix", "with_name", "with_stem", "joinpath"})
 
 
-def _inlinable(value: ast.AST, resolve) -> bool:
+def _inlinable(value: ast.AST, resolve, vararg: Optional[str] = None) -> bool:
     """Whether a helper's return spells a path from names, constants, ``+``, ``/``, ``%``,
     f-strings, attributes and path joins alone: nothing fresh at each call (a ``uuid4()``
-    put in at two calls would read as one name), nothing that reads a file."""
+    put in at two calls would read as one name), nothing that reads a file. The helper's
+    ``*vararg`` may only be spread into the arguments of such a call (``Path(*args)``)."""
     count = 0
+    spread = set()
     for part in ast.walk(value):
         count += 1
         if count > _MAX_INLINED_NODES:
             return False
+        if isinstance(part, ast.Call):
+            spread.update(id(a.value) for a in part.args if isinstance(a, ast.Starred)
+                          and isinstance(a.value, ast.Name) and a.value.id == vararg)
+        if isinstance(part, ast.Starred):
+            if id(part.value) not in spread:
+                return False
+            continue
+        if isinstance(part, ast.Name) and part.id == vararg and id(part) not in spread:
+            return False  # ``args[0]``, ``len(args)``: not a list of parts put in as given
         if isinstance(part, (ast.Name, ast.Constant, ast.Attribute, ast.JoinedStr, ast.FormattedValue, ast.Tuple,
                              ast.Load, ast.Add, ast.Div, ast.Mod)):
             continue
@@ -1176,9 +1199,16 @@ def _copied(value: ast.AST) -> ast.AST:
 class _Substitute(ast.NodeTransformer):
     """A copy of a helper's return with its parameters' names replaced by what was given."""
 
-    def __init__(self, given: Dict[str, ast.AST]):
+    def __init__(self, given: Dict[str, ast.AST], vararg: Optional[str] = None, extra: Sequence[ast.AST] = ()):
         self.given = given
+        self.vararg = vararg
+        self.extra = list(extra)
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         return self.given.get(node.id, node)
+
+    def visit_Starred(self, node: ast.Starred):
+        if isinstance(node.value, ast.Name) and node.value.id == self.vararg:
+            return list(self.extra)  # spliced into the call's arguments
+        return self.generic_visit(node)
 
