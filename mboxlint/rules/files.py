@@ -581,8 +581,9 @@ class CheckThenAct(Rule):
     is the variable of a loop over `q.iterdir()`/`glob()`/`rglob()` or over a list of such
     names; a receiver asked `exists()`, `is_file()` or `is_dir()` with no argument is one
     from that check on, unless every binding of it in the function constructs an object of
-    another package's class whose name says nothing of paths (`blob = storage.Blob(key,
-    client)`; `S3Path(uri)` is a path). `open()` alone says nothing (an archive or a storage has one).
+    another package's class whose name says nothing of paths or files (`blob = storage.Blob(key,
+    client)`; `S3Path(uri)` and `UserDataFile(name)` are paths). `open()` alone says nothing (an
+    archive or a storage has one).
 
     Not reported under an inter-process lock, nor when the act already survives losing the
     race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error

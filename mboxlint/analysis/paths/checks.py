@@ -221,8 +221,9 @@ class GuardsAndChecks:
 
     def _foreign_object(self, name: str) -> bool:
         """Whether every binding of the local ``name`` constructs an object of a class of
-        another package whose name says nothing of paths (``storage.Blob(key, client)``, not
-        ``zipfile.Path(archive)``, ``S3Path(uri)`` or ``pathlib.Path(p)``): its ``exists()``
+        another package whose name says nothing of paths or files (``storage.Blob(key, client)``,
+        not ``zipfile.Path(archive)``, ``S3Path(uri)``, ``UserDataFile(name)`` or
+        ``pathlib.Path(p)``): its ``exists()``
         and ``open()`` are that object's, not a file's. Each scope's bindings are read once."""
         scope = self._scope
         if scope is None or not scope.is_function:
@@ -241,7 +242,8 @@ class GuardsAndChecks:
         if resolved is None or "." not in resolved or resolved.startswith("builtins."):
             return False
         last = resolved.rsplit(".", 1)[1]
-        return last[:1].isupper() and not last.isupper() and "path" not in last.lower() \
+        lowered = last.lower()  # ``UserDataFile(name)`` names a file, as ``S3Path(uri)`` does
+        return last[:1].isupper() and not last.isupper() and "path" not in lowered and "file" not in lowered \
             and resolved.split(".", 1)[0] not in _PATH_PACKAGES
 
     def _mtime_of(self, node: ast.AST, state: State) -> Optional[PathKey]:
