@@ -9,9 +9,14 @@ over the module's top-level statements (imports inside functions are collected t
 import ast
 import builtins
 import re
+import unicodedata
+from collections import Counter
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding
+
+#: names :meth:`ModuleFacts.word_count` counts one by one before counting every word at once
+MANY_WORDS = 8
 
 # The bundled fixed mailbox is a drop-in: its classes are the same kinds of mailbox.
 #: modules that are another's under its common name: ``os.path`` is ``posixpath`` (or
@@ -176,6 +181,10 @@ class ModuleFacts:
         self._top_bindings: Optional[Dict[str, int]] = None
         self._globals: Optional[Set[str]] = None
         self._spelled: Dict[str, bool] = {}
+        #: word counts (see :meth:`word_count`): name by name, then all of them; the text counted
+        self._words: Dict[str, int] = {}
+        self._every_word: Optional[Counter] = None
+        self._word_text: Optional[str] = None
         self._collect(tree)
 
     def spells(self, word: str) -> bool:
@@ -184,6 +193,30 @@ class ModuleFacts:
         found = self._spelled.get(word)
         if found is None:
             found = self._spelled[word] = self.text is None or word in self.text
+        return found
+
+    def word_count(self, name: str) -> Optional[int]:
+        """How often ``name`` occurs as a word of the module's source (comments, strings and
+        its own ``def`` included), or None when the source is not known. Helpers whose
+        callers must all be known ask it: a use other than the calls seen leaves them
+        unproven. A few names are counted one by one; past :data:`MANY_WORDS`, every word of
+        the source at once, so that the cost stays linear in the module."""
+        if self.text is None:
+            return None
+        if self._every_word is not None:
+            return self._every_word.get(name, 0)
+        found = self._words.get(name)
+        if found is None:
+            text = self._word_text
+            if text is None:  # identifiers are compared normalised
+                text = self._word_text = self.text if self.text.isascii() else unicodedata.normalize("NFKC", self.text)
+            if len(self._words) >= MANY_WORDS:
+                self._every_word = Counter(re.findall(r"\w+", text))
+                return self._every_word.get(name, 0)
+            found = text.count(name)  # a substring count is the word count when no longer
+            if found:
+                found = len(re.findall(r"\b%s\b" % re.escape(name), text))
+            self._words[name] = found
         return found
 
     # -- collection -----------------------------------------------------------------

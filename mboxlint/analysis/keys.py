@@ -24,7 +24,6 @@ loop body reach the keys the next iteration draws from the same listing.
 import ast
 import re
 from bisect import bisect_right
-from collections import Counter
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .events import ImapSeqPin, ImapSeqUse, KeyUse
@@ -572,8 +571,6 @@ _RESOLUTION_DEPTH = 24
 _COLLECTING = frozenset({"append", "extend", "add", "insert"})
 #: functions of a module looked at to choose the scopes that may pass numbers on
 _MAX_FLOW_FUNCTIONS = 256
-#: functions whose names are counted one by one; for more, every word of the text is counted
-_MANY_NAMES = 8
 
 
 def _call_flow(callee: int, args: List[Tuple[Any, Any]]) -> Optional[Flow]:
@@ -1383,8 +1380,7 @@ class ImapAnalysis(Analysis):
         known connection or a parameter so proven: by rounds out from the known ones,
         :data:`_RESOLUTION_DEPTH` functions at most (a cycle proves nothing), each round one
         pass over the calls noted."""
-        counts = self._name_counts()
-        if counts is None:
+        if self.facts.text is None:
             return frozenset()
         candidates = []
         in_code = None
@@ -1392,7 +1388,7 @@ class ImapAnalysis(Analysis):
             sites, walks = calls.get(function, ((), ()))
             if not walks or any(spread for _, spread in walks):
                 continue
-            if counts.get(func.name) != 1 + len(sites):
+            if self.facts.word_count(func.name) != 1 + len(sites):
                 # The text spells the name more often: a comment says nothing, so count
                 # what the code spells (strings too: ``getattr(module, "process")``).
                 if in_code is None:
@@ -1409,20 +1405,6 @@ class ImapAnalysis(Analysis):
                 break
             proven.update(added)
         return frozenset(proven)
-
-    def _name_counts(self) -> Optional[Dict[str, int]]:
-        """How often the name of each function that needs proving occurs as a word of the
-        text: name by name for a few, else every word counted once (linear in the text)."""
-        text = self.facts.text
-        if text is None:
-            return None
-        names = {getattr(func, "name", "") for func, _ in self._conn_functions.values()}
-        if len(names) > _MANY_NAMES:
-            counts = Counter(re.findall(r"\w+", text))
-            found = {name: counts.get(name, 0) for name in names}
-        else:
-            found = {name: len(re.findall(r"\b%s\b" % re.escape(name), text)) for name in names}
-        return found
 
     def _resolve(self, fact, function: int, call: Optional[tuple], depth: int = 0) -> Optional[SeqFact]:
         """The searches ``fact``, met in ``function``, may carry the numbers of. ``call``:

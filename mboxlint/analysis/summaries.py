@@ -26,7 +26,6 @@ import ast
 import bisect
 import re
 import weakref
-from collections import Counter
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding, word_lines
@@ -44,8 +43,6 @@ MAX_GETTER_DEPTH = 4
 #: words in an accessor's name that say its value may differ from one call to the next
 UNSTABLE_WORDS = ("temp", "tmp", "new", "next", "unique", "random", "fresh", "uuid", "time", "now", "pid",
                   "count", "seq")
-#: a word of the source, as an identifier is spelled
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: operations on a target that the walk applies at the call site
 LOCK_OPS = frozenset({"lock", "unlock", "flush", "close"})
@@ -2266,7 +2263,6 @@ class PrivatePaths:
         #: whether the module is a test suite's support module (see :meth:`_support_helper`),
         #: and then how many times its text spells each word
         self._support_module: Optional[bool] = None
-        self._word_counts: Dict[str, int] = {}
         #: id of a method -> the values it stores into items, by target (see :func:`_item_stores`)
         self._items_stored: Dict[int, Dict[str, List[ast.AST]]] = {}
 
@@ -2823,10 +2819,7 @@ class PrivatePaths:
                 isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
                 for stmt in self._tree.body
                 for node in ([stmt] if not isinstance(stmt, ast.ClassDef) else stmt.body))
-            if self._support_module:
-                # Every word of the text counted in one pass: one look per helper after that.
-                self._word_counts = Counter(_WORD.findall(text))
-        return self._support_module and self._word_counts.get(func.name) == 1
+        return self._support_module and self.facts.word_count(func.name) == 1
 
     def _private_cwd(self, func: ast.AST, private: Set[str], params: Set[str], test: bool) -> bool:
         """Whether ``func`` runs in a private current directory: it changes into one itself

@@ -25,9 +25,6 @@ context.
 """
 
 import ast
-import re
-import unicodedata
-from collections import Counter
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..events import BoxOp, FileAct, FileMovedAway, FileMtime, FileOpen, FileRename, KeyUse
@@ -49,8 +46,6 @@ _NO_CONTEXT: List[Guarantee] = [(False, frozenset())]
 MAX_GUARANTEES = 16
 #: rounds of the fix-point over the module's helpers
 MAX_ROUNDS = 32
-#: helpers whose names are counted one by one; for more, every word of the text is counted
-MANY_NAMES = 8
 
 
 class CallSite:
@@ -224,19 +219,13 @@ class CallerContexts:
                 caller = helper_names.get(id(site.caller))
                 if caller is not None and caller not in seen:
                     stack.append(caller)
-        text = self.facts.text
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)  # identifiers are compared normalised
-        # Many names: every word of the text counted once, not the text scanned per name.
-        words = Counter(re.findall(r"\w+", text)) if len(needed) > MANY_NAMES else None
         contexts: Dict[str, List[Guarantee]] = {}
         kept: Dict[str, FrozenSet[str]] = {}
         # Callers first (the reverse of the order found): a chain of helpers settles in a
         # round or two instead of one round per link.
         for name in reversed(needed):
             calls = sites.get(name)
-            uses = words[name] if words is not None else _uses(text, name, len(calls) + 1) if calls else 0
-            if not calls or uses != len(calls) + 1:
+            if not calls or self.facts.word_count(name) != len(calls) + 1:
                 continue  # another use of the name, or a call not seen: callers not all known
             func = self._helpers[name]
             rebound = {getattr(target, "id", None) for target, _value in bindings_of(func, self.facts.may_walrus)}
@@ -283,13 +272,6 @@ def _weakest(guarantees: List[Guarantee]) -> List[Guarantee]:
         if not any(other_held <= held and other_private <= private for other_held, other_private in kept):
             kept.append((held, private))
     return kept
-
-
-def _uses(text: str, name: str, known: int) -> int:
-    """How often ``name`` occurs as a word of ``text``, of which ``known`` are words already
-    seen: counting it as a substring is enough when that finds no more."""
-    found = text.count(name)
-    return found if found <= known else len(re.findall(r"\b%s\b" % re.escape(name), text))
 
 
 def _parameters(func) -> List[str]:
