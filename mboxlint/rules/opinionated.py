@@ -185,7 +185,8 @@ class InPlaceRewrite(Rule):
     (`open("/dev/null", "w")`, `os.devnull`, `/proc/`, `/sys/`: not `/dev/shm/`, which holds
     ordinary files), whose "rewrite" truncates nothing anyone reads back, for an open that
     writes nothing (`p.open("w")` or `open(p, "w").close()` as a statement, `with open(p,
-    "w"): pass` or only `f.write("")` in it, `f = open(p, "w")` closed after only that,
+    "w"): pass` or only `f.write("")` in it (`"".encode()` too, with `f.flush()` and
+    `os.fsync(f.fileno())` beside), `f = open(p, "w")` closed after only that,
     `p.write_text("")`), which empties the file in
     one step, for temp files (also a name taken on the spot, `tempfile.NamedTemporaryFile().name`
     or `tempfile.mkstemp()[1]`),
