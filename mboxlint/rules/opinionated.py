@@ -973,7 +973,10 @@ class MtimeChangeDetection(Rule):
     `getmtime(src) > getmtime(dst)`, also when a name holds the mtime of one file on one
     branch and of another on the other, or the latest of it and something else:
     `mtime = max(os.stat(source).st_mtime, mtime)`), nor when `st_size`, `st_ino` or `st_mtime_ns`
-    (`stat.ST_SIZE`, `stat.ST_INO`) appear in the same condition. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is
+    (`stat.ST_SIZE`, `stat.ST_INO`) appear in the same condition, nor when the other side is
+    another clock of a file read now (`st.st_atime > st.st_mtime`, `os.path.getctime(P)`):
+    that asks whether the file was read or changed since it was written, not whether it
+    changed since a value was kept. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is
     `int(...)`, `float(...)` or `round(...)` of one; a name bound so on one branch and from an
     unknown call on the other may be one), and names unpacked from a cache entry
     (`size, mtime = self.cache[P]`) are cached values. A time read from a clock is no earlier

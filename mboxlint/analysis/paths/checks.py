@@ -118,6 +118,9 @@ def _cache_lookup(node: Optional[ast.AST]) -> bool:
 LINK_FUNCTIONS = frozenset({"os.path.islink"})
 #: packages whose classes are paths or file-system entries whatever their names
 _PATH_PACKAGES = frozenset({"pathlib", "pathlib2", "os", "posixpath", "ntpath"})
+#: a file's other clocks, as a stat gives them and as ``os.path`` reads them
+_OTHER_CLOCKS = frozenset({"st_atime", "st_ctime", "st_birthtime", "st_atime_ns", "st_ctime_ns", "st_birthtime_ns"})
+_OTHER_CLOCK_CALLS = frozenset({"os.path.getatime", "os.path.getctime"})
 LINK_METHODS = frozenset({"is_symlink"})
 
 
@@ -312,7 +315,7 @@ class GuardsAndChecks:
                 continue  # ``st.st_mtime != st[stat.ST_MTIME]``: two fields of one stat, no earlier value
             for mine, other in ((left, right), (right, left)):
                 key = self._mtime_of(mine, state)
-                if key is None:
+                if key is None or self._other_timestamp(other):
                     continue
                 earlier = self._earlier_value(other, key, params, state, _equality(compare))
                 if earlier is not None and not self.private(key):
@@ -321,6 +324,14 @@ class GuardsAndChecks:
             else:
                 if stored:
                     self._stored_compare(walker, compare, state)
+
+    def _other_timestamp(self, node: ast.AST) -> bool:
+        """Whether ``node`` is another clock of a file read now (``st.st_atime``,
+        ``os.path.getctime(p)``): ``st.st_atime > st.st_mtime`` asks whether the file was
+        read since it was written, it compares nothing kept from before."""
+        if isinstance(node, ast.Attribute):
+            return node.attr in _OTHER_CLOCKS
+        return isinstance(node, ast.Call) and self.facts.resolve(node.func) in _OTHER_CLOCK_CALLS
 
     def _stored_compare(self, walker: Walker, compare: ast.Compare, state: State) -> None:
         """An mtime a method of the class stored in an entry of an attribute, compared with
