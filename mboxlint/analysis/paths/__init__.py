@@ -823,14 +823,15 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             key = self.key(receiver, state)
             if key is not None and method == "unlink":
                 self._set_removed(key, node, state)
-        elif method == "touch" and is_true_false(keyword_value(node, "exist_ok"), False) \
-                and self.is_pathlib(receiver, state, untyped=True):
-            # ``touch(exist_ok=False)`` creates or raises, as ``open(p, "x")`` does: past it the
-            # file is this code's own, and a check made before says nothing more
+        elif method == "touch" and self.is_pathlib(receiver, state, untyped=True):
             key = self.key(receiver, state)
             if key is not None:
-                state.discard("guard", key)
+                # a touch makes the file again: a removal before it no longer leaves it missing
                 state.discard("removed", key)
+                if is_true_false(keyword_value(node, "exist_ok"), False):
+                    # ``touch(exist_ok=False)`` creates or raises, as ``open(p, "x")`` does: past
+                    # it the file is this code's own, and a check made before says nothing more
+                    state.discard("guard", key)
         elif method == "read" and node.args and self._config_parser(receiver, state):
             # ``parser.read(path)`` (or a list of paths) reads each file that is there
             paths = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else [node.args[0]]
