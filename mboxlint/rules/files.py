@@ -591,7 +591,10 @@ class CheckThenAct(Rule):
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race, unless it raises what the
-    check's other branch raises; one that branches on the error's `errno` and raises on one
+    check's other branch raises, or first asks the check's question again and, given the
+    answer that made the check leave, leaves as the check did (`if path.is_dir(): return`,
+    then `mkdir`, then `except OSError: if path.is_dir(): return` and a `raise` for the
+    rest); one that branches on the error's `errno` and raises on one
     branch, `if err.errno == errno.EXDEV: ... else: raise`, survives only the errors of
     the other branch, here not `ENOENT`; a catch-all handler of a `try` whose body is a
     whole step of the program, more than 25 statements, reports a crash, as in MBX301), and

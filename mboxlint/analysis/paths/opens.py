@@ -10,7 +10,7 @@ from ..imports import PROGRAM_EXITS, dotted_name, parameter_names
 from ..modes import combined_mode, mode_kind
 from ..pathkey import PathKey, substitute
 from ..state import State
-from ..summaries import CATCHES_ANY_OS_ERROR, caught_classes, handler_reraises, string_defaults
+from ..summaries import CATCHES_ANY_OS_ERROR, caught_classes, handler_reraises, string_defaults, is_none
 from ..walk import Walker
 from .expressions import PATHLIB_CLASSES, const_string, keyword_value
 
@@ -173,7 +173,8 @@ class OpensAndActs:
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(caught_classes(expr.args, self.facts.resolve))
         for handler in self._handlers_around(walker):
-            if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker):
+            if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker) \
+                    and not self._checks_again(handler, guard, walker):
                 continue  # re-raises (or raises another error, or exits): the failure is not survived
             survived = self._errno_survived(handler)
             if survived is not None:
@@ -291,6 +292,26 @@ class OpensAndActs:
                 break
             node = held[0]
         return after is not None and after is self._ending([after]) and self._raised_class(after) == raised
+
+    def _checks_again(self, handler: ast.ExceptHandler, guard, walker: Walker) -> bool:
+        """Whether ``handler`` first asks the ``guard``'s question again and, when it gets the
+        answer that made the guard leave, leaves as the guard did (``if path.is_dir():
+        return``, then ``mkdir``, then ``except OSError: if path.is_dir(): return`` and a
+        ``raise`` for the rest): losing the race ends as the check would have ended."""
+        check = getattr(guard, "node", None)
+        if not isinstance(check, ast.If) or not handler.body or not isinstance(handler.body[0], ast.If):
+            return False
+        again = handler.body[0]
+        if ast.dump(again.test) != ast.dump(check.test):
+            return False
+        line = walker.current_statement().lineno
+        for branch, mirror in ((check.body, again.body), (check.orelse, again.orelse)):
+            if branch and branch[0].lineno <= line <= (branch[-1].end_lineno or branch[-1].lineno):
+                continue  # the act's own branch
+            last = branch[-1] if branch else None
+            return isinstance(last, (ast.Return, ast.Continue, ast.Break)) and bool(mirror) \
+                and _same_exit(mirror[-1], last)
+        return False
 
     def _ending(self, block) -> Optional[ast.stmt]:
         """The statement of ``block`` itself (not nested) that ends it by raising or by ending
@@ -527,3 +548,14 @@ def _mode_node(call: ast.Call, index: int) -> Optional[ast.AST]:
     if mode is None and len(call.args) > index:
         mode = call.args[index]
     return mode
+
+
+def _same_exit(one: ast.stmt, other: ast.stmt) -> bool:
+    """Whether two ``return``/``continue``/``break`` statements leave alike (``return`` and
+    ``return None`` are one)."""
+    if isinstance(one, ast.Return) and isinstance(other, ast.Return):
+        values = [None if is_none(stmt.value) else stmt.value for stmt in (one, other)]
+        if values[0] is None or values[1] is None:
+            return values[0] is values[1]
+        return ast.dump(values[0]) == ast.dump(values[1])
+    return type(one) is type(other) and not isinstance(one, ast.Return)
