@@ -111,7 +111,8 @@ class ExistsThenOpen(Rule):
     `path = Path(path)`, the same helper of the module (one whose every `return` builds a
     path from its arguments) called with the same arguments, the path a one-line helper
     spells with the arguments put in (`def make_path(*args): return Path(*args)`, so
-    `make_path(d, "x")` is `Path(d, "x")`), a function named for converting
+    `make_path(d, "x")` is `Path(d, "x")`), the same string method with the same constants
+    applied to it (`d.replace(" ", "")`, `name.strip().lower()`), a function named for converting
     the path it is given (`syspath(p)`, `bytestring_path(p)`, `encode_path(p)`) of it, or,
     in a helper of the module, a method named for the path it gives called on the same object
     with the same arguments (`scraper.get_download_dir(base)`). A check of a path built from a name no longer holds

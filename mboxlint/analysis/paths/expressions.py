@@ -187,6 +187,9 @@ _DERIVING = {method: _deriving(method) for method in DERIVING_METHODS}
 #: one name for the same two paths; not a name derived from a target, as those above are
 _RELATIVE = _deriving("relative_to")
 PATH_METHODS = DERIVING_METHODS | TRANSPARENT_METHODS | {"joinpath"}
+#: methods of a string that make another of it and constants alone, by their number of
+#: arguments (only those: ``p.replace(target)`` of a path renames it)
+_TEXT_METHODS = {"replace": 2, "lower": 0, "upper": 0, "casefold": 0, "strip": 0, "lstrip": 0, "rstrip": 0}
 
 
 def open_mode(call: ast.Call, mode_index: int = 1) -> str:
@@ -471,6 +474,12 @@ class PathExpressions:
                 return [node.func.value] + list(node.args), _join
             if method == "relative_to" and len(node.args) == 1 and not node.keywords:
                 return [node.func.value, node.args[0]], _RELATIVE
+            if method in _TEXT_METHODS and not node.keywords and len(node.args) == _TEXT_METHODS[method] \
+                    and all(const_string(arg) is not None for arg in node.args):
+                # ``date[5:15].replace(" ", "")``: the same text made of the same text (a path's
+                # ``replace(target)``, one argument, is a rename)
+                spelled = [opaque_key(".%s(%s)" % (method, ", ".join(repr(const_string(a)) for a in node.args)))]
+                return [node.func.value], lambda parts: call_key("text", parts + spelled) if parts[0] else None
             if isinstance(node.func.value, ast.Call):
                 made = node.func.value
                 maker = self.facts.imported_name(made.func) if not node.args and not node.keywords \
