@@ -480,8 +480,8 @@ class ModuleFacts:
     @property
     def is_test_module(self) -> bool:
         """Whether the module is a test suite's: its top level imports ``pytest`` or
-        ``unittest`` (a program that runs its tests from ``if __name__ == "__main__":`` is
-        not one), or defines a ``TestCase`` (a class whose base is named so, or ends so:
+        ``unittest`` and uses them (a program that runs its tests from ``if __name__ ==
+        "__main__":`` is not one), or defines a ``TestCase`` (a class whose base is named so, or ends so:
         ``TestCase`` from a suite's star import, ``BaseTestCase``)."""
         if self._test_module is None:
             statements = list(self._tree.body)
@@ -489,11 +489,18 @@ class ModuleFacts:
                 if isinstance(stmt, _TRY_STATEMENTS):
                     statements.extend(stmt.body)
             self._test_module = any(
-                name.split(".")[0] in TEST_FRAMEWORKS
+                name.split(".")[0] in TEST_FRAMEWORKS and self._used(stmt)
                 for stmt in statements if isinstance(stmt, _IMPORTS) for name in _imported_modules(stmt)) or any(
                 (dotted_name(base) or "").endswith("TestCase")
                 for stmt in self._tree.body if isinstance(stmt, ast.ClassDef) for base in stmt.bases)
         return self._test_module
+
+    def _used(self, stmt: ast.AST) -> bool:
+        """Whether a name the import binds is spelled again in the module: a library module
+        with a stray ``import unittest`` it never uses is no test suite."""
+        bound = [alias.asname or (alias.name.split(".")[0] if isinstance(stmt, ast.Import) else alias.name)
+                 for alias in stmt.names]
+        return self.text is None or any(self.word_count(name) != 1 for name in bound)
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
         """Whether any alias refers to a module under one of ``prefixes``."""

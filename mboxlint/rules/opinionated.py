@@ -214,8 +214,8 @@ class InPlaceRewrite(Rule):
     replaces is the one that arm reads). A write and a read in
     two different test functions (`test_*`) are not paired: each test runs on its own.
     Tests rewrite their own fixture files, which no other program reads: nothing is
-    reported in a test module (one whose top level imports `pytest` or `unittest`, or
-    defines a class whose base is named `TestCase` or ends so), nor for
+    reported in a test module (one whose top level imports `pytest` or `unittest` and uses
+    it, or defines a class whose base is named `TestCase` or ends so), nor for
     a write in a test (a `test*` function, a method of a `unittest` case or of a class
     pytest collects, `TestThing` without `__init__`, or a function defined in one).
 
