@@ -11,7 +11,7 @@ import bisect
 
 from ..analysis.arms import Arms
 from ..analysis.events import FileAct, FileMtime, FileOpen, FileRename
-from ..analysis.imports import dotted_name
+from ..analysis.imports import dotted_name, same
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
 from ..analysis.paths.places import FILE_LOCKS, PassedFiles, Places, created_for_callers, creates_missing, \
     file_slots, lock_only_names
@@ -702,13 +702,13 @@ def _made_when_missing_or_empty(write, arms) -> bool:
     test, path = held[0].test, write.path_node
     if path is None:
         return False
-    spelt = ast.dump(path)
+    spelt = path
     tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
     return any(_tests_empty(t, spelt) for t in tests) and all(
         _tests_empty(t, spelt) or _tests_missing(t, spelt) for t in tests)
 
 
-def _tests_missing(test, spelt: str) -> bool:
+def _tests_missing(test, spelt: ast.AST) -> bool:
     """``not p.exists()``, ``not os.path.exists(p)`` (``is_file``, ``isfile`` too) of the path spelt."""
     if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call)):
         return False
@@ -719,10 +719,10 @@ def _tests_missing(test, spelt: str) -> bool:
     else:
         subject = call.func.value if isinstance(call.func, ast.Attribute) and call.func.attr in ("exists", "is_file") \
             else None
-    return subject is not None and ast.dump(subject) == spelt
+    return same(subject, spelt)
 
 
-def _tests_empty(test, spelt: str) -> bool:
+def _tests_empty(test, spelt: ast.AST) -> bool:
     """``SIZE == 0``, ``SIZE < 1`` or ``not SIZE`` of the path spelt (see :data:`_SIZE_FUNCTIONS`)."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _size_of(test.operand, spelt)
@@ -733,15 +733,15 @@ def _tests_empty(test, spelt: str) -> bool:
     return False
 
 
-def _size_of(node, spelt: str) -> bool:
+def _size_of(node, spelt: ast.AST) -> bool:
     """``os.path.getsize(p)``, ``os.stat(p).st_size`` or ``p.stat().st_size`` of the path spelt."""
     if isinstance(node, ast.Attribute) and node.attr == "st_size" and isinstance(node.value, ast.Call):
         call = node.value  # ``os.stat(p).st_size`` or ``p.stat().st_size``
         if not call.args and isinstance(call.func, ast.Attribute) and call.func.attr == "stat":
-            return ast.dump(call.func.value) == spelt
-        return len(call.args) == 1 and dotted_name(call.func) == "os.stat" and ast.dump(call.args[0]) == spelt
+            return same(call.func.value, spelt)
+        return len(call.args) == 1 and dotted_name(call.func) == "os.stat" and same(call.args[0], spelt)
     return isinstance(node, ast.Call) and len(node.args) == 1 and dotted_name(node.func) == "os.path.getsize" \
-        and ast.dump(node.args[0]) == spelt
+        and same(node.args[0], spelt)
 
 
 def _folders_made(module) -> dict:

@@ -6,7 +6,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 from ..arms import Arms
 from ..events import FileAct, FileOpen
-from ..imports import PROGRAM_EXITS, dotted_name, parameter_names
+from ..imports import PROGRAM_EXITS, dotted_name, parameter_names, same
 from ..modes import combined_mode, mode_kind
 from ..pathkey import PathKey, substitute
 from ..state import State
@@ -302,7 +302,7 @@ class OpensAndActs:
         if not isinstance(check, ast.If) or not handler.body or not isinstance(handler.body[0], ast.If):
             return False
         again = handler.body[0]
-        if ast.dump(again.test) != ast.dump(check.test):
+        if not same(again.test, check.test):
             return False
         line = walker.current_statement().lineno
         for branch, mirror in ((check.body, again.body), (check.orelse, again.orelse)):
@@ -557,5 +557,5 @@ def _same_exit(one: ast.stmt, other: ast.stmt) -> bool:
         values = [None if is_none(stmt.value) else stmt.value for stmt in (one, other)]
         if values[0] is None or values[1] is None:
             return values[0] is values[1]
-        return ast.dump(values[0]) == ast.dump(values[1])
+        return same(values[0], values[1])
     return type(one) is type(other) and not isinstance(one, ast.Return)
