@@ -927,22 +927,23 @@ class Walker:
         """``a and b``: ``b`` runs only where ``a`` was true (``or``: false), and the value may
         be decided after any operand: the state after the expression joins those ways. (Steps
         are methods, not closures calling themselves, which would be cyclic garbage.)"""
-        self._bool_op_after(node, state, work, [], 1, state)
+        self._bool_op_after(node, state, work, Joiner(), 1, state)
 
-    def _bool_op_after(self, node: ast.BoolOp, state: State, work: List[Any], exits: List[State],
+    def _bool_op_after(self, node: ast.BoolOp, state: State, work: List[Any], exits: Joiner,
                        index: int, current: State) -> None:
-        """``node.values[index - 1]`` was just evaluated in ``current``."""
+        """``node.values[index - 1]`` was just evaluated in ``current``. ``exits`` joins the
+        ways out as they come: each differs from the one before by an operand's refinement,
+        so a condition of N operands costs N, not N times the facts they add."""
         values = node.values
         if index == len(values):
-            exits.append(current)  # the last operand's value is the expression's
-            merged = join_all(exits)
-            if merged is not None:
-                state.replace_with(merged)
+            exits.add(current)  # the last operand's value is the expression's
+            if exits.joined is not None:
+                state.replace_with(exits.joined)
             return
         goes_on = isinstance(node.op, ast.And)
         decided = current.copy()
         self.refine(values[index - 1], not goes_on, decided)
-        exits.append(decided)
+        exits.add(decided)
         onward = current.copy()
         self.refine(values[index - 1], goes_on, onward)
         work.append(_bound(self._bool_op_after, node, state, work, exits, index + 1, onward))

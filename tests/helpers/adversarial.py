@@ -477,6 +477,13 @@ def fixes_in_one_function(n: int) -> str:
     return HEADER + "\n".join(lines) + "\n"
 
 
+def long_condition(n: int) -> str:
+    """One ``if`` whose condition joins N existence checks with ``and``: each operand is a
+    way out of the condition, and the ways out are joined."""
+    checks = " and ".join("os.path.exists(p + '%d')" % i for i in range(n))
+    return HEADER + "def f(p):\n    if %s:\n        return open(p + '0').read()\n" % checks
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -521,6 +528,7 @@ SHAPES: Dict[str, Shape] = {
     "overlapping-lock-regions": Shape(overlapping_lock_regions, 300),
     "chained-path-names": Shape(chained_path_names, 400),
     "fixes-in-one-function": Shape(fixes_in_one_function, 600),
+    "long-condition": Shape(long_condition, 800),
 }
 
 
