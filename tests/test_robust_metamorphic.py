@@ -181,3 +181,23 @@ def test_properties_see_findings_in_their_inputs():
     # The properties are only as strong as their inputs: most example modules have findings.
     with_findings = sum(1 for module in example_modules() if positions(copy.deepcopy(module)))
     assert with_findings >= len(example_modules()) // 3
+
+
+def test_a_helper_wrapped_in_try_finally_pass_is_still_put_in_at_its_calls():
+    # Found by the property above: the one-line helper naming the temp file after its target
+    # was followed only while its body was the bare ``return``.
+    tree = ast.parse(
+        "import os\n"
+        "class TextFile:\n"
+        "    def __init__(self, path):\n"
+        "        self.path = path\n"
+        "    def _tmp_path(self, path):\n"
+        "        return f'{path}.tmp'\n"
+        "    def write(self, lines):\n"
+        "        tpath = self._tmp_path(self.path)\n"
+        "        with open(tpath, 'w') as f:\n"
+        "            f.writelines(lines)\n"
+        "        os.rename(tpath, self.path)\n"
+    )
+    found = _same_findings(tree, lambda t: wrap_function_bodies(t, random.Random(0)))
+    assert (11, 8, "MBX306") in found

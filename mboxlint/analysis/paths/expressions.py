@@ -606,9 +606,14 @@ class PathExpressions:
         if found is None:
             return None
         func, owner = found
-        # a docstring or ``pass`` does nothing, and what follows the ``return`` never runs
-        body = [stmt for stmt in func.body if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-                                                   or isinstance(stmt, ast.Pass))][:1]
+        # a docstring or ``pass`` does nothing, nor does ``try: ... finally: pass`` around the
+        # body, and what follows the ``return`` never runs
+        statements = func.body
+        while len(statements) == 1 and isinstance(statements[0], ast.Try) and not statements[0].handlers \
+                and not statements[0].orelse and all(isinstance(s, ast.Pass) for s in statements[0].finalbody):
+            statements = statements[0].body
+        body = [stmt for stmt in statements if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                                                    or isinstance(stmt, ast.Pass))][:1]
         if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None \
                 or isinstance(func, ast.AsyncFunctionDef) or func.decorator_list and owner is None:
             return None
