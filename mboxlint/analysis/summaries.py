@@ -2157,7 +2157,7 @@ def _imported_constant(node: ast.AST) -> bool:
 
 
 #: methods only a path has: no module names a function so (``os.path`` has ``join``)
-_ONLY_PATH_METHODS = frozenset({"joinpath", "with_suffix", "with_name", "with_stem", "relative_to"})
+_ONLY_PATH_METHODS = _PATH_METHODS | {"relative_to"}
 
 
 def object_method(call: ast.Call, name: Optional[str]) -> Optional[str]:
