@@ -583,7 +583,7 @@ def save(state):
                 continue
             if made_folders is None:
                 made_folders = _folders_made(module)
-            if made_folders and _in_folder_made_before(event, made_folders, loops):
+            if made_folders and _in_folder_made_before(event.path, event.scope.node, event.stmt, made_folders, loops):
                 continue
             if place(event)[0] == "module":
                 if calls is None:
@@ -754,22 +754,20 @@ def _folders_made(module) -> dict:
     return found
 
 
-def _in_folder_made_before(write, made, loops) -> bool:
-    """Whether the write's file is named in a folder an exclusive mkdir of the same scope
-    made before it, on every way to it (``makedirs(build_dir)`` then ``open(join(build_dir,
-    "checksum"), "w")``): the folder is new, so the file is too, a create."""
-    key = write.path
-    if key is None or key.kind != "call" or key.head != "join" or not key.parts:
+def _in_folder_made_before(key, scope, stmt, made, loops) -> bool:
+    """Whether the file ``key`` names, written (or renamed onto) at ``stmt``, is in a folder
+    an exclusive mkdir of the same scope made before it, on every way to it
+    (``makedirs(build_dir)`` then ``open(join(build_dir, "checksum"), "w")``): the folder is
+    new, so the file is too, a create with no old contents."""
+    if key is None or stmt is None or key.kind != "call" or key.head != "join" or not key.parts:
         return False
-    folder = key.parts[0]
-    mkdirs = [stmt for stmt, made_key in made.get(id(write.scope.node), ()) if made_key is folder]
+    mkdirs = [made_stmt for made_stmt, made_key in made.get(id(scope), ()) if _names_entry_of(key, made_key)]
     if not mkdirs:
         return False
-    scope = write.scope.node
     found = loops.get(id(scope))
     if found is None:
         found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
-    arms, node = found[1], write.stmt
+    arms, node = found[1], stmt
     made = [place for place in map(arms.place, mkdirs) if place is not None]
     for _ in range(_FOLDER_LEVELS):
         here = arms.place(node)
@@ -782,6 +780,17 @@ def _in_folder_made_before(write, made, loops) -> bool:
             return False
         node = held[0]
     return False
+
+
+def _names_entry_of(key, folder) -> bool:
+    """Whether the join ``key`` names something inside ``folder`` (joins are kept flat:
+    ``join(join(root, name), "f")`` is ``join(root, name, "f")``, inside ``join(root, name)``)."""
+    if folder is None:
+        return False
+    if folder.kind == "call" and folder.head == "join":
+        count = len(folder.parts)
+        return len(key.parts) > count and all(a is b for a, b in zip(key.parts, folder.parts))
+    return key.parts[0] is folder
 
 
 #: blocks climbed from a write towards the mkdir that made its folder
@@ -840,7 +849,11 @@ class RenameWithoutFsync(Rule):
     built from `mail`); a join of a list built elsewhere is not followed. Not reported when
     the target is itself a temp file `tempfile` made here, or a name built from the temp
     file's own (`tmp.name + ".jpg"`), or in a fresh private directory (as in MBX301):
-    nobody reads it after a crash.
+    nobody reads it after a crash. Nor when the target is in a folder that an
+    `os.mkdir`/`os.makedirs`/`Path.mkdir` without `exist_ok` of the same function made
+    before the rename on every way to it (`os.makedirs(profile); os.replace(path,
+    join(profile, name))`): that call fails on a folder that is there, so no older file
+    of that name existed for a crash to empty.
 
     Off by default: where a lost update after a power cut is acceptable, the fsync is only cost.
 
@@ -932,10 +945,17 @@ def save(path, data, mode="w"):
     ]
 
     def check(self, module):
+        made_folders = None  # scope -> its exclusive mkdirs, found for the first rename that asks
+        loops = {}
         for event in module.events_of(FileRename):
             temp = event.temp
             if temp is None or temp.synced:
                 continue
+            if made_folders is None:
+                made_folders = _folders_made(module)
+            if made_folders and _in_folder_made_before(
+                    event.dst, event.scope.node, blocks_of(module).statement_holding(event.node), made_folders, loops):
+                continue  # into a folder made just before: no old contents a crash could empty
             yield self.finding(event.node, op=spelled_op(event), line=temp.line, path=spell_path(event.dst, event.dst_node, module.lines))
 
 
