@@ -2411,23 +2411,35 @@ class PrivatePaths:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
                         (self.facts.resolve(d.func if isinstance(d, ast.Call) else d) or "") in PYTEST_FIXTURE_DECORATORS
                         for d in stmt.decorator_list):
-                    candidates.append(stmt)
+                    candidates.append((stmt.name, stmt))
                     self._fixture_names.add(stmt.name)
+                elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                        and isinstance(stmt.value, ast.Call) and len(stmt.value.args) == 1 \
+                        and isinstance(stmt.value.args[0], ast.Lambda) \
+                        and (self.facts.resolve(stmt.value.func) or "") in PYTEST_FIXTURE_DECORATORS:
+                    # ``schemas_dir = pytest.fixture(lambda tmp_path: tmp_path / "schemas")``
+                    candidates.append((stmt.targets[0].id, stmt.value.args[0]))
+                    self._fixture_names.add(stmt.targets[0].id)
             # A fixture may build on another one: a few rounds reach every chain that matters.
             for _ in range(3):
                 grown = False
-                for func in candidates:
-                    if func.name in self._fixtures:
+                for name, func in candidates:
+                    if name in self._fixtures:
                         continue
-                    private = self.scope(func, None, fresh=True)
-                    values = [n.value for n in own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
+                    if isinstance(func, ast.Lambda):
+                        private = {a.arg for a in func.args.args
+                                   if a.arg in PYTEST_PRIVATE_PARAMETERS or a.arg in self._fixtures}
+                        values = [func.body]
+                    else:
+                        private = self.scope(func, None, fresh=True)
+                        values = [n.value for n in own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
                     if values and all(self.private_expression(v, set(private)) for v in values):
-                        self._fixtures.add(func.name)
+                        self._fixtures.add(name)
                         grown = True
-                    elif values and func.name not in self._fixture_fields:
+                    elif values and name not in self._fixture_fields:
                         fields = self._private_fields(values, set(private))
                         if fields:
-                            self._fixture_fields[func.name] = fields
+                            self._fixture_fields[name] = fields
                             grown = True
                 if not grown:
                     break
@@ -2535,7 +2547,7 @@ class PrivatePaths:
         # test base class): the ones an instance runs.
         every = [stmt for stmt in self._private_methods_of(cls) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
         methods = [stmt for stmt in every if _params(stmt)]
-        lists = self._temp_lists(methods)
+        lists = self._temp_lists(methods) | self._temp_file_attributes(methods)
         if lists:
             self._classes[id(cls)] = lists
         if not any(self._may_spell_private(method, names) for method in every):
@@ -2633,6 +2645,20 @@ class PrivatePaths:
                                            (objects := _temp_file_objects(method, self.facts.resolve))))
                 appended[owner.attr] = appended.get(owner.attr, True) and ok
         return frozenset(attr for attr, ok in appended.items() if ok)
+
+    def _temp_file_attributes(self, methods: List[ast.AST]) -> FrozenSet[str]:
+        """``log.name`` for each attribute that every method binds only to a new
+        ``tempfile.NamedTemporaryFile(...)`` (``self.log = NamedTemporaryFile(delete=False)``):
+        its ``.name`` is a temp file of the instance's own, whichever method reads it."""
+        if not self.facts.spells("NamedTemporaryFile"):
+            return frozenset()
+        made: Dict[str, bool] = {}
+        for _method, _self_name, attr, value in _attribute_stores(methods):
+            if is_none(value):
+                continue  # ``self.log = None``: no file yet, or any more
+            made[attr] = made.get(attr, True) and type(value) is ast.Call \
+                and self.facts.resolve(value.func) == "tempfile.NamedTemporaryFile"
+        return frozenset(attr + ".name" for attr, ok in made.items() if ok and "." not in attr)
 
     def _local_temp_lists(self, func: ast.AST) -> FrozenSet[str]:
         """Locals holding a list of the function's own temp files: bound only to ``[]``, and
