@@ -200,7 +200,8 @@ class ExistsThenOpen(Rule):
     else removes it.
     Nor for a device or another of the kernel's files (a path starting `/dev/`, `/proc/` or
     `/sys/`, spelt there or by a module constant or class attribute bound only to such a
-    string, `SYSFS = "/sys/class/gpio"`, and `os.devnull`): no other program creates or removes them; the files of
+    string, `SYSFS = "/sys/class/gpio"`, an entry of a listing of such a folder,
+    `for card in Path("/sys/class/drm").iterdir()`, and `os.devnull`): no other program creates or removes them; the files of
     `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
     In a private helper of the module (a leading underscore, or a test module's helper; a
     private method called as `self._helper(...)`) whose every use is a direct call, a call that holds such a lock or passes such a file

@@ -86,7 +86,7 @@ from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache
 from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
-from .filelocks import FCNTL_LOCKS, INHERITED_LOCK_METHODS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, MAILBOX_CONSTRUCTORS, \
+from .filelocks import FCNTL_LOCKS, INHERITED_LOCK_METHODS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, LOCKS_HELD_ON_CONSTRUCTION, MAILBOX_CONSTRUCTORS, \
     FileLocks, MethodNotes, ProjectLocks
 from .opens import CONFIG_PARSERS, COPIES, LINKS, MKDIR, OPEN_FUNCTIONS, REMOVE, STAT, UNBOUND_PATH_METHODS, OpensAndActs
 from .private import PrivateDirectories
@@ -277,6 +277,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._module_joins: Optional[Dict[str, str]] = None
         #: names bound only to a path in a kernel folder (see :func:`.private.kernel_names`)
         self._kernel_names: Optional[Dict[str, str]] = None
+        #: whether the module spells a kernel folder at all (see :meth:`spells_kernel_folder`)
+        self._kernel_spelt: Optional[bool] = None
         self._scope = None
         #: id of a helper's call -> (the call, its return with the arguments put in, or None)
         #: (see :meth:`PathExpressions._inline`); ids of the calls inside what was put in
@@ -507,8 +509,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             return
         if self._entries_wanted and isinstance(value, (ast.Subscript, ast.Call)) and how != "with":
             self._bind_entry(target, value, how, state)
-        if isinstance(target, ast.Name) and isinstance(value, (ast.List, ast.Tuple)) and how != "with":
-            element = self.element_key(value, state)
+        if isinstance(target, ast.Name) and how != "with" and (
+                isinstance(value, (ast.List, ast.Tuple))
+                or isinstance(value, (ast.Call, ast.ListComp, ast.GeneratorExp)) and self.spells_kernel_folder()):
+            element = self.element_key(value, state) or self.kernel_entry_key(value, state)
             if element is not None:
                 state.set("elements", ref, Must(element))
                 self._any_elements = True
@@ -664,6 +668,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             return True
         if self._makes_iplock(call, name):
             state.set("iplock-object", ref, Must(True))
+            if name in LOCKS_HELD_ON_CONSTRUCTION and how == "assign":
+                # ``lock = zc.lockfile.LockFile(p)`` has the lock: held until ``lock.close()``
+                state.set("iplock", "acquire:" + ref, May(call.lineno))
             return True
         return False
 
@@ -713,7 +720,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                               and func.attr in self._helpers and type(func.value) is ast.Name
                               and func.value.id == walker.scope.self_name and func.value.id is not None):
             self._note_call_site(node, state)
-        if type(func) is ast.Attribute and func.attr in ("acquire", "release"):
+        if type(func) is ast.Attribute and func.attr in ("acquire", "release", "close"):
             self._acquire_or_release(walker, node, func, state)
         if type(func) is ast.Attribute and func.attr in INHERITED_LOCK_METHODS:
             self._inherited_lock(walker, node, func, state)
@@ -921,6 +928,11 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         at (``locked = lock.acquire(timeout=5)``) may have failed: not counted."""
         ref = dotted_name(func.value)
         if ref is None:
+            return
+        if func.attr == "close":
+            # what ``close()`` lets go of: a lock taken when it was made (``zc.lockfile``)
+            if state.get("iplock", "acquire:" + ref) is not None:
+                state.discard("iplock", "acquire:" + ref)
             return
         statement = walker.current_statement()
         if func.attr == "acquire" and not (isinstance(statement, ast.Expr) and statement.value is node):

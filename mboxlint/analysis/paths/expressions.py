@@ -105,6 +105,10 @@ def const_string(node: ast.AST) -> Optional[str]:
     return None
 
 
+#: builtins that hand on the items of what they are given, in another order or container
+_ORDERING_BUILTINS = frozenset({"sorted", "list", "tuple", "set", "reversed", "frozenset"})
+
+
 class _Combine:
     """A step of :meth:`PathAnalysis.key`: combine the last ``count`` keys computed."""
 
@@ -781,9 +785,37 @@ class PathExpressions:
             carried = state.get("elements", iterated.id)
             key = carried.value if carried is not None else None
         else:
-            key = self.element_key(iterated, state)
+            key = self.element_key(iterated, state) or self.kernel_entry_key(iterated, state)
         if key is not None and key is not self._name_key(target.id):
             state.set("path", target.id, Must(key))
+
+    def kernel_entry_key(self, node: ast.AST, state: State) -> Optional[PathKey]:
+        """The key of any entry of a listing of one of the kernel's folders
+        (``Path("/sys/class/drm").iterdir()``, ``glob.glob("/sys/class/net/*")``, sorted or
+        filtered by a comprehension): a file of the kernel's as well. None for any other
+        listing, whose entries stay unknown paths."""
+        for _ in range(8):  # ``sorted(c for c in d.iterdir() if ...)``: a few wrappers deep
+            if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(node.generators) == 1 \
+                    and isinstance(node.elt, ast.Name) and isinstance(node.generators[0].target, ast.Name) \
+                    and node.elt.id == node.generators[0].target.id:
+                node = node.generators[0].iter
+            elif isinstance(node, ast.Call) and len(node.args) == 1 and isinstance(node.func, ast.Name) \
+                    and node.func.id in _ORDERING_BUILTINS and self.facts.resolve(node.func) == "builtins." + node.func.id:
+                node = node.args[0]
+            else:
+                break
+        if not isinstance(node, ast.Call):
+            return None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("iterdir", "glob", "rglob") \
+                and self.facts.resolve(node.func) is None:
+            folder = self.key(node.func.value, state)
+        elif self.facts.resolve(node.func) in ("glob.glob", "glob.iglob") and node.args:
+            folder = self.key(node.args[0], state)
+        else:
+            return None
+        if folder is None or not self.names_kernel_folder(folder):
+            return None
+        return call_key("join", [folder, opaque_key("<entry>")])
 
     def _elements_escape(self, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         """A list of one path stops being one when it may grow: an item stored into it

@@ -24,8 +24,10 @@ INTERPROCESS_LOCKS = frozenset({
     "fasteners.process_lock.InterProcessLock", "flufl.lock.Lock", "lockfile.LockFile", "lockfile.FileLock",
     "lockfile.LinkLockFile", "lockfile.MkdirLockFile", "lockfile.SQLiteLockFile", "lockfile.PIDLockFile",
     "lockfile.pidlockfile.PIDLockFile", "lockfile.linklockfile.LinkLockFile",
-    "lockfile.mkdirlockfile.MkdirLockFile",
+    "lockfile.mkdirlockfile.MkdirLockFile", "zc.lockfile.LockFile", "zc.lockfile.SimpleLockFile",
 })
+#: inter-process locks taken when the object is made, without ``acquire()``; ``close()`` lets go
+LOCKS_HELD_ON_CONSTRUCTION = frozenset({"zc.lockfile.LockFile", "zc.lockfile.SimpleLockFile"})
 #: calls followed from a helper that takes or lets go an inter-process lock into others
 _HELPER_DEPTH = 3
 #: methods a subclass of an inter-process lock calls on itself (``super().__enter__()``) to

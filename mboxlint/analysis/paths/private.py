@@ -153,16 +153,25 @@ class PrivateDirectories:
             return frozenset()
         return frozenset(self._ref_key(name) for name in summaries.private.in_scope(scope))
 
+    def names_kernel_folder(self, key: PathKey) -> bool:
+        """Whether ``key`` names one of the kernel's files or folders (:func:`names_kernel_file`)."""
+        named = self._kernel_names
+        if named is None:
+            named = self._kernel_names = kernel_names(self.tree) if self.spells_kernel_folder() else {}
+        return names_kernel_file(key, self.facts.aliases, named)
+
+    def spells_kernel_folder(self) -> bool:
+        """Whether the module's text spells a kernel folder anywhere."""
+        if self._kernel_spelt is None:
+            self._kernel_spelt = any(self.facts.spells(folder) for folder in KERNEL_FOLDERS)
+        return self._kernel_spelt
+
     def private(self, key: Optional[PathKey]) -> bool:
         """Whether a key names a file nobody else reads back: one in a private temporary
         directory of this scope, or one of the kernel's (:func:`names_kernel_file`)."""
         if key is None:
             return False
-        named = self._kernel_names
-        if named is None:
-            spelt = any(self.facts.spells(folder) for folder in KERNEL_FOLDERS)
-            named = self._kernel_names = kernel_names(self.tree) if spelt else {}
-        if names_kernel_file(key, self.facts.aliases, named):
+        if self.names_kernel_folder(key):
             return True
         if self._private is None:
             self._private = self._private_names(self._scope)
