@@ -207,7 +207,8 @@ class InPlaceRewrite(Rule):
     p.stat().st_size == 0:`, `if os.path.getsize(P) == 0:`; not a size under some other
     bound), or in a folder that an `os.mkdir()`, `os.makedirs()` or `Path.mkdir()` without
     `exist_ok` made before it on every way to it in the same function (`makedirs(build)`
-    then `open(join(build, "checksum"), "w")`: the folder is new, so is the file), nor for a file
+    then `open(join(build, "checksum"), "w")`, or `makedirs(dirname(CACHE))` then
+    `open(CACHE, "w")`: the folder is new, so is the file), nor for a file
     written once and only read afterwards: the module's only truncating write of it, made
     before every read of it in the same function and outside loops (a read in the other arm
     of an `if`, `if stale: write` / `else: read`, is not after it: the file the write
@@ -759,7 +760,7 @@ def _in_folder_made_before(key, scope, stmt, made, loops) -> bool:
     an exclusive mkdir of the same scope made before it, on every way to it
     (``makedirs(build_dir)`` then ``open(join(build_dir, "checksum"), "w")``): the folder is
     new, so the file is too, a create with no old contents."""
-    if key is None or stmt is None or key.kind != "call" or key.head != "join" or not key.parts:
+    if key is None or stmt is None:
         return False
     mkdirs = [made_stmt for made_stmt, made_key in made.get(id(scope), ()) if _names_entry_of(key, made_key)]
     if not mkdirs:
@@ -783,9 +784,14 @@ def _in_folder_made_before(key, scope, stmt, made, loops) -> bool:
 
 
 def _names_entry_of(key, folder) -> bool:
-    """Whether the join ``key`` names something inside ``folder`` (joins are kept flat:
-    ``join(join(root, name), "f")`` is ``join(root, name, "f")``, inside ``join(root, name)``)."""
+    """Whether ``key`` names something inside ``folder``: a join onto it (joins are kept flat:
+    ``join(join(root, name), "f")`` is ``join(root, name, "f")``, inside ``join(root, name)``),
+    or the file whose folder it is (``dirname(key)``)."""
     if folder is None:
+        return False
+    if folder.kind == "call" and folder.head == "dirname" and folder.parts[0] is key:
+        return True  # ``makedirs(dirname(CACHE))`` then ``open(CACHE, "w")``
+    if key.kind != "call" or key.head != "join" or not key.parts:
         return False
     if folder.kind == "call" and folder.head == "join":
         count = len(folder.parts)
