@@ -2217,6 +2217,8 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
+        #: per class: its private attributes by first name, and the sets they came from
+        self._roots: Dict[int, Tuple[FrozenSet[str], FrozenSet[str], Dict[str, List[str]]]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
         self._unbound_temps: Optional[Dict[str, List[int]]] = None
         self._class_names: Optional[FrozenSet[str]] = None
@@ -2587,14 +2589,25 @@ class PrivatePaths:
         # An attribute joins when every binding of it is private given those found so far:
         # ``self.repo = Repo.init(self.path)`` may come before ``self.path = mkdtemp()`` in
         # the order the stores are read. A few rounds, as for a scope's names.
+        #: per instance name, the attributes found so far spelled with it (grown as they are
+        #: found, not rebuilt for each attribute: N attributes would cost N * N)
+        known: Dict[str, Set[str]] = {}
+
+        def known_with(self_name: str) -> Set[str]:
+            names = known.get(self_name)
+            if names is None:
+                names = known[self_name] = {self_name + "." + a for a in private}
+            return names
+
         for _ in range(PRIVATE_ROUNDS):
             grown = False
             for attr, its in by_attribute.items():
                 if attr not in private and all(
-                        self._store_private(method, self_name, value, {self_name + "." + a for a in private},
-                                            method_names, makers)
+                        self._store_private(method, self_name, value, known_with(self_name), method_names, makers)
                         for method, self_name, _attr, value in its):
                     private.add(attr)
+                    for self_name, names in known.items():
+                        names.add(self_name + "." + attr)
                     grown = True
             if not grown:
                 break
@@ -2645,6 +2658,21 @@ class PrivatePaths:
                                            (objects := _temp_file_objects(method, self.facts.resolve))))
                 appended[owner.attr] = appended.get(owner.attr, True) and ok
         return frozenset(attr for attr, ok in appended.items() if ok)
+
+    def _attributes_by_root(self, cls: ast.ClassDef, inherited: FrozenSet[str]) -> Dict[str, List[str]]:
+        """The private attributes of ``cls`` (:meth:`class_attributes`, and those ``inherited``)
+        by their first name: ``tmp`` -> ``["tmp", "tmp.sub"]``. Once per class."""
+        own = self.class_attributes(cls)
+        cached = self._roots.get(id(cls))
+        # (kept while the class's attributes and those inherited are the very sets it was
+        # built from: while a class is being looked at, its attributes may still grow)
+        if cached is not None and cached[0] is own and cached[1] is inherited:
+            return cached[2]
+        found: Dict[str, List[str]] = {}
+        for attr in own | inherited:
+            found.setdefault(attr.partition(".")[0], []).append(attr)
+        self._roots[id(cls)] = (own, inherited, found)
+        return found
 
     def _temp_file_attributes(self, methods: List[ast.AST]) -> FrozenSet[str]:
         """``log.name`` for each attribute that every method binds only to a new
@@ -2855,8 +2883,7 @@ class PrivatePaths:
         directory in it (but one in a ``finally:``, going back) means it does not."""
         if test and self._isolated_filesystem(func):
             return True
-        text = self.facts.text
-        if text is not None and "chdir" not in text:
+        if not self.facts.spells("chdir"):
             return False
         if self._chdirs_privately(func, private):
             return True
@@ -3125,7 +3152,12 @@ class PrivatePaths:
                 private.add(self._handlers[id(func)])
             positional = _params(func)
             if cls is not None and positional:
-                private.update(positional[0] + "." + a for a in self.class_attributes(cls) | inherited)
+                by_root = self._attributes_by_root(cls, inherited)
+                if by_root:
+                    # only those the method (or a function nested in it) reads: a class of N
+                    # such attributes and N methods would otherwise cost N * N
+                    private.update(positional[0] + "." + a for name in _instance_attributes_read(func, positional[0])
+                                   for a in by_root.get(name, ()))
             private.update(self._local_temp_lists(func))
             if func.name.startswith("test") and self.facts.is_test_module:
                 # A test's parameters are pytest fixtures, set up for it: its own files, but
@@ -3216,6 +3248,13 @@ class PrivatePaths:
         if not fresh:
             self._scopes[id(func)] = result
         return result
+
+
+def _instance_attributes_read(func: ast.AST, self_name: str) -> Set[str]:
+    """The names of the attributes of ``self_name`` that ``func`` spells anywhere in it
+    (``self.tmp`` and ``self.tmp.sub`` give ``tmp``)."""
+    return {node.attr for node in ast.walk(func)
+            if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == self_name}
 
 
 def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:

@@ -484,6 +484,17 @@ def long_condition(n: int) -> str:
     return HEADER + "def f(p):\n    if %s:\n        return open(p + '0').read()\n" % checks
 
 
+def private_attributes_and_methods(n: int) -> str:
+    """A class whose set-up binds N attributes to fresh temp folders, and N methods each
+    checking one of them then removing it: every method's private names could hold all N."""
+    lines = ["import os", "import shutil", "import tempfile", "", "class Suite:", "    def setUp(self):"]
+    lines += ["        self.d%d = tempfile.mkdtemp()" % i for i in range(n)]
+    for i in range(n):
+        lines += ["", "    def test_%d(self):" % i, "        if os.path.exists(self.d%d):" % i,
+                  "            shutil.rmtree(self.d%d)" % i]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -518,6 +529,7 @@ SHAPES: Dict[str, Shape] = {
     "unpacked-getter": Shape(unpacked_getter, 600),
     "copied-mtimes": Shape(copied_mtimes, 300),
     "rmtree-handlers": Shape(rmtree_handlers, 300),
+    "private-attributes-and-methods": Shape(private_attributes_and_methods, 300),
     "private-listings": Shape(private_listings, 300),
     "container-entries": Shape(container_entries, 100),
     "support-helpers": Shape(support_helpers, 400),
