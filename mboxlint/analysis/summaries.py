@@ -2099,6 +2099,8 @@ _PRIVATE_MODULES = ("tempfile", "pytest", "importlib.resources", "importlib_reso
 ERROR_HANDLERS_FOLLOWED = 16
 #: rounds over a function's bindings when looking for private names
 PRIVATE_ROUNDS = 3
+#: methods of a class followed from one for the instance attributes they spell
+REACHED_METHODS = 64
 #: pytest's per-test directories, injected by parameter name
 PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
@@ -2217,8 +2219,10 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
-        #: per class: its private attributes by first name, and the sets they came from
-        self._roots: Dict[int, Tuple[FrozenSet[str], FrozenSet[str], Dict[str, List[str]]]] = {}
+        #: per class: its private attributes spelled on the instance, and what they came from
+        self._spelled_attributes: Dict[int, tuple] = {}
+        #: per class: each attribute -> the attributes spelled in what it is bound to
+        self._attribute_values: Dict[int, Dict[str, Set[str]]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
         self._unbound_temps: Optional[Dict[str, List[int]]] = None
         self._class_names: Optional[FrozenSet[str]] = None
@@ -2659,20 +2663,92 @@ class PrivatePaths:
                 appended[owner.attr] = appended.get(owner.attr, True) and ok
         return frozenset(attr for attr, ok in appended.items() if ok)
 
-    def _attributes_by_root(self, cls: ast.ClassDef, inherited: FrozenSet[str]) -> Dict[str, List[str]]:
-        """The private attributes of ``cls`` (:meth:`class_attributes`, and those ``inherited``)
-        by their first name: ``tmp`` -> ``["tmp", "tmp.sub"]``. Once per class."""
-        own = self.class_attributes(cls)
-        cached = self._roots.get(id(cls))
-        # (kept while the class's attributes and those inherited are the very sets it was
-        # built from: while a class is being looked at, its attributes may still grow)
-        if cached is not None and cached[0] is own and cached[1] is inherited:
-            return cached[2]
-        found: Dict[str, List[str]] = {}
-        for attr in own | inherited:
-            found.setdefault(attr.partition(".")[0], []).append(attr)
-        self._roots[id(cls)] = (own, inherited, found)
+    def _attributes_reached(self, func: ast.AST, cls: ast.ClassDef, self_name: str) -> Optional[Set[str]]:
+        """The names of the instance's attributes that ``func`` spells (``self.tmp``), and
+        those the class's methods it reaches on the instance spell (``self.open_data()``
+        reading ``self.dbdir``: their summaries bring those paths to the call), up to
+        :data:`REACHED_METHODS` methods; None when it reaches more, or hands the instance
+        itself on (``helper(self)``, ``with self:``), which may reach any of them."""
+        summarised = self._methods_of() if self._methods_of is not None else None
+        methods = summarised(cls) if summarised is not None else {
+            m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        read: Set[str] = set()
+        seen: Set[int] = set()
+        stack = [(func, self_name)]
+        values = self._attribute_values_of(cls, methods)
+        while stack:
+            node, name = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if len(seen) > REACHED_METHODS:
+                return None
+            receivers: Set[int] = set()
+            for sub in ast.walk(node):
+                kind = type(sub)
+                if kind is ast.Attribute and type(sub.value) is ast.Name and sub.value.id == name:
+                    receivers.add(id(sub.value))
+                    read.add(sub.attr)
+                    callee = methods.get(sub.attr)
+                    if callee is not None and callee is not node:
+                        params = _params(callee)
+                        if params:
+                            stack.append((callee, params[0]))
+                elif kind is ast.Name and sub.id == name and id(sub) not in receivers and type(sub.ctx) is ast.Load:
+                    return None  # the instance itself, handed on or kept
+        # an attribute's path is followed into what it is bound to (``self.db = join(self.tmp,
+        # "f")`` reaches ``self.tmp``)
+        pending = list(read)
+        while pending:
+            for attr in values.get(pending.pop(), ()):
+                if attr not in read:
+                    read.add(attr)
+                    pending.append(attr)
+        return read
+
+    def _attribute_values_of(self, cls: ast.ClassDef, methods: Dict[str, ast.AST]) -> Dict[str, Set[str]]:
+        """Attribute of the instance -> the instance's attributes spelled in the values its
+        methods bind it to. Once per class."""
+        found = self._attribute_values.get(id(cls))
+        if found is None:
+            found = {}
+            every = [m for m in methods.values() if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(m)]
+            stores = _attribute_stores(every)
+            # ``self.root = root`` then ``self.dir = join(root, "d")``: a local an attribute is
+            # bound to in the same method stands for that attribute
+            kept: Dict[Tuple[int, str], Set[str]] = {}
+            for method, _self_name, attr, value in stores:
+                if type(value) is ast.Name:
+                    kept.setdefault((id(method), value.id), set()).add(attr.partition(".")[0])
+            for method, self_name, attr, value in stores:
+                spelled = found.setdefault(attr.partition(".")[0], set())
+                inner = value.value if isinstance(value, _ItemValue) else value.call if isinstance(value, _UnpackedName) \
+                    else value
+                for node in ast.walk(inner) if isinstance(inner, ast.AST) else ():
+                    if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == self_name:
+                        spelled.add(node.attr)
+                    elif type(node) is ast.Name and kept:
+                        spelled.update(kept.get((id(method), node.id), ()))
+            self._attribute_values[id(cls)] = found
         return found
+
+    def _instance_names(self, cls: ast.ClassDef, inherited: FrozenSet[str],
+                        self_name: str) -> Tuple[FrozenSet[str], Dict[str, List[str]]]:
+        """The private attributes of ``cls`` (:meth:`class_attributes`, and those ``inherited``)
+        spelled with the instance name ``self_name`` (``self.tmp``), and the same by the
+        attribute they start with (``tmp`` -> ``["self.tmp", "self.tmp.sub"]``). Once per class."""
+        own = self.class_attributes(cls)
+        cached = self._spelled_attributes.get(id(cls))
+        # (kept while the class's attributes and those inherited are the very sets they were
+        # spelled from: while a class is being looked at, its attributes may still grow)
+        if cached is not None and cached[0] is own and cached[1] is inherited and cached[2] == self_name:
+            return cached[3], cached[4]
+        by_root: Dict[str, List[str]] = {}
+        for attr in own | inherited:
+            by_root.setdefault(attr.partition(".")[0], []).append(self_name + "." + attr)
+        found = frozenset(name for names in by_root.values() for name in names)
+        self._spelled_attributes[id(cls)] = (own, inherited, self_name, found, by_root)
+        return found, by_root
 
     def _temp_file_attributes(self, methods: List[ast.AST]) -> FrozenSet[str]:
         """``log.name`` for each attribute that every method binds only to a new
@@ -3141,6 +3217,7 @@ class PrivatePaths:
             every = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
             params = {a.arg for a in every}
         inherited = self.inherited_temp_attributes(cls) if cls is not None else frozenset()
+        instance_names: FrozenSet[str] = frozenset()
         if not self._factories and not params & PYTEST_PRIVATE_PARAMETERS and not inherited \
                 and not self._isolated_filesystem(func):
             return frozenset()  # nothing here can make a private directory
@@ -3152,12 +3229,15 @@ class PrivatePaths:
                 private.add(self._handlers[id(func)])
             positional = _params(func)
             if cls is not None and positional:
-                by_root = self._attributes_by_root(cls, inherited)
-                if by_root:
-                    # only those the method (or a function nested in it) reads: a class of N
-                    # such attributes and N methods would otherwise cost N * N
-                    private.update(positional[0] + "." + a for name in _instance_attributes_read(func, positional[0])
-                                   for a in by_root.get(name, ()))
+                # the instance's private attributes, spelled once per class: joined below as a
+                # whole, they cost a class of N such attributes and N methods no N * N steps
+                instance_names, by_root = self._instance_names(cls, inherited, positional[0])
+                if instance_names:
+                    # only those the method reaches (itself, or through the instance's other
+                    # methods): a class of N such attributes and N methods would cost N * N
+                    reached = self._attributes_reached(func, cls, positional[0])
+                    if reached is not None:
+                        instance_names = frozenset(name for attr in reached for name in by_root.get(attr, ()))
             private.update(self._local_temp_lists(func))
             if func.name.startswith("test") and self.facts.is_test_module:
                 # A test's parameters are pytest fixtures, set up for it: its own files, but
@@ -3175,7 +3255,7 @@ class PrivatePaths:
         # see :meth:`ModuleSummaries.makes_temp_name`): called from a function, or on the instance.
         makers = temp_names and self.facts.summaries is not None and isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef))
         maker_self = _params(func)[0] if makers and cls is not None and _params(func) else None
-        if not private and not module_files and not makers and not self._may_spell_private(func, ()) \
+        if not private and not instance_names and not module_files and not makers and not self._may_spell_private(func, ()) \
                 and not self._isolated_filesystem(func) and not (
                 isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._cwd_fixtures()
                 and self._private_cwd(func, private, params, func.name.startswith("test") and self.facts.is_test_module)):
@@ -3216,6 +3296,8 @@ class PrivatePaths:
         by_name.update(comprehended)
         # A parameter's first value comes from the caller: only pytest's, or a fixture's, is private.
         private = {ref for ref in private if ref.partition(".")[0] not in params or ref.partition(".")[0] not in by_name}
+        if instance_names and positional[0] not in by_name:
+            private |= instance_names
         # A name joins when every binding of it is private given the names found so far; in
         # source order a chain (``d = mkdtemp(); p = d / "x"``) resolves in one round. Later
         # rounds only catch names used before their binding, so a few are enough (a name not
@@ -3248,13 +3330,6 @@ class PrivatePaths:
         if not fresh:
             self._scopes[id(func)] = result
         return result
-
-
-def _instance_attributes_read(func: ast.AST, self_name: str) -> Set[str]:
-    """The names of the attributes of ``self_name`` that ``func`` spells anywhere in it
-    (``self.tmp`` and ``self.tmp.sub`` give ``tmp``)."""
-    return {node.attr for node in ast.walk(func)
-            if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == self_name}
 
 
 def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:

@@ -151,7 +151,10 @@ class PrivateDirectories:
         summaries = self.facts.summaries
         if summaries is None:
             return frozenset()
-        return frozenset(self._ref_key(name) for name in summaries.private.in_scope(scope))
+        names = summaries.private.in_scope(scope)
+        if self._self_name in (None, "self"):
+            return names  # spelled as keys spell them already
+        return frozenset(self._ref_key(name) for name in names)
 
     def names_kernel_folder(self, key: PathKey) -> bool:
         """Whether ``key`` names one of the kernel's files or folders (:func:`names_kernel_file`)."""
