@@ -272,7 +272,7 @@ class FileLocks:
 
     def _may_lock_in_helpers(self) -> bool:
         if self._helpers_may_lock is None:
-            self._helpers_may_lock = any(self.facts.spells(word) for word in ("acquire", "flock", "lockf"))
+            self._helpers_may_lock = any(self.facts.spells(word) for word in ("acquire", "flock", "lockf", "lockfile"))
         return self._helpers_may_lock
 
     def _helper_lock_effect(self, func: ast.AST, cls, depth: int) -> Optional[bool]:
@@ -286,6 +286,7 @@ class FileLocks:
         here = self._scope.self_name if self._scope is not None else None
         summaries = self.facts.summaries
         bound = set()
+        held = set()  # the refs bound to a lock taken when it is made
         takes = releases = False
         for sub in _walk_scope_body(func):
             if isinstance(sub, ast.Call) and depth < _HELPER_DEPTH and summaries is not None:
@@ -295,13 +296,21 @@ class FileLocks:
                     callee, owner = summaries.methods(cls).get(sub.func.attr), cls
                 elif isinstance(sub.func, ast.Name) and sub.func.id not in self.facts.aliases:
                     callee = summaries.functions.get(sub.func.id)
+                    made = summaries.classes.get(sub.func.id) if callee is None else None
+                    if made is not None:
+                        # ``return _FileLock(name)``: what the class's ``__init__`` leaves held
+                        callee, owner = summaries.methods(made).get("__init__"), made
                 if callee is not None and callee is not func:
                     effect = self._helper_effect(callee, owner, depth + 1)
                     takes = takes or effect is True
                     releases = releases or effect is False
                     continue
             if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) and self._makes_iplock(sub.value):
-                bound.update(ref for ref in map(dotted_name, sub.targets) if ref is not None)
+                refs = [ref for ref in map(dotted_name, sub.targets) if ref is not None]
+                bound.update(refs)
+                if self.facts.resolve(sub.value.func) in LOCKS_HELD_ON_CONSTRUCTION:
+                    held.update(refs)
+                    takes = True  # ``self.lock = zc.lockfile.LockFile(p)``: held once made
             if not isinstance(sub, ast.Call):
                 continue
             name = self.facts.resolve(sub.func)
@@ -310,6 +319,12 @@ class FileLocks:
                     takes = True
                 else:
                     releases = True
+                continue
+            if isinstance(sub.func, ast.Attribute) and sub.func.attr == "close" and dotted_name(sub.func.value) is not None:
+                ref = dotted_name(sub.func.value)
+                root, dot, rest = ref.partition(".")
+                if ref in held or instance is not None and root == instance and self._held_attribute(cls, rest):
+                    releases = True  # ``self.lock.close()`` of a lock held since it was made
                 continue
             if not (isinstance(sub.func, ast.Attribute) and sub.func.attr in ("acquire", "release")):
                 continue
@@ -325,6 +340,20 @@ class FileLocks:
             else:
                 releases = True
         return True if takes and not releases else False if releases and not takes else None
+
+    def _held_attribute(self, cls, attr: str) -> bool:
+        """Whether some method of ``cls`` binds ``self.<attr>`` to a lock taken when it is made
+        (``self.lock = zc.lockfile.LockFile(p)``)."""
+        summaries = self.facts.summaries
+        if cls is None or summaries is None or not self.facts.spells("lockfile"):
+            return False
+        for method in summaries.methods(cls).values():
+            for sub in _walk_scope_body(method):
+                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) \
+                        and self.facts.resolve(sub.value.func) in LOCKS_HELD_ON_CONSTRUCTION \
+                        and any((dotted_name(t) or "").partition(".")[2] == attr for t in sub.targets):
+                    return True
+        return False
 
     def _is_iplock(self, expr: ast.AST, state: State) -> bool:
         while isinstance(expr, ast.Call):  # ``lock.acquire()...``: a loop, the chain may be long
