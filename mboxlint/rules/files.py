@@ -14,7 +14,7 @@ from typing import Optional
 from ..analysis.arms import Arms
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
-from ..analysis.imports import dotted_name
+from ..analysis.imports import dotted_name, same
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..analysis.paths.renames import derived_from
 from ..analysis.summaries import CATCHES_ANY_OS_ERROR, arguments_by_parameter, bindings_of, constant_defaults, own_nodes
@@ -617,7 +617,8 @@ class CheckThenAct(Rule):
     not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
     attribute), ending the body (alone or in a `try`) of an `if` with no `else`, or ending a
-    function after its `if P.is_file(): return`: whoever writes
+    function after its `if P.is_file(): return` (or followed only by `return P` after its
+    `if P.exists(): return P`, the same answer both ways): whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
     a file for something else to fill, which a racer may have filled already), and so is a
@@ -1942,10 +1943,43 @@ def _only_consequence(guard, event, end) -> bool:
         return False
     if _returns_nothing(checked.body) and event.scope.is_function:
         return _ends_function_after(event.scope.node, checked, end)
+    if event.scope.is_function and _returns_the_same_after(event.scope.node, checked, end):
+        return True
     last = _last_doing(checked.body)
     if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
         last = _last_doing(last.body)
     return last is end
+
+
+def _returns_the_same_after(func, checked, stmt) -> bool:
+    """Whether the check's body only returns a name (``if exists(p): return p``) and, in the
+    function's body after it, ``stmt`` is followed by nothing but a return of that same name
+    (``return p``): the caller gets the same answer whether the file was there or made."""
+    if len(checked.body) != 1 or not isinstance(checked.body[0], ast.Return):
+        return False
+    value = checked.body[0].value
+    if not isinstance(value, (ast.Name, ast.Attribute)) or dotted_name(value) is None:
+        return False
+    block = func.body
+    if not any(s is checked for s in block):
+        return False
+    after = block[block.index(checked) + 1:]
+    return len(after) >= 2 and after[-2] is stmt and isinstance(after[-1], ast.Return) \
+        and same(value, after[-1].value) and not any(
+            isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.With))
+            and dotted_name(value) in {dotted_name(x) for t in _targets(n) for x in ast.walk(t)}
+            for s in after for n in ast.walk(s))
+
+
+def _targets(node):
+    """What a binding statement or expression binds."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For)):
+        return [node.target]
+    if isinstance(node, ast.With):
+        return [item.optional_vars for item in node.items if item.optional_vars is not None]
+    return []
 
 
 def _ends_function_after(func, checked, stmt) -> bool:

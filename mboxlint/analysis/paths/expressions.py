@@ -4,6 +4,7 @@ deep as the parser allows."""
 
 import ast
 import re
+import string
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
@@ -103,6 +104,41 @@ def const_string(node: ast.AST) -> Optional[str]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
+
+
+def _formatted_parts(node: ast.Call) -> Optional[List[ast.AST]]:
+    """The parts of ``"TEMPLATE".format(...)`` as the f-string of the same text spells them
+    (constant text and the arguments in place), when every field is a plain ``{}``,
+    ``{0}`` or ``{name}`` without conversion or format spec; else None."""
+    template = const_string(node.func.value)
+    if type(template) is not str or any(type(a) is ast.Starred for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
+        return None
+    keywords = {k.arg: k.value for k in node.keywords}
+    parts: List[ast.AST] = []
+    automatic = 0
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None  # unbalanced braces: ``format`` would raise
+    for literal, field, spec, conversion in fields:
+        if literal:
+            parts.append(ast.Constant(value=literal))
+        if field is None:
+            continue
+        if spec or conversion:
+            return None
+        if field == "":
+            index, automatic = automatic, automatic + 1
+            value = node.args[index] if index < len(node.args) else None
+        elif field.isdigit():
+            value = node.args[int(field)] if int(field) < len(node.args) else None
+        else:
+            value = keywords.get(field)
+        if value is None:
+            return None  # ``{0.name}``, ``{x[0]}``, or a field the call does not fill
+        parts.append(value)
+    return parts or None
 
 
 #: builtins that hand on the items of what they are given, in another order or container
@@ -468,6 +504,10 @@ class PathExpressions:
             joined = self._joined_parts(node)
             if joined is not None:
                 return joined, _concat
+        if type(node.func) is ast.Attribute and node.func.attr == "format":
+            formatted = _formatted_parts(node)
+            if formatted is not None:
+                return formatted, _concat  # ``"/proc/{}/cmdline".format(pid)``, as its f-string
         method = object_method(node, name)
         if method is not None:
             if method in TRANSPARENT_METHODS and not node.args:
