@@ -2101,6 +2101,8 @@ ERROR_HANDLERS_FOLLOWED = 16
 PRIVATE_ROUNDS = 3
 #: methods of a class followed from one for the instance attributes they spell
 REACHED_METHODS = 64
+#: the stand-in value of a fixture that returns a maker of private paths (a factory)
+PYTEST_FACTORY = "<private factory>"
 #: pytest's per-test directories, injected by parameter name
 PYTEST_PRIVATE_PARAMETERS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
@@ -2439,6 +2441,9 @@ class PrivatePaths:
                     else:
                         private = self.scope(func, None, fresh=True)
                         values = [n.value for n in own_nodes(func) if isinstance(n, (ast.Return, ast.Yield))]
+                        if len(values) == 1 and self._private_factory(func, values[0], private):
+                            values = [ast.Name(id=PYTEST_FACTORY, ctx=ast.Load())]
+                            private = {PYTEST_FACTORY}
                     if values and all(self.private_expression(v, set(private)) for v in values):
                         self._fixtures.add(name)
                         grown = True
@@ -2450,6 +2455,34 @@ class PrivatePaths:
                 if not grown:
                     break
         return self._fixtures
+
+    def _private_factory(self, fixture: ast.AST, value: Optional[ast.AST], private: FrozenSet[str]) -> bool:
+        """Whether a fixture returns a function it defines whose every return is a private
+        path (``def _copy(): ... return tmp_path / name`` then ``return _copy``): a test
+        calling what the fixture gives gets a file of its own."""
+        if not isinstance(value, ast.Name):
+            return False
+        nested = [stmt for stmt in fixture.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and stmt.name == value.id]
+        if len(nested) != 1 or nested[0].decorator_list:
+            return False
+        returned = _return_values(nested[0])
+        if not returned:
+            return False
+        # the fixture's private names, as the closure reads them, and the function's own
+        # names bound only to private paths given those
+        names = {name for name in private if "." not in name} - set(local_names(nested[0]))
+        bindings = local_bindings(nested[0], self.facts.may_walrus)
+        for _ in range(PRIVATE_ROUNDS):
+            grown = False
+            for name, bound in bindings.items():
+                if name not in names and bound and all(
+                        v is not None and self.private_expression(v, names) for v in bound):
+                    names.add(name)
+                    grown = True
+            if not grown:
+                break
+        return all(self.private_expression(v, names) for v in returned)
 
     def _private_fields(self, values: List[ast.AST], private: Set[str]) -> FrozenSet[str]:
         """The fields private in every one of ``values`` when each builds a record of a class
