@@ -796,6 +796,12 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         elif name == "os.open":
             if len(node.args) >= 2 and self._creates(node.args[1]):
                 self._act(walker, node, name, node.args[0], state)
+            if len(node.args) >= 2 and self._opens_to_write(node.args[1]):
+                # ``os.open(target + ".tmp", O_WRONLY | O_CREAT | O_EXCL)``: a name built from
+                # another, written here: that path's temp file, as after ``open(..., "w")``
+                key = self.key(node.args[0], state)
+                if key is not None:
+                    self._maybe_derived_temp(key, node, state)
         elif name in FSYNC or "sync" in name.rsplit(".", 1)[-1].lower():
             self._synced(node, state)
         elif name in FCNTL_LOCKS:

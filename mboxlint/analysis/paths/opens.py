@@ -468,6 +468,11 @@ class OpensAndActs:
                 return text
         return "?"
 
+    def _opens_to_write(self, flags: ast.AST) -> bool:
+        """Whether ``os.open`` flags make (``O_CREAT``) a file opened for writing."""
+        names = {self.facts.resolve(n) for n in ast.walk(flags) if isinstance(n, (ast.Name, ast.Attribute))}
+        return "os.O_CREAT" in names and bool(names & {"os.O_WRONLY", "os.O_RDWR"})
+
     def _creates(self, flags: ast.AST) -> bool:
         names = {self.facts.resolve(n) for n in ast.walk(flags) if isinstance(n, (ast.Name, ast.Attribute))}
         return "os.O_CREAT" in names and "os.O_EXCL" not in names
