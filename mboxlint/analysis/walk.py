@@ -463,8 +463,11 @@ class Walker:
                     self.refine(rest_false, False, taken)
                 self.refine(stmt.test, False, state)
                 earlier = stmt.test
-                # ``if False:`` (``if 0:``): a block switched off, which never runs
-                dead = type(stmt.test) is ast.Constant and not stmt.test.value
+                # ``if False:`` (``if 0:``): a block switched off, which never runs; so is
+                # ``if TYPE_CHECKING:``, read by type checkers only
+                dead = type(stmt.test) is ast.Constant and not stmt.test.value \
+                    or type(stmt.test) in (ast.Name, ast.Attribute) \
+                    and self.facts.resolve(stmt.test) == "typing.TYPE_CHECKING"
                 arms.append(None if dead else self.walk_block(stmt.body, taken))
                 orelse = stmt.orelse
                 if len(orelse) != 1 or not isinstance(orelse[0], ast.If):

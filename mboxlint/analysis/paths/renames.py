@@ -314,9 +314,15 @@ class RenamesAndTemps:
         temp_names = self._mkstemp_names(func)
         for target, value in bindings_of(func, self.facts.may_walrus):
             ref = dotted_name(target)
-            if ref is not None:
+            if ref is not None and not self._keeps_value(ref, value):
                 found.setdefault(ref, []).append(value if value is not None else temp_names.get(id(target)))
         return found
+
+    def _keeps_value(self, ref: str, value) -> bool:
+        """Whether binding ``ref`` to ``value`` keeps what it held: ``x = typing.cast(T, x)``
+        tells a type checker about ``x`` and hands back the same object."""
+        return type(value) is ast.Call and len(value.args) == 2 and not value.keywords \
+            and dotted_name(value.args[1]) == ref and self.facts.resolve(value.func) == "typing.cast"
 
     def _inherit_bindings(self) -> None:
         """A function nested in another reads the names it does not bind from that one: a
