@@ -245,7 +245,7 @@ class ModuleFacts:
                         self.relative_aliases[alias.asname or alias.name] = below
         # The top level's blocks bind module names too (``if snap: STATE = A`` / ``else: STATE = B``).
         for stmt in own_statements(tree):
-            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if not isinstance(stmt, (ast.Import, ast.ImportFrom)) and not _keeps_builtin(stmt):
                 self.module_bindings.update(_statement_bindings(stmt))
         if star:
             self._modules_from_star(tree)
@@ -582,6 +582,13 @@ def parameter_names(func: ast.AST) -> List[str]:
     args = func.args
     every = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
     return [a.arg for a in every + [args.vararg, args.kwarg] if a is not None]
+
+
+def _keeps_builtin(stmt: ast.stmt) -> bool:
+    """``open = open``: a module keeping its own reference to a builtin (so that later mocks
+    of it do not reach the module) binds the same object; the name still is the builtin."""
+    return type(stmt) is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name \
+        and type(stmt.value) is ast.Name and stmt.value.id == stmt.targets[0].id and stmt.value.id in _BUILTIN_NAMES
 
 
 def _statement_bindings(stmt: ast.stmt) -> List[str]:
