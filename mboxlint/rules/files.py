@@ -14,7 +14,7 @@ from typing import Optional
 from ..analysis.arms import Arms
 from ..analysis.constants import ConstantTexts
 from ..analysis.events import FileAct, FileMovedAway, FileOpen, FileRename
-from ..analysis.imports import dotted_name, same
+from ..analysis.imports import bound_anywhere, dotted_name, same
 from ..analysis.paths import GUARD_WORDS, RENAME_WORDS, TEMP_WORDS
 from ..analysis.paths.renames import derived_from
 from ..analysis.summaries import CATCHES_ANY_OS_ERROR, arguments_by_parameter, bindings_of, constant_defaults, own_nodes
@@ -1954,32 +1954,17 @@ def _only_consequence(guard, event, end) -> bool:
 def _returns_the_same_after(func, checked, stmt) -> bool:
     """Whether the check's body only returns a name (``if exists(p): return p``) and, in the
     function's body after it, ``stmt`` is followed by nothing but a return of that same name
-    (``return p``): the caller gets the same answer whether the file was there or made."""
+    (``return p``), bound nowhere in between: the caller gets the same answer whether the
+    file was there or made."""
     if len(checked.body) != 1 or not isinstance(checked.body[0], ast.Return):
         return False
     value = checked.body[0].value
-    if not isinstance(value, (ast.Name, ast.Attribute)) or dotted_name(value) is None:
-        return False
     block = func.body
-    if not any(s is checked for s in block):
+    if not isinstance(value, ast.Name) or not any(s is checked for s in block):
         return False
     after = block[block.index(checked) + 1:]
     return len(after) >= 2 and after[-2] is stmt and isinstance(after[-1], ast.Return) \
-        and same(value, after[-1].value) and not any(
-            isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.With))
-            and dotted_name(value) in {dotted_name(x) for t in _targets(n) for x in ast.walk(t)}
-            for s in after for n in ast.walk(s))
-
-
-def _targets(node):
-    """What a binding statement or expression binds."""
-    if isinstance(node, ast.Assign):
-        return node.targets
-    if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For)):
-        return [node.target]
-    if isinstance(node, ast.With):
-        return [item.optional_vars for item in node.items if item.optional_vars is not None]
-    return []
+        and same(value, after[-1].value) and not any(value.id in bound_anywhere(s) for s in after)
 
 
 def _ends_function_after(func, checked, stmt) -> bool:
