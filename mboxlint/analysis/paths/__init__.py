@@ -268,6 +268,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: id of a helper -> whether a call of it takes (True) or lets go (False) an
         #: inter-process lock, None for neither (see :meth:`FileLocks._lock_helper`)
         self._helper_locks: Dict[int, Optional[bool]] = {}
+        #: per class: the attributes its methods bind to a lock taken when made (``zc.lockfile``)
+        self._held_attributes: Dict[int, Set[str]] = {}
         self._helpers_may_lock: Optional[bool] = None
         self._lock_classes: Dict[int, bool] = {}
         self._instance_reads: Dict[int, FrozenSet[str]] = {}  # method -> attributes it reads

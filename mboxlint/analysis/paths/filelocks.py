@@ -343,17 +343,18 @@ class FileLocks:
 
     def _held_attribute(self, cls, attr: str) -> bool:
         """Whether some method of ``cls`` binds ``self.<attr>`` to a lock taken when it is made
-        (``self.lock = zc.lockfile.LockFile(p)``)."""
+        (``self.lock = zc.lockfile.LockFile(p)``). The class's methods are read once."""
         summaries = self.facts.summaries
         if cls is None or summaries is None or not self.facts.spells("lockfile"):
             return False
-        for method in summaries.methods(cls).values():
-            for sub in _walk_scope_body(method):
-                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) \
-                        and self.facts.resolve(sub.value.func) in LOCKS_HELD_ON_CONSTRUCTION \
-                        and any((dotted_name(t) or "").partition(".")[2] == attr for t in sub.targets):
-                    return True
-        return False
+        held = self._held_attributes.get(id(cls))
+        if held is None:
+            held = self._held_attributes[id(cls)] = {
+                (dotted_name(target) or "").partition(".")[2]
+                for method in summaries.methods(cls).values() for sub in _walk_scope_body(method)
+                if isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call)
+                and self.facts.resolve(sub.value.func) in LOCKS_HELD_ON_CONSTRUCTION for target in sub.targets}
+        return attr in held
 
     def _is_iplock(self, expr: ast.AST, state: State) -> bool:
         while isinstance(expr, ast.Call):  # ``lock.acquire()...``: a loop, the chain may be long
