@@ -13,8 +13,8 @@ from ..analysis.arms import Arms
 from ..analysis.events import FileAct, FileMtime, FileOpen, FileRename
 from ..analysis.imports import dotted_name, same
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.paths.places import FILE_LOCKS, PassedFiles, Places, created_for_callers, creates_missing, \
-    file_slots, lock_only_names
+from ..analysis.paths.places import FILE_LOCKS, FoldersMade, PassedFiles, Places, created_for_callers, \
+    creates_missing, file_slots, lock_only_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
@@ -563,7 +563,7 @@ def save(state):
         # spelled in the module, so none can be)
         locked_only = {} if any(facts.spells(word) for word in FILE_LOCKS) else None
         empties_arms = {}  # scope -> its blocks indexed once (see _only_empties)
-        made_folders = None  # scope -> its exclusive mkdirs, found for the first write that asks
+        made_folders = None  # the module's exclusive mkdirs, found for the first write that asks
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -583,8 +583,8 @@ def save(state):
             if not paired or creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
                 continue
             if made_folders is None:
-                made_folders = _folders_made(module)
-            if made_folders and _in_folder_made_before(event.path, event.scope.node, event.stmt, made_folders, loops):
+                made_folders = FoldersMade(module)
+            if made_folders.hold(event.path, event.scope.node, event.stmt):
                 continue
             if place(event)[0] == "module":
                 if calls is None:
@@ -745,64 +745,6 @@ def _size_of(node, spelt: ast.AST) -> bool:
         and same(node.args[0], spelt)
 
 
-def _folders_made(module) -> dict:
-    """Scope node id -> ``(statement, key)`` of each ``os.mkdir``/``os.makedirs``/``Path.mkdir``
-    in it without ``exist_ok``: past one, the folder is new, made by this run."""
-    found: dict = {}
-    for event in module.events_of(FileAct):
-        if event.op in MKDIR_OPS and event.stmt is not None:
-            found.setdefault(id(event.scope.node), []).append((event.stmt, event.path))
-    return found
-
-
-def _in_folder_made_before(key, scope, stmt, made, loops) -> bool:
-    """Whether the file ``key`` names, written (or renamed onto) at ``stmt``, is in a folder
-    an exclusive mkdir of the same scope made before it, on every way to it
-    (``makedirs(build_dir)`` then ``open(join(build_dir, "checksum"), "w")``): the folder is
-    new, so the file is too, a create with no old contents."""
-    if key is None or stmt is None:
-        return False
-    mkdirs = [made_stmt for made_stmt, made_key in made.get(id(scope), ()) if _names_entry_of(key, made_key)]
-    if not mkdirs:
-        return False
-    found = loops.get(id(scope))
-    if found is None:
-        found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
-    arms, node = found[1], stmt
-    made = [place for place in map(arms.place, mkdirs) if place is not None]
-    for _ in range(_FOLDER_LEVELS):
-        here = arms.place(node)
-        if here is None:
-            return False
-        if any(block is here[0] and index < here[1] for block, index in made):
-            return True
-        held = arms.holder(node)
-        if held is None:
-            return False
-        node = held[0]
-    return False
-
-
-def _names_entry_of(key, folder) -> bool:
-    """Whether ``key`` names something inside ``folder``: a join onto it (joins are kept flat:
-    ``join(join(root, name), "f")`` is ``join(root, name, "f")``, inside ``join(root, name)``),
-    or the file whose folder it is (``dirname(key)``)."""
-    if folder is None:
-        return False
-    if folder.kind == "call" and folder.head == "dirname" and folder.parts[0] is key:
-        return True  # ``makedirs(dirname(CACHE))`` then ``open(CACHE, "w")``
-    if key.kind != "call" or key.head != "join" or not key.parts:
-        return False
-    if folder.kind == "call" and folder.head == "join":
-        count = len(folder.parts)
-        return len(key.parts) > count and all(a is b for a, b in zip(key.parts, folder.parts))
-    return key.parts[0] is folder
-
-
-#: blocks climbed from a write towards the mkdir that made its folder
-_FOLDER_LEVELS = 64
-
-
 def _loop_lines(scope):
     """The lines inside the loops of ``scope``, as disjoint ``(starts, ends)`` sorted for bisect."""
     spans = sorted((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(scope)
@@ -952,16 +894,14 @@ def save(path, data, mode="w"):
     ]
 
     def check(self, module):
-        made_folders = None  # scope -> its exclusive mkdirs, found for the first rename that asks
-        loops = {}
+        made_folders = None  # the module's exclusive mkdirs, found for the first rename that asks
         for event in module.events_of(FileRename):
             temp = event.temp
             if temp is None or temp.synced:
                 continue
             if made_folders is None:
-                made_folders = _folders_made(module)
-            if made_folders and _in_folder_made_before(
-                    event.dst, event.scope.node, blocks_of(module).statement_holding(event.node), made_folders, loops):
+                made_folders = FoldersMade(module)
+            if made_folders.hold(event.dst, event.scope.node, blocks_of(module).statement_holding(event.node)):
                 continue  # into a folder made just before: no old contents a crash could empty
             yield self.finding(event.node, op=spelled_op(event), line=temp.line, path=spell_path(event.dst, event.dst_node, module.lines))
 

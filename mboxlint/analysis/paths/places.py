@@ -9,11 +9,14 @@ locked and closed is a lock file."""
 
 import ast
 from collections import Counter
+from typing import Dict, List, Optional, Tuple
 
-from ..events import FileOpen
+from ..arms import Arms
+from ..events import FileAct, FileOpen
 from ..imports import dotted_name, own_statements, parameter_names, same
 from ..pathkey import name_key
 from ..summaries import TRANSPARENT, arguments_by_parameter, bindings_of, instance_name, local_bindings, local_names
+from .opens import MKDIR
 
 
 def _module_wide(roots, facts, local) -> bool:
@@ -510,3 +513,67 @@ def file_slots(event, place, passed=None) -> list:
     for attribute in place.stored_in(event):
         slots.append((place(event, attribute), attribute))
     return slots
+
+
+#: the calls that make a folder, as file events name them
+FOLDER_MAKERS = MKDIR | {"Path.mkdir"}
+#: blocks climbed from a write towards the mkdir that made its folder
+_FOLDER_LEVELS = 64
+
+
+class FoldersMade:
+    """The module's exclusive mkdirs (``os.mkdir``, ``os.makedirs`` or ``Path.mkdir`` without
+    ``exist_ok``, which fail on a folder that is there): past one, the folder is new, made by
+    this run, and so is every file in it. Found from the file events at the first question."""
+
+    def __init__(self, module):
+        self._module = module
+        self._made: Optional[Dict[int, List[Tuple[ast.stmt, object]]]] = None
+        self._arms: Dict[int, Arms] = {}
+
+    def hold(self, key, scope: ast.AST, stmt: Optional[ast.stmt]) -> bool:
+        """Whether the file ``key`` names, written (or renamed onto) at ``stmt`` in ``scope``,
+        is in a folder an exclusive mkdir of the same scope made before it on every way to
+        it (``makedirs(build_dir)`` then ``open(join(build_dir, "checksum"), "w")``)."""
+        if key is None or stmt is None:
+            return False
+        if self._made is None:
+            self._made = {}
+            for event in self._module.events_of(FileAct):
+                if event.op in FOLDER_MAKERS and event.stmt is not None:
+                    self._made.setdefault(id(event.scope.node), []).append((event.stmt, event.path))
+        mkdirs = [made for made, folder in self._made.get(id(scope), ()) if names_entry_of(key, folder)]
+        if not mkdirs:
+            return False
+        arms = self._arms.get(id(scope))
+        if arms is None:
+            arms = self._arms[id(scope)] = Arms(scope)
+        made = [place for place in map(arms.place, mkdirs) if place is not None]
+        node = stmt
+        for _ in range(_FOLDER_LEVELS):
+            here = arms.place(node)
+            if here is None:
+                return False
+            if any(block is here[0] and index < here[1] for block, index in made):
+                return True
+            held = arms.holder(node)
+            if held is None:
+                return False
+            node = held[0]
+        return False
+
+
+def names_entry_of(key, folder) -> bool:
+    """Whether ``key`` names something inside ``folder``: a join onto it (joins are kept flat:
+    ``join(join(root, name), "f")`` is ``join(root, name, "f")``, inside ``join(root, name)``),
+    or the file whose folder it is (``dirname(key)``)."""
+    if folder is None:
+        return False
+    if folder.kind == "call" and folder.head == "dirname" and folder.parts[0] is key:
+        return True  # ``makedirs(dirname(CACHE))`` then ``open(CACHE, "w")``
+    if key.kind != "call" or key.head != "join" or not key.parts:
+        return False
+    if folder.kind == "call" and folder.head == "join":
+        count = len(folder.parts)
+        return len(key.parts) > count and all(a is b for a, b in zip(key.parts, folder.parts))
+    return key.parts[0] is folder
