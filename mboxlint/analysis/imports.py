@@ -500,7 +500,23 @@ class ModuleFacts:
         with a stray ``import unittest`` it never uses is no test suite."""
         bound = [alias.asname or (alias.name.split(".")[0] if isinstance(stmt, ast.Import) else alias.name)
                  for alias in stmt.names]
-        return self.text is None or any(self.word_count(name) != 1 for name in bound)
+        return self.text is None or any(self._words_up_to(name, 2) != 1 for name in bound)
+
+    def _words_up_to(self, name: str, most: int) -> int:
+        """:meth:`word_count` of ``name``, counted no further than ``most``: a test module
+        spells its framework again within a few lines, and need not be read to its end."""
+        known = self._words.get(name) if self._every_word is None else self._every_word.get(name, 0)
+        if known is not None:
+            return min(known, most)
+        text = self._word_text
+        if text is None:  # identifiers are compared normalised, as by :meth:`word_count`
+            text = self._word_text = self.text if self.text.isascii() else unicodedata.normalize("NFKC", self.text)
+        found = 0
+        for _ in re.finditer(r"\b%s\b" % re.escape(name), text):
+            found += 1
+            if found >= most:
+                break
+        return found
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
         """Whether any alias refers to a module under one of ``prefixes``."""
