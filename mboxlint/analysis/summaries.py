@@ -2225,6 +2225,10 @@ class PrivatePaths:
         self._spelled_attributes: Dict[int, tuple] = {}
         #: per class: each attribute -> the attributes spelled in what it is bound to
         self._attribute_values: Dict[int, Dict[str, Set[str]]] = {}
+        #: id of a method -> its bindings of the instance's attributes (:func:`_attribute_stores`)
+        self._method_stores: Dict[int, list] = {}
+        #: (id of a method, instance name) -> what it spells on the instance (see :meth:`_reaches`)
+        self._method_reach: Dict[Tuple[int, str], Optional[Tuple[FrozenSet[str], Tuple[str, ...]]]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
         self._unbound_temps: Optional[Dict[str, List[int]]] = None
         self._class_names: Optional[FrozenSet[str]] = None
@@ -2518,6 +2522,11 @@ class PrivatePaths:
                         if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)]
         return self._records.get(func.id)
 
+    def _spells_within(self, node: ast.AST, words: Tuple[str, ...]) -> bool:
+        """Whether a line of ``node`` may hold one of ``words`` (True when the text is not known)."""
+        lines = lines_holding(self.facts.text, words)
+        return lines is None or holds_line(lines, node.lineno, node.end_lineno or node.lineno)
+
     def _may_spell_private(self, node: ast.AST, names: Iterable[str]) -> bool:
         """Whether the lines of ``node`` may make a private path: they spell a private
         directory factory (under its own name or one it was imported as) or one of ``names``.
@@ -2604,11 +2613,11 @@ class PrivatePaths:
                  if self._may_spell_private(method, ()) or self._may_spell_private(method, seeded)
                  or test_methods and method.name.startswith("test")]
         if not any(self._store_private(method, self_name, value, set(lists), method_names, makers)
-                   for method, self_name, _attr, value in _attribute_stores(seeds)):
+                   for method, self_name, _attr, value in self._stores(seeds)):
             return lists
         # (method, self name, attribute, value); ``self.tmp = None`` (before a fresh one is made,
         # or after it is removed) names no file: only the other bindings say what it holds.
-        stores = [store for store in _attribute_stores(methods) if not names_no_file(store[3])]
+        stores = [store for store in self._stores(methods) if not names_no_file(store[3])]
         # ``self.tmpdir = {}`` before its items are stored: an empty collection names no file
         itemised = {attr for _method, _self_name, attr, value in stores if isinstance(value, _ItemValue)}
         if itemised:
@@ -2665,7 +2674,7 @@ class PrivatePaths:
                                        or self.facts.spells("NamedTemporaryFile")) \
                 or not self.facts.spells(".append("):
             return frozenset()
-        stores = _attribute_stores(methods)
+        stores = self._stores(methods)
         empty = {attr for _method, _self_name, attr, value in stores
                  if type(value) is ast.List and not value.elts}
         if not empty:
@@ -2673,6 +2682,8 @@ class PrivatePaths:
         empty -= {attr for _method, _self_name, attr, value in stores if not (type(value) is ast.List and not value.elts)}
         appended: Dict[str, bool] = {}
         for method in methods:
+            if not self._spells_within(method, _ADDING_WORDS):
+                continue  # no line of it adds to a collection
             self_name = _params(method)[0]
             fresh = objects = None  # found once per method, for the first append that asks
             for node in ast.walk(method):
@@ -2716,19 +2727,16 @@ class PrivatePaths:
             seen.add(id(node))
             if len(seen) > REACHED_METHODS:
                 return None
-            receivers: Set[int] = set()
-            for sub in ast.walk(node):
-                kind = type(sub)
-                if kind is ast.Attribute and type(sub.value) is ast.Name and sub.value.id == name:
-                    receivers.add(id(sub.value))
-                    read.add(sub.attr)
-                    callee = methods.get(sub.attr)
-                    if callee is not None and callee is not node:
-                        params = _params(callee)
-                        if params:
-                            stack.append((callee, params[0]))
-                elif kind is ast.Name and sub.id == name and id(sub) not in receivers and type(sub.ctx) is ast.Load:
-                    return None  # the instance itself, handed on or kept
+            spelled = self._reaches(node, name)
+            if spelled is None:
+                return None  # the instance itself, handed on or kept
+            read |= spelled
+            for attr in spelled:
+                callee = methods.get(attr)
+                if callee is not None and callee is not node:
+                    params = _params(callee)
+                    if params:
+                        stack.append((callee, params[0]))
         # an attribute's path is followed into what it is bound to (``self.db = join(self.tmp,
         # "f")`` reaches ``self.tmp``)
         pending = list(read)
@@ -2739,6 +2747,38 @@ class PrivatePaths:
                     pending.append(attr)
         return read
 
+    def _reaches(self, method: ast.AST, name: str) -> Optional[FrozenSet[str]]:
+        """The attributes ``method`` spells on its instance ``name`` (``self.tmp``), or None when
+        it uses the instance itself otherwise (``helper(self)``). Once per method: every method
+        of a class may reach it."""
+        key = (id(method), name)
+        if key in self._method_reach:
+            return self._method_reach[key]
+        read: Set[str] = set()
+        receivers: Set[int] = set()
+        found: Optional[FrozenSet[str]] = None
+        for sub in ast.walk(method):
+            kind = type(sub)
+            if kind is ast.Attribute and type(sub.value) is ast.Name and sub.value.id == name:
+                receivers.add(id(sub.value))
+                read.add(sub.attr)
+            elif kind is ast.Name and sub.id == name and id(sub) not in receivers and type(sub.ctx) is ast.Load:
+                break
+        else:
+            found = frozenset(read)
+        self._method_reach[key] = found
+        return found
+
+    def _stores(self, methods: Iterable[ast.AST]) -> list:
+        """:func:`_attribute_stores` of ``methods``, each method's read once."""
+        stores = []
+        for method in methods:
+            own = self._method_stores.get(id(method))
+            if own is None:
+                own = self._method_stores[id(method)] = _attribute_stores((method,))
+            stores.extend(own)
+        return stores
+
     def _attribute_values_of(self, cls: ast.ClassDef, methods: Dict[str, ast.AST]) -> Dict[str, Set[str]]:
         """Attribute of the instance -> the instance's attributes spelled in the values its
         methods bind it to. Once per class."""
@@ -2746,7 +2786,7 @@ class PrivatePaths:
         if found is None:
             found = {}
             every = [m for m in methods.values() if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(m)]
-            stores = _attribute_stores(every)
+            stores = self._stores(every)
             # ``self.root = root`` then ``self.dir = join(root, "d")``: a local an attribute is
             # bound to in the same method stands for that attribute
             kept: Dict[Tuple[int, str], Set[str]] = {}
@@ -2790,7 +2830,7 @@ class PrivatePaths:
         if not self.facts.spells("NamedTemporaryFile"):
             return frozenset()
         made: Dict[str, bool] = {}
-        for _method, _self_name, attr, value in _attribute_stores(methods):
+        for _method, _self_name, attr, value in self._stores(methods):
             if is_none(value):
                 continue  # ``self.log = None``: no file yet, or any more
             made[attr] = made.get(attr, True) and type(value) is ast.Call \
@@ -2803,7 +2843,7 @@ class PrivatePaths:
         tempfile.mkstemp(); files.append(name)``), as :meth:`_temp_lists` finds for an
         attribute: what a ``finally:`` removes is the function's own."""
         if not self._factories or not (self.facts.spells("mkstemp") or self.facts.spells("mkdtemp")) \
-                or not self.facts.spells(".append("):
+                or not self.facts.spells(".append(") or not self._spells_within(func, ("append",)):
             return frozenset()
         bindings = local_bindings(func, self.facts.may_walrus)
         empty = {name for name, values in bindings.items()
@@ -3415,6 +3455,9 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
                         stores.append((stmt, self_name, element.attr, part))
     return stores
 
+
+#: the methods that add to a collection (``self.files.append(name)``), as words of the text
+_ADDING_WORDS = ("append", "extend", "insert", "add")
 
 #: calls whose result is the name of a new temp file or folder
 _TEMP_NAME_MAKERS = frozenset({"tempfile.mkdtemp", "tempfile.mktemp"})

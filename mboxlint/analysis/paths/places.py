@@ -158,7 +158,10 @@ class Places:
             # So is one inside a folder the instance or the module names, chosen by such a
             # parameter (``join(self.path, "tmp", f"{app_name}.json")``, ``join(repository,
             # IDENT_FILE)``): the entries of one store.
-            given = roots & (self._kept_parameters(node) | self._handed_on(node)) - {"self"}
+            kept = self._kept_parameters(node)
+            given = roots & kept - {"self"}
+            if roots - kept - {"self"}:  # a local handed on (read only when one may be)
+                given |= roots & self._handed_on(node) - {"self"}
             anchored = roots - given
             if not given or not _module_wide(anchored, self.facts, local) or not (anchored or _names_a_file(key)):
                 return ("scope", id(node))
