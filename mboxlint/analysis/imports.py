@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .triggers import holds_line, lines_holding
+from .triggers import count_word, holds_line, lines_holding
 
 #: names :meth:`ModuleFacts.word_count` counts one by one before counting every word at once
 MANY_WORDS = 8
@@ -213,9 +213,7 @@ class ModuleFacts:
             if len(self._words) >= MANY_WORDS:
                 self._every_word = Counter(re.findall(r"\w+", text))
                 return self._every_word.get(name, 0)
-            found = text.count(name)  # a substring count is the word count when no longer
-            if found:
-                found = len(re.findall(r"\b%s\b" % re.escape(name), text))
+            found = count_word(text, name)
             self._words[name] = found
         return found
 
@@ -511,12 +509,7 @@ class ModuleFacts:
         text = self._word_text
         if text is None:  # identifiers are compared normalised, as by :meth:`word_count`
             text = self._word_text = self.text if self.text.isascii() else unicodedata.normalize("NFKC", self.text)
-        found = 0
-        for _ in re.finditer(r"\b%s\b" % re.escape(name), text):
-            found += 1
-            if found >= most:
-                break
-        return found
+        return count_word(text, name, most)
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
         """Whether any alias refers to a module under one of ``prefixes``."""

@@ -24,6 +24,7 @@ then a call of it is that call, with the caller's arguments for the parameters.
 
 import ast
 import bisect
+import functools
 import re
 import weakref
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
@@ -102,10 +103,12 @@ _STANDARD_PATH_MODULES = frozenset({
 })
 
 
-def name_words(name: str) -> List[str]:
+@functools.lru_cache(maxsize=4096)
+def name_words(name: str) -> Tuple[str, ...]:
     """The words of an identifier, camelCase and snake_case alike, lower case:
-    ``getConfigPath`` and ``get_config_path`` are ``["get", "config", "path"]``."""
-    return [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
+    ``getConfigPath`` and ``get_config_path`` are ``("get", "config", "path")``. (Each
+    module asks about the same few names many times.)"""
+    return tuple(word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name))
 
 
 def names_path_getter(name: str) -> bool:
@@ -2225,6 +2228,8 @@ class PrivatePaths:
         self._spelled_attributes: Dict[int, tuple] = {}
         #: per class: each attribute -> the attributes spelled in what it is bound to
         self._attribute_values: Dict[int, Dict[str, Set[str]]] = {}
+        #: words -> the lines holding one (see :meth:`_spells_within`)
+        self._word_lines: Dict[Tuple[str, ...], Optional[List[int]]] = {}
         #: id of a method -> its bindings of the instance's attributes (:func:`_attribute_stores`)
         self._method_stores: Dict[int, list] = {}
         #: (id of a method, instance name) -> what it spells on the instance (see :meth:`_reaches`)
@@ -2524,7 +2529,9 @@ class PrivatePaths:
 
     def _spells_within(self, node: ast.AST, words: Tuple[str, ...]) -> bool:
         """Whether a line of ``node`` may hold one of ``words`` (True when the text is not known)."""
-        lines = lines_holding(self.facts.text, words)
+        lines = self._word_lines.get(words, False)
+        if lines is False:  # merged once per module
+            lines = self._word_lines[words] = lines_holding(self.facts.text, words)
         return lines is None or holds_line(lines, node.lineno, node.end_lineno or node.lineno)
 
     def _may_spell_private(self, node: ast.AST, names: Iterable[str]) -> bool:
@@ -2674,6 +2681,10 @@ class PrivatePaths:
                                        or self.facts.spells("NamedTemporaryFile")) \
                 or not self.facts.spells(".append("):
             return frozenset()
+        # only a method adding to a collection can give one its temp files
+        adding = [method for method in methods if self._spells_within(method, _ADDING_WORDS)]
+        if not adding:
+            return frozenset()
         stores = self._stores(methods)
         empty = {attr for _method, _self_name, attr, value in stores
                  if type(value) is ast.List and not value.elts}
@@ -2681,9 +2692,7 @@ class PrivatePaths:
             return frozenset()
         empty -= {attr for _method, _self_name, attr, value in stores if not (type(value) is ast.List and not value.elts)}
         appended: Dict[str, bool] = {}
-        for method in methods:
-            if not self._spells_within(method, _ADDING_WORDS):
-                continue  # no line of it adds to a collection
+        for method in adding:
             self_name = _params(method)[0]
             fresh = objects = None  # found once per method, for the first append that asks
             for node in ast.walk(method):
@@ -2719,7 +2728,6 @@ class PrivatePaths:
         read: Set[str] = set()
         seen: Set[int] = set()
         stack = [(func, self_name)]
-        values = self._attribute_values_of(cls, methods)
         while stack:
             node, name = stack.pop()
             if id(node) in seen:
@@ -2737,8 +2745,11 @@ class PrivatePaths:
                     params = _params(callee)
                     if params:
                         stack.append((callee, params[0]))
+        if not read:
+            return read
         # an attribute's path is followed into what it is bound to (``self.db = join(self.tmp,
         # "f")`` reaches ``self.tmp``)
+        values = self._attribute_values_of(cls, methods)
         pending = list(read)
         while pending:
             for attr in values.get(pending.pop(), ()):
@@ -3304,7 +3315,10 @@ class PrivatePaths:
             if cls is not None and positional:
                 # the instance's private attributes, spelled once per class: joined below as a
                 # whole, they cost a class of N such attributes and N methods no N * N steps
-                instance_names, by_root = self._instance_names(cls, inherited, positional[0])
+                # (a method spelling no attribute of the instance, and not handing it on,
+                # reaches none: it needs no look at the class)
+                if self._reaches(func, positional[0]) != frozenset():
+                    instance_names, by_root = self._instance_names(cls, inherited, positional[0])
                 if instance_names:
                     # only those the method reaches (itself, or through the instance's other
                     # methods): a class of N such attributes and N methods would cost N * N
@@ -3456,8 +3470,9 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
     return stores
 
 
-#: the methods that add to a collection (``self.files.append(name)``), as words of the text
-_ADDING_WORDS = ("append", "extend", "insert", "add")
+#: the methods that add to a collection (``self.files.append(name)``), as the text spells
+#: them (``.add`` with its dot: ``add`` alone is on most lines holding ``address``)
+_ADDING_WORDS = ("append", "extend", "insert", ".add")
 
 #: calls whose result is the name of a new temp file or folder
 _TEMP_NAME_MAKERS = frozenset({"tempfile.mkdtemp", "tempfile.mktemp"})

@@ -6,6 +6,7 @@ words of the module being checked.
 """
 
 import bisect
+import re
 from typing import Dict, List, Optional
 
 
@@ -64,6 +65,37 @@ def word_lines(text: str, word: str) -> Optional[List[int]]:
 def known_lines(text: str, word: str) -> Optional[List[int]]:
     """What :func:`word_lines` found for ``word`` in ``text`` already; None if not asked yet."""
     return _last_lines[1].get(word) if _last_lines[0] is text else None
+
+
+def count_word(text: str, name: str, most: Optional[int] = None) -> int:
+    """How often the identifier ``name`` occurs in ``text`` as a whole word (as ``\\b`` of
+    ``re`` bounds one: not next to a letter, digit or underscore), counted no further than
+    ``most``. A search for the name then a look at its two neighbours: many times faster than
+    a ``\\bname\\b`` pattern, which the ``re`` engine tries at every position of the text."""
+    if not name.isidentifier():
+        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        found = 0
+        for _ in pattern.finditer(text):
+            found += 1
+            if most is not None and found >= most:
+                break
+        return found
+    found = 0
+    size, end = len(name), len(text)
+    at = text.find(name)
+    while at != -1:
+        after = at + size
+        # (an occurrence overlapping the one before follows a letter of it: never a word)
+        if (at == 0 or not _word_character(text[at - 1])) and (after >= end or not _word_character(text[after])):
+            found += 1
+            if most is not None and found >= most:
+                break
+        at = text.find(name, after)
+    return found
+
+
+def _word_character(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _occurrences(text: str, word: str):

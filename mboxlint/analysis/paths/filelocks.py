@@ -272,7 +272,8 @@ class FileLocks:
 
     def _may_lock_in_helpers(self) -> bool:
         if self._helpers_may_lock is None:
-            self._helpers_may_lock = any(self.facts.spells(word) for word in ("acquire", "flock", "lockf", "lockfile"))
+            # (``lockf`` is in ``lockfile`` too)
+            self._helpers_may_lock = any(self.facts.spells(word) for word in ("acquire", "flock", "lockf"))
         return self._helpers_may_lock
 
     def _helper_lock_effect(self, func: ast.AST, cls, depth: int) -> Optional[bool]:
