@@ -198,3 +198,35 @@ def test_a_module_whose_words_cannot_matter_is_not_parsed(text, monkeypatch):
     monkeypatch.undo()
     # ... and one that does not parse still says so
     assert check_source(text + "def g(:\n", "m.py").error.code == "E999"
+
+
+def _random_texts(pieces, count, seed):
+    import random
+    chooser = random.Random(seed)
+    for _ in range(count):
+        yield "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 16)))
+
+
+def test_whole_words_are_counted_as_a_word_boundary_pattern_counts_them():
+    import re
+
+    from mboxlint.analysis.triggers import count_word
+    pieces = ["ab", "a", "_", "b1", "é", "x", " ", ".", "\n", "(", "1", "ａ"]
+    for text in _random_texts(pieces, 20000, 7):
+        for name in ("a", "ab", "_", "b1", "é", "x_"):
+            expected = len(re.findall(r"\b%s\b" % re.escape(name), text))
+            assert count_word(text, name) == expected, (text, name)
+            assert count_word(text, name, 1) == min(expected, 1)
+
+
+def test_names_a_path_method_is_called_on_are_read_as_the_pattern_anchored_at_the_name_reads_them():
+    import re
+
+    from mboxlint.analysis.paths.expressions import PATH_ONLY_METHODS, _path_call_names
+    anchored = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\.\s*(?:(?:%s)\s*\(\s*(?:\)|\w+\s*=[^=])|(?:%s)\s*\(\s*[^)\s])" % (
+        "|".join(sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity == 0) + ["exists"]),
+        "|".join(sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity != 0))))
+    pieces = ["p", "_x", "é", "1", ".", " ", "\n", "exists", "(", ")", "is_file", "mkdir", "parents",
+              "=", "==", "read_text", "Ab", "self"]
+    for text in _random_texts(pieces, 30000, 11):
+        assert _path_call_names(text) == {m.group(1) for m in anchored.finditer(text)}, text

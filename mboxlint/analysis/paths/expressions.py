@@ -1173,7 +1173,7 @@ def imported_pathlib_names(facts) -> frozenset:
     if text is None:
         return frozenset()
     bound, declared = facts.top_level_bindings(), facts.maybe_global()
-    spelt = {match.group(1) for match in _PATH_CALL.finditer(text)}
+    spelt = _path_call_names(text)
     return frozenset(name for name in spelt if bound.get(name) == 1 and name not in declared
                      and facts.imported_name(ast.Name(id=name, ctx=ast.Load())) is not None)
 
@@ -1181,9 +1181,28 @@ def imported_pathlib_names(facts) -> frozenset:
 #: ``name.is_file()``, ``name.mkdir(parents=True)``, ``name.write_text(s)``...: the methods
 #: :data:`PATH_ONLY_METHODS` takes without positional arguments called with none, the others
 #: with some (on a bare name: ``self.cache.is_file()`` says nothing of a ``cache`` imported)
-_PATH_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\.\s*(?:(?:%s)\s*\(\s*(?:\)|\w+\s*=[^=])|(?:%s)\s*\(\s*[^)\s])" % (
+#: (what follows the name: the pattern starts at the dot, which ``re`` can search for fast;
+#: one starting at the name would be tried at every word of the text)
+_PATH_CALL = re.compile(r"\.\s*(?:(?:%s)\s*\(\s*(?:\)|\w+\s*=[^=])|(?:%s)\s*\(\s*[^)\s])" % (
     "|".join(sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity == 0) + ["exists"]),
     "|".join(sorted(m for m, arity in PATH_ONLY_METHODS.items() if arity != 0))))
+
+
+def _path_call_names(text: str) -> Set[str]:
+    """The bare names :data:`_PATH_CALL` calls a path's method on: the identifier before the
+    dot (spaces allowed between), not itself after a dot or inside a longer word."""
+    names = set()
+    for match in _PATH_CALL.finditer(text):
+        end = match.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+        start = end
+        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        name = text[start:end]
+        if name and (name[0] == "_" or "a" <= name[0].lower() <= "z") and (not start or text[start - 1] != "."):
+            names.add(name)
+    return names
 
 
 def _builds_pathlib(node: ast.AST, resolve, known: Set[str]) -> bool:
