@@ -7,21 +7,19 @@ cache that may be lost), so they run only with ``--select MBX``, ``--select MBX9
 """
 
 import ast
-import bisect
 
 from ..analysis.arms import Arms
-from ..analysis.events import FileAct, FileMtime, FileOpen, FileRename
-from ..analysis.imports import dotted_name, same
+from ..analysis.events import FileMtime, FileOpen, FileRename
 from ..analysis.paths import OPEN_WORDS, RENAME_WORDS, open_mode
-from ..analysis.paths.places import FILE_LOCKS, FoldersMade, PassedFiles, Places, created_for_callers, \
-    creates_missing, file_slots, lock_only_names
+from ..analysis.paths.places import FILE_LOCKS, FoldersMade, PassedFiles, Places, WrittenFirst, \
+    created_for_callers, creates_missing, file_slots, lock_only_names
 from ..analysis.testcode import in_test, is_test
 from ..plans import no_fix
 from ..plans.atomic import atomic_plan
 from ..plans.statements import blocks_of
 from .writes import empty_text, writes_nothing
 from .base import Invalid, Rule
-from .files import MKDIR_OPS, PARAMETER_MODE, spelled_op
+from .files import PARAMETER_MODE, spelled_op
 from .spelling import spell_path
 
 SEED_OFFLINEIMAP = "offlineimap-state-file-atomicity"
@@ -555,7 +553,7 @@ def save(state):
         # A name built from another path is a temp only if it is renamed into place; one that
         # is written, read and rewritten but never renamed is the state file itself.
         renamed = {(place(event, event.src), event.src) for event in module.events_of(FileRename)}
-        loops = {}  # scope -> line ranges of its loops and its arms, found once
+        written_first = WrittenFirst()
         calls = None  # the module's calls by name, gathered for the first write that needs them
         created_for = {}  # (function, file) -> whether every call of it is in a failed open's handler
         tries = {}  # caller -> its ``try`` statements, found once
@@ -580,7 +578,7 @@ def save(state):
                            if not _separate_tests(read, event)}.values())
             rewrites = list({id(write): write for slot in slots for write in writes[slot]
                              if not _separate_tests(write, event)}.values())
-            if not paired or creates_missing(event, opens) or _written_once(event, rewrites, paired, loops):
+            if not paired or creates_missing(event, opens) or written_first(event, rewrites, paired):
                 continue
             if made_folders is None:
                 made_folders = FoldersMade(module)
@@ -665,98 +663,6 @@ def _separate_tests(read, write) -> bool:
     """Two different test functions: each runs alone, their paths only read the same (a write
     in one is neither paired with a read nor counted as a rewrite in the other)."""
     return read.scope.node is not write.scope.node and is_test(read.scope) and is_test(write.scope)
-
-
-def _written_once(write, writes, reads, loops) -> bool:
-    """Whether the write creates the file rather than rewriting it: made where the file was
-    checked to be missing (or empty), or the only truncating write of it, made before every read of it
-    in the same function (not in the other arm of an ``if``: ``if changed: write else:
-    read`` rewrites what the other arm reads) and not in a loop."""
-    guard = write.guard
-    if guard is not None and guard.found_no_file:
-        return True
-    scope = write.scope.node
-    found = loops.get(id(scope))
-    if found is None:
-        found = loops[id(scope)] = (_loop_lines(scope), Arms(scope))
-    if _made_when_missing_or_empty(write, found[1]):
-        return True
-    if len(writes) != 1:
-        return False
-    line = write.node.lineno
-    if any(read.scope.node is not scope or read.node.lineno <= line for read in reads):
-        return False
-    starts, arms = found
-    if any(arms.exclusive(write.stmt, read.stmt) for read in reads):
-        return False
-    index = bisect.bisect_right(starts[0], line) - 1
-    return index < 0 or line > starts[1][index]
-
-
-def _made_when_missing_or_empty(write, arms) -> bool:
-    """Whether the write is in the body of an ``if`` (no statement between) that tests its
-    path for no file or an empty one: ``if not p.exists() or p.stat().st_size == 0:``,
-    ``if os.path.getsize(p) == 0:``. Either way it truncates nothing a reader could see."""
-    held = arms.holder(write.stmt)
-    if held is None or not isinstance(held[0], ast.If) or held[1] is not held[0].body:
-        return False
-    test, path = held[0].test, write.path_node
-    if path is None:
-        return False
-    spelt = path
-    tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
-    return any(_tests_empty(t, spelt) for t in tests) and all(
-        _tests_empty(t, spelt) or _tests_missing(t, spelt) for t in tests)
-
-
-def _tests_missing(test, spelt: ast.AST) -> bool:
-    """``not p.exists()``, ``not os.path.exists(p)`` (``is_file``, ``isfile`` too) of the path spelt."""
-    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call)):
-        return False
-    call = test.operand
-    if call.args:
-        name = dotted_name(call.func) or ""
-        subject = call.args[0] if len(call.args) == 1 and name.rsplit(".", 1)[-1] in ("exists", "isfile") else None
-    else:
-        subject = call.func.value if isinstance(call.func, ast.Attribute) and call.func.attr in ("exists", "is_file") \
-            else None
-    return same(subject, spelt)
-
-
-def _tests_empty(test, spelt: ast.AST) -> bool:
-    """``SIZE == 0``, ``SIZE < 1`` or ``not SIZE`` of the path spelt (see :data:`_SIZE_FUNCTIONS`)."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _size_of(test.operand, spelt)
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
-        bound = test.comparators[0].value
-        return (isinstance(test.ops[0], ast.Eq) and bound == 0 or isinstance(test.ops[0], ast.Lt) and bound == 1) \
-            and _size_of(test.left, spelt)
-    return False
-
-
-def _size_of(node, spelt: ast.AST) -> bool:
-    """``os.path.getsize(p)``, ``os.stat(p).st_size`` or ``p.stat().st_size`` of the path spelt."""
-    if isinstance(node, ast.Attribute) and node.attr == "st_size" and isinstance(node.value, ast.Call):
-        call = node.value  # ``os.stat(p).st_size`` or ``p.stat().st_size``
-        if not call.args and isinstance(call.func, ast.Attribute) and call.func.attr == "stat":
-            return same(call.func.value, spelt)
-        return len(call.args) == 1 and dotted_name(call.func) == "os.stat" and same(call.args[0], spelt)
-    return isinstance(node, ast.Call) and len(node.args) == 1 and dotted_name(node.func) == "os.path.getsize" \
-        and same(node.args[0], spelt)
-
-
-def _loop_lines(scope):
-    """The lines inside the loops of ``scope``, as disjoint ``(starts, ends)`` sorted for bisect."""
-    spans = sorted((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(scope)
-                   if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node is not scope)
-    starts, ends = [], []
-    for start, end in spans:
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], end)  # nested in (or overlapping) the one before
-        else:
-            starts.append(start)
-            ends.append(end)
-    return starts, ends
 
 
 class RenameWithoutFsync(Rule):
