@@ -113,8 +113,12 @@ def whole_check(corpus, repeat):
                 raise SystemExit("check exited %d: %s" % (done.returncode, done.stderr.decode()[-2000:]))
     for what, times in (("wall clock", wall), ("CPU (check and workers)", cpu)):
         before, after = statistics.median(times["summaries off"]), statistics.median(times["summaries on"])
-        print("whole cold check, %s, median of %d: off %.3fs, on %.3fs, ratio %.3f (%+.1f%%)"
-              % (what, repeat, before, after, after / before, (after / before - 1) * 100))
+        # each round's own ratio: the machine's speed drifts over a run, and a round's two
+        # checks run back to back
+        paired = statistics.median(on / off for off, on in zip(times["summaries off"], times["summaries on"]))
+        print("whole cold check, %s, median of %d: off %.3fs, on %.3fs, ratio %.3f (%+.1f%%); "
+              "median of the rounds' ratios %.3f (%+.1f%%)"
+              % (what, repeat, before, after, after / before, (after / before - 1) * 100, paired, (paired - 1) * 100))
         print("  runs off: %s" % " ".join("%.2f" % t for t in times["summaries off"]))
         print("  runs on:  %s" % " ".join("%.2f" % t for t in times["summaries on"]))
 
