@@ -672,8 +672,9 @@ class RenameWithoutFsync(Rule):
     Reports the rename (`os.rename`, `os.replace`, `os.renames`, `shutil.move`, `Path.rename`/`replace`,
     or a call of a helper of the module that makes one of its parameters onto another) of a
     temp file (from `tempfile`, or a name built from the target or from another name that this
-    function wrote, with `open()` or with `Path.open()` also on a path whose type is written
-    nowhere, as in MBX302, or with `os.open()` with `O_CREAT` and `O_WRONLY`/`O_RDWR`:
+    function wrote, with `open()`, or with `Path.open()`, `Path.write_text()` or
+    `Path.write_bytes()` also on a path whose type is written nowhere, as in MBX302, or with
+    `os.open()` with `O_CREAT` and `O_WRONLY`/`O_RDWR`:
     `dst + ".tmp"`, `join(folder, name + ".part")`, a helper of the
     module whose body only returns such a name from its parameter (`self._tmp_path(dst)`
     with `return f"{path}.tmp"`), or a message
