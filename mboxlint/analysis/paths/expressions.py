@@ -289,7 +289,12 @@ def _assigned_to(stmt: ast.stmt) -> Optional[Tuple[str, ast.AST]]:
 #: the last part of the name of a function (or a method, called without arguments) whose
 #: value names the file its argument (or receiver) names, spelt otherwise: ``default_rebinding``
 #: has no resolver, so it goes by spelling
-_NORMALISING = frozenset(name.rsplit(".", 1)[1] for name in TRANSPARENT) | TRANSPARENT_METHODS | {"expandvars"}
+_NORMALISING = frozenset(name.rsplit(".", 1)[1] for name in TRANSPARENT) | TRANSPARENT_METHODS | {"expandvars", "as_posix"}
+
+#: methods called without arguments whose value names the file their receiver names: a
+#: path's own normalisations, and ``as_posix()``, its name as a string (a string, not a path,
+#: so not one of :data:`TRANSPARENT_METHODS`: its ``replace()`` is no rename)
+_SAME_FILE_METHODS = TRANSPARENT_METHODS | {"as_posix"}
 
 
 def _normalised(node: ast.AST, name: str) -> bool:
@@ -510,7 +515,7 @@ class PathExpressions:
                 return formatted, _concat  # ``"/proc/{}/cmdline".format(pid)``, as its f-string
         method = object_method(node, name)
         if method is not None:
-            if method in TRANSPARENT_METHODS and not node.args:
+            if method in _SAME_FILE_METHODS and not node.args:
                 return [node.func.value], _only
             if method in DERIVING_METHODS and len(node.args) == 1:
                 return [node.func.value, node.args[0]], _DERIVING[method]
