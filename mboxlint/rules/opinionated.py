@@ -159,7 +159,9 @@ class InPlaceRewrite(Rule):
     above, and only if it writes the file on every way through it: not in the `else` of a
     `try` whose handler goes on, nor after a `return` of its own under a test (`if size ==
     0: return`); a method rewriting its instance's file is reported at its
-    own open, not at its calls; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
+    own open, not at its calls, and so is a helper rewriting the file its parameter's
+    default names, at a call giving that default (`save_settings(s, config_path=config_path)`,
+    both defaulting to `CONFIG_PATH`): one write, one finding; a read through such a helper, `read_cache_file(self._cache_file)`, is a read of
     the caller's file, even in a function that spells no `open` of its own, and one that
     opens it on some paths only, after its own check or under an `if`, is still a reader).
     A helper is one whose every
@@ -258,8 +260,10 @@ class InPlaceRewrite(Rule):
     cannot keep the code's meaning the finding says no fix: `f = open(P, "w")` closed later
     (the close would have to become the commit), `"w+"` modes (the temp file is write-only,
     so reading back what was written fails), code that uses `f.name` or closes `f` inside
-    the `with`, `gzip`/`codecs` opens, `closefd`/`opener`, `*args`, and a `write_text` whose
-    return value is used.
+    the `with`, `gzip`/`codecs` opens, `closefd`/`opener`, `*args`, a `write_text` whose
+    return value is used, and the open of a helper whose calls giving it another file are
+    reported too (made atomic, it would change what those calls write as well, and their
+    findings would go with no fix of their own).
     """
 
     code = "MBX901"
@@ -562,6 +566,7 @@ def save(state):
         locked_only = {} if any(facts.spells(word) for word in FILE_LOCKS) else None
         empties_arms = {}  # scope -> its blocks indexed once (see _only_empties)
         made_folders = None  # the module's exclusive mkdirs, found for the first write that asks
+        reported = []  # (event, finding), kept until calls of helpers reported inside are left out
         for event in module.events_of(FileOpen):
             if event.mode != "truncate" or event.iplock is not None:
                 continue
@@ -602,7 +607,31 @@ def save(state):
             else:
                 plan = no_fix("atomic_write does not take this open's mode or arguments")
             line = min(read.node.lineno for read in paired)
-            yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines), line=line)
+            reported.append((event, plan, line))
+        # A call of a helper that rewrites the file its parameter's default names, giving that
+        # default (``save_settings(s, config_path=config_path)``, both defaulting to
+        # CONFIG_PATH), rewrites it through the helper's own open, reported there already:
+        # one finding for one write.
+        written = {(id(event.scope.node), event.path) for event, _plan, _line in reported if not event.helper}
+        summaries = facts.summaries
+        kept = []
+        called = set()  # the helpers whose calls are reported
+        for event, plan, line in reported:
+            if event.helper and summaries is not None:
+                scope = event.scope
+                callee = summaries.callee_node(event.node, scope.enclosing_class, scope.self_name)
+                if callee is not None and (id(callee[0]), event.path) in written:
+                    continue
+                if callee is not None:
+                    called.add(id(callee[0]))
+            kept.append((event, plan, line))
+        for event, plan, line in kept:
+            if not event.helper and id(event.scope.node) in called and plan.safety is not None:
+                # the helper's own open made atomic would change what its reported calls
+                # write too: those findings would go without a fix of their own
+                plan = no_fix("the helper also rewrites files its callers pass, reported at those calls")
+            yield self.finding(event.node, plan=plan, path=spell_path(event.path, event.path_node, module.lines),
+                               line=line)
 
 
 def _only_empties(event, locked_only=None, arms=None) -> bool:
