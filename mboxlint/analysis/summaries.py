@@ -2233,7 +2233,7 @@ class PrivatePaths:
         #: id of a method -> its bindings of the instance's attributes (:func:`_attribute_stores`)
         self._method_stores: Dict[int, list] = {}
         #: (id of a method, instance name) -> what it spells on the instance (see :meth:`_reaches`)
-        self._method_reach: Dict[Tuple[int, str], Optional[Tuple[FrozenSet[str], Tuple[str, ...]]]] = {}
+        self._method_reach: Dict[Tuple[int, str], Optional[FrozenSet[str]]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
         self._unbound_temps: Optional[Dict[str, List[int]]] = None
         self._class_names: Optional[FrozenSet[str]] = None
