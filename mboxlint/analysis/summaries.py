@@ -1461,7 +1461,10 @@ class ModuleSummaries:
                 continue
             elif isinstance(current, ast.Attribute):
                 stack.append(current.value)
-            elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add)):
+            elif isinstance(current, ast.BinOp) and isinstance(current.op, (ast.Div, ast.Add, ast.Sub, ast.Mult,
+                                                                            ast.FloorDiv)):
+                # (``-``, ``*``, ``//`` of pure values, a width in a format spec say:
+                # ``f"{key:0{2 * self.key_bytes}x}"``, are as pure)
                 stack.extend((current.left, current.right))
             elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Mod) \
                     and isinstance(current.left, ast.Constant) and isinstance(current.left.value, str):

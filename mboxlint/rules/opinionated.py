@@ -166,8 +166,9 @@ class InPlaceRewrite(Rule):
     opens it on some paths only, after its own check or under an `if`, is still a reader).
     A helper is one whose every
     `return` gives a path built from its arguments, module names, attributes and constants
-    alone (joins, `+`, `%` and f-strings, conditionals, `a or b`, string methods, a `hashlib` digest,
-    other such helpers of the module) and which changes nothing else (a helper that counts
+    alone (joins, `+`, `%` and f-strings, arithmetic of such values, a width in a format
+    spec say, conditionals, `a or b`, string methods, a `hashlib` digest, other such
+    helpers of the module) and which changes nothing else (a helper that counts
     in an attribute, reads the clock or makes a uuid names another file at each call). Such
     a helper's path may be
     built from other methods of the class that take only the instance and return values
