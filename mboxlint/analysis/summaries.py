@@ -170,7 +170,8 @@ HELPER_RENAMES = frozenset({"os.rename", "os.replace", "shutil.move", "os.rename
 #: the words of which a line calling one of them spells one (also through an alias's attribute)
 _RENAME_WORDS = ("rename", "replace", "move")
 #: calls that open the file their first argument names, in the mode of their second (or ``mode=``)
-PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
+PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open",
+                         "aiofiles.open"})  # (the asyncio spelling: the same open, awaited)
 #: methods of a path that open it, and the mode they open it in
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name

@@ -129,7 +129,8 @@ class ExistsThenOpen(Rule):
     broader): then `FileNotFoundError` reaches the caller as it is, and only a handler of it
     (or broader) survives the race. So is a call of a
     helper that opens, reads or writes the file it is given (`open(p, mode)`, `open(str(p))`, `p.open(mode)`,
-    `p.read_text()`, `Path(p).write_text(...)`) on every way through it, the parameter not
+    `p.read_text()`, `Path(p).write_text(...)`, `aiofiles.open(p, mode)` in an `async def`
+    awaited where it is called) on every way through it, the parameter not
     rebound (a `staticmethod`, called on the instance or through its class, is given its
     arguments alone; a generator opens what it opens before its first `yield`, when the
     caller iterates it; one that reads the file and then rewrites it opens it first to read): a check
