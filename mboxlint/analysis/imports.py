@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .triggers import count_word, holds_line, lines_holding
+from .triggers import count_word, holds_line, is_name_character, lines_holding
 
 #: names :meth:`ModuleFacts.word_count` counts one by one before counting every word at once
 MANY_WORDS = 8
@@ -64,7 +64,7 @@ def _used_as_module(text: str, name: str) -> bool:
     """Whether ``text`` spells ``name.`` (spaces allowed) where ``name`` is a whole word."""
     for match in _MODULE_USES[name].finditer(text):
         start = match.start()
-        if not start or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+        if not start or not is_name_character(text[start - 1]):
             return True
     return False
 

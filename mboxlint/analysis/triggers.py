@@ -7,7 +7,7 @@ words of the module being checked.
 
 import bisect
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 
 def has_trigger(text: str, triggers) -> bool:
@@ -86,7 +86,7 @@ def count_word(text: str, name: str, most: Optional[int] = None) -> int:
     while at != -1:
         after = at + size
         # (an occurrence overlapping the one before follows a letter of it: never a word)
-        if (at == 0 or not _word_character(text[at - 1])) and (after >= end or not _word_character(text[after])):
+        if (at == 0 or not is_name_character(text[at - 1])) and (after >= end or not is_name_character(text[after])):
             found += 1
             if most is not None and found >= most:
                 break
@@ -94,8 +94,19 @@ def count_word(text: str, name: str, most: Optional[int] = None) -> int:
     return found
 
 
-def _word_character(char: str) -> bool:
+def is_name_character(char: str) -> bool:
+    """A letter, digit or ``_``: what ``\\w`` of ``re`` matches, and names are made of."""
     return char.isalnum() or char == "_"
+
+
+def name_bounds(text: str, at: int, end: int) -> Tuple[int, int]:
+    """The start and end of the name (letters, digits, ``_``) around ``text[at:end]``."""
+    start, stop = at, end
+    while start > 0 and is_name_character(text[start - 1]):
+        start -= 1
+    while stop < len(text) and is_name_character(text[stop]):
+        stop += 1
+    return start, stop
 
 
 def _occurrences(text: str, word: str):

@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from ..imports import bound_anywhere, dotted_name, own_statements, sequential_statements
 from ..pathkey import PathKey, call_key, const_key, name_key, opaque_key
 from ..state import State
+from ..triggers import name_bounds
 from ..summaries import ENVIRONMENT_LOOKUPS, NOTHING, TRANSPARENT, constant_defaults, converts_path, name_words, names_path_getter, instance_name, is_none, local_bindings, local_names, object_method  # lookups: ``environ(name[,default])`` keys
 from .facts import Must
 from .untyped import PATH_ONLY_METHODS, TRANSPARENT_METHODS, annotated_pathlib, class_paths, scope_evidence
@@ -1201,9 +1202,7 @@ def _path_call_names(text: str) -> Set[str]:
         end = match.start()
         while end and text[end - 1].isspace():
             end -= 1
-        start = end
-        while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            start -= 1
+        start = name_bounds(text, end, end)[0]
         name = text[start:end]
         if name and (name[0] == "_" or "a" <= name[0].lower() <= "z") and (not start or text[start - 1] != "."):
             names.add(name)

@@ -12,18 +12,8 @@ import re
 from typing import Callable, FrozenSet, Optional, Sequence, Tuple
 
 from ..imports import REEXPORTED_MODULES
-from ..triggers import one_argument_call
+from ..triggers import name_bounds, one_argument_call
 from .filelocks import LOCK_WORDS
-
-
-def _name_bounds(text: str, at: int, end: int) -> Tuple[int, int]:
-    """The start and end of the name (letters, digits, ``_``) around ``text[at:end]``."""
-    start, stop = at, end
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        start -= 1
-    while stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
-        stop += 1
-    return start, stop
 
 
 class RenameWord:
@@ -65,7 +55,7 @@ class RenameWord:
         known = self._name_runs
         if known is not None and known[0] is text and known[1] <= at < known[2]:
             return known[3]
-        start, stop = _name_bounds(text, at, end)
+        start, stop = name_bounds(text, at, end)
         imported = self.is_imported(text[start:stop])
         self._name_runs = (text, start, stop, imported)
         return imported
@@ -150,7 +140,7 @@ def may_walk(text: str, path_words: Sequence[str]) -> bool:
             def test(text: str, at: int) -> bool:
                 if text[at - 1:at] == ".":
                     return True
-                start, stop = _name_bounds(text, at, at + len("move"))
+                start, stop = name_bounds(text, at, at + len("move"))
                 return is_imported(text[start:stop])
         else:
             if word in text:
