@@ -137,6 +137,23 @@ def test_reading_around_each_replace_costs_linear_time(spelled, n):
     assert ratio <= 2.8
 
 
+@pytest.mark.slow
+@pytest.mark.growth
+@pytest.mark.parametrize("spelled", [
+    lambda n: '"""' + "if it exists " * n + '"""',  # the first line of a docstring
+    lambda n: "x = 1  # " + "if it exists " * n,  # a comment after code
+], ids=["docstring", "comment"])
+def test_telling_prose_from_code_costs_linear_time(spelled):
+    # Each line is read once for what may start a comment or a string, however many words
+    # it holds.
+    def make(n):
+        return "import os\n\ndef f(a):\n    " + spelled(n) + "\n    os.remove(a)\n"
+
+    ratio, result = growth(lambda text: analyse(parse(text), text=text, path_words=("exists",)), make, 40000)
+    assert ratio <= 2.8
+    assert not result.events_of(FileAct)
+
+
 # -- the text gate before parsing ------------------------------------------------------------
 
 TRICKY_IMPORTS = [
@@ -230,3 +247,53 @@ def test_names_a_path_method_is_called_on_are_read_as_the_pattern_anchored_at_th
               "=", "==", "read_text", "Ab", "self"]
     for text in _random_texts(pieces, 30000, 11):
         assert _path_call_names(text) == {m.group(1) for m in anchored.finditer(text)}, text
+
+
+@pytest.mark.parametrize("body, walked", [
+    ('"""Remove dst if it exists."""', False),  # a docstring
+    ('"""Remove dst.\n\n    Nothing is checked: whether it exists does not matter.\n    """', False),
+    ('r"""Remove dst: whether it exists ...\n    """', False),
+    ("# whether it exists does not matter", False),  # a comment
+    ("x = 1  # whether it exists does not matter", False),
+    ("os.path.exists(dst)", True),  # code
+    ('"""Remove dst."""; os.path.exists(dst)', True),  # a statement after the docstring
+    ('x = "#"; os.path.exists(dst)', True),  # a quote before: the # may be in a string
+    ("x = f'{1}#'; os.path.exists(dst)", True),
+    ("x = 1  # see below\n    os.path.exists(dst)", True),
+    ('"""Remove dst.\n    """\n    os.path.exists(dst)', True),
+])
+def test_a_word_that_only_prose_spells_does_not_make_a_scope_worth_walking(body, walked):
+    text = "import os\n\ndef purge(dst):\n    " + body + "\n    os.remove(dst)\n"
+    module = analyse(parse(text), text=text, path_words=("exists",))
+    assert bool(module.events_of(FileAct)) == walked
+
+
+def test_a_one_line_function_keeps_the_words_of_its_header():
+    # ``def f(): "doc"``: the docstring does not start its line, which is code too
+    text = 'import os\n\ndef purge(dst=os.path.exists): "doc"; os.remove(dst)\n'
+    module = analyse(parse(text), text=text, path_words=("exists",))
+    assert module.events_of(FileAct)
+
+
+def _code_words(text):
+    """Offsets and lines of every trigger word a NAME token of ``text`` spells."""
+    words = {"exists", "isfile", "isdir", "access", "rename", "replace", "move", "open", "lock", "mkstemp"}
+    lines = text.splitlines(True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    for token in tokenize.generate_tokens(iter(lines).__next__):
+        if token.type == tokenize.NAME and token.string in words:
+            row, col = token.start
+            yield row, starts[row - 1] + col
+
+
+@pytest.mark.parametrize("text", list(_sources()))
+def test_no_word_of_code_is_taken_for_prose(text):
+    from mboxlint.analysis.prose import Prose
+
+    if "\r" in text:
+        return  # the filter counts every line of such a text (see _scope_filter)
+    prose = Prose(text, parse(text))
+    for line, offset in _code_words(text):
+        assert not prose.holds(line, offset), text.splitlines()[line - 1]

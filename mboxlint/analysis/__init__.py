@@ -14,6 +14,7 @@ from .imports import ModuleFacts
 from .keys import ImapAnalysis, KeyAnalysis
 from .locks import LockAnalysis
 from .paths import PathAnalysis
+from .prose import Prose
 from .summaries import ModuleSummaries
 from .triggers import has_trigger, holds_line, known_lines, note_word_offsets, word_lines, words_in
 from .walk import BudgetExceeded, Scope, Walker, iter_scopes
@@ -89,7 +90,7 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []
     if active:
-        matters = _scope_filter(text if gate else None, active, path_words, facts)
+        matters = _scope_filter(text if gate else None, active, path_words, facts, tree)
         for scope in iter_scopes(tree, matters):
             if matters is None or matters(scope.node):  # (the module itself is always given)
                 first = len(events)
@@ -112,8 +113,8 @@ BUDGET_EXCEEDED = "analysis budget exceeded"
 TOO_DEEP = "too deeply nested to analyse"
 
 
-def _scope_filter(text: Optional[str], active, path_words=None,
-                  facts: Optional[ModuleFacts] = None) -> Optional[Callable[[ast.AST], bool]]:
+def _scope_filter(text: Optional[str], active, path_words=None, facts: Optional[ModuleFacts] = None,
+                  tree: Optional[ast.Module] = None) -> Optional[Callable[[ast.AST], bool]]:
     """A test of whether a scope's lines hold a scope trigger of an active analysis, or
     None when every scope must be walked (no text, or an analysis without scope triggers).
     When an analysis follows what callers guarantee (``FOLLOWS_CALLERS``), a line naming a
@@ -165,15 +166,20 @@ def _scope_filter(text: Optional[str], active, path_words=None,
     note_word_offsets(text, untested)
     if not offsets and not any(asked):
         return lambda node: False
-    # Line numbers of the hits, without splitting the text into lines.
+    # Line numbers of the hits, without splitting the text into lines; a word in a comment or
+    # a docstring is prose, and calls for no walk.
     offsets.sort()
+    prose = Prose(text, tree)
     lines = []
     line, position = 1, 0
     for offset in offsets:
         line += text.count("\n", position, offset)
         position = offset
-        if not lines or lines[-1] != line:
-            lines.append(line)
+        if lines and lines[-1] == line:
+            continue
+        if prose.holds(line, offset):
+            continue
+        lines.append(line)
     if any(asked):
         lines = sorted(set(lines).union(*asked))
     if facts is not None and facts.follow_callers and any(
