@@ -82,8 +82,9 @@ _CACHEDIR_TAG = (
 )
 
 Stamp = Tuple[int, int, int, int]
-#: (position in the input, path, size in bytes, hash of the cached content or None)
-Task = Tuple[int, str, int, Optional[str]]
+#: (position in the input, path, size in bytes, hash of the cached content or None, whether
+#: the content's hash is wanted: by the cache or by ``--fix``)
+Task = Tuple[int, str, int, Optional[str], bool]
 #: (result or None when the content hash equals the cached one, content hash, stamp)
 Outcome = Tuple[Optional[FileResult], Optional[str], Optional[Stamp]]
 
@@ -401,8 +402,10 @@ def content_digest(raw: bytes) -> str:
     return digest(raw)
 
 
-def check_one(path: str, known: Optional[str], selection: Selection, options: Optional[dict]) -> Outcome:
-    """Check one file as :func:`check_file` does, and say what the cache needs to know."""
+def check_one(path: str, known: Optional[str], selection: Selection, options: Optional[dict],
+              hashed: bool = True) -> Outcome:
+    """Check one file as :func:`check_file` does, and say what the cache needs to know
+    (with ``hashed`` false, no hash: nothing keeps it)."""
     try:
         # Non-blocking, so that a FIFO cannot hang the run; only regular files are read here.
         with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
@@ -414,9 +417,9 @@ def check_one(path: str, known: Optional[str], selection: Selection, options: Op
         read_at = time.time_ns()
     except OSError:
         return check_file(path, selection, options), None, None  # says why it cannot be read
-    digest = content_digest(raw)
+    digest = content_digest(raw) if hashed or known is not None else None
     stamp = _stamp(st) if read_at - st.st_mtime_ns > RACY_NS else None
-    if digest == known:
+    if known is not None and digest == known:
         return None, digest, stamp
     try:
         source = decode(raw)
@@ -428,7 +431,7 @@ def check_one(path: str, known: Optional[str], selection: Selection, options: Op
 
 
 def _check_guarded(task: Task, selection, options: Optional[dict]) -> Outcome:
-    _index, path, _size, known = task
+    _index, path, _size, known, hashed = task
     if hasattr(selection, "selection_for"):  # a configuration with per-file ignores
         selection = selection.selection_for(path)
     # ASTs hold no cycles: the cyclic collector only slows the parse down by walking the tree
@@ -437,7 +440,7 @@ def _check_guarded(task: Task, selection, options: Optional[dict]) -> Outcome:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return check_one(path, known, selection, options)
+        return check_one(path, known, selection, options, hashed)
     except Exception as error:  # a bug in a rule must not hide the other files
         return internal_error(path, error), None, None
     finally:
@@ -638,6 +641,7 @@ def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[d
     results: List[Optional[FileResult]] = [None] * len(files)
     cached: Dict[int, FileResult] = {}
     tasks: List[Task] = []
+    hashed = store is not None or digests is not None
     for index, path in enumerate(files):
         key = os.path.abspath(path)
         try:
@@ -654,7 +658,7 @@ def check_paths_cached(paths: Sequence[str], selection=None, options: Optional[d
                     digests[index] = digest
                 continue
             cached[index] = result
-        tasks.append((index, path, st.st_size if st is not None else 0, entry[1] if entry is not None else None))
+        tasks.append((index, path, st.st_size if st is not None else 0, entry[1] if entry is not None else None, hashed))
     for index, (result, digest, stamp) in _run(tasks, jobs, selection, options):
         if result is None:  # same content as cached
             result = cached[index]
