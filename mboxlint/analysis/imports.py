@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .triggers import count_word, holds_line, is_name_character, lines_holding
+from .triggers import count_word, holds_line, is_name_character, lines_holding, words_in
 
 #: names :meth:`ModuleFacts.word_count` counts one by one before counting every word at once
 MANY_WORDS = 8
@@ -180,7 +180,9 @@ class ModuleFacts:
         self._test_module: Optional[bool] = None
         self._top_bindings: Optional[Dict[str, int]] = None
         self._globals: Optional[Set[str]] = None
-        self._spelled: Dict[str, bool] = {}
+        #: which words the text holds: shared with the trigger gates (:func:`~.triggers.words_in`),
+        #: which ask about the same text first and mean the same by it (a substring)
+        self._spelled: Dict[str, bool] = words_in(text) if text is not None else {}
         #: word counts (see :meth:`word_count`): name by name, then all of them; the text counted
         self._words: Dict[str, int] = {}
         self._every_word: Optional[Counter] = None

@@ -12,7 +12,7 @@ import re
 from typing import Callable, FrozenSet, Optional, Sequence, Tuple
 
 from ..imports import REEXPORTED_MODULES
-from ..triggers import name_bounds, one_argument_call
+from ..triggers import has_trigger, name_bounds, one_argument_call
 from .filelocks import LOCK_WORDS
 
 
@@ -143,7 +143,7 @@ def may_walk(text: str, path_words: Sequence[str]) -> bool:
                 start, stop = name_bounds(text, at, at + len("move"))
                 return is_imported(text[start:stop])
         else:
-            if word in text:
+            if has_trigger(text, (word,)):  # (each word searched for once per text)
                 return True
             continue
         found = text.find(word)
