@@ -91,7 +91,12 @@ def test_every_invalid_example_contains_a_trigger_of_its_rule(rule):
     ("Path.replace(src, dst)", True),  # unbound, on a class of an imported name
     ("pathlib.Path.replace(src, dst)", True),
     ("name.replace('''a''', b)", True),  # what is not followed counts
-    ('name.replace("a\\\\", b)', True),
+    ('name.replace("a\\\\", b)', False),  # escapes are read: "a\\" then b
+    ("name.replace('\\n', os.linesep)", False),
+    ("name.replace('\\'', b)", False),
+    ('name.replace(r"\\"", b)', False),  # a raw string's quote is escaped too
+    ("name.replace('a\\\n, b', c)", False),  # continued on the next line
+    ("name.replace('" + "a" * 300 + "', b)", True),  # longer than is read
     ("name.replace(a,  # old\n        b)", False),
     ("fn = name.replace", True),  # not called here: may be, later
     ('text.decode("utf-8", "replace")', False),  # a string
@@ -112,6 +117,7 @@ def test_a_replace_that_cannot_rename_does_not_make_a_scope_worth_walking(call, 
     ("f(a)", 1, True), ("f(a, b)", 1, False), ("f(a=1)", 1, False), ("f(a == 1)", 1, True),
     ("f(a <= b)", 1, True), ("f(x := 1)", 1, True), ("f", 1, True), ("f  (a, b)", 1, False),
     ("f([a, b])", 1, True), ("f({'a': 1, 'b': 2})", 1, True), ("f('a,b')", 1, True),
+    ("f('\\n', b)", 1, False), ("f('a\\'b', c)", 1, False), ("f('a\\\\', c)", 1, False),
     ("f(a, )", 1, True), ("f(a # c\n, b)", 1, True), ("f(" + "(" * 5000, 1, True), ("f(" + "x" * 300 + ", b)", 1, True),
 ])
 def test_one_argument_call_is_false_only_where_the_text_plainly_passes_more(text, end, expected):

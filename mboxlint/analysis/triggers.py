@@ -153,7 +153,7 @@ def one_argument_call(text: str, end: int) -> bool:
     """Whether the name ending at offset ``end`` of ``text`` may be called there with at most
     one argument and no keyword (or is not called there at all): False only when the text
     plainly passes two arguments or a keyword (``s.replace("a", "b")``). Reads the brackets and
-    simple strings of the argument list; anything it does not follow counts as may."""
+    one-line strings of the argument list; anything it does not follow counts as may."""
     at = end
     while at < len(text) and text[at] in " \t":
         at += 1
@@ -178,8 +178,11 @@ def one_argument_call(text: str, end: int) -> bool:
         elif char in "\'\"":
             if text[at:at + 3] in ("\'\'\'", '"""'):
                 return True
-            close = text.find(char, at + 1)
-            if close == -1 or "\\" in text[at:close] or "\n" in text[at:close]:
+            # a string on one line: a backslash hides the character after it (raw strings too)
+            close = at + 1
+            while close < stop and text[close] not in (char, "\n"):
+                close += 2 if text[close] == "\\" else 1
+            if close >= stop or text[close] != char:
                 return True
             at = close
         elif char in "#\\":
