@@ -66,22 +66,25 @@ class Prose:
 
 
 def _docstrings(tree: ast.Module) -> List[Tuple[int, int, int]]:
-    """``(first line, last line, column)`` of the docstrings of the module, of its classes and
-    of their functions and methods (at any depth of class and function bodies), sorted. The
-    last line is left out when a statement follows the docstring on it (``"doc"; f()``)."""
+    """``(first line, last line, column)`` of the docstrings of the module, of its functions
+    and classes, and of their methods (at any depth of class bodies; the few of functions
+    nested in functions are not looked for: their statements are many), sorted. The last line
+    is left out when a statement follows the docstring on it (``"doc"; f()``)."""
     spans = []
     stack: List[ast.AST] = [tree]
     while stack:
-        body = stack.pop().body  # type: ignore[attr-defined]
+        node = stack.pop()
+        body = node.body  # type: ignore[attr-defined]
         first = body[0] if body else None
         if type(first) is ast.Expr and type(first.value) is ast.Constant and type(first.value.value) is str:
             last = first.end_lineno or first.lineno
             if len(body) > 1 and body[1].lineno == last:
                 last -= 1
             spans.append((first.lineno, last, first.col_offset))
-        for stmt in body:
-            kind = type(stmt)
-            if kind is ast.ClassDef or kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-                stack.append(stmt)
+        if type(node) is ast.Module or type(node) is ast.ClassDef:
+            for stmt in body:
+                kind = type(stmt)
+                if kind is ast.ClassDef or kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                    stack.append(stmt)
     spans.sort()
     return spans
