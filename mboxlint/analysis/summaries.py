@@ -950,6 +950,8 @@ class ModuleSummaries:
         self._cache: Dict[int, Summary] = {}
         self._computing: Set[int] = set()
         self._class_cms: Dict[int, Optional[Tuple[Summary, Dict[str, str]]]] = {}
+        #: id of a ``@contextmanager`` function -> what it suppresses (see :meth:`suppressed_by`)
+        self._suppressed: Dict[int, FrozenSet[str]] = {}
         self._returns_cache: Dict[Tuple[int, int], Returns] = {}
         #: helpers being judged within one another (see :meth:`_path_helper`)
         self._helper_depth = 0
@@ -1157,6 +1159,42 @@ class ModuleSummaries:
         if summary is None or not summary.context_manager:
             return None
         return summary, self_name if _is_self_call(expr, self_name) else None
+
+    def suppressed_by(self, expr: ast.AST, cls: Optional[ast.ClassDef], self_name: Optional[str]) -> FrozenSet[str]:
+        """The exception classes (each by the last part of its name, as :func:`caught_classes`
+        gives them) that a ``with`` item calling a ``@contextmanager`` of the module suppresses,
+        as ``contextlib.suppress`` would: its only ``yield`` is a statement of the body of a
+        ``try`` of its own body, and the handler of those classes neither raises again nor
+        catches everything (``try: yield`` / ``except OSError: pass``). Empty otherwise."""
+        if type(expr) is not ast.Call:
+            return frozenset()
+        found = self.callee_node(expr, cls, self_name)
+        if found is None:
+            return frozenset()
+        func = found[0]
+        known = self._suppressed.get(id(func))
+        if known is None:
+            known = self._suppressed[id(func)] = self._suppresses(func)
+        return known
+
+    def _suppresses(self, func: ast.AST) -> FrozenSet[str]:
+        resolve = self.facts.resolve
+        if not any((resolve(d) or dotted_name(d)) in CONTEXT_MANAGER_DECORATORS for d in func.decorator_list):
+            return frozenset()
+        if sum(1 for node in ast.walk(func) if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await))) != 1:
+            return frozenset()  # a second yield, or an await, is not read
+        names: Set[str] = set()
+        for stmt in func.body:
+            if type(stmt) is not ast.Try or not any(
+                    type(inner) is ast.Expr and type(inner.value) is ast.Yield for inner in stmt.body):
+                continue
+            for handler in stmt.handlers:
+                if handler.type is None or handler_reraises(handler, resolve):
+                    continue
+                caught = caught_classes(handler.type.elts if type(handler.type) is ast.Tuple else [handler.type],
+                                        resolve)
+                names.update(caught - {"Exception", "BaseException"})
+        return frozenset(names)
 
     # -- computing ----------------------------------------------------------------------
 

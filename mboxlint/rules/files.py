@@ -208,7 +208,9 @@ class ExistsThenOpen(Rule):
     private method called as `self._helper(...)`) whose every use is a direct call, a call that holds such a lock or passes such a file
     makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
-    `with contextlib.suppress(...)` or a `try` whose `except` catches `FileNotFoundError`
+    `with contextlib.suppress(...)` (or a `@contextmanager` of the module whose only `yield`
+    is in a `try` whose handler swallows the error: `try: yield` / `except OSError: pass`)
+    or a `try` whose `except` catches `FileNotFoundError`
     (or `OSError` and broader) and does not raise again. A handler one of whose own
     statements is a `raise` (`raise SystemExit` too) or ends the program (`sys.exit()`,
     `os._exit()`, `os.abort()`, `exit()`, `quit()`) lets the failure escape, and a handler
@@ -589,7 +591,9 @@ class CheckThenAct(Rule):
     archive or a storage has one).
 
     Not reported under an inter-process lock, nor when the act already survives losing the
-    race: inside `with contextlib.suppress(...)` or a `try` whose `except` catches the error
+    race: inside `with contextlib.suppress(...)` (or a `@contextmanager` of the module that
+    suppresses as it does, its only `yield` in a `try` whose handler neither raises again nor
+    catches everything) or a `try` whose `except` catches the error
     (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal or a rename, or
     `OSError` and broader) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the

@@ -168,10 +168,13 @@ class OpensAndActs:
         ``guard`` raises (``if not isfile(p): raise KeyError(p)``, then ``except OSError: raise
         KeyError(p)``): losing the race then looks to the caller as the check's other answer."""
         names: Set[str] = set()
+        summaries = self.facts.summaries
         for item in walker.enclosing_with_items():
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self.facts.resolve(expr.func) == "contextlib.suppress":
                 names.update(caught_classes(expr.args, self.facts.resolve))
+            elif summaries is not None:  # a context manager of the module that suppresses as it does
+                names.update(summaries.suppressed_by(expr, walker.scope.enclosing_class, walker.scope.self_name))
         for handler in self._handlers_around(walker):
             if handler_reraises(handler, self.facts.resolve) and not self._raises_as_checked(handler, guard, walker) \
                     and not self._checks_again(handler, guard, walker):
