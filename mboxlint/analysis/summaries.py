@@ -2289,6 +2289,8 @@ class PrivatePaths:
         self._handlers: Optional[Dict[int, str]] = None
         #: fixture of the module -> the fields of the record it returns that hold private paths
         self._fixture_fields: Dict[str, FrozenSet[str]] = {}
+        #: fixtures of the module giving a tuple -> the positions private in it (``yield name, path``)
+        self._fixture_items: Dict[str, FrozenSet[int]] = {}
         #: record classes of the module -> their fields (see :meth:`_record_fields`)
         self._records: Optional[Dict[str, List[str]]] = None
         #: the words that spell a private directory factory here (see :meth:`_may_spell_private`)
@@ -2498,10 +2500,14 @@ class PrivatePaths:
                     if values and all(self.private_expression(v, set(private)) for v in values):
                         self._fixtures.add(name)
                         grown = True
-                    elif values and name not in self._fixture_fields:
+                    elif values and name not in self._fixture_fields and name not in self._fixture_items:
                         fields = self._private_fields(values, set(private))
                         if fields:
                             self._fixture_fields[name] = fields
+                            grown = True
+                        items = self._private_items(values, set(private))
+                        if items:
+                            self._fixture_items[name] = items
                             grown = True
                 if not grown:
                     break
@@ -2550,6 +2556,15 @@ class PrivatePaths:
             if not common:
                 return frozenset()
         return frozenset(common or ())
+
+    def _private_items(self, values: List[ast.AST], private: Set[str]) -> FrozenSet[int]:
+        """The positions private in every one of ``values`` when each is a tuple display of
+        the same length (``yield sls_name, tmp_path / "ran.txt"`` has 1). Empty otherwise."""
+        sizes = {len(value.elts) if type(value) is ast.Tuple else -1 for value in values}
+        if len(sizes) != 1 or -1 in sizes or any(type(e) is ast.Starred for v in values for e in v.elts):
+            return frozenset()
+        return frozenset(index for index in range(sizes.pop())
+                         if all(self.private_expression(v.elts[index], private) for v in values))
 
     def _record_fields(self, func: ast.AST) -> Optional[List[str]]:
         """The fields, in order, of the record class of the module that ``func`` names (a
@@ -3392,14 +3407,23 @@ class PrivatePaths:
             if not fresh:
                 self._scopes[id(func)] = result
             return result
-        # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value
+        # ``path, size = make_box(...)``: each name unpacked from one call holds part of its value,
+        # as does each unpacked from one name (``name, target = quick_sls``, a fixture's pair)
         unpacked: Dict[int, ast.AST] = {}
+        #: ``(name, parameter, position)`` of each name unpacked from a parameter (``name, path
+        #: = quick_sls``): a fixture's tuple whose item there is private makes it private
+        items_of_params: List[Tuple[str, str, int]] = []
         #: ids of the targets of ``+=`` and ``/=``, which build on the name's own value
         extended: Set[int] = set()
         for stmt in own_statements(func):
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and len(stmt.targets) == 1 \
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, (ast.Call, ast.Name)) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], (ast.Tuple, ast.List)):
-                unpacked.update((id(e), stmt.value) for e in stmt.targets[0].elts if isinstance(e, ast.Name))
+                elements = stmt.targets[0].elts
+                unpacked.update((id(e), stmt.value) for e in elements if isinstance(e, ast.Name))
+                if type(stmt.value) is ast.Name and stmt.value.id in params and self._fixture_items \
+                        and not any(type(e) is ast.Starred for e in elements):
+                    items_of_params.extend((e.id, stmt.value.id, index) for index, e in enumerate(elements)
+                                           if type(e) is ast.Name)
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 self._note_loop_entry(stmt, unpacked)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, (ast.Add, ast.Div)):
@@ -3438,6 +3462,10 @@ class PrivatePaths:
         # ``tmp = None`` (or ``""``) before ``try: tmp = mkdtemp() ... finally: if tmp: rmtree(tmp)``:
         # it names no file, so only the other bindings say what the name holds.
         by_name = {ref: [v for v in values if not names_no_file(v)] for ref, values in by_name.items()}
+        for name, param, index in items_of_params:
+            # bound there alone, from a parameter the function never rebinds
+            if index in self._fixture_items.get(param, ()) and param not in by_name and len(by_name.get(name, ())) == 1:
+                private.add(name)
         saved = self._instance
         positional = _params(func) if cls is not None and isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
         self._instance = (cls, positional[0]) if positional else None
