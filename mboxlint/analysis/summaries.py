@@ -421,6 +421,9 @@ class _Scan:
         self.opened_everywhere: FrozenSet[Target] = frozenset()
         #: the target the ``if`` being scanned tests the presence of (see :meth:`_presence_test`)
         self.present: Optional[Target] = None
+        #: the handle a ``with open(p, ...) as h`` binds -> the target it opened: an fsync of
+        #: the handle (``os.fsync(h)``, a helper syncing it) syncs that file
+        self.handles: Dict[str, Target] = {}
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -453,6 +456,8 @@ class _Scan:
             for item in stmt.items:
                 self.expression(item.context_expr, certain)
                 expr = item.context_expr
+                if type(item.optional_vars) is ast.Name and type(expr) is ast.Call:
+                    self._note_handle(item.optional_vars.id, expr)
                 if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "locked":
                     target = _target_of(expr.func.value, self.params)
                     if target is not None:
@@ -496,6 +501,15 @@ class _Scan:
             if not certain or self.present is not None:
                 self.yield_uncertain = True  # a yield under a test runs on some paths only
             self.phases.append([])
+
+    def _note_handle(self, name: str, call: ast.Call) -> None:
+        """Remember the handle of ``with open(p, ...) as name`` when it opens a parameter's
+        file and the function binds ``name`` nowhere else."""
+        opened = self._opened_parameter(call, self.summaries.facts.resolve(call.func))
+        if opened is None or name in self.params:
+            return
+        if len(local_bindings(self.func, self.summaries.facts.may_walrus).get(name, ())) == 1:
+            self.handles[name] = opened[0]
 
     def _presence_test(self, stmt: ast.If) -> Optional[Target]:
         """The target an ``if`` without ``else`` only tests the presence of (``if x:``,
@@ -560,6 +574,8 @@ class _Scan:
             if isinstance(handle, ast.Call) and isinstance(handle.func, ast.Attribute) and handle.func.attr == "fileno":
                 handle = handle.func.value
             target = _target_of(handle, self.params)
+            if target is None and type(handle) is ast.Name:
+                target = self.handles.get(handle.id)
             if target is not None:
                 self.add(target, "fsync", certain)
             return
@@ -572,7 +588,9 @@ class _Scan:
         receiver = self.self_name if _is_self_call(call, self.self_name) else None
         for ref, op in apply_effects(callee.enter, mapping):
             root, _, chain = ref.partition(".")
-            if root in self.params:
+            if op == "fsync" and not chain and root in self.handles:
+                self.add(self.handles[root], op, certain)  # ``sync_file(h)`` of an opened parameter
+            elif root in self.params:
                 op = bound_mode(op, callee, call, receiver, self._forwarded_mode)
                 if op is not None:
                     self.add((root, chain), op, certain)

@@ -713,8 +713,9 @@ class RenameWithoutFsync(Rule):
     no `os.fsync()`/`os.fdatasync()` of it (its descriptor, its file object or `f.fileno()`;
     the file may come from a helper of the module that opens it and returns it, as in MBX301),
     and no call of a helper whose name contains `sync` with one of those, runs before the
-    rename on any path. A function of the module that fsyncs its parameter (on some path)
-    counts where it is called. A helper of the module every `return` of which gives the name
+    rename on any path. A function of the module that fsyncs its parameter (on some path), or
+    the handle it opened from its parameter (`with open(dest, "w") as out:` ... `os.fsync(out)`,
+    or a helper syncing `out`) after writing it, counts where it is called. A helper of the module every `return` of which gives the name
     of a new temp file (`tempfile.mktemp()`, or the name it unpacked from `tempfile.mkstemp()`
     and binds nowhere else: `fd, path = mkstemp(dir=d); os.close(fd); return path`) makes a
     temp file where it is called. A temp file a method of a class opened on `self` from a name

@@ -742,8 +742,12 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             # A helper that returns the file it opens: that open, as the call makes it, is the
             # call's (its summary says the same of the parameter, less precisely).
             opened = self._helper_open(node, state)
+            #: files the helper fsyncs after it opened them: synced once their opens are applied
+            synced_after: List[str] = []
             for ref, op in call_effects(self.facts, node, walker.scope) if wanted else ():
-                if op == "fsync" and self._any_temp:  # a helper that fsyncs what it is given
+                if op == "fsync" and ref in opens:
+                    synced_after.append(ref)  # (``with open(p, "w") as f: ...; os.fsync(f)``)
+                elif op == "fsync" and self._any_temp:  # a helper that fsyncs what it is given
                     self._synced_target(None, ref, state)  # (matters only to a temp's rename)
                 elif op.startswith(OPENS) and opened is None:  # a helper that opens, reads or writes the file given
                     opens.setdefault(ref, []).append(op[len(OPENS):])
@@ -754,6 +758,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                     modes = modes[:1]
                 for mode in modes:
                     self._opened_by_helper(walker, node, ref, mode, state)
+            for ref in synced_after:  # the file the argument names, not a handle
+                given = [p for p in list(node.args) + [k.value for k in node.keywords] if dotted_name(p) == ref]
+                if self._any_temp and given:
+                    self._synced_target(given[0], None, state)
             if opened is not None:
                 self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
                 return
