@@ -878,7 +878,9 @@ class MtimeChangeDetection(Rule):
     `getmtime(src) > getmtime(dst)`, also when a name holds the mtime of one file on one
     branch and of another on the other, or the latest of it and something else:
     `mtime = max(os.stat(source).st_mtime, mtime)`), nor when `st_size`, `st_ino` or `st_mtime_ns`
-    (`stat.ST_SIZE`, `stat.ST_INO`) appear in the same condition, nor when the other side is
+    (`stat.ST_SIZE`, `stat.ST_INO`) appear in the same condition or in another comparison of the
+    same function (`if st.st_size != old.st_size: return True` before the mtime's test), nor
+    when the other side is
     another clock of a file read now (`st.st_atime > st.st_mtime`, `os.path.getctime(P)`):
     that asks whether the file was read or changed since it was written, not whether it
     changed since a value was kept. A name bound from `os.stat(P).st_mtime` is an mtime of `P` (so is

@@ -72,6 +72,23 @@ CLOCK_READINGS = frozenset({
 
 #: fields of a kept entry that say more than the mtime is compared
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
+#: names of a stat's fields (and of the calls reading them) that do
+_OTHER_NAMES = frozenset({"st_size", "st_ino", "getsize", "st_mtime_ns", "ST_SIZE", "ST_INO"})
+
+
+def _compares_other_fields(scope: ast.AST) -> bool:
+    """Whether a comparison of the scope (a separate ``if st.st_size != old.st_size: return
+    True`` before the mtime's) spells a size, an inode or a nanosecond mtime: the change is not
+    told by the seconds-resolution mtime alone. Read only where an mtime compare would be
+    reported, which is rare."""
+    for node in ast.walk(scope):
+        if type(node) is ast.Compare:
+            for part in ast.walk(node):
+                if type(part) is ast.Attribute and part.attr in _OTHER_NAMES \
+                        or type(part) is ast.Name and part.id in _OTHER_NAMES \
+                        or type(part) is ast.Constant and part.value in _OTHER_FIELDS:
+                    return True
+    return False
 _MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
 
 
@@ -304,7 +321,7 @@ class GuardsAndChecks:
             fresh or any("mtime" in word for word in names) or any("mtime" in word for word in fields))
         if not fresh and not stored:
             return
-        if names & {"st_size", "st_ino", "getsize", "st_mtime_ns", "ST_SIZE", "ST_INO"} or fields & _OTHER_FIELDS:
+        if names & _OTHER_NAMES or fields & _OTHER_FIELDS:
             return  # size or inode compared too: not seconds-resolution mtime alone
         params = self._parameter_names()
         for compare in compares:
@@ -318,7 +335,7 @@ class GuardsAndChecks:
                 if key is None or self._other_timestamp(other):
                     continue
                 earlier = self._earlier_value(other, key, params, state, _equality(compare))
-                if earlier is not None and not self.private(key):
+                if earlier is not None and not self.private(key) and not _compares_other_fields(walker.scope.node):
                     walker.emit(FileMtime, compare, key=key, path=key, earlier=earlier)
                     break
             else:
