@@ -622,7 +622,7 @@ class CheckThenAct(Rule):
     not `pickle.dumps`, whose bytes change with the interpreter) or a name only ever assigned one (in the function, else at the module's top
     level; or `self.TEMPLATE`, bound to one in the class body and assigned nowhere as an
     attribute), ending the body (alone or in a `try`) of an `if` with no `else`, or ending a
-    function after its `if P.is_file(): return` (or followed only by `return P` after its
+    function (alone or in a `try`) after its `if P.is_file(): return` (or followed only by `return P` after its
     `if P.exists(): return P`, the same answer both ways): whoever writes
     last writes what the other wrote (a marker such as `CACHEDIR.TAG` or a `.gitignore`).
     Still reported: an empty create (`P.write_text("")`, or `with open(P, "w"): pass`, makes
@@ -1974,13 +1974,19 @@ def _returns_the_same_after(func, checked, stmt) -> bool:
 
 def _ends_function_after(func, checked, stmt) -> bool:
     """Whether ``stmt`` is the last thing ``func`` does, in the block that holds ``checked``
-    after it: that block is the function's body, or the body of a ``try`` whose ``finally``
-    only passes (and has no handler nor ``else``) that itself ends the function so."""
+    after it (alone or ending a ``try`` with no ``else`` nor ``finally``, whose handlers run
+    only on some other error: a create that loses the race raises none): that block is the
+    function's body, or the body of a ``try`` whose ``finally`` only passes (and has no
+    handler nor ``else``) that itself ends the function so."""
     block = func.body
     while True:
         if any(s is checked for s in block):
             last = _last_doing(block)
-            return last is stmt and block.index(last) > block.index(checked)
+            if block.index(last) <= block.index(checked):
+                return False
+            if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
+                last = _last_doing(last.body)  # ``try: p.write_text(T)`` / ``except OSError: log``
+            return last is stmt
         last = _last_doing(block)
         if not (isinstance(last, ast.Try) and not last.handlers and not last.orelse
                 and all(isinstance(s, ast.Pass) for s in last.finalbody)):
