@@ -2278,6 +2278,8 @@ class PrivatePaths:
         self._functions: Dict[str, ast.AST] = functions or {}
         #: a class's methods by name, its bases' in the module included (:meth:`ModuleSummaries.methods`)
         self._methods_of = methods
+        #: whether the module imports ``twisted.trial`` (see :meth:`_trial_mktemp`), once asked
+        self._trial: Optional[bool] = None
         self._fixtures: Optional[Set[str]] = None
         #: every pytest fixture the module defines (found with :meth:`fixtures`)
         self._fixture_names: Set[str] = set()
@@ -2302,7 +2304,7 @@ class PrivatePaths:
         #: id of a function -> the names functions nested in it declare ``nonlocal``
         self._nonlocals: Dict[int, FrozenSet[str]] = {}
         #: without tempfile or pytest, only a parameter named tmp_path/tmpdir can be private
-        self._factories = facts.imports_any(_PRIVATE_MODULES)
+        self._factories = facts.imports_any(_PRIVATE_MODULES) or facts.imports_any(["twisted.trial"])
         #: see :meth:`error_handlers`
         self._handlers: Optional[Dict[int, str]] = None
         #: fixture of the module -> the fields of the record it returns that hold private paths
@@ -2380,6 +2382,8 @@ class PrivatePaths:
                         and type(node.func.value) is ast.Name and node.func.value.id == instance[1] \
                         and self.method_returns_private(instance[0], node.func.attr, private, instance[1]):
                     return True  # ``self.path(name)``: a method joining a name onto a private folder
+                if name is None and instance is not None and self._trial_mktemp(node, instance):
+                    return True
                 if name in _PATH_BUILDERS or name in _LISTING_CALLS or name in _COLLECTION_COPIES:
                     node = node.args[0] if node.args else None
                 elif name is None and isinstance(node.func, ast.Attribute) and node.func.attr == "useFixture" \
@@ -2575,6 +2579,22 @@ class PrivatePaths:
                 return frozenset()
         return frozenset(common or ())
 
+    def _trial_mktemp(self, call: ast.Call, instance) -> bool:
+        """``self.mktemp()`` in a module using ``twisted.trial``, whose class does not define
+        ``mktemp`` itself: trial's ``TestCase.mktemp()``, a new path of the test's own under
+        its temp folder, which no other program knows."""
+        func = call.func
+        if not (type(func) is ast.Attribute and func.attr == "mktemp" and type(func.value) is ast.Name
+                and func.value.id == instance[1] and not call.args and not call.keywords):
+            return False
+        methods = self._methods_of() if self._uses_trial() and self._methods_of is not None else None
+        return methods is not None and "mktemp" not in methods(instance[0])
+
+    def _uses_trial(self) -> bool:
+        if self._trial is None:
+            self._trial = self.facts.imports_any(["twisted.trial"])
+        return self._trial
+
     def _private_items(self, values: List[ast.AST], private: Set[str]) -> FrozenSet[int]:
         """The positions private in every one of ``values`` when each is a tuple display of
         the same length (``yield sls_name, tmp_path / "ran.txt"`` has 1). Empty otherwise."""
@@ -2618,6 +2638,8 @@ class PrivatePaths:
         if self._factory_words is None:
             words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
                 local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
+            if self._uses_trial():
+                words += ("mktemp",)  # trial's ``self.mktemp()`` (see :meth:`_trial_mktemp`)
             # A function of the module whose lines spell one may return what it makes
             # (see :meth:`_returns_private`): its callers may make private paths too.
             lines = lines_holding(self.facts.text, words) if self._factories else []

@@ -178,7 +178,8 @@ class ExistsThenOpen(Rule):
     `self.acquire()` and `super().__exit__(...)` or `self.release()`) or
     between `fcntl.flock/lockf` acquire and release, nor for a
     file in a fresh private directory (`tempfile.mkdtemp()`, `TemporaryDirectory()`, pytest's
-    `tmp_path`/`tmpdir`, a fixture of the module returning one or a record holding one, a
+    `tmp_path`/`tmpdir`, twisted.trial's `self.mktemp()`, a fixture of the module returning one
+    or a record holding one, a
     module constant bound only to one (`SCRATCH = tempfile.mkdtemp()`; not if a function
     declares it `global`), or what a function of the module returns when every `return`
     giving a value gives one; a closure reads those of the function around it; a relative
