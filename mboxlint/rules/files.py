@@ -596,7 +596,8 @@ class CheckThenAct(Rule):
     suppresses as it does, its only `yield` in a `try` whose handler neither raises again nor
     catches everything) or a `try` whose `except` catches the error
     (`FileExistsError` for a `mkdir`, `FileNotFoundError` for a removal or a rename, or
-    `OSError` and broader) and neither raises again nor ends the program (a handler with a
+    `OSError` and broader; alone, in a tuple, or in a tuple the module binds once to the name
+    the `except` gives, `except symlink_exception:`) and neither raises again nor ends the program (a handler with a
     `raise` or a `sys.exit()`, `os._exit()`, `exit()` among its own statements lets the
     failure escape, as in MBX301: it still counts as the race, unless it raises what the
     check's other branch raises, or first asks the check's question again and, given the

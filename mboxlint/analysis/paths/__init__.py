@@ -318,6 +318,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
+        #: module names bound once, at the top level, to a tuple of exception classes
+        #: (``symlink_exception = (AttributeError, OSError)``), found on first asking
+        self._exception_tuples: Optional[Dict[str, List[ast.expr]]] = None
         #: id of a class -> the attributes its methods set from a clock, and those they set
         #: from their parameters alone (see :meth:`_attribute_sources`)
         self._clock_attrs: Dict[int, Tuple[frozenset, frozenset]] = {}
