@@ -25,9 +25,12 @@ def _removal_of(stmt: ast.stmt, dst: ast.AST, facts) -> Optional[Tuple[bool]]:
     if facts.resolve(call.func) in REMOVE_FUNCTIONS:
         return (False,) if same(argument(call, 0, "path"), dst) else None
     func = call.func
+    positional = len(call.args) == 1 and not call.keywords and type(call.args[0]) is ast.Constant \
+        and type(call.args[0].value) is bool  # ``p.unlink(True)``: missing_ok by position
     if isinstance(func, ast.Attribute) and func.attr == "unlink" and facts.resolve(func) is None \
-            and not call.args and all(k.arg == "missing_ok" for k in call.keywords) and same(func.value, dst):
-        missing_ok = [k.value for k in call.keywords]
+            and (not call.args or positional) and all(k.arg == "missing_ok" for k in call.keywords) \
+            and same(func.value, dst):
+        missing_ok = list(call.args) + [k.value for k in call.keywords]
         return (bool(missing_ok) and isinstance(missing_ok[0], ast.Constant) and missing_ok[0].value is True,)
     return None
 
@@ -299,7 +302,7 @@ def _act_plan(event, guard) -> FixPlan:
     if op in KEYWORD_FIXED:
         # An explicit exist_ok=/missing_ok= (or **kwargs) says more than the guard does.
         if any(k.arg in (None, "exist_ok", "missing_ok") for k in call.keywords) or \
-                op == "os.makedirs" and len(call.args) > 2 or op == "Path.unlink" and call.keywords:
+                op == "os.makedirs" and len(call.args) > 2 or op == "Path.unlink" and (call.keywords or call.args):
             return no_fix("an explicit exist_ok=/missing_ok= says more than the check")
     elif not _alone(event):
         return no_fix("the act is part of a larger statement")

@@ -1384,7 +1384,8 @@ class UnlinkThenRename(Rule):
 
     ## What it does
     Reports `os.rename(src, dst)` (also `os.replace`, `os.renames`, `Path.rename`, `Path.replace`) when
-    `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` of the same file ran before it on some
+    `os.remove(dst)`, `os.unlink(dst)` or `Path.unlink()` (`missing_ok` given by keyword or by
+    position, `unlink(True)`) of the same file ran before it on some
     path (typically in `try: ... except OSError: pass`), and nothing re-created `dst` since.
     A path built from a name (`os.path.join(d, name)`) names another file once the name is
     bound again (a second `for name in ...`): a removal before that is not the target's.

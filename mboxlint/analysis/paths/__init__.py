@@ -405,6 +405,25 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
                 if arg.arg != self._self_name:  # holds what the caller passed until rebound
                     state.set("passed", arg.arg, Must(True))
             self._default_paths(args, state, node.body)
+            self._closure_paths(walker.scope, state)
+
+    def _closure_paths(self, scope: Scope, state: State) -> None:
+        """A parameter of the function around a closure annotated as a ``pathlib`` path, that
+        neither function binds again, is one in the closure too (``def restore(): path.unlink()``
+        inside ``def _enter_path(self, path: Path)``)."""
+        outer = scope.enclosing_function
+        if outer is None or not outer.is_function:
+            return
+        args = outer.node.args
+        annotated = [arg.arg for arg in list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+                     if arg.annotation is not None and self._annotated_pathlib(arg.annotation)]
+        if not annotated:
+            return
+        own = bound_anywhere(scope.node)
+        rebound = {name for stmt in outer.node.body for name in bound_anywhere(stmt)}
+        for name in annotated:
+            if name not in own and name not in rebound:
+                state.set("pathlib", name, Must(True))
 
     # -- bindings ---------------------------------------------------------------------
 
@@ -842,9 +861,11 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         elif method == "mkdir" and not is_true(keyword_value(node, "exist_ok")) and len(node.args) < 3 \
                 and self.is_pathlib(receiver, state, untyped=True):
             self._act(walker, node, "Path.mkdir", receiver, state)
-        elif method in ("unlink", "rmdir") and not node.args and self.is_pathlib(receiver, state, untyped=True):
-            # ``missing_ok=True`` makes no check-then-act race, but the file is gone all the same
-            if not is_true(keyword_value(node, "missing_ok")):
+        elif method in ("unlink", "rmdir") and (not node.args or method == "unlink" and _flag_argument(node)) \
+                and self.is_pathlib(receiver, state, untyped=True):
+            # ``missing_ok=True`` (or ``unlink(True)``) makes no check-then-act race, but the file
+            # is gone all the same
+            if not is_true(keyword_value(node, "missing_ok")) and not (node.args and is_true(node.args[0])):
                 self._act(walker, node, "Path." + method, receiver, state)
             key = self.key(receiver, state)
             if key is not None and method == "unlink":
@@ -1122,3 +1143,10 @@ def _instance_reads(method: ast.AST, methods: Dict[str, ast.AST], cache: Dict[in
                     stack.append((called, depth + 1))
     found = cache[id(method)] = frozenset(reads)
     return found
+
+
+def _flag_argument(call: ast.Call) -> bool:
+    """``p.unlink(True)``: pathlib's ``missing_ok`` given by position, a ``True`` or ``False``
+    alone (an ``unlink(name)`` of another kind of object takes a name)."""
+    return len(call.args) == 1 and not call.keywords and type(call.args[0]) is ast.Constant \
+        and type(call.args[0].value) is bool
