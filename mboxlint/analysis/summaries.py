@@ -405,6 +405,8 @@ class _Scan:
         self.self_name = instance_name(summaries.facts, func, owner)
         self.phases: List[List[Effect]] = [[]]
         self.uncertain: Set[Target] = set()
+        #: where each uncertain target first became so: ``(phase, position)`` of that effect
+        self.uncertain_from: Dict[Target, Tuple[int, int]] = {}
         self.yields = 0
         self.yield_uncertain = False
         self.overflow = False
@@ -760,6 +762,8 @@ class _Scan:
         if self.present is not None and target != self.present:
             certain = False  # under a test of another target's presence: on some paths only
         if not certain:
+            if target not in self.uncertain:
+                self.uncertain_from[target] = (len(self.phases) - 1, len(self.phases[-1]))
             self.uncertain.add(target)
             if op.startswith(OPENS) and set(op[len(OPENS):].lstrip(TOLERANT)) <= _READ_MODE_LETTERS:
                 # a read on some paths only (``if path.exists(): open(path)``) may not
@@ -777,8 +781,13 @@ class _Scan:
         # An fsync on some path counts (MBX902 asks whether one may have run); a lock-state
         # change on some path only would make the caller's state a guess.
         # A read that may not happen is marked so (TOLERANT) and kept.
-        return [(t, op) for t, op in self.phases[phase] if op == "fsync" or t not in self.uncertain
-                or op.startswith(OPENS + TOLERANT) and set(op[len(OPENS) + 1:]) <= _READ_MODE_LETTERS]
+        # A read made on every path before anything happens to the file on some paths only
+        # (``data = p.read_bytes()``, then ``if changed: p.write_bytes(new)``) is kept too: the
+        # helper reads it first, whatever it does next.
+        return [(t, op) for index, (t, op) in enumerate(self.phases[phase])
+                if op == "fsync" or t not in self.uncertain
+                or op.startswith(OPENS) and set(op[len(OPENS):].lstrip(TOLERANT)) <= _READ_MODE_LETTERS
+                and (op[len(OPENS):].startswith(TOLERANT) or (phase, index) < self.uncertain_from[t])]
 
 
 def instance_name(facts: ModuleFacts, func: ast.AST, owner: Optional[ast.ClassDef]) -> Optional[str]:
