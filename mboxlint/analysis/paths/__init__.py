@@ -787,7 +787,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
             if opened is not None:
                 self._open_key(walker, node, opened[0], opened[2], opened[1], state, helper=True)
                 return
-            renamed = self._helper_rename(node) if wanted or self._any_temp else None
+            # (after a check in this scope, too: ``if exists(p): self._move(p, dst)`` acts on it)
+            renamed = self._helper_rename(node) if wanted or self._any_temp or self._guard_keys else None
             if renamed is not None:
                 self._rename(walker, node, renamed[0], renamed[1], renamed[2], state, helper=True)
                 return
