@@ -4,6 +4,7 @@ import ast
 from typing import List, Optional, Tuple
 
 from ..analysis.imports import same, unnegated
+from ..analysis.paths.expressions import flag_by_position
 from .model import SAFE, UNSAFE, Anchor, FixPlan, Span, no_fix
 from .statements import CATCHES_MISSING, argument, callee, caught_names, exception_names, indented, interrupts, own_line, \
     sole_call
@@ -25,10 +26,8 @@ def _removal_of(stmt: ast.stmt, dst: ast.AST, facts) -> Optional[Tuple[bool]]:
     if facts.resolve(call.func) in REMOVE_FUNCTIONS:
         return (False,) if same(argument(call, 0, "path"), dst) else None
     func = call.func
-    positional = len(call.args) == 1 and not call.keywords and type(call.args[0]) is ast.Constant \
-        and type(call.args[0].value) is bool  # ``p.unlink(True)``: missing_ok by position
     if isinstance(func, ast.Attribute) and func.attr == "unlink" and facts.resolve(func) is None \
-            and (not call.args or positional) and all(k.arg == "missing_ok" for k in call.keywords) \
+            and (not call.args or flag_by_position(call)) and all(k.arg == "missing_ok" for k in call.keywords) \
             and same(func.value, dst):
         missing_ok = list(call.args) + [k.value for k in call.keywords]
         return (bool(missing_ok) and isinstance(missing_ok[0], ast.Constant) and missing_ok[0].value is True,)

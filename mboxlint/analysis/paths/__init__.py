@@ -83,7 +83,7 @@ from ..walk import Analysis, Scope, Walker, _bound_refs
 from .attributes import AttributePaths
 from .callers import CallerContexts
 from .checks import GUARD_WORDS, TYPE_CHECKS, GuardFact, GuardsAndChecks, _cache_lookup
-from .expressions import PathExpressions, is_true, is_true_false, keyword_value, open_mode
+from .expressions import PathExpressions, flag_by_position, is_true, is_true_false, keyword_value, open_mode
 from .facts import May, Must, Unless
 from .lists import NOTHING_KEPT, CheckedLists, Kept
 from .filelocks import FCNTL_LOCKS, INHERITED_LOCK_METHODS, INTERPROCESS_LOCKS, KNOWN_LOCKERS, LOCKS_HELD_ON_CONSTRUCTION, MAILBOX_CONSTRUCTORS, \
@@ -862,7 +862,7 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         elif method == "mkdir" and not is_true(keyword_value(node, "exist_ok")) and len(node.args) < 3 \
                 and self.is_pathlib(receiver, state, untyped=True):
             self._act(walker, node, "Path.mkdir", receiver, state)
-        elif method in ("unlink", "rmdir") and (not node.args or method == "unlink" and _flag_argument(node)) \
+        elif method in ("unlink", "rmdir") and (not node.args or method == "unlink" and flag_by_position(node)) \
                 and self.is_pathlib(receiver, state, untyped=True):
             # ``missing_ok=True`` (or ``unlink(True)``) makes no check-then-act race, but the file
             # is gone all the same
@@ -1144,10 +1144,3 @@ def _instance_reads(method: ast.AST, methods: Dict[str, ast.AST], cache: Dict[in
                     stack.append((called, depth + 1))
     found = cache[id(method)] = frozenset(reads)
     return found
-
-
-def _flag_argument(call: ast.Call) -> bool:
-    """``p.unlink(True)``: pathlib's ``missing_ok`` given by position, a ``True`` or ``False``
-    alone (an ``unlink(name)`` of another kind of object takes a name)."""
-    return len(call.args) == 1 and not call.keywords and type(call.args[0]) is ast.Constant \
-        and type(call.args[0].value) is bool

@@ -260,6 +260,13 @@ def is_true_false(node: Optional[ast.AST], value: bool) -> bool:
     return isinstance(node, ast.Constant) and node.value is value
 
 
+def flag_by_position(call: ast.Call) -> bool:
+    """``p.unlink(True)``: pathlib's ``missing_ok`` given by position, a ``True`` or ``False``
+    alone (an ``unlink(name)`` of another kind of object takes a name)."""
+    return len(call.args) == 1 and not call.keywords and type(call.args[0]) is ast.Constant \
+        and type(call.args[0].value) is bool
+
+
 def _constant_index(node: ast.AST) -> bool:
     """A subscript made of constants only (``[:-1]``, ``[0]``)."""
     return all(isinstance(n, (ast.Slice, ast.Constant, ast.UnaryOp, ast.USub, ast.Load)) for n in ast.walk(node))
