@@ -426,6 +426,8 @@ class _Scan:
         #: the handle a ``with open(p, ...) as h`` binds -> the target it opened: an fsync of
         #: the handle (``os.fsync(h)``, a helper syncing it) syncs that file
         self.handles: Dict[str, Target] = {}
+        #: how many bindings each local of the function has, read at its first handle
+        self._binding_counts: Optional[Dict[str, int]] = None
 
     def run(self) -> None:
         self.block(self.func.body, certain=True)
@@ -510,7 +512,10 @@ class _Scan:
         opened = self._opened_parameter(call, self.summaries.facts.resolve(call.func))
         if opened is None or name in self.params:
             return
-        if len(local_bindings(self.func, self.summaries.facts.may_walrus).get(name, ())) == 1:
+        if self._binding_counts is None:  # once per function, however many handles it opens
+            self._binding_counts = {local: len(values) for local, values in
+                                    local_bindings(self.func, self.summaries.facts.may_walrus).items()}
+        if self._binding_counts.get(name) == 1:
             self.handles[name] = opened[0]
 
     def _presence_test(self, stmt: ast.If) -> Optional[Target]:

@@ -321,6 +321,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         #: module names bound once, at the top level, to a tuple of exception classes
         #: (``symlink_exception = (AttributeError, OSError)``), found on first asking
         self._exception_tuples: Optional[Dict[str, List[ast.expr]]] = None
+        #: id of a scope -> whether it compares a size, an inode or a nanosecond mtime
+        self._other_fields_compared: Dict[int, bool] = {}
+        #: id of a function -> the names its body binds, for the closures inside it
+        self._outer_bindings: Dict[int, Set[str]] = {}
         #: id of a class -> the attributes its methods set from a clock, and those they set
         #: from their parameters alone (see :meth:`_attribute_sources`)
         self._clock_attrs: Dict[int, Tuple[frozenset, frozenset]] = {}
@@ -420,7 +424,10 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if not annotated:
             return
         own = bound_anywhere(scope.node)
-        rebound = {name for stmt in outer.node.body for name in bound_anywhere(stmt)}
+        rebound = self._outer_bindings.get(id(outer.node))
+        if rebound is None:  # once per function, however many closures it holds
+            rebound = self._outer_bindings[id(outer.node)] = {
+                name for stmt in outer.node.body for name in bound_anywhere(stmt)}
         for name in annotated:
             if name not in own and name not in rebound:
                 state.set("pathlib", name, Must(True))

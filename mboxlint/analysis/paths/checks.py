@@ -74,22 +74,25 @@ CLOCK_READINGS = frozenset({
 _OTHER_FIELDS = frozenset({"size", "st_size", "ino", "st_ino", "inode", "mtime_ns", "st_mtime_ns"})
 #: names of a stat's fields (and of the calls reading them) that do
 _OTHER_NAMES = frozenset({"st_size", "st_ino", "getsize", "st_mtime_ns", "ST_SIZE", "ST_INO"})
+_MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
 
 
 def _compares_other_fields(scope: ast.AST) -> bool:
     """Whether a comparison of the scope (a separate ``if st.st_size != old.st_size: return
     True`` before the mtime's) spells a size, an inode or a nanosecond mtime: the change is not
     told by the seconds-resolution mtime alone. Read only where an mtime compare would be
-    reported, which is rare."""
-    for node in ast.walk(scope):
-        if type(node) is ast.Compare:
-            for part in ast.walk(node):
-                if type(part) is ast.Attribute and part.attr in _OTHER_NAMES \
-                        or type(part) is ast.Name and part.id in _OTHER_NAMES \
-                        or type(part) is ast.Constant and part.value in _OTHER_FIELDS:
-                    return True
+    reported, which is rare. One look at each node, with whether a comparison holds it: a
+    comparison nested in another is not read twice."""
+    stack = [(scope, False)]
+    while stack:
+        node, compared = stack.pop()
+        if compared and (type(node) is ast.Attribute and node.attr in _OTHER_NAMES
+                         or type(node) is ast.Name and node.id in _OTHER_NAMES
+                         or type(node) is ast.Constant and node.value in _OTHER_FIELDS):
+            return True
+        compared = compared or type(node) is ast.Compare
+        stack.extend((child, compared) for child in ast.iter_child_nodes(node))
     return False
-_MTIME_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.round"})
 
 
 #: words of a parameter's name that say it holds an earlier reading of the compared file's
@@ -335,12 +338,20 @@ class GuardsAndChecks:
                 if key is None or self._other_timestamp(other):
                     continue
                 earlier = self._earlier_value(other, key, params, state, _equality(compare))
-                if earlier is not None and not self.private(key) and not _compares_other_fields(walker.scope.node):
+                if earlier is not None and not self.private(key) and not self._compares_other_fields(walker.scope.node):
                     walker.emit(FileMtime, compare, key=key, path=key, earlier=earlier)
                     break
             else:
                 if stored:
                     self._stored_compare(walker, compare, state)
+
+    def _compares_other_fields(self, scope: ast.AST) -> bool:
+        """:func:`_compares_other_fields`, read once per scope however many of its mtime
+        compares ask."""
+        known = self._other_fields_compared.get(id(scope))
+        if known is None:
+            known = self._other_fields_compared[id(scope)] = _compares_other_fields(scope)
+        return known
 
     def _other_timestamp(self, node: ast.AST) -> bool:
         """Whether ``node`` is another clock of a file read now (``st.st_atime``,
