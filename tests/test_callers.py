@@ -9,6 +9,7 @@ import pytest
 from mboxlint.analysis import analyse
 from mboxlint.analysis.events import FileOpen
 from mboxlint.analysis.paths.callers import MAX_ROUNDS
+from mboxlint.analysis.walk import Walker
 
 from support import findings
 
@@ -331,3 +332,40 @@ def test_keys_of_a_mailbox_made_on_a_private_path_are_not_followed_either():
     assert [f.code for f in findings(code)] == []
     shared = textwrap.dedent(code) + "\ndef archive(spool):\n    _prune(spool + '/a.mbox')\n"
     assert "MBX202" in {f.code for f in findings(shared)}
+
+
+def _walked_scopes(code):
+    """Names of the scopes the analysis walked in a module (the module itself as None)."""
+    walked = []
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        run = Walker.run
+
+        def counting(self):
+            walked.append(getattr(self.scope.node, "name", None))
+            return run(self)
+        monkeypatch.setattr(Walker, "run", counting)
+        analyse(ast.parse(code), text=code)
+    return walked
+
+
+def test_only_the_callers_of_a_helper_whose_walk_gave_events_are_walked():
+    # ``_describe`` spells a trigger word but opens nothing: its callers have no context to give.
+    quiet = '''\
+    def _describe(path):
+        """Whether the file exists is for the caller to say."""
+        return "state at %s, open for business" % path
+
+    def report(path):
+        return _describe(path)
+    '''
+    walked = _walked_scopes(module(quiet))
+    assert "_describe" in walked and "report" not in walked
+    # A helper that opens its file has its callers walked, and theirs (``_update`` spells no
+    # trigger word of its own), each once.
+    middle = "def _update(path):\n    _save(path)\n"
+    code = module(REWRITE.format(name="_save"), middle, "def outer(path):\n    _update(path)\n")
+    walked = _walked_scopes(code)
+    assert sorted(name for name in walked if name) == ["_save", "_update", "outer"]
+    assert rewrites(code) == [REWRITE_LINE]
+    code = module(REWRITE.format(name="_save"), middle, LOCKED_CALL.format(call="_update(path)"))
+    assert rewrites(code) == []

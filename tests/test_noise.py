@@ -235,7 +235,7 @@ def _ungated(monkeypatch):
     """Every gate open: text triggers, ``applies`` of each analysis, and the scope filter."""
     monkeypatch.setattr(engine_module, "has_trigger", lambda text, triggers: True)
     monkeypatch.setattr(analysis_package, "has_trigger", lambda text, triggers: True)
-    monkeypatch.setattr(analysis_package, "_scope_filter", lambda text, active, path_words=None, facts=None, tree=None: None)
+    monkeypatch.setattr(analysis_package, "_scope_filter", lambda text, active, path_words=None, facts=None, tree=None, callers=None: None)
     for cls in analysis_package.ANALYSES:
         monkeypatch.setattr(cls, "applies", staticmethod(lambda facts: True))
 

@@ -7,7 +7,7 @@ applies to the module, and returns a :class:`ModuleAnalysis` whose events the ru
 import ast
 import bisect
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Type, TypeVar
 
 from .events import Event
 from .imports import ModuleFacts
@@ -90,22 +90,42 @@ def analyse(tree: ast.Module, options: Optional[dict] = None, analyses: Sequence
     events: List[Event] = []
     unchecked: List[Tuple[Scope, str]] = []
     if active:
-        matters = _scope_filter(text if gate else None, active, path_words, facts, tree)
-        for scope in iter_scopes(tree, matters):
-            if matters is None or matters(scope.node):  # (the module itself is always given)
-                first = len(events)
-                try:
-                    Walker(facts, scope, active, events).run()
-                except BudgetExceeded:
-                    unchecked.append((scope, BUDGET_EXCEEDED))
-                except RecursionError:
-                    unchecked.append((scope, TOO_DEEP))
-                else:
-                    continue
-                del events[first:]  # half a walk's events would be wrong, not just incomplete
+        callers: List[Callable[[List[Event]], Optional[Callable[[ast.AST], bool]]]] = []
+        matters = _scope_filter(text if gate else None, active, path_words, facts, tree, callers)
+        walked = _walk_scopes(facts, tree, matters, active, events, unchecked)
+        if callers:
+            # Then the callers of the helpers whose walk gave events: only those have a
+            # context to take from their callers (:mod:`.paths.callers`).
+            more = callers[0](events)
+            if more is not None:
+                _walk_scopes(facts, tree, more, active, events, unchecked, walked)
         for analysis in active:
             analysis.finish_module()
     return ModuleAnalysis(tree, facts, events, options, text=text, unchecked=unchecked)
+
+
+def _walk_scopes(facts: ModuleFacts, tree: ast.Module, matters: Optional[Callable[[ast.AST], bool]], active,
+                 events: List[Event], unchecked: List[Tuple[Scope, str]], skip: Optional[set] = None) -> set:
+    """Walk the scopes ``matters`` accepts (every one when None) but those in ``skip`` (ids of
+    scope nodes), each alone, adding to ``events`` and ``unchecked``; the ids walked."""
+    walked = set()
+    for scope in iter_scopes(tree, matters):
+        node = scope.node
+        if skip is not None and id(node) in skip:
+            continue
+        if matters is None or matters(node):  # (the module itself is always given)
+            walked.add(id(node))
+            first = len(events)
+            try:
+                Walker(facts, scope, active, events).run()
+            except BudgetExceeded:
+                unchecked.append((scope, BUDGET_EXCEEDED))
+            except RecursionError:
+                unchecked.append((scope, TOO_DEEP))
+            else:
+                continue
+            del events[first:]  # half a walk's events would be wrong, not just incomplete
+    return walked
 
 
 #: why a scope was not checked
@@ -114,11 +134,14 @@ TOO_DEEP = "too deeply nested to analyse"
 
 
 def _scope_filter(text: Optional[str], active, path_words=None, facts: Optional[ModuleFacts] = None,
-                  tree: Optional[ast.Module] = None) -> Optional[Callable[[ast.AST], bool]]:
+                  tree: Optional[ast.Module] = None, callers: Optional[list] = None) -> Optional[Callable[[ast.AST], bool]]:
     """A test of whether a scope's lines hold a scope trigger of an active analysis, or
     None when every scope must be walked (no text, or an analysis without scope triggers).
-    When an analysis follows what callers guarantee (``FOLLOWS_CALLERS``), a line naming a
-    helper that holds such a line holds one too: its callers are walked."""
+
+    When an analysis follows what callers guarantee (``FOLLOWS_CALLERS``), the callers of a
+    helper matter too, but only when the helper's own walk gave events: ``callers`` is then
+    given one function, which takes the events of the first walk and returns a test of the
+    scopes to walk next (the callers, theirs, and so on; None: none)."""
     if text is None or "\r" in text:  # a lone CR ends a line for ast too: count nothing wrong
         return None
     triggers = set()
@@ -182,11 +205,21 @@ def _scope_filter(text: Optional[str], active, path_words=None, facts: Optional[
         lines.append(line)
     if any(asked):
         lines = sorted(set(lines).union(*asked))
-    if facts is not None and facts.follow_callers and any(
-            getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
-        lines = _with_helper_callers(text, lines, facts.summaries.caller_candidates(), facts.summaries)
     if facts is not None:
         facts.walked_lines = lines
+    if facts is not None and facts.follow_callers and callers is not None and any(
+            getattr(analysis, "FOLLOWS_CALLERS", False) for analysis in active):
+        helpers = facts.summaries.caller_candidates()
+        if helpers:
+            # A call site is noted in the first walk only for a helper its callers' walk
+            # may reach (any helper holding a walked line, and their callers).
+            facts.walked_lines = _with_helper_callers(text, lines, helpers, facts.summaries)
+            callers.append(lambda events: _callers_filter(text, lines, helpers, facts.summaries, events))
+    return _holding(lines)
+
+
+def _holding(lines: List[int]) -> Callable[[ast.AST], bool]:
+    """A test of whether a node's lines hold one of ``lines`` (sorted); the module always does."""
 
     def matters(node: ast.AST) -> bool:
         if isinstance(node, ast.Module):
@@ -195,6 +228,18 @@ def _scope_filter(text: Optional[str], active, path_words=None, facts: Optional[
         return first < len(lines) and lines[first] <= (node.end_lineno or node.lineno)
 
     return matters
+
+
+def _callers_filter(text: str, lines: List[int], helpers: Dict[str, ast.AST], summaries,
+                    events: List[Event]) -> Optional[Callable[[ast.AST], bool]]:
+    """A test of the scopes calling (at any remove) a helper of ``helpers`` whose own walk
+    gave one of ``events``, or None when no helper did."""
+    nodes = {id(node): name for name, node in helpers.items()}
+    touched = {nodes[id(event.scope.node)] for event in events if id(event.scope.node) in nodes}
+    if not touched:
+        return None
+    more = _with_helper_callers(text, lines, helpers, summaries, touched)
+    return _holding(more) if len(more) > len(lines) else None
 
 
 #: what a method spells when it may give its private methods something: a lock held, or a
@@ -223,9 +268,11 @@ def _in_a_locking_method(text: str, summaries) -> Callable[[int], bool]:
 MAX_FOLLOWED_HELPERS = 256
 
 
-def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST], summaries=None) -> List[int]:
+def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST], summaries=None,
+                         start: Optional[Set[str]] = None) -> List[int]:
     """``lines`` (sorted) with the lines that name a helper of ``helpers`` (by substring:
-    more lines only walk more scopes) holding one of them, until no helper is added; at most
+    more lines only walk more scopes) holding one of them (or, given ``start``, one of those
+    helpers), until no helper is added; at most
     :data:`MAX_FOLLOWED_HELPERS` helpers are looked for. A private method's callers are
     added only when they are methods spelling ``lock`` or a private folder's maker: a class
     calls its private methods everywhere, and a caller holding no lock and making no private
@@ -241,10 +288,13 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
         return spans[index][2] if index >= 0 and spans[index][1] >= line else None
 
     pending = []
-    for start, end, name in spans:
-        first = bisect.bisect_left(lines, start)
-        if first < len(lines) and lines[first] <= end:
-            pending.append(name)
+    if start is not None:
+        pending = [name for _first, _last, name in spans if name in start]
+    else:
+        for first_line, end, name in spans:
+            first = bisect.bisect_left(lines, first_line)
+            if first < len(lines) and lines[first] <= end:
+                pending.append(name)
     if not pending:
         return lines
     done = set(pending)
