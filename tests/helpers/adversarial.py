@@ -495,6 +495,40 @@ def private_attributes_and_methods(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def mtime_compares(n: int) -> str:
+    """One method comparing ``n`` stored mtimes, each in a comparison nested in another: the
+    function is looked through for a size or inode compared too once, not at each compare."""
+    lines = ["import os", "", "class Cache:", "    def changed(self, source):", "        st = os.stat(source)"]
+    for i in range(n):
+        lines += ["        if (st.st_mtime != self.old%d.st_mtime) == True:" % i, "            return %d" % i]
+    lines += ["        return None"]
+    return "\n".join(lines) + "\n"
+
+
+def parameter_handles(n: int) -> str:
+    """A helper opening each of its ``n`` parameters as a handle it fsyncs, renamed by its
+    caller: each handle's binding count is read from one look at the function."""
+    params = ", ".join("p%d" % i for i in range(n))
+    lines = ["import os", "", "def _write_all(%s):" % params]
+    for i in range(n):
+        lines += ["    with open(p%d, 'w') as h%d:" % (i, i), "        h%d.write('x')" % i,
+                  "        os.fsync(h%d.fileno())" % i]
+    lines += ["", "def save(d):", "    _write_all(%s)" % ", ".join("d + '.t%d'" % i for i in range(n))]
+    lines += ["    os.rename(d + '.t%d', d + '.f%d')" % (i, i) for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def closures_over_paths(n: int) -> str:
+    """A function holding ``n`` closures, each renaming onto its ``Path`` parameters: the
+    enclosing function's bindings are read once, not once per closure."""
+    lines = ["from pathlib import Path", "", "def make(path: Path, backup: Path):"]
+    for i in range(n):
+        lines += ["    def restore%d():" % i, "        path.unlink(missing_ok=True)", "        backup.rename(path)",
+                  "    x%d = restore%d" % (i, i)]
+    lines += ["    return path"]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -541,6 +575,9 @@ SHAPES: Dict[str, Shape] = {
     "chained-path-names": Shape(chained_path_names, 400),
     "fixes-in-one-function": Shape(fixes_in_one_function, 600),
     "long-condition": Shape(long_condition, 800),
+    "mtime-compares": Shape(mtime_compares, 400),
+    "parameter-handles": Shape(parameter_handles, 200),
+    "closures-over-paths": Shape(closures_over_paths, 300),
 }
 
 

@@ -325,6 +325,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._other_fields_compared: Dict[int, bool] = {}
         #: id of a function -> the names its body binds, for the closures inside it
         self._outer_bindings: Dict[int, Set[str]] = {}
+        #: id of a function -> its bindings and the names nested functions declare
+        #: ``nonlocal`` in it, for the closures inside it (:meth:`_inherit_bindings`)
+        self._outer_values: Dict[int, tuple] = {}
         #: id of a class -> the attributes its methods set from a clock, and those they set
         #: from their parameters alone (see :meth:`_attribute_sources`)
         self._clock_attrs: Dict[int, Tuple[frozenset, frozenset]] = {}

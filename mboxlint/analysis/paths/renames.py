@@ -329,22 +329,19 @@ class RenamesAndTemps:
         cleanup closure removing the temp file its maker named (``def clean(): ...
         os.remove(name)``). The outer function's bindings of those names join this scope's,
         one level up, unless a nested function may rebind them (``nonlocal``) or a value
-        reads a name this scope binds (it would be looked up here, not there)."""
+        reads a name this scope binds (it would be looked up here, not there). Each is
+        judged when asked for: a function holding N closures is read once, not N times."""
         outer = self._scope.enclosing_function
         if outer is None or not outer.is_function or not self._scope.is_function:
             return
-        rebound: Set[str] = set()
-        if self.facts.spells("nonlocal"):
-            rebound.update(name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal) for name in node.names)
-        own = local_names(self._scope.node)
-        for ref, values in self._scope_bindings(outer.node).items():
-            head = ref.partition(".")[0]
-            if head in own or head in rebound or ref in self._bindings:
-                continue
-            if any(value is not None and any(isinstance(node, ast.Name) and node.id in own for node in ast.walk(value))
-                   for value in values):
-                continue
-            self._bindings[ref] = values
+        known = self._outer_values.get(id(outer.node))
+        if known is None:
+            rebound: FrozenSet[str] = frozenset()
+            if self.facts.spells("nonlocal"):
+                rebound = frozenset(name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal)
+                                    for name in node.names)
+            known = self._outer_values[id(outer.node)] = (self._scope_bindings(outer.node), rebound)
+        self._bindings = _WithOuterBindings(self._bindings, known[0], local_names(self._scope.node), known[1])
 
     def _mkstemp_names(self, func: ast.AST) -> Dict[int, ast.Call]:
         """id of the name of ``fd, name = tempfile.mkstemp(...)`` in ``func`` -> the call:
@@ -565,3 +562,47 @@ def _constant_path(node: ast.AST) -> Optional[str]:
         if name.endswith("path.join") or name.endswith("Path"):
             return os.path.join(*[const_string(a) for a in node.args])
     return None
+
+
+class _WithOuterBindings:
+    """A closure's bindings (name -> values), and those of the function around it that it
+    reads (:meth:`RenamesAndTemps._inherit_bindings`), each judged at its first lookup."""
+
+    __slots__ = ("own", "outer", "names", "rebound", "_judged")
+
+    def __init__(self, own: Dict[str, List[Optional[ast.AST]]], outer: Dict[str, List[Optional[ast.AST]]],
+                 names: Set[str], rebound: FrozenSet[str]):
+        self.own = own
+        self.outer = outer
+        #: the names the closure binds itself
+        self.names = names
+        #: names a function nested in the outer one declares ``nonlocal``
+        self.rebound = rebound
+        self._judged: Dict[str, Optional[List[Optional[ast.AST]]]] = {}
+
+    def _inherited(self, ref: str) -> Optional[List[Optional[ast.AST]]]:
+        if ref in self._judged:
+            return self._judged[ref]
+        values = self.outer.get(ref)
+        head = ref.partition(".")[0]
+        if values is not None and (head in self.names or head in self.rebound or any(
+                value is not None and any(isinstance(node, ast.Name) and node.id in self.names for node in ast.walk(value))
+                for value in values)):
+            values = None
+        self._judged[ref] = values
+        return values
+
+    def get(self, ref: str, default=None):
+        values = self.own.get(ref)
+        if values is None:
+            values = self._inherited(ref)
+        return default if values is None else values
+
+    def __contains__(self, ref: str) -> bool:
+        return ref in self.own or self._inherited(ref) is not None
+
+    def __getitem__(self, ref: str):
+        values = self.get(ref)
+        if values is None:
+            raise KeyError(ref)
+        return values
