@@ -177,6 +177,9 @@ class ModuleFacts:
         self._class_aliases: Optional[Dict[str, FrozenSet[str]]] = None
         self._local_aliases: Dict[int, Dict[str, FrozenSet[str]]] = {}
         self._tree = tree
+        #: module names bound once, at the top level, to a tuple of exception classes
+        #: (see :meth:`handled_classes`), found on first asking
+        self._exception_tuples: Optional[Dict[str, List[ast.expr]]] = None
         self._test_module: Optional[bool] = None
         self._top_bindings: Optional[Dict[str, int]] = None
         self._globals: Optional[Set[str]] = None
@@ -315,6 +318,34 @@ class ModuleFacts:
                     found[name] = found.get(name, 0) + 1
             self._top_bindings = found
         return self._top_bindings
+
+    def handled_classes(self, caught: ast.expr) -> List[ast.expr]:
+        """The classes an ``except`` (or a ``suppress()``) names: those of a tuple display, or
+        of a tuple the module binds once at its top level to the name it gives (``except
+        symlink_exception:``, ``symlink_exception = (AttributeError, OSError)``)."""
+        if type(caught) is ast.Tuple:
+            return list(caught.elts)
+        if type(caught) is ast.Name:
+            if self._exception_tuples is None:
+                self._exception_tuples = self._module_exception_tuples()
+            found = self._exception_tuples.get(caught.id)
+            if found is not None:
+                return found
+        return [caught]
+
+    def _module_exception_tuples(self) -> Dict[str, List[ast.expr]]:
+        found: Dict[str, List[ast.expr]] = {}
+        bindings = None
+        for stmt in self._tree.body:
+            if type(stmt) is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name \
+                    and type(stmt.value) is ast.Tuple \
+                    and all(type(e) in (ast.Name, ast.Attribute) for e in stmt.value.elts):
+                if bindings is None:
+                    bindings = self.top_level_bindings()
+                name = stmt.targets[0].id
+                if bindings.get(name) == 1 and name not in self.maybe_global():
+                    found[name] = list(stmt.value.elts)
+        return found
 
     def _modules_from_star(self, tree: ast.Module) -> None:
         """A name spelled like a re-exported module, used as one (``os.remove(p)``) and bound

@@ -1223,8 +1223,7 @@ class ModuleSummaries:
             for handler in stmt.handlers:
                 if handler.type is None or handler_reraises(handler, resolve):
                     continue
-                caught = caught_classes(handler.type.elts if type(handler.type) is ast.Tuple else [handler.type],
-                                        resolve)
+                caught = caught_classes(self.facts.handled_classes(handler.type), resolve)
                 names.update(caught - {"Exception", "BaseException"})
         return frozenset(names)
 

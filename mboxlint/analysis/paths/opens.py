@@ -186,35 +186,8 @@ class OpensAndActs:
             if handler.type is None:
                 names.add("BaseException")
             else:
-                names.update(caught_classes(self._handled_classes(handler.type), self.facts.resolve))
+                names.update(caught_classes(self.facts.handled_classes(handler.type), self.facts.resolve))
         return names
-
-    def _handled_classes(self, caught: ast.expr) -> List[ast.expr]:
-        """The classes an ``except`` names: those of a tuple display, or of a tuple the module
-        binds once at its top level to the name it gives (``except symlink_exception:``)."""
-        if isinstance(caught, ast.Tuple):
-            return list(caught.elts)
-        if type(caught) is ast.Name:
-            if self._exception_tuples is None:
-                self._exception_tuples = self._module_exception_tuples()
-            found = self._exception_tuples.get(caught.id)
-            if found is not None:
-                return found
-        return [caught]
-
-    def _module_exception_tuples(self) -> Dict[str, List[ast.expr]]:
-        found: Dict[str, List[ast.expr]] = {}
-        bindings = None
-        for stmt in self.tree.body:
-            if type(stmt) is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name \
-                    and type(stmt.value) is ast.Tuple \
-                    and all(type(e) in (ast.Name, ast.Attribute) for e in stmt.value.elts):
-                if bindings is None:
-                    bindings = self.facts.top_level_bindings()
-                name = stmt.targets[0].id
-                if bindings.get(name) == 1 and name not in self.facts.maybe_global():
-                    found[name] = list(stmt.value.elts)
-        return found
 
     def _handlers_around(self, walker: Walker) -> List[ast.ExceptHandler]:
         """The handlers of the ``try`` statements around the statement being walked, less the
@@ -240,7 +213,7 @@ class OpensAndActs:
         of the errnos that take the other branch (``FileNotFoundError`` for ``ENOENT``). None
         for a handler of another shape."""
         if handler.name is None or handler.type is not None and not caught_classes(
-                self._handled_classes(handler.type), self.facts.resolve) & CATCHES_ANY_OS_ERROR:
+                self.facts.handled_classes(handler.type), self.facts.resolve) & CATCHES_ANY_OS_ERROR:
             return None
         for stmt in handler.body:
             if not isinstance(stmt, ast.If):
