@@ -141,6 +141,10 @@ class Analysis:
         """``target`` was bound from ``value`` (``how``: assign, for, with, walrus, augassign,
         comprehension, except). Facts about the target's refs are already forgotten."""
 
+    def augmented(self, walker: "Walker", stmt: ast.AugAssign, state: State) -> None:
+        """``stmt`` (``x += v``) made its target from its own value, after :meth:`bind`
+        (the target's facts are not forgotten: ``items += more`` is the same list)."""
+
     def carried(self, name: str, value: ast.Call, state: State) -> Sequence[Tuple[str, Any, Any]]:
         """``(domain, ref, fact)`` to keep through ``name = value`` (``p = Path(p)``: the same
         file, another type), read before the name's facts are forgotten."""
@@ -371,6 +375,7 @@ class Walker:
         # ``x += 1`` keeps x's identity for mutable values; analyses decide.
         for analysis in self.analyses:
             analysis.bind(self, stmt.target, stmt.value, "augassign", state)
+            analysis.augmented(self, stmt, state)
         return state
 
     def _stmt_Delete(self, stmt: ast.Delete, state: State) -> State:

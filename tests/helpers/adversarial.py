@@ -529,6 +529,15 @@ def closures_over_paths(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def extended_names(n: int) -> str:
+    """One path extended in place ``n`` times (``p += '.1'``), each longer name checked and
+    removed: the key of each is built on the last one, and must not grow with all of them."""
+    lines = ["import os", "", "def f(d):", "    p = os.path.join(d, 'x')"]
+    for i in range(n):
+        lines += ["    p += '.%d'" % i, "    if os.path.exists(p):", "        os.remove(p)"]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -578,6 +587,7 @@ SHAPES: Dict[str, Shape] = {
     "mtime-compares": Shape(mtime_compares, 400),
     "parameter-handles": Shape(parameter_handles, 200),
     "closures-over-paths": Shape(closures_over_paths, 300),
+    "extended-names": Shape(extended_names, 300),
 }
 
 

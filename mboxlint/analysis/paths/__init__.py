@@ -76,7 +76,7 @@ from ..imports import ModuleFacts, bound_anywhere, dotted_name, own_statements
 from ..locks import call_effects
 from ..modes import mode_kind
 from ..summaries import OPENS, TOLERANT, TRANSPARENT, stat_of_mtime
-from ..pathkey import PathKey
+from ..pathkey import PathKey, opaque_key
 from ..state import State
 from ..triggers import has_trigger, word_lines
 from ..walk import Analysis, Scope, Walker, _bound_refs
@@ -318,9 +318,8 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         self._temps_made = False
         #: conditions already searched for mtime comparisons in this scope
         self._scanned: Set[int] = set()
-        #: module names bound once, at the top level, to a tuple of exception classes
-        #: (``symlink_exception = (AttributeError, OSError)``), found on first asking
-        self._exception_tuples: Optional[Dict[str, List[ast.expr]]] = None
+        #: id of an ``x += v`` -> the ``x + v`` it stands for (see :meth:`augmented`)
+        self._extended: Dict[int, ast.BinOp] = {}
         #: id of a scope -> whether it compares a size, an inode or a nanosecond mtime
         self._other_fields_compared: Dict[int, bool] = {}
         #: id of a function -> the names its body binds, for the closures inside it
@@ -502,6 +501,28 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         key = self._name_key(name)
         fact = state.get("temp", key)
         return (("temp", key, fact),) if fact is not None else ()
+
+    def augmented(self, walker: Walker, stmt: ast.AugAssign, state: State) -> None:
+        """``tacfile += ".new"`` (``p /= "x"``) names another file from here on: the name
+        holding a path, or given a string, is bound to the key of the whole expression, or
+        to a file of its own when that is not understood."""
+        target = stmt.target
+        if type(stmt.op) not in (ast.Add, ast.Div) or not isinstance(target, (ast.Name, ast.Attribute)):
+            return
+        ref = dotted_name(target)
+        value = stmt.value
+        if ref is None or state.get("path", ref) is None and not (
+                type(value) is ast.JoinedStr or type(value) is ast.Constant and isinstance(value.value, str)):
+            return
+        whole = self._extended.get(id(stmt))
+        if whole is None:  # made once per statement, and kept: caches of nodes go by their ids
+            read = ast.Name(id=target.id, ctx=ast.Load()) if type(target) is ast.Name else \
+                ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load())
+            whole = self._extended[id(stmt)] = ast.copy_location(ast.BinOp(left=read, op=stmt.op, right=value), stmt)
+        key = self.key(whole, state)
+        if key is None:
+            key = opaque_key("%s (extended at line %d)" % (ref, stmt.lineno))
+        state.set("path", ref, Must(key))
 
     def bind(self, walker: Walker, target: ast.AST, value: Optional[ast.AST], how: str, state: State) -> None:
         if self._removed_by_name:
