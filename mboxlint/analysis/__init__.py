@@ -276,7 +276,9 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
     :data:`MAX_FOLLOWED_HELPERS` helpers are looked for. A private method's callers are
     added only when they are methods spelling ``lock`` or a private folder's maker: a class
     calls its private methods everywhere, and a caller holding no lock and making no private
-    folder rarely gives one anything (its own trigger words still have it walked)."""
+    folder rarely gives one anything (its own trigger words still have it walked). A test
+    module's helper method (``self.update_pyfile(join(self.tmp_dir, name))``) has every
+    caller added: its tests hand it paths in their own folders."""
     if not helpers or not lines:
         return lines
     locking: Optional[Callable[[int], bool]] = None
@@ -303,7 +305,9 @@ def _with_helper_callers(text: str, lines: List[int], helpers: Dict[str, ast.AST
     while pending and followed < MAX_FOLLOWED_HELPERS:
         name = pending.pop()
         followed += 1
-        method = summaries is not None and summaries.is_method(helpers[name])
+        # (a test's helper method is called by tests, which give it their private folders)
+        method = summaries is not None and summaries.is_method(helpers[name]) \
+            and not summaries.is_test_helper_method(helpers[name])
         if method and locking is None:
             locking = _in_a_locking_method(text, summaries)
         for line in word_lines(text, name) or ():  # (no lone CR here: see _scope_filter)

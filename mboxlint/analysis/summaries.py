@@ -176,6 +176,16 @@ PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open",
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name
 RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
+#: methods of a test case that its runner calls, in any case (``setUp``, ``asyncTearDown``)
+RUNNER_CALLED_METHODS = RUNNER_CALLED + ("asyncsetup", "asyncteardown", "run", "debug", "dotest")
+
+
+def _test_helper_name(name: str) -> bool:
+    """Whether a method of a test module's class is named as a helper its tests call, not as
+    one the runner calls (``test_*``, ``setUp``, ``tearDownClass``, ``run``)."""
+    return not name.lower().startswith(RUNNER_CALLED_METHODS)
+
+
 STATIC_METHOD_DECORATORS = frozenset({"staticmethod", "builtins.staticmethod"})
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
@@ -1022,6 +1032,8 @@ class ModuleSummaries:
             self.classes.pop(name, None)
         self._words: Optional[FrozenSet[str]] = None
         self._candidates: Optional[Dict[str, ast.AST]] = None
+        #: ids of the candidates that are test helper methods (see :meth:`is_test_helper_method`)
+        self._test_helpers: Set[int] = set()
         self._tree = tree
         self._private: Optional[PrivatePaths] = None
 
@@ -1062,6 +1074,7 @@ class ModuleSummaries:
         are the class's own ``self._put_data(...)`` calls (``# the lock must be held``)."""
         found: Dict[str, ast.AST] = {}
         twice: Set[str] = set()
+        test_module = self.facts.is_test_module
         for cls in self.classes.values():
             for stmt in cls.body:
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1069,12 +1082,19 @@ class ModuleSummaries:
                 name = stmt.name
                 if name in found or name in self.functions:
                     twice.add(name)
-                elif name.startswith("_") and not name.endswith("__") and not stmt.decorator_list \
-                        and _params(stmt):
+                elif not (name.startswith("__") and name.endswith("__")) and not stmt.decorator_list \
+                        and _params(stmt) and (name.startswith("_") or test_module and _test_helper_name(name)):
                     found[name] = stmt
+                    if not name.startswith("_"):
+                        self._test_helpers.add(id(stmt))
         for name in twice:
             found.pop(name, None)
         return found
+
+    def is_test_helper_method(self, helper: ast.AST) -> bool:
+        """Whether a caller candidate is a method of a test module's class named as a helper
+        its tests call (``update_pyfile``), not private by name (see :meth:`_private_methods`)."""
+        return id(helper) in self._test_helpers
 
     def is_method(self, helper: ast.AST) -> bool:
         """Whether a caller candidate is a method (called as ``self.name(...)``)."""

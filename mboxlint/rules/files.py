@@ -206,7 +206,8 @@ class ExistsThenOpen(Rule):
     `for card in Path("/sys/class/drm").iterdir()`, and `os.devnull`): no other program creates or removes them; the files of
     `/dev/shm/` and `/dev/mqueue/` are ordinary shared files, and still checked.
     In a private helper of the module (a leading underscore, or a test module's helper; a
-    private method called as `self._helper(...)`) whose every use is a direct call, a call that holds such a lock or passes such a file
+    private method called as `self._helper(...)`, or a test case's helper method such as
+    `self.update_pyfile(...)`) whose every use is a direct call, a call that holds such a lock or passes such a file
     makes the body safe for it: the body is reported only when some call does neither.
     Nor when the open already survives losing the race, as for MBX302: inside
     `with contextlib.suppress(...)` (or a `@contextmanager` of the module whose only `yield`
