@@ -1034,6 +1034,8 @@ class ModuleSummaries:
         self._candidates: Optional[Dict[str, ast.AST]] = None
         #: ids of the candidates that are test helper methods (see :meth:`is_test_helper_method`)
         self._test_helpers: Set[int] = set()
+        #: id of a class -> whether it spells a private folder's maker (see :meth:`_makes_private_folders`)
+        self._private_folder_classes: Dict[int, bool] = {}
         self._tree = tree
         self._private: Optional[PrivatePaths] = None
 
@@ -1074,7 +1076,7 @@ class ModuleSummaries:
         are the class's own ``self._put_data(...)`` calls (``# the lock must be held``)."""
         found: Dict[str, ast.AST] = {}
         twice: Set[str] = set()
-        test_module = self.facts.is_test_module
+        test_module: Optional[bool] = None  # asked only of a class that makes private folders
         for cls in self.classes.values():
             for stmt in cls.body:
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1082,14 +1084,25 @@ class ModuleSummaries:
                 name = stmt.name
                 if name in found or name in self.functions:
                     twice.add(name)
-                elif not (name.startswith("__") and name.endswith("__")) and not stmt.decorator_list \
-                        and _params(stmt) and (name.startswith("_") or test_module and _test_helper_name(name)):
+                elif (name.startswith("_") and not name.endswith("__") or not name.startswith("_")
+                      and _test_helper_name(name) and self._makes_private_folders(cls)
+                      and (test_module if test_module is not None else (test_module := self.facts.is_test_module))) \
+                        and not stmt.decorator_list and _params(stmt):
                     found[name] = stmt
                     if not name.startswith("_"):
                         self._test_helpers.add(id(stmt))
         for name in twice:
             found.pop(name, None)
         return found
+
+    def _makes_private_folders(self, cls: ast.ClassDef) -> bool:
+        """Whether a line of ``cls`` spells a private folder's maker (``mkdtemp()`` in its
+        ``setUp``): only then can its tests hand its helpers private paths."""
+        made = self._private_folder_classes.get(id(cls))
+        if made is None:
+            made = self._private_folder_classes[id(cls)] = self.private.may_make_private() \
+                and self.private.may_spell_private(cls)
+        return made
 
     def is_test_helper_method(self, helper: ast.AST) -> bool:
         """Whether a caller candidate is a method of a test module's class named as a helper
@@ -3352,6 +3365,11 @@ class PrivatePaths:
                 return True
             at += 1
         return False
+
+    def may_spell_private(self, node: ast.AST) -> bool:
+        """Whether the lines of ``node`` may make a private path with nothing private to start
+        from (see :meth:`_may_spell_private`)."""
+        return self._may_spell_private(node, ())
 
     def may_make_private(self) -> bool:
         """Whether the module imports a module that makes private folders at all."""
