@@ -176,6 +176,8 @@ PLAIN_OPENS = frozenset({"builtins.open", "io.open", "codecs.open", "gzip.open",
 PATH_READS_WRITES = {"read_text": "r", "read_bytes": "rb", "write_text": "w", "write_bytes": "wb"}
 #: prefixes of the names of module functions that a test runner calls by name
 RUNNER_CALLED = ("test", "setup", "teardown", "pytest_")
+#: the methods of a test case that set up what its tests share (``setUp``, ``asyncSetUp``, ``__init__``)
+_SET_UPS = ("setup", "asyncsetup", "__init__")
 #: methods of a test case that its runner calls, in any case (``setUp``, ``asyncTearDown``)
 RUNNER_CALLED_METHODS = RUNNER_CALLED + ("asyncsetup", "asyncteardown", "run", "debug", "dotest")
 
@@ -1036,6 +1038,8 @@ class ModuleSummaries:
         self._test_helpers: Set[int] = set()
         #: id of a class -> whether it spells a private folder's maker (see :meth:`_makes_private_folders`)
         self._private_folder_classes: Dict[int, bool] = {}
+        #: whether the module imports ``tempfile`` (or testtools' ``fixtures``), once asked
+        self._imports_tempfile: Optional[bool] = None
         self._tree = tree
         self._private: Optional[PrivatePaths] = None
 
@@ -1096,12 +1100,18 @@ class ModuleSummaries:
         return found
 
     def _makes_private_folders(self, cls: ast.ClassDef) -> bool:
-        """Whether a line of ``cls`` spells a private folder's maker (``mkdtemp()`` in its
-        ``setUp``): only then can its tests hand its helpers private paths."""
+        """Whether a set-up method of ``cls`` (or of a base of it in the module) makes a private
+        folder (``mkdtemp()`` in its ``setUp``): only then can its tests hand its helpers
+        private paths."""
         made = self._private_folder_classes.get(id(cls))
         if made is None:
-            made = self._private_folder_classes[id(cls)] = self.private.may_make_private() \
-                and self.private.may_spell_private(cls)
+            if self._imports_tempfile is None:
+                self._imports_tempfile = self.facts.imports_any(["tempfile", "fixtures"])
+            made = self._private_folder_classes[id(cls)] = self._imports_tempfile and any(
+                name.lower().startswith(_SET_UPS)
+                and any(type(node) is ast.Call and self.facts.resolve(node.func) in PRIVATE_DIR_FACTORIES
+                        for node in ast.walk(method))
+                for name, method in self.methods(cls).items())
         return made
 
     def is_test_helper_method(self, helper: ast.AST) -> bool:
@@ -3365,11 +3375,6 @@ class PrivatePaths:
                 return True
             at += 1
         return False
-
-    def may_spell_private(self, node: ast.AST) -> bool:
-        """Whether the lines of ``node`` may make a private path with nothing private to start
-        from (see :meth:`_may_spell_private`)."""
-        return self._may_spell_private(node, ())
 
     def may_make_private(self) -> bool:
         """Whether the module imports a module that makes private folders at all."""
