@@ -1968,8 +1968,8 @@ def _returns_the_same_after(func, checked, stmt) -> bool:
     if len(checked.body) != 1 or not isinstance(checked.body[0], ast.Return):
         return False
     value = checked.body[0].value
-    block = func.body
-    if not isinstance(value, ast.Name) or not any(s is checked for s in block):
+    block = _block_ending_function(func, checked)
+    if not isinstance(value, ast.Name) or block is None:
         return False
     after = block[block.index(checked) + 1:]
     return len(after) >= 2 and after[-2] is stmt and isinstance(after[-1], ast.Return) \
@@ -1979,22 +1979,31 @@ def _returns_the_same_after(func, checked, stmt) -> bool:
 def _ends_function_after(func, checked, stmt) -> bool:
     """Whether ``stmt`` is the last thing ``func`` does, in the block that holds ``checked``
     after it (alone or ending a ``try`` with no ``else`` nor ``finally``, whose handlers run
-    only on some other error: a create that loses the race raises none): that block is the
-    function's body, or the body of a ``try`` whose ``finally`` only passes (and has no
-    handler nor ``else``) that itself ends the function so."""
+    only on some other error: a create that loses the race raises none); that block ends the
+    function (see :func:`_block_ending_function`)."""
+    block = _block_ending_function(func, checked)
+    if block is None:
+        return False
+    last = _last_doing(block)
+    if block.index(last) <= block.index(checked):
+        return False
+    if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
+        last = _last_doing(last.body)  # ``try: p.write_text(T)`` / ``except OSError: log``
+    return last is stmt
+
+
+def _block_ending_function(func, stmt) -> Optional[list]:
+    """The block holding ``stmt`` when it is the function's body, or the body of a ``try``
+    whose ``finally`` only passes (and has no handler nor ``else``) that itself ends such a
+    block: what follows ``stmt`` there is the rest of what the function does. None otherwise."""
     block = func.body
     while True:
-        if any(s is checked for s in block):
-            last = _last_doing(block)
-            if block.index(last) <= block.index(checked):
-                return False
-            if isinstance(last, ast.Try) and not last.orelse and not last.finalbody:
-                last = _last_doing(last.body)  # ``try: p.write_text(T)`` / ``except OSError: log``
-            return last is stmt
+        if any(s is stmt for s in block):
+            return block
         last = _last_doing(block)
         if not (isinstance(last, ast.Try) and not last.handlers and not last.orelse
                 and all(isinstance(s, ast.Pass) for s in last.finalbody)):
-            return False
+            return None
         block = last.body
 
 
