@@ -201,3 +201,23 @@ def test_a_helper_wrapped_in_try_finally_pass_is_still_put_in_at_its_calls():
     )
     found = _same_findings(tree, lambda t: wrap_function_bodies(t, random.Random(0)))
     assert (11, 8, "MBX306") in found
+
+
+#: found by the properties above: a create of constant text after ``if exists(p): return p``,
+#: then ``return p``, is exempt however its function is padded
+CONSTANT_CREATE = (
+    "import os\n"
+    "def init_ignore_file(root, box):\n"
+    "    ignore = os.path.join(root, '.appignore')\n"
+    "    if os.path.exists(ignore):\n"
+    "        return ignore\n"
+    "    with open(ignore, 'w', encoding='utf-8') as handle:\n"
+    "        handle.write('# patterns to ignore\\n')\n"
+    "    return ignore\n"
+)
+
+
+@pytest.mark.parametrize("transform", [insert_passes, wrap_function_bodies, insert_dead_code])
+@pytest.mark.parametrize("seed", range(8))
+def test_a_constant_create_returning_the_checked_name_stays_exempt(transform, seed):
+    assert _same_findings(ast.parse(CONSTANT_CREATE), lambda t: transform(t, random.Random(seed))) == []

@@ -1965,13 +1965,14 @@ def _returns_the_same_after(func, checked, stmt) -> bool:
     function's body after it, ``stmt`` is followed by nothing but a return of that same name
     (``return p``), bound nowhere in between: the caller gets the same answer whether the
     file was there or made."""
-    if len(checked.body) != 1 or not isinstance(checked.body[0], ast.Return):
+    body = _doing(checked.body)
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
         return False
-    value = checked.body[0].value
+    value = body[0].value
     block = _block_ending_function(func, checked)
     if not isinstance(value, ast.Name) or block is None:
         return False
-    after = block[block.index(checked) + 1:]
+    after = _doing(block[block.index(checked) + 1:])
     return len(after) >= 2 and after[-2] is stmt and isinstance(after[-1], ast.Return) \
         and same(value, after[-1].value) and not any(value.id in bound_anywhere(s) for s in after)
 
@@ -2015,9 +2016,25 @@ def _returns_nothing(body) -> bool:
         first.value is None or isinstance(first.value, ast.Constant) and first.value.value is None)
 
 
+_JUMPS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+
+
+def _doing(body) -> list:
+    """The statements of ``body`` that run and decide something: not ``pass``, and none
+    after a ``return``, ``raise``, ``break`` or ``continue`` (dead code)."""
+    doing = []
+    for stmt in body:
+        if not isinstance(stmt, ast.Pass):
+            doing.append(stmt)
+            if isinstance(stmt, _JUMPS):
+                break
+    return doing
+
+
 def _last_doing(body):
-    """The last statement of ``body`` that is not ``pass`` (which decides nothing)."""
-    return next((s for s in reversed(body) if not isinstance(s, ast.Pass)), body[-1])
+    """The last statement of ``body`` that runs and is not ``pass`` (see :func:`_doing`)."""
+    doing = _doing(body)
+    return doing[-1] if doing else body[-1]
 
 
 def _constant_create_end(event, guard, texts: ConstantTexts, last_loads) -> Optional[ast.stmt]:
