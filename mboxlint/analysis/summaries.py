@@ -1036,7 +1036,8 @@ class ModuleSummaries:
         self._candidates: Optional[Dict[str, ast.AST]] = None
         #: ids of the candidates that are test helper methods (see :meth:`is_test_helper_method`)
         self._test_helpers: Set[int] = set()
-        #: id of a class -> whether it spells a private folder's maker (see :meth:`_makes_private_folders`)
+        #: id of a class, or of a set-up method, -> whether it makes a private folder (see
+        #: :meth:`_makes_private_folders`)
         self._private_folder_classes: Dict[int, bool] = {}
         #: whether the module imports ``tempfile`` (or testtools' ``fixtures``), once asked
         self._imports_tempfile: Optional[bool] = None
@@ -1108,10 +1109,18 @@ class ModuleSummaries:
             if self._imports_tempfile is None:
                 self._imports_tempfile = self.facts.imports_any(["tempfile", "fixtures"])
             made = self._private_folder_classes[id(cls)] = self._imports_tempfile and any(
-                name.lower().startswith(_SET_UPS)
-                and any(type(node) is ast.Call and self.facts.resolve(node.func) in PRIVATE_DIR_FACTORIES
-                        for node in ast.walk(method))
+                name.lower().startswith(_SET_UPS) and self._set_up_makes_private_folder(method)
                 for name, method in self.methods(cls).items())
+        return made
+
+    def _set_up_makes_private_folder(self, method: ast.AST) -> bool:
+        """Whether a set-up method calls a private folder's maker; read once, however many
+        classes of the module inherit it."""
+        made = self._private_folder_classes.get(id(method))
+        if made is None:
+            made = self._private_folder_classes[id(method)] = any(
+                type(node) is ast.Call and self.facts.resolve(node.func) in PRIVATE_DIR_FACTORIES
+                for node in ast.walk(method))
         return made
 
     def is_test_helper_method(self, helper: ast.AST) -> bool:

@@ -340,8 +340,9 @@ class RenamesAndTemps:
             if self.facts.spells("nonlocal"):
                 rebound = frozenset(name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal)
                                     for name in node.names)
-            known = self._outer_values[id(outer.node)] = (self._scope_bindings(outer.node), rebound)
-        self._bindings = _WithOuterBindings(self._bindings, known[0], local_names(self._scope.node), known[1])
+            known = self._outer_values[id(outer.node)] = (self._scope_bindings(outer.node), rebound, {})
+        self._bindings = _WithOuterBindings(self._bindings, known[0], local_names(self._scope.node), known[1],
+                                            known[2])
 
     def _mkstemp_names(self, func: ast.AST) -> Dict[int, ast.Call]:
         """id of the name of ``fd, name = tempfile.mkstemp(...)`` in ``func`` -> the call:
@@ -568,16 +569,19 @@ class _WithOuterBindings:
     """A closure's bindings (name -> values), and those of the function around it that it
     reads (:meth:`RenamesAndTemps._inherit_bindings`), each judged at its first lookup."""
 
-    __slots__ = ("own", "outer", "names", "rebound", "_judged")
+    __slots__ = ("own", "outer", "names", "rebound", "read", "_judged")
 
     def __init__(self, own: Dict[str, List[Optional[ast.AST]]], outer: Dict[str, List[Optional[ast.AST]]],
-                 names: Set[str], rebound: FrozenSet[str]):
+                 names: Set[str], rebound: FrozenSet[str], read: Dict[str, FrozenSet[str]]):
         self.own = own
         self.outer = outer
         #: the names the closure binds itself
         self.names = names
         #: names a function nested in the outer one declares ``nonlocal``
         self.rebound = rebound
+        #: per name of the outer function, the names its values read (shared by its closures:
+        #: each value is read once, however many closures ask)
+        self.read = read
         self._judged: Dict[str, Optional[List[Optional[ast.AST]]]] = {}
 
     def _inherited(self, ref: str) -> Optional[List[Optional[ast.AST]]]:
@@ -585,10 +589,13 @@ class _WithOuterBindings:
             return self._judged[ref]
         values = self.outer.get(ref)
         head = ref.partition(".")[0]
-        if values is not None and (head in self.names or head in self.rebound or any(
-                value is not None and any(isinstance(node, ast.Name) and node.id in self.names for node in ast.walk(value))
-                for value in values)):
-            values = None
+        if values is not None:
+            read = self.read.get(ref)
+            if read is None:
+                read = self.read[ref] = frozenset(node.id for value in values if value is not None
+                                                  for node in ast.walk(value) if isinstance(node, ast.Name))
+            if head in self.names or head in self.rebound or not read.isdisjoint(self.names):
+                values = None
         self._judged[ref] = values
         return values
 
