@@ -212,9 +212,7 @@ class ModuleFacts:
             return self._every_word.get(name, 0)
         found = self._words.get(name)
         if found is None:
-            text = self._word_text
-            if text is None:  # identifiers are compared normalised
-                text = self._word_text = self.text if self.text.isascii() else unicodedata.normalize("NFKC", self.text)
+            text = self._normalised_text()
             if len(self._words) >= MANY_WORDS:
                 self._every_word = Counter(re.findall(r"\w+", text))
                 return self._every_word.get(name, 0)
@@ -539,10 +537,18 @@ class ModuleFacts:
         known = self._words.get(name) if self._every_word is None else self._every_word.get(name, 0)
         if known is not None:
             return min(known, most)
+        return count_word(self._normalised_text(), name, most)
+
+    def _normalised_text(self) -> str:
+        """The source as identifiers are compared: NFKC-normalised. Most non-ASCII sources
+        are normalised already, which is many times cheaper to check than to redo."""
         text = self._word_text
-        if text is None:  # identifiers are compared normalised, as by :meth:`word_count`
-            text = self._word_text = self.text if self.text.isascii() else unicodedata.normalize("NFKC", self.text)
-        return count_word(text, name, most)
+        if text is None:
+            text = self.text
+            if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+                text = unicodedata.normalize("NFKC", text)
+            self._word_text = text
+        return text
 
     def imports_any(self, prefixes: Iterable[str]) -> bool:
         """Whether any alias refers to a module under one of ``prefixes``."""
