@@ -27,7 +27,7 @@ import bisect
 import functools
 import re
 import weakref
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .triggers import holds_line, lines_holding, word_lines
 from .modes import combined_mode
@@ -2351,14 +2351,27 @@ class PrivatePaths:
         self._tree = tree
         self._scopes: Dict[int, FrozenSet[str]] = {}
         self._classes: Dict[int, FrozenSet[str]] = {}
-        #: per class: its private attributes spelled on the instance, and what they came from
-        self._spelled_attributes: Dict[int, tuple] = {}
+        #: per set of private attributes (a class's, and those it inherits) and instance name:
+        #: those attributes spelled on the instance, and what they came from
+        self._spelled_attributes: Dict[Tuple[int, int, str], tuple] = {}
         #: per class: each attribute -> the attributes spelled in what it is bound to
         self._attribute_values: Dict[int, Dict[str, Set[str]]] = {}
         #: words -> the lines holding one (see :meth:`_spells_within`)
         self._word_lines: Dict[Tuple[str, ...], Optional[List[int]]] = {}
         #: id of a method -> its bindings of the instance's attributes (:func:`_attribute_stores`)
         self._method_stores: Dict[int, list] = {}
+        #: id of a class -> its base binding the same attributes (see :meth:`_storing_base`)
+        self._storing_bases: Dict[int, Optional[ast.ClassDef]] = {}
+        #: ids of the classes whose attributes are being found
+        self._finding: Set[int] = set()
+        #: id of a class -> whether its stores call a method on the instance
+        self._instance_calls: Dict[int, bool] = {}
+        #: id of a method -> its private names as a plain function (see :meth:`_method_names`)
+        self._plain_names: Dict[int, FrozenSet[str]] = {}
+        #: whether :meth:`fixtures` has finished (while it runs, what it found is partial)
+        self._fixtures_known = False
+        #: id of a method -> its calls adding to a collection on the instance
+        self._method_adds: Dict[int, List[ast.Call]] = {}
         #: (id of a method, instance name) -> what it spells on the instance (see :meth:`_reaches`)
         self._method_reach: Dict[Tuple[int, str], Optional[FrozenSet[str]]] = {}
         self._inherited: Dict[int, FrozenSet[str]] = {}  # class -> temp folders its bases make
@@ -2598,6 +2611,7 @@ class PrivatePaths:
                             grown = True
                 if not grown:
                     break
+            self._fixtures_known = True
         return self._fixtures
 
     def _private_factory(self, fixture: ast.AST, value: Optional[ast.AST], private: FrozenSet[str]) -> bool:
@@ -2701,15 +2715,14 @@ class PrivatePaths:
         if self.facts.text is None:
             return True
         if self._factory_words is None:
-            words = tuple(name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES) + tuple(
+            # (a factory resolves only in a module spelling its module: ``path`` and ``files``
+            # alone are on most lines of path code)
+            words = tuple(sorted({name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES
+                                  if name.split(".", 1)[0] in self.facts.text})) + tuple(
                 local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
             if self._uses_trial():
                 words += ("mktemp",)  # trial's ``self.mktemp()`` (see :meth:`_trial_mktemp`)
-            # A function of the module whose lines spell one may return what it makes
-            # (see :meth:`_returns_private`): its callers may make private paths too.
-            lines = lines_holding(self.facts.text, words) if self._factories else []
-            helpers = tuple(name for name, func in self._functions.items()
-                            if lines and holds_line(lines, func.lineno, func.end_lineno or func.lineno))
+            helpers = self._may_return_private(words) if self._factories else ()
             self._factory_words = words + helpers
             self._scope_words = self._seedless_words(helpers)
         names = frozenset(names)
@@ -2720,6 +2733,23 @@ class PrivatePaths:
         if lines is None or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return lines is None or bool(lines)  # a module: any line of it
         return holds_line(lines, node.lineno, node.end_lineno or node.lineno)
+
+    def _may_return_private(self, words: Tuple[str, ...]) -> Tuple[str, ...]:
+        """The functions of the module that may return a private path (see
+        :meth:`_returns_private`): those whose lines spell one of ``words``, and those whose
+        lines spell one of these (``return h1()``), as many calls up as are followed."""
+        text = self.facts.text
+        found: Set[str] = set()
+        spelled = words
+        for _ in range(MAX_CALL_DEPTH + 1):
+            lines = lines_holding(text, spelled) if spelled else []
+            if not lines:  # (None: lines not known; none found then, as for no text)
+                break
+            new = {name for name, func in self._functions.items()
+                   if name not in found and holds_line(lines, func.lineno, func.end_lineno or func.lineno)}
+            found |= new
+            spelled = tuple(sorted(new))
+        return tuple(name for name in self._functions if name in found)
 
     def _seedless_words(self, helpers: Tuple[str, ...]) -> Tuple[str, ...]:
         """The words of which a scope with no private name to start from (see :meth:`scope`)
@@ -2749,12 +2779,20 @@ class PrivatePaths:
         found = self._classes.get(id(cls))
         if found is not None:
             return found
+        root = self._storing_root(cls, judged=True)
+        if root is not cls:
+            found = self.class_attributes(root)
+            if id(root) not in self._finding:  # (what a class being found has so far may grow)
+                self._classes[id(cls)] = found
+            return found
         saved = self._storing
         self._storing = cls
+        self._finding.add(id(cls))
         try:
             return self._find_class_attributes(cls)
         finally:
             self._storing = saved
+            self._finding.discard(id(cls))
 
     def _find_class_attributes(self, cls: ast.ClassDef) -> FrozenSet[str]:
         self._classes[id(cls)] = frozenset()  # while computing
@@ -2845,7 +2883,10 @@ class PrivatePaths:
             return frozenset()
         # only a method adding to a collection can give one its temp files
         adding = [method for method in methods if self._spells_within(method, _ADDING_WORDS)]
-        if not adding:
+        # (each method, with its calls adding to an attribute of the instance: most add to
+        # none, and the class's stores need no look then)
+        adds = [(method, calls) for method in adding if (calls := self._adds(method))]
+        if not adds:
             return frozenset()
         stores = self._stores(methods)
         empty = {attr for _method, _self_name, attr, value in stores
@@ -2854,16 +2895,11 @@ class PrivatePaths:
             return frozenset()
         empty -= {attr for _method, _self_name, attr, value in stores if not (type(value) is ast.List and not value.elts)}
         appended: Dict[str, bool] = {}
-        for method in adding:
-            self_name = _params(method)[0]
+        for method, calls in adds:
             fresh = objects = None  # found once per method, for the first append that asks
-            for node in ast.walk(method):
-                if type(node) is not ast.Call or type(node.func) is not ast.Attribute \
-                        or node.func.attr not in ("append", "extend", "insert", "add"):
-                    continue
+            for node in calls:
                 owner = node.func.value
-                if type(owner) is not ast.Attribute or type(owner.value) is not ast.Name \
-                        or owner.value.id != self_name or owner.attr not in empty:
+                if owner.attr not in empty:
                     continue
                 if fresh is None:
                     fresh = _fresh_temp_names(method, self.facts.resolve)
@@ -2942,6 +2978,13 @@ class PrivatePaths:
         self._method_reach[key] = found
         return found
 
+    def _adds(self, method: ast.AST) -> List[ast.Call]:
+        """:func:`_instance_adds` of ``method``, read once however many classes inherit it."""
+        found = self._method_adds.get(id(method))
+        if found is None:
+            found = self._method_adds[id(method)] = _instance_adds(method)
+        return found
+
     def _stores(self, methods: Iterable[ast.AST]) -> list:
         """:func:`_attribute_stores` of ``methods``, each method's read once."""
         stores = []
@@ -2957,6 +3000,11 @@ class PrivatePaths:
         methods bind it to. Once per class."""
         found = self._attribute_values.get(id(cls))
         if found is None:
+            root = self._storing_root(cls, judged=False)
+            if root is not cls:
+                found = self._attribute_values[id(cls)] = self._attribute_values_of(
+                    root, self._methods_of()(root) if self._methods_of is not None else {})
+                return found
             found = {}
             every = [m for m in methods.values() if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _params(m)]
             stores = self._stores(every)
@@ -2984,16 +3032,17 @@ class PrivatePaths:
         spelled with the instance name ``self_name`` (``self.tmp``), and the same by the
         attribute they start with (``tmp`` -> ``["self.tmp", "self.tmp.sub"]``). Once per class."""
         own = self.class_attributes(cls)
-        cached = self._spelled_attributes.get(id(cls))
-        # (kept while the class's attributes and those inherited are the very sets they were
-        # spelled from: while a class is being looked at, its attributes may still grow)
-        if cached is not None and cached[0] is own and cached[1] is inherited and cached[2] == self_name:
+        # (by the very sets spelled, which classes sharing a base's answer share too: while a
+        # class is being looked at, its attributes may still grow, in a new set)
+        key = (id(own), id(inherited) if inherited else 0, self_name)  # (empty sets: one each)
+        cached = self._spelled_attributes.get(key)
+        if cached is not None and cached[0] is own and (cached[1] is inherited or not cached[1] and not inherited):
             return cached[3], cached[4]
         by_root: Dict[str, List[str]] = {}
         for attr in own | inherited:
             by_root.setdefault(attr.partition(".")[0], []).append(self_name + "." + attr)
         found = frozenset(name for names in by_root.values() for name in names)
-        self._spelled_attributes[id(cls)] = (own, inherited, self_name, found, by_root)
+        self._spelled_attributes[key] = (own, inherited, self_name, found, by_root)
         return found, by_root
 
     def _temp_file_attributes(self, methods: List[ast.AST]) -> FrozenSet[str]:
@@ -3093,6 +3142,54 @@ class PrivatePaths:
                                           if isinstance(stmt, ast.ClassDef))
         return self._class_names
 
+    def _storing_base(self, cls: ast.ClassDef) -> Optional[ast.ClassDef]:
+        """The one base of ``cls`` in the module whose instances bind the very attributes an
+        instance of ``cls`` binds (its methods are those of the base, and its own, which
+        override none, bind no attribute and add to none), or None. Once per class."""
+        if id(cls) in self._storing_bases:
+            return self._storing_bases[id(cls)]
+        found = None
+        summaries = self.facts.summaries
+        methods = self._methods_of() if self._methods_of is not None else None
+        classes = summaries.classes if summaries is not None else {}
+        bases = [classes[base.id] for base in cls.bases if isinstance(base, ast.Name) and base.id in classes]
+        if methods is not None and len(bases) == 1 and bases[0] is not cls:
+            own = [stmt for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            inherited, mine = methods(bases[0]), methods(cls)
+            if all(stmt.name not in inherited and mine.get(stmt.name) is stmt for stmt in own) \
+                    and len(mine) == len(inherited) + len({stmt.name for stmt in own}) \
+                    and all(mine.get(name) is method for name, method in inherited.items()) \
+                    and not any(self._stores((stmt,)) or self._adds(stmt) for stmt in own if _params(stmt)):
+                found = bases[0]
+        self._storing_bases[id(cls)] = found
+        return found
+
+    def _storing_root(self, cls: ast.ClassDef, judged: bool) -> ast.ClassDef:
+        """The class furthest up the chain of :meth:`_storing_base` from ``cls`` (``cls`` when
+        it has none), followed without recursion; with ``judged``, only through bases whose
+        stores call no method on the instance (a method is looked up in the class being
+        judged). Cases deriving from one base share its answers: N cases of a base with an
+        N-line ``setUp`` cost no N * N."""
+        seen = {id(cls)}
+        while True:
+            base = self._storing_base(cls)
+            if base is None or id(base) in seen or judged and self._calls_on_instance(base):
+                return cls
+            seen.add(id(base))
+            cls = base
+
+    def _calls_on_instance(self, cls: ast.ClassDef) -> bool:
+        """Whether a value an instance of ``cls`` binds an attribute to calls a method on the
+        instance (``self.tmp = self.make_dir()``)."""
+        found = self._instance_calls.get(id(cls))
+        if found is None:
+            found = self._instance_calls[id(cls)] = any(
+                type(node) is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name
+                and node.func.value.id == self_name
+                for _method, self_name, _attr, value in self._stores(self._private_methods_of(cls))
+                for node in _store_nodes(value))
+        return found
+
     def _private_methods_of(self, cls: ast.ClassDef) -> List[ast.AST]:
         """The methods an instance of ``cls`` runs: its own, and those of its bases in the
         module it does not override (the module's summaries know the classes)."""
@@ -3178,7 +3275,14 @@ class PrivatePaths:
         ``found``."""
         names = found.get(id(method))
         if names is None:
-            names = found[id(method)] = self.scope(method, None, fresh=True)
+            # the same for every class inheriting the method, once the module's fixtures are
+            # known: N classes deriving from one with an N-line ``setUp`` cost no N * N
+            names = self._plain_names.get(id(method)) if self._fixtures_known else None
+            if names is None:
+                names = self.scope(method, None, fresh=True)
+                if self._fixtures_known:
+                    self._plain_names[id(method)] = names
+            found[id(method)] = names
         return names
 
     def _support_helper(self, func: ast.AST) -> bool:
@@ -3478,8 +3582,8 @@ class PrivatePaths:
                 # the instance's private attributes, spelled once per class: joined below as a
                 # whole, they cost a class of N such attributes and N methods no N * N steps
                 # (a method spelling no attribute of the instance, and not handing it on,
-                # reaches none: it needs no look at the class)
-                if self._reaches(func, positional[0]) != frozenset():
+                # reaches none; most classes have none, and their methods need no look)
+                if (inherited or self.class_attributes(cls)) and self._reaches(func, positional[0]) != frozenset():
                     instance_names, by_root = self._instance_names(cls, inherited, positional[0])
                 if instance_names:
                     # only those the method reaches (itself, or through the instance's other
@@ -3594,6 +3698,27 @@ class PrivatePaths:
         return result
 
 
+def _store_nodes(value) -> Iterator[ast.AST]:
+    """The nodes of a stored value (what :func:`_attribute_stores` gives: a node, or an item
+    or unpacked name around one)."""
+    inner = value.value if isinstance(value, _ItemValue) else value.call if isinstance(value, _UnpackedName) else value
+    return ast.walk(inner) if isinstance(inner, ast.AST) else iter(())
+
+
+def _instance_adds(method: ast.AST) -> List[ast.Call]:
+    """The calls of ``method`` adding to a collection kept on its instance
+    (``self.files.append(v)``, ``.extend``, ``.insert``, ``.add``), in the order walked."""
+    params = _params(method)
+    if not params:
+        return []
+    self_name = params[0]
+    return [node for node in ast.walk(method)
+            if type(node) is ast.Call and type(node.func) is ast.Attribute
+            and node.func.attr in ("append", "extend", "insert", "add")
+            and type(node.func.value) is ast.Attribute and type(node.func.value.value) is ast.Name
+            and node.func.value.value.id == self_name]
+
+
 def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:
     """``(method, instance name, attribute, value)`` of each binding of an attribute of the
     instance in ``methods`` (value None when it is not one plain value: a loop or ``with``
@@ -3646,8 +3771,9 @@ def _attribute_stores(methods: Iterable[ast.AST]) -> List[Tuple[ast.AST, str, st
 
 
 #: the methods that add to a collection (``self.files.append(name)``), as the text spells
-#: them (``.add`` with its dot: ``add`` alone is on most lines holding ``address``)
-_ADDING_WORDS = ("append", "extend", "insert", ".add")
+#: them (``.add(`` whole: ``add`` alone is on most lines holding ``address``, and ``.add`` on
+#: every ``self.addCleanup`` of a test)
+_ADDING_WORDS = ("append", "extend", "insert", ".add(")
 
 #: calls whose result is the name of a new temp file or folder
 _TEMP_NAME_MAKERS = frozenset({"tempfile.mkdtemp", "tempfile.mktemp"})
