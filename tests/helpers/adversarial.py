@@ -538,6 +538,32 @@ def extended_names(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def derived_test_cases(n: int) -> str:
+    """A test module's base case whose ``setUp`` binds ``n`` attributes (a private folder and
+    paths in it), and ``n`` cases deriving from it, each writing one of them: the base's
+    stores are judged once, not once per case."""
+    lines = ["import os", "import tempfile", "import unittest", "", "class Base(unittest.TestCase):",
+             "    def setUp(self):", "        self.tmp = tempfile.mkdtemp()"]
+    for i in range(n):
+        lines += ["        self.p%d = os.path.join(self.tmp, 'f%d')" % (i, i)]
+    for i in range(n):
+        lines += ["", "class Test%d(Base):" % i, "    def test_write(self):",
+                  "        if not os.path.exists(self.p%d):" % i,
+                  "            with open(self.p%d, 'w') as f:" % i, "                f.write('x')"]
+    return "\n".join(lines) + "\n"
+
+
+def closures_onto_one_name(n: int) -> str:
+    """A function whose path is built from ``n`` terms, holding ``n`` closures that each
+    rename onto it: what the closures inherit is judged once, not once per closure."""
+    terms = " + ".join("'p%d'" % i for i in range(n))
+    lines = ["import os", "", "def make(d):", "    target = os.path.join(d, %s)" % terms]
+    for i in range(n):
+        lines += ["    def restore%d(src):" % i, "        os.rename(src, target)", "    x%d = restore%d" % (i, i)]
+    lines += ["    return target"]
+    return "\n".join(lines) + "\n"
+
+
 class Shape(NamedTuple):
     make: Callable[[int], str]
     #: a size at which the analysis takes long enough to measure (some hundredths of a second)
@@ -588,6 +614,8 @@ SHAPES: Dict[str, Shape] = {
     "parameter-handles": Shape(parameter_handles, 200),
     "closures-over-paths": Shape(closures_over_paths, 300),
     "extended-names": Shape(extended_names, 300),
+    "derived-test-cases": Shape(derived_test_cases, 200),
+    "closures-onto-one-name": Shape(closures_onto_one_name, 400),
 }
 
 

@@ -340,9 +340,9 @@ class RenamesAndTemps:
             if self.facts.spells("nonlocal"):
                 rebound = frozenset(name for node in ast.walk(outer.node) if isinstance(node, ast.Nonlocal)
                                     for name in node.names)
-            known = self._outer_values[id(outer.node)] = (self._scope_bindings(outer.node), rebound, {})
+            known = self._outer_values[id(outer.node)] = (self._scope_bindings(outer.node), rebound, {}, {}, [])
         self._bindings = _WithOuterBindings(self._bindings, known[0], local_names(self._scope.node), known[1],
-                                            known[2])
+                                            known[2], known[3], known[4])
 
     def _mkstemp_names(self, func: ast.AST) -> Dict[int, ast.Call]:
         """id of the name of ``fd, name = tempfile.mkstemp(...)`` in ``func`` -> the call:
@@ -360,6 +360,17 @@ class RenamesAndTemps:
     def _fresh_name(self, ref: str, seen: Set[str], depth: int, sources=is_fresh_source) -> bool:
         if ref in seen or depth > FRESH_DEPTH:
             return False  # a cycle, or a chain too long to follow: not known to be fresh
+        bindings = self._bindings
+        if not seen and type(bindings) is _WithOuterBindings and bindings.shares(ref):
+            # a name of the function around, judged alike in each of its closures that binds
+            # none of the names its values read: once, however many closures ask
+            known = bindings.fresh.get((ref, sources))
+            if known is None:
+                known = bindings.fresh[(ref, sources)] = self._judge_fresh_name(ref, seen, depth, sources)
+            return known
+        return self._judge_fresh_name(ref, seen, depth, sources)
+
+    def _judge_fresh_name(self, ref: str, seen: Set[str], depth: int, sources) -> bool:
         seen.add(ref)
         values = self._bindings.get(ref)
         if not values and ref.endswith(".name") and ref[:-5] in self._bindings:
@@ -569,10 +580,11 @@ class _WithOuterBindings:
     """A closure's bindings (name -> values), and those of the function around it that it
     reads (:meth:`RenamesAndTemps._inherit_bindings`), each judged at its first lookup."""
 
-    __slots__ = ("own", "outer", "names", "rebound", "read", "_judged")
+    __slots__ = ("own", "outer", "names", "rebound", "read", "fresh", "_every_read", "_judged", "_shares")
 
     def __init__(self, own: Dict[str, List[Optional[ast.AST]]], outer: Dict[str, List[Optional[ast.AST]]],
-                 names: Set[str], rebound: FrozenSet[str], read: Dict[str, FrozenSet[str]]):
+                 names: Set[str], rebound: FrozenSet[str], read: Dict[str, FrozenSet[str]],
+                 fresh: Dict[tuple, bool], every_read: list):
         self.own = own
         self.outer = outer
         #: the names the closure binds itself
@@ -582,7 +594,28 @@ class _WithOuterBindings:
         #: per name of the outer function, the names its values read (shared by its closures:
         #: each value is read once, however many closures ask)
         self.read = read
+        #: per (name of the outer function, test of sources): whether it is fresh, as judged in
+        #: a closure that :meth:`shares` it (shared by those closures)
+        self.fresh = fresh
+        #: (shared, filled once) every name the outer function's values read
+        self._every_read = every_read
         self._judged: Dict[str, Optional[List[Optional[ast.AST]]]] = {}
+        self._shares: Optional[bool] = None
+
+    def shares(self, ref: str) -> bool:
+        """Whether ``ref`` is the outer function's, and judged here as in any closure of it:
+        this closure binds none of the names the outer function's values read (every lookup
+        from there on reaches the outer function's bindings, as it would from another)."""
+        if ref in self.own or self._inherited(ref) is None:
+            return False
+        if self._shares is None:
+            if not self._every_read:
+                self._every_read.append(frozenset(node.id for values in self.outer.values() for value in values
+                                                  if value is not None for node in ast.walk(value)
+                                                  if isinstance(node, ast.Name)))
+            heads = set(self.names) | {bound.partition(".")[0] for bound in self.own}
+            self._shares = heads.isdisjoint(self._every_read[0])
+        return self._shares
 
     def _inherited(self, ref: str) -> Optional[List[Optional[ast.AST]]]:
         if ref in self._judged:
