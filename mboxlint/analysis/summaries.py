@@ -1090,8 +1090,9 @@ class ModuleSummaries:
                 if name in found or name in self.functions:
                     twice.add(name)
                 elif (name.startswith("_") and not name.endswith("__") or not name.startswith("_")
-                      and _test_helper_name(name) and self._makes_private_folders(cls)
-                      and (test_module if test_module is not None else (test_module := self.facts.is_test_module))) \
+                      and _test_helper_name(name)
+                      and (test_module if test_module is not None else (test_module := self.facts.is_test_module))
+                      and self._makes_private_folders(cls)) \
                         and not stmt.decorator_list and _params(stmt):
                     found[name] = stmt
                     if not name.startswith("_"):
@@ -2718,7 +2719,7 @@ class PrivatePaths:
             # (a factory resolves only in a module spelling its module: ``path`` and ``files``
             # alone are on most lines of path code)
             words = tuple(sorted({name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES
-                                  if name.split(".", 1)[0] in self.facts.text})) + tuple(
+                                  if self.facts.spells(name.split(".", 1)[0])})) + tuple(
                 local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES)
             if self._uses_trial():
                 words += ("mktemp",)  # trial's ``self.mktemp()`` (see :meth:`_trial_mktemp`)
@@ -2760,7 +2761,7 @@ class PrivatePaths:
         spelling a factory word (``helpers``) or one that starts with private names itself
         (a pytest or fixture parameter, a test, a possible rmtree error handler)."""
         text = self.facts.text
-        factories = {name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES if name.split(".", 1)[0] in text}
+        factories = {name.rsplit(".", 1)[-1] for name in PRIVATE_DIR_FACTORIES if self.facts.spells(name.split(".", 1)[0])}
         aliases = {local for local, target in self.facts.aliases.items() if target in PRIVATE_DIR_FACTORIES}
         functions = [stmt for stmt in self._tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
         top_level = {stmt.name for stmt in functions}
