@@ -2363,6 +2363,8 @@ class PrivatePaths:
         self._method_stores: Dict[int, list] = {}
         #: id of a class -> its base binding the same attributes (see :meth:`_storing_base`)
         self._storing_bases: Dict[int, Optional[ast.ClassDef]] = {}
+        #: (id of a class, whether judged) -> the root of :meth:`_storing_root`
+        self._storing_roots: Dict[Tuple[int, bool], ast.ClassDef] = {}
         #: ids of the classes whose attributes are being found
         self._finding: Set[int] = set()
         #: id of a class -> whether its stores call a method on the instance
@@ -3171,13 +3173,22 @@ class PrivatePaths:
         stores call no method on the instance (a method is looked up in the class being
         judged). Cases deriving from one base share its answers: N cases of a base with an
         N-line ``setUp`` cost no N * N."""
-        seen = {id(cls)}
+        # (each class's root is kept, so that a long chain of bases is climbed once)
+        seen, climbed = {id(cls)}, [cls]
         while True:
+            known = self._storing_roots.get((id(cls), judged))
+            if known is not None:
+                cls = known
+                break
             base = self._storing_base(cls)
             if base is None or id(base) in seen or judged and self._calls_on_instance(base):
-                return cls
+                break
             seen.add(id(base))
+            climbed.append(base)
             cls = base
+        for step in climbed:
+            self._storing_roots[(id(step), judged)] = cls
+        return cls
 
     def _calls_on_instance(self, cls: ast.ClassDef) -> bool:
         """Whether a value an instance of ``cls`` binds an attribute to calls a method on the
