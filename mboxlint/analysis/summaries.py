@@ -2782,12 +2782,6 @@ class PrivatePaths:
         found = self._classes.get(id(cls))
         if found is not None:
             return found
-        root = self._storing_root(cls, judged=True)
-        if root is not cls:
-            found = self.class_attributes(root)
-            if id(root) not in self._finding:  # (what a class being found has so far may grow)
-                self._classes[id(cls)] = found
-            return found
         saved = self._storing
         self._storing = cls
         self._finding.add(id(cls))
@@ -2810,6 +2804,16 @@ class PrivatePaths:
             self._classes[id(cls)] = lists
         if not any(self._may_spell_private(method, names) for method in every):
             return lists
+        # What follows judges every binding of the instance's attributes: a case deriving
+        # from a base it adds nothing to has the base's answer, found once.
+        root = self._storing_root(cls, judged=True)
+        if root is not cls:
+            found = self.class_attributes(root)
+            if id(root) in self._finding:  # (what a class being found has so far may grow)
+                del self._classes[id(cls)]
+            else:
+                self._classes[id(cls)] = found
+            return found
         makers = self._private_makers(every)
         names = names | makers
         #: id of a method -> its own private names, looked for once (not once per store)
@@ -3162,7 +3166,8 @@ class PrivatePaths:
             if all(stmt.name not in inherited and mine.get(stmt.name) is stmt for stmt in own) \
                     and len(mine) == len(inherited) + len({stmt.name for stmt in own}) \
                     and all(mine.get(name) is method for name, method in inherited.items()) \
-                    and not any(self._stores((stmt,)) or self._adds(stmt) for stmt in own if _params(stmt)):
+                    and not any(self._stores((stmt,)) or self._spells_within(stmt, _ADDING_WORDS) and self._adds(stmt)
+                                for stmt in own if _params(stmt)):
                 found = bases[0]
         self._storing_bases[id(cls)] = found
         return found
