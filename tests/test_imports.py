@@ -129,3 +129,26 @@ def test_unnegated_takes_off_a_deep_chain_without_recursion():
         node = ast.Compare(left=node, ops=[ast.Eq()], comparators=[ast.Constant(value=False)])
     found, flipped = unnegated(node)
     assert isinstance(found, ast.Call) and flipped is False
+
+
+@pytest.mark.parametrize("text", [
+    "import unittest\n# é\nclass T(unittest.TestCase): pass\n",  # plain: two words around ASCII
+    "import unittest\nx = 'unittest™'\n",  # ™ is no name character, but NFKC makes it TM
+    "import unittest\nx = '\ufe33unittest'\n",  # nor is this low line before NFKC makes it _
+    "import unittest\nx = 'ｕｎｉｔｔｅｓｔ'\n",  # fullwidth: a word only once normalised
+    "import unittest\nunittest\u0301 = 1\n",  # a combining mark joins the last letter
+    "import unittest\nx = 'éunittest'\n",
+    "é = 1\n",
+])
+def test_words_counted_up_to_a_bound_match_the_normalised_source(text):
+    """A framework's name spelled twice makes a test module; in a non-ASCII source the count is
+    read off the text as it stands when it can be, and must be what the NFKC-normalised text
+    gives (the names Python compares), whatever surrounds the name."""
+    import unicodedata
+
+    from mboxlint.analysis.triggers import count_word
+
+    normalised = unicodedata.normalize("NFKC", text)
+    for most in (1, 2, 3):
+        facts = ModuleFacts(ast.parse("pass"), text)
+        assert facts._words_up_to("unittest", most) == min(count_word(normalised, "unittest"), most)
