@@ -213,7 +213,13 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
 
     def _may_touch_file_lines(self) -> None:
         text = self.facts.text
-        found = [word_lines(text, word) for word in FILE_WORDS] if text is not None else [None]
+        words = FILE_WORDS
+        if text is not None:
+            # The pathlib words are rare: one look for an ending two of them share tells that
+            # most texts hold neither, where a look for each would read the whole text twice.
+            endings = {ending for ending in ("_text", "_bytes") if ending in text}
+            words = tuple(word for word in FILE_WORDS if "_" not in word or word[word.index("_"):] in endings)
+        found = [word_lines(text, word) for word in words] if text is not None else [None]
         lines = None if any(f is None for f in found) else sorted(set().union(*found))
         self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
 
