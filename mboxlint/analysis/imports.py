@@ -538,7 +538,7 @@ class ModuleFacts:
         if known is not None:
             return min(known, most)
         text = self.text
-        if not text.isascii() and name.isascii() and _plainly_spelled(text, name, most) >= most:
+        if not text.isascii() and name.isascii() and count_word(text, name, most, ascii_bounds=True) >= most:
             return most  # (normalising a long text costs more than the few words asked for)
         return count_word(self._normalised_text(), name, most)
 
@@ -559,24 +559,6 @@ class ModuleFacts:
         return any(
             value == p or value.startswith(p + ".") for value in self.aliases.values() for p in targets
         )
-
-
-def _plainly_spelled(text: str, name: str, most: int) -> int:
-    """How often the ASCII word ``name`` stands in ``text`` between ASCII characters that are
-    no part of a name (or an end), counted up to ``most``: each such occurrence is a word of
-    the NFKC-normalised text too (normalising leaves ASCII as it is and joins nothing to an
-    ASCII character that no combining mark follows), so that text need not be made."""
-    found, size, end = 0, len(name), len(text)
-    at = text.find(name)
-    while at != -1:
-        after = at + size
-        if (at == 0 or text[at - 1] < "\x80" and not is_name_character(text[at - 1])) \
-                and (after >= end or text[after] < "\x80" and not is_name_character(text[after])):
-            found += 1
-            if found >= most:
-                break
-        at = text.find(name, after)
-    return found
 
 
 def bound_anywhere(tree: ast.AST) -> Set[str]:

@@ -3023,9 +3023,7 @@ class PrivatePaths:
                     kept.setdefault((id(method), value.id), set()).add(attr.partition(".")[0])
             for method, self_name, attr, value in stores:
                 spelled = found.setdefault(attr.partition(".")[0], set())
-                inner = value.value if isinstance(value, _ItemValue) else value.call if isinstance(value, _UnpackedName) \
-                    else value
-                for node in ast.walk(inner) if isinstance(inner, ast.AST) else ():
+                for node in _store_nodes(value):
                     if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == self_name:
                         spelled.add(node.attr)
                     elif type(node) is ast.Name and kept:

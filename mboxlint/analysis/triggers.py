@@ -67,11 +67,14 @@ def known_lines(text: str, word: str) -> Optional[List[int]]:
     return _last_lines[1].get(word) if _last_lines[0] is text else None
 
 
-def count_word(text: str, name: str, most: Optional[int] = None) -> int:
+def count_word(text: str, name: str, most: Optional[int] = None, ascii_bounds: bool = False) -> int:
     """How often the identifier ``name`` occurs in ``text`` as a whole word (as ``\\b`` of
     ``re`` bounds one: not next to a letter, digit or underscore), counted no further than
     ``most``. A search for the name then a look at its two neighbours: many times faster than
-    a ``\\bname\\b`` pattern, which the ``re`` engine tries at every position of the text."""
+    a ``\\bname\\b`` pattern, which the ``re`` engine tries at every position of the text.
+    With ``ascii_bounds``, only occurrences whose neighbours are ASCII count: for an ASCII
+    name, each is a word of the NFKC-normalised text too (normalising leaves ASCII as it is,
+    and joins nothing to an ASCII character that no combining mark follows)."""
     if not name.isidentifier():
         pattern = re.compile(r"\b%s\b" % re.escape(name))
         found = 0
@@ -86,7 +89,8 @@ def count_word(text: str, name: str, most: Optional[int] = None) -> int:
     while at != -1:
         after = at + size
         # (an occurrence overlapping the one before follows a letter of it: never a word)
-        if (at == 0 or not is_name_character(text[at - 1])) and (after >= end or not is_name_character(text[after])):
+        if (at == 0 or not is_name_character(text[at - 1]) and (not ascii_bounds or text[at - 1] < "\x80")) \
+                and (after >= end or not is_name_character(text[after]) and (not ascii_bounds or text[after] < "\x80")):
             found += 1
             if most is not None and found >= most:
                 break

@@ -217,8 +217,9 @@ class PathAnalysis(PathExpressions, CheckedLists, AttributePaths, PrivateDirecto
         if text is not None:
             # The pathlib words are rare: one look for an ending two of them share tells that
             # most texts hold neither, where a look for each would read the whole text twice.
-            endings = {ending for ending in ("_text", "_bytes") if ending in text}
-            words = tuple(word for word in FILE_WORDS if "_" not in word or word[word.index("_"):] in endings)
+            endings = {word[word.index("_"):] for word in FILE_WORDS if "_" in word}
+            present = {ending for ending in endings if ending in text}
+            words = tuple(word for word in FILE_WORDS if "_" not in word or word[word.index("_"):] in present)
         found = [word_lines(text, word) for word in words] if text is not None else [None]
         lines = None if any(f is None for f in found) else sorted(set().union(*found))
         self._touch_lines = _always if lines is None else _spanning(lines) if lines else _never
